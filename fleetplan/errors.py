@@ -1,0 +1,78 @@
+"""The one exception hierarchy of fleetplan.
+
+Every error a user can cause derives from :class:`FleetplanError`, so interfaces (CLI, HTTP) can turn
+it into a clear message (CLI exit 2, HTTP 4xx) instead of a traceback. Infeasible plans are a solver
+*status*, never an exception.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class FleetplanError(Exception):
+    """Base class of every domain error; its message is written for the user."""
+
+
+class InvalidValueError(FleetplanError, ValueError):
+    """A value given to a domain object or function is not acceptable.
+
+    ``field`` names what was wrong so the interface can point at it.
+    """
+
+    def __init__(self, field: str, problem: str) -> None:
+        self.field = field
+        self.problem = problem
+        super().__init__(f"{field}: {problem}")
+
+
+class UnknownIdError(FleetplanError, KeyError):
+    """An identifier (vehicle, driver, node, preset, …) that the data does not contain."""
+
+    def __init__(self, kind: str, identifier: str, known: list[str] | None = None) -> None:
+        self.kind = kind
+        self.identifier = identifier
+        hint = ""
+        if known:
+            shown = ", ".join(sorted(known)[:12])
+            more = "" if len(known) <= 12 else f", … ({len(known)} in all)"
+            hint = f"; known: {shown}{more}"
+        super().__init__(f"unknown {kind} {identifier!r}{hint}")
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return self.args[0]
+
+
+class LocationError(FleetplanError):
+    """A location could not be parsed or resolved on the road network."""
+
+
+class NoRouteError(FleetplanError):
+    """No path exists between two points under the given conditions."""
+
+
+@dataclass(frozen=True)
+class DataProblem:
+    """One problem found in an input table: where it is and what is wrong."""
+
+    file: str
+    row: int | None  # 1-based data row (header excluded); None for file-level problems
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column is not None:
+            where += f", column {self.column!r}"
+        return f"{where}: {self.message}"
+
+
+class DataValidationError(FleetplanError):
+    """A dataset failed validation; carries *all* problems found, not just the first."""
+
+    def __init__(self, problems: list[DataProblem]) -> None:
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {problem}" for problem in self.problems)
+        super().__init__(f"{len(self.problems)} problem(s) in the data:\n{lines}")

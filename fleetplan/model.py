@@ -1,0 +1,431 @@
+"""Domain model: frozen dataclasses validated when built.
+
+Everything here is immutable; derive variants with :func:`dataclasses.replace`, which re-runs the
+validation. Units follow :mod:`fleetplan.units` (seconds, metres, naive China-local datetimes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from enum import StrEnum
+
+from fleetplan.errors import InvalidValueError, UnknownIdError
+
+
+# --------------------------------------------------------------------------- vocabularies
+class VehicleClass(StrEnum):
+    """Coach size classes of the fleet (DESIGN §2.3)."""
+
+    COACH_12M = "coach_12m"  # 12 m, 49–55 seats
+    COACH_10M = "coach_10m"  # 10.5 m, ≈39–47 seats
+    COACH_8M = "coach_8m"  # 8–9 m, 24–37 seats
+    MINIBUS_7M = "minibus_7m"  # ≈7 m "19-seat"; still a large passenger vehicle (A1)
+
+
+class VehicleStatus(StrEnum):
+    IN_SERVICE = "in_service"
+    STANDBY = "standby"
+    WORKSHOP = "workshop"
+
+
+class LicenceClass(StrEnum):
+    """Driving-licence classes relevant to passenger vehicles (驾驶证申领和使用规定 Art. 11)."""
+
+    A1 = "A1"  # large passenger vehicles: length ≥6 m or ≥20 occupants
+    B1 = "B1"  # medium passenger vehicles: length <6 m and 10–19 occupants
+
+
+class SiteKind(StrEnum):
+    DEPOT = "depot"
+    SERVICE_AREA = "service_area"
+
+
+class Activity(StrEnum):
+    DRIVE = "drive"
+    REST = "rest"
+    OTHER = "other"  # on duty but not driving (loading, paperwork); does not count as rest
+
+
+class TripKind(StrEnum):
+    STAFF_MORNING = "staff_morning"  # Changchun → Siping, weekdays
+    STAFF_EVENING = "staff_evening"  # Siping → Changchun, weekdays
+    STUDENT_FRIDAY = "student_friday"  # Siping → Changchun
+    STUDENT_SUNDAY = "student_sunday"  # Changchun → Siping
+
+
+class IncidentKind(StrEnum):
+    BREAKDOWN = "breakdown"
+    ACCIDENT = "accident"
+    DRIVER_ILLNESS = "driver_illness"
+    WEATHER = "weather"
+
+
+class Weather(StrEnum):
+    CLEAR = "clear"
+    RAIN = "rain"
+    SNOW = "snow"
+    ICE = "ice"
+    BLIZZARD = "blizzard"
+
+
+class RoadClass(StrEnum):
+    EXPRESSWAY = "expressway"  # G1 carriageways
+    RAMP = "ramp"  # interchange and service-area slip roads
+    NATIONAL = "national"  # G102 and county roads
+    CITY = "city"  # streets inside Siping and Changchun
+
+
+# --------------------------------------------------------------------------- validation helpers
+def require(condition: bool, field_name: str, problem: str) -> None:
+    """Raise :class:`InvalidValueError` naming ``field_name`` unless ``condition`` holds."""
+    if not condition:
+        raise InvalidValueError(field_name, problem)
+
+
+def require_id(value: str, field_name: str) -> None:
+    require(isinstance(value, str) and value.strip() != "", field_name, "must be a non-empty id")
+
+
+def require_lat_lon(lat: float, lon: float) -> None:
+    require(-90.0 <= lat <= 90.0, "lat", f"{lat} is not a latitude")
+    require(-180.0 <= lon <= 180.0, "lon", f"{lon} is not a longitude")
+
+
+# --------------------------------------------------------------------------- places and fleet
+@dataclass(frozen=True)
+class Site:
+    """A depot or staging point where backup coaches can stand; ``node_id`` places it on the network."""
+
+    id: str
+    name: str
+    name_zh: str
+    kind: SiteKind
+    node_id: str
+    lat: float
+    lon: float
+
+    def __post_init__(self) -> None:
+        require_id(self.id, "id")
+        require_id(self.node_id, "node_id")
+        require_lat_lon(self.lat, self.lon)
+
+
+@dataclass(frozen=True)
+class Vehicle:
+    """A coach. ``permit_valid_until`` is the last day of its road-transport (charter) permit."""
+
+    id: str
+    plate: str
+    vehicle_class: VehicleClass
+    seats: int  # approved passenger seats, driver excluded; no standees on highway coaches
+    length_m: float
+    commissioned: date
+    home_depot: str
+    status: VehicleStatus
+    permit_valid_until: date
+
+    def __post_init__(self) -> None:
+        require_id(self.id, "id")
+        require_id(self.plate, "plate")
+        require(1 <= self.seats <= 70, "seats", f"{self.seats} is outside 1–70")
+        require(3.0 <= self.length_m <= 15.0, "length_m", f"{self.length_m} is outside 3–15 m")
+        require_id(self.home_depot, "home_depot")
+
+    def age_years(self, on: date) -> float:
+        """Age in years on ``on``; older coaches fail more often."""
+        return (on - self.commissioned).days / 365.25
+
+    def permit_valid_on(self, day: date) -> bool:
+        return day <= self.permit_valid_until
+
+
+@dataclass(frozen=True)
+class DutyInterval:
+    """One interval of a driver's duty log."""
+
+    driver_id: str
+    start: datetime
+    end: datetime
+    activity: Activity
+
+    def __post_init__(self) -> None:
+        require_id(self.driver_id, "driver_id")
+        require(self.end > self.start, "end", f"{self.end} is not after start {self.start}")
+
+    @property
+    def duration_s(self) -> int:
+        return int((self.end - self.start).total_seconds())
+
+
+@dataclass(frozen=True)
+class Driver:
+    """A coach driver. ``qualified_until`` is the validity of the passenger-transport qualification
+    certificate (从业资格证); ``None`` means the driver holds none."""
+
+    id: str
+    name: str
+    licence_class: LicenceClass
+    licence_issued: date
+    birth_date: date
+    qualified_until: date | None
+    home_depot: str
+    shift_start: time
+    shift_end: time  # may be earlier than shift_start for a shift that runs past midnight
+
+    def __post_init__(self) -> None:
+        require_id(self.id, "id")
+        require(
+            self.licence_issued > self.birth_date,
+            "licence_issued",
+            f"{self.licence_issued} is not after birth date {self.birth_date}",
+        )
+        require_id(self.home_depot, "home_depot")
+
+    def age_years(self, on: date) -> int:
+        """Completed years of age on ``on``."""
+        before_birthday = (on.month, on.day) < (self.birth_date.month, self.birth_date.day)
+        return on.year - self.birth_date.year - int(before_birthday)
+
+    def on_shift(self, moment: datetime) -> bool:
+        clock = moment.time()
+        if self.shift_start <= self.shift_end:
+            return self.shift_start <= clock < self.shift_end
+        return clock >= self.shift_start or clock < self.shift_end
+
+
+# --------------------------------------------------------------------------- timetable
+@dataclass(frozen=True)
+class Stop:
+    """A planned stop of a trip: the network node and the planned departure (arrival at the last)."""
+
+    node_id: str
+    planned: datetime
+
+    def __post_init__(self) -> None:
+        require_id(self.node_id, "node_id")
+
+
+@dataclass(frozen=True)
+class Trip:
+    """A scheduled run. ``signed_driver_ids`` are the drivers named on its charter sign
+    (包车客运标志牌); a replacement coach or an unlisted driver needs a newly filed sign."""
+
+    id: str
+    kind: TripKind
+    vehicle_id: str
+    driver_id: str
+    stops: tuple[Stop, ...]
+    booked_passengers: int
+    signed_driver_ids: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        require_id(self.id, "id")
+        require(len(self.stops) >= 2, "stops", f"trip {self.id} needs at least two stops")
+        times = [stop.planned for stop in self.stops]
+        require(times == sorted(times), "stops", f"trip {self.id} stop times are not in order")
+        require(self.booked_passengers >= 0, "booked_passengers", "must not be negative")
+        if not self.signed_driver_ids:
+            object.__setattr__(self, "signed_driver_ids", (self.driver_id,))
+
+    @property
+    def departure(self) -> datetime:
+        return self.stops[0].planned
+
+    @property
+    def arrival(self) -> datetime:
+        return self.stops[-1].planned
+
+    @property
+    def origin(self) -> str:
+        return self.stops[0].node_id
+
+    @property
+    def destination(self) -> str:
+        return self.stops[-1].node_id
+
+
+@dataclass(frozen=True)
+class Incident:
+    """A reported failure. ``location`` is a location text as the network understands it: a node id,
+    ``lat,lon`` or ``G1 K78 toward Changchun``."""
+
+    id: str
+    kind: IncidentKind
+    vehicle_id: str
+    trip_id: str | None
+    location: str
+    at: datetime
+    passengers: int
+    drivable: bool = False
+
+    def __post_init__(self) -> None:
+        require_id(self.id, "id")
+        require_id(self.vehicle_id, "vehicle_id")
+        require(self.location.strip() != "", "location", "must not be empty")
+        require(self.passengers >= 0, "passengers", f"{self.passengers} is negative")
+
+
+# --------------------------------------------------------------------------- conditions
+@dataclass(frozen=True)
+class Conditions:
+    """Road conditions: weather per road class, closed edges and closed expressway entrances.
+
+    ``closed_entrances`` holds interchange or service-area node ids whose on-ramps are shut (``"*"``
+    for all): no vehicle may enter the expressway there; vehicles already on it continue.
+    """
+
+    name: str
+    weather: tuple[tuple[RoadClass, Weather], ...] = ()
+    closed_edges: frozenset[tuple[str, str]] = frozenset()
+    closed_entrances: frozenset[str] = frozenset()
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        require_id(self.name, "name")
+        classes = [road_class for road_class, _ in self.weather]
+        require(len(classes) == len(set(classes)), "weather", "a road class is listed twice")
+
+    def weather_on(self, road_class: RoadClass) -> Weather:
+        return dict(self.weather).get(road_class, Weather.CLEAR)
+
+    def entrance_closed(self, node_id: str) -> bool:
+        return "*" in self.closed_entrances or node_id in self.closed_entrances
+
+
+# --------------------------------------------------------------------------- response-time tiers
+@dataclass(frozen=True)
+class Tier:
+    """One response-time tier (响应时限分级). ``limit_s`` is counted from the incident report, except
+    for pre-departure failures where it is the delay allowed after the scheduled departure."""
+
+    name: str
+    limit_s: int
+    late_penalty_per_min: int  # weight per minute late, escalating with the tier's importance
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        require_id(self.name, "name")
+        require(self.limit_s > 0, "limit_s", f"{self.limit_s} must be positive")
+        require(self.late_penalty_per_min >= 0, "late_penalty_per_min", "must not be negative")
+
+
+@dataclass(frozen=True)
+class TierPolicy:
+    """Which tier an incident falls in (DESIGN §2.3 defaults, configurable in ``tiers.toml``).
+
+    An incident before departure at a stop gets ``pre_departure``; within ``city_radius_m`` of a
+    depot ``city``; within ``near_backup_radius_m`` of a standing backup ``near_backup``; else
+    ``corridor``.
+    """
+
+    city: Tier
+    near_backup: Tier
+    corridor: Tier
+    pre_departure: Tier
+    city_radius_m: int = 15_000
+    near_backup_radius_m: int = 50_000
+    escalation_after_s: int = 30 * 60  # lateness beyond this costs double per minute
+
+    def __post_init__(self) -> None:
+        require(self.city_radius_m > 0, "city_radius_m", "must be positive")
+        require(
+            self.near_backup_radius_m >= self.city_radius_m,
+            "near_backup_radius_m",
+            "must be at least city_radius_m",
+        )
+
+    @property
+    def tiers(self) -> tuple[Tier, ...]:
+        return (self.city, self.near_backup, self.corridor, self.pre_departure)
+
+    def tier_named(self, name: str) -> Tier:
+        for tier in self.tiers:
+            if tier.name == name:
+                return tier
+        raise InvalidValueError("tier", f"no tier named {name!r}")
+
+    def late_penalty(self, tier: Tier, late_s: int) -> int:
+        """Escalating lateness penalty: per started minute late, doubled past the escalation point."""
+        if late_s <= 0:
+            return 0
+        late_min = -(-late_s // 60)
+        base_min = min(late_min, self.escalation_after_s // 60)
+        return tier.late_penalty_per_min * (base_min + 2 * (late_min - base_min))
+
+
+# --------------------------------------------------------------------------- driving policy
+class OvernightRule(StrEnum):
+    """How the 02:00–05:00 stop-or-relay rule for long-distance coaches applies (policy switch)."""
+
+    ENFORCE = "enforce"  # every trip stops or relays 02:00–05:00
+    EXEMPT_SHORT_100KM = "exempt_short_100km"  # 2018 rule: trips ≤100 km exempt
+    EXEMPT_COMMUTER_200KM = "exempt_commuter_200km"  # 交运规〔2023〕2号 Art. 32: commuter charters / ≤200 km exempt
+
+
+@dataclass(frozen=True)
+class DrivingPolicy:
+    """Driving-time limits (道路旅客运输企业安全管理规范 Art. 38; 实施条例 Art. 62) and fleet policy."""
+
+    day_continuous_max_s: int = 4 * 3600
+    night_continuous_max_s: int = 2 * 3600
+    min_rest_s: int = 20 * 60
+    max_driving_24h_s: int = 8 * 3600
+    max_driving_7d_s: int = 44 * 3600
+    night_start: time = time(22, 0)
+    night_end: time = time(6, 0)
+    overnight_rule: OvernightRule = OvernightRule.EXEMPT_COMMUTER_200KM
+    overnight_stop_start: time = time(2, 0)
+    overnight_stop_end: time = time(5, 0)
+    max_driver_age: int = 60
+    probation_months: int = 12
+    charter_sign_filing_delay_s: int = 10 * 60  # E: time to file a new electronic charter sign
+
+    def __post_init__(self) -> None:
+        for name in ("day_continuous_max_s", "night_continuous_max_s", "min_rest_s",
+                     "max_driving_24h_s", "max_driving_7d_s"):
+            require(getattr(self, name) > 0, name, "must be positive")
+        require(self.charter_sign_filing_delay_s >= 0, "charter_sign_filing_delay_s", "must not be negative")
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Everything loaded from a data directory, validated and turned into domain objects once."""
+
+    sites: tuple[Site, ...]
+    vehicles: tuple[Vehicle, ...]
+    drivers: tuple[Driver, ...]
+    duty_log: tuple[DutyInterval, ...]
+    trips: tuple[Trip, ...]
+    tier_policy: TierPolicy
+    driving_policy: DrivingPolicy
+    conditions: tuple[Conditions, ...]
+    source: str = field(default="", compare=False)
+
+    def vehicle(self, vehicle_id: str) -> Vehicle:
+        return _by_id(self.vehicles, vehicle_id, "vehicle")
+
+    def driver(self, driver_id: str) -> Driver:
+        return _by_id(self.drivers, driver_id, "driver")
+
+    def site(self, site_id: str) -> Site:
+        return _by_id(self.sites, site_id, "site")
+
+    def trip(self, trip_id: str) -> Trip:
+        return _by_id(self.trips, trip_id, "trip")
+
+    def conditions_named(self, name: str) -> Conditions:
+        for preset in self.conditions:
+            if preset.name == name:
+                return preset
+        raise UnknownIdError("conditions preset", name, [c.name for c in self.conditions])
+
+    def duty_of(self, driver_id: str) -> tuple[DutyInterval, ...]:
+        return tuple(sorted((d for d in self.duty_log if d.driver_id == driver_id), key=lambda d: d.start))
+
+
+def _by_id(items, identifier: str, kind: str):
+    for item in items:
+        if item.id == identifier:
+            return item
+    raise UnknownIdError(kind, identifier, [item.id for item in items])
