@@ -1,0 +1,207 @@
+"""The ``fleetplan`` command line.
+
+Every command takes ``--json`` and then prints exactly one JSON object on stdout. Bad input is a
+one-line message on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from pathlib import Path
+
+from fleetplan.corridor import Corridor, default_data_dir, load_corridor, validate_corridor
+from fleetplan.errors import DataValidationError, FleetplanError, InvalidValueError
+from fleetplan.model import VehicleClass
+from fleetplan.units import parse_hhmm
+
+from api import views
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+
+DEFAULT_ROUTE_TIME = "10:00"
+
+
+class UsageError(FleetplanError):
+    """Bad command-line input found after parsing (exit 2)."""
+
+
+# --------------------------------------------------------------------------- argument types
+def clock_time(text: str):
+    try:
+        return parse_hhmm(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def calendar_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"day {text!r} is not YYYY-MM-DD") from None
+
+
+def vehicle_class(text: str) -> VehicleClass:
+    try:
+        return VehicleClass(text)
+    except ValueError:
+        known = ", ".join(c.value for c in VehicleClass)
+        raise argparse.ArgumentTypeError(f"vehicle class {text!r} is not one of {known}") from None
+
+
+# --------------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fleetplan",
+        description="Backup-coach dispatch for the Siping–Changchun charter corridor.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="start the HTTP service (the dispatch desk)")
+    serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default %(default)s)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default %(default)s)")
+    _add_data_option(serve)
+    serve.set_defaults(handler=run_serve)
+
+    route = commands.add_parser("route", help="shortest path and driving time between two places")
+    route.add_argument("origin", metavar="FROM", help="node id, 'lat,lon' or 'G1 K78 toward Changchun'")
+    route.add_argument("destination", metavar="TO", help="same forms as FROM")
+    route.add_argument("--at", type=clock_time, default=parse_hhmm(DEFAULT_ROUTE_TIME),
+                       help=f"departure time HH:MM (default {DEFAULT_ROUTE_TIME})")
+    route.add_argument("--day", type=calendar_day, default=None,
+                       help="departure day YYYY-MM-DD (default: first day of the timetable)")
+    route.add_argument("--conditions", default="clear", help="conditions preset (default %(default)s)")
+    route.add_argument("--vehicle-class", type=vehicle_class, default=VehicleClass.COACH_12M,
+                       help="vehicle class (default %(default)s)")
+    _add_common(route)
+    route.set_defaults(handler=run_route)
+
+    fleet = commands.add_parser("fleet", help="the coaches").add_subparsers(dest="action", required=True)
+    fleet_list = fleet.add_parser("list", help="list the coaches")
+    _add_common(fleet_list)
+    fleet_list.set_defaults(handler=run_fleet_list)
+
+    drivers = commands.add_parser("drivers", help="the drivers").add_subparsers(dest="action", required=True)
+    drivers_list = drivers.add_parser("list", help="list the drivers")
+    _add_common(drivers_list)
+    drivers_list.set_defaults(handler=run_drivers_list)
+
+    data = commands.add_parser("data", help="datasets").add_subparsers(dest="action", required=True)
+    validate = data.add_parser("validate", help="check a data directory; exit 2 if it has problems")
+    validate.add_argument("directory", metavar="DIR", type=Path)
+    validate.add_argument("--json", action="store_true", help="print one JSON object")
+    validate.set_defaults(handler=run_data_validate)
+    return parser
+
+
+def _add_data_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", type=Path, default=None, metavar="DIR",
+                        help="data directory (default: $FLEETPLAN_DATA or the bundled data/default)")
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    _add_data_option(parser)
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+# --------------------------------------------------------------------------- handlers
+Printer = Callable[[str], None]
+
+
+def run_serve(args: argparse.Namespace, out: Printer) -> int:
+    import uvicorn
+
+    from api.app import create_app
+    from api.settings import Settings
+
+    settings = Settings(data_dir=args.data or default_data_dir())
+    load_corridor(settings.data_dir)  # fail fast with a data error before binding the port
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    return EXIT_OK
+
+
+def run_route(args: argparse.Namespace, out: Printer) -> int:
+    from fleetplan.network import TravelTimes
+
+    corridor = _corridor(args)
+    conditions = corridor.dataset.conditions_named(args.conditions)
+    day = args.day or views.first_timetable_day(corridor.dataset)
+    depart_at = datetime.combine(day, args.at)
+    origin = corridor.network.locate(args.origin)
+    destination = corridor.network.locate(args.destination)
+    route = TravelTimes(corridor.network, conditions, args.vehicle_class).route(origin, destination, depart_at)
+    view = views.route_view(corridor.network, route, depart_at, conditions.name, args.vehicle_class)
+    if args.json:
+        out(json.dumps(view, ensure_ascii=False))
+    else:
+        out(views.route_text(view))
+    return EXIT_OK
+
+
+def run_fleet_list(args: argparse.Namespace, out: Printer) -> int:
+    dataset = _corridor(args).dataset
+    rows = [views.vehicle_view(vehicle, views.first_timetable_day(dataset)) for vehicle in dataset.vehicles]
+    if args.json:
+        out(json.dumps({"vehicles": rows}, ensure_ascii=False))
+    else:
+        out(views.table(rows, ["id", "plate", "class", "seats", "length_m", "age_years", "depot", "status",
+                               "permit_valid_until"]))
+    return EXIT_OK
+
+
+def run_drivers_list(args: argparse.Namespace, out: Printer) -> int:
+    dataset = _corridor(args).dataset
+    rows = [views.driver_view(driver, views.first_timetable_day(dataset)) for driver in dataset.drivers]
+    if args.json:
+        out(json.dumps({"drivers": rows}, ensure_ascii=False))
+    else:
+        out(views.table(rows, ["id", "name", "licence_class", "licence_issued", "age", "qualified_until",
+                               "depot", "shift"]))
+    return EXIT_OK
+
+
+def run_data_validate(args: argparse.Namespace, out: Printer) -> int:
+    if not args.directory.is_dir():
+        raise UsageError(f"DIR: {args.directory} is not a directory")
+    problems = validate_corridor(args.directory)
+    if args.json:
+        out(json.dumps({"valid": not problems, "problems": [views.problem_view(p) for p in problems]},
+                       ensure_ascii=False))
+    elif problems:
+        out(f"{len(problems)} problem(s) in {args.directory}:")
+        for problem in problems:
+            out(f"  {problem}")
+    else:
+        out(f"{args.directory}: valid")
+    return EXIT_BAD_INPUT if problems else EXIT_OK
+
+
+def _corridor(args: argparse.Namespace) -> Corridor:
+    return load_corridor(args.data)
+
+
+# --------------------------------------------------------------------------- entry point
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)  # usage errors exit 2 with argparse's one-line message
+    try:
+        return args.handler(args, print)
+    except DataValidationError as error:
+        first = str(error.problems[0]) if error.problems else "invalid data"
+        more = f" (and {len(error.problems) - 1} more; run 'fleetplan data validate DIR')" if len(error.problems) > 1 else ""
+        return _fail(parser, f"data: {first}{more}")
+    except (FleetplanError, InvalidValueError) as error:
+        return _fail(parser, str(error))
+
+
+def _fail(parser: argparse.ArgumentParser, message: str) -> int:
+    print(f"{parser.prog}: error: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,200 @@
+"""The dispatch instance: the immutable seam between the domain and the solver (DESIGN §3.2).
+
+An :class:`Instance` holds the *tasks* (stranded groups; later trips that need a coach and driver),
+the *crews* that could serve them (a coach with a driver), every feasible *option* with its times
+and distances already computed on the road network and checked against the driving rules, and the
+*rejections*: every candidate that was left out, with its reason. The solver only chooses among
+options; the evaluator re-derives every number from the network, the rules and the live state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cached_property
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from fleetplan.model import Conditions, Dataset, DrivingPolicy, DutyInterval, Incident, TierPolicy
+
+
+class CrewKind(StrEnum):
+    STANDBY = "standby"  # a backup coach at its depot or staging point with a driver on shift there
+    IDLE = "idle"  # an in-service coach between duties, with its own driver
+    PASSING = "passing"  # a coach on a trip whose route passes the scene, with free seats
+
+
+class RejectionCode(StrEnum):
+    SEATS = "seats"
+    LICENCE_CLASS = "licence_class"
+    PROBATION = "probation"
+    AGE = "age"
+    QUALIFICATION = "qualification"
+    HOURS_LEFT = "hours_left"
+    REST_DUE = "rest_due"
+    OVERNIGHT_STOP = "overnight_stop"
+    PERMIT = "permit"
+    IN_WORKSHOP = "in_workshop"
+    UNREACHABLE = "unreachable"
+    TOO_LATE = "too_late"
+    NEXT_DUTY = "next_duty"
+    OFF_SHIFT = "off_shift"
+    BUSY = "busy"
+    NO_DRIVER = "no_driver"
+    WRONG_DIRECTION = "wrong_direction"
+
+
+@dataclass(frozen=True)
+class StrandedGroup:
+    """Passengers of one incident waiting at the scene (a task)."""
+
+    id: str
+    incident_id: str
+    failed_vehicle_id: str
+    trip_id: str | None
+    scene_node: str | None  # node id when the scene is a node
+    scene_text: str  # the location as reported
+    scene: Any  # fleetplan.network.Location
+    passengers: int
+    reported_at: datetime
+    tier: str
+    limit_s: int
+    late_penalty_per_min: int
+    deadline: datetime  # reach the passengers by then (pre-departure: leave by then)
+    destination_node: str
+    planned_arrival: datetime | None
+
+
+@dataclass(frozen=True)
+class TripTask:
+    """A later trip that needs a coach and driver: the failed coach's, or one whose crew may be pulled."""
+
+    trip_id: str
+    origin_node: str
+    departure: datetime
+    destination_node: str
+    arrival: datetime
+    passengers: int
+    max_shift_s: int
+    planned_vehicle_id: str
+    planned_driver_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Crew:
+    """A coach with a driver that could serve tasks."""
+
+    id: str
+    kind: CrewKind
+    vehicle_id: str
+    driver_id: str
+    origin_node: str | None  # where it stands (None for a passing coach on the road)
+    available_from: datetime
+    capacity: int  # seats it can give: all seats, or the free seats of a passing coach
+    city: str | None  # the depot city it stands in, for coverage (None elsewhere)
+
+
+@dataclass(frozen=True)
+class RescueOption:
+    """Crew ``crew_id`` driving to group ``group_id`` and on to its destination."""
+
+    id: str
+    crew_id: str
+    group_id: str
+    vehicle_id: str
+    driver_id: str
+    kind: CrewKind
+    origin_node: str | None
+    depart_at: datetime
+    scene_arrival: datetime
+    boarding_at: datetime
+    destination_arrival: datetime
+    capacity: int
+    deadhead_m: int
+    drive_s: int  # driving from departure to the destination
+    own_passengers: int  # a passing coach's own passengers (0 for other crews)
+    own_passenger_delay_s: int  # delay the stop causes to each of them
+    late_s: int  # beyond the group's deadline (0 if on time)
+    delay_at_destination_s: int  # after the group's planned arrival (0 if none)
+    needs_new_sign: bool
+
+
+@dataclass(frozen=True)
+class TripOption:
+    """Crew ``crew_id`` running trip ``trip_id``, standalone or right after rescue ``after_rescue_id``."""
+
+    id: str
+    crew_id: str
+    trip_id: str
+    vehicle_id: str
+    driver_id: str
+    after_rescue_id: str | None
+    departure_shift_s: int
+    deadhead_m: int
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Why a candidate (a coach, a driver or a coach–driver pair) cannot serve a task."""
+
+    candidate: str
+    code: RejectionCode
+    reason: str
+    group_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Instance:
+    """Everything one dispatch decision needs, immutable."""
+
+    at: datetime  # the decision time (the latest incident report)
+    incidents: tuple[Incident, ...]
+    groups: tuple[StrandedGroup, ...]
+    trip_tasks: tuple[TripTask, ...]
+    crews: tuple[Crew, ...]
+    rescue_options: tuple[RescueOption, ...]
+    trip_options: tuple[TripOption, ...]
+    rejections: tuple[Rejection, ...]
+    standby_by_city: Mapping[str, tuple[str, ...]]  # city → standby coach ids standing there
+    duty_logs: Mapping[str, tuple[DutyInterval, ...]]  # driver → log up to ``at`` plus planned trips
+    conditions: Conditions
+    tier_policy: TierPolicy
+    driving_policy: DrivingPolicy
+    dataset: Dataset
+    network: Any  # fleetplan.network.RoadNetwork
+
+    # Look-ups built once (the instance never changes), so large fleets stay linear.
+    @cached_property
+    def _groups_by_id(self) -> dict[str, StrandedGroup]:
+        return {g.id: g for g in self.groups}
+
+    @cached_property
+    def _crews_by_id(self) -> dict[str, Crew]:
+        return {c.id: c for c in self.crews}
+
+    @cached_property
+    def _trip_tasks_by_id(self) -> dict[str, TripTask]:
+        return {t.trip_id: t for t in self.trip_tasks}
+
+    @cached_property
+    def rescue_options_by_group(self) -> dict[str, tuple[RescueOption, ...]]:
+        grouped: dict[str, list[RescueOption]] = defaultdict(list)
+        for option in self.rescue_options:
+            grouped[option.group_id].append(option)
+        return {group_id: tuple(options) for group_id, options in grouped.items()}
+
+    def group(self, group_id: str) -> StrandedGroup:
+        return self._groups_by_id[group_id]
+
+    def crew(self, crew_id: str) -> Crew:
+        return self._crews_by_id[crew_id]
+
+    def trip_task(self, trip_id: str) -> TripTask:
+        return self._trip_tasks_by_id[trip_id]
+
+    def tier_of(self, group_id: str):
+        """The :class:`~fleetplan.model.Tier` of a group."""
+        return self.tier_policy.tier_named(self.group(group_id).tier)

@@ -1,0 +1,102 @@
+"""Dispatch plans: what a solver proposes and what the evaluator checks.
+
+A plan is a set of *rescues* (a crew — one coach and one driver — collects some or all passengers of
+a stranded group and takes them to their destination) and *trip covers* (a crew runs a later trip that
+the failure, or the rescue itself, left without its coach or driver). All times are China-local.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+
+from fleetplan.model import require
+
+
+# Passengers nobody reaches count as this late in the lateness term, so that leaving a group behind is
+# never cheaper than reaching it late (the first term already counts them as not reached).
+UNREACHED_LATENESS_S = 6 * 3600
+
+
+@dataclass(frozen=True)
+class Rescue:
+    """One vehicle's part in a rescue.
+
+    ``option_id`` names the instance option it was built from; every other field is a claim the
+    evaluator re-checks independently.
+    """
+
+    option_id: str
+    group_id: str
+    vehicle_id: str
+    driver_id: str
+    origin_node: str
+    depart_at: datetime
+    scene_arrival: datetime
+    boarding_at: datetime  # after arrival and after any charter-sign filing
+    destination_arrival: datetime
+    passengers: int
+    deadhead_m: int  # empty running from the origin to the scene
+
+    def __post_init__(self) -> None:
+        require(self.passengers >= 0, "passengers", "must not be negative")
+        require(self.scene_arrival >= self.depart_at, "scene_arrival", "is before departure")
+        require(self.boarding_at >= self.scene_arrival, "boarding_at", "is before arrival at the scene")
+        require(self.destination_arrival >= self.boarding_at, "destination_arrival", "is before boarding")
+
+
+@dataclass(frozen=True)
+class TripCover:
+    """A crew runs trip ``trip_id``, departing ``departure_shift_s`` after its planned time."""
+
+    option_id: str
+    trip_id: str
+    vehicle_id: str
+    driver_id: str
+    departure_shift_s: int
+    deadhead_m: int
+
+    def __post_init__(self) -> None:
+        require(self.departure_shift_s >= 0, "departure_shift_s", "a trip cannot leave early")
+
+
+@dataclass(frozen=True, order=True)
+class Objective:
+    """The lexicographic objective, most important first (DESIGN §3.2). Lower is better; tuples of
+    these compare lexicographically because the dataclass is ordered field by field."""
+
+    passengers_not_reached: int = 0  # not reached within their tier limit (or not at all)
+    late_penalty: int = 0  # tier-weighted, escalating, per passenger and minute late
+    passenger_delay_min: int = 0  # passenger-minutes of arrival after the planned arrival
+    trips_uncovered: int = 0
+    trips_retimed_min: int = 0
+    deadhead_km: int = 0
+    coverage_lost: int = 0  # depot cities left without a standby coach
+
+    def as_dict(self) -> dict[str, int]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def term_names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A complete answer for an instance: rescues, trip covers and the trips left uncovered."""
+
+    rescues: tuple[Rescue, ...]
+    trip_covers: tuple[TripCover, ...]
+    uncovered_trip_ids: tuple[str, ...]
+    objective: Objective
+    explanation: str = ""
+    source: str = "cp-sat"  # or "greedy"
+    notes: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def vehicle_ids(self) -> frozenset[str]:
+        return frozenset(r.vehicle_id for r in self.rescues) | frozenset(c.vehicle_id for c in self.trip_covers)
+
+    def signature(self) -> frozenset[str]:
+        """The chosen options, used to exclude this plan when asking for alternatives."""
+        return frozenset(r.option_id for r in self.rescues) | frozenset(c.option_id for c in self.trip_covers)

@@ -1,0 +1,323 @@
+"""CP-SAT dispatch: choose rescue and trip options for an :class:`~fleetplan.instance.Instance`.
+
+The instance already holds every feasible option with its times and distances, so the model is an
+assignment: which options are used and how many passengers each rescue takes. Each constraint family
+is one small function; the lexicographic objective is minimised stage by stage, fixing each term at
+its optimum before the next; alternatives exclude the option sets already returned.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from fleetplan.instance import Instance, RescueOption
+from fleetplan.plan import Objective, Plan
+
+from solver import greedy
+from solver.plans import build_plan, ceil_min, group_by, km, late_penalty, rescues_of_group, unreached_penalty
+from solver.relax import find_relaxations
+from solver.result import Result, SolveParams, Status
+
+MIN_STAGE_TIME_S = 0.02
+
+
+# --------------------------------------------------------------------------- the model
+@dataclass
+class DispatchModel:
+    """A CP-SAT model of one instance with its variables and named objective terms."""
+
+    instance: Instance
+    model: cp_model.CpModel = field(default_factory=cp_model.CpModel)
+    use_rescue: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    passengers: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    use_trip: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    crew_used: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    vehicle_used: dict[str, cp_model.LinearExprT] = field(default_factory=dict)
+    terms: dict[str, cp_model.LinearExprT] = field(default_factory=dict)
+
+
+def build_model(instance: Instance, params: SolveParams) -> DispatchModel:
+    """The complete model: variables, every constraint family and the objective terms."""
+    dm = DispatchModel(instance)
+    add_option_variables(dm)
+    add_seat_limits(dm)
+    add_group_passenger_limits(dm, params)
+    add_crew_sequences(dm)
+    add_vehicle_and_driver_exclusivity(dm)
+    add_trip_coverage(dm)
+    add_objective_terms(dm, params)
+    return dm
+
+
+def add_option_variables(dm: DispatchModel) -> None:
+    """One boolean per option, a passenger count per rescue option."""
+    for option in dm.instance.rescue_options:
+        dm.use_rescue[option.id] = dm.model.new_bool_var(f"use_{option.id}")
+        group = dm.instance.group(option.group_id)
+        dm.passengers[option.id] = dm.model.new_int_var(0, min(option.capacity, group.passengers), f"pax_{option.id}")
+    for option in dm.instance.trip_options:
+        dm.use_trip[option.id] = dm.model.new_bool_var(f"use_{option.id}")
+
+
+def add_seat_limits(dm: DispatchModel) -> None:
+    """A rescue carries passengers only if used, never more than its seats, and at least one."""
+    for option in dm.instance.rescue_options:
+        use, pax = dm.use_rescue[option.id], dm.passengers[option.id]
+        dm.model.add(pax <= option.capacity * use)
+        dm.model.add(pax >= 1).only_enforce_if(use)
+
+
+def add_group_passenger_limits(dm: DispatchModel, params: SolveParams) -> None:
+    """No group sends off more passengers than it has; without splitting, one vehicle per group."""
+    for group in dm.instance.groups:
+        options = rescues_of_group(dm.instance, group.id)
+        dm.model.add(sum(dm.passengers[o.id] for o in options) <= group.passengers)
+        if not params.allow_split:
+            dm.model.add_at_most_one(dm.use_rescue[o.id] for o in options)
+        if params.hard_limits:
+            on_time = [o for o in options if o.late_s == 0]
+            dm.model.add(sum(dm.passengers[o.id] for o in on_time) == group.passengers)
+
+
+def add_crew_sequences(dm: DispatchModel) -> None:
+    """A crew does at most one rescue and at most one trip; a trip chained after a rescue needs that
+    rescue, and a standalone trip option excludes any rescue of the crew."""
+    rescues_by_crew = group_by(dm.instance.rescue_options, lambda o: o.crew_id)
+    trips_by_crew = group_by(dm.instance.trip_options, lambda o: o.crew_id)
+    for crew in dm.instance.crews:
+        rescue_uses = [dm.use_rescue[o.id] for o in rescues_by_crew.get(crew.id, [])]
+        trip_uses = [dm.use_trip[o.id] for o in trips_by_crew.get(crew.id, [])]
+        dm.model.add_at_most_one(rescue_uses)
+        dm.model.add_at_most_one(trip_uses)
+        for option in trips_by_crew.get(crew.id, []):
+            if option.after_rescue_id is None:
+                for rescue_use in rescue_uses:
+                    dm.model.add_implication(dm.use_trip[option.id], rescue_use.Not())
+            else:
+                dm.model.add_implication(dm.use_trip[option.id], dm.use_rescue[option.after_rescue_id])
+        used = dm.model.new_bool_var(f"crew_{crew.id}")
+        dm.model.add_max_equality(used, rescue_uses + trip_uses) if rescue_uses or trip_uses else dm.model.add(used == 0)
+        dm.crew_used[crew.id] = used
+
+
+def add_vehicle_and_driver_exclusivity(dm: DispatchModel) -> None:
+    """A coach and a driver belong to at most one crew in the plan."""
+    by_vehicle = group_by(dm.instance.crews, lambda c: c.vehicle_id)
+    by_driver = group_by(dm.instance.crews, lambda c: c.driver_id)
+    for vehicle_id, crews in by_vehicle.items():
+        dm.model.add_at_most_one(dm.crew_used[c.id] for c in crews)
+        dm.vehicle_used[vehicle_id] = sum(dm.crew_used[c.id] for c in crews)
+    for crews in by_driver.values():
+        dm.model.add_at_most_one(dm.crew_used[c.id] for c in crews)
+
+
+def add_trip_coverage(dm: DispatchModel) -> None:
+    """Each trip task is run by at most one option (uncovered otherwise, which the objective counts)."""
+    by_trip = group_by(dm.instance.trip_options, lambda o: o.trip_id)
+    for task in dm.instance.trip_tasks:
+        dm.model.add_at_most_one(dm.use_trip[o.id] for o in by_trip.get(task.trip_id, []))
+
+
+def add_objective_terms(dm: DispatchModel, params: SolveParams) -> None:
+    """The lexicographic terms of :class:`~fleetplan.plan.Objective`, as linear expressions."""
+    instance, pax, use_r, use_t = dm.instance, dm.passengers, dm.use_rescue, dm.use_trip
+    total_passengers = sum(g.passengers for g in instance.groups)
+    reached_on_time = sum(pax[o.id] for o in instance.rescue_options if o.late_s == 0)
+    dm.terms["passengers_not_reached"] = total_passengers - reached_on_time
+    dm.terms["late_penalty"] = sum(pax[o.id] * late_penalty(instance, o) for o in instance.rescue_options) + \
+        sum(unreached_penalty(instance, g.id) * (g.passengers - sum(pax[o.id] for o in rescues_of_group(instance, g.id)))
+            for g in instance.groups)
+    dm.terms["passenger_delay_min"] = sum(
+        pax[o.id] * ceil_min(o.delay_at_destination_s) + use_r[o.id] * o.own_passengers * ceil_min(o.own_passenger_delay_s)
+        for o in instance.rescue_options)
+    by_trip = group_by(instance.trip_options, lambda o: o.trip_id)
+    dm.terms["trips_uncovered"] = sum(1 - sum(use_t[o.id] for o in by_trip.get(t.trip_id, [])) for t in instance.trip_tasks)
+    dm.terms["trips_retimed_min"] = sum(use_t[o.id] * ceil_min(o.departure_shift_s) for o in instance.trip_options)
+    dm.terms["deadhead_km"] = sum(use_r[o.id] * km(o.deadhead_m) for o in instance.rescue_options) + \
+        sum(use_t[o.id] * km(o.deadhead_m) for o in instance.trip_options)
+    dm.terms["coverage_lost"] = _coverage_lost(dm)
+
+
+def _coverage_lost(dm: DispatchModel) -> cp_model.LinearExprT:
+    """Depot cities whose standby coaches are all used by the plan."""
+    lost_terms = []
+    for city, vehicle_ids in dm.instance.standby_by_city.items():
+        if not vehicle_ids:
+            continue
+        lost = dm.model.new_bool_var(f"coverage_lost_{city}")
+        used = [dm.vehicle_used.get(v, 0) for v in vehicle_ids]
+        # lost ⇔ every standby coach of the city is used
+        dm.model.add(sum(used) <= len(vehicle_ids) - 1 + lost)
+        dm.model.add(sum(used) >= len(vehicle_ids) * lost)
+        lost_terms.append(lost)
+    return sum(lost_terms)
+
+
+# --------------------------------------------------------------------------- solving
+def solve(instance: Instance, params: SolveParams = SolveParams()) -> Result:
+    """Ranked plans for ``instance`` within ``params.time_limit_s``.
+
+    Returns ``optimal`` or ``feasible`` plans from CP-SAT (with the bound when not proven), the greedy
+    plan marked ``greedy_fallback`` when the model finds nothing in time, or ``infeasible`` with
+    reasons and the smallest relaxations when some passengers cannot be carried.
+    """
+    started = time.perf_counter()
+    deadline = started + params.time_limit_s
+    plans: list[Plan] = []
+    bound: Objective | None = None
+    all_optimal = True
+    for rank in range(max(1, params.alternatives)):
+        remaining = deadline - time.perf_counter()
+        if rank > 0 and remaining < MIN_STAGE_TIME_S * len(Objective.term_names()):
+            break
+        # the best plan may use most of the budget; alternatives share what is left
+        budget = remaining * (0.6 if rank == 0 and params.alternatives > 1 else 1.0 / (params.alternatives - rank))
+        solution = _solve_lexicographic(instance, params, [p.signature() for p in plans], budget)
+        if solution is INFEASIBLE_MODEL and rank == 0:  # only hard limits can make the model infeasible
+            return _infeasible(instance, params, started, plan=None)
+        if solution is None or solution is INFEASIBLE_MODEL:
+            if rank == 0:
+                return _fallback(instance, params, started)
+            break
+        plan, proven, stage_bound = solution
+        plans.append(plan)
+        if rank == 0:
+            all_optimal, bound = proven, (None if proven else stage_bound)
+    solve_ms = _elapsed_ms(started)
+    best = plans[0]
+    if _is_infeasible(instance, best, params):
+        return _infeasible(instance, params, started, plan=best)
+    status = Status.OPTIMAL if all_optimal else Status.FEASIBLE
+    return Result(status, tuple(plans), instance.rejections, solve_ms, bound)
+
+
+INFEASIBLE_MODEL = object()  # marker: CP-SAT proved the model has no solution
+
+
+def _solve_lexicographic(instance: Instance, params: SolveParams, excluded: list[frozenset[str]],
+                         budget_s: float) -> tuple[Plan, bool, Objective] | object | None:
+    """Minimise the terms in order, fixing each at its optimum; None if no solution in time,
+    ``INFEASIBLE_MODEL`` if the model provably has none."""
+    dm = build_model(instance, params)
+    for signature in excluded:
+        exclude_option_set(dm, signature)
+    stage_deadline = time.perf_counter() + budget_s
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = params.workers
+    solver.parameters.random_seed = params.seed
+    proven, values, bounds = True, {}, {}
+    last_solution = None
+    names = Objective.term_names()
+    for index, name in enumerate(names):
+        term = dm.terms[name]
+        remaining = stage_deadline - time.perf_counter()
+        if remaining <= 0:
+            proven = False
+            break
+        dm.model.minimize(term)
+        solver.parameters.max_time_in_seconds = max(remaining / (len(names) - index), MIN_STAGE_TIME_S) \
+            if index + 1 < len(names) else max(remaining, MIN_STAGE_TIME_S)
+        status = solver.solve(dm.model)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            if last_solution is None:
+                return INFEASIBLE_MODEL if status == cp_model.INFEASIBLE else None
+            proven = False
+            break
+        last_solution = _read_solution(dm, solver)
+        values[name] = int(round(solver.objective_value))
+        bounds[name] = int(math.ceil(solver.best_objective_bound - 1e-6))
+        if status != cp_model.OPTIMAL:
+            proven = False
+        dm.model.add(term <= values[name])  # fix this stage before minimising the next
+        _hint(dm, last_solution)
+    if last_solution is None:
+        return None
+    plan = _plan_from(dm, last_solution)
+    bound = Objective(**{name: bounds.get(name, 0) for name in names})
+    return plan, proven, bound
+
+
+def exclude_option_set(dm: DispatchModel, signature: frozenset[str]) -> None:
+    """Forbid exactly this set of used options (a no-good cut), so the next plan differs."""
+    uses = {**dm.use_rescue, **dm.use_trip}
+    inside = [uses[o] for o in signature]
+    outside = [v for o, v in uses.items() if o not in signature]
+    dm.model.add_bool_or([v.Not() for v in inside] + outside)
+
+
+@dataclass(frozen=True)
+class _Solution:
+    rescues: dict[str, int]  # option id → passengers
+    trips: frozenset[str]
+
+
+def _read_solution(dm: DispatchModel, solver: cp_model.CpSolver) -> _Solution:
+    rescues = {o: int(solver.value(dm.passengers[o])) for o, v in dm.use_rescue.items() if solver.boolean_value(v)}
+    trips = frozenset(o for o, v in dm.use_trip.items() if solver.boolean_value(v))
+    return _Solution(rescues, trips)
+
+
+def _hint(dm: DispatchModel, solution: _Solution) -> None:
+    dm.model.clear_hints()
+    for option_id, var in dm.use_rescue.items():
+        dm.model.add_hint(var, option_id in solution.rescues)
+        dm.model.add_hint(dm.passengers[option_id], solution.rescues.get(option_id, 0))
+    for option_id, var in dm.use_trip.items():
+        dm.model.add_hint(var, option_id in solution.trips)
+
+
+# --------------------------------------------------------------------------- plans
+def _plan_from(dm: DispatchModel, solution: _Solution) -> Plan:
+    return build_plan(dm.instance, solution.rescues, solution.trips, source="cp-sat")
+
+
+# --------------------------------------------------------------------------- fallbacks and infeasibility
+def _fallback(instance: Instance, params: SolveParams, started: float) -> Result:
+    plan = greedy.solve(instance)
+    return Result(Status.GREEDY_FALLBACK, (plan,), instance.rejections, _elapsed_ms(started),
+                  reasons=("the model found no plan within the deadline; this is the greedy plan",))
+
+
+def _infeasible(instance: Instance, params: SolveParams, started: float, plan: Plan | None) -> Result:
+    """Infeasible as a status: the best partial plan (if any), the reasons and the relaxations."""
+    reasons = _infeasibility_reasons(instance, plan, params) if plan else (
+        "no plan reaches every passenger within the tier limits",)
+    return Result(Status.INFEASIBLE, (plan,) if plan else (), instance.rejections, _elapsed_ms(started),
+                  relaxations=find_relaxations(instance, params), reasons=reasons)
+
+
+def _is_infeasible(instance: Instance, plan: Plan, params: SolveParams) -> bool:
+    """Some passengers cannot be carried at all (or, with hard limits, not within their limit)."""
+    if params.hard_limits and plan.objective.passengers_not_reached > 0:
+        return True
+    carried = _carried(plan)
+    return any(carried[g.id] < g.passengers for g in instance.groups)
+
+
+def _carried(plan: Plan) -> dict[str, int]:
+    carried: dict[str, int] = defaultdict(int)
+    for rescue in plan.rescues:
+        carried[rescue.group_id] += rescue.passengers
+    return carried
+
+
+def _infeasibility_reasons(instance: Instance, plan: Plan, params: SolveParams) -> tuple[str, ...]:
+    carried = _carried(plan)
+    reasons = []
+    for group in instance.groups:
+        left = group.passengers - carried[group.id]
+        if left > 0:
+            reasons.append(f"{left} of {group.passengers} passengers of {group.incident_id} cannot be carried: "
+                           f"not enough reachable seats with legal drivers")
+    if params.hard_limits and plan.objective.passengers_not_reached and not reasons:
+        reasons.append(f"{plan.objective.passengers_not_reached} passengers cannot be reached within their limit")
+    return tuple(reasons)
+
+
+def _elapsed_ms(started: float) -> int:
+    return int(round((time.perf_counter() - started) * 1000))

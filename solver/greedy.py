@@ -1,0 +1,72 @@
+"""The greedy baseline: what a dispatcher does by hand.
+
+For each stranded group in report order, the standby coach that reaches the scene first among those
+with enough seats (the biggest one if none has enough), with any legal driver; no split, no passing
+coaches. Then each later trip, in departure order, goes to its own crew if still free, else to the
+free coach that can run it with the least delay.
+"""
+
+from __future__ import annotations
+
+from fleetplan.instance import CrewKind, Instance, RescueOption, TripOption
+from fleetplan.plan import Plan
+
+from solver.plans import build_plan, group_by
+
+
+def solve(instance: Instance) -> Plan:
+    """The greedy plan for ``instance``."""
+    busy_vehicles: set[str] = set()
+    busy_drivers: set[str] = set()
+    rescues: dict[str, int] = {}
+    crews_rescuing: dict[str, str] = {}  # crew id → its rescue option id
+    for group in sorted(instance.groups, key=lambda g: (g.reported_at, g.id)):
+        option = _pick_rescue(instance.rescue_options_by_group.get(group.id, ()), group.passengers,
+                              busy_vehicles, busy_drivers)
+        if option is None:
+            continue
+        rescues[option.id] = min(option.capacity, group.passengers)
+        crews_rescuing[option.crew_id] = option.id
+        busy_vehicles.add(option.vehicle_id)
+        busy_drivers.add(option.driver_id)
+    trips = _cover_trips(instance, crews_rescuing, busy_vehicles, busy_drivers)
+    return build_plan(instance, rescues, trips, source="greedy")
+
+
+def _pick_rescue(options: tuple[RescueOption, ...], passengers: int, busy_vehicles: set[str],
+                 busy_drivers: set[str]) -> RescueOption | None:
+    free = [o for o in options if o.kind == CrewKind.STANDBY
+            and o.vehicle_id not in busy_vehicles and o.driver_id not in busy_drivers]
+    if not free:
+        return None
+    big_enough = [o for o in free if o.capacity >= passengers]
+    if big_enough:
+        return min(big_enough, key=lambda o: (o.scene_arrival, o.deadhead_m, o.id))
+    return min(free, key=lambda o: (-o.capacity, o.scene_arrival, o.id))
+
+
+def _cover_trips(instance: Instance, crews_rescuing: dict[str, str], busy_vehicles: set[str],
+                 busy_drivers: set[str]) -> list[str]:
+    options_by_trip = group_by(instance.trip_options, lambda o: o.trip_id)
+    chosen: list[str] = []
+    crews_with_trip: set[str] = set()  # a crew runs at most one trip
+    for task in sorted(instance.trip_tasks, key=lambda t: (t.departure, t.trip_id)):
+        usable = [o for o in options_by_trip.get(task.trip_id, [])
+                  if o.crew_id not in crews_with_trip and _usable(o, crews_rescuing, busy_vehicles, busy_drivers)]
+        if not usable:
+            continue
+        own = [o for o in usable if o.vehicle_id == task.planned_vehicle_id and o.driver_id == task.planned_driver_id]
+        option = min(own or usable, key=lambda o: (o.departure_shift_s, o.deadhead_m, o.id))
+        chosen.append(option.id)
+        crews_with_trip.add(option.crew_id)
+        if option.crew_id not in crews_rescuing:  # a rescuing crew is already counted busy
+            busy_vehicles.add(option.vehicle_id)
+            busy_drivers.add(option.driver_id)
+    return chosen
+
+
+def _usable(option: TripOption, crews_rescuing: dict[str, str], busy_vehicles: set[str], busy_drivers: set[str]) -> bool:
+    if option.crew_id in crews_rescuing:  # this crew rescued: only its chained option fits
+        return option.after_rescue_id == crews_rescuing[option.crew_id]
+    return (option.after_rescue_id is None and option.vehicle_id not in busy_vehicles
+            and option.driver_id not in busy_drivers)

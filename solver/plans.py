@@ -1,0 +1,113 @@
+"""Turning chosen options into plans, and the solver-side account of their objective.
+
+Shared by the CP-SAT model and the greedy baseline. The evaluator in :mod:`fleetplan.evaluate`
+recomputes all of this independently from the network and the rules.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+
+from fleetplan.instance import CrewKind, Instance, RescueOption, TripOption
+from fleetplan.plan import UNREACHED_LATENESS_S, Objective, Plan, Rescue, TripCover
+from fleetplan.units import KM, format_hhmm, minutes
+
+
+def rescue_from_option(option: RescueOption, passengers: int) -> Rescue:
+    return Rescue(option_id=option.id, group_id=option.group_id, vehicle_id=option.vehicle_id,
+                  driver_id=option.driver_id, origin_node=option.origin_node or f"on trip ({option.vehicle_id})",
+                  depart_at=option.depart_at, scene_arrival=option.scene_arrival, boarding_at=option.boarding_at,
+                  destination_arrival=option.destination_arrival, passengers=passengers,
+                  deadhead_m=option.deadhead_m)
+
+
+def cover_from_option(option: TripOption) -> TripCover:
+    return TripCover(option_id=option.id, trip_id=option.trip_id, vehicle_id=option.vehicle_id,
+                     driver_id=option.driver_id, departure_shift_s=option.departure_shift_s,
+                     deadhead_m=option.deadhead_m)
+
+
+def objective_from(instance: Instance, rescues: dict[str, int], trips: frozenset[str]) -> Objective:
+    """The solver's own account of the objective of a chosen set of options (the evaluator recomputes it)."""
+    rescue_by_id = {o.id: o for o in instance.rescue_options}
+    trip_by_id = {o.id: o for o in instance.trip_options}
+    used_r = [(rescue_by_id[o], pax) for o, pax in rescues.items()]
+    used_t = [trip_by_id[o] for o in trips]
+    carried_by_group: dict[str, int] = defaultdict(int)
+    for option, pax in used_r:
+        carried_by_group[option.group_id] += pax
+    covered = {o.trip_id for o in used_t}
+    used_vehicles = {o.vehicle_id for o, _ in used_r} | {o.vehicle_id for o in used_t}
+    return Objective(
+        passengers_not_reached=sum(g.passengers for g in instance.groups) - sum(p for o, p in used_r if o.late_s == 0),
+        late_penalty=sum(p * late_penalty(instance, o) for o, p in used_r)
+        + sum(unreached_penalty(instance, g.id) * (g.passengers - carried_by_group[g.id]) for g in instance.groups),
+        passenger_delay_min=sum(p * ceil_min(o.delay_at_destination_s) + o.own_passengers * ceil_min(o.own_passenger_delay_s)
+                                for o, p in used_r),
+        trips_uncovered=sum(1 for t in instance.trip_tasks if t.trip_id not in covered),
+        trips_retimed_min=sum(ceil_min(o.departure_shift_s) for o in used_t),
+        deadhead_km=sum(km(o.deadhead_m) for o, _ in used_r) + sum(km(o.deadhead_m) for o in used_t),
+        coverage_lost=sum(1 for vs in instance.standby_by_city.values() if vs and set(vs) <= used_vehicles),
+    )
+
+
+def explain(instance: Instance, plan: Plan) -> str:
+    """One line per decision, for the dispatcher."""
+    lines = []
+    for rescue in plan.rescues:
+        group = instance.group(rescue.group_id)
+        eta_min = round(minutes((rescue.scene_arrival - group.reported_at).total_seconds()))
+        crew_kind = next(o.kind for o in instance.rescue_options if o.id == rescue.option_id)
+        source = "passing coach" if crew_kind == CrewKind.PASSING else f"from {rescue.origin_node}"
+        lines.append(f"{rescue.vehicle_id} with driver {rescue.driver_id} {source}: at the scene "
+                     f"{format_hhmm(rescue.scene_arrival)} ({eta_min} min, limit {group.limit_s // 60} min, "
+                     f"{group.tier}), takes {rescue.passengers} of {group.passengers} passengers to "
+                     f"{group.destination_node} by {format_hhmm(rescue.destination_arrival)}")
+    for cover in plan.trip_covers:
+        shift = f"+{cover.departure_shift_s // 60} min" if cover.departure_shift_s else "on time"
+        lines.append(f"trip {cover.trip_id} run by {cover.vehicle_id} / {cover.driver_id} ({shift})")
+    lines += [f"trip {trip_id} left uncovered" for trip_id in plan.uncovered_trip_ids]
+    return "; ".join(lines) if lines else "no vehicle can be sent"
+
+
+def build_plan(instance: Instance, rescues: dict[str, int], trips: Iterable[str], source: str) -> Plan:
+    """The plan of a set of chosen options (``rescues``: option id → passengers)."""
+    rescue_by_id = {o.id: o for o in instance.rescue_options}
+    trip_by_id = {o.id: o for o in instance.trip_options}
+    trips = frozenset(trips)
+    chosen_rescues = tuple(rescue_from_option(rescue_by_id[o], pax) for o, pax in sorted(rescues.items()))
+    covers = tuple(cover_from_option(trip_by_id[o]) for o in sorted(trips))
+    covered = {c.trip_id for c in covers}
+    uncovered = tuple(t.trip_id for t in instance.trip_tasks if t.trip_id not in covered)
+    objective = objective_from(instance, rescues, trips)
+    draft = Plan(chosen_rescues, covers, uncovered, objective, source=source)
+    return Plan(chosen_rescues, covers, uncovered, objective, explain(instance, draft), source=source)
+
+
+def rescues_of_group(instance: Instance, group_id: str) -> tuple[RescueOption, ...]:
+    return instance.rescue_options_by_group.get(group_id, ())
+
+
+def late_penalty(instance: Instance, option: RescueOption) -> int:
+    return instance.tier_policy.late_penalty(instance.tier_of(option.group_id), option.late_s)
+
+
+def unreached_penalty(instance: Instance, group_id: str) -> int:
+    return instance.tier_policy.late_penalty(instance.tier_of(group_id), UNREACHED_LATENESS_S)
+
+
+def ceil_min(duration_s: int) -> int:
+    """Whole minutes, rounded up (a started minute counts)."""
+    return -(-max(duration_s, 0) // 60)
+
+
+def km(length_m: int) -> int:
+    return round(length_m / KM)
+
+
+def group_by(items, key: Callable) -> dict:
+    grouped: dict = defaultdict(list)
+    for item in items:
+        grouped[key(item)].append(item)
+    return grouped

@@ -1,0 +1,94 @@
+"""The smallest changes that would make an infeasible dispatch feasible (DESIGN §3.2).
+
+Three kinds: a later response limit by N minutes (the least N with which every passenger is reached),
+splitting a group over several smaller coaches, and a second (relief) driver for a coach that was
+left out only because no legal driver could take it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ortools.sat.python import cp_model
+
+from fleetplan.instance import Instance, RejectionCode
+
+from solver.result import Relaxation, SolveParams
+
+DRIVER_ONLY_CODES = {RejectionCode.NO_DRIVER, RejectionCode.HOURS_LEFT, RejectionCode.REST_DUE}
+RELAX_SOLVE_LIMIT_S = 0.2
+
+
+def find_relaxations(instance: Instance, params: SolveParams) -> tuple[Relaxation, ...]:
+    """Each relaxation that would, on its own, let every stranded passenger be carried (or, with hard
+    limits, reached in time)."""
+    found: list[Relaxation] = []
+    extra_min = least_limit_extension_min(instance, params)
+    if extra_min is not None and extra_min > 0:
+        found.append(Relaxation("later_limit", f"a response limit {extra_min} min later reaches every passenger",
+                                extra_min))
+    if not params.allow_split and _everyone_carried(instance, replace(params, allow_split=True), late_allowed=True):
+        found.append(Relaxation("split", "splitting passengers over several smaller coaches carries everyone"))
+    found += _second_driver_relaxations(instance)
+    shortfall = _seat_shortfall(instance)
+    if shortfall > 0:
+        found.append(Relaxation("more_seats", f"{shortfall} more reachable seats are needed", shortfall))
+    return tuple(found)
+
+
+def least_limit_extension_min(instance: Instance, params: SolveParams) -> int | None:
+    """The fewest extra minutes on every limit with which all passengers are reached in time;
+    None if even unlimited lateness does not carry everyone."""
+    lateness = sorted({o.late_s for o in instance.rescue_options})
+    if not _everyone_carried(instance, params, late_allowed=True):
+        return None
+    low, high = 0, len(lateness) - 1  # binary search over the distinct lateness values
+    while low < high:
+        middle = (low + high) // 2
+        if _everyone_carried(instance, params, late_allowed=True, max_late_s=lateness[middle]):
+            high = middle
+        else:
+            low = middle + 1
+    return -(-lateness[low] // 60) if lateness else 0
+
+
+def _everyone_carried(instance: Instance, params: SolveParams, *, late_allowed: bool,
+                      max_late_s: int | None = None) -> bool:
+    """Whether some choice of options carries every passenger, each option at most ``max_late_s`` late."""
+    from solver.dispatch import build_model  # local import: dispatch imports this module
+
+    relaxed = replace(params, hard_limits=False)
+    dm = build_model(instance, relaxed)
+    for group in instance.groups:
+        options = instance.rescue_options_by_group.get(group.id, ())
+        dm.model.add(sum(dm.passengers[o.id] for o in options) == group.passengers)
+    for option in instance.rescue_options:
+        if max_late_s is not None and option.late_s > max_late_s:
+            dm.model.add(dm.use_rescue[option.id] == 0)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = RELAX_SOLVE_LIMIT_S
+    solver.parameters.num_workers = params.workers
+    dm.model.clear_objective()
+    return solver.solve(dm.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+
+
+def _second_driver_relaxations(instance: Instance) -> list[Relaxation]:
+    left_out = sorted({r.candidate for r in instance.rejections if r.code in DRIVER_ONLY_CODES})
+    return [Relaxation("second_driver", f"a second (relief) driver would make {candidate} usable")
+            for candidate in left_out]
+
+
+def _seat_shortfall(instance: Instance) -> int:
+    shortfall = 0
+    for group in instance.groups:
+        seats = sum(o.capacity for o in _best_option_per_vehicle(instance, group.id))
+        shortfall += max(0, group.passengers - seats)
+    return shortfall
+
+
+def _best_option_per_vehicle(instance: Instance, group_id: str):
+    best = {}
+    for option in instance.rescue_options_by_group.get(group_id, ()):
+        if option.vehicle_id not in best or option.capacity > best[option.vehicle_id].capacity:
+            best[option.vehicle_id] = option
+    return best.values()
