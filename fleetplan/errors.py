@@ -56,7 +56,7 @@ class DataProblem:
     """One problem found in an input table: where it is and what is wrong."""
 
     file: str
-    row: int | None  # 1-based data row (header excluded); None for file-level problems
+    row: int | None  # the row as numbered in an editor (the header is row 1); None for file-level problems
     column: str | None
     message: str
 

@@ -1,12 +1,13 @@
 """Reading CSV tables with pandera schemas, reporting *every* problem with file, row and column.
 
-Rows are numbered as a person sees them in an editor or a spreadsheet: the header is row 1, the
-first data row is row 2. Lines starting with ``#`` are comments (used to label invented data) and
-keep their row numbers.
+Rows are numbered as a person sees them in an editor or a spreadsheet (the file's line numbers): with
+no comment above it the header is row 1 and the first data row is row 2. Lines starting with ``#``
+are comments (used to label invented data), allowed anywhere, and keep their row numbers.
 """
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pandas as pd
@@ -15,23 +16,34 @@ from pandera.errors import SchemaErrors
 
 from fleetplan.errors import DataProblem
 
-HEADER_ROW = 1
-
-
 def read_table(path: Path, schema: pa.DataFrameSchema) -> tuple[pd.DataFrame, list[DataProblem]]:
     """Read ``path`` and validate it against ``schema`` lazily.
 
-    Returns the typed frame of valid rows and the list of problems; never raises for bad content.
-    Each bad cell is reported once: cells are first converted one by one to the column's type, then
-    the schema's checks run on what converted. The frame gets a ``_row`` column with file rows.
+    Returns the typed frame of valid rows and the list of problems; never raises for bad content (a
+    missing, empty, non-UTF-8 or unparseable file is a file-level problem; a header without rows is an
+    empty table). Each bad cell is reported once: cells are first converted one by one to the column's
+    type, then the schema's checks run on what converted. Unknown columns are reported too (usually a
+    misspelt optional column). The frame gets a ``_row`` column with file rows.
     """
     label = path.name
     if not path.is_file():
         return pd.DataFrame(), [DataProblem(label, None, None, "file is missing")]
-    raw, rows = _read_raw(path)
+    try:
+        raw, rows = _read_raw(path)
+    except UnicodeDecodeError:
+        return pd.DataFrame(), [DataProblem(label, None, None, "cannot be read: it is not UTF-8 text")]
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame(), [DataProblem(label, None, None, "file is empty: it needs a header row")]
+    except pd.errors.ParserError as error:
+        return pd.DataFrame(), [DataProblem(label, None, None, f"cannot be read as CSV: {error}")]
+    header_row = rows.pop(HEADER_KEY)
+    unknown = [DataProblem(label, header_row, name, f"unknown column; expected {', '.join(schema.columns)}")
+               for name in raw.columns if name not in schema.columns]
     missing = [name for name, column in schema.columns.items() if name not in raw.columns and column.required]
     if missing:
-        return pd.DataFrame(), [DataProblem(label, HEADER_ROW, name, "column is missing") for name in missing]
+        return pd.DataFrame(), [DataProblem(label, header_row, name, "column is missing") for name in missing] + unknown
+    if raw.empty:
+        return pd.DataFrame(columns=[*raw.columns, "_row"]), unknown
     raw = raw.astype(object).where(raw != "", None)
     unconvertible = _unconvertible_cells(raw, schema)
     problems = [DataProblem(label, rows[index], column, f"cannot be read as {_type_name(schema, column)} (value {raw.at[index, column]!r})")
@@ -45,7 +57,7 @@ def read_table(path: Path, schema: pa.DataFrameSchema) -> tuple[pd.DataFrame, li
         problems += [p for p in row_problems if "unique" not in p.message]
     good = good.copy()
     good["_row"] = [rows[i] for i in good.index]
-    return good, sorted(set(problems), key=lambda p: (p.row or 0, p.column or "", p.message))
+    return good, unknown + sorted(set(problems), key=lambda p: (p.row or 0, p.column or "", p.message))
 
 
 def _unconvertible_cells(raw: pd.DataFrame, schema: pa.DataFrameSchema) -> list[tuple[int, str]]:
@@ -82,16 +94,23 @@ def _type_name(schema: pa.DataFrameSchema, column: str) -> str:
             "datetime64[ns]": "a date/time"}.get(str(schema.columns[column].dtype), str(schema.columns[column].dtype))
 
 
+HEADER_KEY = -1  # key of the header's row number in the row map
+
+
 def _read_raw(path: Path) -> tuple[pd.DataFrame, dict[int, int]]:
-    """All cells as strings, comment lines skipped, plus a map from frame index to file row."""
+    """All cells as strings with comment lines skipped (also before the header), plus a map from
+    frame index to file row; the header's row is under ``HEADER_KEY``."""
     lines = path.read_text(encoding="utf-8").splitlines()
-    data_rows = [number for number, line in enumerate(lines, start=1)
-                 if number > HEADER_ROW and line.strip() and not line.lstrip().startswith("#")]
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, comment=None, skip_blank_lines=True,
-                        skiprows=lambda i: i > 0 and lines[i].lstrip().startswith("#"))
+    content = [number for number, line in enumerate(lines, start=1)
+               if line.strip() and not line.lstrip().startswith("#")]
+    if not content:
+        raise pd.errors.EmptyDataError("no header")
+    header_row, data_rows = content[0], content[1:]
+    text = "\n".join(lines[number - 1] for number in content)
+    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     frame.columns = [str(column).strip() for column in frame.columns]
-    frame = frame.apply(lambda column: column.str.strip())
-    return frame, dict(enumerate(data_rows))
+    frame = frame.apply(lambda column: column.str.strip()) if not frame.empty else frame
+    return frame, {HEADER_KEY: header_row, **dict(enumerate(data_rows))}
 
 
 def _problems_from(cases: pd.DataFrame, label: str, rows: dict[int, int]) -> list[DataProblem]:
@@ -106,7 +125,11 @@ def _problems_from(cases: pd.DataFrame, label: str, rows: dict[int, int]) -> lis
 
 
 def _describe(check: str) -> str:
-    """Turn pandera's check names into plain words."""
+    """Turn pandera's check names into plain words; a check's own ``error`` text ("must …") is kept."""
+    if check.startswith("must"):
+        return check
+    if check.startswith("isin("):
+        return "must be one of " + check.removeprefix("isin([").removesuffix("])").replace("'", "")
     if check.startswith("coerce_dtype"):
         return "cannot be read as " + check.removeprefix("coerce_dtype(").rstrip(")").strip("'")
     if check == "not_nullable":
