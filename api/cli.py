@@ -45,6 +45,33 @@ def calendar_day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"day {text!r} is not YYYY-MM-DD") from None
 
 
+def non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative")
+    return value
+
+
+def positive_int(text: str) -> int:
+    value = non_negative_int(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text} must be positive")
+    return value
+
+
 def vehicle_class(text: str) -> VehicleClass:
     try:
         return VehicleClass(text)
@@ -79,6 +106,22 @@ def build_parser() -> argparse.ArgumentParser:
                        help="vehicle class (default %(default)s)")
     _add_common(route)
     route.set_defaults(handler=run_route)
+
+    dispatch = commands.add_parser("dispatch", help="plan the response to a failed coach")
+    dispatch.add_argument("--vehicle", required=True, help="the failed coach: id (c07) or plate")
+    dispatch.add_argument("--at", required=True, dest="location", metavar="LOCATION",
+                          help="node id, 'lat,lon' or 'G1 K78 toward Changchun'")
+    dispatch.add_argument("--time", required=True, type=clock_time, help="time of the report, HH:MM")
+    dispatch.add_argument("--passengers", required=True, type=non_negative_int, help="passengers on board")
+    dispatch.add_argument("--day", type=calendar_day, default=None,
+                          help="day YYYY-MM-DD (default: first day of the timetable)")
+    dispatch.add_argument("--conditions", default="clear", help="conditions preset (default %(default)s)")
+    dispatch.add_argument("--alternatives", type=positive_int, default=3, metavar="K",
+                          help="ranked plans wanted (default %(default)s)")
+    dispatch.add_argument("--time-limit", type=positive_float, default=1.0, metavar="S",
+                          help="solver deadline in seconds (default %(default)s)")
+    _add_common(dispatch)
+    dispatch.set_defaults(handler=run_dispatch)
 
     fleet = commands.add_parser("fleet", help="the coaches").add_subparsers(dest="action", required=True)
     fleet_list = fleet.add_parser("list", help="list the coaches")
@@ -139,6 +182,24 @@ def run_route(args: argparse.Namespace, out: Printer) -> int:
         out(json.dumps(view, ensure_ascii=False))
     else:
         out(views.route_text(view))
+    return EXIT_OK
+
+
+def run_dispatch(args: argparse.Namespace, out: Printer) -> int:
+    from fleetplan.model import Incident, IncidentKind
+    from solver.result import SolveParams
+    from solver.service import dispatch
+
+    corridor = _corridor(args)
+    vehicle = views.find_vehicle(corridor.dataset, args.vehicle)
+    day = args.day or views.first_timetable_day(corridor.dataset)
+    incident = Incident(id="cli-1", kind=IncidentKind.BREAKDOWN, vehicle_id=vehicle.id, trip_id=None,
+                        location=args.location, at=datetime.combine(day, args.time), passengers=args.passengers)
+    conditions = corridor.dataset.conditions_named(args.conditions)
+    outcome = dispatch(corridor, [incident], conditions,
+                       SolveParams(time_limit_s=args.time_limit, alternatives=args.alternatives))
+    view = views.dispatch_view(outcome)
+    out(json.dumps(view, ensure_ascii=False) if args.json else views.dispatch_text(view))
     return EXIT_OK
 
 

@@ -18,6 +18,15 @@ def first_timetable_day(dataset: Dataset) -> date:
     return min((trip.departure.date() for trip in dataset.trips), default=FALLBACK_DAY)
 
 
+def find_vehicle(dataset: Dataset, key: str) -> Vehicle:
+    """A coach by id or by plate (with or without the middle dot)."""
+    plain = key.replace("·", "").replace(" ", "").upper()
+    for vehicle in dataset.vehicles:
+        if vehicle.id == key or vehicle.plate.replace("·", "").upper() == plain:
+            return vehicle
+    return dataset.vehicle(key)  # raises UnknownIdError listing the known ids
+
+
 def vehicle_view(vehicle: Vehicle, on: date) -> dict[str, Any]:
     return {
         "id": vehicle.id,
@@ -75,3 +84,79 @@ def table(rows: list[dict[str, Any]], columns: list[str]) -> str:
     widths = [max([len(column)] + [len(line[i]) for line in cells]) for i, column in enumerate(columns)]
     render = lambda values: "  ".join(value.ljust(width) for value, width in zip(values, widths)).rstrip()  # noqa: E731
     return "\n".join([render(columns), render(["-" * w for w in widths])] + [render(line) for line in cells])
+
+
+def dispatch_view(outcome) -> dict[str, Any]:
+    """The JSON answer of a dispatch (the contract of ``fleetplan dispatch --json``)."""
+    instance, result = outcome.instance, outcome.result
+    view = {
+        "status": result.status.value,
+        "solve_ms": result.solve_ms,
+        "incidents": [group_view(g) for g in instance.groups],
+        "plans": [plan_view(instance, plan, rank, problems)
+                  for rank, (plan, problems) in enumerate(zip(result.plans, outcome.problems), start=1)],
+        "rejected": [{"candidate": r.candidate, "code": r.code.value, "reason": r.reason} for r in result.rejections],
+        "bound": result.bound.as_dict() if result.bound else None,
+        "reasons": list(result.reasons),
+    }
+    if result.relaxations:
+        view["relaxations"] = [{"kind": r.kind, "description": r.description, "amount": r.amount}
+                               for r in result.relaxations]
+    return view
+
+
+def group_view(group) -> dict[str, Any]:
+    return {"incident_id": group.incident_id, "vehicle_id": group.failed_vehicle_id, "trip_id": group.trip_id,
+            "location": group.scene_text, "passengers": group.passengers, "tier": group.tier,
+            "limit_min": group.limit_s // 60, "reported_at": group.reported_at.isoformat(timespec="minutes"),
+            "destination": group.destination_node}
+
+
+def plan_view(instance, plan, rank: int, problems: tuple[str, ...]) -> dict[str, Any]:
+    assignments = []
+    for rescue in plan.rescues:
+        group = instance.group(rescue.group_id)
+        assignments.append({
+            "vehicle_id": rescue.vehicle_id,
+            "driver_id": rescue.driver_id,
+            "origin": rescue.origin_node,
+            "depart_at": format_hhmm(rescue.depart_at),
+            "scene_eta_min": round(minutes((rescue.scene_arrival - group.reported_at).total_seconds()), 1),
+            "limit_min": group.limit_s // 60,
+            "passengers": rescue.passengers,
+            "destination": group.destination_node,
+            "destination_arrival": format_hhmm(rescue.destination_arrival),
+            "deadhead_km": round(rescue.deadhead_m / KM, 1),
+        })
+    recovered = [{"trip_id": c.trip_id, "vehicle_id": c.vehicle_id, "driver_id": c.driver_id,
+                  "departure_shift_min": c.departure_shift_s // 60} for c in plan.trip_covers]
+    return {"rank": rank, "source": plan.source, "objective": plan.objective.as_dict(),
+            "explanation": plan.explanation, "assignments": assignments, "recovered_trips": recovered,
+            "uncovered_trips": list(plan.uncovered_trip_ids), "evaluator_problems": list(problems)}
+
+
+def dispatch_text(view: dict[str, Any]) -> str:
+    lines = [f"status: {view['status']}  ({view['solve_ms']} ms)"]
+    for incident in view["incidents"]:
+        lines.append(f"incident {incident['incident_id']}: {incident['vehicle_id']} at {incident['location']}, "
+                     f"{incident['passengers']} passengers, tier {incident['tier']} (limit {incident['limit_min']} min)")
+    for plan in view["plans"]:
+        lines.append(f"\nplan {plan['rank']} ({plan['source']}): " +
+                     ", ".join(f"{k}={v}" for k, v in plan["objective"].items()))
+        rows = [{**a, "eta/limit": f"{a['scene_eta_min']}/{a['limit_min']} min"} for a in plan["assignments"]]
+        if rows:
+            lines.append(table(rows, ["vehicle_id", "driver_id", "origin", "depart_at", "eta/limit", "passengers",
+                                      "destination_arrival", "deadhead_km"]))
+        for trip in plan["recovered_trips"]:
+            lines.append(f"  trip {trip['trip_id']}: {trip['vehicle_id']} / {trip['driver_id']} "
+                         f"(+{trip['departure_shift_min']} min)")
+        for trip_id in plan["uncovered_trips"]:
+            lines.append(f"  trip {trip_id}: UNCOVERED")
+        for problem in plan["evaluator_problems"]:
+            lines.append(f"  ! evaluator: {problem}")
+    for relaxation in view.get("relaxations", []):
+        lines.append(f"relaxation: {relaxation['description']}")
+    if view["rejected"]:
+        lines.append(f"\nrejected ({len(view['rejected'])}):")
+        lines += [f"  {r['candidate']:<12} {r['code']:<15} {r['reason']}" for r in view["rejected"]]
+    return "\n".join(lines)

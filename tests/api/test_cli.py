@@ -1,0 +1,140 @@
+"""The ``fleetplan`` command line: output contracts, JSON, and exit 2 with one line on bad input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from api.cli import main
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "default"
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    try:
+        code = main(list(argv))
+    except SystemExit as exit_:  # argparse usage errors
+        code = exit_.code
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def run_json(capsys, *argv: str) -> dict:
+    code, out, err = run(capsys, *argv, "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def assert_one_line_error(code: int, out: str, err: str, *words: str) -> None:
+    assert code == 2
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 or lines[0].startswith("usage:"), err
+    message = lines[-1]
+    assert "Traceback" not in err
+    for word in words:
+        assert word in message, message
+
+
+# --- route --------------------------------------------------------------------------------------------
+def test_route_json_between_depots_by_day_on_g1(capsys):
+    view = run_json(capsys, "route", "siping_depot", "changchun_depot", "--at", "10:00")
+    assert 80 <= view["minutes"] <= 130
+    assert 100 <= view["km"] <= 150
+    ids = [step["id"] for step in view["path"]]
+    assert ids[0] == "siping_depot" and ids[-1] == "changchun_depot"
+    assert all(step["name"] for step in view["path"])
+
+
+def test_route_is_slower_at_night_and_in_snow(capsys):
+    day = run_json(capsys, "route", "siping_depot", "changchun_depot", "--at", "10:00")["minutes"]
+    night = run_json(capsys, "route", "siping_depot", "changchun_depot", "--at", "23:00")["minutes"]
+    snow = run_json(capsys, "route", "siping_depot", "changchun_depot", "--at", "10:00", "--conditions", "snow")["minutes"]
+    assert night > day
+    assert snow >= 1.5 * day
+
+
+def test_route_blizzard_uses_g102(capsys):
+    clear = run_json(capsys, "route", "siping_depot", "changchun_depot")
+    blizzard = run_json(capsys, "route", "siping_depot", "changchun_depot", "--conditions", "blizzard")
+    assert set(clear["path"][i]["id"] for i in range(len(clear["path"]))) != \
+        set(blizzard["path"][i]["id"] for i in range(len(blizzard["path"])))
+    assert any("G102" in road for road in blizzard["roads"])
+    assert not any(road.startswith("G1 ") or road == "G1" for road in blizzard["roads"])
+
+
+def test_route_to_a_kilometre_post_and_text_output(capsys):
+    code, out, err = run(capsys, "route", "changchun_depot", "G1 K78 toward Changchun")
+    assert code == 0, err
+    assert " km, " in out and " min" in out
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["route", "siping_depot", "nowhere"], ["nowhere"]),
+    (["route", "siping_depot", "G1 K140 toward Changchun"], ["K140", "K0"]),
+    (["route", "siping_depot", "changchun_depot", "--at", "25:00"], ["25:00"]),
+    (["route", "siping_depot", "changchun_depot", "--conditions", "hail"], ["hail"]),
+    (["route", "siping_depot", "changchun_depot", "--vehicle-class", "bus"], ["bus"]),
+])
+def test_route_bad_input_exits_2_with_one_line(capsys, argv, words):
+    assert_one_line_error(*run(capsys, *argv), *words)
+
+
+# --- fleet, drivers --------------------------------------------------------------------------------------
+def test_fleet_list_json_has_the_contract_fields(capsys):
+    vehicles = run_json(capsys, "fleet", "list")["vehicles"]
+    assert 24 <= len(vehicles) <= 30
+    for vehicle in vehicles:
+        assert {"id", "class", "seats", "length_m", "depot", "status"} <= vehicle.keys()
+    assert {v["status"] for v in vehicles} >= {"in_service", "standby", "workshop"}
+
+
+def test_drivers_list_json_has_the_contract_fields(capsys):
+    drivers = run_json(capsys, "drivers", "list")["drivers"]
+    assert 30 <= len(drivers) <= 40
+    assert {d["licence_class"] for d in drivers} == {"A1", "B1"}
+    assert all({"id", "licence_class", "depot"} <= d.keys() for d in drivers)
+
+
+def test_fleet_list_text_is_a_table(capsys):
+    code, out, _ = run(capsys, "fleet", "list")
+    assert code == 0
+    assert out.splitlines()[0].split()[:3] == ["id", "plate", "class"]
+
+
+# --- data validate ------------------------------------------------------------------------------------------
+def test_data_validate_default_is_valid(capsys):
+    code, out, _ = run(capsys, "data", "validate", str(DATA))
+    assert code == 0
+    assert "valid" in out
+
+
+def test_data_validate_reports_every_bad_cell_and_exits_2(capsys, tmp_path):
+    copy = tmp_path / "data"
+    shutil.copytree(DATA, copy)
+    vehicles = copy / "vehicles.csv"
+    lines = vehicles.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    data_rows = [i for i, line in enumerate(lines) if i > 0 and not line.startswith("#")]
+    edits = [(data_rows[0], "seats", "abc"), (data_rows[1], "length_m", "-3"), (data_rows[2], "status", "flying")]
+    for index, column, value in edits:
+        cells = lines[index].split(",")
+        cells[header.index(column)] = value
+        lines[index] = ",".join(cells)
+    vehicles.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = run_json_code(capsys, 2, "data", "validate", str(copy))
+    found = {(p["file"], p["row"], p["column"]) for p in report["problems"]}
+    assert found == {("vehicles.csv", index + 1, column) for index, column, _ in edits}
+
+
+def run_json_code(capsys, expected_code: int, *argv: str) -> dict:
+    code, out, err = run(capsys, *argv, "--json")
+    assert code == expected_code, err
+    return json.loads(out)
+
+
+def test_data_validate_missing_directory_exits_2(capsys, tmp_path):
+    assert_one_line_error(*run(capsys, "data", "validate", str(tmp_path / "absent")), "absent")
