@@ -98,5 +98,10 @@ class Plan:
         return frozenset(r.vehicle_id for r in self.rescues) | frozenset(c.vehicle_id for c in self.trip_covers)
 
     def signature(self) -> frozenset[str]:
-        """The chosen options, used to exclude this plan when asking for alternatives."""
+        """The chosen options."""
         return frozenset(r.option_id for r in self.rescues) | frozenset(c.option_id for c in self.trip_covers)
+
+    def assignment(self) -> frozenset[tuple[str, str, str]]:
+        """Which coach serves which task; alternatives must differ in it."""
+        return frozenset(("rescue", r.vehicle_id, r.group_id) for r in self.rescues) | \
+            frozenset(("trip", c.vehicle_id, c.trip_id) for c in self.trip_covers)

@@ -177,7 +177,7 @@ def solve(instance: Instance, params: SolveParams = SolveParams()) -> Result:
             break
         # the best plan may use most of the budget; alternatives share what is left
         budget = remaining * (0.6 if rank == 0 and params.alternatives > 1 else 1.0 / (params.alternatives - rank))
-        solution = _solve_lexicographic(instance, params, [p.signature() for p in plans], budget)
+        solution = _solve_lexicographic(instance, params, [p.assignment() for p in plans], budget)
         if solution is INFEASIBLE_MODEL and rank == 0:  # only hard limits can make the model infeasible
             return _infeasible(instance, params, started, plan=None)
         if solution is None or solution is INFEASIBLE_MODEL:
@@ -199,29 +199,29 @@ def solve(instance: Instance, params: SolveParams = SolveParams()) -> Result:
 INFEASIBLE_MODEL = object()  # marker: CP-SAT proved the model has no solution
 
 
-def _solve_lexicographic(instance: Instance, params: SolveParams, excluded: list[frozenset[str]],
+def _solve_lexicographic(instance: Instance, params: SolveParams, excluded: list[frozenset],
                          budget_s: float) -> tuple[Plan, bool, Objective] | object | None:
-    """Minimise the terms in order, fixing each at its optimum; None if no solution in time,
+    """Minimise the terms in order, fixing each stage at its optimum; None if no solution in time,
     ``INFEASIBLE_MODEL`` if the model provably has none."""
     dm = build_model(instance, params)
     for signature in excluded:
-        exclude_option_set(dm, signature)
+        exclude_assignment(dm, signature)
+    stages = lexicographic_stages(term_upper_bounds(instance))
     stage_deadline = time.perf_counter() + budget_s
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = params.workers
     solver.parameters.random_seed = params.seed
-    proven, values, bounds = True, {}, {}
+    proven, bounds = True, {}
     last_solution = None
-    names = Objective.term_names()
-    for index, name in enumerate(names):
-        term = dm.terms[name]
+    for index, stage in enumerate(stages):
         remaining = stage_deadline - time.perf_counter()
         if remaining <= 0:
             proven = False
             break
-        dm.model.minimize(term)
-        solver.parameters.max_time_in_seconds = max(remaining / (len(names) - index), MIN_STAGE_TIME_S) \
-            if index + 1 < len(names) else max(remaining, MIN_STAGE_TIME_S)
+        objective = sum(weight * dm.terms[name] for name, weight in stage)
+        dm.model.minimize(objective)
+        solver.parameters.max_time_in_seconds = max(remaining / (len(stages) - index), MIN_STAGE_TIME_S) \
+            if index + 1 < len(stages) else max(remaining, MIN_STAGE_TIME_S)
         status = solver.solve(dm.model)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             if last_solution is None:
@@ -229,25 +229,93 @@ def _solve_lexicographic(instance: Instance, params: SolveParams, excluded: list
             proven = False
             break
         last_solution = _read_solution(dm, solver)
-        values[name] = int(round(solver.objective_value))
-        bounds[name] = int(math.ceil(solver.best_objective_bound - 1e-6))
+        bounds.update(_decode(stage, int(math.ceil(solver.best_objective_bound - 1e-6))))
         if status != cp_model.OPTIMAL:
             proven = False
-        dm.model.add(term <= values[name])  # fix this stage before minimising the next
+        dm.model.add(objective <= int(round(solver.objective_value)))  # fix this stage before the next
         _hint(dm, last_solution)
     if last_solution is None:
         return None
     plan = _plan_from(dm, last_solution)
-    bound = Objective(**{name: bounds.get(name, 0) for name in names})
+    bound = Objective(**{name: bounds.get(name, 0) for name in Objective.term_names()})
     return plan, proven, bound
 
 
-def exclude_option_set(dm: DispatchModel, signature: frozenset[str]) -> None:
-    """Forbid exactly this set of used options (a no-good cut), so the next plan differs."""
-    uses = {**dm.use_rescue, **dm.use_trip}
-    inside = [uses[o] for o in signature]
-    outside = [v for o, v in uses.items() if o not in signature]
-    dm.model.add_bool_or([v.Not() for v in inside] + outside)
+MAX_STAGE_BITS = 40  # keep each stage's objective well inside CP-SAT's integer range
+
+
+def term_upper_bounds(instance: Instance) -> dict[str, int]:
+    """An upper bound of every objective term over all plans of ``instance``."""
+    groups = instance.groups
+    by_crew = group_by(instance.rescue_options, lambda o: o.crew_id)
+    trips_by_crew = group_by(instance.trip_options, lambda o: o.crew_id)
+    trips_by_task = group_by(instance.trip_options, lambda o: o.trip_id)
+    worst_late = {g.id: max([unreached_penalty(instance, g.id)] + [late_penalty(instance, o) for o in rescues_of_group(instance, g.id)])
+                  for g in groups}
+    worst_delay = {g.id: max([0] + [ceil_min(o.delay_at_destination_s) for o in rescues_of_group(instance, g.id)]) for g in groups}
+    return {
+        "passengers_not_reached": sum(g.passengers for g in groups),
+        "late_penalty": sum(g.passengers * worst_late[g.id] for g in groups),
+        "passenger_delay_min": sum(g.passengers * worst_delay[g.id] for g in groups)
+        + sum(o.own_passengers * ceil_min(o.own_passenger_delay_s) for o in instance.rescue_options),
+        "trips_uncovered": len(instance.trip_tasks),
+        "trips_retimed_min": sum(max(ceil_min(o.departure_shift_s) for o in options) for options in trips_by_task.values()),
+        "deadhead_km": sum(max([0] + [km(o.deadhead_m) for o in by_crew.get(c.id, [])])
+                           + max([0] + [km(o.deadhead_m) for o in trips_by_crew.get(c.id, [])]) for c in instance.crews),
+        "coverage_lost": sum(1 for vehicles in instance.standby_by_city.values() if vehicles),
+    }
+
+
+def lexicographic_stages(upper_bounds: dict[str, int]) -> list[list[tuple[str, int]]]:
+    """Consecutive terms packed into stages with mixed-radix weights.
+
+    Inside a stage, a term's weight is the product of (bound + 1) of the terms after it, so the
+    weighted sum orders plans exactly lexicographically; a stage closes before its largest possible
+    value would exceed ``2**MAX_STAGE_BITS``. Fewer stages mean fewer CP-SAT calls.
+    """
+    stages: list[list[str]] = [[]]
+    span = 1
+    for name in Objective.term_names():
+        radix = upper_bounds[name] + 1
+        if stages[-1] and span * radix > 2 ** MAX_STAGE_BITS:
+            stages.append([])
+            span = 1
+        stages[-1].append(name)
+        span *= radix
+    weighted = []
+    for names in stages:
+        weights, weight = [], 1
+        for name in reversed(names):
+            weights.append((name, weight))
+            weight *= upper_bounds[name] + 1
+        weighted.append(list(reversed(weights)))
+    return weighted
+
+
+def _decode(stage: list[tuple[str, int]], value: int) -> dict[str, int]:
+    """Split a stage's combined bound back into per-term bounds (the leading term is exact)."""
+    decoded = {}
+    for name, weight in stage:
+        decoded[name], value = divmod(max(value, 0), weight)
+    return decoded
+
+
+def exclude_assignment(dm: DispatchModel, signature: frozenset) -> None:
+    """Forbid exactly this assignment of coaches to tasks (a no-good cut), so the next plan differs
+    in which coach serves which task, not merely in which driver is paired with it."""
+    served: dict = defaultdict(list)
+    for option in dm.instance.rescue_options:
+        served[("rescue", option.vehicle_id, option.group_id)].append(dm.use_rescue[option.id])
+    for option in dm.instance.trip_options:
+        served[("trip", option.vehicle_id, option.trip_id)].append(dm.use_trip[option.id])
+    literals = []
+    for key, uses in served.items():
+        chosen = dm.model.new_bool_var(f"serves_{key}")
+        dm.model.add_max_equality(chosen, uses)
+        literals.append(chosen.Not() if key in signature else chosen)
+    missing = [key for key in signature if key not in served]
+    if not missing:  # a signature with an unknown key cannot recur anyway
+        dm.model.add_bool_or(literals)
 
 
 @dataclass(frozen=True)

@@ -182,7 +182,7 @@ def test_alternatives_are_distinct_and_ranked():
         b.rescue(b.crew(f"c{index}", f"d{index}", 49), "g", eta_min=eta, deadhead_km=10 + index)
     result = solve(b.build(), SolveParams(time_limit_s=1.0, alternatives=3))
     assert len(result.plans) == 3
-    assert len({p.signature() for p in result.plans}) == 3
+    assert len({p.assignment() for p in result.plans}) == 3
     objectives = [p.objective for p in result.plans]
     assert objectives == sorted(objectives)
 

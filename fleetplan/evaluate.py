@@ -1,0 +1,350 @@
+"""The independent evaluator: re-check every claim of a plan (DESIGN §5.5).
+
+It shares no code with the solver or with the instance builder's option generation: positions come
+from the timetable, travel times from the road network, legality from the rules, and every number the
+plan states (times, distances, passengers, objective terms) is recomputed and compared. It returns a
+list of problems; an empty list means the plan is sound.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from fleetplan.errors import FleetplanError
+from fleetplan.geo import haversine_m
+from fleetplan.instance import Instance, StrandedGroup
+from fleetplan.model import Activity, Dataset, DutyInterval, SiteKind, Trip, VehicleStatus
+from fleetplan.network import TravelTimes
+from fleetplan.operations import OperationsPolicy
+from fleetplan.plan import UNREACHED_LATENESS_S, Objective, Plan, Rescue, TripCover
+from fleetplan.rules import ProposedDrive, check_drive, personal_eligibility
+
+
+def evaluate(plan: Plan, instance: Instance, ops: OperationsPolicy = OperationsPolicy()) -> list[str]:
+    """Every problem found in ``plan`` for ``instance``; ``[]`` when all claims hold."""
+    checker = _Checker(instance, ops)
+    problems: list[str] = []
+    for rescue in plan.rescues:
+        problems += checker.rescue(rescue)
+    for cover in plan.trip_covers:
+        problems += checker.trip_cover(cover, plan)
+    problems += checker.group_totals(plan)
+    problems += checker.double_bookings(plan)
+    problems += checker.trip_accounting(plan)
+    problems += checker.objective(plan)
+    return problems
+
+
+@dataclass
+class _Checker:
+    instance: Instance
+    ops: OperationsPolicy
+
+    def __post_init__(self) -> None:
+        self.dataset: Dataset = self.instance.dataset
+        self.network = self.instance.network
+        self.at = self.instance.at
+        self.failed = {g.failed_vehicle_id for g in self.instance.groups}
+        self._travel: dict = {}
+
+    # ------------------------------------------------------------------ facts recomputed from data
+    def travel(self, vehicle_id: str) -> TravelTimes:
+        vehicle_class = self.dataset.vehicle(vehicle_id).vehicle_class
+        if vehicle_class not in self._travel:
+            self._travel[vehicle_class] = TravelTimes(self.network, self.instance.conditions, vehicle_class)
+        return self._travel[vehicle_class]
+
+    def route_s(self, vehicle_id: str, origin, destination, depart_at: datetime) -> tuple[int, int]:
+        """(seconds, metres) from ``origin`` to ``destination``; texts are located on the network."""
+        route = self.travel(vehicle_id).route(self._locate(origin), self._locate(destination), depart_at)
+        return route.travel_time_s, route.length_m
+
+    def _locate(self, where):
+        return self.network.locate(where) if isinstance(where, str) else where
+
+    def trips_of_vehicle(self, vehicle_id: str) -> list[Trip]:
+        return sorted((t for t in self.dataset.trips if t.vehicle_id == vehicle_id), key=lambda t: t.departure)
+
+    def current_trip(self, vehicle_id: str) -> Trip | None:
+        return next((t for t in self.trips_of_vehicle(vehicle_id) if t.departure <= self.at < t.arrival), None)
+
+    def vehicle_node(self, vehicle_id: str) -> str:
+        done = [t for t in self.trips_of_vehicle(vehicle_id) if t.arrival <= self.at]
+        if done:
+            return done[-1].destination
+        return self.dataset.site(self.dataset.vehicle(vehicle_id).home_depot).node_id
+
+    def driver_node(self, driver_id: str) -> str:
+        trips = sorted((t for t in self.dataset.trips if t.driver_id == driver_id), key=lambda t: t.departure)
+        done = [t for t in trips if t.arrival <= self.at]
+        if done and done[-1].departure.date() == self.at.date():
+            return done[-1].destination
+        return self.dataset.site(self.dataset.driver(driver_id).home_depot).node_id
+
+    def duty_log(self, driver_id: str) -> list[DutyInterval]:
+        history = [d if d.end <= self.at else DutyInterval(d.driver_id, d.start, self.at, d.activity)
+                   for d in self.dataset.duty_log if d.driver_id == driver_id and d.start < self.at]
+        driven = [DutyInterval(driver_id, t.departure, min(t.arrival, self.at), Activity.DRIVE)
+                  for t in self.dataset.trips if t.driver_id == driver_id and t.departure < self.at]
+        return sorted(history + driven, key=lambda d: d.start)
+
+    def deadline(self, group: StrandedGroup) -> tuple[datetime, object]:
+        """The group's tier and deadline, recomputed from the scene and the tier policy."""
+        policy = self.instance.tier_policy
+        trip = self.dataset.trip(group.trip_id) if group.trip_id else None
+        if trip is not None and group.reported_at <= trip.departure:
+            return trip.departure + timedelta(seconds=policy.pre_departure.limit_s), policy.pre_departure
+        scene = group.scene
+        depots = [s for s in self.dataset.sites if s.kind == SiteKind.DEPOT]
+        if any(haversine_m(scene.lat, scene.lon, s.lat, s.lon) <= policy.city_radius_m for s in depots):
+            tier = policy.city
+        elif any(haversine_m(scene.lat, scene.lon, *self.network.node_lat_lon(self.vehicle_node(v.id)))
+                 <= policy.near_backup_radius_m for v in self.standby_vehicles()):
+            tier = policy.near_backup
+        else:
+            tier = policy.corridor
+        return group.reported_at + timedelta(seconds=tier.limit_s), tier
+
+    def standby_vehicles(self):
+        return [v for v in self.dataset.vehicles
+                if v.status == VehicleStatus.STANDBY and self.current_trip(v.id) is None]
+
+    # ------------------------------------------------------------------ one rescue
+    def rescue(self, rescue: Rescue) -> list[str]:
+        where = f"rescue by {rescue.vehicle_id}"
+        try:
+            vehicle = self.dataset.vehicle(rescue.vehicle_id)
+            driver = self.dataset.driver(rescue.driver_id)
+            group = self.instance.group(rescue.group_id)
+        except (FleetplanError, KeyError) as error:
+            return [f"{where}: {error}"]
+        problems = []
+        if vehicle.id in self.failed:
+            problems.append(f"{where}: the coach is one of the failed coaches")
+        if vehicle.status == VehicleStatus.WORKSHOP:
+            problems.append(f"{where}: the coach is in the workshop")
+        if not vehicle.permit_valid_on(self.at.date()):
+            problems.append(f"{where}: the coach's permit expired on {vehicle.permit_valid_until}")
+        problems += [f"{where}: driver {driver.id}: {v.message}"
+                     for v in personal_eligibility(driver, vehicle, self.at.date(), self.instance.driving_policy)]
+        if rescue.passengers < 1:
+            problems.append(f"{where}: carries no passenger")
+        trip = self.current_trip(vehicle.id)
+        try:
+            problems += self._passing(rescue, trip, group) if trip else self._driven(rescue, group)
+        except FleetplanError as error:
+            problems.append(f"{where}: {error}")
+        return problems
+
+    def _driven(self, rescue: Rescue, group: StrandedGroup) -> list[str]:
+        where = f"rescue by {rescue.vehicle_id}"
+        vehicle, driver = self.dataset.vehicle(rescue.vehicle_id), self.dataset.driver(rescue.driver_id)
+        problems = []
+        node = self.vehicle_node(vehicle.id)
+        if rescue.origin_node != node:
+            problems.append(f"{where}: claims to start at {rescue.origin_node} but the coach stands at {node}")
+        if self.driver_node(driver.id) != node:
+            problems.append(f"{where}: driver {driver.id} is at {self.driver_node(driver.id)}, not with the coach at {node}")
+        if any(t.driver_id == driver.id and t.departure <= self.at < t.arrival for t in self.dataset.trips):
+            problems.append(f"{where}: driver {driver.id} is driving a trip")
+        if not driver.on_shift(self.at):
+            problems.append(f"{where}: driver {driver.id} is off shift")
+        if rescue.passengers > vehicle.seats:
+            problems.append(f"{where}: {rescue.passengers} passengers exceed {vehicle.seats} seats")
+        if rescue.depart_at < self.at + timedelta(seconds=self.ops.turnout_s):
+            problems.append(f"{where}: leaves at {rescue.depart_at:%H:%M}, before the crew can turn out")
+        to_scene_s, to_scene_m = self.route_s(vehicle.id, node, group.scene, rescue.depart_at)
+        expected_scene = rescue.depart_at + timedelta(seconds=to_scene_s)
+        if rescue.scene_arrival != expected_scene:
+            problems.append(f"{where}: claims the scene at {rescue.scene_arrival:%H:%M:%S}, the network says {expected_scene:%H:%M:%S}")
+        if rescue.deadhead_m != to_scene_m:
+            problems.append(f"{where}: claims {rescue.deadhead_m} m empty running, the network says {to_scene_m} m")
+        sign_ready = self.at + timedelta(seconds=self.instance.driving_policy.charter_sign_filing_delay_s)
+        if rescue.boarding_at < max(rescue.scene_arrival, sign_ready):
+            problems.append(f"{where}: boards at {rescue.boarding_at:%H:%M} before arrival or before the new charter sign is filed")
+        leave = rescue.boarding_at + timedelta(seconds=self.ops.transfer_s)
+        onward_s, _ = self.route_s(vehicle.id, group.scene, group.destination_node, leave)
+        expected_arrival = leave + timedelta(seconds=onward_s)
+        if rescue.destination_arrival != expected_arrival:
+            problems.append(f"{where}: claims arrival {rescue.destination_arrival:%H:%M:%S}, the network says {expected_arrival:%H:%M:%S}")
+        verdict = check_drive(driver, self.duty_log(driver.id),
+                              ProposedDrive(rescue.depart_at, to_scene_s + onward_s, None, commuter=True),
+                              vehicle, self.instance.driving_policy)
+        problems += [f"{where}: driver {driver.id}: {v.message}" for v in verdict.violations]
+        return problems
+
+    def _passing(self, rescue: Rescue, trip: Trip, group: StrandedGroup) -> list[str]:
+        where = f"rescue by passing coach {rescue.vehicle_id}"
+        vehicle = self.dataset.vehicle(rescue.vehicle_id)
+        problems = []
+        if rescue.driver_id != trip.driver_id:
+            problems.append(f"{where}: its driver is {trip.driver_id}, not {rescue.driver_id}")
+        free = vehicle.seats - trip.booked_passengers
+        if rescue.passengers > free:
+            problems.append(f"{where}: {rescue.passengers} passengers exceed its {free} free seats")
+        if trip.destination != group.destination_node:
+            problems.append(f"{where}: goes to {trip.destination}, not {group.destination_node}")
+        eta = self._passing_time(vehicle.id, trip, group)
+        if eta is None:
+            return problems + [f"{where}: its route does not pass the scene"]
+        if eta != rescue.scene_arrival or eta < self.at:
+            problems.append(f"{where}: claims the scene at {rescue.scene_arrival:%H:%M:%S}, it passes at {eta:%H:%M:%S}")
+        leave = eta + timedelta(seconds=self.ops.passing_dwell_s)
+        onward_s, _ = self.route_s(vehicle.id, group.scene, trip.destination, leave)
+        arrival = leave + timedelta(seconds=onward_s)
+        if rescue.destination_arrival != arrival:
+            problems.append(f"{where}: claims arrival {rescue.destination_arrival:%H:%M:%S}, the network says {arrival:%H:%M:%S}")
+        if (arrival - trip.arrival).total_seconds() > self.ops.max_passing_delay_s:
+            problems.append(f"{where}: delays its own passengers beyond {self.ops.max_passing_delay_s // 60} min")
+        return problems
+
+    def _passing_time(self, vehicle_id: str, trip: Trip, group: StrandedGroup) -> datetime | None:
+        for here, there in zip(trip.stops, trip.stops[1:]):
+            leg = self.travel(vehicle_id).route(self._locate(here.node_id), self._locate(there.node_id), here.planned)
+            if self.network.path_passes(leg.path, group.scene):
+                seconds, _ = self.route_s(vehicle_id, here.node_id, group.scene, here.planned)
+                return here.planned + timedelta(seconds=seconds)
+        return None
+
+    # ------------------------------------------------------------------ one trip cover
+    def trip_cover(self, cover: TripCover, plan: Plan) -> list[str]:
+        where = f"trip {cover.trip_id} by {cover.vehicle_id}"
+        try:
+            trip = self.dataset.trip(cover.trip_id)
+            vehicle = self.dataset.vehicle(cover.vehicle_id)
+            driver = self.dataset.driver(cover.driver_id)
+        except (FleetplanError, KeyError) as error:
+            return [f"{where}: {error}"]
+        problems = []
+        if vehicle.id in self.failed or vehicle.status == VehicleStatus.WORKSHOP:
+            problems.append(f"{where}: the coach is failed or in the workshop")
+        if vehicle.seats < trip.booked_passengers:
+            problems.append(f"{where}: {trip.booked_passengers} booked exceed {vehicle.seats} seats")
+        if not 0 <= cover.departure_shift_s <= self.ops.max_trip_shift_s:
+            problems.append(f"{where}: departure shift {cover.departure_shift_s} s outside 0–{self.ops.max_trip_shift_s} s")
+        problems += [f"{where}: driver {driver.id}: {v.message}"
+                     for v in personal_eligibility(driver, vehicle, self.at.date(), self.instance.driving_policy)]
+        before = next((r for r in plan.rescues if r.vehicle_id == vehicle.id), None)
+        if before is not None:
+            group = self.instance.group(before.group_id)
+            start_node, free_at = group.destination_node, before.destination_arrival
+            extra = [DutyInterval(driver.id, before.depart_at, before.destination_arrival, Activity.DRIVE)]
+        else:
+            start_node, free_at, extra = self.vehicle_node(vehicle.id), self.at + timedelta(seconds=self.ops.turnout_s), []
+        departure = trip.departure + timedelta(seconds=cover.departure_shift_s)
+        try:
+            deadhead_s, deadhead_m = self.route_s(vehicle.id, start_node, trip.origin, free_at)
+        except FleetplanError as error:
+            return problems + [f"{where}: {error}"]
+        if free_at + timedelta(seconds=deadhead_s) > departure:
+            problems.append(f"{where}: cannot reach {trip.origin} by {departure:%H:%M}")
+        if cover.deadhead_m != deadhead_m:
+            problems.append(f"{where}: claims {cover.deadhead_m} m empty running, the network says {deadhead_m} m")
+        if vehicle.id != trip.vehicle_id:
+            sign_ready = self.at + timedelta(seconds=self.instance.driving_policy.charter_sign_filing_delay_s)
+            if departure < sign_ready:
+                problems.append(f"{where}: leaves before a new charter sign can be filed")
+        log = sorted(self.duty_log(driver.id) + extra, key=lambda d: d.start)
+        drive = ProposedDrive(departure - timedelta(seconds=deadhead_s),
+                              deadhead_s + int((trip.arrival - trip.departure).total_seconds()), None, commuter=True)
+        problems += [f"{where}: driver {driver.id}: {v.message}"
+                     for v in check_drive(driver, log, drive, vehicle, self.instance.driving_policy).violations]
+        return problems
+
+    # ------------------------------------------------------------------ whole-plan checks
+    def group_totals(self, plan: Plan) -> list[str]:
+        carried = Counter()
+        for rescue in plan.rescues:
+            carried[rescue.group_id] += rescue.passengers
+        return [f"group {g.id}: {carried[g.id]} passengers carried but only {g.passengers} are stranded"
+                for g in self.instance.groups if carried[g.id] > g.passengers]
+
+    def double_bookings(self, plan: Plan) -> list[str]:
+        problems = []
+        for label, items in (("rescues", plan.rescues), ("trip covers", plan.trip_covers)):
+            for attribute in ("vehicle_id", "driver_id"):
+                counts = Counter(getattr(item, attribute) for item in items)
+                problems += [f"{attribute.removesuffix('_id')} {key} is booked {n} times in {label}"
+                             for key, n in counts.items() if n > 1]
+        rescue_crews = {r.vehicle_id: r.driver_id for r in plan.rescues}
+        rescue_drivers = {r.driver_id: r.vehicle_id for r in plan.rescues}
+        for cover in plan.trip_covers:
+            if cover.vehicle_id in rescue_crews and rescue_crews[cover.vehicle_id] != cover.driver_id:
+                problems.append(f"coach {cover.vehicle_id} rescues with {rescue_crews[cover.vehicle_id]} but covers "
+                                f"{cover.trip_id} with {cover.driver_id}")
+            if cover.driver_id in rescue_drivers and rescue_drivers[cover.driver_id] != cover.vehicle_id:
+                problems.append(f"driver {cover.driver_id} rescues in {rescue_drivers[cover.driver_id]} but covers "
+                                f"{cover.trip_id} in {cover.vehicle_id}")
+        return problems
+
+    def trip_accounting(self, plan: Plan) -> list[str]:
+        """Every trip needing a crew is covered or declared uncovered, and no pulled crew's own trip
+        disappears silently."""
+        covered = Counter(c.trip_id for c in plan.trip_covers)
+        declared = set(plan.uncovered_trip_ids)
+        problems = [f"trip {t} is covered {n} times" for t, n in covered.items() if n > 1]
+        problems += [f"trip {t} is both covered and declared uncovered" for t in declared & set(covered)]
+        at_stake = {t.trip_id for t in self.instance.trip_tasks}
+        problems += [f"trip {t} is neither covered nor declared uncovered" for t in sorted(at_stake - set(covered) - declared)]
+        horizon = self.at + timedelta(seconds=self.ops.trip_horizon_s)
+        for rescue in plan.rescues:
+            for attribute, resource in (("vehicle_id", rescue.vehicle_id), ("driver_id", rescue.driver_id)):
+                later = sorted((t for t in self.dataset.trips
+                                if getattr(t, attribute) == resource and self.at < t.departure <= horizon),
+                               key=lambda t: t.departure)
+                if later and later[0].id not in covered and later[0].id not in declared and not self._passing_rescue(rescue):
+                    problems.append(f"trip {later[0].id} loses {resource} to the rescue and is neither re-covered "
+                                    f"nor declared uncovered")
+        return problems
+
+    def _passing_rescue(self, rescue: Rescue) -> bool:
+        return self.current_trip(rescue.vehicle_id) is not None
+
+    def objective(self, plan: Plan) -> list[str]:
+        recomputed = self.recompute_objective(plan)
+        return [f"objective {name}: plan claims {plan.objective.as_dict()[name]}, recomputed {value}"
+                for name, value in recomputed.as_dict().items() if plan.objective.as_dict()[name] != value]
+
+    def recompute_objective(self, plan: Plan) -> Objective:
+        policy = self.instance.tier_policy
+        on_time = late_penalty = delay = 0
+        carried = Counter()
+        for rescue in plan.rescues:
+            group = self.instance.group(rescue.group_id)
+            deadline, tier = self.deadline(group)
+            late_s = max(0, int((rescue.scene_arrival - deadline).total_seconds()))
+            on_time += rescue.passengers if late_s == 0 else 0
+            late_penalty += rescue.passengers * policy.late_penalty(tier, late_s)
+            if group.planned_arrival is not None:
+                delay += rescue.passengers * _minutes_up((rescue.destination_arrival - group.planned_arrival).total_seconds())
+            trip = self.current_trip(rescue.vehicle_id)
+            if trip is not None:  # a passing coach delays its own passengers
+                delay += trip.booked_passengers * _minutes_up((rescue.destination_arrival - trip.arrival).total_seconds())
+            carried[group.id] += rescue.passengers
+        for group in self.instance.groups:
+            _, tier = self.deadline(group)
+            late_penalty += (group.passengers - carried[group.id]) * policy.late_penalty(tier, UNREACHED_LATENESS_S)
+        used = {r.vehicle_id for r in plan.rescues} | {c.vehicle_id for c in plan.trip_covers}
+        standby_by_city: dict[str, set[str]] = defaultdict(set)
+        depots = {s.node_id: s.id for s in self.dataset.sites if s.kind == SiteKind.DEPOT}
+        for vehicle in self.standby_vehicles():
+            node = self.vehicle_node(vehicle.id)
+            if node in depots and vehicle.id not in self.failed and vehicle.permit_valid_on(self.at.date()):
+                standby_by_city[depots[node]].add(vehicle.id)
+        covered = {c.trip_id for c in plan.trip_covers}
+        return Objective(
+            passengers_not_reached=sum(g.passengers for g in self.instance.groups) - on_time,
+            late_penalty=late_penalty,
+            passenger_delay_min=delay,
+            trips_uncovered=sum(1 for t in self.instance.trip_tasks if t.trip_id not in covered),
+            trips_retimed_min=sum(_minutes_up(c.departure_shift_s) for c in plan.trip_covers),
+            deadhead_km=sum(round(r.deadhead_m / 1000) for r in plan.rescues)
+            + sum(round(c.deadhead_m / 1000) for c in plan.trip_covers),
+            coverage_lost=sum(1 for vehicles in standby_by_city.values() if vehicles <= used),
+        )
+
+
+def _minutes_up(seconds: float) -> int:
+    return max(0, -(-int(seconds) // 60))

@@ -1,0 +1,24 @@
+"""Operating assumptions of a rescue (E: the operator's practice, configurable), shared by the
+instance builder and the evaluator so both judge a plan by the same rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fleetplan.model import require
+
+
+@dataclass(frozen=True)
+class OperationsPolicy:
+    turnout_s: int = 10 * 60  # a standby crew from the call to rolling
+    transfer_s: int = 5 * 60  # passengers change coach at the scene
+    passing_dwell_s: int = 10 * 60  # a passing coach stops, boards and leaves
+    max_passing_delay_s: int = 20 * 60  # the most a passing coach's own passengers may be delayed
+    max_trip_shift_s: int = 30 * 60  # a re-covered trip may leave at most this late
+    max_late_s: int = 3 * 3600  # options later than this past the limit are not worth offering
+    trip_horizon_s: int = 12 * 3600  # later trips considered for re-covering
+
+    def __post_init__(self) -> None:
+        for name in ("turnout_s", "transfer_s", "passing_dwell_s", "max_passing_delay_s",
+                     "max_trip_shift_s", "max_late_s", "trip_horizon_s"):
+            require(getattr(self, name) >= 0, name, "must not be negative")

@@ -1,0 +1,98 @@
+"""Live state at a moment, derived from the dataset's timetable and duty history.
+
+The default data has no telematics feed, so the state is what the timetable implies: a coach on a
+trip that has started and not ended is on the road; otherwise it stands where its last trip of the
+week ended, or at its home depot. Drivers' logs are their history plus the driving of the trips
+already started (clipped at the moment).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from types import MappingProxyType
+
+from fleetplan.model import Activity, Dataset, DutyInterval, Trip, VehicleStatus
+
+
+class Whereabouts(StrEnum):
+    STANDBY = "standby"  # a backup at its depot or staging point
+    IDLE = "idle"  # an in-service coach between trips
+    ON_TRIP = "on_trip"
+    WORKSHOP = "workshop"
+
+
+@dataclass(frozen=True)
+class VehicleState:
+    vehicle_id: str
+    whereabouts: Whereabouts
+    node_id: str | None  # where it stands (None while on a trip)
+    current_trip_id: str | None
+    later_trip_ids: tuple[str, ...]  # its own trips that start after the moment, in order
+
+
+@dataclass(frozen=True)
+class DriverState:
+    driver_id: str
+    node_id: str | None  # where the driver is (None while driving a trip)
+    current_trip_id: str | None
+    later_trip_ids: tuple[str, ...]
+    duty_log: tuple[DutyInterval, ...]  # history plus driving already done, up to the moment
+
+
+@dataclass(frozen=True)
+class LiveState:
+    at: datetime
+    vehicles: Mapping[str, VehicleState]
+    drivers: Mapping[str, DriverState]
+
+
+def snapshot(dataset: Dataset, at: datetime) -> LiveState:
+    """The state of every coach and driver at ``at`` implied by the timetable."""
+    depot_node = {site.id: site.node_id for site in dataset.sites}
+    trips = sorted(dataset.trips, key=lambda t: t.departure)
+    vehicles = {v.id: _vehicle_state(v.id, v.status, depot_node.get(v.home_depot, v.home_depot),
+                                     [t for t in trips if t.vehicle_id == v.id], at)
+                for v in dataset.vehicles}
+    history = defaultdict(list)
+    for interval in dataset.duty_log:
+        if interval.start < at:
+            history[interval.driver_id].append(interval)
+    drivers = {d.id: _driver_state(d.id, depot_node.get(d.home_depot, d.home_depot), history[d.id],
+                                   [t for t in trips if t.driver_id == d.id], at)
+               for d in dataset.drivers}
+    return LiveState(at, MappingProxyType(vehicles), MappingProxyType(drivers))
+
+
+def _vehicle_state(vehicle_id: str, status: VehicleStatus, home_node: str, trips: list[Trip],
+                   at: datetime) -> VehicleState:
+    current = next((t for t in trips if t.departure <= at < t.arrival), None)
+    later = tuple(t.id for t in trips if t.departure > at)
+    if status == VehicleStatus.WORKSHOP:
+        return VehicleState(vehicle_id, Whereabouts.WORKSHOP, home_node, None, later)
+    if current is not None:
+        return VehicleState(vehicle_id, Whereabouts.ON_TRIP, None, current.id, later)
+    done = [t for t in trips if t.arrival <= at]
+    node = done[-1].destination if done else home_node
+    whereabouts = Whereabouts.STANDBY if status == VehicleStatus.STANDBY else Whereabouts.IDLE
+    return VehicleState(vehicle_id, whereabouts, node, None, later)
+
+
+def _driver_state(driver_id: str, home_node: str, history: list[DutyInterval], trips: list[Trip],
+                  at: datetime) -> DriverState:
+    driven = [DutyInterval(driver_id, t.departure, min(t.arrival, at), Activity.DRIVE)
+              for t in trips if t.departure < at]
+    log = tuple(sorted(_clip(history, at) + driven, key=lambda d: d.start))
+    current = next((t for t in trips if t.departure <= at < t.arrival), None)
+    done = [t for t in trips if t.arrival <= at]
+    node = None if current else (done[-1].destination if done and done[-1].departure.date() == at.date() else home_node)
+    later = tuple(t.id for t in trips if t.departure > at)
+    return DriverState(driver_id, node, current.id if current else None, later, log)
+
+
+def _clip(intervals: list[DutyInterval], at: datetime) -> list[DutyInterval]:
+    return [i if i.end <= at else DutyInterval(i.driver_id, i.start, at, i.activity)
+            for i in intervals if i.start < at]
