@@ -47,6 +47,7 @@ class _Context:
     state: LiveState
     travel_by_class: dict = field(default_factory=dict)
     rejections: list[Rejection] = field(default_factory=list)
+    _reported: set = field(default_factory=set)
 
     @property
     def dataset(self):
@@ -62,7 +63,11 @@ class _Context:
         return self.travel_by_class[vehicle.vehicle_class]
 
     def reject(self, candidate: str, code: RejectionCode, reason: str, group_id: str | None = None) -> None:
-        self.rejections.append(Rejection(candidate, code, reason, group_id))
+        """Record a rejection once per candidate, reason kind and group, so the list stays readable."""
+        key = (candidate, code, group_id)
+        if key not in self._reported:
+            self._reported.add(key)
+            self.rejections.append(Rejection(candidate, code, reason, group_id))
 
 
 def build_instance(corridor: Corridor, incidents: Sequence[Incident], conditions: Conditions,
@@ -180,9 +185,9 @@ def _standing_crews(ctx: _Context, vehicle: Vehicle, node_id: str, whereabouts: 
         if driver_state.node_id != node_id or driver_state.current_trip_id:
             continue
         problem = _driver_problem(ctx, driver, vehicle)
-        if problem:
+        if problem:  # a driver's own reason, reported once for the driver rather than per coach
             code, reason = problem
-            ctx.reject(f"{vehicle.id}+{driver.id}", code, reason)
+            ctx.reject(driver.id, code, reason)
             reasons.append(f"{driver.id}: {code.value}")
             continue
         crews.append(Crew(f"{vehicle.id}+{driver.id}", kind, vehicle.id, driver.id, node_id,
@@ -252,7 +257,7 @@ def _driven_rescue(ctx: _Context, crew: Crew, group: StrandedGroup) -> RescueOpt
             leave_scene = boarding_at + timedelta(seconds=ctx.ops.transfer_s)
             onward = travel.route(group.scene, destination, leave_scene)
         except NoRouteError as error:
-            ctx.reject(crew.id, RejectionCode.UNREACHABLE, str(error), group.id)
+            ctx.reject(crew.vehicle_id, RejectionCode.UNREACHABLE, str(error), group.id)
             return None
         drive_s = to_scene.travel_time_s + onward.travel_time_s
         verdict = check_drive(driver, ctx.state.drivers[driver.id].duty_log,
@@ -269,7 +274,7 @@ def _driven_rescue(ctx: _Context, crew: Crew, group: StrandedGroup) -> RescueOpt
         return None
     late_s = max(0, int((scene_arrival - group.deadline).total_seconds()))
     if late_s > ctx.ops.max_late_s:
-        ctx.reject(crew.id, RejectionCode.TOO_LATE,
+        ctx.reject(crew.vehicle_id, RejectionCode.TOO_LATE,
                    f"{crew.vehicle_id} would reach the scene at {scene_arrival:%H:%M}, {late_s // 60} min past the limit",
                    group.id)
         return None
@@ -293,25 +298,25 @@ def _passing_option(ctx: _Context, crew: Crew, group: StrandedGroup) -> RescueOp
     vehicle = ctx.dataset.vehicle(crew.vehicle_id)
     trip = ctx.dataset.trip(ctx.state.vehicles[vehicle.id].current_trip_id)
     if trip.destination != group.destination_node:
-        ctx.reject(crew.id, RejectionCode.WRONG_DIRECTION,
+        ctx.reject(crew.vehicle_id, RejectionCode.WRONG_DIRECTION,
                    f"{vehicle.id} is on trip {trip.id} to {trip.destination}, not {group.destination_node}", group.id)
         return None
     travel = ctx.travel(vehicle)
     eta = _passing_eta(ctx, travel, trip, group)
     if eta is None or eta < ctx.at:
-        ctx.reject(crew.id, RejectionCode.WRONG_DIRECTION,
+        ctx.reject(crew.vehicle_id, RejectionCode.WRONG_DIRECTION,
                    f"{vehicle.id} on trip {trip.id} does not pass the scene after {ctx.at:%H:%M}", group.id)
         return None
     leave_scene = eta + timedelta(seconds=ctx.ops.passing_dwell_s)
     try:
         onward = travel.route(group.scene, ctx.network.locate(trip.destination), leave_scene)
     except NoRouteError as error:
-        ctx.reject(crew.id, RejectionCode.UNREACHABLE, str(error), group.id)
+        ctx.reject(crew.vehicle_id, RejectionCode.UNREACHABLE, str(error), group.id)
         return None
     arrival = leave_scene + timedelta(seconds=onward.travel_time_s)
     own_delay_s = max(0, int((arrival - trip.arrival).total_seconds()))
     if own_delay_s > ctx.ops.max_passing_delay_s:
-        ctx.reject(crew.id, RejectionCode.TOO_LATE,
+        ctx.reject(crew.vehicle_id, RejectionCode.TOO_LATE,
                    f"stopping would delay {vehicle.id}'s own passengers by {own_delay_s // 60} min", group.id)
         return None
     late_s = max(0, int((eta - group.deadline).total_seconds()))
