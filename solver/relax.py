@@ -1,8 +1,9 @@
 """The smallest changes that would make an infeasible dispatch feasible (DESIGN §3.2).
 
-Three kinds: a later response limit by N minutes (the least N with which every passenger is reached),
-splitting a group over several smaller coaches, and a second (relief) driver for a coach that was
-left out only because no legal driver could take it.
+The kinds: a later response limit by N minutes (the least N with which every passenger is reached),
+splitting a group over several smaller coaches, a second (relief) driver for a coach that was left
+out only because no legal driver could take it, an escorted entry through a road closure, and the
+number of reachable seats missing.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ def find_relaxations(instance: Instance, params: SolveParams) -> tuple[Relaxatio
     if not params.allow_split and _everyone_carried(instance, replace(params, allow_split=True), late_allowed=True):
         found.append(Relaxation("split", "splitting passengers over several smaller coaches carries everyone"))
     found += _second_driver_relaxations(instance)
+    found += _closure_exemption(instance)
     shortfall = _seat_shortfall(instance)
     if shortfall > 0:
         found.append(Relaxation("more_seats", f"{shortfall} more reachable seats are needed", shortfall))
@@ -76,6 +78,17 @@ def _second_driver_relaxations(instance: Instance) -> list[Relaxation]:
     left_out = sorted({r.candidate for r in instance.rejections if r.code in DRIVER_ONLY_CODES})
     return [Relaxation("second_driver", f"a second (relief) driver would make {candidate} usable")
             for candidate in left_out]
+
+
+def _closure_exemption(instance: Instance) -> list[Relaxation]:
+    """Closed roads that kept coaches from the scene: an escorted entry would let them through."""
+    closed = instance.conditions.closed_entrances or instance.conditions.closed_edges
+    blocked = sorted({r.candidate for r in instance.rejections if r.code == RejectionCode.UNREACHABLE})
+    if not closed or not blocked:
+        return []
+    return [Relaxation("closure_exemption",
+                       f"a police-escorted entry through the closure would let {', '.join(blocked)} reach the scene",
+                       len(blocked))]
 
 
 def _seat_shortfall(instance: Instance) -> int:

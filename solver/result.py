@@ -32,7 +32,7 @@ class SolveParams:
 class Relaxation:
     """A change that would make an infeasible instance feasible."""
 
-    kind: str  # "later_limit", "second_driver", "split", "more_seats"
+    kind: str  # "later_limit", "second_driver", "split", "closure_exemption", "more_seats"
     description: str
     amount: int | None = None  # minutes for later_limit, seats for more_seats
 

@@ -138,3 +138,62 @@ def run_json_code(capsys, expected_code: int, *argv: str) -> dict:
 
 def test_data_validate_missing_directory_exits_2(capsys, tmp_path):
     assert_one_line_error(*run(capsys, "data", "validate", str(tmp_path / "absent")), "absent")
+
+
+# --- dispatch --------------------------------------------------------------------------------------------
+def test_dispatch_json_contract(capsys):
+    view = run_json(capsys, "dispatch", "--vehicle", "c01", "--at", "G1 K78 toward Siping", "--time", "07:40",
+                    "--passengers", "42", "--alternatives", "2")
+    assert view["status"] in ("optimal", "feasible")
+    assert isinstance(view["solve_ms"], int)
+    assert 1 <= len(view["plans"]) <= 2
+    plan = view["plans"][0]
+    assert plan["rank"] == 1
+    assert list(plan["objective"]) == ["passengers_not_reached", "late_penalty", "passenger_delay_min",
+                                       "trips_uncovered", "trips_retimed_min", "deadhead_km", "coverage_lost"]
+    assert plan["explanation"]
+    assert plan["evaluator_problems"] == []
+    for assignment in plan["assignments"]:
+        assert {"vehicle_id", "driver_id", "origin", "scene_eta_min", "limit_min", "passengers",
+                "destination_arrival"} <= assignment.keys()
+        assert assignment["scene_eta_min"] > 0
+    assert sum(a["passengers"] for a in plan["assignments"]) == 42
+    for trip in plan["recovered_trips"]:
+        assert {"trip_id", "vehicle_id", "driver_id", "departure_shift_min"} <= trip.keys()
+    assert view["rejected"] and all({"candidate", "reason"} <= r.keys() for r in view["rejected"])
+
+
+def test_dispatch_accepts_a_plate_and_prints_a_table(capsys):
+    plate = run_json(capsys, "fleet", "list")["vehicles"][0]["plate"]
+    code, out, err = run(capsys, "dispatch", "--vehicle", plate, "--at", "G1 K78 toward Siping", "--time", "07:40",
+                         "--passengers", "10", "--alternatives", "1")
+    assert code == 0, err
+    assert "plan 1" in out and "rejected" in out
+
+
+def test_dispatch_infeasible_under_full_closure_lists_reasons_and_relaxations(capsys):
+    # all G1 entrances closed: no coach may enter the expressway to reach a scene on it
+    view = run_json(capsys, "dispatch", "--vehicle", "c01", "--at", "G1 K78 toward Siping", "--time", "07:40",
+                    "--passengers", "42", "--conditions", "blizzard", "--alternatives", "1")
+    assert view["status"] == "infeasible"
+    kinds = {r["kind"]: r for r in view["relaxations"]}
+    assert kinds["more_seats"]["amount"] == 42
+    assert "closure_exemption" in kinds
+    assert any(r["code"] == "unreachable" for r in view["rejected"])
+    assert view["reasons"]
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["--vehicle", "c99"], ["c99"]),
+    (["--passengers", "-1"], ["-1"]),
+    (["--passengers", "80"], ["passengers", "seats"]),
+    (["--at", "somewhere over the rainbow"], ["somewhere"]),
+    (["--time", "25:00"], ["25:00"]),
+    (["--conditions", "hail"], ["hail"]),
+])
+def test_dispatch_bad_input_exits_2_with_one_line(capsys, argv, words):
+    base = {"--vehicle": "c01", "--at": "G1 K78 toward Siping", "--time": "07:40", "--passengers": "10"}
+    for flag, value in zip(argv[::2], argv[1::2]):
+        base[flag] = value
+    args = ["dispatch"] + [item for pair in base.items() for item in pair]
+    assert_one_line_error(*run(capsys, *args), *words)
