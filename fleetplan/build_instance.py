@@ -7,7 +7,7 @@ Eligibility is decided here, before any model (DESIGN §3.2), so the solver only
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import MappingProxyType
@@ -45,6 +45,7 @@ class _Context:
     ops: OperationsPolicy
     at: datetime
     state: LiveState
+    unavailable: Mapping[str, str] = field(default_factory=dict)
     travel_by_class: dict = field(default_factory=dict)
     rejections: list[Rejection] = field(default_factory=list)
     _reported: set = field(default_factory=set)
@@ -71,8 +72,12 @@ class _Context:
 
 
 def build_instance(corridor: Corridor, incidents: Sequence[Incident], conditions: Conditions,
-                   ops: OperationsPolicy = OperationsPolicy()) -> Instance:
+                   ops: OperationsPolicy = OperationsPolicy(),
+                   unavailable: Mapping[str, str] = MappingProxyType({})) -> Instance:
     """The dispatch instance for ``incidents`` (decided at the latest report time).
+
+    ``unavailable`` maps coach or driver ids to why they cannot be used now (for example "booked by
+    incident 12"); they are rejected as busy.
 
     Raises
     ------
@@ -82,7 +87,7 @@ def build_instance(corridor: Corridor, incidents: Sequence[Incident], conditions
     if not incidents:
         raise InvalidValueError("incidents", "at least one incident is needed")
     at = max(incident.at for incident in incidents)
-    ctx = _Context(corridor, conditions, ops, at, snapshot(corridor.dataset, at))
+    ctx = _Context(corridor, conditions, ops, at, snapshot(corridor.dataset, at), unavailable=unavailable)
     groups = tuple(stranded_group(ctx, incident) for incident in incidents)
     failed = {incident.vehicle_id for incident in incidents}
     crews = candidate_crews(ctx, groups, failed)
@@ -97,7 +102,8 @@ def build_instance(corridor: Corridor, incidents: Sequence[Incident], conditions
         standby_by_city=MappingProxyType(_standby_by_city(ctx, failed)),
         duty_logs=MappingProxyType({d: s.duty_log for d, s in ctx.state.drivers.items()}),
         conditions=conditions, tier_policy=corridor.dataset.tier_policy,
-        driving_policy=corridor.dataset.driving_policy, dataset=corridor.dataset, network=corridor.network)
+        driving_policy=corridor.dataset.driving_policy, dataset=corridor.dataset, network=corridor.network,
+        unavailable=MappingProxyType(dict(unavailable)))
 
 
 # --------------------------------------------------------------------------- stranded groups
@@ -162,7 +168,9 @@ def candidate_crews(ctx: _Context, groups: tuple[StrandedGroup, ...], failed: se
         if vehicle.id in failed:
             continue
         state = ctx.state.vehicles[vehicle.id]
-        if state.whereabouts == Whereabouts.WORKSHOP:
+        if vehicle.id in ctx.unavailable:
+            ctx.reject(vehicle.id, RejectionCode.BUSY, f"{vehicle.id}: {ctx.unavailable[vehicle.id]}")
+        elif state.whereabouts == Whereabouts.WORKSHOP:
             ctx.reject(vehicle.id, RejectionCode.IN_WORKSHOP, f"{vehicle.id} is in the workshop")
         elif not vehicle.permit_valid_on(ctx.at.date()):
             ctx.reject(vehicle.id, RejectionCode.PERMIT,
@@ -183,6 +191,9 @@ def _standing_crews(ctx: _Context, vehicle: Vehicle, node_id: str, whereabouts: 
     for driver in ctx.dataset.drivers:
         driver_state = ctx.state.drivers[driver.id]
         if driver_state.node_id != node_id or driver_state.current_trip_id:
+            continue
+        if driver.id in ctx.unavailable:
+            ctx.reject(driver.id, RejectionCode.BUSY, f"{driver.id}: {ctx.unavailable[driver.id]}")
             continue
         problem = _driver_problem(ctx, driver, vehicle)
         if problem:  # a driver's own reason, reported once for the driver rather than per coach

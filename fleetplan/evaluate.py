@@ -32,6 +32,7 @@ def evaluate(plan: Plan, instance: Instance, ops: OperationsPolicy = OperationsP
         problems += checker.trip_cover(cover, plan)
     problems += checker.group_totals(plan)
     problems += checker.double_bookings(plan)
+    problems += checker.unavailable_used(plan)
     problems += checker.trip_accounting(plan)
     problems += checker.objective(plan)
     return problems
@@ -278,6 +279,12 @@ class _Checker:
                 problems.append(f"driver {cover.driver_id} rescues in {rescue_drivers[cover.driver_id]} but covers "
                                 f"{cover.trip_id} in {cover.vehicle_id}")
         return problems
+
+    def unavailable_used(self, plan: Plan) -> list[str]:
+        used = [r.vehicle_id for r in plan.rescues] + [r.driver_id for r in plan.rescues] + \
+            [c.vehicle_id for c in plan.trip_covers] + [c.driver_id for c in plan.trip_covers]
+        return [f"{resource} is used but unavailable: {self.instance.unavailable[resource]}"
+                for resource in dict.fromkeys(used) if resource in self.instance.unavailable]
 
     def trip_accounting(self, plan: Plan) -> list[str]:
         """Every trip needing a crew is covered or declared uncovered, and no pulled crew's own trip

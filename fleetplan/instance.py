@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from datetime import datetime
 from enum import StrEnum
@@ -165,6 +165,7 @@ class Instance:
     driving_policy: DrivingPolicy
     dataset: Dataset
     network: Any  # fleetplan.network.RoadNetwork
+    unavailable: Mapping[str, str] = field(default_factory=dict)  # coach/driver id → why not usable now
 
     # Look-ups built once (the instance never changes), so large fleets stay linear.
     @cached_property

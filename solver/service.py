@@ -3,8 +3,9 @@ incidents → instance → solve → independent evaluation of every returned pl
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from fleetplan.build_instance import build_instance
 from fleetplan.corridor import Corridor
@@ -25,9 +26,13 @@ class Dispatch:
 
 
 def dispatch(corridor: Corridor, incidents: Sequence[Incident], conditions: Conditions,
-             params: SolveParams = SolveParams(), ops: OperationsPolicy = OperationsPolicy()) -> Dispatch:
-    """Plan the response to ``incidents`` and check every plan with the evaluator."""
-    instance = build_instance(corridor, incidents, conditions, ops)
+             params: SolveParams = SolveParams(), ops: OperationsPolicy = OperationsPolicy(),
+             unavailable: Mapping[str, str] = MappingProxyType({})) -> Dispatch:
+    """Plan the response to ``incidents`` and check every plan with the evaluator.
+
+    ``unavailable``: coach or driver id → why it cannot be used (booked by another incident, …).
+    """
+    instance = build_instance(corridor, incidents, conditions, ops, unavailable)
     result = solve(instance, params)
     problems = tuple(tuple(evaluate(plan, instance, ops)) for plan in result.plans)
     return Dispatch(instance, result, problems)

@@ -160,3 +160,16 @@ def test_two_simultaneous_incidents_are_solved_jointly(corridor):
     assert len(vehicles) == len(set(vehicles))
     for group in outcome.instance.groups:
         assert sum(r.passengers for r in best.rescues if r.group_id == group.id) == group.passengers
+
+
+def test_unavailable_coaches_and_drivers_are_rejected_as_busy(corridor):
+    first = dispatch(corridor, [incident("c01", "G1 K78 toward Siping", "07:40", 42)],
+                     corridor.dataset.conditions_named("clear"), PARAMS).result.best.rescues[0]
+    busy = {first.vehicle_id: "booked by incident 7", first.driver_id: "booked by incident 7"}
+    outcome = dispatch(corridor, [incident("c01", "G1 K78 toward Siping", "07:40", 42)],
+                       corridor.dataset.conditions_named("clear"), PARAMS, unavailable=busy)
+    best = sound(outcome)
+    assert first.vehicle_id not in {r.vehicle_id for r in best.rescues}
+    assert first.driver_id not in {r.driver_id for r in best.rescues}
+    busy_rejections = {r.candidate for r in outcome.result.rejections if r.code == RejectionCode.BUSY}
+    assert first.vehicle_id in busy_rejections

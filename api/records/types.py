@@ -1,0 +1,151 @@
+"""The contract of the operator's records: what the HTTP layer may ask of the store.
+
+Records are append-only: an incident's life is a sequence of entries (report, options, accept, on
+scene, resolved, follow-up call, void); nothing is deleted or edited in place, a mistake is corrected
+by a voiding entry. Every incident has a sequential ``number`` with no gaps, never reused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+
+class Role(StrEnum):
+    VIEWER = "viewer"
+    DISPATCHER = "dispatcher"
+    PLANNER = "planner"
+    ADMIN = "admin"
+
+
+class IncidentStatus(StrEnum):
+    REPORTED = "reported"  # recorded, options being computed
+    OPTIONS = "options"  # ranked plan options stored
+    ACCEPTED = "accepted"  # a plan accepted, its coaches and drivers booked
+    ON_SCENE = "on_scene"
+    RESOLVED = "resolved"
+    FOLLOWED_UP = "followed_up"  # the follow-up call (回访) is done
+    VOIDED = "voided"
+
+
+class EntryKind(StrEnum):
+    REPORT = "report"
+    OPTIONS = "options"
+    ACCEPT = "accept"
+    ON_SCENE = "on_scene"
+    RESOLVED = "resolved"
+    FOLLOW_UP = "follow_up"
+    VOID = "void"
+
+
+# Allowed lifecycle: the entry kinds that may follow each status.
+NEXT_ENTRIES: dict[IncidentStatus, frozenset[EntryKind]] = {
+    IncidentStatus.REPORTED: frozenset({EntryKind.OPTIONS, EntryKind.VOID}),
+    IncidentStatus.OPTIONS: frozenset({EntryKind.OPTIONS, EntryKind.ACCEPT, EntryKind.VOID}),
+    IncidentStatus.ACCEPTED: frozenset({EntryKind.ON_SCENE, EntryKind.VOID}),
+    IncidentStatus.ON_SCENE: frozenset({EntryKind.RESOLVED, EntryKind.VOID}),
+    IncidentStatus.RESOLVED: frozenset({EntryKind.FOLLOW_UP, EntryKind.VOID}),
+    IncidentStatus.FOLLOWED_UP: frozenset({EntryKind.VOID}),
+    IncidentStatus.VOIDED: frozenset(),
+}
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    name: str
+    role: Role
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One append-only entry of an incident's record."""
+
+    id: int
+    incident_number: int
+    kind: EntryKind
+    at: datetime  # when it was recorded (wall clock, naive China-local)
+    actor: str  # user name
+    payload: dict[str, Any]  # kind-specific: the report, the decision record, the accepted rank, a note
+
+
+@dataclass(frozen=True)
+class Booking:
+    """A coach or driver committed to an incident until released (resolve or void)."""
+
+    incident_number: int
+    vehicle_id: str | None
+    driver_id: str | None
+
+
+@dataclass(frozen=True)
+class IncidentRecord:
+    number: int  # sequential, no gaps, never reused
+    idempotency_key: str | None
+    reported_at: datetime  # the incident's time as reported (when it happened)
+    report: dict[str, Any]  # vehicle_id, location, passengers, kind, conditions, trip_id, …
+    status: IncidentStatus
+    entries: tuple[Entry, ...] = field(default=())
+
+    def latest(self, kind: EntryKind) -> Entry | None:
+        return next((e for e in reversed(self.entries) if e.kind == kind), None)
+
+
+class RecordError(Exception):
+    """Base of the store's errors; messages are written for the user."""
+
+
+class NotFound(RecordError):
+    pass
+
+
+class InvalidTransition(RecordError):
+    """The entry is not allowed in the incident's current status."""
+
+
+class BookingConflict(RecordError):
+    """Another accepted incident already holds some of these coaches or drivers."""
+
+    def __init__(self, vehicle_ids: list[str], driver_ids: list[str]) -> None:
+        self.vehicle_ids, self.driver_ids = vehicle_ids, driver_ids
+        held = ", ".join(vehicle_ids + driver_ids)
+        super().__init__(f"already booked by another incident: {held}")
+
+
+class RecordStore(Protocol):
+    """What the service needs from persistence (SQLite by default, PostgreSQL by URL)."""
+
+    def report(self, report: dict[str, Any], reported_at: datetime, actor: str,
+               idempotency_key: str | None) -> tuple[IncidentRecord, bool]:
+        """Record a new incident (next number) or, for a known key, return the existing one.
+        The bool is True when the incident was created by this call."""
+
+    def append(self, number: int, kind: EntryKind, actor: str, payload: dict[str, Any]) -> IncidentRecord:
+        """Append a lifecycle entry (not ACCEPT); raises InvalidTransition or NotFound. VOID releases bookings;
+        RESOLVED releases bookings."""
+
+    def accept(self, number: int, actor: str, payload: dict[str, Any], vehicle_ids: list[str],
+               driver_ids: list[str]) -> IncidentRecord:
+        """Append the ACCEPT entry and book the coaches and drivers atomically: all or none; raises
+        BookingConflict if any is held by another incident."""
+
+    def incident(self, number: int) -> IncidentRecord: ...
+
+    def incidents(self, statuses: set[IncidentStatus] | None = None, limit: int = 200) -> list[IncidentRecord]: ...
+
+    def bookings(self) -> list[Booking]:
+        """Active bookings."""
+
+    def add_user(self, name: str, role: Role) -> str:
+        """Create a user and return its new bearer token (stored hashed only)."""
+
+    def user_for_token(self, token: str) -> User | None: ...
+
+    def has_users(self) -> bool: ...
+
+    def integrity_problems(self) -> list[str]:
+        """Database integrity check plus record invariants (numbers without gaps, entries consistent)."""
+
+    def close(self) -> None: ...
