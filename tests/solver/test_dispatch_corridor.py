@@ -173,3 +173,26 @@ def test_unavailable_coaches_and_drivers_are_rejected_as_busy(corridor):
     assert first.driver_id not in {r.driver_id for r in best.rescues}
     busy_rejections = {r.candidate for r in outcome.result.rejections if r.code == RejectionCode.BUSY}
     assert first.vehicle_id in busy_rejections
+
+
+def test_free_seats_on_passing_coaches_are_used_within_their_free_seats(corridor):
+    # c02 fails at 07:00 toward Siping; c03 and c04 on the same morning run have not passed it yet
+    outcome = dispatch(corridor, [incident("c02", "G1 K100 toward Siping", "07:00", 46)],
+                       corridor.dataset.conditions_named("clear"), PARAMS)
+    best = sound(outcome)
+    passing = [r for r in best.rescues if r.vehicle_id in ("c03", "c04")]
+    assert passing, best.explanation
+    for rescue in passing:
+        trip = next(t for t in corridor.dataset.trips if t.vehicle_id == rescue.vehicle_id and t.id.startswith("T1207-AM"))
+        assert rescue.passengers <= corridor.dataset.vehicle(rescue.vehicle_id).seats - trip.booked_passengers
+    assert sum(r.passengers for r in best.rescues) == 46
+
+
+def test_model_without_an_answer_in_time_falls_back_to_the_greedy_plan(corridor, monkeypatch):
+    import solver.dispatch as model
+    monkeypatch.setattr(model, "_solve_lexicographic", lambda *args, **kwargs: None)  # nothing found in time
+    outcome = dispatch(corridor, [incident("c01", "G1 K78 toward Siping", "07:40", 42)],
+                       corridor.dataset.conditions_named("clear"), PARAMS)
+    assert outcome.result.status == Status.GREEDY_FALLBACK
+    assert outcome.result.best.source == "greedy"
+    sound(outcome)
