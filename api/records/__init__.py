@@ -1,0 +1,38 @@
+"""The operator's records: the contract (:mod:`api.records.types`) and its SQL store."""
+
+from api.records.sql import SqlRecordStore, derive_status, open_store, token_hash
+from api.records.types import (
+    NEXT_ENTRIES,
+    Booking,
+    BookingConflict,
+    Entry,
+    EntryKind,
+    IncidentRecord,
+    IncidentStatus,
+    InvalidTransition,
+    NotFound,
+    RecordError,
+    RecordStore,
+    Role,
+    User,
+)
+
+__all__ = [
+    "NEXT_ENTRIES",
+    "Booking",
+    "BookingConflict",
+    "Entry",
+    "EntryKind",
+    "IncidentRecord",
+    "IncidentStatus",
+    "InvalidTransition",
+    "NotFound",
+    "RecordError",
+    "RecordStore",
+    "Role",
+    "SqlRecordStore",
+    "User",
+    "derive_status",
+    "open_store",
+    "token_hash",
+]

@@ -1,0 +1,130 @@
+"""The tables of the operator's records (SQLAlchemy Core, shared by SQLite and PostgreSQL).
+
+The migrations under ``api/migrations/versions`` are the source of truth for the database; this
+metadata mirrors them for queries and is checked against the migrated schema by the tests.
+
+Append-only by construction:
+
+- ``incidents`` holds each report as first recorded; its ``number`` comes from ``counters`` in the
+  same transaction as the insert, so numbers have no gaps and are never reused.
+- ``entries`` is the lifecycle (report, options, accept, on scene, resolved, follow-up, void); the
+  status of an incident is derived from its latest entry, never stored.
+- ``bookings`` are the only rows ever updated: ``released_at`` is set once when the incident is
+  resolved or voided. Partial unique indexes allow one *active* booking per coach and per driver.
+- Triggers (created by the migration) refuse UPDATE and DELETE on ``incidents`` and ``entries``,
+  any change of a booking other than its release, and any counter change other than ``+1``.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    text,
+)
+
+from api.records.types import EntryKind, Role
+
+# Names for constraints so that migrations can refer to them on every backend.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+INCIDENT_COUNTER = "incident_number"  # the counters row that numbers incidents
+NAME_LENGTH = 100  # user names and actors
+KEY_LENGTH = 200  # idempotency keys
+RESOURCE_ID_LENGTH = 64  # vehicle and driver ids
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _in_list(column: str, values: list[str]) -> str:
+    quoted = ", ".join(f"'{value}'" for value in values)
+    return f"{column} IN ({quoted})"
+
+
+ENTRY_KINDS_CHECK = _in_list("kind", [kind.value for kind in EntryKind])
+ROLES_CHECK = _in_list("role", [role.value for role in Role])
+ONE_RESOURCE_CHECK = "(vehicle_id IS NULL) <> (driver_id IS NULL)"
+ACTIVE = "released_at IS NULL"
+
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", String(50), primary_key=True),
+    Column("value", Integer, nullable=False),
+)
+
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("number", Integer, primary_key=True, autoincrement=False),
+    Column("idempotency_key", String(KEY_LENGTH), nullable=True, unique=True),
+    Column("reported_at", DateTime(), nullable=False),  # when it happened, as reported
+    Column("report", JSON, nullable=False),
+    Column("recorded_at", DateTime(), nullable=False),  # when the store recorded it
+    Column("recorded_by", String(NAME_LENGTH), nullable=False),
+)
+
+entries = Table(
+    "entries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("incident_number", Integer, ForeignKey("incidents.number"), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("at", DateTime(), nullable=False),
+    Column("actor", String(NAME_LENGTH), nullable=False),
+    Column("payload", JSON, nullable=False),
+    CheckConstraint(ENTRY_KINDS_CHECK, name="kind"),
+    Index(None, "incident_number", "id"),
+)
+
+bookings = Table(
+    "bookings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("incident_number", Integer, ForeignKey("incidents.number"), nullable=False, index=True),
+    Column("vehicle_id", String(RESOURCE_ID_LENGTH), nullable=True),
+    Column("driver_id", String(RESOURCE_ID_LENGTH), nullable=True),
+    Column("booked_at", DateTime(), nullable=False),
+    Column("released_at", DateTime(), nullable=True),
+    CheckConstraint(ONE_RESOURCE_CHECK, name="one_resource"),
+    # One active booking per coach and per driver: the guarantee behind "exactly one accept wins".
+    Index(
+        "uq_bookings_active_vehicle",
+        "vehicle_id",
+        unique=True,
+        sqlite_where=text(f"{ACTIVE} AND vehicle_id IS NOT NULL"),
+        postgresql_where=text(f"{ACTIVE} AND vehicle_id IS NOT NULL"),
+    ),
+    Index(
+        "uq_bookings_active_driver",
+        "driver_id",
+        unique=True,
+        sqlite_where=text(f"{ACTIVE} AND driver_id IS NOT NULL"),
+        postgresql_where=text(f"{ACTIVE} AND driver_id IS NOT NULL"),
+    ),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(NAME_LENGTH), nullable=False, unique=True),
+    Column("role", String(20), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),  # sha256 hex of the bearer token
+    Column("created_at", DateTime(), nullable=False),
+    CheckConstraint(ROLES_CHECK, name="role"),
+)

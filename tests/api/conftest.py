@@ -1,0 +1,58 @@
+"""Fixtures for the records: a store on SQLite (a temporary file) and on PostgreSQL (when available).
+
+PostgreSQL tests need ``FLEETPLAN_TEST_POSTGRES_URL`` (``scripts/ci-postgres.sh`` prints it); without
+it they are skipped with that reason. Each PostgreSQL test gets a fresh schema, dropped afterwards,
+selected through the URL's ``options=-csearch_path=…`` so the store and subprocesses use it alone.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
+
+from api.records import SqlRecordStore, open_store
+
+POSTGRES_ENV = "FLEETPLAN_TEST_POSTGRES_URL"
+BACKENDS = ["sqlite", "postgres"]
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL URL whose search path is a new, empty schema (dropped after the test)."""
+    base_url = os.environ.get(POSTGRES_ENV)
+    if not base_url:
+        pytest.skip(f"{POSTGRES_ENV} not set")
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base_url)
+    try:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        url = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def store_url(request: pytest.FixtureRequest, tmp_path) -> str:
+    """A URL for an empty records database, once per backend."""
+    if request.param == "postgres":
+        return request.getfixturevalue("postgres_url")
+    return f"sqlite:///{tmp_path / 'var' / 'fleetplan.db'}"
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[SqlRecordStore]:
+    """A migrated, empty store, once per backend."""
+    opened = open_store(store_url)
+    try:
+        yield opened
+    finally:
+        opened.close()
