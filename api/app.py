@@ -1,43 +1,147 @@
-"""The FastAPI application: routers per resource, corridor data loaded once in ``lifespan``."""
+"""The FastAPI application of the dispatch desk: routers per resource, resources opened in ``lifespan``.
+
+``lifespan`` loads the corridor data, creates the SQLite directory (``var/`` by default), opens the
+record store (applying migrations) and the desk's operations log, and builds the
+:class:`~api.desk_service.Desk`. Tests pass :class:`~api.settings.Settings` to :func:`create_app` or
+override the ``get_settings`` dependency; ``lifespan`` honours that override too.
+
+Errors: a domain error (:class:`~fleetplan.errors.FleetplanError`) or input the store refuses is 400,
+an unknown record 404, a lifecycle step the record does not allow or a booking conflict 409 — all ``{"detail": "<field>: <problem>"}``; FastAPI's own
+422 validation answers name the field in ``loc``.
+"""
 
 from __future__ import annotations
 
+import importlib.util
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fleetplan.corridor import load_corridor
 from fleetplan.errors import FleetplanError
 
-from api.routers import corridor, health
-from api.schemas import ErrorBody
-from api.settings import Settings
+from api.desk_service import Desk
+from api.operations_log import OperationsLog, log_engine
+from api.records.types import BookingConflict, InvalidTransition, NotFound, RecordError
+from api.routers import closures, fleet, health, incidents, kpis, network
+from api.routers.deps import get_settings
+from api.settings import Settings, prepare_database_dir
+
+logger = logging.getLogger(__name__)
+
+DESK_ROUTER = "api.routers.desk"
+UNREADABLE_BODY = "There was an error parsing the body"  # fastapi.routing's detail for undecodable bodies
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; ``settings`` default to the environment."""
-    settings = settings or Settings()
+    """Build the service.
+
+    Parameters
+    ----------
+    settings
+        Data directory, database URL and dispatch deadline; default: the ``FLEETPLAN_*`` environment.
+        An override of :func:`api.routers.deps.get_settings` set before start-up wins.
+
+    Returns
+    -------
+    FastAPI
+        The app; its resources are opened when it starts (``lifespan``) and closed when it stops.
+    """
+    configured = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.corridor = load_corridor(settings.data_dir)
-        yield
+        override = app.dependency_overrides.get(get_settings)
+        active = override() if override else configured
+        app.state.settings = active
+        open_resources(app, active)
+        try:
+            yield
+        finally:
+            close_resources(app)
 
     app = FastAPI(
         title="fleetplan",
-        summary="Backup-coach dispatch for the Siping–Changchun charter corridor",
+        summary="Backup-coach dispatch desk for the Siping–Changchun charter corridor",
         version="0.1.0",
         lifespan=lifespan,
-        responses={400: {"model": ErrorBody}},
     )
-    app.state.settings = settings
-    app.include_router(health.router)
-    app.include_router(corridor.router)
-    app.add_exception_handler(FleetplanError, _domain_error)
+    app.state.settings = configured
+    for module in (health, network, fleet, closures, incidents, kpis):
+        app.include_router(module.router)
+    include_desk(app)
+    add_error_handlers(app)
     return app
+
+
+def open_resources(app: FastAPI, settings: Settings) -> None:
+    """Load the data and open the database (migrated) onto ``app.state``."""
+    from api.records.sql import open_store  # the store module pulls in SQLAlchemy and Alembic
+
+    corridor = load_corridor(settings.data_dir)
+    prepare_database_dir(settings.database_url)
+    store = open_store(settings.database_url)
+    log = OperationsLog(log_engine(settings.database_url))
+    app.state.corridor, app.state.store, app.state.log = corridor, store, log
+    app.state.desk = Desk(corridor, store, log, settings)
+
+
+def close_resources(app: FastAPI) -> None:
+    for name, close in (("store", "close"), ("log", "close_engine")):
+        resource = getattr(app.state, name, None)
+        if resource is not None:
+            getattr(resource, close)()
+
+
+def include_desk(app: FastAPI) -> None:
+    """The desk page and its static assets, when that module is present."""
+    if importlib.util.find_spec(DESK_ROUTER) is None:
+        return
+    desk = importlib.import_module(DESK_ROUTER)
+    app.include_router(desk.router)
+    desk.mount_static(app)
+
+
+# --------------------------------------------------------------------------- errors
+def add_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(FleetplanError, _domain_error)
+    app.add_exception_handler(NotFound, _not_found)
+    app.add_exception_handler(InvalidTransition, _conflict)
+    app.add_exception_handler(BookingConflict, _conflict)
+    app.add_exception_handler(RecordError, _record_input)
+    app.add_exception_handler(OperationalError, _database_unavailable)
+
+
+async def _http_error(request: Request, error: StarletteHTTPException) -> Response:
+    if error.status_code == 400 and error.detail == UNREADABLE_BODY:  # FastAPI's words name no field
+        return JSONResponse(status_code=400, content={"detail": "body: cannot be read as UTF-8 JSON"})
+    return await http_exception_handler(request, error)
 
 
 async def _domain_error(request: Request, error: FleetplanError) -> JSONResponse:
     return JSONResponse(status_code=400, content={"detail": str(error)})
+
+
+async def _not_found(request: Request, error: NotFound) -> JSONResponse:
+    return JSONResponse(status_code=404, content={"detail": f"number: {error}"})
+
+
+async def _conflict(request: Request, error: RecordError) -> JSONResponse:
+    return JSONResponse(status_code=409, content={"detail": f"status: {error}"})
+
+
+async def _record_input(request: Request, error: RecordError) -> JSONResponse:
+    # the store's own input checks ("idempotency_key: must be a non-empty text"); its messages name the field
+    return JSONResponse(status_code=400, content={"detail": str(error)})
+
+
+async def _database_unavailable(request: Request, error: OperationalError) -> JSONResponse:
+    logger.error("database error on %s %s: %s", request.method, request.url.path, error)
+    return JSONResponse(status_code=503, content={"detail": "database: busy or unavailable, try again"})

@@ -8,22 +8,29 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from fleetplan.corridor import Corridor, default_data_dir, load_corridor, validate_corridor
+from fleetplan.corridor import Corridor, load_corridor, validate_corridor
 from fleetplan.errors import DataValidationError, FleetplanError, InvalidValueError
 from fleetplan.model import VehicleClass
 from fleetplan.units import parse_hhmm
 
 from api import views
+from api.cli_routing import add_pdptw_command
+
+if TYPE_CHECKING:
+    from api.settings import Settings
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
 
 DEFAULT_ROUTE_TIME = "10:00"
+ADMIN_USER = "admin"
 
 
 class UsageError(FleetplanError):
@@ -72,6 +79,22 @@ def positive_float(text: str) -> float:
     return value
 
 
+def port_number(text: str) -> int:
+    value = non_negative_int(text)
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port {value} is outside 1–65535")
+    return value
+
+
+def role_name(text: str):
+    from api.records.types import Role
+
+    try:
+        return Role(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"role {text!r} is not one of {', '.join(r.value for r in Role)}") from None
+
+
 def vehicle_class(text: str) -> VehicleClass:
     try:
         return VehicleClass(text)
@@ -90,9 +113,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="start the HTTP service (the dispatch desk)")
     serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default %(default)s)")
-    serve.add_argument("--port", type=int, default=8000, help="port (default %(default)s)")
+    serve.add_argument("--port", type=port_number, default=8000, help="port (default %(default)s)")
     _add_data_option(serve)
+    _add_db_option(serve)
     serve.set_defaults(handler=run_serve)
+
+    users = commands.add_parser("users", help="desk users and their tokens").add_subparsers(dest="action",
+                                                                                              required=True)
+    users_add = users.add_parser("add", help="create a user and print its new bearer token (shown once)")
+    users_add.add_argument("name", metavar="NAME", help="user name, as recorded on every entry they make")
+    users_add.add_argument("--role", required=True, type=role_name, metavar="ROLE",
+                           help="viewer, dispatcher, planner or admin")
+    _add_db_option(users_add)
+    users_add.set_defaults(handler=run_users_add)
 
     route = commands.add_parser("route", help="shortest path and driving time between two places")
     route.add_argument("origin", metavar="FROM", help="node id, 'lat,lon' or 'G1 K78 toward Changchun'")
@@ -138,12 +171,19 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("directory", metavar="DIR", type=Path)
     validate.add_argument("--json", action="store_true", help="print one JSON object")
     validate.set_defaults(handler=run_data_validate)
+
+    add_pdptw_command(commands, positive_float=positive_float)
     return parser
 
 
 def _add_data_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", type=Path, default=None, metavar="DIR",
                         help="data directory (default: $FLEETPLAN_DATA or the bundled data/default)")
+
+
+def _add_db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", default=None, metavar="URL",
+                        help="records database URL (default: $FLEETPLAN_DATABASE_URL or sqlite:///var/fleetplan.db)")
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -159,12 +199,79 @@ def run_serve(args: argparse.Namespace, out: Printer) -> int:
     import uvicorn
 
     from api.app import create_app
-    from api.settings import Settings
+    from api.settings import admin_token_path
 
-    settings = Settings(data_dir=args.data or default_data_dir())
+    settings = _settings(args)
     load_corridor(settings.data_dir)  # fail fast with a data error before binding the port
+    token = bootstrap_admin(settings)
+    if token is not None:
+        out(f"First start: created user 'admin' (role admin). Its token, shown once, is also in "
+            f"{admin_token_path(settings)}:\n{token}")
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
     return EXIT_OK
+
+
+def bootstrap_admin(settings: Settings) -> str | None:
+    """On a database without users, create the local admin and keep its token in a 0600 file.
+
+    Returns the new token, or ``None`` when the database already has users.
+    """
+    from api.records.types import Role
+    from api.settings import admin_token_path, prepare_database_dir
+
+    prepare_database_dir(settings.database_url)
+    store = _open_store(settings.database_url)
+    try:
+        if store.has_users():
+            return None
+        token = store.add_user(ADMIN_USER, Role.ADMIN)
+    finally:
+        store.close()
+    write_secret(admin_token_path(settings), token)
+    return token
+
+
+def write_secret(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` readable by the owner only (created 0600, never world-readable)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)  # an existing file keeps its old mode through O_CREAT: tighten before writing
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(text + "\n")
+
+
+def run_users_add(args: argparse.Namespace, out: Printer) -> int:
+    from api.records.types import RecordError
+    from api.settings import prepare_database_dir
+
+    settings = _settings(args)
+    prepare_database_dir(settings.database_url)
+    store = _open_store(settings.database_url)
+    try:
+        token = store.add_user(args.name, args.role)
+    except RecordError as error:  # e.g. "name: a user called 'x' already exists"
+        raise UsageError(str(error)) from None
+    finally:
+        store.close()
+    out(token)
+    return EXIT_OK
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    from api.settings import Settings
+
+    overrides = {}
+    if getattr(args, "data", None):
+        overrides["data_dir"] = args.data
+    if getattr(args, "db", None):
+        overrides["database_url"] = args.db
+    return Settings(**overrides)
+
+
+def _open_store(database_url: str):
+    from api.records.sql import open_store
+
+    return open_store(database_url)
 
 
 def run_route(args: argparse.Namespace, out: Printer) -> int:

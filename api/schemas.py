@@ -1,24 +1,53 @@
-"""Response schemas: the OpenAPI contract of the service."""
+"""Request and response schemas: the OpenAPI contract of the service (see the HTTP contract of issue 4).
+
+Whole numbers in request bodies are strict: ``"passengers": false`` or ``"42"`` is a 422, not a
+silent conversion (pydantic's lax mode would take ``false`` for 0).
+
+Times are China-local ``YYYY-MM-DDTHH:MM`` strings without offset. Request times are kept as text
+and parsed by the desk service, so that an impossible time (``25:00``) is a 400 naming the field
+like every other domain error.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
+
+from fleetplan.model import IncidentKind, VehicleStatus
+
+from api.operations_log import ClosureKind
+
+LOCAL_MINUTE = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$"
+LOCAL_MINUTE_EXAMPLE = "2026-12-07T07:40"
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL; refuse it at the door rather than fail later
 
 
+# --------------------------------------------------------------------------- errors
 class ErrorBody(BaseModel):
-    detail: str = Field(description="what was wrong, naming the field")
+    detail: str = Field(description="what was wrong, naming the field: '<field>: <problem>'")
 
 
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` documenting ``codes`` with the :class:`ErrorBody` schema."""
+    described = {400: "Bad input (names the field); nothing recorded",
+                 401: "No or unknown bearer token", 403: "The token's role may not do this",
+                 404: "No such resource", 409: "Not allowed in the current state"}
+    return {code: {"model": ErrorBody, "description": described[code]} for code in codes}
+
+
+# --------------------------------------------------------------------------- health, corridor
 class Health(BaseModel):
     status: str
     vehicles: int
     drivers: int
     network_nodes: int
+    database: str = Field(description="'ok', or what is wrong with the records database")
 
 
 class VehicleOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
     id: str
     plate: str
     class_: str = Field(alias="class", serialization_alias="class")
@@ -26,10 +55,9 @@ class VehicleOut(BaseModel):
     length_m: float
     age_years: float
     depot: str
-    status: str
+    status: VehicleStatus = Field(description="the dataset's status as changed by the latest recorded status change")
     permit_valid_until: str
-
-    model_config = {"populate_by_name": True}
+    booked_by: int | None = Field(None, description="number of the incident that has booked this coach")
 
 
 class DriverOut(BaseModel):
@@ -41,8 +69,237 @@ class DriverOut(BaseModel):
     qualified_until: str | None
     depot: str
     shift: str
+    booked_by: int | None = Field(None, description="number of the incident that has booked this driver")
+
+
+class VehicleStatusChange(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"status": "workshop", "reason": "brake warning light"}]})
+
+    status: VehicleStatus
+    reason: str = Field(min_length=1, max_length=500, pattern=NO_NUL)
 
 
 class FeatureCollection(BaseModel):
-    type: str = "FeatureCollection"
+    type: Literal["FeatureCollection"] = "FeatureCollection"
     features: list[dict[str, Any]]
+
+
+# --------------------------------------------------------------------------- closures
+class ClosureIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"kind": "entrance", "target": "gongzhuling_ic", "reason": "ice"}]})
+
+    kind: ClosureKind
+    target: str = Field(min_length=1, max_length=200,
+                        description="entrance: an interchange or service-area node id, or '*' for every G1 "
+                                    "entrance; edge: 'u->v'")
+    reason: str = Field("", max_length=500, pattern=NO_NUL)
+
+
+class ClosureOut(BaseModel):
+    id: int
+    kind: ClosureKind
+    target: str
+    reason: str
+    created_at: str
+    created_by: str
+
+
+# --------------------------------------------------------------------------- incidents: requests
+class IncidentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "vehicle_id": "c01", "location": "G1 K78 toward Siping", "time": LOCAL_MINUTE_EXAMPLE,
+        "passengers": 42, "kind": "breakdown", "conditions": "clear", "alternatives": 3}]})
+
+    vehicle_id: str = Field(min_length=1, max_length=64, description="coach id (c07) or plate (吉A·X0887)")
+    location: str = Field(min_length=1, max_length=200,
+                          description="node id, 'lat,lon' or a kilometre post such as 'G1 K78 toward Changchun'")
+    time: str = Field(max_length=40, description="when it happened, China-local YYYY-MM-DDTHH:MM",
+                      examples=[LOCAL_MINUTE_EXAMPLE])
+    passengers: StrictInt = Field(ge=0, le=100, description="passengers on board")
+    kind: IncidentKind = IncidentKind.BREAKDOWN
+    conditions: str = Field("clear", min_length=1, max_length=50, description="conditions preset")
+    alternatives: StrictInt = Field(3, ge=1, le=5, description="ranked plans wanted")
+    trip_id: str | None = Field(None, min_length=1, max_length=64, description="the trip, when the desk knows it")
+
+
+class AcceptIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rank: StrictInt = Field(1, ge=1, le=20, description="rank of the option to accept")
+
+
+class OnSceneIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    at: str | None = Field(None, max_length=40, description="when the first rescuer reached the scene "
+                                                            "(YYYY-MM-DDTHH:MM; default now)")
+
+
+class ResolvedIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    at: str | None = Field(None, max_length=40, description="YYYY-MM-DDTHH:MM; default now")
+    note: str = Field("", max_length=2000, pattern=NO_NUL)
+
+
+class FollowUpIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str = Field(min_length=1, max_length=2000, pattern=NO_NUL,
+                      description="what the passengers said on the follow-up call (回访)")
+
+
+class VoidIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=2000, pattern=NO_NUL)
+
+
+# --------------------------------------------------------------------------- incidents: the dispatch view
+class AssignmentOut(BaseModel):
+    vehicle_id: str
+    driver_id: str
+    origin: str | None
+    depart_at: str
+    scene_eta_min: float
+    limit_min: int
+    passengers: int
+    destination: str
+    destination_arrival: str
+    deadhead_km: float
+    seats: int | None = None
+    driver_hours_left_h: float | None = None
+
+
+class RecoveredTripOut(BaseModel):
+    trip_id: str
+    vehicle_id: str
+    driver_id: str
+    departure_shift_min: int
+
+
+class PlanOut(BaseModel):
+    rank: int
+    source: str
+    objective: dict[str, int]
+    explanation: str
+    assignments: list[AssignmentOut]
+    recovered_trips: list[RecoveredTripOut]
+    uncovered_trips: list[str]
+    evaluator_problems: list[str] = []
+
+
+class RejectedOut(BaseModel):
+    candidate: str
+    code: str
+    reason: str
+
+
+class OptionsOut(BaseModel):
+    """The decision record of one dispatch: inputs, candidates, rejections with reasons, ranked plans."""
+
+    status: str = Field(description="optimal, feasible, greedy_fallback or infeasible")
+    solve_ms: int
+    incidents: list[dict[str, Any]] = []
+    plans: list[PlanOut]
+    rejected: list[RejectedOut]
+    bound: dict[str, int] | None = None
+    reasons: list[str] = []
+    relaxations: list[dict[str, Any]] | None = None
+    candidates: list[dict[str, Any]] = []
+    inputs: dict[str, Any] = Field(default_factory=dict,
+                                   description="conditions with closures, unavailable coaches and drivers, deadline")
+
+
+class ReportOut(BaseModel):
+    vehicle_id: str
+    location: str
+    passengers: int
+    kind: str
+    conditions: str
+    trip_id: str | None = None
+    alternatives: int | None = None
+
+
+class AcceptedOut(BaseModel):
+    rank: int
+    plan: PlanOut
+    by: str
+    at: str
+
+
+class FollowUpOut(BaseModel):
+    at: str
+    by: str
+    note: str
+
+
+class VoidedOut(BaseModel):
+    at: str
+    by: str
+    reason: str
+
+
+class EntryOut(BaseModel):
+    id: int
+    kind: str
+    at: str
+    actor: str
+    payload: dict[str, Any]
+
+
+class IncidentOut(BaseModel):
+    number: int = Field(description="the record number: sequential, no gaps, never reused")
+    status: str
+    reported_at: str
+    report: ReportOut
+    tier: str | None
+    limit_min: int | None
+    options: OptionsOut | None
+    accepted: AcceptedOut | None
+    on_scene_at: str | None
+    response_min: float | None = Field(description="on-scene time minus reported time, minutes")
+    within_limit: bool | None
+    resolved_at: str | None
+    follow_up: FollowUpOut | None
+    voided: VoidedOut | None
+    entries: list[EntryOut] | None = None
+
+
+class AcceptConflictBody(BaseModel):
+    detail: str
+    options: OptionsOut | None = Field(None, description="freshly computed options with the new bookings "
+                                                         "unavailable (none when the incident cannot be accepted)")
+
+
+# --------------------------------------------------------------------------- KPIs
+class TierMonthOut(BaseModel):
+    tier: str
+    month: str = Field(description="YYYY-MM of the reported time")
+    incidents: int = Field(description="incidents not voided")
+    measured: int = Field(description="of which the on-scene time is recorded")
+    reached_within_limit: int
+    compliance: float | None = Field(description="reached_within_limit / measured")
+
+
+class ResponseStatsOut(BaseModel):
+    mean: float | None
+    p90: float | None
+    count: int
+
+
+class KmBasisOut(BaseModel):
+    period_from: str | None
+    period_to: str | None
+    km: float = Field(description="network route length of the timetable trips departing in the period")
+    incidents: int
+
+
+class KpisOut(BaseModel):
+    by_tier_month: list[TierMonthOut]
+    response_min: ResponseStatsOut
+    follow_up_rate: float | None = Field(description="followed-up / (resolved + followed-up), voided excluded")
+    incidents_per_10k_km: float | None
+    km_basis: KmBasisOut

@@ -160,3 +160,95 @@ def dispatch_text(view: dict[str, Any]) -> str:
         lines.append(f"\nrejected ({len(view['rejected'])}):")
         lines += [f"  {r['candidate']:<12} {r['code']:<15} {r['reason']}" for r in view["rejected"]]
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- the dispatch desk (HTTP)
+def desk_dispatch_view(outcome) -> dict[str, Any]:
+    """The dispatch view plus what the desk shows beside each assignment and the decision's candidates.
+
+    Each assignment gains ``seats`` (the coach's approved seats) and ``driver_hours_left_h`` (see
+    :func:`driver_hours_left_h`); ``candidates`` lists every coach–driver crew that was considered.
+    """
+    view = dispatch_view(outcome)
+    instance = outcome.instance
+    for plan, shown in zip(outcome.result.plans, view["plans"]):
+        for rescue, assignment in zip(plan.rescues, shown["assignments"]):  # plan_view keeps the order
+            assignment["seats"] = instance.dataset.vehicle(rescue.vehicle_id).seats
+            assignment["driver_hours_left_h"] = driver_hours_left_h(instance, rescue.driver_id, rescue.depart_at)
+    view["candidates"] = [candidate_view(crew) for crew in instance.crews]
+    return view
+
+
+def driver_hours_left_h(instance, driver_id: str, at: datetime) -> float:
+    """Driving hours the driver has left at ``at`` under the 24-hour and 7-day limits, whichever is
+    tighter (before the rescue drive itself; the continuous-driving rule is checked by the solver)."""
+    from fleetplan.rules import driving_state
+
+    policy = instance.driving_policy
+    state = driving_state(instance.duty_logs.get(driver_id, ()), at, policy)
+    left_s = min(policy.max_driving_24h_s - state.driven_24h_s, policy.max_driving_7d_s - state.driven_7d_s)
+    return round(max(0, left_s) / 3600, 1)
+
+
+def candidate_view(crew) -> dict[str, Any]:
+    return {"crew": crew.id, "kind": crew.kind.value, "vehicle_id": crew.vehicle_id, "driver_id": crew.driver_id,
+            "origin": crew.origin_node, "available_from": format_hhmm(crew.available_from),
+            "capacity": crew.capacity}
+
+
+def local_minute(moment: datetime | None) -> str | None:
+    """China-local ``YYYY-MM-DDTHH:MM`` (the contract's time format), ``None`` stays ``None``."""
+    return moment.isoformat(timespec="minutes") if moment is not None else None
+
+
+REPORT_FIELDS = ("vehicle_id", "location", "passengers", "kind", "conditions", "trip_id", "alternatives")
+
+
+def incident_view(record, with_entries: bool = False) -> dict[str, Any]:
+    """An incident as the desk sees it, derived from its append-only entries (HTTP contract).
+
+    Parameters
+    ----------
+    record
+        An :class:`api.records.types.IncidentRecord` with its entries.
+    with_entries
+        Add ``entries`` (kind, time, actor, payload of each, oldest first).
+
+    Returns
+    -------
+    dict
+        number, status, report, tier and limit, the latest options, the accepted plan (who, when),
+        on-scene time with the response time against the limit, resolution, follow-up call, void.
+    """
+    from api.records.types import EntryKind
+
+    report = record.report
+    options = record.latest(EntryKind.OPTIONS)
+    accepted = record.latest(EntryKind.ACCEPT)
+    on_scene = record.latest(EntryKind.ON_SCENE)
+    resolved = record.latest(EntryKind.RESOLVED)
+    follow_up = record.latest(EntryKind.FOLLOW_UP)
+    voided = record.latest(EntryKind.VOID)
+    view = {
+        "number": record.number,
+        "status": record.status.value,
+        "reported_at": local_minute(record.reported_at),
+        "report": {key: report.get(key) for key in REPORT_FIELDS},
+        "tier": report.get("tier"),
+        "limit_min": report.get("limit_min"),
+        "options": options.payload if options else None,
+        "accepted": {"rank": accepted.payload.get("rank"), "plan": accepted.payload.get("plan"),
+                     "by": accepted.actor, "at": local_minute(accepted.at)} if accepted else None,
+        "on_scene_at": on_scene.payload.get("at") if on_scene else None,
+        "response_min": on_scene.payload.get("response_min") if on_scene else None,
+        "within_limit": on_scene.payload.get("within_limit") if on_scene else None,
+        "resolved_at": resolved.payload.get("at") if resolved else None,
+        "follow_up": {"at": follow_up.payload.get("at") or local_minute(follow_up.at), "by": follow_up.actor,
+                      "note": follow_up.payload.get("note", "")} if follow_up else None,
+        "voided": {"at": local_minute(voided.at), "by": voided.actor,
+                   "reason": voided.payload.get("reason", "")} if voided else None,
+    }
+    if with_entries:
+        view["entries"] = [{"id": entry.id, "kind": entry.kind.value, "at": local_minute(entry.at),
+                            "actor": entry.actor, "payload": entry.payload} for entry in record.entries]
+    return view

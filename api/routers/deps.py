@@ -1,4 +1,9 @@
-"""Dependencies shared by routers; tests override them."""
+"""Dependencies shared by routers; tests override them (``app.dependency_overrides``).
+
+Everything here reads what ``lifespan`` put on ``app.state``: the settings, the corridor data, the
+record store, the desk's operations log and the :class:`~api.desk_service.Desk` built from them.
+Role checks live in :mod:`api.auth` (``require_role``, ``current_user``).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,32 @@ from fastapi import Request
 
 from fleetplan.corridor import Corridor
 
+from api.desk_service import Desk
+from api.operations_log import OperationsLog
+from api.records.types import RecordStore
+from api.settings import Settings
+
+
+def get_settings(request: Request) -> Settings:
+    """The service settings; ``lifespan`` also uses an override of this dependency when a test sets one."""
+    return request.app.state.settings
+
 
 def get_corridor(request: Request) -> Corridor:
+    """The corridor data as loaded (without recorded status changes; see :func:`get_desk`)."""
     return request.app.state.corridor
+
+
+def get_store(request: Request) -> RecordStore:
+    """The incident record store."""
+    return request.app.state.store
+
+
+def get_log(request: Request) -> OperationsLog:
+    """Recorded coach status changes and road closures."""
+    return request.app.state.log
+
+
+def get_desk(request: Request) -> Desk:
+    """The dispatch desk: live state, dispatch, lifecycle."""
+    return request.app.state.desk

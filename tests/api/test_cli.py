@@ -197,3 +197,27 @@ def test_dispatch_bad_input_exits_2_with_one_line(capsys, argv, words):
         base[flag] = value
     args = ["dispatch"] + [item for pair in base.items() for item in pair]
     assert_one_line_error(*run(capsys, *args), *words)
+
+
+# --- pdptw ------------------------------------------------------------------------------------------------
+LILIM = Path(__file__).resolve().parents[3] / "shared" / "data" / "lilim"
+
+
+@pytest.mark.skipif(not (LILIM / "lc101.txt").is_file(), reason="Li & Lim instances not found beside the repo")
+def test_pdptw_json_routes_cover_every_request(capsys):
+    from solver.pdptw import check_pdp_solution, read_lilim
+
+    view = run_json(capsys, "pdptw", str(LILIM / "lc101.txt"), "--time-limit", "1")
+    problem = read_lilim(LILIM / "lc101.txt")
+    assert view["vehicles"] == len(view["routes"]) <= problem.vehicle_count
+    assert view["distance"] > 0
+    visited = sorted(node for route in view["routes"] for node in route)
+    assert visited == list(range(1, problem.node_count))  # depot excluded, every other node once
+    routes = [list(route) for route in view["routes"]] + [[] for _ in range(problem.vehicle_count - len(view["routes"]))]
+    assert check_pdp_solution(problem, routes) == []
+
+
+def test_pdptw_bad_file_exits_2(capsys, tmp_path):
+    bad = tmp_path / "bad.txt"
+    bad.write_text("25 200 1\n0 40 50 0 0 1236 0 0 0\n1 x 68 -10 912 967 90 11 0\n")
+    assert_one_line_error(*run(capsys, "pdptw", str(bad)), "bad.txt")

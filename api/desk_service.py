@@ -1,0 +1,506 @@
+"""The dispatch desk's orchestration: live state from the records, dispatch off the event loop, records.
+
+One dispatch for the desk:
+
+1. **validate and build** the instance against the *live* corridor (the data with the recorded coach
+   status changes), the *live* conditions (the named preset plus the active closures) and the
+   *unavailable* coaches and drivers (active bookings, and coaches broken down in other open
+   incidents). A bad report raises a :class:`~fleetplan.errors.FleetplanError` naming the field and
+   nothing is recorded;
+2. **record** the report (the store numbers it; an idempotency key returns the existing incident);
+3. **solve** under ``FLEETPLAN_DISPATCH_TIME_LIMIT_S`` in a worker thread and append the options
+   entry (the decision record: inputs, candidates, rejections with reasons, ranked plans). The
+   request waits at most ``FLEETPLAN_DISPATCH_WAIT_S``; past that it answers without options and the
+   worker still stores them when it finishes — the report is never lost to a slow solve.
+
+Accepting books the plan's coaches and drivers atomically through the store; when another desk was
+faster the options are recomputed with the new bookings unavailable, stored, and returned with
+:class:`AcceptConflict`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from functools import cached_property, partial
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+import anyio
+import anyio.to_thread
+
+from fleetplan.build_instance import build_instance
+from fleetplan.corridor import Corridor
+from fleetplan.errors import FleetplanError, InvalidValueError, LocationError, UnknownIdError
+from fleetplan.evaluate import evaluate
+from fleetplan.instance import Instance
+from fleetplan.model import Conditions, Incident, IncidentKind, Vehicle, VehicleStatus
+from fleetplan.network.travel import check_conditions
+from fleetplan.operations import OperationsPolicy
+
+from solver.dispatch import solve
+from solver.result import SolveParams
+from solver.service import Dispatch
+
+from api import kpis, views
+from api.operations_log import Closure, ClosureKind, OperationsLog, StatusChange
+from api.records.types import (NEXT_ENTRIES, BookingConflict, EntryKind, IncidentRecord, IncidentStatus,
+                               InvalidTransition, RecordError, RecordStore)
+from api.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+CHINA = ZoneInfo("Asia/Shanghai")
+LOCAL_MINUTE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$")
+ACTIVE_STATUSES = frozenset({IncidentStatus.REPORTED, IncidentStatus.OPTIONS, IncidentStatus.ACCEPTED,
+                           IncidentStatus.ON_SCENE})
+BROKEN_COACH_KINDS = frozenset({IncidentKind.BREAKDOWN.value, IncidentKind.ACCIDENT.value})
+OPEN_INCIDENTS_LIMIT = 10_000
+ALL_INCIDENTS_LIMIT = 1_000_000
+ALL_ENTRANCES = "*"
+EDGE_ARROW = "->"
+
+T = TypeVar("T")
+
+
+# --------------------------------------------------------------------------- time
+def china_now() -> datetime:
+    """The wall clock as a naive China-local datetime, to the second (units convention)."""
+    return datetime.now(CHINA).replace(tzinfo=None, microsecond=0)
+
+
+def parse_local_minute(text: str, field: str) -> datetime:
+    """Parse a China-local ``YYYY-MM-DDTHH:MM``.
+
+    Parameters
+    ----------
+    text
+        The time as the desk sent it.
+    field
+        The request field it came from, named in the error.
+
+    Returns
+    -------
+    datetime
+        Naive, China-local.
+
+    Raises
+    ------
+    InvalidValueError
+        Not in that form, a time of day outside 00:00–23:59 (``25:00``) or no such calendar day.
+    """
+    match = LOCAL_MINUTE.match(text.strip())
+    if not match:
+        raise InvalidValueError(field, f"{text!r} is not YYYY-MM-DDTHH:MM (China-local time)")
+    year, month, day, hour, minute = (int(part) for part in match.groups())
+    if hour > 23 or minute > 59:
+        raise InvalidValueError(field, f"{text!r}: the time of day must be 00:00–23:59")
+    try:
+        return datetime(year, month, day, hour, minute)
+    except ValueError:
+        raise InvalidValueError(field, f"{text!r} is not a calendar date") from None
+
+
+# --------------------------------------------------------------------------- values
+@dataclass(frozen=True)
+class IncidentReport:
+    """A report as the desk gives it, time parsed; ``vehicle`` is an id or a plate."""
+
+    vehicle: str
+    location: str
+    at: datetime
+    passengers: int
+    kind: IncidentKind = IncidentKind.BREAKDOWN
+    conditions: str = "clear"
+    alternatives: int = 3
+    trip_id: str | None = None
+
+    @classmethod
+    def from_record(cls, record: IncidentRecord) -> IncidentReport:
+        """The report of a recorded incident, to dispatch it again."""
+        report = record.report
+        return cls(vehicle=report["vehicle_id"], location=report["location"], at=record.reported_at,
+                   passengers=report["passengers"], kind=IncidentKind(report["kind"]),
+                   conditions=report["conditions"], alternatives=report.get("alternatives", 3),
+                   trip_id=report.get("trip_id"))
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A validated report with its dispatch instance, ready to record and solve."""
+
+    report: dict[str, Any]  # what the store records
+    instance: Instance
+    inputs: dict[str, Any]  # the decision's inputs, stored with the options
+    alternatives: int
+
+
+class AcceptConflict(Exception):
+    """Another incident booked some of the plan's coaches or drivers first; ``options`` are fresh."""
+
+    def __init__(self, detail: str, options: dict[str, Any] | None) -> None:
+        super().__init__(detail)
+        self.detail, self.options = detail, options
+
+
+# --------------------------------------------------------------------------- live state
+def with_statuses(corridor: Corridor, changes: dict[str, StatusChange]) -> Corridor:
+    """``corridor`` with each coach's status replaced by its latest recorded change."""
+    if not changes:
+        return corridor
+    vehicles = tuple(replace(vehicle, status=changes[vehicle.id].status) if vehicle.id in changes else vehicle
+                     for vehicle in corridor.dataset.vehicles)
+    return replace(corridor, dataset=replace(corridor.dataset, vehicles=vehicles))
+
+
+def with_closures(conditions: Conditions, closures: list[Closure]) -> Conditions:
+    """The preset ``conditions`` with the active closures added (its own closures kept)."""
+    if not closures:
+        return conditions
+    entrances = {c.target for c in closures if c.kind == ClosureKind.ENTRANCE}
+    edges = {c.edge for c in closures if c.kind == ClosureKind.EDGE}
+    return replace(conditions, closed_entrances=conditions.closed_entrances | entrances,
+                   closed_edges=conditions.closed_edges | edges)
+
+
+def conditions_view(conditions: Conditions) -> dict[str, Any]:
+    return {"preset": conditions.name, "weather": {road.value: w.value for road, w in conditions.weather},
+            "closed_entrances": sorted(conditions.closed_entrances),
+            "closed_edges": sorted(f"{u}{EDGE_ARROW}{v}" for u, v in conditions.closed_edges)}
+
+
+def plan_resources(plan: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """The coaches and drivers a plan view commits: its rescues and its re-covered trips."""
+    vehicles, drivers = [], []
+    for item in list(plan.get("assignments", [])) + list(plan.get("recovered_trips", [])):
+        if item["vehicle_id"] not in vehicles:
+            vehicles.append(item["vehicle_id"])
+        if item["driver_id"] not in drivers:
+            drivers.append(item["driver_id"])
+    return vehicles, drivers
+
+
+# --------------------------------------------------------------------------- the desk
+class Desk:
+    """What the HTTP routers ask of the dispatch desk; one per app, shared by all requests."""
+
+    def __init__(self, corridor: Corridor, store: RecordStore, log: OperationsLog, settings: Settings,
+                 ops: OperationsPolicy = OperationsPolicy()) -> None:
+        self.corridor, self.store, self.log, self.settings, self.ops = corridor, store, log, settings, ops
+        self._live: tuple[tuple, Corridor] | None = None
+        self._lock = threading.Lock()
+        # CP-SAT's deadline is wall-clock: solves beyond the cores would each get a slice of a core for
+        # the same second and return worse plans, so extra ones wait for a slot instead.
+        self._solve_slots = threading.BoundedSemaphore(settings.dispatch_concurrency)
+
+    @cached_property
+    def trip_km(self) -> dict[str, kpis.TripKm]:
+        """Route kilometres of the timetable's trips (the data never change while the service runs)."""
+        return kpis.trip_km(self.corridor)
+
+    # ------------------------------------------------------------------ live state
+    def live_corridor(self) -> Corridor:
+        """The corridor with the recorded status changes applied (rebuilt only when they change)."""
+        changes = self.log.latest_statuses()
+        key = tuple(sorted((vehicle_id, change.status.value) for vehicle_id, change in changes.items()))
+        with self._lock:
+            if self._live is None or self._live[0] != key:
+                self._live = (key, with_statuses(self.corridor, changes))
+            return self._live[1]
+
+    def live_conditions(self, corridor: Corridor, preset: str) -> Conditions:
+        try:
+            conditions = corridor.dataset.conditions_named(preset)
+        except UnknownIdError as error:
+            raise InvalidValueError("conditions", str(error)) from None
+        return with_closures(conditions, self.log.active_closures())
+
+    def unavailable(self, exclude_number: int | None = None) -> dict[str, str]:
+        """Coach or driver id → why it cannot be sent now (bookings, broken down elsewhere)."""
+        held: dict[str, str] = {}
+        for booking in self.store.bookings():
+            if booking.incident_number == exclude_number:
+                continue
+            for resource in (booking.vehicle_id, booking.driver_id):
+                if resource:
+                    held[resource] = f"booked by incident {booking.incident_number}"
+        for record in self.store.incidents(set(ACTIVE_STATUSES), limit=OPEN_INCIDENTS_LIMIT):
+            if record.number != exclude_number and record.report.get("kind") in BROKEN_COACH_KINDS:
+                held.setdefault(record.report["vehicle_id"], f"broke down in incident {record.number}")
+        return held
+
+    def bookings_by_resource(self) -> dict[str, int]:
+        """Coach or driver id → the incident number that books it."""
+        held = {}
+        for booking in self.store.bookings():
+            for resource in (booking.vehicle_id, booking.driver_id):
+                if resource:
+                    held[resource] = booking.incident_number
+        return held
+
+    # ------------------------------------------------------------------ dispatch steps (blocking)
+    def prepare(self, report: IncidentReport, number: int | None = None) -> Prepared:
+        """Validate ``report`` against the live state and build its dispatch instance.
+
+        Raises
+        ------
+        FleetplanError
+            Naming the field: unknown coach, unreadable location, unknown conditions or trip,
+            passengers above the coach's seats.
+        """
+        corridor = self.live_corridor()
+        vehicle = find_vehicle(corridor, report.vehicle)
+        check_location(corridor, report.location)
+        conditions = self.live_conditions(corridor, report.conditions)
+        unavailable = self.unavailable(number)
+        incident = Incident(id=str(number or "new"), kind=report.kind, vehicle_id=vehicle.id, trip_id=report.trip_id,
+                            location=report.location, at=report.at, passengers=report.passengers)
+        try:
+            instance = build_instance(corridor, [incident], conditions, self.ops, unavailable)
+        except UnknownIdError as error:
+            if error.kind == "trip":
+                raise InvalidValueError("trip_id", str(error)) from None
+            raise
+        group = instance.groups[0]
+        recorded = {
+            "vehicle_id": vehicle.id, "location": report.location, "passengers": report.passengers,
+            "kind": report.kind.value, "conditions": report.conditions, "alternatives": report.alternatives,
+            "trip_id": group.trip_id, "tier": group.tier, "limit_min": group.limit_s // 60,
+            "deadline": views.local_minute(group.deadline), "scene": group.scene.describe(),
+        }
+        inputs = {"conditions": conditions_view(conditions), "unavailable": dict(sorted(unavailable.items())),
+                  "vehicle_statuses": {v.id: v.status.value for v in corridor.dataset.vehicles
+                                       if v.status != self.corridor.dataset.vehicle(v.id).status},
+                  "time_limit_s": self.settings.dispatch_time_limit_s, "alternatives": report.alternatives}
+        return Prepared(recorded, instance, inputs, report.alternatives)
+
+    def solve(self, prepared: Prepared, number: int) -> dict[str, Any]:
+        """Solve a prepared instance and check every plan with the evaluator; the options payload."""
+        params = SolveParams(time_limit_s=self.settings.dispatch_time_limit_s, alternatives=prepared.alternatives)
+        with self._solve_slots:
+            result = solve(prepared.instance, params)
+        problems = tuple(tuple(evaluate(plan, prepared.instance, self.ops)) for plan in result.plans)
+        view = views.desk_dispatch_view(Dispatch(prepared.instance, result, problems))
+        for incident in view["incidents"]:  # prepared before the store gave the number
+            incident["incident_id"] = str(number)
+        view["inputs"] = prepared.inputs
+        return view
+
+    def solve_and_record(self, prepared: Prepared, number: int, actor: str) -> IncidentRecord:
+        return self.store.append(number, EntryKind.OPTIONS, actor, self.solve(prepared, number))
+
+    # ------------------------------------------------------------------ dispatch (async, off the loop)
+    async def report(self, report: IncidentReport, actor: str,
+                     idempotency_key: str | None) -> tuple[IncidentRecord, bool]:
+        """Validate, record, dispatch.
+
+        Parameters
+        ----------
+        report
+            What the desk reported.
+        actor
+            The user's name, recorded on the entries.
+        idempotency_key
+            The client's key: a known key returns the incident it created, without a new dispatch.
+
+        Returns
+        -------
+        tuple[IncidentRecord, bool]
+            The incident (with its options when they were ready within ``dispatch_wait_s``) and
+            whether this call created it.
+
+        Raises
+        ------
+        FleetplanError
+            The report is invalid (the field is named); nothing is recorded.
+        """
+        prepared = await run_blocking(self.prepare, report)
+        record, created = await run_blocking(self.store.report, prepared.report, report.at, actor, idempotency_key)
+        if not created:
+            return record, False
+        return await self._options_within_wait(prepared, record.number, actor), True
+
+    async def recompute(self, number: int, actor: str) -> IncidentRecord:
+        """Dispatch a recorded incident again with the live state (new closures, bookings, statuses)."""
+        record = await run_blocking(self.store.incident, number)
+        if EntryKind.OPTIONS not in NEXT_ENTRIES[record.status]:
+            raise InvalidTransition(f"incident {number} is {record.status.value}; options can no longer change")
+        prepared = await run_blocking(self.prepare, IncidentReport.from_record(record), number)
+        return await self._options_within_wait(prepared, number, actor)
+
+    async def accept(self, number: int, rank: int, actor: str) -> IncidentRecord:
+        """Accept option ``rank``: book its coaches and drivers and record who accepted it.
+
+        Parameters
+        ----------
+        number
+            The incident.
+        rank
+            The option, as ranked in the incident's latest options.
+        actor
+            The user's name.
+
+        Returns
+        -------
+        IncidentRecord
+            Accepted, with the bookings made.
+
+        Raises
+        ------
+        AcceptConflict
+            With fresh options (also stored) when another incident holds some of the plan's coaches or
+            drivers; nothing of this plan is booked.
+        InvalidTransition
+            The incident has no options to accept (already accepted, voided, or still solving).
+        InvalidValueError
+            No option has that rank.
+        """
+        record = await run_blocking(self.store.incident, number)
+        options = record.latest(EntryKind.OPTIONS)
+        if record.status != IncidentStatus.OPTIONS or options is None:
+            raise InvalidTransition(f"incident {number} is {record.status.value}; only incidents with options "
+                                    "can be accepted")
+        plans = options.payload.get("plans", [])
+        plan = next((p for p in plans if p.get("rank") == rank), None)
+        if plan is None:
+            raise InvalidValueError("rank", f"{rank} is not one of the {len(plans)} options of incident {number}")
+        vehicle_ids, driver_ids = plan_resources(plan)
+        payload = {"rank": rank, "plan": plan, "options_entry_id": options.id}
+        try:
+            return await run_blocking(self.store.accept, number, actor, payload, vehicle_ids, driver_ids)
+        except BookingConflict as conflict:
+            fresh = await self._fresh_options_after_conflict(number, actor)
+            raise AcceptConflict(f"rank: {conflict}; fresh options are computed without them", fresh) from None
+
+    async def _fresh_options_after_conflict(self, number: int, actor: str) -> dict[str, Any] | None:
+        try:
+            record = await self.recompute(number, actor)
+        except (RecordError, FleetplanError):  # voided meanwhile, or the data changed under the report
+            return None
+        entry = record.latest(EntryKind.OPTIONS)
+        return entry.payload if entry else None
+
+    async def _options_within_wait(self, prepared: Prepared, number: int, actor: str) -> IncidentRecord:
+        work = partial(self._solve_and_record_safely, prepared, number, actor)
+        with anyio.move_on_after(self.settings.dispatch_wait_s):
+            # abandon_on_cancel: past the wait the worker keeps going and still stores the options
+            return await anyio.to_thread.run_sync(work, abandon_on_cancel=True)
+        logger.warning("incident %s: options not ready within %.1f s; answering without them",
+                       number, self.settings.dispatch_wait_s)
+        return await run_blocking(self.store.incident, number)
+
+    def _solve_and_record_safely(self, prepared: Prepared, number: int, actor: str) -> IncidentRecord:
+        try:
+            return self.solve_and_record(prepared, number, actor)
+        except RecordError:  # e.g. voided while solving: the record stays as it is
+            return self.store.incident(number)
+        except Exception:  # the report is recorded; the desk can ask again with POST .../options
+            logger.exception("incident %s: dispatch failed after the report was recorded", number)
+            return self.store.incident(number)
+
+    # ------------------------------------------------------------------ lifecycle (blocking)
+    def on_scene(self, number: int, at_text: str | None, actor: str) -> IncidentRecord:
+        """Record the first rescuer on scene and the actual response time against the tier limit.
+
+        The response time is the on-scene time minus the reported time; it is within the limit when
+        the scene is reached by the incident's deadline (reported time + limit, or the scheduled
+        departure + limit for a failure before departure).
+        """
+        record = self.store.incident(number)
+        at = self._moment(at_text, "at")
+        if at < record.reported_at:
+            raise InvalidValueError("at", f"{views.local_minute(at)} is before the report time "
+                                          f"{views.local_minute(record.reported_at)}")
+        deadline_text = record.report.get("deadline")
+        deadline = datetime.fromisoformat(deadline_text) if deadline_text else None
+        payload = {"at": views.local_minute(at),
+                   "response_min": round((at - record.reported_at).total_seconds() / 60, 1),
+                   "within_limit": deadline is not None and at <= deadline,
+                   "limit_min": record.report.get("limit_min"), "deadline": deadline_text}
+        return self.store.append(number, EntryKind.ON_SCENE, actor, payload)
+
+    def resolved(self, number: int, at_text: str | None, note: str, actor: str) -> IncidentRecord:
+        record = self.store.incident(number)
+        at = self._moment(at_text, "at")
+        if at < record.reported_at:
+            raise InvalidValueError("at", f"{views.local_minute(at)} is before the report time "
+                                          f"{views.local_minute(record.reported_at)}")
+        return self.store.append(number, EntryKind.RESOLVED, actor, {"at": views.local_minute(at), "note": note})
+
+    def follow_up(self, number: int, note: str, actor: str) -> IncidentRecord:
+        return self.store.append(number, EntryKind.FOLLOW_UP, actor,
+                                 {"at": views.local_minute(china_now()), "note": note})
+
+    def void(self, number: int, reason: str, actor: str) -> IncidentRecord:
+        return self.store.append(number, EntryKind.VOID, actor, {"reason": reason})
+
+    @staticmethod
+    def _moment(text: str | None, field: str) -> datetime:
+        return parse_local_minute(text, field) if text else china_now().replace(second=0)
+
+    # ------------------------------------------------------------------ fleet and closures (blocking)
+    def set_status(self, vehicle_id: str, status: VehicleStatus, reason: str, actor: str) -> Vehicle:
+        vehicle = self.corridor.dataset.vehicle(vehicle_id)  # UnknownIdError → 404 in the router
+        self.log.record_status(vehicle.id, status, reason, china_now(), actor)
+        return self.live_corridor().dataset.vehicle(vehicle.id)
+
+    def close(self, kind: ClosureKind, target: str, reason: str, actor: str) -> Closure:
+        """Record a closure after checking its target exists on the road network."""
+        target = target.strip()
+        check_closure_target(self.corridor, kind, target)
+        return self.log.close(kind, target, reason, china_now(), actor)
+
+
+# --------------------------------------------------------------------------- validation helpers
+def find_vehicle(corridor: Corridor, key: str) -> Vehicle:
+    try:
+        return views.find_vehicle(corridor.dataset, key.strip())
+    except UnknownIdError as error:
+        raise InvalidValueError("vehicle_id", f"unknown coach {key!r} (give an id or a plate); "
+                                              f"{str(error).partition('; ')[2]}") from None
+
+
+def check_location(corridor: Corridor, text: str) -> None:
+    try:
+        corridor.network.locate(text)
+    except (LocationError, UnknownIdError) as error:
+        raise InvalidValueError("location", str(error)) from None
+
+
+def check_closure_target(corridor: Corridor, kind: ClosureKind, target: str) -> None:
+    """Check that a closure names something the road network has.
+
+    Parameters
+    ----------
+    corridor
+        Its network's entrances and edges are the valid targets.
+    kind
+        ``entrance`` (an interchange or service-area id, or ``"*"``) or ``edge`` (``"u->v"``).
+    target
+        What to close.
+
+    Raises
+    ------
+    InvalidValueError
+        Naming ``target``: not an entrance, not an edge, or not written ``u->v``.
+    """
+    if kind == ClosureKind.ENTRANCE:
+        probe = Conditions(name="probe", closed_entrances=frozenset({target}))
+    else:
+        u, arrow, v = target.partition(EDGE_ARROW)
+        if not arrow or not u.strip() or not v.strip():
+            raise InvalidValueError("target", f"{target!r} is not an edge; write it 'u->v' with two node ids")
+        probe = Conditions(name="probe", closed_edges=frozenset({(u.strip(), v.strip())}))
+    try:
+        check_conditions(corridor.network, probe)
+    except InvalidValueError as error:
+        raise InvalidValueError("target", error.problem) from None
+
+
+async def run_blocking(function: Callable[..., T], *args: Any) -> T:
+    """Run blocking work (database, solver) in a worker thread, off the event loop."""
+    return await anyio.to_thread.run_sync(partial(function, *args))

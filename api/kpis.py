@@ -1,0 +1,152 @@
+"""Service KPIs from the incident records: response-time compliance, response times, follow-up calls,
+incidents per 10,000 km.
+
+Definitions (voided incidents never count — a void corrects the record):
+
+- **compliance** by tier and month (of the reported time): incidents reached within their limit over
+  the incidents whose on-scene time is recorded (open incidents not yet reached are not counted
+  until they are; ``measured`` says how many were);
+- **response** mean and 90th percentile (linear interpolation) of on-scene − reported, minutes;
+- **follow-up-call rate**: followed-up incidents over incidents resolved or followed up;
+- **incidents per 10,000 km**: incidents reported in the period over the kilometres of the timetable
+  trips that depart in the period, where a trip's kilometres are the length of its clear-weather
+  route on the road network through its stops. The period is the query's ``from``–``to`` clipped to
+  the timetable's days (the data hold one timetable period, so kilometres exist only there).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from fleetplan.corridor import Corridor
+from fleetplan.errors import FleetplanError
+from fleetplan.model import Trip
+from fleetplan.network import TravelTimes
+from fleetplan.units import KM
+
+from api.records.types import EntryKind, IncidentRecord, IncidentStatus
+
+PER_KM = 10_000
+CLEAR = "clear"
+
+
+@dataclass(frozen=True)
+class TripKm:
+    departure_day: date
+    km: float
+
+
+def trip_km(corridor: Corridor) -> dict[str, TripKm]:
+    """Every timetable trip's route length through its stops (clear weather, its coach's class)."""
+    dataset, network = corridor.dataset, corridor.network
+    conditions = next((c for c in dataset.conditions if c.name == CLEAR), None) or dataset.conditions[0]
+    travel_by_class: dict[Any, TravelTimes] = {}
+    lengths = {}
+    for trip in dataset.trips:
+        vehicle_class = dataset.vehicle(trip.vehicle_id).vehicle_class
+        travel = travel_by_class.setdefault(vehicle_class, TravelTimes(network, conditions, vehicle_class))
+        lengths[trip.id] = TripKm(trip.departure.date(), _route_km(travel, trip))
+    return lengths
+
+
+def _route_km(travel: TravelTimes, trip: Trip) -> float:
+    total_m = 0.0
+    for stop, following in zip(trip.stops, trip.stops[1:]):
+        try:
+            total_m += travel.route(stop.node_id, following.node_id, stop.planned).length_m
+        except FleetplanError:  # a leg the network cannot route adds nothing rather than failing the KPIs
+            continue
+    return total_m / KM
+
+
+def kpis(records: Iterable[IncidentRecord], trips: Mapping[str, TripKm], period_from: date | None = None,
+         period_to: date | None = None) -> dict[str, Any]:
+    """The KPIs of the HTTP contract (definitions in the module docstring).
+
+    Parameters
+    ----------
+    records
+        Incidents with their entries; voided ones are left out.
+    trips
+        Timetable trip id → departure day and route kilometres (:func:`trip_km`).
+    period_from, period_to
+        First and last day (inclusive) of the reported times counted; ``None`` leaves that side open.
+
+    Returns
+    -------
+    dict
+        ``by_tier_month``, ``response_min`` (mean, p90, count), ``follow_up_rate``,
+        ``incidents_per_10k_km`` and its ``km_basis``.
+    """
+    counted = [r for r in records if r.status != IncidentStatus.VOIDED and _within(r.reported_at.date(), period_from, period_to)]
+    return {
+        "by_tier_month": by_tier_month(counted),
+        "response_min": response_stats([m for m in map(response_min, counted) if m is not None]),
+        "follow_up_rate": follow_up_rate(counted),
+        **incident_rate(counted, trips, period_from, period_to),
+    }
+
+
+def response_min(record: IncidentRecord) -> float | None:
+    entry = record.latest(EntryKind.ON_SCENE)
+    return entry.payload.get("response_min") if entry else None
+
+
+def within_limit(record: IncidentRecord) -> bool | None:
+    entry = record.latest(EntryKind.ON_SCENE)
+    return entry.payload.get("within_limit") if entry else None
+
+
+def by_tier_month(records: list[IncidentRecord]) -> list[dict[str, Any]]:
+    rows: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: {"incidents": 0, "measured": 0, "reached": 0})
+    for record in records:
+        row = rows[(record.report.get("tier") or "unknown", record.reported_at.strftime("%Y-%m"))]
+        row["incidents"] += 1
+        reached = within_limit(record)
+        if reached is not None:
+            row["measured"] += 1
+            row["reached"] += int(reached)
+    return [{"tier": tier, "month": month, "incidents": row["incidents"], "measured": row["measured"],
+             "reached_within_limit": row["reached"],
+             "compliance": round(row["reached"] / row["measured"], 4) if row["measured"] else None}
+            for (tier, month), row in sorted(rows.items(), key=lambda item: (item[0][1], item[0][0]))]
+
+
+def response_stats(response_minutes: list[float]) -> dict[str, Any]:
+    if not response_minutes:
+        return {"mean": None, "p90": None, "count": 0}
+    values = np.asarray(response_minutes, dtype=float)
+    return {"mean": round(float(values.mean()), 1), "p90": round(float(np.percentile(values, 90)), 1),
+            "count": len(response_minutes)}
+
+
+def follow_up_rate(records: list[IncidentRecord]) -> float | None:
+    done = [r for r in records if r.status in (IncidentStatus.RESOLVED, IncidentStatus.FOLLOWED_UP)]
+    if not done:
+        return None
+    return round(sum(r.status == IncidentStatus.FOLLOWED_UP for r in done) / len(done), 4)
+
+
+def incident_rate(records: list[IncidentRecord], trips: Mapping[str, TripKm], period_from: date | None,
+                  period_to: date | None) -> dict[str, Any]:
+    days = [trip.departure_day for trip in trips.values()]
+    if not days:
+        return {"incidents_per_10k_km": None,
+                "km_basis": {"period_from": None, "period_to": None, "km": 0.0, "incidents": 0}}
+    start = max(min(days), period_from) if period_from else min(days)
+    end = min(max(days), period_to) if period_to else max(days)
+    km = sum(trip.km for trip in trips.values() if start <= trip.departure_day <= end)
+    incidents = sum(1 for r in records if start <= r.reported_at.date() <= end)
+    return {"incidents_per_10k_km": round(incidents / km * PER_KM, 2) if km > 0 else None,
+            "km_basis": {"period_from": start.isoformat(), "period_to": end.isoformat(), "km": round(km, 1),
+                         "incidents": incidents}}
+
+
+def _within(day: date, start: date | None, end: date | None) -> bool:
+    return (start is None or day >= start) and (end is None or day <= end)

@@ -1,0 +1,164 @@
+"""The desk's own append-only records beside the incident store: coach status changes and road closures.
+
+The record store (:mod:`api.records`) keeps incidents; the desk also records two kinds of operating
+facts that change later dispatches:
+
+- a **status change** of a coach (in service, standby, workshop) with who and why; the latest one per
+  coach wins over the dataset's status;
+- a **closure** of an expressway entrance (or all of them, ``"*"``) or of one road edge ``u->v``;
+  lifting it appends a *lift* row, the closure row itself is never changed or deleted.
+
+The tables live in the same database as the incident records (their own ``desk_`` names) and are
+created at start when missing. Only inserts are issued here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import (Column, DateTime, ForeignKey, Integer, MetaData, String, Table, create_engine, event,
+                        insert, select)
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from fleetplan.model import VehicleStatus
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+POOL_SIZE, POOL_MAX_OVERFLOW = 5, 35  # room for the service's worker threads
+
+metadata = MetaData()
+
+vehicle_status_changes = Table(
+    "desk_vehicle_status_changes", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("vehicle_id", String(64), nullable=False, index=True),
+    Column("status", String(16), nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("actor", String(100), nullable=False),
+)
+
+closures = Table(
+    "desk_closures", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),
+    Column("target", String(200), nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(100), nullable=False),
+)
+
+closure_lifts = Table(
+    "desk_closure_lifts", metadata,
+    # unique: a closure is lifted at most once, even when two desks lift it at the same moment
+    Column("closure_id", Integer, ForeignKey("desk_closures.id"), primary_key=True),
+    Column("at", DateTime, nullable=False),
+    Column("actor", String(100), nullable=False),
+)
+
+
+class ClosureKind(StrEnum):
+    ENTRANCE = "entrance"  # an interchange or service-area on-ramp, or "*" for every G1 entrance
+    EDGE = "edge"  # one directed road edge "u->v"
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    id: int
+    vehicle_id: str
+    status: VehicleStatus
+    reason: str
+    at: datetime
+    actor: str
+
+
+@dataclass(frozen=True)
+class Closure:
+    id: int
+    kind: ClosureKind
+    target: str
+    reason: str
+    created_at: datetime
+    created_by: str
+
+    @property
+    def edge(self) -> tuple[str, str]:
+        """The ``(u, v)`` of an edge closure."""
+        u, _, v = self.target.partition("->")
+        return u.strip(), v.strip()
+
+
+class ClosureNotActive(LookupError):
+    """No active closure has that id (unknown, or already lifted)."""
+
+
+class OperationsLog:
+    """Append-only status changes and closures in the service's database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        metadata.create_all(engine, checkfirst=True)
+
+    # ------------------------------------------------------------------ coach status
+    def record_status(self, vehicle_id: str, status: VehicleStatus, reason: str, at: datetime,
+                      actor: str) -> StatusChange:
+        with self.engine.begin() as connection:
+            new_id = connection.execute(insert(vehicle_status_changes).values(
+                vehicle_id=vehicle_id, status=status.value, reason=reason, at=at, actor=actor)).inserted_primary_key[0]
+        return StatusChange(new_id, vehicle_id, status, reason, at, actor)
+
+    def latest_statuses(self) -> dict[str, StatusChange]:
+        """The last recorded change of every coach that has one."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(vehicle_status_changes).order_by(vehicle_status_changes.c.id)).all()
+        latest = {}
+        for row in rows:  # later rows overwrite earlier ones
+            latest[row.vehicle_id] = StatusChange(row.id, row.vehicle_id, VehicleStatus(row.status), row.reason,
+                                                  row.at, row.actor)
+        return latest
+
+    # ------------------------------------------------------------------ closures
+    def close(self, kind: ClosureKind, target: str, reason: str, at: datetime, actor: str) -> Closure:
+        with self.engine.begin() as connection:
+            new_id = connection.execute(insert(closures).values(
+                kind=kind.value, target=target, reason=reason, created_at=at, created_by=actor)).inserted_primary_key[0]
+        return Closure(new_id, kind, target, reason, at, actor)
+
+    def active_closures(self) -> list[Closure]:
+        lifted = select(closure_lifts.c.closure_id)
+        query = select(closures).where(closures.c.id.not_in(lifted)).order_by(closures.c.id)
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).all()
+        return [Closure(r.id, ClosureKind(r.kind), r.target, r.reason, r.created_at, r.created_by) for r in rows]
+
+    def lift(self, closure_id: int, at: datetime, actor: str) -> None:
+        """Record that closure ``closure_id`` is lifted; raises :class:`ClosureNotActive`."""
+        if not any(closure.id == closure_id for closure in self.active_closures()):
+            raise ClosureNotActive(closure_id)
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(insert(closure_lifts).values(closure_id=closure_id, at=at, actor=actor))
+        except IntegrityError:  # lifted by another desk in between
+            raise ClosureNotActive(closure_id) from None
+
+    def close_engine(self) -> None:
+        self.engine.dispose()
+
+
+def log_engine(database_url: str) -> Engine:
+    """An engine for the log; SQLite gets WAL, full sync and a busy timeout like the record store."""
+    engine = create_engine(database_url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_MAX_OVERFLOW)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")  # an acknowledged change survives a crash
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.close()

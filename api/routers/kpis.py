@@ -1,0 +1,41 @@
+"""Service KPIs (issue 4 §5); definitions in :mod:`api.kpis`."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Depends, Query
+
+from fleetplan.errors import InvalidValueError
+
+from api import auth, kpis
+from api.desk_service import ALL_INCIDENTS_LIMIT, Desk
+from api.records.types import User
+from api.routers.deps import get_desk
+from api.schemas import KpisOut, error_responses
+
+router = APIRouter(tags=["kpis"], responses=error_responses(401, 403))
+
+DAY = r"^\d{4}-\d{2}-\d{2}$"
+
+
+@router.get("/kpis", response_model=KpisOut, responses=error_responses(400),
+            summary="Response-time compliance, response times, follow-up rate, incidents per 10,000 km")
+def service_kpis(period_from: str | None = Query(None, alias="from", pattern=DAY, description="first day, YYYY-MM-DD"),
+                 period_to: str | None = Query(None, alias="to", pattern=DAY, description="last day, YYYY-MM-DD"),
+                 desk: Desk = Depends(get_desk), _user: User = Depends(auth.viewer)) -> dict:
+    """Voided incidents are left out. Kilometres: the road-network route length of the timetable trips
+    departing in the period (clipped to the timetable's days)."""
+    start, end = calendar_day(period_from, "from"), calendar_day(period_to, "to")
+    records = desk.store.incidents(None, limit=ALL_INCIDENTS_LIMIT)
+    return kpis.kpis(records, desk.trip_km, start, end)
+
+
+def calendar_day(text: str | None, field: str) -> date | None:
+    """A ``YYYY-MM-DD`` query value as a date; 400 naming ``field`` when there is no such day."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidValueError(field, f"{text!r} is not a calendar day") from None

@@ -1,0 +1,228 @@
+"""Report → options latency of the dispatch desk through HTTP on loopback (issue 4, benchmark).
+
+Starts the real service (``fleetplan serve``) on a fresh SQLite database in a temporary directory and
+a free 127.0.0.1 port, with the production dispatch deadline (``FLEETPLAN_DISPATCH_TIME_LIMIT_S``,
+default 1.0 s). Then, for each client count, that many threads report seeded incidents
+(:mod:`bench.incidents`, the same generator as the dispatch benchmarks) for ``--duration`` seconds:
+``POST /incidents`` with 3 alternatives, timed from sending the report until its ranked options are
+in hand (if the service answered before the options were ready, the client polls the incident and the
+wait counts). Each incident is then voided, untimed, so that the broken-down coaches of earlier
+reports do not pile up and change later dispatches. The loops are bounded by the duration and by
+``MAX_REPORTS_PER_CLIENT``.
+
+Prints Markdown: latency p50/p95/max/mean, completed reports per second, and the solver's own time
+(``solve_ms`` of the options) to tell queueing from computing.
+
+Run: ``python -m bench.desk_latency [--clients 1,20] [--duration 60] [--time-limit 1.0]``.
+Target (a benchmark, not a test): p95 ≤ 500 ms with 20 concurrent clients.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from fleetplan.corridor import load_corridor
+
+from bench import header, load_average, markdown_table, percentile
+from bench.incidents import DEFAULT_SEED, generate_incidents
+
+REPO = Path(__file__).resolve().parents[1]
+MAX_REPORTS_PER_CLIENT = 10_000  # the duration ends the loop long before this
+POLL_LIMIT = 600  # polls of 0.05 s for options the service stored after answering
+START_TIMEOUT_S = 120.0
+REQUEST_TIMEOUT_S = 300.0
+INCIDENT_POOL = 400
+ALTERNATIVES = 3
+SOLVER_STATUSES = ("optimal", "feasible", "greedy_fallback", "infeasible")
+
+
+@dataclass
+class Sample:
+    latency_ms: float
+    solve_ms: int | None
+    status: int
+    solver_status: str | None = None  # optimal, feasible, greedy_fallback, infeasible
+
+
+@dataclass
+class Run:
+    clients: int
+    wall_s: float
+    samples: list[Sample] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- the service
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def service(directory: Path, time_limit_s: float, concurrency: int | None) -> Iterator[tuple[str, str]]:
+    """``fleetplan serve`` on a fresh database; yields (base URL, admin token)."""
+    database = directory / "var" / "fleetplan.db"
+    port = free_port()
+    env = {**os.environ, "FLEETPLAN_DISPATCH_TIME_LIMIT_S": str(time_limit_s)}
+    if concurrency is not None:
+        env["FLEETPLAN_DISPATCH_CONCURRENCY"] = str(concurrency)
+    command = [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+               "--db", f"sqlite:///{database}"]
+    with open(directory / "service.log", "w", encoding="utf-8") as log:
+        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(process, base_url, directory / "service.log")
+        yield base_url, (database.parent / "admin-token").read_text(encoding="utf-8").strip()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _wait_until_up(process: subprocess.Popen, base_url: str, log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the service exited:\n{log.read_text(encoding='utf-8')}")
+        try:
+            if httpx.get(f"{base_url}/health", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"the service did not start within {START_TIMEOUT_S} s")
+
+
+# --------------------------------------------------------------------------- the load
+def report_bodies(count: int, seed: int) -> list[dict]:
+    """Seeded incidents of the timetable as desk reports."""
+    corridor = load_corridor()
+    return [{"vehicle_id": g.incident.vehicle_id, "location": g.incident.location,
+             "time": g.incident.at.strftime("%Y-%m-%dT%H:%M"), "passengers": g.incident.passengers,
+             "kind": g.incident.kind.value, "alternatives": ALTERNATIVES}
+            for g in generate_incidents(corridor, count, seed)]
+
+
+def run_clients(base_url: str, token: str, bodies: Sequence[dict], clients: int, duration_s: float) -> Run:
+    """``clients`` threads reporting for ``duration_s`` seconds; every report timed until its options."""
+    lock = threading.Lock()
+    next_index = [0]
+    started = time.monotonic()
+    end = started + duration_s
+    run = Run(clients, 0.0)
+
+    def client() -> None:
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=base_url, headers=headers, timeout=REQUEST_TIMEOUT_S) as http:
+            for _ in range(MAX_REPORTS_PER_CLIENT):
+                if time.monotonic() >= end:
+                    return
+                with lock:
+                    body = bodies[next_index[0] % len(bodies)]
+                    next_index[0] += 1
+                try:
+                    sample, number = timed_report(http, body)
+                except httpx.HTTPError as error:
+                    with lock:
+                        run.errors.append(f"{type(error).__name__}: {error}")
+                    continue
+                with lock:
+                    run.samples.append(sample)
+                if number is not None:  # untimed: keep the fleet as it was for the next reports
+                    http.post(f"/incidents/{number}/void", json={"reason": "benchmark"})
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    run.wall_s = time.monotonic() - started
+    return run
+
+
+def timed_report(http: httpx.Client, body: dict) -> tuple[Sample, int | None]:
+    """POST one report and wait for its options; the latency and the incident number (if recorded)."""
+    started = time.perf_counter()
+    response = http.post("/incidents", json=body)
+    if response.status_code != 201:
+        return Sample((time.perf_counter() - started) * 1000, None, response.status_code), None
+    incident = response.json()
+    for _ in range(POLL_LIMIT):
+        if incident["options"] is not None:
+            break
+        time.sleep(0.05)
+        incident = http.get(f"/incidents/{incident['number']}").json()
+    latency_ms = (time.perf_counter() - started) * 1000
+    options = incident["options"]
+    return (Sample(latency_ms, options["solve_ms"] if options else None, 201, options["status"] if options else None),
+            incident["number"])
+
+
+# --------------------------------------------------------------------------- report
+def summary_row(run: Run, concurrency: str) -> list[object]:
+    ok = [s for s in run.samples if s.status == 201 and s.solve_ms is not None]
+    latencies = [s.latency_ms for s in ok]
+    solves = [float(s.solve_ms) for s in ok]
+    other = len(run.samples) - len(ok)
+    statuses = Counter(s.solver_status for s in ok)
+    return [run.clients, concurrency, round(run.wall_s, 1), len(ok), other + len(run.errors),
+            percentile(latencies, 50), percentile(latencies, 95), max(latencies, default=float("nan")),
+            sum(latencies) / len(latencies) if latencies else float("nan"),
+            f"{len(ok) / run.wall_s:.2f}" if run.wall_s else "–",
+            percentile(solves, 50), percentile(solves, 95),
+            " / ".join(str(statuses[name]) for name in SOLVER_STATUSES)]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.desk_latency", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", default="1,20", help="comma-separated client counts (default %(default)s)")
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds per client count (default 60)")
+    parser.add_argument("--time-limit", type=float, default=1.0, help="dispatch deadline, s (default 1.0)")
+    parser.add_argument("--concurrency", default="default",
+                        help="comma-separated FLEETPLAN_DISPATCH_CONCURRENCY values to compare; 'default' = the "
+                             "service's default (usable cores)")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    args = parser.parse_args(argv)
+    counts = [int(part) for part in args.clients.split(",") if part.strip()]
+    limits = [None if part.strip() == "default" else int(part) for part in args.concurrency.split(",")]
+
+    load_at_start = load_average()
+    bodies = report_bodies(INCIDENT_POOL, args.seed)
+    rows = []
+    for limit in limits:
+        with tempfile.TemporaryDirectory(prefix="desk-latency-") as directory:
+            with service(Path(directory), args.time_limit, limit) as (base_url, token):
+                for clients in counts:
+                    run = run_clients(base_url, token, bodies, clients, args.duration)
+                    rows.append(summary_row(run, str(limit) if limit else f"{len(os.sched_getaffinity(0))} (default)"))
+    print(header("Dispatch desk: report → options through HTTP (loopback)", load_at_start))
+    print(f"- service: `fleetplan serve` on SQLite (WAL), dispatch deadline {args.time_limit} s, "
+          f"{ALTERNATIVES} alternatives; {INCIDENT_POOL} seeded incidents (seed {args.seed}), each voided after "
+          f"its options arrive; 'solves at once' is FLEETPLAN_DISPATCH_CONCURRENCY\n")
+    print(markdown_table(["clients", "solves at once", "wall s", "reports", "errors", "p50 ms", "p95 ms", "max ms",
+                          "mean ms", "reports/s", "solve p50 ms", "solve p95 ms",
+                          "optimal / feasible / greedy / infeasible"], rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,151 @@
+"""Shared helpers of the HTTP tests: an app on a fresh database with one token per role, reports,
+and a real service process (``fleetplan serve``) on a free loopback port."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.records import Role, open_store
+from api.settings import Settings, admin_token_path
+
+REPO = Path(__file__).resolve().parents[2]
+TEST_TIME_LIMIT_S = 0.3  # solver deadline in tests (DESIGN: ≤1 s)
+SERVER_START_TIMEOUT_S = 60.0
+REPORT = {"vehicle_id": "c01", "location": "G1 K78 toward Siping", "time": "2026-12-07T07:40",
+          "passengers": 42, "alternatives": 2}
+
+
+def sqlite_url(directory: Path) -> str:
+    return f"sqlite:///{directory / 'var' / 'fleetplan.db'}"
+
+
+def add_users(database_url: str) -> dict[str, str]:
+    """One user per role on the database; role name → bearer token."""
+    store = open_store(database_url)
+    try:
+        return {role.value: store.add_user(f"{role.value}-user", role) for role in Role}
+    finally:
+        store.close()
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@dataclass
+class DeskClient:
+    """A running app (TestClient) and a token per role."""
+
+    client: TestClient
+    tokens: dict[str, str]
+    database_url: str
+
+    def headers(self, role: str = "dispatcher") -> dict[str, str]:
+        return bearer(self.tokens[role])
+
+    def get(self, path: str, role: str = "viewer", **kwargs: Any) -> httpx.Response:
+        return self.client.get(path, headers=self.headers(role), **kwargs)
+
+    def post(self, path: str, json: Any = None, role: str = "dispatcher", **kwargs: Any) -> httpx.Response:
+        headers = {**self.headers(role), **kwargs.pop("headers", {})}
+        return self.client.post(path, json=json, headers=headers, **kwargs)
+
+    def report(self, **changes: Any) -> httpx.Response:
+        headers = {"Idempotency-Key": changes.pop("key")} if "key" in changes else {}
+        return self.post("/incidents", {**REPORT, **changes}, headers=headers)
+
+    def keep_only(self, *vehicle_ids: str) -> None:
+        """Send every other coach to the workshop, so that plans must use these ones."""
+        for vehicle in self.get("/fleet").json():
+            if vehicle["id"] not in vehicle_ids:
+                change = {"status": "workshop", "reason": "test: out of the way"}
+                assert self.client.patch(f"/fleet/{vehicle['id']}", json=change,
+                                         headers=self.headers()).status_code == 200
+
+    def numbers(self) -> list[int]:
+        return sorted(incident["number"] for incident in self.get("/incidents").json())
+
+
+@contextmanager
+def running_desk(database_url: str, **settings: Any) -> Iterator[DeskClient]:
+    """The app on ``database_url`` (migrated, with a user per role) inside a TestClient."""
+    tokens = add_users(database_url)
+    options = {"dispatch_time_limit_s": TEST_TIME_LIMIT_S, **settings}
+    app = create_app(Settings(database_url=database_url, **options))
+    with TestClient(app) as client:
+        yield DeskClient(client, tokens, database_url)
+
+
+# --------------------------------------------------------------------------- a real service process
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen
+    base_url: str
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+
+def server_settings(database_url: str, state_dir: Path) -> Settings:
+    return Settings(database_url=database_url, var_dir=state_dir / "var")
+
+
+def admin_token(database_url: str, state_dir: Path) -> str:
+    """The first-start admin token ``fleetplan serve`` wrote for this database."""
+    return admin_token_path(server_settings(database_url, state_dir)).read_text(encoding="utf-8").strip()
+
+
+@contextmanager
+def running_server(database_url: str, state_dir: Path, name: str = "server") -> Iterator[Server]:
+    """``fleetplan serve`` on 127.0.0.1 and a free port; killed (SIGKILL) if still running at the end."""
+    port = free_port()
+    log_path = state_dir / f"{name}.log"
+    env = {**os.environ, "FLEETPLAN_DISPATCH_TIME_LIMIT_S": str(TEST_TIME_LIMIT_S),
+           "FLEETPLAN_VAR_DIR": str(state_dir / "var"), "PYTHONUNBUFFERED": "1"}
+    command = [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+               "--db", database_url]
+    with open(log_path, "w", encoding="utf-8") as log:  # a file, not a pipe: the access log never blocks it
+        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = Server(process, f"http://127.0.0.1:{port}", log_path)
+    try:
+        wait_until_up(server)
+        yield server
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+
+
+def wait_until_up(server: Server) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    while time.monotonic() < deadline:  # bounded: fails after SERVER_START_TIMEOUT_S
+        if server.process.poll() is not None:
+            raise RuntimeError(f"the service exited with {server.process.returncode}:\n{server.log()}")
+        try:
+            if httpx.get(f"{server.base_url}/health", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"the service did not answer within {SERVER_START_TIMEOUT_S} s:\n{server.log()}")

@@ -1,0 +1,284 @@
+"""The dispatch desk in a real browser against the real service (issue 4, "Must show": browser test).
+
+One ``fleetplan serve`` subprocess with its own SQLite file serves every test here; Debian's Chromium
+is driven by Playwright. The walk-through reports the DESIGN's example breakdown, accepts the best
+option, follows it into the open-incidents list and onto its printable record, and saves a
+screenshot to ``test-artifacts/desk.png``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import datetime
+
+import pytest
+
+from api.routers.desk import render_record
+from fleetplan.corridor import load_corridor
+
+from tests.api.browser_util import ARTIFACTS, Service, chromium_missing_reason, launch_chromium, running_service
+
+BREAKDOWN = {"vehicle": "c01", "location": "G1 K78 toward Siping", "time": "2026-12-07T07:40", "passengers": "42"}
+UI_TIMEOUT_MS = 30_000  # a report waits for the solver (1 s deadline) plus the service's own work
+VIEWPORT = {"width": 1440, "height": 1000}
+
+
+# --------------------------------------------------------------------------- fixtures
+@pytest.fixture(scope="module")
+def service(tmp_path_factory) -> Iterator[Service]:
+    with running_service(tmp_path_factory.mktemp("desk")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser():
+    reason = chromium_missing_reason()
+    if reason:
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = launch_chromium(playwright)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def desk(browser, service):
+    """A fresh tab on the desk, signed in as the dispatcher, English labels; fails on any script error."""
+    context = browser.new_context(viewport=VIEWPORT, locale="en-GB", timezone_id="Asia/Shanghai")
+    context.set_default_timeout(UI_TIMEOUT_MS)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(f"pageerror: {error}"))
+    page.on("console", lambda message: errors.append(f"console: {message.text}") if message.type == "error" else None)
+    page.goto(service.base_url + "/")
+    page.fill("#token", service.token)
+    page.press("#token", "Enter")
+    page.wait_for_selector("#vehicle option[value='c01']", state="attached")
+    page.wait_for_selector("#map .layer-coaches .coach")
+    yield page
+    context.close()
+    # Chromium logs every 4xx answer as "Failed to load resource"; the tests provoke some on purpose.
+    assert not [e for e in errors if "Failed to load resource" not in e], errors
+
+
+def report(page, vehicle: str, location: str, time: str, passengers: str) -> int:
+    """Fill the form, submit it with Enter, and return the new incident's number once options show."""
+    before = page.locator("#options .incident-head").get_attribute("data-number") \
+        if page.locator("#options .incident-head").count() else None
+    page.select_option("#vehicle", vehicle)
+    page.fill("#location", location)
+    page.fill("#time", time)
+    page.fill("#passengers", passengers)
+    page.press("#passengers", "Enter")  # Enter submits the form
+    page.wait_for_function(
+        "before => { const h = document.querySelector('#options .incident-head');"
+        " return h && h.dataset.number !== before && document.querySelector('#options article.plan'); }",
+        arg=before)
+    return int(page.locator("#options .incident-head").get_attribute("data-number"))
+
+
+# --------------------------------------------------------------------------- the walk-through
+def test_report_accept_list_and_record(desk, service):
+    page = desk
+    number = report(page, **BREAKDOWN)
+
+    plans = page.locator("#options article.plan")
+    assert plans.count() >= 1
+    assert [int(plans.nth(i).get_attribute("data-rank")) for i in range(plans.count())] == \
+        list(range(1, plans.count() + 1))
+    first = plans.first
+    assert re.search(r"\d+ / 60 min", first.locator(".eta-text").first.inner_text())  # near_backup tier: 60 min
+    assert re.fullmatch(r"\d+ seats", first.locator("tbody .seats").first.inner_text().strip())
+    assert re.fullmatch(r"\d+\.\d h left", first.locator("tbody .hours").first.inner_text().strip())
+    assert first.locator(".explanation").inner_text().strip()
+    rejected = page.locator("#options details.rejected")
+    assert int(re.search(r"\((\d+)\)", rejected.locator("summary").inner_text()).group(1)) > 0
+    rejected.locator("summary").click()
+    assert "off shift" in rejected.inner_text() or "licence" in rejected.inner_text()
+
+    chosen_coach = first.locator("tbody tr").first.get_attribute("data-vehicle")
+    first.locator("button.accept").click()
+    page.wait_for_selector("#options .notice-ok")
+    assert page.locator("#options .incident-head .badge").get_attribute("data-status") == "accepted"
+    assert page.locator("#options article.plan.is-accepted").get_attribute("data-rank") == "1"
+    assert page.locator("#options button.accept").count() == 0  # no second accept offered
+
+    row = page.locator(f"#incidents tbody tr[data-number='{number}']")
+    row.wait_for()
+    page.wait_for_function(f"document.querySelector(\"#incidents tr[data-number='{number}']\").dataset.status"
+                           " === 'accepted'")
+    assert row.locator("button[data-step='on-scene']").count() == 1
+    page.wait_for_selector(f"#map .coach-booked[data-vehicle='{chosen_coach}']", state="attached")
+    page.wait_for_selector(f"#map .incident[data-number='{number}']", state="attached")
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "desk.png"), full_page=True)
+
+    with page.context.expect_page() as opened:
+        row.locator("a.record-link").click()
+    record = opened.value
+    record.wait_for_load_state()
+    assert record.url.endswith(f"/incidents/{number}/record")  # the token is dropped from the address bar
+    assert record.locator("#record-number").inner_text() == f"No. {number:06d}"
+    accepted = record.locator("section.accepted-plan").inner_text()
+    assert "Accepted plan" in accepted and chosen_coach in accepted and "desk" in accepted
+    assert "Rejected candidates" in record.content()
+    record.screenshot(path=str(ARTIFACTS / "desk-record.png"), full_page=True)
+    record.close()
+
+
+def test_accepting_a_coach_booked_meanwhile_shows_the_conflict_and_fresh_options(desk, service):
+    page = desk
+    mine = report(page, "c02", "G1 K40 toward Changchun", "2026-12-07T07:10", "30")
+    # Another desk reports the same breakdown and books a plan sharing a coach or driver with my option 1.
+    status, other = service.json("POST", "/incidents", {"vehicle_id": "c02", "location": "G1 K40 toward Changchun",
+                                                         "time": "2026-12-07T07:10", "passengers": 30})
+    assert status == 201, other
+    _, shown = service.json("GET", f"/incidents/{mine}")
+    wanted = resources(shown["options"]["plans"][0])
+    rival = next((p["rank"] for p in other["options"]["plans"] if resources(p) & wanted), None)
+    assert rival is not None, "identical reports should compete for the same crews"
+    status, _ = service.json("POST", f"/incidents/{other['number']}/accept", {"rank": rival})
+    assert status == 200
+
+    page.locator("#options article.plan[data-rank='1'] button.accept").click()
+    notice = page.locator("#options .notice-conflict")
+    notice.wait_for()
+    assert "already booked" in notice.inner_text()
+    assert page.locator("#options .incident-head .badge").get_attribute("data-status") == "options"
+    fresh = page.locator("#options article.plan[data-rank='1']")
+    fresh.wait_for()
+    assert not (resources_in_card(fresh) & resources(next(p for p in other["options"]["plans"]
+                                                          if p["rank"] == rival)))
+    fresh.locator("button.accept").click()
+    page.wait_for_selector("#options .notice-ok")
+    for number in (mine, other["number"]):  # leave the crews free for the other tests
+        service.json("POST", f"/incidents/{number}/void", {"reason": "browser test"})
+
+
+def test_lifecycle_buttons_move_an_incident_to_follow_up(desk, service):
+    page = desk
+    number = report(page, "c03", "gongzhuling_sa.to_siping.parking", "2026-12-07T08:05", "20")
+    page.click("#options button.recompute")  # options again, from the live state
+    page.wait_for_function("document.querySelector('#options').getAttribute('aria-busy') === 'false'")
+    _, view = service.json("GET", f"/incidents/{number}")
+    assert [entry["kind"] for entry in view["entries"]].count("options") == 2
+    page.locator("#options article.plan[data-rank='1'] button.accept").click()
+    page.wait_for_selector("#options .notice-ok")
+    row = page.locator(f"#incidents tbody tr[data-number='{number}']")
+    for step, at, note, status in (("on-scene", "2026-12-07T08:40", None, "on_scene"),
+                                   ("resolved", "2026-12-07T09:30", "passengers delivered", "resolved")):
+        row.locator(f"button[data-step='{step}']").click()
+        page.wait_for_selector("#step-dialog[open]")
+        page.fill("#step-at", at)
+        if note:
+            page.fill("#step-note", note)
+        page.press("#step-at", "Enter")  # Enter confirms the dialog
+        page.wait_for_function(f"document.querySelector(\"#incidents tr[data-number='{number}']\")"
+                               f"?.dataset.status === '{status}'")
+    assert re.match(r"35 / \d+ min", row.locator("td").nth(5).inner_text())  # response 35 min against the limit
+    row.locator("button[data-step='follow-up']").click()
+    page.fill("#step-note", "passengers satisfied")
+    page.click("#step-confirm")
+    page.wait_for_function(f"!document.querySelector(\"#incidents tr[data-number='{number}']\")")  # no longer open
+    _, view = service.json("GET", f"/incidents/{number}")
+    assert view["status"] == "followed_up" and view["follow_up"]["note"] == "passengers satisfied"
+
+
+def test_language_toggle_and_bad_input_are_reported(desk):
+    page = desk
+    assert page.inner_text("#submit") == "Report and plan"
+    page.click("#lang")
+    assert page.inner_text("#submit") == "上报并求解"
+    assert page.evaluate("document.documentElement.lang") == "zh-CN"
+    assert "Passengers" in page.inner_text("label[for='passengers']")  # form labels keep the other language
+    page.click("#lang")
+    page.fill("#location", "")
+    page.press("#passengers", "Enter")
+    assert page.locator("#form-error").is_visible()
+    assert page.locator("#location").get_attribute("aria-invalid") == "true"
+    assert page.evaluate("document.activeElement.id") == "location"
+    page.fill("#location", "nowhere-at-all")
+    page.fill("#passengers", "10")
+    page.press("#passengers", "Enter")
+    page.wait_for_function("document.querySelector('#form-error').textContent.includes('location')")
+
+
+def test_clicking_the_map_fills_the_location(desk):
+    page = desk
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+    value = page.input_value("#location")
+    lat, lon = (float(part) for part in value.split(","))
+    assert 43.1 < lat < 43.95 and 124.3 < lon < 125.6
+    assert page.locator("#map .pick").count() == 1
+
+
+def test_a_bad_token_is_refused(browser, service):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(service.base_url + "/")
+    page.fill("#token", "not-a-token")
+    page.press("#token", "Enter")
+    page.wait_for_selector("#toast.show")
+    assert page.locator("#login").is_visible()
+    assert page.evaluate("sessionStorage.getItem('fleetplan.token')") is None
+    context.close()
+
+
+# --------------------------------------------------------------------------- the record page over HTTP
+def test_record_page_needs_a_token_and_accepts_it_as_header_or_query(service):
+    status, body = service.json("POST", "/incidents", {"vehicle_id": "c04", "location": "siping_depot",
+                                                       "time": "2026-12-07T06:50", "passengers": 10})
+    assert status == 201, body
+    path = f"/incidents/{body['number']}/record"
+    assert service.get(path)[0] == 401
+    assert service.get(path + "?token=wrong")[0] == 401
+    status, headers, page = service.get(path, token=service.token)
+    assert status == 200 and headers["content-type"].startswith("text/html")
+    assert headers["referrer-policy"] == "no-referrer" and "no-store" in headers["cache-control"]
+    assert f"No. {body['number']:06d}" in page.decode()
+    assert service.get(f"{path}?token={service.token}")[0] == 200
+    assert service.get("/incidents/999999/record", token=service.token)[0] == 404
+    service.json("POST", f"/incidents/{body['number']}/void", {"reason": "browser test"})
+
+
+def test_desk_page_and_assets_are_served_without_a_token(service):
+    status, headers, page = service.get("/")
+    assert status == 200 and headers["content-type"].startswith("text/html")
+    for asset in re.findall(r'(?:src|href)="(/static/[^"]+)"', page.decode()):
+        assert service.get(asset)[0] == 200, asset
+    for module in ("desk.js", "api.js", "map.js", "i18n.js"):
+        assert service.get(f"/static/{module}")[0] == 200, module
+    assert b"http://" not in page and b"https://" not in page  # nothing from the internet
+
+
+# --------------------------------------------------------------------------- rendering alone
+def test_record_rendering_escapes_recorded_text():
+    corridor = load_corridor()
+    view = {"number": 7, "status": "voided", "reported_at": "2026-12-07T07:40",
+            "report": {"vehicle_id": "c01", "location": "<script>alert(1)</script>", "passengers": 3},
+            "tier": "city", "limit_min": 30, "options": None, "accepted": None, "on_scene_at": None,
+            "response_min": None, "within_limit": None, "resolved_at": None, "follow_up": None,
+            "voided": {"at": "2026-12-07T08:00", "by": "desk", "reason": "<b>typo</b>"},
+            "entries": [{"id": 1, "kind": "report", "at": "2026-12-07T07:41", "actor": "desk",
+                         "payload": {"report": {"location": "<img src=x>"}}}]}
+    page = render_record(view, corridor, printed_at=datetime(2026, 12, 7, 9, 0))
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<b>typo</b>" not in page and "<img src=x>" not in page
+    assert "No. 000007" in page and "This record is voided" in page
+    assert "吉A·X0887" in page  # c01's plate from the dataset
+
+
+def resources(plan: dict) -> set[str]:
+    return {a["vehicle_id"] for a in plan["assignments"]} | {a["driver_id"] for a in plan["assignments"]}
+
+
+def resources_in_card(card) -> set[str]:
+    rows = card.locator("tbody tr")
+    return {rows.nth(i).get_attribute(name) for i in range(rows.count()) for name in ("data-vehicle", "data-driver")}

@@ -1,0 +1,92 @@
+"""GET /kpis: compliance by tier and month, mean and p90 response, follow-up rate, incidents per 10,000 km."""
+
+from __future__ import annotations
+
+import pytest
+
+from api.kpis import response_stats
+from tests.api.http_support import running_desk, sqlite_url
+
+
+def accept(desk, **changes) -> dict:
+    incident = desk.report(**changes).json()
+    return desk.post(f"/incidents/{incident['number']}/accept", {"rank": 1}).json()
+
+
+def clock(minutes_after_0740: int, day: str = "2026-12-07") -> str:
+    total = 7 * 60 + 40 + minutes_after_0740
+    return f"{day}T{total // 60:02d}:{total % 60:02d}"
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory):
+    """Five incidents: on time and followed up; late; voided; still open; one in January (outside the timetable)."""
+    with running_desk(sqlite_url(tmp_path_factory.mktemp("kpis"))) as desk:
+        on_time = accept(desk)
+        desk.post(f"/incidents/{on_time['number']}/on-scene", {"at": clock(40)})
+        desk.post(f"/incidents/{on_time['number']}/resolved", {"at": clock(120)})
+        desk.post(f"/incidents/{on_time['number']}/follow-up", {"note": "thanks"})
+        late = accept(desk, vehicle_id="c02")
+        late_min = late["limit_min"] + 5
+        desk.post(f"/incidents/{late['number']}/on-scene", {"at": clock(late_min)})
+        desk.post(f"/incidents/{late['number']}/resolved", {"at": clock(late_min + 60)})
+        voided = accept(desk, vehicle_id="c03")
+        desk.post(f"/incidents/{voided['number']}/on-scene", {"at": clock(200)})
+        desk.post(f"/incidents/{voided['number']}/void", {"reason": "drill entered as real"})
+        assert desk.report(vehicle_id="c04", passengers=30).status_code == 201
+        assert desk.report(vehicle_id="c05", time="2027-01-05T07:40").status_code == 201
+        yield desk, on_time, late_min
+
+
+def test_compliance_by_tier_and_month_leaves_voided_and_unmeasured_out(history):
+    desk, on_time, _ = history
+    rows = desk.get("/kpis").json()["by_tier_month"]
+    december = {r["tier"]: r for r in rows if r["month"] == "2026-12"}
+    assert december[on_time["tier"]] | {"incidents": None} == {
+        "tier": on_time["tier"], "month": "2026-12", "incidents": None, "measured": 2, "reached_within_limit": 1,
+        "compliance": 0.5}
+    assert sum(r["incidents"] for r in december.values()) == 3  # the open one counts, the voided one not
+    january = [r for r in rows if r["month"] == "2027-01"]
+    assert len(january) == 1 and january[0]["measured"] == 0 and january[0]["compliance"] is None
+    assert [r["month"] for r in rows] == sorted(r["month"] for r in rows)
+
+
+def test_mean_and_p90_response_and_the_follow_up_rate(history):
+    desk, _, late_min = history
+    body = desk.get("/kpis").json()
+    assert body["response_min"]["count"] == 2
+    assert body["response_min"]["mean"] == pytest.approx((40 + late_min) / 2, abs=0.05)
+    assert body["response_min"]["p90"] == pytest.approx(40 + 0.9 * (late_min - 40), abs=0.05)
+    assert body["follow_up_rate"] == 0.5
+
+
+def test_incidents_per_10k_km_use_the_timetable_kilometres_of_the_period(history):
+    desk, _, _ = history
+    body = desk.get("/kpis").json()
+    basis = body["km_basis"]
+    trips = len(desk.client.app.state.corridor.dataset.trips)
+    assert 100 * trips <= basis["km"] <= 160 * trips  # Siping–Changchun runs are ≈115–135 km
+    assert (basis["period_from"], basis["period_to"]) == ("2026-12-07", "2026-12-13")
+    assert basis["incidents"] == 3  # the January incident lies outside the timetable's days
+    assert body["incidents_per_10k_km"] == pytest.approx(3 / basis["km"] * 10_000, abs=0.01)
+
+
+def test_a_period_filters_incidents_and_kilometres(history):
+    desk, _, _ = history
+    whole = desk.get("/kpis").json()["km_basis"]["km"]
+    later = desk.get("/kpis", params={"from": "2026-12-08", "to": "2026-12-31"}).json()
+    assert later["by_tier_month"] == [] and later["response_min"]["count"] == 0
+    assert later["incidents_per_10k_km"] == 0.0
+    assert 0 < later["km_basis"]["km"] < whole
+    assert desk.get("/kpis", params={"from": "8 Dec"}).status_code == 422
+
+
+def test_kpis_need_a_token(history):
+    desk, _, _ = history
+    assert desk.client.get("/kpis").status_code == 401
+    assert desk.get("/kpis", role="planner").status_code == 200
+
+
+def test_p90_interpolates_linearly():
+    assert response_stats([float(m) for m in range(1, 11)]) == {"mean": 5.5, "p90": 9.1, "count": 10}
+    assert response_stats([]) == {"mean": None, "p90": None, "count": 0}
