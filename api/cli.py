@@ -364,6 +364,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(parser, f"data: {first}{more}")
     except (FleetplanError, InvalidValueError) as error:
         return _fail(parser, str(error))
+    except BrokenPipeError:  # the reader (head, less) closed early: not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 def _fail(parser: argparse.ArgumentParser, message: str) -> int:
