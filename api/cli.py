@@ -21,6 +21,7 @@ from fleetplan.model import VehicleClass
 from fleetplan.units import parse_hhmm
 
 from api import views
+from api.cli_planning import add_drill_command, add_staging_command, add_whatif_command
 from api.cli_routing import add_pdptw_command
 
 if TYPE_CHECKING:
@@ -173,6 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
     validate.set_defaults(handler=run_data_validate)
 
     add_pdptw_command(commands, positive_float=positive_float)
+    add_whatif_command(commands)
+    add_staging_command(commands)
+    add_drill_command(commands)
     return parser
 
 

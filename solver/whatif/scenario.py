@@ -1,0 +1,149 @@
+"""What a what-if run asks: the period, the backups and where they stand, the weather calendar and
+the incident rates (DESIGN §3.3). Frozen and validated on construction."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from fleetplan.model import Vehicle, require
+from fleetplan.operations import OperationsPolicy
+
+CALENDARS = ("clear", "winter")  # "clear": every day clear, no closures; "winter": a seeded Jilin winter
+MAX_PERIOD_DAYS = 366
+
+
+@dataclass(frozen=True)
+class IncidentRates:
+    """How often things go wrong (E unless noted; DESIGN §2.3).
+
+    Breakdowns are a Poisson process in vehicle-km with mean distance between failures ``mdbf_km``
+    for a coach younger than ``old_age_years``; older coaches fail ``old_failure_factor`` times as
+    often (DESIGN: ≥4×), and every coach ``winter_failure_factor`` times as often in
+    ``winter_months``. A coach that does not start at its first stop (a pre-departure failure) is
+    scaled the same way.
+    """
+
+    mdbf_km: float = 30_000.0  # DESIGN §2.3: 10,000–50,000 km for well kept highway coaches
+    old_age_years: float = 10.0
+    old_failure_factor: float = 4.0
+    winter_failure_factor: float = 1.5
+    winter_months: tuple[int, ...] = (11, 12, 1, 2, 3)  # Jilin: frost from November to March
+    no_start_per_departure: float = 0.002
+    accidents_per_million_km: float = 2.0
+    bad_weather_accident_factor: float = 3.0  # on a snow, ice or blizzard day
+    illness_per_trip: float = 0.002
+    breakdown_repair_h: tuple[float, float] = (4.0, 48.0)  # uniform range of workshop time
+    accident_repair_h: tuple[float, float] = (72.0, 240.0)
+    accident_blocking_min: tuple[float, float] = (30.0, 180.0)  # carriageway blocked behind the scene
+
+    def __post_init__(self) -> None:
+        require(self.mdbf_km > 0, "mdbf_km", f"{self.mdbf_km} must be positive")
+        require(self.old_age_years > 0, "old_age_years", "must be positive")
+        for name in ("old_failure_factor", "winter_failure_factor", "bad_weather_accident_factor"):
+            require(getattr(self, name) >= 1.0, name, f"{getattr(self, name)} must be at least 1")
+        require(all(1 <= month <= 12 for month in self.winter_months), "winter_months", "months are 1–12")
+        for name in ("no_start_per_departure", "illness_per_trip"):
+            require(0.0 <= getattr(self, name) <= 1.0, name, f"{getattr(self, name)} is not a probability")
+        require(self.accidents_per_million_km >= 0, "accidents_per_million_km", "must not be negative")
+        for name in ("breakdown_repair_h", "accident_repair_h", "accident_blocking_min"):
+            low, high = getattr(self, name)
+            require(0 <= low <= high, name, f"({low}, {high}) is not a range low ≤ high")
+
+    def is_winter(self, day: date) -> bool:
+        return day.month in self.winter_months
+
+    def failure_factor(self, vehicle: Vehicle, day: date) -> float:
+        """How many times the base breakdown rate ``vehicle`` has on ``day`` (age and season)."""
+        factor = self.old_failure_factor if vehicle.age_years(day) >= self.old_age_years else 1.0
+        return factor * (self.winter_failure_factor if self.is_winter(day) else 1.0)
+
+    def max_failure_factor(self, day: date) -> float:
+        """The largest :meth:`failure_factor` of any coach on ``day`` (the thinning envelope)."""
+        return self.old_failure_factor * (self.winter_failure_factor if self.is_winter(day) else 1.0)
+
+
+@dataclass(frozen=True)
+class WhatIfScenario:
+    """One what-if: a period of the timetable with backups placed at sites.
+
+    Parameters
+    ----------
+    start, end
+        First and last day of the period (inclusive). The timetable repeats weekly over it.
+    backups
+        Site id → number of standby coaches standing there (a depot or a staging point). Given as a
+        mapping; kept as ``(site, count)`` pairs sorted by site so that the scenario hashes and
+        prints the same whatever the order. It *replaces* the dataset's standby placement.
+    calendar
+        Weather calendar, one of :data:`CALENDARS`.
+    rates
+        Incident rates.
+    solve_budget_s
+        CP-SAT budget of one dispatch in *deterministic* seconds, so that a replication gives the
+        same plans on any machine load and any engine.
+    ops
+        Operating assumptions passed to every dispatch.
+
+    Raises
+    ------
+    InvalidValueError
+        Naming the field: reversed or non-date days, a period over a year, a negative or
+        non-integer count, an unknown calendar, a non-positive budget.
+    """
+
+    start: date
+    end: date
+    backups: Mapping[str, int] | tuple[tuple[str, int], ...]
+    calendar: str = "clear"
+    rates: IncidentRates = field(default_factory=IncidentRates)
+    solve_budget_s: float = 0.3
+    ops: OperationsPolicy = field(default_factory=OperationsPolicy)
+
+    def __post_init__(self) -> None:
+        for name in ("start", "end"):
+            value = getattr(self, name)
+            require(isinstance(value, date) and not isinstance(value, datetime), name, f"{value!r} is not a day")
+        require(self.end >= self.start, "end", f"{self.end} is before the start {self.start} (dates reversed?)")
+        require(self.days <= MAX_PERIOD_DAYS, "end", f"the period has {self.days} days; at most {MAX_PERIOD_DAYS}")
+        object.__setattr__(self, "backups", _normalised_backups(self.backups))
+        require(self.calendar in CALENDARS, "calendar",
+                f"{self.calendar!r} is not one of {', '.join(CALENDARS)}")
+        require(self.solve_budget_s > 0, "solve_budget_s", f"{self.solve_budget_s} must be positive")
+
+    @property
+    def days(self) -> int:
+        """Number of days in the period."""
+        return (self.end - self.start).days + 1
+
+    @property
+    def period(self) -> tuple[date, ...]:
+        """Every day of the period, in order."""
+        return tuple(self.start + timedelta(days=offset) for offset in range(self.days))
+
+    @property
+    def backup_counts(self) -> dict[str, int]:
+        """Site id → count, as a plain dict."""
+        return dict(self.backups)
+
+    @property
+    def total_backups(self) -> int:
+        return sum(count for _, count in self.backups)
+
+    def describe(self) -> str:
+        """One line for reports, e.g. ``2027-01-01…2027-01-31, winter, changchun_depot=1,siping_depot=2``."""
+        placement = ",".join(f"{site}={count}" for site, count in self.backups) or "no backups"
+        return f"{self.start}…{self.end}, {self.calendar}, {placement}"
+
+
+def _normalised_backups(backups) -> tuple[tuple[str, int], ...]:
+    pairs = list(backups.items()) if isinstance(backups, Mapping) else list(backups)
+    sites = [site for site, _ in pairs]
+    require(len(sites) == len(set(sites)), "backups", "a site is listed twice")
+    for site, count in pairs:
+        require(isinstance(site, str) and site.strip() != "", "backups", f"{site!r} is not a site id")
+        require(isinstance(count, int) and not isinstance(count, bool), "backups",
+                f"{site}={count!r}: the count must be a whole number")
+        require(count >= 0, "backups", f"{site}={count}: the count must not be negative")
+    return tuple(sorted(pairs))
