@@ -85,10 +85,10 @@ def run_whatif_command(args: argparse.Namespace, out: Printer) -> int:
     if end < start:
         raise InvalidValueError("--to", f"{end} is before --from {start}")
     backups = _whatif_backups(args.backups)
-    reps = _whatif_whole(args.reps, "--reps", minimum=1)
-    seed = _whatif_whole(args.seed, "--seed", minimum=0)
-    workers = _whatif_whole(args.workers, "--workers", minimum=1)
-    engine = _whatif_choice(args.engine, "--engine", [e.value for e in Engine])
+    reps = _whole_number(args.reps, "--reps", minimum=1)
+    seed = _whole_number(args.seed, "--seed", minimum=0)
+    workers = _whole_number(args.workers, "--workers", minimum=1)
+    engine = _choice(args.engine, "--engine", [e.value for e in Engine])
     if args.scheduler and engine != Engine.DASK.value:
         raise InvalidValueError("--scheduler", "needs --engine dask")
     corridor = load_corridor(args.data)
@@ -127,7 +127,7 @@ def whatif_text(result, engine: str, elapsed_s: float, files: list[str]) -> str:
     return "\n".join(lines)
 
 
-# --------------------------------------------------------------------------- whatif argument checks
+# --------------------------------------------------------------------------- argument checks shared by the planning commands
 def _whatif_day(text: str, option: str) -> date:
     """A ``YYYY-MM-DD`` day, or :class:`InvalidValueError` naming ``option``."""
     try:
@@ -136,7 +136,7 @@ def _whatif_day(text: str, option: str) -> date:
         raise InvalidValueError(option, f"{text!r} is not a day YYYY-MM-DD") from None
 
 
-def _whatif_whole(text: str, option: str, minimum: int) -> int:
+def _whole_number(text: str, option: str, minimum: int) -> int:
     """A whole number ≥ ``minimum``, or :class:`InvalidValueError` naming ``option``."""
     try:
         value = int(text.strip())
@@ -147,7 +147,7 @@ def _whatif_whole(text: str, option: str, minimum: int) -> int:
     return value
 
 
-def _whatif_choice(text: str, option: str, choices: list[str]) -> str:
+def _choice(text: str, option: str, choices: list[str]) -> str:
     if text not in choices:
         raise InvalidValueError(option, f"{text!r} is not one of {', '.join(choices)}")
     return text
@@ -250,15 +250,15 @@ def run_staging_command(args: argparse.Namespace, out: Printer) -> int:
                                 simulation_check_text, simulation_check_view, solve_staging, staging_text,
                                 staging_view, write_staging)
 
-    budget = _plan_whole(args.budget, "--budget", minimum=0)
+    budget = _whole_number(args.budget, "--budget", minimum=0)
     busy_fraction = _plan_number(args.busy_fraction, "--busy-fraction", low=0.0, high=1.0, high_open=True)
     time_limit_s = _plan_number(args.time_limit, "--time-limit", low=0.0, low_open=True)
-    band = _plan_choice(args.band, "--band", [b.value for b in TimeBand]) if args.band else None
+    band = _choice(args.band, "--band", [b.value for b in TimeBand]) if args.band else None
     if args.simulate:
-        reps = _plan_whole(args.reps, "--reps", minimum=1)
-        days = _plan_whole(args.days, "--days", minimum=1)
+        reps = _whole_number(args.reps, "--reps", minimum=1)
+        days = _whole_number(args.days, "--days", minimum=1)
         breakdown_factor = _plan_number(args.breakdown_factor, "--breakdown-factor", low=1.0)
-        seed = _plan_whole(args.seed, "--seed", minimum=0)
+        seed = _whole_number(args.seed, "--seed", minimum=0)
     corridor = load_corridor(args.data)
     if args.simulate:
         _check_budget_fits(corridor, budget)  # fail before solving, not after
@@ -270,7 +270,7 @@ def run_staging_command(args: argparse.Namespace, out: Printer) -> int:
     view = staging_view(staging)
     check = None
     if args.simulate:
-        with _plan_progress(reps, "replications") as progress:
+        with _progress_bar(reps, "replications") as progress:
             check = check_by_simulation(corridor, staging, problem, reps=reps, days=days, seed=seed,
                                         breakdown_factor=breakdown_factor, progress=progress)
         view["simulation"] = simulation_check_view(check)
@@ -300,32 +300,6 @@ def _check_budget_fits(corridor, budget: int) -> None:
         if budget > len(usable):
             raise InvalidValueError("--budget", f"{budget} backups, but the data has {len(usable)} usable standby "
                                                 f"coaches ({', '.join(v.id for v in usable)})")
-
-
-def _plan_whole(text: str, option: str, minimum: int) -> int:
-    """A whole number ≥ ``minimum``, or :class:`InvalidValueError` naming ``option``."""
-    try:
-        value = int(text.strip())
-    except ValueError:
-        raise InvalidValueError(option, f"{text!r} is not a whole number") from None
-    if value < minimum:
-        raise InvalidValueError(option, f"{value} is below {minimum}")
-    return value
-
-
-def _plan_choice(text: str, option: str, choices: list[str]) -> str:
-    if text not in choices:
-        raise InvalidValueError(option, f"{text!r} is not one of {', '.join(choices)}")
-    return text
-
-
-@contextmanager
-def _plan_progress(total: int, unit_label: str):
-    """A tqdm bar on stderr (hidden when stderr is not a terminal) as a ``(done, total)`` callback."""
-    from tqdm import tqdm
-
-    with tqdm(total=total, desc=unit_label, unit="rep", file=sys.stderr, disable=None, leave=False) as bar:
-        yield lambda done, _total: bar.update(done - bar.n)
 
 
 def _plan_number(text: str, option: str, low: float | None = None, high: float | None = None,
@@ -382,8 +356,8 @@ def run_drill_command(args: argparse.Namespace, out: Printer) -> int:
     from fleetplan.corridor import load_corridor
     from solver.drills import DRILL_PARAMS, DrillKind, drill_text, drill_view, run_drill, write_report
 
-    kind = _plan_choice(args.kind, "KIND", [k.value for k in DrillKind])
-    seed = _plan_whole(args.seed, "--seed", minimum=0)
+    kind = _choice(args.kind, "KIND", [k.value for k in DrillKind])
+    seed = _whole_number(args.seed, "--seed", minimum=0)
     time_limit_s = _plan_number(args.time_limit, "--time-limit", low=0.0, low_open=True)
     corridor = load_corridor(args.data)
     report = run_drill(kind, seed, corridor, replace(DRILL_PARAMS, time_limit_s=time_limit_s))
