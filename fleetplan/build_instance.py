@@ -20,7 +20,7 @@ from fleetplan.instance import (Crew, CrewKind, Instance, Rejection, RejectionCo
 from fleetplan.model import Activity, Conditions, Driver, DutyInterval, Incident, SiteKind, Trip, Vehicle
 from fleetplan.network import TravelTimes
 from fleetplan.operations import OperationsPolicy
-from fleetplan.rules import ProposedDrive, check_drive, personal_eligibility
+from fleetplan.rules import ProposedDrive, check_drive, personal_eligibility, violations_at
 from fleetplan.state import LiveState, Whereabouts, snapshot
 
 VIOLATION_CODES = {
@@ -414,9 +414,9 @@ def _trip_option(ctx: _Context, crew: Crew, task: TripTask, from_node: str, free
     start = task.departure + timedelta(seconds=shift_s - deadhead.travel_time_s)
     duration_s = deadhead.travel_time_s + int((task.arrival - task.departure).total_seconds())
     log = tuple(sorted(ctx.state.drivers[driver.id].duty_log + extra_log, key=lambda d: d.start))
-    verdict = check_drive(driver, log, ProposedDrive(start, duration_s, None, commuter=True), vehicle,
-                          ctx.dataset.driving_policy)
-    if not verdict.legal:
+    # a yes/no is enough here: a trip leaves at its time or is re-covered by someone else
+    if violations_at(driver, log, ProposedDrive(start, duration_s, None, commuter=True), vehicle,
+                     ctx.dataset.driving_policy):
         return None
     return TripOption(f"T:{crew.id}>{task.trip_id}" + (f"@{after_rescue_id}" if after_rescue_id else ""),
                       crew.id, task.trip_id, crew.vehicle_id, crew.driver_id, after_rescue_id, shift_s,
