@@ -89,6 +89,7 @@ def build_instance(corridor: Corridor, incidents: Sequence[Incident], conditions
     at = max(incident.at for incident in incidents)
     ctx = _Context(corridor, conditions, ops, at, snapshot(corridor.dataset, at), unavailable=unavailable)
     groups = tuple(stranded_group(ctx, incident) for incident in incidents)
+    ctx.unavailable = {**_failed_crews(ctx, groups), **ctx.unavailable}
     failed = {incident.vehicle_id for incident in incidents}
     crews = candidate_crews(ctx, groups, failed)
     rescues = tuple(option for group in groups for crew in crews for option in rescue_options(ctx, crew, group))
@@ -142,6 +143,12 @@ def _incident_trip(ctx: _Context, incident: Incident) -> Trip | None:
         if trip.departure - incident.at <= window:
             return trip
     return None
+
+
+def _failed_crews(ctx: _Context, groups: tuple[StrandedGroup, ...]) -> dict[str, str]:
+    """The drivers of the failed trips stay with their coaches and passengers."""
+    return {ctx.dataset.trip(g.trip_id).driver_id: f"drives the failed coach {g.failed_vehicle_id}"
+            for g in groups if g.trip_id}
 
 
 def tier_at(ctx: _Context, scene):

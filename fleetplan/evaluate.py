@@ -150,6 +150,9 @@ class _Checker:
             problems.append(f"{where}: driver {driver.id} is at {self.driver_node(driver.id)}, not with the coach at {node}")
         if any(t.driver_id == driver.id and t.departure <= self.at < t.arrival for t in self.dataset.trips):
             problems.append(f"{where}: driver {driver.id} is driving a trip")
+        failed_trip_drivers = {self.dataset.trip(g.trip_id).driver_id for g in self.instance.groups if g.trip_id}
+        if driver.id in failed_trip_drivers:
+            problems.append(f"{where}: driver {driver.id} is with a failed coach")
         if not driver.on_shift(self.at):
             problems.append(f"{where}: driver {driver.id} is off shift")
         if rescue.passengers > vehicle.seats:

@@ -196,3 +196,15 @@ def test_model_without_an_answer_in_time_falls_back_to_the_greedy_plan(corridor,
     assert outcome.result.status == Status.GREEDY_FALLBACK
     assert outcome.result.best.source == "greedy"
     sound(outcome)
+
+
+def test_the_failed_trips_driver_is_never_sent_as_a_rescuer(corridor):
+    # found by the what-if: before departure the snapshot places d01 at the depot, but he is with c01
+    before_departure = Incident("pre", IncidentKind.BREAKDOWN, "c01", "T1208-AM1", "changchun_station",
+                                datetime(2026, 12, 8, 5, 54), 44)
+    outcome = dispatch(corridor, [before_departure], corridor.dataset.conditions_named("clear"), PARAMS)
+    best = sound(outcome)
+    assert outcome.instance.groups[0].tier == "pre_departure"
+    assert "d01" not in {r.driver_id for r in best.rescues} | {c.driver_id for c in best.trip_covers}
+    assert any(r.candidate == "d01" and r.code == RejectionCode.BUSY for r in outcome.result.rejections) or \
+        all(o.driver_id != "d01" for o in outcome.instance.rescue_options)
