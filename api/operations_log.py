@@ -8,8 +8,8 @@ facts that change later dispatches:
 - a **closure** of an expressway entrance (or all of them, ``"*"``) or of one road edge ``u->v``;
   lifting it appends a *lift* row, the closure row itself is never changed or deleted.
 
-The tables live in the same database as the incident records (their own ``desk_`` names) and are
-created at start when missing. Only inserts are issued here.
+The tables live in the same database as the incident records (their own ``desk_`` names), are defined
+in :mod:`api.records.schema` and created by the Alembic migration 0002. Only inserts are issued here.
 """
 
 from __future__ import annotations
@@ -18,46 +18,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import (Column, DateTime, ForeignKey, Integer, MetaData, String, Table, create_engine, event,
-                        insert, select)
+from sqlalchemy import create_engine, event, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+
+from api.records.schema import closure_lifts, closures, vehicle_status_changes
 
 from fleetplan.model import VehicleStatus
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 POOL_SIZE, POOL_MAX_OVERFLOW = 5, 35  # room for the service's worker threads
-
-metadata = MetaData()
-
-vehicle_status_changes = Table(
-    "desk_vehicle_status_changes", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("vehicle_id", String(64), nullable=False, index=True),
-    Column("status", String(16), nullable=False),
-    Column("reason", String(500), nullable=False),
-    Column("at", DateTime, nullable=False),
-    Column("actor", String(100), nullable=False),
-)
-
-closures = Table(
-    "desk_closures", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("kind", String(16), nullable=False),
-    Column("target", String(200), nullable=False),
-    Column("reason", String(500), nullable=False),
-    Column("created_at", DateTime, nullable=False),
-    Column("created_by", String(100), nullable=False),
-)
-
-closure_lifts = Table(
-    "desk_closure_lifts", metadata,
-    # unique: a closure is lifted at most once, even when two desks lift it at the same moment
-    Column("closure_id", Integer, ForeignKey("desk_closures.id"), primary_key=True),
-    Column("at", DateTime, nullable=False),
-    Column("actor", String(100), nullable=False),
-)
-
 
 class ClosureKind(StrEnum):
     ENTRANCE = "entrance"  # an interchange or service-area on-ramp, or "*" for every G1 entrance
@@ -99,7 +69,6 @@ class OperationsLog:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        metadata.create_all(engine, checkfirst=True)
 
     # ------------------------------------------------------------------ coach status
     def record_status(self, vehicle_id: str, status: VehicleStatus, reason: str, at: datetime,

@@ -128,3 +128,33 @@ users = Table(
     Column("created_at", DateTime(), nullable=False),
     CheckConstraint(ROLES_CHECK, name="role"),
 )
+
+
+# --- the desk's operating facts (api/operations_log.py): coach status changes and road closures ---
+vehicle_status_changes = Table(
+    "desk_vehicle_status_changes", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("vehicle_id", String(64), nullable=False, index=True),
+    Column("status", String(16), nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("actor", String(100), nullable=False),
+)
+
+closures = Table(
+    "desk_closures", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),
+    Column("target", String(200), nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(100), nullable=False),
+)
+
+closure_lifts = Table(
+    "desk_closure_lifts", metadata,
+    # unique: a closure is lifted at most once, even when two desks lift it at the same moment
+    Column("closure_id", Integer, ForeignKey("desk_closures.id"), primary_key=True),
+    Column("at", DateTime, nullable=False),
+    Column("actor", String(100), nullable=False),
+)
