@@ -12,6 +12,7 @@ import math
 import os
 import platform
 import shlex
+import subprocess
 import sys
 from collections.abc import Iterable, Sequence
 
@@ -88,6 +89,19 @@ def _numeric(text: str) -> bool:
     return True
 
 
+def code_version() -> str:
+    """The git commit of the code measured, with ``+ local changes`` when the tree differs from it."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True,
+                                text=True, timeout=10, check=True).stdout.strip()
+        changed = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                                 capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown (not a git checkout)"
+    return f"{commit} + local changes" if changed else commit
+
+
 def load_average() -> str:
     """The 1-, 5- and 15-minute load averages: above the core count, other work shared the CPU."""
     try:
@@ -101,4 +115,4 @@ def header(title: str, load_at_start: str | None = None) -> str:
     start if given, and now) — a load above the core count means other work shared the CPU."""
     load = f"at start {load_at_start}, at end {load_average()}" if load_at_start else load_average()
     return (f"## {title}\n\n- machine: {machine_description()}\n- command: `{command_line()}`\n"
-            f"- load average (1, 5, 15 min): {load}\n")
+            f"- code: {code_version()}\n- load average (1, 5, 15 min): {load}\n")

@@ -1,0 +1,409 @@
+"""Twenty simultaneous incidents on a generated multi-city fleet of 1,000 coaches (issue 3, item 7).
+
+The fleet is generated on the SAME road network as the default data (no new nodes):
+
+- six depot cities — Changchun, Siping, Gongzhuling, Fanjiatun, Guojiadian, Lishu — at their network
+  nodes, plus the three G1 service areas as staging points;
+- coaches of the four classes (12 m half, 10.5 m a quarter, 8–9 m a fifth, 19-seat minibuses the rest);
+  ``standby_share`` stand as backups spread over the depots and service areas, ``workshop_share`` are
+  in the workshop, the others are in service;
+- every in-service coach runs one outbound trip between 06:00 and 09:30 from its home city (one or two
+  city stops) to another city and back between 16:00 and 19:30, with its own driver whose shift starts
+  ``pre_trip_min`` before the first departure and ends 30 min after the last arrival; planned times are
+  the network's clear-weather travel time plus 5–15 % and 5 min per intermediate stop;
+- ``drivers_per_standby_coach`` drivers per backup coach at its site, alternating a day shift
+  (06:00–18:00) and a night shift (18:00–06:00), so one legal driver per backup is on shift;
+- no duty history (a fresh week); tiers, driving policy and condition presets of the default data.
+
+Then ``incidents`` coaches running a trip at ``moment`` fail at once, each where its timetable puts it
+(:func:`bench.incidents.simultaneous_incidents`), and the batch is dispatched: build time, solve time
+(``time_limit_s`` 5 s, one plan), status and gap. The gap compares ``Result.bound`` with the best plan's
+objective on the first term where they differ, relative to the plan's value.
+
+Run: ``python -m bench.large_fleet [--coaches 1000] [--incidents 20] [--profile]``. Target: ≤5 s,
+optimal or gap ≤1 %.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import multiprocessing
+import pstats
+import random
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time as clock, timedelta
+from pathlib import Path
+from queue import Empty
+
+from fleetplan.build_instance import build_instance
+from fleetplan.corridor import Corridor, load_corridor
+from fleetplan.evaluate import evaluate
+from fleetplan.model import (Dataset, Driver, Incident, LicenceClass, Site, SiteKind, Stop, Trip, TripKind,
+                             Vehicle, VehicleClass, VehicleStatus)
+from fleetplan.network import RoadNetwork, TravelTimes
+from fleetplan.operations import OperationsPolicy
+from fleetplan.plan import Objective
+from fleetplan.state import snapshot
+
+from solver.dispatch import solve
+from solver.result import Result, SolveParams
+
+from bench import header, load_average, markdown_table
+from bench.incidents import clear_conditions, simultaneous_incidents
+
+DEFAULT_SEED = 20261208
+
+
+@dataclass(frozen=True)
+class City:
+    """A depot city: its depot node, the stops its trips serve, its share of the fleet."""
+
+    name: str
+    depot_node: str
+    stops: tuple[str, ...]
+    weight: float
+
+
+CITIES = (
+    City("changchun", "changchun_depot", ("changchun_station", "changchun_gov", "changchun_hightech"), 0.35),
+    City("siping", "siping_depot", ("jlnu_siping_campus", "siping_gov", "siping_station"), 0.25),
+    City("gongzhuling", "gongzhuling_city", ("gongzhuling_city",), 0.15),
+    City("fanjiatun", "fanjiatun_town", ("fanjiatun_town",), 0.09),
+    City("guojiadian", "guojiadian_town", ("guojiadian_town",), 0.08),
+    City("lishu", "lishu_town", ("lishu_town",), 0.08),
+)
+SERVICE_AREAS = ("taojiatun_sa", "gongzhuling_sa", "kaoshantun_sa")
+SERVICE_AREA_WEIGHT = 0.05  # share of the backups at each service area
+# class, share, seat range, length
+CLASSES = ((VehicleClass.COACH_12M, 0.50, (49, 55), 12.0), (VehicleClass.COACH_10M, 0.25, (39, 47), 10.5),
+           (VehicleClass.COACH_8M, 0.20, (24, 37), 8.7), (VehicleClass.MINIBUS_7M, 0.05, (19, 19), 7.0))
+
+
+@dataclass(frozen=True)
+class FleetSpec:
+    """What to generate; every random choice comes from ``seed``."""
+
+    coaches: int = 1000
+    standby_share: float = 0.10
+    workshop_share: float = 0.02
+    drivers_per_standby_coach: int = 2
+    pre_trip_min: int = 30
+    day: date = date(2026, 12, 8)  # a Tuesday of the default week
+    seed: int = DEFAULT_SEED
+
+
+# --------------------------------------------------------------------------- generation
+def depot_site_id(city: City) -> str:
+    return f"{city.name}_depot"
+
+
+def generate_sites(network: RoadNetwork) -> tuple[Site, ...]:
+    """A depot per city at its node and a staging point per G1 service area."""
+    sites = []
+    for city in CITIES:
+        lat, lon = network.node_lat_lon(city.depot_node)
+        sites.append(Site(depot_site_id(city), f"{city.name.title()} depot", "", SiteKind.DEPOT, city.depot_node, lat, lon))
+    for node in SERVICE_AREAS:
+        lat, lon = network.node_lat_lon(node)
+        sites.append(Site(node, network.node_name(node), "", SiteKind.SERVICE_AREA, node, lat, lon))
+    return tuple(sites)
+
+
+def _vehicle(rng: random.Random, index: int, home_site: str, status: VehicleStatus) -> Vehicle:
+    vehicle_class, _, (low, high), length_m = rng.choices(CLASSES, [c[1] for c in CLASSES])[0]
+    return Vehicle(id=f"v{index:04d}", plate=f"吉X·{index:05d}", vehicle_class=vehicle_class,
+                   seats=rng.randint(low, high), length_m=length_m,
+                   commissioned=date(rng.randint(2013, 2025), rng.randint(1, 12), rng.randint(1, 28)),
+                   home_depot=home_site, status=status, permit_valid_until=date(2028, 12, 31))
+
+
+def _driver(rng: random.Random, driver_id: str, home_site: str, start: clock, end: clock) -> Driver:
+    return Driver(id=driver_id, name=driver_id, licence_class=LicenceClass.A1,
+                  licence_issued=date(rng.randint(2005, 2020), rng.randint(1, 12), 1),
+                  birth_date=date(rng.randint(1968, 1992), rng.randint(1, 12), rng.randint(1, 28)),
+                  qualified_until=date(2030, 12, 31), home_depot=home_site, shift_start=start, shift_end=end)
+
+
+def _planned_stops(travel: TravelTimes, rng: random.Random, nodes: Sequence[str], departure: datetime) -> tuple[Stop, ...]:
+    """Stops at ``nodes``: clear-weather travel time plus 5–15 %, and 5 min at each intermediate stop."""
+    stops = [Stop(nodes[0], departure)]
+    moment = departure
+    for index, (here, there) in enumerate(zip(nodes, nodes[1:])):
+        drive_s = travel.travel_time_s(here, there, moment) * rng.uniform(1.05, 1.15)
+        dwell_s = 300 if index + 2 < len(nodes) else 0
+        moment = moment + timedelta(minutes=max(1, round((drive_s + dwell_s) / 60)))
+        stops.append(Stop(there, moment))
+    return tuple(stops)
+
+
+def _route_nodes(rng: random.Random, home: City, away: City) -> tuple[list[str], list[str]]:
+    """Outbound and return stop nodes: one or two stops in the home city, one in the other."""
+    home_stops = sorted(rng.sample(home.stops, min(len(home.stops), rng.choice((1, 2)))), key=home.stops.index)
+    away_stop = rng.choice(away.stops)
+    return home_stops + [away_stop], [away_stop] + list(reversed(home_stops))
+
+
+def _in_service_pair(rng: random.Random, index: int, vehicle: Vehicle, home: City, travel: TravelTimes,
+                     spec: FleetSpec) -> tuple[Driver, tuple[Trip, Trip]]:
+    away = rng.choices([c for c in CITIES if c is not home], [c.weight for c in CITIES if c is not home])[0]
+    out_nodes, back_nodes = _route_nodes(rng, home, away)
+    driver_id = f"d{index:04d}"
+    out_departure = datetime.combine(spec.day, clock(6)) + timedelta(minutes=5 * rng.randint(0, 42))
+    back_departure = datetime.combine(spec.day, clock(16)) + timedelta(minutes=5 * rng.randint(0, 42))
+    trips = []
+    for suffix, kind, nodes, departure in (("OUT", TripKind.STAFF_MORNING, out_nodes, out_departure),
+                                           ("BACK", TripKind.STAFF_EVENING, back_nodes, back_departure)):
+        trips.append(Trip(id=f"{vehicle.id}-{suffix}", kind=kind, vehicle_id=vehicle.id, driver_id=driver_id,
+                          stops=_planned_stops(travel, rng, nodes, departure),
+                          booked_passengers=rng.randint(int(0.6 * vehicle.seats), vehicle.seats)))
+    shift_start = (out_departure - timedelta(minutes=spec.pre_trip_min)).time()
+    shift_end = (trips[1].arrival + timedelta(minutes=30)).time()
+    return _driver(rng, driver_id, vehicle.home_depot, shift_start, shift_end), (trips[0], trips[1])
+
+
+def generate_dataset(base: Corridor, spec: FleetSpec = FleetSpec()) -> Dataset:
+    """A multi-city fleet on ``base``'s network, with ``base``'s tiers, driving policy and conditions."""
+    rng = random.Random(spec.seed)
+    network = base.network
+    sites = generate_sites(network)
+    travel = TravelTimes(network, clear_conditions(base), VehicleClass.COACH_12M)
+    standby_sites = [depot_site_id(c) for c in CITIES] + list(SERVICE_AREAS)
+    standby_weights = [c.weight * (1 - SERVICE_AREA_WEIGHT * len(SERVICE_AREAS)) for c in CITIES] + \
+        [SERVICE_AREA_WEIGHT] * len(SERVICE_AREAS)
+    standby = round(spec.coaches * spec.standby_share)
+    workshop = round(spec.coaches * spec.workshop_share)
+    vehicles, drivers, trips = [], [], []
+    for index in range(spec.coaches):
+        if index < standby:
+            site = rng.choices(standby_sites, standby_weights)[0]
+            vehicles.append(_vehicle(rng, index, site, VehicleStatus.STANDBY))
+            for shift in range(spec.drivers_per_standby_coach):
+                start, end = (clock(6), clock(18)) if shift % 2 == 0 else (clock(18), clock(6))
+                drivers.append(_driver(rng, f"s{index:04d}-{shift}", site, start, end))
+            continue
+        home = rng.choices(CITIES, [c.weight for c in CITIES])[0]
+        status = VehicleStatus.WORKSHOP if index < standby + workshop else VehicleStatus.IN_SERVICE
+        vehicle = _vehicle(rng, index, depot_site_id(home), status)
+        vehicles.append(vehicle)
+        if status == VehicleStatus.IN_SERVICE:
+            driver, pair = _in_service_pair(rng, index, vehicle, home, travel, spec)
+            drivers.append(driver)
+            trips += pair
+    default = base.dataset
+    return Dataset(sites=sites, vehicles=tuple(vehicles), drivers=tuple(drivers), duty_log=(), trips=tuple(trips),
+                   tier_policy=default.tier_policy, driving_policy=default.driving_policy,
+                   conditions=default.conditions, source=f"generated fleet (seed {spec.seed})")
+
+
+def generate_corridor(spec: FleetSpec = FleetSpec(), base: Corridor | None = None) -> Corridor:
+    """The generated fleet on the default network, as a :class:`Corridor`."""
+    base = base or load_corridor()
+    return Corridor(generate_dataset(base, spec), base.network, Path(f"generated-{spec.coaches}-coaches"))
+
+
+# --------------------------------------------------------------------------- measuring
+def gap(result: Result) -> tuple[str | None, float]:
+    """(term, relative gap) on the first objective term where the bound and the best plan differ;
+    (None, 0.0) when optimal or equal."""
+    if result.bound is None or result.best is None:
+        return None, 0.0
+    best, bound = result.best.objective.as_dict(), result.bound.as_dict()
+    for name in Objective.term_names():
+        if best[name] != bound[name]:
+            return name, (best[name] - bound[name]) / max(abs(best[name]), 1)
+    return None, 0.0
+
+
+def crew_census(corridor: Corridor, incidents: Sequence[Incident], moment: datetime) -> Counter:
+    """Candidate crews by kind, without building the instance (cheap: no routing, no options).
+
+    Uses the instance builder's own crew enumeration (a private helper), so the count is exactly
+    what :func:`build_instance` would work with.
+    """
+    from fleetplan import build_instance as builder  # private API on purpose: the exact crew count
+
+    context = builder._Context(corridor, clear_conditions(corridor), OperationsPolicy(), moment,
+                               snapshot(corridor.dataset, moment))
+    crews = builder.candidate_crews(context, (), {incident.vehicle_id for incident in incidents})
+    return Counter(crew.kind.value for crew in crews)
+
+
+def measure(spec: FleetSpec, incidents: int, moment: datetime, params: SolveParams, report_to=None,
+            profile: bool = False) -> dict:
+    """Generate, place the incidents, build and solve; evaluate the best plan untimed.
+
+    ``report_to`` (a callable) receives the partial summary after each phase, so a parent process
+    that stops this one at its time budget still knows how far it got. Returns the summary dict.
+    """
+    report_to = report_to or (lambda summary: None)
+    base = load_corridor()
+    started = time.perf_counter()
+    corridor = generate_corridor(spec, base)
+    generated = simultaneous_incidents(corridor, moment, incidents, spec.seed)
+    dataset = corridor.dataset
+    summary: dict = {
+        "coaches": len(dataset.vehicles), "drivers": len(dataset.drivers), "trips": len(dataset.trips),
+        "sites": len(dataset.sites), "generate_s": time.perf_counter() - started,
+        "whereabouts": Counter(s.whereabouts.value for s in snapshot(dataset, moment).vehicles.values()),
+        "kinds": Counter(g.incident.kind.value for g in generated),
+        "placements": Counter(g.placement for g in generated),
+        "passengers": sum(g.incident.passengers for g in generated),
+        "crews_by_kind": crew_census(corridor, [g.incident for g in generated], moment), "phase": "build",
+    }
+    report_to(dict(summary))
+    profiler = cProfile.Profile() if profile else None
+    if profiler:
+        profiler.enable()
+    started = time.perf_counter()
+    instance = build_instance(corridor, [g.incident for g in generated], clear_conditions(corridor))
+    summary.update(build_s=time.perf_counter() - started, phase="solve", crews=len(instance.crews),
+                   rescue_options=len(instance.rescue_options), trip_tasks=len(instance.trip_tasks),
+                   trip_options=len(instance.trip_options), rejections=len(instance.rejections),
+                   tiers=Counter(g.tier for g in instance.groups))
+    report_to(dict(summary))
+    started = time.perf_counter()
+    result = solve(instance, params)
+    summary.update(solve_s=time.perf_counter() - started, phase="done", status=result.status.value,
+                   solve_ms=result.solve_ms, plans=len(result.plans), gap=gap(result),
+                   best=result.best.objective.as_dict() if result.best else None,
+                   bound=result.bound.as_dict() if result.bound else None)
+    if profiler:
+        profiler.disable()
+        summary["profile"] = _profile_text(profiler)
+    summary["problems"] = len(evaluate(result.best, instance)) if result.best else 0
+    report_to(dict(summary))
+    return summary
+
+
+def _profile_text(profiler: cProfile.Profile, lines: int = 25) -> str:
+    stream = io.StringIO()
+    pstats.Stats(profiler, stream=stream).sort_stats("cumulative").print_stats(lines)
+    return stream.getvalue()
+
+
+def _child(queue, spec: FleetSpec, incidents: int, moment: datetime, params: SolveParams) -> None:
+    try:
+        measure(spec, incidents, moment, params, report_to=queue.put)
+    except Exception as error:  # reported in the table rather than lost on stderr
+        queue.put({"phase": "error", "error": f"{type(error).__name__}: {error}"})
+
+
+def measure_within(spec: FleetSpec, incidents: int, moment: datetime, params: SolveParams, budget_s: float) -> dict:
+    """:func:`measure` in a child process stopped after ``budget_s`` seconds; the summary says how far
+    it got (``phase`` is ``build``, ``solve`` or ``done``) and ``stopped_after_s`` if it was stopped."""
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_child, args=(queue, spec, incidents, moment, params), daemon=True)
+    started = time.perf_counter()
+    child.start()
+    summary: dict = {"phase": "generate"}
+    while True:
+        left = budget_s - (time.perf_counter() - started)
+        try:
+            message = queue.get(timeout=min(max(left, 0.01), 1.0))
+            summary = {**summary, **message} if message.get("phase") == "error" else message
+        except Empty:
+            if not child.is_alive():  # it failed: its traceback is on stderr
+                summary["crashed"] = f"exit code {child.exitcode}"
+                return summary
+            if left <= 0:
+                child.kill()
+                child.join()
+                summary["stopped_after_s"] = budget_s
+                return summary
+            continue
+        if summary.get("phase") in ("done", "error"):
+            child.join()
+            return summary
+
+
+# --------------------------------------------------------------------------- report
+def _counts(counter: Counter) -> str:
+    return ", ".join(f"{key} {value}" for key, value in sorted(counter.items())) or "–"
+
+
+def _seconds(summary: dict, key: str) -> str:
+    if key in summary:
+        return f"{summary[key]:.2f}"
+    return f"> {summary['stopped_after_s']:.0f} (stopped)" if summary.get("phase") == key[:-2] else "–"
+
+
+def summary_row(spec: FleetSpec, incidents: int, summary: dict) -> list[object]:
+    term, relative = summary.get("gap", (None, 0.0))
+    if "error" in summary:
+        status = f"error: {summary['error']}"
+    elif "crashed" in summary:
+        status = f"crashed ({summary['crashed']})"
+    else:
+        status = summary.get("status", "–")
+    gap_text = f"{relative:.2%} ({term})" if term else ("0" if status in ("optimal", "feasible") else "–")
+    return [spec.coaches, incidents, summary.get("crews", sum(summary.get("crews_by_kind", {}).values())),
+            summary.get("rescue_options", "–"), summary.get("trip_tasks", "–"), summary.get("trip_options", "–"),
+            _seconds(summary, "build_s"), _seconds(summary, "solve_s"), status, gap_text, summary.get("problems", "–")]
+
+
+SUMMARY_HEADERS = ["coaches", "incidents", "crews", "rescue options", "trip tasks", "trip options",
+                   "build_instance s", "solve s", "status", "gap (term)", "evaluator problems"]
+
+
+def report(runs: Sequence[tuple[FleetSpec, int, dict]], moment: datetime, params: SolveParams, budget_s: float,
+           load_at_start: str | None = None) -> str:
+    parts = [header("Simultaneous incidents on a generated multi-city fleet", load_at_start),
+             f"Moment {moment:%Y-%m-%d %H:%M}; SolveParams time_limit_s {params.time_limit_s}, alternatives "
+             f"{params.alternatives}, workers {params.workers}; "
+             + (f"each size runs in a child process stopped after {budget_s:.0f} s." if budget_s > 0 else
+                "run in this process."), "",
+             markdown_table(SUMMARY_HEADERS, [summary_row(spec, n, summary) for spec, n, summary in runs]), ""]
+    for spec, incidents, summary in runs:
+        parts += [f"- {spec.coaches} coaches (seed {spec.seed}): {summary.get('drivers', '?')} drivers, "
+                  f"{summary.get('trips', '?')} trips, {summary.get('sites', '?')} sites, generated in "
+                  f"{summary.get('generate_s', float('nan')):.1f} s; at the moment: {_counts(summary.get('whereabouts', Counter()))}; "
+                  f"candidate crews by kind: {_counts(summary.get('crews_by_kind', Counter()))}; incidents: "
+                  f"{_counts(summary.get('kinds', Counter()))}, placed {_counts(summary.get('placements', Counter()))}, "
+                  f"{summary.get('passengers', '?')} passengers, tiers {_counts(summary.get('tiers', Counter()))}."]
+        if summary.get("best"):
+            bound = summary["bound"] or ("none (greedy fallback)" if summary["status"] == "greedy_fallback"
+                                         else "equal to the best (optimal)")
+            parts.append(f"  best objective {summary['best']}; bound {bound}")
+        if summary.get("profile"):
+            parts += ["", "```", summary["profile"].strip(), "```"]
+    return "\n".join(parts)
+
+
+def main(argv: Sequence[str] | None = None) -> str:
+    """Run the benchmark; print and return the Markdown report."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--coaches", default="1000", help="fleet size, or several separated by commas")
+    parser.add_argument("--incidents", type=int, default=20)
+    parser.add_argument("--moment", default="07:45", help="clock time of the incidents on the generated day")
+    parser.add_argument("--time-limit", type=float, default=5.0, help="SolveParams.time_limit_s")
+    parser.add_argument("--budget", type=float, default=240.0,
+                        help="seconds before a size's run (in a child process) is stopped; 0: run in this process")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--profile", action="store_true",
+                        help="run in this process without a budget and profile build + solve with cProfile")
+    args = parser.parse_args(argv)
+    load_at_start = load_average()
+    params = SolveParams(time_limit_s=args.time_limit, alternatives=1)
+    runs = []
+    for coaches in (int(size) for size in args.coaches.split(",")):
+        spec = FleetSpec(coaches=coaches, seed=args.seed)
+        hours, minutes = map(int, args.moment.split(":"))
+        moment = datetime.combine(spec.day, clock(hours, minutes))
+        if args.profile or args.budget <= 0:
+            summary = measure(spec, args.incidents, moment, params, profile=args.profile)
+        else:
+            summary = measure_within(spec, args.incidents, moment, params, args.budget)
+        runs.append((spec, args.incidents, summary))
+    text = report(runs, moment, params, args.budget, load_at_start)
+    print(text)
+    return text
+
+
+if __name__ == "__main__":
+    main()

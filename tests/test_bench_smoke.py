@@ -1,0 +1,103 @@
+"""Smoke test of the dispatch benchmarks: each runs on a tiny size and prints its tables.
+
+No timing is asserted (benchmarks are measurements); only that the scripts still run end to end and
+that what they report is internally consistent.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from fleetplan.corridor import load_corridor
+from fleetplan.network import Direction
+
+from bench import markdown_table, percentile
+from bench.incidents import (describe, g1_stretches, generate_incidents, location_at, moment_at_km,
+                             simultaneous_incidents, trip_track, clear_conditions)
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def corridor():
+    return load_corridor()
+
+
+def test_incidents_are_reproducible_and_lie_inside_their_trips(corridor):
+    first = generate_incidents(corridor, 20, seed=7)
+    assert first == generate_incidents(corridor, 20, seed=7)
+    assert first != generate_incidents(corridor, 20, seed=8)
+    assert sum(describe(first)["placement"].values()) == 20
+    for generated in first:
+        incident = generated.incident
+        trip = corridor.dataset.trip(incident.trip_id)
+        assert incident.passengers == trip.booked_passengers
+        if generated.placement == "pre_departure":
+            assert incident.at < trip.departure and incident.location == trip.origin
+        else:
+            assert trip.departure < incident.at < trip.arrival
+        corridor.network.locate(incident.location)  # every location text resolves
+
+
+def test_a_g1_incident_sits_where_the_timetable_puts_the_coach(corridor):
+    trip = corridor.dataset.trip("T1207-AM1")  # Changchun → Siping
+    track = trip_track(corridor, trip, clear_conditions(corridor))
+    (stretch,) = g1_stretches(track)
+    assert stretch[0].direction == Direction.TO_SIPING and stretch[0].km > stretch[-1].km
+    moment = moment_at_km(stretch, 78.0)
+    assert stretch[0].at < moment < stretch[-1].at
+    assert location_at(track, moment) == "G1 K78.0 toward Siping"
+
+
+def test_simultaneous_incidents_use_distinct_running_coaches(corridor):
+    moment = datetime(2026, 12, 7, 7, 40)
+    generated = simultaneous_incidents(corridor, moment, 3, seed=1)
+    assert len({g.incident.vehicle_id for g in generated}) == 3
+    assert all(g.incident.at == moment for g in generated)
+    with pytest.raises(ValueError):
+        simultaneous_incidents(corridor, moment, 50)
+
+
+def test_helpers():
+    assert percentile([1, 2, 3, 4], 50) == 2.5
+    assert percentile([5], 95) == 5
+    assert markdown_table(["a", "b"], [["x", 1.25]]).splitlines()[1] == "|---|---:|"
+
+
+def test_latency_benchmark_runs(capsys):
+    from bench import dispatch_latency
+
+    text = dispatch_latency.main(["--incidents", "3", "--seed", "3"])
+    assert "| build_instance |" in text and "alternatives=1" in text
+    assert "machine:" in text and "python -m" in text
+    assert capsys.readouterr().out.strip() == text.strip()
+
+
+def test_quality_benchmark_runs():
+    from bench import dispatch_quality
+
+    text = dispatch_quality.main(["--incidents", "3", "--seed", "3"])
+    for method in ("cp-sat", "greedy", "vroom", "vroom+late"):
+        assert f"| {method} |" in text
+    assert "| cp-sat vs greedy |" in text
+
+
+def test_large_fleet_benchmark_runs():
+    from bench import large_fleet
+
+    text = large_fleet.main(["--coaches", "30", "--incidents", "3", "--time-limit", "1", "--budget", "0"])
+    row = next(line for line in text.splitlines() if line.startswith("| 30 | 3 |"))
+    assert "stopped" not in row and "crashed" not in row
+
+
+def test_generated_fleet_matches_its_spec(corridor):
+    from bench.large_fleet import FleetSpec, generate_dataset
+
+    dataset = generate_dataset(corridor, FleetSpec(coaches=60, seed=5))
+    assert len(dataset.vehicles) == 60
+    assert sum(v.status.value == "standby" for v in dataset.vehicles) == 6
+    nodes = corridor.network.graph.nodes
+    assert all(stop.node_id in nodes for trip in dataset.trips for stop in trip.stops)
+    assert all(trip.booked_passengers <= dataset.vehicle(trip.vehicle_id).seats for trip in dataset.trips)
