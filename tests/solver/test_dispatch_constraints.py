@@ -197,3 +197,21 @@ def test_never_worse_than_greedy(passengers):
         b.trip_option(crew, "T-PM")
     instance = b.build()
     assert solve(instance, FAST).best.objective <= greedy.solve(instance).objective
+
+
+def test_a_deadline_cut_plan_behind_greedy_is_replaced_by_the_greedy_plan(monkeypatch):
+    import solver.dispatch as model
+
+    b = InstanceBuilder().group("g", 40)
+    b.rescue(b.crew("near", "d1", 49), "g", eta_min=20, deadhead_km=4)
+    b.rescue(b.crew("far", "d2", 49), "g", eta_min=20, deadhead_km=6)
+    instance = b.build()
+    worse = model.build_plan(instance, {next(o.id for o in instance.rescue_options if o.vehicle_id == "far"): 40},
+                             (), source="cp-sat")
+    # the search stopped at its deadline with the worse plan and no proof
+    monkeypatch.setattr(model, "_solve_lexicographic", lambda *a, **k: (worse, False, worse.objective))
+    result = solve(instance, SolveParams(time_limit_s=1.0, alternatives=2))
+    assert result.status == Status.FEASIBLE
+    assert result.best.source == "greedy"
+    assert result.best.objective <= greedy.solve(instance).objective
+    assert [r.vehicle_id for r in result.best.rescues] == ["near"]
