@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import tomllib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from fleetplan.instance import Instance, RescueOption
+from fleetplan.instance import Instance
 from fleetplan.plan import Objective, Plan
 
 from solver import greedy
