@@ -278,11 +278,11 @@ def _driven_rescue(ctx: _Context, crew: Crew, group: StrandedGroup) -> RescueOpt
             ctx.reject(crew.vehicle_id, RejectionCode.UNREACHABLE, str(error), group.id)
             return None
         drive_s = to_scene.travel_time_s + onward.travel_time_s
-        verdict = check_drive(driver, ctx.state.drivers[driver.id].duty_log,
-                              ProposedDrive(depart_at, drive_s, to_scene.length_m + onward.length_m, commuter=True),
-                              vehicle, ctx.dataset.driving_policy)
-        if verdict.legal:
-            break
+        drive = ProposedDrive(depart_at, drive_s, to_scene.length_m + onward.length_m, commuter=True)
+        duty_log = ctx.state.drivers[driver.id].duty_log
+        if not violations_at(driver, duty_log, drive, vehicle, ctx.dataset.driving_policy):
+            break  # legal: the cheap check suffices; the search below only runs for a later start
+        verdict = check_drive(driver, duty_log, drive, vehicle, ctx.dataset.driving_policy)
         if verdict.earliest_legal_start is None or verdict.earliest_legal_start <= depart_at:
             _reject_verdict(ctx, crew.id, verdict, group.id)
             return None

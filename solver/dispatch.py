@@ -188,11 +188,11 @@ def solve(instance: Instance, params: SolveParams = SolveParams()) -> Result:
         plans.append(plan)
         if rank == 0:
             all_optimal, bound = proven, (None if proven else stage_bound)
+    if not all_optimal:  # before judging feasibility: greedy may carry whom a cut search left behind
+        plans = _never_worse_than_greedy(instance, plans)
     best = plans[0]
     if _is_infeasible(instance, best, params):
         return _infeasible(instance, params, started, plan=best)
-    if not all_optimal:
-        plans = _never_worse_than_greedy(instance, plans)
     status = Status.OPTIMAL if all_optimal else Status.FEASIBLE
     return Result(status, tuple(plans), instance.rejections, _elapsed_ms(started), bound)
 

@@ -215,3 +215,18 @@ def test_a_deadline_cut_plan_behind_greedy_is_replaced_by_the_greedy_plan(monkey
     assert result.best.source == "greedy"
     assert result.best.objective <= greedy.solve(instance).objective
     assert [r.vehicle_id for r in result.best.rescues] == ["near"]
+
+
+def test_a_cut_search_that_leaves_passengers_behind_is_not_infeasible_when_greedy_carries_them(monkeypatch):
+    import solver.dispatch as model
+
+    b = InstanceBuilder().group("g", 40)
+    b.rescue(b.crew("big", "d1", 49), "g", eta_min=20)
+    b.rescue(b.crew("small", "d2", 19), "g", eta_min=15)
+    instance = b.build()
+    partial = model.build_plan(instance, {next(o.id for o in instance.rescue_options if o.vehicle_id == "small"): 19},
+                               (), source="cp-sat")
+    monkeypatch.setattr(model, "_solve_lexicographic", lambda *a, **k: (partial, False, partial.objective))
+    result = solve(instance, SolveParams(time_limit_s=1.0, alternatives=1))
+    assert result.status == Status.FEASIBLE
+    assert sum(r.passengers for r in result.best.rescues) == 40
