@@ -19,7 +19,7 @@ from fleetplan.model import Activity, Dataset, DutyInterval, SiteKind, Trip, Veh
 from fleetplan.network import TravelTimes
 from fleetplan.operations import OperationsPolicy
 from fleetplan.plan import UNREACHED_LATENESS_S, Objective, Plan, Rescue, TripCover
-from fleetplan.rules import ProposedDrive, check_drive, personal_eligibility
+from fleetplan.rules import ProposedDrive, personal_eligibility, violations_at
 
 
 def evaluate(plan: Plan, instance: Instance, ops: OperationsPolicy = OperationsPolicy()) -> list[str]:
@@ -173,10 +173,10 @@ class _Checker:
         expected_arrival = leave + timedelta(seconds=onward_s)
         if rescue.destination_arrival != expected_arrival:
             problems.append(f"{where}: claims arrival {rescue.destination_arrival:%H:%M:%S}, the network says {expected_arrival:%H:%M:%S}")
-        verdict = check_drive(driver, self.duty_log(driver.id),
-                              ProposedDrive(rescue.depart_at, to_scene_s + onward_s, None, commuter=True),
-                              vehicle, self.instance.driving_policy)
-        problems += [f"{where}: driver {driver.id}: {v.message}" for v in verdict.violations]
+        violations = violations_at(driver, self.duty_log(driver.id),
+                                   ProposedDrive(rescue.depart_at, to_scene_s + onward_s, None, commuter=True),
+                                   vehicle, self.instance.driving_policy)
+        problems += [f"{where}: driver {driver.id}: {v.message}" for v in violations]
         return problems
 
     def _passing(self, rescue: Rescue, trip: Trip, group: StrandedGroup) -> list[str]:
@@ -254,7 +254,7 @@ class _Checker:
         drive = ProposedDrive(departure - timedelta(seconds=deadhead_s),
                               deadhead_s + int((trip.arrival - trip.departure).total_seconds()), None, commuter=True)
         problems += [f"{where}: driver {driver.id}: {v.message}"
-                     for v in check_drive(driver, log, drive, vehicle, self.instance.driving_policy).violations]
+                     for v in violations_at(driver, log, drive, vehicle, self.instance.driving_policy)]
         return problems
 
     # ------------------------------------------------------------------ whole-plan checks
