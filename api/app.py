@@ -29,9 +29,10 @@ from fleetplan.errors import FleetplanError
 from api.desk_service import Desk
 from api.operations_log import OperationsLog, log_engine
 from api.records.types import BookingConflict, InvalidTransition, NotFound, RecordError
-from api.routers import closures, fleet, health, incidents, kpis, network
+from api.routers import closures, fleet, health, incidents, kpis, network, whatif
 from api.routers.deps import get_settings
 from api.settings import Settings, prepare_database_dir
+from api.whatif_jobs import RunnerConfig, WhatIfJobs
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = configured
-    for module in (health, network, fleet, closures, incidents, kpis):
+    for module in (health, network, fleet, closures, incidents, kpis, whatif):
         app.include_router(module.router)
     include_desk(app)
     add_error_handlers(app)
@@ -90,10 +91,13 @@ def open_resources(app: FastAPI, settings: Settings) -> None:
     log = OperationsLog(log_engine(settings.database_url))
     app.state.corridor, app.state.store, app.state.log = corridor, store, log
     app.state.desk = Desk(corridor, store, log, settings)
+    app.state.whatif_jobs = WhatIfJobs(store.engine, corridor, RunnerConfig.from_settings(settings))
+    app.state.whatif_jobs.start()  # re-queues jobs a previous process left running
 
 
 def close_resources(app: FastAPI) -> None:
-    for name, close in (("store", "close"), ("log", "close_engine")):
+    # what-if jobs first: stopping them re-queues them in the store's database
+    for name, close in (("whatif_jobs", "close"), ("store", "close"), ("log", "close_engine")):
         resource = getattr(app.state, name, None)
         if resource is not None:
             getattr(resource, close)()

@@ -8,14 +8,19 @@
 | ``FLEETPLAN_DISPATCH_WAIT_S`` | ``30`` | how long a request waits for options before answering without them |
 | ``FLEETPLAN_DISPATCH_CONCURRENCY`` | usable cores | solves run at once; more wait their turn |
 | ``FLEETPLAN_VAR_DIR`` | ``var`` | local state (the first-start admin token when the database is not a SQLite file) |
+| ``FLEETPLAN_WHATIF_ENGINE`` | ``processes`` | where HTTP what-if jobs compute: ``processes``, ``dask`` or ``local`` (in the service process; tests) |
+| ``FLEETPLAN_WHATIF_WORKERS`` | usable cores − 1 (≥ 1) | processes of one job's pool or local Dask cluster |
+| ``FLEETPLAN_WHATIF_SCHEDULER`` | none | Dask scheduler address (``tcp://host:8786``) for the ``dask`` engine; none: a local cluster per job |
+| ``FLEETPLAN_WHATIF_CONCURRENT_JOBS`` | ``1`` | what-if jobs running at once; later ones wait as ``queued`` |
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
@@ -39,6 +44,19 @@ class Settings(BaseSettings):
                                       description="solves at once; CP-SAT's deadline is wall-clock, so a solve "
                                                   "sharing a core with many others returns worse plans")
     var_dir: Path = Field(Path("var"), description="directory for local state")
+    whatif_engine: Literal["processes", "dask", "local"] = Field(
+        "processes", description="where what-if jobs compute; 'local' runs in the service process (tests only: "
+                                 "it competes with the desk for the interpreter)")
+    whatif_workers: int = Field(default_factory=lambda: max(1, len(os.sched_getaffinity(0)) - 1), ge=1, le=256,
+                                description="processes per what-if job; one core is left to the desk")
+    whatif_scheduler: str | None = Field(None, min_length=1, description="Dask scheduler address (dask engine)")
+    whatif_concurrent_jobs: int = Field(1, ge=1, le=64, description="what-if jobs running at once")
+
+    @model_validator(mode="after")
+    def _scheduler_needs_dask(self) -> Settings:
+        if self.whatif_scheduler and self.whatif_engine != "dask":
+            raise ValueError("whatif_scheduler: a scheduler address needs whatif_engine=dask")
+        return self
 
 
 def sqlite_file(database_url: str) -> Path | None:

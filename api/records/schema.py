@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     Column,
     DateTime,
@@ -28,6 +29,8 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
+    false,
     text,
 )
 
@@ -157,4 +160,29 @@ closure_lifts = Table(
     Column("closure_id", Integer, ForeignKey("desk_closures.id"), primary_key=True),
     Column("at", DateTime, nullable=False),
     Column("actor", String(100), nullable=False),
+)
+
+
+# --- planners' what-if jobs (api/whatif_jobs.py, migration 0003): the one table whose rows are updated ---
+WHATIF_JOB_STATUSES = ("queued", "running", "done", "failed", "cancelled")
+WHATIF_STATUS_CHECK = _in_list("status", list(WHATIF_JOB_STATUSES))
+
+whatif_jobs = Table(
+    "whatif_jobs", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("status", String(16), nullable=False),
+    Column("request", JSON, nullable=False),  # the validated parameters (start, end, backups, calendar, reps, seed)
+    Column("submitted_by", String(NAME_LENGTH), nullable=False),
+    Column("submitted_at", DateTime(), nullable=False),
+    Column("started_at", DateTime(), nullable=True),
+    Column("finished_at", DateTime(), nullable=True),
+    Column("done_reps", Integer, nullable=False),
+    Column("total_reps", Integer, nullable=False),
+    Column("result", JSON, nullable=True),  # WhatIfResult.as_dict()
+    Column("kpis_csv", Text, nullable=True),  # the rows of the CLI's kpis.csv, as text
+    Column("error", Text, nullable=True),
+    Column("cancel_requested", Boolean, nullable=False, server_default=false()),
+    Column("cancelled_by", String(NAME_LENGTH), nullable=True),
+    CheckConstraint(WHATIF_STATUS_CHECK, name="status"),
+    Index(None, "status", "id"),  # the queue: oldest queued job first
 )

@@ -15,6 +15,7 @@ from api.desk_service import Desk
 from api.operations_log import OperationsLog
 from api.records.types import RecordStore
 from api.settings import Settings
+from api.whatif_jobs import WhatIfJobs
 
 
 def get_settings(request: Request) -> Settings:
@@ -40,3 +41,8 @@ def get_log(request: Request) -> OperationsLog:
 def get_desk(request: Request) -> Desk:
     """The dispatch desk: live state, dispatch, lifecycle."""
     return request.app.state.desk
+
+
+def get_whatif_jobs(request: Request) -> WhatIfJobs:
+    """The planners' what-if jobs and their runner."""
+    return request.app.state.whatif_jobs

@@ -138,8 +138,14 @@ def _run_processes(scenario: WhatIfScenario, seeds: Sequence[int], corridor: Cor
     with ProcessPoolExecutor(max_workers=min(workers, len(seeds)), mp_context=context,
                              initializer=_set_worker_corridor, initargs=(corridor,)) as pool:
         futures = [pool.submit(_replicate_in_worker, scenario, seed) for seed in seeds]
-        for done, _ in enumerate(as_completed(futures), start=1):
-            report(done, len(seeds))
+        try:
+            for done, _ in enumerate(as_completed(futures), start=1):
+                report(done, len(seeds))
+        except BaseException:
+            # Left early (a cancelled job's progress callback raised, or Ctrl-C): drop the replications not
+            # yet started, or leaving the pool would wait for every one of them.
+            pool.shutdown(cancel_futures=True)
+            raise
         return [future.result() for future in futures]
 
 
@@ -161,8 +167,12 @@ def _run_dask(scenario: WhatIfScenario, seeds: Sequence[int], corridor: Corridor
         with Client(scheduler or cluster) as client:
             shared = client.scatter(corridor, broadcast=True)  # sent once per worker, not once per task
             futures = client.map(_replicate_on_dask, list(seeds), scenario=scenario, corridor=shared, pure=False)
-            for done, _ in enumerate(dask_as_completed(futures), start=1):
-                report(done, len(seeds))
+            try:
+                for done, _ in enumerate(dask_as_completed(futures), start=1):
+                    report(done, len(seeds))
+            except BaseException:
+                client.cancel(futures)  # a shared scheduler would otherwise run the whole job for nobody
+                raise
             return client.gather(futures)
     finally:
         if cluster is not None:
