@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import StrEnum
+from functools import cached_property
+from typing import Any
 
 from fleetplan.errors import InvalidValueError, UnknownIdError
 
@@ -403,16 +405,25 @@ class Dataset:
     source: str = field(default="", compare=False)
 
     def vehicle(self, vehicle_id: str) -> Vehicle:
-        return _by_id(self.vehicles, vehicle_id, "vehicle")
+        return _by_id(self._index, self.vehicles, vehicle_id, "vehicle")
 
     def driver(self, driver_id: str) -> Driver:
-        return _by_id(self.drivers, driver_id, "driver")
+        return _by_id(self._index, self.drivers, driver_id, "driver")
 
     def site(self, site_id: str) -> Site:
-        return _by_id(self.sites, site_id, "site")
+        return _by_id(self._index, self.sites, site_id, "site")
 
     def trip(self, trip_id: str) -> Trip:
-        return _by_id(self.trips, trip_id, "trip")
+        return _by_id(self._index, self.trips, trip_id, "trip")
+
+    @cached_property
+    def _index(self) -> dict[tuple[str, str], Any]:
+        """(kind, id) → item, built on first look-up: a large fleet looks ids up millions of times."""
+        index: dict[tuple[str, str], Any] = {}
+        for kind, items in (("vehicle", self.vehicles), ("driver", self.drivers), ("site", self.sites), ("trip", self.trips)):
+            for item in items:
+                index.setdefault((kind, item.id), item)  # the first of a (refused) duplicate, as a scan would
+        return index
 
     def conditions_named(self, name: str) -> Conditions:
         for preset in self.conditions:
@@ -424,8 +435,8 @@ class Dataset:
         return tuple(sorted((d for d in self.duty_log if d.driver_id == driver_id), key=lambda d: d.start))
 
 
-def _by_id(items, identifier: str, kind: str):
-    for item in items:
-        if item.id == identifier:
-            return item
-    raise UnknownIdError(kind, identifier, [item.id for item in items])
+def _by_id(index: dict, items, identifier: str, kind: str):
+    try:
+        return index[kind, identifier]
+    except (KeyError, TypeError):  # TypeError: an unhashable id from careless input
+        raise UnknownIdError(kind, identifier, [item.id for item in items]) from None
