@@ -7,9 +7,10 @@ Eligibility is decided here, before any model (DESIGN §3.2), so the solver only
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from types import MappingProxyType
 
 from fleetplan.corridor import Corridor
@@ -18,7 +19,7 @@ from fleetplan.geo import haversine_m
 from fleetplan.instance import (Crew, CrewKind, Instance, Rejection, RejectionCode, RescueOption, StrandedGroup,
                                 TripOption, TripTask)
 from fleetplan.model import Activity, Conditions, Driver, DutyInterval, Incident, SiteKind, Trip, Vehicle
-from fleetplan.network import TravelTimes
+from fleetplan.network import Location, Route, TravelTimes, time_band
 from fleetplan.operations import OperationsPolicy
 from fleetplan.rules import ProposedDrive, check_drive, personal_eligibility, violations_at
 from fleetplan.state import LiveState, Whereabouts, snapshot
@@ -46,9 +47,13 @@ class _Context:
     at: datetime
     state: LiveState
     unavailable: Mapping[str, str] = field(default_factory=dict)
+    failed: frozenset[str] = frozenset()  # the failed coaches
     travel_by_class: dict = field(default_factory=dict)
     rejections: list[Rejection] = field(default_factory=list)
     _reported: set = field(default_factory=set)
+    _places: dict = field(default_factory=dict)
+    _standing: dict = field(default_factory=dict)
+    _routes: dict = field(default_factory=dict)
 
     @property
     def dataset(self):
@@ -62,6 +67,36 @@ class _Context:
         if vehicle.vehicle_class not in self.travel_by_class:
             self.travel_by_class[vehicle.vehicle_class] = TravelTimes(self.network, self.conditions, vehicle.vehicle_class)
         return self.travel_by_class[vehicle.vehicle_class]
+
+    def standing_at(self, node_id: str) -> list[str]:
+        """Ids of the coaches standing at ``node_id``, sorted."""
+        if not self._standing:
+            for vehicle_id, state in sorted(self.state.vehicles.items()):
+                if state.node_id is not None and not state.current_trip_id:
+                    self._standing.setdefault(state.node_id, []).append(vehicle_id)
+        return self._standing.get(node_id, [])
+
+    def place(self, where: Location | str) -> Location:
+        if isinstance(where, Location):
+            return where
+        if where not in self._places:
+            self._places[where] = self.network.locate(where)
+        return self._places[where]
+
+    def route(self, vehicle: Vehicle, origin: Location | str, destination: Location | str, depart_at: datetime) -> Route:
+        """:meth:`TravelTimes.route`, remembered: a route depends only on its ends, the coach's class
+        and the departure's time band, and a large fleet asks the same few thousand times."""
+        origin, destination = self.place(origin), self.place(destination)
+        key = (vehicle.vehicle_class, origin.key, destination.key, time_band(depart_at))
+        if key not in self._routes:
+            try:
+                self._routes[key] = self.travel(vehicle).route(origin, destination, depart_at)
+            except NoRouteError as error:
+                self._routes[key] = error
+        found = self._routes[key]
+        if isinstance(found, NoRouteError):
+            raise found
+        return found
 
     def reject(self, candidate: str, code: RejectionCode, reason: str, group_id: str | None = None) -> None:
         """Record a rejection once per candidate, reason kind and group, so the list stays readable."""
@@ -91,12 +126,14 @@ def build_instance(corridor: Corridor, incidents: Sequence[Incident], conditions
     groups = tuple(stranded_group(ctx, incident) for incident in incidents)
     ctx.unavailable = {**_failed_crews(ctx, groups), **ctx.unavailable}
     failed = {incident.vehicle_id for incident in incidents}
+    ctx.failed = frozenset(failed)
     crews = candidate_crews(ctx, groups, failed)
-    rescues = tuple(option for group in groups for crew in crews for option in rescue_options(ctx, crew, group))
-    tasks = trip_tasks(ctx, incidents, crews, failed)
+    rescues = tuple(option for group in groups for option in group_rescues(ctx, group, crews))
+    rescuing = {option.crew_id for option in rescues}
+    tasks = trip_tasks(ctx, incidents, [crew for crew in crews if crew.id in rescuing], failed)
     groups_by_id = {group.id: group for group in groups}
-    trip_opts = tuple(option for task in tasks for crew in crews
-                      for option in trip_options(ctx, crew, task, rescues, groups_by_id))
+    trip_opts = tuple(option for task in tasks
+                      for option in trip_options(ctx, task, crews, rescues, groups_by_id, tasks))
     return Instance(
         at=at, incidents=tuple(incidents), groups=groups, trip_tasks=tasks, crews=crews,
         rescue_options=rescues, trip_options=trip_opts, rejections=tuple(ctx.rejections),
@@ -192,13 +229,61 @@ def candidate_crews(ctx: _Context, groups: tuple[StrandedGroup, ...], failed: se
 
 
 def _standing_crews(ctx: _Context, vehicle: Vehicle, node_id: str, whereabouts: Whereabouts) -> list[Crew]:
+    """The coach with the drivers a dispatcher would give it: its own driver (the one of its next
+    trip) when legal, else a few spare drivers standing there (no trip within the horizon, rotated
+    so that a depot's coaches are offered different ones); only when none of them is legal, the
+    other drivers standing there, whose own trips then need re-covering.
+
+    Pairing every coach with every driver at a busy depot made a thousand-coach fleet explode into
+    tens of thousands of crews that differ in nothing the plan is judged by.
+    """
     kind = CrewKind.STANDBY if whereabouts == Whereabouts.STANDBY else CrewKind.IDLE
-    city = _depot_city(ctx, node_id)
+    present = [d for d in ctx.dataset.drivers
+               if ctx.state.drivers[d.id].node_id == node_id and not ctx.state.drivers[d.id].current_trip_id]
+    own = [d for d in present if _next_trip_vehicle(ctx, d) == vehicle.id]
+    crews, reasons = _pair(ctx, vehicle, node_id, kind, own)
+    if not crews:
+        spare = _offered_spares(ctx, vehicle, node_id, [d for d in present if _is_spare(ctx, d)])
+        crews, more = _pair(ctx, vehicle, node_id, kind, spare)
+        reasons += more
+    if not crews:
+        tried = {d.id for d in own} | {d.id for d in present if _is_spare(ctx, d)}
+        crews, more = _pair(ctx, vehicle, node_id, kind, [d for d in present if d.id not in tried])
+        reasons += more
+    if not crews:
+        detail = f" ({'; '.join(reasons)})" if reasons else ""
+        ctx.reject(vehicle.id, RejectionCode.NO_DRIVER, f"no legal driver at {node_id} for {vehicle.id}{detail}")
+    return crews
+
+
+def _offered_spares(ctx: _Context, vehicle: Vehicle, node_id: str, spares: Sequence[Driver]) -> list[Driver]:
+    """``ops.spare_drivers_per_coach`` of the legal spare drivers, the most rested first and rotated
+    by the coach's place among the coaches standing at ``node_id``, so that any few coaches there
+    can leave together with different drivers."""
+    legal = sorted((d for d in spares if d.id not in ctx.unavailable and _driver_problem(ctx, d, vehicle) is None),
+                   key=lambda d: (_driven_last_day_s(ctx, d), d.id))
+    offered: list[Driver] = []
+    if legal:
+        standing = ctx.standing_at(node_id)
+        start = standing.index(vehicle.id) % len(legal) if vehicle.id in standing else 0
+        count = min(ctx.ops.spare_drivers_per_coach, len(legal))
+        offered = [legal[(start + k) % len(legal)] for k in range(count)]
+    # the others are still named, so that their own reasons (licence, hours) are reported
+    return offered + [d for d in spares if d not in legal]
+
+
+def _driven_last_day_s(ctx: _Context, driver: Driver) -> float:
+    since = ctx.at - timedelta(days=1)
+    return sum((min(i.end, ctx.at) - max(i.start, since)).total_seconds()
+               for i in ctx.state.drivers[driver.id].duty_log
+               if i.activity == Activity.DRIVE and i.end > since and i.start < ctx.at)
+
+
+def _pair(ctx: _Context, vehicle: Vehicle, node_id: str, kind: CrewKind,
+          drivers: Sequence[Driver]) -> tuple[list[Crew], list[str]]:
     crews, reasons = [], []
-    for driver in ctx.dataset.drivers:
-        driver_state = ctx.state.drivers[driver.id]
-        if driver_state.node_id != node_id or driver_state.current_trip_id:
-            continue
+    city = _depot_city(ctx, node_id)
+    for driver in drivers:
         if driver.id in ctx.unavailable:
             ctx.reject(driver.id, RejectionCode.BUSY, f"{driver.id}: {ctx.unavailable[driver.id]}")
             continue
@@ -210,10 +295,28 @@ def _standing_crews(ctx: _Context, vehicle: Vehicle, node_id: str, whereabouts: 
             continue
         crews.append(Crew(f"{vehicle.id}+{driver.id}", kind, vehicle.id, driver.id, node_id,
                           ctx.at + timedelta(seconds=ctx.ops.turnout_s), vehicle.seats, city))
-    if not crews:
-        detail = f" ({'; '.join(reasons)})" if reasons else ""
-        ctx.reject(vehicle.id, RejectionCode.NO_DRIVER, f"no legal driver at {node_id} for {vehicle.id}{detail}")
-    return crews
+    return crews, reasons
+
+
+def _horizon(ctx: _Context) -> datetime:
+    return ctx.at + timedelta(seconds=ctx.ops.trip_horizon_s)
+
+
+def _next_trip(ctx: _Context, trip_ids: Sequence[str]) -> Trip | None:
+    """The first of ``trip_ids`` (later trips, in order) if it leaves within the horizon."""
+    if not trip_ids:
+        return None
+    trip = ctx.dataset.trip(trip_ids[0])
+    return trip if trip.departure <= _horizon(ctx) else None
+
+
+def _is_spare(ctx: _Context, driver: Driver) -> bool:
+    return _next_trip(ctx, ctx.state.drivers[driver.id].later_trip_ids) is None
+
+
+def _next_trip_vehicle(ctx: _Context, driver: Driver) -> str | None:
+    trip = _next_trip(ctx, ctx.state.drivers[driver.id].later_trip_ids)
+    return trip.vehicle_id if trip else None
 
 
 def _driver_problem(ctx: _Context, driver: Driver, vehicle: Vehicle) -> tuple[RejectionCode, str] | None:
@@ -252,6 +355,43 @@ def _standby_by_city(ctx: _Context, failed: set[str]) -> dict[str, tuple[str, ..
 
 
 # --------------------------------------------------------------------------- rescue options
+def group_rescues(ctx: _Context, group: StrandedGroup, crews: Sequence[Crew]) -> list[RescueOption]:
+    """Every rescue option for ``group``: each passing coach, and the standing coaches in order of
+    approach (:func:`_approach_rank`) until ``ops.max_rescue_coaches`` of them have a legal crew;
+    the rest are rejected as outranked."""
+    options = [option for crew in crews if crew.kind == CrewKind.PASSING for option in rescue_options(ctx, crew, group)]
+    by_vehicle: dict[str, list[Crew]] = defaultdict(list)
+    for crew in crews:
+        if crew.kind != CrewKind.PASSING:
+            by_vehicle[crew.vehicle_id].append(crew)
+    considered = 0
+    for vehicle_crews in sorted(by_vehicle.values(), key=lambda same: _approach_rank(ctx, same[0], group)):
+        vehicle_id = vehicle_crews[0].vehicle_id
+        if considered >= ctx.ops.max_rescue_coaches:
+            ctx.reject(vehicle_id, RejectionCode.OUTRANKED,
+                       f"{vehicle_id}: {considered} coaches reach {group.incident_id} sooner or carry more", group.id)
+            continue
+        found = [option for crew in vehicle_crews for option in rescue_options(ctx, crew, group)]
+        considered += bool(found)
+        options += found
+    return options
+
+
+def _approach_rank(ctx: _Context, crew: Crew, group: StrandedGroup) -> tuple:
+    """Sort key of a standing coach for ``group``, before any driver rule: first the coaches that
+    are there within the limit, most seats the group can use first, then the rest by arrival.
+    Unreachable ones go first only so that their reason is recorded; they yield no option."""
+    vehicle = ctx.dataset.vehicle(crew.vehicle_id)
+    try:
+        to_scene = ctx.route(vehicle, crew.origin_node, group.scene, crew.available_from)
+    except NoRouteError:
+        return (-1, 0, crew.available_from, vehicle.id)
+    arrival = crew.available_from + timedelta(seconds=to_scene.travel_time_s)
+    if arrival <= group.deadline:
+        return (0, -min(vehicle.seats, group.passengers), arrival, vehicle.id)
+    return (1, 0, arrival, vehicle.id)
+
+
 def rescue_options(ctx: _Context, crew: Crew, group: StrandedGroup) -> list[RescueOption]:
     """The option of ``crew`` serving ``group`` (none, with a rejection, if it cannot)."""
     if crew.kind == CrewKind.PASSING:
@@ -263,17 +403,15 @@ def rescue_options(ctx: _Context, crew: Crew, group: StrandedGroup) -> list[Resc
 
 def _driven_rescue(ctx: _Context, crew: Crew, group: StrandedGroup) -> RescueOption | None:
     vehicle, driver = ctx.dataset.vehicle(crew.vehicle_id), ctx.dataset.driver(crew.driver_id)
-    travel = ctx.travel(vehicle)
-    origin = ctx.network.locate(crew.origin_node)
-    destination = ctx.network.locate(group.destination_node)
+    origin, destination = ctx.place(crew.origin_node), ctx.place(group.destination_node)
     depart_at = crew.available_from
     for _ in range(3):  # a rest may move the departure, and a later departure may change travel times
         try:
-            to_scene = travel.route(origin, group.scene, depart_at)
+            to_scene = ctx.route(vehicle, origin, group.scene, depart_at)
             scene_arrival = depart_at + timedelta(seconds=to_scene.travel_time_s)
             boarding_at = max(scene_arrival, ctx.at + timedelta(seconds=ctx.dataset.driving_policy.charter_sign_filing_delay_s))
             leave_scene = boarding_at + timedelta(seconds=ctx.ops.transfer_s)
-            onward = travel.route(group.scene, destination, leave_scene)
+            onward = ctx.route(vehicle, group.scene, destination, leave_scene)
         except NoRouteError as error:
             ctx.reject(crew.vehicle_id, RejectionCode.UNREACHABLE, str(error), group.id)
             return None
@@ -319,15 +457,14 @@ def _passing_option(ctx: _Context, crew: Crew, group: StrandedGroup) -> RescueOp
         ctx.reject(crew.vehicle_id, RejectionCode.WRONG_DIRECTION,
                    f"{vehicle.id} is on trip {trip.id} to {trip.destination}, not {group.destination_node}", group.id)
         return None
-    travel = ctx.travel(vehicle)
-    eta = _passing_eta(ctx, travel, trip, group)
+    eta = _passing_eta(ctx, vehicle, trip, group)
     if eta is None or eta < ctx.at:
         ctx.reject(crew.vehicle_id, RejectionCode.WRONG_DIRECTION,
                    f"{vehicle.id} on trip {trip.id} does not pass the scene after {ctx.at:%H:%M}", group.id)
         return None
     leave_scene = eta + timedelta(seconds=ctx.ops.passing_dwell_s)
     try:
-        onward = travel.route(group.scene, ctx.network.locate(trip.destination), leave_scene)
+        onward = ctx.route(vehicle, group.scene, trip.destination, leave_scene)
     except NoRouteError as error:
         ctx.reject(crew.vehicle_id, RejectionCode.UNREACHABLE, str(error), group.id)
         return None
@@ -346,12 +483,12 @@ def _passing_option(ctx: _Context, crew: Crew, group: StrandedGroup) -> RescueOp
         late_s=late_s, delay_at_destination_s=_delay_s(group, arrival), needs_new_sign=False)
 
 
-def _passing_eta(ctx: _Context, travel: TravelTimes, trip: Trip, group: StrandedGroup) -> datetime | None:
+def _passing_eta(ctx: _Context, vehicle: Vehicle, trip: Trip, group: StrandedGroup) -> datetime | None:
     """When the trip passes the scene on its planned legs, or None if its path does not pass it."""
     for here, there in zip(trip.stops, trip.stops[1:]):
-        leg = travel.route(ctx.network.locate(here.node_id), ctx.network.locate(there.node_id), here.planned)
+        leg = ctx.route(vehicle, here.node_id, there.node_id, here.planned)
         if ctx.network.path_passes(leg.path, group.scene):
-            to_scene = travel.route(ctx.network.locate(here.node_id), group.scene, here.planned)
+            to_scene = ctx.route(vehicle, here.node_id, group.scene, here.planned)
             return here.planned + timedelta(seconds=to_scene.travel_time_s)
     return None
 
@@ -363,15 +500,16 @@ def _delay_s(group: StrandedGroup, arrival: datetime) -> int:
 
 
 # --------------------------------------------------------------------------- later trips
-def trip_tasks(ctx: _Context, incidents: Sequence[Incident], crews: tuple[Crew, ...], failed: set[str]) -> tuple[TripTask, ...]:
-    """The failed coaches' later trips, and the next trip of every coach or driver a rescue may pull."""
-    horizon = ctx.at + timedelta(seconds=ctx.ops.trip_horizon_s)
+def trip_tasks(ctx: _Context, incidents: Sequence[Incident], rescuing: Sequence[Crew], failed: set[str]) -> tuple[TripTask, ...]:
+    """The failed coaches' later trips, and the next trip of every coach or driver with a rescue
+    option (a rescue may pull it)."""
+    horizon = _horizon(ctx)
     incident_trips = {ctx.dataset.trip(t).id for t in (i.trip_id for i in incidents) if t}
     reasons: dict[str, str] = {}
-    for vehicle_id in failed:
+    for vehicle_id in sorted(failed):
         for trip_id in ctx.state.vehicles[vehicle_id].later_trip_ids:
             reasons.setdefault(trip_id, f"its coach {vehicle_id} has failed")
-    for crew in crews:
+    for crew in rescuing:
         if crew.kind == CrewKind.PASSING:
             continue
         for trip_ids in (ctx.state.vehicles[crew.vehicle_id].later_trip_ids, ctx.state.drivers[crew.driver_id].later_trip_ids):
@@ -387,44 +525,125 @@ def trip_tasks(ctx: _Context, incidents: Sequence[Incident], crews: tuple[Crew, 
     return tuple(sorted(tasks, key=lambda t: (t.departure, t.trip_id)))
 
 
-def trip_options(ctx: _Context, crew: Crew, task: TripTask, rescues: tuple[RescueOption, ...],
-                 groups: dict[str, StrandedGroup]) -> list[TripOption]:
-    """``crew`` running ``task``: standalone, and right after each of its rescue options."""
-    if crew.kind == CrewKind.PASSING or crew.capacity < task.passengers:
-        return []
-    options = []
-    standalone = _trip_option(ctx, crew, task, crew.origin_node, crew.available_from, None, ())
-    if standalone:
-        options.append(standalone)
-    for rescue in (r for r in rescues if r.crew_id == crew.id):
-        rescue_drive = DutyInterval(crew.driver_id, rescue.depart_at, rescue.destination_arrival, Activity.DRIVE)
-        chained = _trip_option(ctx, crew, task, groups[rescue.group_id].destination_node,
-                               rescue.destination_arrival, rescue.id, (rescue_drive,))
-        if chained:
-            options.append(chained)
+def trip_options(ctx: _Context, task: TripTask, crews: Sequence[Crew], rescues: Sequence[RescueOption],
+                 groups: Mapping[str, StrandedGroup], tasks: Sequence[TripTask]) -> list[TripOption]:
+    """Who could run ``task``: rescuing crews right after their rescue (:func:`_chained_options`)
+    and crews on their own (:func:`_standalone_options`)."""
+    return _chained_options(ctx, task, rescues, groups) + _standalone_options(ctx, task, crews, tasks)
+
+
+def _chained_options(ctx: _Context, task: TripTask, rescues: Sequence[RescueOption],
+                     groups: Mapping[str, StrandedGroup]) -> list[TripOption]:
+    """A rescuing crew runs ``task`` after its rescue if it is the crew's own trip, or a failed
+    coach's trip (the rescuer takes over its duty) for the ``ops.max_trip_covers`` coaches that could
+    run it soonest; other pulled trips go to crews on their own."""
+    latest = task.departure + timedelta(seconds=task.max_shift_s)
+    ranked = []
+    for rescue in rescues:
+        own = task.planned_vehicle_id == rescue.vehicle_id or task.planned_driver_id == rescue.driver_id
+        if rescue.kind == CrewKind.PASSING or rescue.capacity < task.passengers or rescue.destination_arrival > latest \
+                or not (own or task.planned_vehicle_id in ctx.failed):
+            continue
+        timing = _cover_timing(ctx, rescue.vehicle_id, task, groups[rescue.group_id].destination_node,
+                               rescue.destination_arrival)
+        if timing is not None:
+            drive = DutyInterval(rescue.driver_id, rescue.depart_at, rescue.destination_arrival, Activity.DRIVE)
+            make = partial(_legal_option, ctx, (rescue.crew_id, rescue.vehicle_id, rescue.driver_id), task, timing,
+                           rescue.id, (drive,))
+            ranked.append(((timing[0], timing[1], rescue.id), rescue.vehicle_id, own, make))
+    return _soonest_coaches(ranked, ctx.ops.max_trip_covers)
+
+
+def _standalone_options(ctx: _Context, task: TripTask, crews: Sequence[Crew],
+                        tasks: Sequence[TripTask]) -> list[TripOption]:
+    """The planned crew, and the crews of the ``ops.max_trip_covers`` coaches that could run ``task``
+    soonest on their own (least shift, then least empty running) without missing a trip of their
+    own that is not itself a task."""
+    task_ids = {t.trip_id for t in tasks}
+    ranked = []
+    for crew in crews:
+        if crew.kind == CrewKind.PASSING or crew.capacity < task.passengers:
+            continue
+        timing = _cover_timing(ctx, crew.vehicle_id, task, crew.origin_node, crew.available_from)
+        if timing is not None:
+            planned = crew.vehicle_id == task.planned_vehicle_id and crew.driver_id == task.planned_driver_id
+            make = partial(_standalone_option, ctx, crew, task, timing, task_ids)
+            ranked.append(((timing[0], timing[1], crew.id), crew.vehicle_id, planned, make))
+    return _soonest_coaches(ranked, ctx.ops.max_trip_covers)
+
+
+def _soonest_coaches(ranked: list[tuple[tuple, str, bool, Callable[[], TripOption | None]]],
+                     limit: int) -> list[TripOption]:
+    """Options in rank order from the first ``limit`` coaches that yield any (every option of those
+    coaches), plus the ones marked to keep always. Legality is checked only for these."""
+    options, coaches = [], set()
+    for _, vehicle_id, keep, make in sorted(ranked, key=lambda entry: entry[0]):
+        if len(coaches) >= limit and vehicle_id not in coaches and not keep:
+            continue
+        option = make()
+        if option is not None:
+            options.append(option)
+            coaches.add(vehicle_id)
     return options
 
 
-def _trip_option(ctx: _Context, crew: Crew, task: TripTask, from_node: str, free_at: datetime,
-                 after_rescue_id: str | None, extra_log: tuple[DutyInterval, ...]) -> TripOption | None:
-    vehicle, driver = ctx.dataset.vehicle(crew.vehicle_id), ctx.dataset.driver(crew.driver_id)
+def _standalone_option(ctx: _Context, crew: Crew, task: TripTask, timing: tuple[int, int, int],
+                       task_ids: set[str]) -> TripOption | None:
+    own_trips = _own_trips_kept(ctx, crew, task, timing[0], task_ids)
+    if own_trips is None:
+        return None
+    return _legal_option(ctx, (crew.id, crew.vehicle_id, crew.driver_id), task, timing, None, own_trips)
+
+
+def _cover_timing(ctx: _Context, vehicle_id: str, task: TripTask, from_node: str,
+                  free_at: datetime) -> tuple[int, int, int] | None:
+    """(departure shift s, empty running m, empty running s) of coach ``vehicle_id`` running ``task``
+    from ``from_node`` when free at ``free_at``; None if it cannot leave within the allowed shift."""
     try:
-        deadhead = ctx.travel(vehicle).route(ctx.network.locate(from_node), ctx.network.locate(task.origin_node), free_at)
+        deadhead = ctx.route(ctx.dataset.vehicle(vehicle_id), from_node, task.origin_node, free_at)
     except NoRouteError:
         return None
     ready = free_at + timedelta(seconds=deadhead.travel_time_s)
-    if crew.vehicle_id != task.planned_vehicle_id:  # a replacement coach needs a newly filed sign
+    if vehicle_id != task.planned_vehicle_id:  # a replacement coach needs a newly filed sign
         ready = max(ready, ctx.at + timedelta(seconds=ctx.dataset.driving_policy.charter_sign_filing_delay_s))
     shift_s = max(0, int((ready - task.departure).total_seconds()))
     if shift_s > task.max_shift_s:
         return None
-    start = task.departure + timedelta(seconds=shift_s - deadhead.travel_time_s)
-    duration_s = deadhead.travel_time_s + int((task.arrival - task.departure).total_seconds())
+    return shift_s, deadhead.length_m, deadhead.travel_time_s
+
+
+def _own_trips_kept(ctx: _Context, crew: Crew, task: TripTask, shift_s: int,
+                    task_ids: set[str]) -> tuple[DutyInterval, ...] | None:
+    """The crew's own next trips (coach's and driver's) that are not tasks, as planned driving, if
+    it can still reach them after running ``task``; None if covering ``task`` would break one."""
+    own: list[DutyInterval] = []
+    for trip_ids in (ctx.state.vehicles[crew.vehicle_id].later_trip_ids, ctx.state.drivers[crew.driver_id].later_trip_ids):
+        trip = _next_trip(ctx, trip_ids)
+        if trip is None or trip.id in task_ids or trip.id == task.trip_id:
+            continue
+        finished = task.arrival + timedelta(seconds=shift_s)
+        try:
+            back = ctx.route(ctx.dataset.vehicle(crew.vehicle_id), task.destination_node, trip.origin, finished)
+        except NoRouteError:
+            return None
+        if finished + timedelta(seconds=back.travel_time_s) > trip.departure:
+            return None
+        own.append(DutyInterval(crew.driver_id, trip.departure, trip.arrival, Activity.DRIVE))
+    return tuple(own)
+
+
+def _legal_option(ctx: _Context, crew: tuple[str, str, str], task: TripTask, timing: tuple[int, int, int],
+                  after_rescue_id: str | None, extra_log: tuple[DutyInterval, ...]) -> TripOption | None:
+    """The option of ``crew`` (crew, coach and driver ids) if its driver may drive it, else None."""
+    crew_id, vehicle_id, driver_id = crew
+    vehicle, driver = ctx.dataset.vehicle(vehicle_id), ctx.dataset.driver(driver_id)
+    shift_s, deadhead_m, deadhead_s = timing
+    start = task.departure + timedelta(seconds=shift_s - deadhead_s)
+    duration_s = deadhead_s + int((task.arrival - task.departure).total_seconds())
     log = tuple(sorted(ctx.state.drivers[driver.id].duty_log + extra_log, key=lambda d: d.start))
     # a yes/no is enough here: a trip leaves at its time or is re-covered by someone else
     if violations_at(driver, log, ProposedDrive(start, duration_s, None, commuter=True), vehicle,
                      ctx.dataset.driving_policy):
         return None
-    return TripOption(f"T:{crew.id}>{task.trip_id}" + (f"@{after_rescue_id}" if after_rescue_id else ""),
-                      crew.id, task.trip_id, crew.vehicle_id, crew.driver_id, after_rescue_id, shift_s,
-                      deadhead.length_m)
+    return TripOption(f"T:{crew_id}>{task.trip_id}" + (f"@{after_rescue_id}" if after_rescue_id else ""),
+                      crew_id, task.trip_id, vehicle_id, driver_id, after_rescue_id, shift_s, deadhead_m)

@@ -307,6 +307,32 @@ class _Checker:
                 if later and later[0].id not in covered and later[0].id not in declared and not self._passing_rescue(rescue):
                     problems.append(f"trip {later[0].id} loses {resource} to the rescue and is neither re-covered "
                                     f"nor declared uncovered")
+        rescuers = {r.vehicle_id for r in plan.rescues}
+        for cover in plan.trip_covers:
+            if cover.vehicle_id not in rescuers:
+                problems += self._own_trips_kept(cover, set(covered) | declared)
+        return problems
+
+    def _own_trips_kept(self, cover: TripCover, accounted: set[str]) -> list[str]:
+        """A crew taken for another trip must still make its own next trip, unless that trip is
+        re-covered or declared uncovered."""
+        problems = []
+        trip = self.dataset.trip(cover.trip_id)
+        back_from = trip.arrival + timedelta(seconds=cover.departure_shift_s)
+        horizon = self.at + timedelta(seconds=self.ops.trip_horizon_s)
+        for attribute, resource in (("vehicle_id", cover.vehicle_id), ("driver_id", cover.driver_id)):
+            own = min((t for t in self.dataset.trips if getattr(t, attribute) == resource
+                       and self.at < t.departure <= horizon and t.id != trip.id), key=lambda t: t.departure, default=None)
+            if own is None or own.id in accounted:
+                continue
+            try:
+                back_s, _ = self.route_s(cover.vehicle_id, trip.destination, own.origin, back_from)
+            except FleetplanError as error:
+                problems.append(f"trip {own.id}: {resource} covers {trip.id} and cannot come back: {error}")
+                continue
+            if back_from + timedelta(seconds=back_s) > own.departure:
+                problems.append(f"trip {own.id} loses {resource}, which covers {trip.id} and is back at "
+                                f"{own.origin} only at {back_from + timedelta(seconds=back_s):%H:%M}")
         return problems
 
     def _passing_rescue(self, rescue: Rescue) -> bool:

@@ -44,6 +44,7 @@ class RejectionCode(StrEnum):
     BUSY = "busy"
     NO_DRIVER = "no_driver"
     WRONG_DIRECTION = "wrong_direction"
+    OUTRANKED = "outranked"  # enough nearer or bigger coaches were considered for this group
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,16 @@ class OperationsPolicy:
     max_trip_shift_s: int = 30 * 60  # a re-covered trip may leave at most this late
     max_late_s: int = 3 * 3600  # options later than this past the limit are not worth offering
     trip_horizon_s: int = 12 * 3600  # later trips considered for re-covering
+    # Candidate lists are bounded so that a fleet of a thousand coaches builds in seconds; on the
+    # default corridor they never bind. Each incident considers the standing coaches that reach it
+    # first (or, on time, carry the most) and each later trip the crews that run it soonest.
+    max_rescue_coaches: int = 30  # standing coaches considered per stranded group
+    spare_drivers_per_coach: int = 3  # spare drivers offered with each coach, rotated over a depot's coaches
+    max_trip_covers: int = 12  # coaches considered per later trip on their own (chained crews come on top)
 
     def __post_init__(self) -> None:
         for name in ("turnout_s", "transfer_s", "passing_dwell_s", "max_passing_delay_s",
                      "max_trip_shift_s", "max_late_s", "trip_horizon_s"):
             require(getattr(self, name) >= 0, name, "must not be negative")
+        for name in ("max_rescue_coaches", "max_trip_covers", "spare_drivers_per_coach"):
+            require(getattr(self, name) >= 1, name, "must be at least 1")
