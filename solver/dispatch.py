@@ -37,6 +37,11 @@ class DispatchModel:
     passengers: dict[str, cp_model.IntVar] = field(default_factory=dict)
     use_trip: dict[str, cp_model.IntVar] = field(default_factory=dict)
     crew_used: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    # Slacks as variables of their own, so that every objective term is a non-negative sum: CP-SAT
+    # then bounds a stage from below at once instead of searching to prove "1 - covers ≥ 0".
+    left_behind: dict[str, cp_model.IntVar] = field(default_factory=dict)  # group → passengers not carried
+    not_on_time: dict[str, cp_model.IntVar] = field(default_factory=dict)  # group → not reached in the limit
+    uncovered: dict[str, cp_model.IntVar] = field(default_factory=dict)  # trip task → runs nobody
     vehicle_used: dict[str, cp_model.LinearExprT] = field(default_factory=dict)
     terms: dict[str, cp_model.LinearExprT] = field(default_factory=dict)
 
@@ -50,6 +55,7 @@ def build_model(instance: Instance, params: SolveParams) -> DispatchModel:
     add_crew_sequences(dm)
     add_vehicle_and_driver_exclusivity(dm)
     add_trip_coverage(dm)
+    add_interchangeable_order(dm)
     add_objective_terms(dm, params)
     return dm
 
@@ -76,12 +82,14 @@ def add_group_passenger_limits(dm: DispatchModel, params: SolveParams) -> None:
     """No group sends off more passengers than it has; without splitting, one vehicle per group."""
     for group in dm.instance.groups:
         options = rescues_of_group(dm.instance, group.id)
-        dm.model.add(sum(dm.passengers[o.id] for o in options) <= group.passengers)
+        left = dm.left_behind[group.id] = dm.model.new_int_var(0, group.passengers, f"left_{group.id}")
+        late = dm.not_on_time[group.id] = dm.model.new_int_var(0, group.passengers, f"late_{group.id}")
+        dm.model.add(sum(dm.passengers[o.id] for o in options) + left == group.passengers)
+        dm.model.add(sum(dm.passengers[o.id] for o in options if o.late_s == 0) + late == group.passengers)
         if not params.allow_split:
             dm.model.add_at_most_one(dm.use_rescue[o.id] for o in options)
         if params.hard_limits:
-            on_time = [o for o in options if o.late_s == 0]
-            dm.model.add(sum(dm.passengers[o.id] for o in on_time) == group.passengers)
+            dm.model.add(late == 0)
 
 
 def add_crew_sequences(dm: DispatchModel) -> None:
@@ -120,23 +128,58 @@ def add_trip_coverage(dm: DispatchModel) -> None:
     """Each trip task is run by at most one option (uncovered otherwise, which the objective counts)."""
     by_trip = group_by(dm.instance.trip_options, lambda o: o.trip_id)
     for task in dm.instance.trip_tasks:
-        dm.model.add_at_most_one(dm.use_trip[o.id] for o in by_trip.get(task.trip_id, []))
+        uncovered = dm.uncovered[task.trip_id] = dm.model.new_bool_var(f"uncovered_{task.trip_id}")
+        dm.model.add_exactly_one([dm.use_trip[o.id] for o in by_trip.get(task.trip_id, [])] + [uncovered])
+
+
+def add_interchangeable_order(dm: DispatchModel) -> None:
+    """Interchangeable drivers, and interchangeable coaches, are used in id order.
+
+    Two drivers are interchangeable when they pair with the same coaches and each option of one has
+    a twin of the other with the same numbers (spare drivers at a depot, usually); swapping them
+    changes no term, so a plan using the second and not the first is a mirror image the search need
+    not visit (lex-leader symmetry breaking). Coaches likewise (identical backups at one depot).
+    Swapping coaches keeps drivers interchangeable and vice versa, so both orders hold together.
+    """
+    crews_by_driver = group_by(dm.instance.crews, lambda c: c.driver_id)
+    crews_by_vehicle = group_by(dm.instance.crews, lambda c: c.vehicle_id)
+    crew_signature = _crew_signatures(dm.instance)
+    standby = {v for vehicles in dm.instance.standby_by_city.values() for v in vehicles}
+    driver_used = {d: sum(dm.crew_used[c.id] for c in crews) for d, crews in crews_by_driver.items()}
+    driver_classes = group_by(crews_by_driver, lambda d: tuple(sorted(
+        (c.vehicle_id, crew_signature[c.id]) for c in crews_by_driver[d])))
+    vehicle_classes = group_by(crews_by_vehicle, lambda v: (v in standby, tuple(sorted(
+        (c.driver_id, crew_signature[c.id]) for c in crews_by_vehicle[v]))))
+    for members, used in ((driver_classes, driver_used), (vehicle_classes, dm.vehicle_used)):
+        for same in members.values():
+            ordered = sorted(same)
+            for first, second in zip(ordered, ordered[1:]):
+                dm.model.add(used[second] <= used[first])
+
+
+def _crew_signatures(instance: Instance) -> dict[str, tuple]:
+    """Per crew, everything the model reads from it and its options, without coach or driver ids."""
+    rescue_group = {o.id: o.group_id for o in instance.rescue_options}
+    rescues = group_by(instance.rescue_options, lambda o: o.crew_id)
+    trips = group_by(instance.trip_options, lambda o: o.crew_id)
+    return {crew.id: (crew.kind, crew.capacity,
+                      tuple(sorted((o.group_id, o.capacity, o.late_s, o.delay_at_destination_s, o.own_passengers,
+                                    o.own_passenger_delay_s, o.deadhead_m) for o in rescues.get(crew.id, ()))),
+                      tuple(sorted((o.trip_id, rescue_group.get(o.after_rescue_id, ""), o.departure_shift_s,
+                                    o.deadhead_m) for o in trips.get(crew.id, ()))))
+            for crew in instance.crews}
 
 
 def add_objective_terms(dm: DispatchModel, params: SolveParams) -> None:
     """The lexicographic terms of :class:`~fleetplan.plan.Objective`, as linear expressions."""
     instance, pax, use_r, use_t = dm.instance, dm.passengers, dm.use_rescue, dm.use_trip
-    total_passengers = sum(g.passengers for g in instance.groups)
-    reached_on_time = sum(pax[o.id] for o in instance.rescue_options if o.late_s == 0)
-    dm.terms["passengers_not_reached"] = total_passengers - reached_on_time
+    dm.terms["passengers_not_reached"] = sum(dm.not_on_time.values())
     dm.terms["late_penalty"] = sum(pax[o.id] * late_penalty(instance, o) for o in instance.rescue_options) + \
-        sum(unreached_penalty(instance, g.id) * (g.passengers - sum(pax[o.id] for o in rescues_of_group(instance, g.id)))
-            for g in instance.groups)
+        sum(unreached_penalty(instance, g.id) * dm.left_behind[g.id] for g in instance.groups)
     dm.terms["passenger_delay_min"] = sum(
         pax[o.id] * ceil_min(o.delay_at_destination_s) + use_r[o.id] * o.own_passengers * ceil_min(o.own_passenger_delay_s)
         for o in instance.rescue_options)
-    by_trip = group_by(instance.trip_options, lambda o: o.trip_id)
-    dm.terms["trips_uncovered"] = sum(1 - sum(use_t[o.id] for o in by_trip.get(t.trip_id, [])) for t in instance.trip_tasks)
+    dm.terms["trips_uncovered"] = sum(dm.uncovered.values())
     dm.terms["trips_retimed_min"] = sum(use_t[o.id] * ceil_min(o.departure_shift_s) for o in instance.trip_options)
     dm.terms["deadhead_km"] = sum(use_r[o.id] * km(o.deadhead_m) for o in instance.rescue_options) + \
         sum(use_t[o.id] * km(o.deadhead_m) for o in instance.trip_options)
@@ -213,14 +256,12 @@ def _solve_lexicographic(instance: Instance, params: SolveParams, excluded: list
                          budget_s: float) -> tuple[Plan, bool, Objective] | object | None:
     """Minimise the terms in order, fixing each stage at its optimum; None if no solution in time,
     ``INFEASIBLE_MODEL`` if the model provably has none."""
+    stage_deadline = time.perf_counter() + budget_s  # building the model spends the same budget
     dm = build_model(instance, params)
     for signature in excluded:
         exclude_assignment(dm, signature)
     stages = lexicographic_stages(term_upper_bounds(instance))
-    stage_deadline = time.perf_counter() + budget_s
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = params.workers
-    solver.parameters.random_seed = params.seed
+    solver = new_solver(params)
     proven, bounds = True, {}
     last_solution = None
     for index, stage in enumerate(stages):
@@ -249,6 +290,24 @@ def _solve_lexicographic(instance: Instance, params: SolveParams, excluded: list
     plan = _plan_from(dm, last_solution)
     bound = Objective(**{name: bounds.get(name, 0) for name in Objective.term_names()})
     return plan, proven, bound
+
+
+# Full-problem workers in order of use. With two workers CP-SAT's default portfolio has none that
+# linearises the at-most-one constraints, and it could not prove even "uncovered trips ≥ 0" within a
+# second (18 % of single incidents ran out their deadline); max_lp proves these bounds at once.
+SUBSOLVERS = ("max_lp", "core", "default_lp", "quick_restart", "reduced_costs", "no_lp")
+
+
+def new_solver(params: SolveParams) -> cp_model.CpSolver:
+    """A CP-SAT solver for the dispatch model: its workers, seed and LP-strong portfolio."""
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = params.workers
+    solver.parameters.random_seed = params.seed
+    if params.workers == 1:
+        solver.parameters.linearization_level = 2  # the one worker is then max_lp
+    else:
+        solver.parameters.subsolvers.extend(SUBSOLVERS)
+    return solver
 
 
 MAX_STAGE_BITS = 40  # keep each stage's objective well inside CP-SAT's integer range

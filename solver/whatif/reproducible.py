@@ -14,7 +14,7 @@ The instance comes from :func:`fleetplan.build_instance.build_instance` and the 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 from ortools.sat.python import cp_model
@@ -28,7 +28,7 @@ from fleetplan.operations import OperationsPolicy
 from fleetplan.plan import Plan
 
 from solver import greedy
-from solver.dispatch import build_model, lexicographic_stages, term_upper_bounds
+from solver.dispatch import build_model, lexicographic_stages, new_solver, term_upper_bounds
 from solver.plans import build_plan
 from solver.result import SolveParams, Status
 
@@ -90,9 +90,7 @@ def solve_reproducibly(instance: Instance, budget_s: float, seed: int = 0) -> tu
     """
     dm = build_model(instance, PARAMS)
     stages = lexicographic_stages(term_upper_bounds(instance))
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = seed
+    solver = new_solver(replace(PARAMS, seed=seed))  # one worker: deterministic time is then reproducible
     solver.parameters.max_time_in_seconds = WALL_CAP_FACTOR * budget_s + 1.0
     used_s, proven, wall_capped = 0.0, True, False
     solution = None
