@@ -140,13 +140,15 @@ def test_accepting_a_coach_booked_meanwhile_shows_the_conflict_and_fresh_options
                                                          "time": "2026-12-07T07:10", "passengers": 30})
     assert status == 201, other
     _, shown = service.json("GET", f"/incidents/{mine}")
-    wanted = resources(shown["options"]["plans"][0])
-    rival = next((p["rank"] for p in other["options"]["plans"] if resources(p) & wanted), None)
+    # Equal-valued plans may be ranked differently by the two solves (CP-SAT breaks ties by search
+    # order), so look for any of my options that shares a coach or driver with any of theirs.
+    mine_rank, rival = next(((m["rank"], p["rank"]) for m in shown["options"]["plans"]
+                             for p in other["options"]["plans"] if resources(p) & resources(m)), (None, None))
     assert rival is not None, "identical reports should compete for the same crews"
     status, _ = service.json("POST", f"/incidents/{other['number']}/accept", {"rank": rival})
     assert status == 200
 
-    page.locator("#options article.plan[data-rank='1'] button.accept").click()
+    page.locator(f"#options article.plan[data-rank='{mine_rank}'] button.accept").click()
     notice = page.locator("#options .notice-conflict")
     notice.wait_for()
     assert "already booked" in notice.inner_text()
