@@ -23,8 +23,6 @@ How it runs:
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import threading
 import time
@@ -39,9 +37,9 @@ from sqlalchemy import Engine, func, insert, select, update
 from fleetplan.corridor import Corridor
 from fleetplan.errors import FleetplanError, InvalidValueError, UnknownIdError
 from solver.whatif import Engine as WhatIfEngine
-from solver.whatif import WhatIfResult, WhatIfScenario, kpi_rows, run_whatif
+from solver.whatif import WhatIfScenario, run_whatif
 from solver.whatif.fleet import staged_dataset
-from solver.whatif.report import KPI_COLUMNS
+from solver.whatif.report import kpis_csv_text
 
 from api.desk_service import china_now
 from api.records.schema import whatif_jobs as jobs_table
@@ -179,16 +177,6 @@ class WhatIfJob:
     @property
     def progress_text(self) -> str:
         return f"{self.done_reps} of {self.total_reps} replications done"
-
-
-def kpis_csv_text(result: WhatIfResult) -> str:
-    """The text of the CLI's ``kpis.csv`` (:func:`~solver.whatif.write_kpis_csv`) for ``result``."""
-    buffer = io.StringIO(newline="")
-    writer = csv.DictWriter(buffer, fieldnames=KPI_COLUMNS)
-    writer.writeheader()
-    for row in kpi_rows(result):
-        writer.writerow({key: "" if value is None else value for key, value in row.items()})
-    return buffer.getvalue()
 
 
 # --------------------------------------------------------------------------- the runner

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from solver.whatif.engines import Engine, replication_seeds, run_whatif
 from solver.whatif.kpis import IncidentOutcome, ReplicationResult, TierKpis, WhatIfResult, aggregate, share_with_ci
-from solver.whatif.report import kpi_rows, write_kpis_csv, write_outputs
+from solver.whatif.report import kpi_rows, kpis_csv_text, write_kpis_csv, write_outputs
 from solver.whatif.scenario import CALENDARS, IncidentRates, WhatIfScenario
 from solver.whatif.simulate import simulate_replication
 
@@ -31,6 +31,7 @@ __all__ = [
     "WhatIfScenario",
     "aggregate",
     "kpi_rows",
+    "kpis_csv_text",
     "replication_seeds",
     "run_whatif",
     "share_with_ci",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 from solver.whatif.kpis import ALL_TIERS, WhatIfResult
@@ -35,12 +36,18 @@ def write_kpis_csv(result: WhatIfResult, path: Path) -> Path:
         ``path``.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=KPI_COLUMNS)
-        writer.writeheader()
-        for row in kpi_rows(result):
-            writer.writerow({key: "" if value is None else value for key, value in row.items()})
+    path.write_text(kpis_csv_text(result), encoding="utf-8", newline="")
     return path
+
+
+def kpis_csv_text(result: WhatIfResult) -> str:
+    """The text of ``kpis.csv`` (for a file, or for an HTTP answer)."""
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=KPI_COLUMNS)
+    writer.writeheader()
+    for row in kpi_rows(result):
+        writer.writerow({key: "" if value is None else value for key, value in row.items()})
+    return buffer.getvalue()
 
 
 def write_outputs(result: WhatIfResult, directory: Path) -> list[Path]:
