@@ -53,6 +53,7 @@ class _Context:
     _reported: set = field(default_factory=set)
     _places: dict = field(default_factory=dict)
     _standing: dict = field(default_factory=dict)
+    _drivers_at: dict = field(default_factory=dict)
     _routes: dict = field(default_factory=dict)
 
     @property
@@ -67,6 +68,15 @@ class _Context:
         if vehicle.vehicle_class not in self.travel_by_class:
             self.travel_by_class[vehicle.vehicle_class] = TravelTimes(self.network, self.conditions, vehicle.vehicle_class)
         return self.travel_by_class[vehicle.vehicle_class]
+
+    def drivers_at(self, node_id: str) -> list[Driver]:
+        """The drivers standing at ``node_id`` (not driving a trip), in dataset order."""
+        if not self._drivers_at:
+            for driver in self.dataset.drivers:
+                state = self.state.drivers[driver.id]
+                if state.node_id is not None and not state.current_trip_id:
+                    self._drivers_at.setdefault(state.node_id, []).append(driver)
+        return self._drivers_at.get(node_id, [])
 
     def standing_at(self, node_id: str) -> list[str]:
         """Ids of the coaches standing at ``node_id``, sorted."""
@@ -122,18 +132,19 @@ def build_instance(corridor: Corridor, incidents: Sequence[Incident], conditions
     if not incidents:
         raise InvalidValueError("incidents", "at least one incident is needed")
     at = max(incident.at for incident in incidents)
-    ctx = _Context(corridor, conditions, ops, at, snapshot(corridor.dataset, at), unavailable=unavailable)
+    failed = {incident.vehicle_id for incident in incidents}
+    ctx = _Context(corridor, conditions, ops, at, snapshot(corridor.dataset, at), unavailable=unavailable,
+                   failed=frozenset(failed))
     groups = tuple(stranded_group(ctx, incident) for incident in incidents)
     ctx.unavailable = {**_failed_crews(ctx, groups), **ctx.unavailable}
-    failed = {incident.vehicle_id for incident in incidents}
-    ctx.failed = frozenset(failed)
     crews = candidate_crews(ctx, groups, failed)
     rescues = tuple(option for group in groups for option in group_rescues(ctx, group, crews))
     rescuing = {option.crew_id for option in rescues}
     tasks = trip_tasks(ctx, incidents, [crew for crew in crews if crew.id in rescuing], failed)
     groups_by_id = {group.id: group for group in groups}
+    task_ids = frozenset(task.trip_id for task in tasks)
     trip_opts = tuple(option for task in tasks
-                      for option in trip_options(ctx, task, crews, rescues, groups_by_id, tasks))
+                      for option in trip_options(ctx, task, crews, rescues, groups_by_id, task_ids))
     return Instance(
         at=at, incidents=tuple(incidents), groups=groups, trip_tasks=tasks, crews=crews,
         rescue_options=rescues, trip_options=trip_opts, rejections=tuple(ctx.rejections),
@@ -238,17 +249,15 @@ def _standing_crews(ctx: _Context, vehicle: Vehicle, node_id: str, whereabouts: 
     tens of thousands of crews that differ in nothing the plan is judged by.
     """
     kind = CrewKind.STANDBY if whereabouts == Whereabouts.STANDBY else CrewKind.IDLE
-    present = [d for d in ctx.dataset.drivers
-               if ctx.state.drivers[d.id].node_id == node_id and not ctx.state.drivers[d.id].current_trip_id]
+    present = ctx.drivers_at(node_id)
     own = [d for d in present if _next_trip_vehicle(ctx, d) == vehicle.id]
+    spares = [d for d in present if _is_spare(ctx, d)]
     crews, reasons = _pair(ctx, vehicle, node_id, kind, own)
     if not crews:
-        spare = _offered_spares(ctx, vehicle, node_id, [d for d in present if _is_spare(ctx, d)])
-        crews, more = _pair(ctx, vehicle, node_id, kind, spare)
+        crews, more = _pair(ctx, vehicle, node_id, kind, _offered_spares(ctx, vehicle, node_id, spares))
         reasons += more
     if not crews:
-        tried = {d.id for d in own} | {d.id for d in present if _is_spare(ctx, d)}
-        crews, more = _pair(ctx, vehicle, node_id, kind, [d for d in present if d.id not in tried])
+        crews, more = _pair(ctx, vehicle, node_id, kind, [d for d in present if d not in own and d not in spares])
         reasons += more
     if not crews:
         detail = f" ({'; '.join(reasons)})" if reasons else ""
@@ -526,10 +535,10 @@ def trip_tasks(ctx: _Context, incidents: Sequence[Incident], rescuing: Sequence[
 
 
 def trip_options(ctx: _Context, task: TripTask, crews: Sequence[Crew], rescues: Sequence[RescueOption],
-                 groups: Mapping[str, StrandedGroup], tasks: Sequence[TripTask]) -> list[TripOption]:
-    """Who could run ``task``: rescuing crews right after their rescue (:func:`_chained_options`)
-    and crews on their own (:func:`_standalone_options`)."""
-    return _chained_options(ctx, task, rescues, groups) + _standalone_options(ctx, task, crews, tasks)
+                 groups: Mapping[str, StrandedGroup], task_ids: frozenset[str]) -> list[TripOption]:
+    """Who could run ``task`` (one of the trips ``task_ids``): rescuing crews right after their
+    rescue (:func:`_chained_options`) and crews on their own (:func:`_standalone_options`)."""
+    return _chained_options(ctx, task, rescues, groups) + _standalone_options(ctx, task, crews, task_ids)
 
 
 def _chained_options(ctx: _Context, task: TripTask, rescues: Sequence[RescueOption],
@@ -555,11 +564,10 @@ def _chained_options(ctx: _Context, task: TripTask, rescues: Sequence[RescueOpti
 
 
 def _standalone_options(ctx: _Context, task: TripTask, crews: Sequence[Crew],
-                        tasks: Sequence[TripTask]) -> list[TripOption]:
+                        task_ids: frozenset[str]) -> list[TripOption]:
     """The planned crew, and the crews of the ``ops.max_trip_covers`` coaches that could run ``task``
     soonest on their own (least shift, then least empty running) without missing a trip of their
     own that is not itself a task."""
-    task_ids = {t.trip_id for t in tasks}
     ranked = []
     for crew in crews:
         if crew.kind == CrewKind.PASSING or crew.capacity < task.passengers:
@@ -588,7 +596,7 @@ def _soonest_coaches(ranked: list[tuple[tuple, str, bool, Callable[[], TripOptio
 
 
 def _standalone_option(ctx: _Context, crew: Crew, task: TripTask, timing: tuple[int, int, int],
-                       task_ids: set[str]) -> TripOption | None:
+                       task_ids: frozenset[str]) -> TripOption | None:
     own_trips = _own_trips_kept(ctx, crew, task, timing[0], task_ids)
     if own_trips is None:
         return None
@@ -613,15 +621,15 @@ def _cover_timing(ctx: _Context, vehicle_id: str, task: TripTask, from_node: str
 
 
 def _own_trips_kept(ctx: _Context, crew: Crew, task: TripTask, shift_s: int,
-                    task_ids: set[str]) -> tuple[DutyInterval, ...] | None:
+                    task_ids: frozenset[str]) -> tuple[DutyInterval, ...] | None:
     """The crew's own next trips (coach's and driver's) that are not tasks, as planned driving, if
     it can still reach them after running ``task``; None if covering ``task`` would break one."""
     own: list[DutyInterval] = []
+    finished = task.arrival + timedelta(seconds=shift_s)
     for trip_ids in (ctx.state.vehicles[crew.vehicle_id].later_trip_ids, ctx.state.drivers[crew.driver_id].later_trip_ids):
         trip = _next_trip(ctx, trip_ids)
         if trip is None or trip.id in task_ids or trip.id == task.trip_id:
             continue
-        finished = task.arrival + timedelta(seconds=shift_s)
         try:
             back = ctx.route(ctx.dataset.vehicle(crew.vehicle_id), task.destination_node, trip.origin, finished)
         except NoRouteError:

@@ -298,14 +298,11 @@ class _Checker:
         problems += [f"trip {t} is both covered and declared uncovered" for t in declared & set(covered)]
         at_stake = {t.trip_id for t in self.instance.trip_tasks}
         problems += [f"trip {t} is neither covered nor declared uncovered" for t in sorted(at_stake - set(covered) - declared)]
-        horizon = self.at + timedelta(seconds=self.ops.trip_horizon_s)
         for rescue in plan.rescues:
             for attribute, resource in (("vehicle_id", rescue.vehicle_id), ("driver_id", rescue.driver_id)):
-                later = sorted((t for t in self.dataset.trips
-                                if getattr(t, attribute) == resource and self.at < t.departure <= horizon),
-                               key=lambda t: t.departure)
-                if later and later[0].id not in covered and later[0].id not in declared and not self._passing_rescue(rescue):
-                    problems.append(f"trip {later[0].id} loses {resource} to the rescue and is neither re-covered "
+                later = self.next_trip_of(attribute, resource)
+                if later and later.id not in covered and later.id not in declared and not self._passing_rescue(rescue):
+                    problems.append(f"trip {later.id} loses {resource} to the rescue and is neither re-covered "
                                     f"nor declared uncovered")
         rescuers = {r.vehicle_id for r in plan.rescues}
         for cover in plan.trip_covers:
@@ -319,10 +316,8 @@ class _Checker:
         problems = []
         trip = self.dataset.trip(cover.trip_id)
         back_from = trip.arrival + timedelta(seconds=cover.departure_shift_s)
-        horizon = self.at + timedelta(seconds=self.ops.trip_horizon_s)
         for attribute, resource in (("vehicle_id", cover.vehicle_id), ("driver_id", cover.driver_id)):
-            own = min((t for t in self.dataset.trips if getattr(t, attribute) == resource
-                       and self.at < t.departure <= horizon and t.id != trip.id), key=lambda t: t.departure, default=None)
+            own = self.next_trip_of(attribute, resource, besides=trip.id)
             if own is None or own.id in accounted:
                 continue
             try:
@@ -334,6 +329,13 @@ class _Checker:
                 problems.append(f"trip {own.id} loses {resource}, which covers {trip.id} and is back at "
                                 f"{own.origin} only at {back_from + timedelta(seconds=back_s):%H:%M}")
         return problems
+
+    def next_trip_of(self, attribute: str, resource: str, besides: str | None = None) -> Trip | None:
+        """The first trip of coach or driver ``resource`` (``attribute`` ``vehicle_id`` or
+        ``driver_id``) leaving after the decision and within the trip horizon, other than ``besides``."""
+        horizon = self.at + timedelta(seconds=self.ops.trip_horizon_s)
+        return min((t for t in self.dataset.trips if getattr(t, attribute) == resource
+                    and self.at < t.departure <= horizon and t.id != besides), key=lambda t: t.departure, default=None)
 
     def _passing_rescue(self, rescue: Rescue) -> bool:
         return self.current_trip(rescue.vehicle_id) is not None
