@@ -4,6 +4,10 @@ The instance already holds every feasible option with its times and distances, s
 assignment: which options are used and how many passengers each rescue takes. Each constraint family
 is one small function; the lexicographic objective is minimised stage by stage, fixing each term at
 its optimum before the next; alternatives exclude the option sets already returned.
+
+Solving order: the rescue terms on a model of the rescues alone (exact for them, and much smaller),
+then the trip and cost terms on the full model, each stage starting from the best plan that keeps
+the previous stage's rescues.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ortools.sat.python import cp_model
 
@@ -24,6 +28,15 @@ from solver.relax import find_relaxations
 from solver.result import Result, SolveParams, Status
 
 MIN_STAGE_TIME_S = 0.02
+# A stage may use most of the time left: an earlier term outranks all later ones, and every later
+# stage starts from a plan already (the previous stage's), so a short stage still answers.
+LATER_STAGE_WEIGHT = 0.25
+
+
+def stage_time(remaining_s: float, later_stages: int) -> float:
+    """The time limit of a stage with ``later_stages`` still to come: each of them keeps a quarter of
+    this stage's share."""
+    return remaining_s / (1 + LATER_STAGE_WEIGHT * later_stages)
 
 
 # --------------------------------------------------------------------------- the model
@@ -36,7 +49,8 @@ class DispatchModel:
     use_rescue: dict[str, cp_model.IntVar] = field(default_factory=dict)
     passengers: dict[str, cp_model.IntVar] = field(default_factory=dict)
     use_trip: dict[str, cp_model.IntVar] = field(default_factory=dict)
-    crew_used: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    crew_starts: dict[str, list[cp_model.IntVar]] = field(default_factory=dict)  # rescues and standalone trips
+    crew_used: dict[str, cp_model.LinearExprT] = field(default_factory=dict)  # the sum of its starts (0 or 1)
     # Slacks as variables of their own, so that every objective term is a non-negative sum: CP-SAT
     # then bounds a stage from below at once instead of searching to prove "1 - covers ≥ 0".
     left_behind: dict[str, cp_model.IntVar] = field(default_factory=dict)  # group → passengers not carried
@@ -94,34 +108,37 @@ def add_group_passenger_limits(dm: DispatchModel, params: SolveParams) -> None:
 
 def add_crew_sequences(dm: DispatchModel) -> None:
     """A crew does at most one rescue and at most one trip; a trip chained after a rescue needs that
-    rescue, and a standalone trip option excludes any rescue of the crew."""
+    rescue, and a standalone trip option excludes any rescue of the crew.
+
+    A crew's *starts* are its rescue options and its standalone trip options: at most one of them is
+    used, and the crew is used exactly when one is (a chained trip implies its rescue). One clique per
+    crew instead of an implication per (rescue, trip) pair keeps the model small and its LP tight.
+    """
     rescues_by_crew = group_by(dm.instance.rescue_options, lambda o: o.crew_id)
     trips_by_crew = group_by(dm.instance.trip_options, lambda o: o.crew_id)
     for crew in dm.instance.crews:
-        rescue_uses = [dm.use_rescue[o.id] for o in rescues_by_crew.get(crew.id, [])]
-        trip_uses = [dm.use_trip[o.id] for o in trips_by_crew.get(crew.id, [])]
-        dm.model.add_at_most_one(rescue_uses)
-        dm.model.add_at_most_one(trip_uses)
-        for option in trips_by_crew.get(crew.id, []):
-            if option.after_rescue_id is None:
-                for rescue_use in rescue_uses:
-                    dm.model.add_implication(dm.use_trip[option.id], rescue_use.Not())
-            else:
+        trips = trips_by_crew.get(crew.id, [])
+        starts = [dm.use_rescue[o.id] for o in rescues_by_crew.get(crew.id, [])] + \
+            [dm.use_trip[o.id] for o in trips if o.after_rescue_id is None]
+        dm.model.add_at_most_one(starts)
+        dm.model.add_at_most_one(dm.use_trip[o.id] for o in trips)
+        for option in trips:
+            if option.after_rescue_id is not None:
                 dm.model.add_implication(dm.use_trip[option.id], dm.use_rescue[option.after_rescue_id])
-        used = dm.model.new_bool_var(f"crew_{crew.id}")
-        dm.model.add_max_equality(used, rescue_uses + trip_uses) if rescue_uses or trip_uses else dm.model.add(used == 0)
-        dm.crew_used[crew.id] = used
+        dm.crew_starts[crew.id] = starts
+        dm.crew_used[crew.id] = sum(starts)
 
 
 def add_vehicle_and_driver_exclusivity(dm: DispatchModel) -> None:
-    """A coach and a driver belong to at most one crew in the plan."""
+    """A coach and a driver belong to at most one crew in the plan: one clique over the starts of all
+    their crews."""
     by_vehicle = group_by(dm.instance.crews, lambda c: c.vehicle_id)
     by_driver = group_by(dm.instance.crews, lambda c: c.driver_id)
     for vehicle_id, crews in by_vehicle.items():
-        dm.model.add_at_most_one(dm.crew_used[c.id] for c in crews)
+        dm.model.add_at_most_one(start for c in crews for start in dm.crew_starts[c.id])
         dm.vehicle_used[vehicle_id] = sum(dm.crew_used[c.id] for c in crews)
     for crews in by_driver.values():
-        dm.model.add_at_most_one(dm.crew_used[c.id] for c in crews)
+        dm.model.add_at_most_one(start for c in crews for start in dm.crew_starts[c.id])
 
 
 def add_trip_coverage(dm: DispatchModel) -> None:
@@ -255,41 +272,121 @@ INFEASIBLE_MODEL = object()  # marker: CP-SAT proved the model has no solution
 def _solve_lexicographic(instance: Instance, params: SolveParams, excluded: list[frozenset],
                          budget_s: float) -> tuple[Plan, bool, Objective] | object | None:
     """Minimise the terms in order, fixing each stage at its optimum; None if no solution in time,
-    ``INFEASIBLE_MODEL`` if the model provably has none."""
-    stage_deadline = time.perf_counter() + budget_s  # building the model spends the same budget
+    ``INFEASIBLE_MODEL`` if the model provably has none.
+
+    The leading terms (:data:`RESCUE_TERMS`) are settled first on the rescues alone (see
+    :func:`_settle_rescue_terms`); the full model then only orders the trips and the rest.
+    """
+    deadline = time.perf_counter() + budget_s  # building the models spends the same budget
+    upper_bounds = term_upper_bounds(instance)
+    settled: _Stages | None = None
+    if instance.trip_tasks and not excluded:
+        settled = _settle_rescue_terms(instance, params, deadline, upper_bounds)
+        if settled.solution is None:
+            return settled.nothing()
     dm = build_model(instance, params)
     for signature in excluded:
         exclude_assignment(dm, signature)
-    stages = lexicographic_stages(term_upper_bounds(instance))
+    if settled is not None:
+        for name, value in settled.values.items():
+            dm.model.add(dm.terms[name] <= value)
+        _hint(dm, settled.solution)
+    open_terms = {name: bound for name, bound in upper_bounds.items() if settled is None or name not in settled.values}
+    stages = _minimise_stages(dm, lexicographic_stages(open_terms), params, deadline, first=settled)
+    if stages.solution is None:
+        return stages.nothing()
+    plan = _plan_from(dm, stages.solution)
+    bound = Objective(**{name: stages.bounds.get(name, 0) for name in Objective.term_names()})
+    return plan, stages.proven, bound
+
+
+# The leading objective terms that depend on the rescues alone. Every rescue-only plan extends to a
+# full plan by leaving the trip tasks uncovered, so their optimum over the rescue options alone is
+# their optimum over the full model: a smaller model settles them exactly.
+RESCUE_TERMS = ("passengers_not_reached", "late_penalty", "passenger_delay_min")
+assert Objective.term_names()[:len(RESCUE_TERMS)] == RESCUE_TERMS
+
+
+@dataclass
+class _Stages:
+    """What a run of lexicographic stages reached: the last solution (None if none was found), the
+    values and proven bounds of the terms it minimised, and whether CP-SAT proved there is none."""
+
+    solution: _Solution | None = None
+    values: dict[str, int] = field(default_factory=dict)
+    bounds: dict[str, int] = field(default_factory=dict)
+    proven: bool = True
+    infeasible: bool = False
+
+    def nothing(self) -> object | None:
+        """What :func:`_solve_lexicographic` returns without a solution."""
+        return INFEASIBLE_MODEL if self.infeasible else None
+
+
+def _settle_rescue_terms(instance: Instance, params: SolveParams, deadline: float,
+                         upper_bounds: dict[str, int]) -> _Stages:
+    """The optimum of :data:`RESCUE_TERMS` on the instance without its trips (a relaxation whose
+    optimum is exact for these terms), with the rescue solution that reaches it."""
+    rescues_only = replace(instance, trip_tasks=(), trip_options=())
+    dm = build_model(rescues_only, params)
+    stages = lexicographic_stages({name: upper_bounds[name] for name in RESCUE_TERMS})
+    return _minimise_stages(dm, stages, params, deadline, stages_after=1)
+
+
+KEPT_RESCUES_SHARE = 0.2  # of the stage's time, at most, for its start from the kept rescues
+
+
+def _hint_best_with_rescues_kept(dm: DispatchModel, solution: _Solution, objective: cp_model.LinearExprT,
+                                  params: SolveParams, time_limit_s: float) -> None:
+    """Hint the stage about to run with the best plan that keeps ``solution``'s rescues.
+
+    With the rescues fixed, what remains is an assignment of crews to trips that CP-SAT closes in a
+    fraction of the stage's time. The previous stage's plan is indifferent to this stage's terms, so
+    this start is usually far better than it; the stage then searches from there."""
+    fixed = dm.model.clone()
+    for option_id, use in dm.use_rescue.items():
+        fixed.add(fixed.get_bool_var_from_proto_index(use.index) == (option_id in solution.rescues))
+        pax = dm.passengers[option_id]
+        fixed.add(fixed.get_int_var_from_proto_index(pax.index) == solution.rescues.get(option_id, 0))
+    fixed.minimize(objective)
     solver = new_solver(params)
-    proven, bounds = True, {}
-    last_solution = None
+    solver.parameters.max_time_in_seconds = time_limit_s
+    if solver.solve(fixed) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        _hint_everything(dm, solver)
+
+
+def _minimise_stages(dm: DispatchModel, stages: list[list[tuple[str, int]]], params: SolveParams,
+                     deadline: float, stages_after: int = 0, first: _Stages | None = None) -> _Stages:
+    """Minimise each stage in turn, fixing it at the value reached before the next; the time left is
+    shared among this run's stages and ``stages_after`` later ones. ``first``: stages already run."""
+    solver = new_solver(params)
+    reached = _Stages(solution=first.solution if first else None, bounds=dict(first.bounds) if first else {},
+                      proven=first.proven if first else True)
     for index, stage in enumerate(stages):
-        remaining = stage_deadline - time.perf_counter()
+        remaining = deadline - time.perf_counter()
         if remaining <= 0:
-            proven = False
+            reached.proven = False
             break
         objective = sum(weight * dm.terms[name] for name, weight in stage)
+        if reached.solution is not None and dm.instance.trip_options:
+            _hint_best_with_rescues_kept(dm, reached.solution, objective, params, KEPT_RESCUES_SHARE * remaining)
+            remaining = deadline - time.perf_counter()
         dm.model.minimize(objective)
-        solver.parameters.max_time_in_seconds = max(remaining / (len(stages) - index), MIN_STAGE_TIME_S) \
-            if index + 1 < len(stages) else max(remaining, MIN_STAGE_TIME_S)
+        later = len(stages) - index - 1 + stages_after
+        solver.parameters.max_time_in_seconds = max(stage_time(remaining, later), MIN_STAGE_TIME_S)
         status = solver.solve(dm.model)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            if last_solution is None:
-                return INFEASIBLE_MODEL if status == cp_model.INFEASIBLE else None
-            proven = False
+            reached.infeasible = reached.solution is None and status == cp_model.INFEASIBLE
+            reached.proven = False
             break
-        last_solution = _read_solution(dm, solver)
-        bounds.update(_decode(stage, int(math.ceil(solver.best_objective_bound - 1e-6))))
+        reached.solution = _read_solution(dm, solver)
+        reached.values.update({name: int(solver.value(dm.terms[name])) for name, _ in stage})
+        reached.bounds.update(_decode(stage, int(math.ceil(solver.best_objective_bound - 1e-6))))
         if status != cp_model.OPTIMAL:
-            proven = False
+            reached.proven = False
         dm.model.add(objective <= int(round(solver.objective_value)))  # fix this stage before the next
-        _hint(dm, last_solution)
-    if last_solution is None:
-        return None
-    plan = _plan_from(dm, last_solution)
-    bound = Objective(**{name: bounds.get(name, 0) for name in Objective.term_names()})
-    return plan, proven, bound
+        _hint_everything(dm, solver)
+    return reached
 
 
 # Full-problem workers in order of use. With two workers CP-SAT's default portfolio has none that
@@ -307,10 +404,17 @@ def new_solver(params: SolveParams) -> cp_model.CpSolver:
         solver.parameters.linearization_level = 2  # the one worker is then max_lp
     else:
         solver.parameters.subsolvers.extend(SUBSOLVERS)
+    # Presolve runs again at every stage. On the 1,000-coach benchmark its symmetry search ran into
+    # its default one-second limit and probing took 0.3 s a stage, for no gain in the search.
+    solver.parameters.symmetry_detection_deterministic_time_limit = 0.1
+    solver.parameters.cp_model_probing_level = 0
     return solver
 
 
 MAX_STAGE_BITS = 40  # keep each stage's objective well inside CP-SAT's integer range
+# Terms that always open a stage of their own. Empty running weighted behind the trips in one
+# objective kept the 1,000-coach benchmark from closing in 30 s; as two stages both close in about 2 s.
+STAGE_OPENERS = frozenset({"deadhead_km"})
 
 
 def term_upper_bounds(instance: Instance) -> dict[str, int]:
@@ -336,17 +440,18 @@ def term_upper_bounds(instance: Instance) -> dict[str, int]:
 
 
 def lexicographic_stages(upper_bounds: dict[str, int]) -> list[list[tuple[str, int]]]:
-    """Consecutive terms packed into stages with mixed-radix weights.
+    """Consecutive terms (in the order of ``upper_bounds``) packed into stages with mixed-radix weights.
 
     Inside a stage, a term's weight is the product of (bound + 1) of the terms after it, so the
     weighted sum orders plans exactly lexicographically; a stage closes before its largest possible
-    value would exceed ``2**MAX_STAGE_BITS``. Fewer stages mean fewer CP-SAT calls.
+    value would exceed ``2**MAX_STAGE_BITS`` and at every term of :data:`STAGE_OPENERS`. Fewer stages
+    mean fewer CP-SAT calls.
     """
     stages: list[list[str]] = [[]]
     span = 1
-    for name in Objective.term_names():
-        radix = upper_bounds[name] + 1
-        if stages[-1] and span * radix > 2 ** MAX_STAGE_BITS:
+    for name, bound in upper_bounds.items():
+        radix = bound + 1
+        if stages[-1] and (span * radix > 2 ** MAX_STAGE_BITS or name in STAGE_OPENERS):
             stages.append([])
             span = 1
         stages[-1].append(name)
@@ -400,12 +505,22 @@ def _read_solution(dm: DispatchModel, solver: cp_model.CpSolver) -> _Solution:
 
 
 def _hint(dm: DispatchModel, solution: _Solution) -> None:
+    """Start from a solution's options (CP-SAT completes the other variables)."""
     dm.model.clear_hints()
     for option_id, var in dm.use_rescue.items():
         dm.model.add_hint(var, option_id in solution.rescues)
         dm.model.add_hint(dm.passengers[option_id], solution.rescues.get(option_id, 0))
     for option_id, var in dm.use_trip.items():
         dm.model.add_hint(var, option_id in solution.trips)
+
+
+def _hint_everything(dm: DispatchModel, solver: cp_model.CpSolver) -> None:
+    """Start the next stage from the last solution, every variable of it: a complete hint is taken
+    as is, where a partial one must first be completed by a search of its own."""
+    dm.model.clear_hints()
+    values = list(solver.response_proto.solution)  # one value per model variable, in index order
+    dm.model.proto.solution_hint.vars.extend(range(len(values)))
+    dm.model.proto.solution_hint.values.extend(values)
 
 
 # --------------------------------------------------------------------------- plans

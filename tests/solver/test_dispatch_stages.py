@@ -1,0 +1,69 @@
+"""How the lexicographic objective is solved: the rescue terms settled on the rescues alone, then the
+trips on the full model; stage packing and the time each stage may take."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from solver.dispatch import STAGE_OPENERS, lexicographic_stages, solve, stage_time
+from solver.result import SolveParams, Status
+
+from tests.solver.factory import InstanceBuilder
+
+FAST = SolveParams(time_limit_s=2.0, alternatives=1)
+
+
+def two_equal_rescuers_one_with_a_trip():
+    """Two coaches reach the group alike; only c1 can run the later trip T (its own)."""
+    b = InstanceBuilder().group("g", 30).trip("T", 90, "c1", "d1")
+    c1, c2 = b.crew("c1", "d1", 49), b.crew("c2", "d2", 49)
+    b.rescue(c1, "g", eta_min=30, delay_min=10)
+    b.rescue(c2, "g", eta_min=30, delay_min=10)
+    b.trip_option(c1, "T")  # standalone: c1 runs its own trip only if it does not rescue
+    return b.build()
+
+
+def test_rescue_terms_settled_alone_still_leave_the_trip_to_be_kept():
+    # The rescues-only stage is indifferent between c1 and c2; the full model must still pick c2.
+    result = solve(two_equal_rescuers_one_with_a_trip(), FAST)
+    assert result.status == Status.OPTIMAL
+    assert [r.vehicle_id for r in result.best.rescues] == ["c2"]
+    assert result.best.objective.trips_uncovered == 0
+    assert [c.vehicle_id for c in result.best.trip_covers] == ["c1"]
+
+
+def test_a_trip_is_given_up_when_only_its_crew_can_reach_the_passengers_on_time():
+    b = InstanceBuilder().group("g", 30).trip("T", 90, "c1", "d1")
+    c1, c2 = b.crew("c1", "d1", 49), b.crew("c2", "d2", 49)
+    b.rescue(c1, "g", eta_min=30, delay_min=10)
+    b.rescue(c2, "g", eta_min=75, delay_min=55)  # 15 min past the 60 min limit
+    b.trip_option(c1, "T")
+    result = solve(b.build(), FAST)
+    assert [r.vehicle_id for r in result.best.rescues] == ["c1"]
+    assert result.best.objective.passengers_not_reached == 0
+    assert result.best.uncovered_trip_ids == ("T",)
+
+
+def test_the_rescue_stage_on_a_cut_deadline_still_answers_with_a_sound_plan():
+    instance = two_equal_rescuers_one_with_a_trip()
+    result = solve(instance, replace(FAST, time_limit_s=0.0))
+    assert result.best is not None
+    assert sum(r.passengers for r in result.best.rescues) == 30
+
+
+def test_stage_openers_start_a_stage_even_when_the_bits_would_allow_packing():
+    bounds = {"trips_uncovered": 3, "trips_retimed_min": 10, "deadhead_km": 50, "coverage_lost": 1}
+    stages = lexicographic_stages(bounds)
+    assert [[name for name, _ in stage] for stage in stages] == [
+        ["trips_uncovered", "trips_retimed_min"], ["deadhead_km", "coverage_lost"]]
+    assert "deadhead_km" in STAGE_OPENERS
+    # inside a stage the weights order lexicographically: one trip outweighs every retimed minute
+    (_, trip_weight), (_, minute_weight) = stages[0]
+    assert trip_weight == (10 + 1) * minute_weight
+
+
+def test_a_stage_keeps_a_share_for_each_later_stage():
+    assert stage_time(4.0, 0) == 4.0
+    assert stage_time(4.0, 1) < 4.0
+    assert stage_time(4.0, 3) < stage_time(4.0, 1)
+    assert stage_time(4.0, 3) > 4.0 / 4  # but more than an even split: earlier terms outrank later ones
