@@ -326,11 +326,15 @@ class _Stages:
 def _settle_rescue_terms(instance: Instance, params: SolveParams, deadline: float,
                          upper_bounds: dict[str, int]) -> _Stages:
     """The optimum of :data:`RESCUE_TERMS` on the instance without its trips (a relaxation whose
-    optimum is exact for these terms), with the rescue solution that reaches it."""
+    optimum is exact for these terms), with the rescues that reach it and the greedy trip covers."""
     rescues_only = replace(instance, trip_tasks=(), trip_options=())
     dm = build_model(rescues_only, params)
     stages = lexicographic_stages({name: upper_bounds[name] for name in RESCUE_TERMS})
-    return _minimise_stages(dm, stages, params, deadline, stages_after=1)
+    settled = _minimise_stages(dm, stages, params, deadline, stages_after=1)
+    if settled.solution is not None:  # with the trips a dispatcher would add, in case time runs out
+        rescues = settled.solution.rescues
+        settled.solution = _Solution(rescues, frozenset(greedy.cover_trips(instance, rescues)))
+    return settled
 
 
 KEPT_RESCUES_SHARE = 0.2  # of the stage's time, at most, for its start from the kept rescues

@@ -8,6 +8,8 @@ free coach that can run it with the least delay.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from fleetplan.instance import CrewKind, Instance, RescueOption, TripOption
 from fleetplan.plan import Plan
 
@@ -31,6 +33,14 @@ def solve(instance: Instance) -> Plan:
         busy_drivers.add(option.driver_id)
     trips = _cover_trips(instance, crews_rescuing, busy_vehicles, busy_drivers)
     return build_plan(instance, rescues, trips, source="greedy")
+
+
+def cover_trips(instance: Instance, rescue_option_ids: Iterable[str]) -> list[str]:
+    """The trip options a dispatcher would add by hand to these rescues (each trip to its own crew if
+    still free, else to the free coach that runs it with the least delay)."""
+    chosen = [o for o in instance.rescue_options if o.id in set(rescue_option_ids)]
+    return _cover_trips(instance, {o.crew_id: o.id for o in chosen}, {o.vehicle_id for o in chosen},
+                        {o.driver_id for o in chosen})
 
 
 def _pick_rescue(options: tuple[RescueOption, ...], passengers: int, busy_vehicles: set[str],

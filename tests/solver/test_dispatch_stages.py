@@ -67,3 +67,27 @@ def test_a_stage_keeps_a_share_for_each_later_stage():
     assert stage_time(4.0, 1) < 4.0
     assert stage_time(4.0, 3) < stage_time(4.0, 1)
     assert stage_time(4.0, 3) > 4.0 / 4  # but more than an even split: earlier terms outrank later ones
+
+
+def test_when_time_runs_out_after_the_rescues_the_free_crews_keep_their_trips(monkeypatch):
+    # Only the rescues-only stages run: the full model finds the deadline already passed.
+    import solver.dispatch as dispatch
+    settle = dispatch._settle_rescue_terms
+
+    def settle_then_spend_the_time(instance, params, deadline, upper_bounds):
+        settled = settle(instance, params, deadline, upper_bounds)
+        monkeypatch.setattr(dispatch.time, "perf_counter", lambda: deadline + 1)
+        return settled
+
+    monkeypatch.setattr(dispatch, "_settle_rescue_terms", settle_then_spend_the_time)
+    # 60 passengers need two 35-seat backups (which the greedy plan, never splitting, cannot match)
+    b = InstanceBuilder().group("g", 60).trip("T", 90, "c1", "d1")
+    c1, c2, c3 = b.crew("c1", "d1", 49), b.crew("c2", "d2", 35), b.crew("c3", "d3", 35)
+    b.rescue(c2, "g", eta_min=30, delay_min=10)
+    b.rescue(c3, "g", eta_min=30, delay_min=10)
+    b.trip_option(c1, "T")
+    result = solve(b.build(), FAST)
+    assert result.status == Status.FEASIBLE
+    assert result.best.source == "cp-sat"
+    assert sorted(r.vehicle_id for r in result.best.rescues) == ["c2", "c3"]
+    assert [c.vehicle_id for c in result.best.trip_covers] == ["c1"]  # not left uncovered
