@@ -38,7 +38,8 @@ def solve(instance: Instance) -> Plan:
 def cover_trips(instance: Instance, rescue_option_ids: Iterable[str]) -> list[str]:
     """The trip options a dispatcher would add by hand to these rescues (each trip to its own crew if
     still free, else to the free coach that runs it with the least delay)."""
-    chosen = [o for o in instance.rescue_options if o.id in set(rescue_option_ids)]
+    wanted = set(rescue_option_ids)
+    chosen = [o for o in instance.rescue_options if o.id in wanted]
     return _cover_trips(instance, {o.crew_id: o.id for o in chosen}, {o.vehicle_id for o in chosen},
                         {o.driver_id for o in chosen})
 
