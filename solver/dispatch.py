@@ -280,6 +280,8 @@ def _solve_lexicographic(instance: Instance, params: SolveParams, excluded: list
     deadline = time.perf_counter() + budget_s  # building the models spends the same budget
     upper_bounds = term_upper_bounds(instance)
     settled: _Stages | None = None
+    # Without trips the rescues-only model is the model itself. With excluded plans the full model
+    # may not reach the rescues-only optimum (the exclusion can forbid its only extension).
     if instance.trip_tasks and not excluded:
         settled = _settle_rescue_terms(instance, params, deadline, upper_bounds)
         if settled.solution is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import solver.dispatch as dispatch
 from solver.dispatch import STAGE_OPENERS, lexicographic_stages, solve, stage_time
 from solver.result import SolveParams, Status
 
@@ -71,7 +72,6 @@ def test_a_stage_keeps_a_share_for_each_later_stage():
 
 def test_when_time_runs_out_after_the_rescues_the_free_crews_keep_their_trips(monkeypatch):
     # Only the rescues-only stages run: the full model finds the deadline already passed.
-    import solver.dispatch as dispatch
     settle = dispatch._settle_rescue_terms
 
     def settle_then_spend_the_time(instance, params, deadline, upper_bounds):
