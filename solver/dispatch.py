@@ -23,7 +23,9 @@ from fleetplan.instance import Instance
 from fleetplan.plan import Objective, Plan
 
 from solver import greedy
-from solver.plans import build_plan, ceil_min, group_by, km, late_penalty, rescues_of_group, unreached_penalty
+from solver.fixing import rescue_options_ruled_out, without_rescue_options
+from solver.plans import (build_plan, ceil_min, delay_min_per_passenger, group_by, km, late_penalty,
+                          own_passengers_delay_min, rescues_of_group, unreached_penalty)
 from solver.relax import find_relaxations
 from solver.result import Result, SolveParams, Status
 
@@ -194,8 +196,7 @@ def add_objective_terms(dm: DispatchModel, params: SolveParams) -> None:
     dm.terms["late_penalty"] = sum(pax[o.id] * late_penalty(instance, o) for o in instance.rescue_options) + \
         sum(unreached_penalty(instance, g.id) * dm.left_behind[g.id] for g in instance.groups)
     dm.terms["passenger_delay_min"] = sum(
-        pax[o.id] * ceil_min(o.delay_at_destination_s) + use_r[o.id] * o.own_passengers * ceil_min(o.own_passenger_delay_s)
-        for o in instance.rescue_options)
+        pax[o.id] * delay_min_per_passenger(o) + use_r[o.id] * own_passengers_delay_min(o) for o in instance.rescue_options)
     dm.terms["trips_uncovered"] = sum(dm.uncovered.values())
     dm.terms["trips_retimed_min"] = sum(use_t[o.id] * ceil_min(o.departure_shift_s) for o in instance.trip_options)
     dm.terms["deadhead_km"] = sum(use_r[o.id] * km(o.deadhead_m) for o in instance.rescue_options) + \
@@ -280,13 +281,15 @@ def _solve_lexicographic(instance: Instance, params: SolveParams, excluded: list
     deadline = time.perf_counter() + budget_s  # building the models spends the same budget
     upper_bounds = term_upper_bounds(instance)
     settled: _Stages | None = None
+    modelled = instance
     # Without trips the rescues-only model is the model itself. With excluded plans the full model
     # may not reach the rescues-only optimum (the exclusion can forbid its only extension).
     if instance.trip_tasks and not excluded:
         settled = _settle_rescue_terms(instance, params, deadline, upper_bounds)
         if settled.solution is None:
             return settled.nothing()
-    dm = build_model(instance, params)
+        modelled = _without_ruled_out_rescues(instance, settled)
+    dm = build_model(modelled, params)
     for signature in excluded:
         exclude_assignment(dm, signature)
     if settled is not None:
@@ -297,9 +300,17 @@ def _solve_lexicographic(instance: Instance, params: SolveParams, excluded: list
     stages = _minimise_stages(dm, lexicographic_stages(open_terms), params, deadline, first=settled)
     if stages.solution is None:
         return stages.nothing()
-    plan = _plan_from(dm, stages.solution)
+    plan = build_plan(instance, stages.solution.rescues, stages.solution.trips, source="cp-sat")
     bound = Objective(**{name: stages.bounds.get(name, 0) for name in Objective.term_names()})
     return plan, stages.proven, bound
+
+
+def _without_ruled_out_rescues(instance: Instance, settled: _Stages) -> Instance:
+    """The instance the full model needs once the rescue terms are settled: without the rescue
+    options (and their chained trips) that reduced-cost fixing rules out. The settled plan's own
+    rescues always stay, whatever the LP's tolerances say."""
+    ruled_out = rescue_options_ruled_out(instance, settled.values) - settled.solution.rescues.keys()
+    return without_rescue_options(instance, ruled_out)
 
 
 # The leading objective terms that depend on the rescues alone. Every rescue-only plan extends to a
@@ -431,12 +442,12 @@ def term_upper_bounds(instance: Instance) -> dict[str, int]:
     trips_by_task = group_by(instance.trip_options, lambda o: o.trip_id)
     worst_late = {g.id: max([unreached_penalty(instance, g.id)] + [late_penalty(instance, o) for o in rescues_of_group(instance, g.id)])
                   for g in groups}
-    worst_delay = {g.id: max([0] + [ceil_min(o.delay_at_destination_s) for o in rescues_of_group(instance, g.id)]) for g in groups}
+    worst_delay = {g.id: max([0] + [delay_min_per_passenger(o) for o in rescues_of_group(instance, g.id)]) for g in groups}
     return {
         "passengers_not_reached": sum(g.passengers for g in groups),
         "late_penalty": sum(g.passengers * worst_late[g.id] for g in groups),
         "passenger_delay_min": sum(g.passengers * worst_delay[g.id] for g in groups)
-        + sum(o.own_passengers * ceil_min(o.own_passenger_delay_s) for o in instance.rescue_options),
+        + sum(own_passengers_delay_min(o) for o in instance.rescue_options),
         "trips_uncovered": len(instance.trip_tasks),
         "trips_retimed_min": sum(max(ceil_min(o.departure_shift_s) for o in options) for options in trips_by_task.values()),
         "deadhead_km": sum(max([0] + [km(o.deadhead_m) for o in by_crew.get(c.id, [])])
@@ -527,11 +538,6 @@ def _hint_everything(dm: DispatchModel, solver: cp_model.CpSolver) -> None:
     values = list(solver.response_proto.solution)  # one value per model variable, in index order
     dm.model.proto.solution_hint.vars.extend(range(len(values)))
     dm.model.proto.solution_hint.values.extend(values)
-
-
-# --------------------------------------------------------------------------- plans
-def _plan_from(dm: DispatchModel, solution: _Solution) -> Plan:
-    return build_plan(dm.instance, solution.rescues, solution.trips, source="cp-sat")
 
 
 # --------------------------------------------------------------------------- fallbacks and infeasibility

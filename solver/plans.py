@@ -43,8 +43,7 @@ def objective_from(instance: Instance, rescues: dict[str, int], trips: frozenset
         passengers_not_reached=sum(g.passengers for g in instance.groups) - sum(p for o, p in used_r if o.late_s == 0),
         late_penalty=sum(p * late_penalty(instance, o) for o, p in used_r)
         + sum(unreached_penalty(instance, g.id) * (g.passengers - carried_by_group[g.id]) for g in instance.groups),
-        passenger_delay_min=sum(p * ceil_min(o.delay_at_destination_s) + o.own_passengers * ceil_min(o.own_passenger_delay_s)
-                                for o, p in used_r),
+        passenger_delay_min=sum(p * delay_min_per_passenger(o) + own_passengers_delay_min(o) for o, p in used_r),
         trips_uncovered=sum(1 for t in instance.trip_tasks if t.trip_id not in covered),
         trips_retimed_min=sum(ceil_min(o.departure_shift_s) for o in used_t),
         deadhead_km=sum(km(o.deadhead_m) for o, _ in used_r) + sum(km(o.deadhead_m) for o in used_t),
@@ -95,6 +94,16 @@ def late_penalty(instance: Instance, option: RescueOption) -> int:
 
 def unreached_penalty(instance: Instance, group_id: str) -> int:
     return instance.tier_policy.late_penalty(instance.tier_of(group_id), UNREACHED_LATENESS_S)
+
+
+def delay_min_per_passenger(option: RescueOption) -> int:
+    """Passenger delay at the destination per passenger a rescue carries (whole minutes)."""
+    return ceil_min(option.delay_at_destination_s)
+
+
+def own_passengers_delay_min(option: RescueOption) -> int:
+    """Passenger-minutes of delay a rescue causes a passing coach's own passengers (0 for others)."""
+    return option.own_passengers * ceil_min(option.own_passenger_delay_s)
 
 
 def ceil_min(duration_s: int) -> int:

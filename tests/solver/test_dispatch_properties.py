@@ -16,6 +16,7 @@ from fleetplan.instance import CrewKind
 from fleetplan.model import Incident, IncidentKind
 from fleetplan.plan import UNREACHED_LATENESS_S
 from solver.dispatch import solve
+from solver.fixing import rescue_options_ruled_out
 from solver.result import SolveParams
 from solver.service import dispatch
 
@@ -68,8 +69,9 @@ def tiny_instances(draw):
     return b.build()
 
 
-def brute_force_best(instance) -> tuple:
-    """The lexicographically least objective over every choice of options and passenger split."""
+def brute_force_plans(instance):
+    """Every plan of a one-group instance: (objective, rescue option ids), for every choice of options
+    and passenger split."""
     group = instance.groups[0]
     tier = TIERS.tier_named(group.tier)
     choices = []
@@ -79,7 +81,6 @@ def brute_force_best(instance) -> tuple:
         choices.append([(r, t) for r in rescues for t in trips
                         if t is None or (t.after_rescue_id is None and r is None)
                         or (r is not None and t.after_rescue_id == r.id)])
-    best = None
     for combination in itertools.product(*choices):
         vehicles = [o.vehicle_id for pair in combination for o in {p.vehicle_id: p for p in pair if p}.values()]
         drivers = [d for pair in combination for d in {p.driver_id for p in pair if p}]
@@ -102,8 +103,12 @@ def brute_force_best(instance) -> tuple:
                 sum(round(o.deadhead_m / 1000) for o in rescues + trips),
                 0,
             )
-            best = objective if best is None or objective < best else best
-    return best
+            yield objective, {r.id for r in rescues}
+
+
+def brute_force_best(instance) -> tuple:
+    """The lexicographically least objective over every plan."""
+    return min(objective for objective, _ in brute_force_plans(instance))
 
 
 @settings(max_examples=60, deadline=None)
@@ -112,3 +117,17 @@ def test_solver_optimum_equals_brute_force_on_tiny_instances(instance):
     result = solve(instance, SolveParams(time_limit_s=1.0, alternatives=1))
     got = result.best.objective
     assert tuple(got.as_dict().values()) == brute_force_best(instance)
+
+
+RESCUE_TERM_NAMES = ("passengers_not_reached", "late_penalty", "passenger_delay_min")
+
+
+@settings(max_examples=80, deadline=None)
+@given(instance=tiny_instances())
+def test_reduced_cost_fixing_rules_out_no_rescue_of_a_plan_meeting_the_settled_terms(instance):
+    plans = list(brute_force_plans(instance))
+    settled = min(objective[:3] for objective, _ in plans)
+    ruled_out = rescue_options_ruled_out(instance, dict(zip(RESCUE_TERM_NAMES, settled)))
+    for objective, rescues in plans:
+        if objective[:3] == settled:
+            assert not rescues & ruled_out
