@@ -41,10 +41,10 @@ def rescue_options_ruled_out(instance: Instance, settled: Mapping[str, int]) -> 
     if lp is None:
         return frozenset()
     use = {o.id: lp.NumVar(0, 1, f"use_{o.id}") for o in instance.rescue_options}
-    passengers = {o.id: lp.NumVar(0, min(o.capacity, instance.group(o.group_id).passengers), f"pax_{o.id}")
-                  for o in instance.rescue_options}
+    seats = {o.id: min(o.capacity, instance.group(o.group_id).passengers) for o in instance.rescue_options}
+    passengers = {o.id: lp.NumVar(0, seats[o.id], f"pax_{o.id}") for o in instance.rescue_options}
     for option in instance.rescue_options:
-        lp.Add(passengers[option.id] <= option.capacity * use[option.id])
+        lp.Add(passengers[option.id] <= seats[option.id] * use[option.id])  # the tighter of seats and group size
         lp.Add(passengers[option.id] >= use[option.id])  # a used rescue carries someone
     for by in (lambda o: o.crew_id, lambda o: o.vehicle_id, lambda o: o.driver_id):
         for options in group_by(instance.rescue_options, by).values():
