@@ -8,10 +8,10 @@ from dataclasses import replace
 
 import solver.dispatch as dispatch
 from solver.dispatch import STAGE_OPENERS, lexicographic_stages, solve, stage_time
-from solver.fixing import rescue_options_ruled_out, without_rescue_options
 from solver.result import SolveParams, Status
 
 from tests.solver.factory import InstanceBuilder
+from tests.solver.test_fixing import a_slow_rescuer_whose_trip_would_tempt_the_full_model
 
 FAST = SolveParams(time_limit_s=2.0, alternatives=1)
 
@@ -95,32 +95,8 @@ def test_when_time_runs_out_after_the_rescues_the_free_crews_keep_their_trips(mo
     assert [c.vehicle_id for c in result.best.trip_covers] == ["c1"]  # not left uncovered
 
 
-def a_slow_rescuer_whose_trip_would_tempt_the_full_model():
-    """c1 reaches the 30 passengers with 10 min delay each; c2 with 40 min, but c2 could then run
-    the later trip T. Delay outranks trips, so no plan that settles delay at 300 uses c2's rescue."""
-    b = InstanceBuilder().group("g", 30).trip("T", 240, "failed", "dfailed")
-    c1, c2 = b.crew("c1", "d1", 49), b.crew("c2", "d2", 49)
-    fast = b.rescue(c1, "g", eta_min=20, delay_min=10)
-    slow = b.rescue(c2, "g", eta_min=50, delay_min=40)
-    chained = b.trip_option(c2, "T", after=slow)
-    return b.build(), fast, slow, chained
-
-
-def test_reduced_cost_fixing_drops_a_rescuer_no_delay_optimal_plan_uses_and_its_chained_trip():
-    instance, fast, slow, chained = a_slow_rescuer_whose_trip_would_tempt_the_full_model()
-    settled = {"passengers_not_reached": 0, "late_penalty": 0, "passenger_delay_min": 30 * 10}
-    ruled_out = rescue_options_ruled_out(instance, settled)
-    assert ruled_out == {slow}
-    pruned = without_rescue_options(instance, ruled_out)
-    assert [o.id for o in pruned.rescue_options] == [fast]
-    assert chained not in {o.id for o in pruned.trip_options}
-    # a looser settled delay (a cut search) admits the slow rescuer again: nothing is claimed then
-    assert rescue_options_ruled_out(instance, {**settled, "passenger_delay_min": 30 * 40}) == frozenset()
-    assert rescue_options_ruled_out(instance, {"passengers_not_reached": 0}) == frozenset()
-
-
 def test_solving_with_the_slow_rescuer_dropped_keeps_the_delay_optimum():
-    instance, fast, _, _ = a_slow_rescuer_whose_trip_would_tempt_the_full_model()
+    instance, fast, _, _ = a_slow_rescuer_whose_trip_would_tempt_the_full_model()  # see tests/solver/test_fixing.py
     result = solve(instance, FAST)
     assert result.status == Status.OPTIMAL
     assert [r.option_id for r in result.best.rescues] == [fast]

@@ -1,0 +1,63 @@
+"""Fixing before the full model: the rescue options no plan meeting the settled rescue terms can
+use, by the LP's reduced costs and by each group's exact least delay."""
+
+from __future__ import annotations
+
+from solver.fixing import (least_delay_with_each_option, rescue_options_ruled_out,
+                           rescue_options_ruled_out_group_by_group, without_rescue_options)
+
+from tests.solver.factory import InstanceBuilder
+
+EVERYONE_ON_TIME = {"passengers_not_reached": 0, "late_penalty": 0}
+
+
+def a_slow_rescuer_whose_trip_would_tempt_the_full_model():
+    """c1 reaches the 30 passengers with 10 min delay each; c2 with 40 min, but c2 could then run
+    the later trip T. Delay outranks trips, so no plan that settles delay at 300 uses c2's rescue."""
+    b = InstanceBuilder().group("g", 30).trip("T", 240, "failed", "dfailed")
+    c1, c2 = b.crew("c1", "d1", 49), b.crew("c2", "d2", 49)
+    fast = b.rescue(c1, "g", eta_min=20, delay_min=10)
+    slow = b.rescue(c2, "g", eta_min=50, delay_min=40)
+    chained = b.trip_option(c2, "T", after=slow)
+    return b.build(), fast, slow, chained
+
+
+def test_reduced_cost_fixing_drops_a_rescuer_no_delay_optimal_plan_uses_and_its_chained_trip():
+    instance, fast, slow, chained = a_slow_rescuer_whose_trip_would_tempt_the_full_model()
+    settled = {**EVERYONE_ON_TIME, "passenger_delay_min": 30 * 10}
+    ruled_out = rescue_options_ruled_out(instance, settled)
+    assert ruled_out == {slow}
+    pruned = without_rescue_options(instance, ruled_out)
+    assert [o.id for o in pruned.rescue_options] == [fast]
+    assert chained not in {o.id for o in pruned.trip_options}
+    # a looser settled delay (a cut search) admits the slow rescuer again: nothing is claimed then
+    assert rescue_options_ruled_out(instance, {**settled, "passenger_delay_min": 30 * 40}) == frozenset()
+    assert rescue_options_ruled_out(instance, {"passengers_not_reached": 0}) == frozenset()
+
+
+def cheap_small_coaches_and_a_dear_big_one():
+    """30 passengers: A takes 20 at 1 min each, F 10 at 2 min, E 30 at 10 min; L would be late."""
+    b = InstanceBuilder().group("g", 30)
+    a = b.rescue(b.crew("A", "dA", 20), "g", eta_min=20, delay_min=1)
+    f = b.rescue(b.crew("F", "dF", 10), "g", eta_min=20, delay_min=2)
+    e = b.rescue(b.crew("E", "dE", 30), "g", eta_min=20, delay_min=10)
+    late = b.rescue(b.crew("L", "dL", 49), "g", eta_min=75)  # past the 60 min limit
+    return b.build(), a, f, e, late
+
+
+def test_the_least_delay_of_a_group_uses_each_coach_once():
+    instance, a, f, e, late = cheap_small_coaches_and_a_dear_big_one()
+    on_time = [o for o in instance.rescue_options if o.id != late]
+    least, with_option = least_delay_with_each_option(30, on_time)
+    assert least == 20 * 1 + 10 * 2  # A full, F full
+    # E carrying one passenger leaves 29 for A (20) and F (9): A cannot carry twice
+    assert with_option == {a: least, f: least, e: 1 * 10 + 20 * 1 + 9 * 2}
+
+
+def test_the_group_bound_rules_out_what_no_delay_optimal_plan_uses_and_the_late():
+    instance, a, f, e, late = cheap_small_coaches_and_a_dear_big_one()
+    assert rescue_options_ruled_out_group_by_group(instance, {**EVERYONE_ON_TIME, "passenger_delay_min": 40}) == {e, late}
+    # a settled delay of 48 admits E carrying one; with someone not reached nothing is claimed
+    assert rescue_options_ruled_out_group_by_group(instance, {**EVERYONE_ON_TIME, "passenger_delay_min": 48}) == {late}
+    assert rescue_options_ruled_out_group_by_group(
+        instance, {"passengers_not_reached": 5, "late_penalty": 100, "passenger_delay_min": 40}) == frozenset()
