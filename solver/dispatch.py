@@ -23,7 +23,7 @@ from fleetplan.instance import Instance
 from fleetplan.plan import Objective, Plan
 
 from solver import greedy
-from solver.fixing import rescue_options_ruled_out, rescue_options_ruled_out_group_by_group, without_rescue_options
+from solver.fixing import rescue_options_ruled_out, without_rescue_options
 from solver.plans import (build_plan, ceil_min, delay_min_per_passenger, group_by, km, late_penalty,
                           own_passengers_delay_min, rescues_of_group, unreached_penalty)
 from solver.relax import find_relaxations
@@ -307,11 +307,9 @@ def _solve_lexicographic(instance: Instance, params: SolveParams, excluded: list
 
 def _without_ruled_out_rescues(instance: Instance, settled: _Stages) -> Instance:
     """The instance the full model needs once the rescue terms are settled: without the rescue
-    options (and their chained trips) that reduced-cost fixing rules out. The settled plan's own
+    options (and their chained trips) that :mod:`solver.fixing` rules out. The settled plan's own
     rescues always stay, whatever the LP's tolerances say."""
-    ruled_out = rescue_options_ruled_out(instance, settled.values) | \
-        rescue_options_ruled_out_group_by_group(instance, settled.values)
-    ruled_out -= settled.solution.rescues.keys()
+    ruled_out = rescue_options_ruled_out(instance, settled.values) - settled.solution.rescues.keys()
     return without_rescue_options(instance, ruled_out)
 
 

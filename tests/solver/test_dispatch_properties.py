@@ -16,7 +16,7 @@ from fleetplan.instance import CrewKind
 from fleetplan.model import Incident, IncidentKind
 from fleetplan.plan import UNREACHED_LATENESS_S
 from solver.dispatch import solve
-from solver.fixing import rescue_options_ruled_out, rescue_options_ruled_out_group_by_group
+from solver.fixing import rescue_options_ruled_out
 from solver.result import SolveParams
 from solver.service import dispatch
 
@@ -127,13 +127,11 @@ RESCUE_TERM_NAMES = ("passengers_not_reached", "late_penalty", "passenger_delay_
 def test_fixing_rules_out_no_rescue_of_a_plan_meeting_the_settled_terms(instance):
     plans = list(brute_force_plans(instance))
     settled = min(objective[:3] for objective, _ in plans)
-    values = dict(zip(RESCUE_TERM_NAMES, settled))
     usable = set().union(*(rescues for objective, rescues in plans if objective[:3] == settled))
-    by_lp = rescue_options_ruled_out(instance, values)
-    by_group = rescue_options_ruled_out_group_by_group(instance, values)
-    assert not usable & (by_lp | by_group)
+    ruled_out = rescue_options_ruled_out(instance, dict(zip(RESCUE_TERM_NAMES, settled)))
+    assert not usable & ruled_out
     # With one group, everyone reached and no driver shared, the group bound is exact: it rules out
     # every option no such plan uses.
     drivers = [crew.driver_id for crew in instance.crews]
-    if values["passengers_not_reached"] == 0 and len(set(drivers)) == len(drivers):
-        assert by_group == {o.id for o in instance.rescue_options} - usable
+    if settled[0] == 0 and len(set(drivers)) == len(drivers):
+        assert ruled_out == {o.id for o in instance.rescue_options} - usable

@@ -3,8 +3,7 @@ use, by the LP's reduced costs and by each group's exact least delay."""
 
 from __future__ import annotations
 
-from solver.fixing import (least_delay_with_each_option, rescue_options_ruled_out,
-                           rescue_options_ruled_out_group_by_group, without_rescue_options)
+from solver.fixing import least_delay_with_each_option, rescue_options_ruled_out, without_rescue_options
 
 from tests.solver.factory import InstanceBuilder
 
@@ -48,7 +47,7 @@ def cheap_small_coaches_and_a_dear_big_one():
 def test_the_least_delay_of_a_group_uses_each_coach_once():
     instance, a, f, e, late = cheap_small_coaches_and_a_dear_big_one()
     on_time = [o for o in instance.rescue_options if o.id != late]
-    least, with_option = least_delay_with_each_option(30, on_time)
+    least, with_option = least_delay_with_each_option(30, on_time, price=dict.fromkeys((o.id for o in on_time), 0.0))
     assert least == 20 * 1 + 10 * 2  # A full, F full
     # E carrying one passenger leaves 29 for A (20) and F (9): A cannot carry twice
     assert with_option == {a: least, f: least, e: 1 * 10 + 20 * 1 + 9 * 2}
@@ -56,8 +55,28 @@ def test_the_least_delay_of_a_group_uses_each_coach_once():
 
 def test_the_group_bound_rules_out_what_no_delay_optimal_plan_uses_and_the_late():
     instance, a, f, e, late = cheap_small_coaches_and_a_dear_big_one()
-    assert rescue_options_ruled_out_group_by_group(instance, {**EVERYONE_ON_TIME, "passenger_delay_min": 40}) == {e, late}
-    # a settled delay of 48 admits E carrying one; with someone not reached nothing is claimed
-    assert rescue_options_ruled_out_group_by_group(instance, {**EVERYONE_ON_TIME, "passenger_delay_min": 48}) == {late}
-    assert rescue_options_ruled_out_group_by_group(
-        instance, {"passengers_not_reached": 5, "late_penalty": 100, "passenger_delay_min": 40}) == frozenset()
+    assert rescue_options_ruled_out(instance, {**EVERYONE_ON_TIME, "passenger_delay_min": 40}) == {e, late}
+    # a settled delay of 48 admits E carrying one passenger
+    assert rescue_options_ruled_out(instance, {**EVERYONE_ON_TIME, "passenger_delay_min": 48}) == {late}
+
+
+def test_a_coach_two_groups_share_goes_where_it_saves_more():
+    # Groups of 20 both want coach S (1 min each); the other group takes its own coach at 5 or 6 min.
+    # The least delay is 20 + 100 (S for g1); B1 for g1 costs at least 120 + 20.
+    b = InstanceBuilder().group("g1", 20).group("g2", 20)
+    s = b.crew("S", "dS", 49)
+    s1, s2 = b.rescue(s, "g1", eta_min=20, delay_min=1), b.rescue(s, "g2", eta_min=20, delay_min=1)
+    own1 = b.rescue(b.crew("B1", "d1", 49), "g1", eta_min=20, delay_min=6)
+    own2 = b.rescue(b.crew("B2", "d2", 49), "g2", eta_min=20, delay_min=5)
+    ruled_out = rescue_options_ruled_out(b.build(), {**EVERYONE_ON_TIME, "passenger_delay_min": 20 + 100})
+    assert own1 in ruled_out
+    assert not {s1, own2} & ruled_out
+
+
+def test_a_price_counts_once_per_option_used():
+    instance, a, f, e, late = cheap_small_coaches_and_a_dear_big_one()
+    on_time = [o for o in instance.rescue_options if o.id != late]
+    price = {a: 200.0, f: 0.0, e: 0.0}  # priced, A full with F full costs 20 + 200 + 20
+    least, with_option = least_delay_with_each_option(30, on_time, price)
+    assert least == 10 * 2 + 20 * 10  # F full, E the rest
+    assert with_option == {a: 20 + 200 + 10 * 2, f: least, e: least}
