@@ -20,8 +20,8 @@ Then ``incidents`` coaches running a trip at ``moment`` fail at once, each where
 (``time_limit_s`` 5 s, one plan), status and gap. The gap compares ``Result.bound`` with the best plan's
 objective on the first term where they differ, relative to the plan's value.
 
-Run: ``python -m bench.large_fleet [--coaches 1000] [--incidents 20] [--profile]``. Target: ≤5 s,
-optimal or gap ≤1 %.
+Run: ``python -m bench.large_fleet [--coaches 1000] [--incidents 20] [--seed 20261208,2,3] [--profile]``.
+Target: ≤5 s, optimal or gap ≤1 %.
 """
 
 from __future__ import annotations
@@ -342,12 +342,12 @@ def summary_row(spec: FleetSpec, incidents: int, summary: dict) -> list[object]:
     else:
         status = summary.get("status", "–")
     gap_text = f"{relative:.2%} ({term})" if term else ("0" if status in ("optimal", "feasible") else "–")
-    return [spec.coaches, incidents, summary.get("crews", sum(summary.get("crews_by_kind", {}).values())),
+    return [spec.coaches, spec.seed, incidents, summary.get("crews", sum(summary.get("crews_by_kind", {}).values())),
             summary.get("rescue_options", "–"), summary.get("trip_tasks", "–"), summary.get("trip_options", "–"),
             _seconds(summary, "build_s"), _seconds(summary, "solve_s"), status, gap_text, summary.get("problems", "–")]
 
 
-SUMMARY_HEADERS = ["coaches", "incidents", "crews", "rescue options", "trip tasks", "trip options",
+SUMMARY_HEADERS = ["coaches", "fleet seed", "incidents", "crews", "rescue options", "trip tasks", "trip options",
                    "build_instance s", "solve s", "status", "gap (term)", "evaluator problems"]
 
 
@@ -384,15 +384,18 @@ def main(argv: Sequence[str] | None = None) -> str:
     parser.add_argument("--time-limit", type=float, default=5.0, help="SolveParams.time_limit_s")
     parser.add_argument("--budget", type=float, default=240.0,
                         help="seconds before a size's run (in a child process) is stopped; 0: run in this process")
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--seed", default=str(DEFAULT_SEED),
+                        help="fleet generation seed, or several separated by commas (each size runs with each)")
     parser.add_argument("--profile", action="store_true",
                         help="run in this process without a budget and profile build + solve with cProfile")
     args = parser.parse_args(argv)
     load_at_start = load_average()
     params = SolveParams(time_limit_s=args.time_limit, alternatives=1)
     runs = []
-    for coaches in (int(size) for size in args.coaches.split(",")):
-        spec = FleetSpec(coaches=coaches, seed=args.seed)
+    sizes = [int(size) for size in args.coaches.split(",")]
+    seeds = [int(seed) for seed in args.seed.split(",")]
+    for coaches, seed in ((size, seed) for size in sizes for seed in seeds):
+        spec = FleetSpec(coaches=coaches, seed=seed)
         hours, minutes = map(int, args.moment.split(":"))
         moment = datetime.combine(spec.day, clock(hours, minutes))
         if args.profile or args.budget <= 0:
