@@ -18,9 +18,9 @@ options.
   part; these group problems cannot, so their bound is at least the LP's, and it holds for every
   plan (a price times a clique's slack is never positive).
 
-On the 1,000-coach benchmark and three other generated fleets the Lagrangian bound equals the
-settled delay; it rules out 490–927 of 1,370–1,530 rescue options, where reduced costs alone find
-139–601.
+On the 1,000-coach benchmark and six of seven other generated fleets the Lagrangian bound equals the
+settled delay; it rules out 274–927 of 1,270–1,530 rescue options, where reduced costs alone find
+139–858 (docs/benchmarks.md).
 """
 
 from __future__ import annotations
