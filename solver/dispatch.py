@@ -5,9 +5,9 @@ assignment: which options are used and how many passengers each rescue takes. Ea
 is one small function; the lexicographic objective is minimised stage by stage, fixing each term at
 its optimum before the next; alternatives exclude the option sets already returned.
 
-Solving order: the rescue terms on a model of the rescues alone (exact for them, and much smaller),
-then the trip and cost terms on the full model, each stage starting from the best plan that keeps
-the previous stage's rescues.
+Solving order: the rescue terms on a model of the rescues alone (exact for them, and much smaller);
+the rescue options their values rule out dropped (:mod:`solver.fixing`); then the trip and cost terms
+on the full model, each stage starting from the best plan that keeps the previous stage's rescues.
 """
 
 from __future__ import annotations

@@ -1,9 +1,11 @@
 """Fixing before the full model: the rescue options no plan meeting the settled rescue terms can
-use, by the LP's reduced costs and by each group's exact least delay."""
+use, by the LP's reduced costs and by a Lagrangian bound solved exactly group by group."""
 
 from __future__ import annotations
 
+from solver.dispatch import solve
 from solver.fixing import least_delay_with_each_option, rescue_options_ruled_out, without_rescue_options
+from solver.result import SolveParams, Status
 
 from tests.solver.factory import InstanceBuilder
 
@@ -21,7 +23,7 @@ def a_slow_rescuer_whose_trip_would_tempt_the_full_model():
     return b.build(), fast, slow, chained
 
 
-def test_reduced_cost_fixing_drops_a_rescuer_no_delay_optimal_plan_uses_and_its_chained_trip():
+def test_fixing_drops_a_rescuer_no_delay_optimal_plan_uses_and_its_chained_trip():
     instance, fast, slow, chained = a_slow_rescuer_whose_trip_would_tempt_the_full_model()
     settled = {**EVERYONE_ON_TIME, "passenger_delay_min": 30 * 10}
     ruled_out = rescue_options_ruled_out(instance, settled)
@@ -32,6 +34,15 @@ def test_reduced_cost_fixing_drops_a_rescuer_no_delay_optimal_plan_uses_and_its_
     # a looser settled delay (a cut search) admits the slow rescuer again: nothing is claimed then
     assert rescue_options_ruled_out(instance, {**settled, "passenger_delay_min": 30 * 40}) == frozenset()
     assert rescue_options_ruled_out(instance, {"passengers_not_reached": 0}) == frozenset()
+
+
+def test_solving_with_the_slow_rescuer_dropped_keeps_the_delay_optimum():
+    instance, fast, _, _ = a_slow_rescuer_whose_trip_would_tempt_the_full_model()
+    result = solve(instance, SolveParams(time_limit_s=2.0, alternatives=1))
+    assert result.status == Status.OPTIMAL
+    assert [r.option_id for r in result.best.rescues] == [fast]
+    assert result.best.objective.passenger_delay_min == 30 * 10
+    assert result.best.uncovered_trip_ids == ("T",)
 
 
 def cheap_small_coaches_and_a_dear_big_one():
