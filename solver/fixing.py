@@ -89,9 +89,11 @@ def _solve_relaxation(instance: Instance, settled: Mapping[str, int]) -> _Relaxa
     for option in options:
         lp.Add(passengers[option.id] <= seats[option.id] * use[option.id])
         lp.Add(passengers[option.id] >= use[option.id])  # a used rescue carries someone
+    # A clique of one option repeats its bound use ≤ 1; left out, it carries no price, so with nothing
+    # shared the group problems are the exact ones.
     cliques = [(lp.Add(sum(use[o.id] for o in members) <= 1), members)
                for by in (lambda o: o.crew_id, lambda o: o.vehicle_id, lambda o: o.driver_id)
-               for members in group_by(options, by).values()]
+               for members in group_by(options, by).values() if len(members) > 1]
     not_on_time, late = [], [late_penalty(instance, o) * passengers[o.id] for o in options]
     for group in instance.groups:
         group_options = rescues_of_group(instance, group.id)

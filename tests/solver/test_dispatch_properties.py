@@ -130,8 +130,8 @@ def test_fixing_rules_out_no_rescue_of_a_plan_meeting_the_settled_terms(instance
     usable = set().union(*(rescues for objective, rescues in plans if objective[:3] == settled))
     ruled_out = rescue_options_ruled_out(instance, dict(zip(RESCUE_TERM_NAMES, settled)))
     assert not usable & ruled_out
-    # With one group, everyone reached and no driver shared, the group bound is exact: it rules out
-    # every option no such plan uses.
+    # With one group, everyone reached and no coach or driver shared, no clique carries a price and the
+    # group problem is the whole problem: exactly the options no such plan uses are ruled out.
     drivers = [crew.driver_id for crew in instance.crews]
     if settled[0] == 0 and len(set(drivers)) == len(drivers):
         assert ruled_out == {o.id for o in instance.rescue_options} - usable
