@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 SECOND = 1
 MINUTE = 60
@@ -19,7 +20,14 @@ HOUR = 3600
 DAY = 24 * HOUR
 KM = 1000
 
+CHINA = ZoneInfo("Asia/Shanghai")
+
 _HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+
+def china_now() -> datetime:
+    """The wall clock as a naive China-local datetime, to the second (the clock convention above)."""
+    return datetime.now(CHINA).replace(tzinfo=None, microsecond=0)
 
 
 def kmh_to_mps(speed_kmh: float) -> float:
@@ -37,6 +45,14 @@ def travel_time_s(length_m: float, speed_kmh: float) -> int:
 def minutes(duration_s: float) -> float:
     """Seconds as minutes, for display."""
     return duration_s / MINUTE
+
+
+def ceil_minutes(duration_s: float) -> int:
+    """Whole minutes, rounded up (a started minute counts); 0 for a negative duration.
+
+    The one rounding of durations into minutes that the objective, the evaluator and the KPIs share.
+    """
+    return -(-max(int(duration_s), 0) // MINUTE)
 
 
 def parse_hhmm(text: str) -> time:
