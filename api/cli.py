@@ -21,7 +21,7 @@ from fleetplan.model import VehicleClass
 from fleetplan.units import parse_hhmm
 
 from api import views
-from api.cli_planning import add_drill_command, add_staging_command, add_whatif_command
+from api.cli_planning import add_drill_command, add_staging_command, add_whatif_command, solve_params
 from api.cli_routing import add_pdptw_command
 
 if TYPE_CHECKING:
@@ -298,17 +298,16 @@ def run_route(args: argparse.Namespace, out: Printer) -> int:
 
 def run_dispatch(args: argparse.Namespace, out: Printer) -> int:
     from fleetplan.model import Incident, IncidentKind
-    from solver.result import SolveParams
-    from solver.service import dispatch
+    from solver.dispatch import dispatch
 
+    params = solve_params(args.time_limit, args.alternatives)
     corridor = _corridor(args)
     vehicle = views.find_vehicle(corridor.dataset, args.vehicle)
     day = args.day or views.first_timetable_day(corridor.dataset)
     incident = Incident(id="cli-1", kind=IncidentKind.BREAKDOWN, vehicle_id=vehicle.id, trip_id=None,
                         location=args.location, at=datetime.combine(day, args.time), passengers=args.passengers)
     conditions = corridor.dataset.conditions_named(args.conditions)
-    outcome = dispatch(corridor, [incident], conditions,
-                       SolveParams(time_limit_s=args.time_limit, alternatives=args.alternatives))
+    outcome = dispatch(corridor, [incident], conditions, params=params)
     view = views.dispatch_view(outcome)
     out(json.dumps(view, ensure_ascii=False) if args.json else views.dispatch_text(view))
     return EXIT_OK

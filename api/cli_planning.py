@@ -318,6 +318,25 @@ def _plan_number(text: str, option: str, low: float | None = None, high: float |
     return value
 
 
+SOLVE_OPTIONS = {"budget": "--time-limit", "alternatives": "--alternatives"}
+
+
+def solve_params(time_limit_s: float, alternatives: int = 1):
+    """:class:`~solver.dispatch.SolveParams` from the command line, an error naming the option.
+
+    Raises
+    ------
+    InvalidValueError
+        Naming ``--time-limit`` or ``--alternatives`` when out of range.
+    """
+    from solver.dispatch import Budget, SolveParams
+
+    try:
+        return SolveParams(budget=Budget.wall_clock(time_limit_s), alternatives=alternatives)
+    except InvalidValueError as error:
+        raise InvalidValueError(SOLVE_OPTIONS.get(error.field, error.field), error.problem) from None
+
+
 # --------------------------------------------------------------------------- drills
 DRILL_DEFAULT_OUT = Path("drill_reports")
 
@@ -351,8 +370,6 @@ def add_drill_command(subparsers: argparse._SubParsersAction) -> argparse.Argume
 
 def run_drill_command(args: argparse.Namespace, out: Printer) -> int:
     """Run ``fleetplan drill``; 0 if every check passed, 1 if one failed."""
-    from dataclasses import replace
-
     from fleetplan.corridor import load_corridor
     from solver.drills import DRILL_PARAMS, DrillKind, drill_text, drill_view, run_drill, write_report
 
@@ -360,7 +377,7 @@ def run_drill_command(args: argparse.Namespace, out: Printer) -> int:
     seed = _whole_number(args.seed, "--seed", minimum=0)
     time_limit_s = _plan_number(args.time_limit, "--time-limit", low=0.0, low_open=True)
     corridor = load_corridor(args.data)
-    report = run_drill(kind, seed, corridor, replace(DRILL_PARAMS, time_limit_s=time_limit_s))
+    report = run_drill(kind, seed, corridor, solve_params(time_limit_s, DRILL_PARAMS.alternatives))
     path = write_report(report, args.out, corridor)
     out(json.dumps(drill_view(report, path), ensure_ascii=False) if args.json else drill_text(report, path))
     return 0 if report.passed else 1

@@ -28,23 +28,19 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cached_property, partial
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 import anyio
 import anyio.to_thread
 
-from fleetplan.build_instance import build_instance
 from fleetplan.corridor import Corridor
 from fleetplan.errors import FleetplanError, InvalidValueError, LocationError, UnknownIdError
-from fleetplan.evaluate import evaluate
 from fleetplan.instance import Instance
 from fleetplan.model import Conditions, Incident, IncidentKind, Vehicle, VehicleStatus
 from fleetplan.network.travel import check_conditions
 from fleetplan.operations import OperationsPolicy
+from fleetplan.units import china_now
 
-from solver.dispatch import solve
-from solver.result import SolveParams
-from solver.service import Dispatch
+from solver.dispatch import Budget, SolveParams, dispatch_prepared, prepare
 
 from api import kpis, views
 from api.operations_log import Closure, ClosureKind, OperationsLog, StatusChange
@@ -54,7 +50,6 @@ from api.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-CHINA = ZoneInfo("Asia/Shanghai")
 LOCAL_MINUTE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$")
 ACTIVE_STATUSES = frozenset({IncidentStatus.REPORTED, IncidentStatus.OPTIONS, IncidentStatus.ACCEPTED,
                            IncidentStatus.ON_SCENE})
@@ -68,11 +63,6 @@ T = TypeVar("T")
 
 
 # --------------------------------------------------------------------------- time
-def china_now() -> datetime:
-    """The wall clock as a naive China-local datetime, to the second (units convention)."""
-    return datetime.now(CHINA).replace(tzinfo=None, microsecond=0)
-
-
 def parse_local_minute(text: str, field: str) -> datetime:
     """Parse a China-local ``YYYY-MM-DDTHH:MM``.
 
@@ -254,16 +244,19 @@ class Desk:
         """
         corridor = self.live_corridor()
         vehicle = find_vehicle(corridor, report.vehicle)
-        check_location(corridor, report.location)
         conditions = self.live_conditions(corridor, report.conditions)
         unavailable = self.unavailable(number)
         incident = Incident(id=str(number or "new"), kind=report.kind, vehicle_id=vehicle.id, trip_id=report.trip_id,
                             location=report.location, at=report.at, passengers=report.passengers)
         try:
-            instance = build_instance(corridor, [incident], conditions, self.ops, unavailable)
+            instance = prepare(corridor, [incident], conditions, ops=self.ops, unavailable=unavailable)
+        except LocationError as error:
+            raise InvalidValueError("location", str(error)) from None
         except UnknownIdError as error:
             if error.kind == "trip":
                 raise InvalidValueError("trip_id", str(error)) from None
+            if error.kind in ("network node", "G1 post"):  # the report's location names what the network lacks
+                raise InvalidValueError("location", str(error)) from None
             raise
         group = instance.groups[0]
         recorded = {
@@ -280,11 +273,11 @@ class Desk:
 
     def solve(self, prepared: Prepared, number: int) -> dict[str, Any]:
         """Solve a prepared instance and check every plan with the evaluator; the options payload."""
-        params = SolveParams(time_limit_s=self.settings.dispatch_time_limit_s, alternatives=prepared.alternatives)
+        params = SolveParams(budget=Budget.wall_clock(self.settings.dispatch_time_limit_s),
+                             alternatives=prepared.alternatives)
         with self._solve_slots:
-            result = solve(prepared.instance, params)
-        problems = tuple(tuple(evaluate(plan, prepared.instance, self.ops)) for plan in result.plans)
-        view = views.desk_dispatch_view(Dispatch(prepared.instance, result, problems))
+            outcome = dispatch_prepared(prepared.instance, params)
+        view = views.desk_dispatch_view(outcome)
         for incident in view["incidents"]:  # prepared before the store gave the number
             incident["incident_id"] = str(number)
         view["inputs"] = prepared.inputs
@@ -462,13 +455,6 @@ def find_vehicle(corridor: Corridor, key: str) -> Vehicle:
     except UnknownIdError as error:
         raise InvalidValueError("vehicle_id", f"unknown coach {key!r} (give an id or a plate); "
                                               f"{str(error).partition('; ')[2]}") from None
-
-
-def check_location(corridor: Corridor, text: str) -> None:
-    try:
-        corridor.network.locate(text)
-    except (LocationError, UnknownIdError) as error:
-        raise InvalidValueError("location", str(error)) from None
 
 
 def check_closure_target(corridor: Corridor, kind: ClosureKind, target: str) -> None:

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from fleetplan.errors import DataProblem
+from fleetplan.problems import Problem
 from fleetplan.model import Dataset, Driver, Vehicle, VehicleClass
 from fleetplan.network import RoadNetwork
 from fleetplan.units import KM, format_hhmm, minutes
@@ -112,7 +113,7 @@ def group_view(group) -> dict[str, Any]:
             "destination": group.destination_node}
 
 
-def plan_view(instance, plan, rank: int, problems: tuple[str, ...]) -> dict[str, Any]:
+def plan_view(instance, plan, rank: int, problems: tuple[Problem, ...]) -> dict[str, Any]:
     assignments = []
     for rescue in plan.rescues:
         group = instance.group(rescue.group_id)
@@ -127,12 +128,14 @@ def plan_view(instance, plan, rank: int, problems: tuple[str, ...]) -> dict[str,
             "destination": group.destination_node,
             "destination_arrival": format_hhmm(rescue.destination_arrival),
             "deadhead_km": round(rescue.deadhead_m / KM, 1),
+            "driver_hours_left_h": round(rescue.driver_hours_left_s / 3600, 1),
         })
     recovered = [{"trip_id": c.trip_id, "vehicle_id": c.vehicle_id, "driver_id": c.driver_id,
                   "departure_shift_min": c.departure_shift_s // 60} for c in plan.trip_covers]
     return {"rank": rank, "source": plan.source, "objective": plan.objective.as_dict(),
             "explanation": plan.explanation, "assignments": assignments, "recovered_trips": recovered,
-            "uncovered_trips": list(plan.uncovered_trip_ids), "evaluator_problems": list(problems)}
+            "uncovered_trips": list(plan.uncovered_trip_ids),
+            "evaluator_problems": [problem.message for problem in problems]}
 
 
 def dispatch_text(view: dict[str, Any]) -> str:
@@ -166,28 +169,16 @@ def dispatch_text(view: dict[str, Any]) -> str:
 def desk_dispatch_view(outcome) -> dict[str, Any]:
     """The dispatch view plus what the desk shows beside each assignment and the decision's candidates.
 
-    Each assignment gains ``seats`` (the coach's approved seats) and ``driver_hours_left_h`` (see
-    :func:`driver_hours_left_h`); ``candidates`` lists every coach–driver crew that was considered.
+    Each assignment gains ``seats`` (the coach's approved seats); ``candidates`` lists every
+    coach–driver crew that was considered.
     """
     view = dispatch_view(outcome)
     instance = outcome.instance
     for plan, shown in zip(outcome.result.plans, view["plans"]):
         for rescue, assignment in zip(plan.rescues, shown["assignments"]):  # plan_view keeps the order
             assignment["seats"] = instance.dataset.vehicle(rescue.vehicle_id).seats
-            assignment["driver_hours_left_h"] = driver_hours_left_h(instance, rescue.driver_id, rescue.depart_at)
     view["candidates"] = [candidate_view(crew) for crew in instance.crews]
     return view
-
-
-def driver_hours_left_h(instance, driver_id: str, at: datetime) -> float:
-    """Driving hours the driver has left at ``at`` under the 24-hour and 7-day limits, whichever is
-    tighter (before the rescue drive itself; the continuous-driving rule is checked by the solver)."""
-    from fleetplan.rules import driving_state
-
-    policy = instance.driving_policy
-    state = driving_state(instance.duty_logs.get(driver_id, ()), at, policy)
-    left_s = min(policy.max_driving_24h_s - state.driven_24h_s, policy.max_driving_7d_s - state.driven_7d_s)
-    return round(max(0, left_s) / 3600, 1)
 
 
 def candidate_view(crew) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Latency of single-incident dispatch on the default data (issue 3, item 7).
 
-For each of N seeded incidents (:mod:`bench.incidents`): time ``build_instance`` and ``solve``
+For each of N seeded incidents (:mod:`bench.incidents`): time ``prepare`` (the instance builder) and ``solve``
 separately, with the default :class:`SolveParams` (1 s, 3 plans) and with ``alternatives=1``; then,
 outside the timed part, check every returned plan with the evaluator. Prints p50/p95/max, status
 counts and evaluator findings as Markdown.
@@ -17,13 +17,11 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from fleetplan.build_instance import build_instance
 from fleetplan.corridor import Corridor, load_corridor
 from fleetplan.evaluate import evaluate
 from fleetplan.instance import Instance
 
-from solver.dispatch import solve
-from solver.result import Result, SolveParams
+from solver.dispatch import Result, SolveParams, prepare, solve
 
 from bench import header, load_average, markdown_table, percentile
 from bench.incidents import DEFAULT_SEED, GeneratedIncident, clear_conditions, describe, generate_incidents
@@ -57,7 +55,7 @@ def measure(corridor: Corridor, generated: GeneratedIncident,
     """Build and solve one incident with each parameter set; evaluate the plans untimed."""
     conditions = clear_conditions(corridor)
     started = time.perf_counter()
-    instance = build_instance(corridor, [generated.incident], conditions)
+    instance = prepare(corridor, [generated.incident], conditions)
     build_ms = (time.perf_counter() - started) * 1000
     runs = tuple(_timed_solve(instance, params) for _, params in param_sets)
     return Measurement(generated, build_ms, instance.groups[0].tier, len(instance.crews),

@@ -45,7 +45,6 @@ from datetime import datetime, timedelta
 import numpy as np
 import vroom
 
-from fleetplan.build_instance import build_instance
 from fleetplan.corridor import Corridor, load_corridor
 from fleetplan.errors import NoRouteError
 from fleetplan.evaluate import _Checker, evaluate
@@ -55,10 +54,8 @@ from fleetplan.network import TravelTimes
 from fleetplan.operations import OperationsPolicy
 from fleetplan.plan import Objective, Plan
 
-from solver import greedy
-from solver.dispatch import solve
-from solver.plans import build_plan
-from solver.result import SolveParams
+from solver.dispatch import SolveParams, build_plan, greedy_plan, prepare, solve
+from solver.dispatch.greedy import cover_trips
 
 from bench import header, load_average, markdown_table
 from bench.incidents import DEFAULT_SEED, GeneratedIncident, clear_conditions, describe, generate_incidents
@@ -154,12 +151,8 @@ def _plan_from_vroom(instance: Instance, vehicles: list[_Vehicle], chosen: dict[
                      source: str) -> Plan:
     by_index = {v.index: v for v in vehicles}
     rescues = {by_index[i].options[g].id: p for i, (g, p) in chosen.items()}
-    option_by_id = {o.id: o for o in instance.rescue_options}
-    crews_rescuing = {option_by_id[o].crew_id: o for o in rescues}
-    busy_vehicles = {option_by_id[o].vehicle_id for o in rescues}
-    busy_drivers = {option_by_id[o].driver_id for o in rescues}
     # later trips: VROOM has no notion of them; re-cover them with the greedy baseline's rule
-    trips = greedy._cover_trips(instance, crews_rescuing, busy_vehicles, busy_drivers)
+    trips = cover_trips(instance, rescues)
     return build_plan(instance, rescues, trips, source=source)
 
 
@@ -265,14 +258,14 @@ class Comparison:
 def compare(corridor: Corridor, generated: GeneratedIncident, params: SolveParams = SolveParams(),
             vroom_exploration: int = 3) -> Comparison:
     """Solve one incident with every method and score each plan."""
-    instance = build_instance(corridor, [generated.incident], clear_conditions(corridor))
+    instance = prepare(corridor, [generated.incident], clear_conditions(corridor))
     plans: dict[str, tuple[Plan, float]] = {}
     started = time.perf_counter()
     result = solve(instance, params)
     cp_ms = (time.perf_counter() - started) * 1000
     plans["cp-sat"] = (result.best or build_plan(instance, {}, (), source="cp-sat"), cp_ms)
     started = time.perf_counter()
-    plans["greedy"] = (greedy.solve(instance), (time.perf_counter() - started) * 1000)
+    plans["greedy"] = (greedy_plan(instance), (time.perf_counter() - started) * 1000)
     plans.update(vroom_plans(instance, exploration_level=vroom_exploration))
     scores = {method: score(plan, instance, ms) for method, (plan, ms) in plans.items()}
     return Comparison(generated, scores, result.status.value)

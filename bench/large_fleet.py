@@ -17,7 +17,7 @@ The fleet is generated on the SAME road network as the default data (no new node
 
 Then ``incidents`` coaches running a trip at ``moment`` fail at once, each where its timetable puts it
 (:func:`bench.incidents.simultaneous_incidents`), and the batch is dispatched: build time, solve time
-(``time_limit_s`` 5 s, one plan), status and gap. The gap compares ``Result.bound`` with the best plan's
+(a 5 s budget, one plan), status and gap. The gap compares ``Result.bound`` with the best plan's
 objective on the first term where they differ, relative to the plan's value.
 
 Run: ``python -m bench.large_fleet [--coaches 1000] [--incidents 20] [--seed 20261208,2,3] [--profile]``.
@@ -40,7 +40,6 @@ from datetime import date, datetime, time as clock, timedelta
 from pathlib import Path
 from queue import Empty
 
-from fleetplan.build_instance import build_instance
 from fleetplan.corridor import Corridor, load_corridor
 from fleetplan.evaluate import evaluate
 from fleetplan.model import (Dataset, Driver, Incident, LicenceClass, Site, SiteKind, Stop, Trip, TripKind,
@@ -50,8 +49,7 @@ from fleetplan.operations import OperationsPolicy
 from fleetplan.plan import Objective
 from fleetplan.state import snapshot
 
-from solver.dispatch import solve
-from solver.result import Result, SolveParams
+from solver.dispatch import Budget, Result, SolveParams, prepare, solve
 
 from bench import header, load_average, markdown_table
 from bench.incidents import clear_conditions, simultaneous_incidents
@@ -260,7 +258,7 @@ def measure(spec: FleetSpec, incidents: int, moment: datetime, params: SolvePara
     if profiler:
         profiler.enable()
     started = time.perf_counter()
-    instance = build_instance(corridor, [g.incident for g in generated], clear_conditions(corridor))
+    instance = prepare(corridor, [g.incident for g in generated], clear_conditions(corridor))
     summary.update(build_s=time.perf_counter() - started, phase="solve", crews=len(instance.crews),
                    rescue_options=len(instance.rescue_options), trip_tasks=len(instance.trip_tasks),
                    trip_options=len(instance.trip_options), rejections=len(instance.rejections),
@@ -354,7 +352,7 @@ SUMMARY_HEADERS = ["coaches", "fleet seed", "incidents", "crews", "rescue option
 def report(runs: Sequence[tuple[FleetSpec, int, dict]], moment: datetime, params: SolveParams, budget_s: float,
            load_at_start: str | None = None) -> str:
     parts = [header("Simultaneous incidents on a generated multi-city fleet", load_at_start),
-             f"Moment {moment:%Y-%m-%d %H:%M}; SolveParams time_limit_s {params.time_limit_s}, alternatives "
+             f"Moment {moment:%Y-%m-%d %H:%M}; SolveParams budget {params.budget.seconds:g} s, alternatives "
              f"{params.alternatives}, workers {params.workers}; "
              + (f"each size runs in a child process stopped after {budget_s:.0f} s." if budget_s > 0 else
                 "run in this process."), "",
@@ -381,7 +379,7 @@ def main(argv: Sequence[str] | None = None) -> str:
     parser.add_argument("--coaches", default="1000", help="fleet size, or several separated by commas")
     parser.add_argument("--incidents", type=int, default=20)
     parser.add_argument("--moment", default="07:45", help="clock time of the incidents on the generated day")
-    parser.add_argument("--time-limit", type=float, default=5.0, help="SolveParams.time_limit_s")
+    parser.add_argument("--time-limit", type=float, default=5.0, help="the solve budget in wall-clock seconds")
     parser.add_argument("--budget", type=float, default=240.0,
                         help="seconds before a size's run (in a child process) is stopped; 0: run in this process")
     parser.add_argument("--seed", default=str(DEFAULT_SEED),
@@ -390,7 +388,7 @@ def main(argv: Sequence[str] | None = None) -> str:
                         help="run in this process without a budget and profile build + solve with cProfile")
     args = parser.parse_args(argv)
     load_at_start = load_average()
-    params = SolveParams(time_limit_s=args.time_limit, alternatives=1)
+    params = SolveParams(budget=Budget.wall_clock(args.time_limit), alternatives=1)
     runs = []
     sizes = [int(size) for size in args.coaches.split(",")]
     seeds = [int(seed) for seed in args.seed.split(",")]

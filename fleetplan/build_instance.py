@@ -15,14 +15,14 @@ from types import MappingProxyType
 
 from fleetplan.corridor import Corridor
 from fleetplan.errors import InvalidValueError, NoRouteError
-from fleetplan.geo import haversine_m
 from fleetplan.instance import (Crew, CrewKind, Instance, Rejection, RejectionCode, RescueOption, StrandedGroup,
                                 TripOption, TripTask)
 from fleetplan.model import Activity, Conditions, Driver, DutyInterval, Incident, SiteKind, Trip, Vehicle
 from fleetplan.network import Location, Route, TravelTimes, time_band
 from fleetplan.operations import OperationsPolicy
-from fleetplan.rules import ProposedDrive, check_drive, personal_eligibility, violations_at
+from fleetplan.rules import ProposedDrive, check_drive, driving_state, personal_eligibility, violations_at
 from fleetplan.state import LiveState, Whereabouts, snapshot
+from fleetplan.tiers import classify
 
 VIOLATION_CODES = {
     "continuous_day": RejectionCode.REST_DUE,
@@ -152,7 +152,7 @@ def build_instance(corridor: Corridor, incidents: Sequence[Incident], conditions
         duty_logs=MappingProxyType({d: s.duty_log for d, s in ctx.state.drivers.items()}),
         conditions=conditions, tier_policy=corridor.dataset.tier_policy,
         driving_policy=corridor.dataset.driving_policy, dataset=corridor.dataset, network=corridor.network,
-        unavailable=MappingProxyType(dict(unavailable)))
+        unavailable=MappingProxyType(dict(unavailable)), ops=ops)
 
 
 # --------------------------------------------------------------------------- stranded groups
@@ -163,9 +163,8 @@ def stranded_group(ctx: _Context, incident: Incident) -> StrandedGroup:
         raise InvalidValueError("passengers", f"{incident.passengers} is more than the {vehicle.seats} seats of {vehicle.id}")
     trip = _incident_trip(ctx, incident)
     scene = ctx.network.locate(incident.location)
-    pre_departure = trip is not None and incident.at <= trip.departure
-    tier = ctx.dataset.tier_policy.pre_departure if pre_departure else tier_at(ctx, scene)
-    deadline = (trip.departure if pre_departure else incident.at) + timedelta(seconds=tier.limit_s)
+    tier, deadline = classify(ctx.dataset.tier_policy, incident.at, trip.departure if trip else None,
+                              (scene.lat, scene.lon), _depot_points(ctx), _backup_points(ctx))
     home = ctx.dataset.site(vehicle.home_depot).node_id
     return StrandedGroup(
         id=f"G-{incident.id}", incident_id=incident.id, failed_vehicle_id=vehicle.id,
@@ -199,20 +198,15 @@ def _failed_crews(ctx: _Context, groups: tuple[StrandedGroup, ...]) -> dict[str,
             for g in groups if g.trip_id}
 
 
-def tier_at(ctx: _Context, scene):
-    """City if within the city radius of a depot, near-backup if within reach of a standing backup,
-    otherwise corridor (DESIGN §2.3 defaults)."""
-    policy = ctx.dataset.tier_policy
-    depots = [s for s in ctx.dataset.sites if s.kind == SiteKind.DEPOT]
-    if any(haversine_m(scene.lat, scene.lon, s.lat, s.lon) <= policy.city_radius_m for s in depots):
-        return policy.city
-    backup_nodes = {ctx.state.vehicles[v.id].node_id for v in ctx.dataset.vehicles
-                    if ctx.state.vehicles[v.id].whereabouts == Whereabouts.STANDBY}
-    for node_id in backup_nodes:
-        lat, lon = ctx.network.node_lat_lon(node_id)
-        if haversine_m(scene.lat, scene.lon, lat, lon) <= policy.near_backup_radius_m:
-            return policy.near_backup
-    return policy.corridor
+def _depot_points(ctx: _Context) -> list[tuple[float, float]]:
+    return [(s.lat, s.lon) for s in ctx.dataset.sites if s.kind == SiteKind.DEPOT]
+
+
+def _backup_points(ctx: _Context) -> list[tuple[float, float]]:
+    """Where the backup coaches stand now (the near-backup tier is measured from them)."""
+    nodes = {ctx.state.vehicles[v.id].node_id for v in ctx.dataset.vehicles
+             if ctx.state.vehicles[v.id].whereabouts == Whereabouts.STANDBY}
+    return [ctx.network.node_lat_lon(node_id) for node_id in sorted(n for n in nodes if n is not None)]
 
 
 # --------------------------------------------------------------------------- crews
@@ -450,7 +444,7 @@ def _driven_rescue(ctx: _Context, crew: Crew, group: StrandedGroup) -> RescueOpt
         scene_arrival=scene_arrival, boarding_at=boarding_at, destination_arrival=destination_arrival,
         capacity=crew.capacity, deadhead_m=to_scene.length_m, drive_s=drive_s, own_passengers=0,
         own_passenger_delay_s=0, late_s=late_s, delay_at_destination_s=_delay_s(group, destination_arrival),
-        needs_new_sign=True)
+        needs_new_sign=True, driver_hours_left_s=_driving_left_s(ctx, crew.driver_id, depart_at))
 
 
 def _reject_verdict(ctx: _Context, candidate: str, verdict, group_id: str) -> None:
@@ -489,7 +483,8 @@ def _passing_option(ctx: _Context, crew: Crew, group: StrandedGroup) -> RescueOp
         driver_id=crew.driver_id, kind=CrewKind.PASSING, origin_node=None, depart_at=eta, scene_arrival=eta,
         boarding_at=eta, destination_arrival=arrival, capacity=crew.capacity, deadhead_m=0,
         drive_s=onward.travel_time_s, own_passengers=trip.booked_passengers, own_passenger_delay_s=own_delay_s,
-        late_s=late_s, delay_at_destination_s=_delay_s(group, arrival), needs_new_sign=False)
+        late_s=late_s, delay_at_destination_s=_delay_s(group, arrival), needs_new_sign=False,
+        driver_hours_left_s=_driving_left_s(ctx, crew.driver_id, eta))
 
 
 def _passing_eta(ctx: _Context, vehicle: Vehicle, trip: Trip, group: StrandedGroup) -> datetime | None:
@@ -500,6 +495,14 @@ def _passing_eta(ctx: _Context, vehicle: Vehicle, trip: Trip, group: StrandedGro
             to_scene = ctx.route(vehicle, here.node_id, group.scene, here.planned)
             return here.planned + timedelta(seconds=to_scene.travel_time_s)
     return None
+
+
+def _driving_left_s(ctx: _Context, driver_id: str, at: datetime) -> int:
+    """Driving the driver may still do at ``at`` under the 24-hour and 7-day limits, whichever is
+    tighter (before the drive itself; the continuous-driving rule is checked with the drive)."""
+    policy = ctx.dataset.driving_policy
+    state = driving_state(ctx.state.drivers[driver_id].duty_log, at, policy)
+    return int(max(0, min(policy.max_driving_24h_s - state.driven_24h_s, policy.max_driving_7d_s - state.driven_7d_s)))
 
 
 def _delay_s(group: StrandedGroup, arrival: datetime) -> int:

@@ -76,3 +76,19 @@ class DataValidationError(FleetplanError):
         self.problems = list(problems)
         lines = "\n".join(f"  - {problem}" for problem in self.problems)
         super().__init__(f"{len(self.problems)} problem(s) in the data:\n{lines}")
+
+
+# --------------------------------------------------------------------------- validation helpers
+def require(condition: bool, field_name: str, problem: str) -> None:
+    """Raise :class:`InvalidValueError` naming ``field_name`` unless ``condition`` holds."""
+    if not condition:
+        raise InvalidValueError(field_name, problem)
+
+
+def require_id(value: str, field_name: str) -> None:
+    require(isinstance(value, str) and value.strip() != "", field_name, "must be a non-empty id")
+
+
+def require_lat_lon(lat: float, lon: float) -> None:
+    require(-90.0 <= lat <= 90.0, "lat", f"{lat} is not a latitude")
+    require(-180.0 <= lon <= 180.0, "lon", f"{lon} is not a longitude")

@@ -3,7 +3,8 @@
 It shares no code with the solver or with the instance builder's option generation: positions come
 from the timetable, travel times from the road network, legality from the rules, and every number the
 plan states (times, distances, passengers, objective terms) is recomputed and compared. It returns a
-list of problems; an empty list means the plan is sound.
+list of :class:`~fleetplan.problems.Problem` (a code, the subject, the numbers and a sentence); an
+empty list means the plan is sound.
 """
 
 from __future__ import annotations
@@ -13,19 +14,36 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from fleetplan.errors import FleetplanError
-from fleetplan.geo import haversine_m
 from fleetplan.instance import Instance, StrandedGroup
 from fleetplan.model import Activity, Dataset, DutyInterval, SiteKind, Trip, VehicleStatus
 from fleetplan.network import TravelTimes
 from fleetplan.operations import OperationsPolicy
-from fleetplan.plan import UNREACHED_LATENESS_S, Objective, Plan, Rescue, TripCover
-from fleetplan.rules import ProposedDrive, personal_eligibility, violations_at
+from fleetplan.plan import Objective, Plan, Rescue, TripCover
+from fleetplan.problems import Problem, ProblemCode, problem
+from fleetplan.rules import ProposedDrive, driving_state, personal_eligibility, violations_at
+from fleetplan.tiers import Tier, classify, late_penalty, unreached_penalty
+from fleetplan.units import ceil_minutes
 
 
-def evaluate(plan: Plan, instance: Instance, ops: OperationsPolicy = OperationsPolicy()) -> list[str]:
-    """Every problem found in ``plan`` for ``instance``; ``[]`` when all claims hold."""
-    checker = _Checker(instance, ops)
-    problems: list[str] = []
+def evaluate(plan: Plan, instance: Instance, ops: OperationsPolicy | None = None) -> list[Problem]:
+    """Every problem found in ``plan`` for ``instance``.
+
+    Parameters
+    ----------
+    plan
+        A plan for ``instance`` (from any solver).
+    instance
+        What the plan answers; its dataset, network and conditions are the facts checked against.
+    ops
+        The operating assumptions to judge by (default: the ones the instance was built with).
+
+    Returns
+    -------
+    list of Problem
+        Empty when every claim of the plan holds.
+    """
+    checker = _Checker(instance, ops if ops is not None else instance.ops)
+    problems: list[Problem] = []
     for rescue in plan.rescues:
         problems += checker.rescue(rescue)
     for cover in plan.trip_covers:
@@ -91,117 +109,150 @@ class _Checker:
                   for t in self.dataset.trips if t.driver_id == driver_id and t.departure < self.at]
         return sorted(history + driven, key=lambda d: d.start)
 
-    def deadline(self, group: StrandedGroup) -> tuple[datetime, object]:
-        """The group's tier and deadline, recomputed from the scene and the tier policy."""
-        policy = self.instance.tier_policy
+    def deadline(self, group: StrandedGroup) -> tuple[datetime, Tier]:
+        """The group's deadline and tier, recomputed from the scene, the timetable's standby coaches
+        and the tier policy."""
         trip = self.dataset.trip(group.trip_id) if group.trip_id else None
-        if trip is not None and group.reported_at <= trip.departure:
-            return trip.departure + timedelta(seconds=policy.pre_departure.limit_s), policy.pre_departure
-        scene = group.scene
-        depots = [s for s in self.dataset.sites if s.kind == SiteKind.DEPOT]
-        if any(haversine_m(scene.lat, scene.lon, s.lat, s.lon) <= policy.city_radius_m for s in depots):
-            tier = policy.city
-        elif any(haversine_m(scene.lat, scene.lon, *self.network.node_lat_lon(self.vehicle_node(v.id)))
-                 <= policy.near_backup_radius_m for v in self.standby_vehicles()):
-            tier = policy.near_backup
-        else:
-            tier = policy.corridor
-        return group.reported_at + timedelta(seconds=tier.limit_s), tier
+        depots = [(s.lat, s.lon) for s in self.dataset.sites if s.kind == SiteKind.DEPOT]
+        backups = [self.network.node_lat_lon(self.vehicle_node(v.id)) for v in self.standby_vehicles()]
+        tier, deadline = classify(self.instance.tier_policy, group.reported_at, trip.departure if trip else None,
+                                  (group.scene.lat, group.scene.lon), depots, backups)
+        return deadline, tier
 
     def standby_vehicles(self):
         return [v for v in self.dataset.vehicles
                 if v.status == VehicleStatus.STANDBY and self.current_trip(v.id) is None]
 
     # ------------------------------------------------------------------ one rescue
-    def rescue(self, rescue: Rescue) -> list[str]:
+    def rescue(self, rescue: Rescue) -> list[Problem]:
         where = f"rescue by {rescue.vehicle_id}"
         try:
             vehicle = self.dataset.vehicle(rescue.vehicle_id)
             driver = self.dataset.driver(rescue.driver_id)
             group = self.instance.group(rescue.group_id)
         except (FleetplanError, KeyError) as error:
-            return [f"{where}: {error}"]
+            return [problem(ProblemCode.UNKNOWN_ID, where, str(error))]
         problems = []
         if vehicle.id in self.failed:
-            problems.append(f"{where}: the coach is one of the failed coaches")
+            problems.append(problem(ProblemCode.FAILED_COACH, where, "the coach is one of the failed coaches"))
         if vehicle.status == VehicleStatus.WORKSHOP:
-            problems.append(f"{where}: the coach is in the workshop")
+            problems.append(problem(ProblemCode.IN_WORKSHOP, where, "the coach is in the workshop"))
         if not vehicle.permit_valid_on(self.at.date()):
-            problems.append(f"{where}: the coach's permit expired on {vehicle.permit_valid_until}")
-        problems += [f"{where}: driver {driver.id}: {v.message}"
+            problems.append(problem(ProblemCode.PERMIT_EXPIRED, where,
+                                    f"the coach's permit expired on {vehicle.permit_valid_until}",
+                                    valid_until=vehicle.permit_valid_until))
+        problems += [problem(ProblemCode.DRIVER_INELIGIBLE, where, f"driver {driver.id}: {v.message}", rule=v.code)
                      for v in personal_eligibility(driver, vehicle, self.at.date(), self.instance.driving_policy)]
         if rescue.passengers < 1:
-            problems.append(f"{where}: carries no passenger")
+            problems.append(problem(ProblemCode.NO_PASSENGERS, where, "carries no passenger"))
+        problems += self._hours_left(rescue, where)
         trip = self.current_trip(vehicle.id)
         try:
             problems += self._passing(rescue, trip, group) if trip else self._driven(rescue, group)
         except FleetplanError as error:
-            problems.append(f"{where}: {error}")
+            problems.append(problem(ProblemCode.NO_ROUTE, where, str(error)))
         return problems
 
-    def _driven(self, rescue: Rescue, group: StrandedGroup) -> list[str]:
+    def _hours_left(self, rescue: Rescue, where: str) -> list[Problem]:
+        """The driving hours left the plan shows the dispatcher, from the driver's own log."""
+        policy = self.instance.driving_policy
+        state = driving_state(self.duty_log(rescue.driver_id), rescue.depart_at, policy)
+        left_s = int(max(0, min(policy.max_driving_24h_s - state.driven_24h_s, policy.max_driving_7d_s - state.driven_7d_s)))
+        if rescue.driver_hours_left_s == left_s:
+            return []
+        return [problem(ProblemCode.DRIVER_HOURS_LEFT, where,
+                        f"claims {rescue.driver_hours_left_s} s of driving left for {rescue.driver_id}, the log says {left_s} s",
+                        claimed_s=rescue.driver_hours_left_s, found_s=left_s)]
+
+    def _driven(self, rescue: Rescue, group: StrandedGroup) -> list[Problem]:
         where = f"rescue by {rescue.vehicle_id}"
         vehicle, driver = self.dataset.vehicle(rescue.vehicle_id), self.dataset.driver(rescue.driver_id)
         problems = []
         node = self.vehicle_node(vehicle.id)
         if rescue.origin_node != node:
-            problems.append(f"{where}: claims to start at {rescue.origin_node} but the coach stands at {node}")
+            problems.append(problem(ProblemCode.WRONG_ORIGIN, where,
+                                    f"claims to start at {rescue.origin_node} but the coach stands at {node}",
+                                    claimed=rescue.origin_node, found=node))
         if self.driver_node(driver.id) != node:
-            problems.append(f"{where}: driver {driver.id} is at {self.driver_node(driver.id)}, not with the coach at {node}")
+            problems.append(problem(ProblemCode.DRIVER_ELSEWHERE, where,
+                                    f"driver {driver.id} is at {self.driver_node(driver.id)}, not with the coach at {node}",
+                                    driver_at=self.driver_node(driver.id), coach_at=node))
         if any(t.driver_id == driver.id and t.departure <= self.at < t.arrival for t in self.dataset.trips):
-            problems.append(f"{where}: driver {driver.id} is driving a trip")
+            problems.append(problem(ProblemCode.DRIVER_ON_TRIP, where, f"driver {driver.id} is driving a trip"))
         failed_trip_drivers = {self.dataset.trip(g.trip_id).driver_id for g in self.instance.groups if g.trip_id}
         if driver.id in failed_trip_drivers:
-            problems.append(f"{where}: driver {driver.id} is with a failed coach")
+            problems.append(problem(ProblemCode.DRIVER_WITH_FAILED_COACH, where, f"driver {driver.id} is with a failed coach"))
         if not driver.on_shift(self.at):
-            problems.append(f"{where}: driver {driver.id} is off shift")
+            problems.append(problem(ProblemCode.OFF_SHIFT, where, f"driver {driver.id} is off shift"))
         if rescue.passengers > vehicle.seats:
-            problems.append(f"{where}: {rescue.passengers} passengers exceed {vehicle.seats} seats")
+            problems.append(problem(ProblemCode.SEATS_EXCEEDED, where,
+                                    f"{rescue.passengers} passengers exceed {vehicle.seats} seats",
+                                    passengers=rescue.passengers, seats=vehicle.seats))
         if rescue.depart_at < self.at + timedelta(seconds=self.ops.turnout_s):
-            problems.append(f"{where}: leaves at {rescue.depart_at:%H:%M}, before the crew can turn out")
+            problems.append(problem(ProblemCode.LEAVES_TOO_EARLY, where,
+                                    f"leaves at {rescue.depart_at:%H:%M}, before the crew can turn out",
+                                    depart_at=rescue.depart_at))
         to_scene_s, to_scene_m = self.route_s(vehicle.id, node, group.scene, rescue.depart_at)
         expected_scene = rescue.depart_at + timedelta(seconds=to_scene_s)
         if rescue.scene_arrival != expected_scene:
-            problems.append(f"{where}: claims the scene at {rescue.scene_arrival:%H:%M:%S}, the network says {expected_scene:%H:%M:%S}")
+            problems.append(problem(ProblemCode.SCENE_TIME, where, f"claims the scene at {rescue.scene_arrival:%H:%M:%S}, "
+                                    f"the network says {expected_scene:%H:%M:%S}",
+                                    claimed=rescue.scene_arrival, found=expected_scene))
         if rescue.deadhead_m != to_scene_m:
-            problems.append(f"{where}: claims {rescue.deadhead_m} m empty running, the network says {to_scene_m} m")
+            problems.append(problem(ProblemCode.EMPTY_RUNNING, where,
+                                    f"claims {rescue.deadhead_m} m empty running, the network says {to_scene_m} m",
+                                    claimed_m=rescue.deadhead_m, found_m=to_scene_m))
         sign_ready = self.at + timedelta(seconds=self.instance.driving_policy.charter_sign_filing_delay_s)
         if rescue.boarding_at < max(rescue.scene_arrival, sign_ready):
-            problems.append(f"{where}: boards at {rescue.boarding_at:%H:%M} before arrival or before the new charter sign is filed")
+            problems.append(problem(ProblemCode.BOARDS_TOO_EARLY, where, f"boards at {rescue.boarding_at:%H:%M} before "
+                                    "arrival or before the new charter sign is filed",
+                                    boarding_at=rescue.boarding_at, sign_ready=sign_ready))
         leave = rescue.boarding_at + timedelta(seconds=self.ops.transfer_s)
         onward_s, _ = self.route_s(vehicle.id, group.scene, group.destination_node, leave)
         expected_arrival = leave + timedelta(seconds=onward_s)
         if rescue.destination_arrival != expected_arrival:
-            problems.append(f"{where}: claims arrival {rescue.destination_arrival:%H:%M:%S}, the network says {expected_arrival:%H:%M:%S}")
+            problems.append(problem(ProblemCode.ARRIVAL_TIME, where, f"claims arrival {rescue.destination_arrival:%H:%M:%S}, "
+                                    f"the network says {expected_arrival:%H:%M:%S}",
+                                    claimed=rescue.destination_arrival, found=expected_arrival))
         violations = violations_at(driver, self.duty_log(driver.id),
                                    ProposedDrive(rescue.depart_at, to_scene_s + onward_s, None, commuter=True),
                                    vehicle, self.instance.driving_policy)
-        problems += [f"{where}: driver {driver.id}: {v.message}" for v in violations]
+        problems += [problem(ProblemCode.DRIVING_RULES, where, f"driver {driver.id}: {v.message}", rule=v.code)
+                     for v in violations]
         return problems
 
-    def _passing(self, rescue: Rescue, trip: Trip, group: StrandedGroup) -> list[str]:
+    def _passing(self, rescue: Rescue, trip: Trip, group: StrandedGroup) -> list[Problem]:
         where = f"rescue by passing coach {rescue.vehicle_id}"
         vehicle = self.dataset.vehicle(rescue.vehicle_id)
         problems = []
         if rescue.driver_id != trip.driver_id:
-            problems.append(f"{where}: its driver is {trip.driver_id}, not {rescue.driver_id}")
+            problems.append(problem(ProblemCode.WRONG_DRIVER, where, f"its driver is {trip.driver_id}, not {rescue.driver_id}",
+                                    claimed=rescue.driver_id, found=trip.driver_id))
         free = vehicle.seats - trip.booked_passengers
         if rescue.passengers > free:
-            problems.append(f"{where}: {rescue.passengers} passengers exceed its {free} free seats")
+            problems.append(problem(ProblemCode.SEATS_EXCEEDED, where, f"{rescue.passengers} passengers exceed its {free} free seats",
+                                    passengers=rescue.passengers, seats=free))
         if trip.destination != group.destination_node:
-            problems.append(f"{where}: goes to {trip.destination}, not {group.destination_node}")
+            problems.append(problem(ProblemCode.WRONG_DESTINATION, where, f"goes to {trip.destination}, not {group.destination_node}",
+                                    claimed=group.destination_node, found=trip.destination))
         eta = self._passing_time(vehicle.id, trip, group)
         if eta is None:
-            return problems + [f"{where}: its route does not pass the scene"]
+            return problems + [problem(ProblemCode.DOES_NOT_PASS, where, "its route does not pass the scene")]
         if eta != rescue.scene_arrival or eta < self.at:
-            problems.append(f"{where}: claims the scene at {rescue.scene_arrival:%H:%M:%S}, it passes at {eta:%H:%M:%S}")
+            problems.append(problem(ProblemCode.SCENE_TIME, where,
+                                    f"claims the scene at {rescue.scene_arrival:%H:%M:%S}, it passes at {eta:%H:%M:%S}",
+                                    claimed=rescue.scene_arrival, found=eta))
         leave = eta + timedelta(seconds=self.ops.passing_dwell_s)
         onward_s, _ = self.route_s(vehicle.id, group.scene, trip.destination, leave)
         arrival = leave + timedelta(seconds=onward_s)
         if rescue.destination_arrival != arrival:
-            problems.append(f"{where}: claims arrival {rescue.destination_arrival:%H:%M:%S}, the network says {arrival:%H:%M:%S}")
+            problems.append(problem(ProblemCode.ARRIVAL_TIME, where, f"claims arrival {rescue.destination_arrival:%H:%M:%S}, "
+                                    f"the network says {arrival:%H:%M:%S}", claimed=rescue.destination_arrival, found=arrival))
         if (arrival - trip.arrival).total_seconds() > self.ops.max_passing_delay_s:
-            problems.append(f"{where}: delays its own passengers beyond {self.ops.max_passing_delay_s // 60} min")
+            problems.append(problem(ProblemCode.OWN_PASSENGERS_DELAYED, where,
+                                    f"delays its own passengers beyond {self.ops.max_passing_delay_s // 60} min",
+                                    delay_s=int((arrival - trip.arrival).total_seconds()),
+                                    limit_s=self.ops.max_passing_delay_s))
         return problems
 
     def _passing_time(self, vehicle_id: str, trip: Trip, group: StrandedGroup) -> datetime | None:
@@ -213,22 +264,26 @@ class _Checker:
         return None
 
     # ------------------------------------------------------------------ one trip cover
-    def trip_cover(self, cover: TripCover, plan: Plan) -> list[str]:
+    def trip_cover(self, cover: TripCover, plan: Plan) -> list[Problem]:
         where = f"trip {cover.trip_id} by {cover.vehicle_id}"
         try:
             trip = self.dataset.trip(cover.trip_id)
             vehicle = self.dataset.vehicle(cover.vehicle_id)
             driver = self.dataset.driver(cover.driver_id)
         except (FleetplanError, KeyError) as error:
-            return [f"{where}: {error}"]
+            return [problem(ProblemCode.UNKNOWN_ID, where, str(error))]
         problems = []
         if vehicle.id in self.failed or vehicle.status == VehicleStatus.WORKSHOP:
-            problems.append(f"{where}: the coach is failed or in the workshop")
+            problems.append(problem(ProblemCode.FAILED_COACH if vehicle.id in self.failed else ProblemCode.IN_WORKSHOP,
+                                    where, "the coach is failed or in the workshop"))
         if vehicle.seats < trip.booked_passengers:
-            problems.append(f"{where}: {trip.booked_passengers} booked exceed {vehicle.seats} seats")
+            problems.append(problem(ProblemCode.SEATS_EXCEEDED, where, f"{trip.booked_passengers} booked exceed {vehicle.seats} seats",
+                                    passengers=trip.booked_passengers, seats=vehicle.seats))
         if not 0 <= cover.departure_shift_s <= self.ops.max_trip_shift_s:
-            problems.append(f"{where}: departure shift {cover.departure_shift_s} s outside 0–{self.ops.max_trip_shift_s} s")
-        problems += [f"{where}: driver {driver.id}: {v.message}"
+            problems.append(problem(ProblemCode.SHIFT_OUT_OF_RANGE, where,
+                                    f"departure shift {cover.departure_shift_s} s outside 0–{self.ops.max_trip_shift_s} s",
+                                    shift_s=cover.departure_shift_s, limit_s=self.ops.max_trip_shift_s))
+        problems += [problem(ProblemCode.DRIVER_INELIGIBLE, where, f"driver {driver.id}: {v.message}", rule=v.code)
                      for v in personal_eligibility(driver, vehicle, self.at.date(), self.instance.driving_policy)]
         before = next((r for r in plan.rescues if r.vehicle_id == vehicle.id), None)
         if before is not None:
@@ -241,76 +296,92 @@ class _Checker:
         try:
             deadhead_s, deadhead_m = self.route_s(vehicle.id, start_node, trip.origin, free_at)
         except FleetplanError as error:
-            return problems + [f"{where}: {error}"]
+            return problems + [problem(ProblemCode.NO_ROUTE, where, str(error))]
         if free_at + timedelta(seconds=deadhead_s) > departure:
-            problems.append(f"{where}: cannot reach {trip.origin} by {departure:%H:%M}")
+            problems.append(problem(ProblemCode.CANNOT_REACH_TRIP, where, f"cannot reach {trip.origin} by {departure:%H:%M}",
+                                    ready_at=free_at + timedelta(seconds=deadhead_s), departure=departure))
         if cover.deadhead_m != deadhead_m:
-            problems.append(f"{where}: claims {cover.deadhead_m} m empty running, the network says {deadhead_m} m")
+            problems.append(problem(ProblemCode.EMPTY_RUNNING, where,
+                                    f"claims {cover.deadhead_m} m empty running, the network says {deadhead_m} m",
+                                    claimed_m=cover.deadhead_m, found_m=deadhead_m))
         if vehicle.id != trip.vehicle_id:
             sign_ready = self.at + timedelta(seconds=self.instance.driving_policy.charter_sign_filing_delay_s)
             if departure < sign_ready:
-                problems.append(f"{where}: leaves before a new charter sign can be filed")
+                problems.append(problem(ProblemCode.SIGN_NOT_FILED, where, "leaves before a new charter sign can be filed",
+                                        departure=departure, sign_ready=sign_ready))
         log = sorted(self.duty_log(driver.id) + extra, key=lambda d: d.start)
         drive = ProposedDrive(departure - timedelta(seconds=deadhead_s),
                               deadhead_s + int((trip.arrival - trip.departure).total_seconds()), None, commuter=True)
-        problems += [f"{where}: driver {driver.id}: {v.message}"
+        problems += [problem(ProblemCode.DRIVING_RULES, where, f"driver {driver.id}: {v.message}", rule=v.code)
                      for v in violations_at(driver, log, drive, vehicle, self.instance.driving_policy)]
         return problems
 
     # ------------------------------------------------------------------ whole-plan checks
-    def group_totals(self, plan: Plan) -> list[str]:
-        carried = Counter()
+    def group_totals(self, plan: Plan) -> list[Problem]:
+        carried: Counter[str] = Counter()
         for rescue in plan.rescues:
             carried[rescue.group_id] += rescue.passengers
-        return [f"group {g.id}: {carried[g.id]} passengers carried but only {g.passengers} are stranded"
+        return [problem(ProblemCode.OVER_CARRIED, f"group {g.id}",
+                        f"{carried[g.id]} passengers carried but only {g.passengers} are stranded",
+                        carried=carried[g.id], stranded=g.passengers)
                 for g in self.instance.groups if carried[g.id] > g.passengers]
 
-    def double_bookings(self, plan: Plan) -> list[str]:
+    def double_bookings(self, plan: Plan) -> list[Problem]:
         problems = []
+        items: tuple[Rescue, ...] | tuple[TripCover, ...]
         for label, items in (("rescues", plan.rescues), ("trip covers", plan.trip_covers)):
             for attribute in ("vehicle_id", "driver_id"):
                 counts = Counter(getattr(item, attribute) for item in items)
-                problems += [f"{attribute.removesuffix('_id')} {key} is booked {n} times in {label}"
+                problems += [Problem(ProblemCode.DOUBLE_BOOKED, key,
+                                     f"{attribute.removesuffix('_id')} {key} is booked {n} times in {label}",
+                                     (("times", n),))
                              for key, n in counts.items() if n > 1]
         rescue_crews = {r.vehicle_id: r.driver_id for r in plan.rescues}
         rescue_drivers = {r.driver_id: r.vehicle_id for r in plan.rescues}
         for cover in plan.trip_covers:
             if cover.vehicle_id in rescue_crews and rescue_crews[cover.vehicle_id] != cover.driver_id:
-                problems.append(f"coach {cover.vehicle_id} rescues with {rescue_crews[cover.vehicle_id]} but covers "
-                                f"{cover.trip_id} with {cover.driver_id}")
+                problems.append(Problem(ProblemCode.CREW_SPLIT, cover.vehicle_id,
+                                        f"coach {cover.vehicle_id} rescues with {rescue_crews[cover.vehicle_id]} but "
+                                        f"covers {cover.trip_id} with {cover.driver_id}"))
             if cover.driver_id in rescue_drivers and rescue_drivers[cover.driver_id] != cover.vehicle_id:
-                problems.append(f"driver {cover.driver_id} rescues in {rescue_drivers[cover.driver_id]} but covers "
-                                f"{cover.trip_id} in {cover.vehicle_id}")
+                problems.append(Problem(ProblemCode.CREW_SPLIT, cover.driver_id,
+                                        f"driver {cover.driver_id} rescues in {rescue_drivers[cover.driver_id]} but "
+                                        f"covers {cover.trip_id} in {cover.vehicle_id}"))
         return problems
 
-    def unavailable_used(self, plan: Plan) -> list[str]:
+    def unavailable_used(self, plan: Plan) -> list[Problem]:
         used = [r.vehicle_id for r in plan.rescues] + [r.driver_id for r in plan.rescues] + \
             [c.vehicle_id for c in plan.trip_covers] + [c.driver_id for c in plan.trip_covers]
-        return [f"{resource} is used but unavailable: {self.instance.unavailable[resource]}"
+        return [Problem(ProblemCode.UNAVAILABLE_USED, resource,
+                        f"{resource} is used but unavailable: {self.instance.unavailable[resource]}")
                 for resource in dict.fromkeys(used) if resource in self.instance.unavailable]
 
-    def trip_accounting(self, plan: Plan) -> list[str]:
+    def trip_accounting(self, plan: Plan) -> list[Problem]:
         """Every trip needing a crew is covered or declared uncovered, and no pulled crew's own trip
         disappears silently."""
         covered = Counter(c.trip_id for c in plan.trip_covers)
         declared = set(plan.uncovered_trip_ids)
-        problems = [f"trip {t} is covered {n} times" for t, n in covered.items() if n > 1]
-        problems += [f"trip {t} is both covered and declared uncovered" for t in declared & set(covered)]
+        problems = [Problem(ProblemCode.TRIP_COVERED_TWICE, f"trip {t}", f"trip {t} is covered {n} times", (("times", n),))
+                    for t, n in covered.items() if n > 1]
+        problems += [Problem(ProblemCode.TRIP_COVERED_AND_UNCOVERED, f"trip {t}",
+                             f"trip {t} is both covered and declared uncovered") for t in declared & set(covered)]
         at_stake = {t.trip_id for t in self.instance.trip_tasks}
-        problems += [f"trip {t} is neither covered nor declared uncovered" for t in sorted(at_stake - set(covered) - declared)]
+        problems += [Problem(ProblemCode.TRIP_UNACCOUNTED, f"trip {t}", f"trip {t} is neither covered nor declared uncovered")
+                     for t in sorted(at_stake - set(covered) - declared)]
         for rescue in plan.rescues:
             for attribute, resource in (("vehicle_id", rescue.vehicle_id), ("driver_id", rescue.driver_id)):
                 later = self.next_trip_of(attribute, resource)
                 if later and later.id not in covered and later.id not in declared and not self._passing_rescue(rescue):
-                    problems.append(f"trip {later.id} loses {resource} to the rescue and is neither re-covered "
-                                    f"nor declared uncovered")
+                    problems.append(Problem(ProblemCode.TRIP_LOST_TO_RESCUE, f"trip {later.id}",
+                                            f"trip {later.id} loses {resource} to the rescue and is neither "
+                                            f"re-covered nor declared uncovered"))
         rescuers = {r.vehicle_id for r in plan.rescues}
         for cover in plan.trip_covers:
             if cover.vehicle_id not in rescuers:
                 problems += self._own_trips_kept(cover, set(covered) | declared)
         return problems
 
-    def _own_trips_kept(self, cover: TripCover, accounted: set[str]) -> list[str]:
+    def _own_trips_kept(self, cover: TripCover, accounted: set[str]) -> list[Problem]:
         """A crew taken for another trip must still make its own next trip, unless that trip is
         re-covered or declared uncovered."""
         problems = []
@@ -323,11 +394,14 @@ class _Checker:
             try:
                 back_s, _ = self.route_s(cover.vehicle_id, trip.destination, own.origin, back_from)
             except FleetplanError as error:
-                problems.append(f"trip {own.id}: {resource} covers {trip.id} and cannot come back: {error}")
+                problems.append(problem(ProblemCode.OWN_TRIP_LOST, f"trip {own.id}",
+                                        f"{resource} covers {trip.id} and cannot come back: {error}"))
                 continue
             if back_from + timedelta(seconds=back_s) > own.departure:
-                problems.append(f"trip {own.id} loses {resource}, which covers {trip.id} and is back at "
-                                f"{own.origin} only at {back_from + timedelta(seconds=back_s):%H:%M}")
+                problems.append(Problem(ProblemCode.OWN_TRIP_LOST, f"trip {own.id}",
+                                        f"trip {own.id} loses {resource}, which covers {trip.id} and is back at "
+                                        f"{own.origin} only at {back_from + timedelta(seconds=back_s):%H:%M}",
+                                        (("back_at", back_from + timedelta(seconds=back_s)), ("departure", own.departure))))
         return problems
 
     def next_trip_of(self, attribute: str, resource: str, besides: str | None = None) -> Trip | None:
@@ -340,30 +414,32 @@ class _Checker:
     def _passing_rescue(self, rescue: Rescue) -> bool:
         return self.current_trip(rescue.vehicle_id) is not None
 
-    def objective(self, plan: Plan) -> list[str]:
+    def objective(self, plan: Plan) -> list[Problem]:
         recomputed = self.recompute_objective(plan)
-        return [f"objective {name}: plan claims {plan.objective.as_dict()[name]}, recomputed {value}"
-                for name, value in recomputed.as_dict().items() if plan.objective.as_dict()[name] != value]
+        claimed = plan.objective.as_dict()
+        return [problem(ProblemCode.OBJECTIVE_MISMATCH, f"objective {name}",
+                        f"plan claims {claimed[name]}, recomputed {value}", claimed=claimed[name], found=value)
+                for name, value in recomputed.as_dict().items() if claimed[name] != value]
 
     def recompute_objective(self, plan: Plan) -> Objective:
         policy = self.instance.tier_policy
-        on_time = late_penalty = delay = 0
-        carried = Counter()
+        on_time = lateness = delay = 0
+        carried: Counter[str] = Counter()
         for rescue in plan.rescues:
             group = self.instance.group(rescue.group_id)
             deadline, tier = self.deadline(group)
             late_s = max(0, int((rescue.scene_arrival - deadline).total_seconds()))
             on_time += rescue.passengers if late_s == 0 else 0
-            late_penalty += rescue.passengers * policy.late_penalty(tier, late_s)
+            lateness += rescue.passengers * late_penalty(policy, tier, late_s)
             if group.planned_arrival is not None:
-                delay += rescue.passengers * _minutes_up((rescue.destination_arrival - group.planned_arrival).total_seconds())
+                delay += rescue.passengers * ceil_minutes((rescue.destination_arrival - group.planned_arrival).total_seconds())
             trip = self.current_trip(rescue.vehicle_id)
             if trip is not None:  # a passing coach delays its own passengers
-                delay += trip.booked_passengers * _minutes_up((rescue.destination_arrival - trip.arrival).total_seconds())
+                delay += trip.booked_passengers * ceil_minutes((rescue.destination_arrival - trip.arrival).total_seconds())
             carried[group.id] += rescue.passengers
         for group in self.instance.groups:
             _, tier = self.deadline(group)
-            late_penalty += (group.passengers - carried[group.id]) * policy.late_penalty(tier, UNREACHED_LATENESS_S)
+            lateness += (group.passengers - carried[group.id]) * unreached_penalty(policy, tier)
         used = {r.vehicle_id for r in plan.rescues} | {c.vehicle_id for c in plan.trip_covers}
         standby_by_city: dict[str, set[str]] = defaultdict(set)
         depots = {s.node_id: s.id for s in self.dataset.sites if s.kind == SiteKind.DEPOT}
@@ -374,15 +450,12 @@ class _Checker:
         covered = {c.trip_id for c in plan.trip_covers}
         return Objective(
             passengers_not_reached=sum(g.passengers for g in self.instance.groups) - on_time,
-            late_penalty=late_penalty,
+            late_penalty=lateness,
             passenger_delay_min=delay,
             trips_uncovered=sum(1 for t in self.instance.trip_tasks if t.trip_id not in covered),
-            trips_retimed_min=sum(_minutes_up(c.departure_shift_s) for c in plan.trip_covers),
+            trips_retimed_min=sum(ceil_minutes(c.departure_shift_s) for c in plan.trip_covers),
             deadhead_km=sum(round(r.deadhead_m / 1000) for r in plan.rescues)
             + sum(round(c.deadhead_m / 1000) for c in plan.trip_covers),
             coverage_lost=sum(1 for vehicles in standby_by_city.values() if vehicles <= used),
         )
 
-
-def _minutes_up(seconds: float) -> int:
-    return max(0, -(-int(seconds) // 60))

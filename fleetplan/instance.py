@@ -17,7 +17,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from fleetplan.model import Conditions, Dataset, DrivingPolicy, DutyInterval, Incident, TierPolicy
+from fleetplan.model import Conditions, Dataset, DrivingPolicy, DutyInterval, Incident
+from fleetplan.operations import OperationsPolicy
+from fleetplan.tiers import Tier, TierPolicy
 
 
 class CrewKind(StrEnum):
@@ -121,6 +123,7 @@ class RescueOption:
     late_s: int  # beyond the group's deadline (0 if on time)
     delay_at_destination_s: int  # after the group's planned arrival (0 if none)
     needs_new_sign: bool
+    driver_hours_left_s: int = 0  # driving left under the 24 h and 7-day limits at departure
 
 
 @dataclass(frozen=True)
@@ -167,6 +170,7 @@ class Instance:
     dataset: Dataset
     network: Any  # fleetplan.network.RoadNetwork
     unavailable: Mapping[str, str] = field(default_factory=dict)  # coach/driver id → why not usable now
+    ops: OperationsPolicy = field(default_factory=OperationsPolicy)  # the assumptions it was built with
 
     # Look-ups built once (the instance never changes), so large fleets stay linear.
     @cached_property
@@ -197,6 +201,6 @@ class Instance:
     def trip_task(self, trip_id: str) -> TripTask:
         return self._trip_tasks_by_id[trip_id]
 
-    def tier_of(self, group_id: str):
-        """The :class:`~fleetplan.model.Tier` of a group."""
+    def tier_of(self, group_id: str) -> Tier:
+        """The :class:`~fleetplan.tiers.Tier` of a group."""
         return self.tier_policy.tier_named(self.group(group_id).tier)

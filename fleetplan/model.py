@@ -12,7 +12,8 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
-from fleetplan.errors import InvalidValueError, UnknownIdError
+from fleetplan.errors import InvalidValueError, UnknownIdError, require, require_id, require_lat_lon
+from fleetplan.tiers import Tier, TierPolicy
 
 
 # --------------------------------------------------------------------------- vocabularies
@@ -76,22 +77,6 @@ class RoadClass(StrEnum):
     RAMP = "ramp"  # interchange and service-area slip roads
     NATIONAL = "national"  # G102 and county roads
     CITY = "city"  # streets inside Siping and Changchun
-
-
-# --------------------------------------------------------------------------- validation helpers
-def require(condition: bool, field_name: str, problem: str) -> None:
-    """Raise :class:`InvalidValueError` naming ``field_name`` unless ``condition`` holds."""
-    if not condition:
-        raise InvalidValueError(field_name, problem)
-
-
-def require_id(value: str, field_name: str) -> None:
-    require(isinstance(value, str) and value.strip() != "", field_name, "must be a non-empty id")
-
-
-def require_lat_lon(lat: float, lon: float) -> None:
-    require(-90.0 <= lat <= 90.0, "lat", f"{lat} is not a latitude")
-    require(-180.0 <= lon <= 180.0, "lon", f"{lon} is not a longitude")
 
 
 # --------------------------------------------------------------------------- places and fleet
@@ -293,67 +278,6 @@ class Conditions:
 
     def entrance_closed(self, node_id: str) -> bool:
         return "*" in self.closed_entrances or node_id in self.closed_entrances
-
-
-# --------------------------------------------------------------------------- response-time tiers
-@dataclass(frozen=True)
-class Tier:
-    """One response-time tier (响应时限分级). ``limit_s`` is counted from the incident report, except
-    for pre-departure failures where it is the delay allowed after the scheduled departure."""
-
-    name: str
-    limit_s: int
-    late_penalty_per_min: int  # weight per minute late, escalating with the tier's importance
-    description: str = ""
-
-    def __post_init__(self) -> None:
-        require_id(self.name, "name")
-        require(self.limit_s > 0, "limit_s", f"{self.limit_s} must be positive")
-        require(self.late_penalty_per_min >= 0, "late_penalty_per_min", "must not be negative")
-
-
-@dataclass(frozen=True)
-class TierPolicy:
-    """Which tier an incident falls in (DESIGN §2.3 defaults, configurable in ``tiers.toml``).
-
-    An incident before departure at a stop gets ``pre_departure``; within ``city_radius_m`` of a
-    depot ``city``; within ``near_backup_radius_m`` of a standing backup ``near_backup``; else
-    ``corridor``.
-    """
-
-    city: Tier
-    near_backup: Tier
-    corridor: Tier
-    pre_departure: Tier
-    city_radius_m: int = 15_000
-    near_backup_radius_m: int = 50_000
-    escalation_after_s: int = 30 * 60  # lateness beyond this costs double per minute
-
-    def __post_init__(self) -> None:
-        require(self.city_radius_m > 0, "city_radius_m", "must be positive")
-        require(
-            self.near_backup_radius_m >= self.city_radius_m,
-            "near_backup_radius_m",
-            "must be at least city_radius_m",
-        )
-
-    @property
-    def tiers(self) -> tuple[Tier, ...]:
-        return (self.city, self.near_backup, self.corridor, self.pre_departure)
-
-    def tier_named(self, name: str) -> Tier:
-        for tier in self.tiers:
-            if tier.name == name:
-                return tier
-        raise InvalidValueError("tier", f"no tier named {name!r}")
-
-    def late_penalty(self, tier: Tier, late_s: int) -> int:
-        """Escalating lateness penalty: per started minute late, doubled past the escalation point."""
-        if late_s <= 0:
-            return 0
-        late_min = -(-late_s // 60)
-        base_min = min(late_min, self.escalation_after_s // 60)
-        return tier.late_penalty_per_min * (base_min + 2 * (late_min - base_min))
 
 
 # --------------------------------------------------------------------------- driving policy

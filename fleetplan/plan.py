@@ -10,12 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 
-from fleetplan.model import require
-
-
-# Passengers nobody reaches count as this late in the lateness term, so that leaving a group behind is
-# never cheaper than reaching it late (the first term already counts them as not reached).
-UNREACHED_LATENESS_S = 6 * 3600
+from fleetplan.errors import require
 
 
 @dataclass(frozen=True)
@@ -37,9 +32,13 @@ class Rescue:
     destination_arrival: datetime
     passengers: int
     deadhead_m: int  # empty running from the origin to the scene
+    # Driving the driver may still do at departure under the 24-hour and 7-day limits, whichever is
+    # tighter (before the rescue itself), so the desk can show it without re-deriving the rules.
+    driver_hours_left_s: int = 0
 
     def __post_init__(self) -> None:
         require(self.passengers >= 0, "passengers", "must not be negative")
+        require(self.driver_hours_left_s >= 0, "driver_hours_left_s", "must not be negative")
         require(self.scene_arrival >= self.depart_at, "scene_arrival", "is before departure")
         require(self.boarding_at >= self.scene_arrival, "boarding_at", "is before arrival at the scene")
         require(self.destination_arrival >= self.boarding_at, "destination_arrival", "is before boarding")

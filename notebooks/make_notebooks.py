@@ -60,7 +60,7 @@ def breakdown_drill() -> nbformat.NotebookNode:
 
 The service plan promises a breakdown drill every quarter. This notebook stages one from the timetable
 (the seed picks the staff run, the kilometre post and so the time), sends it through **the same dispatch
-path as the desk** (`solver.service.dispatch`: instance → CP-SAT → independent evaluator), scores the
+path as the desk** (`solver.dispatch.dispatch`: instance → CP-SAT → independent evaluator), scores the
 response against the tier limits and writes the drill report.
 
 What the drill expects of the system (asserted below): a solver plan, no problem found by the
@@ -216,7 +216,7 @@ from dataclasses import replace
 
 from fleetplan.model import RoadClass, Weather
 from solver.drills import draw_map, drill_text, run_drill, run_scenario, write_report
-from solver.result import Status
+from solver.dispatch import Status
 
 report = run_drill("blizzard", SEED, corridor)
 print(drill_text(report))

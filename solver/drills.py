@@ -2,7 +2,7 @@
 an accident drill every half year, a severe-weather drill every year).
 
 A drill stages a :class:`DrillScenario` (incidents at fixed places and times, road conditions), sends
-it through :func:`solver.service.dispatch` exactly as the desk would, and scores the answer: was every
+it through :func:`solver.dispatch.dispatch` exactly as the desk would, and scores the answer: was every
 stranded passenger reached within the tier limit, how many minutes did the response take, did the
 independent evaluator find anything. It also checks what the contingency plan expects of the system
 for that kind of drill (closed roads avoided, the G102 detour taken, …). :func:`write_report` writes
@@ -40,10 +40,9 @@ from fleetplan.network import Direction, Location, Route, TravelTimes
 from fleetplan.operations import OperationsPolicy
 from fleetplan.units import format_hhmm, minutes
 
-from solver.result import SolveParams, Status
-from solver.service import Dispatch, dispatch
+from solver.dispatch import Budget, Dispatch, SolveParams, Status, dispatch
 
-DRILL_PARAMS = SolveParams(time_limit_s=2.0, alternatives=1)
+DRILL_PARAMS = SolveParams(budget=Budget.wall_clock(2.0), alternatives=1)
 
 ACCIDENT_KM = (63.0, 86.0)  # between the Gongzhuling service area and the Fanjiatun interchange
 ACCIDENT_DIRECTION = Direction.TO_CHANGCHUN
@@ -399,7 +398,8 @@ def run_scenario(scenario: DrillScenario, corridor: Corridor, params: SolveParam
     busy: dict[str, str] = {}
     outcomes = []
     for wave in scenario.waves:
-        outcome = dispatch(corridor, wave, scenario.conditions, params, ops, MappingProxyType(dict(busy)))
+        outcome = dispatch(corridor, wave, scenario.conditions, ops=ops, params=params,
+                           unavailable=MappingProxyType(dict(busy)))
         outcomes.append(outcome)
         best = outcome.result.best
         for rescue in (best.rescues if best else ()):
@@ -408,7 +408,8 @@ def run_scenario(scenario: DrillScenario, corridor: Corridor, params: SolveParam
             busy.setdefault(rescue.driver_id, reason)
     scores = tuple(score for outcome in outcomes for score in score_dispatch(outcome))
     legs = tuple(leg for outcome in outcomes for leg in rescue_legs(outcome, corridor, ops))
-    problems = tuple(problem for outcome in outcomes for problem in (outcome.problems[0] if outcome.problems else ()))
+    problems = tuple(problem.message for outcome in outcomes
+                     for problem in (outcome.problems[0] if outcome.problems else ()))
     plans = [o.result.best for o in outcomes if o.result.best]
     report = DrillReport(scenario, tuple(outcomes), scores, legs, (), problems,
                          tuple(t for p in plans for t in p.uncovered_trip_ids),

@@ -37,9 +37,11 @@ from fleetplan.network import TravelTimes
 from fleetplan.plan import TripCover
 from fleetplan.units import HOUR, KM
 
+from solver.dispatch import Dispatch, dispatch
+
 from solver.whatif.fleet import staged_dataset
 from solver.whatif.kpis import IncidentOutcome, ReplicationResult
-from solver.whatif.reproducible import ReproducibleDispatch, dispatch_reproducibly
+from solver.whatif.reproducible import reproducible_params
 from solver.whatif.scenario import WhatIfScenario
 from solver.whatif.streams import Candidate, draw_candidates
 from solver.whatif.timetable import period_dataset, stop_shifted, trip_course
@@ -188,8 +190,8 @@ class _Replication:
         # the failed coach's driver is at the scene (or ill), wherever the timetable snapshot puts them
         unavailable = self._unavailable(at) | {trip.driver_id: f"with the failed coach {vehicle.id}"}
         try:
-            decision = dispatch_reproducibly(self._view(at), [incident], conditions, self.scenario.solve_budget_s,
-                                             self.scenario.ops, unavailable)
+            decision = dispatch(self._view(at), [incident], conditions, ops=self.scenario.ops,
+                                params=reproducible_params(self.scenario.solve_budget_s), unavailable=unavailable)
         except FleetplanError as error:
             out_until = self._take_out_of_service(incident, trip, candidate)
             lost = self._lose([t for t in self.trips.values() if t.vehicle_id == vehicle.id
@@ -203,8 +205,8 @@ class _Replication:
         out_until = self._take_out_of_service(incident, trip, candidate)
         lost = self._apply(decision, incident, out_until)
         self.outcomes.append(_outcome(incident, trip, decision, lost))
-        self.not_optimal += decision.status.value != "optimal"
-        self.wall_capped += decision.wall_capped
+        self.not_optimal += not decision.result.status.proven
+        self.wall_capped += decision.result.wall_capped
 
     def _take_out_of_service(self, incident: Incident, trip: Trip, candidate: Candidate) -> datetime:
         """Mark the failed coach and its driver; returns when the coach is usable again."""
@@ -223,9 +225,11 @@ class _Replication:
             self.blocked.append((at, at + timedelta(minutes=candidate.blocking_min), edge))
         return back_at
 
-    def _apply(self, decision: ReproducibleDispatch, incident: Incident, out_until: datetime) -> int:
+    def _apply(self, decision: Dispatch, incident: Incident, out_until: datetime) -> int:
         """Hand trips to their new crews, book the rescuers, drop lost trips; returns the trips lost."""
-        instance, plan = decision.instance, decision.plan
+        instance, plan = decision.instance, decision.best
+        if plan is None:
+            return 0
         trip_options = {option.id: option for option in instance.trip_options}
         rescue_options = {option.id: option for option in instance.rescue_options}
         chained = {trip_options[c.option_id].crew_id: c.trip_id for c in plan.trip_covers
@@ -349,10 +353,11 @@ def _really_lost(task: TripTask, failed_vehicle: str, failed_until: datetime, us
     return task.planned_vehicle_id in used_vehicles or task.planned_driver_id in used_drivers
 
 
-def _outcome(incident: Incident, trip: Trip, decision: ReproducibleDispatch, trips_lost: int) -> IncidentOutcome:
+def _outcome(incident: Incident, trip: Trip, decision: Dispatch, trips_lost: int) -> IncidentOutcome:
     instance: Instance = decision.instance
     group = instance.groups[0]
-    carrying = [r for r in decision.plan.rescues if r.group_id == group.id and r.passengers > 0]
+    rescues = decision.best.rescues if decision.best else ()
+    carrying = [r for r in rescues if r.group_id == group.id and r.passengers > 0]
     carried = sum(r.passengers for r in carrying)
     everyone = carried >= group.passengers
     reached = everyone and all(r.scene_arrival <= group.deadline for r in carrying)
@@ -366,6 +371,6 @@ def _outcome(incident: Incident, trip: Trip, decision: ReproducibleDispatch, tri
         incident_id=incident.id, kind=incident.kind.value, at=incident.at, trip_id=trip.id,
         vehicle_id=incident.vehicle_id, location=incident.location, tier=group.tier, limit_s=group.limit_s,
         passengers=group.passengers, carried=carried, reached_within_limit=reached, response_s=response_s,
-        passenger_delay_min=round(delay_min, 2), trips_lost=trips_lost, status=decision.status.value,
-        evaluator_problems=len(decision.problems), rescue_vehicles=tuple(r.vehicle_id for r in carrying),
+        passenger_delay_min=round(delay_min, 2), trips_lost=trips_lost, status=decision.result.status.value,
+        evaluator_problems=sum(len(found) for found in decision.problems), rescue_vehicles=tuple(r.vehicle_id for r in carrying),
         note="" if carrying else "no coach could be sent")

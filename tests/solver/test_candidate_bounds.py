@@ -9,7 +9,6 @@ from datetime import datetime
 
 import pytest
 
-from fleetplan.build_instance import build_instance
 from fleetplan.corridor import Corridor, load_corridor
 from fleetplan.evaluate import evaluate
 from fleetplan.instance import CrewKind, RejectionCode
@@ -17,8 +16,8 @@ from fleetplan.model import Incident, IncidentKind
 from fleetplan.operations import OperationsPolicy
 from fleetplan.plan import TripCover
 from fleetplan.state import snapshot
-from solver.dispatch import solve
-from solver.result import SolveParams, Status
+from fleetplan.problems import ProblemCode
+from solver.dispatch import SolveParams, Status, prepare, solve
 
 MONDAY_0740 = datetime(2026, 12, 7, 7, 40)
 
@@ -39,8 +38,8 @@ def breakdown(at: datetime = MONDAY_0740, vehicle: str = "c01", where: str = "G1
 
 
 def test_only_the_nearest_coaches_are_considered_and_the_rest_are_rejected_as_outranked(corridor, clear):
-    full = build_instance(corridor, [breakdown()], clear)
-    bounded = build_instance(corridor, [breakdown()], clear, OperationsPolicy(max_rescue_coaches=2))
+    full = prepare(corridor, [breakdown()], clear)
+    bounded = prepare(corridor, [breakdown()], clear, ops=OperationsPolicy(max_rescue_coaches=2))
     standing = {o.vehicle_id for o in bounded.rescue_options if o.kind != CrewKind.PASSING}
     assert len(standing) == 2
     outranked = {r.candidate for r in bounded.rejections if r.code == RejectionCode.OUTRANKED}
@@ -54,12 +53,12 @@ def test_only_the_nearest_coaches_are_considered_and_the_rest_are_rejected_as_ou
 
 
 def test_the_bound_does_not_bind_on_the_default_corridor(corridor, clear):
-    instance = build_instance(corridor, [breakdown()], clear)
+    instance = prepare(corridor, [breakdown()], clear)
     assert not any(r.code == RejectionCode.OUTRANKED for r in instance.rejections)
 
 
 def test_an_idle_coach_goes_with_its_own_driver_when_he_is_legal(corridor, clear):
-    instance = build_instance(corridor, [breakdown()], clear)
+    instance = prepare(corridor, [breakdown()], clear)
     state = snapshot(corridor.dataset, instance.at)
     for vehicle_id, crews in _crews_by_vehicle(instance, CrewKind.IDLE).items():
         next_trip = state.vehicles[vehicle_id].later_trip_ids[:1]
@@ -71,7 +70,7 @@ def test_an_idle_coach_goes_with_its_own_driver_when_he_is_legal(corridor, clear
 
 def test_spare_drivers_are_rotated_over_a_depots_backups(corridor, clear):
     policy = OperationsPolicy(spare_drivers_per_coach=1)
-    instance = build_instance(corridor, [breakdown()], clear, policy)
+    instance = prepare(corridor, [breakdown()], clear, ops=policy)
     by_node = defaultdict(list)
     for vehicle_id, crews in _crews_by_vehicle(instance, CrewKind.STANDBY).items():
         assert len(crews) == 1  # one spare driver offered per coach
@@ -84,7 +83,7 @@ def test_spare_drivers_are_rotated_over_a_depots_backups(corridor, clear):
 
 def test_a_later_trip_is_offered_to_its_planned_crew_and_a_bounded_number_of_other_coaches(corridor, clear):
     policy = OperationsPolicy(max_trip_covers=2)
-    instance = build_instance(corridor, [breakdown()], clear, policy)
+    instance = prepare(corridor, [breakdown()], clear, ops=policy)
     assert instance.trip_tasks
     for task in instance.trip_tasks:
         standalone = [o for o in instance.trip_options if o.trip_id == task.trip_id and o.after_rescue_id is None]
@@ -96,7 +95,7 @@ def test_a_later_trip_is_offered_to_its_planned_crew_and_a_bounded_number_of_oth
 
 def test_bounded_lists_still_give_sound_plans(corridor, clear):
     policy = OperationsPolicy(max_rescue_coaches=3, max_trip_covers=2, spare_drivers_per_coach=1)
-    instance = build_instance(corridor, [breakdown()], clear, policy)
+    instance = prepare(corridor, [breakdown()], clear, ops=policy)
     result = solve(instance, SolveParams(alternatives=2))
     assert result.plans
     for plan in result.plans:
@@ -104,24 +103,24 @@ def test_bounded_lists_still_give_sound_plans(corridor, clear):
 
 
 def test_using_interchangeable_resources_in_id_order_keeps_the_optimum(corridor, clear):
-    instance = build_instance(corridor, [breakdown()], clear)
+    instance = prepare(corridor, [breakdown()], clear)
     result = solve(instance, SolveParams(alternatives=1))
     assert result.status == Status.OPTIMAL
     # the plan never uses a driver while an interchangeable one with a smaller id stays unused:
     # re-solving without the order gives the same optimum (the order only removes mirror images)
-    import solver.dispatch as dispatch_module
-    original = dispatch_module.add_interchangeable_order
+    import solver.dispatch.model as model_module
+    original = model_module.add_interchangeable_order
     try:
-        dispatch_module.add_interchangeable_order = lambda dm: None
+        model_module.add_interchangeable_order = lambda dm: None
         unordered = solve(instance, SolveParams(alternatives=1))
     finally:
-        dispatch_module.add_interchangeable_order = original
+        model_module.add_interchangeable_order = original
     assert unordered.status == Status.OPTIMAL
     assert unordered.best.objective == result.best.objective
 
 
 def test_evaluator_flags_a_cover_that_makes_a_crew_miss_its_own_trip(corridor, clear):
-    instance = build_instance(corridor, [breakdown()], clear)
+    instance = prepare(corridor, [breakdown()], clear)
     plan = solve(instance, SolveParams(alternatives=1)).best
     assert evaluate(plan, instance) == []
     state = snapshot(corridor.dataset, instance.at)
@@ -138,7 +137,8 @@ def test_evaluator_flags_a_cover_that_makes_a_crew_miss_its_own_trip(corridor, c
     broken = replace(plan, trip_covers=covers,
                      uncovered_trip_ids=tuple(t for t in plan.uncovered_trip_ids if t != task.trip_id))
     problems = evaluate(broken, instance)
-    assert any(f"trip {own.id} loses {busy}" in p for p in problems), problems
+    lost = [p for p in problems if p.code == ProblemCode.OWN_TRIP_LOST and p.subject == f"trip {own.id}"]
+    assert lost and f"loses {busy}" in lost[0].message, problems
 
 
 def _crews_by_vehicle(instance, kind: CrewKind) -> dict[str, list]:

@@ -8,13 +8,14 @@ from dataclasses import replace
 import pytest
 
 from fleetplan.instance import CrewKind, Rejection, RejectionCode
-from solver import greedy
-from solver.dispatch import solve
-from solver.result import SolveParams, Status
+import importlib
+
+from solver.dispatch import Budget, SolveParams, Status, build_plan, greedy_plan, solve
+from solver.dispatch.solve import Found
 
 from tests.solver.factory import InstanceBuilder
 
-FAST = SolveParams(time_limit_s=1.0, alternatives=1)
+FAST = SolveParams(budget=Budget.wall_clock(1.0), alternatives=1)
 
 
 def carried(plan, group_id="g") -> int:
@@ -180,7 +181,7 @@ def test_alternatives_are_distinct_and_ranked():
     b = InstanceBuilder().group("g", 40)
     for index, eta in enumerate((20, 25, 30, 35)):
         b.rescue(b.crew(f"c{index}", f"d{index}", 49), "g", eta_min=eta, deadhead_km=10 + index)
-    result = solve(b.build(), SolveParams(time_limit_s=1.0, alternatives=3))
+    result = solve(b.build(), SolveParams(budget=Budget.wall_clock(1.0), alternatives=3))
     assert len(result.plans) == 3
     assert len({p.assignment() for p in result.plans}) == 3
     objectives = [p.objective for p in result.plans]
@@ -196,37 +197,37 @@ def test_never_worse_than_greedy(passengers):
         b.trip_option(crew, "T-PM", after=rescue, shift_min=5)
         b.trip_option(crew, "T-PM")
     instance = b.build()
-    assert solve(instance, FAST).best.objective <= greedy.solve(instance).objective
+    assert solve(instance, FAST).best.objective <= greedy_plan(instance).objective
 
 
 def test_a_deadline_cut_plan_behind_greedy_is_replaced_by_the_greedy_plan(monkeypatch):
-    import solver.dispatch as model
+    solving = importlib.import_module("solver.dispatch.solve")  # the module, not the function of that name
 
     b = InstanceBuilder().group("g", 40)
     b.rescue(b.crew("near", "d1", 49), "g", eta_min=20, deadhead_km=4)
     b.rescue(b.crew("far", "d2", 49), "g", eta_min=20, deadhead_km=6)
     instance = b.build()
-    worse = model.build_plan(instance, {next(o.id for o in instance.rescue_options if o.vehicle_id == "far"): 40},
-                             (), source="cp-sat")
+    worse = build_plan(instance, {next(o.id for o in instance.rescue_options if o.vehicle_id == "far"): 40},
+                       (), source="cp-sat")
     # the search stopped at its deadline with the worse plan and no proof
-    monkeypatch.setattr(model, "_solve_lexicographic", lambda *a, **k: (worse, False, worse.objective))
-    result = solve(instance, SolveParams(time_limit_s=1.0, alternatives=2))
+    monkeypatch.setattr(solving, "solve_lexicographic", lambda *a, **k: Found(worse, False, worse.objective))
+    result = solve(instance, SolveParams(budget=Budget.wall_clock(1.0), alternatives=2))
     assert result.status == Status.FEASIBLE
     assert result.best.source == "greedy"
-    assert result.best.objective <= greedy.solve(instance).objective
+    assert result.best.objective <= greedy_plan(instance).objective
     assert [r.vehicle_id for r in result.best.rescues] == ["near"]
 
 
 def test_a_cut_search_that_leaves_passengers_behind_is_not_infeasible_when_greedy_carries_them(monkeypatch):
-    import solver.dispatch as model
+    solving = importlib.import_module("solver.dispatch.solve")
 
     b = InstanceBuilder().group("g", 40)
     b.rescue(b.crew("big", "d1", 49), "g", eta_min=20)
     b.rescue(b.crew("small", "d2", 19), "g", eta_min=15)
     instance = b.build()
-    partial = model.build_plan(instance, {next(o.id for o in instance.rescue_options if o.vehicle_id == "small"): 19},
-                               (), source="cp-sat")
-    monkeypatch.setattr(model, "_solve_lexicographic", lambda *a, **k: (partial, False, partial.objective))
-    result = solve(instance, SolveParams(time_limit_s=1.0, alternatives=1))
+    partial = build_plan(instance, {next(o.id for o in instance.rescue_options if o.vehicle_id == "small"): 19},
+                         (), source="cp-sat")
+    monkeypatch.setattr(solving, "solve_lexicographic", lambda *a, **k: Found(partial, False, partial.objective))
+    result = solve(instance, SolveParams(budget=Budget.wall_clock(1.0), alternatives=1))
     assert result.status == Status.FEASIBLE
     assert sum(r.passengers for r in result.best.rescues) == 40

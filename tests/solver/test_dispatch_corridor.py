@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, time, timedelta
 
+import importlib
+
 import pytest
 
 from fleetplan.corridor import Corridor, load_corridor
@@ -12,11 +14,11 @@ from fleetplan.evaluate import evaluate
 from fleetplan.instance import RejectionCode
 from fleetplan.model import Activity, DutyInterval, Incident, IncidentKind, VehicleClass, VehicleStatus
 from fleetplan.network import TravelTimes
-from solver.result import SolveParams, Status
-from solver.service import dispatch
+from solver.dispatch import Budget, SolveParams, Status, dispatch
+from solver.dispatch.solve import NoPlan
 
 MONDAY = datetime(2026, 12, 7)
-PARAMS = SolveParams(time_limit_s=1.0, alternatives=1)
+PARAMS = SolveParams(budget=Budget.wall_clock(1.0), alternatives=1)
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +48,7 @@ def with_vehicles(corridor: Corridor, change) -> Corridor:
 
 def test_morning_breakdown_gets_an_optimal_sound_plan_with_the_evening_trip_recovered(corridor):
     outcome = dispatch(corridor, [incident("c01", "G1 K78 toward Siping", "07:40", 42)],
-                       corridor.dataset.conditions_named("clear"), SolveParams(alternatives=3))
+                       corridor.dataset.conditions_named("clear"), params=SolveParams(alternatives=3))
     best = sound(outcome)
     assert outcome.result.status == Status.OPTIMAL
     assert sum(r.passengers for r in best.rescues) == 42
@@ -62,7 +64,7 @@ def test_45_passengers_with_only_35_seat_backups_are_split(corridor):
         return vehicle
     small = with_vehicles(corridor, small_backups)
     outcome = dispatch(small, [incident("c02", "G1 K100 toward Siping", "07:20", 45)],
-                       small.dataset.conditions_named("clear"), PARAMS)
+                       small.dataset.conditions_named("clear"), params=PARAMS)
     best = sound(outcome)
     assert len(best.rescues) >= 2
     assert sum(r.passengers for r in best.rescues) == 45
@@ -78,7 +80,7 @@ def test_a_driver_with_3h50_continuous_driving_rests_before_a_40_minute_rescue(c
     drivers = tuple(d if d.id == "d09" else replace(d, shift_start=time(0, 0), shift_end=time(0, 1)) for d in dataset.drivers)
     lonely = Corridor(replace(dataset, drivers=drivers, duty_log=dataset.duty_log + (tired_log,)), corridor.network, corridor.directory)
     outcome = dispatch(lonely, [incident("c01", "G1 K110 toward Changchun", "10:00", 0)],
-                       lonely.dataset.conditions_named("clear"), PARAMS)
+                       lonely.dataset.conditions_named("clear"), params=PARAMS)
     instance = outcome.instance
     rescue_options = [o for o in instance.rescue_options if o.driver_id == "d09"]
     assert rescue_options, [r.reason for r in instance.rejections]
@@ -90,7 +92,7 @@ def test_a_driver_with_3h50_continuous_driving_rests_before_a_40_minute_rescue(c
 def test_night_incident_uses_night_speed_caps(corridor):
     def eta_min(clock: str) -> float:
         outcome = dispatch(corridor, [incident("c01", "G1 K60 toward Changchun", clock, 30, MONDAY + timedelta(days=1))],
-                           corridor.dataset.conditions_named("clear"), PARAMS)
+                           corridor.dataset.conditions_named("clear"), params=PARAMS)
         best = sound(outcome)
         group = outcome.instance.groups[0]
         rescue = best.rescues[0]
@@ -106,7 +108,7 @@ def test_night_incident_uses_night_speed_caps(corridor):
 
 def test_with_g1_entrances_closed_the_rescue_takes_g102(corridor):
     blizzard = corridor.dataset.conditions_named("blizzard")
-    outcome = dispatch(corridor, [incident("c01", "gongzhuling_city", "07:40", 40)], blizzard, PARAMS)
+    outcome = dispatch(corridor, [incident("c01", "gongzhuling_city", "07:40", 40)], blizzard, params=PARAMS)
     best = sound(outcome)
     travel = TravelTimes(corridor.network, blizzard, VehicleClass.COACH_12M)
     for rescue in best.rescues:
@@ -117,7 +119,7 @@ def test_with_g1_entrances_closed_the_rescue_takes_g102(corridor):
 
 def test_breakdown_toward_changchun_is_approached_on_its_own_carriageway(corridor):
     outcome = dispatch(corridor, [incident("c01", "G1 K78 toward Changchun", "18:10", 40)],
-                       corridor.dataset.conditions_named("clear"), PARAMS)
+                       corridor.dataset.conditions_named("clear"), params=PARAMS)
     best = sound(outcome)
     scene = outcome.instance.groups[0].scene
     for rescue in best.rescues:
@@ -136,15 +138,15 @@ def test_unknown_location_and_too_many_passengers_are_clear_errors(corridor):
     from fleetplan.errors import FleetplanError
     with pytest.raises(FleetplanError, match="seats"):
         dispatch(corridor, [incident("c01", "G1 K78 toward Siping", "07:40", 99)],
-                 corridor.dataset.conditions_named("clear"), PARAMS)
+                 corridor.dataset.conditions_named("clear"), params=PARAMS)
     with pytest.raises(FleetplanError, match="K140"):
         dispatch(corridor, [incident("c01", "G1 K140 toward Siping", "07:40", 10)],
-                 corridor.dataset.conditions_named("clear"), PARAMS)
+                 corridor.dataset.conditions_named("clear"), params=PARAMS)
 
 
 def test_every_rejection_has_a_reason(corridor):
     outcome = dispatch(corridor, [incident("c01", "G1 K78 toward Siping", "07:40", 42)],
-                       corridor.dataset.conditions_named("clear"), PARAMS)
+                       corridor.dataset.conditions_named("clear"), params=PARAMS)
     codes = {r.code for r in outcome.result.rejections}
     assert {RejectionCode.IN_WORKSHOP, RejectionCode.PERMIT, RejectionCode.PROBATION, RejectionCode.AGE,
             RejectionCode.LICENCE_CLASS} <= codes
@@ -154,7 +156,7 @@ def test_every_rejection_has_a_reason(corridor):
 def test_two_simultaneous_incidents_are_solved_jointly(corridor):
     incidents = [incident("c01", "G1 K78 toward Siping", "07:40", 42),
                  replace(incident("c02", "G1 K40 toward Siping", "07:40", 46), id="t2")]
-    outcome = dispatch(corridor, incidents, corridor.dataset.conditions_named("clear"), PARAMS)
+    outcome = dispatch(corridor, incidents, corridor.dataset.conditions_named("clear"), params=PARAMS)
     best = sound(outcome)
     vehicles = [r.vehicle_id for r in best.rescues]
     assert len(vehicles) == len(set(vehicles))
@@ -164,10 +166,10 @@ def test_two_simultaneous_incidents_are_solved_jointly(corridor):
 
 def test_unavailable_coaches_and_drivers_are_rejected_as_busy(corridor):
     first = dispatch(corridor, [incident("c01", "G1 K78 toward Siping", "07:40", 42)],
-                     corridor.dataset.conditions_named("clear"), PARAMS).result.best.rescues[0]
+                     corridor.dataset.conditions_named("clear"), params=PARAMS).result.best.rescues[0]
     busy = {first.vehicle_id: "booked by incident 7", first.driver_id: "booked by incident 7"}
     outcome = dispatch(corridor, [incident("c01", "G1 K78 toward Siping", "07:40", 42)],
-                       corridor.dataset.conditions_named("clear"), PARAMS, unavailable=busy)
+                       corridor.dataset.conditions_named("clear"), params=PARAMS, unavailable=busy)
     best = sound(outcome)
     assert first.vehicle_id not in {r.vehicle_id for r in best.rescues}
     assert first.driver_id not in {r.driver_id for r in best.rescues}
@@ -178,7 +180,7 @@ def test_unavailable_coaches_and_drivers_are_rejected_as_busy(corridor):
 def test_free_seats_on_passing_coaches_are_used_within_their_free_seats(corridor):
     # c02 fails at 07:00 toward Siping; c03 and c04 on the same morning run have not passed it yet
     outcome = dispatch(corridor, [incident("c02", "G1 K100 toward Siping", "07:00", 46)],
-                       corridor.dataset.conditions_named("clear"), PARAMS)
+                       corridor.dataset.conditions_named("clear"), params=PARAMS)
     best = sound(outcome)
     passing = [r for r in best.rescues if r.vehicle_id in ("c03", "c04")]
     assert passing, best.explanation
@@ -189,10 +191,10 @@ def test_free_seats_on_passing_coaches_are_used_within_their_free_seats(corridor
 
 
 def test_model_without_an_answer_in_time_falls_back_to_the_greedy_plan(corridor, monkeypatch):
-    import solver.dispatch as model
-    monkeypatch.setattr(model, "_solve_lexicographic", lambda *args, **kwargs: None)  # nothing found in time
+    solving = importlib.import_module("solver.dispatch.solve")  # the module, not the function of that name
+    monkeypatch.setattr(solving, "solve_lexicographic", lambda *args, **kwargs: NoPlan(infeasible=False))  # none in time
     outcome = dispatch(corridor, [incident("c01", "G1 K78 toward Siping", "07:40", 42)],
-                       corridor.dataset.conditions_named("clear"), PARAMS)
+                       corridor.dataset.conditions_named("clear"), params=PARAMS)
     assert outcome.result.status == Status.GREEDY_FALLBACK
     assert outcome.result.best.source == "greedy"
     sound(outcome)
@@ -202,7 +204,7 @@ def test_the_failed_trips_driver_is_never_sent_as_a_rescuer(corridor):
     # found by the what-if: before departure the snapshot places d01 at the depot, but he is with c01
     before_departure = Incident("pre", IncidentKind.BREAKDOWN, "c01", "T1208-AM1", "changchun_station",
                                 datetime(2026, 12, 8, 5, 54), 44)
-    outcome = dispatch(corridor, [before_departure], corridor.dataset.conditions_named("clear"), PARAMS)
+    outcome = dispatch(corridor, [before_departure], corridor.dataset.conditions_named("clear"), params=PARAMS)
     best = sound(outcome)
     assert outcome.instance.groups[0].tier == "pre_departure"
     assert "d01" not in {r.driver_id for r in best.rescues} | {c.driver_id for c in best.trip_covers}

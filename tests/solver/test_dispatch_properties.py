@@ -14,11 +14,11 @@ from fleetplan.corridor import load_corridor
 from fleetplan.evaluate import evaluate
 from fleetplan.instance import CrewKind
 from fleetplan.model import Incident, IncidentKind
-from fleetplan.plan import UNREACHED_LATENESS_S
-from solver.dispatch import solve
-from solver.fixing import rescue_options_ruled_out
-from solver.result import SolveParams
-from solver.service import dispatch
+from fleetplan.tiers import UNREACHED_LATENESS_S
+from solver.dispatch import Budget, solve
+from solver.dispatch.fixing import rescue_options_ruled_out
+from solver.dispatch import SolveParams
+from solver.dispatch import dispatch
 
 from tests.solver.factory import TIERS, InstanceBuilder
 
@@ -41,7 +41,7 @@ def corridor_incidents(draw):
 @given(incident=corridor_incidents(), conditions=st.sampled_from(["clear", "snow", "ice"]))
 def test_random_corridor_incidents_give_plans_the_evaluator_accepts(incident, conditions):
     outcome = dispatch(CORRIDOR, [incident], CORRIDOR.dataset.conditions_named(conditions),
-                       SolveParams(time_limit_s=1.0, alternatives=2))
+                       params=SolveParams(budget=Budget.wall_clock(1.0), alternatives=2))
     for plan in outcome.result.plans:
         assert evaluate(plan, outcome.instance) == []
         for rescue in plan.rescues:
@@ -114,7 +114,7 @@ def brute_force_best(instance) -> tuple:
 @settings(max_examples=60, deadline=None)
 @given(instance=tiny_instances())
 def test_solver_optimum_equals_brute_force_on_tiny_instances(instance):
-    result = solve(instance, SolveParams(time_limit_s=1.0, alternatives=1))
+    result = solve(instance, SolveParams(budget=Budget.wall_clock(1.0), alternatives=1))
     got = result.best.objective
     assert tuple(got.as_dict().values()) == brute_force_best(instance)
 

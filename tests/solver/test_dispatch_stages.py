@@ -3,15 +3,18 @@ trips on the full model; stage packing and the time each stage may take."""
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import replace
 
-import solver.dispatch as dispatch
-from solver.dispatch import STAGE_OPENERS, lexicographic_stages, solve, stage_time
-from solver.result import SolveParams, Status
+from solver.dispatch import Budget, SolveParams, Status, solve
+from solver.dispatch.stages import STAGE_OPENERS, lexicographic_stages, stage_time
 
 from tests.solver.factory import InstanceBuilder
 
-FAST = SolveParams(time_limit_s=2.0, alternatives=1)
+solving = importlib.import_module("solver.dispatch.solve")  # the module, not the function of that name
+params_module = importlib.import_module("solver.dispatch.params")
+
+FAST = SolveParams(budget=Budget.wall_clock(2.0), alternatives=1)
 
 
 def two_equal_rescuers_one_with_a_trip():
@@ -47,7 +50,7 @@ def test_a_trip_is_given_up_when_only_its_crew_can_reach_the_passengers_on_time(
 
 def test_the_rescue_stage_on_a_cut_deadline_still_answers_with_a_sound_plan():
     instance = two_equal_rescuers_one_with_a_trip()
-    result = solve(instance, replace(FAST, time_limit_s=0.0))
+    result = solve(instance, replace(FAST, budget=Budget.wall_clock(1e-9)))
     assert result.best is not None
     assert sum(r.passengers for r in result.best.rescues) == 30
 
@@ -72,14 +75,15 @@ def test_a_stage_keeps_a_share_for_each_later_stage():
 
 def test_when_time_runs_out_after_the_rescues_the_free_crews_keep_their_trips(monkeypatch):
     # Only the rescues-only stages run: the full model finds the deadline already passed.
-    settle = dispatch._settle_rescue_terms
+    settle = solving.settle_rescue_terms
 
-    def settle_then_spend_the_time(instance, params, deadline, upper_bounds):
-        settled = settle(instance, params, deadline, upper_bounds)
-        monkeypatch.setattr(dispatch.time, "perf_counter", lambda: deadline + 1)
+    def settle_then_spend_the_time(instance, params, allowance, upper_bounds):
+        settled = settle(instance, params, allowance, upper_bounds)
+        spent = params_module.time.perf_counter() + allowance.seconds + 1
+        monkeypatch.setattr(params_module.time, "perf_counter", lambda: spent)
         return settled
 
-    monkeypatch.setattr(dispatch, "_settle_rescue_terms", settle_then_spend_the_time)
+    monkeypatch.setattr(solving, "settle_rescue_terms", settle_then_spend_the_time)
     # 60 passengers need two 35-seat backups (which the greedy plan, never splitting, cannot match)
     b = InstanceBuilder().group("g", 60).trip("T", 90, "c1", "d1")
     c1, c2, c3 = b.crew("c1", "d1", 49), b.crew("c2", "d2", 35), b.crew("c3", "d3", 35)

@@ -14,7 +14,7 @@ from fleetplan.model import IncidentKind, RoadClass, Weather
 from fleetplan.network import Direction
 from solver.drills import (DrillKind, DrillScenario, accident_closures, drill_scenario, drill_view, g102_places,
                            report_markdown, run_drill, run_scenario, write_report)
-from solver.result import Status
+from solver.dispatch import Status
 
 from tests.solver.test_staging import assert_one_line_error, run
 

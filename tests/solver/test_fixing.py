@@ -3,9 +3,9 @@ use, by the LP's reduced costs and by a Lagrangian bound solved exactly group by
 
 from __future__ import annotations
 
-from solver.dispatch import solve
-from solver.fixing import least_delay_with_each_option, rescue_options_ruled_out, without_rescue_options
-from solver.result import SolveParams, Status
+from solver.dispatch import Budget, solve
+from solver.dispatch.fixing import least_delay_with_each_option, rescue_options_ruled_out, without_rescue_options
+from solver.dispatch import SolveParams, Status
 
 from tests.solver.factory import InstanceBuilder
 
@@ -38,7 +38,7 @@ def test_fixing_drops_a_rescuer_no_delay_optimal_plan_uses_and_its_chained_trip(
 
 def test_solving_with_the_slow_rescuer_dropped_keeps_the_delay_optimum():
     instance, fast, _, _ = a_slow_rescuer_whose_trip_would_tempt_the_full_model()
-    result = solve(instance, SolveParams(time_limit_s=2.0, alternatives=1))
+    result = solve(instance, SolveParams(budget=Budget.wall_clock(2.0), alternatives=1))
     assert result.status == Status.OPTIMAL
     assert [r.option_id for r in result.best.rescues] == [fast]
     assert result.best.objective.passenger_delay_min == 30 * 10

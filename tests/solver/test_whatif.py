@@ -18,7 +18,8 @@ from solver.whatif import (Engine, IncidentRates, WhatIfScenario, replication_se
                            simulate_replication, write_outputs)
 from solver.whatif.fleet import service_hours, staged_dataset, usable_standby
 from solver.whatif.kpis import wilson_interval
-from solver.whatif.reproducible import dispatch_reproducibly, solve_reproducibly
+from solver.dispatch import dispatch, prepare, solve
+from solver.whatif.reproducible import reproducible_params
 from solver.whatif.simulate import _Replication, clear_conditions
 from solver.whatif.streams import Candidate, draw_candidates
 from solver.whatif.timetable import period_dataset, period_history, period_trips, trip_course
@@ -191,19 +192,19 @@ def test_candidate_streams_are_reproducible_and_scale_with_the_failure_rate(corr
 
 # --------------------------------------------------------------------------- the reproducible solve
 def test_the_budgeted_solve_is_deterministic_and_sound(corridor):
-    from fleetplan.build_instance import build_instance
     from fleetplan.evaluate import evaluate
     from fleetplan.model import Incident
 
     incident = Incident("w1", IncidentKind.BREAKDOWN, "c01", None, "G1 K60 toward Siping",
                         datetime(2026, 12, 7, 7, 30), 42)
-    instance = build_instance(corridor, [incident], corridor.dataset.conditions_named("clear"))
-    first, status, _ = solve_reproducibly(instance, 0.2)
-    second, _, _ = solve_reproducibly(instance, 0.2)
-    assert first == second and status.value in ("optimal", "feasible")
-    assert evaluate(first, instance) == []
-    outcome = dispatch_reproducibly(corridor, [incident], corridor.dataset.conditions_named("clear"), 0.2)
-    assert outcome.plan == first and outcome.problems == ()
+    instance = prepare(corridor, [incident], corridor.dataset.conditions_named("clear"))
+    first = solve(instance, reproducible_params(0.2))
+    second = solve(instance, reproducible_params(0.2))
+    assert first.best == second.best and first.status.value in ("optimal", "feasible")
+    assert not first.wall_capped
+    assert evaluate(first.best, instance) == []
+    outcome = dispatch(corridor, [incident], corridor.dataset.conditions_named("clear"), params=reproducible_params(0.2))
+    assert outcome.best == first.best and outcome.problems == ((),)
 
 
 # --------------------------------------------------------------------------- the evolving state

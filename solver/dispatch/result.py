@@ -1,11 +1,12 @@
-"""What a dispatch solve returns, and the parameters it takes."""
+"""What a dispatch returns: the solve's :class:`Result` and the checked :class:`Dispatch`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
 
-from fleetplan.instance import Rejection
+from fleetplan.evaluate import Problem
+from fleetplan.instance import Instance, Rejection
 from fleetplan.plan import Objective, Plan
 
 
@@ -15,17 +16,10 @@ class Status(StrEnum):
     GREEDY_FALLBACK = "greedy_fallback"  # the model found nothing in time; the greedy plan is given
     INFEASIBLE = "infeasible"  # some stranded passengers cannot be carried (or, with hard limits, reached in time)
 
-
-@dataclass(frozen=True)
-class SolveParams:
-    """Knobs of one dispatch solve."""
-
-    time_limit_s: float = 1.0  # for the whole answer, alternatives included
-    alternatives: int = 3  # plans wanted in all (the best and k-1 alternatives)
-    workers: int = 2
-    seed: int = 0
-    allow_split: bool = True  # passengers of one group may ride in several vehicles
-    hard_limits: bool = False  # a plan must reach every passenger within its tier limit
+    @property
+    def proven(self) -> bool:
+        """Whether the solver proved its best plan optimal (an infeasible instance's best partial plan is)."""
+        return self in (Status.OPTIMAL, Status.INFEASIBLE)
 
 
 @dataclass(frozen=True)
@@ -39,6 +33,9 @@ class Relaxation:
 
 @dataclass(frozen=True)
 class Result:
+    """The answer of :func:`solver.dispatch.solve`: ranked plans, the rejected candidates and how
+    far the search got."""
+
     status: Status
     plans: tuple[Plan, ...]
     rejections: tuple[Rejection, ...]
@@ -46,7 +43,27 @@ class Result:
     bound: Objective | None = None  # best proven lower bound (lexicographic) when not optimal
     relaxations: tuple[Relaxation, ...] = ()
     reasons: tuple[str, ...] = ()
+    wall_capped: bool = False  # a deterministic budget hit its wall-clock safety cap: the plans may depend on load
 
     @property
     def best(self) -> Plan | None:
         return self.plans[0] if self.plans else None
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    """One decision end to end: the instance it was built on, the solver's result, and the
+    evaluator's problems with each plan (one tuple per plan, in rank order; empty = sound)."""
+
+    instance: Instance
+    result: Result
+    problems: tuple[tuple[Problem, ...], ...]
+
+    @property
+    def best(self) -> Plan | None:
+        return self.result.best
+
+    @property
+    def sound(self) -> bool:
+        """Whether the evaluator found no problem in any plan."""
+        return not any(self.problems)

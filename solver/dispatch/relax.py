@@ -14,21 +14,37 @@ from ortools.sat.python import cp_model
 
 from fleetplan.instance import Instance, RejectionCode
 
-from solver.result import Relaxation, SolveParams
+from solver.dispatch.model import build_model
+from solver.dispatch.params import Allowance, SolveParams
+from solver.dispatch.result import Relaxation
 
 DRIVER_ONLY_CODES = {RejectionCode.NO_DRIVER, RejectionCode.HOURS_LEFT, RejectionCode.REST_DUE}
-RELAX_SOLVE_LIMIT_S = 0.2
+# Each probe may take half of what is left of the budget, up to a cap, so a series of probes (the
+# binary search below) stays within the budget but for the floor; a probe cut short counts as "no".
+PROBE_CAP_S = 0.2
+PROBE_FLOOR_S = 0.01
 
 
-def find_relaxations(instance: Instance, params: SolveParams) -> tuple[Relaxation, ...]:
+def find_relaxations(instance: Instance, params: SolveParams, allowance: Allowance | None = None) -> tuple[Relaxation, ...]:
     """Each relaxation that would, on its own, let every stranded passenger be carried (or, with hard
-    limits, reached in time)."""
+    limits, reached in time).
+
+    Parameters
+    ----------
+    instance
+        The infeasible instance.
+    params
+        Its solve parameters (``allow_split`` and the workers matter here).
+    allowance
+        What is left of the solve's budget, for the probes (default: a fresh ``params.budget``).
+    """
+    allowance = allowance if allowance is not None else Allowance(params.budget)
     found: list[Relaxation] = []
-    extra_min = least_limit_extension_min(instance, params)
+    extra_min = least_limit_extension_min(instance, params, allowance)
     if extra_min is not None and extra_min > 0:
         found.append(Relaxation("later_limit", f"a response limit {extra_min} min later reaches every passenger",
                                 extra_min))
-    if not params.allow_split and _everyone_carried(instance, replace(params, allow_split=True), late_allowed=True):
+    if not params.allow_split and _everyone_carried(instance, replace(params, allow_split=True), allowance):
         found.append(Relaxation("split", "splitting passengers over several smaller coaches carries everyone"))
     found += _second_driver_relaxations(instance)
     found += _closure_exemption(instance)
@@ -38,27 +54,25 @@ def find_relaxations(instance: Instance, params: SolveParams) -> tuple[Relaxatio
     return tuple(found)
 
 
-def least_limit_extension_min(instance: Instance, params: SolveParams) -> int | None:
+def least_limit_extension_min(instance: Instance, params: SolveParams, allowance: Allowance) -> int | None:
     """The fewest extra minutes on every limit with which all passengers are reached in time;
     None if even unlimited lateness does not carry everyone."""
     lateness = sorted({o.late_s for o in instance.rescue_options})
-    if not _everyone_carried(instance, params, late_allowed=True):
+    if not _everyone_carried(instance, params, allowance):
         return None
     low, high = 0, len(lateness) - 1  # binary search over the distinct lateness values
     while low < high:
         middle = (low + high) // 2
-        if _everyone_carried(instance, params, late_allowed=True, max_late_s=lateness[middle]):
+        if _everyone_carried(instance, params, allowance, max_late_s=lateness[middle]):
             high = middle
         else:
             low = middle + 1
     return -(-lateness[low] // 60) if lateness else 0
 
 
-def _everyone_carried(instance: Instance, params: SolveParams, *, late_allowed: bool,
+def _everyone_carried(instance: Instance, params: SolveParams, allowance: Allowance,
                       max_late_s: int | None = None) -> bool:
     """Whether some choice of options carries every passenger, each option at most ``max_late_s`` late."""
-    from solver.dispatch import build_model  # local import: dispatch imports this module
-
     relaxed = replace(params, hard_limits=False)
     dm = build_model(instance, relaxed)
     for group in instance.groups:
@@ -68,10 +82,12 @@ def _everyone_carried(instance: Instance, params: SolveParams, *, late_allowed: 
         if max_late_s is not None and option.late_s > max_late_s:
             dm.model.add(dm.use_rescue[option.id] == 0)
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = RELAX_SOLVE_LIMIT_S
+    allowance.limit(solver, min(PROBE_CAP_S, max(allowance.left_s() / 2, PROBE_FLOOR_S)))
     solver.parameters.num_workers = params.workers
     dm.model.clear_objective()
-    return solver.solve(dm.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    status = solver.solve(dm.model)
+    allowance.charge(solver)
+    return status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
 
 
 def _second_driver_relaxations(instance: Instance) -> list[Relaxation]:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from fleetplan.instance import CrewKind, Instance, RescueOption, TripOption
 from fleetplan.plan import Plan
 
-from solver.plans import build_plan, group_by
+from solver.dispatch.plans import build_plan, group_by
 
 
 def solve(instance: Instance) -> Plan:

@@ -10,8 +10,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 
 from fleetplan.instance import CrewKind, Instance, RescueOption, TripOption
-from fleetplan.plan import UNREACHED_LATENESS_S, Objective, Plan, Rescue, TripCover
-from fleetplan.units import KM, format_hhmm, minutes
+from fleetplan.plan import Objective, Plan, Rescue, TripCover
+from fleetplan.tiers import late_penalty as tier_late_penalty
+from fleetplan.tiers import unreached_penalty as tier_unreached_penalty
+from fleetplan.units import KM, ceil_minutes, format_hhmm, minutes
 
 
 def rescue_from_option(option: RescueOption, passengers: int) -> Rescue:
@@ -19,7 +21,7 @@ def rescue_from_option(option: RescueOption, passengers: int) -> Rescue:
                   driver_id=option.driver_id, origin_node=option.origin_node or f"on trip ({option.vehicle_id})",
                   depart_at=option.depart_at, scene_arrival=option.scene_arrival, boarding_at=option.boarding_at,
                   destination_arrival=option.destination_arrival, passengers=passengers,
-                  deadhead_m=option.deadhead_m)
+                  deadhead_m=option.deadhead_m, driver_hours_left_s=option.driver_hours_left_s)
 
 
 def cover_from_option(option: TripOption) -> TripCover:
@@ -45,7 +47,7 @@ def objective_from(instance: Instance, rescues: dict[str, int], trips: frozenset
         + sum(unreached_penalty(instance, g.id) * (g.passengers - carried_by_group[g.id]) for g in instance.groups),
         passenger_delay_min=sum(p * delay_min_per_passenger(o) + own_passengers_delay_min(o) for o, p in used_r),
         trips_uncovered=sum(1 for t in instance.trip_tasks if t.trip_id not in covered),
-        trips_retimed_min=sum(ceil_min(o.departure_shift_s) for o in used_t),
+        trips_retimed_min=sum(ceil_minutes(o.departure_shift_s) for o in used_t),
         deadhead_km=sum(km(o.deadhead_m) for o, _ in used_r) + sum(km(o.deadhead_m) for o in used_t),
         coverage_lost=sum(1 for vs in instance.standby_by_city.values() if vs and set(vs) <= used_vehicles),
     )
@@ -89,26 +91,23 @@ def rescues_of_group(instance: Instance, group_id: str) -> tuple[RescueOption, .
 
 
 def late_penalty(instance: Instance, option: RescueOption) -> int:
-    return instance.tier_policy.late_penalty(instance.tier_of(option.group_id), option.late_s)
+    """The lateness penalty per passenger of a rescue option (:mod:`fleetplan.tiers`)."""
+    return tier_late_penalty(instance.tier_policy, instance.tier_of(option.group_id), option.late_s)
 
 
 def unreached_penalty(instance: Instance, group_id: str) -> int:
-    return instance.tier_policy.late_penalty(instance.tier_of(group_id), UNREACHED_LATENESS_S)
+    """The lateness penalty of a passenger of the group whom nobody reaches."""
+    return tier_unreached_penalty(instance.tier_policy, instance.tier_of(group_id))
 
 
 def delay_min_per_passenger(option: RescueOption) -> int:
     """Passenger delay at the destination per passenger a rescue carries (whole minutes)."""
-    return ceil_min(option.delay_at_destination_s)
+    return ceil_minutes(option.delay_at_destination_s)
 
 
 def own_passengers_delay_min(option: RescueOption) -> int:
     """Passenger-minutes of delay a rescue causes a passing coach's own passengers (0 for others)."""
-    return option.own_passengers * ceil_min(option.own_passenger_delay_s)
-
-
-def ceil_min(duration_s: int) -> int:
-    """Whole minutes, rounded up (a started minute counts)."""
-    return -(-max(duration_s, 0) // 60)
+    return option.own_passengers * ceil_minutes(option.own_passenger_delay_s)
 
 
 def km(length_m: int) -> int:

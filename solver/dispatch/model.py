@@ -1,0 +1,218 @@
+"""The CP-SAT model of a dispatch :class:`~fleetplan.instance.Instance`: variables, one ``add_*``
+function per constraint family, and the objective terms as linear expressions.
+
+The instance already holds every feasible option with its times and distances, so the model is an
+assignment: which options are used and how many passengers each rescue takes. Each family can be
+added to a :class:`DispatchModel` on its own after :func:`add_option_variables` (the tests check each
+alone on a tiny instance); :func:`build_model` adds them all. Solving is :mod:`solver.dispatch.stages`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from fleetplan.instance import Instance
+
+from fleetplan.units import ceil_minutes
+
+from solver.dispatch.params import SolveParams
+from solver.dispatch.plans import (delay_min_per_passenger, group_by, km, late_penalty,
+                                   own_passengers_delay_min, rescues_of_group, unreached_penalty)
+
+
+@dataclass
+class DispatchModel:
+    """A CP-SAT model of one instance with its variables and named objective terms."""
+
+    instance: Instance
+    model: cp_model.CpModel = field(default_factory=cp_model.CpModel)
+    use_rescue: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    passengers: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    use_trip: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    crew_starts: dict[str, list[cp_model.IntVar]] = field(default_factory=dict)  # rescues and standalone trips
+    crew_used: dict[str, cp_model.LinearExprT] = field(default_factory=dict)  # the sum of its starts (0 or 1)
+    # Slacks as variables of their own, so that every objective term is a non-negative sum: CP-SAT
+    # then bounds a stage from below at once instead of searching to prove "1 - covers ≥ 0".
+    left_behind: dict[str, cp_model.IntVar] = field(default_factory=dict)  # group → passengers not carried
+    not_on_time: dict[str, cp_model.IntVar] = field(default_factory=dict)  # group → not reached in the limit
+    uncovered: dict[str, cp_model.IntVar] = field(default_factory=dict)  # trip task → runs nobody
+    vehicle_used: dict[str, cp_model.LinearExprT] = field(default_factory=dict)
+    terms: dict[str, cp_model.LinearExprT] = field(default_factory=dict)
+
+
+def build_model(instance: Instance, params: SolveParams) -> DispatchModel:
+    """The complete model: variables, every constraint family and the objective terms."""
+    dm = DispatchModel(instance)
+    add_option_variables(dm)
+    add_seat_limits(dm)
+    add_group_passenger_limits(dm, params)
+    add_crew_sequences(dm)
+    add_vehicle_and_driver_exclusivity(dm)
+    add_trip_coverage(dm)
+    add_interchangeable_order(dm)
+    add_objective_terms(dm, params)
+    return dm
+
+
+def add_option_variables(dm: DispatchModel) -> None:
+    """One boolean per option, a passenger count per rescue option."""
+    for option in dm.instance.rescue_options:
+        dm.use_rescue[option.id] = dm.model.new_bool_var(f"use_{option.id}")
+        group = dm.instance.group(option.group_id)
+        dm.passengers[option.id] = dm.model.new_int_var(0, min(option.capacity, group.passengers), f"pax_{option.id}")
+    for option in dm.instance.trip_options:
+        dm.use_trip[option.id] = dm.model.new_bool_var(f"use_{option.id}")
+
+
+def add_seat_limits(dm: DispatchModel) -> None:
+    """A rescue carries passengers only if used, never more than its seats, and at least one."""
+    for option in dm.instance.rescue_options:
+        use, pax = dm.use_rescue[option.id], dm.passengers[option.id]
+        dm.model.add(pax <= option.capacity * use)
+        dm.model.add(pax >= 1).only_enforce_if(use)
+
+
+def add_group_passenger_limits(dm: DispatchModel, params: SolveParams) -> None:
+    """No group sends off more passengers than it has; without splitting, one vehicle per group."""
+    for group in dm.instance.groups:
+        options = rescues_of_group(dm.instance, group.id)
+        left = dm.left_behind[group.id] = dm.model.new_int_var(0, group.passengers, f"left_{group.id}")
+        late = dm.not_on_time[group.id] = dm.model.new_int_var(0, group.passengers, f"late_{group.id}")
+        dm.model.add(sum(dm.passengers[o.id] for o in options) + left == group.passengers)
+        dm.model.add(sum(dm.passengers[o.id] for o in options if o.late_s == 0) + late == group.passengers)
+        if not params.allow_split:
+            dm.model.add_at_most_one(dm.use_rescue[o.id] for o in options)
+        if params.hard_limits:
+            dm.model.add(late == 0)
+
+
+def add_crew_sequences(dm: DispatchModel) -> None:
+    """A crew does at most one rescue and at most one trip; a trip chained after a rescue needs that
+    rescue, and a standalone trip option excludes any rescue of the crew.
+
+    A crew's *starts* are its rescue options and its standalone trip options: at most one of them is
+    used, and the crew is used exactly when one is (a chained trip implies its rescue). One clique per
+    crew instead of an implication per (rescue, trip) pair keeps the model small and its LP tight.
+    """
+    rescues_by_crew = group_by(dm.instance.rescue_options, lambda o: o.crew_id)
+    trips_by_crew = group_by(dm.instance.trip_options, lambda o: o.crew_id)
+    for crew in dm.instance.crews:
+        trips = trips_by_crew.get(crew.id, [])
+        starts = [dm.use_rescue[o.id] for o in rescues_by_crew.get(crew.id, [])] + \
+            [dm.use_trip[o.id] for o in trips if o.after_rescue_id is None]
+        dm.model.add_at_most_one(starts)
+        dm.model.add_at_most_one(dm.use_trip[o.id] for o in trips)
+        for option in trips:
+            if option.after_rescue_id is not None:
+                dm.model.add_implication(dm.use_trip[option.id], dm.use_rescue[option.after_rescue_id])
+        dm.crew_starts[crew.id] = starts
+        dm.crew_used[crew.id] = sum(starts)
+
+
+def add_vehicle_and_driver_exclusivity(dm: DispatchModel) -> None:
+    """A coach and a driver belong to at most one crew in the plan: one clique over the starts of all
+    their crews."""
+    by_vehicle = group_by(dm.instance.crews, lambda c: c.vehicle_id)
+    by_driver = group_by(dm.instance.crews, lambda c: c.driver_id)
+    for vehicle_id, crews in by_vehicle.items():
+        dm.model.add_at_most_one(start for c in crews for start in dm.crew_starts[c.id])
+        dm.vehicle_used[vehicle_id] = sum(dm.crew_used[c.id] for c in crews)
+    for crews in by_driver.values():
+        dm.model.add_at_most_one(start for c in crews for start in dm.crew_starts[c.id])
+
+
+def add_trip_coverage(dm: DispatchModel) -> None:
+    """Each trip task is run by at most one option (uncovered otherwise, which the objective counts)."""
+    by_trip = group_by(dm.instance.trip_options, lambda o: o.trip_id)
+    for task in dm.instance.trip_tasks:
+        uncovered = dm.uncovered[task.trip_id] = dm.model.new_bool_var(f"uncovered_{task.trip_id}")
+        dm.model.add_exactly_one([dm.use_trip[o.id] for o in by_trip.get(task.trip_id, [])] + [uncovered])
+
+
+def add_interchangeable_order(dm: DispatchModel) -> None:
+    """Interchangeable drivers, and interchangeable coaches, are used in id order.
+
+    Two drivers are interchangeable when they pair with the same coaches and each option of one has
+    a twin of the other with the same numbers (spare drivers at a depot, usually); swapping them
+    changes no term, so a plan using the second and not the first is a mirror image the search need
+    not visit (lex-leader symmetry breaking). Coaches likewise (identical backups at one depot).
+    Swapping coaches keeps drivers interchangeable and vice versa, so both orders hold together.
+    """
+    crews_by_driver = group_by(dm.instance.crews, lambda c: c.driver_id)
+    crews_by_vehicle = group_by(dm.instance.crews, lambda c: c.vehicle_id)
+    crew_signature = crew_signatures(dm.instance)
+    standby = {v for vehicles in dm.instance.standby_by_city.values() for v in vehicles}
+    driver_used = {d: sum(dm.crew_used[c.id] for c in crews) for d, crews in crews_by_driver.items()}
+    driver_classes = group_by(crews_by_driver, lambda d: tuple(sorted(
+        (c.vehicle_id, crew_signature[c.id]) for c in crews_by_driver[d])))
+    vehicle_classes = group_by(crews_by_vehicle, lambda v: (v in standby, tuple(sorted(
+        (c.driver_id, crew_signature[c.id]) for c in crews_by_vehicle[v]))))
+    for members, used in ((driver_classes, driver_used), (vehicle_classes, dm.vehicle_used)):
+        for same in members.values():
+            ordered = sorted(same)
+            for first, second in zip(ordered, ordered[1:]):
+                dm.model.add(used[second] <= used[first])
+
+
+def crew_signatures(instance: Instance) -> dict[str, tuple]:
+    """Per crew, everything the model reads from it and its options, without coach or driver ids."""
+    rescue_group = {o.id: o.group_id for o in instance.rescue_options}
+    rescues = group_by(instance.rescue_options, lambda o: o.crew_id)
+    trips = group_by(instance.trip_options, lambda o: o.crew_id)
+    return {crew.id: (crew.kind, crew.capacity,
+                      tuple(sorted((o.group_id, o.capacity, o.late_s, o.delay_at_destination_s, o.own_passengers,
+                                    o.own_passenger_delay_s, o.deadhead_m) for o in rescues.get(crew.id, ()))),
+                      tuple(sorted((o.trip_id, rescue_group.get(o.after_rescue_id, ""), o.departure_shift_s,
+                                    o.deadhead_m) for o in trips.get(crew.id, ()))))
+            for crew in instance.crews}
+
+
+def add_objective_terms(dm: DispatchModel, params: SolveParams) -> None:
+    """The lexicographic terms of :class:`~fleetplan.plan.Objective`, as linear expressions."""
+    instance, pax, use_r, use_t = dm.instance, dm.passengers, dm.use_rescue, dm.use_trip
+    dm.terms["passengers_not_reached"] = sum(dm.not_on_time.values())
+    dm.terms["late_penalty"] = sum(pax[o.id] * late_penalty(instance, o) for o in instance.rescue_options) + \
+        sum(unreached_penalty(instance, g.id) * dm.left_behind[g.id] for g in instance.groups)
+    dm.terms["passenger_delay_min"] = sum(
+        pax[o.id] * delay_min_per_passenger(o) + use_r[o.id] * own_passengers_delay_min(o) for o in instance.rescue_options)
+    dm.terms["trips_uncovered"] = sum(dm.uncovered.values())
+    dm.terms["trips_retimed_min"] = sum(use_t[o.id] * ceil_minutes(o.departure_shift_s) for o in instance.trip_options)
+    dm.terms["deadhead_km"] = sum(use_r[o.id] * km(o.deadhead_m) for o in instance.rescue_options) + \
+        sum(use_t[o.id] * km(o.deadhead_m) for o in instance.trip_options)
+    dm.terms["coverage_lost"] = _coverage_lost(dm)
+
+
+def _coverage_lost(dm: DispatchModel) -> cp_model.LinearExprT:
+    """Depot cities whose standby coaches are all used by the plan."""
+    lost_terms = []
+    for city, vehicle_ids in dm.instance.standby_by_city.items():
+        if not vehicle_ids:
+            continue
+        lost = dm.model.new_bool_var(f"coverage_lost_{city}")
+        used = [dm.vehicle_used.get(v, 0) for v in vehicle_ids]
+        # lost ⇔ every standby coach of the city is used
+        dm.model.add(sum(used) <= len(vehicle_ids) - 1 + lost)
+        dm.model.add(sum(used) >= len(vehicle_ids) * lost)
+        lost_terms.append(lost)
+    return sum(lost_terms)
+
+
+def exclude_assignment(dm: DispatchModel, signature: frozenset[tuple[str, str, str]]) -> None:
+    """Forbid exactly this assignment of coaches to tasks (a no-good cut), so the next plan differs
+    in which coach serves which task, not merely in which driver is paired with it."""
+    served: dict = defaultdict(list)
+    for option in dm.instance.rescue_options:
+        served[("rescue", option.vehicle_id, option.group_id)].append(dm.use_rescue[option.id])
+    for option in dm.instance.trip_options:
+        served[("trip", option.vehicle_id, option.trip_id)].append(dm.use_trip[option.id])
+    literals = []
+    for key, uses in served.items():
+        chosen = dm.model.new_bool_var(f"serves_{key}")
+        dm.model.add_max_equality(chosen, uses)
+        literals.append(chosen.Not() if key in signature else chosen)
+    missing = [key for key in signature if key not in served]
+    if not missing:  # a signature with an unknown key cannot recur anyway
+        dm.model.add_bool_or(literals)

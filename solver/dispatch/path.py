@@ -1,0 +1,89 @@
+"""The one path from "a coach failed" to a checked plan: build the instance, solve it, evaluate every
+plan. The desk, the CLI, the drills and the what-if all take it.
+
+:func:`dispatch` does it in one call. The desk takes the same path in two steps, :func:`prepare` and
+:func:`dispatch_prepared`, because it records the report between them: the instance validates the
+report (a bad one is refused before anything is stored), and a slow solve must never lose a report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+
+from fleetplan.build_instance import build_instance
+from fleetplan.corridor import Corridor
+from fleetplan.evaluate import evaluate
+from fleetplan.instance import Instance
+from fleetplan.model import Conditions, Incident
+from fleetplan.operations import OperationsPolicy
+
+from solver.dispatch.params import SolveParams
+from solver.dispatch.result import Dispatch
+from solver.dispatch.solve import solve
+
+NOTHING_UNAVAILABLE: Mapping[str, str] = MappingProxyType({})
+
+
+def dispatch(corridor: Corridor, incidents: Sequence[Incident], conditions: Conditions, *,
+             ops: OperationsPolicy = OperationsPolicy(), params: SolveParams = SolveParams(),
+             unavailable: Mapping[str, str] = NOTHING_UNAVAILABLE) -> Dispatch:
+    """Plan the response to ``incidents`` and check every plan with the evaluator.
+
+    Parameters
+    ----------
+    corridor
+        The dataset (fleet, drivers, timetable, policies) and the road network.
+    incidents
+        What failed, where, when, with how many passengers; decided at the latest report time.
+    conditions
+        Weather and closures.
+    ops
+        Operating assumptions (turnout, transfer, horizons, candidate bounds).
+    params
+        Budget, alternatives, workers, seed, splitting and hard limits.
+    unavailable
+        Coach or driver id → why it cannot be used now (booked by another incident, busy, …).
+
+    Returns
+    -------
+    Dispatch
+        The instance, the solver's result and the evaluator's problems with each plan.
+
+    Raises
+    ------
+    FleetplanError
+        For a bad report: unknown coach or trip, passengers above the seats, an unreadable location
+        (:class:`~fleetplan.errors.InvalidValueError`, :class:`~fleetplan.errors.UnknownIdError`,
+        :class:`~fleetplan.errors.LocationError`). Infeasible is a status, never an exception.
+    """
+    return dispatch_prepared(prepare(corridor, incidents, conditions, ops=ops, unavailable=unavailable), params)
+
+
+def prepare(corridor: Corridor, incidents: Sequence[Incident], conditions: Conditions, *,
+            ops: OperationsPolicy = OperationsPolicy(),
+            unavailable: Mapping[str, str] = NOTHING_UNAVAILABLE) -> Instance:
+    """The first step of :func:`dispatch`: the validated instance (tasks, crews, options, rejections).
+
+    Parameters and errors as for :func:`dispatch`.
+    """
+    return build_instance(corridor, incidents, conditions, ops, unavailable)
+
+
+def dispatch_prepared(instance: Instance, params: SolveParams = SolveParams()) -> Dispatch:
+    """The second step of :func:`dispatch`: solve ``instance`` and evaluate every plan.
+
+    Parameters
+    ----------
+    instance
+        From :func:`prepare`.
+    params
+        As for :func:`dispatch`.
+
+    Returns
+    -------
+    Dispatch
+    """
+    result = solve(instance, params)
+    problems = tuple(tuple(evaluate(plan, instance)) for plan in result.plans)
+    return Dispatch(instance, result, problems)

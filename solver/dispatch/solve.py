@@ -1,0 +1,206 @@
+"""Solve a dispatch instance: ranked plans within the budget, or a status that says why not.
+
+Solving order for each plan: the rescue terms on a model of the rescues alone (exact for them, and
+much smaller); the rescue options their values rule out dropped (:mod:`solver.dispatch.fixing`);
+then the trip and cost terms on the full model, each stage starting from the best plan that keeps
+the previous stage's rescues. Alternatives exclude the assignments already returned. Whatever the
+budget, the answer comes: the best plan with its bound when a stage was cut, the greedy plan when
+CP-SAT found none, and ``infeasible`` with reasons and relaxations when passengers cannot be carried.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, replace
+
+from fleetplan.instance import Instance
+from fleetplan.plan import Objective, Plan
+
+from solver.dispatch import greedy
+from solver.dispatch.fixing import rescue_options_ruled_out, without_rescue_options
+from solver.dispatch.model import build_model, exclude_assignment
+from solver.dispatch.params import Allowance, SolveParams
+from solver.dispatch.plans import build_plan
+from solver.dispatch.relax import find_relaxations
+from solver.dispatch.result import Result, Status
+from solver.dispatch.stages import (MIN_STAGE_TIME_S, Solution, StagesReached, bound_of, hint, lexicographic_stages,
+                                    minimise_stages, term_upper_bounds)
+
+# The leading objective terms that depend on the rescues alone. Every rescue-only plan extends to a
+# full plan by leaving the trip tasks uncovered, so their optimum over the rescue options alone is
+# their optimum over the full model: a smaller model settles them exactly.
+RESCUE_TERMS = ("passengers_not_reached", "late_penalty", "passenger_delay_min")
+assert Objective.term_names()[:len(RESCUE_TERMS)] == RESCUE_TERMS
+BEST_PLAN_SHARE = 0.6  # of the budget, for the best plan when alternatives are wanted
+
+
+def solve(instance: Instance, params: SolveParams = SolveParams()) -> Result:
+    """Ranked plans for ``instance`` within ``params.budget``.
+
+    Parameters
+    ----------
+    instance
+        From :func:`solver.dispatch.prepare` (every option already feasible).
+    params
+        Budget, alternatives wanted, workers, seed, splitting and hard limits.
+
+    Returns
+    -------
+    Result
+        ``optimal`` or ``feasible`` plans from CP-SAT (with the bound when not proven), the greedy
+        plan marked ``greedy_fallback`` when the model finds nothing in time, or ``infeasible`` with
+        reasons and the smallest relaxations when some passengers cannot be carried.
+    """
+    allowance = Allowance(params.budget)
+    plans: list[Plan] = []
+    bound: Objective | None = None
+    all_optimal = True
+    for rank in range(params.alternatives):
+        remaining = allowance.left_s()
+        if rank > 0 and remaining < MIN_STAGE_TIME_S * len(Objective.term_names()):
+            break
+        # the best plan may use most of the budget; alternatives share what is left
+        share = BEST_PLAN_SHARE if rank == 0 and params.alternatives > 1 else 1.0 / (params.alternatives - rank)
+        found = solve_lexicographic(instance, params, [p.assignment() for p in plans], allowance.share(remaining * share))
+        if isinstance(found, NoPlan):
+            if rank == 0:  # only hard limits can make the model infeasible
+                return _infeasible(instance, params, allowance, None) if found.infeasible \
+                    else _fallback(instance, allowance)
+            break
+        plans.append(found.plan)
+        if rank == 0:
+            all_optimal, bound = found.proven, (None if found.proven else found.bound)
+    if not all_optimal:  # before judging feasibility: greedy may carry whom a cut search left behind
+        plans = _never_worse_than_greedy(instance, plans)
+    if _is_infeasible(instance, plans[0], params):
+        return _infeasible(instance, params, allowance, plans[0])
+    status = Status.OPTIMAL if all_optimal else Status.FEASIBLE
+    return Result(status, tuple(plans), instance.rejections, _elapsed_ms(allowance), bound,
+                  wall_capped=allowance.wall_capped)
+
+
+@dataclass(frozen=True)
+class Found:
+    plan: Plan
+    proven: bool
+    bound: Objective
+
+
+@dataclass(frozen=True)
+class NoPlan:
+    infeasible: bool  # CP-SAT proved the model has no solution (else: none found in time)
+
+
+def solve_lexicographic(instance: Instance, params: SolveParams, excluded: list[frozenset[tuple[str, str, str]]],
+                         allowance: Allowance) -> Found | NoPlan:
+    """Minimise the terms in order, fixing each stage at its optimum.
+
+    The leading terms (:data:`RESCUE_TERMS`) are settled first on the rescues alone (see
+    :func:`settle_rescue_terms`); the full model then only orders the trips and the rest.
+    """
+    upper_bounds = term_upper_bounds(instance)
+    settled: StagesReached | None = None
+    modelled = instance
+    # Without trips the rescues-only model is the model itself. With excluded plans the full model
+    # may not reach the rescues-only optimum (the exclusion can forbid its only extension).
+    if instance.trip_tasks and not excluded:
+        settled = settle_rescue_terms(instance, params, allowance, upper_bounds)
+        if settled.solution is None:
+            return NoPlan(settled.infeasible)
+        modelled = _without_ruled_out_rescues(instance, settled)
+    dm = build_model(modelled, params)
+    for signature in excluded:
+        exclude_assignment(dm, signature)
+    if settled is not None and settled.solution is not None:
+        for name, value in settled.values.items():
+            dm.model.add(dm.terms[name] <= value)
+        hint(dm, settled.solution)
+    open_terms = {name: bound for name, bound in upper_bounds.items() if settled is None or name not in settled.values}
+    reached = minimise_stages(dm, lexicographic_stages(open_terms), params, allowance, first=settled)
+    if reached.solution is None:
+        return NoPlan(reached.infeasible)
+    plan = build_plan(instance, reached.solution.rescues, reached.solution.trips, source="cp-sat")
+    return Found(plan, reached.proven, bound_of(reached))
+
+
+def settle_rescue_terms(instance: Instance, params: SolveParams, allowance: Allowance,
+                         upper_bounds: dict[str, int]) -> StagesReached:
+    """The optimum of :data:`RESCUE_TERMS` on the instance without its trips (a relaxation whose
+    optimum is exact for these terms), with the rescues that reach it and the greedy trip covers."""
+    rescues_only = replace(instance, trip_tasks=(), trip_options=())
+    dm = build_model(rescues_only, params)
+    stages = lexicographic_stages({name: upper_bounds[name] for name in RESCUE_TERMS})
+    settled = minimise_stages(dm, stages, params, allowance, stages_after=1)
+    if settled.solution is not None:  # with the trips a dispatcher would add, in case time runs out
+        rescues = settled.solution.rescues
+        settled.solution = Solution(rescues, frozenset(greedy.cover_trips(instance, rescues)))
+    return settled
+
+
+def _without_ruled_out_rescues(instance: Instance, settled: StagesReached) -> Instance:
+    """The instance the full model needs once the rescue terms are settled: without the rescue
+    options (and their chained trips) that :mod:`solver.dispatch.fixing` rules out. The settled
+    plan's own rescues always stay, whatever the LP's tolerances say."""
+    kept = settled.solution.rescues.keys() if settled.solution else set()
+    ruled_out = rescue_options_ruled_out(instance, settled.values) - kept
+    return without_rescue_options(instance, frozenset(ruled_out))
+
+
+def _never_worse_than_greedy(instance: Instance, plans: list[Plan]) -> list[Plan]:
+    """A deadline-cut search can end behind the hand-made plan; then the greedy plan ranks first."""
+    baseline = greedy.solve(instance)
+    if baseline.objective < plans[0].objective:
+        others = [p for p in plans if p.assignment() != baseline.assignment()]
+        return [baseline] + others[: max(len(plans) - 1, 0)]
+    return plans
+
+
+# --------------------------------------------------------------------------- fallbacks and infeasibility
+def _fallback(instance: Instance, allowance: Allowance) -> Result:
+    plan = greedy.solve(instance)
+    return Result(Status.GREEDY_FALLBACK, (plan,), instance.rejections, _elapsed_ms(allowance),
+                  reasons=("the model found no plan within the deadline; this is the greedy plan",),
+                  wall_capped=allowance.wall_capped)
+
+
+def _infeasible(instance: Instance, params: SolveParams, allowance: Allowance, plan: Plan | None) -> Result:
+    """Infeasible as a status: the best partial plan (if any), the reasons and the relaxations, whose
+    probes spend what is left of the budget."""
+    reasons = _infeasibility_reasons(instance, plan, params) if plan else (
+        "no plan reaches every passenger within the tier limits",)
+    relaxations = find_relaxations(instance, params, allowance)
+    return Result(Status.INFEASIBLE, (plan,) if plan else (), instance.rejections, _elapsed_ms(allowance),
+                  relaxations=relaxations, reasons=reasons, wall_capped=allowance.wall_capped)
+
+
+def _is_infeasible(instance: Instance, plan: Plan, params: SolveParams) -> bool:
+    """Some passengers cannot be carried at all (or, with hard limits, not within their limit)."""
+    if params.hard_limits and plan.objective.passengers_not_reached > 0:
+        return True
+    carried = _carried(plan)
+    return any(carried[g.id] < g.passengers for g in instance.groups)
+
+
+def _carried(plan: Plan) -> dict[str, int]:
+    carried: dict[str, int] = defaultdict(int)
+    for rescue in plan.rescues:
+        carried[rescue.group_id] += rescue.passengers
+    return carried
+
+
+def _infeasibility_reasons(instance: Instance, plan: Plan, params: SolveParams) -> tuple[str, ...]:
+    carried = _carried(plan)
+    reasons = []
+    for group in instance.groups:
+        left = group.passengers - carried[group.id]
+        if left > 0:
+            reasons.append(f"{left} of {group.passengers} passengers of {group.incident_id} cannot be carried: "
+                           f"not enough reachable seats with legal drivers")
+    if params.hard_limits and plan.objective.passengers_not_reached and not reasons:
+        reasons.append(f"{plan.objective.passengers_not_reached} passengers cannot be reached within their limit")
+    return tuple(reasons)
+
+
+def _elapsed_ms(allowance: Allowance) -> int:
+    """Wall-clock milliseconds since the solve began (whatever the budget's kind)."""
+    return int(round(allowance.wall_elapsed_s() * 1000))
