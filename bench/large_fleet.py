@@ -220,14 +220,14 @@ def gap(result: Result) -> tuple[str | None, float]:
 def crew_census(corridor: Corridor, incidents: Sequence[Incident], moment: datetime) -> Counter:
     """Candidate crews by kind, without building the instance (cheap: no routing, no options).
 
-    Uses the instance builder's own crew enumeration (a private helper), so the count is exactly
-    what :func:`build_instance` would work with.
+    Uses the instance builder's own crew enumeration, so the count is exactly what the builder
+    works with.
     """
-    from fleetplan import build_instance as builder  # private API on purpose: the exact crew count
+    from fleetplan.builder import BuildContext, candidate_crews
 
-    context = builder._Context(corridor, clear_conditions(corridor), OperationsPolicy(), moment,
-                               snapshot(corridor.dataset, moment))
-    crews = builder.candidate_crews(context, (), {incident.vehicle_id for incident in incidents})
+    context = BuildContext(corridor, clear_conditions(corridor), OperationsPolicy(), moment,
+                           snapshot(corridor.dataset, moment))
+    crews = candidate_crews(context, (), {incident.vehicle_id for incident in incidents})
     return Counter(crew.kind.value for crew in crews)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
-from fleetplan.build_instance import build_instance
+from fleetplan.builder import build_instance
 from fleetplan.corridor import Corridor
 from fleetplan.evaluate import evaluate
 from fleetplan.instance import Instance

@@ -1,0 +1,68 @@
+"""Build a dispatch :class:`~fleetplan.instance.Instance` from the corridor, the incidents and the
+conditions: tasks, candidate crews, every feasible option, and a reason for every rejection.
+
+Eligibility is decided here, before any model (DESIGN §3.2), so the solver only chooses. The steps:
+:mod:`~fleetplan.builder.groups` (stranded passengers, tier and deadline), :mod:`~fleetplan.builder.crews`
+(candidate coach–driver pairs), :mod:`~fleetplan.builder.rescues` (rescue options) and
+:mod:`~fleetplan.builder.trips` (later trips and who could run them), sharing a
+:class:`~fleetplan.builder.context.BuildContext`. The one caller is :func:`solver.dispatch.prepare`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+
+from fleetplan.corridor import Corridor
+from fleetplan.errors import InvalidValueError
+from fleetplan.instance import Instance
+from fleetplan.model import Conditions, Incident
+from fleetplan.operations import OperationsPolicy
+from fleetplan.state import snapshot
+
+from fleetplan.builder.context import BuildContext
+from fleetplan.builder.crews import candidate_crews, standby_by_city
+from fleetplan.builder.groups import failed_crews, stranded_group
+from fleetplan.builder.rescues import group_rescues
+from fleetplan.builder.trips import trip_options, trip_tasks
+
+__all__ = ["BuildContext", "build_instance", "candidate_crews"]
+
+
+def build_instance(corridor: Corridor, incidents: Sequence[Incident], conditions: Conditions,
+                   ops: OperationsPolicy = OperationsPolicy(),
+                   unavailable: Mapping[str, str] = MappingProxyType({})) -> Instance:
+    """The dispatch instance for ``incidents`` (decided at the latest report time).
+
+    ``unavailable`` maps coach or driver ids to why they cannot be used now (for example "booked by
+    incident 12"); they are rejected as busy.
+
+    Raises
+    ------
+    UnknownIdError, InvalidValueError, LocationError
+        For an unknown coach or trip, passengers above the coach's seats, or an unknown location.
+    """
+    if not incidents:
+        raise InvalidValueError("incidents", "at least one incident is needed")
+    at = max(incident.at for incident in incidents)
+    failed = {incident.vehicle_id for incident in incidents}
+    ctx = BuildContext(corridor, conditions, ops, at, snapshot(corridor.dataset, at), unavailable=unavailable,
+                   failed=frozenset(failed))
+    groups = tuple(stranded_group(ctx, incident) for incident in incidents)
+    ctx.unavailable = {**failed_crews(ctx, groups), **ctx.unavailable}
+    crews = candidate_crews(ctx, groups, failed)
+    rescues = tuple(option for group in groups for option in group_rescues(ctx, group, crews))
+    rescuing = {option.crew_id for option in rescues}
+    tasks = trip_tasks(ctx, incidents, [crew for crew in crews if crew.id in rescuing], failed)
+    groups_by_id = {group.id: group for group in groups}
+    task_ids = frozenset(task.trip_id for task in tasks)
+    trip_opts = tuple(option for task in tasks
+                      for option in trip_options(ctx, task, crews, rescues, groups_by_id, task_ids))
+    return Instance(
+        at=at, incidents=tuple(incidents), groups=groups, trip_tasks=tasks, crews=crews,
+        rescue_options=rescues, trip_options=trip_opts, rejections=tuple(ctx.rejections),
+        standby_by_city=MappingProxyType(standby_by_city(ctx, failed)),
+        duty_logs=MappingProxyType({d: s.duty_log for d, s in ctx.state.drivers.items()}),
+        conditions=conditions, tier_policy=corridor.dataset.tier_policy,
+        driving_policy=corridor.dataset.driving_policy, dataset=corridor.dataset, network=corridor.network,
+        unavailable=MappingProxyType(dict(unavailable)), ops=ops)

@@ -1,0 +1,125 @@
+"""What the builder knows while it builds one instance: the live state, the routes it has asked for,
+and the rejections it has recorded (each once per candidate, reason and group)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from fleetplan.corridor import Corridor
+from fleetplan.errors import NoRouteError
+from fleetplan.instance import Rejection, RejectionCode
+from fleetplan.model import Conditions, Driver, Trip, Vehicle
+from fleetplan.network import Location, Route, TravelTimes, time_band
+from fleetplan.operations import OperationsPolicy
+from fleetplan.state import LiveState
+
+# The rules' violation codes as the rejection codes a dispatcher reads.
+VIOLATION_CODES = {
+    "continuous_day": RejectionCode.REST_DUE,
+    "continuous_night": RejectionCode.REST_DUE,
+    "rest_too_short": RejectionCode.REST_DUE,
+    "daily_8h": RejectionCode.HOURS_LEFT,
+    "weekly_44h": RejectionCode.HOURS_LEFT,
+    "overnight_stop": RejectionCode.OVERNIGHT_STOP,
+    "licence_class": RejectionCode.LICENCE_CLASS,
+    "probation": RejectionCode.PROBATION,
+    "age": RejectionCode.AGE,
+    "qualification": RejectionCode.QUALIFICATION,
+    "double_booked": RejectionCode.BUSY,
+}
+
+
+@dataclass
+class BuildContext:
+    """The corridor, conditions, assumptions and live state of one build, with its caches.
+
+    Mutable on purpose and private to one build: routes, places and who stands where are asked for
+    thousands of times on a large fleet and computed once here.
+    """
+
+    corridor: Corridor
+    conditions: Conditions
+    ops: OperationsPolicy
+    at: datetime
+    state: LiveState
+    unavailable: Mapping[str, str] = field(default_factory=dict)
+    failed: frozenset[str] = frozenset()  # the failed coaches
+    travel_by_class: dict = field(default_factory=dict)
+    rejections: list[Rejection] = field(default_factory=list)
+    _reported: set = field(default_factory=set)
+    _places: dict = field(default_factory=dict)
+    _standing: dict = field(default_factory=dict)
+    _drivers_at: dict = field(default_factory=dict)
+    _routes: dict = field(default_factory=dict)
+
+    @property
+    def dataset(self):
+        return self.corridor.dataset
+
+    @property
+    def network(self):
+        return self.corridor.network
+
+    def travel(self, vehicle: Vehicle) -> TravelTimes:
+        if vehicle.vehicle_class not in self.travel_by_class:
+            self.travel_by_class[vehicle.vehicle_class] = TravelTimes(self.network, self.conditions, vehicle.vehicle_class)
+        return self.travel_by_class[vehicle.vehicle_class]
+
+    def drivers_at(self, node_id: str) -> list[Driver]:
+        """The drivers standing at ``node_id`` (not driving a trip), in dataset order."""
+        if not self._drivers_at:
+            for driver in self.dataset.drivers:
+                state = self.state.drivers[driver.id]
+                if state.node_id is not None and not state.current_trip_id:
+                    self._drivers_at.setdefault(state.node_id, []).append(driver)
+        return self._drivers_at.get(node_id, [])
+
+    def standing_at(self, node_id: str) -> list[str]:
+        """Ids of the coaches standing at ``node_id``, sorted."""
+        if not self._standing:
+            for vehicle_id, state in sorted(self.state.vehicles.items()):
+                if state.node_id is not None and not state.current_trip_id:
+                    self._standing.setdefault(state.node_id, []).append(vehicle_id)
+        return self._standing.get(node_id, [])
+
+    def place(self, where: Location | str) -> Location:
+        if isinstance(where, Location):
+            return where
+        if where not in self._places:
+            self._places[where] = self.network.locate(where)
+        return self._places[where]
+
+    def route(self, vehicle: Vehicle, origin: Location | str, destination: Location | str, depart_at: datetime) -> Route:
+        """:meth:`TravelTimes.route`, remembered: a route depends only on its ends, the coach's class
+        and the departure's time band, and a large fleet asks the same few thousand times."""
+        origin, destination = self.place(origin), self.place(destination)
+        key = (vehicle.vehicle_class, origin.key, destination.key, time_band(depart_at))
+        if key not in self._routes:
+            try:
+                self._routes[key] = self.travel(vehicle).route(origin, destination, depart_at)
+            except NoRouteError as error:
+                self._routes[key] = error
+        found = self._routes[key]
+        if isinstance(found, NoRouteError):
+            raise found
+        return found
+
+    def horizon(self) -> datetime:
+        """Later trips leaving before this are re-covered if the incident takes their coach or driver."""
+        return self.at + timedelta(seconds=self.ops.trip_horizon_s)
+
+    def next_trip(self, trip_ids: Sequence[str]) -> Trip | None:
+        """The first of ``trip_ids`` (later trips, in order) if it leaves within the horizon."""
+        if not trip_ids:
+            return None
+        trip = self.dataset.trip(trip_ids[0])
+        return trip if trip.departure <= self.horizon() else None
+
+    def reject(self, candidate: str, code: RejectionCode, reason: str, group_id: str | None = None) -> None:
+        """Record a rejection once per candidate, reason kind and group, so the list stays readable."""
+        key = (candidate, code, group_id)
+        if key not in self._reported:
+            self._reported.add(key)
+            self.rejections.append(Rejection(candidate, code, reason, group_id))

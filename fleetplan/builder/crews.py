@@ -1,0 +1,150 @@
+"""Candidate crews: every coach–driver pair that could serve, and a rejection for every coach, driver
+or pair that cannot (workshop, permit, busy, licence, shift, no legal driver)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import timedelta
+
+from fleetplan.instance import Crew, CrewKind, RejectionCode, StrandedGroup
+from fleetplan.model import Activity, Driver, SiteKind, Vehicle
+from fleetplan.rules import personal_eligibility
+from fleetplan.state import Whereabouts
+
+from fleetplan.builder.context import VIOLATION_CODES, BuildContext
+
+
+def candidate_crews(ctx: BuildContext, groups: tuple[StrandedGroup, ...], failed: set[str]) -> tuple[Crew, ...]:
+    """Every coach–driver pair that could serve; a rejection for every coach or pair that cannot."""
+    crews: list[Crew] = []
+    for vehicle in ctx.dataset.vehicles:
+        if vehicle.id in failed:
+            continue
+        state = ctx.state.vehicles[vehicle.id]
+        if vehicle.id in ctx.unavailable:
+            ctx.reject(vehicle.id, RejectionCode.BUSY, f"{vehicle.id}: {ctx.unavailable[vehicle.id]}")
+        elif state.whereabouts == Whereabouts.WORKSHOP:
+            ctx.reject(vehicle.id, RejectionCode.IN_WORKSHOP, f"{vehicle.id} is in the workshop")
+        elif not vehicle.permit_valid_on(ctx.at.date()):
+            ctx.reject(vehicle.id, RejectionCode.PERMIT,
+                       f"{vehicle.id}'s road-transport permit expired on {vehicle.permit_valid_until}")
+        elif state.whereabouts == Whereabouts.ON_TRIP:
+            crew = _passing_crew(ctx, vehicle, state.current_trip_id)
+            if crew:
+                crews.append(crew)
+        else:
+            crews += _standing_crews(ctx, vehicle, state.node_id, state.whereabouts)
+    return tuple(crews)
+
+
+def _standing_crews(ctx: BuildContext, vehicle: Vehicle, node_id: str, whereabouts: Whereabouts) -> list[Crew]:
+    """The coach with the drivers a dispatcher would give it: its own driver (the one of its next
+    trip) when legal, else a few spare drivers standing there (no trip within the horizon, rotated
+    so that a depot's coaches are offered different ones); only when none of them is legal, the
+    other drivers standing there, whose own trips then need re-covering.
+
+    Pairing every coach with every driver at a busy depot made a thousand-coach fleet explode into
+    tens of thousands of crews that differ in nothing the plan is judged by.
+    """
+    kind = CrewKind.STANDBY if whereabouts == Whereabouts.STANDBY else CrewKind.IDLE
+    present = ctx.drivers_at(node_id)
+    own = [d for d in present if _next_trip_vehicle(ctx, d) == vehicle.id]
+    spares = [d for d in present if _is_spare(ctx, d)]
+    crews, reasons = _pair(ctx, vehicle, node_id, kind, own)
+    if not crews:
+        crews, more = _pair(ctx, vehicle, node_id, kind, _offered_spares(ctx, vehicle, node_id, spares))
+        reasons += more
+    if not crews:
+        crews, more = _pair(ctx, vehicle, node_id, kind, [d for d in present if d not in own and d not in spares])
+        reasons += more
+    if not crews:
+        detail = f" ({'; '.join(reasons)})" if reasons else ""
+        ctx.reject(vehicle.id, RejectionCode.NO_DRIVER, f"no legal driver at {node_id} for {vehicle.id}{detail}")
+    return crews
+
+
+def _offered_spares(ctx: BuildContext, vehicle: Vehicle, node_id: str, spares: Sequence[Driver]) -> list[Driver]:
+    """``ops.spare_drivers_per_coach`` of the legal spare drivers, the most rested first and rotated
+    by the coach's place among the coaches standing at ``node_id``, so that any few coaches there
+    can leave together with different drivers."""
+    legal = sorted((d for d in spares if d.id not in ctx.unavailable and _driver_problem(ctx, d, vehicle) is None),
+                   key=lambda d: (_driven_last_day_s(ctx, d), d.id))
+    offered: list[Driver] = []
+    if legal:
+        standing = ctx.standing_at(node_id)
+        start = standing.index(vehicle.id) % len(legal) if vehicle.id in standing else 0
+        count = min(ctx.ops.spare_drivers_per_coach, len(legal))
+        offered = [legal[(start + k) % len(legal)] for k in range(count)]
+    # the others are still named, so that their own reasons (licence, hours) are reported
+    return offered + [d for d in spares if d not in legal]
+
+
+def _driven_last_day_s(ctx: BuildContext, driver: Driver) -> float:
+    since = ctx.at - timedelta(days=1)
+    return sum((min(i.end, ctx.at) - max(i.start, since)).total_seconds()
+               for i in ctx.state.drivers[driver.id].duty_log
+               if i.activity == Activity.DRIVE and i.end > since and i.start < ctx.at)
+
+
+def _pair(ctx: BuildContext, vehicle: Vehicle, node_id: str, kind: CrewKind,
+          drivers: Sequence[Driver]) -> tuple[list[Crew], list[str]]:
+    crews, reasons = [], []
+    city = _depot_city(ctx, node_id)
+    for driver in drivers:
+        if driver.id in ctx.unavailable:
+            ctx.reject(driver.id, RejectionCode.BUSY, f"{driver.id}: {ctx.unavailable[driver.id]}")
+            continue
+        problem = _driver_problem(ctx, driver, vehicle)
+        if problem:  # a driver's own reason, reported once for the driver rather than per coach
+            code, reason = problem
+            ctx.reject(driver.id, code, reason)
+            reasons.append(f"{driver.id}: {code.value}")
+            continue
+        crews.append(Crew(f"{vehicle.id}+{driver.id}", kind, vehicle.id, driver.id, node_id,
+                          ctx.at + timedelta(seconds=ctx.ops.turnout_s), vehicle.seats, city))
+    return crews, reasons
+
+
+def _is_spare(ctx: BuildContext, driver: Driver) -> bool:
+    return ctx.next_trip(ctx.state.drivers[driver.id].later_trip_ids) is None
+
+
+def _next_trip_vehicle(ctx: BuildContext, driver: Driver) -> str | None:
+    trip = ctx.next_trip(ctx.state.drivers[driver.id].later_trip_ids)
+    return trip.vehicle_id if trip else None
+
+
+def _driver_problem(ctx: BuildContext, driver: Driver, vehicle: Vehicle) -> tuple[RejectionCode, str] | None:
+    violations = personal_eligibility(driver, vehicle, ctx.at.date(), ctx.dataset.driving_policy)
+    if violations:
+        first = violations[0]
+        return VIOLATION_CODES.get(first.code, RejectionCode.LICENCE_CLASS), f"{driver.id}: {first.message}"
+    if not driver.on_shift(ctx.at):
+        return RejectionCode.OFF_SHIFT, f"{driver.id} is off shift at {ctx.at:%H:%M}"
+    return None
+
+
+def _passing_crew(ctx: BuildContext, vehicle: Vehicle, trip_id: str) -> Crew | None:
+    trip = ctx.dataset.trip(trip_id)
+    free = vehicle.seats - trip.booked_passengers
+    if free <= 0:
+        ctx.reject(vehicle.id, RejectionCode.SEATS, f"{vehicle.id} is on trip {trip.id} with no free seat")
+        return None
+    return Crew(f"{vehicle.id}+{trip.driver_id}", CrewKind.PASSING, vehicle.id, trip.driver_id, None,
+                ctx.at, free, None)
+
+
+def _depot_city(ctx: BuildContext, node_id: str) -> str | None:
+    return next((s.id for s in ctx.dataset.sites if s.kind == SiteKind.DEPOT and s.node_id == node_id), None)
+
+
+def standby_by_city(ctx: BuildContext, failed: set[str]) -> dict[str, tuple[str, ...]]:
+    by_city: dict[str, list[str]] = defaultdict(list)
+    for vehicle in ctx.dataset.vehicles:
+        state = ctx.state.vehicles[vehicle.id]
+        city = _depot_city(ctx, state.node_id) if state.node_id else None
+        if city and state.whereabouts == Whereabouts.STANDBY and vehicle.id not in failed \
+                and vehicle.permit_valid_on(ctx.at.date()):
+            by_city[city].append(vehicle.id)
+    return {city: tuple(ids) for city, ids in by_city.items()}
