@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from fleetplan.errors import InvalidValueError, require, require_id
 from fleetplan.geo import haversine_m
+from fleetplan.units import ceil_minutes
 
 # Passengers nobody reaches count as this late in the lateness term, so that leaving a group behind is
 # never cheaper than reaching it late (the first objective term already counts them as not reached).
@@ -147,7 +148,7 @@ def late_penalty(policy: TierPolicy, tier: Tier, late_s: int) -> int:
     """Escalating lateness penalty per passenger: per started minute late, doubled past the escalation point."""
     if late_s <= 0:
         return 0
-    late_min = -(-late_s // 60)
+    late_min = ceil_minutes(late_s)
     base_min = min(late_min, policy.escalation_after_s // 60)
     return tier.late_penalty_per_min * (base_min + 2 * (late_min - base_min))
 

@@ -13,6 +13,7 @@ from dataclasses import replace
 from ortools.sat.python import cp_model
 
 from fleetplan.instance import Instance, RejectionCode
+from fleetplan.units import ceil_minutes
 
 from solver.dispatch.model import build_model
 from solver.dispatch.params import Allowance, SolveParams
@@ -67,7 +68,7 @@ def least_limit_extension_min(instance: Instance, params: SolveParams, allowance
             high = middle
         else:
             low = middle + 1
-    return -(-lateness[low] // 60) if lateness else 0
+    return ceil_minutes(lateness[low]) if lateness else 0
 
 
 def _everyone_carried(instance: Instance, params: SolveParams, allowance: Allowance,
