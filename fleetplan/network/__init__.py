@@ -15,8 +15,9 @@ from __future__ import annotations
 from typing import Any
 
 from fleetplan.network.build import load_network
-from fleetplan.network.graph import Direction, KmPost, Place, PostKind, RoadNetwork, carriageway_node, parking_node
+from fleetplan.network.graph import Direction, KmPost, Place, PostKind, carriageway_node, parking_node
 from fleetplan.network.locate import EdgePoint, Location
+from fleetplan.network.roads import RoadNetwork
 from fleetplan.network.travel import (
     DEFAULT_SPEED_RULES,
     Route,

@@ -30,11 +30,11 @@ from fleetplan.network.graph import (
     Direction,
     KmPost,
     PostKind,
-    RoadNetwork,
     carriageway_node,
     graph_problems,
     parking_node,
 )
+from fleetplan.network.roads import RoadNetwork
 from fleetplan.tables import read_table
 
 PLACES_FILE = "places.csv"

@@ -5,13 +5,13 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
-from fleetplan.network.graph import RoadNetwork
+from fleetplan.network.graph import RoadGraph
 
 _NODE_PROPERTIES = ("name", "name_zh", "kind", "tag", "km", "direction")
 _EDGE_PROPERTIES = ("name", "road_class", "length_m", "speed_kmh", "direction", "entrance", "tag")
 
 
-def network_geojson(network: RoadNetwork) -> dict[str, Any]:
+def network_geojson(network: RoadGraph) -> dict[str, Any]:
     """A FeatureCollection: every node as a Point, every directed edge as a two-point LineString.
 
     Properties carry the node or edge attributes (``id``/``from``/``to``, names, kind, road class,

@@ -1,4 +1,7 @@
-"""The road network: a frozen directed graph plus the G1 kilometre posts, and the values it hands out.
+"""The road graph: a frozen directed graph plus the G1 kilometre posts, and the values it hands out.
+
+:class:`RoadGraph` is the data structure only; :class:`~fleetplan.network.roads.RoadNetwork` builds
+on it (and on :mod:`~fleetplan.network.locate`), so this module imports neither.
 
 Node attributes: ``name``, ``name_zh``, ``kind``, ``lat``, ``lon``, ``tag`` (V/S/E); G1 carriageway
 nodes also ``post``, ``km`` and ``direction``; a service area's departure node also ``parking`` (the
@@ -15,15 +18,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import networkx as nx
 
 from fleetplan.errors import DataProblem, LocationError, UnknownIdError
 from fleetplan.model import RoadClass, require
-
-if TYPE_CHECKING:
-    from fleetplan.network.locate import Location
 
 
 class Direction(StrEnum):
@@ -116,11 +116,12 @@ def parking_node(post_id: str, direction: Direction) -> str:
 
 
 @dataclass(frozen=True, eq=False)
-class RoadNetwork:
+class RoadGraph:
     """A validated, frozen road graph and the G1 kilometre posts (empty for an OSM extract).
 
     Equality and hashing are by identity: a network is loaded once and shared, which also makes it a
-    cheap cache key for travel times.
+    cheap cache key for travel times. Callers use its subclass
+    :class:`~fleetplan.network.roads.RoadNetwork`, which adds locating and GeoJSON.
     """
 
     graph: nx.DiGraph
@@ -171,22 +172,6 @@ class RoadNetwork:
         place = self.place(node_id)
         return place.lat, place.lon
 
-    def path_passes(self, path: tuple[str, ...] | list[str], location: Location) -> bool:
-        """True if a vehicle driving the node ``path`` passes ``location`` and could stop there.
-
-        A point on an edge is passed when the path drives that edge; a node when the path visits it
-        or, for a service area, drives past its parking on either side (the coach can pull in).
-        """
-        if location.node_id is None:
-            driven = set(zip(path, path[1:]))
-            return any(point.edge in driven for point in location.edge_points)
-        visited = set(path)
-        stops = {location.node_id, *location.arrival_nodes}
-        for node in location.arrival_nodes:
-            if self.graph.nodes[node].get("kind") == "parking":
-                stops.update(self.graph.predecessors(node))  # the carriageway node beside the parking
-        return bool(visited & stops)
-
     def named_nodes(self) -> list[str]:
         """Ids of the nodes people refer to: places, interchanges, service areas (not carriageway nodes)."""
         return [node for node, kind in self.graph.nodes(data="kind") if kind not in ("carriageway", "parking")]
@@ -222,19 +207,6 @@ class RoadNetwork:
     def entrances(self) -> frozenset[str]:
         """Ids that :attr:`Conditions.closed_entrances` may name: nodes whose on-ramps can be shut."""
         return self._entrances
-
-    # ------------------------------------------------------------------ facades
-    def locate(self, text: str) -> Location:
-        """Resolve a location text; see :func:`fleetplan.network.locate.locate`."""
-        from fleetplan.network.locate import locate
-
-        return locate(self, text)
-
-    def to_geojson(self) -> dict[str, Any]:
-        """The network as a GeoJSON FeatureCollection; see :func:`fleetplan.network.geojson.network_geojson`."""
-        from fleetplan.network.geojson import network_geojson
-
-        return network_geojson(self)
 
 
 # --------------------------------------------------------------------------- validation

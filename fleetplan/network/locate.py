@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from fleetplan.errors import LocationError
 from fleetplan.geo import interpolate, project_onto_segment
 from fleetplan.model import RoadClass, require, require_id
-from fleetplan.network.graph import Direction, RoadNetwork
+from fleetplan.network.graph import Direction, RoadGraph
 
 MAX_SNAP_DISTANCE_M = 5_000.0  # farther than this from every road means the point is off the network
 
@@ -114,7 +114,7 @@ class Location:
         return f"{self.lat:.5f},{self.lon:.5f} on {self.road_name or 'a road'}"
 
 
-def locate(network: RoadNetwork, text: str) -> Location:
+def locate(network: RoadGraph, text: str) -> Location:
     """Resolve ``text`` to a :class:`Location` on ``network``.
 
     Parameters
@@ -157,7 +157,7 @@ def locate(network: RoadNetwork, text: str) -> Location:
     raise LocationError(f"cannot read location {cleaned!r}; {_HELP}")
 
 
-def node_location(network: RoadNetwork, node_id: str, text: str | None = None) -> Location:
+def node_location(network: RoadGraph, node_id: str, text: str | None = None) -> Location:
     """The location of a node; a service area departs from its node and arrives at its parking."""
     data = network.graph.nodes[node_id]
     arrivals = tuple(data.get("parking", ())) or (node_id,)
@@ -166,7 +166,7 @@ def node_location(network: RoadNetwork, node_id: str, text: str | None = None) -
                     km=data.get("km"))
 
 
-def km_post_location(network: RoadNetwork, km: float, direction: Direction, text: str | None = None) -> Location:
+def km_post_location(network: RoadGraph, km: float, direction: Direction, text: str | None = None) -> Location:
     """The point at kilometre ``km`` on the carriageway heading ``direction``.
 
     Raises
@@ -188,7 +188,7 @@ def km_post_location(network: RoadNetwork, km: float, direction: Direction, text
     raise LocationError(f"no G1 carriageway {direction.label} at K{km:g}")  # only if the posts are broken
 
 
-def snap(network: RoadNetwork, lat: float, lon: float, direction: Direction | None = None,
+def snap(network: RoadGraph, lat: float, lon: float, direction: Direction | None = None,
          text: str | None = None) -> Location:
     """Snap a WGS84 point to the nearest road edge (to the nearest edge of the carriageway heading
     ``direction`` if given) and split that edge virtually there.
@@ -229,7 +229,7 @@ def snap(network: RoadNetwork, lat: float, lon: float, direction: Direction | No
                           direction=data.get("direction"), snapped_m=projection.distance_m)
 
 
-def _edge_location(network: RoadNetwork, u: str, v: str, offset_m: float, text: str, *, km: float | None,
+def _edge_location(network: RoadGraph, u: str, v: str, offset_m: float, text: str, *, km: float | None,
                    direction: Direction | None, snapped_m: float = 0.0) -> Location:
     """A point on ``u → v``, also seen from the reverse edge when the road is two-way."""
     graph = network.graph

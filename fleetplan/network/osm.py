@@ -21,7 +21,8 @@ import networkx as nx
 
 from fleetplan.errors import DataProblem, DataValidationError
 from fleetplan.model import RoadClass
-from fleetplan.network.graph import RoadNetwork, graph_problems
+from fleetplan.network.graph import graph_problems
+from fleetplan.network.roads import RoadNetwork
 
 MPH_TO_KMH = 1.609344
 

@@ -32,8 +32,8 @@ import networkx as nx
 
 from fleetplan.errors import InvalidValueError, NoRouteError
 from fleetplan.model import Conditions, RoadClass, VehicleClass, Weather, require
-from fleetplan.network.graph import RoadNetwork
 from fleetplan.network.locate import Location
+from fleetplan.network.roads import RoadNetwork
 from fleetplan.units import format_hhmm, travel_time_s
 
 

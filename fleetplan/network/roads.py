@@ -1,0 +1,49 @@
+"""The road network callers use: the frozen road graph, plus locating places on it and GeoJSON.
+
+:class:`RoadNetwork` sits above :mod:`~fleetplan.network.graph` (the data structure),
+:mod:`~fleetplan.network.locate` and :mod:`~fleetplan.network.geojson`, so that dependencies
+point one way: neither of those imports this module, and the graph imports none of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fleetplan.network.geojson import network_geojson
+from fleetplan.network.graph import RoadGraph
+from fleetplan.network.locate import Location, locate
+
+
+@dataclass(frozen=True, eq=False)
+class RoadNetwork(RoadGraph):
+    """A validated, frozen road graph and the G1 kilometre posts (empty for an OSM extract), with
+    :meth:`locate`, :meth:`path_passes` and :meth:`to_geojson`.
+
+    Equality and hashing are by identity: a network is loaded once and shared, which also makes it a
+    cheap cache key for travel times.
+    """
+
+    def locate(self, text: str) -> Location:
+        """Resolve a location text; see :func:`fleetplan.network.locate.locate`."""
+        return locate(self, text)
+
+    def path_passes(self, path: tuple[str, ...] | list[str], location: Location) -> bool:
+        """True if a vehicle driving the node ``path`` passes ``location`` and could stop there.
+
+        A point on an edge is passed when the path drives that edge; a node when the path visits it
+        or, for a service area, drives past its parking on either side (the coach can pull in).
+        """
+        if location.node_id is None:
+            driven = set(zip(path, path[1:]))
+            return any(point.edge in driven for point in location.edge_points)
+        visited = set(path)
+        stops = {location.node_id, *location.arrival_nodes}
+        for node in location.arrival_nodes:
+            if self.graph.nodes[node].get("kind") == "parking":
+                stops.update(self.graph.predecessors(node))  # the carriageway node beside the parking
+        return bool(visited & stops)
+
+    def to_geojson(self) -> dict[str, Any]:
+        """The network as a GeoJSON FeatureCollection; see :func:`fleetplan.network.geojson.network_geojson`."""
+        return network_geojson(self)

@@ -1,0 +1,130 @@
+"""The personal rules: licence class, probation, age and qualification, which no waiting fixes.
+
+Each rule broken becomes a finding with its numbers (who, which dates, which limits);
+:mod:`fleetplan.rules.wording` words them.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date
+from typing import ClassVar
+
+from fleetplan.model import Driver, DrivingPolicy, LicenceClass, Vehicle
+from fleetplan.rules.timeline import from_stamp
+from fleetplan.rules.values import RULE_ORDER, Finding, RuleCode
+
+A1_MIN_LENGTH_M = 6.0  # 驾驶证规定 Art. 11: large passenger vehicle from 6 m …
+A1_MIN_OCCUPANTS = 20  # … or from 20 occupants, the driver included
+DRIVER_SEATS = 1
+
+
+# --------------------------------------------------------------------------- findings
+@dataclass(frozen=True)
+class LicenceFinding:
+    """The driver's licence does not cover the coach, which ``needed`` a higher class."""
+
+    driver_id: str
+    licence_class: LicenceClass
+    plate: str
+    length_m: float
+    occupants: int  # seats plus the driver
+    needed: LicenceClass
+    code: ClassVar[RuleCode] = RuleCode.LICENCE_CLASS
+
+
+@dataclass(frozen=True)
+class ProbationFinding:
+    """The licence issued on ``licence_issued`` is in its probation until the day before ``ends``."""
+
+    driver_id: str
+    licence_issued: date
+    probation_months: int
+    ends: date
+    code: ClassVar[RuleCode] = RuleCode.PROBATION
+
+
+@dataclass(frozen=True)
+class AgeFinding:
+    """The driver is ``age`` on ``on``, older than ``max_age``."""
+
+    driver_id: str
+    age: int
+    on: date
+    birth_date: date
+    max_age: int
+    code: ClassVar[RuleCode] = RuleCode.AGE
+
+
+@dataclass(frozen=True)
+class QualificationFinding:
+    """No qualification certificate (``qualified_until`` is ``None``) or one that expired then."""
+
+    driver_id: str
+    qualified_until: date | None
+    code: ClassVar[RuleCode] = RuleCode.QUALIFICATION
+
+
+# --------------------------------------------------------------------------- rules
+def required_licence(vehicle: Vehicle) -> LicenceClass:
+    """A1 for a large passenger vehicle (length ≥6 m or ≥20 occupants incl. the driver), else B1."""
+    occupants = vehicle.seats + DRIVER_SEATS
+    large = vehicle.length_m >= A1_MIN_LENGTH_M or occupants >= A1_MIN_OCCUPANTS
+    return LicenceClass.A1 if large else LicenceClass.B1
+
+
+_COVERS = {LicenceClass.A1: {LicenceClass.A1, LicenceClass.B1}, LicenceClass.B1: {LicenceClass.B1}}
+
+
+def licence_finding(driver: Driver, vehicle: Vehicle) -> LicenceFinding | None:
+    """The licence-class finding, or ``None`` when the licence covers the coach (驾驶证规定 Art. 11)."""
+    needed = required_licence(vehicle)
+    if needed in _COVERS[driver.licence_class]:
+        return None
+    occupants = vehicle.seats + DRIVER_SEATS
+    return LicenceFinding(driver.id, driver.licence_class, vehicle.plate, vehicle.length_m, occupants, needed)
+
+
+def personal_findings(driver: Driver, vehicle: Vehicle, on: date, policy: DrivingPolicy) -> tuple[Finding, ...]:
+    """The personal rules the pair breaks on day ``on``, in the order licence, probation, age, qualification.
+
+    ``policy`` supplies ``probation_months`` (licence issued fewer months before ``on``) and
+    ``max_driver_age`` (completed years; ``age > max_driver_age`` is refused, so 60 is still allowed).
+    """
+    found: list[Finding] = []
+    licence = licence_finding(driver, vehicle)
+    if licence is not None:
+        found.append(licence)
+    probation_ends = _add_months(driver.licence_issued, policy.probation_months)
+    if on < probation_ends:
+        found.append(ProbationFinding(driver.id, driver.licence_issued, policy.probation_months, probation_ends))
+    age = driver.age_years(on)
+    if age > policy.max_driver_age:
+        found.append(AgeFinding(driver.id, age, on, driver.birth_date, policy.max_driver_age))
+    if driver.qualified_until is None or driver.qualified_until < on:
+        found.append(QualificationFinding(driver.id, driver.qualified_until))
+    return tuple(found)
+
+
+def personal_for_drive(driver: Driver, vehicle: Vehicle, start: int, end: int, policy: DrivingPolicy,
+                       on: date | None) -> tuple[Finding, ...]:
+    """Personal rules on the first and the last day of the drive (age and expiry can change at midnight).
+
+    ``start`` and ``end`` are stamps (:func:`~fleetplan.rules.timeline.to_stamp`); a fixed ``on``
+    judges that day only.
+    """
+    if on is not None:
+        return personal_findings(driver, vehicle, on, policy)
+    days = sorted({from_stamp(start).date(), from_stamp(end - 1).date()})
+    found: dict[RuleCode, Finding] = {}
+    for day in days:
+        for finding in personal_findings(driver, vehicle, day, policy):
+            found.setdefault(finding.code, finding)
+    return tuple(sorted(found.values(), key=lambda f: RULE_ORDER[f.code]))
+
+
+def _add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
