@@ -1,6 +1,7 @@
 """The operator's records: the contract (:mod:`api.records.types`) and its SQL store."""
 
-from api.records.sql import SqlRecordStore, derive_status, open_store, token_hash
+from api.records.lifecycle import derive_status
+from api.records.sql import SqlRecordStore, open_store, token_hash
 from api.records.types import (
     NEXT_ENTRIES,
     Booking,

@@ -1,0 +1,101 @@
+"""The records' database engine and its schema migrations.
+
+SQLite runs with ``journal_mode=WAL`` and ``synchronous=FULL`` (an acknowledged commit survives a
+crash of the process or of the machine) and begins write transactions with ``BEGIN IMMEDIATE``
+when they carry :data:`WRITE_OPTION`; PostgreSQL is used as configured. Migrations are Alembic's,
+from ``api/migrations``, applied live in one transaction.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+from api.records.types import RecordError
+
+SQLITE_BUSY_TIMEOUT_S = 30  # how long a writer waits for the database lock before giving up
+POOL_SIZE, POOL_MAX_OVERFLOW = 5, 35  # room for the service's worker threads
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+WRITE_OPTION = "fleetplan_write"  # execution option: on SQLite, begin with BEGIN IMMEDIATE
+
+
+def _dumps(value: Any) -> str:
+    # Keep Chinese text readable in the database.
+    return json.dumps(value, ensure_ascii=False)
+
+
+def create_store_engine(url: str | URL) -> Engine:
+    """An engine for the records at ``url`` (``sqlite:///path`` or ``postgresql+psycopg://…``).
+
+    SQLite connections get WAL, ``synchronous=FULL``, foreign keys and a busy timeout; SQLAlchemy
+    takes over BEGIN from pysqlite (the documented recipe) so that write transactions can begin
+    with ``BEGIN IMMEDIATE``: see :meth:`api.records.sql.SqlRecordStore.__init__`.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise RecordError(f"database URL: cannot parse {str(url)!r}") from None
+    backend = parsed.get_backend_name()
+    pool = {"pool_size": POOL_SIZE, "max_overflow": POOL_MAX_OVERFLOW}
+    if backend == "sqlite":
+        database = parsed.database or ""
+        if database in ("", ":memory:") or database.startswith("file::memory:"):
+            raise RecordError("database URL: SQLite needs a file (sqlite:///var/fleetplan.db), not memory")
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            parsed, json_serializer=_dumps, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}, **pool
+        )
+        _configure_sqlite(engine)
+        return engine
+    if backend == "postgresql":
+        return create_engine(parsed, json_serializer=_dumps, pool_pre_ping=True, **pool)
+    raise RecordError(f"database URL: unsupported backend {backend!r}; use sqlite or postgresql+psycopg")
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # pysqlite would BEGIN lazily and only before DML; SQLAlchemy emits BEGIN itself (below).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_S * 1000}")  # first: WAL may wait
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = FULL")  # an acknowledged commit survives power loss too
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        # IMMEDIATE takes the write lock up front: writers queue instead of failing mid-transaction.
+        immediate = connection.get_execution_options().get(WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    return config
+
+
+@functools.cache
+def schema_head() -> str:
+    """The revision of the newest migration."""
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert head is not None, "api/migrations/versions has no migration"
+    return head
+
+
+def upgrade_schema(engine: Engine) -> None:
+    """Apply the Alembic migrations up to head, in one transaction (DDL is transactional on both)."""
+    with engine.execution_options(**{WRITE_OPTION: True}).begin() as connection:
+        command.upgrade(_alembic_config(connection), "head")

@@ -1,0 +1,124 @@
+"""The SQL statements the record store runs inside its transactions, and reading incidents back.
+
+Every function takes the caller's open connection: the store decides where a transaction begins
+and ends (see :class:`api.records.sql.SqlRecordStore`), these only say what is read or written.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, or_, select, update
+
+from api.records.lifecycle import derive_status
+from api.records.schema import INCIDENT_COUNTER, bookings, counters, entries, incidents
+from api.records.types import Entry, EntryKind, IncidentRecord, IncidentStatus, NotFound
+
+# --- statements -----------------------------------------------------------------------------------
+
+
+def next_incident_number(connection: Connection) -> int:
+    statement = (
+        update(counters)
+        .where(counters.c.name == INCIDENT_COUNTER)
+        .values(value=counters.c.value + 1)
+        .returning(counters.c.value)
+    )
+    return connection.execute(statement).scalar_one()
+
+
+def number_for_key(connection: Connection, key: str) -> int | None:
+    return connection.execute(select(incidents.c.number).where(incidents.c.idempotency_key == key)).scalar()
+
+
+def insert_entry(
+    connection: Connection, number: int, kind: EntryKind, at: datetime, actor: str, payload: dict[str, Any]
+) -> None:
+    connection.execute(
+        insert(entries).values(incident_number=number, kind=kind.value, at=at, actor=actor, payload=payload)
+    )
+
+
+def locked_status(connection: Connection, number: int) -> IncidentStatus:
+    """The incident's status, with its row locked until commit (PostgreSQL; SQLite holds the db lock)."""
+    locked = connection.execute(
+        select(incidents.c.number).where(incidents.c.number == number).with_for_update()
+    ).first()
+    if locked is None:
+        raise NotFound(f"no incident number {number}")
+    kinds = connection.execute(
+        select(entries.c.kind).where(entries.c.incident_number == number).order_by(entries.c.id)
+    ).scalars()
+    return derive_status([EntryKind(kind) for kind in kinds])
+
+
+def release_bookings(connection: Connection, number: int, at: datetime) -> None:
+    connection.execute(
+        update(bookings)
+        .where(bookings.c.incident_number == number, bookings.c.released_at.is_(None))
+        .values(released_at=at)
+    )
+
+
+def held_by_others(
+    connection: Connection, number: int, vehicles: list[str], drivers: list[str]
+) -> tuple[list[str], list[str]]:
+    """The requested coaches and drivers that another incident holds now."""
+    wanted = []
+    if vehicles:
+        wanted.append(bookings.c.vehicle_id.in_(vehicles))
+    if drivers:
+        wanted.append(bookings.c.driver_id.in_(drivers))
+    if not wanted:
+        return [], []
+    rows = connection.execute(
+        select(bookings.c.vehicle_id, bookings.c.driver_id).where(
+            bookings.c.released_at.is_(None), bookings.c.incident_number != number, or_(*wanted)
+        )
+    ).all()
+    held_vehicles = sorted({row.vehicle_id for row in rows if row.vehicle_id in vehicles})
+    held_drivers = sorted({row.driver_id for row in rows if row.driver_id in drivers})
+    return held_vehicles, held_drivers
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+
+def _entry(row: Any) -> Entry:
+    return Entry(
+        id=row["id"],
+        incident_number=row["incident_number"],
+        kind=EntryKind(row["kind"]),
+        at=row["at"],
+        actor=row["actor"],
+        payload=row["payload"],
+    )
+
+
+def entries_by_incident(connection: Connection, numbers: list[int]) -> dict[int, list[Entry]]:
+    by_number: dict[int, list[Entry]] = defaultdict(list)
+    if numbers:
+        query = select(entries).where(entries.c.incident_number.in_(numbers)).order_by(entries.c.id)
+        for row in connection.execute(query).mappings():
+            by_number[row["incident_number"]].append(_entry(row))
+    return by_number
+
+
+def incident_record(row: Any, incident_entries: list[Entry]) -> IncidentRecord:
+    return IncidentRecord(
+        number=row["number"],
+        idempotency_key=row["idempotency_key"],
+        reported_at=row["reported_at"],
+        report=row["report"],
+        status=derive_status([entry.kind for entry in incident_entries]),
+        entries=tuple(incident_entries),
+    )
+
+
+def load_incident(connection: Connection, number: int) -> IncidentRecord:
+    row = connection.execute(select(incidents).where(incidents.c.number == number)).mappings().first()
+    if row is None:
+        raise NotFound(f"no incident number {number}")
+    return incident_record(row, entries_by_incident(connection, [number])[number])
