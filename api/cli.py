@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from fleetplan.corridor import Corridor, load_corridor, validate_corridor
 from fleetplan.errors import DataValidationError, FleetplanError, InvalidValueError
 from fleetplan.model import VehicleClass
+from fleetplan.timetable import first_timetable_day
 from fleetplan.units import parse_hhmm
 
 from api import views
@@ -283,7 +284,7 @@ def run_route(args: argparse.Namespace, out: Printer) -> int:
 
     corridor = _corridor(args)
     conditions = corridor.dataset.conditions_named(args.conditions)
-    day = args.day or views.first_timetable_day(corridor.dataset)
+    day = args.day or first_timetable_day(corridor.dataset, default=views.FALLBACK_DAY)
     depart_at = datetime.combine(day, args.at)
     origin = corridor.network.locate(args.origin)
     destination = corridor.network.locate(args.destination)
@@ -303,7 +304,7 @@ def run_dispatch(args: argparse.Namespace, out: Printer) -> int:
     params = solve_params(args.time_limit, args.alternatives)
     corridor = _corridor(args)
     vehicle = views.find_vehicle(corridor.dataset, args.vehicle)
-    day = args.day or views.first_timetable_day(corridor.dataset)
+    day = args.day or first_timetable_day(corridor.dataset, default=views.FALLBACK_DAY)
     incident = Incident(id="cli-1", kind=IncidentKind.BREAKDOWN, vehicle_id=vehicle.id, trip_id=None,
                         location=args.location, at=datetime.combine(day, args.time), passengers=args.passengers)
     conditions = corridor.dataset.conditions_named(args.conditions)
@@ -315,7 +316,8 @@ def run_dispatch(args: argparse.Namespace, out: Printer) -> int:
 
 def run_fleet_list(args: argparse.Namespace, out: Printer) -> int:
     dataset = _corridor(args).dataset
-    rows = [views.vehicle_view(vehicle, views.first_timetable_day(dataset)) for vehicle in dataset.vehicles]
+    day = first_timetable_day(dataset, default=views.FALLBACK_DAY)
+    rows = [views.vehicle_view(vehicle, day) for vehicle in dataset.vehicles]
     if args.json:
         out(json.dumps({"vehicles": rows}, ensure_ascii=False))
     else:
@@ -326,7 +328,8 @@ def run_fleet_list(args: argparse.Namespace, out: Printer) -> int:
 
 def run_drivers_list(args: argparse.Namespace, out: Printer) -> int:
     dataset = _corridor(args).dataset
-    rows = [views.driver_view(driver, views.first_timetable_day(dataset)) for driver in dataset.drivers]
+    day = first_timetable_day(dataset, default=views.FALLBACK_DAY)
+    rows = [views.driver_view(driver, day) for driver in dataset.drivers]
     if args.json:
         out(json.dumps({"drivers": rows}, ensure_ascii=False))
     else:

@@ -43,7 +43,7 @@ def add_whatif_command(subparsers: argparse._SubParsersAction) -> argparse.Argum
     argparse.ArgumentParser
         The ``whatif`` parser (its handler is :func:`run_whatif_command`).
     """
-    from solver.whatif import CALENDARS, Engine
+    from solver.planning.whatif import CALENDARS, Engine
 
     parser = subparsers.add_parser(
         "whatif", help="Monte-Carlo what-if: share of incidents reached within the limit for a backup placement",
@@ -79,7 +79,7 @@ def add_whatif_command(subparsers: argparse._SubParsersAction) -> argparse.Argum
 def run_whatif_command(args: argparse.Namespace, out: Printer) -> int:
     """Run ``fleetplan whatif``; returns the exit status (0)."""
     from fleetplan.corridor import load_corridor
-    from solver.whatif import Engine, WhatIfScenario, run_whatif, write_outputs
+    from solver.planning.whatif import Engine, WhatIfScenario, run_whatif, write_outputs
 
     start, end = _whatif_day(args.start, "--from"), _whatif_day(args.end, "--to")
     if end < start:
@@ -110,7 +110,7 @@ def run_whatif_command(args: argparse.Namespace, out: Printer) -> int:
 def whatif_text(result, engine: str, elapsed_s: float, files: list[str]) -> str:
     """The KPI table and a summary, for people."""
     from api import views
-    from solver.whatif import kpi_rows
+    from solver.planning.whatif import kpi_rows
 
     summary = result.summary()
     rows = [{key: ("–" if value is None else value) for key, value in row.items()} for row in kpi_rows(result)]
@@ -206,7 +206,7 @@ def add_staging_command(subparsers: argparse._SubParsersAction) -> argparse.Argu
     argparse.ArgumentParser
         The ``staging`` parser (its handler is :func:`run_staging_command`).
     """
-    from solver.staging import DEFAULT_BUSY_FRACTION
+    from solver.planning.staging import DEFAULT_BUSY_FRACTION
 
     parser = subparsers.add_parser(
         "staging", help="where to keep how many backup coaches (maximum expected covering, CP-SAT)",
@@ -246,9 +246,9 @@ def run_staging_command(args: argparse.Namespace, out: Printer) -> int:
     """Run ``fleetplan staging``; returns the exit status (0)."""
     from fleetplan.corridor import load_corridor
     from fleetplan.network import TimeBand
-    from solver.staging import (StagingParams, build_staging_problem, check_by_simulation, coverage_curve,
-                                simulation_check_text, simulation_check_view, solve_staging, staging_text,
-                                staging_view, write_staging)
+    from solver.planning.staging import (StagingParams, build_staging_problem, check_by_simulation, coverage_curve,
+                                         simulation_check_text, simulation_check_view, solve_staging, staging_text,
+                                         staging_view, write_staging)
 
     budget = _whole_number(args.budget, "--budget", minimum=0)
     busy_fraction = _plan_number(args.busy_fraction, "--busy-fraction", low=0.0, high=1.0, high_open=True)
@@ -292,7 +292,7 @@ def run_staging_command(args: argparse.Namespace, out: Printer) -> int:
 
 def _check_budget_fits(corridor, budget: int) -> None:
     """A simulated staging needs a standby coach for every backup."""
-    from solver.whatif.fleet import usable_standby
+    from solver.planning.whatif import usable_standby
 
     days = sorted({trip.departure.date() for trip in corridor.dataset.trips})
     if days:
@@ -371,7 +371,7 @@ def add_drill_command(subparsers: argparse._SubParsersAction) -> argparse.Argume
 def run_drill_command(args: argparse.Namespace, out: Printer) -> int:
     """Run ``fleetplan drill``; 0 if every check passed, 1 if one failed."""
     from fleetplan.corridor import load_corridor
-    from solver.drills import DRILL_PARAMS, DrillKind, drill_text, drill_view, run_drill, write_report
+    from solver.planning.drills import DRILL_PARAMS, DrillKind, drill_text, drill_view, run_drill, write_report
 
     kind = _choice(args.kind, "KIND", [k.value for k in DrillKind])
     seed = _whole_number(args.seed, "--seed", minimum=0)

@@ -11,12 +11,9 @@ from fleetplan.model import Dataset, Driver, Vehicle, VehicleClass
 from fleetplan.network import RoadNetwork
 from fleetplan.units import KM, format_hhmm, minutes
 
+# 'today' for commands run on a dataset without trips; with trips it is the timetable's first day
+# (fleetplan.timetable.first_timetable_day)
 FALLBACK_DAY = date(2026, 12, 7)
-
-
-def first_timetable_day(dataset: Dataset) -> date:
-    """The first day of the timetable, the default 'today' for commands run on the bundled data."""
-    return min((trip.departure.date() for trip in dataset.trips), default=FALLBACK_DAY)
 
 
 def find_vehicle(dataset: Dataset, key: str) -> Vehicle:

@@ -1,10 +1,10 @@
 """Seeded incident generators shared by the benchmarks.
 
-A trip's planned passage is reconstructed from the network: each leg between two stops follows the
-clear-weather fastest route, and the leg's planned duration (which includes the timetable's slack) is
-spread over the route in proportion to free-flow edge times. An incident's moment and location are
-therefore consistent: a coach reported at ``G1 K78 toward Siping`` at 07:40 is where its timetable
-puts it at 07:40.
+A trip's planned passage is its course (:func:`fleetplan.timetable.trip_course`): each leg between
+two stops follows the clear-weather fastest route, and the leg's planned duration (which includes the
+timetable's slack) is spread over the route in proportion to edge travel times. An incident's moment
+and location are therefore consistent: a coach reported at ``G1 K78 toward Siping`` at 07:40 is where
+its timetable puts it at 07:40.
 
 Placements:
 
@@ -18,7 +18,6 @@ Placements:
 from __future__ import annotations
 
 import random
-from bisect import bisect_right
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,23 +25,13 @@ from datetime import datetime, timedelta
 
 from fleetplan.corridor import Corridor
 from fleetplan.model import Conditions, Incident, IncidentKind, Trip
-from fleetplan.network import Direction, TravelTimes
+from fleetplan.timetable import TripCourse, g1_location, trip_course
 
 DEFAULT_SEED = 20261207
 # Shares of incident kinds (E): breakdowns dominate; the kind does not change the dispatch model.
 KIND_WEIGHTS = ((IncidentKind.BREAKDOWN, 0.75), (IncidentKind.ACCIDENT, 0.10), (IncidentKind.DRIVER_ILLNESS, 0.15))
 PRE_DEPARTURE_SHARE = 0.05
 STOP_SHARE = 0.08
-
-
-@dataclass(frozen=True)
-class TrackPoint:
-    """A node the trip passes at its planned ``at``; ``km``/``direction`` set on a G1 carriageway."""
-
-    node_id: str
-    at: datetime
-    km: float | None = None
-    direction: Direction | None = None
 
 
 @dataclass(frozen=True)
@@ -53,8 +42,8 @@ class GeneratedIncident:
     placement: str
 
 
-def trip_track(corridor: Corridor, trip: Trip, conditions: Conditions) -> tuple[TrackPoint, ...]:
-    """The nodes ``trip`` passes, each with its planned time (see the module docstring).
+def trip_track(corridor: Corridor, trip: Trip, conditions: Conditions) -> TripCourse:
+    """The course of ``trip``: the nodes it passes with their planned offsets (see the module docstring).
 
     Parameters
     ----------
@@ -67,75 +56,11 @@ def trip_track(corridor: Corridor, trip: Trip, conditions: Conditions) -> tuple[
 
     Returns
     -------
-    tuple of TrackPoint
-        In driving order; the first is the first stop at its departure, the last the last stop.
+    TripCourse
+        Its first point is the first stop at the departure, its last the last stop.
     """
-    network = corridor.network
-    travel = TravelTimes(network, conditions, corridor.dataset.vehicle(trip.vehicle_id).vehicle_class)
-    points = [_track_point(network, trip.stops[0].node_id, trip.stops[0].planned)]
-    for here, there in zip(trip.stops, trip.stops[1:]):
-        path = travel.route(here.node_id, there.node_id, here.planned).path
-        edge_s = [travel.edge_time_s(u, v, here.planned) for u, v in zip(path, path[1:])]
-        total_s, leg = sum(edge_s) or 1, there.planned - here.planned
-        elapsed_s = 0
-        for node_id, seconds in zip(path[1:], edge_s):
-            elapsed_s += seconds
-            points.append(_track_point(network, node_id, here.planned + leg * (elapsed_s / total_s)))
-    return tuple(points)
-
-
-def _track_point(network, node_id: str, at: datetime) -> TrackPoint:
-    data = network.graph.nodes[node_id]
-    if data.get("kind") == "carriageway":
-        return TrackPoint(node_id, at, data["km"], Direction(data["direction"]))
-    return TrackPoint(node_id, at)
-
-
-def g1_stretches(track: Sequence[TrackPoint]) -> list[tuple[TrackPoint, ...]]:
-    """Maximal runs of consecutive carriageway points (one per G1 stretch driven)."""
-    stretches, current = [], []
-    for point in track:
-        if point.km is not None and (not current or current[-1].direction == point.direction):
-            current.append(point)
-            continue
-        if len(current) >= 2:
-            stretches.append(tuple(current))
-        current = [point] if point.km is not None else []
-    if len(current) >= 2:
-        stretches.append(tuple(current))
-    return stretches
-
-
-def km_text(km: float, direction: Direction) -> str:
-    """The location text of a kilometre post, e.g. ``G1 K78.4 toward Siping``."""
-    return f"G1 K{km:.1f} {direction.label}"
-
-
-def moment_at_km(stretch: Sequence[TrackPoint], km: float) -> datetime:
-    """When the coach passes ``km`` on ``stretch`` (linear between the posts around it)."""
-    for a, b in zip(stretch, stretch[1:]):
-        low, high = sorted((a.km, b.km))
-        if low <= km <= high:
-            fraction = 0.0 if a.km == b.km else (km - a.km) / (b.km - a.km)
-            return a.at + (b.at - a.at) * fraction
-    raise ValueError(f"K{km} is not on the stretch")
-
-
-def location_at(track: Sequence[TrackPoint], moment: datetime) -> str:
-    """Where the coach is at ``moment``: a kilometre post on G1, else the last node it passed."""
-    times = [point.at for point in track]
-    index = bisect_right(times, moment) - 1
-    if index < 0:
-        return track[0].node_id
-    here = track[index]
-    there = track[index + 1] if index + 1 < len(track) else None
-    if here.km is not None and there is not None and there.km is not None and there.direction == here.direction:
-        span_s = (there.at - here.at).total_seconds() or 1.0
-        km = here.km + (there.km - here.km) * (moment - here.at).total_seconds() / span_s
-        return km_text(round(km, 1), here.direction)
-    if here.km is not None:
-        return km_text(here.km, here.direction)
-    return here.node_id
+    vehicle_class = corridor.dataset.vehicle(trip.vehicle_id).vehicle_class
+    return trip_course(corridor.network, trip, vehicle_class, conditions)
 
 
 def clear_conditions(corridor: Corridor) -> Conditions:
@@ -155,8 +80,8 @@ def _incident(index: int, rng: random.Random, trip: Trip, where: str, at: dateti
                     drivable=kind == IncidentKind.DRIVER_ILLNESS)
 
 
-def _g1_incident(index: int, rng: random.Random, trip: Trip, track) -> Incident | None:
-    stretches = g1_stretches(track)
+def _g1_incident(index: int, rng: random.Random, trip: Trip, track: TripCourse) -> Incident | None:
+    stretches = track.g1_stretches
     if not stretches:
         return None
     lengths = [abs(s[-1].km - s[0].km) for s in stretches]
@@ -168,8 +93,8 @@ def _g1_incident(index: int, rng: random.Random, trip: Trip, track) -> Incident 
             break
     else:
         return None
-    at = moment_at_km(stretch, km)
-    return _incident(index, rng, trip, km_text(km, stretch[0].direction), at)
+    at = track.moment_at_km(trip.departure, stretch, km)
+    return _incident(index, rng, trip, g1_location(km, stretch[0].direction), at)
 
 
 def _stop_incident(index: int, rng: random.Random, trip: Trip) -> Incident | None:
@@ -220,7 +145,7 @@ def generate_incidents(corridor: Corridor, count: int, seed: int = DEFAULT_SEED,
     placements = ["pre_departure"] * quotas["pre_departure"] + ["stop"] * quotas["stop"]
     placements += ["g1"] * (count - len(placements))
     rng.shuffle(placements)
-    tracks: dict[str, tuple[TrackPoint, ...]] = {}
+    tracks: dict[str, TripCourse] = {}
     generated: list[GeneratedIncident] = []
     for placement in placements:
         incident = None
@@ -242,7 +167,7 @@ def simultaneous_incidents(corridor: Corridor, moment: datetime, count: int, see
                            conditions: Conditions | None = None) -> tuple[GeneratedIncident, ...]:
     """``count`` incidents at the same ``moment``, on distinct coaches running a trip then.
 
-    Each coach is placed where its timetable puts it at ``moment`` (:func:`location_at`).
+    Each coach is placed where its timetable puts it at ``moment`` (:meth:`TripCourse.location_at`).
 
     Raises
     ------
@@ -257,7 +182,7 @@ def simultaneous_incidents(corridor: Corridor, moment: datetime, count: int, see
         raise ValueError(f"only {len(running)} trips with passengers are running at {moment:%Y-%m-%d %H:%M}")
     generated = []
     for trip in rng.sample(running, count):
-        where = location_at(trip_track(corridor, trip, conditions), moment)
+        where = trip_track(corridor, trip, conditions).location_at(trip.departure, moment)
         placement = "g1" if where.startswith("G1 ") else "stop"
         generated.append(GeneratedIncident(_incident(len(generated), rng, trip, where, moment), placement))
     return tuple(generated)

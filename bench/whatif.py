@@ -21,7 +21,7 @@ from datetime import date
 
 from fleetplan.corridor import load_corridor
 
-from solver.whatif import Engine, WhatIfResult, WhatIfScenario, run_whatif
+from solver.planning.whatif import Engine, WhatIfResult, WhatIfScenario, run_whatif
 
 from bench import header, markdown_table
 

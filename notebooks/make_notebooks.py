@@ -71,7 +71,7 @@ failure of the notebook."""),
         code(SCORE_TABLE),
         md("## The scenario and the dispatch"),
         code("""\
-from solver.drills import draw_map, drill_text, run_drill, write_report
+from solver.planning.drills import draw_map, drill_text, run_drill, write_report
 
 report = run_drill("breakdown", SEED, corridor)
 print(drill_text(report))"""),
@@ -145,7 +145,7 @@ detour taken — and the detour costs time compared with the same accident on an
         code("""\
 from dataclasses import replace
 
-from solver.drills import draw_map, drill_text, run_drill, run_scenario, write_report
+from solver.planning.drills import draw_map, drill_text, run_drill, run_scenario, write_report
 
 report = run_drill("accident", SEED, corridor)
 print(drill_text(report))
@@ -215,7 +215,7 @@ passenger collected. How many are reached within the limit is the drill's findin
 from dataclasses import replace
 
 from fleetplan.model import RoadClass, Weather
-from solver.drills import draw_map, drill_text, run_drill, run_scenario, write_report
+from solver.planning.drills import draw_map, drill_text, run_drill, run_scenario, write_report
 from solver.dispatch import Status
 
 report = run_drill("blizzard", SEED, corridor)
@@ -293,18 +293,20 @@ The planner's question (DESIGN §1): *"Winter timetable, 3 backups: where should
 share of incidents do we reach within the limit? What if we add a fourth at Gongzhuling?"*
 
 1. **Staging model** — maximum expected covering (Daskin 1983) on CP-SAT: incidents are expected where
-   the timetable drives (vehicle-km ÷ mean distance between failures, older coaches 4×), per G1
-   10-km stretch and direction, per street or G102 piece, per time band; a site covers a point if a
-   backup standing there reaches it within the point's tier limit (turnout + network travel time);
+   the timetable drives (vehicle-km ÷ mean distance between failures, older coaches 4×, every coach
+   1.5× in winter: the what-if's breakdown model), per G1 10-km stretch and direction, per street or
+   G102 piece, per time band; a site covers a point if a backup standing there reaches it within the
+   point's tier limit (turnout + network travel time);
    each backup is busy with probability *q*, so *k* covering backups reach it with probability 1 − qᵏ.
 2. **Simulation check** — the recommended backups go into the Monte-Carlo what-if, where every
    incident is dispatched through the real dispatch path against the evolving state; its share
    reached within the limit (with a 95 % interval) is set against the model's expectation."""),
         code(SETUP),
         code("""\
-from solver.staging import (DEFAULT_BUSY_FRACTION, build_staging_problem, check_by_simulation, coverage_curve,
-                            expected_coverage, plot_coverage_curve, plot_staging_map, simulation_check_text,
-                            solve_staging, staging_text, workload_busy_fraction, write_staging)
+from solver.planning.staging import (DEFAULT_BUSY_FRACTION, build_staging_problem, check_by_simulation,
+                                     coverage_curve, expected_coverage, plot_coverage_curve, plot_staging_map,
+                                     simulation_check_text, solve_staging, staging_text, workload_busy_fraction,
+                                     write_staging)
 from fleetplan.units import DAY
 
 problem = build_staging_problem(corridor)

@@ -6,7 +6,7 @@ that what they report is internally consistent.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -14,8 +14,7 @@ from fleetplan.corridor import load_corridor
 from fleetplan.network import Direction
 
 from bench import markdown_table, percentile
-from bench.incidents import (describe, g1_stretches, generate_incidents, location_at, moment_at_km,
-                             simultaneous_incidents, trip_track, clear_conditions)
+from bench.incidents import clear_conditions, describe, generate_incidents, simultaneous_incidents, trip_track
 
 pytestmark = pytest.mark.slow
 
@@ -44,11 +43,12 @@ def test_incidents_are_reproducible_and_lie_inside_their_trips(corridor):
 def test_a_g1_incident_sits_where_the_timetable_puts_the_coach(corridor):
     trip = corridor.dataset.trip("T1207-AM1")  # Changchun → Siping
     track = trip_track(corridor, trip, clear_conditions(corridor))
-    (stretch,) = g1_stretches(track)
+    (stretch,) = track.g1_stretches
     assert stretch[0].direction == Direction.TO_SIPING and stretch[0].km > stretch[-1].km
-    moment = moment_at_km(stretch, 78.0)
-    assert stretch[0].at < moment < stretch[-1].at
-    assert location_at(track, moment) == "G1 K78.0 toward Siping"
+    moment = track.moment_at_km(trip.departure, stretch, 78.0)
+    assert trip.departure + timedelta(seconds=stretch[0].offset_s) < moment
+    assert moment < trip.departure + timedelta(seconds=stretch[-1].offset_s)
+    assert track.location_at(trip.departure, moment) == "G1 K78.0 toward Siping"
 
 
 def test_simultaneous_incidents_use_distinct_running_coaches(corridor):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, HTTPException, Path, status
 
 from fleetplan.errors import UnknownIdError
+from fleetplan.timetable import first_timetable_day
 
 from api import auth, views
 from api.desk_service import Desk, run_blocking
@@ -19,7 +20,7 @@ router = APIRouter(tags=["fleet"], responses=error_responses(401, 403))
 def fleet(desk: Desk = Depends(get_desk), _user: User = Depends(auth.viewer)) -> list[dict]:
     dataset = desk.live_corridor().dataset
     booked = desk.bookings_by_resource()
-    day = views.first_timetable_day(dataset)
+    day = first_timetable_day(dataset, default=views.FALLBACK_DAY)
     return [{**views.vehicle_view(vehicle, day), "booked_by": booked.get(vehicle.id)} for vehicle in dataset.vehicles]
 
 
@@ -34,7 +35,7 @@ async def change_status(change: VehicleStatusChange,
     except UnknownIdError as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"vehicle_id: {error}") from None
     booked = await run_blocking(desk.bookings_by_resource)
-    day = views.first_timetable_day(desk.corridor.dataset)
+    day = first_timetable_day(desk.corridor.dataset, default=views.FALLBACK_DAY)
     return {**views.vehicle_view(vehicle, day), "booked_by": booked.get(vehicle.id)}
 
 
@@ -42,5 +43,5 @@ async def change_status(change: VehicleStatusChange,
 def drivers(desk: Desk = Depends(get_desk), _user: User = Depends(auth.viewer)) -> list[dict]:
     dataset = desk.corridor.dataset
     booked = desk.bookings_by_resource()
-    day = views.first_timetable_day(dataset)
+    day = first_timetable_day(dataset, default=views.FALLBACK_DAY)
     return [{**views.driver_view(driver, day), "booked_by": booked.get(driver.id)} for driver in dataset.drivers]

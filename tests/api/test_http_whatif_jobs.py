@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, insert, select
 
 from fleetplan.corridor import Corridor
-from solver.whatif import WhatIfScenario, run_whatif, write_kpis_csv
+from solver.planning.whatif import WhatIfScenario, run_whatif, write_kpis_csv
 
 from api.app import create_app
 from api.records.schema import whatif_jobs

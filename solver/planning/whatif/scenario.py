@@ -7,8 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from fleetplan.model import Vehicle, require
+from fleetplan.model import require
 from fleetplan.operations import OperationsPolicy
+
+from solver.planning.rates import BreakdownRates
 
 CALENDARS = ("clear", "winter")  # "clear": every day clear, no closures; "winter": a seeded Jilin winter
 MAX_PERIOD_DAYS = 366
@@ -18,18 +20,12 @@ MAX_PERIOD_DAYS = 366
 class IncidentRates:
     """How often things go wrong (E unless noted; DESIGN §2.3).
 
-    Breakdowns are a Poisson process in vehicle-km with mean distance between failures ``mdbf_km``
-    for a coach younger than ``old_age_years``; older coaches fail ``old_failure_factor`` times as
-    often (DESIGN: ≥4×), and every coach ``winter_failure_factor`` times as often in
-    ``winter_months``. A coach that does not start at its first stop (a pre-departure failure) is
-    scaled the same way.
+    Breakdowns follow ``breakdowns`` (:class:`~solver.planning.rates.BreakdownRates`: per vehicle-km,
+    by coach age and season). A coach that does not start at its first stop (a pre-departure failure)
+    is scaled the same way.
     """
 
-    mdbf_km: float = 30_000.0  # DESIGN §2.3: 10,000–50,000 km for well kept highway coaches
-    old_age_years: float = 10.0
-    old_failure_factor: float = 4.0
-    winter_failure_factor: float = 1.5
-    winter_months: tuple[int, ...] = (11, 12, 1, 2, 3)  # Jilin: frost from November to March
+    breakdowns: BreakdownRates = field(default_factory=BreakdownRates)
     no_start_per_departure: float = 0.002
     accidents_per_million_km: float = 2.0
     bad_weather_accident_factor: float = 3.0  # on a snow, ice or blizzard day
@@ -39,29 +35,14 @@ class IncidentRates:
     accident_blocking_min: tuple[float, float] = (30.0, 180.0)  # carriageway blocked behind the scene
 
     def __post_init__(self) -> None:
-        require(self.mdbf_km > 0, "mdbf_km", f"{self.mdbf_km} must be positive")
-        require(self.old_age_years > 0, "old_age_years", "must be positive")
-        for name in ("old_failure_factor", "winter_failure_factor", "bad_weather_accident_factor"):
-            require(getattr(self, name) >= 1.0, name, f"{getattr(self, name)} must be at least 1")
-        require(all(1 <= month <= 12 for month in self.winter_months), "winter_months", "months are 1–12")
+        require(self.bad_weather_accident_factor >= 1.0, "bad_weather_accident_factor",
+                f"{self.bad_weather_accident_factor} must be at least 1")
         for name in ("no_start_per_departure", "illness_per_trip"):
             require(0.0 <= getattr(self, name) <= 1.0, name, f"{getattr(self, name)} is not a probability")
         require(self.accidents_per_million_km >= 0, "accidents_per_million_km", "must not be negative")
         for name in ("breakdown_repair_h", "accident_repair_h", "accident_blocking_min"):
             low, high = getattr(self, name)
             require(0 <= low <= high, name, f"({low}, {high}) is not a range low ≤ high")
-
-    def is_winter(self, day: date) -> bool:
-        return day.month in self.winter_months
-
-    def failure_factor(self, vehicle: Vehicle, day: date) -> float:
-        """How many times the base breakdown rate ``vehicle`` has on ``day`` (age and season)."""
-        factor = self.old_failure_factor if vehicle.age_years(day) >= self.old_age_years else 1.0
-        return factor * (self.winter_failure_factor if self.is_winter(day) else 1.0)
-
-    def max_failure_factor(self, day: date) -> float:
-        """The largest :meth:`failure_factor` of any coach on ``day`` (the thinning envelope)."""
-        return self.old_failure_factor * (self.winter_failure_factor if self.is_winter(day) else 1.0)
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,7 @@ def staged_dataset(dataset: Dataset, backups: tuple[tuple[str, int], ...], start
     dataset
         The corridor's dataset.
     backups
-        ``(site id, count)`` pairs, as kept by :class:`~solver.whatif.WhatIfScenario`.
+        ``(site id, count)`` pairs, as kept by :class:`~solver.planning.whatif.WhatIfScenario`.
     start, end
         The period; permits and driver eligibility are checked on both days.
 

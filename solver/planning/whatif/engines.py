@@ -18,10 +18,10 @@ import numpy as np
 from fleetplan.corridor import Corridor, load_corridor
 from fleetplan.errors import InvalidValueError
 
-from solver.whatif.fleet import staged_dataset
-from solver.whatif.kpis import ReplicationResult, WhatIfResult, aggregate
-from solver.whatif.scenario import WhatIfScenario
-from solver.whatif.simulate import simulate_replication
+from solver.planning.whatif.fleet import staged_dataset
+from solver.planning.whatif.kpis import ReplicationResult, WhatIfResult, aggregate
+from solver.planning.whatif.scenario import WhatIfScenario
+from solver.planning.whatif.simulate import simulate_replication
 
 Progress = Callable[[int, int], None]  # (replications done, replications in all)
 DEFAULT_WORKERS = 2

@@ -6,7 +6,7 @@ import csv
 import io
 from pathlib import Path
 
-from solver.whatif.kpis import ALL_TIERS, WhatIfResult
+from solver.planning.whatif.kpis import ALL_TIERS, WhatIfResult
 
 KPI_COLUMNS = ("tier", "incidents", "incidents_per_rep", "reached_within_limit", "ci_low", "ci_high",
                "response_mean_min", "response_p50_min", "response_p90_min", "passenger_delay_mean_min",

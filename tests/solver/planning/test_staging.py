@@ -13,8 +13,18 @@ from hypothesis import strategies as st
 from fleetplan.corridor import Corridor, load_corridor
 from fleetplan.errors import InvalidValueError, UnknownIdError
 from fleetplan.network import TimeBand
-from solver.staging import (DemandPoint, StagingProblem, brute_force_staging, build_staging_problem,
-                            expected_coverage, parse_backups, solve_staging, staging_view, timetable_demand)
+
+from solver.planning.staging import (
+    DemandPoint,
+    StagingProblem,
+    brute_force_staging,
+    build_staging_problem,
+    expected_coverage,
+    parse_backups,
+    solve_staging,
+    staging_view,
+    timetable_demand,
+)
 
 BAND = TimeBand.DAY
 
@@ -129,8 +139,9 @@ def test_more_backups_never_lower_the_expected_coverage_on_the_corridor(corridor
 
 # --------------------------------------------------------------------------- the corridor problem
 def test_corridor_demand_matches_the_timetable_km(corridor):
-    from solver.staging import DemandSettings, failures_per_km
     from fleetplan.network import TravelTimes
+
+    from solver.planning.staging import DemandSettings
 
     clear = corridor.dataset.conditions_named("clear")
     demand = timetable_demand(corridor, clear)
@@ -139,7 +150,7 @@ def test_corridor_demand_matches_the_timetable_km(corridor):
         vehicle = corridor.dataset.vehicle(trip.vehicle_id)
         travel = TravelTimes(corridor.network, clear, vehicle.vehicle_class)
         km = sum(travel.route(a.node_id, b.node_id, a.planned).length_m for a, b in zip(trip.stops, trip.stops[1:])) / 1000
-        expected += km * failures_per_km(vehicle, trip.departure.date(), DemandSettings())
+        expected += km * DemandSettings().breakdowns.failures_per_km(vehicle, trip.departure.date())
     # ramps (a few hundred metres per trip) are left out of the demand
     assert sum(demand.values()) == pytest.approx(expected, rel=0.03)
     assert sum(demand.values()) < expected
@@ -179,7 +190,7 @@ def test_a_staging_per_time_band(corridor_problem):
 
 
 def test_workload_busy_fraction_is_incidents_times_service_time_over_backup_time():
-    from solver.staging import workload_busy_fraction
+    from solver.planning.staging import workload_busy_fraction
 
     tiny = problem(point("p1", 3.0, {"A"}), point("p2", 1.0, {"B"}))  # 4 incidents in the period
     assert workload_busy_fraction(tiny, 2, period_s=100 * 3600, service_s=5 * 3600) == pytest.approx(4 * 5 / 200)
@@ -190,7 +201,7 @@ def test_workload_busy_fraction_is_incidents_times_service_time_over_backup_time
 
 # --------------------------------------------------------------------------- the simulation check
 def test_the_simulation_check_runs_the_staging_through_the_what_if(corridor, corridor_problem):
-    from solver.staging import check_by_simulation, simulation_check_text
+    from solver.planning.staging import check_by_simulation, simulation_check_text
 
     staging = solve_staging(corridor_problem, 2)
     check = check_by_simulation(corridor, staging, corridor_problem, reps=1, days=2, breakdown_factor=20)
@@ -207,7 +218,7 @@ def test_the_simulation_check_runs_the_staging_through_the_what_if(corridor, cor
 def test_a_disagreement_is_explained(corridor, corridor_problem):
     from dataclasses import replace
 
-    from solver.staging import check_by_simulation, simulation_check_text
+    from solver.planning.staging import check_by_simulation, simulation_check_text
 
     staging = replace(solve_staging(corridor_problem, 2), expected_coverage=0.01)  # a model far too pessimistic
     check = check_by_simulation(corridor, staging, corridor_problem, reps=1, days=2, breakdown_factor=20)
@@ -217,7 +228,7 @@ def test_a_disagreement_is_explained(corridor, corridor_problem):
 
 
 def test_a_simulation_without_incidents_says_so(corridor, corridor_problem):
-    from solver.staging import check_by_simulation
+    from solver.planning.staging import check_by_simulation
 
     check = check_by_simulation(corridor, solve_staging(corridor_problem, 1), reps=1, days=1, seed=3)
     if check.incidents == 0:  # the usual case at the real rate: about one breakdown a week

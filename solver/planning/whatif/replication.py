@@ -1,6 +1,4 @@
-"""One replication of a what-if: incidents over the period, each dispatched against the evolving state.
-
-The state evolves as the dispatcher's decisions would make it:
+"""The evolving state of one what-if replication, as the dispatcher's decisions would make it:
 
 - a failed coach (breakdown, accident, no-start) goes to the workshop for its repair time; its driver
   stays with it for the rest of the day. After an illness the coach is left at the scene and the
@@ -23,92 +21,33 @@ cost does not grow with the period. Simplifications: the timetable runs as plann
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
-
-import numpy as np
 
 from fleetplan.corridor import Corridor
 from fleetplan.errors import FleetplanError
 from fleetplan.instance import CrewKind, Instance, TripTask
-from fleetplan.model import Activity, Conditions, DutyInterval, Incident, IncidentKind, Trip, Vehicle, VehicleStatus
+from fleetplan.model import Activity, DutyInterval, Incident, IncidentKind, Trip, Vehicle, VehicleStatus
 from fleetplan.network import TravelTimes
 from fleetplan.plan import TripCover
-from fleetplan.units import HOUR, KM
+from fleetplan.units import HOUR
 
 from solver.dispatch import Dispatch, dispatch
+from solver.planning.whatif.kpis import IncidentOutcome, ReplicationResult
+from solver.planning.whatif.reproducible import reproducible_params
+from solver.planning.whatif.scenario import WhatIfScenario
+from solver.planning.whatif.streams import Candidate
+from solver.planning.whatif.timetable import stop_shifted
+from solver.planning.whatif.weather import WeatherCalendar, conditions_at
 
-from solver.whatif.fleet import staged_dataset
-from solver.whatif.kpis import IncidentOutcome, ReplicationResult
-from solver.whatif.reproducible import reproducible_params
-from solver.whatif.scenario import WhatIfScenario
-from solver.whatif.streams import Candidate, draw_candidates
-from solver.whatif.timetable import period_dataset, stop_shifted, trip_course
-from solver.whatif.weather import WeatherCalendar, conditions_at, draw_calendar
-
-DAY_START = time(3, 0)  # when the day's substitutions for coaches in the workshop are made
 VIEW_PAST = timedelta(days=8)
 VIEW_AHEAD = timedelta(days=1)
 RETURN_FALLBACK_S = 3 * HOUR  # a return drive that cannot be routed (closures) is taken to last this long
 
 
-def simulate_replication(scenario: WhatIfScenario, seed: int, corridor: Corridor) -> ReplicationResult:
-    """Simulate the period of ``scenario`` once; pure and deterministic given ``seed``.
-
-    Parameters
-    ----------
-    scenario
-        The what-if.
-    seed
-        The replication's seed: it seeds the weather calendar and the incident stream
-        (:class:`numpy.random.SeedSequence` children), so the result does not depend on where or when
-        it runs.
-    corridor
-        Dataset (one week of timetable) and network.
-
-    Returns
-    -------
-    ReplicationResult
-
-    Raises
-    ------
-    UnknownIdError, InvalidValueError
-        If the scenario names an unknown site or more backups than the standby fleet has.
-    """
-    weather_seed, incident_seed = np.random.SeedSequence(seed).spawn(2)
-    staged = staged_dataset(corridor.dataset, scenario.backups, scenario.start, scenario.end)
-    period = Corridor(period_dataset(staged, scenario.period), corridor.network, corridor.directory)
-    calendar = draw_calendar(scenario.calendar, scenario.period, np.random.default_rng(weather_seed))
-    timetable_conditions = clear_conditions(period)
-    candidates = draw_candidates(period, period.dataset.trips, calendar, scenario.rates,
-                                 np.random.default_rng(incident_seed), timetable_conditions)
-    replication = _Replication(period, scenario, calendar)
-    for moment, event in _events(scenario, candidates):
-        if isinstance(event, date):
-            replication.start_day(event, moment)
-        else:
-            replication.incident(event)
-    vehicle_km = sum(trip_course(period.network, trip, period.dataset.vehicle(trip.vehicle_id).vehicle_class,
-                                 timetable_conditions).length_m for trip in period.dataset.trips) / KM
-    return replication.result(seed, round(vehicle_km, 1))
-
-
-def clear_conditions(corridor: Corridor) -> Conditions:
-    """The dataset's ``clear`` preset (the timetable's weather), or plain clear conditions."""
-    return next((c for c in corridor.dataset.conditions if c.name == "clear"), Conditions("clear"))
-
-
-def _events(scenario: WhatIfScenario, candidates: tuple[Candidate, ...]) -> Iterator[tuple[datetime, date | Candidate]]:
-    """Day starts and candidate incidents in time order (a day start before an incident at the same time)."""
-    events = [(datetime.combine(day, DAY_START), 0, index, day) for index, day in enumerate(scenario.period)]
-    events += [(candidate.at, 1, index, candidate) for index, candidate in enumerate(candidates)]
-    for moment, _, _, event in sorted(events, key=lambda e: e[:3]):
-        yield moment, event
-
-
-class _Replication:
-    """The mutable state of one replication (private: only :func:`simulate_replication` drives it)."""
+class Replication:
+    """The mutable state of one replication: :func:`~solver.planning.whatif.simulate.simulate_replication`
+    drives it event by event (day starts and candidate incidents, in time order)."""
 
     def __init__(self, corridor: Corridor, scenario: WhatIfScenario, calendar: WeatherCalendar) -> None:
         self.corridor = corridor
@@ -179,8 +118,8 @@ class _Replication:
         vehicle = self.dataset.vehicle(trip.vehicle_id)
         if self.workshop.get(vehicle.id, at) > at:
             return  # not running: its coach is in the workshop
-        if candidate.kind == IncidentKind.BREAKDOWN and \
-                candidate.accept_u >= self.scenario.rates.failure_factor(vehicle, at.date()) / candidate.max_factor:
+        if candidate.kind == IncidentKind.BREAKDOWN and candidate.accept_u >= \
+                self.scenario.rates.breakdowns.failure_factor(vehicle, at.date()) / candidate.max_factor:
             return  # thinned: this coach fails less often than the envelope the candidate was drawn at
         self.disrupted.add(trip.id)
         incident = Incident(id=f"S{len(self.outcomes) + 1:04d}", kind=candidate.kind, vehicle_id=vehicle.id,

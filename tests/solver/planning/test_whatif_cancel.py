@@ -9,7 +9,8 @@ from datetime import date
 import pytest
 
 from fleetplan.corridor import load_corridor
-from solver.whatif import Engine, WhatIfScenario, run_whatif
+
+from solver.planning.whatif import Engine, WhatIfScenario, run_whatif
 
 REPS = 40
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from solver.whatif.scenario import WhatIfScenario
+from solver.planning.whatif.scenario import WhatIfScenario
 
 Z_95 = 1.959963984540054
 ALL_TIERS = "all"

@@ -12,11 +12,22 @@ from fleetplan.corridor import Corridor, load_corridor
 from fleetplan.errors import InvalidValueError
 from fleetplan.model import IncidentKind, RoadClass, Weather
 from fleetplan.network import Direction
-from solver.drills import (DrillKind, DrillScenario, accident_closures, drill_scenario, drill_view, g102_places,
-                           report_markdown, run_drill, run_scenario, write_report)
-from solver.dispatch import Status
 
-from tests.solver.test_staging import assert_one_line_error, run
+from solver.dispatch import Status
+from solver.planning.drills import (
+    DrillKind,
+    DrillScenario,
+    accident_closures,
+    drill_scenario,
+    drill_view,
+    g102_places,
+    report_markdown,
+    run_drill,
+    run_scenario,
+    write_report,
+)
+
+from tests.solver.planning.test_staging import assert_one_line_error, run
 
 
 @pytest.fixture(scope="module")

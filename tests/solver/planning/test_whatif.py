@@ -14,22 +14,34 @@ from fleetplan.corridor import Corridor, load_corridor
 from fleetplan.errors import InvalidValueError, UnknownIdError
 from fleetplan.model import IncidentKind, VehicleStatus, Weather
 from fleetplan.rules import personal_eligibility
-from solver.whatif import (Engine, IncidentRates, WhatIfScenario, replication_seeds, run_whatif, share_with_ci,
-                           simulate_replication, write_outputs)
-from solver.whatif.fleet import service_hours, staged_dataset, usable_standby
-from solver.whatif.kpis import wilson_interval
+from fleetplan.timetable import trip_course
+
 from solver.dispatch import dispatch, prepare, solve
-from solver.whatif.reproducible import reproducible_params
-from solver.whatif.simulate import _Replication, clear_conditions
-from solver.whatif.streams import Candidate, draw_candidates
-from solver.whatif.timetable import period_dataset, period_history, period_trips, trip_course
-from solver.whatif.weather import WeatherCalendar, conditions_at, draw_calendar
+from solver.planning import BreakdownRates
+from solver.planning.whatif import (
+    Engine,
+    IncidentRates,
+    WhatIfScenario,
+    replication_seeds,
+    run_whatif,
+    share_with_ci,
+    simulate_replication,
+    write_outputs,
+)
+from solver.planning.whatif.fleet import service_hours, staged_dataset, usable_standby
+from solver.planning.whatif.kpis import wilson_interval
+from solver.planning.whatif.replication import Replication
+from solver.planning.whatif.reproducible import reproducible_params
+from solver.planning.whatif.simulate import clear_conditions
+from solver.planning.whatif.streams import Candidate, draw_candidates
+from solver.planning.whatif.timetable import period_dataset, period_history, period_trips
+from solver.planning.whatif.weather import WeatherCalendar, conditions_at, draw_calendar
 
 MONDAY = date(2027, 1, 4)  # a Monday in January, four weeks after the dataset week
 BACKUPS = {"siping_depot": 2, "changchun_depot": 1, "gongzhuling_sa": 1}
 # rates far above the defaults so that two days give several incidents of every kind
-BUSY_RATES = IncidentRates(mdbf_km=2_000, no_start_per_departure=0.03, accidents_per_million_km=300,
-                           illness_per_trip=0.03)
+BUSY_RATES = IncidentRates(BreakdownRates(mdbf_km=2_000), no_start_per_departure=0.03,
+                           accidents_per_million_km=300, illness_per_trip=0.03)
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +85,7 @@ def test_bad_scenarios_name_the_field(kwargs, field):
 
 
 def test_old_coaches_fail_four_times_as_often_and_everyone_more_in_winter(corridor):
-    rates = IncidentRates()
+    rates = IncidentRates().breakdowns
     old, young = corridor.dataset.vehicle("c21"), corridor.dataset.vehicle("c07")  # 2013 and 2022
     summer, winter = date(2027, 7, 1), date(2027, 1, 4)
     assert rates.failure_factor(young, summer) == 1.0
@@ -180,7 +192,8 @@ def test_candidate_streams_are_reproducible_and_scale_with_the_failure_rate(corr
     assert {IncidentKind.BREAKDOWN, IncidentKind.DRIVER_ILLNESS} <= kinds
     breakdowns = lambda rates: sum(c.kind == IncidentKind.BREAKDOWN  # noqa: E731
                                    for seed in range(5) for c in draw(rates, seed))
-    assert breakdowns(replace(BUSY_RATES, mdbf_km=500)) > 2 * breakdowns(replace(BUSY_RATES, mdbf_km=5_000))
+    assert breakdowns(replace(BUSY_RATES, breakdowns=BreakdownRates(mdbf_km=500))) > \
+        2 * breakdowns(replace(BUSY_RATES, breakdowns=BreakdownRates(mdbf_km=5_000)))
     trips = {t.id: t for t in period.dataset.trips}
     for candidate in busy:
         trip = trips[candidate.trip_id]
@@ -208,11 +221,11 @@ def test_the_budgeted_solve_is_deterministic_and_sound(corridor):
 
 
 # --------------------------------------------------------------------------- the evolving state
-def _replication(corridor: Corridor, scenario: WhatIfScenario) -> tuple[_Replication, Corridor]:
+def _replication(corridor: Corridor, scenario: WhatIfScenario) -> tuple[Replication, Corridor]:
     staged = staged_dataset(corridor.dataset, scenario.backups, scenario.start, scenario.end)
     period = Corridor(period_dataset(staged, scenario.period), corridor.network, corridor.directory)
     calendar = WeatherCalendar("clear", tuple((day, Weather.CLEAR) for day in scenario.period))
-    return _Replication(period, scenario, calendar), period
+    return Replication(period, scenario, calendar), period
 
 
 def _breakdown(period: Corridor, trip_prefix: str, fraction: float, later_s: int = 0) -> Candidate:

@@ -29,11 +29,11 @@ import numpy as np
 
 from fleetplan.corridor import Corridor
 from fleetplan.model import Conditions, IncidentKind, Trip, Weather
+from fleetplan.timetable import TripCourse, trip_course
 from fleetplan.units import KM
 
-from solver.whatif.scenario import IncidentRates
-from solver.whatif.timetable import trip_course
-from solver.whatif.weather import WeatherCalendar
+from solver.planning.whatif.scenario import IncidentRates
+from solver.planning.whatif.weather import WeatherCalendar
 
 NO_START_NOTICE_MIN = (5.0, 30.0)  # a coach that does not start is reported this long before departure
 
@@ -94,13 +94,13 @@ def _trip_candidates(corridor: Corridor, trip: Trip, calendar: WeatherCalendar, 
     vehicle_class = corridor.dataset.vehicle(trip.vehicle_id).vehicle_class
     course = trip_course(corridor.network, trip, vehicle_class, conditions)
     day = trip.departure.date()
-    max_factor = rates.max_failure_factor(day)
+    max_factor = rates.breakdowns.max_failure_factor(day)
     trip_km = course.length_m / KM
     bad_weather = calendar.weather_on(day) != Weather.CLEAR
     accident_rate = rates.accidents_per_million_km / 1e6 * (rates.bad_weather_accident_factor if bad_weather else 1.0)
     # fixed-size draws first, so the stream stays aligned whatever the counts turn out to be
     no_start_u, notice_u, illness_u, illness_where = rng.random(4)
-    breakdowns = int(rng.poisson(trip_km / rates.mdbf_km * max_factor))
+    breakdowns = int(rng.poisson(trip_km / rates.breakdowns.mdbf_km * max_factor))
     accidents = int(rng.poisson(trip_km * accident_rate))
     found: list[Candidate] = []
     no_start_p = rates.no_start_per_departure * max_factor
@@ -124,7 +124,7 @@ def _trip_candidates(corridor: Corridor, trip: Trip, calendar: WeatherCalendar, 
     return found
 
 
-def _on_g1(course, trip: Trip, kind: IncidentKind, where: float, accept_u: float, max_factor: float,
+def _on_g1(course: TripCourse, trip: Trip, kind: IncidentKind, where: float, accept_u: float, max_factor: float,
            duration_h: float, blocking_min: float = 0.0) -> list[Candidate]:
     position = course.g1_position(where)
     if position is None:

@@ -1,9 +1,4 @@
-"""What-if jobs for planners over HTTP (issue 5 §4): kept in the service's database, run in the background.
-
-A job is one :func:`solver.whatif.run_whatif` call. Its row in ``whatif_jobs`` (see
-:mod:`api.records.schema`, migration 0003) holds the validated parameters, the status
-(``queued`` → ``running`` → ``done`` | ``failed`` | ``cancelled``), the progress and, once done, the
-result JSON and the text of the CLI's ``kpis.csv``.
+"""The what-if jobs' store and runner: submit, list, cancel, and run jobs in background threads.
 
 How it runs:
 
@@ -26,157 +21,35 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
-from enum import StrEnum
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, func, insert, select, update
 
 from fleetplan.corridor import Corridor
-from fleetplan.errors import FleetplanError, InvalidValueError, UnknownIdError
-from solver.whatif import Engine as WhatIfEngine
-from solver.whatif import WhatIfScenario, run_whatif
-from solver.whatif.fleet import staged_dataset
-from solver.whatif.report import kpis_csv_text
+from fleetplan.errors import FleetplanError
+from fleetplan.units import china_now
+from solver.planning.whatif import Engine as WhatIfEngine
+from solver.planning.whatif import kpis_csv_text, run_whatif
 
-from api.desk_service import china_now
 from api.records.schema import whatif_jobs as jobs_table
 from api.settings import Settings
+from api.whatif_jobs.request import WhatIfRequest
+from api.whatif_jobs.view import (UNFINISHED, VIEW_COLUMNS, JobNotFound, JobStateError, JobStatus, WhatIfJob,
+                                  job_from_row)
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger(__package__)  # "api.whatif_jobs": one logger for the jobs, whichever module logs
 
-MAX_HTTP_REPS = 1000  # replications one HTTP job may ask for
-MAX_SEED = 2**63 - 1
 PROGRESS_WRITE_INTERVAL_S = 0.5  # at most this often a running job writes its progress
 CLOSE_JOIN_TIMEOUT_S = 30.0  # how long close() waits for running jobs to stop
 DEFAULT_LIST_LIMIT = 50
 _CLAIM_ATTEMPTS = 5  # another process may claim the same queued job first; then try the next one
 
 
-class JobStatus(StrEnum):
-    QUEUED = "queued"
-    RUNNING = "running"
-    DONE = "done"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-
-
-UNFINISHED = frozenset({JobStatus.QUEUED, JobStatus.RUNNING})
-
-
-class JobNotFound(LookupError):
-    """No what-if job has this id."""
-
-    def __init__(self, job_id: int) -> None:
-        super().__init__(f"id: no what-if job {job_id}")
-
-
-class JobStateError(Exception):
-    """The job's status does not allow this (cancel a finished job, fetch an unfinished result).
-
-    The message names the status: ``status: job 3 is running (5 of 20 replications done); …``.
-    """
-
-
 class _Cancelled(Exception):
     """Raised by a job's progress callback to leave ``run_whatif`` when the job is to stop."""
-
-
-# --------------------------------------------------------------------------- what is asked
-@dataclass(frozen=True)
-class WhatIfRequest:
-    """The validated parameters of a job, as stored and as shown."""
-
-    start: date
-    end: date
-    backups: tuple[tuple[str, int], ...]
-    calendar: str
-    reps: int
-    seed: int
-
-    def scenario(self) -> WhatIfScenario:
-        """The scenario to run."""
-        return WhatIfScenario(self.start, self.end, dict(self.backups), calendar=self.calendar)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"start": self.start.isoformat(), "end": self.end.isoformat(), "backups": dict(self.backups),
-                "calendar": self.calendar, "reps": self.reps, "seed": self.seed}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> WhatIfRequest:
-        return cls(date.fromisoformat(data["start"]), date.fromisoformat(data["end"]),
-                   tuple(sorted((site, int(count)) for site, count in data["backups"].items())),
-                   data["calendar"], int(data["reps"]), int(data["seed"]))
-
-
-def validate_request(start: date, end: date, backups: Mapping[str, int], calendar: str, reps: int, seed: int,
-                     corridor: Corridor) -> WhatIfRequest:
-    """Check a what-if as fully as :func:`~solver.whatif.run_whatif` would, before it is stored.
-
-    Parameters
-    ----------
-    start, end
-        The period (inclusive).
-    backups
-        Site id → standby coaches placed there.
-    calendar
-        Weather calendar (``clear`` or ``winter``).
-    reps
-        Replications, 1 to :data:`MAX_HTTP_REPS`.
-    seed
-        Root seed, 0 to :data:`MAX_SEED`.
-    corridor
-        The service's corridor: the sites and standby coaches the backups are checked against.
-
-    Returns
-    -------
-    WhatIfRequest
-
-    Raises
-    ------
-    InvalidValueError
-        Naming the field: ``end`` before ``start``, a period over a year, an unknown site or more
-        backups than usable standby coaches (``backups``), an unknown ``calendar``, ``reps``, ``seed``.
-    """
-    _require_whole(reps, "reps", 1, MAX_HTTP_REPS)
-    _require_whole(seed, "seed", 0, MAX_SEED)
-    scenario = WhatIfScenario(start, end, dict(backups), calendar=calendar)
-    try:
-        # the same check run_whatif makes before it starts: sites exist, enough usable standby coaches and drivers
-        staged_dataset(corridor.dataset, scenario.backups, scenario.start, scenario.end)
-    except UnknownIdError as error:
-        raise InvalidValueError("backups", str(error)) from None
-    return WhatIfRequest(scenario.start, scenario.end, scenario.backups, scenario.calendar, reps, seed)
-
-
-def _require_whole(value: int, field: str, low: int, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise InvalidValueError(field, f"{value!r} is not a whole number from {low} to {high}")
-
-
-# --------------------------------------------------------------------------- what is shown
-@dataclass(frozen=True)
-class WhatIfJob:
-    """One job as stored; ``queue_position`` is 1 for the next queued job to start, None unless queued."""
-
-    id: int
-    status: JobStatus
-    request: dict[str, Any]
-    submitted_by: str
-    submitted_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
-    done_reps: int
-    total_reps: int
-    error: str | None
-    cancel_requested: bool
-    queue_position: int | None = None
-
-    @property
-    def progress_text(self) -> str:
-        return f"{self.done_reps} of {self.total_reps} replications done"
 
 
 # --------------------------------------------------------------------------- the runner
@@ -282,24 +155,24 @@ class WhatIfJobs:
     def job(self, job_id: int) -> WhatIfJob:
         """The job ``job_id``; raises :class:`JobNotFound`."""
         with self._engine.connect() as connection:
-            row = connection.execute(select(*_VIEW_COLUMNS).where(jobs_table.c.id == job_id)).first()
+            row = connection.execute(select(*VIEW_COLUMNS).where(jobs_table.c.id == job_id)).first()
             if row is None:
                 raise JobNotFound(job_id)
             position = None
             if row.status == JobStatus.QUEUED:
                 position = connection.execute(select(func.count()).select_from(jobs_table).where(
                     jobs_table.c.status == JobStatus.QUEUED, jobs_table.c.id <= job_id)).scalar_one()
-        return _job(row, position)
+        return job_from_row(row, position)
 
     def jobs(self, limit: int = DEFAULT_LIST_LIMIT) -> list[WhatIfJob]:
         """The newest ``limit`` jobs, newest first."""
         with self._engine.connect() as connection:
-            rows = connection.execute(select(*_VIEW_COLUMNS).order_by(jobs_table.c.id.desc())
+            rows = connection.execute(select(*VIEW_COLUMNS).order_by(jobs_table.c.id.desc())
                                       .limit(max(0, int(limit)))).all()
             queued = list(connection.execute(select(jobs_table.c.id).where(
                 jobs_table.c.status == JobStatus.QUEUED).order_by(jobs_table.c.id)).scalars())
         positions = {job_id: position for position, job_id in enumerate(queued, start=1)}
-        return [_job(row, positions.get(row.id)) for row in rows]
+        return [job_from_row(row, positions.get(row.id)) for row in rows]
 
     def result(self, job_id: int) -> dict[str, Any]:
         """The ``WhatIfResult.as_dict()`` of a done job; :class:`JobStateError` before or without one."""
@@ -311,11 +184,11 @@ class WhatIfJobs:
 
     def _finished_column(self, job_id: int, column) -> Any:
         with self._engine.connect() as connection:
-            row = connection.execute(select(*_VIEW_COLUMNS, column.label("value"))
+            row = connection.execute(select(*VIEW_COLUMNS, column.label("value"))
                                      .where(jobs_table.c.id == job_id)).first()
         if row is None:
             raise JobNotFound(job_id)
-        job = _job(row, None)
+        job = job_from_row(row, None)
         if job.status == JobStatus.DONE:
             return row.value
         if job.status in UNFINISHED:
@@ -469,20 +342,7 @@ class _JobProgress:
             raise _Cancelled
 
 
-# --------------------------------------------------------------------------- rows
-_VIEW_COLUMNS = (jobs_table.c.id, jobs_table.c.status, jobs_table.c.request, jobs_table.c.submitted_by,
-                 jobs_table.c.submitted_at, jobs_table.c.started_at, jobs_table.c.finished_at,
-                 jobs_table.c.done_reps, jobs_table.c.total_reps, jobs_table.c.error,
-                 jobs_table.c.cancel_requested)
-
-
-def _job(row: Any, queue_position: int | None) -> WhatIfJob:
-    return WhatIfJob(id=row.id, status=JobStatus(row.status), request=row.request, submitted_by=row.submitted_by,
-                     submitted_at=row.submitted_at, started_at=row.started_at, finished_at=row.finished_at,
-                     done_reps=row.done_reps, total_reps=row.total_reps, error=row.error,
-                     cancel_requested=bool(row.cancel_requested), queue_position=queue_position)
-
-
+# --------------------------------------------------------------------------- statements
 def _requeue_statement(*conditions):
     """Back to the queue, from the start: replications are pure functions of their seeds."""
     return update(jobs_table).where(*conditions).values(status=JobStatus.QUEUED, started_at=None, done_reps=0)

@@ -1,0 +1,280 @@
+"""Timetable facts: the timetable's first day, and where a trip is along its route at each moment.
+
+A trip's *course* is its planned passage: each leg between two stops follows the fastest route under
+the timetable's conditions, leaving at the leg's planned departure, and the leg's planned duration
+(slack included) is spread over the route in proportion to the edges' travel times. An incident's
+kilometre post and moment therefore agree: a coach reported at ``G1 K78 toward Siping`` at 07:40 is
+where its timetable puts it at 07:40. The what-if's incident streams, the benchmarks' generated
+incidents and the drills' choice of a G1 stretch all read courses.
+
+:func:`passing_time` is the drills' question: when the coach reaches a place driving its leg's fastest
+route from the leg's planned departure (the leg's slack is not spread), to the minute.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+
+from fleetplan.errors import InvalidValueError
+from fleetplan.model import Conditions, Dataset, Trip, VehicleClass
+from fleetplan.network import Direction, RoadNetwork, TravelTimes
+
+
+def first_timetable_day(dataset: Dataset, default: date | None = None) -> date:
+    """The first day with a trip: the start of the timetable's template week.
+
+    Parameters
+    ----------
+    dataset
+        The corridor's dataset.
+    default
+        The answer for a dataset without trips.
+
+    Returns
+    -------
+    date
+
+    Raises
+    ------
+    InvalidValueError
+        If the dataset has no trips and no ``default`` is given.
+    """
+    if not dataset.trips:
+        if default is None:
+            raise InvalidValueError("trips", "the timetable has no trips")
+        return default
+    return min(trip.departure.date() for trip in dataset.trips)
+
+
+def g1_location(km: float, direction: Direction) -> str:
+    """The location text of a kilometre post, e.g. ``G1 K78.4 toward Siping``."""
+    return f"G1 K{km:.1f} {direction.label}"
+
+
+@dataclass(frozen=True)
+class CoursePoint:
+    """A node the trip passes, ``offset_s`` seconds after its planned departure; ``km`` and
+    ``direction`` are set on a G1 carriageway."""
+
+    node_id: str
+    offset_s: float
+    km: float | None = None
+    direction: Direction | None = None
+
+
+@dataclass(frozen=True)
+class G1Position:
+    """A point of a trip's passage on G1: kilometre post, carriageway and seconds after departure."""
+
+    km: float
+    direction: Direction
+    offset_s: float
+
+    @property
+    def location(self) -> str:
+        """The location text, e.g. ``G1 K78.4 toward Siping``."""
+        return g1_location(self.km, self.direction)
+
+
+@dataclass(frozen=True)
+class TripCourse:
+    """The planned passage of a trip: its route length and the nodes it passes with their offsets."""
+
+    length_m: int
+    points: tuple[CoursePoint, ...]
+
+    @property
+    def g1_stretches(self) -> tuple[tuple[CoursePoint, ...], ...]:
+        """Maximal runs of consecutive carriageway points in one direction (one per G1 stretch driven)."""
+        stretches, current = [], []
+        for point in self.points:
+            if point.km is not None and (not current or current[-1].direction == point.direction):
+                current.append(point)
+                continue
+            if len(current) >= 2:
+                stretches.append(tuple(current))
+            current = [point] if point.km is not None else []
+        if len(current) >= 2:
+            stretches.append(tuple(current))
+        return tuple(stretches)
+
+    @property
+    def g1_km(self) -> float:
+        """Kilometres driven on G1."""
+        return sum(abs(s[-1].km - s[0].km) for s in self.g1_stretches)
+
+    @property
+    def g1_span(self) -> tuple[Direction, float, float] | None:
+        """Direction and lowest and highest kilometre post of the G1 the trip drives; None without G1.
+
+        The direction is the last stretch's (a trip between the two cities drives G1 one way)."""
+        stretches = self.g1_stretches
+        if not stretches:
+            return None
+        kms = [point.km for stretch in stretches for point in stretch]
+        return stretches[-1][0].direction, min(kms), max(kms)
+
+    def g1_position(self, fraction: float) -> G1Position | None:
+        """The point ``fraction`` (0–1) of the way along the trip's G1 kilometres, on a 100 m post kept
+        at least 100 m inside its stretch; None if the trip does not use G1."""
+        stretches = self.g1_stretches
+        if not stretches:
+            return None
+        target = min(max(fraction, 0.0), 1.0) * self.g1_km
+        for stretch in stretches:
+            length = abs(stretch[-1].km - stretch[0].km)
+            if target <= length or stretch is stretches[-1]:
+                return _position_on(stretch, min(target, length))
+            target -= length
+        return None  # unreachable: the last stretch always answers
+
+    def moment_at_km(self, departure: datetime, stretch: tuple[CoursePoint, ...], km: float) -> datetime:
+        """When the coach that leaves at ``departure`` passes ``km`` on ``stretch`` (one of
+        :attr:`g1_stretches`), linear between the posts around it.
+
+        Raises
+        ------
+        ValueError
+            If ``km`` is not on the stretch.
+        """
+        bracket = _bracket(stretch, km)
+        if bracket is None:
+            raise ValueError(f"K{km} is not on the stretch")
+        a, b, share = bracket
+        at_a, at_b = _moment(departure, a), _moment(departure, b)
+        return at_a + (at_b - at_a) * share
+
+    def location_at(self, departure: datetime, moment: datetime) -> str:
+        """Where the coach that leaves at ``departure`` is at ``moment``: a kilometre post on G1, else the
+        last node it passed (the first stop before departure)."""
+        times = [_moment(departure, point) for point in self.points]
+        index = bisect_right(times, moment) - 1
+        if index < 0:
+            return self.points[0].node_id
+        here = self.points[index]
+        there = self.points[index + 1] if index + 1 < len(self.points) else None
+        if here.km is not None and there is not None and there.km is not None and there.direction == here.direction:
+            span_s = (times[index + 1] - times[index]).total_seconds() or 1.0
+            km = here.km + (there.km - here.km) * (moment - times[index]).total_seconds() / span_s
+            return g1_location(round(km, 1), here.direction)
+        if here.km is not None:
+            return g1_location(here.km, here.direction)
+        return here.node_id
+
+
+def _moment(departure: datetime, point: CoursePoint) -> datetime:
+    # moments are interpolated between whole datetimes (to the microsecond), as the benchmarks' incident
+    # generator always did, so that its seeded incidents stay the same to the second
+    return departure + timedelta(seconds=point.offset_s)
+
+
+def _bracket(stretch: tuple[CoursePoint, ...], km: float) -> tuple[CoursePoint, CoursePoint, float] | None:
+    """The two posts of ``stretch`` around ``km`` and how far ``km`` lies from the first (0–1)."""
+    for a, b in zip(stretch, stretch[1:]):
+        low, high = sorted((a.km, b.km))
+        if low <= km <= high:
+            return a, b, 0.0 if a.km == b.km else (km - a.km) / (b.km - a.km)
+    return None
+
+
+def _position_on(stretch: tuple[CoursePoint, ...], along_km: float) -> G1Position:
+    first, last = stretch[0].km, stretch[-1].km
+    sign = 1.0 if last >= first else -1.0
+    low, high = sorted((first, last))
+    km = round(first + sign * along_km, 1)
+    if high - low > 0.3:  # off the posts at the ends, where a point would sit on an interchange node
+        km = min(max(km, round(low + 0.1, 1)), round(high - 0.1, 1))
+    bracket = _bracket(stretch, km)
+    if bracket is None:
+        return G1Position(km, stretch[0].direction, stretch[0].offset_s)
+    a, b, share = bracket
+    return G1Position(km, a.direction, a.offset_s + (b.offset_s - a.offset_s) * share)
+
+
+def trip_course(network: RoadNetwork, trip: Trip, vehicle_class: VehicleClass, conditions: Conditions) -> TripCourse:
+    """The planned passage of ``trip`` (see the module docstring).
+
+    Cached by the trip's shape and clock times, so the weekly repeats of a trip share one computation
+    (travel times depend on the clock, not the day).
+
+    Parameters
+    ----------
+    network
+        The road network.
+    trip
+        A trip of the timetable.
+    vehicle_class
+        The class of the coach that runs it (its speed caps shape the route).
+    conditions
+        The conditions the timetable was planned for.
+
+    Returns
+    -------
+    TripCourse
+        Its first point is the first stop at offset 0, its last the last stop.
+    """
+    departure = trip.departure
+    shape = tuple((stop.node_id, int((stop.planned - departure).total_seconds())) for stop in trip.stops)
+    return _course(network, shape, departure.time(), VehicleClass(vehicle_class), conditions)
+
+
+@lru_cache(maxsize=1024)
+def _course(network: RoadNetwork, shape: tuple[tuple[str, int], ...], clock: time, vehicle_class: VehicleClass,
+            conditions: Conditions) -> TripCourse:
+    travel = TravelTimes(network, conditions, vehicle_class)
+    day = datetime.combine(date(2000, 1, 3), clock)  # any day: travel times depend on the clock only
+    points = [_course_point(network, shape[0][0], 0.0)]
+    length_m = 0
+    for (here, here_s), (there, there_s) in zip(shape, shape[1:]):
+        leg_start = day + timedelta(seconds=here_s)
+        route = travel.route(here, there, leg_start)
+        length_m += route.length_m
+        edge_s = [travel.edge_time_s(u, v, leg_start) for u, v in zip(route.path, route.path[1:])]
+        total_s, elapsed_s = sum(edge_s) or 1, 0
+        for node_id, seconds in zip(route.path[1:], edge_s):
+            elapsed_s += seconds
+            points.append(_course_point(network, node_id, here_s + (there_s - here_s) * elapsed_s / total_s))
+    return TripCourse(length_m, tuple(points))
+
+
+def _course_point(network: RoadNetwork, node_id: str, offset_s: float) -> CoursePoint:
+    data = network.graph.nodes[node_id]
+    if data.get("kind") == "carriageway":
+        return CoursePoint(node_id, offset_s, data["km"], Direction(data["direction"]))
+    return CoursePoint(node_id, offset_s)
+
+
+def passing_time(travel: TravelTimes, trip: Trip, where: str) -> datetime:
+    """When ``trip`` reaches ``where`` on the first leg whose fastest route passes it, driving from the
+    leg's planned departure, to the minute.
+
+    Parameters
+    ----------
+    travel
+        Travel times for the trip's coach under the timetable's conditions.
+    trip
+        A trip of the timetable.
+    where
+        A location text the network resolves.
+
+    Returns
+    -------
+    datetime
+        Seconds dropped.
+
+    Raises
+    ------
+    InvalidValueError
+        If no leg of the trip passes ``where``.
+    """
+    network = travel.network
+    scene = network.locate(where)
+    for here, there in zip(trip.stops, trip.stops[1:]):
+        leg = travel.route(here.node_id, there.node_id, here.planned)
+        if network.path_passes(leg.path, scene):
+            reached = here.planned + timedelta(seconds=travel.route(here.node_id, scene, here.planned).travel_time_s)
+            return reached.replace(second=0, microsecond=0)
+    raise InvalidValueError("location", f"trip {trip.id} does not pass {where}")

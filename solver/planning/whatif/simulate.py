@@ -1,0 +1,83 @@
+"""One replication of a what-if: incidents over the period, each dispatched against the evolving state
+(:class:`~solver.planning.whatif.replication.Replication`).
+
+The period's timetable and the backups' placement are built first; the weather calendar and the
+incident stream are drawn from the replication's seed; then day starts and candidate incidents are
+played in time order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime, time
+
+import numpy as np
+
+from fleetplan.corridor import Corridor
+from fleetplan.model import Conditions
+from fleetplan.timetable import trip_course
+from fleetplan.units import KM
+
+from solver.planning.whatif.fleet import staged_dataset
+from solver.planning.whatif.kpis import ReplicationResult
+from solver.planning.whatif.replication import Replication
+from solver.planning.whatif.scenario import WhatIfScenario
+from solver.planning.whatif.streams import Candidate, draw_candidates
+from solver.planning.whatif.timetable import period_dataset
+from solver.planning.whatif.weather import draw_calendar
+
+DAY_START = time(3, 0)  # when the day's substitutions for coaches in the workshop are made
+
+
+def simulate_replication(scenario: WhatIfScenario, seed: int, corridor: Corridor) -> ReplicationResult:
+    """Simulate the period of ``scenario`` once; pure and deterministic given ``seed``.
+
+    Parameters
+    ----------
+    scenario
+        The what-if.
+    seed
+        The replication's seed: it seeds the weather calendar and the incident stream
+        (:class:`numpy.random.SeedSequence` children), so the result does not depend on where or when
+        it runs.
+    corridor
+        Dataset (one week of timetable) and network.
+
+    Returns
+    -------
+    ReplicationResult
+
+    Raises
+    ------
+    UnknownIdError, InvalidValueError
+        If the scenario names an unknown site or more backups than the standby fleet has.
+    """
+    weather_seed, incident_seed = np.random.SeedSequence(seed).spawn(2)
+    staged = staged_dataset(corridor.dataset, scenario.backups, scenario.start, scenario.end)
+    period = Corridor(period_dataset(staged, scenario.period), corridor.network, corridor.directory)
+    calendar = draw_calendar(scenario.calendar, scenario.period, np.random.default_rng(weather_seed))
+    timetable_conditions = clear_conditions(period)
+    candidates = draw_candidates(period, period.dataset.trips, calendar, scenario.rates,
+                                 np.random.default_rng(incident_seed), timetable_conditions)
+    replication = Replication(period, scenario, calendar)
+    for moment, event in _events(scenario, candidates):
+        if isinstance(event, date):
+            replication.start_day(event, moment)
+        else:
+            replication.incident(event)
+    vehicle_km = sum(trip_course(period.network, trip, period.dataset.vehicle(trip.vehicle_id).vehicle_class,
+                                 timetable_conditions).length_m for trip in period.dataset.trips) / KM
+    return replication.result(seed, round(vehicle_km, 1))
+
+
+def clear_conditions(corridor: Corridor) -> Conditions:
+    """The dataset's ``clear`` preset (the timetable's weather), or plain clear conditions."""
+    return next((c for c in corridor.dataset.conditions if c.name == "clear"), Conditions("clear"))
+
+
+def _events(scenario: WhatIfScenario, candidates: tuple[Candidate, ...]) -> Iterator[tuple[datetime, date | Candidate]]:
+    """Day starts and candidate incidents in time order (a day start before an incident at the same time)."""
+    events = [(datetime.combine(day, DAY_START), 0, index, day) for index, day in enumerate(scenario.period)]
+    events += [(candidate.at, 1, index, candidate) for index, candidate in enumerate(candidates)]
+    for moment, _, _, event in sorted(events, key=lambda e: e[:3]):
+        yield moment, event
