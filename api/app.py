@@ -2,7 +2,7 @@
 
 ``lifespan`` loads the corridor data, creates the SQLite directory (``var/`` by default), opens the
 record store (applying migrations) and the desk's operations log, and builds the
-:class:`~api.desk_service.Desk`. Tests pass :class:`~api.settings.Settings` to :func:`create_app` or
+:class:`~api.desk.Desk`. Tests pass :class:`~api.settings.Settings` to :func:`create_app` or
 override the ``get_settings`` dependency; ``lifespan`` honours that override too.
 
 Errors: a domain error (:class:`~fleetplan.errors.FleetplanError`) or input the store refuses is 400,
@@ -26,7 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from fleetplan.corridor import load_corridor
 from fleetplan.errors import FleetplanError
 
-from api.desk_service import Desk
+from api.desk import Desk
 from api.operations_log import OperationsLog, log_engine
 from api.records.types import BookingConflict, InvalidTransition, NotFound, RecordError
 from api.routers import closures, fleet, health, incidents, kpis, network, whatif

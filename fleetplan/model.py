@@ -254,6 +254,9 @@ class Incident:
 
 
 # --------------------------------------------------------------------------- conditions
+ALL_ENTRANCES = "*"  # in ``Conditions.closed_entrances``: every expressway entrance is shut
+
+
 @dataclass(frozen=True)
 class Conditions:
     """Road conditions: weather per road class, closed edges and closed expressway entrances.
@@ -277,7 +280,7 @@ class Conditions:
         return dict(self.weather).get(road_class, Weather.CLEAR)
 
     def entrance_closed(self, node_id: str) -> bool:
-        return "*" in self.closed_entrances or node_id in self.closed_entrances
+        return ALL_ENTRANCES in self.closed_entrances or node_id in self.closed_entrances
 
 
 # --------------------------------------------------------------------------- driving policy

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Response, status
 from fleetplan.units import china_now
 
 from api import auth, views
-from api.desk_service import Desk, run_blocking
+from api.desk import Desk, run_blocking
 from api.operations_log import Closure, ClosureNotActive
 from api.records.types import User
 from api.routers.deps import get_desk

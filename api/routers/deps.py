@@ -1,7 +1,7 @@
 """Dependencies shared by routers; tests override them (``app.dependency_overrides``).
 
 Everything here reads what ``lifespan`` put on ``app.state``: the settings, the corridor data, the
-record store, the desk's operations log and the :class:`~api.desk_service.Desk` built from them.
+record store, the desk's operations log and the :class:`~api.desk.Desk` built from them.
 Role checks live in :mod:`api.auth` (``require_role``, ``current_user``).
 """
 
@@ -11,7 +11,7 @@ from fastapi import Request
 
 from fleetplan.corridor import Corridor
 
-from api.desk_service import Desk
+from api.desk import Desk
 from api.operations_log import OperationsLog
 from api.records.types import RecordStore
 from api.settings import Settings

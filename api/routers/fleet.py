@@ -8,7 +8,7 @@ from fleetplan.errors import UnknownIdError
 from fleetplan.timetable import first_timetable_day
 
 from api import auth, views
-from api.desk_service import Desk, run_blocking
+from api.desk import Desk, run_blocking
 from api.records.types import User
 from api.routers.deps import get_desk
 from api.schemas import DriverOut, VehicleOut, VehicleStatusChange, error_responses

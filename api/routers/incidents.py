@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
 from fastapi.responses import JSONResponse
 
 from api import auth, views
-from api.desk_service import AcceptConflict, Desk, IncidentReport, parse_local_minute, run_blocking
+from api.desk import AcceptConflict, Desk, IncidentReport, parse_local_minute, run_blocking
 from api.records.types import IncidentStatus, User
 from api.routers.deps import get_desk
 from api.schemas import (AcceptConflictBody, AcceptIn, FollowUpIn, IncidentIn, IncidentOut, OnSceneIn, ResolvedIn,

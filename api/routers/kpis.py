@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from fleetplan.errors import InvalidValueError
 
 from api import auth, kpis
-from api.desk_service import ALL_INCIDENTS_LIMIT, Desk
+from api.desk import ALL_INCIDENTS_LIMIT, Desk
 from api.records.types import User
 from api.routers.deps import get_desk
 from api.schemas import KpisOut, error_responses

@@ -16,19 +16,18 @@ from typing import Any, TypeVar
 
 from fleetplan.errors import DataProblem, InvalidValueError
 from fleetplan.model import (
+    ALL_ENTRANCES,
     Conditions,
     DrivingPolicy,
     OvernightRule,
     RoadClass,
-    Tier,
-    TierPolicy,
     Weather,
 )
+from fleetplan.tiers import Tier, TierPolicy
 from fleetplan.units import HOUR, KM, MINUTE, parse_hhmm
 
 T = TypeVar("T")
 
-ALL_ENTRANCES = "*"
 
 _REQUIRED = object()
 

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from api.desk_service import plan_resources
+from api.desk import plan_resources
 from api.records import open_store
 from tests.api.http_support import REPORT, admin_token, bearer, running_server
 

@@ -12,7 +12,7 @@ from fleetplan.corridor import load_corridor
 from fleetplan.errors import InvalidValueError
 from fleetplan.model import Conditions
 
-from api.desk_service import check_closure_target, parse_local_minute, plan_resources, with_closures
+from api.desk import check_closure_target, parse_local_minute, plan_resources, with_closures
 from api.operations_log import Closure, ClosureKind
 from tests.api.http_support import REPORT, running_desk, sqlite_url
 

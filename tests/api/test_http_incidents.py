@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from api.desk_service import plan_resources
+from api.desk import plan_resources
 from tests.api.http_support import REPORT, running_desk, sqlite_url
 
 POLL_LIMIT = 100  # bounded polling for options stored by a worker after the response

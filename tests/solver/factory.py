@@ -11,7 +11,8 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 
 from fleetplan.instance import Crew, CrewKind, Instance, Rejection, RescueOption, StrandedGroup, TripOption, TripTask
-from fleetplan.model import Conditions, DrivingPolicy, Tier, TierPolicy
+from fleetplan.model import Conditions, DrivingPolicy
+from fleetplan.tiers import Tier, TierPolicy
 
 T0 = datetime(2026, 12, 8, 8, 0)
 

@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 
 import numpy as np
 
-from fleetplan.model import Conditions, Dataset, RoadClass, Weather, require
+from fleetplan.model import ALL_ENTRANCES, Conditions, Dataset, RoadClass, Weather, require
 
 # share of winter days by weather (E: a cold Jilin month, mostly dry, a blizzard a few days a month)
 WINTER_WEATHER: tuple[tuple[Weather, float], ...] = (
@@ -26,7 +26,7 @@ WINTER_CLOSURES: dict[Weather, tuple[float, float, float]] = {
     Weather.SNOW: (0.10, 2.0, 8.0),
     Weather.ICE: (0.20, 2.0, 10.0),
 }
-ALL_ENTRANCES = frozenset({"*"})
+ALL_ENTRANCES_CLOSED = frozenset({ALL_ENTRANCES})
 
 
 @dataclass(frozen=True)
@@ -113,5 +113,5 @@ def conditions_at(dataset: Dataset, calendar: WeatherCalendar, moment: datetime,
     closed = calendar.entrances_closed(moment)
     name = f"whatif-{weather.value}" + ("-g1-closed" if closed else "") + ("-blocked" if blocked_edges else "")
     return Conditions(name=name, weather=weather_by_class, closed_edges=frozenset(blocked_edges),
-                      closed_entrances=ALL_ENTRANCES if closed else frozenset(),
+                      closed_entrances=ALL_ENTRANCES_CLOSED if closed else frozenset(),
                       description=f"{weather.value} day" + (", all G1 entrances closed" if closed else ""))

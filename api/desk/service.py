@@ -21,10 +21,8 @@ faster the options are recomputed with the new bookings unavailable, stored, and
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cached_property, partial
 from typing import Any, TypeVar
@@ -34,147 +32,32 @@ import anyio.to_thread
 
 from fleetplan.corridor import Corridor
 from fleetplan.errors import FleetplanError, InvalidValueError, LocationError, UnknownIdError
-from fleetplan.instance import Instance
 from fleetplan.model import Conditions, Incident, IncidentKind, Vehicle, VehicleStatus
-from fleetplan.network.travel import check_conditions
 from fleetplan.operations import OperationsPolicy
 from fleetplan.units import china_now
 
 from solver.dispatch import Budget, SolveParams, dispatch_prepared, prepare
 
 from api import kpis, views
-from api.operations_log import Closure, ClosureKind, OperationsLog, StatusChange
+from api.desk.checks import check_closure_target, find_vehicle
+from api.desk.live import conditions_view, plan_resources, with_closures, with_statuses
+from api.desk.reports import AcceptConflict, IncidentReport, Prepared, parse_local_minute
+from api.operations_log import Closure, ClosureKind, OperationsLog
 from api.records.types import (NEXT_ENTRIES, BookingConflict, EntryKind, IncidentRecord, IncidentStatus,
                                InvalidTransition, RecordError, RecordStore)
 from api.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-LOCAL_MINUTE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$")
 ACTIVE_STATUSES = frozenset({IncidentStatus.REPORTED, IncidentStatus.OPTIONS, IncidentStatus.ACCEPTED,
-                           IncidentStatus.ON_SCENE})
+                             IncidentStatus.ON_SCENE})
 BROKEN_COACH_KINDS = frozenset({IncidentKind.BREAKDOWN.value, IncidentKind.ACCIDENT.value})
 OPEN_INCIDENTS_LIMIT = 10_000
 ALL_INCIDENTS_LIMIT = 1_000_000
-ALL_ENTRANCES = "*"
-EDGE_ARROW = "->"
 
 T = TypeVar("T")
 
 
-# --------------------------------------------------------------------------- time
-def parse_local_minute(text: str, field: str) -> datetime:
-    """Parse a China-local ``YYYY-MM-DDTHH:MM``.
-
-    Parameters
-    ----------
-    text
-        The time as the desk sent it.
-    field
-        The request field it came from, named in the error.
-
-    Returns
-    -------
-    datetime
-        Naive, China-local.
-
-    Raises
-    ------
-    InvalidValueError
-        Not in that form, a time of day outside 00:00–23:59 (``25:00``) or no such calendar day.
-    """
-    match = LOCAL_MINUTE.match(text.strip())
-    if not match:
-        raise InvalidValueError(field, f"{text!r} is not YYYY-MM-DDTHH:MM (China-local time)")
-    year, month, day, hour, minute = (int(part) for part in match.groups())
-    if hour > 23 or minute > 59:
-        raise InvalidValueError(field, f"{text!r}: the time of day must be 00:00–23:59")
-    try:
-        return datetime(year, month, day, hour, minute)
-    except ValueError:
-        raise InvalidValueError(field, f"{text!r} is not a calendar date") from None
-
-
-# --------------------------------------------------------------------------- values
-@dataclass(frozen=True)
-class IncidentReport:
-    """A report as the desk gives it, time parsed; ``vehicle`` is an id or a plate."""
-
-    vehicle: str
-    location: str
-    at: datetime
-    passengers: int
-    kind: IncidentKind = IncidentKind.BREAKDOWN
-    conditions: str = "clear"
-    alternatives: int = 3
-    trip_id: str | None = None
-
-    @classmethod
-    def from_record(cls, record: IncidentRecord) -> IncidentReport:
-        """The report of a recorded incident, to dispatch it again."""
-        report = record.report
-        return cls(vehicle=report["vehicle_id"], location=report["location"], at=record.reported_at,
-                   passengers=report["passengers"], kind=IncidentKind(report["kind"]),
-                   conditions=report["conditions"], alternatives=report.get("alternatives", 3),
-                   trip_id=report.get("trip_id"))
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """A validated report with its dispatch instance, ready to record and solve."""
-
-    report: dict[str, Any]  # what the store records
-    instance: Instance
-    inputs: dict[str, Any]  # the decision's inputs, stored with the options
-    alternatives: int
-
-
-class AcceptConflict(Exception):
-    """Another incident booked some of the plan's coaches or drivers first; ``options`` are fresh."""
-
-    def __init__(self, detail: str, options: dict[str, Any] | None) -> None:
-        super().__init__(detail)
-        self.detail, self.options = detail, options
-
-
-# --------------------------------------------------------------------------- live state
-def with_statuses(corridor: Corridor, changes: dict[str, StatusChange]) -> Corridor:
-    """``corridor`` with each coach's status replaced by its latest recorded change."""
-    if not changes:
-        return corridor
-    vehicles = tuple(replace(vehicle, status=changes[vehicle.id].status) if vehicle.id in changes else vehicle
-                     for vehicle in corridor.dataset.vehicles)
-    return replace(corridor, dataset=replace(corridor.dataset, vehicles=vehicles))
-
-
-def with_closures(conditions: Conditions, closures: list[Closure]) -> Conditions:
-    """The preset ``conditions`` with the active closures added (its own closures kept)."""
-    if not closures:
-        return conditions
-    entrances = {c.target for c in closures if c.kind == ClosureKind.ENTRANCE}
-    edges = {c.edge for c in closures if c.kind == ClosureKind.EDGE}
-    return replace(conditions, closed_entrances=conditions.closed_entrances | entrances,
-                   closed_edges=conditions.closed_edges | edges)
-
-
-def conditions_view(conditions: Conditions) -> dict[str, Any]:
-    return {"preset": conditions.name, "weather": {road.value: w.value for road, w in conditions.weather},
-            "closed_entrances": sorted(conditions.closed_entrances),
-            "closed_edges": sorted(f"{u}{EDGE_ARROW}{v}" for u, v in conditions.closed_edges)}
-
-
-def plan_resources(plan: dict[str, Any]) -> tuple[list[str], list[str]]:
-    """The coaches and drivers a plan view commits: its rescues and its re-covered trips."""
-    vehicles, drivers = [], []
-    for item in list(plan.get("assignments", [])) + list(plan.get("recovered_trips", [])):
-        if item["vehicle_id"] not in vehicles:
-            vehicles.append(item["vehicle_id"])
-        if item["driver_id"] not in drivers:
-            drivers.append(item["driver_id"])
-    return vehicles, drivers
-
-
-# --------------------------------------------------------------------------- the desk
 class Desk:
     """What the HTTP routers ask of the dispatch desk; one per app, shared by all requests."""
 
@@ -446,45 +329,6 @@ class Desk:
         target = target.strip()
         check_closure_target(self.corridor, kind, target)
         return self.log.close(kind, target, reason, china_now(), actor)
-
-
-# --------------------------------------------------------------------------- validation helpers
-def find_vehicle(corridor: Corridor, key: str) -> Vehicle:
-    try:
-        return views.find_vehicle(corridor.dataset, key.strip())
-    except UnknownIdError as error:
-        raise InvalidValueError("vehicle_id", f"unknown coach {key!r} (give an id or a plate); "
-                                              f"{str(error).partition('; ')[2]}") from None
-
-
-def check_closure_target(corridor: Corridor, kind: ClosureKind, target: str) -> None:
-    """Check that a closure names something the road network has.
-
-    Parameters
-    ----------
-    corridor
-        Its network's entrances and edges are the valid targets.
-    kind
-        ``entrance`` (an interchange or service-area id, or ``"*"``) or ``edge`` (``"u->v"``).
-    target
-        What to close.
-
-    Raises
-    ------
-    InvalidValueError
-        Naming ``target``: not an entrance, not an edge, or not written ``u->v``.
-    """
-    if kind == ClosureKind.ENTRANCE:
-        probe = Conditions(name="probe", closed_entrances=frozenset({target}))
-    else:
-        u, arrow, v = target.partition(EDGE_ARROW)
-        if not arrow or not u.strip() or not v.strip():
-            raise InvalidValueError("target", f"{target!r} is not an edge; write it 'u->v' with two node ids")
-        probe = Conditions(name="probe", closed_edges=frozenset({(u.strip(), v.strip())}))
-    try:
-        check_conditions(corridor.network, probe)
-    except InvalidValueError as error:
-        raise InvalidValueError("target", error.problem) from None
 
 
 async def run_blocking(function: Callable[..., T], *args: Any) -> T:
