@@ -299,6 +299,7 @@ def run_route(args: argparse.Namespace, out: Printer) -> int:
 
 def run_dispatch(args: argparse.Namespace, out: Printer) -> int:
     from fleetplan.model import Incident, IncidentKind
+
     from solver.dispatch import dispatch
 
     params = solve_params(args.time_limit, args.alternatives)

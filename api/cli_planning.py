@@ -79,6 +79,7 @@ def add_whatif_command(subparsers: argparse._SubParsersAction) -> argparse.Argum
 def run_whatif_command(args: argparse.Namespace, out: Printer) -> int:
     """Run ``fleetplan whatif``; returns the exit status (0)."""
     from fleetplan.corridor import load_corridor
+
     from solver.planning.whatif import Engine, WhatIfScenario, run_whatif, write_outputs
 
     start, end = _whatif_day(args.start, "--from"), _whatif_day(args.end, "--to")
@@ -109,8 +110,9 @@ def run_whatif_command(args: argparse.Namespace, out: Printer) -> int:
 
 def whatif_text(result, engine: str, elapsed_s: float, files: list[str]) -> str:
     """The KPI table and a summary, for people."""
-    from api import views
     from solver.planning.whatif import kpi_rows
+
+    from api import views
 
     summary = result.summary()
     rows = [{key: ("–" if value is None else value) for key, value in row.items()} for row in kpi_rows(result)]
@@ -246,9 +248,19 @@ def run_staging_command(args: argparse.Namespace, out: Printer) -> int:
     """Run ``fleetplan staging``; returns the exit status (0)."""
     from fleetplan.corridor import load_corridor
     from fleetplan.network import TimeBand
-    from solver.planning.staging import (StagingParams, build_staging_problem, check_by_simulation, coverage_curve,
-                                         simulation_check_text, simulation_check_view, solve_staging, staging_text,
-                                         staging_view, write_staging)
+
+    from solver.planning.staging import (
+        StagingParams,
+        build_staging_problem,
+        check_by_simulation,
+        coverage_curve,
+        simulation_check_text,
+        simulation_check_view,
+        solve_staging,
+        staging_text,
+        staging_view,
+        write_staging,
+    )
 
     budget = _whole_number(args.budget, "--budget", minimum=0)
     busy_fraction = _plan_number(args.busy_fraction, "--busy-fraction", low=0.0, high=1.0, high_open=True)
@@ -371,6 +383,7 @@ def add_drill_command(subparsers: argparse._SubParsersAction) -> argparse.Argume
 def run_drill_command(args: argparse.Namespace, out: Printer) -> int:
     """Run ``fleetplan drill``; 0 if every check passed, 1 if one failed."""
     from fleetplan.corridor import load_corridor
+
     from solver.planning.drills import DRILL_PARAMS, DrillKind, drill_text, drill_view, run_drill, write_report
 
     kind = _choice(args.kind, "KIND", [k.value for k in DrillKind])

@@ -22,9 +22,9 @@ from sqlalchemy import create_engine, event, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from api.records.schema import closure_lifts, closures, vehicle_status_changes
-
 from fleetplan.model import VehicleStatus
+
+from api.records.schema import closure_lifts, closures, vehicle_status_changes
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 POOL_SIZE, POOL_MAX_OVERFLOW = 5, 35  # room for the service's worker threads

@@ -6,9 +6,9 @@ from datetime import date, datetime
 from typing import Any
 
 from fleetplan.errors import DataProblem
-from fleetplan.problems import Problem
 from fleetplan.model import Dataset, Driver, Vehicle, VehicleClass
 from fleetplan.network import RoadNetwork
+from fleetplan.problems import Problem
 from fleetplan.units import KM, format_hhmm, minutes
 
 # 'today' for commands run on a dataset without trips; with trips it is the timetable's first day

@@ -37,10 +37,10 @@ from __future__ import annotations
 import argparse
 import time
 from collections import Counter, defaultdict
-from importlib.metadata import version
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from importlib.metadata import version
 
 import numpy as np
 import vroom

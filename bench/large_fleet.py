@@ -36,14 +36,27 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time as clock, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as clock
 from pathlib import Path
 from queue import Empty
 
 from fleetplan.corridor import Corridor, load_corridor
 from fleetplan.evaluate import evaluate
-from fleetplan.model import (Dataset, Driver, Incident, LicenceClass, Site, SiteKind, Stop, Trip, TripKind,
-                             Vehicle, VehicleClass, VehicleStatus)
+from fleetplan.model import (
+    Dataset,
+    Driver,
+    Incident,
+    LicenceClass,
+    Site,
+    SiteKind,
+    Stop,
+    Trip,
+    TripKind,
+    Vehicle,
+    VehicleClass,
+    VehicleStatus,
+)
 from fleetplan.network import RoadNetwork, TravelTimes
 from fleetplan.operations import OperationsPolicy
 from fleetplan.plan import Objective
@@ -357,7 +370,7 @@ def report(runs: Sequence[tuple[FleetSpec, int, dict]], moment: datetime, params
              + (f"each size runs in a child process stopped after {budget_s:.0f} s." if budget_s > 0 else
                 "run in this process."), "",
              markdown_table(SUMMARY_HEADERS, [summary_row(spec, n, summary) for spec, n, summary in runs]), ""]
-    for spec, incidents, summary in runs:
+    for spec, _incidents, summary in runs:
         parts += [f"- {spec.coaches} coaches (seed {spec.seed}): {summary.get('drivers', '?')} drivers, "
                   f"{summary.get('trips', '?')} trips, {summary.get('sites', '?')} sites, generated in "
                   f"{summary.get('generate_s', float('nan')):.1f} s; at the moment: {_counts(summary.get('whereabouts', Counter()))}; "

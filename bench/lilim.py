@@ -19,9 +19,10 @@ import argparse
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import header, markdown_table
 from solver.pdptw import check_pdp_solution, read_lilim
 from solver.routing import PdpParams, PdpResult, solve_pdp
+
+from bench import header, markdown_table
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "lilim"
 INSTANCES = ("lc101", "lr101", "lrc101")

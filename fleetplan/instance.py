@@ -9,12 +9,12 @@ options; the evaluator re-derives every number from the network, the rules and t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import datetime
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from fleetplan.model import Conditions, Dataset, DrivingPolicy, DutyInterval, Incident

@@ -12,8 +12,8 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
-from fleetplan.errors import InvalidValueError, UnknownIdError, require, require_id, require_lat_lon
-from fleetplan.tiers import Tier, TierPolicy
+from fleetplan.errors import UnknownIdError, require, require_id, require_lat_lon
+from fleetplan.tiers import TierPolicy
 
 
 # --------------------------------------------------------------------------- vocabularies

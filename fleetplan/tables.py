@@ -16,6 +16,7 @@ from pandera.errors import SchemaErrors
 
 from fleetplan.errors import DataProblem
 
+
 def read_table(path: Path, schema: pa.DataFrameSchema) -> tuple[pd.DataFrame, list[DataProblem]]:
     """Read ``path`` and validate it against ``schema`` lazily.
 

@@ -43,8 +43,16 @@ from api.desk.checks import check_closure_target, find_vehicle
 from api.desk.live import conditions_view, plan_resources, with_closures, with_statuses
 from api.desk.reports import AcceptConflict, IncidentReport, Prepared, parse_local_minute
 from api.operations_log import Closure, ClosureKind, OperationsLog
-from api.records.types import (NEXT_ENTRIES, BookingConflict, EntryKind, IncidentRecord, IncidentStatus,
-                               InvalidTransition, RecordError, RecordStore)
+from api.records.types import (
+    NEXT_ENTRIES,
+    BookingConflict,
+    EntryKind,
+    IncidentRecord,
+    IncidentStatus,
+    InvalidTransition,
+    RecordError,
+    RecordStore,
+)
 from api.settings import Settings
 
 logger = logging.getLogger(__name__)

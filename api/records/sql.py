@@ -40,10 +40,28 @@ from api.records.engine import WRITE_OPTION, create_store_engine, upgrade_schema
 from api.records.fields import json_ready, local_naive, text_field
 from api.records.lifecycle import KIND_FOR_STATUS, RELEASING_KINDS, check_transition, derive_status, lifecycle_problems
 from api.records.schema import KEY_LENGTH, NAME_LENGTH, RESOURCE_ID_LENGTH, bookings, entries, incidents, users
-from api.records.statements import (entries_by_incident, held_by_others, incident_record, insert_entry, load_incident,
-                                    locked_status, next_incident_number, number_for_key, release_bookings)
-from api.records.types import (Booking, BookingConflict, EntryKind, IncidentRecord, IncidentStatus, InvalidTransition,
-                               RecordError, Role, User)
+from api.records.statements import (
+    entries_by_incident,
+    held_by_others,
+    incident_record,
+    insert_entry,
+    load_incident,
+    locked_status,
+    next_incident_number,
+    number_for_key,
+    release_bookings,
+)
+from api.records.types import (
+    Booking,
+    BookingConflict,
+    EntryKind,
+    IncidentRecord,
+    IncidentStatus,
+    InvalidTransition,
+    RecordError,
+    Role,
+    User,
+)
 
 # derive_status and lifecycle_problems live in api.records.lifecycle; callers import them from here too.
 __all__ = ["SqlRecordStore", "derive_status", "lifecycle_problems", "open_store", "token_hash"]

@@ -15,8 +15,17 @@ from api import auth, views
 from api.desk import AcceptConflict, Desk, IncidentReport, parse_local_minute, run_blocking
 from api.records.types import IncidentStatus, User
 from api.routers.deps import get_desk
-from api.schemas import (AcceptConflictBody, AcceptIn, FollowUpIn, IncidentIn, IncidentOut, OnSceneIn, ResolvedIn,
-                         VoidIn, error_responses)
+from api.schemas import (
+    AcceptConflictBody,
+    AcceptIn,
+    FollowUpIn,
+    IncidentIn,
+    IncidentOut,
+    OnSceneIn,
+    ResolvedIn,
+    VoidIn,
+    error_responses,
+)
 
 router = APIRouter(prefix="/incidents", tags=["incidents"], responses=error_responses(401, 403))
 

@@ -23,8 +23,18 @@ from api import auth
 from api.records.types import User
 from api.routers.deps import get_corridor, get_whatif_jobs
 from api.schemas import NO_NUL, error_responses
-from api.whatif_jobs import (DEFAULT_LIST_LIMIT, MAX_HTTP_REPS, MAX_SEED, UNFINISHED, JobNotFound, JobStateError,
-                             JobStatus, WhatIfJob, WhatIfJobs, validate_request)
+from api.whatif_jobs import (
+    DEFAULT_LIST_LIMIT,
+    MAX_HTTP_REPS,
+    MAX_SEED,
+    UNFINISHED,
+    JobNotFound,
+    JobStateError,
+    JobStatus,
+    WhatIfJob,
+    WhatIfJobs,
+    validate_request,
+)
 
 PREFIX = "/whatif/jobs"
 EARLIEST_DAY, LATEST_DAY = date(2000, 1, 1), date(2100, 12, 31)  # far outside, dates stop meaning anything

@@ -13,6 +13,7 @@ from typing import Any
 
 from fleetplan.corridor import Corridor
 from fleetplan.errors import InvalidValueError, UnknownIdError
+
 from solver.planning.whatif import WhatIfScenario, staged_dataset
 
 MAX_HTTP_REPS = 1000  # replications one HTTP job may ask for

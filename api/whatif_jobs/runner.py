@@ -31,14 +31,22 @@ from sqlalchemy import Engine, func, insert, select, update
 from fleetplan.corridor import Corridor
 from fleetplan.errors import FleetplanError
 from fleetplan.units import china_now
+
 from solver.planning.whatif import Engine as WhatIfEngine
 from solver.planning.whatif import kpis_csv_text, run_whatif
 
 from api.records.schema import whatif_jobs as jobs_table
 from api.settings import Settings
 from api.whatif_jobs.request import WhatIfRequest
-from api.whatif_jobs.view import (UNFINISHED, VIEW_COLUMNS, JobNotFound, JobStateError, JobStatus, WhatIfJob,
-                                  job_from_row)
+from api.whatif_jobs.view import (
+    UNFINISHED,
+    VIEW_COLUMNS,
+    JobNotFound,
+    JobStateError,
+    JobStatus,
+    WhatIfJob,
+    job_from_row,
+)
 
 logger = logging.getLogger(__package__)  # "api.whatif_jobs": one logger for the jobs, whichever module logs
 

@@ -13,18 +13,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
+from fleetplan.builder.context import BuildContext
+from fleetplan.builder.crews import candidate_crews, standby_by_city
+from fleetplan.builder.groups import failed_crews, stranded_group
+from fleetplan.builder.rescues import group_rescues
+from fleetplan.builder.trips import trip_options, trip_tasks
 from fleetplan.corridor import Corridor
 from fleetplan.errors import InvalidValueError
 from fleetplan.instance import Instance
 from fleetplan.model import Conditions, Incident
 from fleetplan.operations import OperationsPolicy
 from fleetplan.state import snapshot
-
-from fleetplan.builder.context import BuildContext
-from fleetplan.builder.crews import candidate_crews, standby_by_city
-from fleetplan.builder.groups import failed_crews, stranded_group
-from fleetplan.builder.rescues import group_rescues
-from fleetplan.builder.trips import trip_options, trip_tasks
 
 __all__ = ["BuildContext", "build_instance", "candidate_crews"]
 

@@ -7,12 +7,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import timedelta
 
+from fleetplan.builder.context import VIOLATION_CODES, BuildContext
 from fleetplan.instance import Crew, CrewKind, RejectionCode, StrandedGroup
 from fleetplan.model import Activity, Driver, SiteKind, Vehicle
 from fleetplan.rules import personal_eligibility
 from fleetplan.state import Whereabouts
-
-from fleetplan.builder.context import VIOLATION_CODES, BuildContext
 
 
 def candidate_crews(ctx: BuildContext, groups: tuple[StrandedGroup, ...], failed: set[str]) -> tuple[Crew, ...]:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from fleetplan.builder.context import BuildContext
 from fleetplan.errors import InvalidValueError
 from fleetplan.instance import StrandedGroup
 from fleetplan.model import Incident, SiteKind, Trip
 from fleetplan.state import Whereabouts
 from fleetplan.tiers import classify
-
-from fleetplan.builder.context import BuildContext
 
 
 def stranded_group(ctx: BuildContext, incident: Incident) -> StrandedGroup:

@@ -8,12 +8,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from fleetplan.builder.context import VIOLATION_CODES, BuildContext
 from fleetplan.errors import NoRouteError
 from fleetplan.instance import Crew, CrewKind, RejectionCode, RescueOption, StrandedGroup
 from fleetplan.model import Trip, Vehicle
 from fleetplan.rules import ProposedDrive, check_drive, driving_state, violations_at
-
-from fleetplan.builder.context import VIOLATION_CODES, BuildContext
 
 
 def group_rescues(ctx: BuildContext, group: StrandedGroup, crews: Sequence[Crew]) -> list[RescueOption]:

@@ -7,12 +7,11 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import partial
 
+from fleetplan.builder.context import BuildContext
 from fleetplan.errors import NoRouteError
 from fleetplan.instance import Crew, CrewKind, RescueOption, StrandedGroup, TripOption, TripTask
 from fleetplan.model import Activity, DutyInterval, Incident
 from fleetplan.rules import ProposedDrive, violations_at
-
-from fleetplan.builder.context import BuildContext
 
 
 def trip_tasks(ctx: BuildContext, incidents: Sequence[Incident], rescuing: Sequence[Crew], failed: set[str]) -> tuple[TripTask, ...]:

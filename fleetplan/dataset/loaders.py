@@ -143,9 +143,9 @@ def build_trips(trips: pd.DataFrame, stops: pd.DataFrame, raw: RawTables,
             problems += too_few
             continue
         problems += day_matches(row, trip_stops)
-        trip = _construct(TRIPS, row, problems, lambda r=row: Trip(
+        trip = _construct(TRIPS, row, problems, lambda r=row, stops=tuple(trip_stops), signed=signed: Trip(
             id=r["id"], kind=TripKind(r["kind"]), vehicle_id=r["vehicle_id"], driver_id=r["driver_id"],
-            stops=tuple(trip_stops), booked_passengers=int(r["booked_passengers"]), signed_driver_ids=signed))
+            stops=stops, booked_passengers=int(r["booked_passengers"]), signed_driver_ids=signed))
         if trip is not None:
             built.setdefault(trip.id, (trip, row["_row"]))
     return built, problems

@@ -304,8 +304,8 @@ def _add_service_area(graph: nx.DiGraph, post: KmPost, bearing: float) -> None:
 
 def add_roads(graph: nx.DiGraph, road_rows: Iterable[dict]) -> None:
     for row in road_rows:
-        attributes = dict(length_m=int(row["length_m"]), road_class=RoadClass(row["road_class"]),
-                          speed_kmh=float(row["speed_kmh"]), name=row["name"], tag=row["tag"])
+        attributes = {"length_m": int(row["length_m"]), "road_class": RoadClass(row["road_class"]),
+                          "speed_kmh": float(row["speed_kmh"]), "name": row["name"], "tag": row["tag"]}
         graph.add_edge(row["from"], row["to"], **attributes)
         if row["oneway"] == "no":
             graph.add_edge(row["to"], row["from"], **attributes)

@@ -33,8 +33,14 @@ from ortools.linear_solver import pywraplp
 
 from fleetplan.instance import Instance, RescueOption
 
-from solver.dispatch.plans import (delay_min_per_passenger, group_by, late_penalty, own_passengers_delay_min,
-                                   rescues_of_group, unreached_penalty)
+from solver.dispatch.plans import (
+    delay_min_per_passenger,
+    group_by,
+    late_penalty,
+    own_passengers_delay_min,
+    rescues_of_group,
+    unreached_penalty,
+)
 
 # The delay term takes whole values, so a bound half a minute above the settled delay already means
 # a whole minute more; the half minute absorbs floating-point tolerances.

@@ -15,12 +15,18 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from fleetplan.instance import Instance
-
 from fleetplan.units import ceil_minutes
 
 from solver.dispatch.params import SolveParams
-from solver.dispatch.plans import (delay_min_per_passenger, group_by, km, late_penalty,
-                                   own_passengers_delay_min, rescues_of_group, unreached_penalty)
+from solver.dispatch.plans import (
+    delay_min_per_passenger,
+    group_by,
+    km,
+    late_penalty,
+    own_passengers_delay_min,
+    rescues_of_group,
+    unreached_penalty,
+)
 
 
 @dataclass

@@ -23,8 +23,16 @@ from solver.dispatch.params import Allowance, SolveParams
 from solver.dispatch.plans import build_plan
 from solver.dispatch.relax import find_relaxations
 from solver.dispatch.result import Result, Status
-from solver.dispatch.stages import (MIN_STAGE_TIME_S, Solution, StagesReached, bound_of, hint, lexicographic_stages,
-                                    minimise_stages, term_upper_bounds)
+from solver.dispatch.stages import (
+    MIN_STAGE_TIME_S,
+    Solution,
+    StagesReached,
+    bound_of,
+    hint,
+    lexicographic_stages,
+    minimise_stages,
+    term_upper_bounds,
+)
 
 # The leading objective terms that depend on the rescues alone. Every rescue-only plan extends to a
 # full plan by leaving the trip tasks uncovered, so their optimum over the rescue options alone is

@@ -15,13 +15,19 @@ from ortools.sat.python import cp_model
 
 from fleetplan.instance import Instance
 from fleetplan.plan import Objective
-
 from fleetplan.units import ceil_minutes
 
 from solver.dispatch.model import DispatchModel
 from solver.dispatch.params import Allowance, SolveParams
-from solver.dispatch.plans import (delay_min_per_passenger, group_by, km, late_penalty,
-                                   own_passengers_delay_min, rescues_of_group, unreached_penalty)
+from solver.dispatch.plans import (
+    delay_min_per_passenger,
+    group_by,
+    km,
+    late_penalty,
+    own_passengers_delay_min,
+    rescues_of_group,
+    unreached_penalty,
+)
 
 MIN_STAGE_TIME_S = 0.02
 # A stage may use most of the time left: an earlier term outranks all later ones, and every later

@@ -60,8 +60,8 @@ def test_route_is_slower_at_night_and_in_snow(capsys):
 def test_route_blizzard_uses_g102(capsys):
     clear = run_json(capsys, "route", "siping_depot", "changchun_depot")
     blizzard = run_json(capsys, "route", "siping_depot", "changchun_depot", "--conditions", "blizzard")
-    assert set(clear["path"][i]["id"] for i in range(len(clear["path"]))) != \
-        set(blizzard["path"][i]["id"] for i in range(len(blizzard["path"])))
+    assert {clear["path"][i]["id"] for i in range(len(clear["path"]))} != \
+        {blizzard["path"][i]["id"] for i in range(len(blizzard["path"]))}
     assert any("G102" in road for road in blizzard["roads"])
     assert not any(road.startswith("G1 ") or road == "G1" for road in blizzard["roads"])
 

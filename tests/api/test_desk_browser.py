@@ -14,8 +14,9 @@ from datetime import datetime
 
 import pytest
 
-from api.routers.desk import render_record
 from fleetplan.corridor import load_corridor
+
+from api.routers.desk import render_record
 
 from tests.api.browser_util import ARTIFACTS, Service, chromium_missing_reason, launch_chromium, running_service
 

@@ -9,6 +9,7 @@ import pytest
 from api.cli import bootstrap_admin, main
 from api.records import Role, open_store
 from api.settings import Settings, admin_token_path
+
 from tests.api.http_support import sqlite_url
 
 

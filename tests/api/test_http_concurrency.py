@@ -14,6 +14,7 @@ import pytest
 
 from api.desk import plan_resources
 from api.records import open_store
+
 from tests.api.http_support import REPORT, admin_token, bearer, running_server
 
 DESKS = 20

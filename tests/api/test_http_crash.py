@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from api.records import open_store
+
 from tests.api.http_support import REPORT, admin_token, bearer, running_server
 
 SENDERS = 4

@@ -14,6 +14,7 @@ from fleetplan.model import Conditions
 
 from api.desk import check_closure_target, parse_local_minute, plan_resources, with_closures
 from api.operations_log import Closure, ClosureKind
+
 from tests.api.http_support import REPORT, running_desk, sqlite_url
 
 WAIT_S = 30  # bounded waits; the test never sleeps for time to pass

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from api.operations_log import vehicle_status_changes
+
 from tests.api.http_support import running_desk, sqlite_url
 
 

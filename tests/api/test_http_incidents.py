@@ -11,6 +11,7 @@ import time
 import pytest
 
 from api.desk import plan_resources
+
 from tests.api.http_support import REPORT, running_desk, sqlite_url
 
 POLL_LIMIT = 100  # bounded polling for options stored by a worker after the response
@@ -149,7 +150,7 @@ def test_accepting_books_the_plan_and_records_who(desk_any):
     assert accepted["accepted"]["plan"]["assignments"] == plan["assignments"]
     vehicles, drivers = plan_resources(plan)
     booked = {(b.vehicle_id or b.driver_id): b.incident_number for b in desk_any.client.app.state.store.bookings()}
-    assert booked == {resource: incident["number"] for resource in vehicles + drivers}
+    assert booked == dict.fromkeys(vehicles + drivers, incident["number"])
 
 
 @pytest.mark.parametrize("role, status", [("viewer", 403), ("planner", 403)])

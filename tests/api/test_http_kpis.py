@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from api.kpis import response_stats
+
 from tests.api.http_support import running_desk, sqlite_url
 
 

@@ -19,11 +19,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, insert, select
 
 from fleetplan.corridor import Corridor
+
 from solver.planning.whatif import WhatIfScenario, run_whatif, write_kpis_csv
 
 from api.app import create_app
 from api.records.schema import whatif_jobs
 from api.settings import Settings
+
 from tests.api.http_support import TEST_TIME_LIMIT_S, DeskClient, add_users, bearer, running_desk, sqlite_url
 
 SMALL = {"start": "2026-12-01", "end": "2026-12-03", "backups": {"siping_depot": 2}, "calendar": "winter",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -137,7 +137,7 @@ def test_the_report_is_kept_as_first_recorded(store):
 
 
 def test_an_aware_report_time_is_stored_as_china_local(store):
-    utc_time = datetime(2026, 1, 4, 23, 40, tzinfo=timezone.utc)
+    utc_time = datetime(2026, 1, 4, 23, 40, tzinfo=UTC)
     record, _ = store.report({"vehicle_id": "C01"}, utc_time, DESK, None)
     assert record.reported_at == WHEN
 

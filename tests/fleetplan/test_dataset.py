@@ -155,7 +155,7 @@ def test_default_duty_log_is_the_week_before_and_varied(dataset):
     assert sum(hours == 0 for hours in weekly_h.values()) >= 3  # fresh
     night = [i for i in log if i.activity is Activity.DRIVE and (i.start.hour >= 22 or i.end.hour < 6)]
     assert night
-    assert {a for a in Activity} == {i.activity for i in log}
+    assert set(Activity) == {i.activity for i in log}
 
 
 def test_default_history_and_timetable_respect_the_driving_limits(dataset):

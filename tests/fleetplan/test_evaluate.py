@@ -11,6 +11,7 @@ from fleetplan.corridor import load_corridor
 from fleetplan.evaluate import evaluate
 from fleetplan.model import Incident, IncidentKind
 from fleetplan.problems import ProblemCode
+
 from solver.dispatch import Budget, SolveParams, dispatch
 
 

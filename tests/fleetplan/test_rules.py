@@ -33,6 +33,7 @@ from fleetplan.rules import (
     required_licence,
     violations_at,
 )
+
 from tests.fleetplan.rules_cases import (
     B1_DRIVER,
     BUS_59_15,

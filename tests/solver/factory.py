@@ -39,7 +39,7 @@ class InstanceBuilder:
     rejections: list[Rejection] = field(default_factory=list)
     standby: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
-    def group(self, group_id: str, passengers: int, limit_min: int = 60, tier: str = "near_backup") -> "InstanceBuilder":
+    def group(self, group_id: str, passengers: int, limit_min: int = 60, tier: str = "near_backup") -> InstanceBuilder:
         self.groups.append(StrandedGroup(
             id=group_id, incident_id=f"inc-{group_id}", failed_vehicle_id=f"failed-{group_id}", trip_id=None,
             scene_node=None, scene_text="G1 K78 toward Changchun", scene=None, passengers=passengers,
@@ -68,7 +68,7 @@ class InstanceBuilder:
             delay_at_destination_s=int(delay_min * 60), needs_new_sign=False))
         return option_id
 
-    def trip(self, trip_id: str, depart_min: float, vehicle: str, driver: str, passengers: int = 40) -> "InstanceBuilder":
+    def trip(self, trip_id: str, depart_min: float, vehicle: str, driver: str, passengers: int = 40) -> InstanceBuilder:
         self.trips.append(TripTask(trip_id, "campus", at(depart_min), "station", at(depart_min + 100), passengers,
                                    30 * 60, vehicle, driver, "test"))
         return self

@@ -15,8 +15,9 @@ from fleetplan.instance import CrewKind, RejectionCode
 from fleetplan.model import Incident, IncidentKind
 from fleetplan.operations import OperationsPolicy
 from fleetplan.plan import TripCover
-from fleetplan.state import snapshot
 from fleetplan.problems import ProblemCode
+from fleetplan.state import snapshot
+
 from solver.dispatch import SolveParams, Status, prepare, solve
 
 MONDAY_0740 = datetime(2026, 12, 7, 7, 40)
@@ -72,7 +73,7 @@ def test_spare_drivers_are_rotated_over_a_depots_backups(corridor, clear):
     policy = OperationsPolicy(spare_drivers_per_coach=1)
     instance = prepare(corridor, [breakdown()], clear, ops=policy)
     by_node = defaultdict(list)
-    for vehicle_id, crews in _crews_by_vehicle(instance, CrewKind.STANDBY).items():
+    for _vehicle_id, crews in _crews_by_vehicle(instance, CrewKind.STANDBY).items():
         assert len(crews) == 1  # one spare driver offered per coach
         by_node[crews[0].origin_node].append(crews[0].driver_id)
     spares_somewhere = [drivers for drivers in by_node.values() if len(drivers) > 1]

@@ -3,12 +3,12 @@ infeasible (or binding) case, on small hand-made instances."""
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import replace
 
 import pytest
 
 from fleetplan.instance import CrewKind, Rejection, RejectionCode
-import importlib
 
 from solver.dispatch import Budget, SolveParams, Status, build_plan, greedy_plan, solve
 from solver.dispatch.solve import Found

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import replace
 from datetime import datetime, time, timedelta
-
-import importlib
 
 import pytest
 
@@ -14,6 +13,7 @@ from fleetplan.evaluate import evaluate
 from fleetplan.instance import RejectionCode
 from fleetplan.model import Activity, DutyInterval, Incident, IncidentKind, VehicleClass, VehicleStatus
 from fleetplan.network import TravelTimes
+
 from solver.dispatch import Budget, SolveParams, Status, dispatch
 from solver.dispatch.solve import NoPlan
 

@@ -9,9 +9,10 @@ from datetime import datetime
 import pytest
 from ortools.sat.python import cp_model
 
-from fleetplan.errors import InvalidValueError
 from fleetplan.corridor import load_corridor
+from fleetplan.errors import InvalidValueError
 from fleetplan.model import Incident, IncidentKind
+
 from solver.dispatch import Budget, BudgetKind, SolveParams, dispatch, dispatch_prepared, prepare, solve
 from solver.dispatch.params import Allowance
 

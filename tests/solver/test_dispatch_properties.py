@@ -6,7 +6,6 @@ from __future__ import annotations
 import itertools
 from datetime import timedelta
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,10 +14,9 @@ from fleetplan.evaluate import evaluate
 from fleetplan.instance import CrewKind
 from fleetplan.model import Incident, IncidentKind
 from fleetplan.tiers import UNREACHED_LATENESS_S
-from solver.dispatch import Budget, solve
+
+from solver.dispatch import Budget, SolveParams, dispatch, solve
 from solver.dispatch.fixing import rescue_options_ruled_out
-from solver.dispatch import SolveParams
-from solver.dispatch import dispatch
 
 from tests.solver.factory import TIERS, InstanceBuilder
 

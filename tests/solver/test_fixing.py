@@ -3,9 +3,8 @@ use, by the LP's reduced costs and by a Lagrangian bound solved exactly group by
 
 from __future__ import annotations
 
-from solver.dispatch import Budget, solve
+from solver.dispatch import Budget, SolveParams, Status, solve
 from solver.dispatch.fixing import least_delay_with_each_option, rescue_options_ruled_out, without_rescue_options
-from solver.dispatch import SolveParams, Status
 
 from tests.solver.factory import InstanceBuilder
 
@@ -76,7 +75,7 @@ def test_a_coach_two_groups_share_goes_where_it_saves_more():
     # The least delay is 20 + 100 (S for g1); B1 for g1 costs at least 120 + 20.
     b = InstanceBuilder().group("g1", 20).group("g2", 20)
     s = b.crew("S", "dS", 49)
-    s1, s2 = b.rescue(s, "g1", eta_min=20, delay_min=1), b.rescue(s, "g2", eta_min=20, delay_min=1)
+    s1, _s2 = b.rescue(s, "g1", eta_min=20, delay_min=1), b.rescue(s, "g2", eta_min=20, delay_min=1)
     own1 = b.rescue(b.crew("B1", "d1", 49), "g1", eta_min=20, delay_min=6)
     own2 = b.rescue(b.crew("B2", "d2", 49), "g2", eta_min=20, delay_min=5)
     ruled_out = rescue_options_ruled_out(b.build(), {**EVERYONE_ON_TIME, "passenger_delay_min": 20 + 100})

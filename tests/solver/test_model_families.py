@@ -14,11 +14,20 @@ import pytest
 from ortools.sat.python import cp_model
 
 from fleetplan.instance import CrewKind, Instance
+
 from solver.dispatch import SolveParams
-from solver.dispatch.model import (DispatchModel, add_crew_sequences, add_group_passenger_limits,
-                                   add_interchangeable_order, add_objective_terms, add_option_variables,
-                                   add_seat_limits, add_trip_coverage, add_vehicle_and_driver_exclusivity,
-                                   exclude_assignment)
+from solver.dispatch.model import (
+    DispatchModel,
+    add_crew_sequences,
+    add_group_passenger_limits,
+    add_interchangeable_order,
+    add_objective_terms,
+    add_option_variables,
+    add_seat_limits,
+    add_trip_coverage,
+    add_vehicle_and_driver_exclusivity,
+    exclude_assignment,
+)
 
 from tests.solver.factory import InstanceBuilder
 

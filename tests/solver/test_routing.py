@@ -5,14 +5,15 @@ optimum, and a corridor rescue with two scenes and one 49-seat coach."""
 from __future__ import annotations
 
 import itertools
-import random
 import math
+import random
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from fleetplan.errors import DataValidationError, InvalidValueError
+
 from solver.pdptw import PdpProblem, check_pdp_solution, euclidean_matrix, read_lilim, route_distance
 from solver.routing import PdpParams, PdpStatus, result_to_json, solve_pdp
 

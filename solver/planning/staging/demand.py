@@ -23,10 +23,9 @@ from fleetplan.corridor import Corridor
 from fleetplan.errors import NoRouteError, UnknownIdError
 from fleetplan.geo import interpolate
 from fleetplan.model import Conditions, Dataset, RoadClass, SiteKind, VehicleClass, require
-from fleetplan.tiers import TierPolicy
 from fleetplan.network import Direction, RoadNetwork, TimeBand, TravelTimes, time_band
 from fleetplan.operations import OperationsPolicy
-from fleetplan.tiers import in_city, near_backup
+from fleetplan.tiers import TierPolicy, in_city, near_backup
 from fleetplan.timetable import first_timetable_day
 
 from solver.planning.rates import BreakdownRates

@@ -167,7 +167,7 @@ def test_incidents_on_g1_are_placed_where_the_timetable_puts_the_coach(corridor)
 def test_clear_calendar_has_no_weather_and_winter_is_seeded(corridor):
     days = tuple(MONDAY + timedelta(days=i) for i in range(60))
     clear = draw_calendar("clear", days, np.random.default_rng(1))
-    assert set(w for _, w in clear.days) == {Weather.CLEAR} and clear.closures == ()
+    assert {w for _, w in clear.days} == {Weather.CLEAR} and clear.closures == ()
     winter = draw_calendar("winter", days, np.random.default_rng(1))
     assert winter == draw_calendar("winter", days, np.random.default_rng(1))
     blizzard_days = {day for day, weather in winter.days if weather == Weather.BLIZZARD}
