@@ -68,14 +68,18 @@ def user_for_token(store: RecordStore, token: str | None) -> User:
     """
     user = store.user_for_token(token) if token else None
     if user is None:
-        detail = "Authorization: unknown bearer token" if token else \
-            "Authorization: a bearer token is required (Authorization: Bearer <token>)"
+        detail = (
+            "Authorization: unknown bearer token"
+            if token
+            else "Authorization: a bearer token is required (Authorization: Bearer <token>)"
+        )
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail, headers={"WWW-Authenticate": "Bearer"})
     return user
 
 
-def current_user(credentials: HTTPAuthorizationCredentials | None = Security(bearer),
-                 store: RecordStore = Depends(get_store)) -> User:
+def current_user(
+    credentials: HTTPAuthorizationCredentials | None = Security(bearer), store: RecordStore = Depends(get_store)
+) -> User:
     """The authenticated user (401 otherwise)."""
     return user_for_token(store, credentials.credentials if credentials else None)
 
@@ -96,8 +100,9 @@ def require_role(required: Role) -> Callable[..., User]:
 
     def dependency(user: User = Depends(current_user)) -> User:
         if not role_allows(user.role, required):
-            raise HTTPException(status.HTTP_403_FORBIDDEN,
-                                f"role: {user.name} is {user.role.value}; this needs {required.value}")
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, f"role: {user.name} is {user.role.value}; this needs {required.value}"
+            )
         return user
 
     dependency.__name__ = f"require_{required.value}"

@@ -22,8 +22,11 @@ from fleetplan.timetable import first_timetable_day
 from fleetplan.units import parse_hhmm
 
 from api import views
-from api.cli_planning import add_drill_command, add_staging_command, add_whatif_command, solve_params
+from api.cli_drill import add_drill_command
+from api.cli_options import solve_params
 from api.cli_routing import add_pdptw_command
+from api.cli_staging import add_staging_command
+from api.cli_whatif import add_whatif_command
 
 if TYPE_CHECKING:
     from api.settings import Settings
@@ -120,41 +123,64 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db_option(serve)
     serve.set_defaults(handler=run_serve)
 
-    users = commands.add_parser("users", help="desk users and their tokens").add_subparsers(dest="action",
-                                                                                              required=True)
+    users = commands.add_parser("users", help="desk users and their tokens").add_subparsers(
+        dest="action", required=True
+    )
     users_add = users.add_parser("add", help="create a user and print its new bearer token (shown once)")
     users_add.add_argument("name", metavar="NAME", help="user name, as recorded on every entry they make")
-    users_add.add_argument("--role", required=True, type=role_name, metavar="ROLE",
-                           help="viewer, dispatcher, planner or admin")
+    users_add.add_argument(
+        "--role", required=True, type=role_name, metavar="ROLE", help="viewer, dispatcher, planner or admin"
+    )
     _add_db_option(users_add)
     users_add.set_defaults(handler=run_users_add)
 
     route = commands.add_parser("route", help="shortest path and driving time between two places")
     route.add_argument("origin", metavar="FROM", help="node id, 'lat,lon' or 'G1 K78 toward Changchun'")
     route.add_argument("destination", metavar="TO", help="same forms as FROM")
-    route.add_argument("--at", type=clock_time, default=parse_hhmm(DEFAULT_ROUTE_TIME),
-                       help=f"departure time HH:MM (default {DEFAULT_ROUTE_TIME})")
-    route.add_argument("--day", type=calendar_day, default=None,
-                       help="departure day YYYY-MM-DD (default: first day of the timetable)")
+    route.add_argument(
+        "--at",
+        type=clock_time,
+        default=parse_hhmm(DEFAULT_ROUTE_TIME),
+        help=f"departure time HH:MM (default {DEFAULT_ROUTE_TIME})",
+    )
+    route.add_argument(
+        "--day", type=calendar_day, default=None, help="departure day YYYY-MM-DD (default: first day of the timetable)"
+    )
     route.add_argument("--conditions", default="clear", help="conditions preset (default %(default)s)")
-    route.add_argument("--vehicle-class", type=vehicle_class, default=VehicleClass.COACH_12M,
-                       help="vehicle class (default %(default)s)")
+    route.add_argument(
+        "--vehicle-class",
+        type=vehicle_class,
+        default=VehicleClass.COACH_12M,
+        help="vehicle class (default %(default)s)",
+    )
     _add_common(route)
     route.set_defaults(handler=run_route)
 
     dispatch = commands.add_parser("dispatch", help="plan the response to a failed coach")
     dispatch.add_argument("--vehicle", required=True, help="the failed coach: id (c07) or plate")
-    dispatch.add_argument("--at", required=True, dest="location", metavar="LOCATION",
-                          help="node id, 'lat,lon' or 'G1 K78 toward Changchun'")
+    dispatch.add_argument(
+        "--at",
+        required=True,
+        dest="location",
+        metavar="LOCATION",
+        help="node id, 'lat,lon' or 'G1 K78 toward Changchun'",
+    )
     dispatch.add_argument("--time", required=True, type=clock_time, help="time of the report, HH:MM")
     dispatch.add_argument("--passengers", required=True, type=non_negative_int, help="passengers on board")
-    dispatch.add_argument("--day", type=calendar_day, default=None,
-                          help="day YYYY-MM-DD (default: first day of the timetable)")
+    dispatch.add_argument(
+        "--day", type=calendar_day, default=None, help="day YYYY-MM-DD (default: first day of the timetable)"
+    )
     dispatch.add_argument("--conditions", default="clear", help="conditions preset (default %(default)s)")
-    dispatch.add_argument("--alternatives", type=positive_int, default=3, metavar="K",
-                          help="ranked plans wanted (default %(default)s)")
-    dispatch.add_argument("--time-limit", type=positive_float, default=1.0, metavar="S",
-                          help="solver deadline in seconds (default %(default)s)")
+    dispatch.add_argument(
+        "--alternatives", type=positive_int, default=3, metavar="K", help="ranked plans wanted (default %(default)s)"
+    )
+    dispatch.add_argument(
+        "--time-limit",
+        type=positive_float,
+        default=1.0,
+        metavar="S",
+        help="solver deadline in seconds (default %(default)s)",
+    )
     _add_common(dispatch)
     dispatch.set_defaults(handler=run_dispatch)
 
@@ -182,13 +208,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_data_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data", type=Path, default=None, metavar="DIR",
-                        help="data directory (default: $FLEETPLAN_DATA or the bundled data/default)")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="data directory (default: $FLEETPLAN_DATA or the bundled data/default)",
+    )
 
 
 def _add_db_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", default=None, metavar="URL",
-                        help="records database URL (default: $FLEETPLAN_DATABASE_URL or sqlite:///var/fleetplan.db)")
+    parser.add_argument(
+        "--db",
+        default=None,
+        metavar="URL",
+        help="records database URL (default: $FLEETPLAN_DATABASE_URL or sqlite:///var/fleetplan.db)",
+    )
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -210,8 +245,10 @@ def run_serve(args: argparse.Namespace, out: Printer) -> int:
     load_corridor(settings.data_dir)  # fail fast with a data error before binding the port
     token = bootstrap_admin(settings)
     if token is not None:
-        out(f"First start: created user 'admin' (role admin). Its token, shown once, is also in "
-            f"{admin_token_path(settings)}:\n{token}")
+        out(
+            f"First start: created user 'admin' (role admin). Its token, shown once, is also in "
+            f"{admin_token_path(settings)}:\n{token}"
+        )
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
     return EXIT_OK
 
@@ -306,8 +343,15 @@ def run_dispatch(args: argparse.Namespace, out: Printer) -> int:
     corridor = _corridor(args)
     vehicle = views.find_vehicle(corridor.dataset, args.vehicle)
     day = args.day or first_timetable_day(corridor.dataset, default=views.FALLBACK_DAY)
-    incident = Incident(id="cli-1", kind=IncidentKind.BREAKDOWN, vehicle_id=vehicle.id, trip_id=None,
-                        location=args.location, at=datetime.combine(day, args.time), passengers=args.passengers)
+    incident = Incident(
+        id="cli-1",
+        kind=IncidentKind.BREAKDOWN,
+        vehicle_id=vehicle.id,
+        trip_id=None,
+        location=args.location,
+        at=datetime.combine(day, args.time),
+        passengers=args.passengers,
+    )
     conditions = corridor.dataset.conditions_named(args.conditions)
     outcome = dispatch(corridor, [incident], conditions, params=params)
     view = views.dispatch_view(outcome)
@@ -322,8 +366,12 @@ def run_fleet_list(args: argparse.Namespace, out: Printer) -> int:
     if args.json:
         out(json.dumps({"vehicles": rows}, ensure_ascii=False))
     else:
-        out(views.table(rows, ["id", "plate", "class", "seats", "length_m", "age_years", "depot", "status",
-                               "permit_valid_until"]))
+        out(
+            views.table(
+                rows,
+                ["id", "plate", "class", "seats", "length_m", "age_years", "depot", "status", "permit_valid_until"],
+            )
+        )
     return EXIT_OK
 
 
@@ -334,8 +382,11 @@ def run_drivers_list(args: argparse.Namespace, out: Printer) -> int:
     if args.json:
         out(json.dumps({"drivers": rows}, ensure_ascii=False))
     else:
-        out(views.table(rows, ["id", "name", "licence_class", "licence_issued", "age", "qualified_until",
-                               "depot", "shift"]))
+        out(
+            views.table(
+                rows, ["id", "name", "licence_class", "licence_issued", "age", "qualified_until", "depot", "shift"]
+            )
+        )
     return EXIT_OK
 
 
@@ -344,8 +395,11 @@ def run_data_validate(args: argparse.Namespace, out: Printer) -> int:
         raise UsageError(f"DIR: {args.directory} is not a directory")
     problems = validate_corridor(args.directory)
     if args.json:
-        out(json.dumps({"valid": not problems, "problems": [views.problem_view(p) for p in problems]},
-                       ensure_ascii=False))
+        out(
+            json.dumps(
+                {"valid": not problems, "problems": [views.problem_view(p) for p in problems]}, ensure_ascii=False
+            )
+        )
     elif problems:
         out(f"{len(problems)} problem(s) in {args.directory}:")
         for problem in problems:
@@ -367,7 +421,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.handler(args, print)
     except DataValidationError as error:
         first = str(error.problems[0]) if error.problems else "invalid data"
-        more = f" (and {len(error.problems) - 1} more; run 'fleetplan data validate DIR')" if len(error.problems) > 1 else ""
+        more = (
+            f" (and {len(error.problems) - 1} more; run 'fleetplan data validate DIR')"
+            if len(error.problems) > 1
+            else ""
+        )
         return _fail(parser, f"data: {first}{more}")
     except (FleetplanError, InvalidValueError) as error:
         return _fail(parser, str(error))

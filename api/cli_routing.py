@@ -15,8 +15,13 @@ DEFAULT_TIME_LIMIT_S = 10.0
 def add_pdptw_command(commands: argparse._SubParsersAction, *, positive_float) -> None:
     parser = commands.add_parser("pdptw", help="solve a Li & Lim PDPTW instance (routing adapter)")
     parser.add_argument("file", metavar="FILE", type=Path, help="instance in Li & Lim format")
-    parser.add_argument("--time-limit", type=positive_float, default=DEFAULT_TIME_LIMIT_S, metavar="S",
-                        help=f"search time in seconds (default {DEFAULT_TIME_LIMIT_S:g})")
+    parser.add_argument(
+        "--time-limit",
+        type=positive_float,
+        default=DEFAULT_TIME_LIMIT_S,
+        metavar="S",
+        help=f"search time in seconds (default {DEFAULT_TIME_LIMIT_S:g})",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(handler=run_pdptw)
 
@@ -28,7 +33,9 @@ def run_pdptw(args: argparse.Namespace, out) -> int:
     if args.json:
         out(json.dumps(view))
     else:
-        out(f"{problem.name or args.file.name}: {view['status']}, {view['vehicles']} vehicles, distance {view['distance']}")
+        out(
+            f"{problem.name or args.file.name}: {view['status']}, {view['vehicles']} vehicles, distance {view['distance']}"
+        )
         for index, route in enumerate(view["routes"], start=1):
             out(f"  route {index}: {' '.join(map(str, route))}")
     return 0

@@ -65,8 +65,12 @@ def _route_km(travel: TravelTimes, trip: Trip) -> float:
     return total_m / KM
 
 
-def kpis(records: Iterable[IncidentRecord], trips: Mapping[str, TripKm], period_from: date | None = None,
-         period_to: date | None = None) -> dict[str, Any]:
+def kpis(
+    records: Iterable[IncidentRecord],
+    trips: Mapping[str, TripKm],
+    period_from: date | None = None,
+    period_to: date | None = None,
+) -> dict[str, Any]:
     """The KPIs of the HTTP contract (definitions in the module docstring).
 
     Parameters
@@ -84,7 +88,11 @@ def kpis(records: Iterable[IncidentRecord], trips: Mapping[str, TripKm], period_
         ``by_tier_month``, ``response_min`` (mean, p90, count), ``follow_up_rate``,
         ``incidents_per_10k_km`` and its ``km_basis``.
     """
-    counted = [r for r in records if r.status != IncidentStatus.VOIDED and _within(r.reported_at.date(), period_from, period_to)]
+    counted = [
+        r
+        for r in records
+        if r.status != IncidentStatus.VOIDED and _within(r.reported_at.date(), period_from, period_to)
+    ]
     return {
         "by_tier_month": by_tier_month(counted),
         "response_min": response_stats([m for m in map(response_min, counted) if m is not None]),
@@ -112,18 +120,28 @@ def by_tier_month(records: list[IncidentRecord]) -> list[dict[str, Any]]:
         if reached is not None:
             row["measured"] += 1
             row["reached"] += int(reached)
-    return [{"tier": tier, "month": month, "incidents": row["incidents"], "measured": row["measured"],
-             "reached_within_limit": row["reached"],
-             "compliance": round(row["reached"] / row["measured"], 4) if row["measured"] else None}
-            for (tier, month), row in sorted(rows.items(), key=lambda item: (item[0][1], item[0][0]))]
+    return [
+        {
+            "tier": tier,
+            "month": month,
+            "incidents": row["incidents"],
+            "measured": row["measured"],
+            "reached_within_limit": row["reached"],
+            "compliance": round(row["reached"] / row["measured"], 4) if row["measured"] else None,
+        }
+        for (tier, month), row in sorted(rows.items(), key=lambda item: (item[0][1], item[0][0]))
+    ]
 
 
 def response_stats(response_minutes: list[float]) -> dict[str, Any]:
     if not response_minutes:
         return {"mean": None, "p90": None, "count": 0}
     values = np.asarray(response_minutes, dtype=float)
-    return {"mean": round(float(values.mean()), 1), "p90": round(float(np.percentile(values, 90)), 1),
-            "count": len(response_minutes)}
+    return {
+        "mean": round(float(values.mean()), 1),
+        "p90": round(float(np.percentile(values, 90)), 1),
+        "count": len(response_minutes),
+    }
 
 
 def follow_up_rate(records: list[IncidentRecord]) -> float | None:
@@ -133,19 +151,28 @@ def follow_up_rate(records: list[IncidentRecord]) -> float | None:
     return round(sum(r.status == IncidentStatus.FOLLOWED_UP for r in done) / len(done), 4)
 
 
-def incident_rate(records: list[IncidentRecord], trips: Mapping[str, TripKm], period_from: date | None,
-                  period_to: date | None) -> dict[str, Any]:
+def incident_rate(
+    records: list[IncidentRecord], trips: Mapping[str, TripKm], period_from: date | None, period_to: date | None
+) -> dict[str, Any]:
     days = [trip.departure_day for trip in trips.values()]
     if not days:
-        return {"incidents_per_10k_km": None,
-                "km_basis": {"period_from": None, "period_to": None, "km": 0.0, "incidents": 0}}
+        return {
+            "incidents_per_10k_km": None,
+            "km_basis": {"period_from": None, "period_to": None, "km": 0.0, "incidents": 0},
+        }
     start = max(min(days), period_from) if period_from else min(days)
     end = min(max(days), period_to) if period_to else max(days)
     km = sum(trip.km for trip in trips.values() if start <= trip.departure_day <= end)
     incidents = sum(1 for r in records if start <= r.reported_at.date() <= end)
-    return {"incidents_per_10k_km": round(incidents / km * PER_KM, 2) if km > 0 else None,
-            "km_basis": {"period_from": start.isoformat(), "period_to": end.isoformat(), "km": round(km, 1),
-                         "incidents": incidents}}
+    return {
+        "incidents_per_10k_km": round(incidents / km * PER_KM, 2) if km > 0 else None,
+        "km_basis": {
+            "period_from": start.isoformat(),
+            "period_to": end.isoformat(),
+            "km": round(km, 1),
+            "incidents": incidents,
+        },
+    }
 
 
 def _within(day: date, start: date | None, end: date | None) -> bool:

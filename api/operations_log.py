@@ -29,6 +29,7 @@ from api.records.schema import closure_lifts, closures, vehicle_status_changes
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 POOL_SIZE, POOL_MAX_OVERFLOW = 5, 35  # room for the service's worker threads
 
+
 class ClosureKind(StrEnum):
     ENTRANCE = "entrance"  # an interchange or service-area on-ramp, or "*" for every G1 entrance
     EDGE = "edge"  # one directed road edge "u->v"
@@ -71,11 +72,15 @@ class OperationsLog:
         self.engine = engine
 
     # ------------------------------------------------------------------ coach status
-    def record_status(self, vehicle_id: str, status: VehicleStatus, reason: str, at: datetime,
-                      actor: str) -> StatusChange:
+    def record_status(
+        self, vehicle_id: str, status: VehicleStatus, reason: str, at: datetime, actor: str
+    ) -> StatusChange:
         with self.engine.begin() as connection:
-            new_id = connection.execute(insert(vehicle_status_changes).values(
-                vehicle_id=vehicle_id, status=status.value, reason=reason, at=at, actor=actor)).inserted_primary_key[0]
+            new_id = connection.execute(
+                insert(vehicle_status_changes).values(
+                    vehicle_id=vehicle_id, status=status.value, reason=reason, at=at, actor=actor
+                )
+            ).inserted_primary_key[0]
         return StatusChange(new_id, vehicle_id, status, reason, at, actor)
 
     def latest_statuses(self) -> dict[str, StatusChange]:
@@ -84,15 +89,17 @@ class OperationsLog:
             rows = connection.execute(select(vehicle_status_changes).order_by(vehicle_status_changes.c.id)).all()
         latest = {}
         for row in rows:  # later rows overwrite earlier ones
-            latest[row.vehicle_id] = StatusChange(row.id, row.vehicle_id, VehicleStatus(row.status), row.reason,
-                                                  row.at, row.actor)
+            latest[row.vehicle_id] = StatusChange(
+                row.id, row.vehicle_id, VehicleStatus(row.status), row.reason, row.at, row.actor
+            )
         return latest
 
     # ------------------------------------------------------------------ closures
     def close(self, kind: ClosureKind, target: str, reason: str, at: datetime, actor: str) -> Closure:
         with self.engine.begin() as connection:
-            new_id = connection.execute(insert(closures).values(
-                kind=kind.value, target=target, reason=reason, created_at=at, created_by=actor)).inserted_primary_key[0]
+            new_id = connection.execute(
+                insert(closures).values(kind=kind.value, target=target, reason=reason, created_at=at, created_by=actor)
+            ).inserted_primary_key[0]
         return Closure(new_id, kind, target, reason, at, actor)
 
     def active_closures(self) -> list[Closure]:

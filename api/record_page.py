@@ -20,13 +20,22 @@ from api import views
 PAGE_TEMPLATE = (files("api") / "templates" / "record_page.html").read_text(encoding="utf-8")
 
 STATUS_LABELS = {
-    "reported": "已上报 reported", "options": "待选方案 options", "accepted": "已派车 accepted",
-    "on_scene": "已到场 on scene", "resolved": "已处置 resolved", "followed_up": "已回访 followed up",
+    "reported": "已上报 reported",
+    "options": "待选方案 options",
+    "accepted": "已派车 accepted",
+    "on_scene": "已到场 on scene",
+    "resolved": "已处置 resolved",
+    "followed_up": "已回访 followed up",
     "voided": "已作废 voided",
 }
 ENTRY_LABELS = {
-    "report": "上报 report", "options": "方案 options", "accept": "采用 accept", "on_scene": "到场 on scene",
-    "resolved": "处置完毕 resolved", "follow_up": "回访 follow-up", "void": "作废 void",
+    "report": "上报 report",
+    "options": "方案 options",
+    "accept": "采用 accept",
+    "on_scene": "到场 on scene",
+    "resolved": "处置完毕 resolved",
+    "follow_up": "回访 follow-up",
+    "void": "作废 void",
 }
 
 
@@ -61,9 +70,12 @@ def render_record(view: dict[str, Any], corridor: Corridor, printed_at: datetime
         _decision_section(view.get("options"), _decided_at(view), names),
     ]
     return PAGE_TEMPLATE.format(
-        number=number, number_padded=f"{number:06d}",
-        status=escape(STATUS_LABELS.get(view["status"], view["status"])), status_class=escape(view["status"]),
-        body="\n".join(sections), printed_at=escape(views.local_minute(printed_at) or ""),
+        number=number,
+        number_padded=f"{number:06d}",
+        status=escape(STATUS_LABELS.get(view["status"], view["status"])),
+        status_class=escape(view["status"]),
+        body="\n".join(sections),
+        printed_at=escape(views.local_minute(printed_at) or ""),
     )
 
 
@@ -102,8 +114,11 @@ class _Names:
 
 def _rows(pairs: list[tuple[str, str]]) -> str:
     """A two-column fact table; values are already escaped HTML."""
-    return "<table class=facts>" + "".join(f"<tr><th>{label}</th><td>{value}</td></tr>"
-                                            for label, value in pairs) + "</table>"
+    return (
+        "<table class=facts>"
+        + "".join(f"<tr><th>{label}</th><td>{value}</td></tr>" for label, value in pairs)
+        + "</table>"
+    )
 
 
 def _text(value: Any) -> str:
@@ -136,28 +151,33 @@ def _decision_section(options: dict[str, Any] | None, decided_at: str | None, na
     heading = "<h2>附 · 调度决策记录 Appendix · Decision record</h2>"
     if not options:
         return f"<section class=appendix>{heading}<p class=muted>无方案记录 No options recorded.</p></section>"
-    summary = _rows([
-        ("决策时间 Decided", _text((decided_at or "").replace("T", " "))),
-        ("求解 Solver", f"{_text(options.get('status'))} · {_text(options.get('solve_ms'))} ms"),
-        ("依据 Inputs", _inputs(options.get("inputs") or {})),
-        ("候选 Candidates", str(len(options.get("candidates") or []))),
-    ])
+    summary = _rows(
+        [
+            ("决策时间 Decided", _text((decided_at or "").replace("T", " "))),
+            ("求解 Solver", f"{_text(options.get('status'))} · {_text(options.get('solve_ms'))} ms"),
+            ("依据 Inputs", _inputs(options.get("inputs") or {})),
+            ("候选 Candidates", str(len(options.get("candidates") or []))),
+        ]
+    )
     plans = "".join(_plan_block(plan, names) for plan in options.get("plans") or [])
     if not plans:
         reasons = "; ".join(options.get("reasons") or []) or "—"
         plans = f"<p class=late>无可行方案 No feasible plan: {escape(reasons)}</p>"
     relaxations = "".join(f"<li>{_text(r.get('description'))}</li>" for r in options.get("relaxations") or [])
     relaxations = f"<h3>可行所需的放宽 Relaxations</h3><ul>{relaxations}</ul>" if relaxations else ""
-    return (f"<section class=appendix>{heading}{summary}<h3>排序方案 Ranked options</h3>{plans}{relaxations}"
-            f"{_candidates_table(options.get('candidates') or [], names)}"
-            f"{_rejected_table(options.get('rejected') or [])}</section>")
+    return (
+        f"<section class=appendix>{heading}{summary}<h3>排序方案 Ranked options</h3>{plans}{relaxations}"
+        f"{_candidates_table(options.get('candidates') or [], names)}"
+        f"{_rejected_table(options.get('rejected') or [])}</section>"
+    )
 
 
 def _inputs(inputs: dict[str, Any]) -> str:
     if not inputs:
         return "—"
-    return "<br>".join(f"<span class=k>{escape(str(key))}</span>: {escape(_compact(value))}"
-                       for key, value in inputs.items())
+    return "<br>".join(
+        f"<span class=k>{escape(str(key))}</span>: {escape(_compact(value))}" for key, value in inputs.items()
+    )
 
 
 def _compact(value: Any) -> str:
@@ -171,32 +191,38 @@ def _compact(value: Any) -> str:
 
 def _plan_block(plan: dict[str, Any], names: _Names, accepted: bool = False) -> str:
     rows = "".join(_assignment_row(a, names) for a in plan.get("assignments") or [])
-    trips = "".join(f"<li>接替班次 Trip {_text(t.get('trip_id'))}: {names.coach(t.get('vehicle_id'))} / "
-                    f"{names.driver(t.get('driver_id'))}"
-                    f"{' (+' + str(t['departure_shift_min']) + ' min)' if t.get('departure_shift_min') else ''}</li>"
-                    for t in plan.get("recovered_trips") or [])
+    trips = "".join(
+        f"<li>接替班次 Trip {_text(t.get('trip_id'))}: {names.coach(t.get('vehicle_id'))} / "
+        f"{names.driver(t.get('driver_id'))}"
+        f"{' (+' + str(t['departure_shift_min']) + ' min)' if t.get('departure_shift_min') else ''}</li>"
+        for t in plan.get("recovered_trips") or []
+    )
     trips += "".join(f"<li class=late>未覆盖 Uncovered trip {_text(t)}</li>" for t in plan.get("uncovered_trips") or [])
     title = "采用方案 Accepted plan" if accepted else "方案 Option"
-    return (f"<div class='plan{' accepted' if accepted else ''}'><h4>{title} {_text(plan.get('rank'))} "
-            f"<span class=muted>({_text(plan.get('source'))})</span></h4>"
-            "<table class=grid><thead><tr><th>车辆 Coach</th><th>座位 Seats</th><th>驾驶员 Driver</th>"
-            "<th>剩余工时 Hours left</th><th>出发地 From</th><th>出发 Departs</th><th>到场/时限 ETA/limit</th>"
-            "<th>载客 Pax</th><th>到达 Arrives</th><th>空驶 Empty km</th></tr></thead>"
-            f"<tbody>{rows}</tbody></table>"
-            f"<p class=why>{_text(plan.get('explanation'))}</p>{'<ul>' + trips + '</ul>' if trips else ''}</div>")
+    return (
+        f"<div class='plan{' accepted' if accepted else ''}'><h4>{title} {_text(plan.get('rank'))} "
+        f"<span class=muted>({_text(plan.get('source'))})</span></h4>"
+        "<table class=grid><thead><tr><th>车辆 Coach</th><th>座位 Seats</th><th>驾驶员 Driver</th>"
+        "<th>剩余工时 Hours left</th><th>出发地 From</th><th>出发 Departs</th><th>到场/时限 ETA/limit</th>"
+        "<th>载客 Pax</th><th>到达 Arrives</th><th>空驶 Empty km</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
+        f"<p class=why>{_text(plan.get('explanation'))}</p>{'<ul>' + trips + '</ul>' if trips else ''}</div>"
+    )
 
 
 def _assignment_row(a: dict[str, Any], names: _Names) -> str:
     eta, limit = a.get("scene_eta_min"), a.get("limit_min")
     late = eta is not None and limit is not None and eta > limit
     hours = a.get("driver_hours_left_h")
-    return (f"<tr{' class=late' if late else ''}><td>{names.coach(a.get('vehicle_id'))}</td>"
-            f"<td class=num>{_text(a.get('seats'))}</td><td>{names.driver(a.get('driver_id'))}</td>"
-            f"<td class=num>{'—' if hours is None else f'{hours:.1f} h'}</td><td>{names.place(a.get('origin'))}</td>"
-            f"<td>{_text(a.get('depart_at'))}</td><td>{_text(eta)} / {_text(limit)} min{' 超时 late' if late else ''}</td>"
-            f"<td class=num>{_text(a.get('passengers'))}</td>"
-            f"<td>{_text(a.get('destination_arrival'))} {names.place(a.get('destination'))}</td>"
-            f"<td class=num>{_text(a.get('deadhead_km'))}</td></tr>")
+    return (
+        f"<tr{' class=late' if late else ''}><td>{names.coach(a.get('vehicle_id'))}</td>"
+        f"<td class=num>{_text(a.get('seats'))}</td><td>{names.driver(a.get('driver_id'))}</td>"
+        f"<td class=num>{'—' if hours is None else f'{hours:.1f} h'}</td><td>{names.place(a.get('origin'))}</td>"
+        f"<td>{_text(a.get('depart_at'))}</td><td>{_text(eta)} / {_text(limit)} min{' 超时 late' if late else ''}</td>"
+        f"<td class=num>{_text(a.get('passengers'))}</td>"
+        f"<td>{_text(a.get('destination_arrival'))} {names.place(a.get('destination'))}</td>"
+        f"<td class=num>{_text(a.get('deadhead_km'))}</td></tr>"
+    )
 
 
 def _candidates_table(candidates: list[dict[str, Any]], names: _Names) -> str:
@@ -207,37 +233,53 @@ def _candidates_table(candidates: list[dict[str, Any]], names: _Names) -> str:
     for c in candidates:
         key = (c.get("vehicle_id"), c.get("kind"), c.get("origin"), c.get("available_from"), c.get("capacity"))
         by_coach.setdefault(key, []).append(c.get("driver_id"))
-    rows = "".join(f"<tr><td class=nowrap>{names.coach(vehicle)}</td><td>{_text(kind)}</td><td>{names.place(origin)}</td>"
-                   f"<td>{_text(available)}</td><td class=num>{_text(capacity)}</td>"
-                   f"<td>{', '.join(names.driver(d) for d in drivers)}</td></tr>"
-                   for (vehicle, kind, origin, available, capacity), drivers in by_coach.items())
-    return (f"<h3>候选 Candidates considered ({len(candidates)} crews)</h3><table class=grid><thead><tr>"
-            "<th>车辆 Coach</th><th>类型 Kind</th><th>位置 At</th><th>可用 From</th><th>载客 Capacity</th>"
-            f"<th>可派驾驶员 Drivers</th></tr></thead><tbody>{rows}</tbody></table>")
+    rows = "".join(
+        f"<tr><td class=nowrap>{names.coach(vehicle)}</td><td>{_text(kind)}</td><td>{names.place(origin)}</td>"
+        f"<td>{_text(available)}</td><td class=num>{_text(capacity)}</td>"
+        f"<td>{', '.join(names.driver(d) for d in drivers)}</td></tr>"
+        for (vehicle, kind, origin, available, capacity), drivers in by_coach.items()
+    )
+    return (
+        f"<h3>候选 Candidates considered ({len(candidates)} crews)</h3><table class=grid><thead><tr>"
+        "<th>车辆 Coach</th><th>类型 Kind</th><th>位置 At</th><th>可用 From</th><th>载客 Capacity</th>"
+        f"<th>可派驾驶员 Drivers</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
 
 
 def _rejected_table(rejected: list[dict[str, Any]]) -> str:
     if not rejected:
         return ""
-    rows = "".join(f"<tr><td>{_text(r.get('candidate'))}</td><td><code>{_text(r.get('code'))}</code></td>"
-                   f"<td>{_text(r.get('reason'))}</td></tr>" for r in rejected)
-    return ("<h3>排除的候选 Rejected candidates</h3><table class=grid><thead><tr><th>候选 Candidate</th>"
-            f"<th>代码 Code</th><th>原因 Reason</th></tr></thead><tbody>{rows}</tbody></table>")
+    rows = "".join(
+        f"<tr><td>{_text(r.get('candidate'))}</td><td><code>{_text(r.get('code'))}</code></td>"
+        f"<td>{_text(r.get('reason'))}</td></tr>"
+        for r in rejected
+    )
+    return (
+        "<h3>排除的候选 Rejected candidates</h3><table class=grid><thead><tr><th>候选 Candidate</th>"
+        f"<th>代码 Code</th><th>原因 Reason</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
 
 
 def _accepted_section(accepted: dict[str, Any] | None, names: _Names) -> str:
     if not accepted:
         return "<section class=accepted-plan><h2>2 · 采用方案 Accepted plan</h2><p class=muted>尚未采用 Not accepted.</p></section>"
-    who = _rows([("采用人 Accepted by", _text(accepted.get("by"))),
-                 ("采用时间 Accepted at", _text((accepted.get("at") or "").replace("T", " ")))])
+    who = _rows(
+        [
+            ("采用人 Accepted by", _text(accepted.get("by"))),
+            ("采用时间 Accepted at", _text((accepted.get("at") or "").replace("T", " "))),
+        ]
+    )
     plan = dict(accepted.get("plan") or {}, rank=accepted.get("rank"))
     return f"<section class=accepted-plan><h2>2 · 采用方案 Accepted plan</h2>{who}{_plan_block(plan, names, True)}</section>"
 
 
 def _response_section(view: dict[str, Any]) -> str:
     within = view.get("within_limit")
-    verdict = "—" if within is None else ("<b class=ok>时限内 within limit</b>" if within
-                                         else "<b class=late>超时 over the limit</b>")
+    verdict = (
+        "—"
+        if within is None
+        else ("<b class=ok>时限内 within limit</b>" if within else "<b class=late>超时 over the limit</b>")
+    )
     response = view.get("response_min")
     pairs = [
         ("到场时间 On scene", _text((view.get("on_scene_at") or "").replace("T", " "))),
@@ -249,11 +291,16 @@ def _response_section(view: dict[str, Any]) -> str:
 
 
 def _timeline_section(entries: list[dict[str, Any]]) -> str:
-    rows = "".join(f"<tr><td>{_text((e.get('at') or '').replace('T', ' '))}</td>"
-                   f"<td>{escape(ENTRY_LABELS.get(e.get('kind'), str(e.get('kind'))))}</td>"
-                   f"<td>{_text(e.get('actor'))}</td><td>{escape(_entry_summary(e))}</td></tr>" for e in entries)
-    return ("<section><h2>5 · 时间线 Timeline</h2><table class=grid><thead><tr><th>记录时间 Recorded</th>"
-            f"<th>事项 Entry</th><th>操作人 By</th><th>内容 Details</th></tr></thead><tbody>{rows}</tbody></table></section>")
+    rows = "".join(
+        f"<tr><td>{_text((e.get('at') or '').replace('T', ' '))}</td>"
+        f"<td>{escape(ENTRY_LABELS.get(e.get('kind'), str(e.get('kind'))))}</td>"
+        f"<td>{_text(e.get('actor'))}</td><td>{escape(_entry_summary(e))}</td></tr>"
+        for e in entries
+    )
+    return (
+        "<section><h2>5 · 时间线 Timeline</h2><table class=grid><thead><tr><th>记录时间 Recorded</th>"
+        f"<th>事项 Entry</th><th>操作人 By</th><th>内容 Details</th></tr></thead><tbody>{rows}</tbody></table></section>"
+    )
 
 
 def _entry_summary(entry: dict[str, Any]) -> str:
@@ -265,8 +312,9 @@ def _entry_summary(entry: dict[str, Any]) -> str:
     if kind == "options":
         return f"{payload.get('status')} · {len(payload.get('plans') or [])} plans · {len(payload.get('rejected') or [])} rejected"
     if kind == "accept":
-        crews = ", ".join(f"{a.get('vehicle_id')}/{a.get('driver_id')}"
-                          for a in (payload.get("plan") or {}).get("assignments") or [])
+        crews = ", ".join(
+            f"{a.get('vehicle_id')}/{a.get('driver_id')}" for a in (payload.get("plan") or {}).get("assignments") or []
+        )
         return f"rank {payload.get('rank')}: {crews}"
     if kind == "on_scene":
         return f"{payload.get('at', '')} · {payload.get('response_min', '')} min"
@@ -275,13 +323,27 @@ def _entry_summary(entry: dict[str, Any]) -> str:
 
 def _closing_section(view: dict[str, Any]) -> str:
     follow_up, voided = view.get("follow_up"), view.get("voided")
-    follow = (_rows([("回访时间 Called", _text((follow_up.get("at") or "").replace("T", " "))),
-                     ("回访人 By", _text(follow_up.get("by"))), ("回访记录 Note", _text(follow_up.get("note")))])
-              if follow_up else "<p class=muted>尚未回访 Follow-up call not yet made.</p>")
-    void = (f"<div class=voided><b>本记录已作废 This record is voided</b> · {_text(voided.get('at'))} · "
-            f"{_text(voided.get('by'))} · {_text(voided.get('reason'))}</div>" if voided else "")
+    follow = (
+        _rows(
+            [
+                ("回访时间 Called", _text((follow_up.get("at") or "").replace("T", " "))),
+                ("回访人 By", _text(follow_up.get("by"))),
+                ("回访记录 Note", _text(follow_up.get("note"))),
+            ]
+        )
+        if follow_up
+        else "<p class=muted>尚未回访 Follow-up call not yet made.</p>"
+    )
+    void = (
+        f"<div class=voided><b>本记录已作废 This record is voided</b> · {_text(voided.get('at'))} · "
+        f"{_text(voided.get('by'))} · {_text(voided.get('reason'))}</div>"
+        if voided
+        else ""
+    )
     return f"<section><h2>4 · 回访 Follow-up call</h2>{follow}{void}</section>"
 
 
-_SIGNATURES = ("<section class=signatures><div>调度员 Dispatcher ____________</div>"
-               "<div>值班负责人 Duty manager ____________</div><div>日期 Date ____________</div></section>")
+_SIGNATURES = (
+    "<section class=signatures><div>调度员 Dispatcher ____________</div>"
+    "<div>值班负责人 Duty manager ____________</div><div>日期 Date ____________</div></section>"
+)

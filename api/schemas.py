@@ -30,9 +30,13 @@ class ErrorBody(BaseModel):
 
 def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` documenting ``codes`` with the :class:`ErrorBody` schema."""
-    described = {400: "Bad input (names the field); nothing recorded",
-                 401: "No or unknown bearer token", 403: "The token's role may not do this",
-                 404: "No such resource", 409: "Not allowed in the current state"}
+    described = {
+        400: "Bad input (names the field); nothing recorded",
+        401: "No or unknown bearer token",
+        403: "The token's role may not do this",
+        404: "No such resource",
+        409: "Not allowed in the current state",
+    }
     return {code: {"model": ErrorBody, "description": described[code]} for code in codes}
 
 
@@ -73,8 +77,9 @@ class DriverOut(BaseModel):
 
 
 class VehicleStatusChange(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={
-        "examples": [{"status": "workshop", "reason": "brake warning light"}]})
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"status": "workshop", "reason": "brake warning light"}]}
+    )
 
     status: VehicleStatus
     reason: str = Field(min_length=1, max_length=500, pattern=NO_NUL)
@@ -87,13 +92,17 @@ class FeatureCollection(BaseModel):
 
 # --------------------------------------------------------------------------- closures
 class ClosureIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={
-        "examples": [{"kind": "entrance", "target": "gongzhuling_ic", "reason": "ice"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"kind": "entrance", "target": "gongzhuling_ic", "reason": "ice"}]},
+    )
 
     kind: ClosureKind
-    target: str = Field(min_length=1, max_length=200,
-                        description="entrance: an interchange or service-area node id, or '*' for every G1 "
-                                    "entrance; edge: 'u->v'")
+    target: str = Field(
+        min_length=1,
+        max_length=200,
+        description="entrance: an interchange or service-area node id, or '*' for every G1 entrance; edge: 'u->v'",
+    )
     reason: str = Field("", max_length=500, pattern=NO_NUL)
 
 
@@ -108,15 +117,32 @@ class ClosureOut(BaseModel):
 
 # --------------------------------------------------------------------------- incidents: requests
 class IncidentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "vehicle_id": "c01", "location": "G1 K78 toward Siping", "time": LOCAL_MINUTE_EXAMPLE,
-        "passengers": 42, "kind": "breakdown", "conditions": "clear", "alternatives": 3}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "vehicle_id": "c01",
+                    "location": "G1 K78 toward Siping",
+                    "time": LOCAL_MINUTE_EXAMPLE,
+                    "passengers": 42,
+                    "kind": "breakdown",
+                    "conditions": "clear",
+                    "alternatives": 3,
+                }
+            ]
+        },
+    )
 
     vehicle_id: str = Field(min_length=1, max_length=64, description="coach id (c07) or plate (吉A·X0887)")
-    location: str = Field(min_length=1, max_length=200,
-                          description="node id, 'lat,lon' or a kilometre post such as 'G1 K78 toward Changchun'")
-    time: str = Field(max_length=40, description="when it happened, China-local YYYY-MM-DDTHH:MM",
-                      examples=[LOCAL_MINUTE_EXAMPLE])
+    location: str = Field(
+        min_length=1,
+        max_length=200,
+        description="node id, 'lat,lon' or a kilometre post such as 'G1 K78 toward Changchun'",
+    )
+    time: str = Field(
+        max_length=40, description="when it happened, China-local YYYY-MM-DDTHH:MM", examples=[LOCAL_MINUTE_EXAMPLE]
+    )
     passengers: StrictInt = Field(ge=0, le=100, description="passengers on board")
     kind: IncidentKind = IncidentKind.BREAKDOWN
     conditions: str = Field("clear", min_length=1, max_length=50, description="conditions preset")
@@ -133,8 +159,9 @@ class AcceptIn(BaseModel):
 class OnSceneIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    at: str | None = Field(None, max_length=40, description="when the first rescuer reached the scene "
-                                                            "(YYYY-MM-DDTHH:MM; default now)")
+    at: str | None = Field(
+        None, max_length=40, description="when the first rescuer reached the scene (YYYY-MM-DDTHH:MM; default now)"
+    )
 
 
 class ResolvedIn(BaseModel):
@@ -147,8 +174,12 @@ class ResolvedIn(BaseModel):
 class FollowUpIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    note: str = Field(min_length=1, max_length=2000, pattern=NO_NUL,
-                      description="what the passengers said on the follow-up call (回访)")
+    note: str = Field(
+        min_length=1,
+        max_length=2000,
+        pattern=NO_NUL,
+        description="what the passengers said on the follow-up call (回访)",
+    )
 
 
 class VoidIn(BaseModel):
@@ -209,8 +240,9 @@ class OptionsOut(BaseModel):
     reasons: list[str] = []
     relaxations: list[dict[str, Any]] | None = None
     candidates: list[dict[str, Any]] = []
-    inputs: dict[str, Any] = Field(default_factory=dict,
-                                   description="conditions with closures, unavailable coaches and drivers, deadline")
+    inputs: dict[str, Any] = Field(
+        default_factory=dict, description="conditions with closures, unavailable coaches and drivers, deadline"
+    )
 
 
 class ReportOut(BaseModel):
@@ -270,8 +302,11 @@ class IncidentOut(BaseModel):
 
 class AcceptConflictBody(BaseModel):
     detail: str
-    options: OptionsOut | None = Field(None, description="freshly computed options with the new bookings "
-                                                         "unavailable (none when the incident cannot be accepted)")
+    options: OptionsOut | None = Field(
+        None,
+        description="freshly computed options with the new bookings "
+        "unavailable (none when the incident cannot be accepted)",
+    )
 
 
 # --------------------------------------------------------------------------- KPIs

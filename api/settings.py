@@ -38,17 +38,28 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir, description="corridor data directory")
     database_url: str = Field(DEFAULT_DATABASE_URL, description="SQLAlchemy URL of the records")
     dispatch_time_limit_s: float = Field(1.0, gt=0, le=60, description="solver deadline per dispatch, seconds")
-    dispatch_wait_s: float = Field(30.0, gt=0, le=600,
-                                   description="longest wait for options before answering without them, seconds")
-    dispatch_concurrency: int = Field(default_factory=lambda: len(os.sched_getaffinity(0)), ge=1, le=256,
-                                      description="solves at once; CP-SAT's deadline is wall-clock, so a solve "
-                                                  "sharing a core with many others returns worse plans")
+    dispatch_wait_s: float = Field(
+        30.0, gt=0, le=600, description="longest wait for options before answering without them, seconds"
+    )
+    dispatch_concurrency: int = Field(
+        default_factory=lambda: len(os.sched_getaffinity(0)),
+        ge=1,
+        le=256,
+        description="solves at once; CP-SAT's deadline is wall-clock, so a solve "
+        "sharing a core with many others returns worse plans",
+    )
     var_dir: Path = Field(Path("var"), description="directory for local state")
     whatif_engine: Literal["processes", "dask", "local"] = Field(
-        "processes", description="where what-if jobs compute; 'local' runs in the service process (tests only: "
-                                 "it competes with the desk for the interpreter)")
-    whatif_workers: int = Field(default_factory=lambda: max(1, len(os.sched_getaffinity(0)) - 1), ge=1, le=256,
-                                description="processes per what-if job; one core is left to the desk")
+        "processes",
+        description="where what-if jobs compute; 'local' runs in the service process (tests only: "
+        "it competes with the desk for the interpreter)",
+    )
+    whatif_workers: int = Field(
+        default_factory=lambda: max(1, len(os.sched_getaffinity(0)) - 1),
+        ge=1,
+        le=256,
+        description="processes per what-if job; one core is left to the desk",
+    )
     whatif_scheduler: str | None = Field(None, min_length=1, description="Dask scheduler address (dask engine)")
     whatif_concurrent_jobs: int = Field(1, ge=1, le=64, description="what-if jobs running at once")
 

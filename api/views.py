@@ -52,8 +52,9 @@ def driver_view(driver: Driver, on: date) -> dict[str, Any]:
     }
 
 
-def route_view(network: RoadNetwork, route, depart_at: datetime, conditions: str,
-               vehicle_class: VehicleClass) -> dict[str, Any]:
+def route_view(
+    network: RoadNetwork, route, depart_at: datetime, conditions: str, vehicle_class: VehicleClass
+) -> dict[str, Any]:
     return {
         "path": [{"id": node, "name": network.node_name(node)} for node in route.path],
         "km": round(route.length_m / KM, 1),
@@ -66,8 +67,10 @@ def route_view(network: RoadNetwork, route, depart_at: datetime, conditions: str
 
 
 def route_text(view: dict[str, Any]) -> str:
-    lines = [f"{view['km']} km, {view['minutes']} min  (depart {view['depart_at']}, "
-             f"{view['conditions']}, {view['vehicle_class']}; via {', '.join(view['roads'])})"]
+    lines = [
+        f"{view['km']} km, {view['minutes']} min  (depart {view['depart_at']}, "
+        f"{view['conditions']}, {view['vehicle_class']}; via {', '.join(view['roads'])})"
+    ]
     lines += [f"  {index:>2}. {step['id']:<34} {step['name']}" for index, step in enumerate(view["path"], 1)]
     return "\n".join(lines)
 
@@ -91,65 +94,108 @@ def dispatch_view(outcome) -> dict[str, Any]:
         "status": result.status.value,
         "solve_ms": result.solve_ms,
         "incidents": [group_view(g) for g in instance.groups],
-        "plans": [plan_view(instance, plan, rank, problems)
-                  for rank, (plan, problems) in enumerate(zip(result.plans, outcome.problems), start=1)],
+        "plans": [
+            plan_view(instance, plan, rank, problems)
+            for rank, (plan, problems) in enumerate(zip(result.plans, outcome.problems), start=1)
+        ],
         "rejected": [{"candidate": r.candidate, "code": r.code.value, "reason": r.reason} for r in result.rejections],
         "bound": result.bound.as_dict() if result.bound else None,
         "reasons": list(result.reasons),
     }
     if result.relaxations:
-        view["relaxations"] = [{"kind": r.kind, "description": r.description, "amount": r.amount}
-                               for r in result.relaxations]
+        view["relaxations"] = [
+            {"kind": r.kind, "description": r.description, "amount": r.amount} for r in result.relaxations
+        ]
     return view
 
 
 def group_view(group) -> dict[str, Any]:
-    return {"incident_id": group.incident_id, "vehicle_id": group.failed_vehicle_id, "trip_id": group.trip_id,
-            "location": group.scene_text, "passengers": group.passengers, "tier": group.tier,
-            "limit_min": group.limit_s // 60, "reported_at": group.reported_at.isoformat(timespec="minutes"),
-            "destination": group.destination_node}
+    return {
+        "incident_id": group.incident_id,
+        "vehicle_id": group.failed_vehicle_id,
+        "trip_id": group.trip_id,
+        "location": group.scene_text,
+        "passengers": group.passengers,
+        "tier": group.tier,
+        "limit_min": group.limit_s // 60,
+        "reported_at": group.reported_at.isoformat(timespec="minutes"),
+        "destination": group.destination_node,
+    }
 
 
 def plan_view(instance, plan, rank: int, problems: tuple[Problem, ...]) -> dict[str, Any]:
     assignments = []
     for rescue in plan.rescues:
         group = instance.group(rescue.group_id)
-        assignments.append({
-            "vehicle_id": rescue.vehicle_id,
-            "driver_id": rescue.driver_id,
-            "origin": rescue.origin_node,
-            "depart_at": format_hhmm(rescue.depart_at),
-            "scene_eta_min": round(minutes((rescue.scene_arrival - group.reported_at).total_seconds()), 1),
-            "limit_min": group.limit_s // 60,
-            "passengers": rescue.passengers,
-            "destination": group.destination_node,
-            "destination_arrival": format_hhmm(rescue.destination_arrival),
-            "deadhead_km": round(rescue.deadhead_m / KM, 1),
-            "driver_hours_left_h": round(rescue.driver_hours_left_s / 3600, 1),
-        })
-    recovered = [{"trip_id": c.trip_id, "vehicle_id": c.vehicle_id, "driver_id": c.driver_id,
-                  "departure_shift_min": c.departure_shift_s // 60} for c in plan.trip_covers]
-    return {"rank": rank, "source": plan.source, "objective": plan.objective.as_dict(),
-            "explanation": plan.explanation, "assignments": assignments, "recovered_trips": recovered,
-            "uncovered_trips": list(plan.uncovered_trip_ids),
-            "evaluator_problems": [problem.message for problem in problems]}
+        assignments.append(
+            {
+                "vehicle_id": rescue.vehicle_id,
+                "driver_id": rescue.driver_id,
+                "origin": rescue.origin_node,
+                "depart_at": format_hhmm(rescue.depart_at),
+                "scene_eta_min": round(minutes((rescue.scene_arrival - group.reported_at).total_seconds()), 1),
+                "limit_min": group.limit_s // 60,
+                "passengers": rescue.passengers,
+                "destination": group.destination_node,
+                "destination_arrival": format_hhmm(rescue.destination_arrival),
+                "deadhead_km": round(rescue.deadhead_m / KM, 1),
+                "driver_hours_left_h": round(rescue.driver_hours_left_s / 3600, 1),
+            }
+        )
+    recovered = [
+        {
+            "trip_id": c.trip_id,
+            "vehicle_id": c.vehicle_id,
+            "driver_id": c.driver_id,
+            "departure_shift_min": c.departure_shift_s // 60,
+        }
+        for c in plan.trip_covers
+    ]
+    return {
+        "rank": rank,
+        "source": plan.source,
+        "objective": plan.objective.as_dict(),
+        "explanation": plan.explanation,
+        "assignments": assignments,
+        "recovered_trips": recovered,
+        "uncovered_trips": list(plan.uncovered_trip_ids),
+        "evaluator_problems": [problem.message for problem in problems],
+    }
 
 
 def dispatch_text(view: dict[str, Any]) -> str:
     lines = [f"status: {view['status']}  ({view['solve_ms']} ms)"]
     for incident in view["incidents"]:
-        lines.append(f"incident {incident['incident_id']}: {incident['vehicle_id']} at {incident['location']}, "
-                     f"{incident['passengers']} passengers, tier {incident['tier']} (limit {incident['limit_min']} min)")
+        lines.append(
+            f"incident {incident['incident_id']}: {incident['vehicle_id']} at {incident['location']}, "
+            f"{incident['passengers']} passengers, tier {incident['tier']} (limit {incident['limit_min']} min)"
+        )
     for plan in view["plans"]:
-        lines.append(f"\nplan {plan['rank']} ({plan['source']}): " +
-                     ", ".join(f"{k}={v}" for k, v in plan["objective"].items()))
+        lines.append(
+            f"\nplan {plan['rank']} ({plan['source']}): " + ", ".join(f"{k}={v}" for k, v in plan["objective"].items())
+        )
         rows = [{**a, "eta/limit": f"{a['scene_eta_min']}/{a['limit_min']} min"} for a in plan["assignments"]]
         if rows:
-            lines.append(table(rows, ["vehicle_id", "driver_id", "origin", "depart_at", "eta/limit", "passengers",
-                                      "destination_arrival", "deadhead_km"]))
+            lines.append(
+                table(
+                    rows,
+                    [
+                        "vehicle_id",
+                        "driver_id",
+                        "origin",
+                        "depart_at",
+                        "eta/limit",
+                        "passengers",
+                        "destination_arrival",
+                        "deadhead_km",
+                    ],
+                )
+            )
         for trip in plan["recovered_trips"]:
-            lines.append(f"  trip {trip['trip_id']}: {trip['vehicle_id']} / {trip['driver_id']} "
-                         f"(+{trip['departure_shift_min']} min)")
+            lines.append(
+                f"  trip {trip['trip_id']}: {trip['vehicle_id']} / {trip['driver_id']} "
+                f"(+{trip['departure_shift_min']} min)"
+            )
         for trip_id in plan["uncovered_trips"]:
             lines.append(f"  trip {trip_id}: UNCOVERED")
         for problem in plan["evaluator_problems"]:
@@ -179,9 +225,15 @@ def desk_dispatch_view(outcome) -> dict[str, Any]:
 
 
 def candidate_view(crew) -> dict[str, Any]:
-    return {"crew": crew.id, "kind": crew.kind.value, "vehicle_id": crew.vehicle_id, "driver_id": crew.driver_id,
-            "origin": crew.origin_node, "available_from": format_hhmm(crew.available_from),
-            "capacity": crew.capacity}
+    return {
+        "crew": crew.id,
+        "kind": crew.kind.value,
+        "vehicle_id": crew.vehicle_id,
+        "driver_id": crew.driver_id,
+        "origin": crew.origin_node,
+        "available_from": format_hhmm(crew.available_from),
+        "capacity": crew.capacity,
+    }
 
 
 def local_minute(moment: datetime | None) -> str | None:
@@ -225,18 +277,38 @@ def incident_view(record, with_entries: bool = False) -> dict[str, Any]:
         "tier": report.get("tier"),
         "limit_min": report.get("limit_min"),
         "options": options.payload if options else None,
-        "accepted": {"rank": accepted.payload.get("rank"), "plan": accepted.payload.get("plan"),
-                     "by": accepted.actor, "at": local_minute(accepted.at)} if accepted else None,
+        "accepted": {
+            "rank": accepted.payload.get("rank"),
+            "plan": accepted.payload.get("plan"),
+            "by": accepted.actor,
+            "at": local_minute(accepted.at),
+        }
+        if accepted
+        else None,
         "on_scene_at": on_scene.payload.get("at") if on_scene else None,
         "response_min": on_scene.payload.get("response_min") if on_scene else None,
         "within_limit": on_scene.payload.get("within_limit") if on_scene else None,
         "resolved_at": resolved.payload.get("at") if resolved else None,
-        "follow_up": {"at": follow_up.payload.get("at") or local_minute(follow_up.at), "by": follow_up.actor,
-                      "note": follow_up.payload.get("note", "")} if follow_up else None,
-        "voided": {"at": local_minute(voided.at), "by": voided.actor,
-                   "reason": voided.payload.get("reason", "")} if voided else None,
+        "follow_up": {
+            "at": follow_up.payload.get("at") or local_minute(follow_up.at),
+            "by": follow_up.actor,
+            "note": follow_up.payload.get("note", ""),
+        }
+        if follow_up
+        else None,
+        "voided": {"at": local_minute(voided.at), "by": voided.actor, "reason": voided.payload.get("reason", "")}
+        if voided
+        else None,
     }
     if with_entries:
-        view["entries"] = [{"id": entry.id, "kind": entry.kind.value, "at": local_minute(entry.at),
-                            "actor": entry.actor, "payload": entry.payload} for entry in record.entries]
+        view["entries"] = [
+            {
+                "id": entry.id,
+                "kind": entry.kind.value,
+                "at": local_minute(entry.at),
+                "actor": entry.actor,
+                "payload": entry.payload,
+            }
+            for entry in record.entries
+        ]
     return view

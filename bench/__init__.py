@@ -19,13 +19,17 @@ from collections.abc import Iterable, Sequence
 
 def machine_description() -> str:
     """One line naming the CPU model, the cores usable by this process, the RAM and the Python."""
-    return (f"{_cpu_model()}, {len(os.sched_getaffinity(0))} cores usable (nproc), "
-            f"{_ram_gib():.0f} GiB RAM, Python {platform.python_version()}, {platform.system()} {platform.release()}")
+    return (
+        f"{_cpu_model()}, {len(os.sched_getaffinity(0))} cores usable (nproc), "
+        f"{_ram_gib():.0f} GiB RAM, Python {platform.python_version()}, {platform.system()} {platform.release()}"
+    )
 
 
 def command_line() -> str:
     """The command that started this process, as it could be typed again."""
-    return " ".join(shlex.quote(part) for part in [os.path.basename(sys.executable), "-m", _module_name()] + sys.argv[1:])
+    return " ".join(
+        shlex.quote(part) for part in [os.path.basename(sys.executable), "-m", _module_name()] + sys.argv[1:]
+    )
 
 
 def _module_name() -> str:
@@ -93,10 +97,17 @@ def code_version() -> str:
     """The git commit of the code measured, with ``+ local changes`` when the tree differs from it."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True,
-                                text=True, timeout=10, check=True).stdout.strip()
-        changed = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                                 capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10, check=True
+        ).stdout.strip()
+        changed = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return "unknown (not a git checkout)"
     return f"{commit} + local changes" if changed else commit
@@ -114,5 +125,7 @@ def header(title: str, load_at_start: str | None = None) -> str:
     """The heading every benchmark prints: title, machine, exact command and the load averages (at the
     start if given, and now) — a load above the core count means other work shared the CPU."""
     load = f"at start {load_at_start}, at end {load_average()}" if load_at_start else load_average()
-    return (f"## {title}\n\n- machine: {machine_description()}\n- command: `{command_line()}`\n"
-            f"- code: {code_version()}\n- load average (1, 5, 15 min): {load}\n")
+    return (
+        f"## {title}\n\n- machine: {machine_description()}\n- command: `{command_line()}`\n"
+        f"- code: {code_version()}\n- load average (1, 5, 15 min): {load}\n"
+    )

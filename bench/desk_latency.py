@@ -82,8 +82,18 @@ def service(directory: Path, time_limit_s: float, concurrency: int | None) -> It
     env = {**os.environ, "FLEETPLAN_DISPATCH_TIME_LIMIT_S": str(time_limit_s)}
     if concurrency is not None:
         env["FLEETPLAN_DISPATCH_CONCURRENCY"] = str(concurrency)
-    command = [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-               "--db", f"sqlite:///{database}"]
+    command = [
+        sys.executable,
+        "-m",
+        "api.cli",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--db",
+        f"sqlite:///{database}",
+    ]
     with open(directory / "service.log", "w", encoding="utf-8") as log:
         process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"
@@ -116,10 +126,17 @@ def _wait_until_up(process: subprocess.Popen, base_url: str, log: Path) -> None:
 def report_bodies(count: int, seed: int) -> list[dict]:
     """Seeded incidents of the timetable as desk reports."""
     corridor = load_corridor()
-    return [{"vehicle_id": g.incident.vehicle_id, "location": g.incident.location,
-             "time": g.incident.at.strftime("%Y-%m-%dT%H:%M"), "passengers": g.incident.passengers,
-             "kind": g.incident.kind.value, "alternatives": ALTERNATIVES}
-            for g in generate_incidents(corridor, count, seed)]
+    return [
+        {
+            "vehicle_id": g.incident.vehicle_id,
+            "location": g.incident.location,
+            "time": g.incident.at.strftime("%Y-%m-%dT%H:%M"),
+            "passengers": g.incident.passengers,
+            "kind": g.incident.kind.value,
+            "alternatives": ALTERNATIVES,
+        }
+        for g in generate_incidents(corridor, count, seed)
+    ]
 
 
 def run_clients(base_url: str, token: str, bodies: Sequence[dict], clients: int, duration_s: float) -> Run:
@@ -173,8 +190,10 @@ def timed_report(http: httpx.Client, body: dict) -> tuple[Sample, int | None]:
         incident = http.get(f"/incidents/{incident['number']}").json()
     latency_ms = (time.perf_counter() - started) * 1000
     options = incident["options"]
-    return (Sample(latency_ms, options["solve_ms"] if options else None, 201, options["status"] if options else None),
-            incident["number"])
+    return (
+        Sample(latency_ms, options["solve_ms"] if options else None, 201, options["status"] if options else None),
+        incident["number"],
+    )
 
 
 # --------------------------------------------------------------------------- report
@@ -184,12 +203,21 @@ def summary_row(run: Run, concurrency: str) -> list[object]:
     solves = [float(s.solve_ms) for s in ok]
     other = len(run.samples) - len(ok)
     statuses = Counter(s.solver_status for s in ok)
-    return [run.clients, concurrency, round(run.wall_s, 1), len(ok), other + len(run.errors),
-            percentile(latencies, 50), percentile(latencies, 95), max(latencies, default=float("nan")),
-            sum(latencies) / len(latencies) if latencies else float("nan"),
-            f"{len(ok) / run.wall_s:.2f}" if run.wall_s else "–",
-            percentile(solves, 50), percentile(solves, 95),
-            " / ".join(str(statuses[name]) for name in SOLVER_STATUSES)]
+    return [
+        run.clients,
+        concurrency,
+        round(run.wall_s, 1),
+        len(ok),
+        other + len(run.errors),
+        percentile(latencies, 50),
+        percentile(latencies, 95),
+        max(latencies, default=float("nan")),
+        sum(latencies) / len(latencies) if latencies else float("nan"),
+        f"{len(ok) / run.wall_s:.2f}" if run.wall_s else "–",
+        percentile(solves, 50),
+        percentile(solves, 95),
+        " / ".join(str(statuses[name]) for name in SOLVER_STATUSES),
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -197,9 +225,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--clients", default="1,20", help="comma-separated client counts (default %(default)s)")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds per client count (default 60)")
     parser.add_argument("--time-limit", type=float, default=1.0, help="dispatch deadline, s (default 1.0)")
-    parser.add_argument("--concurrency", default="default",
-                        help="comma-separated FLEETPLAN_DISPATCH_CONCURRENCY values to compare; 'default' = the "
-                             "service's default (usable cores)")
+    parser.add_argument(
+        "--concurrency",
+        default="default",
+        help="comma-separated FLEETPLAN_DISPATCH_CONCURRENCY values to compare; 'default' = the "
+        "service's default (usable cores)",
+    )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     args = parser.parse_args(argv)
     counts = [int(part) for part in args.clients.split(",") if part.strip()]
@@ -215,12 +246,31 @@ def main(argv: Sequence[str] | None = None) -> int:
                     run = run_clients(base_url, token, bodies, clients, args.duration)
                     rows.append(summary_row(run, str(limit) if limit else f"{len(os.sched_getaffinity(0))} (default)"))
     print(header("Dispatch desk: report → options through HTTP (loopback)", load_at_start))
-    print(f"- service: `fleetplan serve` on SQLite (WAL), dispatch deadline {args.time_limit} s, "
-          f"{ALTERNATIVES} alternatives; {INCIDENT_POOL} seeded incidents (seed {args.seed}), each voided after "
-          f"its options arrive; 'solves at once' is FLEETPLAN_DISPATCH_CONCURRENCY\n")
-    print(markdown_table(["clients", "solves at once", "wall s", "reports", "errors", "p50 ms", "p95 ms", "max ms",
-                          "mean ms", "reports/s", "solve p50 ms", "solve p95 ms",
-                          "optimal / feasible / greedy / infeasible"], rows))
+    print(
+        f"- service: `fleetplan serve` on SQLite (WAL), dispatch deadline {args.time_limit} s, "
+        f"{ALTERNATIVES} alternatives; {INCIDENT_POOL} seeded incidents (seed {args.seed}), each voided after "
+        f"its options arrive; 'solves at once' is FLEETPLAN_DISPATCH_CONCURRENCY\n"
+    )
+    print(
+        markdown_table(
+            [
+                "clients",
+                "solves at once",
+                "wall s",
+                "reports",
+                "errors",
+                "p50 ms",
+                "p95 ms",
+                "max ms",
+                "mean ms",
+                "reports/s",
+                "solve p50 ms",
+                "solve p95 ms",
+                "optimal / feasible / greedy / infeasible",
+            ],
+            rows,
+        )
+    )
     return 0
 
 

@@ -50,16 +50,24 @@ class Measurement:
     runs: tuple[SolveRun, ...]  # one per parameter set, in PARAM_SETS order
 
 
-def measure(corridor: Corridor, generated: GeneratedIncident,
-            param_sets: Sequence[tuple[str, SolveParams]] = PARAM_SETS) -> Measurement:
+def measure(
+    corridor: Corridor, generated: GeneratedIncident, param_sets: Sequence[tuple[str, SolveParams]] = PARAM_SETS
+) -> Measurement:
     """Build and solve one incident with each parameter set; evaluate the plans untimed."""
     conditions = clear_conditions(corridor)
     started = time.perf_counter()
     instance = prepare(corridor, [generated.incident], conditions)
     build_ms = (time.perf_counter() - started) * 1000
     runs = tuple(_timed_solve(instance, params) for _, params in param_sets)
-    return Measurement(generated, build_ms, instance.groups[0].tier, len(instance.crews),
-                       len(instance.rescue_options), len(instance.trip_options), runs)
+    return Measurement(
+        generated,
+        build_ms,
+        instance.groups[0].tier,
+        len(instance.crews),
+        len(instance.rescue_options),
+        len(instance.trip_options),
+        runs,
+    )
 
 
 def _timed_solve(instance: Instance, params: SolveParams) -> SolveRun:
@@ -70,20 +78,31 @@ def _timed_solve(instance: Instance, params: SolveParams) -> SolveRun:
     return SolveRun(wall_ms, result, problems)
 
 
-def latency_rows(measurements: Sequence[Measurement],
-                 param_sets: Sequence[tuple[str, SolveParams]] = PARAM_SETS) -> list[list[object]]:
+def latency_rows(
+    measurements: Sequence[Measurement], param_sets: Sequence[tuple[str, SolveParams]] = PARAM_SETS
+) -> list[list[object]]:
     """p50/p95/max/mean in ms of the build, each solve, and build + solve, and the share within the target."""
     series = [("build_instance", [m.build_ms for m in measurements])]
     for index, (label, _) in enumerate(param_sets):
         solve_ms = [m.runs[index].wall_ms for m in measurements]
         series.append((f"solve, {label}", solve_ms))
         series.append((f"build + solve, {label}", [m.build_ms + s for m, s in zip(measurements, solve_ms)]))
-    return [[name, percentile(v, 50), percentile(v, 95), max(v), sum(v) / len(v),
-             f"{sum(1 for x in v if x <= TARGET_MS) / len(v):.0%}"] for name, v in series]
+    return [
+        [
+            name,
+            percentile(v, 50),
+            percentile(v, 95),
+            max(v),
+            sum(v) / len(v),
+            f"{sum(1 for x in v if x <= TARGET_MS) / len(v):.0%}",
+        ]
+        for name, v in series
+    ]
 
 
-def status_rows(measurements: Sequence[Measurement],
-                param_sets: Sequence[tuple[str, SolveParams]] = PARAM_SETS) -> list[list[object]]:
+def status_rows(
+    measurements: Sequence[Measurement], param_sets: Sequence[tuple[str, SolveParams]] = PARAM_SETS
+) -> list[list[object]]:
     """Per parameter set: statuses, plans returned, plans with evaluator problems."""
     rows = []
     for index, (label, _) in enumerate(param_sets):
@@ -96,17 +115,31 @@ def status_rows(measurements: Sequence[Measurement],
     return rows
 
 
-def report(measurements: Sequence[Measurement], generated: Sequence[GeneratedIncident], seed: int,
-           param_sets: Sequence[tuple[str, SolveParams]] = PARAM_SETS, load_at_start: str | None = None) -> str:
+def report(
+    measurements: Sequence[Measurement],
+    generated: Sequence[GeneratedIncident],
+    seed: int,
+    param_sets: Sequence[tuple[str, SolveParams]] = PARAM_SETS,
+    load_at_start: str | None = None,
+) -> str:
     """The Markdown report."""
     counts = describe(generated)
     tiers = Counter(m.tier for m in measurements)
-    sizes = [("crews", [m.crews for m in measurements]), ("rescue options", [m.rescue_options for m in measurements]),
-             ("trip options", [m.trip_options for m in measurements])]
+    sizes = [
+        ("crews", [m.crews for m in measurements]),
+        ("rescue options", [m.rescue_options for m in measurements]),
+        ("trip options", [m.trip_options for m in measurements]),
+    ]
     parts = [
-        header(f"Single-incident dispatch latency, default data ({len(measurements)} incidents, seed {seed})", load_at_start),
-        "Incidents: " + "; ".join(f"{name}: " + ", ".join(f"{k} {v}" for k, v in sorted(c.items()))
-                                  for name, c in [*counts.items(), ("tier", tiers)]),
+        header(
+            f"Single-incident dispatch latency, default data ({len(measurements)} incidents, seed {seed})",
+            load_at_start,
+        ),
+        "Incidents: "
+        + "; ".join(
+            f"{name}: " + ", ".join(f"{k} {v}" for k, v in sorted(c.items()))
+            for name, c in [*counts.items(), ("tier", tiers)]
+        ),
         "",
         "Instance size: " + "; ".join(f"{name} median {percentile(v, 50):.0f}, max {max(v)}" for name, v in sizes),
         "",
@@ -115,12 +148,15 @@ def report(measurements: Sequence[Measurement], generated: Sequence[GeneratedInc
         "",
         "### Wall time (ms)",
         "",
-        markdown_table(["step", "p50", "p95", "max", "mean", f"≤{TARGET_MS} ms"], latency_rows(measurements, param_sets)),
+        markdown_table(
+            ["step", "p50", "p95", "max", "mean", f"≤{TARGET_MS} ms"], latency_rows(measurements, param_sets)
+        ),
         "",
         "### Status and evaluator",
         "",
-        markdown_table(["solve", "status", "plans", "plans with problems", "problems"],
-                       status_rows(measurements, param_sets)),
+        markdown_table(
+            ["solve", "status", "plans", "plans with problems", "problems"], status_rows(measurements, param_sets)
+        ),
     ]
     return "\n".join(parts)
 

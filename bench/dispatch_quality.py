@@ -1,7 +1,7 @@
 """Decision quality on the seeded single incidents: CP-SAT vs the greedy baseline vs VROOM (issue 3).
 
 Every plan is scored by the evaluator's independent objective
-(``fleetplan.evaluate._Checker.recompute_objective``) and checked by ``evaluate``. Reported per method:
+(``fleetplan.evaluate.recompute_objective``) and checked by ``evaluate``. Reported per method:
 passengers missing their limit (objective term 1), passengers not carried at all, passenger-minutes
 late beyond the limit, the tier-weighted late penalty (term 2), passenger delay at the destination
 (term 3), and how often CP-SAT's lexicographic objective is better, equal or worse than each baseline.
@@ -47,12 +47,14 @@ import vroom
 
 from fleetplan.corridor import Corridor, load_corridor
 from fleetplan.errors import NoRouteError
-from fleetplan.evaluate import _Checker, evaluate
+from fleetplan.evaluate import evaluate, recompute_objective
+from fleetplan.evaluate.facts import Facts
 from fleetplan.instance import CrewKind, Instance, RescueOption
 from fleetplan.model import VehicleClass
 from fleetplan.network import TravelTimes
 from fleetplan.operations import OperationsPolicy
 from fleetplan.plan import Objective, Plan
+from fleetplan.units import ceil_minutes
 
 from solver.dispatch import SolveParams, build_plan, greedy_plan, prepare, solve
 from solver.dispatch.greedy import cover_trips
@@ -87,16 +89,17 @@ class Score:
 
 def score(plan: Plan, instance: Instance, solve_ms: float, ops: OperationsPolicy = OperationsPolicy()) -> Score:
     """The evaluator's objective and findings for ``plan``, plus lateness in passenger-minutes."""
-    checker = _Checker(instance, ops)
+    facts = Facts(instance, ops)
     late = 0
     carried: Counter = Counter()
     for rescue in plan.rescues:
-        deadline, _ = checker.deadline(instance.group(rescue.group_id))
-        late_s = (rescue.scene_arrival - deadline).total_seconds()
-        late += rescue.passengers * max(0, -(-int(late_s) // 60))
+        deadline, _ = facts.deadline(instance.group(rescue.group_id))
+        late += rescue.passengers * ceil_minutes((rescue.scene_arrival - deadline).total_seconds())
         carried[rescue.group_id] += rescue.passengers
     not_carried = sum(g.passengers - carried[g.id] for g in instance.groups)
-    return Score(checker.recompute_objective(plan), not_carried, late, tuple(evaluate(plan, instance, ops)), solve_ms)
+    return Score(
+        recompute_objective(plan, instance, ops), not_carried, late, tuple(evaluate(plan, instance, ops)), solve_ms
+    )
 
 
 # --------------------------------------------------------------------------- VROOM
@@ -110,8 +113,9 @@ class _Vehicle:
     service_s: int
 
 
-def vroom_plans(instance: Instance, ops: OperationsPolicy = OperationsPolicy(), *, threads: int = 2,
-                exploration_level: int = 5) -> dict[str, tuple[Plan, float]]:
+def vroom_plans(
+    instance: Instance, ops: OperationsPolicy = OperationsPolicy(), *, threads: int = 2, exploration_level: int = 5
+) -> dict[str, tuple[Plan, float]]:
     """VROOM's plans for ``instance``: ``"vroom"`` (hard windows) and ``"vroom+late"`` (plus a second
     pass with late windows for the passengers left), each with its cumulative wall time in ms.
 
@@ -138,8 +142,9 @@ def vroom_plans(instance: Instance, ops: OperationsPolicy = OperationsPolicy(), 
     for method, extra_s in (("vroom", 0), ("vroom+late", ops.max_late_s)):
         free = [v for v in vehicles if v.index not in chosen]
         if free and any(remaining.values()):
-            assignment = _solve_vroom(instance, free, remaining, scene_point, destination_point, matrix, extra_s,
-                                      threads, exploration_level)
+            assignment = _solve_vroom(
+                instance, free, remaining, scene_point, destination_point, matrix, extra_s, threads, exploration_level
+            )
             for vehicle_index, (group_id, passengers) in assignment.items():
                 chosen[vehicle_index] = (group_id, passengers)
                 remaining[group_id] -= passengers
@@ -147,8 +152,9 @@ def vroom_plans(instance: Instance, ops: OperationsPolicy = OperationsPolicy(), 
     return plans
 
 
-def _plan_from_vroom(instance: Instance, vehicles: list[_Vehicle], chosen: dict[int, tuple[str, int]],
-                     source: str) -> Plan:
+def _plan_from_vroom(
+    instance: Instance, vehicles: list[_Vehicle], chosen: dict[int, tuple[str, int]], source: str
+) -> Plan:
     by_index = {v.index: v for v in vehicles}
     rescues = {by_index[i].options[g].id: p for i, (g, p) in chosen.items()}
     # later trips: VROOM has no notion of them; re-cover them with the greedy baseline's rule
@@ -178,11 +184,20 @@ def _vroom_vehicles(instance: Instance, ops: OperationsPolicy, point) -> list[_V
         taken_drivers.add(crew.driver_id)
         passing = crew.kind == CrewKind.PASSING
         first = min(options, key=lambda o: o.scene_arrival)
-        start = point(instance.group(first.group_id).scene) if passing else point(instance.network.locate(crew.origin_node))
+        start = (
+            point(instance.group(first.group_id).scene) if passing else point(instance.network.locate(crew.origin_node))
+        )
         available = first.scene_arrival if passing else min(o.depart_at for o in options)
-        vehicles.append(_Vehicle(len(vehicles), {o.group_id: o for o in options}, crew.capacity, start,
-                                 _seconds_after(instance.at, available),
-                                 ops.passing_dwell_s if passing else ops.transfer_s))
+        vehicles.append(
+            _Vehicle(
+                len(vehicles),
+                {o.group_id: o for o in options},
+                crew.capacity,
+                start,
+                _seconds_after(instance.at, available),
+                ops.passing_dwell_s if passing else ops.transfer_s,
+            )
+        )
     return vehicles
 
 
@@ -203,17 +218,32 @@ def _duration_matrix(travel: TravelTimes, points: list, at: datetime) -> np.ndar
     return matrix
 
 
-def _solve_vroom(instance: Instance, vehicles: list[_Vehicle], remaining: dict[str, int],
-                 scene_point: dict[str, int], destination_point: dict[str, int], matrix: np.ndarray,
-                 extra_s: int, threads: int, exploration_level: int) -> dict[int, tuple[str, int]]:
+def _solve_vroom(
+    instance: Instance,
+    vehicles: list[_Vehicle],
+    remaining: dict[str, int],
+    scene_point: dict[str, int],
+    destination_point: dict[str, int],
+    matrix: np.ndarray,
+    extra_s: int,
+    threads: int,
+    exploration_level: int,
+) -> dict[int, tuple[str, int]]:
     """One VROOM run; returns vehicle index → (group id, passengers picked up)."""
     problem = vroom.Input()
     problem.set_durations_matrix("car", matrix)
     group_ids = [g.id for g in instance.groups]
     for vehicle in vehicles:
         skills = {group_ids.index(g) for g in vehicle.options}
-        problem.add_vehicle(vroom.Vehicle(vehicle.index, start=vehicle.start_point, capacity=[vehicle.capacity],
-                                          skills=skills, time_window=vroom.TimeWindow(vehicle.available_s, HORIZON_S)))
+        problem.add_vehicle(
+            vroom.Vehicle(
+                vehicle.index,
+                start=vehicle.start_point,
+                capacity=[vehicle.capacity],
+                skills=skills,
+                time_window=vroom.TimeWindow(vehicle.available_s, HORIZON_S),
+            )
+        )
     owner: dict[int, str] = {}
     job_id = 0
     for skill, group in enumerate(instance.groups):
@@ -221,11 +251,18 @@ def _solve_vroom(instance: Instance, vehicles: list[_Vehicle], remaining: dict[s
         report_s = _seconds_after(instance.at, group.reported_at)
         for _ in range(remaining[group.id]):
             owner[job_id] = group.id
-            problem.add_job(vroom.Shipment(
-                pickup=vroom.ShipmentStep(job_id, location=scene_point[group.id],
-                                          time_windows=[vroom.TimeWindow(report_s, max(report_s, deadline_s))]),
-                delivery=vroom.ShipmentStep(job_id, location=destination_point[group.id]),
-                amount=[1], skills={skill}))
+            problem.add_job(
+                vroom.Shipment(
+                    pickup=vroom.ShipmentStep(
+                        job_id,
+                        location=scene_point[group.id],
+                        time_windows=[vroom.TimeWindow(report_s, max(report_s, deadline_s))],
+                    ),
+                    delivery=vroom.ShipmentStep(job_id, location=destination_point[group.id]),
+                    amount=[1],
+                    skills={skill},
+                )
+            )
             job_id += 1
     if not owner:
         return {}
@@ -255,8 +292,9 @@ class Comparison:
     cp_status: str
 
 
-def compare(corridor: Corridor, generated: GeneratedIncident, params: SolveParams = SolveParams(),
-            vroom_exploration: int = 3) -> Comparison:
+def compare(
+    corridor: Corridor, generated: GeneratedIncident, params: SolveParams = SolveParams(), vroom_exploration: int = 3
+) -> Comparison:
     """Solve one incident with every method and score each plan."""
     instance = prepare(corridor, [generated.incident], clear_conditions(corridor))
     plans: dict[str, tuple[Plan, float]] = {}
@@ -276,18 +314,20 @@ def totals_rows(comparisons: Sequence[Comparison]) -> list[list[object]]:
     rows = []
     for method in METHODS:
         scores = [c.scores[method] for c in comparisons]
-        rows.append([
-            method,
-            sum(s.not_reached for s in scores),
-            sum(1 for s in scores if s.not_reached),
-            sum(s.passengers_not_carried for s in scores),
-            sum(s.passenger_min_late for s in scores),
-            sum(s.objective.late_penalty for s in scores),
-            sum(s.objective.passenger_delay_min for s in scores),
-            sum(s.objective.trips_uncovered for s in scores),
-            sum(s.problems for s in scores),
-            sum(s.solve_ms for s in scores) / len(scores),
-        ])
+        rows.append(
+            [
+                method,
+                sum(s.not_reached for s in scores),
+                sum(1 for s in scores if s.not_reached),
+                sum(s.passengers_not_carried for s in scores),
+                sum(s.passenger_min_late for s in scores),
+                sum(s.objective.late_penalty for s in scores),
+                sum(s.objective.passenger_delay_min for s in scores),
+                sum(s.objective.trips_uncovered for s in scores),
+                sum(s.problems for s in scores),
+                sum(s.solve_ms for s in scores) / len(scores),
+            ]
+        )
     return rows
 
 
@@ -303,15 +343,26 @@ def versus_rows(comparisons: Sequence[Comparison]) -> list[list[object]]:
             if theirs < ours:
                 worse += 1
                 worse_statuses[c.cp_status] += 1
-        rows.append([f"cp-sat vs {method}", better, equal, worse,
-                     ", ".join(f"{s} {n}" for s, n in sorted(worse_statuses.items())) or "–"])
+        rows.append(
+            [
+                f"cp-sat vs {method}",
+                better,
+                equal,
+                worse,
+                ", ".join(f"{s} {n}" for s, n in sorted(worse_statuses.items())) or "–",
+            ]
+        )
     return rows
 
 
 def problem_lines(comparisons: Sequence[Comparison]) -> list[str]:
     """Every evaluator finding, as ``method incident: problem``."""
-    return [f"- {method} {c.generated.incident.id} ({c.generated.placement}): {text}"
-            for c in comparisons for method in METHODS for text in c.scores[method].problem_texts]
+    return [
+        f"- {method} {c.generated.incident.id} ({c.generated.placement}): {text}"
+        for c in comparisons
+        for method in METHODS
+        for text in c.scores[method].problem_texts
+    ]
 
 
 def worse_than(comparisons: Sequence[Comparison], method: str) -> list[Comparison]:
@@ -319,14 +370,19 @@ def worse_than(comparisons: Sequence[Comparison], method: str) -> list[Compariso
     return [c for c in comparisons if c.scores[method].objective < c.scores["cp-sat"].objective]
 
 
-def report(comparisons: Sequence[Comparison], generated: Sequence[GeneratedIncident], seed: int,
-           vroom_exploration: int = 3, load_at_start: str | None = None) -> str:
+def report(
+    comparisons: Sequence[Comparison],
+    generated: Sequence[GeneratedIncident],
+    seed: int,
+    vroom_exploration: int = 3,
+    load_at_start: str | None = None,
+) -> str:
     counts = describe(generated)
     statuses = Counter(c.cp_status for c in comparisons)
     lines = [
         header(f"Dispatch decision quality, default data ({len(comparisons)} incidents, seed {seed})", load_at_start),
-        "Incidents: " + "; ".join(f"{name}: " + ", ".join(f"{k} {v}" for k, v in sorted(c.items()))
-                                  for name, c in counts.items()),
+        "Incidents: "
+        + "; ".join(f"{name}: " + ", ".join(f"{k} {v}" for k, v in sorted(c.items())) for name, c in counts.items()),
         "",
         "CP-SAT with default SolveParams (1 s, 3 plans; the best plan is scored); status: "
         + ", ".join(f"{s} {n}" for s, n in sorted(statuses.items()))
@@ -334,14 +390,28 @@ def report(comparisons: Sequence[Comparison], generated: Sequence[GeneratedIncid
         "",
         "### Totals over all incidents (lower is better)",
         "",
-        markdown_table(["method", "pax missing limit", "incidents with any", "pax not carried",
-                        "pax-min late", "late penalty", "pax delay (pax-min)", "trips uncovered",
-                        "evaluator problems", "mean ms"], totals_rows(comparisons)),
+        markdown_table(
+            [
+                "method",
+                "pax missing limit",
+                "incidents with any",
+                "pax not carried",
+                "pax-min late",
+                "late penalty",
+                "pax delay (pax-min)",
+                "trips uncovered",
+                "evaluator problems",
+                "mean ms",
+            ],
+            totals_rows(comparisons),
+        ),
         "",
         "### Lexicographic objective, incident by incident",
         "",
-        markdown_table(["comparison", "cp-sat better", "equal", "cp-sat worse", "CP-SAT status when worse"],
-                       versus_rows(comparisons)),
+        markdown_table(
+            ["comparison", "cp-sat better", "equal", "cp-sat worse", "CP-SAT status when worse"],
+            versus_rows(comparisons),
+        ),
     ]
     problems = problem_lines(comparisons)
     if problems:
@@ -352,10 +422,12 @@ def report(comparisons: Sequence[Comparison], generated: Sequence[GeneratedIncid
             worse = [c for c in worse if c.cp_status == "optimal"]
         if worse:
             lines += ["", f"CP-SAT {'' if method == 'greedy' else 'proven optimal yet '}worse than {method} on:"]
-            lines += [f"- {c.generated.incident.id} {c.generated.incident.vehicle_id} {c.generated.incident.location} "
-                      f"{c.generated.incident.at:%Y-%m-%d %H:%M:%S} (status {c.cp_status}): cp-sat "
-                      f"{c.scores['cp-sat'].objective.as_dict()} vs {method} {c.scores[method].objective.as_dict()}"
-                      for c in worse]
+            lines += [
+                f"- {c.generated.incident.id} {c.generated.incident.vehicle_id} {c.generated.incident.location} "
+                f"{c.generated.incident.at:%Y-%m-%d %H:%M:%S} (status {c.cp_status}): cp-sat "
+                f"{c.scores['cp-sat'].objective.as_dict()} vs {method} {c.scores[method].objective.as_dict()}"
+                for c in worse
+            ]
     return "\n".join(lines)
 
 
@@ -364,8 +436,13 @@ def main(argv: Sequence[str] | None = None) -> str:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--incidents", type=int, default=200)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    parser.add_argument("--vroom-exploration", type=int, default=3, choices=range(1, 6),
-                        help="VROOM exploration level (5 is its most thorough, about twice as slow)")
+    parser.add_argument(
+        "--vroom-exploration",
+        type=int,
+        default=3,
+        choices=range(1, 6),
+        help="VROOM exploration level (5 is its most thorough, about twice as slow)",
+    )
     args = parser.parse_args(argv)
     load_at_start = load_average()
     corridor = load_corridor()

@@ -75,9 +75,16 @@ def _kind(rng: random.Random) -> IncidentKind:
 
 def _incident(index: int, rng: random.Random, trip: Trip, where: str, at: datetime) -> Incident:
     kind = _kind(rng)
-    return Incident(id=f"B{index:03d}", kind=kind, vehicle_id=trip.vehicle_id, trip_id=trip.id, location=where,
-                    at=at.replace(microsecond=0), passengers=trip.booked_passengers,
-                    drivable=kind == IncidentKind.DRIVER_ILLNESS)
+    return Incident(
+        id=f"B{index:03d}",
+        kind=kind,
+        vehicle_id=trip.vehicle_id,
+        trip_id=trip.id,
+        location=where,
+        at=at.replace(microsecond=0),
+        passengers=trip.booked_passengers,
+        drivable=kind == IncidentKind.DRIVER_ILLNESS,
+    )
 
 
 def _g1_incident(index: int, rng: random.Random, trip: Trip, track: TripCourse) -> Incident | None:
@@ -112,9 +119,15 @@ def _pre_departure_incident(index: int, rng: random.Random, trip: Trip) -> Incid
     return _incident(index, rng, trip, trip.origin, at)
 
 
-def generate_incidents(corridor: Corridor, count: int, seed: int = DEFAULT_SEED, *,
-                       conditions: Conditions | None = None, pre_departure_share: float = PRE_DEPARTURE_SHARE,
-                       stop_share: float = STOP_SHARE) -> tuple[GeneratedIncident, ...]:
+def generate_incidents(
+    corridor: Corridor,
+    count: int,
+    seed: int = DEFAULT_SEED,
+    *,
+    conditions: Conditions | None = None,
+    pre_departure_share: float = PRE_DEPARTURE_SHARE,
+    stop_share: float = STOP_SHARE,
+) -> tuple[GeneratedIncident, ...]:
     """``count`` single incidents on random trips of the timetable, reproducible from ``seed``.
 
     Parameters
@@ -140,8 +153,10 @@ def generate_incidents(corridor: Corridor, count: int, seed: int = DEFAULT_SEED,
     conditions = conditions or clear_conditions(corridor)
     trips = sorted((t for t in corridor.dataset.trips if t.booked_passengers > 0), key=lambda t: t.id)
     with_stops = [t for t in trips if len(t.stops) >= 3]
-    quotas = {"pre_departure": round(count * pre_departure_share),
-              "stop": round(count * stop_share) if with_stops else 0}
+    quotas = {
+        "pre_departure": round(count * pre_departure_share),
+        "stop": round(count * stop_share) if with_stops else 0,
+    }
     placements = ["pre_departure"] * quotas["pre_departure"] + ["stop"] * quotas["stop"]
     placements += ["g1"] * (count - len(placements))
     rng.shuffle(placements)
@@ -163,8 +178,9 @@ def generate_incidents(corridor: Corridor, count: int, seed: int = DEFAULT_SEED,
     return tuple(generated)
 
 
-def simultaneous_incidents(corridor: Corridor, moment: datetime, count: int, seed: int = DEFAULT_SEED, *,
-                           conditions: Conditions | None = None) -> tuple[GeneratedIncident, ...]:
+def simultaneous_incidents(
+    corridor: Corridor, moment: datetime, count: int, seed: int = DEFAULT_SEED, *, conditions: Conditions | None = None
+) -> tuple[GeneratedIncident, ...]:
     """``count`` incidents at the same ``moment``, on distinct coaches running a trip then.
 
     Each coach is placed where its timetable puts it at ``moment`` (:meth:`TripCourse.location_at`).
@@ -176,8 +192,10 @@ def simultaneous_incidents(corridor: Corridor, moment: datetime, count: int, see
     """
     rng = random.Random(seed)
     conditions = conditions or clear_conditions(corridor)
-    running = sorted((t for t in corridor.dataset.trips
-                      if t.departure < moment < t.arrival and t.booked_passengers > 0), key=lambda t: t.id)
+    running = sorted(
+        (t for t in corridor.dataset.trips if t.departure < moment < t.arrival and t.booked_passengers > 0),
+        key=lambda t: t.id,
+    )
     if len(running) < count:
         raise ValueError(f"only {len(running)} trips with passengers are running at {moment:%Y-%m-%d %H:%M}")
     generated = []
@@ -190,5 +208,7 @@ def simultaneous_incidents(corridor: Corridor, moment: datetime, count: int, see
 
 def describe(generated: Sequence[GeneratedIncident]) -> dict[str, Counter]:
     """Counts per incident kind and per placement, for the report."""
-    return {"kind": Counter(g.incident.kind.value for g in generated),
-            "placement": Counter(g.placement for g in generated)}
+    return {
+        "kind": Counter(g.incident.kind.value for g in generated),
+        "placement": Counter(g.placement for g in generated),
+    }

@@ -91,8 +91,12 @@ CITIES = (
 SERVICE_AREAS = ("taojiatun_sa", "gongzhuling_sa", "kaoshantun_sa")
 SERVICE_AREA_WEIGHT = 0.05  # share of the backups at each service area
 # class, share, seat range, length
-CLASSES = ((VehicleClass.COACH_12M, 0.50, (49, 55), 12.0), (VehicleClass.COACH_10M, 0.25, (39, 47), 10.5),
-           (VehicleClass.COACH_8M, 0.20, (24, 37), 8.7), (VehicleClass.MINIBUS_7M, 0.05, (19, 19), 7.0))
+CLASSES = (
+    (VehicleClass.COACH_12M, 0.50, (49, 55), 12.0),
+    (VehicleClass.COACH_10M, 0.25, (39, 47), 10.5),
+    (VehicleClass.COACH_8M, 0.20, (24, 37), 8.7),
+    (VehicleClass.MINIBUS_7M, 0.05, (19, 19), 7.0),
+)
 
 
 @dataclass(frozen=True)
@@ -118,7 +122,9 @@ def generate_sites(network: RoadNetwork) -> tuple[Site, ...]:
     sites = []
     for city in CITIES:
         lat, lon = network.node_lat_lon(city.depot_node)
-        sites.append(Site(depot_site_id(city), f"{city.name.title()} depot", "", SiteKind.DEPOT, city.depot_node, lat, lon))
+        sites.append(
+            Site(depot_site_id(city), f"{city.name.title()} depot", "", SiteKind.DEPOT, city.depot_node, lat, lon)
+        )
     for node in SERVICE_AREAS:
         lat, lon = network.node_lat_lon(node)
         sites.append(Site(node, network.node_name(node), "", SiteKind.SERVICE_AREA, node, lat, lon))
@@ -127,20 +133,36 @@ def generate_sites(network: RoadNetwork) -> tuple[Site, ...]:
 
 def _vehicle(rng: random.Random, index: int, home_site: str, status: VehicleStatus) -> Vehicle:
     vehicle_class, _, (low, high), length_m = rng.choices(CLASSES, [c[1] for c in CLASSES])[0]
-    return Vehicle(id=f"v{index:04d}", plate=f"吉X·{index:05d}", vehicle_class=vehicle_class,
-                   seats=rng.randint(low, high), length_m=length_m,
-                   commissioned=date(rng.randint(2013, 2025), rng.randint(1, 12), rng.randint(1, 28)),
-                   home_depot=home_site, status=status, permit_valid_until=date(2028, 12, 31))
+    return Vehicle(
+        id=f"v{index:04d}",
+        plate=f"吉X·{index:05d}",
+        vehicle_class=vehicle_class,
+        seats=rng.randint(low, high),
+        length_m=length_m,
+        commissioned=date(rng.randint(2013, 2025), rng.randint(1, 12), rng.randint(1, 28)),
+        home_depot=home_site,
+        status=status,
+        permit_valid_until=date(2028, 12, 31),
+    )
 
 
 def _driver(rng: random.Random, driver_id: str, home_site: str, start: clock, end: clock) -> Driver:
-    return Driver(id=driver_id, name=driver_id, licence_class=LicenceClass.A1,
-                  licence_issued=date(rng.randint(2005, 2020), rng.randint(1, 12), 1),
-                  birth_date=date(rng.randint(1968, 1992), rng.randint(1, 12), rng.randint(1, 28)),
-                  qualified_until=date(2030, 12, 31), home_depot=home_site, shift_start=start, shift_end=end)
+    return Driver(
+        id=driver_id,
+        name=driver_id,
+        licence_class=LicenceClass.A1,
+        licence_issued=date(rng.randint(2005, 2020), rng.randint(1, 12), 1),
+        birth_date=date(rng.randint(1968, 1992), rng.randint(1, 12), rng.randint(1, 28)),
+        qualified_until=date(2030, 12, 31),
+        home_depot=home_site,
+        shift_start=start,
+        shift_end=end,
+    )
 
 
-def _planned_stops(travel: TravelTimes, rng: random.Random, nodes: Sequence[str], departure: datetime) -> tuple[Stop, ...]:
+def _planned_stops(
+    travel: TravelTimes, rng: random.Random, nodes: Sequence[str], departure: datetime
+) -> tuple[Stop, ...]:
     """Stops at ``nodes``: clear-weather travel time plus 5–15 %, and 5 min at each intermediate stop."""
     stops = [Stop(nodes[0], departure)]
     moment = departure
@@ -159,19 +181,29 @@ def _route_nodes(rng: random.Random, home: City, away: City) -> tuple[list[str],
     return home_stops + [away_stop], [away_stop] + list(reversed(home_stops))
 
 
-def _in_service_pair(rng: random.Random, index: int, vehicle: Vehicle, home: City, travel: TravelTimes,
-                     spec: FleetSpec) -> tuple[Driver, tuple[Trip, Trip]]:
+def _in_service_pair(
+    rng: random.Random, index: int, vehicle: Vehicle, home: City, travel: TravelTimes, spec: FleetSpec
+) -> tuple[Driver, tuple[Trip, Trip]]:
     away = rng.choices([c for c in CITIES if c is not home], [c.weight for c in CITIES if c is not home])[0]
     out_nodes, back_nodes = _route_nodes(rng, home, away)
     driver_id = f"d{index:04d}"
     out_departure = datetime.combine(spec.day, clock(6)) + timedelta(minutes=5 * rng.randint(0, 42))
     back_departure = datetime.combine(spec.day, clock(16)) + timedelta(minutes=5 * rng.randint(0, 42))
     trips = []
-    for suffix, kind, nodes, departure in (("OUT", TripKind.STAFF_MORNING, out_nodes, out_departure),
-                                           ("BACK", TripKind.STAFF_EVENING, back_nodes, back_departure)):
-        trips.append(Trip(id=f"{vehicle.id}-{suffix}", kind=kind, vehicle_id=vehicle.id, driver_id=driver_id,
-                          stops=_planned_stops(travel, rng, nodes, departure),
-                          booked_passengers=rng.randint(int(0.6 * vehicle.seats), vehicle.seats)))
+    for suffix, kind, nodes, departure in (
+        ("OUT", TripKind.STAFF_MORNING, out_nodes, out_departure),
+        ("BACK", TripKind.STAFF_EVENING, back_nodes, back_departure),
+    ):
+        trips.append(
+            Trip(
+                id=f"{vehicle.id}-{suffix}",
+                kind=kind,
+                vehicle_id=vehicle.id,
+                driver_id=driver_id,
+                stops=_planned_stops(travel, rng, nodes, departure),
+                booked_passengers=rng.randint(int(0.6 * vehicle.seats), vehicle.seats),
+            )
+        )
     shift_start = (out_departure - timedelta(minutes=spec.pre_trip_min)).time()
     shift_end = (trips[1].arrival + timedelta(minutes=30)).time()
     return _driver(rng, driver_id, vehicle.home_depot, shift_start, shift_end), (trips[0], trips[1])
@@ -184,8 +216,9 @@ def generate_dataset(base: Corridor, spec: FleetSpec = FleetSpec()) -> Dataset:
     sites = generate_sites(network)
     travel = TravelTimes(network, clear_conditions(base), VehicleClass.COACH_12M)
     standby_sites = [depot_site_id(c) for c in CITIES] + list(SERVICE_AREAS)
-    standby_weights = [c.weight * (1 - SERVICE_AREA_WEIGHT * len(SERVICE_AREAS)) for c in CITIES] + \
-        [SERVICE_AREA_WEIGHT] * len(SERVICE_AREAS)
+    standby_weights = [c.weight * (1 - SERVICE_AREA_WEIGHT * len(SERVICE_AREAS)) for c in CITIES] + [
+        SERVICE_AREA_WEIGHT
+    ] * len(SERVICE_AREAS)
     standby = round(spec.coaches * spec.standby_share)
     workshop = round(spec.coaches * spec.workshop_share)
     vehicles, drivers, trips = [], [], []
@@ -206,9 +239,17 @@ def generate_dataset(base: Corridor, spec: FleetSpec = FleetSpec()) -> Dataset:
             drivers.append(driver)
             trips += pair
     default = base.dataset
-    return Dataset(sites=sites, vehicles=tuple(vehicles), drivers=tuple(drivers), duty_log=(), trips=tuple(trips),
-                   tier_policy=default.tier_policy, driving_policy=default.driving_policy,
-                   conditions=default.conditions, source=f"generated fleet (seed {spec.seed})")
+    return Dataset(
+        sites=sites,
+        vehicles=tuple(vehicles),
+        drivers=tuple(drivers),
+        duty_log=(),
+        trips=tuple(trips),
+        tier_policy=default.tier_policy,
+        driving_policy=default.driving_policy,
+        conditions=default.conditions,
+        source=f"generated fleet (seed {spec.seed})",
+    )
 
 
 def generate_corridor(spec: FleetSpec = FleetSpec(), base: Corridor | None = None) -> Corridor:
@@ -238,14 +279,16 @@ def crew_census(corridor: Corridor, incidents: Sequence[Incident], moment: datet
     """
     from fleetplan.builder import BuildContext, candidate_crews
 
-    context = BuildContext(corridor, clear_conditions(corridor), OperationsPolicy(), moment,
-                           snapshot(corridor.dataset, moment))
+    context = BuildContext(
+        corridor, clear_conditions(corridor), OperationsPolicy(), moment, snapshot(corridor.dataset, moment)
+    )
     crews = candidate_crews(context, (), {incident.vehicle_id for incident in incidents})
     return Counter(crew.kind.value for crew in crews)
 
 
-def measure(spec: FleetSpec, incidents: int, moment: datetime, params: SolveParams, report_to=None,
-            profile: bool = False) -> dict:
+def measure(
+    spec: FleetSpec, incidents: int, moment: datetime, params: SolveParams, report_to=None, profile: bool = False
+) -> dict:
     """Generate, place the incidents, build and solve; evaluate the best plan untimed.
 
     ``report_to`` (a callable) receives the partial summary after each phase, so a parent process
@@ -258,13 +301,17 @@ def measure(spec: FleetSpec, incidents: int, moment: datetime, params: SolvePara
     generated = simultaneous_incidents(corridor, moment, incidents, spec.seed)
     dataset = corridor.dataset
     summary: dict = {
-        "coaches": len(dataset.vehicles), "drivers": len(dataset.drivers), "trips": len(dataset.trips),
-        "sites": len(dataset.sites), "generate_s": time.perf_counter() - started,
+        "coaches": len(dataset.vehicles),
+        "drivers": len(dataset.drivers),
+        "trips": len(dataset.trips),
+        "sites": len(dataset.sites),
+        "generate_s": time.perf_counter() - started,
         "whereabouts": Counter(s.whereabouts.value for s in snapshot(dataset, moment).vehicles.values()),
         "kinds": Counter(g.incident.kind.value for g in generated),
         "placements": Counter(g.placement for g in generated),
         "passengers": sum(g.incident.passengers for g in generated),
-        "crews_by_kind": crew_census(corridor, [g.incident for g in generated], moment), "phase": "build",
+        "crews_by_kind": crew_census(corridor, [g.incident for g in generated], moment),
+        "phase": "build",
     }
     report_to(dict(summary))
     profiler = cProfile.Profile() if profile else None
@@ -272,17 +319,29 @@ def measure(spec: FleetSpec, incidents: int, moment: datetime, params: SolvePara
         profiler.enable()
     started = time.perf_counter()
     instance = prepare(corridor, [g.incident for g in generated], clear_conditions(corridor))
-    summary.update(build_s=time.perf_counter() - started, phase="solve", crews=len(instance.crews),
-                   rescue_options=len(instance.rescue_options), trip_tasks=len(instance.trip_tasks),
-                   trip_options=len(instance.trip_options), rejections=len(instance.rejections),
-                   tiers=Counter(g.tier for g in instance.groups))
+    summary.update(
+        build_s=time.perf_counter() - started,
+        phase="solve",
+        crews=len(instance.crews),
+        rescue_options=len(instance.rescue_options),
+        trip_tasks=len(instance.trip_tasks),
+        trip_options=len(instance.trip_options),
+        rejections=len(instance.rejections),
+        tiers=Counter(g.tier for g in instance.groups),
+    )
     report_to(dict(summary))
     started = time.perf_counter()
     result = solve(instance, params)
-    summary.update(solve_s=time.perf_counter() - started, phase="done", status=result.status.value,
-                   solve_ms=result.solve_ms, plans=len(result.plans), gap=gap(result),
-                   best=result.best.objective.as_dict() if result.best else None,
-                   bound=result.bound.as_dict() if result.bound else None)
+    summary.update(
+        solve_s=time.perf_counter() - started,
+        phase="done",
+        status=result.status.value,
+        solve_ms=result.solve_ms,
+        plans=len(result.plans),
+        gap=gap(result),
+        best=result.best.objective.as_dict() if result.best else None,
+        bound=result.bound.as_dict() if result.bound else None,
+    )
     if profiler:
         profiler.disable()
         summary["profile"] = _profile_text(profiler)
@@ -353,33 +412,71 @@ def summary_row(spec: FleetSpec, incidents: int, summary: dict) -> list[object]:
     else:
         status = summary.get("status", "–")
     gap_text = f"{relative:.2%} ({term})" if term else ("0" if status in ("optimal", "feasible") else "–")
-    return [spec.coaches, spec.seed, incidents, summary.get("crews", sum(summary.get("crews_by_kind", {}).values())),
-            summary.get("rescue_options", "–"), summary.get("trip_tasks", "–"), summary.get("trip_options", "–"),
-            _seconds(summary, "build_s"), _seconds(summary, "solve_s"), status, gap_text, summary.get("problems", "–")]
+    return [
+        spec.coaches,
+        spec.seed,
+        incidents,
+        summary.get("crews", sum(summary.get("crews_by_kind", {}).values())),
+        summary.get("rescue_options", "–"),
+        summary.get("trip_tasks", "–"),
+        summary.get("trip_options", "–"),
+        _seconds(summary, "build_s"),
+        _seconds(summary, "solve_s"),
+        status,
+        gap_text,
+        summary.get("problems", "–"),
+    ]
 
 
-SUMMARY_HEADERS = ["coaches", "fleet seed", "incidents", "crews", "rescue options", "trip tasks", "trip options",
-                   "build_instance s", "solve s", "status", "gap (term)", "evaluator problems"]
+SUMMARY_HEADERS = [
+    "coaches",
+    "fleet seed",
+    "incidents",
+    "crews",
+    "rescue options",
+    "trip tasks",
+    "trip options",
+    "build_instance s",
+    "solve s",
+    "status",
+    "gap (term)",
+    "evaluator problems",
+]
 
 
-def report(runs: Sequence[tuple[FleetSpec, int, dict]], moment: datetime, params: SolveParams, budget_s: float,
-           load_at_start: str | None = None) -> str:
-    parts = [header("Simultaneous incidents on a generated multi-city fleet", load_at_start),
-             f"Moment {moment:%Y-%m-%d %H:%M}; SolveParams budget {params.budget.seconds:g} s, alternatives "
-             f"{params.alternatives}, workers {params.workers}; "
-             + (f"each size runs in a child process stopped after {budget_s:.0f} s." if budget_s > 0 else
-                "run in this process."), "",
-             markdown_table(SUMMARY_HEADERS, [summary_row(spec, n, summary) for spec, n, summary in runs]), ""]
+def report(
+    runs: Sequence[tuple[FleetSpec, int, dict]],
+    moment: datetime,
+    params: SolveParams,
+    budget_s: float,
+    load_at_start: str | None = None,
+) -> str:
+    parts = [
+        header("Simultaneous incidents on a generated multi-city fleet", load_at_start),
+        f"Moment {moment:%Y-%m-%d %H:%M}; SolveParams budget {params.budget.seconds:g} s, alternatives "
+        f"{params.alternatives}, workers {params.workers}; "
+        + (
+            f"each size runs in a child process stopped after {budget_s:.0f} s."
+            if budget_s > 0
+            else "run in this process."
+        ),
+        "",
+        markdown_table(SUMMARY_HEADERS, [summary_row(spec, n, summary) for spec, n, summary in runs]),
+        "",
+    ]
     for spec, _incidents, summary in runs:
-        parts += [f"- {spec.coaches} coaches (seed {spec.seed}): {summary.get('drivers', '?')} drivers, "
-                  f"{summary.get('trips', '?')} trips, {summary.get('sites', '?')} sites, generated in "
-                  f"{summary.get('generate_s', float('nan')):.1f} s; at the moment: {_counts(summary.get('whereabouts', Counter()))}; "
-                  f"candidate crews by kind: {_counts(summary.get('crews_by_kind', Counter()))}; incidents: "
-                  f"{_counts(summary.get('kinds', Counter()))}, placed {_counts(summary.get('placements', Counter()))}, "
-                  f"{summary.get('passengers', '?')} passengers, tiers {_counts(summary.get('tiers', Counter()))}."]
+        parts += [
+            f"- {spec.coaches} coaches (seed {spec.seed}): {summary.get('drivers', '?')} drivers, "
+            f"{summary.get('trips', '?')} trips, {summary.get('sites', '?')} sites, generated in "
+            f"{summary.get('generate_s', float('nan')):.1f} s; at the moment: {_counts(summary.get('whereabouts', Counter()))}; "
+            f"candidate crews by kind: {_counts(summary.get('crews_by_kind', Counter()))}; incidents: "
+            f"{_counts(summary.get('kinds', Counter()))}, placed {_counts(summary.get('placements', Counter()))}, "
+            f"{summary.get('passengers', '?')} passengers, tiers {_counts(summary.get('tiers', Counter()))}."
+        ]
         if summary.get("best"):
-            bound = summary["bound"] or ("none (greedy fallback)" if summary["status"] == "greedy_fallback"
-                                         else "equal to the best (optimal)")
+            bound = summary["bound"] or (
+                "none (greedy fallback)" if summary["status"] == "greedy_fallback" else "equal to the best (optimal)"
+            )
             parts.append(f"  best objective {summary['best']}; bound {bound}")
         if summary.get("profile"):
             parts += ["", "```", summary["profile"].strip(), "```"]
@@ -393,12 +490,22 @@ def main(argv: Sequence[str] | None = None) -> str:
     parser.add_argument("--incidents", type=int, default=20)
     parser.add_argument("--moment", default="07:45", help="clock time of the incidents on the generated day")
     parser.add_argument("--time-limit", type=float, default=5.0, help="the solve budget in wall-clock seconds")
-    parser.add_argument("--budget", type=float, default=240.0,
-                        help="seconds before a size's run (in a child process) is stopped; 0: run in this process")
-    parser.add_argument("--seed", default=str(DEFAULT_SEED),
-                        help="fleet generation seed, or several separated by commas (each size runs with each)")
-    parser.add_argument("--profile", action="store_true",
-                        help="run in this process without a budget and profile build + solve with cProfile")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=240.0,
+        help="seconds before a size's run (in a child process) is stopped; 0: run in this process",
+    )
+    parser.add_argument(
+        "--seed",
+        default=str(DEFAULT_SEED),
+        help="fleet generation seed, or several separated by commas (each size runs with each)",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="run in this process without a budget and profile build + solve with cProfile",
+    )
     args = parser.parse_args(argv)
     load_at_start = load_average()
     params = SolveParams(budget=Budget.wall_clock(args.time_limit), alternatives=1)

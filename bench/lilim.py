@@ -50,8 +50,12 @@ def tuned_params(time_limit_s: float) -> PdpParams:
 
 def baseline_params(time_limit_s: float) -> PdpParams:
     """Plain OR-Tools: the usual advice (GLS after parallel cheapest insertion), default operators."""
-    return PdpParams(time_limit_s=time_limit_s, metaheuristic="GUIDED_LOCAL_SEARCH",
-                     first_solution="PARALLEL_CHEAPEST_INSERTION", tuned_operators=False)
+    return PdpParams(
+        time_limit_s=time_limit_s,
+        metaheuristic="GUIDED_LOCAL_SEARCH",
+        first_solution="PARALLEL_CHEAPEST_INSERTION",
+        tuned_operators=False,
+    )
 
 
 def gap_percent(distance: float, best: BestKnown) -> float:
@@ -59,8 +63,10 @@ def gap_percent(distance: float, best: BestKnown) -> float:
 
 
 def meets_target(result: PdpResult, best: BestKnown) -> bool:
-    return (result.vehicles_used <= best.vehicles + MAX_EXTRA_VEHICLES
-            and gap_percent(result.distance, best) <= MAX_GAP_PERCENT)
+    return (
+        result.vehicles_used <= best.vehicles + MAX_EXTRA_VEHICLES
+        and gap_percent(result.distance, best) <= MAX_GAP_PERCENT
+    )
 
 
 def run(data: Path, names: list[str], params: PdpParams) -> list[list[object]]:
@@ -72,17 +78,37 @@ def run(data: Path, names: list[str], params: PdpParams) -> list[list[object]]:
         problems = check_pdp_solution(problem, result.routes)
         best = BEST_KNOWN[name]
         gap = round(gap_percent(result.distance, best), 2) + 0.0  # + 0.0: no "-0.00"
-        rows.append([
-            name, str(result.status), result.vehicles_used, f"{result.distance:.2f}", best.vehicles,
-            f"{best.distance:.2f}", f"{result.vehicles_used - best.vehicles:+d}", f"{gap:+.2f}",
-            "ok" if not problems else f"{len(problems)} problems",
-            "yes" if meets_target(result, best) and not problems else "no", f"{result.solve_s:.1f}",
-        ])
+        rows.append(
+            [
+                name,
+                str(result.status),
+                result.vehicles_used,
+                f"{result.distance:.2f}",
+                best.vehicles,
+                f"{best.distance:.2f}",
+                f"{result.vehicles_used - best.vehicles:+d}",
+                f"{gap:+.2f}",
+                "ok" if not problems else f"{len(problems)} problems",
+                "yes" if meets_target(result, best) and not problems else "no",
+                f"{result.solve_s:.1f}",
+            ]
+        )
     return rows
 
 
-COLUMNS = ["instance", "status", "vehicles", "distance", "best-known vehicles", "best-known distance",
-           "vehicles vs best", "distance gap %", "checker", "target met", "solve s"]
+COLUMNS = [
+    "instance",
+    "status",
+    "vehicles",
+    "distance",
+    "best-known vehicles",
+    "best-known distance",
+    "vehicles vs best",
+    "distance gap %",
+    "checker",
+    "target met",
+    "solve s",
+]
 
 
 def main(argv: list[str] | None = None) -> int:

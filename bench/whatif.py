@@ -66,12 +66,35 @@ def table(runs: list[EngineRun]) -> str:
     for run in runs:
         base = single.get(run.engine)
         speed_up = base.wall_s / run.wall_s if base is not None else float("nan")
-        rows.append([f"{run.engine.value}", run.workers, run.result.reps, round(run.wall_s, 1),
-                     "yes" if run.wall_s <= TARGET_S else "NO", run.incidents, round(run.incidents / run.wall_s, 2),
-                     round(run.incidents / run.wall_s / run.cores, 2), round(speed_up, 2),
-                     "yes" if run.result == runs[0].result else "NO"])
-    return markdown_table(["engine", "workers", "reps", "wall s", "≤ 10 min", "incidents", "incidents/s",
-                           "incidents/s/core", "speed-up vs 1 worker", "KPIs identical"], rows)
+        rows.append(
+            [
+                f"{run.engine.value}",
+                run.workers,
+                run.result.reps,
+                round(run.wall_s, 1),
+                "yes" if run.wall_s <= TARGET_S else "NO",
+                run.incidents,
+                round(run.incidents / run.wall_s, 2),
+                round(run.incidents / run.wall_s / run.cores, 2),
+                round(speed_up, 2),
+                "yes" if run.result == runs[0].result else "NO",
+            ]
+        )
+    return markdown_table(
+        [
+            "engine",
+            "workers",
+            "reps",
+            "wall s",
+            "≤ 10 min",
+            "incidents",
+            "incidents/s",
+            "incidents/s/core",
+            "speed-up vs 1 worker",
+            "KPIs identical",
+        ],
+        rows,
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -87,15 +110,18 @@ def main(argv: list[str] | None = None) -> None:
     scenario = WhatIfScenario(args.start, args.end, DEFAULT_BACKUPS, calendar=args.calendar)
     runs = [measure(scenario, args.reps, args.seed, engine, workers, corridor) for engine, workers in args.engines]
     summary = runs[0].result.summary()
-    lines = [header("What-if throughput"),
-             f"- scenario: {scenario.describe()}; {args.reps} replications, seed {args.seed}; "
-             f"solver budget {scenario.solve_budget_s} deterministic s per incident",
-             f"- per replication: {summary['incidents'] / max(args.reps, 1):.2f} incidents "
-             f"({summary['incidents_by_kind_per_rep']}), {summary['trips_planned_per_rep']:.0f} trips, "
-             f"{summary['closure_hours_per_rep']} h of G1 closures; solves stopped by the budget: "
-             f"{summary['solves_not_optimal']}, evaluator findings: {summary['evaluator_problems']}",
-             f"- share reached within the limit (all tiers): {runs[0].result.tier('all').reached_within_limit}",
-             "", table(runs)]
+    lines = [
+        header("What-if throughput"),
+        f"- scenario: {scenario.describe()}; {args.reps} replications, seed {args.seed}; "
+        f"solver budget {scenario.solve_budget_s} deterministic s per incident",
+        f"- per replication: {summary['incidents'] / max(args.reps, 1):.2f} incidents "
+        f"({summary['incidents_by_kind_per_rep']}), {summary['trips_planned_per_rep']:.0f} trips, "
+        f"{summary['closure_hours_per_rep']} h of G1 closures; solves stopped by the budget: "
+        f"{summary['solves_not_optimal']}, evaluator findings: {summary['evaluator_problems']}",
+        f"- share reached within the limit (all tiers): {runs[0].result.tier('all').reached_within_limit}",
+        "",
+        table(runs),
+    ]
     print("\n".join(lines))
 
 

@@ -85,7 +85,9 @@ def unknown_nodes(dataset: Dataset, network: RoadNetwork) -> list[DataProblem]:
         if site.node_id not in known
     ]
     problems += [
-        DataProblem("trip_stops.csv", None, "node_id", f"trip {trip.id}: stop node {stop.node_id!r} is not on the road network")
+        DataProblem(
+            "trip_stops.csv", None, "node_id", f"trip {trip.id}: stop node {stop.node_id!r} is not on the road network"
+        )
         for trip in dataset.trips
         for stop in trip.stops
         if stop.node_id not in known

@@ -59,8 +59,9 @@ def destination_point(lat: float, lon: float, bearing: float, distance_m: float)
     theta = math.radians(bearing)
     phi1, lambda1 = math.radians(lat), math.radians(lon)
     phi2 = math.asin(math.sin(phi1) * math.cos(delta) + math.cos(phi1) * math.sin(delta) * math.cos(theta))
-    lambda2 = lambda1 + math.atan2(math.sin(theta) * math.sin(delta) * math.cos(phi1),
-                                   math.cos(delta) - math.sin(phi1) * math.sin(phi2))
+    lambda2 = lambda1 + math.atan2(
+        math.sin(theta) * math.sin(delta) * math.cos(phi1), math.cos(delta) - math.sin(phi1) * math.sin(phi2)
+    )
     return math.degrees(phi2), (math.degrees(lambda2) + 540.0) % 360.0 - 180.0
 
 
@@ -82,8 +83,9 @@ class SegmentProjection:
     lon: float
 
 
-def project_onto_segment(lat: float, lon: float, lat1: float, lon1: float,
-                         lat2: float, lon2: float) -> SegmentProjection:
+def project_onto_segment(
+    lat: float, lon: float, lat1: float, lon1: float, lat2: float, lon2: float
+) -> SegmentProjection:
     """Project a point onto the segment from point 1 to point 2.
 
     Uses a local equirectangular plane centred on the point, which is accurate to well under a metre

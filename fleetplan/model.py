@@ -311,8 +311,13 @@ class DrivingPolicy:
     charter_sign_filing_delay_s: int = 10 * 60  # E: time to file a new electronic charter sign
 
     def __post_init__(self) -> None:
-        for name in ("day_continuous_max_s", "night_continuous_max_s", "min_rest_s",
-                     "max_driving_24h_s", "max_driving_7d_s"):
+        for name in (
+            "day_continuous_max_s",
+            "night_continuous_max_s",
+            "min_rest_s",
+            "max_driving_24h_s",
+            "max_driving_7d_s",
+        ):
             require(getattr(self, name) > 0, name, "must be positive")
         require(self.charter_sign_filing_delay_s >= 0, "charter_sign_filing_delay_s", "must not be negative")
 
@@ -347,7 +352,12 @@ class Dataset:
     def _index(self) -> dict[tuple[str, str], Any]:
         """(kind, id) → item, built on first look-up: a large fleet looks ids up millions of times."""
         index: dict[tuple[str, str], Any] = {}
-        for kind, items in (("vehicle", self.vehicles), ("driver", self.drivers), ("site", self.sites), ("trip", self.trips)):
+        for kind, items in (
+            ("vehicle", self.vehicles),
+            ("driver", self.drivers),
+            ("site", self.sites),
+            ("trip", self.trips),
+        ):
             for item in items:
                 index.setdefault((kind, item.id), item)  # the first of a (refused) duplicate, as a scan would
         return index

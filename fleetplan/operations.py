@@ -25,8 +25,15 @@ class OperationsPolicy:
     max_trip_covers: int = 12  # coaches considered per later trip on their own (chained crews come on top)
 
     def __post_init__(self) -> None:
-        for name in ("turnout_s", "transfer_s", "passing_dwell_s", "max_passing_delay_s",
-                     "max_trip_shift_s", "max_late_s", "trip_horizon_s"):
+        for name in (
+            "turnout_s",
+            "transfer_s",
+            "passing_dwell_s",
+            "max_passing_delay_s",
+            "max_trip_shift_s",
+            "max_late_s",
+            "trip_horizon_s",
+        ):
             require(getattr(self, name) >= 0, name, "must not be negative")
         for name in ("max_rescue_coaches", "max_trip_covers", "spare_drivers_per_coach"):
             require(getattr(self, name) >= 1, name, "must be at least 1")

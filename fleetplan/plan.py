@@ -102,5 +102,6 @@ class Plan:
 
     def assignment(self) -> frozenset[tuple[str, str, str]]:
         """Which coach serves which task; alternatives must differ in it."""
-        return frozenset(("rescue", r.vehicle_id, r.group_id) for r in self.rescues) | \
-            frozenset(("trip", c.vehicle_id, c.trip_id) for c in self.trip_covers)
+        return frozenset(("rescue", r.vehicle_id, r.group_id) for r in self.rescues) | frozenset(
+            ("trip", c.vehicle_id, c.trip_id) for c in self.trip_covers
+        )

@@ -54,21 +54,32 @@ def snapshot(dataset: Dataset, at: datetime) -> LiveState:
     """The state of every coach and driver at ``at`` implied by the timetable."""
     depot_node = {site.id: site.node_id for site in dataset.sites}
     trips = sorted(dataset.trips, key=lambda t: t.departure)
-    vehicles = {v.id: _vehicle_state(v.id, v.status, depot_node.get(v.home_depot, v.home_depot),
-                                     [t for t in trips if t.vehicle_id == v.id], at)
-                for v in dataset.vehicles}
+    vehicles = {
+        v.id: _vehicle_state(
+            v.id, v.status, depot_node.get(v.home_depot, v.home_depot), [t for t in trips if t.vehicle_id == v.id], at
+        )
+        for v in dataset.vehicles
+    }
     history = defaultdict(list)
     for interval in dataset.duty_log:
         if interval.start < at:
             history[interval.driver_id].append(interval)
-    drivers = {d.id: _driver_state(d.id, depot_node.get(d.home_depot, d.home_depot), history[d.id],
-                                   [t for t in trips if t.driver_id == d.id], at)
-               for d in dataset.drivers}
+    drivers = {
+        d.id: _driver_state(
+            d.id,
+            depot_node.get(d.home_depot, d.home_depot),
+            history[d.id],
+            [t for t in trips if t.driver_id == d.id],
+            at,
+        )
+        for d in dataset.drivers
+    }
     return LiveState(at, MappingProxyType(vehicles), MappingProxyType(drivers))
 
 
-def _vehicle_state(vehicle_id: str, status: VehicleStatus, home_node: str, trips: list[Trip],
-                   at: datetime) -> VehicleState:
+def _vehicle_state(
+    vehicle_id: str, status: VehicleStatus, home_node: str, trips: list[Trip], at: datetime
+) -> VehicleState:
     current = next((t for t in trips if t.departure <= at < t.arrival), None)
     later = tuple(t.id for t in trips if t.departure > at)
     if status == VehicleStatus.WORKSHOP:
@@ -81,10 +92,12 @@ def _vehicle_state(vehicle_id: str, status: VehicleStatus, home_node: str, trips
     return VehicleState(vehicle_id, whereabouts, node, None, later)
 
 
-def _driver_state(driver_id: str, home_node: str, history: list[DutyInterval], trips: list[Trip],
-                  at: datetime) -> DriverState:
-    driven = [DutyInterval(driver_id, t.departure, min(t.arrival, at), Activity.DRIVE)
-              for t in trips if t.departure < at]
+def _driver_state(
+    driver_id: str, home_node: str, history: list[DutyInterval], trips: list[Trip], at: datetime
+) -> DriverState:
+    driven = [
+        DutyInterval(driver_id, t.departure, min(t.arrival, at), Activity.DRIVE) for t in trips if t.departure < at
+    ]
     log = tuple(sorted(_clip(history, at) + driven, key=lambda d: d.start))
     current = next((t for t in trips if t.departure <= at < t.arrival), None)
     done = [t for t in trips if t.arrival <= at]
@@ -94,5 +107,4 @@ def _driver_state(driver_id: str, home_node: str, history: list[DutyInterval], t
 
 
 def _clip(intervals: list[DutyInterval], at: datetime) -> list[DutyInterval]:
-    return [i if i.end <= at else DutyInterval(i.driver_id, i.start, at, i.activity)
-            for i in intervals if i.start < at]
+    return [i if i.end <= at else DutyInterval(i.driver_id, i.start, at, i.activity) for i in intervals if i.start < at]

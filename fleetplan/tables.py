@@ -38,8 +38,11 @@ def read_table(path: Path, schema: pa.DataFrameSchema) -> tuple[pd.DataFrame, li
     except pd.errors.ParserError as error:
         return pd.DataFrame(), [DataProblem(label, None, None, f"cannot be read as CSV: {error}")]
     header_row = rows.pop(HEADER_KEY)
-    unknown = [DataProblem(label, header_row, name, f"unknown column; expected {', '.join(schema.columns)}")
-               for name in raw.columns if name not in schema.columns]
+    unknown = [
+        DataProblem(label, header_row, name, f"unknown column; expected {', '.join(schema.columns)}")
+        for name in raw.columns
+        if name not in schema.columns
+    ]
     missing = [name for name, column in schema.columns.items() if name not in raw.columns and column.required]
     if missing:
         return pd.DataFrame(), [DataProblem(label, header_row, name, "column is missing") for name in missing] + unknown
@@ -47,8 +50,15 @@ def read_table(path: Path, schema: pa.DataFrameSchema) -> tuple[pd.DataFrame, li
         return pd.DataFrame(columns=[*raw.columns, "_row"]), unknown
     raw = raw.astype(object).where(raw != "", None)
     unconvertible = _unconvertible_cells(raw, schema)
-    problems = [DataProblem(label, rows[index], column, f"cannot be read as {_type_name(schema, column)} (value {raw.at[index, column]!r})")
-                for index, column in unconvertible]
+    problems = [
+        DataProblem(
+            label,
+            rows[index],
+            column,
+            f"cannot be read as {_type_name(schema, column)} (value {raw.at[index, column]!r})",
+        )
+        for index, column in unconvertible
+    ]
     bad_rows = sorted({index for index, _ in unconvertible})
     good, good_problems = _check(raw.drop(index=bad_rows), schema, label, rows)
     problems += good_problems
@@ -76,8 +86,9 @@ def _unconvertible_cells(raw: pd.DataFrame, schema: pa.DataFrameSchema) -> list[
     return cells
 
 
-def _check(frame: pd.DataFrame, schema: pa.DataFrameSchema, label: str,
-           rows: dict[int, int]) -> tuple[pd.DataFrame, list[DataProblem]]:
+def _check(
+    frame: pd.DataFrame, schema: pa.DataFrameSchema, label: str, rows: dict[int, int]
+) -> tuple[pd.DataFrame, list[DataProblem]]:
     """Validate lazily; return the valid rows and the problems of the others."""
     if frame.empty:
         return schema.validate(frame.iloc[0:0], lazy=True) if len(frame.columns) else frame, []
@@ -91,8 +102,12 @@ def _check(frame: pd.DataFrame, schema: pa.DataFrameSchema, label: str,
 
 
 def _type_name(schema: pa.DataFrameSchema, column: str) -> str:
-    return {"int64": "a whole number", "float64": "a number", "bool": "true/false",
-            "datetime64[ns]": "a date/time"}.get(str(schema.columns[column].dtype), str(schema.columns[column].dtype))
+    return {
+        "int64": "a whole number",
+        "float64": "a number",
+        "bool": "true/false",
+        "datetime64[ns]": "a date/time",
+    }.get(str(schema.columns[column].dtype), str(schema.columns[column].dtype))
 
 
 HEADER_KEY = -1  # key of the header's row number in the row map
@@ -102,8 +117,9 @@ def _read_raw(path: Path) -> tuple[pd.DataFrame, dict[int, int]]:
     """All cells as strings with comment lines skipped (also before the header), plus a map from
     frame index to file row; the header's row is under ``HEADER_KEY``."""
     lines = path.read_text(encoding="utf-8").splitlines()
-    content = [number for number, line in enumerate(lines, start=1)
-               if line.strip() and not line.lstrip().startswith("#")]
+    content = [
+        number for number, line in enumerate(lines, start=1) if line.strip() and not line.lstrip().startswith("#")
+    ]
     if not content:
         raise pd.errors.EmptyDataError("no header")
     header_row, data_rows = content[0], content[1:]
@@ -120,8 +136,11 @@ def _problems_from(cases: pd.DataFrame, label: str, rows: dict[int, int]) -> lis
         index = None if pd.isna(case.index) else int(case.index)
         column = None if pd.isna(case.column) else str(case.column)
         value = "" if pd.isna(case.failure_case) else f" (value {case.failure_case!r})"
-        problems.append(DataProblem(label, rows.get(index) if index is not None else None, column,
-                                    f"{_describe(str(case.check))}{value}"))
+        problems.append(
+            DataProblem(
+                label, rows.get(index) if index is not None else None, column, f"{_describe(str(case.check))}{value}"
+            )
+        )
     return sorted(problems, key=lambda p: (p.row or 0, p.column or ""))
 
 

@@ -115,8 +115,14 @@ def is_pre_departure(reported_at: datetime, scheduled_departure: datetime | None
     return scheduled_departure is not None and reported_at <= scheduled_departure
 
 
-def classify(policy: TierPolicy, reported_at: datetime, scheduled_departure: datetime | None, scene: Point,
-             depots: Iterable[Point], backups: Iterable[Point]) -> tuple[Tier, datetime]:
+def classify(
+    policy: TierPolicy,
+    reported_at: datetime,
+    scheduled_departure: datetime | None,
+    scene: Point,
+    depots: Iterable[Point],
+    backups: Iterable[Point],
+) -> tuple[Tier, datetime]:
     """The tier of an incident and the deadline by which its passengers must be reached.
 
     Parameters

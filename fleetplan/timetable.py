@@ -222,8 +222,13 @@ def trip_course(network: RoadNetwork, trip: Trip, vehicle_class: VehicleClass, c
 
 
 @lru_cache(maxsize=1024)
-def _course(network: RoadNetwork, shape: tuple[tuple[str, int], ...], clock: time, vehicle_class: VehicleClass,
-            conditions: Conditions) -> TripCourse:
+def _course(
+    network: RoadNetwork,
+    shape: tuple[tuple[str, int], ...],
+    clock: time,
+    vehicle_class: VehicleClass,
+    conditions: Conditions,
+) -> TripCourse:
     travel = TravelTimes(network, conditions, vehicle_class)
     day = datetime.combine(date(2000, 1, 3), clock)  # any day: travel times depend on the clock only
     points = [_course_point(network, shape[0][0], 0.0)]

@@ -54,8 +54,9 @@ def checks_frame(report):
 
 
 def breakdown_drill() -> nbformat.NotebookNode:
-    return notebook([
-        md("""\
+    return notebook(
+        [
+            md("""\
 # 01 · Breakdown drill (quarterly)
 
 The service plan promises a breakdown drill every quarter. This notebook stages one from the timetable
@@ -67,20 +68,20 @@ What the drill expects of the system (asserted below): a solver plan, no problem
 evaluator, every stranded passenger collected, and the failed coach's later trips re-covered. Reaching
 everyone *within the limit* is what the drill **measures**: a miss is a finding for the staging, not a
 failure of the notebook."""),
-        code(SETUP),
-        code(SCORE_TABLE),
-        md("## The scenario and the dispatch"),
-        code("""\
+            code(SETUP),
+            code(SCORE_TABLE),
+            md("## The scenario and the dispatch"),
+            code("""\
 from solver.planning.drills import draw_map, drill_text, run_drill, write_report
 
 report = run_drill("breakdown", SEED, corridor)
 print(drill_text(report))"""),
-        code("""\
+            code("""\
 display(scores_frame(report))
 display(legs_frame(report))
 display(checks_frame(report))"""),
-        md("## What the drill expects"),
-        code("""\
+            md("## What the drill expects"),
+            code("""\
 assert report.passed, [c for c in report.checks if not c.passed]
 assert report.problems == (), report.problems  # the independent evaluator agrees with every claim
 (score,) = report.scores
@@ -91,24 +92,24 @@ assert score.response_s == (last_on_scene - score.reported_at).total_seconds()
 assert score.within_limit == (score.response_s <= score.limit_s)
 print(f"{score.passengers} passengers, tier {score.tier}: on scene after {minutes(score.response_s):.0f} min "
       f"(limit {score.limit_s // 60} min) — {'within' if score.within_limit else 'BEYOND'} the limit")"""),
-        md("## Map"),
-        code("""\
+            md("## Map"),
+            code("""\
 fig, ax = plt.subplots(figsize=(8, 7))
 draw_map(report, corridor, ax)
 plt.show()"""),
-        md("## The drill report"),
-        code("""\
+            md("## The drill report"),
+            code("""\
 path = write_report(report, OUT, corridor)
 assert path.exists() and (OUT / f"breakdown_drill_seed{SEED}_map.png").exists()
 display(Markdown(path.read_text(encoding="utf-8").split("![map")[0]))
 print("written to", path)"""),
-        md("""\
+            md("""\
 ## Where along the corridor do breakdowns go wrong?
 
 The same drill on six seeds: different runs, kilometre posts and times of day. The bars show the
 response against the limit; mid-corridor breakdowns on the carriageway away from the nearest depot are
 the ones at risk — which is what the staging study (notebook 04) addresses."""),
-        code("""\
+            code("""\
 reports = [run_drill("breakdown", seed, corridor) for seed in range(6)]
 for drill in reports:
     assert drill.passed and drill.problems == (), drill.scenario.seed
@@ -124,12 +125,14 @@ ax.set_xlabel("seed")
 ax.set_ylabel("minutes to the scene")
 ax.legend()
 plt.show()"""),
-    ])
+        ]
+    )
 
 
 def accident_drill() -> nbformat.NotebookNode:
-    return notebook([
-        md("""\
+    return notebook(
+        [
+            md("""\
 # 02 · Traffic-accident drill (half-yearly)
 
 A coach on a Siping → Changchun run is in a collision between the Gongzhuling service area and the
@@ -140,9 +143,9 @@ reaches the wreck from behind and leaves by the Fanjiatun exit and the G102.
 
 Asserted: a sound plan (evaluator), every passenger collected, no closed section driven, the G102
 detour taken — and the detour costs time compared with the same accident on an open road."""),
-        code(SETUP),
-        code(SCORE_TABLE),
-        code("""\
+            code(SETUP),
+            code(SCORE_TABLE),
+            code("""\
 from dataclasses import replace
 
 from solver.planning.drills import draw_map, drill_text, run_drill, run_scenario, write_report
@@ -152,8 +155,8 @@ print(drill_text(report))
 display(scores_frame(report))
 display(legs_frame(report))
 display(checks_frame(report))"""),
-        md("## What the drill expects"),
-        code("""\
+            md("## What the drill expects"),
+            code("""\
 (incident,) = report.scenario.incidents
 assert incident.kind == "accident" and not incident.drivable
 closed = report.scenario.conditions.closed_edges
@@ -165,11 +168,11 @@ for leg in report.legs:
         assert not set(zip(nodes, nodes[1:])) & closed, (leg.vehicle_id, nodes)
     assert "G102" in leg.onward_roads, leg.onward_roads
 print("closed:", ", ".join(f"{u} → {v}" for u, v in sorted(closed)))"""),
-        md("""\
+            md("""\
 ## What the closure costs
 
 The same incident dispatched with the road open: the passengers reach their destination earlier."""),
-        code("""\
+            code("""\
 open_road = replace(report.scenario, conditions=corridor.dataset.conditions_named("clear"))
 baseline = run_scenario(open_road, corridor)  # its detour check fails by design: there is no detour
 assert baseline.problems == ()
@@ -183,22 +186,24 @@ closed_arrival, open_arrival = arrival(report), arrival(baseline)
 assert closed_arrival > open_arrival
 print(f"passengers at their destination {closed_arrival:%H:%M} with the closure, {open_arrival:%H:%M} without "
       f"(+{(closed_arrival - open_arrival).total_seconds() / 60:.0f} min by the G102 detour)")"""),
-        md("## Map (closed sections dashed red)"),
-        code("""\
+            md("## Map (closed sections dashed red)"),
+            code("""\
 fig, ax = plt.subplots(figsize=(8, 7))
 draw_map(report, corridor, ax)
 plt.show()"""),
-        code("""\
+            code("""\
 path = write_report(report, OUT, corridor)
 assert path.exists()
 display(Markdown(path.read_text(encoding="utf-8").split("![map")[0]))
 print("written to", path)"""),
-    ])
+        ]
+    )
 
 
 def blizzard_drill() -> nbformat.NotebookNode:
-    return notebook([
-        md("""\
+    return notebook(
+        [
+            md("""\
 # 03 · Severe-weather (blizzard) drill (yearly)
 
 Jilin winters close the G1 entrances between Siping and Changchun for hours to over a day (2016-12,
@@ -209,9 +214,9 @@ coaches break down **at once**, on the G102 or in its towns, and are dispatched 
 Asserted: one joint plan with a coach of its own for each breakdown, no rescue on G1, every rescue on
 the G102, every rescue slower than the same drive in clear weather, the evaluator satisfied and every
 passenger collected. How many are reached within the limit is the drill's finding."""),
-        code(SETUP),
-        code(SCORE_TABLE),
-        code("""\
+            code(SETUP),
+            code(SCORE_TABLE),
+            code("""\
 from dataclasses import replace
 
 from fleetplan.model import RoadClass, Weather
@@ -223,8 +228,8 @@ print(drill_text(report))
 display(scores_frame(report))
 display(legs_frame(report))
 display(checks_frame(report))"""),
-        md("## What the drill expects"),
-        code("""\
+            md("## What the drill expects"),
+            code("""\
 conditions = report.scenario.conditions
 assert "*" in conditions.closed_entrances
 assert conditions.weather_on(RoadClass.CITY) == Weather.ICE
@@ -237,8 +242,8 @@ for leg in report.legs:
     assert "G102" in leg.to_scene_roads + leg.onward_roads
     assert leg.response_s > leg.clear_weather_s
 print(f"{report.share_within_limit:.0%} of the stranded passengers reached within their limit")"""),
-        md("## Response against the limit and against clear weather"),
-        code("""\
+            md("## Response against the limit and against clear weather"),
+            code("""\
 frame = pd.DataFrame([{"coach": leg.vehicle_id, "incident": leg.incident_id,
                        "blizzard_min": minutes(leg.response_s), "clear_min": minutes(leg.clear_weather_s)}
                       for leg in report.legs])
@@ -253,16 +258,16 @@ ax.set_xticks(list(x), [f"{c}\\n{i}" for c, i in zip(frame["coach"], frame["inci
 ax.set_ylabel("minutes from leaving to the scene")
 ax.legend(fontsize=8)
 plt.show()"""),
-        md("## Map (closed entrances dashed red)"),
-        code("""\
+            md("## Map (closed entrances dashed red)"),
+            code("""\
 fig, ax = plt.subplots(figsize=(8, 7))
 draw_map(report, corridor, ax)
 plt.show()"""),
-        code("""\
+            code("""\
 path = write_report(report, OUT, corridor)
 assert path.exists()
 print("written to", path)"""),
-        md("""\
+            md("""\
 ## Variant: ice on the G102 as well
 
 With the G102 icy too (≤30 km/h), a rescue from either city to a mid-corridor breakdown and on to the
@@ -270,7 +275,7 @@ other city takes more than the 4 hours a driver may drive without a break (more 
 so no single driver can legally do it. The dispatch says so: the answer is **infeasible**, with the
 relaxation that would make it work — a second (relief) driver. The contingency plan therefore needs
 relief drivers on call for ice days."""),
-        code("""\
+            code("""\
 weather = dict(conditions.weather)
 weather[RoadClass.NATIONAL] = Weather.ICE
 icy = replace(report.scenario, conditions=replace(conditions, name="blizzard_ice_g102", weather=tuple(weather.items())))
@@ -281,12 +286,14 @@ assert outcome.result.status == Status.INFEASIBLE
 assert any(r.kind == "second_driver" for r in outcome.result.relaxations)
 assert sum(s.passengers_carried for s in icy_report.scores) < sum(s.passengers for s in icy_report.scores)
 assert icy_report.problems == ()  # what it does send is still sound"""),
-    ])
+        ]
+    )
 
 
 def capacity_whatif() -> nbformat.NotebookNode:
-    return notebook([
-        md("""\
+    return notebook(
+        [
+            md("""\
 # 04 · Capacity what-if: how many backups, and where?
 
 The planner's question (DESIGN §1): *"Winter timetable, 3 backups: where should they stand, and what
@@ -301,8 +308,8 @@ share of incidents do we reach within the limit? What if we add a fourth at Gong
 2. **Simulation check** — the recommended backups go into the Monte-Carlo what-if, where every
    incident is dispatched through the real dispatch path against the evolving state; its share
    reached within the limit (with a 95 % interval) is set against the model's expectation."""),
-        code(SETUP),
-        code("""\
+            code(SETUP),
+            code("""\
 from solver.planning.staging import (DEFAULT_BUSY_FRACTION, build_staging_problem, check_by_simulation,
                                      coverage_curve, expected_coverage, plot_coverage_curve, plot_staging_map,
                                      simulation_check_text, solve_staging, staging_text, workload_busy_fraction,
@@ -315,8 +322,8 @@ demand = pd.DataFrame([{"band": p.band.value, "road": "G1" if p.location.startsw
                         "city": p.city, "incidents_per_week": p.weight} for p in problem.points])
 display(demand.groupby(["band", "road"])["incidents_per_week"].sum().round(3).to_frame())
 print(f"expected in-service failures over the timetable week: {problem.total_weight:.2f}")"""),
-        md("## Expected coverage against the number of backups"),
-        code("""\
+            md("## Expected coverage against the number of backups"),
+            code("""\
 BUDGETS = range(0, 7)
 curve = coverage_curve(problem, BUDGETS)
 table = pd.DataFrame([{"backups": s.budget, "expected_coverage": round(s.expected_coverage, 4), "optimal": s.optimal,
@@ -327,20 +334,20 @@ for fewer, more in zip(curve, curve[1:]):
     assert more.objective_scaled >= fewer.objective_scaled
     assert more.expected_coverage >= fewer.expected_coverage - 1e-7
 assert all(s.optimal for s in curve)"""),
-        md("## The recommended staging for three backups"),
-        code("""\
+            md("## The recommended staging for three backups"),
+            code("""\
 BUDGET = 3
 recommended = curve[BUDGET]
 print(staging_text(recommended, corridor.dataset))
 fig, ax = plt.subplots(figsize=(8, 6.5))
 plot_staging_map(problem, recommended, corridor, ax)
 plt.show()"""),
-        md("""\
+            md("""\
 ### "What if we add a fourth at Gongzhuling?"
 
 Any fourth backup can only add coverage; the model says how much, and how that compares with the
 best four."""),
-        code("""\
+            code("""\
 plus_gongzhuling = dict(recommended.sites)
 plus_gongzhuling["gongzhuling_sa"] += 1
 with_fourth = expected_coverage(problem, plus_gongzhuling, DEFAULT_BUSY_FRACTION)
@@ -349,13 +356,13 @@ print(f"3 backups as recommended:         {recommended.expected_coverage:.1%}")
 print(f"+1 at the Gongzhuling service area: {with_fourth:.1%}")
 print(f"best 4 ({best_four.as_backups_text()}): {best_four.expected_coverage:.1%}")
 assert recommended.expected_coverage - 1e-9 <= with_fourth <= best_four.expected_coverage + 1e-9"""),
-        md("""\
+            md("""\
 ### How sure is the busy fraction?
 
 *q* stands for everything that keeps a backup from answering: a rescue already under way, its crew off
 shift or resting, the coach on another duty. The staging shifts with it: a higher *q* doubles up where
 incidents are densest."""),
-        code("""\
+            code("""\
 rows = []
 for q in (0.0, 0.05, 0.15, 0.3, 0.5):
     staging = solve_staging(problem, BUDGET, q)
@@ -366,14 +373,14 @@ workload = workload_busy_fraction(problem, BUDGET, period_s=7 * DAY)  # the time
 print(f"rescue workload alone keeps each backup busy {workload:.2%} of the time; "
       f"the default q = {DEFAULT_BUSY_FRACTION:.0%} is mostly crews off shift, resting or on other duties")
 assert sensitivity["expected_coverage"].is_monotonic_decreasing  # a busier fleet covers less"""),
-        md("""\
+            md("""\
 ## Compliance against the number of backups, by simulation
 
 For 1–4 backups, the model's staging goes into the what-if (two weeks of the timetable, four
 replications, breakdowns ten times as frequent as the default rate for statistical power: the share
 reached depends on where and when incidents happen, not on how many, while rescues rarely overlap).
 Pre-departure failures are left out of the comparison: the staging model has none."""),
-        code("""\
+            code("""\
 checks = {}
 for budget in range(1, 5):
     checks[budget] = check_by_simulation(corridor, curve[budget], problem, reps=4, days=14, seed=SEED,
@@ -385,24 +392,25 @@ for budget, check in checks.items():
     assert check.within or check.explanation, budget
     assert check.incidents > 0, "too few incidents simulated to say anything"
     assert check.result.summary()["evaluator_problems"] == 0  # every simulated plan passed the evaluator"""),
-        code("""\
+            code("""\
 simulated = [(b, c.simulated, c.ci_low, c.ci_high) for b, c in checks.items() if c.simulated is not None]
 fig, ax = plt.subplots(figsize=(7, 4.5))
 plot_coverage_curve(curve, ax, simulated)
 ax.set_title("Share of incidents reached within the limit")
 plt.show()"""),
-        code("""\
+            code("""\
 check = checks[BUDGET]
 verdict = ("the simulated share agrees with the model" if check.within
            else "the simulation differs from the model: " + check.explanation)
 display(Markdown(f\"\"\"**Recommendation.** Keep the {BUDGET} backups at {recommended.as_backups_text().replace(',', ', ')}:
 expected {recommended.expected_coverage:.0%} of incidents reached within their limit; simulated
 {check.simulated:.0%} (95 % interval {check.ci_low:.0%}–{check.ci_high:.0%}) — {verdict}.\"\"\"))"""),
-        code("""\
+            code("""\
 written = write_staging(recommended, curve, OUT, problem, corridor)
 assert all(path.exists() for path in written)
 print(*written, sep="\\n")"""),
-    ])
+        ]
+    )
 
 
 def notebook(cells: list) -> nbformat.NotebookNode:

@@ -14,8 +14,20 @@ from importlib import import_module
 from typing import Any
 
 _EXPORTS = {
-    "solver.dispatch": ("Budget", "BudgetKind", "Dispatch", "Relaxation", "Result", "SolveParams", "Status",
-                        "dispatch", "dispatch_prepared", "greedy_plan", "prepare", "solve"),
+    "solver.dispatch": (
+        "Budget",
+        "BudgetKind",
+        "Dispatch",
+        "Relaxation",
+        "Result",
+        "SolveParams",
+        "Status",
+        "dispatch",
+        "dispatch_prepared",
+        "greedy_plan",
+        "prepare",
+        "solve",
+    ),
     "solver.routing": ("PdpParams", "PdpResult", "solve_pdp"),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}

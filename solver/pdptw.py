@@ -91,21 +91,30 @@ class PdpProblem:
         _require(n >= 1, "distance", "needs at least one node")
         for name, matrix in (("distance", self.distance), ("travel_time", self.time_matrix)):
             _require(len(matrix) == n and all(len(row) == n for row in matrix), name, f"must be {n}×{n}")
-            _require(all(value >= 0 and math.isfinite(value) for row in matrix for value in row),
-                     name, "must hold finite, non-negative values")
+            _require(
+                all(value >= 0 and math.isfinite(value) for row in matrix for value in row),
+                name,
+                "must hold finite, non-negative values",
+            )
         for name in ("time_windows", "service_times", "demands"):
             _require(len(getattr(self, name)) == n, name, f"must have one entry per node ({n})")
         _require(self.vehicle_count >= 1, "vehicle_count", f"{self.vehicle_count} must be at least 1")
         for name in ("starts", "ends", "capacities"):
             given = len(getattr(self, name))
-            _require(given in (0, self.vehicle_count), name,
-                     f"must be empty or have one entry per vehicle ({self.vehicle_count}), not {given}")
+            _require(
+                given in (0, self.vehicle_count),
+                name,
+                f"must be empty or have one entry per vehicle ({self.vehicle_count}), not {given}",
+            )
         _require(all(c >= 0 for c in self.vehicle_capacities), "capacities", "must not be negative")
 
     def _validate_nodes(self) -> None:
         n = self.node_count
-        for field_name, nodes in (("depot", (self.depot,)), ("starts", self.vehicle_starts),
-                                  ("ends", self.vehicle_ends)):
+        for field_name, nodes in (
+            ("depot", (self.depot,)),
+            ("starts", self.vehicle_starts),
+            ("ends", self.vehicle_ends),
+        ):
             _require(all(0 <= node < n for node in nodes), field_name, f"node outside 0–{n - 1}")
         for node, (earliest, latest) in enumerate(self.time_windows):
             _require(earliest <= latest, "time_windows", f"node {node}: earliest {earliest} is after latest {latest}")
@@ -122,8 +131,11 @@ class PdpProblem:
                 _require(node not in seen, "pairs", f"node {node} is in more than one pair")
                 seen.add(node)
             _require(pickup != delivery, "pairs", f"pickup {pickup} is its own delivery")
-            _require(self.demands[pickup] >= 0 and self.demands[delivery] == -self.demands[pickup], "demands",
-                     f"pair {pickup}→{delivery}: delivery must unload what the pickup loads")
+            _require(
+                self.demands[pickup] >= 0 and self.demands[delivery] == -self.demands[pickup],
+                "demands",
+                f"pair {pickup}→{delivery}: delivery must unload what the pickup loads",
+            )
         loose = set(range(self.node_count)) - seen - self.depot_nodes
         _require(not loose, "pairs", f"nodes {sorted(loose)[:10]} are neither in a pair nor a depot")
 
@@ -207,11 +219,11 @@ def read_lilim(path: str | Path) -> PdpProblem:
 
 
 # A text format has lines, not table rows: problems name the line in the message (row stays None).
-def _parse_numbers(path: Path, line: int, fields: list[str], expected: int,
-                   problems: list[DataProblem]) -> list[float]:
+def _parse_numbers(path: Path, line: int, fields: list[str], expected: int, problems: list[DataProblem]) -> list[float]:
     if len(fields) != expected:
-        problems.append(DataProblem(str(path), None, None, f"line {line}: expected {expected} numbers, "
-                                                           f"found {len(fields)}"))
+        problems.append(
+            DataProblem(str(path), None, None, f"line {line}: expected {expected} numbers, found {len(fields)}")
+        )
         return []
     try:
         return [float(field) for field in fields]
@@ -233,8 +245,11 @@ def _lilim_consistency(path: Path, rows: dict[int, list[float]]) -> list[DataPro
         partner = delivery if demand > 0 else pickup
         names_back = partner in by_node and partner != 0 and int(by_node[partner][1][7 if demand > 0 else 8]) == node
         if demand == 0 or not names_back:
-            found.append(DataProblem(str(path), None, None,
-                                     f"line {line}: node {node} is not part of a consistent pickup→delivery pair"))
+            found.append(
+                DataProblem(
+                    str(path), None, None, f"line {line}: node {node} is not part of a consistent pickup→delivery pair"
+                )
+            )
     return found
 
 
@@ -260,8 +275,7 @@ def route_distance(problem: PdpProblem, vehicle: int, route: Sequence[int]) -> f
     return math.fsum(problem.distance[a][b] for a, b in zip(path, path[1:]))
 
 
-def check_pdp_solution(problem: PdpProblem, routes: Sequence[Sequence[int]], *,
-                       require_all: bool = True) -> list[str]:
+def check_pdp_solution(problem: PdpProblem, routes: Sequence[Sequence[int]], *, require_all: bool = True) -> list[str]:
     """Every violated rule of a solution, recomputed from the routes alone.
 
     Parameters
@@ -312,8 +326,7 @@ def _node_problems(problem: PdpProblem, routes: Sequence[Sequence[int]]) -> list
 
 def _pair_problems(problem: PdpProblem, routes: Sequence[Sequence[int]], require_all: bool) -> list[str]:
     """Each request: served whole, by one vehicle, pickup before delivery (or, if allowed, not at all)."""
-    where = {node: (vehicle, position) for vehicle, route in enumerate(routes)
-             for position, node in enumerate(route)}
+    where = {node: (vehicle, position) for vehicle, route in enumerate(routes) for position, node in enumerate(route)}
     found = []
     for pickup, delivery in problem.pairs:
         at_pickup, at_delivery = where.get(pickup), where.get(delivery)

@@ -42,10 +42,15 @@ INT64_SAFE = 2**62  # headroom below 2**63 for the solver's own sums
 # results (measured on lrc101: 14 vehicles after 8-10 s or not within 10 s with them, 3.5-6 s without).
 PAIR_OPERATORS = ("use_relocate_pair", "use_light_relocate_pair", "use_exchange_pair")
 SLOW_OPERATORS = (
-    "use_global_cheapest_insertion_path_lns", "use_local_cheapest_insertion_path_lns",
+    "use_global_cheapest_insertion_path_lns",
+    "use_local_cheapest_insertion_path_lns",
     "use_relocate_path_global_cheapest_insertion_insert_unperformed",
-    "use_global_cheapest_insertion_visit_types_lns", "use_local_cheapest_insertion_visit_types_lns",
-    "use_lin_kernighan", "use_relocate_expensive_chain", "use_exchange_subtrip", "use_relocate_subtrip",
+    "use_global_cheapest_insertion_visit_types_lns",
+    "use_local_cheapest_insertion_visit_types_lns",
+    "use_lin_kernighan",
+    "use_relocate_expensive_chain",
+    "use_exchange_subtrip",
+    "use_relocate_subtrip",
     "use_cross",
 )
 
@@ -84,8 +89,11 @@ class PdpParams:
         checks = (
             (self.time_limit_s > 0, "time_limit_s", f"{self.time_limit_s} must be positive"),
             (self.scale >= 1, "scale", f"{self.scale} must be at least 1"),
-            (self.first_solution in routing_enums_pb2.FirstSolutionStrategy.Value.keys(), "first_solution",
-             f"unknown strategy {self.first_solution!r}"),
+            (
+                self.first_solution in routing_enums_pb2.FirstSolutionStrategy.Value.keys(),
+                "first_solution",
+                f"unknown strategy {self.first_solution!r}",
+            ),
             (self.metaheuristic in metaheuristics, "metaheuristic", f"unknown metaheuristic {self.metaheuristic!r}"),
             (self.ruin_visits >= 1 and self.ruin_sequence >= 1, "ruin_visits", "ruin sizes must be at least 1"),
             (self.max_vehicles is None or self.max_vehicles >= 1, "max_vehicles", "must be at least 1"),
@@ -137,8 +145,9 @@ class PdpModel:
         return self.manager.NodeToIndex(node)
 
 
-def build_model(problem: PdpProblem, scale: int, vehicles: Sequence[int] | None = None, *,
-                minimize_vehicles: bool = True) -> PdpModel:
+def build_model(
+    problem: PdpProblem, scale: int, vehicles: Sequence[int] | None = None, *, minimize_vehicles: bool = True
+) -> PdpModel:
     """The complete routing model.
 
     Parameters
@@ -163,8 +172,11 @@ def build_model(problem: PdpProblem, scale: int, vehicles: Sequence[int] | None 
     if penalty * problem.request_count + fixed_cost * len(vehicles) > INT64_SAFE:
         raise InvalidValueError("scale", f"{scale} makes the objective overflow 64-bit integers; use a smaller one")
     manager = pywrapcp.RoutingIndexManager(
-        problem.node_count, len(vehicles),
-        [problem.vehicle_starts[v] for v in vehicles], [problem.vehicle_ends[v] for v in vehicles])
+        problem.node_count,
+        len(vehicles),
+        [problem.vehicle_starts[v] for v in vehicles],
+        [problem.vehicle_ends[v] for v in vehicles],
+    )
     pm = PdpModel(problem, vehicles, scale, manager, pywrapcp.RoutingModel(manager))
     add_arc_costs(pm)
     add_capacity(pm)
@@ -355,8 +367,7 @@ def total_distance(problem: PdpProblem, routes: Routes) -> float:
 
 
 # --------------------------------------------------------------------------- pre-checks
-def unservable_requests(problem: PdpProblem, vehicles: Sequence[int] | None = None
-                        ) -> dict[tuple[int, int], str]:
+def unservable_requests(problem: PdpProblem, vehicles: Sequence[int] | None = None) -> dict[tuple[int, int], str]:
     """Requests none of ``vehicles`` (default: all) can serve even alone — too heavy, or out of reach
     in time — each with the reason.
 
@@ -368,12 +379,16 @@ def unservable_requests(problem: PdpProblem, vehicles: Sequence[int] | None = No
     for pickup, delivery in problem.pairs:
         load = problem.demands[pickup]
         if load > largest:
-            reasons[(pickup, delivery)] = (f"request {pickup}→{delivery} needs {load} places; "
-                                           f"the largest vehicle has {largest}")
-        elif not any(_alone_in_time(problem, v, pickup, delivery) for v in vehicles
-                     if problem.vehicle_capacities[v] >= load):
-            reasons[(pickup, delivery)] = (f"request {pickup}→{delivery} cannot be served inside its time "
-                                           "windows by any vehicle large enough, even alone")
+            reasons[(pickup, delivery)] = (
+                f"request {pickup}→{delivery} needs {load} places; the largest vehicle has {largest}"
+            )
+        elif not any(
+            _alone_in_time(problem, v, pickup, delivery) for v in vehicles if problem.vehicle_capacities[v] >= load
+        ):
+            reasons[(pickup, delivery)] = (
+                f"request {pickup}→{delivery} cannot be served inside its time "
+                "windows by any vehicle large enough, even alone"
+            )
     return reasons
 
 
@@ -417,8 +432,9 @@ def solve_pdp(problem: PdpProblem, params: PdpParams | None = None) -> PdpResult
         return _result(problem, PdpStatus.NO_SOLUTION, None, began, reasons)
     routes = routes_of(pm, assignment)
     unserved = unserved_pairs(problem, routes)
-    reasons = [impossible.get(pair, f"request {pair[0]}→{pair[1]} was not placed within the time limit")
-               for pair in unserved]
+    reasons = [
+        impossible.get(pair, f"request {pair[0]}→{pair[1]} was not placed within the time limit") for pair in unserved
+    ]
     if not unserved:
         status = PdpStatus.FEASIBLE
     elif any(pair in impossible for pair in unserved):
@@ -428,8 +444,14 @@ def solve_pdp(problem: PdpProblem, params: PdpParams | None = None) -> PdpResult
     return _result(problem, status, routes, began, reasons, unserved)
 
 
-def _result(problem: PdpProblem, status: PdpStatus, routes: Routes | None, began: float,
-            reasons: Sequence[str] = (), unserved: Sequence[tuple[int, int]] | None = None) -> PdpResult:
+def _result(
+    problem: PdpProblem,
+    status: PdpStatus,
+    routes: Routes | None,
+    began: float,
+    reasons: Sequence[str] = (),
+    unserved: Sequence[tuple[int, int]] | None = None,
+) -> PdpResult:
     routes = routes or ((),) * problem.vehicle_count
     return PdpResult(
         status=status,

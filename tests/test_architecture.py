@@ -58,9 +58,12 @@ def _resolve(module: str, names: tuple[str, ...]) -> list[str]:
     return reached
 
 
-GRAPH = {name: sorted({target for module, names in _imports(name, path) for target in _resolve(module, names)
-                       if target != name})
-         for name, path in MODULES.items()}
+GRAPH = {
+    name: sorted(
+        {target for module, names in _imports(name, path) for target in _resolve(module, names) if target != name}
+    )
+    for name, path in MODULES.items()
+}
 
 
 def _cycles(graph: dict[str, list[str]]) -> list[list[str]]:
@@ -105,14 +108,20 @@ def _is_package_init(name: str) -> bool:
 def test_no_import_circles():
     # A package's __init__ re-exporting its own modules is not a circle of the code: leave out the
     # edges from a module to the package that contains it.
-    graph = {name: [t for t in targets if not (_is_package_init(t) and name.startswith(t + "."))]
-             for name, targets in GRAPH.items()}
+    graph = {
+        name: [t for t in targets if not (_is_package_init(t) and name.startswith(t + "."))]
+        for name, targets in GRAPH.items()
+    }
     assert _cycles(graph) == []
 
 
 def test_dependencies_point_one_way():
-    upward = [(name, target) for name, targets in GRAPH.items() for target in targets
-              if LAYERS[target.split(".")[0]] > LAYERS[name.split(".")[0]]]
+    upward = [
+        (name, target)
+        for name, targets in GRAPH.items()
+        for target in targets
+        if LAYERS[target.split(".")[0]] > LAYERS[name.split(".")[0]]
+    ]
     assert upward == []
 
 
@@ -123,21 +132,39 @@ def test_no_module_over_500_lines(name):
 
 
 def test_no_private_name_is_imported_from_another_module():
-    private = [(name, module, imported) for name, path in MODULES.items() for module, names in _imports(name, path)
-               if module.split(".")[0] in PACKAGES for imported in names
-               if imported.startswith("_") and not imported.startswith("__")]
+    private = [
+        (name, module, imported)
+        for name, path in MODULES.items()
+        for module, names in _imports(name, path)
+        if module.split(".")[0] in PACKAGES
+        for imported in names
+        if imported.startswith("_") and not imported.startswith("__")
+    ]
     assert private == []
 
 
 def test_the_planning_apps_use_only_the_dispatch_seam():
-    inside = [(name, target) for name, targets in GRAPH.items() if name.startswith("solver.planning")
-              for target in targets if target.startswith("solver.dispatch.")]
-    outside = [(name, target) for name, targets in GRAPH.items() if name.startswith("api")
-               for target in targets if target.startswith("solver.dispatch.")]
+    inside = [
+        (name, target)
+        for name, targets in GRAPH.items()
+        if name.startswith("solver.planning")
+        for target in targets
+        if target.startswith("solver.dispatch.")
+    ]
+    outside = [
+        (name, target)
+        for name, targets in GRAPH.items()
+        if name.startswith("api")
+        for target in targets
+        if target.startswith("solver.dispatch.")
+    ]
     assert inside == [] and outside == []
 
 
 def test_the_instance_builder_is_called_in_one_place():
-    callers = [name for name, path in MODULES.items() if "build_instance(" in path.read_text(encoding="utf-8")
-               and not name.startswith("fleetplan.builder")]
+    callers = [
+        name
+        for name, path in MODULES.items()
+        if "build_instance(" in path.read_text(encoding="utf-8") and not name.startswith("fleetplan.builder")
+    ]
     assert callers == ["solver.dispatch.path"]

@@ -87,8 +87,9 @@ def test_quality_benchmark_runs():
 def test_large_fleet_benchmark_runs():
     from bench import large_fleet
 
-    text = large_fleet.main(["--coaches", "30", "--incidents", "3", "--time-limit", "1", "--budget", "0",
-                             "--seed", "5,6"])
+    text = large_fleet.main(
+        ["--coaches", "30", "--incidents", "3", "--time-limit", "1", "--budget", "0", "--seed", "5,6"]
+    )
     rows = [line for line in text.splitlines() if line.startswith("| 30 | ")]
     assert [row.split("|")[2].strip() for row in rows] == ["5", "6"]  # one row per fleet seed
     assert all("stopped" not in row and "crashed" not in row for row in rows)

@@ -14,8 +14,7 @@ nbclient = pytest.importorskip("nbclient")
 pytest.importorskip("ipykernel")
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-NAMES = ["01_breakdown_drill.ipynb", "02_accident_drill.ipynb", "03_blizzard_drill.ipynb",
-         "04_capacity_whatif.ipynb"]
+NAMES = ["01_breakdown_drill.ipynb", "02_accident_drill.ipynb", "03_blizzard_drill.ipynb", "04_capacity_whatif.ipynb"]
 CELL_TIMEOUT_S = 300
 
 
@@ -48,8 +47,9 @@ def test_notebook_is_what_the_generator_writes(name):
     generator = _generator()
     written = nbformat.read(NOTEBOOKS / name, as_version=4)
     expected = generator.NOTEBOOKS[name]()
-    assert [cell.source for cell in written.cells] == [cell.source for cell in expected.cells], \
+    assert [cell.source for cell in written.cells] == [cell.source for cell in expected.cells], (
         f"{name} is stale: run python notebooks/make_notebooks.py"
+    )
     assert all(not cell.get("outputs") for cell in written.cells), f"{name} is committed with outputs"
 
 
@@ -59,10 +59,16 @@ def test_notebook_runs(name, tmp_path, monkeypatch):
     monkeypatch.setenv("FLEETPLAN_NOTEBOOK_OUT", str(tmp_path))
     monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     book = nbformat.read(NOTEBOOKS / name, as_version=4)
-    client = nbclient.NotebookClient(book, timeout=CELL_TIMEOUT_S, kernel_name=_kernel_name(),
-                                     resources={"metadata": {"path": str(tmp_path)}})
+    client = nbclient.NotebookClient(
+        book, timeout=CELL_TIMEOUT_S, kernel_name=_kernel_name(), resources={"metadata": {"path": str(tmp_path)}}
+    )
     client.execute()  # raises CellExecutionError, with the cell and the traceback, on a failed assert
-    images = [output for cell in book.cells if cell.cell_type == "code" for output in cell.get("outputs", [])
-              if "image/png" in output.get("data", {})]
+    images = [
+        output
+        for cell in book.cells
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+        if "image/png" in output.get("data", {})
+    ]
     assert images, f"{name} shows no plot or map"
     assert any(path.suffix in (".md", ".png", ".csv") for path in tmp_path.iterdir()), "nothing written"

@@ -16,8 +16,9 @@ def find_vehicle(corridor: Corridor, key: str) -> Vehicle:
     try:
         return views.find_vehicle(corridor.dataset, key.strip())
     except UnknownIdError as error:
-        raise InvalidValueError("vehicle_id", f"unknown coach {key!r} (give an id or a plate); "
-                                              f"{str(error).partition('; ')[2]}") from None
+        raise InvalidValueError(
+            "vehicle_id", f"unknown coach {key!r} (give an id or a plate); {str(error).partition('; ')[2]}"
+        ) from None
 
 
 def check_closure_target(corridor: Corridor, kind: ClosureKind, target: str) -> None:

@@ -18,8 +18,10 @@ def with_statuses(corridor: Corridor, changes: dict[str, StatusChange]) -> Corri
     """``corridor`` with each coach's status replaced by its latest recorded change."""
     if not changes:
         return corridor
-    vehicles = tuple(replace(vehicle, status=changes[vehicle.id].status) if vehicle.id in changes else vehicle
-                     for vehicle in corridor.dataset.vehicles)
+    vehicles = tuple(
+        replace(vehicle, status=changes[vehicle.id].status) if vehicle.id in changes else vehicle
+        for vehicle in corridor.dataset.vehicles
+    )
     return replace(corridor, dataset=replace(corridor.dataset, vehicles=vehicles))
 
 
@@ -29,14 +31,20 @@ def with_closures(conditions: Conditions, closures: list[Closure]) -> Conditions
         return conditions
     entrances = {c.target for c in closures if c.kind == ClosureKind.ENTRANCE}
     edges = {c.edge for c in closures if c.kind == ClosureKind.EDGE}
-    return replace(conditions, closed_entrances=conditions.closed_entrances | entrances,
-                   closed_edges=conditions.closed_edges | edges)
+    return replace(
+        conditions,
+        closed_entrances=conditions.closed_entrances | entrances,
+        closed_edges=conditions.closed_edges | edges,
+    )
 
 
 def conditions_view(conditions: Conditions) -> dict[str, Any]:
-    return {"preset": conditions.name, "weather": {road.value: w.value for road, w in conditions.weather},
-            "closed_entrances": sorted(conditions.closed_entrances),
-            "closed_edges": sorted(f"{u}{EDGE_ARROW}{v}" for u, v in conditions.closed_edges)}
+    return {
+        "preset": conditions.name,
+        "weather": {road.value: w.value for road, w in conditions.weather},
+        "closed_entrances": sorted(conditions.closed_entrances),
+        "closed_edges": sorted(f"{u}{EDGE_ARROW}{v}" for u, v in conditions.closed_edges),
+    }
 
 
 def plan_resources(plan: dict[str, Any]) -> tuple[list[str], list[str]]:

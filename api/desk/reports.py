@@ -66,10 +66,16 @@ class IncidentReport:
     def from_record(cls, record: IncidentRecord) -> IncidentReport:
         """The report of a recorded incident, to dispatch it again."""
         report = record.report
-        return cls(vehicle=report["vehicle_id"], location=report["location"], at=record.reported_at,
-                   passengers=report["passengers"], kind=IncidentKind(report["kind"]),
-                   conditions=report["conditions"], alternatives=report.get("alternatives", 3),
-                   trip_id=report.get("trip_id"))
+        return cls(
+            vehicle=report["vehicle_id"],
+            location=report["location"],
+            at=record.reported_at,
+            passengers=report["passengers"],
+            kind=IncidentKind(report["kind"]),
+            conditions=report["conditions"],
+            alternatives=report.get("alternatives", 3),
+            trip_id=report.get("trip_id"),
+        )
 
 
 @dataclass(frozen=True)

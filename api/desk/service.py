@@ -57,8 +57,9 @@ from api.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-ACTIVE_STATUSES = frozenset({IncidentStatus.REPORTED, IncidentStatus.OPTIONS, IncidentStatus.ACCEPTED,
-                             IncidentStatus.ON_SCENE})
+ACTIVE_STATUSES = frozenset(
+    {IncidentStatus.REPORTED, IncidentStatus.OPTIONS, IncidentStatus.ACCEPTED, IncidentStatus.ON_SCENE}
+)
 BROKEN_COACH_KINDS = frozenset({IncidentKind.BREAKDOWN.value, IncidentKind.ACCIDENT.value})
 OPEN_INCIDENTS_LIMIT = 10_000
 ALL_INCIDENTS_LIMIT = 1_000_000
@@ -69,8 +70,14 @@ T = TypeVar("T")
 class Desk:
     """What the HTTP routers ask of the dispatch desk; one per app, shared by all requests."""
 
-    def __init__(self, corridor: Corridor, store: RecordStore, log: OperationsLog, settings: Settings,
-                 ops: OperationsPolicy = OperationsPolicy()) -> None:
+    def __init__(
+        self,
+        corridor: Corridor,
+        store: RecordStore,
+        log: OperationsLog,
+        settings: Settings,
+        ops: OperationsPolicy = OperationsPolicy(),
+    ) -> None:
         self.corridor, self.store, self.log, self.settings, self.ops = corridor, store, log, settings, ops
         self._live: tuple[tuple, Corridor] | None = None
         self._lock = threading.Lock()
@@ -137,8 +144,15 @@ class Desk:
         vehicle = find_vehicle(corridor, report.vehicle)
         conditions = self.live_conditions(corridor, report.conditions)
         unavailable = self.unavailable(number)
-        incident = Incident(id=str(number or "new"), kind=report.kind, vehicle_id=vehicle.id, trip_id=report.trip_id,
-                            location=report.location, at=report.at, passengers=report.passengers)
+        incident = Incident(
+            id=str(number or "new"),
+            kind=report.kind,
+            vehicle_id=vehicle.id,
+            trip_id=report.trip_id,
+            location=report.location,
+            at=report.at,
+            passengers=report.passengers,
+        )
         try:
             instance = prepare(corridor, [incident], conditions, ops=self.ops, unavailable=unavailable)
         except LocationError as error:
@@ -151,21 +165,36 @@ class Desk:
             raise
         group = instance.groups[0]
         recorded = {
-            "vehicle_id": vehicle.id, "location": report.location, "passengers": report.passengers,
-            "kind": report.kind.value, "conditions": report.conditions, "alternatives": report.alternatives,
-            "trip_id": group.trip_id, "tier": group.tier, "limit_min": group.limit_s // 60,
-            "deadline": views.local_minute(group.deadline), "scene": group.scene.describe(),
+            "vehicle_id": vehicle.id,
+            "location": report.location,
+            "passengers": report.passengers,
+            "kind": report.kind.value,
+            "conditions": report.conditions,
+            "alternatives": report.alternatives,
+            "trip_id": group.trip_id,
+            "tier": group.tier,
+            "limit_min": group.limit_s // 60,
+            "deadline": views.local_minute(group.deadline),
+            "scene": group.scene.describe(),
         }
-        inputs = {"conditions": conditions_view(conditions), "unavailable": dict(sorted(unavailable.items())),
-                  "vehicle_statuses": {v.id: v.status.value for v in corridor.dataset.vehicles
-                                       if v.status != self.corridor.dataset.vehicle(v.id).status},
-                  "time_limit_s": self.settings.dispatch_time_limit_s, "alternatives": report.alternatives}
+        inputs = {
+            "conditions": conditions_view(conditions),
+            "unavailable": dict(sorted(unavailable.items())),
+            "vehicle_statuses": {
+                v.id: v.status.value
+                for v in corridor.dataset.vehicles
+                if v.status != self.corridor.dataset.vehicle(v.id).status
+            },
+            "time_limit_s": self.settings.dispatch_time_limit_s,
+            "alternatives": report.alternatives,
+        }
         return Prepared(recorded, instance, inputs, report.alternatives)
 
     def solve(self, prepared: Prepared, number: int) -> dict[str, Any]:
         """Solve a prepared instance and check every plan with the evaluator; the options payload."""
-        params = SolveParams(budget=Budget.wall_clock(self.settings.dispatch_time_limit_s),
-                             alternatives=prepared.alternatives)
+        params = SolveParams(
+            budget=Budget.wall_clock(self.settings.dispatch_time_limit_s), alternatives=prepared.alternatives
+        )
         with self._solve_slots:
             outcome = dispatch_prepared(prepared.instance, params)
         view = views.desk_dispatch_view(outcome)
@@ -178,8 +207,9 @@ class Desk:
         return self.store.append(number, EntryKind.OPTIONS, actor, self.solve(prepared, number))
 
     # ------------------------------------------------------------------ dispatch (async, off the loop)
-    async def report(self, report: IncidentReport, actor: str,
-                     idempotency_key: str | None) -> tuple[IncidentRecord, bool]:
+    async def report(
+        self, report: IncidentReport, actor: str, idempotency_key: str | None
+    ) -> tuple[IncidentRecord, bool]:
         """Validate, record, dispatch.
 
         Parameters
@@ -246,8 +276,9 @@ class Desk:
         record = await run_blocking(self.store.incident, number)
         options = record.latest(EntryKind.OPTIONS)
         if record.status != IncidentStatus.OPTIONS or options is None:
-            raise InvalidTransition(f"incident {number} is {record.status.value}; only incidents with options "
-                                    "can be accepted")
+            raise InvalidTransition(
+                f"incident {number} is {record.status.value}; only incidents with options can be accepted"
+            )
         plans = options.payload.get("plans", [])
         plan = next((p for p in plans if p.get("rank") == rank), None)
         if plan is None:
@@ -273,8 +304,11 @@ class Desk:
         with anyio.move_on_after(self.settings.dispatch_wait_s):
             # abandon_on_cancel: past the wait the worker keeps going and still stores the options
             return await anyio.to_thread.run_sync(work, abandon_on_cancel=True)
-        logger.warning("incident %s: options not ready within %.1f s; answering without them",
-                       number, self.settings.dispatch_wait_s)
+        logger.warning(
+            "incident %s: options not ready within %.1f s; answering without them",
+            number,
+            self.settings.dispatch_wait_s,
+        )
         return await run_blocking(self.store.incident, number)
 
     def _solve_and_record_safely(self, prepared: Prepared, number: int, actor: str) -> IncidentRecord:
@@ -297,27 +331,33 @@ class Desk:
         record = self.store.incident(number)
         at = self._moment(at_text, "at")
         if at < record.reported_at:
-            raise InvalidValueError("at", f"{views.local_minute(at)} is before the report time "
-                                          f"{views.local_minute(record.reported_at)}")
+            raise InvalidValueError(
+                "at", f"{views.local_minute(at)} is before the report time {views.local_minute(record.reported_at)}"
+            )
         deadline_text = record.report.get("deadline")
         deadline = datetime.fromisoformat(deadline_text) if deadline_text else None
-        payload = {"at": views.local_minute(at),
-                   "response_min": round((at - record.reported_at).total_seconds() / 60, 1),
-                   "within_limit": deadline is not None and at <= deadline,
-                   "limit_min": record.report.get("limit_min"), "deadline": deadline_text}
+        payload = {
+            "at": views.local_minute(at),
+            "response_min": round((at - record.reported_at).total_seconds() / 60, 1),
+            "within_limit": deadline is not None and at <= deadline,
+            "limit_min": record.report.get("limit_min"),
+            "deadline": deadline_text,
+        }
         return self.store.append(number, EntryKind.ON_SCENE, actor, payload)
 
     def resolved(self, number: int, at_text: str | None, note: str, actor: str) -> IncidentRecord:
         record = self.store.incident(number)
         at = self._moment(at_text, "at")
         if at < record.reported_at:
-            raise InvalidValueError("at", f"{views.local_minute(at)} is before the report time "
-                                          f"{views.local_minute(record.reported_at)}")
+            raise InvalidValueError(
+                "at", f"{views.local_minute(at)} is before the report time {views.local_minute(record.reported_at)}"
+            )
         return self.store.append(number, EntryKind.RESOLVED, actor, {"at": views.local_minute(at), "note": note})
 
     def follow_up(self, number: int, note: str, actor: str) -> IncidentRecord:
-        return self.store.append(number, EntryKind.FOLLOW_UP, actor,
-                                 {"at": views.local_minute(china_now()), "note": note})
+        return self.store.append(
+            number, EntryKind.FOLLOW_UP, actor, {"at": views.local_minute(china_now()), "note": note}
+        )
 
     def void(self, number: int, reason: str, actor: str) -> IncidentRecord:
         return self.store.append(number, EntryKind.VOID, actor, {"reason": reason})

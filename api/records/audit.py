@@ -69,9 +69,7 @@ def _schema_problems(connection: Connection) -> list[str]:
 
 
 def _numbering_problems(connection: Connection) -> list[str]:
-    counter = connection.execute(
-        select(counters.c.value).where(counters.c.name == INCIDENT_COUNTER)
-    ).scalar()
+    counter = connection.execute(select(counters.c.value).where(counters.c.name == INCIDENT_COUNTER)).scalar()
     if counter is None:
         return ["the incident counter is missing"]
     numbers = list(connection.execute(select(incidents.c.number)).scalars())
@@ -82,9 +80,7 @@ def _lifecycle_check(connection: Connection) -> tuple[dict[int, IncidentStatus],
     """Each incident's derived status, and the problems found replaying its entries."""
     numbers = connection.execute(select(incidents.c.number)).scalars()
     kinds: dict[int, list[EntryKind]] = {number: [] for number in numbers}
-    query = select(entries.c.incident_number, entries.c.kind).order_by(
-        entries.c.incident_number, entries.c.id
-    )
+    query = select(entries.c.incident_number, entries.c.kind).order_by(entries.c.incident_number, entries.c.id)
     for number, kind in connection.execute(query):
         kinds.setdefault(number, []).append(EntryKind(kind))
     problems: list[str] = []

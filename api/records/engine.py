@@ -51,9 +51,7 @@ def create_store_engine(url: str | URL) -> Engine:
         if database in ("", ":memory:") or database.startswith("file::memory:"):
             raise RecordError("database URL: SQLite needs a file (sqlite:///var/fleetplan.db), not memory")
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(
-            parsed, json_serializer=_dumps, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}, **pool
-        )
+        engine = create_engine(parsed, json_serializer=_dumps, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}, **pool)
         _configure_sqlite(engine)
         return engine
     if backend == "postgresql":

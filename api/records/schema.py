@@ -135,7 +135,8 @@ users = Table(
 
 # --- the desk's operating facts (api/operations_log.py): coach status changes and road closures ---
 vehicle_status_changes = Table(
-    "desk_vehicle_status_changes", metadata,
+    "desk_vehicle_status_changes",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("vehicle_id", String(64), nullable=False, index=True),
     Column("status", String(16), nullable=False),
@@ -145,7 +146,8 @@ vehicle_status_changes = Table(
 )
 
 closures = Table(
-    "desk_closures", metadata,
+    "desk_closures",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("kind", String(16), nullable=False),
     Column("target", String(200), nullable=False),
@@ -155,7 +157,8 @@ closures = Table(
 )
 
 closure_lifts = Table(
-    "desk_closure_lifts", metadata,
+    "desk_closure_lifts",
+    metadata,
     # unique: a closure is lifted at most once, even when two desks lift it at the same moment
     Column("closure_id", Integer, ForeignKey("desk_closures.id"), primary_key=True),
     Column("at", DateTime, nullable=False),
@@ -168,7 +171,8 @@ WHATIF_JOB_STATUSES = ("queued", "running", "done", "failed", "cancelled")
 WHATIF_STATUS_CHECK = _in_list("status", list(WHATIF_JOB_STATUSES))
 
 whatif_jobs = Table(
-    "whatif_jobs", metadata,
+    "whatif_jobs",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("status", String(16), nullable=False),
     Column("request", JSON, nullable=False),  # the validated parameters (start, end, backups, calendar, reps, seed)

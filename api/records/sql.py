@@ -268,9 +268,7 @@ class SqlRecordStore:
         with self._reader.connect() as connection:
             return load_incident(connection, number)
 
-    def incidents(
-        self, statuses: set[IncidentStatus] | None = None, limit: int = 200
-    ) -> list[IncidentRecord]:
+    def incidents(self, statuses: set[IncidentStatus] | None = None, limit: int = 200) -> list[IncidentRecord]:
         """Incidents newest first, with their entries, optionally only those in ``statuses``.
 
         The status filter runs in SQL on each incident's latest entry (the same rule as
@@ -374,4 +372,3 @@ def open_store(url: str, *, clock: Callable[[], datetime] = china_now) -> SqlRec
         store.close()
         raise
     return store
-

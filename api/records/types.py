@@ -117,8 +117,9 @@ class BookingConflict(RecordError):
 class RecordStore(Protocol):
     """What the service needs from persistence (SQLite by default, PostgreSQL by URL)."""
 
-    def report(self, report: dict[str, Any], reported_at: datetime, actor: str,
-               idempotency_key: str | None) -> tuple[IncidentRecord, bool]:
+    def report(
+        self, report: dict[str, Any], reported_at: datetime, actor: str, idempotency_key: str | None
+    ) -> tuple[IncidentRecord, bool]:
         """Record a new incident (next number) or, for a known key, return the existing one.
         The bool is True when the incident was created by this call."""
 
@@ -126,8 +127,9 @@ class RecordStore(Protocol):
         """Append a lifecycle entry (not ACCEPT); raises InvalidTransition or NotFound. VOID releases bookings;
         RESOLVED releases bookings."""
 
-    def accept(self, number: int, actor: str, payload: dict[str, Any], vehicle_ids: list[str],
-               driver_ids: list[str]) -> IncidentRecord:
+    def accept(
+        self, number: int, actor: str, payload: dict[str, Any], vehicle_ids: list[str], driver_ids: list[str]
+    ) -> IncidentRecord:
         """Append the ACCEPT entry and book the coaches and drivers atomically: all or none; raises
         BookingConflict if any is held by another incident."""
 

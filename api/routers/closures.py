@@ -17,8 +17,14 @@ router = APIRouter(tags=["closures"], responses=error_responses(401, 403))
 
 
 def closure_view(closure: Closure) -> dict:
-    return {"id": closure.id, "kind": closure.kind.value, "target": closure.target, "reason": closure.reason,
-            "created_at": views.local_minute(closure.created_at), "created_by": closure.created_by}
+    return {
+        "id": closure.id,
+        "kind": closure.kind.value,
+        "target": closure.target,
+        "reason": closure.reason,
+        "created_at": views.local_minute(closure.created_at),
+        "created_by": closure.created_by,
+    }
 
 
 @router.get("/closures", response_model=list[ClosureOut], summary="Active closures")
@@ -26,18 +32,29 @@ def active_closures(desk: Desk = Depends(get_desk), _user: User = Depends(auth.v
     return [closure_view(closure) for closure in desk.log.active_closures()]
 
 
-@router.post("/closures", response_model=ClosureOut, status_code=status.HTTP_201_CREATED,
-             summary="Close an entrance or a road edge", responses=error_responses(400))
+@router.post(
+    "/closures",
+    response_model=ClosureOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Close an entrance or a road edge",
+    responses=error_responses(400),
+)
 async def close(closure: ClosureIn, desk: Desk = Depends(get_desk), user: User = Depends(auth.dispatcher)) -> dict:
     """Later dispatches avoid it; 400 names an unknown target."""
     recorded = await run_blocking(desk.close, closure.kind, closure.target, closure.reason, user.name)
     return closure_view(recorded)
 
 
-@router.delete("/closures/{closure_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response,
-               summary="Lift a closure", responses=error_responses(404))
-async def lift(closure_id: int = Path(ge=1, le=2**31 - 1), desk: Desk = Depends(get_desk),
-               user: User = Depends(auth.dispatcher)) -> Response:
+@router.delete(
+    "/closures/{closure_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="Lift a closure",
+    responses=error_responses(404),
+)
+async def lift(
+    closure_id: int = Path(ge=1, le=2**31 - 1), desk: Desk = Depends(get_desk), user: User = Depends(auth.dispatcher)
+) -> Response:
     """Recorded as a lifting entry; the closure itself stays in the records."""
     try:
         await run_blocking(desk.log.lift, closure_id, china_now(), user.name)

@@ -47,12 +47,15 @@ def mount_static(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
 
-@router.get("/", response_class=FileResponse, summary="The dispatch desk page",
-            responses={200: {"content": {"text/html": {}}, "description": "the desk (HTML)"}})
+@router.get(
+    "/",
+    response_class=FileResponse,
+    summary="The dispatch desk page",
+    responses={200: {"content": {"text/html": {}}, "description": "the desk (HTML)"}},
+)
 def desk_page() -> FileResponse:
     """The desk itself asks for the token and keeps it in the tab's sessionStorage."""
-    return FileResponse(DESK_PAGE, media_type="text/html; charset=utf-8",
-                        headers={"Cache-Control": "no-cache"})
+    return FileResponse(DESK_PAGE, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-cache"})
 
 
 # --------------------------------------------------------------------------- the record page
@@ -63,15 +66,22 @@ def json_errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     content explicitly keeps the OpenAPI document true to the wire.
     """
     documented = error_responses(*codes)
-    return {code: {"description": entry["description"],
-                   "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}}
-            for code, entry in documented.items()}
+    return {
+        code: {
+            "description": entry["description"],
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+        }
+        for code, entry in documented.items()
+    }
 
 
-def record_reader(credentials: HTTPAuthorizationCredentials | None = Security(auth.bearer),
-                  token: str | None = Query(None, max_length=200,
-                                            description="the bearer token, for opening the page from a plain link"),
-                  store: RecordStore = Depends(get_store)) -> User:
+def record_reader(
+    credentials: HTTPAuthorizationCredentials | None = Security(auth.bearer),
+    token: str | None = Query(
+        None, max_length=200, description="the bearer token, for opening the page from a plain link"
+    ),
+    store: RecordStore = Depends(get_store),
+) -> User:
     """A viewer (or above) from the ``Authorization`` header or, failing that, the ``token`` query."""
     user = auth.user_for_token(store, credentials.credentials if credentials else token)
     if not auth.role_allows(user.role, Role.VIEWER):
@@ -79,12 +89,21 @@ def record_reader(credentials: HTTPAuthorizationCredentials | None = Security(au
     return user
 
 
-@router.get("/incidents/{number}/record", response_class=HTMLResponse, summary="Printable service record (HTML)",
-            responses={200: {"content": {"text/html": {}}, "description": "the service record (售后服务记录)"},
-                       **json_errors(401, 403, 404)})
-def record_page(number: int = PathParam(ge=1, le=2**31 - 1, description="the incident's record number"),
-                _user: User = Depends(record_reader), store: RecordStore = Depends(get_store),
-                corridor: Corridor = Depends(get_corridor)) -> HTMLResponse:
+@router.get(
+    "/incidents/{number}/record",
+    response_class=HTMLResponse,
+    summary="Printable service record (HTML)",
+    responses={
+        200: {"content": {"text/html": {}}, "description": "the service record (售后服务记录)"},
+        **json_errors(401, 403, 404),
+    },
+)
+def record_page(
+    number: int = PathParam(ge=1, le=2**31 - 1, description="the incident's record number"),
+    _user: User = Depends(record_reader),
+    store: RecordStore = Depends(get_store),
+    corridor: Corridor = Depends(get_corridor),
+) -> HTMLResponse:
     """The incident's service record rendered from the store: report, decision, accepted plan, timeline,
     response time against the limit and the follow-up call."""
     try:

@@ -24,11 +24,19 @@ def fleet(desk: Desk = Depends(get_desk), _user: User = Depends(auth.viewer)) ->
     return [{**views.vehicle_view(vehicle, day), "booked_by": booked.get(vehicle.id)} for vehicle in dataset.vehicles]
 
 
-@router.patch("/fleet/{vehicle_id}", response_model=VehicleOut, response_model_by_alias=True,
-              summary="Record a coach status change", responses=error_responses(400, 404))
-async def change_status(change: VehicleStatusChange,
-                        vehicle_id: str = Path(max_length=64, description="coach id"),
-                        desk: Desk = Depends(get_desk), user: User = Depends(auth.dispatcher)) -> dict:
+@router.patch(
+    "/fleet/{vehicle_id}",
+    response_model=VehicleOut,
+    response_model_by_alias=True,
+    summary="Record a coach status change",
+    responses=error_responses(400, 404),
+)
+async def change_status(
+    change: VehicleStatusChange,
+    vehicle_id: str = Path(max_length=64, description="coach id"),
+    desk: Desk = Depends(get_desk),
+    user: User = Depends(auth.dispatcher),
+) -> dict:
     """Append a status change (never edited); later dispatches use it."""
     try:
         vehicle = await run_blocking(desk.set_status, vehicle_id, change.status, change.reason, user.name)

@@ -19,11 +19,18 @@ router = APIRouter(tags=["kpis"], responses=error_responses(401, 403))
 DAY = r"^\d{4}-\d{2}-\d{2}$"
 
 
-@router.get("/kpis", response_model=KpisOut, responses=error_responses(400),
-            summary="Response-time compliance, response times, follow-up rate, incidents per 10,000 km")
-def service_kpis(period_from: str | None = Query(None, alias="from", pattern=DAY, description="first day, YYYY-MM-DD"),
-                 period_to: str | None = Query(None, alias="to", pattern=DAY, description="last day, YYYY-MM-DD"),
-                 desk: Desk = Depends(get_desk), _user: User = Depends(auth.viewer)) -> dict:
+@router.get(
+    "/kpis",
+    response_model=KpisOut,
+    responses=error_responses(400),
+    summary="Response-time compliance, response times, follow-up rate, incidents per 10,000 km",
+)
+def service_kpis(
+    period_from: str | None = Query(None, alias="from", pattern=DAY, description="first day, YYYY-MM-DD"),
+    period_to: str | None = Query(None, alias="to", pattern=DAY, description="last day, YYYY-MM-DD"),
+    desk: Desk = Depends(get_desk),
+    _user: User = Depends(auth.viewer),
+) -> dict:
     """Voided incidents are left out. Kilometres: the road-network route length of the timetable trips
     departing in the period (clipped to the timetable's days)."""
     start, end = calendar_day(period_from, "from"), calendar_day(period_to, "to")

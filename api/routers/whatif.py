@@ -38,7 +38,7 @@ from api.whatif_jobs import (
 
 PREFIX = "/whatif/jobs"
 EARLIEST_DAY, LATEST_DAY = date(2000, 1, 1), date(2100, 12, 31)  # far outside, dates stop meaning anything
-DEFAULT_SEED = 20261207  # the CLI's default (api.cli_planning.WHATIF_DEFAULT_SEED)
+DEFAULT_SEED = 20261207  # the CLI's default (api.cli_whatif.WHATIF_DEFAULT_SEED)
 MAX_SITES = 50
 JobId = Path(ge=1, le=2**31 - 1, description="the job's id")
 
@@ -61,20 +61,34 @@ Day = Annotated[date, BeforeValidator(_day_text)]
 class WhatIfJobIn(BaseModel):
     """What ``fleetplan whatif --from --to --backups --conditions-calendar --reps --seed`` asks."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "start": "2026-12-01", "end": "2026-12-31", "backups": {"siping_depot": 2, "changchun_depot": 1},
-        "calendar": "winter", "reps": 20, "seed": 0}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "start": "2026-12-01",
+                    "end": "2026-12-31",
+                    "backups": {"siping_depot": 2, "changchun_depot": 1},
+                    "calendar": "winter",
+                    "reps": 20,
+                    "seed": 0,
+                }
+            ]
+        },
+    )
 
     start: Day = Field(ge=EARLIEST_DAY, le=LATEST_DAY, description="first day, YYYY-MM-DD")
-    end: Day = Field(ge=EARLIEST_DAY, le=LATEST_DAY,
-                      description="last day, YYYY-MM-DD (inclusive; at most a year after start)")
+    end: Day = Field(
+        ge=EARLIEST_DAY, le=LATEST_DAY, description="last day, YYYY-MM-DD (inclusive; at most a year after start)"
+    )
     backups: dict[SiteId, StrictInt] = Field(
-        max_length=MAX_SITES, description="standby coaches per depot or staging point (replaces the data's placement)")
-    calendar: str = Field("clear", min_length=1, max_length=20, pattern=NO_NUL,
-                          description="weather calendar: clear or winter")
+        max_length=MAX_SITES, description="standby coaches per depot or staging point (replaces the data's placement)"
+    )
+    calendar: str = Field(
+        "clear", min_length=1, max_length=20, pattern=NO_NUL, description="weather calendar: clear or winter"
+    )
     reps: StrictInt = Field(20, ge=1, le=MAX_HTTP_REPS, description="replications")
-    seed: StrictInt = Field(DEFAULT_SEED, ge=0, le=MAX_SEED,
-                            description="root seed; the same seed gives the same KPIs")
+    seed: StrictInt = Field(DEFAULT_SEED, ge=0, le=MAX_SEED, description="root seed; the same seed gives the same KPIs")
 
 
 class WhatIfRequestOut(BaseModel):
@@ -125,20 +139,32 @@ def job_view(job: WhatIfJob) -> dict[str, Any]:
     if job.status == JobStatus.DONE:
         links |= {"result": f"{base}/result", "kpis_csv": f"{base}/kpis.csv"}
     share = round(job.done_reps / job.total_reps, 4) if job.total_reps else 0.0
-    return {"id": job.id, "status": job.status.value, "submitted_by": job.submitted_by,
-            "submitted_at": _moment(job.submitted_at), "started_at": _moment(job.started_at),
-            "finished_at": _moment(job.finished_at),
-            "progress": {"done": job.done_reps, "total": job.total_reps, "share": share},
-            "queue_position": job.queue_position, "cancel_requested": job.cancel_requested,
-            "request": job.request, "error": job.error, "links": links}
+    return {
+        "id": job.id,
+        "status": job.status.value,
+        "submitted_by": job.submitted_by,
+        "submitted_at": _moment(job.submitted_at),
+        "started_at": _moment(job.started_at),
+        "finished_at": _moment(job.finished_at),
+        "progress": {"done": job.done_reps, "total": job.total_reps, "share": share},
+        "queue_position": job.queue_position,
+        "cancel_requested": job.cancel_requested,
+        "request": job.request,
+        "error": job.error,
+        "links": links,
+    }
 
 
 def _json_errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     """Error responses of the CSV route, documented as the JSON they are (FastAPI would file a ``model``
     under the route's own media type, ``text/csv``)."""
-    return {code: {"description": entry["description"],
-                   "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}}
-            for code, entry in error_responses(*codes).items()}
+    return {
+        code: {
+            "description": entry["description"],
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+        }
+        for code, entry in error_responses(*codes).items()
+    }
 
 
 def _not_found(error: JobNotFound) -> HTTPException:
@@ -150,10 +176,20 @@ def _conflict(error: JobStateError) -> HTTPException:
 
 
 # --------------------------------------------------------------------------- routes
-@router.post("", response_model=WhatIfJobOut, status_code=status.HTTP_202_ACCEPTED,
-             summary="Submit a what-if job", responses=error_responses(400))
-def submit(body: WhatIfJobIn, response: Response, jobs: WhatIfJobs = Depends(get_whatif_jobs),
-           corridor: Corridor = Depends(get_corridor), user: User = Depends(auth.planner)) -> dict:
+@router.post(
+    "",
+    response_model=WhatIfJobOut,
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Submit a what-if job",
+    responses=error_responses(400),
+)
+def submit(
+    body: WhatIfJobIn,
+    response: Response,
+    jobs: WhatIfJobs = Depends(get_whatif_jobs),
+    corridor: Corridor = Depends(get_corridor),
+    user: User = Depends(auth.planner),
+) -> dict:
     """Checked in full (400 naming the field, nothing stored), queued, and started when a slot is free.
     Poll the ``Location`` for progress."""
     request = validate_request(body.start, body.end, body.backups, body.calendar, body.reps, body.seed, corridor)
@@ -163,27 +199,45 @@ def submit(body: WhatIfJobIn, response: Response, jobs: WhatIfJobs = Depends(get
 
 
 @router.get("", response_model=list[WhatIfJobOut], summary="What-if jobs, newest first")
-def list_jobs(limit: int = Query(DEFAULT_LIST_LIMIT, ge=1, le=500), jobs: WhatIfJobs = Depends(get_whatif_jobs),
-              _user: User = Depends(auth.viewer)) -> list[dict]:
+def list_jobs(
+    limit: int = Query(DEFAULT_LIST_LIMIT, ge=1, le=500),
+    jobs: WhatIfJobs = Depends(get_whatif_jobs),
+    _user: User = Depends(auth.viewer),
+) -> list[dict]:
     return [job_view(job) for job in jobs.jobs(limit)]
 
 
-@router.get("/{job_id}", response_model=WhatIfJobOut, summary="One what-if job: status, progress, queue position",
-            responses=error_responses(404))
-def get_job(job_id: int = JobId, jobs: WhatIfJobs = Depends(get_whatif_jobs),
-            _user: User = Depends(auth.viewer)) -> dict:
+@router.get(
+    "/{job_id}",
+    response_model=WhatIfJobOut,
+    summary="One what-if job: status, progress, queue position",
+    responses=error_responses(404),
+)
+def get_job(
+    job_id: int = JobId, jobs: WhatIfJobs = Depends(get_whatif_jobs), _user: User = Depends(auth.viewer)
+) -> dict:
     try:
         return job_view(jobs.job(job_id))
     except JobNotFound as error:
         raise _not_found(error) from None
 
 
-@router.post("/{job_id}/cancel", response_model=WhatIfJobOut, status_code=status.HTTP_202_ACCEPTED,
-             summary="Cancel a what-if job",
-             responses={200: {"model": WhatIfJobOut, "description": "the job was queued and is cancelled"},
-                        **error_responses(404, 409)})
-def cancel(response: Response, job_id: int = JobId, jobs: WhatIfJobs = Depends(get_whatif_jobs),
-           user: User = Depends(auth.planner)) -> dict:
+@router.post(
+    "/{job_id}/cancel",
+    response_model=WhatIfJobOut,
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Cancel a what-if job",
+    responses={
+        200: {"model": WhatIfJobOut, "description": "the job was queued and is cancelled"},
+        **error_responses(404, 409),
+    },
+)
+def cancel(
+    response: Response,
+    job_id: int = JobId,
+    jobs: WhatIfJobs = Depends(get_whatif_jobs),
+    user: User = Depends(auth.planner),
+) -> dict:
     """A queued job is cancelled at once (200); a running one stops at its next finished replication
     (202, still ``running`` with ``cancel_requested``). A finished job is a 409."""
     try:
@@ -197,10 +251,15 @@ def cancel(response: Response, job_id: int = JobId, jobs: WhatIfJobs = Depends(g
     return job_view(job)
 
 
-@router.get("/{job_id}/result", response_model=dict[str, Any], summary="The result of a done job",
-            responses=error_responses(404, 409))
-def result(job_id: int = JobId, jobs: WhatIfJobs = Depends(get_whatif_jobs),
-           _user: User = Depends(auth.viewer)) -> dict:
+@router.get(
+    "/{job_id}/result",
+    response_model=dict[str, Any],
+    summary="The result of a done job",
+    responses=error_responses(404, 409),
+)
+def result(
+    job_id: int = JobId, jobs: WhatIfJobs = Depends(get_whatif_jobs), _user: User = Depends(auth.viewer)
+) -> dict:
     """``fleetplan whatif --json``'s object: scenario, summary and KPIs per tier. 409 until done."""
     try:
         return jobs.result(job_id)
@@ -210,12 +269,18 @@ def result(job_id: int = JobId, jobs: WhatIfJobs = Depends(get_whatif_jobs),
         raise _conflict(error) from None
 
 
-@router.get("/{job_id}/kpis.csv", response_class=CsvResponse, summary="The KPIs of a done job as kpis.csv",
-            responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}},
-                             "description": "one row per tier, then all"},
-                       **_json_errors(401, 403, 404, 409)})
-def kpis_csv(job_id: int = JobId, jobs: WhatIfJobs = Depends(get_whatif_jobs),
-             _user: User = Depends(auth.viewer)) -> CsvResponse:
+@router.get(
+    "/{job_id}/kpis.csv",
+    response_class=CsvResponse,
+    summary="The KPIs of a done job as kpis.csv",
+    responses={
+        200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "one row per tier, then all"},
+        **_json_errors(401, 403, 404, 409),
+    },
+)
+def kpis_csv(
+    job_id: int = JobId, jobs: WhatIfJobs = Depends(get_whatif_jobs), _user: User = Depends(auth.viewer)
+) -> CsvResponse:
     """One row per tier, then ``all``: the file ``fleetplan whatif --out`` writes."""
     try:
         text = jobs.kpis_csv(job_id)

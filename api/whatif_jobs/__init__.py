@@ -12,11 +12,11 @@ is importable from here.
 
 from api.whatif_jobs.request import MAX_HTTP_REPS, MAX_SEED, WhatIfRequest, validate_request
 from api.whatif_jobs.runner import (
-                                    CLOSE_JOIN_TIMEOUT_S,
-                                    DEFAULT_LIST_LIMIT,
-                                    PROGRESS_WRITE_INTERVAL_S,
-                                    RunnerConfig,
-                                    WhatIfJobs,
+    CLOSE_JOIN_TIMEOUT_S,
+    DEFAULT_LIST_LIMIT,
+    PROGRESS_WRITE_INTERVAL_S,
+    RunnerConfig,
+    WhatIfJobs,
 )
 from api.whatif_jobs.view import UNFINISHED, JobNotFound, JobStateError, JobStatus, WhatIfJob
 

@@ -36,18 +36,30 @@ class WhatIfRequest:
         return WhatIfScenario(self.start, self.end, dict(self.backups), calendar=self.calendar)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"start": self.start.isoformat(), "end": self.end.isoformat(), "backups": dict(self.backups),
-                "calendar": self.calendar, "reps": self.reps, "seed": self.seed}
+        return {
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "backups": dict(self.backups),
+            "calendar": self.calendar,
+            "reps": self.reps,
+            "seed": self.seed,
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> WhatIfRequest:
-        return cls(date.fromisoformat(data["start"]), date.fromisoformat(data["end"]),
-                   tuple(sorted((site, int(count)) for site, count in data["backups"].items())),
-                   data["calendar"], int(data["reps"]), int(data["seed"]))
+        return cls(
+            date.fromisoformat(data["start"]),
+            date.fromisoformat(data["end"]),
+            tuple(sorted((site, int(count)) for site, count in data["backups"].items())),
+            data["calendar"],
+            int(data["reps"]),
+            int(data["seed"]),
+        )
 
 
-def validate_request(start: date, end: date, backups: Mapping[str, int], calendar: str, reps: int, seed: int,
-                     corridor: Corridor) -> WhatIfRequest:
+def validate_request(
+    start: date, end: date, backups: Mapping[str, int], calendar: str, reps: int, seed: int, corridor: Corridor
+) -> WhatIfRequest:
     """Check a what-if as fully as :func:`~solver.planning.whatif.run_whatif` would, before it is stored.
 
     Parameters

@@ -72,8 +72,9 @@ class RunnerConfig:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RunnerConfig:
-        return cls(settings.whatif_engine, settings.whatif_workers, settings.whatif_scheduler,
-                   settings.whatif_concurrent_jobs)
+        return cls(
+            settings.whatif_engine, settings.whatif_workers, settings.whatif_scheduler, settings.whatif_concurrent_jobs
+        )
 
 
 class WhatIfJobs:
@@ -91,8 +92,14 @@ class WhatIfJobs:
         Naive China-local time stamps of submissions, starts and ends; tests may fix it.
     """
 
-    def __init__(self, engine: Engine, corridor: Corridor, config: RunnerConfig = RunnerConfig(), *,
-                 clock: Callable[[], datetime] = china_now) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        corridor: Corridor,
+        config: RunnerConfig = RunnerConfig(),
+        *,
+        clock: Callable[[], datetime] = china_now,
+    ) -> None:
         self._engine = engine
         self._corridor = corridor
         self._config = config
@@ -112,10 +119,15 @@ class WhatIfJobs:
         """
         with self._engine.begin() as connection:
             # a cancel asked for before the crash still counts
-            connection.execute(update(jobs_table).where(
-                jobs_table.c.status == JobStatus.RUNNING, jobs_table.c.cancel_requested.is_(True)).values(
-                status=JobStatus.CANCELLED, finished_at=self._clock(),
-                error="cancelled (the service stopped before the running job did)"))
+            connection.execute(
+                update(jobs_table)
+                .where(jobs_table.c.status == JobStatus.RUNNING, jobs_table.c.cancel_requested.is_(True))
+                .values(
+                    status=JobStatus.CANCELLED,
+                    finished_at=self._clock(),
+                    error="cancelled (the service stopped before the running job did)",
+                )
+            )
             requeued = connection.execute(_requeue_statement(jobs_table.c.status == JobStatus.RUNNING)).rowcount
         if requeued:
             logger.info("what-if: %d job(s) left running by a previous process are queued again", requeued)
@@ -153,10 +165,17 @@ class WhatIfJobs:
             The job as it is after the runner had its chance to start it.
         """
         with self._engine.begin() as connection:
-            job_id = connection.execute(insert(jobs_table).values(
-                status=JobStatus.QUEUED, request=request.as_dict(), submitted_by=submitted_by,
-                submitted_at=self._clock(), done_reps=0, total_reps=request.reps,
-                cancel_requested=False)).inserted_primary_key[0]
+            job_id = connection.execute(
+                insert(jobs_table).values(
+                    status=JobStatus.QUEUED,
+                    request=request.as_dict(),
+                    submitted_by=submitted_by,
+                    submitted_at=self._clock(),
+                    done_reps=0,
+                    total_reps=request.reps,
+                    cancel_requested=False,
+                )
+            ).inserted_primary_key[0]
         self._fill()
         return self.job(job_id)
 
@@ -168,17 +187,24 @@ class WhatIfJobs:
                 raise JobNotFound(job_id)
             position = None
             if row.status == JobStatus.QUEUED:
-                position = connection.execute(select(func.count()).select_from(jobs_table).where(
-                    jobs_table.c.status == JobStatus.QUEUED, jobs_table.c.id <= job_id)).scalar_one()
+                position = connection.execute(
+                    select(func.count())
+                    .select_from(jobs_table)
+                    .where(jobs_table.c.status == JobStatus.QUEUED, jobs_table.c.id <= job_id)
+                ).scalar_one()
         return job_from_row(row, position)
 
     def jobs(self, limit: int = DEFAULT_LIST_LIMIT) -> list[WhatIfJob]:
         """The newest ``limit`` jobs, newest first."""
         with self._engine.connect() as connection:
-            rows = connection.execute(select(*VIEW_COLUMNS).order_by(jobs_table.c.id.desc())
-                                      .limit(max(0, int(limit)))).all()
-            queued = list(connection.execute(select(jobs_table.c.id).where(
-                jobs_table.c.status == JobStatus.QUEUED).order_by(jobs_table.c.id)).scalars())
+            rows = connection.execute(
+                select(*VIEW_COLUMNS).order_by(jobs_table.c.id.desc()).limit(max(0, int(limit)))
+            ).all()
+            queued = list(
+                connection.execute(
+                    select(jobs_table.c.id).where(jobs_table.c.status == JobStatus.QUEUED).order_by(jobs_table.c.id)
+                ).scalars()
+            )
         positions = {job_id: position for position, job_id in enumerate(queued, start=1)}
         return [job_from_row(row, positions.get(row.id)) for row in rows]
 
@@ -192,16 +218,18 @@ class WhatIfJobs:
 
     def _finished_column(self, job_id: int, column) -> Any:
         with self._engine.connect() as connection:
-            row = connection.execute(select(*VIEW_COLUMNS, column.label("value"))
-                                     .where(jobs_table.c.id == job_id)).first()
+            row = connection.execute(
+                select(*VIEW_COLUMNS, column.label("value")).where(jobs_table.c.id == job_id)
+            ).first()
         if row is None:
             raise JobNotFound(job_id)
         job = job_from_row(row, None)
         if job.status == JobStatus.DONE:
             return row.value
         if job.status in UNFINISHED:
-            raise JobStateError(f"status: job {job_id} is {job.status} ({job.progress_text}); "
-                                "the result is there once it is done")
+            raise JobStateError(
+                f"status: job {job_id} is {job.status} ({job.progress_text}); the result is there once it is done"
+            )
         raise JobStateError(f"status: job {job_id} is {job.status}, it has no result: {job.error}")
 
     # ------------------------------------------------------------------ cancel
@@ -222,15 +250,24 @@ class WhatIfJobs:
         """
         now = self._clock()
         with self._engine.begin() as connection:
-            cancelled = connection.execute(update(jobs_table).where(
-                jobs_table.c.id == job_id, jobs_table.c.status == JobStatus.QUEUED).values(
-                status=JobStatus.CANCELLED, finished_at=now, cancel_requested=True, cancelled_by=actor,
-                error=f"cancelled by {actor} while queued")).rowcount
+            cancelled = connection.execute(
+                update(jobs_table)
+                .where(jobs_table.c.id == job_id, jobs_table.c.status == JobStatus.QUEUED)
+                .values(
+                    status=JobStatus.CANCELLED,
+                    finished_at=now,
+                    cancel_requested=True,
+                    cancelled_by=actor,
+                    error=f"cancelled by {actor} while queued",
+                )
+            ).rowcount
         if not cancelled:
             with self._engine.begin() as connection:  # it may have started in between: this catches it then
-                cancelled = connection.execute(update(jobs_table).where(
-                    jobs_table.c.id == job_id, jobs_table.c.status == JobStatus.RUNNING).values(
-                    cancel_requested=True, cancelled_by=actor)).rowcount
+                cancelled = connection.execute(
+                    update(jobs_table)
+                    .where(jobs_table.c.id == job_id, jobs_table.c.status == JobStatus.RUNNING)
+                    .values(cancel_requested=True, cancelled_by=actor)
+                ).rowcount
             with self._lock:
                 running = self._running.get(job_id)
             if cancelled and running is not None:
@@ -250,22 +287,29 @@ class WhatIfJobs:
                     return
                 job_id, request = claimed
                 stop = threading.Event()
-                thread = threading.Thread(target=self._run, args=(job_id, request, stop),
-                                          name=f"whatif-job-{job_id}", daemon=True)
+                thread = threading.Thread(
+                    target=self._run, args=(job_id, request, stop), name=f"whatif-job-{job_id}", daemon=True
+                )
                 self._running[job_id] = (thread, stop)
                 thread.start()
 
     def _claim_next(self) -> tuple[int, WhatIfRequest] | None:
         for _attempt in range(_CLAIM_ATTEMPTS):
             with self._engine.connect() as connection:
-                row = connection.execute(select(jobs_table.c.id, jobs_table.c.request).where(
-                    jobs_table.c.status == JobStatus.QUEUED).order_by(jobs_table.c.id).limit(1)).first()
+                row = connection.execute(
+                    select(jobs_table.c.id, jobs_table.c.request)
+                    .where(jobs_table.c.status == JobStatus.QUEUED)
+                    .order_by(jobs_table.c.id)
+                    .limit(1)
+                ).first()
             if row is None:
                 return None
             with self._engine.begin() as connection:
-                claimed = connection.execute(update(jobs_table).where(
-                    jobs_table.c.id == row.id, jobs_table.c.status == JobStatus.QUEUED).values(
-                    status=JobStatus.RUNNING, started_at=self._clock(), done_reps=0)).rowcount
+                claimed = connection.execute(
+                    update(jobs_table)
+                    .where(jobs_table.c.id == row.id, jobs_table.c.status == JobStatus.QUEUED)
+                    .values(status=JobStatus.RUNNING, started_at=self._clock(), done_reps=0)
+                ).rowcount
             if claimed:
                 return row.id, WhatIfRequest.from_dict(row.request)
         return None
@@ -274,11 +318,19 @@ class WhatIfJobs:
         progress = _JobProgress(self, job_id, stop)
         config = self._config
         try:
-            result = run_whatif(request.scenario(), request.reps, request.seed, config.engine,
-                                scheduler=config.scheduler if config.engine == WhatIfEngine.DASK else None,
-                                progress=progress, corridor=self._corridor, workers=config.workers)
-            self._finish(job_id, JobStatus.DONE, done_reps=request.reps, result=result.as_dict(),
-                         kpis_csv=kpis_csv_text(result))
+            result = run_whatif(
+                request.scenario(),
+                request.reps,
+                request.seed,
+                config.engine,
+                scheduler=config.scheduler if config.engine == WhatIfEngine.DASK else None,
+                progress=progress,
+                corridor=self._corridor,
+                workers=config.workers,
+            )
+            self._finish(
+                job_id, JobStatus.DONE, done_reps=request.reps, result=result.as_dict(), kpis_csv=kpis_csv_text(result)
+            )
         except _Cancelled:
             self._stopped(job_id, progress.done)
         except Exception as error:  # a job's failure is recorded on the job; the service carries on
@@ -296,18 +348,23 @@ class WhatIfJobs:
     def _record_progress(self, job_id: int, done: int) -> bool:
         """Write ``done``; True when the job should stop (cancel asked, or it is no longer ours to run)."""
         with self._engine.begin() as connection:
-            row = connection.execute(update(jobs_table).where(
-                jobs_table.c.id == job_id, jobs_table.c.status == JobStatus.RUNNING).values(done_reps=done)
-                .returning(jobs_table.c.cancel_requested)).first()
+            row = connection.execute(
+                update(jobs_table)
+                .where(jobs_table.c.id == job_id, jobs_table.c.status == JobStatus.RUNNING)
+                .values(done_reps=done)
+                .returning(jobs_table.c.cancel_requested)
+            ).first()
         return row is None or bool(row.cancel_requested)
 
     def _finish(self, job_id: int, status: JobStatus, **values: Any) -> None:
         """Record the end of a running job (only if it is still running: close() may have re-queued it)."""
         try:
             with self._engine.begin() as connection:
-                connection.execute(update(jobs_table).where(
-                    jobs_table.c.id == job_id, jobs_table.c.status == JobStatus.RUNNING).values(
-                    status=status, finished_at=self._clock(), **values))
+                connection.execute(
+                    update(jobs_table)
+                    .where(jobs_table.c.id == job_id, jobs_table.c.status == JobStatus.RUNNING)
+                    .values(status=status, finished_at=self._clock(), **values)
+                )
         except Exception:  # the database is gone or busy: the job stays running and is re-queued at the next start
             logger.exception("what-if job %d: could not record that it is %s", job_id, status)
 
@@ -315,11 +372,18 @@ class WhatIfJobs:
         """A job left run_whatif early: cancelled by a planner, or re-queued because the service stops."""
         try:
             with self._engine.connect() as connection:
-                row = connection.execute(select(jobs_table.c.cancel_requested, jobs_table.c.cancelled_by,
-                                                jobs_table.c.total_reps).where(jobs_table.c.id == job_id)).first()
+                row = connection.execute(
+                    select(jobs_table.c.cancel_requested, jobs_table.c.cancelled_by, jobs_table.c.total_reps).where(
+                        jobs_table.c.id == job_id
+                    )
+                ).first()
             if row is not None and row.cancel_requested:
-                self._finish(job_id, JobStatus.CANCELLED, done_reps=done,
-                             error=f"cancelled by {row.cancelled_by} after {done} of {row.total_reps} replications")
+                self._finish(
+                    job_id,
+                    JobStatus.CANCELLED,
+                    done_reps=done,
+                    error=f"cancelled by {row.cancelled_by} after {done} of {row.total_reps} replications",
+                )
             else:
                 self._requeue(job_id)
         except Exception:  # as in _finish: the next start re-queues it
@@ -327,8 +391,13 @@ class WhatIfJobs:
 
     def _requeue(self, job_id: int) -> None:
         with self._engine.begin() as connection:
-            connection.execute(_requeue_statement(jobs_table.c.id == job_id, jobs_table.c.status == JobStatus.RUNNING,
-                                                  jobs_table.c.cancel_requested.is_(False)))
+            connection.execute(
+                _requeue_statement(
+                    jobs_table.c.id == job_id,
+                    jobs_table.c.status == JobStatus.RUNNING,
+                    jobs_table.c.cancel_requested.is_(False),
+                )
+            )
 
 
 class _JobProgress:

@@ -59,15 +59,34 @@ class WhatIfJob:
 
 
 # --------------------------------------------------------------------------- from a stored row
-VIEW_COLUMNS = (jobs_table.c.id, jobs_table.c.status, jobs_table.c.request, jobs_table.c.submitted_by,
-                jobs_table.c.submitted_at, jobs_table.c.started_at, jobs_table.c.finished_at,
-                jobs_table.c.done_reps, jobs_table.c.total_reps, jobs_table.c.error,
-                jobs_table.c.cancel_requested)
+VIEW_COLUMNS = (
+    jobs_table.c.id,
+    jobs_table.c.status,
+    jobs_table.c.request,
+    jobs_table.c.submitted_by,
+    jobs_table.c.submitted_at,
+    jobs_table.c.started_at,
+    jobs_table.c.finished_at,
+    jobs_table.c.done_reps,
+    jobs_table.c.total_reps,
+    jobs_table.c.error,
+    jobs_table.c.cancel_requested,
+)
 
 
 def job_from_row(row: Any, queue_position: int | None) -> WhatIfJob:
     """The job shown for a row of :data:`VIEW_COLUMNS`."""
-    return WhatIfJob(id=row.id, status=JobStatus(row.status), request=row.request, submitted_by=row.submitted_by,
-                     submitted_at=row.submitted_at, started_at=row.started_at, finished_at=row.finished_at,
-                     done_reps=row.done_reps, total_reps=row.total_reps, error=row.error,
-                     cancel_requested=bool(row.cancel_requested), queue_position=queue_position)
+    return WhatIfJob(
+        id=row.id,
+        status=JobStatus(row.status),
+        request=row.request,
+        submitted_by=row.submitted_by,
+        submitted_at=row.submitted_at,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        done_reps=row.done_reps,
+        total_reps=row.total_reps,
+        error=row.error,
+        cancel_requested=bool(row.cancel_requested),
+        queue_position=queue_position,
+    )

@@ -35,17 +35,52 @@ SIPING = "siping_depot"
 # --------------------------------------------------------------------------- sites
 SITES = [
     # id, name, name_zh, kind, lat, lon, coord_tag
-    (SIPING, "Siping service base (Tiexi)", "四平服务基地（铁西区）", "depot", 43.1457, 124.3448,
-     "V district centre (DESIGN 2.1); depot yard itself E"),
-    (CHANGCHUN, "Changchun service point (high-tech zone)", "长春服务点（高新区）", "depot", 43.826, 125.268,
-     "E +-1 km (DESIGN 2.1)"),
+    (
+        SIPING,
+        "Siping service base (Tiexi)",
+        "四平服务基地（铁西区）",
+        "depot",
+        43.1457,
+        124.3448,
+        "V district centre (DESIGN 2.1); depot yard itself E",
+    ),
+    (
+        CHANGCHUN,
+        "Changchun service point (high-tech zone)",
+        "长春服务点（高新区）",
+        "depot",
+        43.826,
+        125.268,
+        "E +-1 km (DESIGN 2.1)",
+    ),
     # Service areas: the same estimated position as their node in network/g1_posts.csv.
-    ("taojiatun_sa", "Taojiatun service area (G1)", "陶家屯服务区", "service_area", 43.4231, 124.7368,
-     "E as network node (G1 K45)"),
-    ("gongzhuling_sa", "Gongzhuling service area (G1)", "公主岭服务区", "service_area", 43.5267, 124.8857,
-     "E as network node (G1 K62)"),
-    ("kaoshantun_sa", "Kaoshantun service area (G1)", "靠山屯服务区", "service_area", 43.7573, 125.217,
-     "E as network node (G1 K100)"),
+    (
+        "taojiatun_sa",
+        "Taojiatun service area (G1)",
+        "陶家屯服务区",
+        "service_area",
+        43.4231,
+        124.7368,
+        "E as network node (G1 K45)",
+    ),
+    (
+        "gongzhuling_sa",
+        "Gongzhuling service area (G1)",
+        "公主岭服务区",
+        "service_area",
+        43.5267,
+        124.8857,
+        "E as network node (G1 K62)",
+    ),
+    (
+        "kaoshantun_sa",
+        "Kaoshantun service area (G1)",
+        "靠山屯服务区",
+        "service_area",
+        43.7573,
+        125.217,
+        "E as network node (G1 K100)",
+    ),
 ]
 
 
@@ -72,8 +107,16 @@ COACHES = [
     CoachSpec("coach_12m", 53, 12.0, "2016-09-15", CHANGCHUN, "in_service", "Sunday student run SU2"),
     CoachSpec("coach_12m", 51, 12.0, "2022-03-20", CHANGCHUN, "in_service", "Sunday student run SU3"),
     CoachSpec("coach_10m", 45, 10.7, "2023-07-11", CHANGCHUN, "in_service", "Sunday student run SU4"),
-    CoachSpec("coach_12m", 53, 12.0, "2014-11-20", CHANGCHUN, "standby",
-              "backup; 12 years old; permit ends mid-week", "2026-12-10"),
+    CoachSpec(
+        "coach_12m",
+        53,
+        12.0,
+        "2014-11-20",
+        CHANGCHUN,
+        "standby",
+        "backup; 12 years old; permit ends mid-week",
+        "2026-12-10",
+    ),
     CoachSpec("coach_10m", 43, 10.5, "2020-10-05", CHANGCHUN, "standby", "backup"),
     CoachSpec("coach_10m", 41, 10.4, "2015-05-22", CHANGCHUN, "standby", "backup"),
     CoachSpec("coach_8m", 35, 8.9, "2024-04-16", CHANGCHUN, "standby", "backup"),
@@ -84,8 +127,16 @@ COACHES = [
     CoachSpec("coach_12m", 51, 12.0, "2016-05-10", SIPING, "in_service", "Friday student run FR3"),
     CoachSpec("coach_10m", 45, 10.5, "2021-11-08", SIPING, "in_service", "Friday student run FR4"),
     CoachSpec("coach_12m", 53, 12.0, "2018-03-14", SIPING, "standby", "backup"),
-    CoachSpec("coach_12m", 55, 12.0, "2013-07-02", SIPING, "standby",
-              "backup; charter permit expired - not usable", "2026-11-30"),
+    CoachSpec(
+        "coach_12m",
+        55,
+        12.0,
+        "2013-07-02",
+        SIPING,
+        "standby",
+        "backup; charter permit expired - not usable",
+        "2026-11-30",
+    ),
     CoachSpec("coach_12m", 49, 12.0, "2013-01-08", SIPING, "standby", "backup; oldest coach"),
     CoachSpec("coach_10m", 39, 10.2, "2017-01-19", SIPING, "standby", "backup"),
     CoachSpec("coach_8m", 33, 8.5, "2022-08-23", SIPING, "standby", "backup"),
@@ -154,20 +205,72 @@ DRIVERS = [
     DriverSpec(SIPING, EARLY_SHIFT, note="standby"),
 ]
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
-GIVEN_NAMES = ["建国", "志强", "海峰", "国庆", "立新", "春雷", "振华", "永刚", "德胜", "长春", "铁军", "宏伟",
-               "文博", "明辉", "凤山", "庆丰", "晓东", "金龙", "玉林", "树林", "福生", "卫东", "红军", "宝山",
-               "丽华", "秀英", "淑珍", "春燕", "海燕", "桂兰", "亚楠", "雪梅", "冬梅", "国华", "俊杰", "学军",
-               "志刚", "大勇", "二虎", "景山"]
+GIVEN_NAMES = [
+    "建国",
+    "志强",
+    "海峰",
+    "国庆",
+    "立新",
+    "春雷",
+    "振华",
+    "永刚",
+    "德胜",
+    "长春",
+    "铁军",
+    "宏伟",
+    "文博",
+    "明辉",
+    "凤山",
+    "庆丰",
+    "晓东",
+    "金龙",
+    "玉林",
+    "树林",
+    "福生",
+    "卫东",
+    "红军",
+    "宝山",
+    "丽华",
+    "秀英",
+    "淑珍",
+    "春燕",
+    "海燕",
+    "桂兰",
+    "亚楠",
+    "雪梅",
+    "冬梅",
+    "国华",
+    "俊杰",
+    "学军",
+    "志刚",
+    "大勇",
+    "二虎",
+    "景山",
+]
 
 
 # --------------------------------------------------------------------------- duty log of the week before
 Block = tuple[str, str, str]  # start HH:MM, end HH:MM (earlier than start: next day), activity
-STAFF_DAY: list[Block] = [("05:45", "06:10", "other"), ("06:10", "08:40", "drive"), ("08:40", "17:00", "rest"),
-                          ("17:00", "17:15", "other"), ("17:15", "19:25", "drive")]
-SUNDAY_RUN: list[Block] = [("13:20", "13:50", "drive"), ("13:50", "14:00", "other"), ("14:00", "16:10", "drive"),
-                           ("16:10", "16:40", "rest"), ("16:40", "18:40", "drive")]
-FRIDAY_RUN: list[Block] = [("13:30", "13:50", "other"), ("14:00", "16:10", "drive"), ("16:10", "16:50", "rest"),
-                           ("16:50", "19:00", "drive")]
+STAFF_DAY: list[Block] = [
+    ("05:45", "06:10", "other"),
+    ("06:10", "08:40", "drive"),
+    ("08:40", "17:00", "rest"),
+    ("17:00", "17:15", "other"),
+    ("17:15", "19:25", "drive"),
+]
+SUNDAY_RUN: list[Block] = [
+    ("13:20", "13:50", "drive"),
+    ("13:50", "14:00", "other"),
+    ("14:00", "16:10", "drive"),
+    ("16:10", "16:40", "rest"),
+    ("16:40", "18:40", "drive"),
+]
+FRIDAY_RUN: list[Block] = [
+    ("13:30", "13:50", "other"),
+    ("14:00", "16:10", "drive"),
+    ("16:10", "16:50", "rest"),
+    ("16:50", "19:00", "drive"),
+]
 SPLIT_DAY: list[Block] = [("08:00", "11:30", "drive"), ("11:30", "12:30", "rest"), ("12:30", "15:00", "drive")]
 NIGHT_RUN: list[Block] = [("22:30", "00:30", "drive"), ("00:30", "01:00", "rest"), ("01:00", "01:50", "drive")]
 TRAINING_DAY: list[Block] = [("08:00", "16:00", "other")]
@@ -177,38 +280,54 @@ MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
 # driver number → list of (day offsets, blocks)
 DUTY: dict[int, list[tuple[range | tuple[int, ...], list[Block]]]] = {
     1: [(WEEKDAYS, STAFF_DAY)],
-    2: [(WEEKDAYS, STAFF_DAY), ((SAT,), [("09:00", "12:00", "drive"), ("12:00", "13:00", "rest"),
-                                         ("13:00", "15:30", "drive")])],
+    2: [
+        (WEEKDAYS, STAFF_DAY),
+        ((SAT,), [("09:00", "12:00", "drive"), ("12:00", "13:00", "rest"), ("13:00", "15:30", "drive")]),
+    ],
     3: [(WEEKDAYS, STAFF_DAY)],
     4: [((MON, TUE, THU, FRI), STAFF_DAY)],
     5: [((TUE, THU), SPLIT_DAY), ((SUN,), SUNDAY_RUN)],
-    6: [(range(0, 6), [("07:00", "10:00", "drive"), ("10:00", "10:30", "rest"), ("10:30", "13:30", "drive")]),
-        ((SUN,), SUNDAY_RUN)],
-    7: [((SAT,), [("07:00", "10:30", "drive"), ("10:30", "16:00", "other"), ("16:00", "19:30", "drive")]),
-        ((SUN,), SUNDAY_RUN)],
+    6: [
+        (range(0, 6), [("07:00", "10:00", "drive"), ("10:00", "10:30", "rest"), ("10:30", "13:30", "drive")]),
+        ((SUN,), SUNDAY_RUN),
+    ],
+    7: [
+        ((SAT,), [("07:00", "10:30", "drive"), ("10:30", "16:00", "other"), ("16:00", "19:30", "drive")]),
+        ((SUN,), SUNDAY_RUN),
+    ],
     8: [((SUN,), SUNDAY_RUN)],
-    9: [(WEEKDAYS, [("06:30", "10:30", "drive"), ("10:30", "11:00", "rest"), ("11:00", "14:30", "drive")]),
-        ((SAT,), [("08:00", "12:00", "drive")])],
+    9: [
+        (WEEKDAYS, [("06:30", "10:30", "drive"), ("10:30", "11:00", "rest"), ("11:00", "14:30", "drive")]),
+        ((SAT,), [("08:00", "12:00", "drive")]),
+    ],
     10: [((MON, WED, FRI), [("09:00", "12:00", "drive"), ("12:00", "14:00", "rest"), ("14:00", "17:00", "drive")])],
     12: [((TUE, THU, SAT), [("13:00", "16:30", "drive"), ("16:30", "17:00", "rest"), ("17:00", "20:30", "drive")])],
-    13: [((WED,), [("19:00", "21:30", "drive")]),
-         ((FRI,), [("20:00", "21:45", "drive"), ("21:45", "22:15", "rest"), ("22:15", "23:45", "drive")])],
+    13: [
+        ((WED,), [("19:00", "21:30", "drive")]),
+        ((FRI,), [("20:00", "21:45", "drive"), ("21:45", "22:15", "rest"), ("22:15", "23:45", "drive")]),
+    ],
     14: [((MON, WED, FRI, SAT), NIGHT_RUN), ((SUN,), [("22:00", "23:50", "drive")])],
     15: [(WEEKDAYS, [("08:00", "11:00", "drive")])],
     16: [(WEEKDAYS, TRAINING_DAY)],
     17: [((TUE, FRI), SPLIT_DAY)],
     18: [((MON, TUE, WED), TRAINING_DAY)],
     19: [((MON, TUE, WED, THU), [("08:00", "11:00", "drive")]), ((FRI,), FRIDAY_RUN)],
-    20: [((FRI,), FRIDAY_RUN), ((SAT,), [("10:00", "12:00", "drive"), ("12:00", "13:00", "rest"),
-                                          ("13:00", "15:00", "drive")])],
+    20: [
+        ((FRI,), FRIDAY_RUN),
+        ((SAT,), [("10:00", "12:00", "drive"), ("12:00", "13:00", "rest"), ("13:00", "15:00", "drive")]),
+    ],
     21: [((FRI,), FRIDAY_RUN)],
-    22: [((TUE, WED), [("07:30", "11:30", "drive"), ("11:30", "12:00", "rest"), ("12:00", "15:30", "drive")]),
-         ((FRI,), FRIDAY_RUN)],
+    22: [
+        ((TUE, WED), [("07:30", "11:30", "drive"), ("11:30", "12:00", "rest"), ("12:00", "15:30", "drive")]),
+        ((FRI,), FRIDAY_RUN),
+    ],
     23: [((MON, TUE, WED), [("09:00", "12:30", "drive")])],
     24: [(range(0, 6), [("06:00", "09:30", "drive"), ("09:30", "10:00", "rest"), ("10:00", "13:40", "drive")])],
     25: [((THU, FRI), [("14:00", "17:30", "drive")])],
-    27: [((SAT,), [("07:00", "10:30", "drive"), ("10:30", "15:00", "rest"), ("15:00", "18:30", "drive")]),
-         ((SUN,), [("07:00", "10:30", "drive")])],
+    27: [
+        ((SAT,), [("07:00", "10:30", "drive"), ("10:30", "15:00", "rest"), ("15:00", "18:30", "drive")]),
+        ((SUN,), [("07:00", "10:30", "drive")]),
+    ],
     28: [((MON, THU), [("18:00", "21:00", "drive")]), ((SAT,), [("22:30", "00:20", "drive")])],
     29: [(WEEKDAYS, [("07:30", "10:30", "drive")])],
     30: [((WED,), [("08:00", "12:00", "drive")])],
@@ -233,39 +352,128 @@ class RunSpec:
 
 
 STAFF_MORNING = [
-    RunSpec("AM1", "staff_morning", 1, 1, (("changchun_station", "06:15"), ("changchun_gov", "06:30"),
-                                           ("changchun_hightech", "06:45"), ("jlnu_siping_campus", "08:35")), (40, 50)),
-    RunSpec("AM2", "staff_morning", 2, 2, (("changchun_gov", "06:25"), ("changchun_hightech", "06:40"),
-                                           ("jlnu_siping_campus", "08:30")), (34, 46)),
-    RunSpec("AM3", "staff_morning", 3, 3, (("changchun_station", "06:20"), ("changchun_hightech", "06:50"),
-                                           ("jlnu_siping_campus", "08:40")), (30, 42)),
+    RunSpec(
+        "AM1",
+        "staff_morning",
+        1,
+        1,
+        (
+            ("changchun_station", "06:15"),
+            ("changchun_gov", "06:30"),
+            ("changchun_hightech", "06:45"),
+            ("jlnu_siping_campus", "08:35"),
+        ),
+        (40, 50),
+    ),
+    RunSpec(
+        "AM2",
+        "staff_morning",
+        2,
+        2,
+        (("changchun_gov", "06:25"), ("changchun_hightech", "06:40"), ("jlnu_siping_campus", "08:30")),
+        (34, 46),
+    ),
+    RunSpec(
+        "AM3",
+        "staff_morning",
+        3,
+        3,
+        (("changchun_station", "06:20"), ("changchun_hightech", "06:50"), ("jlnu_siping_campus", "08:40")),
+        (30, 42),
+    ),
     RunSpec("AM4", "staff_morning", 4, 4, (("changchun_hightech", "06:55"), ("jlnu_siping_campus", "08:45")), (25, 31)),
 ]
 STAFF_EVENING = [
-    RunSpec("PM1", "staff_evening", 1, 1, (("jlnu_siping_campus", "17:15"), ("changchun_hightech", "19:00"),
-                                           ("changchun_gov", "19:15"), ("changchun_station", "19:25")), (38, 50)),
-    RunSpec("PM2", "staff_evening", 2, 2, (("jlnu_siping_campus", "17:15"), ("changchun_hightech", "19:00"),
-                                           ("changchun_gov", "19:15")), (32, 46)),
-    RunSpec("PM3", "staff_evening", 3, 3, (("jlnu_siping_campus", "17:20"), ("changchun_hightech", "19:05"),
-                                           ("changchun_station", "19:30")), (28, 42)),
+    RunSpec(
+        "PM1",
+        "staff_evening",
+        1,
+        1,
+        (
+            ("jlnu_siping_campus", "17:15"),
+            ("changchun_hightech", "19:00"),
+            ("changchun_gov", "19:15"),
+            ("changchun_station", "19:25"),
+        ),
+        (38, 50),
+    ),
+    RunSpec(
+        "PM2",
+        "staff_evening",
+        2,
+        2,
+        (("jlnu_siping_campus", "17:15"), ("changchun_hightech", "19:00"), ("changchun_gov", "19:15")),
+        (32, 46),
+    ),
+    RunSpec(
+        "PM3",
+        "staff_evening",
+        3,
+        3,
+        (("jlnu_siping_campus", "17:20"), ("changchun_hightech", "19:05"), ("changchun_station", "19:30")),
+        (28, 42),
+    ),
     RunSpec("PM4", "staff_evening", 4, 4, (("jlnu_siping_campus", "17:30"), ("changchun_hightech", "19:15")), (25, 31)),
 ]
 FRIDAY_STUDENTS = [
-    RunSpec("FR1", "student_friday", 15, 19, (("jlnu_siping_campus", "14:00"), ("changchun_station", "16:05")),
-            (54, 55), signed_extra=(23,)),
-    RunSpec("FR2", "student_friday", 16, 20, (("jlnu_siping_campus", "14:00"), ("changchun_hightech", "15:50"),
-                                              ("changchun_station", "16:20")), (50, 53)),
-    RunSpec("FR3", "student_friday", 17, 21, (("jlnu_siping_campus", "14:30"), ("siping_station", "14:45"),
-                                              ("changchun_gov", "16:40"), ("changchun_station", "16:50")), (48, 51)),
-    RunSpec("FR4", "student_friday", 18, 22, (("jlnu_siping_campus", "15:00"), ("changchun_hightech", "16:50"),
-                                              ("changchun_station", "17:20")), (42, 45)),
+    RunSpec(
+        "FR1",
+        "student_friday",
+        15,
+        19,
+        (("jlnu_siping_campus", "14:00"), ("changchun_station", "16:05")),
+        (54, 55),
+        signed_extra=(23,),
+    ),
+    RunSpec(
+        "FR2",
+        "student_friday",
+        16,
+        20,
+        (("jlnu_siping_campus", "14:00"), ("changchun_hightech", "15:50"), ("changchun_station", "16:20")),
+        (50, 53),
+    ),
+    RunSpec(
+        "FR3",
+        "student_friday",
+        17,
+        21,
+        (
+            ("jlnu_siping_campus", "14:30"),
+            ("siping_station", "14:45"),
+            ("changchun_gov", "16:40"),
+            ("changchun_station", "16:50"),
+        ),
+        (48, 51),
+    ),
+    RunSpec(
+        "FR4",
+        "student_friday",
+        18,
+        22,
+        (("jlnu_siping_campus", "15:00"), ("changchun_hightech", "16:50"), ("changchun_station", "17:20")),
+        (42, 45),
+    ),
 ]
 SUNDAY_STUDENTS = [
-    RunSpec("SU1", "student_sunday", 5, 5, (("changchun_station", "14:00"), ("changchun_hightech", "14:30"),
-                                            ("jlnu_siping_campus", "16:15")), (53, 55), signed_extra=(10,)),
+    RunSpec(
+        "SU1",
+        "student_sunday",
+        5,
+        5,
+        (("changchun_station", "14:00"), ("changchun_hightech", "14:30"), ("jlnu_siping_campus", "16:15")),
+        (53, 55),
+        signed_extra=(10,),
+    ),
     RunSpec("SU2", "student_sunday", 6, 6, (("changchun_station", "14:00"), ("jlnu_siping_campus", "16:05")), (50, 53)),
-    RunSpec("SU3", "student_sunday", 7, 7, (("changchun_gov", "14:30"), ("changchun_hightech", "14:50"),
-                                            ("jlnu_siping_campus", "16:40")), (48, 51)),
+    RunSpec(
+        "SU3",
+        "student_sunday",
+        7,
+        7,
+        (("changchun_gov", "14:30"), ("changchun_hightech", "14:50"), ("jlnu_siping_campus", "16:40")),
+        (48, 51),
+    ),
     RunSpec("SU4", "student_sunday", 8, 8, (("changchun_station", "15:00"), ("jlnu_siping_campus", "17:05")), (42, 45)),
 ]
 SECOND_SIGNED_STAFF = {(2, 2): 11}  # Wednesday AM2/PM2 carry a relief driver on the sign
@@ -278,9 +486,20 @@ def vehicle_rows(rng: random.Random) -> list[dict[str, object]]:
     for number, spec in enumerate(COACHES, start=1):
         plate = _unique_plate(rng, PLATE_PREFIX[spec.depot], plates)
         permit = spec.permit_valid_until or _random_day(rng, date(2027, 3, 1), date(2029, 12, 31)).isoformat()
-        rows.append({"id": f"c{number:02d}", "plate": plate, "class": spec.vehicle_class, "seats": spec.seats,
-                     "length_m": spec.length_m, "commissioned": spec.commissioned, "home_depot": spec.depot,
-                     "status": spec.status, "permit_valid_until": permit, "note": spec.note})
+        rows.append(
+            {
+                "id": f"c{number:02d}",
+                "plate": plate,
+                "class": spec.vehicle_class,
+                "seats": spec.seats,
+                "length_m": spec.length_m,
+                "commissioned": spec.commissioned,
+                "home_depot": spec.depot,
+                "status": spec.status,
+                "permit_valid_until": permit,
+                "note": spec.note,
+            }
+        )
     return rows
 
 
@@ -288,15 +507,30 @@ def driver_rows(rng: random.Random) -> list[dict[str, object]]:
     names: set[str] = set()
     rows = []
     for number, spec in enumerate(DRIVERS, start=1):
-        birth = date.fromisoformat(spec.birth_date) if spec.birth_date else _random_day(
-            rng, date(1968, 1, 1), date(1994, 6, 30))
-        issued = spec.licence_issued or _random_day(
-            rng, _years_after(birth, 26), min(_years_after(birth, 34), date(2023, 6, 30))).isoformat()
+        birth = (
+            date.fromisoformat(spec.birth_date)
+            if spec.birth_date
+            else _random_day(rng, date(1968, 1, 1), date(1994, 6, 30))
+        )
+        issued = (
+            spec.licence_issued
+            or _random_day(rng, _years_after(birth, 26), min(_years_after(birth, 34), date(2023, 6, 30))).isoformat()
+        )
         qualified = _qualified_until(rng, spec.qualified_until)
-        rows.append({"id": f"d{number:02d}", "name": _unique_name(rng, names), "licence_class": spec.licence_class,
-                     "licence_issued": issued, "birth_date": birth.isoformat(), "qualified_until": qualified,
-                     "home_depot": spec.depot, "shift_start": spec.shift[0], "shift_end": spec.shift[1],
-                     "note": spec.note})
+        rows.append(
+            {
+                "id": f"d{number:02d}",
+                "name": _unique_name(rng, names),
+                "licence_class": spec.licence_class,
+                "licence_issued": issued,
+                "birth_date": birth.isoformat(),
+                "qualified_until": qualified,
+                "home_depot": spec.depot,
+                "shift_start": spec.shift[0],
+                "shift_end": spec.shift[1],
+                "note": spec.note,
+            }
+        )
     return rows
 
 
@@ -319,15 +553,26 @@ def trip_rows(rng: random.Random) -> tuple[list[dict[str, object]], list[dict[st
         day = WEEK_START + timedelta(days=offset)
         for spec in _runs_of(offset):
             trip_id = f"T{day:%m%d}-{spec.code}"
-            extra = spec.signed_extra or ((SECOND_SIGNED_STAFF[(offset, spec.vehicle)],)
-                                          if (offset, spec.vehicle) in SECOND_SIGNED_STAFF else ())
+            extra = spec.signed_extra or (
+                (SECOND_SIGNED_STAFF[(offset, spec.vehicle)],) if (offset, spec.vehicle) in SECOND_SIGNED_STAFF else ()
+            )
             signed = ";".join(f"d{n:02d}" for n in (spec.driver, *extra))
             booked = rng.randint(*spec.booked)
-            trips.append({"id": trip_id, "day": day.isoformat(), "kind": spec.kind, "vehicle_id": f"c{spec.vehicle:02d}",
-                          "driver_id": f"d{spec.driver:02d}", "booked_passengers": booked,
-                          "signed_driver_ids": signed})
-            stops += [{"trip_id": trip_id, "seq": seq, "node_id": node, "planned": f"{day.isoformat()}T{clock}"}
-                      for seq, (node, clock) in enumerate(spec.stops, start=1)]
+            trips.append(
+                {
+                    "id": trip_id,
+                    "day": day.isoformat(),
+                    "kind": spec.kind,
+                    "vehicle_id": f"c{spec.vehicle:02d}",
+                    "driver_id": f"d{spec.driver:02d}",
+                    "booked_passengers": booked,
+                    "signed_driver_ids": signed,
+                }
+            )
+            stops += [
+                {"trip_id": trip_id, "seq": seq, "node_id": node, "planned": f"{day.isoformat()}T{clock}"}
+                for seq, (node, clock) in enumerate(spec.stops, start=1)
+            ]
     return trips, stops
 
 
@@ -336,8 +581,15 @@ def write_all(out_dir: Path) -> None:
     rng = random.Random(SEED)
     trips, stops = trip_rows(rng)
     tables = {
-        "sites.csv": [dict(zip(("id", "name", "name_zh", "kind", "node_id", "lat", "lon", "coord_tag"),
-                               (s[0], s[1], s[2], s[3], s[0], s[4], s[5], s[6]))) for s in SITES],
+        "sites.csv": [
+            dict(
+                zip(
+                    ("id", "name", "name_zh", "kind", "node_id", "lat", "lon", "coord_tag"),
+                    (s[0], s[1], s[2], s[3], s[0], s[4], s[5], s[6]),
+                )
+            )
+            for s in SITES
+        ],
         "vehicles.csv": vehicle_rows(rng),
         "drivers.csv": driver_rows(rng),
         "duty_log.csv": duty_rows(),

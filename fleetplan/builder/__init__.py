@@ -28,9 +28,13 @@ from fleetplan.state import snapshot
 __all__ = ["BuildContext", "build_instance", "candidate_crews"]
 
 
-def build_instance(corridor: Corridor, incidents: Sequence[Incident], conditions: Conditions,
-                   ops: OperationsPolicy = OperationsPolicy(),
-                   unavailable: Mapping[str, str] = MappingProxyType({})) -> Instance:
+def build_instance(
+    corridor: Corridor,
+    incidents: Sequence[Incident],
+    conditions: Conditions,
+    ops: OperationsPolicy = OperationsPolicy(),
+    unavailable: Mapping[str, str] = MappingProxyType({}),
+) -> Instance:
     """The dispatch instance for ``incidents`` (decided at the latest report time).
 
     ``unavailable`` maps coach or driver ids to why they cannot be used now (for example "booked by
@@ -45,8 +49,9 @@ def build_instance(corridor: Corridor, incidents: Sequence[Incident], conditions
         raise InvalidValueError("incidents", "at least one incident is needed")
     at = max(incident.at for incident in incidents)
     failed = {incident.vehicle_id for incident in incidents}
-    ctx = BuildContext(corridor, conditions, ops, at, snapshot(corridor.dataset, at), unavailable=unavailable,
-                   failed=frozenset(failed))
+    ctx = BuildContext(
+        corridor, conditions, ops, at, snapshot(corridor.dataset, at), unavailable=unavailable, failed=frozenset(failed)
+    )
     groups = tuple(stranded_group(ctx, incident) for incident in incidents)
     ctx.unavailable = {**failed_crews(ctx, groups), **ctx.unavailable}
     crews = candidate_crews(ctx, groups, failed)
@@ -55,13 +60,25 @@ def build_instance(corridor: Corridor, incidents: Sequence[Incident], conditions
     tasks = trip_tasks(ctx, incidents, [crew for crew in crews if crew.id in rescuing], failed)
     groups_by_id = {group.id: group for group in groups}
     task_ids = frozenset(task.trip_id for task in tasks)
-    trip_opts = tuple(option for task in tasks
-                      for option in trip_options(ctx, task, crews, rescues, groups_by_id, task_ids))
+    trip_opts = tuple(
+        option for task in tasks for option in trip_options(ctx, task, crews, rescues, groups_by_id, task_ids)
+    )
     return Instance(
-        at=at, incidents=tuple(incidents), groups=groups, trip_tasks=tasks, crews=crews,
-        rescue_options=rescues, trip_options=trip_opts, rejections=tuple(ctx.rejections),
+        at=at,
+        incidents=tuple(incidents),
+        groups=groups,
+        trip_tasks=tasks,
+        crews=crews,
+        rescue_options=rescues,
+        trip_options=trip_opts,
+        rejections=tuple(ctx.rejections),
         standby_by_city=MappingProxyType(standby_by_city(ctx, failed)),
         duty_logs=MappingProxyType({d: s.duty_log for d, s in ctx.state.drivers.items()}),
-        conditions=conditions, tier_policy=corridor.dataset.tier_policy,
-        driving_policy=corridor.dataset.driving_policy, dataset=corridor.dataset, network=corridor.network,
-        unavailable=MappingProxyType(dict(unavailable)), ops=ops)
+        conditions=conditions,
+        tier_policy=corridor.dataset.tier_policy,
+        driving_policy=corridor.dataset.driving_policy,
+        dataset=corridor.dataset,
+        network=corridor.network,
+        unavailable=MappingProxyType(dict(unavailable)),
+        ops=ops,
+    )

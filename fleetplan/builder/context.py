@@ -64,7 +64,9 @@ class BuildContext:
 
     def travel(self, vehicle: Vehicle) -> TravelTimes:
         if vehicle.vehicle_class not in self.travel_by_class:
-            self.travel_by_class[vehicle.vehicle_class] = TravelTimes(self.network, self.conditions, vehicle.vehicle_class)
+            self.travel_by_class[vehicle.vehicle_class] = TravelTimes(
+                self.network, self.conditions, vehicle.vehicle_class
+            )
         return self.travel_by_class[vehicle.vehicle_class]
 
     def drivers_at(self, node_id: str) -> list[Driver]:
@@ -91,7 +93,9 @@ class BuildContext:
             self._places[where] = self.network.locate(where)
         return self._places[where]
 
-    def route(self, vehicle: Vehicle, origin: Location | str, destination: Location | str, depart_at: datetime) -> Route:
+    def route(
+        self, vehicle: Vehicle, origin: Location | str, destination: Location | str, depart_at: datetime
+    ) -> Route:
         """:meth:`TravelTimes.route`, remembered: a route depends only on its ends, the coach's class
         and the departure's time band, and a large fleet asks the same few thousand times."""
         origin, destination = self.place(origin), self.place(destination)

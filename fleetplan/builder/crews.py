@@ -26,8 +26,11 @@ def candidate_crews(ctx: BuildContext, groups: tuple[StrandedGroup, ...], failed
         elif state.whereabouts == Whereabouts.WORKSHOP:
             ctx.reject(vehicle.id, RejectionCode.IN_WORKSHOP, f"{vehicle.id} is in the workshop")
         elif not vehicle.permit_valid_on(ctx.at.date()):
-            ctx.reject(vehicle.id, RejectionCode.PERMIT,
-                       f"{vehicle.id}'s road-transport permit expired on {vehicle.permit_valid_until}")
+            ctx.reject(
+                vehicle.id,
+                RejectionCode.PERMIT,
+                f"{vehicle.id}'s road-transport permit expired on {vehicle.permit_valid_until}",
+            )
         elif state.whereabouts == Whereabouts.ON_TRIP:
             crew = _passing_crew(ctx, vehicle, state.current_trip_id)
             if crew:
@@ -67,8 +70,10 @@ def _offered_spares(ctx: BuildContext, vehicle: Vehicle, node_id: str, spares: S
     """``ops.spare_drivers_per_coach`` of the legal spare drivers, the most rested first and rotated
     by the coach's place among the coaches standing at ``node_id``, so that any few coaches there
     can leave together with different drivers."""
-    legal = sorted((d for d in spares if d.id not in ctx.unavailable and _driver_problem(ctx, d, vehicle) is None),
-                   key=lambda d: (_driven_last_day_s(ctx, d), d.id))
+    legal = sorted(
+        (d for d in spares if d.id not in ctx.unavailable and _driver_problem(ctx, d, vehicle) is None),
+        key=lambda d: (_driven_last_day_s(ctx, d), d.id),
+    )
     offered: list[Driver] = []
     if legal:
         standing = ctx.standing_at(node_id)
@@ -81,13 +86,16 @@ def _offered_spares(ctx: BuildContext, vehicle: Vehicle, node_id: str, spares: S
 
 def _driven_last_day_s(ctx: BuildContext, driver: Driver) -> float:
     since = ctx.at - timedelta(days=1)
-    return sum((min(i.end, ctx.at) - max(i.start, since)).total_seconds()
-               for i in ctx.state.drivers[driver.id].duty_log
-               if i.activity == Activity.DRIVE and i.end > since and i.start < ctx.at)
+    return sum(
+        (min(i.end, ctx.at) - max(i.start, since)).total_seconds()
+        for i in ctx.state.drivers[driver.id].duty_log
+        if i.activity == Activity.DRIVE and i.end > since and i.start < ctx.at
+    )
 
 
-def _pair(ctx: BuildContext, vehicle: Vehicle, node_id: str, kind: CrewKind,
-          drivers: Sequence[Driver]) -> tuple[list[Crew], list[str]]:
+def _pair(
+    ctx: BuildContext, vehicle: Vehicle, node_id: str, kind: CrewKind, drivers: Sequence[Driver]
+) -> tuple[list[Crew], list[str]]:
     crews, reasons = [], []
     city = _depot_city(ctx, node_id)
     for driver in drivers:
@@ -100,8 +108,18 @@ def _pair(ctx: BuildContext, vehicle: Vehicle, node_id: str, kind: CrewKind,
             ctx.reject(driver.id, code, reason)
             reasons.append(f"{driver.id}: {code.value}")
             continue
-        crews.append(Crew(f"{vehicle.id}+{driver.id}", kind, vehicle.id, driver.id, node_id,
-                          ctx.at + timedelta(seconds=ctx.ops.turnout_s), vehicle.seats, city))
+        crews.append(
+            Crew(
+                f"{vehicle.id}+{driver.id}",
+                kind,
+                vehicle.id,
+                driver.id,
+                node_id,
+                ctx.at + timedelta(seconds=ctx.ops.turnout_s),
+                vehicle.seats,
+                city,
+            )
+        )
     return crews, reasons
 
 
@@ -130,8 +148,9 @@ def _passing_crew(ctx: BuildContext, vehicle: Vehicle, trip_id: str) -> Crew | N
     if free <= 0:
         ctx.reject(vehicle.id, RejectionCode.SEATS, f"{vehicle.id} is on trip {trip.id} with no free seat")
         return None
-    return Crew(f"{vehicle.id}+{trip.driver_id}", CrewKind.PASSING, vehicle.id, trip.driver_id, None,
-                ctx.at, free, None)
+    return Crew(
+        f"{vehicle.id}+{trip.driver_id}", CrewKind.PASSING, vehicle.id, trip.driver_id, None, ctx.at, free, None
+    )
 
 
 def _depot_city(ctx: BuildContext, node_id: str) -> str | None:
@@ -143,7 +162,11 @@ def standby_by_city(ctx: BuildContext, failed: set[str]) -> dict[str, tuple[str,
     for vehicle in ctx.dataset.vehicles:
         state = ctx.state.vehicles[vehicle.id]
         city = _depot_city(ctx, state.node_id) if state.node_id else None
-        if city and state.whereabouts == Whereabouts.STANDBY and vehicle.id not in failed \
-                and vehicle.permit_valid_on(ctx.at.date()):
+        if (
+            city
+            and state.whereabouts == Whereabouts.STANDBY
+            and vehicle.id not in failed
+            and vehicle.permit_valid_on(ctx.at.date())
+        ):
             by_city[city].append(vehicle.id)
     return {city: tuple(ids) for city, ids in by_city.items()}

@@ -16,18 +16,37 @@ def stranded_group(ctx: BuildContext, incident: Incident) -> StrandedGroup:
     """The passengers of ``incident``, their tier and deadline, and where they are going."""
     vehicle = ctx.dataset.vehicle(incident.vehicle_id)
     if incident.passengers > vehicle.seats:
-        raise InvalidValueError("passengers", f"{incident.passengers} is more than the {vehicle.seats} seats of {vehicle.id}")
+        raise InvalidValueError(
+            "passengers", f"{incident.passengers} is more than the {vehicle.seats} seats of {vehicle.id}"
+        )
     trip = _incident_trip(ctx, incident)
     scene = ctx.network.locate(incident.location)
-    tier, deadline = classify(ctx.dataset.tier_policy, incident.at, trip.departure if trip else None,
-                              (scene.lat, scene.lon), depot_points(ctx), backup_points(ctx))
+    tier, deadline = classify(
+        ctx.dataset.tier_policy,
+        incident.at,
+        trip.departure if trip else None,
+        (scene.lat, scene.lon),
+        depot_points(ctx),
+        backup_points(ctx),
+    )
     home = ctx.dataset.site(vehicle.home_depot).node_id
     return StrandedGroup(
-        id=f"G-{incident.id}", incident_id=incident.id, failed_vehicle_id=vehicle.id,
-        trip_id=trip.id if trip else None, scene_node=getattr(scene, "node_id", None),
-        scene_text=incident.location, scene=scene, passengers=incident.passengers, reported_at=incident.at,
-        tier=tier.name, limit_s=tier.limit_s, late_penalty_per_min=tier.late_penalty_per_min, deadline=deadline,
-        destination_node=trip.destination if trip else home, planned_arrival=trip.arrival if trip else None)
+        id=f"G-{incident.id}",
+        incident_id=incident.id,
+        failed_vehicle_id=vehicle.id,
+        trip_id=trip.id if trip else None,
+        scene_node=getattr(scene, "node_id", None),
+        scene_text=incident.location,
+        scene=scene,
+        passengers=incident.passengers,
+        reported_at=incident.at,
+        tier=tier.name,
+        limit_s=tier.limit_s,
+        late_penalty_per_min=tier.late_penalty_per_min,
+        deadline=deadline,
+        destination_node=trip.destination if trip else home,
+        planned_arrival=trip.arrival if trip else None,
+    )
 
 
 def _incident_trip(ctx: BuildContext, incident: Incident) -> Trip | None:
@@ -50,8 +69,11 @@ def _incident_trip(ctx: BuildContext, incident: Incident) -> Trip | None:
 
 def failed_crews(ctx: BuildContext, groups: tuple[StrandedGroup, ...]) -> dict[str, str]:
     """The drivers of the failed trips stay with their coaches and passengers."""
-    return {ctx.dataset.trip(g.trip_id).driver_id: f"drives the failed coach {g.failed_vehicle_id}"
-            for g in groups if g.trip_id}
+    return {
+        ctx.dataset.trip(g.trip_id).driver_id: f"drives the failed coach {g.failed_vehicle_id}"
+        for g in groups
+        if g.trip_id
+    }
 
 
 def depot_points(ctx: BuildContext) -> list[tuple[float, float]]:
@@ -60,6 +82,9 @@ def depot_points(ctx: BuildContext) -> list[tuple[float, float]]:
 
 def backup_points(ctx: BuildContext) -> list[tuple[float, float]]:
     """Where the backup coaches stand now (the near-backup tier is measured from them)."""
-    nodes = {ctx.state.vehicles[v.id].node_id for v in ctx.dataset.vehicles
-             if ctx.state.vehicles[v.id].whereabouts == Whereabouts.STANDBY}
+    nodes = {
+        ctx.state.vehicles[v.id].node_id
+        for v in ctx.dataset.vehicles
+        if ctx.state.vehicles[v.id].whereabouts == Whereabouts.STANDBY
+    }
     return [ctx.network.node_lat_lon(node_id) for node_id in sorted(n for n in nodes if n is not None)]

@@ -28,8 +28,12 @@ def group_rescues(ctx: BuildContext, group: StrandedGroup, crews: Sequence[Crew]
     for vehicle_crews in sorted(by_vehicle.values(), key=lambda same: _approach_rank(ctx, same[0], group)):
         vehicle_id = vehicle_crews[0].vehicle_id
         if considered >= ctx.ops.max_rescue_coaches:
-            ctx.reject(vehicle_id, RejectionCode.OUTRANKED,
-                       f"{vehicle_id}: {considered} coaches reach {group.incident_id} sooner or carry more", group.id)
+            ctx.reject(
+                vehicle_id,
+                RejectionCode.OUTRANKED,
+                f"{vehicle_id}: {considered} coaches reach {group.incident_id} sooner or carry more",
+                group.id,
+            )
             continue
         found = [option for crew in vehicle_crews for option in rescue_options(ctx, crew, group)]
         considered += bool(found)
@@ -69,7 +73,9 @@ def _driven_rescue(ctx: BuildContext, crew: Crew, group: StrandedGroup) -> Rescu
         try:
             to_scene = ctx.route(vehicle, origin, group.scene, depart_at)
             scene_arrival = depart_at + timedelta(seconds=to_scene.travel_time_s)
-            boarding_at = max(scene_arrival, ctx.at + timedelta(seconds=ctx.dataset.driving_policy.charter_sign_filing_delay_s))
+            boarding_at = max(
+                scene_arrival, ctx.at + timedelta(seconds=ctx.dataset.driving_policy.charter_sign_filing_delay_s)
+            )
             leave_scene = boarding_at + timedelta(seconds=ctx.ops.transfer_s)
             onward = ctx.route(vehicle, group.scene, destination, leave_scene)
         except NoRouteError as error:
@@ -90,18 +96,36 @@ def _driven_rescue(ctx: BuildContext, crew: Crew, group: StrandedGroup) -> Rescu
         return None
     late_s = max(0, int((scene_arrival - group.deadline).total_seconds()))
     if late_s > ctx.ops.max_late_s:
-        ctx.reject(crew.vehicle_id, RejectionCode.TOO_LATE,
-                   f"{crew.vehicle_id} would reach the scene at {scene_arrival:%H:%M}, {late_s // 60} min past the limit",
-                   group.id)
+        ctx.reject(
+            crew.vehicle_id,
+            RejectionCode.TOO_LATE,
+            f"{crew.vehicle_id} would reach the scene at {scene_arrival:%H:%M}, {late_s // 60} min past the limit",
+            group.id,
+        )
         return None
     destination_arrival = leave_scene + timedelta(seconds=onward.travel_time_s)
     return RescueOption(
-        id=f"R:{crew.id}>{group.id}", crew_id=crew.id, group_id=group.id, vehicle_id=crew.vehicle_id,
-        driver_id=crew.driver_id, kind=crew.kind, origin_node=crew.origin_node, depart_at=depart_at,
-        scene_arrival=scene_arrival, boarding_at=boarding_at, destination_arrival=destination_arrival,
-        capacity=crew.capacity, deadhead_m=to_scene.length_m, drive_s=drive_s, own_passengers=0,
-        own_passenger_delay_s=0, late_s=late_s, delay_at_destination_s=_delay_s(group, destination_arrival),
-        needs_new_sign=True, driver_hours_left_s=_driving_left_s(ctx, crew.driver_id, depart_at))
+        id=f"R:{crew.id}>{group.id}",
+        crew_id=crew.id,
+        group_id=group.id,
+        vehicle_id=crew.vehicle_id,
+        driver_id=crew.driver_id,
+        kind=crew.kind,
+        origin_node=crew.origin_node,
+        depart_at=depart_at,
+        scene_arrival=scene_arrival,
+        boarding_at=boarding_at,
+        destination_arrival=destination_arrival,
+        capacity=crew.capacity,
+        deadhead_m=to_scene.length_m,
+        drive_s=drive_s,
+        own_passengers=0,
+        own_passenger_delay_s=0,
+        late_s=late_s,
+        delay_at_destination_s=_delay_s(group, destination_arrival),
+        needs_new_sign=True,
+        driver_hours_left_s=_driving_left_s(ctx, crew.driver_id, depart_at),
+    )
 
 
 def _reject_verdict(ctx: BuildContext, candidate: str, verdict, group_id: str) -> None:
@@ -114,13 +138,21 @@ def _passing_option(ctx: BuildContext, crew: Crew, group: StrandedGroup) -> Resc
     vehicle = ctx.dataset.vehicle(crew.vehicle_id)
     trip = ctx.dataset.trip(ctx.state.vehicles[vehicle.id].current_trip_id)
     if trip.destination != group.destination_node:
-        ctx.reject(crew.vehicle_id, RejectionCode.WRONG_DIRECTION,
-                   f"{vehicle.id} is on trip {trip.id} to {trip.destination}, not {group.destination_node}", group.id)
+        ctx.reject(
+            crew.vehicle_id,
+            RejectionCode.WRONG_DIRECTION,
+            f"{vehicle.id} is on trip {trip.id} to {trip.destination}, not {group.destination_node}",
+            group.id,
+        )
         return None
     eta = _passing_eta(ctx, vehicle, trip, group)
     if eta is None or eta < ctx.at:
-        ctx.reject(crew.vehicle_id, RejectionCode.WRONG_DIRECTION,
-                   f"{vehicle.id} on trip {trip.id} does not pass the scene after {ctx.at:%H:%M}", group.id)
+        ctx.reject(
+            crew.vehicle_id,
+            RejectionCode.WRONG_DIRECTION,
+            f"{vehicle.id} on trip {trip.id} does not pass the scene after {ctx.at:%H:%M}",
+            group.id,
+        )
         return None
     leave_scene = eta + timedelta(seconds=ctx.ops.passing_dwell_s)
     try:
@@ -131,17 +163,36 @@ def _passing_option(ctx: BuildContext, crew: Crew, group: StrandedGroup) -> Resc
     arrival = leave_scene + timedelta(seconds=onward.travel_time_s)
     own_delay_s = max(0, int((arrival - trip.arrival).total_seconds()))
     if own_delay_s > ctx.ops.max_passing_delay_s:
-        ctx.reject(crew.vehicle_id, RejectionCode.TOO_LATE,
-                   f"stopping would delay {vehicle.id}'s own passengers by {own_delay_s // 60} min", group.id)
+        ctx.reject(
+            crew.vehicle_id,
+            RejectionCode.TOO_LATE,
+            f"stopping would delay {vehicle.id}'s own passengers by {own_delay_s // 60} min",
+            group.id,
+        )
         return None
     late_s = max(0, int((eta - group.deadline).total_seconds()))
     return RescueOption(
-        id=f"R:{crew.id}>{group.id}", crew_id=crew.id, group_id=group.id, vehicle_id=vehicle.id,
-        driver_id=crew.driver_id, kind=CrewKind.PASSING, origin_node=None, depart_at=eta, scene_arrival=eta,
-        boarding_at=eta, destination_arrival=arrival, capacity=crew.capacity, deadhead_m=0,
-        drive_s=onward.travel_time_s, own_passengers=trip.booked_passengers, own_passenger_delay_s=own_delay_s,
-        late_s=late_s, delay_at_destination_s=_delay_s(group, arrival), needs_new_sign=False,
-        driver_hours_left_s=_driving_left_s(ctx, crew.driver_id, eta))
+        id=f"R:{crew.id}>{group.id}",
+        crew_id=crew.id,
+        group_id=group.id,
+        vehicle_id=vehicle.id,
+        driver_id=crew.driver_id,
+        kind=CrewKind.PASSING,
+        origin_node=None,
+        depart_at=eta,
+        scene_arrival=eta,
+        boarding_at=eta,
+        destination_arrival=arrival,
+        capacity=crew.capacity,
+        deadhead_m=0,
+        drive_s=onward.travel_time_s,
+        own_passengers=trip.booked_passengers,
+        own_passenger_delay_s=own_delay_s,
+        late_s=late_s,
+        delay_at_destination_s=_delay_s(group, arrival),
+        needs_new_sign=False,
+        driver_hours_left_s=_driving_left_s(ctx, crew.driver_id, eta),
+    )
 
 
 def _passing_eta(ctx: BuildContext, vehicle: Vehicle, trip: Trip, group: StrandedGroup) -> datetime | None:

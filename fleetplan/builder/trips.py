@@ -14,7 +14,9 @@ from fleetplan.model import Activity, DutyInterval, Incident
 from fleetplan.rules import ProposedDrive, violations_at
 
 
-def trip_tasks(ctx: BuildContext, incidents: Sequence[Incident], rescuing: Sequence[Crew], failed: set[str]) -> tuple[TripTask, ...]:
+def trip_tasks(
+    ctx: BuildContext, incidents: Sequence[Incident], rescuing: Sequence[Crew], failed: set[str]
+) -> tuple[TripTask, ...]:
     """The failed coaches' later trips, and the next trip of every coach or driver with a rescue
     option (a rescue may pull it)."""
     horizon = ctx.horizon()
@@ -26,7 +28,10 @@ def trip_tasks(ctx: BuildContext, incidents: Sequence[Incident], rescuing: Seque
     for crew in rescuing:
         if crew.kind == CrewKind.PASSING:
             continue
-        for trip_ids in (ctx.state.vehicles[crew.vehicle_id].later_trip_ids, ctx.state.drivers[crew.driver_id].later_trip_ids):
+        for trip_ids in (
+            ctx.state.vehicles[crew.vehicle_id].later_trip_ids,
+            ctx.state.drivers[crew.driver_id].later_trip_ids,
+        ):
             if trip_ids:
                 reasons.setdefault(trip_ids[0], "its coach or driver may be pulled into the rescue")
     tasks = []
@@ -34,20 +39,39 @@ def trip_tasks(ctx: BuildContext, incidents: Sequence[Incident], rescuing: Seque
         trip = ctx.dataset.trip(trip_id)
         if trip.departure > horizon or trip.id in incident_trips:
             continue
-        tasks.append(TripTask(trip.id, trip.origin, trip.departure, trip.destination, trip.arrival,
-                              trip.booked_passengers, ctx.ops.max_trip_shift_s, trip.vehicle_id, trip.driver_id, reason))
+        tasks.append(
+            TripTask(
+                trip.id,
+                trip.origin,
+                trip.departure,
+                trip.destination,
+                trip.arrival,
+                trip.booked_passengers,
+                ctx.ops.max_trip_shift_s,
+                trip.vehicle_id,
+                trip.driver_id,
+                reason,
+            )
+        )
     return tuple(sorted(tasks, key=lambda t: (t.departure, t.trip_id)))
 
 
-def trip_options(ctx: BuildContext, task: TripTask, crews: Sequence[Crew], rescues: Sequence[RescueOption],
-                 groups: Mapping[str, StrandedGroup], task_ids: frozenset[str]) -> list[TripOption]:
+def trip_options(
+    ctx: BuildContext,
+    task: TripTask,
+    crews: Sequence[Crew],
+    rescues: Sequence[RescueOption],
+    groups: Mapping[str, StrandedGroup],
+    task_ids: frozenset[str],
+) -> list[TripOption]:
     """Who could run ``task`` (one of the trips ``task_ids``): rescuing crews right after their
     rescue (:func:`_chained_options`) and crews on their own (:func:`_standalone_options`)."""
     return _chained_options(ctx, task, rescues, groups) + _standalone_options(ctx, task, crews, task_ids)
 
 
-def _chained_options(ctx: BuildContext, task: TripTask, rescues: Sequence[RescueOption],
-                     groups: Mapping[str, StrandedGroup]) -> list[TripOption]:
+def _chained_options(
+    ctx: BuildContext, task: TripTask, rescues: Sequence[RescueOption], groups: Mapping[str, StrandedGroup]
+) -> list[TripOption]:
     """A rescuing crew runs ``task`` after its rescue if it is the crew's own trip, or a failed
     coach's trip (the rescuer takes over its duty) for the ``ops.max_trip_covers`` coaches that could
     run it soonest; other pulled trips go to crews on their own."""
@@ -55,21 +79,34 @@ def _chained_options(ctx: BuildContext, task: TripTask, rescues: Sequence[Rescue
     ranked = []
     for rescue in rescues:
         own = task.planned_vehicle_id == rescue.vehicle_id or task.planned_driver_id == rescue.driver_id
-        if rescue.kind == CrewKind.PASSING or rescue.capacity < task.passengers or rescue.destination_arrival > latest \
-                or not (own or task.planned_vehicle_id in ctx.failed):
+        if (
+            rescue.kind == CrewKind.PASSING
+            or rescue.capacity < task.passengers
+            or rescue.destination_arrival > latest
+            or not (own or task.planned_vehicle_id in ctx.failed)
+        ):
             continue
-        timing = _cover_timing(ctx, rescue.vehicle_id, task, groups[rescue.group_id].destination_node,
-                               rescue.destination_arrival)
+        timing = _cover_timing(
+            ctx, rescue.vehicle_id, task, groups[rescue.group_id].destination_node, rescue.destination_arrival
+        )
         if timing is not None:
             drive = DutyInterval(rescue.driver_id, rescue.depart_at, rescue.destination_arrival, Activity.DRIVE)
-            make = partial(_legal_option, ctx, (rescue.crew_id, rescue.vehicle_id, rescue.driver_id), task, timing,
-                           rescue.id, (drive,))
+            make = partial(
+                _legal_option,
+                ctx,
+                (rescue.crew_id, rescue.vehicle_id, rescue.driver_id),
+                task,
+                timing,
+                rescue.id,
+                (drive,),
+            )
             ranked.append(((timing[0], timing[1], rescue.id), rescue.vehicle_id, own, make))
     return _soonest_coaches(ranked, ctx.ops.max_trip_covers)
 
 
-def _standalone_options(ctx: BuildContext, task: TripTask, crews: Sequence[Crew],
-                        task_ids: frozenset[str]) -> list[TripOption]:
+def _standalone_options(
+    ctx: BuildContext, task: TripTask, crews: Sequence[Crew], task_ids: frozenset[str]
+) -> list[TripOption]:
     """The planned crew, and the crews of the ``ops.max_trip_covers`` coaches that could run ``task``
     soonest on their own (least shift, then least empty running) without missing a trip of their
     own that is not itself a task."""
@@ -85,8 +122,9 @@ def _standalone_options(ctx: BuildContext, task: TripTask, crews: Sequence[Crew]
     return _soonest_coaches(ranked, ctx.ops.max_trip_covers)
 
 
-def _soonest_coaches(ranked: list[tuple[tuple, str, bool, Callable[[], TripOption | None]]],
-                     limit: int) -> list[TripOption]:
+def _soonest_coaches(
+    ranked: list[tuple[tuple, str, bool, Callable[[], TripOption | None]]], limit: int
+) -> list[TripOption]:
     """Options in rank order from the first ``limit`` coaches that yield any (every option of those
     coaches), plus the ones marked to keep always. Legality is checked only for these."""
     options, coaches = [], set()
@@ -100,16 +138,18 @@ def _soonest_coaches(ranked: list[tuple[tuple, str, bool, Callable[[], TripOptio
     return options
 
 
-def _standalone_option(ctx: BuildContext, crew: Crew, task: TripTask, timing: tuple[int, int, int],
-                       task_ids: frozenset[str]) -> TripOption | None:
+def _standalone_option(
+    ctx: BuildContext, crew: Crew, task: TripTask, timing: tuple[int, int, int], task_ids: frozenset[str]
+) -> TripOption | None:
     own_trips = _own_trips_kept(ctx, crew, task, timing[0], task_ids)
     if own_trips is None:
         return None
     return _legal_option(ctx, (crew.id, crew.vehicle_id, crew.driver_id), task, timing, None, own_trips)
 
 
-def _cover_timing(ctx: BuildContext, vehicle_id: str, task: TripTask, from_node: str,
-                  free_at: datetime) -> tuple[int, int, int] | None:
+def _cover_timing(
+    ctx: BuildContext, vehicle_id: str, task: TripTask, from_node: str, free_at: datetime
+) -> tuple[int, int, int] | None:
     """(departure shift s, empty running m, empty running s) of coach ``vehicle_id`` running ``task``
     from ``from_node`` when free at ``free_at``; None if it cannot leave within the allowed shift."""
     try:
@@ -125,13 +165,17 @@ def _cover_timing(ctx: BuildContext, vehicle_id: str, task: TripTask, from_node:
     return shift_s, deadhead.length_m, deadhead.travel_time_s
 
 
-def _own_trips_kept(ctx: BuildContext, crew: Crew, task: TripTask, shift_s: int,
-                    task_ids: frozenset[str]) -> tuple[DutyInterval, ...] | None:
+def _own_trips_kept(
+    ctx: BuildContext, crew: Crew, task: TripTask, shift_s: int, task_ids: frozenset[str]
+) -> tuple[DutyInterval, ...] | None:
     """The crew's own next trips (coach's and driver's) that are not tasks, as planned driving, if
     it can still reach them after running ``task``; None if covering ``task`` would break one."""
     own: list[DutyInterval] = []
     finished = task.arrival + timedelta(seconds=shift_s)
-    for trip_ids in (ctx.state.vehicles[crew.vehicle_id].later_trip_ids, ctx.state.drivers[crew.driver_id].later_trip_ids):
+    for trip_ids in (
+        ctx.state.vehicles[crew.vehicle_id].later_trip_ids,
+        ctx.state.drivers[crew.driver_id].later_trip_ids,
+    ):
         trip = ctx.next_trip(trip_ids)
         if trip is None or trip.id in task_ids or trip.id == task.trip_id:
             continue
@@ -145,8 +189,14 @@ def _own_trips_kept(ctx: BuildContext, crew: Crew, task: TripTask, shift_s: int,
     return tuple(own)
 
 
-def _legal_option(ctx: BuildContext, crew: tuple[str, str, str], task: TripTask, timing: tuple[int, int, int],
-                  after_rescue_id: str | None, extra_log: tuple[DutyInterval, ...]) -> TripOption | None:
+def _legal_option(
+    ctx: BuildContext,
+    crew: tuple[str, str, str],
+    task: TripTask,
+    timing: tuple[int, int, int],
+    after_rescue_id: str | None,
+    extra_log: tuple[DutyInterval, ...],
+) -> TripOption | None:
     """The option of ``crew`` (crew, coach and driver ids) if its driver may drive it, else None."""
     crew_id, vehicle_id, driver_id = crew
     vehicle, driver = ctx.dataset.vehicle(vehicle_id), ctx.dataset.driver(driver_id)
@@ -155,8 +205,17 @@ def _legal_option(ctx: BuildContext, crew: tuple[str, str, str], task: TripTask,
     duration_s = deadhead_s + int((task.arrival - task.departure).total_seconds())
     log = tuple(sorted(ctx.state.drivers[driver.id].duty_log + extra_log, key=lambda d: d.start))
     # a yes/no is enough here: a trip leaves at its time or is re-covered by someone else
-    if violations_at(driver, log, ProposedDrive(start, duration_s, None, commuter=True), vehicle,
-                     ctx.dataset.driving_policy):
+    if violations_at(
+        driver, log, ProposedDrive(start, duration_s, None, commuter=True), vehicle, ctx.dataset.driving_policy
+    ):
         return None
-    return TripOption(f"T:{crew_id}>{task.trip_id}" + (f"@{after_rescue_id}" if after_rescue_id else ""),
-                      crew_id, task.trip_id, vehicle_id, driver_id, after_rescue_id, shift_s, deadhead_m)
+    return TripOption(
+        f"T:{crew_id}>{task.trip_id}" + (f"@{after_rescue_id}" if after_rescue_id else ""),
+        crew_id,
+        task.trip_id,
+        vehicle_id,
+        driver_id,
+        after_rescue_id,
+        shift_s,
+        deadhead_m,
+    )

@@ -43,8 +43,7 @@ CLASS_LENGTH_M = {
 }
 
 
-def trip_conflicts(trips: dict[str, tuple[Trip, int]],
-                   duty_log: list[tuple[DutyInterval, int]]) -> list[DataProblem]:
+def trip_conflicts(trips: dict[str, tuple[Trip, int]], duty_log: list[tuple[DutyInterval, int]]) -> list[DataProblem]:
     """A driver or coach on two trips at once, and trips overlapping their driver's duty log
     (the log must not repeat timetable trips, or their driving would count twice)."""
     problems = _double_bookings(trips, lambda trip: trip.driver_id, "driver_id", "driver")
@@ -55,10 +54,15 @@ def trip_conflicts(trips: dict[str, tuple[Trip, int]],
     for trip, row in trips.values():
         for interval, log_row in by_driver.get(trip.driver_id, []):
             if interval.start < trip.arrival and trip.departure < interval.end:
-                problems.append(DataProblem(
-                    TRIPS, row, "driver_id",
-                    f"driver {trip.driver_id} has a '{interval.activity}' interval in {DUTY_LOG} (row {log_row}, "
-                    f"{_span(interval.start, interval.end)}) during this trip; the log must not repeat trips"))
+                problems.append(
+                    DataProblem(
+                        TRIPS,
+                        row,
+                        "driver_id",
+                        f"driver {trip.driver_id} has a '{interval.activity}' interval in {DUTY_LOG} (row {log_row}, "
+                        f"{_span(interval.start, interval.end)}) during this trip; the log must not repeat trips",
+                    )
+                )
     return problems
 
 
@@ -69,7 +73,9 @@ def duplicates(file: str, rows: list[dict[str, Any]], column: str, context: str 
     for row in rows:
         value = row[column]
         if value in first_row:
-            problems.append(DataProblem(file, row["_row"], column, f"{value!r} repeats row {first_row[value]}{context}"))
+            problems.append(
+                DataProblem(file, row["_row"], column, f"{value!r} repeats row {first_row[value]}{context}")
+            )
         else:
             first_row[value] = row["_row"]
     return problems
@@ -96,12 +102,24 @@ def class_fit(row: dict[str, Any]) -> list[DataProblem]:
     problems = []
     low, high = CLASS_SEATS[vehicle_class]
     if not low <= row["seats"] <= high:
-        problems.append(DataProblem(VEHICLES, row["_row"], "seats",
-                                    f"{row['seats']} seats is outside {low}–{high} for class {vehicle_class}"))
+        problems.append(
+            DataProblem(
+                VEHICLES,
+                row["_row"],
+                "seats",
+                f"{row['seats']} seats is outside {low}–{high} for class {vehicle_class}",
+            )
+        )
     low_m, high_m = CLASS_LENGTH_M[vehicle_class]
     if not low_m <= row["length_m"] <= high_m:
-        problems.append(DataProblem(VEHICLES, row["_row"], "length_m",
-                                    f"{row['length_m']} m is outside {low_m}–{high_m} m for class {vehicle_class}"))
+        problems.append(
+            DataProblem(
+                VEHICLES,
+                row["_row"],
+                "length_m",
+                f"{row['length_m']} m is outside {low_m}–{high_m} m for class {vehicle_class}",
+            )
+        )
     return problems
 
 
@@ -116,10 +134,15 @@ def duty_overlaps(intervals: list[tuple[DutyInterval, int]]) -> list[DataProblem
         latest, latest_row = own[0]
         for interval, row in own[1:]:
             if interval.start < latest.end:
-                problems.append(DataProblem(
-                    DUTY_LOG, row, "start",
-                    f"driver {driver_id}: {_span(interval.start, interval.end)} overlaps row {latest_row} "
-                    f"({_span(latest.start, latest.end)})"))
+                problems.append(
+                    DataProblem(
+                        DUTY_LOG,
+                        row,
+                        "start",
+                        f"driver {driver_id}: {_span(interval.start, interval.end)} overlaps row {latest_row} "
+                        f"({_span(latest.start, latest.end)})",
+                    )
+                )
             if interval.end > latest.end:
                 latest, latest_row = interval, row
     return sorted(problems, key=lambda p: p.row or 0)
@@ -130,10 +153,15 @@ def times_increase(trip_id: str, rows: list[dict[str, Any]]) -> list[DataProblem
     problems = []
     for before, after in zip(rows, rows[1:]):
         if before["seq"] != after["seq"] and after["planned"] <= before["planned"]:
-            problems.append(DataProblem(
-                TRIP_STOPS, after["_row"], "planned",
-                f"trip {trip_id}: stop {after['seq']} at {after['planned']} is not after stop {before['seq']} "
-                f"at {before['planned']} (row {before['_row']})"))
+            problems.append(
+                DataProblem(
+                    TRIP_STOPS,
+                    after["_row"],
+                    "planned",
+                    f"trip {trip_id}: stop {after['seq']} at {after['planned']} is not after stop {before['seq']} "
+                    f"at {before['planned']} (row {before['_row']})",
+                )
+            )
     return problems
 
 
@@ -159,11 +187,20 @@ def signed_drivers(row: dict[str, Any], driver_ids: set[str] | None) -> tuple[tu
     problems = []
     for driver_id in signed:
         if driver_ids is not None and driver_id not in driver_ids:
-            problems.append(DataProblem(TRIPS, row["_row"], "signed_driver_ids",
-                                        f"unknown driver {driver_id!r} on the charter sign"))
+            problems.append(
+                DataProblem(
+                    TRIPS, row["_row"], "signed_driver_ids", f"unknown driver {driver_id!r} on the charter sign"
+                )
+            )
     if signed and row["driver_id"] not in signed:
-        problems.append(DataProblem(TRIPS, row["_row"], "signed_driver_ids",
-                                    f"the trip's driver {row['driver_id']} is not on the charter sign ({text})"))
+        problems.append(
+            DataProblem(
+                TRIPS,
+                row["_row"],
+                "signed_driver_ids",
+                f"the trip's driver {row['driver_id']} is not on the charter sign ({text})",
+            )
+        )
     return signed, problems
 
 
@@ -171,8 +208,14 @@ def stop_count(row: dict[str, Any], stops: list[Stop]) -> list[DataProblem]:
     """A trip needs at least two stops."""
     if len(stops) >= 2:
         return []
-    return [DataProblem(TRIPS, row["_row"], "id",
-                        f"trip {row['id']} has {len(stops)} stop(s) in {TRIP_STOPS}; it needs at least two")]
+    return [
+        DataProblem(
+            TRIPS,
+            row["_row"],
+            "id",
+            f"trip {row['id']} has {len(stops)} stop(s) in {TRIP_STOPS}; it needs at least two",
+        )
+    ]
 
 
 def day_matches(row: dict[str, Any], stops: list[Stop]) -> list[DataProblem]:
@@ -180,8 +223,14 @@ def day_matches(row: dict[str, Any], stops: list[Stop]) -> list[DataProblem]:
     departure = stops[0].planned
     if departure.date().isoformat() == row["day"]:
         return []
-    return [DataProblem(TRIPS, row["_row"], "day",
-                        f"{row['day']} is not the day of the first stop ({departure.isoformat(timespec='minutes')})")]
+    return [
+        DataProblem(
+            TRIPS,
+            row["_row"],
+            "day",
+            f"{row['day']} is not the day of the first stop ({departure.isoformat(timespec='minutes')})",
+        )
+    ]
 
 
 def seats_suffice(row: dict[str, Any], vehicles: dict[str, Vehicle]) -> list[DataProblem]:
@@ -189,13 +238,20 @@ def seats_suffice(row: dict[str, Any], vehicles: dict[str, Vehicle]) -> list[Dat
     vehicle = vehicles.get(row["vehicle_id"])
     if vehicle is None or row["booked_passengers"] <= vehicle.seats:
         return []
-    return [DataProblem(TRIPS, row["_row"], "booked_passengers",
-                        f"{row['booked_passengers']} booked but coach {vehicle.id} has {vehicle.seats} seats "
-                        "(no standees on highway coaches)")]
+    return [
+        DataProblem(
+            TRIPS,
+            row["_row"],
+            "booked_passengers",
+            f"{row['booked_passengers']} booked but coach {vehicle.id} has {vehicle.seats} seats "
+            "(no standees on highway coaches)",
+        )
+    ]
 
 
-def _double_bookings(trips: dict[str, tuple[Trip, int]], resource: Callable[[Trip], str],
-                     column: str, kind: str) -> list[DataProblem]:
+def _double_bookings(
+    trips: dict[str, tuple[Trip, int]], resource: Callable[[Trip], str], column: str, kind: str
+) -> list[DataProblem]:
     problems = []
     by_resource: dict[str, list[tuple[Trip, int]]] = defaultdict(list)
     for trip, row in trips.values():
@@ -204,9 +260,14 @@ def _double_bookings(trips: dict[str, tuple[Trip, int]], resource: Callable[[Tri
         own.sort(key=lambda pair: (pair[0].departure, pair[1]))
         for (before, _), (trip, row) in zip(own, own[1:]):
             if trip.departure < before.arrival:
-                problems.append(DataProblem(
-                    TRIPS, row, column,
-                    f"{kind} {resource_id} is also on trip {before.id} ({_span(before.departure, before.arrival)})"))
+                problems.append(
+                    DataProblem(
+                        TRIPS,
+                        row,
+                        column,
+                        f"{kind} {resource_id} is also on trip {before.id} ({_span(before.departure, before.arrival)})",
+                    )
+                )
     return problems
 
 

@@ -62,9 +62,20 @@ def build_sites(frame: pd.DataFrame) -> tuple[dict[str, Site], list[DataProblem]
     sites: dict[str, Site] = {}
     problems = duplicates(SITES, records(frame), "id")
     for row in records(frame):
-        site = _construct(SITES, row, problems, lambda r=row: Site(
-            id=r["id"], name=r["name"], name_zh=r["name_zh"] or "", kind=SiteKind(r["kind"]),
-            node_id=r["node_id"], lat=float(r["lat"]), lon=float(r["lon"])))
+        site = _construct(
+            SITES,
+            row,
+            problems,
+            lambda r=row: Site(
+                id=r["id"],
+                name=r["name"],
+                name_zh=r["name_zh"] or "",
+                kind=SiteKind(r["kind"]),
+                node_id=r["node_id"],
+                lat=float(r["lat"]),
+                lon=float(r["lon"]),
+            ),
+        )
         if site is not None:
             sites.setdefault(site.id, site)
     return sites, problems
@@ -77,11 +88,22 @@ def build_vehicles(frame: pd.DataFrame, site_ids: set[str] | None) -> tuple[dict
     for row in records(frame):
         problems += unknown(VEHICLES, row, "home_depot", site_ids, "depot")
         problems += class_fit(row)
-        vehicle = _construct(VEHICLES, row, problems, lambda r=row: Vehicle(
-            id=r["id"], plate=r["plate"], vehicle_class=VehicleClass(r["class"]), seats=int(r["seats"]),
-            length_m=float(r["length_m"]), commissioned=date.fromisoformat(r["commissioned"]),
-            home_depot=r["home_depot"], status=VehicleStatus(r["status"]),
-            permit_valid_until=date.fromisoformat(r["permit_valid_until"])))
+        vehicle = _construct(
+            VEHICLES,
+            row,
+            problems,
+            lambda r=row: Vehicle(
+                id=r["id"],
+                plate=r["plate"],
+                vehicle_class=VehicleClass(r["class"]),
+                seats=int(r["seats"]),
+                length_m=float(r["length_m"]),
+                commissioned=date.fromisoformat(r["commissioned"]),
+                home_depot=r["home_depot"],
+                status=VehicleStatus(r["status"]),
+                permit_valid_until=date.fromisoformat(r["permit_valid_until"]),
+            ),
+        )
         if vehicle is not None:
             vehicles.setdefault(vehicle.id, vehicle)
     return vehicles, problems
@@ -93,34 +115,54 @@ def build_drivers(frame: pd.DataFrame, site_ids: set[str] | None) -> tuple[dict[
     problems = duplicates(DRIVERS, records(frame), "id")
     for row in records(frame):
         problems += unknown(DRIVERS, row, "home_depot", site_ids, "depot")
-        driver = _construct(DRIVERS, row, problems, lambda r=row: Driver(
-            id=r["id"], name=r["name"], licence_class=LicenceClass(r["licence_class"]),
-            licence_issued=date.fromisoformat(r["licence_issued"]), birth_date=date.fromisoformat(r["birth_date"]),
-            qualified_until=date.fromisoformat(r["qualified_until"]) if r["qualified_until"] else None,
-            home_depot=r["home_depot"], shift_start=parse_hhmm(r["shift_start"]),
-            shift_end=parse_hhmm(r["shift_end"])))
+        driver = _construct(
+            DRIVERS,
+            row,
+            problems,
+            lambda r=row: Driver(
+                id=r["id"],
+                name=r["name"],
+                licence_class=LicenceClass(r["licence_class"]),
+                licence_issued=date.fromisoformat(r["licence_issued"]),
+                birth_date=date.fromisoformat(r["birth_date"]),
+                qualified_until=date.fromisoformat(r["qualified_until"]) if r["qualified_until"] else None,
+                home_depot=r["home_depot"],
+                shift_start=parse_hhmm(r["shift_start"]),
+                shift_end=parse_hhmm(r["shift_end"]),
+            ),
+        )
         if driver is not None:
             drivers.setdefault(driver.id, driver)
     return drivers, problems
 
 
-def build_duty_log(frame: pd.DataFrame,
-                   driver_ids: set[str] | None) -> tuple[list[tuple[DutyInterval, int]], list[DataProblem]]:
+def build_duty_log(
+    frame: pd.DataFrame, driver_ids: set[str] | None
+) -> tuple[list[tuple[DutyInterval, int]], list[DataProblem]]:
     """Duty intervals with their file rows; checks drivers and that one driver's intervals do not overlap."""
     intervals: list[tuple[DutyInterval, int]] = []
     problems: list[DataProblem] = []
     for row in records(frame):
         problems += unknown(DUTY_LOG, row, "driver_id", driver_ids, "driver")
-        interval = _construct(DUTY_LOG, row, problems, lambda r=row: DutyInterval(
-            driver_id=r["driver_id"], start=datetime.fromisoformat(r["start"]),
-            end=datetime.fromisoformat(r["end"]), activity=Activity(r["activity"])))
+        interval = _construct(
+            DUTY_LOG,
+            row,
+            problems,
+            lambda r=row: DutyInterval(
+                driver_id=r["driver_id"],
+                start=datetime.fromisoformat(r["start"]),
+                end=datetime.fromisoformat(r["end"]),
+                activity=Activity(r["activity"]),
+            ),
+        )
         if interval is not None:
             intervals.append((interval, row["_row"]))
     return intervals, problems + duty_overlaps(intervals)
 
 
-def build_trips(trips: pd.DataFrame, stops: pd.DataFrame, raw: RawTables,
-                vehicles: dict[str, Vehicle]) -> tuple[dict[str, tuple[Trip, int]], list[DataProblem]]:
+def build_trips(
+    trips: pd.DataFrame, stops: pd.DataFrame, raw: RawTables, vehicles: dict[str, Vehicle]
+) -> tuple[dict[str, tuple[Trip, int]], list[DataProblem]]:
     """Trips (with their ``trips.csv`` row) from the trips and stops tables, with every reference check."""
     stops_by_trip, problems = _group_stops(stops, raw.known(TRIPS))
     # trips whose stops are already reported: building them would report the same fault again
@@ -143,9 +185,20 @@ def build_trips(trips: pd.DataFrame, stops: pd.DataFrame, raw: RawTables,
             problems += too_few
             continue
         problems += day_matches(row, trip_stops)
-        trip = _construct(TRIPS, row, problems, lambda r=row, stops=tuple(trip_stops), signed=signed: Trip(
-            id=r["id"], kind=TripKind(r["kind"]), vehicle_id=r["vehicle_id"], driver_id=r["driver_id"],
-            stops=stops, booked_passengers=int(r["booked_passengers"]), signed_driver_ids=signed))
+        trip = _construct(
+            TRIPS,
+            row,
+            problems,
+            lambda r=row, stops=tuple(trip_stops), signed=signed: Trip(
+                id=r["id"],
+                kind=TripKind(r["kind"]),
+                vehicle_id=r["vehicle_id"],
+                driver_id=r["driver_id"],
+                stops=stops,
+                booked_passengers=int(r["booked_passengers"]),
+                signed_driver_ids=signed,
+            ),
+        )
         if trip is not None:
             built.setdefault(trip.id, (trip, row["_row"]))
     return built, problems

@@ -19,8 +19,10 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as plain dicts with ``None`` for empty cells (pandas uses NaN)."""
     if frame.empty:
         return []
-    return [{key: (None if _is_missing(value) else value) for key, value in record.items()}
-            for record in frame.to_dict("records")]
+    return [
+        {key: (None if _is_missing(value) else value) for key, value in record.items()}
+        for record in frame.to_dict("records")
+    ]
 
 
 def _is_missing(value: Any) -> bool:

@@ -61,13 +61,18 @@ def _is_hhmm(value: Any) -> bool:
 
 
 def _date_column(nullable: bool = False) -> pa.Column:
-    return pa.Column(str, pa.Check(_is_iso_date, element_wise=True, error="must be a date YYYY-MM-DD"),
-                     nullable=nullable)
+    return pa.Column(
+        str, pa.Check(_is_iso_date, element_wise=True, error="must be a date YYYY-MM-DD"), nullable=nullable
+    )
 
 
 def _datetime_column() -> pa.Column:
-    return pa.Column(str, pa.Check(_is_local_datetime, element_wise=True,
-                                   error="must be a local date and time YYYY-MM-DDTHH:MM without offset"))
+    return pa.Column(
+        str,
+        pa.Check(
+            _is_local_datetime, element_wise=True, error="must be a local date and time YYYY-MM-DDTHH:MM without offset"
+        ),
+    )
 
 
 def _clock_column() -> pa.Column:
@@ -88,62 +93,76 @@ def _note_column() -> pa.Column:
 
 
 SCHEMAS: dict[str, pa.DataFrameSchema] = {
-    SITES: pa.DataFrameSchema({
-        "id": _id_column(),
-        "name": pa.Column(str),
-        "name_zh": pa.Column(str, nullable=True),
-        "kind": _choice_column(SiteKind),
-        "node_id": _id_column(),
-        "lat": pa.Column(float, pa.Check.in_range(-90, 90, error="must be a latitude (-90 to 90)"), coerce=True),
-        "lon": pa.Column(float, pa.Check.in_range(-180, 180, error="must be a longitude (-180 to 180)"), coerce=True),
-        "coord_tag": _note_column(),
-    }),
-    VEHICLES: pa.DataFrameSchema({
-        "id": _id_column(),
-        "plate": pa.Column(str),
-        "class": _choice_column(VehicleClass),
-        "seats": pa.Column(int, pa.Check.in_range(1, 70, error="must be between 1 and 70"), coerce=True),
-        "length_m": pa.Column(float, pa.Check.in_range(3, 15, error="must be between 3 and 15 m"), coerce=True),
-        "commissioned": _date_column(),
-        "home_depot": _id_column(),
-        "status": _choice_column(VehicleStatus),
-        "permit_valid_until": _date_column(),
-        "note": _note_column(),
-    }),
-    DRIVERS: pa.DataFrameSchema({
-        "id": _id_column(),
-        "name": pa.Column(str),
-        "licence_class": _choice_column(LicenceClass),
-        "licence_issued": _date_column(),
-        "birth_date": _date_column(),
-        "qualified_until": _date_column(nullable=True),
-        "home_depot": _id_column(),
-        "shift_start": _clock_column(),
-        "shift_end": _clock_column(),
-        "note": _note_column(),
-    }),
-    DUTY_LOG: pa.DataFrameSchema({
-        "driver_id": _id_column(),
-        "start": _datetime_column(),
-        "end": _datetime_column(),
-        "activity": _choice_column(Activity),
-    }),
-    TRIPS: pa.DataFrameSchema({
-        "id": _id_column(),
-        "day": _date_column(),
-        "kind": _choice_column(TripKind),
-        "vehicle_id": _id_column(),
-        "driver_id": _id_column(),
-        "booked_passengers": pa.Column(int, pa.Check.ge(0, error="must not be negative"), coerce=True),
-        "signed_driver_ids": pa.Column(str, nullable=True, required=False),
-        "note": _note_column(),
-    }),
-    TRIP_STOPS: pa.DataFrameSchema({
-        "trip_id": _id_column(),
-        "seq": pa.Column(int, pa.Check.ge(1, error="must be 1 or more"), coerce=True),
-        "node_id": _id_column(),
-        "planned": _datetime_column(),
-    }),
+    SITES: pa.DataFrameSchema(
+        {
+            "id": _id_column(),
+            "name": pa.Column(str),
+            "name_zh": pa.Column(str, nullable=True),
+            "kind": _choice_column(SiteKind),
+            "node_id": _id_column(),
+            "lat": pa.Column(float, pa.Check.in_range(-90, 90, error="must be a latitude (-90 to 90)"), coerce=True),
+            "lon": pa.Column(
+                float, pa.Check.in_range(-180, 180, error="must be a longitude (-180 to 180)"), coerce=True
+            ),
+            "coord_tag": _note_column(),
+        }
+    ),
+    VEHICLES: pa.DataFrameSchema(
+        {
+            "id": _id_column(),
+            "plate": pa.Column(str),
+            "class": _choice_column(VehicleClass),
+            "seats": pa.Column(int, pa.Check.in_range(1, 70, error="must be between 1 and 70"), coerce=True),
+            "length_m": pa.Column(float, pa.Check.in_range(3, 15, error="must be between 3 and 15 m"), coerce=True),
+            "commissioned": _date_column(),
+            "home_depot": _id_column(),
+            "status": _choice_column(VehicleStatus),
+            "permit_valid_until": _date_column(),
+            "note": _note_column(),
+        }
+    ),
+    DRIVERS: pa.DataFrameSchema(
+        {
+            "id": _id_column(),
+            "name": pa.Column(str),
+            "licence_class": _choice_column(LicenceClass),
+            "licence_issued": _date_column(),
+            "birth_date": _date_column(),
+            "qualified_until": _date_column(nullable=True),
+            "home_depot": _id_column(),
+            "shift_start": _clock_column(),
+            "shift_end": _clock_column(),
+            "note": _note_column(),
+        }
+    ),
+    DUTY_LOG: pa.DataFrameSchema(
+        {
+            "driver_id": _id_column(),
+            "start": _datetime_column(),
+            "end": _datetime_column(),
+            "activity": _choice_column(Activity),
+        }
+    ),
+    TRIPS: pa.DataFrameSchema(
+        {
+            "id": _id_column(),
+            "day": _date_column(),
+            "kind": _choice_column(TripKind),
+            "vehicle_id": _id_column(),
+            "driver_id": _id_column(),
+            "booked_passengers": pa.Column(int, pa.Check.ge(0, error="must not be negative"), coerce=True),
+            "signed_driver_ids": pa.Column(str, nullable=True, required=False),
+            "note": _note_column(),
+        }
+    ),
+    TRIP_STOPS: pa.DataFrameSchema(
+        {
+            "trip_id": _id_column(),
+            "seq": pa.Column(int, pa.Check.ge(1, error="must be 1 or more"), coerce=True),
+            "node_id": _id_column(),
+            "planned": _datetime_column(),
+        }
+    ),
 }
 
 # Domain-object fields whose CSV column has another name.

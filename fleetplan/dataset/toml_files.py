@@ -53,8 +53,15 @@ class _TomlReader:
             return None
         return value
 
-    def number(self, data: dict[str, Any], key: str, prefix: str = "", default: Any = _REQUIRED,
-               minimum: float | None = None, whole: bool = False) -> float | None:
+    def number(
+        self,
+        data: dict[str, Any],
+        key: str,
+        prefix: str = "",
+        default: Any = _REQUIRED,
+        minimum: float | None = None,
+        whole: bool = False,
+    ) -> float | None:
         if key not in data:
             return self._absent(key, prefix, default)
         value = data[key]
@@ -87,8 +94,9 @@ class _TomlReader:
             self.problem(prefix + key, str(error))
             return None
 
-    def choice(self, data: dict[str, Any], key: str, choices: type[StrEnum], prefix: str = "",
-               default: Any = _REQUIRED) -> Any:
+    def choice(
+        self, data: dict[str, Any], key: str, choices: type[StrEnum], prefix: str = "", default: Any = _REQUIRED
+    ) -> Any:
         if key not in data:
             return self._absent(key, prefix, default)
         value = self.text(data, key, prefix)
@@ -115,7 +123,8 @@ class _TomlReader:
 
 def _toml_type(value: Any) -> str:
     return {str: "text", int: "a number", float: "a number", bool: "true/false", list: "a list"}.get(
-        type(value), type(value).__name__)
+        type(value), type(value).__name__
+    )
 
 
 def _read_toml(path: Path) -> tuple[dict[str, Any] | None, list[DataProblem]]:
@@ -129,8 +138,11 @@ def _read_toml(path: Path) -> tuple[dict[str, Any] | None, list[DataProblem]]:
 
 TIER_NAMES = ("city", "near_backup", "corridor", "pre_departure")
 TIER_KEYS = ("limit_min", "late_penalty_per_min", "description")
-TIER_POLICY_KEYS = {"city_radius_km": "city_radius_m", "near_backup_radius_km": "near_backup_radius_m",
-                    "escalation_after_min": "escalation_after_s"}
+TIER_POLICY_KEYS = {
+    "city_radius_km": "city_radius_m",
+    "near_backup_radius_km": "near_backup_radius_m",
+    "escalation_after_min": "escalation_after_s",
+}
 
 
 def load_tier_policy(path: Path) -> tuple[TierPolicy | None, list[DataProblem]]:
@@ -145,15 +157,24 @@ def load_tier_policy(path: Path) -> tuple[TierPolicy | None, list[DataProblem]]:
     reader.no_other_keys(data, [*TIER_POLICY_KEYS, *TIER_NAMES])
     tiers = {name: _tier(reader, data, name) for name in TIER_NAMES}
     city_km = reader.number(data, "city_radius_km", default=_default(TierPolicy, "city_radius_m") / KM, minimum=0)
-    near_km = reader.number(data, "near_backup_radius_km", default=_default(TierPolicy, "near_backup_radius_m") / KM,
-                            minimum=0)
-    escalation_min = reader.number(data, "escalation_after_min",
-                                   default=_default(TierPolicy, "escalation_after_s") / MINUTE, minimum=0)
+    near_km = reader.number(
+        data, "near_backup_radius_km", default=_default(TierPolicy, "near_backup_radius_m") / KM, minimum=0
+    )
+    escalation_min = reader.number(
+        data, "escalation_after_min", default=_default(TierPolicy, "escalation_after_s") / MINUTE, minimum=0
+    )
     if reader.problems or None in tiers.values():
         return None, reader.problems
-    policy = _construct_toml(reader, {field_: key for key, field_ in TIER_POLICY_KEYS.items()}, lambda: TierPolicy(
-        **tiers, city_radius_m=round(city_km * KM), near_backup_radius_m=round(near_km * KM),
-        escalation_after_s=round(escalation_min * MINUTE)))
+    policy = _construct_toml(
+        reader,
+        {field_: key for key, field_ in TIER_POLICY_KEYS.items()},
+        lambda: TierPolicy(
+            **tiers,
+            city_radius_m=round(city_km * KM),
+            near_backup_radius_m=round(near_km * KM),
+            escalation_after_s=round(escalation_min * MINUTE),
+        ),
+    )
     return policy, reader.problems
 
 
@@ -175,9 +196,14 @@ def _tier(reader: _TomlReader, data: dict[str, Any], name: str) -> Tier | None:
     description = reader.text(table, "description", prefix, default="")
     if len(reader.problems) > before:
         return None
-    return _construct_toml(reader, {"limit_s": "limit_min"}, lambda: Tier(
-        name=name, limit_s=round(limit_min * MINUTE), late_penalty_per_min=penalty, description=description),
-        prefix=prefix)
+    return _construct_toml(
+        reader,
+        {"limit_s": "limit_min"},
+        lambda: Tier(
+            name=name, limit_s=round(limit_min * MINUTE), late_penalty_per_min=penalty, description=description
+        ),
+        prefix=prefix,
+    )
 
 
 # key in policy.toml → (DrivingPolicy field, how to read it)
@@ -188,6 +214,7 @@ def _duration(unit_s: int) -> _Reader:
     def read(reader: _TomlReader, data: dict[str, Any], key: str, default: Any) -> Any:
         value = reader.number(data, key, default=default / unit_s, minimum=0)
         return None if value is None else round(value * unit_s)
+
     return read
 
 
@@ -232,8 +259,9 @@ def load_driving_policy(path: Path) -> tuple[DrivingPolicy | None, list[DataProb
     values = {field_: read(reader, data, key, getattr(defaults, field_)) for key, (field_, read) in POLICY_KEYS.items()}
     if reader.problems:
         return None, reader.problems
-    policy = _construct_toml(reader, {field_: key for key, (field_, _) in POLICY_KEYS.items()},
-                             lambda: DrivingPolicy(**values))
+    policy = _construct_toml(
+        reader, {field_: key for key, (field_, _) in POLICY_KEYS.items()}, lambda: DrivingPolicy(**values)
+    )
     return policy, reader.problems
 
 
@@ -265,9 +293,18 @@ def _preset(reader: _TomlReader, data: dict[str, Any], name: str) -> Conditions 
     edges = _edge_list(reader, table, prefix)
     if len(reader.problems) > before:
         return None
-    return _construct_toml(reader, {}, lambda: Conditions(
-        name=name, weather=weather, closed_edges=frozenset(edges), closed_entrances=frozenset(entrances),
-        description=description), prefix=prefix)
+    return _construct_toml(
+        reader,
+        {},
+        lambda: Conditions(
+            name=name,
+            weather=weather,
+            closed_edges=frozenset(edges),
+            closed_entrances=frozenset(entrances),
+            description=description,
+        ),
+        prefix=prefix,
+    )
 
 
 def _weather(reader: _TomlReader, table: dict[str, Any], prefix: str) -> tuple[tuple[RoadClass, Weather], ...]:
@@ -289,7 +326,7 @@ def _weather(reader: _TomlReader, table: dict[str, Any], prefix: str) -> tuple[t
 def _text_list(reader: _TomlReader, table: dict[str, Any], key: str, prefix: str) -> list[str]:
     value = table.get(key, [])
     if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
-        reader.problem(prefix + key, f"must be a list of node ids (or [\"{ALL_ENTRANCES}\"]), not {value!r}")
+        reader.problem(prefix + key, f'must be a list of node ids (or ["{ALL_ENTRANCES}"]), not {value!r}')
         return []
     return value
 
@@ -298,15 +335,17 @@ def _edge_list(reader: _TomlReader, table: dict[str, Any], prefix: str) -> list[
     value = table.get("closed_edges", [])
     pairs_ok = isinstance(value, list) and all(
         isinstance(pair, list) and len(pair) == 2 and all(isinstance(node, str) and node for node in pair)
-        for pair in value)
+        for pair in value
+    )
     if not pairs_ok:
         reader.problem(prefix + "closed_edges", f"must be a list of [from, to] node-id pairs, not {value!r}")
         return []
     return [(pair[0], pair[1]) for pair in value]
 
 
-def _construct_toml(reader: _TomlReader, field_keys: dict[str, str], factory: Callable[[], T],
-                    prefix: str = "") -> T | None:
+def _construct_toml(
+    reader: _TomlReader, field_keys: dict[str, str], factory: Callable[[], T], prefix: str = ""
+) -> T | None:
     try:
         return factory()
     except InvalidValueError as error:

@@ -58,37 +58,43 @@ TAGS = ["V", "S", "E"]
 PLACE_KINDS = ["depot", "stop", "town", "junction"]
 OFF_EXPRESSWAY_CLASSES = [RoadClass.NATIONAL.value, RoadClass.CITY.value]
 
-PLACES_SCHEMA = pa.DataFrameSchema({
-    "id": pa.Column(str, pa.Check.str_matches(ID_PATTERN), unique=True, coerce=True),
-    "name": pa.Column(str, coerce=True),
-    "name_zh": pa.Column(str, coerce=True),
-    "kind": pa.Column(str, pa.Check.isin(PLACE_KINDS), coerce=True),
-    "lat": pa.Column(float, pa.Check.in_range(-90.0, 90.0), coerce=True),
-    "lon": pa.Column(float, pa.Check.in_range(-180.0, 180.0), coerce=True),
-    "tag": pa.Column(str, pa.Check.isin(TAGS), coerce=True),
-})
+PLACES_SCHEMA = pa.DataFrameSchema(
+    {
+        "id": pa.Column(str, pa.Check.str_matches(ID_PATTERN), unique=True, coerce=True),
+        "name": pa.Column(str, coerce=True),
+        "name_zh": pa.Column(str, coerce=True),
+        "kind": pa.Column(str, pa.Check.isin(PLACE_KINDS), coerce=True),
+        "lat": pa.Column(float, pa.Check.in_range(-90.0, 90.0), coerce=True),
+        "lon": pa.Column(float, pa.Check.in_range(-180.0, 180.0), coerce=True),
+        "tag": pa.Column(str, pa.Check.isin(TAGS), coerce=True),
+    }
+)
 
-POSTS_SCHEMA = pa.DataFrameSchema({
-    "id": pa.Column(str, pa.Check.str_matches(ID_PATTERN), unique=True, coerce=True),
-    "name": pa.Column(str, coerce=True),
-    "name_zh": pa.Column(str, coerce=True),
-    "kind": pa.Column(str, pa.Check.isin([kind.value for kind in PostKind]), coerce=True),
-    "km": pa.Column(float, pa.Check.ge(0.0), unique=True, coerce=True),
-    "lat": pa.Column(float, pa.Check.in_range(-90.0, 90.0), coerce=True),
-    "lon": pa.Column(float, pa.Check.in_range(-180.0, 180.0), coerce=True),
-    "tag": pa.Column(str, pa.Check.isin(TAGS), coerce=True),
-})
+POSTS_SCHEMA = pa.DataFrameSchema(
+    {
+        "id": pa.Column(str, pa.Check.str_matches(ID_PATTERN), unique=True, coerce=True),
+        "name": pa.Column(str, coerce=True),
+        "name_zh": pa.Column(str, coerce=True),
+        "kind": pa.Column(str, pa.Check.isin([kind.value for kind in PostKind]), coerce=True),
+        "km": pa.Column(float, pa.Check.ge(0.0), unique=True, coerce=True),
+        "lat": pa.Column(float, pa.Check.in_range(-90.0, 90.0), coerce=True),
+        "lon": pa.Column(float, pa.Check.in_range(-180.0, 180.0), coerce=True),
+        "tag": pa.Column(str, pa.Check.isin(TAGS), coerce=True),
+    }
+)
 
-ROADS_SCHEMA = pa.DataFrameSchema({
-    "from": pa.Column(str, coerce=True),
-    "to": pa.Column(str, coerce=True),
-    "road_class": pa.Column(str, pa.Check.isin(OFF_EXPRESSWAY_CLASSES), coerce=True),
-    "length_m": pa.Column(int, pa.Check.gt(0), coerce=True),
-    "speed_kmh": pa.Column(float, [pa.Check.gt(0.0), pa.Check.le(130.0)], coerce=True),
-    "oneway": pa.Column(str, pa.Check.isin(["yes", "no"]), coerce=True),
-    "name": pa.Column(str, coerce=True),
-    "tag": pa.Column(str, pa.Check.isin(TAGS), coerce=True),
-})
+ROADS_SCHEMA = pa.DataFrameSchema(
+    {
+        "from": pa.Column(str, coerce=True),
+        "to": pa.Column(str, coerce=True),
+        "road_class": pa.Column(str, pa.Check.isin(OFF_EXPRESSWAY_CLASSES), coerce=True),
+        "length_m": pa.Column(int, pa.Check.gt(0), coerce=True),
+        "speed_kmh": pa.Column(float, [pa.Check.gt(0.0), pa.Check.le(130.0)], coerce=True),
+        "oneway": pa.Column(str, pa.Check.isin(["yes", "no"]), coerce=True),
+        "name": pa.Column(str, coerce=True),
+        "tag": pa.Column(str, pa.Check.isin(TAGS), coerce=True),
+    }
+)
 
 
 def load_network(directory: Path | str) -> RoadNetwork:
@@ -144,15 +150,26 @@ def _records(frame) -> list[dict[str, Any]]:
 
 
 def _post(row: dict[str, Any]) -> KmPost:
-    return KmPost(id=row["id"], name=row["name"], name_zh=row["name_zh"], kind=PostKind(row["kind"]),
-                  km=float(row["km"]), lat=float(row["lat"]), lon=float(row["lon"]), tag=row["tag"])
+    return KmPost(
+        id=row["id"],
+        name=row["name"],
+        name_zh=row["name_zh"],
+        kind=PostKind(row["kind"]),
+        km=float(row["km"]),
+        lat=float(row["lat"]),
+        lon=float(row["lon"]),
+        tag=row["tag"],
+    )
 
 
 def duplicate_id_problems(place_rows: list[dict], post_rows: list[dict]) -> list[DataProblem]:
     """Ids used both as a place and as a G1 post."""
     post_ids = {row["id"] for row in post_rows}
-    return [DataProblem(PLACES_FILE, row["_row"], "id", f"id {row['id']!r} is also a G1 post in {POSTS_FILE}")
-            for row in place_rows if row["id"] in post_ids]
+    return [
+        DataProblem(PLACES_FILE, row["_row"], "id", f"id {row['id']!r} is also a G1 post in {POSTS_FILE}")
+        for row in place_rows
+        if row["id"] in post_ids
+    ]
 
 
 def post_order_problems(post_rows: list[dict]) -> list[DataProblem]:
@@ -162,28 +179,43 @@ def post_order_problems(post_rows: list[dict]) -> list[DataProblem]:
     problems = []
     first, last = post_rows[0], post_rows[-1]
     if first["km"] != 0.0:
-        problems.append(DataProblem(POSTS_FILE, first["_row"], "km", f"the first post must be K0, got K{first['km']:g}"))
+        problems.append(
+            DataProblem(POSTS_FILE, first["_row"], "km", f"the first post must be K0, got K{first['km']:g}")
+        )
     for end in (first, last):
         if end["kind"] == PostKind.SERVICE_AREA:
-            problems.append(DataProblem(POSTS_FILE, end["_row"], "kind", "the section must start and end at an interchange"))
+            problems.append(
+                DataProblem(POSTS_FILE, end["_row"], "kind", "the section must start and end at an interchange")
+            )
     if len(post_rows) < 2:
         problems.append(DataProblem(POSTS_FILE, None, None, "need at least two G1 posts"))
     for before, after in zip(post_rows, post_rows[1:]):
         road_m = (after["km"] - before["km"]) * 1000
         if road_m <= 0:
-            problems.append(DataProblem(POSTS_FILE, after["_row"], "km",
-                                        f"K{after['km']:g} does not come after K{before['km']:g}; list posts from K0 upwards"))
+            problems.append(
+                DataProblem(
+                    POSTS_FILE,
+                    after["_row"],
+                    "km",
+                    f"K{after['km']:g} does not come after K{before['km']:g}; list posts from K0 upwards",
+                )
+            )
             continue
         straight_m = haversine_m(before["lat"], before["lon"], after["lat"], after["lon"])
         if road_m < straight_m * STRAIGHT_LINE_TOLERANCE:
-            problems.append(DataProblem(POSTS_FILE, after["_row"], "km",
-                                        f"{before['id']} → {after['id']} is {road_m / 1000:.1f} km by kilometre post but "
-                                        f"{straight_m / 1000:.1f} km in a straight line; check km, lat and lon"))
+            problems.append(
+                DataProblem(
+                    POSTS_FILE,
+                    after["_row"],
+                    "km",
+                    f"{before['id']} → {after['id']} is {road_m / 1000:.1f} km by kilometre post but "
+                    f"{straight_m / 1000:.1f} km in a straight line; check km, lat and lon",
+                )
+            )
     return problems
 
 
-def road_problems_of(road_rows: list[dict],
-                     coordinates: dict[str, tuple[float, float]] | None) -> list[DataProblem]:
+def road_problems_of(road_rows: list[dict], coordinates: dict[str, tuple[float, float]] | None) -> list[DataProblem]:
     """Loops, duplicates and, when ``coordinates`` of all places are known, unknown ends and lengths
     shorter than the straight line."""
     problems, seen = [], set()
@@ -191,8 +223,14 @@ def road_problems_of(road_rows: list[dict],
         ends_known = coordinates is not None
         for column in ("from", "to"):
             if coordinates is not None and row[column] not in coordinates:
-                problems.append(DataProblem(ROADS_FILE, row["_row"], column,
-                                            f"{row[column]!r} is neither a place in {PLACES_FILE} nor a post in {POSTS_FILE}"))
+                problems.append(
+                    DataProblem(
+                        ROADS_FILE,
+                        row["_row"],
+                        column,
+                        f"{row[column]!r} is neither a place in {PLACES_FILE} nor a post in {POSTS_FILE}",
+                    )
+                )
                 ends_known = False
         if row["from"] == row["to"]:
             problems.append(DataProblem(ROADS_FILE, row["_row"], "to", "a road must join two different places"))
@@ -204,9 +242,15 @@ def road_problems_of(road_rows: list[dict],
         if ends_known:
             straight_m = haversine_m(*coordinates[row["from"]], *coordinates[row["to"]])
             if row["length_m"] < straight_m * STRAIGHT_LINE_TOLERANCE:
-                problems.append(DataProblem(ROADS_FILE, row["_row"], "length_m",
-                                            f"{row['length_m']} m is shorter than the straight line "
-                                            f"{row['from']} – {row['to']} ({straight_m:.0f} m)"))
+                problems.append(
+                    DataProblem(
+                        ROADS_FILE,
+                        row["_row"],
+                        "length_m",
+                        f"{row['length_m']} m is shorter than the straight line "
+                        f"{row['from']} – {row['to']} ({straight_m:.0f} m)",
+                    )
+                )
     return problems
 
 
@@ -221,34 +265,69 @@ def connectivity_problems(graph: nx.DiGraph) -> list[DataProblem]:
     if core.number_of_nodes() == 0:
         return []
     components = sorted(nx.strongly_connected_components(core), key=len, reverse=True)
-    problems = [DataProblem(ROADS_FILE, None, None, f"{node!r} is cut off: it cannot reach or be reached from the rest "
-                                                    f"of the network (check oneway and road ends)")
-                for component in components[1:] for node in sorted(component)]
+    problems = [
+        DataProblem(
+            ROADS_FILE,
+            None,
+            None,
+            f"{node!r} is cut off: it cannot reach or be reached from the rest "
+            f"of the network (check oneway and road ends)",
+        )
+        for component in components[1:]
+        for node in sorted(component)
+    ]
     main = next(iter(components[0]))
-    problems += [DataProblem(POSTS_FILE, None, None, f"service area {node!r} cannot reach the network")
-                 for node in sorted(starts_only) if not nx.has_path(graph, node, main)]
+    problems += [
+        DataProblem(POSTS_FILE, None, None, f"service area {node!r} cannot reach the network")
+        for node in sorted(starts_only)
+        if not nx.has_path(graph, node, main)
+    ]
     return problems
 
 
 # --------------------------------------------------------------------------- graph construction
 def add_places(graph: nx.DiGraph, place_rows: Iterable[dict]) -> None:
     for row in place_rows:
-        graph.add_node(row["id"], name=row["name"], name_zh=row["name_zh"], kind=row["kind"],
-                       lat=float(row["lat"]), lon=float(row["lon"]), tag=row["tag"])
+        graph.add_node(
+            row["id"],
+            name=row["name"],
+            name_zh=row["name_zh"],
+            kind=row["kind"],
+            lat=float(row["lat"]),
+            lon=float(row["lon"]),
+            tag=row["tag"],
+        )
 
 
 def add_g1(graph: nx.DiGraph, posts: tuple[KmPost, ...]) -> None:
     """Both carriageways as chains of post nodes, then the ramps of every post."""
     for index, post in enumerate(posts):
         bearing = _g1_bearing(posts, index)
-        graph.add_node(post.id, name=post.name, name_zh=post.name_zh, kind=post.kind.value,
-                       lat=post.lat, lon=post.lon, tag=post.tag, km=post.km)
+        graph.add_node(
+            post.id,
+            name=post.name,
+            name_zh=post.name_zh,
+            kind=post.kind.value,
+            lat=post.lat,
+            lon=post.lon,
+            tag=post.tag,
+            km=post.km,
+        )
         for direction in Direction:
             right = bearing + 90.0 if direction is Direction.TO_CHANGCHUN else bearing - 90.0
             lat, lon = destination_point(post.lat, post.lon, right, CARRIAGEWAY_OFFSET_M)
-            graph.add_node(carriageway_node(post.id, direction), name=f"{post.name}, G1 {direction.label}",
-                           name_zh=post.name_zh, kind="carriageway", lat=lat, lon=lon, tag=post.tag,
-                           km=post.km, direction=direction, post=post.id)
+            graph.add_node(
+                carriageway_node(post.id, direction),
+                name=f"{post.name}, G1 {direction.label}",
+                name_zh=post.name_zh,
+                kind="carriageway",
+                lat=lat,
+                lon=lon,
+                tag=post.tag,
+                km=post.km,
+                direction=direction,
+                post=post.id,
+            )
     for before, after in zip(posts, posts[1:]):
         _add_carriageway_edge(graph, before, after, Direction.TO_CHANGCHUN)
         _add_carriageway_edge(graph, after, before, Direction.TO_SIPING)
@@ -267,19 +346,40 @@ def _g1_bearing(posts: tuple[KmPost, ...], index: int) -> float:
 
 
 def _add_carriageway_edge(graph: nx.DiGraph, start: KmPost, end: KmPost, direction: Direction) -> None:
-    graph.add_edge(carriageway_node(start.id, direction), carriageway_node(end.id, direction),
-                   length_m=round(abs(end.km - start.km) * 1000), road_class=RoadClass.EXPRESSWAY,
-                   speed_kmh=G1_SPEED_KMH, name=G1_NAME, direction=direction, km_from=start.km, km_to=end.km)
+    graph.add_edge(
+        carriageway_node(start.id, direction),
+        carriageway_node(end.id, direction),
+        length_m=round(abs(end.km - start.km) * 1000),
+        road_class=RoadClass.EXPRESSWAY,
+        speed_kmh=G1_SPEED_KMH,
+        name=G1_NAME,
+        direction=direction,
+        km_from=start.km,
+        km_to=end.km,
+    )
 
 
 def _add_interchange_ramps(graph: nx.DiGraph, post: KmPost) -> None:
     """Off-ramps from both carriageways to the toll station and on-ramps back onto both."""
     for direction in Direction:
         lane = carriageway_node(post.id, direction)
-        graph.add_edge(lane, post.id, length_m=RAMP_LENGTH_M, road_class=RoadClass.RAMP,
-                       speed_kmh=RAMP_SPEED_KMH, name=f"{post.name} off-ramp")
-        graph.add_edge(post.id, lane, length_m=RAMP_LENGTH_M, road_class=RoadClass.RAMP,
-                       speed_kmh=RAMP_SPEED_KMH, name=f"{post.name} on-ramp", entrance=post.id)
+        graph.add_edge(
+            lane,
+            post.id,
+            length_m=RAMP_LENGTH_M,
+            road_class=RoadClass.RAMP,
+            speed_kmh=RAMP_SPEED_KMH,
+            name=f"{post.name} off-ramp",
+        )
+        graph.add_edge(
+            post.id,
+            lane,
+            length_m=RAMP_LENGTH_M,
+            road_class=RoadClass.RAMP,
+            speed_kmh=RAMP_SPEED_KMH,
+            name=f"{post.name} on-ramp",
+            entrance=post.id,
+        )
 
 
 def _add_service_area(graph: nx.DiGraph, post: KmPost, bearing: float) -> None:
@@ -289,23 +389,57 @@ def _add_service_area(graph: nx.DiGraph, post: KmPost, bearing: float) -> None:
         lane, parking = carriageway_node(post.id, direction), parking_node(post.id, direction)
         right = bearing + 90.0 if direction is Direction.TO_CHANGCHUN else bearing - 90.0
         lat, lon = destination_point(post.lat, post.lon, right, PARKING_OFFSET_M)
-        graph.add_node(parking, name=f"{post.name}, {direction.label} side", name_zh=post.name_zh,
-                       kind="parking", lat=lat, lon=lon, tag=post.tag, km=post.km, direction=direction, post=post.id)
-        graph.add_edge(lane, parking, length_m=SA_SLIP_LENGTH_M, road_class=RoadClass.RAMP,
-                       speed_kmh=SA_SLIP_SPEED_KMH, name=f"{post.name} entry")
-        graph.add_edge(parking, lane, length_m=SA_SLIP_LENGTH_M, road_class=RoadClass.RAMP,
-                       speed_kmh=SA_SLIP_SPEED_KMH, name=f"{post.name} exit")
+        graph.add_node(
+            parking,
+            name=f"{post.name}, {direction.label} side",
+            name_zh=post.name_zh,
+            kind="parking",
+            lat=lat,
+            lon=lon,
+            tag=post.tag,
+            km=post.km,
+            direction=direction,
+            post=post.id,
+        )
+        graph.add_edge(
+            lane,
+            parking,
+            length_m=SA_SLIP_LENGTH_M,
+            road_class=RoadClass.RAMP,
+            speed_kmh=SA_SLIP_SPEED_KMH,
+            name=f"{post.name} entry",
+        )
+        graph.add_edge(
+            parking,
+            lane,
+            length_m=SA_SLIP_LENGTH_M,
+            road_class=RoadClass.RAMP,
+            speed_kmh=SA_SLIP_SPEED_KMH,
+            name=f"{post.name} exit",
+        )
         # a staged coach may leave onto either side; closing the entrance keeps it there
-        graph.add_edge(post.id, lane, length_m=SA_STAFF_ROAD_LENGTH_M, road_class=RoadClass.RAMP,
-                       speed_kmh=SA_STAFF_ROAD_SPEED_KMH, name=f"{post.name} staff road", entrance=post.id)
+        graph.add_edge(
+            post.id,
+            lane,
+            length_m=SA_STAFF_ROAD_LENGTH_M,
+            road_class=RoadClass.RAMP,
+            speed_kmh=SA_STAFF_ROAD_SPEED_KMH,
+            name=f"{post.name} staff road",
+            entrance=post.id,
+        )
         parkings.append(parking)
     graph.nodes[post.id]["parking"] = tuple(parkings)
 
 
 def add_roads(graph: nx.DiGraph, road_rows: Iterable[dict]) -> None:
     for row in road_rows:
-        attributes = {"length_m": int(row["length_m"]), "road_class": RoadClass(row["road_class"]),
-                          "speed_kmh": float(row["speed_kmh"]), "name": row["name"], "tag": row["tag"]}
+        attributes = {
+            "length_m": int(row["length_m"]),
+            "road_class": RoadClass(row["road_class"]),
+            "speed_kmh": float(row["speed_kmh"]),
+            "name": row["name"],
+            "tag": row["tag"],
+        }
         graph.add_edge(row["from"], row["to"], **attributes)
         if row["oneway"] == "no":
             graph.add_edge(row["to"], row["from"], **attributes)

@@ -30,18 +30,27 @@ def network_geojson(network: RoadGraph) -> dict[str, Any]:
 
 def _point(node: str, data: dict[str, Any]) -> dict[str, Any]:
     properties = {"feature": "node", "id": node} | _plain(data, _NODE_PROPERTIES)
-    return {"type": "Feature", "id": node, "geometry": {"type": "Point", "coordinates": [data["lon"], data["lat"]]},
-            "properties": properties}
+    return {
+        "type": "Feature",
+        "id": node,
+        "geometry": {"type": "Point", "coordinates": [data["lon"], data["lat"]]},
+        "properties": properties,
+    }
 
 
 def _line(u: str, v: str, data: dict[str, Any], start: dict[str, Any], end: dict[str, Any]) -> dict[str, Any]:
     properties = {"feature": "edge", "from": u, "to": v} | _plain(data, _EDGE_PROPERTIES)
     coordinates = [[start["lon"], start["lat"]], [end["lon"], end["lat"]]]
-    return {"type": "Feature", "id": f"{u}->{v}", "geometry": {"type": "LineString", "coordinates": coordinates},
-            "properties": properties}
+    return {
+        "type": "Feature",
+        "id": f"{u}->{v}",
+        "geometry": {"type": "LineString", "coordinates": coordinates},
+        "properties": properties,
+    }
 
 
 def _plain(data: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
     """The attributes present among ``keys``, enums turned into their plain values."""
-    return {key: data[key].value if isinstance(data[key], Enum) else data[key]
-            for key in keys if data.get(key) is not None}
+    return {
+        key: data[key].value if isinstance(data[key], Enum) else data[key] for key in keys if data.get(key) is not None
+    }

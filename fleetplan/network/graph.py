@@ -151,9 +151,17 @@ class RoadGraph:
         if node_id not in self.graph:
             raise UnknownIdError("network node", node_id, self.named_nodes())
         data = self.graph.nodes[node_id]
-        return Place(id=node_id, name=data["name"], name_zh=data.get("name_zh", ""), kind=data["kind"],
-                     lat=data["lat"], lon=data["lon"], tag=data.get("tag", ""), km=data.get("km"),
-                     direction=data.get("direction"))
+        return Place(
+            id=node_id,
+            name=data["name"],
+            name_zh=data.get("name_zh", ""),
+            kind=data["kind"],
+            lat=data["lat"],
+            lon=data["lon"],
+            tag=data.get("tag", ""),
+            km=data.get("km"),
+            direction=data.get("direction"),
+        )
 
     def node_name(self, node_id: str) -> str:
         """A readable name for a node (its id if it has none)."""
@@ -180,8 +188,11 @@ class RoadGraph:
     @property
     def g1_length_m(self) -> int:
         """Length of the modelled G1 section along the Changchun-bound carriageway (0 if none)."""
-        return sum(data["length_m"] for _, _, data in self.graph.edges(data=True)
-                   if data.get("direction") == Direction.TO_CHANGCHUN)
+        return sum(
+            data["length_m"]
+            for _, _, data in self.graph.edges(data=True)
+            if data.get("direction") == Direction.TO_CHANGCHUN
+        )
 
     @property
     def section_km(self) -> tuple[float, float]:

@@ -29,11 +29,14 @@ MAX_SNAP_DISTANCE_M = 5_000.0  # farther than this from every road means the poi
 
 _NUMBER = r"[-+]?\d+(?:\.\d+)?"
 _DIRECTION = r"(?:toward|towards|to)\s+\S+"
-_KM_POST = re.compile(rf"^(?:G1\s*)?K\s*(?P<km>\d+(?:\.\d+)?)(?:\s*\+\s*(?P<m>\d+))?(?:\s+(?P<dir>{_DIRECTION}))?$",
-                      re.IGNORECASE)
+_KM_POST = re.compile(
+    rf"^(?:G1\s*)?K\s*(?P<km>\d+(?:\.\d+)?)(?:\s*\+\s*(?P<m>\d+))?(?:\s+(?P<dir>{_DIRECTION}))?$", re.IGNORECASE
+)
 _LAT_LON = re.compile(rf"^(?P<lat>{_NUMBER})\s*,\s*(?P<lon>{_NUMBER})(?:\s+(?P<dir>{_DIRECTION}))?$", re.IGNORECASE)
 _LOOKS_LIKE_ID = re.compile(r"^[A-Za-z][\w.]*$")
-_HELP = "give a node id (e.g. siping_depot), 'lat,lon' (e.g. 43.50,124.83 toward Changchun) or 'G1 K78 toward Changchun'"
+_HELP = (
+    "give a node id (e.g. siping_depot), 'lat,lon' (e.g. 43.50,124.83 toward Changchun) or 'G1 K78 toward Changchun'"
+)
 
 
 @dataclass(frozen=True)
@@ -46,8 +49,11 @@ class EdgePoint:
     length_m: int
 
     def __post_init__(self) -> None:
-        require(0.0 <= self.offset_m <= self.length_m, "offset_m",
-                f"{self.offset_m} is outside the edge {self.u} → {self.v} (0–{self.length_m} m)")
+        require(
+            0.0 <= self.offset_m <= self.length_m,
+            "offset_m",
+            f"{self.offset_m} is outside the edge {self.u} → {self.v} (0–{self.length_m} m)",
+        )
 
     @property
     def edge(self) -> tuple[str, str]:
@@ -87,8 +93,11 @@ class Location:
     def __post_init__(self) -> None:
         if self.node_id is not None:
             require_id(self.node_id, "node_id")
-            require(bool(self.departure_nodes) and bool(self.arrival_nodes), "node_id",
-                    "a node location needs departure and arrival nodes")
+            require(
+                bool(self.departure_nodes) and bool(self.arrival_nodes),
+                "node_id",
+                "a node location needs departure and arrival nodes",
+            )
             require(not self.edge_points, "edge_points", "a node location lies on no edge")
         else:
             require(bool(self.edge_points), "edge_points", "a location is either a node or a point on an edge")
@@ -148,8 +157,10 @@ def locate(network: RoadGraph, text: str) -> Location:
         direction = Direction.parse(lat_lon_match["dir"]) if lat_lon_match["dir"] else None
         return snap(network, float(lat_lon_match["lat"]), float(lat_lon_match["lon"]), direction, text)
     if cleaned.upper().startswith("G1") or re.match(r"^K\s*\d", cleaned, re.IGNORECASE):
-        raise LocationError(f"cannot read kilometre post {cleaned!r}: write it like 'G1 K78 toward Changchun' or "
-                            "'G1 K78+300 toward Siping'")
+        raise LocationError(
+            f"cannot read kilometre post {cleaned!r}: write it like 'G1 K78 toward Changchun' or "
+            "'G1 K78+300 toward Siping'"
+        )
     if _LOOKS_LIKE_ID.match(cleaned):
         guesses = difflib.get_close_matches(cleaned, network.named_nodes(), n=3)
         hint = f"; did you mean {', '.join(guesses)}?" if guesses else f"; {_HELP}"
@@ -161,9 +172,16 @@ def node_location(network: RoadGraph, node_id: str, text: str | None = None) -> 
     """The location of a node; a service area departs from its node and arrives at its parking."""
     data = network.graph.nodes[node_id]
     arrivals = tuple(data.get("parking", ())) or (node_id,)
-    return Location(text=text if text is not None else node_id, lat=data["lat"], lon=data["lon"], node_id=node_id,
-                    departure_nodes=(node_id,), arrival_nodes=arrivals, direction=data.get("direction"),
-                    km=data.get("km"))
+    return Location(
+        text=text if text is not None else node_id,
+        lat=data["lat"],
+        lon=data["lon"],
+        node_id=node_id,
+        departure_nodes=(node_id,),
+        arrival_nodes=arrivals,
+        direction=data.get("direction"),
+        km=data.get("km"),
+    )
 
 
 def km_post_location(network: RoadGraph, km: float, direction: Direction, text: str | None = None) -> Location:
@@ -183,13 +201,15 @@ def km_post_location(network: RoadGraph, km: float, direction: Direction, text: 
         low, high = sorted((data["km_from"], data["km_to"]))
         if low <= km <= high:
             offset_m = min(float(data["length_m"]), abs(km - data["km_from"]) * 1000)
-            return _edge_location(network, u, v, offset_m, text or f"G1 K{km:g} {direction.label}",
-                                  km=km, direction=direction)
+            return _edge_location(
+                network, u, v, offset_m, text or f"G1 K{km:g} {direction.label}", km=km, direction=direction
+            )
     raise LocationError(f"no G1 carriageway {direction.label} at K{km:g}")  # only if the posts are broken
 
 
-def snap(network: RoadGraph, lat: float, lon: float, direction: Direction | None = None,
-         text: str | None = None) -> Location:
+def snap(
+    network: RoadGraph, lat: float, lon: float, direction: Direction | None = None, text: str | None = None
+) -> Location:
     """Snap a WGS84 point to the nearest road edge (to the nearest edge of the carriageway heading
     ``direction`` if given) and split that edge virtually there.
 
@@ -220,17 +240,36 @@ def snap(network: RoadGraph, lat: float, lon: float, direction: Direction | None
         raise LocationError(f"cannot place {label!r}: the network has {where}")
     projection, u, v, data = best
     if projection.distance_m > MAX_SNAP_DISTANCE_M:
-        raise LocationError(f"{label!r} is {projection.distance_m / 1000:.1f} km from the nearest road of the network "
-                            f"(at most {MAX_SNAP_DISTANCE_M / 1000:g} km); check the coordinates (WGS84, lat first)")
+        raise LocationError(
+            f"{label!r} is {projection.distance_m / 1000:.1f} km from the nearest road of the network "
+            f"(at most {MAX_SNAP_DISTANCE_M / 1000:g} km); check the coordinates (WGS84, lat first)"
+        )
     km = None
     if data.get("direction") is not None:
         km = round(data["km_from"] + projection.fraction * (data["km_to"] - data["km_from"]), 3)
-    return _edge_location(network, u, v, projection.fraction * data["length_m"], label, km=km,
-                          direction=data.get("direction"), snapped_m=projection.distance_m)
+    return _edge_location(
+        network,
+        u,
+        v,
+        projection.fraction * data["length_m"],
+        label,
+        km=km,
+        direction=data.get("direction"),
+        snapped_m=projection.distance_m,
+    )
 
 
-def _edge_location(network: RoadGraph, u: str, v: str, offset_m: float, text: str, *, km: float | None,
-                   direction: Direction | None, snapped_m: float = 0.0) -> Location:
+def _edge_location(
+    network: RoadGraph,
+    u: str,
+    v: str,
+    offset_m: float,
+    text: str,
+    *,
+    km: float | None,
+    direction: Direction | None,
+    snapped_m: float = 0.0,
+) -> Location:
     """A point on ``u → v``, also seen from the reverse edge when the road is two-way."""
     graph = network.graph
     data = graph.edges[u, v]
@@ -240,8 +279,16 @@ def _edge_location(network: RoadGraph, u: str, v: str, offset_m: float, text: st
         points.append(EdgePoint(v, u, reverse_length * (1 - offset_m / data["length_m"]), reverse_length))
     start, end = graph.nodes[u], graph.nodes[v]
     lat, lon = interpolate(start["lat"], start["lon"], end["lat"], end["lon"], offset_m / data["length_m"])
-    return Location(text=text, lat=lat, lon=lon, edge_points=tuple(points), direction=direction, km=km,
-                    road_name=data["name"], snapped_m=snapped_m)
+    return Location(
+        text=text,
+        lat=lat,
+        lon=lon,
+        edge_points=tuple(points),
+        direction=direction,
+        km=km,
+        road_name=data["name"],
+        snapped_m=snapped_m,
+    )
 
 
 def _km(match: re.Match) -> float:
@@ -256,6 +303,8 @@ def _km(match: re.Match) -> float:
 
 def _direction(match: re.Match, text: str) -> Direction:
     if not match["dir"]:
-        raise LocationError(f"{text!r} needs a direction: add 'toward Changchun' or 'toward Siping' "
-                            "(a coach can only stop on its own carriageway)")
+        raise LocationError(
+            f"{text!r} needs a direction: add 'toward Changchun' or 'toward Siping' "
+            "(a coach can only stop on its own carriageway)"
+        )
     return Direction.parse(match["dir"])

@@ -94,8 +94,9 @@ def load_osm(path: Path | str) -> RoadNetwork:
 def _known_roads(raw: nx.MultiDiGraph) -> nx.MultiDiGraph:
     """A copy of ``raw`` with only edges of a known highway type and the nodes they touch."""
     roads = raw.copy()
-    roads.remove_edges_from([(u, v, key) for u, v, key, highway in raw.edges(keys=True, data="highway")
-                             if _highway(highway) is None])
+    roads.remove_edges_from(
+        [(u, v, key) for u, v, key, highway in raw.edges(keys=True, data="highway") if _highway(highway) is None]
+    )
     roads.remove_nodes_from([node for node in raw if roads.degree(node) == 0])
     return roads
 
@@ -114,9 +115,15 @@ def _road_graph(multigraph: nx.MultiDiGraph) -> nx.DiGraph:
             continue
         for node in (u, v):
             _add_node(graph, multigraph, node)
-        graph.add_edge(a, b, length_m=length_m, road_class=road_class,
-                       speed_kmh=_speed_kmh(data.get("maxspeed")) or default_kmh,
-                       name=_name(data, highway), highway=highway)
+        graph.add_edge(
+            a,
+            b,
+            length_m=length_m,
+            road_class=road_class,
+            speed_kmh=_speed_kmh(data.get("maxspeed")) or default_kmh,
+            name=_name(data, highway),
+            highway=highway,
+        )
     return graph
 
 
@@ -124,8 +131,9 @@ def _add_node(graph: nx.DiGraph, multigraph: nx.MultiDiGraph, node: Any) -> None
     if str(node) in graph:
         return
     data = multigraph.nodes[node]
-    graph.add_node(str(node), name=f"OSM node {node}", name_zh="", kind="osm",
-                   lat=float(data["y"]), lon=float(data["x"]), tag="S")
+    graph.add_node(
+        str(node), name=f"OSM node {node}", name_zh="", kind="osm", lat=float(data["y"]), lon=float(data["x"]), tag="S"
+    )
 
 
 def _highway(value: Any) -> str | None:
@@ -158,9 +166,12 @@ def _name(data: dict[str, Any], highway: str) -> str:
 
 def _mark_entrances(graph: nx.DiGraph) -> None:
     """Tag ramps that lead from an ordinary road onto the expressway as entrances of their first node."""
+
     def on_expressway(node: str) -> bool:
-        return any(graph.edges[edge]["road_class"] is RoadClass.EXPRESSWAY
-                   for edge in list(graph.in_edges(node)) + list(graph.out_edges(node)))
+        return any(
+            graph.edges[edge]["road_class"] is RoadClass.EXPRESSWAY
+            for edge in list(graph.in_edges(node)) + list(graph.out_edges(node))
+        )
 
     for u, v, data in graph.edges(data=True):
         if data["road_class"] is RoadClass.RAMP and on_expressway(v) and not on_expressway(u):

@@ -106,8 +106,9 @@ class SpeedRules:
         require(set(dict(self.coach_cap_kmh)) == set(RoadClass), "coach_cap_kmh", "needs a cap for every road class")
         require(set(dict(self.city_congestion)) == set(TimeBand), "city_congestion", "needs a factor for every band")
 
-    def speed_kmh(self, road_class: RoadClass, free_flow_kmh: float, vehicle_class: VehicleClass,
-                  weather: Weather, band: TimeBand) -> float:
+    def speed_kmh(
+        self, road_class: RoadClass, free_flow_kmh: float, vehicle_class: VehicleClass, weather: Weather, band: TimeBand
+    ) -> float:
         """Speed on an edge of ``road_class`` with free-flow speed ``free_flow_kmh``.
 
         Returns
@@ -184,8 +185,9 @@ class TravelTimes:
         try:
             object.__setattr__(self, "vehicle_class", VehicleClass(self.vehicle_class))
         except ValueError:
-            raise InvalidValueError("vehicle_class", f"{self.vehicle_class!r} is not one of "
-                                                     f"{', '.join(VehicleClass)}") from None
+            raise InvalidValueError(
+                "vehicle_class", f"{self.vehicle_class!r} is not one of {', '.join(VehicleClass)}"
+            ) from None
         check_conditions(self.network, self.conditions)
 
     def route(self, origin: Location | str, destination: Location | str, depart_at: datetime) -> Route:
@@ -220,8 +222,16 @@ class TravelTimes:
         if best is None:
             raise NoRouteError(self._no_route_message(origin, destination, depart_at))
         time_s, length_m, path, edges = best
-        return Route(origin, destination, path, round(length_m), time_s, self._road_names(edges),
-                     frozenset(self.network.graph.edges[e]["road_class"] for e in edges), band)
+        return Route(
+            origin,
+            destination,
+            path,
+            round(length_m),
+            time_s,
+            self._road_names(edges),
+            frozenset(self.network.graph.edges[e]["road_class"] for e in edges),
+            band,
+        )
 
     def travel_time_s(self, origin: Location | str, destination: Location | str, depart_at: datetime) -> int:
         """Seconds of the fastest route; see :meth:`route`."""
@@ -244,15 +254,20 @@ class TravelTimes:
         return tuple(names)
 
     def _no_route_message(self, origin: Location, destination: Location, depart_at: datetime) -> str:
-        details = [f"weather {', '.join(f'{c.value} {w.value}' for c, w in self.conditions.weather)}"
-                   if self.conditions.weather else "clear weather"]
+        details = [
+            f"weather {', '.join(f'{c.value} {w.value}' for c, w in self.conditions.weather)}"
+            if self.conditions.weather
+            else "clear weather"
+        ]
         if self.conditions.closed_entrances:
             closed = sorted(self.conditions.closed_entrances)
             details.append("all G1 entrances closed" if "*" in closed else f"entrances closed at {', '.join(closed)}")
         if self.conditions.closed_edges:
             details.append(f"closed roads {', '.join(f'{u}→{v}' for u, v in sorted(self.conditions.closed_edges))}")
-        return (f"no route from {origin.describe()} to {destination.describe()} for a {self.vehicle_class.value} "
-                f"leaving at {format_hhmm(depart_at)} under conditions {self.conditions.name!r} ({'; '.join(details)})")
+        return (
+            f"no route from {origin.describe()} to {destination.describe()} for a {self.vehicle_class.value} "
+            f"leaving at {format_hhmm(depart_at)} under conditions {self.conditions.name!r} ({'; '.join(details)})"
+        )
 
 
 def check_conditions(network: RoadNetwork, conditions: Conditions) -> None:
@@ -262,8 +277,10 @@ def check_conditions(network: RoadNetwork, conditions: Conditions) -> None:
             raise InvalidValueError("closed_edges", f"{u} → {v} is not a road of the network")
     unknown = sorted(conditions.closed_entrances - network.entrances - {"*"})
     if unknown:
-        raise InvalidValueError("closed_entrances", f"{', '.join(unknown)} is not an expressway entrance; "
-                                                    f"entrances are {', '.join(sorted(network.entrances))}")
+        raise InvalidValueError(
+            "closed_entrances",
+            f"{', '.join(unknown)} is not an expressway entrance; entrances are {', '.join(sorted(network.entrances))}",
+        )
 
 
 # --------------------------------------------------------------------------- the cached weighted graph
@@ -323,8 +340,11 @@ class _WeightedGraph:
         """(node, seconds, metres, edges) where Dijkstra must reach: the node(s), or each open edge's start."""
         if destination.node_id is not None:
             return [(node, 0, 0.0, []) for node in destination.arrival_nodes]
-        return [(p.u, self.part_time_s(p.edge, p.offset_m), p.offset_m, [p.edge])
-                for p in destination.edge_points if self.graph.has_edge(*p.edge)]
+        return [
+            (p.u, self.part_time_s(p.edge, p.offset_m), p.offset_m, [p.edge])
+            for p in destination.edge_points
+            if self.graph.has_edge(*p.edge)
+        ]
 
     def _along_one_edge(self, origin: Location, destination: Location) -> Iterable[Candidate]:
         """Both points on the same edge, the destination ahead of the origin: drive straight there."""
@@ -336,8 +356,9 @@ class _WeightedGraph:
 
 
 @lru_cache(maxsize=128)
-def _weighted_graph(network: RoadNetwork, conditions: Conditions, vehicle_class: VehicleClass,
-                    band: TimeBand, rules: SpeedRules) -> _WeightedGraph:
+def _weighted_graph(
+    network: RoadNetwork, conditions: Conditions, vehicle_class: VehicleClass, band: TimeBand, rules: SpeedRules
+) -> _WeightedGraph:
     graph = nx.DiGraph()
     graph.add_nodes_from(network.graph.nodes)
     speeds = {}

@@ -141,12 +141,13 @@ class Check:
         """
         end = start + self.duration_s
         timeline, policy = self.timeline, self.policy
-        found = {("overlap",): timeline.overlap_s(start, end),
-                 ("continuous",): timeline.stretch(start, end).excess}
+        found = {("overlap",): timeline.overlap_s(start, end), ("continuous",): timeline.stretch(start, end).excess}
         if self.overnight_applies:
             found[("overnight",)] = timeline.stop_s(start, end)
-        for tag, window_s, limit_s in (("24h", WINDOW_24H_S, policy.max_driving_24h_s),
-                                       ("7d", WINDOW_7D_S, policy.max_driving_7d_s)):
+        for tag, window_s, limit_s in (
+            ("24h", WINDOW_24H_S, policy.max_driving_24h_s),
+            ("7d", WINDOW_7D_S, policy.max_driving_7d_s),
+        ):
             for key, _, driving in timeline.windows(start, end, window_s):
                 found[(tag, *key)] = driving - limit_s
         return found
@@ -185,8 +186,9 @@ class Check:
     def _windows(self, start: int, end: int) -> list[Finding]:
         found: list[Finding] = []
         for code, window_s, limit_s in (
-                (RuleCode.DAILY_8H, WINDOW_24H_S, self.policy.max_driving_24h_s),
-                (RuleCode.WEEKLY_44H, WINDOW_7D_S, self.policy.max_driving_7d_s)):
+            (RuleCode.DAILY_8H, WINDOW_24H_S, self.policy.max_driving_24h_s),
+            (RuleCode.WEEKLY_44H, WINDOW_7D_S, self.policy.max_driving_7d_s),
+        ):
             driving, a = self.timeline.busiest_window(start, end, window_s)
             if driving > limit_s:
                 found.append(WindowFinding(code, driving, a, window_s, limit_s))
@@ -208,8 +210,7 @@ class Check:
         marks.update(moment - d - rest for moment in timeline.busy_starts)  # … or is cut short
         for moment in (*timeline.drive_starts, *timeline.drive_ends):  # windows sweep over drives
             for window_s in (WINDOW_24H_S, WINDOW_7D_S):
-                marks.update((moment + window_s, moment - window_s,
-                              moment + window_s - d, moment - window_s - d))
+                marks.update((moment + window_s, moment - window_s, moment + window_s - d, moment - window_s - d))
         sods = list(timeline.night_sod)
         if self.overnight_applies:
             sods += timeline.stop_sod
@@ -244,8 +245,9 @@ class Check:
         return target
 
 
-def prepare_check(driver: Driver, duty_log: Iterable[DutyInterval], drive: ProposedDrive,
-                  policy: DrivingPolicy) -> Check:
+def prepare_check(
+    driver: Driver, duty_log: Iterable[DutyInterval], drive: ProposedDrive, policy: DrivingPolicy
+) -> Check:
     """The :class:`Check` of ``drive`` against the driver's log (normalised; other drivers' entries raise)."""
     timeline = Timeline(normalised_log(duty_log, driver.id), policy)
     return Check(timeline, drive, overnight_applies=not overnight_exempt(drive, policy))

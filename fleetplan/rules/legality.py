@@ -50,8 +50,9 @@ def licence_allows(driver: Driver, vehicle: Vehicle) -> Violation | None:
     return None if finding is None else violation(finding)
 
 
-def personal_eligibility(driver: Driver, vehicle: Vehicle, on: date,
-                         policy: DrivingPolicy = DEFAULT_POLICY) -> tuple[Violation, ...]:
+def personal_eligibility(
+    driver: Driver, vehicle: Vehicle, on: date, policy: DrivingPolicy = DEFAULT_POLICY
+) -> tuple[Violation, ...]:
     """Rules on the person, which no waiting within a dispatch fixes.
 
     Parameters
@@ -73,8 +74,15 @@ def personal_eligibility(driver: Driver, vehicle: Vehicle, on: date,
     return violations(personal_findings(driver, vehicle, on, policy))
 
 
-def violations_at(driver: Driver, duty_log: Iterable[DutyInterval], drive: ProposedDrive, vehicle: Vehicle,
-                  policy: DrivingPolicy = DEFAULT_POLICY, *, on: date | None = None) -> tuple[Violation, ...]:
+def violations_at(
+    driver: Driver,
+    duty_log: Iterable[DutyInterval],
+    drive: ProposedDrive,
+    vehicle: Vehicle,
+    policy: DrivingPolicy = DEFAULT_POLICY,
+    *,
+    on: date | None = None,
+) -> tuple[Violation, ...]:
     """Every rule the drive breaks, without the search of :func:`check_drive` (cheap).
 
     Parameters are those of :func:`check_drive`. Returns the violations, empty when legal.
@@ -85,9 +93,16 @@ def violations_at(driver: Driver, duty_log: Iterable[DutyInterval], drive: Propo
     return violations(personal) + violations(check.findings(start))
 
 
-def check_drive(driver: Driver, duty_log: Iterable[DutyInterval], drive: ProposedDrive, vehicle: Vehicle,
-                policy: DrivingPolicy = DEFAULT_POLICY, *, on: date | None = None,
-                horizon_s: int = SEARCH_HORIZON_S) -> DriveVerdict:
+def check_drive(
+    driver: Driver,
+    duty_log: Iterable[DutyInterval],
+    drive: ProposedDrive,
+    vehicle: Vehicle,
+    policy: DrivingPolicy = DEFAULT_POLICY,
+    *,
+    on: date | None = None,
+    horizon_s: int = SEARCH_HORIZON_S,
+) -> DriveVerdict:
     """Is the drive legal for this driver in this coach; if not, why and from when.
 
     Parameters
@@ -123,6 +138,7 @@ def check_drive(driver: Driver, duty_log: Iterable[DutyInterval], drive: Propose
     elif personal:
         earliest = None
     else:
+
         def personal_ok(moment: int) -> bool:
             return not personal_for_drive(driver, vehicle, moment, moment + d, policy, None)
 
@@ -135,11 +151,14 @@ def check_drive(driver: Driver, duty_log: Iterable[DutyInterval], drive: Propose
         violations=found,
         earliest_legal_start=earliest,
         remaining_continuous_s=longest_allowed(
-            lambda x: timeline.stretch(start, start + x).excess <= 0, policy.day_continuous_max_s),
+            lambda x: timeline.stretch(start, start + x).excess <= 0, policy.day_continuous_max_s
+        ),
         remaining_24h_s=longest_allowed(
             lambda x: timeline.busiest_window(start, start + x, WINDOW_24H_S)[0] <= policy.max_driving_24h_s,
-            policy.max_driving_24h_s),
+            policy.max_driving_24h_s,
+        ),
         remaining_7d_s=longest_allowed(
             lambda x: timeline.busiest_window(start, start + x, WINDOW_7D_S)[0] <= policy.max_driving_7d_s,
-            policy.max_driving_7d_s),
+            policy.max_driving_7d_s,
+        ),
     )

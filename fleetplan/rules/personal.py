@@ -107,8 +107,9 @@ def personal_findings(driver: Driver, vehicle: Vehicle, on: date, policy: Drivin
     return tuple(found)
 
 
-def personal_for_drive(driver: Driver, vehicle: Vehicle, start: int, end: int, policy: DrivingPolicy,
-                       on: date | None) -> tuple[Finding, ...]:
+def personal_for_drive(
+    driver: Driver, vehicle: Vehicle, start: int, end: int, policy: DrivingPolicy, on: date | None
+) -> tuple[Finding, ...]:
     """Personal rules on the first and the last day of the drive (age and expiry can change at midnight).
 
     ``start`` and ``end`` are stamps (:func:`~fleetplan.rules.timeline.to_stamp`); a fixed ``on``

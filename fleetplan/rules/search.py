@@ -46,8 +46,9 @@ def _first_legal_in(check: Check, low: int, high: int) -> int | None:
     return None
 
 
-def earliest_legal_start(check: Check, start: int, personal_ok: Callable[[int], bool] | None,
-                         horizon_s: int) -> int | None:
+def earliest_legal_start(
+    check: Check, start: int, personal_ok: Callable[[int], bool] | None, horizon_s: int
+) -> int | None:
     """The first start (a stamp) from ``start`` within ``horizon_s`` at which the time rules hold.
 
     ``personal_ok`` tells whether the personal rules hold at a start (``None``: they cannot change

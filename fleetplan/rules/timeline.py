@@ -95,8 +95,12 @@ def night_seconds(start: datetime, end: datetime, policy: DrivingPolicy = DEFAUL
     int
         Night seconds, 0 when ``end <= start``.
     """
-    return daily_overlap_s(to_stamp(start), to_stamp(end), seconds_since_midnight(policy.night_start),
-                           seconds_since_midnight(policy.night_end))
+    return daily_overlap_s(
+        to_stamp(start),
+        to_stamp(end),
+        seconds_since_midnight(policy.night_start),
+        seconds_since_midnight(policy.night_end),
+    )
 
 
 # --------------------------------------------------------------------------- the duty log
@@ -153,8 +157,10 @@ class Timeline:
         self.policy = policy
         self.min_rest_s = policy.min_rest_s
         self.night_sod = (seconds_since_midnight(policy.night_start), seconds_since_midnight(policy.night_end))
-        self.stop_sod = (seconds_since_midnight(policy.overnight_stop_start),
-                         seconds_since_midnight(policy.overnight_stop_end))
+        self.stop_sod = (
+            seconds_since_midnight(policy.overnight_stop_start),
+            seconds_since_midnight(policy.overnight_stop_end),
+        )
         self.weight_day = policy.night_continuous_max_s  # day seconds weigh night_max …
         self.weight_night = policy.day_continuous_max_s  # … night seconds day_max: pro rata in integers
         self.budget = policy.day_continuous_max_s * policy.night_continuous_max_s
@@ -256,8 +262,9 @@ class Timeline:
         ]
         candidates += [
             (("e", k), self.drive_ends[k] - window_s)
-            for k in range(bisect_left(self.drive_ends, low_a + window_s),
-                           bisect_right(self.drive_ends, high_a + window_s))
+            for k in range(
+                bisect_left(self.drive_ends, low_a + window_s), bisect_right(self.drive_ends, high_a + window_s)
+            )
         ]
         candidates += [(("from",), low_a), (("start",), start), (("end-w",), end - window_s), (("end",), end)]
         for key, a in candidates:
@@ -297,8 +304,9 @@ class Timeline:
         )
 
 
-def driving_state(duty_log: Iterable[DutyInterval], at: datetime,
-                  policy: DrivingPolicy = DEFAULT_POLICY) -> DrivingState:
+def driving_state(
+    duty_log: Iterable[DutyInterval], at: datetime, policy: DrivingPolicy = DEFAULT_POLICY
+) -> DrivingState:
     """A driver's continuous, 24-h and 7-day driving at ``at``, from the log entries before it.
 
     Parameters

@@ -89,8 +89,11 @@ class ProposedDrive:
 
     def __post_init__(self) -> None:
         require(self.start.tzinfo is None, "start", "must be a naive China-local datetime")
-        require(int(self.duration_s) == self.duration_s and self.duration_s > 0, "duration_s",
-                f"{self.duration_s} must be a positive whole number of seconds")
+        require(
+            int(self.duration_s) == self.duration_s and self.duration_s > 0,
+            "duration_s",
+            f"{self.duration_s} must be a positive whole number of seconds",
+        )
         object.__setattr__(self, "duration_s", int(self.duration_s))
         require(self.distance_m is None or self.distance_m >= 0, "distance_m", f"{self.distance_m} is negative")
 

@@ -80,36 +80,44 @@ def _licence(finding: LicenceFinding) -> str:
         why.append(f"{finding.length_m:g} m long (≥{A1_MIN_LENGTH_M:g} m)")
     if finding.occupants >= A1_MIN_OCCUPANTS:
         why.append(f"{finding.occupants} occupants with the driver (≥{A1_MIN_OCCUPANTS})")
-    return (f"driver {finding.driver_id} holds a {finding.licence_class} licence; coach {finding.plate} is "
-            f"{' and '.join(why)} and needs {finding.needed}")
+    return (
+        f"driver {finding.driver_id} holds a {finding.licence_class} licence; coach {finding.plate} is "
+        f"{' and '.join(why)} and needs {finding.needed}"
+    )
 
 
 def _probation(finding: ProbationFinding) -> str:
-    return (f"driver {finding.driver_id}'s licence was issued on {finding.licence_issued}: in its "
-            f"{finding.probation_months}-month probation until {finding.ends - timedelta(days=1)}, "
-            f"when a commercial coach may not be driven")
+    return (
+        f"driver {finding.driver_id}'s licence was issued on {finding.licence_issued}: in its "
+        f"{finding.probation_months}-month probation until {finding.ends - timedelta(days=1)}, "
+        f"when a commercial coach may not be driven"
+    )
 
 
 def _age(finding: AgeFinding) -> str:
-    return (f"driver {finding.driver_id} is {finding.age} on {finding.on} (born {finding.birth_date}); coach "
-            f"drivers may be at most {finding.max_age}")
+    return (
+        f"driver {finding.driver_id} is {finding.age} on {finding.on} (born {finding.birth_date}); coach "
+        f"drivers may be at most {finding.max_age}"
+    )
 
 
 def _qualification(finding: QualificationFinding) -> str:
     if finding.qualified_until is None:
         return f"driver {finding.driver_id} holds no passenger-transport qualification certificate"
-    return (f"driver {finding.driver_id}'s passenger-transport qualification expired on "
-            f"{finding.qualified_until}")
+    return f"driver {finding.driver_id}'s passenger-transport qualification expired on {finding.qualified_until}"
 
 
 # --------------------------------------------------------------------------- time rules
 def _double_booking(finding: DoubleBookingFinding) -> str:
     logged = finding.logged
-    shown = ", ".join(f"{activity} {_clock(start)}–{format_hhmm(from_stamp(end))}"
-                      for activity, start, end in logged[:3])
+    shown = ", ".join(
+        f"{activity} {_clock(start)}–{format_hhmm(from_stamp(end))}" for activity, start, end in logged[:3]
+    )
     more = f" and {len(logged) - 3} more" if len(logged) > 3 else ""
-    return (f"the drive {_clock(finding.start)}–{format_hhmm(from_stamp(finding.end))} overlaps the driver's "
-            f"logged {shown}{more}")
+    return (
+        f"the drive {_clock(finding.start)}–{format_hhmm(from_stamp(finding.end))} overlaps the driver's "
+        f"logged {shown}{more}"
+    )
 
 
 def _continuous(finding: ContinuousFinding) -> str:
@@ -117,37 +125,49 @@ def _continuous(finding: ContinuousFinding) -> str:
     total, rest = stretch.day_s + stretch.night_s, _rest_label(policy)
     night_span = _span(policy.night_start, policy.night_end)
     if stretch.night_s == 0:
-        return (f"would drive {format_duration(total)} without a {rest} rest; "
-                f"limit {format_duration(policy.day_continuous_max_s)} by day")
+        return (
+            f"would drive {format_duration(total)} without a {rest} rest; "
+            f"limit {format_duration(policy.day_continuous_max_s)} by day"
+        )
     if stretch.day_s == 0:
-        return (f"would drive {format_duration(total)} at night ({night_span}) without a {rest} rest; "
-                f"limit {format_duration(policy.night_continuous_max_s)} at night")
-    return (f"would drive {format_duration(total)} without a {rest} rest, "
-            f"{format_duration(stretch.night_s)} of it at night ({night_span}); limit "
-            f"{format_duration(policy.day_continuous_max_s)} by day and "
-            f"{format_duration(policy.night_continuous_max_s)} at night, pro rata: "
-            f"{format_duration(stretch.day_s)} / {format_duration(policy.day_continuous_max_s)} + "
-            f"{format_duration(stretch.night_s)} / {format_duration(policy.night_continuous_max_s)} "
-            f"= {finding.ratio:.2f} > 1")
+        return (
+            f"would drive {format_duration(total)} at night ({night_span}) without a {rest} rest; "
+            f"limit {format_duration(policy.night_continuous_max_s)} at night"
+        )
+    return (
+        f"would drive {format_duration(total)} without a {rest} rest, "
+        f"{format_duration(stretch.night_s)} of it at night ({night_span}); limit "
+        f"{format_duration(policy.day_continuous_max_s)} by day and "
+        f"{format_duration(policy.night_continuous_max_s)} at night, pro rata: "
+        f"{format_duration(stretch.day_s)} / {format_duration(policy.day_continuous_max_s)} + "
+        f"{format_duration(stretch.night_s)} / {format_duration(policy.night_continuous_max_s)} "
+        f"= {finding.ratio:.2f} > 1"
+    )
 
 
 def _short_rest(finding: ShortRestFinding) -> str:
-    return (f"the {format_duration(finding.gap_s)} break {finding.where} the drive is shorter than the "
-            f"{_rest_label(finding.policy)} rest that ends continuous driving")
+    return (
+        f"the {format_duration(finding.gap_s)} break {finding.where} the drive is shorter than the "
+        f"{_rest_label(finding.policy)} rest that ends continuous driving"
+    )
 
 
 def _window(finding: WindowFinding) -> str:
     label, a = _WINDOW_LABELS[finding.code], finding.window_start
-    return (f"would drive {format_duration(finding.driving_s)} in the {label} from {_clock(a)} to "
-            f"{_clock(a + finding.window_s)}; limit {format_duration(finding.limit_s)} in any {label}")
+    return (
+        f"would drive {format_duration(finding.driving_s)} in the {label} from {_clock(a)} to "
+        f"{_clock(a + finding.window_s)}; limit {format_duration(finding.limit_s)} in any {label}"
+    )
 
 
 def _overnight(finding: OvernightFinding) -> str:
     policy = finding.policy
-    return (f"the drive {_clock(finding.start)}–{format_hhmm(from_stamp(finding.end))} runs "
-            f"{format_duration(finding.stop_s)} into the "
-            f"{_span(policy.overnight_stop_start, policy.overnight_stop_end)} stop for coaches; "
-            f"{_not_exempt_reason(finding.drive, policy)}")
+    return (
+        f"the drive {_clock(finding.start)}–{format_hhmm(from_stamp(finding.end))} runs "
+        f"{format_duration(finding.stop_s)} into the "
+        f"{_span(policy.overnight_stop_start, policy.overnight_stop_end)} stop for coaches; "
+        f"{_not_exempt_reason(finding.drive, policy)}"
+    )
 
 
 def _not_exempt_reason(drive: ProposedDrive, policy: DrivingPolicy) -> str:
@@ -157,8 +177,10 @@ def _not_exempt_reason(drive: ProposedDrive, policy: DrivingPolicy) -> str:
             return "the policy enforces the stop on every trip"
         case OvernightRule.EXEMPT_SHORT_100KM:
             return f"only trips of ≤{_km(SHORT_TRIP_M)} are exempt and this trip is {distance}"
-    return (f"only commuter charters and trips of ≤{_km(COMMUTER_TRIP_M)} are exempt and this is a "
-            f"non-commuter trip {distance}")
+    return (
+        f"only commuter charters and trips of ≤{_km(COMMUTER_TRIP_M)} are exempt and this is a "
+        f"non-commuter trip {distance}"
+    )
 
 
 _MESSAGES: dict[type, Callable[[Any], str]] = {

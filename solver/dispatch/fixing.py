@@ -59,8 +59,7 @@ def rescue_options_ruled_out(instance: Instance, settled: Mapping[str, int]) -> 
     if relaxation is None:
         return frozenset()
     limit = settled["passenger_delay_min"] + INTEGRALITY_MARGIN
-    ruled_out = {option_id for option_id, cost in relaxation.reduced_cost.items()
-                 if relaxation.floor + cost > limit}
+    ruled_out = {option_id for option_id, cost in relaxation.reduced_cost.items() if relaxation.floor + cost > limit}
     if settled.get("passengers_not_reached") == 0:
         ruled_out |= _ruled_out_group_by_group(instance, relaxation, limit)
     return frozenset(ruled_out)
@@ -70,9 +69,11 @@ def without_rescue_options(instance: Instance, option_ids: frozenset[str]) -> In
     """``instance`` without these rescue options and the trip options chained after them."""
     if not option_ids:
         return instance
-    return replace(instance,
-                   rescue_options=tuple(o for o in instance.rescue_options if o.id not in option_ids),
-                   trip_options=tuple(o for o in instance.trip_options if o.after_rescue_id not in option_ids))
+    return replace(
+        instance,
+        rescue_options=tuple(o for o in instance.rescue_options if o.id not in option_ids),
+        trip_options=tuple(o for o in instance.trip_options if o.after_rescue_id not in option_ids),
+    )
 
 
 # --------------------------------------------------------------------------- the LP
@@ -97,9 +98,12 @@ def _solve_relaxation(instance: Instance, settled: Mapping[str, int]) -> _Relaxa
         lp.Add(passengers[option.id] >= use[option.id])  # a used rescue carries someone
     # A clique of one option repeats its bound use ≤ 1; left out, it carries no price, so with nothing
     # shared the group problems are the exact ones.
-    cliques = [(lp.Add(sum(use[o.id] for o in members) <= 1), members)
-               for by in (lambda o: o.crew_id, lambda o: o.vehicle_id, lambda o: o.driver_id)
-               for members in group_by(options, by).values() if len(members) > 1]
+    cliques = [
+        (lp.Add(sum(use[o.id] for o in members) <= 1), members)
+        for by in (lambda o: o.crew_id, lambda o: o.vehicle_id, lambda o: o.driver_id)
+        for members in group_by(options, by).values()
+        if len(members) > 1
+    ]
     not_on_time, late = [], [late_penalty(instance, o) * passengers[o.id] for o in options]
     for group in instance.groups:
         group_options = rescues_of_group(instance, group.id)
@@ -113,8 +117,9 @@ def _solve_relaxation(instance: Instance, settled: Mapping[str, int]) -> _Relaxa
         lp.Add(sum(not_on_time) <= settled["passengers_not_reached"])
     if "late_penalty" in settled:
         lp.Add(sum(late) <= settled["late_penalty"])
-    lp.Minimize(sum(delay_min_per_passenger(o) * passengers[o.id] + own_passengers_delay_min(o) * use[o.id]
-                    for o in options))
+    lp.Minimize(
+        sum(delay_min_per_passenger(o) * passengers[o.id] + own_passengers_delay_min(o) * use[o.id] for o in options)
+    )
     if lp.Solve() != pywraplp.Solver.OPTIMAL:
         return None
     price = dict.fromkeys(use, 0.0)
@@ -124,9 +129,12 @@ def _solve_relaxation(instance: Instance, settled: Mapping[str, int]) -> _Relaxa
         prices_total += dual
         for option in members:
             price[option.id] += dual
-    return _Relaxation(floor=lp.Objective().Value(),
-                       reduced_cost={o: use[o].reduced_cost() + passengers[o].reduced_cost() for o in use},
-                       price=price, prices_total=prices_total)
+    return _Relaxation(
+        floor=lp.Objective().Value(),
+        reduced_cost={o: use[o].reduced_cost() + passengers[o].reduced_cost() for o in use},
+        price=price,
+        prices_total=prices_total,
+    )
 
 
 # --------------------------------------------------------------------------- group by group
@@ -144,8 +152,9 @@ def _ruled_out_group_by_group(instance: Instance, relaxation: _Relaxation, limit
     return {o.id for o in instance.rescue_options if o.late_s > 0 or bound + extra_with[o.id] > limit}
 
 
-def least_delay_with_each_option(passengers: int, options: list[RescueOption],
-                                 price: Mapping[str, float]) -> tuple[float, dict[str, float]]:
+def least_delay_with_each_option(
+    passengers: int, options: list[RescueOption], price: Mapping[str, float]
+) -> tuple[float, dict[str, float]]:
     """The least priced delay of carrying all ``passengers`` on these options, one per coach, and
     the least with each option carrying at least one of them (``NO_WAY`` where impossible). An
     option used costs its delay plus its ``price``."""

@@ -23,8 +23,9 @@ def solve(instance: Instance) -> Plan:
     rescues: dict[str, int] = {}
     crews_rescuing: dict[str, str] = {}  # crew id → its rescue option id
     for group in sorted(instance.groups, key=lambda g: (g.reported_at, g.id)):
-        option = _pick_rescue(instance.rescue_options_by_group.get(group.id, ()), group.passengers,
-                              busy_vehicles, busy_drivers)
+        option = _pick_rescue(
+            instance.rescue_options_by_group.get(group.id, ()), group.passengers, busy_vehicles, busy_drivers
+        )
         if option is None:
             continue
         rescues[option.id] = min(option.capacity, group.passengers)
@@ -40,14 +41,19 @@ def cover_trips(instance: Instance, rescue_option_ids: Iterable[str]) -> list[st
     still free, else to the free coach that runs it with the least delay)."""
     wanted = set(rescue_option_ids)
     chosen = [o for o in instance.rescue_options if o.id in wanted]
-    return _cover_trips(instance, {o.crew_id: o.id for o in chosen}, {o.vehicle_id for o in chosen},
-                        {o.driver_id for o in chosen})
+    return _cover_trips(
+        instance, {o.crew_id: o.id for o in chosen}, {o.vehicle_id for o in chosen}, {o.driver_id for o in chosen}
+    )
 
 
-def _pick_rescue(options: tuple[RescueOption, ...], passengers: int, busy_vehicles: set[str],
-                 busy_drivers: set[str]) -> RescueOption | None:
-    free = [o for o in options if o.kind == CrewKind.STANDBY
-            and o.vehicle_id not in busy_vehicles and o.driver_id not in busy_drivers]
+def _pick_rescue(
+    options: tuple[RescueOption, ...], passengers: int, busy_vehicles: set[str], busy_drivers: set[str]
+) -> RescueOption | None:
+    free = [
+        o
+        for o in options
+        if o.kind == CrewKind.STANDBY and o.vehicle_id not in busy_vehicles and o.driver_id not in busy_drivers
+    ]
     if not free:
         return None
     big_enough = [o for o in free if o.capacity >= passengers]
@@ -56,14 +62,18 @@ def _pick_rescue(options: tuple[RescueOption, ...], passengers: int, busy_vehicl
     return min(free, key=lambda o: (-o.capacity, o.scene_arrival, o.id))
 
 
-def _cover_trips(instance: Instance, crews_rescuing: dict[str, str], busy_vehicles: set[str],
-                 busy_drivers: set[str]) -> list[str]:
+def _cover_trips(
+    instance: Instance, crews_rescuing: dict[str, str], busy_vehicles: set[str], busy_drivers: set[str]
+) -> list[str]:
     options_by_trip = group_by(instance.trip_options, lambda o: o.trip_id)
     chosen: list[str] = []
     crews_with_trip: set[str] = set()  # a crew runs at most one trip
     for task in sorted(instance.trip_tasks, key=lambda t: (t.departure, t.trip_id)):
-        usable = [o for o in options_by_trip.get(task.trip_id, [])
-                  if o.crew_id not in crews_with_trip and _usable(o, crews_rescuing, busy_vehicles, busy_drivers)]
+        usable = [
+            o
+            for o in options_by_trip.get(task.trip_id, [])
+            if o.crew_id not in crews_with_trip and _usable(o, crews_rescuing, busy_vehicles, busy_drivers)
+        ]
         if not usable:
             continue
         own = [o for o in usable if o.vehicle_id == task.planned_vehicle_id and o.driver_id == task.planned_driver_id]
@@ -76,8 +86,13 @@ def _cover_trips(instance: Instance, crews_rescuing: dict[str, str], busy_vehicl
     return chosen
 
 
-def _usable(option: TripOption, crews_rescuing: dict[str, str], busy_vehicles: set[str], busy_drivers: set[str]) -> bool:
+def _usable(
+    option: TripOption, crews_rescuing: dict[str, str], busy_vehicles: set[str], busy_drivers: set[str]
+) -> bool:
     if option.crew_id in crews_rescuing:  # this crew rescued: only its chained option fits
         return option.after_rescue_id == crews_rescuing[option.crew_id]
-    return (option.after_rescue_id is None and option.vehicle_id not in busy_vehicles
-            and option.driver_id not in busy_drivers)
+    return (
+        option.after_rescue_id is None
+        and option.vehicle_id not in busy_vehicles
+        and option.driver_id not in busy_drivers
+    )

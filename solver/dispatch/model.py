@@ -107,8 +107,9 @@ def add_crew_sequences(dm: DispatchModel) -> None:
     trips_by_crew = group_by(dm.instance.trip_options, lambda o: o.crew_id)
     for crew in dm.instance.crews:
         trips = trips_by_crew.get(crew.id, [])
-        starts = [dm.use_rescue[o.id] for o in rescues_by_crew.get(crew.id, [])] + \
-            [dm.use_trip[o.id] for o in trips if o.after_rescue_id is None]
+        starts = [dm.use_rescue[o.id] for o in rescues_by_crew.get(crew.id, [])] + [
+            dm.use_trip[o.id] for o in trips if o.after_rescue_id is None
+        ]
         dm.model.add_at_most_one(starts)
         dm.model.add_at_most_one(dm.use_trip[o.id] for o in trips)
         for option in trips:
@@ -152,10 +153,13 @@ def add_interchangeable_order(dm: DispatchModel) -> None:
     crew_signature = crew_signatures(dm.instance)
     standby = {v for vehicles in dm.instance.standby_by_city.values() for v in vehicles}
     driver_used = {d: sum(dm.crew_used[c.id] for c in crews) for d, crews in crews_by_driver.items()}
-    driver_classes = group_by(crews_by_driver, lambda d: tuple(sorted(
-        (c.vehicle_id, crew_signature[c.id]) for c in crews_by_driver[d])))
-    vehicle_classes = group_by(crews_by_vehicle, lambda v: (v in standby, tuple(sorted(
-        (c.driver_id, crew_signature[c.id]) for c in crews_by_vehicle[v]))))
+    driver_classes = group_by(
+        crews_by_driver, lambda d: tuple(sorted((c.vehicle_id, crew_signature[c.id]) for c in crews_by_driver[d]))
+    )
+    vehicle_classes = group_by(
+        crews_by_vehicle,
+        lambda v: (v in standby, tuple(sorted((c.driver_id, crew_signature[c.id]) for c in crews_by_vehicle[v]))),
+    )
     for members, used in ((driver_classes, driver_used), (vehicle_classes, dm.vehicle_used)):
         for same in members.values():
             ordered = sorted(same)
@@ -168,26 +172,51 @@ def crew_signatures(instance: Instance) -> dict[str, tuple]:
     rescue_group = {o.id: o.group_id for o in instance.rescue_options}
     rescues = group_by(instance.rescue_options, lambda o: o.crew_id)
     trips = group_by(instance.trip_options, lambda o: o.crew_id)
-    return {crew.id: (crew.kind, crew.capacity,
-                      tuple(sorted((o.group_id, o.capacity, o.late_s, o.delay_at_destination_s, o.own_passengers,
-                                    o.own_passenger_delay_s, o.deadhead_m) for o in rescues.get(crew.id, ()))),
-                      tuple(sorted((o.trip_id, rescue_group.get(o.after_rescue_id, ""), o.departure_shift_s,
-                                    o.deadhead_m) for o in trips.get(crew.id, ()))))
-            for crew in instance.crews}
+    return {
+        crew.id: (
+            crew.kind,
+            crew.capacity,
+            tuple(
+                sorted(
+                    (
+                        o.group_id,
+                        o.capacity,
+                        o.late_s,
+                        o.delay_at_destination_s,
+                        o.own_passengers,
+                        o.own_passenger_delay_s,
+                        o.deadhead_m,
+                    )
+                    for o in rescues.get(crew.id, ())
+                )
+            ),
+            tuple(
+                sorted(
+                    (o.trip_id, rescue_group.get(o.after_rescue_id, ""), o.departure_shift_s, o.deadhead_m)
+                    for o in trips.get(crew.id, ())
+                )
+            ),
+        )
+        for crew in instance.crews
+    }
 
 
 def add_objective_terms(dm: DispatchModel, params: SolveParams) -> None:
     """The lexicographic terms of :class:`~fleetplan.plan.Objective`, as linear expressions."""
     instance, pax, use_r, use_t = dm.instance, dm.passengers, dm.use_rescue, dm.use_trip
     dm.terms["passengers_not_reached"] = sum(dm.not_on_time.values())
-    dm.terms["late_penalty"] = sum(pax[o.id] * late_penalty(instance, o) for o in instance.rescue_options) + \
-        sum(unreached_penalty(instance, g.id) * dm.left_behind[g.id] for g in instance.groups)
+    dm.terms["late_penalty"] = sum(pax[o.id] * late_penalty(instance, o) for o in instance.rescue_options) + sum(
+        unreached_penalty(instance, g.id) * dm.left_behind[g.id] for g in instance.groups
+    )
     dm.terms["passenger_delay_min"] = sum(
-        pax[o.id] * delay_min_per_passenger(o) + use_r[o.id] * own_passengers_delay_min(o) for o in instance.rescue_options)
+        pax[o.id] * delay_min_per_passenger(o) + use_r[o.id] * own_passengers_delay_min(o)
+        for o in instance.rescue_options
+    )
     dm.terms["trips_uncovered"] = sum(dm.uncovered.values())
     dm.terms["trips_retimed_min"] = sum(use_t[o.id] * ceil_minutes(o.departure_shift_s) for o in instance.trip_options)
-    dm.terms["deadhead_km"] = sum(use_r[o.id] * km(o.deadhead_m) for o in instance.rescue_options) + \
-        sum(use_t[o.id] * km(o.deadhead_m) for o in instance.trip_options)
+    dm.terms["deadhead_km"] = sum(use_r[o.id] * km(o.deadhead_m) for o in instance.rescue_options) + sum(
+        use_t[o.id] * km(o.deadhead_m) for o in instance.trip_options
+    )
     dm.terms["coverage_lost"] = _coverage_lost(dm)
 
 

@@ -57,10 +57,15 @@ class Budget:
 
     def __post_init__(self) -> None:
         seconds = self.seconds
-        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not math.isfinite(seconds) \
-                or not 0 < seconds <= MAX_BUDGET_S:
-            raise InvalidValueError("budget", f"{seconds!r} must be a number of seconds above 0 and at most "
-                                              f"{MAX_BUDGET_S:g}")
+        if (
+            isinstance(seconds, bool)
+            or not isinstance(seconds, int | float)
+            or not math.isfinite(seconds)
+            or not 0 < seconds <= MAX_BUDGET_S
+        ):
+            raise InvalidValueError(
+                "budget", f"{seconds!r} must be a number of seconds above 0 and at most {MAX_BUDGET_S:g}"
+            )
         object.__setattr__(self, "kind", BudgetKind(self.kind))
 
     @classmethod
@@ -120,8 +125,11 @@ class SolveParams:
             if not isinstance(getattr(self, name), bool):
                 raise InvalidValueError(name, f"{getattr(self, name)!r} must be true or false")
         if self.budget.is_deterministic and self.workers != 1:
-            raise InvalidValueError("workers", f"a deterministic budget needs one worker, not {self.workers} "
-                                               "(parallel workers make the search depend on timing)")
+            raise InvalidValueError(
+                "workers",
+                f"a deterministic budget needs one worker, not {self.workers} "
+                "(parallel workers make the search depend on timing)",
+            )
 
 
 def _require_whole(value: object, name: str, low: int, high: int) -> None:

@@ -25,9 +25,15 @@ from solver.dispatch.solve import solve
 NOTHING_UNAVAILABLE: Mapping[str, str] = MappingProxyType({})
 
 
-def dispatch(corridor: Corridor, incidents: Sequence[Incident], conditions: Conditions, *,
-             ops: OperationsPolicy = OperationsPolicy(), params: SolveParams = SolveParams(),
-             unavailable: Mapping[str, str] = NOTHING_UNAVAILABLE) -> Dispatch:
+def dispatch(
+    corridor: Corridor,
+    incidents: Sequence[Incident],
+    conditions: Conditions,
+    *,
+    ops: OperationsPolicy = OperationsPolicy(),
+    params: SolveParams = SolveParams(),
+    unavailable: Mapping[str, str] = NOTHING_UNAVAILABLE,
+) -> Dispatch:
     """Plan the response to ``incidents`` and check every plan with the evaluator.
 
     Parameters
@@ -60,9 +66,14 @@ def dispatch(corridor: Corridor, incidents: Sequence[Incident], conditions: Cond
     return dispatch_prepared(prepare(corridor, incidents, conditions, ops=ops, unavailable=unavailable), params)
 
 
-def prepare(corridor: Corridor, incidents: Sequence[Incident], conditions: Conditions, *,
-            ops: OperationsPolicy = OperationsPolicy(),
-            unavailable: Mapping[str, str] = NOTHING_UNAVAILABLE) -> Instance:
+def prepare(
+    corridor: Corridor,
+    incidents: Sequence[Incident],
+    conditions: Conditions,
+    *,
+    ops: OperationsPolicy = OperationsPolicy(),
+    unavailable: Mapping[str, str] = NOTHING_UNAVAILABLE,
+) -> Instance:
     """The first step of :func:`dispatch`: the validated instance (tasks, crews, options, rejections).
 
     Parameters and errors as for :func:`dispatch`.

@@ -17,17 +17,31 @@ from fleetplan.units import KM, ceil_minutes, format_hhmm, minutes
 
 
 def rescue_from_option(option: RescueOption, passengers: int) -> Rescue:
-    return Rescue(option_id=option.id, group_id=option.group_id, vehicle_id=option.vehicle_id,
-                  driver_id=option.driver_id, origin_node=option.origin_node or f"on trip ({option.vehicle_id})",
-                  depart_at=option.depart_at, scene_arrival=option.scene_arrival, boarding_at=option.boarding_at,
-                  destination_arrival=option.destination_arrival, passengers=passengers,
-                  deadhead_m=option.deadhead_m, driver_hours_left_s=option.driver_hours_left_s)
+    return Rescue(
+        option_id=option.id,
+        group_id=option.group_id,
+        vehicle_id=option.vehicle_id,
+        driver_id=option.driver_id,
+        origin_node=option.origin_node or f"on trip ({option.vehicle_id})",
+        depart_at=option.depart_at,
+        scene_arrival=option.scene_arrival,
+        boarding_at=option.boarding_at,
+        destination_arrival=option.destination_arrival,
+        passengers=passengers,
+        deadhead_m=option.deadhead_m,
+        driver_hours_left_s=option.driver_hours_left_s,
+    )
 
 
 def cover_from_option(option: TripOption) -> TripCover:
-    return TripCover(option_id=option.id, trip_id=option.trip_id, vehicle_id=option.vehicle_id,
-                     driver_id=option.driver_id, departure_shift_s=option.departure_shift_s,
-                     deadhead_m=option.deadhead_m)
+    return TripCover(
+        option_id=option.id,
+        trip_id=option.trip_id,
+        vehicle_id=option.vehicle_id,
+        driver_id=option.driver_id,
+        departure_shift_s=option.departure_shift_s,
+        deadhead_m=option.deadhead_m,
+    )
 
 
 def objective_from(instance: Instance, rescues: dict[str, int], trips: frozenset[str]) -> Objective:
@@ -61,10 +75,12 @@ def explain(instance: Instance, plan: Plan) -> str:
         eta_min = round(minutes((rescue.scene_arrival - group.reported_at).total_seconds()))
         crew_kind = next(o.kind for o in instance.rescue_options if o.id == rescue.option_id)
         source = "passing coach" if crew_kind == CrewKind.PASSING else f"from {rescue.origin_node}"
-        lines.append(f"{rescue.vehicle_id} with driver {rescue.driver_id} {source}: at the scene "
-                     f"{format_hhmm(rescue.scene_arrival)} ({eta_min} min, limit {group.limit_s // 60} min, "
-                     f"{group.tier}), takes {rescue.passengers} of {group.passengers} passengers to "
-                     f"{group.destination_node} by {format_hhmm(rescue.destination_arrival)}")
+        lines.append(
+            f"{rescue.vehicle_id} with driver {rescue.driver_id} {source}: at the scene "
+            f"{format_hhmm(rescue.scene_arrival)} ({eta_min} min, limit {group.limit_s // 60} min, "
+            f"{group.tier}), takes {rescue.passengers} of {group.passengers} passengers to "
+            f"{group.destination_node} by {format_hhmm(rescue.destination_arrival)}"
+        )
     for cover in plan.trip_covers:
         shift = f"+{cover.departure_shift_s // 60} min" if cover.departure_shift_s else "on time"
         lines.append(f"trip {cover.trip_id} run by {cover.vehicle_id} / {cover.driver_id} ({shift})")

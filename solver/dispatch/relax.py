@@ -26,7 +26,9 @@ PROBE_CAP_S = 0.2
 PROBE_FLOOR_S = 0.01
 
 
-def find_relaxations(instance: Instance, params: SolveParams, allowance: Allowance | None = None) -> tuple[Relaxation, ...]:
+def find_relaxations(
+    instance: Instance, params: SolveParams, allowance: Allowance | None = None
+) -> tuple[Relaxation, ...]:
     """Each relaxation that would, on its own, let every stranded passenger be carried (or, with hard
     limits, reached in time).
 
@@ -43,8 +45,9 @@ def find_relaxations(instance: Instance, params: SolveParams, allowance: Allowan
     found: list[Relaxation] = []
     extra_min = least_limit_extension_min(instance, params, allowance)
     if extra_min is not None and extra_min > 0:
-        found.append(Relaxation("later_limit", f"a response limit {extra_min} min later reaches every passenger",
-                                extra_min))
+        found.append(
+            Relaxation("later_limit", f"a response limit {extra_min} min later reaches every passenger", extra_min)
+        )
     if not params.allow_split and _everyone_carried(instance, replace(params, allow_split=True), allowance):
         found.append(Relaxation("split", "splitting passengers over several smaller coaches carries everyone"))
     found += _second_driver_relaxations(instance)
@@ -71,8 +74,9 @@ def least_limit_extension_min(instance: Instance, params: SolveParams, allowance
     return ceil_minutes(lateness[low]) if lateness else 0
 
 
-def _everyone_carried(instance: Instance, params: SolveParams, allowance: Allowance,
-                      max_late_s: int | None = None) -> bool:
+def _everyone_carried(
+    instance: Instance, params: SolveParams, allowance: Allowance, max_late_s: int | None = None
+) -> bool:
     """Whether some choice of options carries every passenger, each option at most ``max_late_s`` late."""
     relaxed = replace(params, hard_limits=False)
     dm = build_model(instance, relaxed)
@@ -93,8 +97,9 @@ def _everyone_carried(instance: Instance, params: SolveParams, allowance: Allowa
 
 def _second_driver_relaxations(instance: Instance) -> list[Relaxation]:
     left_out = sorted({r.candidate for r in instance.rejections if r.code in DRIVER_ONLY_CODES})
-    return [Relaxation("second_driver", f"a second (relief) driver would make {candidate} usable")
-            for candidate in left_out]
+    return [
+        Relaxation("second_driver", f"a second (relief) driver would make {candidate} usable") for candidate in left_out
+    ]
 
 
 def _closure_exemption(instance: Instance) -> list[Relaxation]:
@@ -103,9 +108,13 @@ def _closure_exemption(instance: Instance) -> list[Relaxation]:
     blocked = sorted({r.candidate for r in instance.rejections if r.code == RejectionCode.UNREACHABLE})
     if not closed or not blocked:
         return []
-    return [Relaxation("closure_exemption",
-                       f"a police-escorted entry through the closure would let {', '.join(blocked)} reach the scene",
-                       len(blocked))]
+    return [
+        Relaxation(
+            "closure_exemption",
+            f"a police-escorted entry through the closure would let {', '.join(blocked)} reach the scene",
+            len(blocked),
+        )
+    ]
 
 
 def _seat_shortfall(instance: Instance) -> int:

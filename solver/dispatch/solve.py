@@ -38,7 +38,7 @@ from solver.dispatch.stages import (
 # full plan by leaving the trip tasks uncovered, so their optimum over the rescue options alone is
 # their optimum over the full model: a smaller model settles them exactly.
 RESCUE_TERMS = ("passengers_not_reached", "late_penalty", "passenger_delay_min")
-assert Objective.term_names()[:len(RESCUE_TERMS)] == RESCUE_TERMS
+assert Objective.term_names()[: len(RESCUE_TERMS)] == RESCUE_TERMS
 BEST_PLAN_SHARE = 0.6  # of the budget, for the best plan when alternatives are wanted
 
 
@@ -69,11 +69,16 @@ def solve(instance: Instance, params: SolveParams = SolveParams()) -> Result:
             break
         # the best plan may use most of the budget; alternatives share what is left
         share = BEST_PLAN_SHARE if rank == 0 and params.alternatives > 1 else 1.0 / (params.alternatives - rank)
-        found = solve_lexicographic(instance, params, [p.assignment() for p in plans], allowance.share(remaining * share))
+        found = solve_lexicographic(
+            instance, params, [p.assignment() for p in plans], allowance.share(remaining * share)
+        )
         if isinstance(found, NoPlan):
             if rank == 0:  # only hard limits can make the model infeasible
-                return _infeasible(instance, params, allowance, None) if found.infeasible \
+                return (
+                    _infeasible(instance, params, allowance, None)
+                    if found.infeasible
                     else _fallback(instance, allowance)
+                )
             break
         plans.append(found.plan)
         if rank == 0:
@@ -83,8 +88,9 @@ def solve(instance: Instance, params: SolveParams = SolveParams()) -> Result:
     if _is_infeasible(instance, plans[0], params):
         return _infeasible(instance, params, allowance, plans[0])
     status = Status.OPTIMAL if all_optimal else Status.FEASIBLE
-    return Result(status, tuple(plans), instance.rejections, _elapsed_ms(allowance), bound,
-                  wall_capped=allowance.wall_capped)
+    return Result(
+        status, tuple(plans), instance.rejections, _elapsed_ms(allowance), bound, wall_capped=allowance.wall_capped
+    )
 
 
 @dataclass(frozen=True)
@@ -99,8 +105,9 @@ class NoPlan:
     infeasible: bool  # CP-SAT proved the model has no solution (else: none found in time)
 
 
-def solve_lexicographic(instance: Instance, params: SolveParams, excluded: list[frozenset[tuple[str, str, str]]],
-                         allowance: Allowance) -> Found | NoPlan:
+def solve_lexicographic(
+    instance: Instance, params: SolveParams, excluded: list[frozenset[tuple[str, str, str]]], allowance: Allowance
+) -> Found | NoPlan:
     """Minimise the terms in order, fixing each stage at its optimum.
 
     The leading terms (:data:`RESCUE_TERMS`) are settled first on the rescues alone (see
@@ -131,8 +138,9 @@ def solve_lexicographic(instance: Instance, params: SolveParams, excluded: list[
     return Found(plan, reached.proven, bound_of(reached))
 
 
-def settle_rescue_terms(instance: Instance, params: SolveParams, allowance: Allowance,
-                         upper_bounds: dict[str, int]) -> StagesReached:
+def settle_rescue_terms(
+    instance: Instance, params: SolveParams, allowance: Allowance, upper_bounds: dict[str, int]
+) -> StagesReached:
     """The optimum of :data:`RESCUE_TERMS` on the instance without its trips (a relaxation whose
     optimum is exact for these terms), with the rescues that reach it and the greedy trip covers."""
     rescues_only = replace(instance, trip_tasks=(), trip_options=())
@@ -166,19 +174,34 @@ def _never_worse_than_greedy(instance: Instance, plans: list[Plan]) -> list[Plan
 # --------------------------------------------------------------------------- fallbacks and infeasibility
 def _fallback(instance: Instance, allowance: Allowance) -> Result:
     plan = greedy.solve(instance)
-    return Result(Status.GREEDY_FALLBACK, (plan,), instance.rejections, _elapsed_ms(allowance),
-                  reasons=("the model found no plan within the deadline; this is the greedy plan",),
-                  wall_capped=allowance.wall_capped)
+    return Result(
+        Status.GREEDY_FALLBACK,
+        (plan,),
+        instance.rejections,
+        _elapsed_ms(allowance),
+        reasons=("the model found no plan within the deadline; this is the greedy plan",),
+        wall_capped=allowance.wall_capped,
+    )
 
 
 def _infeasible(instance: Instance, params: SolveParams, allowance: Allowance, plan: Plan | None) -> Result:
     """Infeasible as a status: the best partial plan (if any), the reasons and the relaxations, whose
     probes spend what is left of the budget."""
-    reasons = _infeasibility_reasons(instance, plan, params) if plan else (
-        "no plan reaches every passenger within the tier limits",)
+    reasons = (
+        _infeasibility_reasons(instance, plan, params)
+        if plan
+        else ("no plan reaches every passenger within the tier limits",)
+    )
     relaxations = find_relaxations(instance, params, allowance)
-    return Result(Status.INFEASIBLE, (plan,) if plan else (), instance.rejections, _elapsed_ms(allowance),
-                  relaxations=relaxations, reasons=reasons, wall_capped=allowance.wall_capped)
+    return Result(
+        Status.INFEASIBLE,
+        (plan,) if plan else (),
+        instance.rejections,
+        _elapsed_ms(allowance),
+        relaxations=relaxations,
+        reasons=reasons,
+        wall_capped=allowance.wall_capped,
+    )
 
 
 def _is_infeasible(instance: Instance, plan: Plan, params: SolveParams) -> bool:
@@ -202,8 +225,10 @@ def _infeasibility_reasons(instance: Instance, plan: Plan, params: SolveParams) 
     for group in instance.groups:
         left = group.passengers - carried[group.id]
         if left > 0:
-            reasons.append(f"{left} of {group.passengers} passengers of {group.incident_id} cannot be carried: "
-                           f"not enough reachable seats with legal drivers")
+            reasons.append(
+                f"{left} of {group.passengers} passengers of {group.incident_id} cannot be carried: "
+                f"not enough reachable seats with legal drivers"
+            )
     if params.hard_limits and plan.objective.passengers_not_reached and not reasons:
         reasons.append(f"{plan.objective.passengers_not_reached} passengers cannot be reached within their limit")
     return tuple(reasons)

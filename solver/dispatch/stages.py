@@ -59,18 +59,29 @@ def term_upper_bounds(instance: Instance) -> dict[str, int]:
     by_crew = group_by(instance.rescue_options, lambda o: o.crew_id)
     trips_by_crew = group_by(instance.trip_options, lambda o: o.crew_id)
     trips_by_task = group_by(instance.trip_options, lambda o: o.trip_id)
-    worst_late = {g.id: max([unreached_penalty(instance, g.id)] + [late_penalty(instance, o) for o in rescues_of_group(instance, g.id)])
-                  for g in groups}
-    worst_delay = {g.id: max([0] + [delay_min_per_passenger(o) for o in rescues_of_group(instance, g.id)]) for g in groups}
+    worst_late = {
+        g.id: max(
+            [unreached_penalty(instance, g.id)] + [late_penalty(instance, o) for o in rescues_of_group(instance, g.id)]
+        )
+        for g in groups
+    }
+    worst_delay = {
+        g.id: max([0] + [delay_min_per_passenger(o) for o in rescues_of_group(instance, g.id)]) for g in groups
+    }
     return {
         "passengers_not_reached": sum(g.passengers for g in groups),
         "late_penalty": sum(g.passengers * worst_late[g.id] for g in groups),
         "passenger_delay_min": sum(g.passengers * worst_delay[g.id] for g in groups)
         + sum(own_passengers_delay_min(o) for o in instance.rescue_options),
         "trips_uncovered": len(instance.trip_tasks),
-        "trips_retimed_min": sum(max(ceil_minutes(o.departure_shift_s) for o in options) for options in trips_by_task.values()),
-        "deadhead_km": sum(max([0] + [km(o.deadhead_m) for o in by_crew.get(c.id, [])])
-                           + max([0] + [km(o.deadhead_m) for o in trips_by_crew.get(c.id, [])]) for c in instance.crews),
+        "trips_retimed_min": sum(
+            max(ceil_minutes(o.departure_shift_s) for o in options) for options in trips_by_task.values()
+        ),
+        "deadhead_km": sum(
+            max([0] + [km(o.deadhead_m) for o in by_crew.get(c.id, [])])
+            + max([0] + [km(o.deadhead_m) for o in trips_by_crew.get(c.id, [])])
+            for c in instance.crews
+        ),
         "coverage_lost": sum(1 for vehicles in instance.standby_by_city.values() if vehicles),
     }
 
@@ -87,7 +98,7 @@ def lexicographic_stages(upper_bounds: dict[str, int]) -> list[Stage]:
     span = 1
     for name, bound in upper_bounds.items():
         radix = bound + 1
-        if stages[-1] and (span * radix > 2 ** MAX_STAGE_BITS or name in STAGE_OPENERS):
+        if stages[-1] and (span * radix > 2**MAX_STAGE_BITS or name in STAGE_OPENERS):
             stages.append([])
             span = 1
         stages[-1].append(name)
@@ -156,8 +167,14 @@ def _hint_everything(dm: DispatchModel, solver: cp_model.CpSolver) -> None:
     dm.model.proto.solution_hint.values.extend(values)
 
 
-def _hint_best_with_rescues_kept(dm: DispatchModel, solution: Solution, objective: cp_model.LinearExprT,
-                                 params: SolveParams, allowance: Allowance, time_limit_s: float) -> None:
+def _hint_best_with_rescues_kept(
+    dm: DispatchModel,
+    solution: Solution,
+    objective: cp_model.LinearExprT,
+    params: SolveParams,
+    allowance: Allowance,
+    time_limit_s: float,
+) -> None:
     """Hint the stage about to run with the best plan that keeps ``solution``'s rescues.
 
     With the rescues fixed, what remains is an assignment of crews to trips that CP-SAT closes in a
@@ -178,8 +195,14 @@ def _hint_best_with_rescues_kept(dm: DispatchModel, solution: Solution, objectiv
 
 
 # --------------------------------------------------------------------------- the loop
-def minimise_stages(dm: DispatchModel, stages: list[Stage], params: SolveParams, allowance: Allowance,
-                    stages_after: int = 0, first: StagesReached | None = None) -> StagesReached:
+def minimise_stages(
+    dm: DispatchModel,
+    stages: list[Stage],
+    params: SolveParams,
+    allowance: Allowance,
+    stages_after: int = 0,
+    first: StagesReached | None = None,
+) -> StagesReached:
     """Minimise each stage in turn, fixing it at the value reached before the next.
 
     Parameters
@@ -202,8 +225,11 @@ def minimise_stages(dm: DispatchModel, stages: list[Stage], params: SolveParams,
     StagesReached
     """
     solver = new_solver(params)
-    reached = StagesReached(solution=first.solution if first else None, bounds=dict(first.bounds) if first else {},
-                            proven=first.proven if first else True)
+    reached = StagesReached(
+        solution=first.solution if first else None,
+        bounds=dict(first.bounds) if first else {},
+        proven=first.proven if first else True,
+    )
     for index, stage in enumerate(stages):
         remaining = allowance.left_s()
         if remaining <= 0:
@@ -211,8 +237,9 @@ def minimise_stages(dm: DispatchModel, stages: list[Stage], params: SolveParams,
             break
         objective = sum(weight * dm.terms[name] for name, weight in stage)
         if reached.solution is not None and dm.instance.trip_options:
-            _hint_best_with_rescues_kept(dm, reached.solution, objective, params, allowance,
-                                         KEPT_RESCUES_SHARE * remaining)
+            _hint_best_with_rescues_kept(
+                dm, reached.solution, objective, params, allowance, KEPT_RESCUES_SHARE * remaining
+            )
             remaining = allowance.left_s()
         dm.model.minimize(objective)
         later = len(stages) - index - 1 + stages_after

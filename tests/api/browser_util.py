@@ -39,8 +39,9 @@ class Service:
         """GET ``path``; returns status, headers and body (errors included, never raised)."""
         return self.request("GET", path, token=token)
 
-    def request(self, method: str, path: str, body: dict | None = None,
-                token: str | None = None) -> tuple[int, dict[str, str], bytes]:
+    def request(
+        self, method: str, path: str, body: dict | None = None, token: str | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
         headers = {"Accept": "application/json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -88,8 +89,13 @@ def fleetplan_command() -> list[str]:
 
 def add_user(database_url: str, name: str, role: str) -> str:
     """Create a user with ``fleetplan users add`` against the database and return its token."""
-    completed = subprocess.run([*fleetplan_command(), "users", "add", name, "--role", role, "--db", database_url],
-                               capture_output=True, text=True, timeout=60, cwd=REPO)
+    completed = subprocess.run(
+        [*fleetplan_command(), "users", "add", name, "--role", role, "--db", database_url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+    )
     if completed.returncode != 0:
         raise RuntimeError(f"fleetplan users add failed ({completed.returncode}): {completed.stderr.strip()}")
     return completed.stdout.strip().splitlines()[-1].split()[-1]
@@ -105,7 +111,12 @@ def running_service(workdir: Path) -> Iterator[Service]:
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [*fleetplan_command(), "serve", "--host", "127.0.0.1", "--port", str(port), "--db", database_url],
-            stdout=log, stderr=subprocess.STDOUT, cwd=REPO, env=env, start_new_session=True)
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=REPO,
+            env=env,
+            start_new_session=True,
+        )
     try:
         base_url = f"http://127.0.0.1:{port}"
         _wait_healthy(base_url, process, log_path)

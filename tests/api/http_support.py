@@ -25,8 +25,13 @@ from api.settings import Settings, admin_token_path
 REPO = Path(__file__).resolve().parents[2]
 TEST_TIME_LIMIT_S = 0.3  # solver deadline in tests (DESIGN: ≤1 s)
 SERVER_START_TIMEOUT_S = 60.0
-REPORT = {"vehicle_id": "c01", "location": "G1 K78 toward Siping", "time": "2026-12-07T07:40",
-          "passengers": 42, "alternatives": 2}
+REPORT = {
+    "vehicle_id": "c01",
+    "location": "G1 K78 toward Siping",
+    "time": "2026-12-07T07:40",
+    "passengers": 42,
+    "alternatives": 2,
+}
 
 
 def sqlite_url(directory: Path) -> str:
@@ -73,8 +78,9 @@ class DeskClient:
         for vehicle in self.get("/fleet").json():
             if vehicle["id"] not in vehicle_ids:
                 change = {"status": "workshop", "reason": "test: out of the way"}
-                assert self.client.patch(f"/fleet/{vehicle['id']}", json=change,
-                                         headers=self.headers()).status_code == 200
+                assert (
+                    self.client.patch(f"/fleet/{vehicle['id']}", json=change, headers=self.headers()).status_code == 200
+                )
 
     def numbers(self) -> list[int]:
         return sorted(incident["number"] for incident in self.get("/incidents").json())
@@ -121,10 +127,24 @@ def running_server(database_url: str, state_dir: Path, name: str = "server") -> 
     """``fleetplan serve`` on 127.0.0.1 and a free port; killed (SIGKILL) if still running at the end."""
     port = free_port()
     log_path = state_dir / f"{name}.log"
-    env = {**os.environ, "FLEETPLAN_DISPATCH_TIME_LIMIT_S": str(TEST_TIME_LIMIT_S),
-           "FLEETPLAN_VAR_DIR": str(state_dir / "var"), "PYTHONUNBUFFERED": "1"}
-    command = [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-               "--db", database_url]
+    env = {
+        **os.environ,
+        "FLEETPLAN_DISPATCH_TIME_LIMIT_S": str(TEST_TIME_LIMIT_S),
+        "FLEETPLAN_VAR_DIR": str(state_dir / "var"),
+        "PYTHONUNBUFFERED": "1",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "api.cli",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--db",
+        database_url,
+    ]
     with open(log_path, "w", encoding="utf-8") as log:  # a file, not a pipe: the access log never blocks it
         process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     server = Server(process, f"http://127.0.0.1:{port}", log_path)

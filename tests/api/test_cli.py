@@ -52,7 +52,9 @@ def test_route_json_between_depots_by_day_on_g1(capsys):
 def test_route_is_slower_at_night_and_in_snow(capsys):
     day = run_json(capsys, "route", "siping_depot", "changchun_depot", "--at", "10:00")["minutes"]
     night = run_json(capsys, "route", "siping_depot", "changchun_depot", "--at", "23:00")["minutes"]
-    snow = run_json(capsys, "route", "siping_depot", "changchun_depot", "--at", "10:00", "--conditions", "snow")["minutes"]
+    snow = run_json(capsys, "route", "siping_depot", "changchun_depot", "--at", "10:00", "--conditions", "snow")[
+        "minutes"
+    ]
     assert night > day
     assert snow >= 1.5 * day
 
@@ -60,8 +62,9 @@ def test_route_is_slower_at_night_and_in_snow(capsys):
 def test_route_blizzard_uses_g102(capsys):
     clear = run_json(capsys, "route", "siping_depot", "changchun_depot")
     blizzard = run_json(capsys, "route", "siping_depot", "changchun_depot", "--conditions", "blizzard")
-    assert {clear["path"][i]["id"] for i in range(len(clear["path"]))} != \
-        {blizzard["path"][i]["id"] for i in range(len(blizzard["path"]))}
+    assert {clear["path"][i]["id"] for i in range(len(clear["path"]))} != {
+        blizzard["path"][i]["id"] for i in range(len(blizzard["path"]))
+    }
     assert any("G102" in road for road in blizzard["roads"])
     assert not any(road.startswith("G1 ") or road == "G1" for road in blizzard["roads"])
 
@@ -72,13 +75,16 @@ def test_route_to_a_kilometre_post_and_text_output(capsys):
     assert " km, " in out and " min" in out
 
 
-@pytest.mark.parametrize("argv, words", [
-    (["route", "siping_depot", "nowhere"], ["nowhere"]),
-    (["route", "siping_depot", "G1 K140 toward Changchun"], ["K140", "K0"]),
-    (["route", "siping_depot", "changchun_depot", "--at", "25:00"], ["25:00"]),
-    (["route", "siping_depot", "changchun_depot", "--conditions", "hail"], ["hail"]),
-    (["route", "siping_depot", "changchun_depot", "--vehicle-class", "bus"], ["bus"]),
-])
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["route", "siping_depot", "nowhere"], ["nowhere"]),
+        (["route", "siping_depot", "G1 K140 toward Changchun"], ["K140", "K0"]),
+        (["route", "siping_depot", "changchun_depot", "--at", "25:00"], ["25:00"]),
+        (["route", "siping_depot", "changchun_depot", "--conditions", "hail"], ["hail"]),
+        (["route", "siping_depot", "changchun_depot", "--vehicle-class", "bus"], ["bus"]),
+    ],
+)
 def test_route_bad_input_exits_2_with_one_line(capsys, argv, words):
     assert_one_line_error(*run(capsys, *argv), *words)
 
@@ -142,20 +148,46 @@ def test_data_validate_missing_directory_exits_2(capsys, tmp_path):
 
 # --- dispatch --------------------------------------------------------------------------------------------
 def test_dispatch_json_contract(capsys):
-    view = run_json(capsys, "dispatch", "--vehicle", "c01", "--at", "G1 K78 toward Siping", "--time", "07:40",
-                    "--passengers", "42", "--alternatives", "2")
+    view = run_json(
+        capsys,
+        "dispatch",
+        "--vehicle",
+        "c01",
+        "--at",
+        "G1 K78 toward Siping",
+        "--time",
+        "07:40",
+        "--passengers",
+        "42",
+        "--alternatives",
+        "2",
+    )
     assert view["status"] in ("optimal", "feasible")
     assert isinstance(view["solve_ms"], int)
     assert 1 <= len(view["plans"]) <= 2
     plan = view["plans"][0]
     assert plan["rank"] == 1
-    assert list(plan["objective"]) == ["passengers_not_reached", "late_penalty", "passenger_delay_min",
-                                       "trips_uncovered", "trips_retimed_min", "deadhead_km", "coverage_lost"]
+    assert list(plan["objective"]) == [
+        "passengers_not_reached",
+        "late_penalty",
+        "passenger_delay_min",
+        "trips_uncovered",
+        "trips_retimed_min",
+        "deadhead_km",
+        "coverage_lost",
+    ]
     assert plan["explanation"]
     assert plan["evaluator_problems"] == []
     for assignment in plan["assignments"]:
-        assert {"vehicle_id", "driver_id", "origin", "scene_eta_min", "limit_min", "passengers",
-                "destination_arrival"} <= assignment.keys()
+        assert {
+            "vehicle_id",
+            "driver_id",
+            "origin",
+            "scene_eta_min",
+            "limit_min",
+            "passengers",
+            "destination_arrival",
+        } <= assignment.keys()
         assert assignment["scene_eta_min"] > 0
     assert sum(a["passengers"] for a in plan["assignments"]) == 42
     for trip in plan["recovered_trips"]:
@@ -165,16 +197,42 @@ def test_dispatch_json_contract(capsys):
 
 def test_dispatch_accepts_a_plate_and_prints_a_table(capsys):
     plate = run_json(capsys, "fleet", "list")["vehicles"][0]["plate"]
-    code, out, err = run(capsys, "dispatch", "--vehicle", plate, "--at", "G1 K78 toward Siping", "--time", "07:40",
-                         "--passengers", "10", "--alternatives", "1")
+    code, out, err = run(
+        capsys,
+        "dispatch",
+        "--vehicle",
+        plate,
+        "--at",
+        "G1 K78 toward Siping",
+        "--time",
+        "07:40",
+        "--passengers",
+        "10",
+        "--alternatives",
+        "1",
+    )
     assert code == 0, err
     assert "plan 1" in out and "rejected" in out
 
 
 def test_dispatch_infeasible_under_full_closure_lists_reasons_and_relaxations(capsys):
     # all G1 entrances closed: no coach may enter the expressway to reach a scene on it
-    view = run_json(capsys, "dispatch", "--vehicle", "c01", "--at", "G1 K78 toward Siping", "--time", "07:40",
-                    "--passengers", "42", "--conditions", "blizzard", "--alternatives", "1")
+    view = run_json(
+        capsys,
+        "dispatch",
+        "--vehicle",
+        "c01",
+        "--at",
+        "G1 K78 toward Siping",
+        "--time",
+        "07:40",
+        "--passengers",
+        "42",
+        "--conditions",
+        "blizzard",
+        "--alternatives",
+        "1",
+    )
     assert view["status"] == "infeasible"
     kinds = {r["kind"]: r for r in view["relaxations"]}
     assert kinds["more_seats"]["amount"] == 42
@@ -183,14 +241,17 @@ def test_dispatch_infeasible_under_full_closure_lists_reasons_and_relaxations(ca
     assert view["reasons"]
 
 
-@pytest.mark.parametrize("argv, words", [
-    (["--vehicle", "c99"], ["c99"]),
-    (["--passengers", "-1"], ["-1"]),
-    (["--passengers", "80"], ["passengers", "seats"]),
-    (["--at", "somewhere over the rainbow"], ["somewhere"]),
-    (["--time", "25:00"], ["25:00"]),
-    (["--conditions", "hail"], ["hail"]),
-])
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["--vehicle", "c99"], ["c99"]),
+        (["--passengers", "-1"], ["-1"]),
+        (["--passengers", "80"], ["passengers", "seats"]),
+        (["--at", "somewhere over the rainbow"], ["somewhere"]),
+        (["--time", "25:00"], ["25:00"]),
+        (["--conditions", "hail"], ["hail"]),
+    ],
+)
 def test_dispatch_bad_input_exits_2_with_one_line(capsys, argv, words):
     base = {"--vehicle": "c01", "--at": "G1 K78 toward Siping", "--time": "07:40", "--passengers": "10"}
     for flag, value in zip(argv[::2], argv[1::2]):
@@ -213,7 +274,9 @@ def test_pdptw_json_routes_cover_every_request(capsys):
     assert view["distance"] > 0
     visited = sorted(node for route in view["routes"] for node in route)
     assert visited == list(range(1, problem.node_count))  # depot excluded, every other node once
-    routes = [list(route) for route in view["routes"]] + [[] for _ in range(problem.vehicle_count - len(view["routes"]))]
+    routes = [list(route) for route in view["routes"]] + [
+        [] for _ in range(problem.vehicle_count - len(view["routes"]))
+    ]
     assert check_pdp_solution(problem, routes) == []
 
 

@@ -9,7 +9,7 @@ import json
 import pytest
 
 import api.cli as cli
-from api.cli_planning import add_whatif_command
+from api.cli_whatif import add_whatif_command
 
 PERIOD = ["--from", "2027-01-04", "--to", "2027-01-05"]
 BACKUPS = ["--backups", "siping_depot=2,changchun_depot=1,gongzhuling_sa=1"]
@@ -41,17 +41,43 @@ def run(main, capsys, *argv: str) -> tuple[int, str, str]:
 
 
 def test_json_has_kpis_per_tier_and_the_files_are_written(main, capsys, tmp_path):
-    code, out, err = run(main, capsys, *PERIOD, *BACKUPS, "--conditions-calendar", "winter", "--reps", "2",
-                         "--seed", "3", "--out", str(tmp_path), "--json")
+    code, out, err = run(
+        main,
+        capsys,
+        *PERIOD,
+        *BACKUPS,
+        "--conditions-calendar",
+        "winter",
+        "--reps",
+        "2",
+        "--seed",
+        "3",
+        "--out",
+        str(tmp_path),
+        "--json",
+    )
     assert code == 0, err
     view = json.loads(out)
     assert [row["tier"] for row in view["kpis"]] == ["city", "near_backup", "corridor", "pre_departure", "all"]
-    assert view["scenario"] == {"from": "2027-01-04", "to": "2027-01-05", "calendar": "winter", "solve_budget_s": 0.3,
-                                "backups": {"changchun_depot": 1, "gongzhuling_sa": 1, "siping_depot": 2}}
+    assert view["scenario"] == {
+        "from": "2027-01-04",
+        "to": "2027-01-05",
+        "calendar": "winter",
+        "solve_budget_s": 0.3,
+        "backups": {"changchun_depot": 1, "gongzhuling_sa": 1, "siping_depot": 2},
+    }
     assert view["summary"]["reps"] == 2 and view["summary"]["seed"] == 3 and view["engine"] == "local"
     everything = view["kpis"][-1]
-    assert set(everything) >= {"incidents", "reached_within_limit", "ci_low", "ci_high", "response_mean_min",
-                               "response_p90_min", "passenger_delay_mean_min", "trips_lost"}
+    assert set(everything) >= {
+        "incidents",
+        "reached_within_limit",
+        "ci_low",
+        "ci_high",
+        "response_mean_min",
+        "response_p90_min",
+        "passenger_delay_mean_min",
+        "trips_lost",
+    }
     with (tmp_path / "kpis.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert [row["tier"] for row in rows] == [row["tier"] for row in view["kpis"]]
@@ -61,8 +87,9 @@ def test_json_has_kpis_per_tier_and_the_files_are_written(main, capsys, tmp_path
 
 
 def test_text_output_is_a_table(main, capsys):
-    code, out, err = run(main, capsys, "--from", "2027-01-04", "--to", "2027-01-04", "--backups", "siping_depot=1",
-                         "--reps", "1")
+    code, out, err = run(
+        main, capsys, "--from", "2027-01-04", "--to", "2027-01-04", "--backups", "siping_depot=1", "--reps", "1"
+    )
     assert code == 0, err
     lines = out.splitlines()
     assert lines[0].startswith("what-if 2027-01-04…2027-01-04")
@@ -70,21 +97,24 @@ def test_text_output_is_a_table(main, capsys):
     assert any(line.startswith("all ") for line in lines)
 
 
-@pytest.mark.parametrize("argv, words", [
-    (["--from", "2027-01-10", "--to", "2027-01-04", *BACKUPS], ["--to", "before", "2027-01-10"]),
-    ([*PERIOD, "--backups", "harbin_depot=1"], ["unknown site", "harbin_depot", "siping_depot"]),
-    ([*PERIOD, "--backups", "siping_depot=-1"], ["--backups", "negative"]),
-    ([*PERIOD, "--backups", "siping_depot=two"], ["--backups", "'two'"]),
-    ([*PERIOD, "--backups", "siping_depot"], ["--backups", "SITE=N"]),
-    ([*PERIOD, "--backups", "siping_depot=1,siping_depot=2"], ["twice"]),
-    ([*PERIOD, "--backups", "siping_depot=20"], ["backups", "standby"]),
-    (["--from", "2027-02-30", "--to", "2027-03-01", *BACKUPS], ["--from", "2027-02-30"]),
-    ([*PERIOD, *BACKUPS, "--reps", "0"], ["--reps", "0"]),
-    ([*PERIOD, *BACKUPS, "--seed", "-4"], ["--seed", "-4"]),
-    ([*PERIOD, *BACKUPS, "--engine", "spark"], ["--engine", "spark", "dask"]),
-    ([*PERIOD, *BACKUPS, "--scheduler", "tcp://127.0.0.1:8786"], ["--scheduler", "dask"]),
-    ([*PERIOD, *BACKUPS, "--conditions-calendar", "monsoon"], ["calendar", "monsoon"]),
-])
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["--from", "2027-01-10", "--to", "2027-01-04", *BACKUPS], ["--to", "before", "2027-01-10"]),
+        ([*PERIOD, "--backups", "harbin_depot=1"], ["unknown site", "harbin_depot", "siping_depot"]),
+        ([*PERIOD, "--backups", "siping_depot=-1"], ["--backups", "negative"]),
+        ([*PERIOD, "--backups", "siping_depot=two"], ["--backups", "'two'"]),
+        ([*PERIOD, "--backups", "siping_depot"], ["--backups", "SITE=N"]),
+        ([*PERIOD, "--backups", "siping_depot=1,siping_depot=2"], ["twice"]),
+        ([*PERIOD, "--backups", "siping_depot=20"], ["backups", "standby"]),
+        (["--from", "2027-02-30", "--to", "2027-03-01", *BACKUPS], ["--from", "2027-02-30"]),
+        ([*PERIOD, *BACKUPS, "--reps", "0"], ["--reps", "0"]),
+        ([*PERIOD, *BACKUPS, "--seed", "-4"], ["--seed", "-4"]),
+        ([*PERIOD, *BACKUPS, "--engine", "spark"], ["--engine", "spark", "dask"]),
+        ([*PERIOD, *BACKUPS, "--scheduler", "tcp://127.0.0.1:8786"], ["--scheduler", "dask"]),
+        ([*PERIOD, *BACKUPS, "--conditions-calendar", "monsoon"], ["calendar", "monsoon"]),
+    ],
+)
 def test_bad_input_exits_2_with_one_line(main, capsys, argv, words):
     code, out, err = run(main, capsys, *argv)
     assert code == 2, err

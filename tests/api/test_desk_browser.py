@@ -69,8 +69,11 @@ def desk(browser, service):
 
 def report(page, vehicle: str, location: str, time: str, passengers: str) -> int:
     """Fill the form, submit it with Enter, and return the new incident's number once options show."""
-    before = page.locator("#options .incident-head").get_attribute("data-number") \
-        if page.locator("#options .incident-head").count() else None
+    before = (
+        page.locator("#options .incident-head").get_attribute("data-number")
+        if page.locator("#options .incident-head").count()
+        else None
+    )
     page.select_option("#vehicle", vehicle)
     page.fill("#location", location)
     page.fill("#time", time)
@@ -79,7 +82,8 @@ def report(page, vehicle: str, location: str, time: str, passengers: str) -> int
     page.wait_for_function(
         "before => { const h = document.querySelector('#options .incident-head');"
         " return h && h.dataset.number !== before && document.querySelector('#options article.plan'); }",
-        arg=before)
+        arg=before,
+    )
     return int(page.locator("#options .incident-head").get_attribute("data-number"))
 
 
@@ -90,8 +94,9 @@ def test_report_accept_list_and_record(desk, service):
 
     plans = page.locator("#options article.plan")
     assert plans.count() >= 1
-    assert [int(plans.nth(i).get_attribute("data-rank")) for i in range(plans.count())] == \
-        list(range(1, plans.count() + 1))
+    assert [int(plans.nth(i).get_attribute("data-rank")) for i in range(plans.count())] == list(
+        range(1, plans.count() + 1)
+    )
     first = plans.first
     assert re.search(r"\d+ / 60 min", first.locator(".eta-text").first.inner_text())  # near_backup tier: 60 min
     assert re.fullmatch(r"\d+ seats", first.locator("tbody .seats").first.inner_text().strip())
@@ -111,8 +116,9 @@ def test_report_accept_list_and_record(desk, service):
 
     row = page.locator(f"#incidents tbody tr[data-number='{number}']")
     row.wait_for()
-    page.wait_for_function(f"document.querySelector(\"#incidents tr[data-number='{number}']\").dataset.status"
-                           " === 'accepted'")
+    page.wait_for_function(
+        f"document.querySelector(\"#incidents tr[data-number='{number}']\").dataset.status === 'accepted'"
+    )
     assert row.locator("button[data-step='on-scene']").count() == 1
     page.wait_for_selector(f"#map .coach-booked[data-vehicle='{chosen_coach}']", state="attached")
     page.wait_for_selector(f"#map .incident[data-number='{number}']", state="attached")
@@ -137,14 +143,24 @@ def test_accepting_a_coach_booked_meanwhile_shows_the_conflict_and_fresh_options
     page = desk
     mine = report(page, "c02", "G1 K40 toward Changchun", "2026-12-07T07:10", "30")
     # Another desk reports the same breakdown and books a plan sharing a coach or driver with my option 1.
-    status, other = service.json("POST", "/incidents", {"vehicle_id": "c02", "location": "G1 K40 toward Changchun",
-                                                         "time": "2026-12-07T07:10", "passengers": 30})
+    status, other = service.json(
+        "POST",
+        "/incidents",
+        {"vehicle_id": "c02", "location": "G1 K40 toward Changchun", "time": "2026-12-07T07:10", "passengers": 30},
+    )
     assert status == 201, other
     _, shown = service.json("GET", f"/incidents/{mine}")
     # Equal-valued plans may be ranked differently by the two solves (CP-SAT breaks ties by search
     # order), so look for any of my options that shares a coach or driver with any of theirs.
-    mine_rank, rival = next(((m["rank"], p["rank"]) for m in shown["options"]["plans"]
-                             for p in other["options"]["plans"] if resources(p) & resources(m)), (None, None))
+    mine_rank, rival = next(
+        (
+            (m["rank"], p["rank"])
+            for m in shown["options"]["plans"]
+            for p in other["options"]["plans"]
+            if resources(p) & resources(m)
+        ),
+        (None, None),
+    )
     assert rival is not None, "identical reports should compete for the same crews"
     status, _ = service.json("POST", f"/incidents/{other['number']}/accept", {"rank": rival})
     assert status == 200
@@ -156,8 +172,7 @@ def test_accepting_a_coach_booked_meanwhile_shows_the_conflict_and_fresh_options
     assert page.locator("#options .incident-head .badge").get_attribute("data-status") == "options"
     fresh = page.locator("#options article.plan[data-rank='1']")
     fresh.wait_for()
-    assert not (resources_in_card(fresh) & resources(next(p for p in other["options"]["plans"]
-                                                          if p["rank"] == rival)))
+    assert not (resources_in_card(fresh) & resources(next(p for p in other["options"]["plans"] if p["rank"] == rival)))
     fresh.locator("button.accept").click()
     page.wait_for_selector("#options .notice-ok")
     for number in (mine, other["number"]):  # leave the crews free for the other tests
@@ -174,16 +189,19 @@ def test_lifecycle_buttons_move_an_incident_to_follow_up(desk, service):
     page.locator("#options article.plan[data-rank='1'] button.accept").click()
     page.wait_for_selector("#options .notice-ok")
     row = page.locator(f"#incidents tbody tr[data-number='{number}']")
-    for step, at, note, status in (("on-scene", "2026-12-07T08:40", None, "on_scene"),
-                                   ("resolved", "2026-12-07T09:30", "passengers delivered", "resolved")):
+    for step, at, note, status in (
+        ("on-scene", "2026-12-07T08:40", None, "on_scene"),
+        ("resolved", "2026-12-07T09:30", "passengers delivered", "resolved"),
+    ):
         row.locator(f"button[data-step='{step}']").click()
         page.wait_for_selector("#step-dialog[open]")
         page.fill("#step-at", at)
         if note:
             page.fill("#step-note", note)
         page.press("#step-at", "Enter")  # Enter confirms the dialog
-        page.wait_for_function(f"document.querySelector(\"#incidents tr[data-number='{number}']\")"
-                               f"?.dataset.status === '{status}'")
+        page.wait_for_function(
+            f"document.querySelector(\"#incidents tr[data-number='{number}']\")?.dataset.status === '{status}'"
+        )
     assert re.match(r"35 / \d+ min", row.locator("td").nth(5).inner_text())  # response 35 min against the limit
     row.locator("button[data-step='follow-up']").click()
     page.fill("#step-note", "passengers satisfied")
@@ -236,8 +254,11 @@ def test_a_bad_token_is_refused(browser, service):
 
 # --------------------------------------------------------------------------- the record page over HTTP
 def test_record_page_needs_a_token_and_accepts_it_as_header_or_query(service):
-    status, body = service.json("POST", "/incidents", {"vehicle_id": "c04", "location": "siping_depot",
-                                                       "time": "2026-12-07T06:50", "passengers": 10})
+    status, body = service.json(
+        "POST",
+        "/incidents",
+        {"vehicle_id": "c04", "location": "siping_depot", "time": "2026-12-07T06:50", "passengers": 10},
+    )
     assert status == 201, body
     path = f"/incidents/{body['number']}/record"
     assert service.get(path)[0] == 401
@@ -264,13 +285,31 @@ def test_desk_page_and_assets_are_served_without_a_token(service):
 # --------------------------------------------------------------------------- rendering alone
 def test_record_rendering_escapes_recorded_text():
     corridor = load_corridor()
-    view = {"number": 7, "status": "voided", "reported_at": "2026-12-07T07:40",
-            "report": {"vehicle_id": "c01", "location": "<script>alert(1)</script>", "passengers": 3},
-            "tier": "city", "limit_min": 30, "options": None, "accepted": None, "on_scene_at": None,
-            "response_min": None, "within_limit": None, "resolved_at": None, "follow_up": None,
-            "voided": {"at": "2026-12-07T08:00", "by": "desk", "reason": "<b>typo</b>"},
-            "entries": [{"id": 1, "kind": "report", "at": "2026-12-07T07:41", "actor": "desk",
-                         "payload": {"report": {"location": "<img src=x>"}}}]}
+    view = {
+        "number": 7,
+        "status": "voided",
+        "reported_at": "2026-12-07T07:40",
+        "report": {"vehicle_id": "c01", "location": "<script>alert(1)</script>", "passengers": 3},
+        "tier": "city",
+        "limit_min": 30,
+        "options": None,
+        "accepted": None,
+        "on_scene_at": None,
+        "response_min": None,
+        "within_limit": None,
+        "resolved_at": None,
+        "follow_up": None,
+        "voided": {"at": "2026-12-07T08:00", "by": "desk", "reason": "<b>typo</b>"},
+        "entries": [
+            {
+                "id": 1,
+                "kind": "report",
+                "at": "2026-12-07T07:41",
+                "actor": "desk",
+                "payload": {"report": {"location": "<img src=x>"}},
+            }
+        ],
+    }
     page = render_record(view, corridor, printed_at=datetime(2026, 12, 7, 9, 0))
     assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<b>typo</b>" not in page and "<img src=x>" not in page

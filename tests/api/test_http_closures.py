@@ -39,12 +39,15 @@ def test_all_entrances_and_an_edge_can_be_closed(desk):
     assert {c["target"] for c in desk.get("/closures").json()} == {"*", target}
 
 
-@pytest.mark.parametrize("body, words", [
-    ({"kind": "entrance", "target": "nowhere_ic"}, ["target:", "nowhere_ic", "gongzhuling_ic"]),
-    ({"kind": "entrance", "target": "siping_depot"}, ["target:", "siping_depot"]),
-    ({"kind": "edge", "target": "siping_depot->changchun_depot"}, ["target:", "siping_depot"]),
-    ({"kind": "edge", "target": "siping_depot"}, ["target:", "u->v"]),
-])
+@pytest.mark.parametrize(
+    "body, words",
+    [
+        ({"kind": "entrance", "target": "nowhere_ic"}, ["target:", "nowhere_ic", "gongzhuling_ic"]),
+        ({"kind": "entrance", "target": "siping_depot"}, ["target:", "siping_depot"]),
+        ({"kind": "edge", "target": "siping_depot->changchun_depot"}, ["target:", "siping_depot"]),
+        ({"kind": "edge", "target": "siping_depot"}, ["target:", "u->v"]),
+    ],
+)
 def test_an_unknown_target_is_400_naming_it_and_nothing_is_recorded(desk, body, words):
     response = desk.post("/closures", body)
     assert response.status_code == 400

@@ -64,7 +64,8 @@ def test_twenty_parallel_accepts_of_plans_sharing_a_coach(store_url, tmp_path):
             fresh = body["options"]
             assert fresh is not None and all(COACH not in rescue_coaches(plan) for plan in fresh["plans"])
             assert {"candidate": COACH, "code": "busy"} in [
-                {"candidate": r["candidate"], "code": r["code"]} for r in fresh["rejected"]]
+                {"candidate": r["candidate"], "code": r["code"]} for r in fresh["rejected"]
+            ]
     store = open_store(store_url)
     try:
         coach_bookings = [b for b in store.bookings() if b.vehicle_id == COACH]

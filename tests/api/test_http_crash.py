@@ -37,8 +37,7 @@ def test_acknowledged_reports_survive_a_sigkill_mid_burst(store_url, tmp_path):
                 for index in range(REPORTS_PER_SENDER):
                     if stop.is_set():
                         return
-                    report = {**REPORT, "vehicle_id": VEHICLES[(sender + index) % len(VEHICLES)],
-                              "alternatives": 1}
+                    report = {**REPORT, "vehicle_id": VEHICLES[(sender + index) % len(VEHICLES)], "alternatives": 1}
                     try:
                         response = client.post("/incidents", json=report)
                     except httpx.TransportError:  # the server died under this request

@@ -34,8 +34,7 @@ def closure(kind: ClosureKind, target: str) -> Closure:
 
 def test_closures_add_to_the_preset_without_dropping_its_own():
     preset = Conditions(name="ice", closed_entrances=frozenset({"wulipo_ic"}))
-    live = with_closures(preset, [closure(ClosureKind.ENTRANCE, "gongzhuling_ic"),
-                                  closure(ClosureKind.EDGE, "a -> b")])
+    live = with_closures(preset, [closure(ClosureKind.ENTRANCE, "gongzhuling_ic"), closure(ClosureKind.EDGE, "a -> b")])
     assert live.closed_entrances == {"wulipo_ic", "gongzhuling_ic"}
     assert live.closed_edges == {("a", "b")}
     assert with_closures(preset, []) is preset
@@ -46,16 +45,21 @@ def test_closure_targets_are_checked_against_the_network():
     check_closure_target(corridor, ClosureKind.ENTRANCE, "*")
     u, v = next(iter(corridor.network.graph.edges))
     check_closure_target(corridor, ClosureKind.EDGE, f"{u}->{v}")
-    for kind, target in ((ClosureKind.ENTRANCE, "siping_depot"), (ClosureKind.EDGE, f"{v}->{v}"),
-                         (ClosureKind.EDGE, u)):
+    for kind, target in (
+        (ClosureKind.ENTRANCE, "siping_depot"),
+        (ClosureKind.EDGE, f"{v}->{v}"),
+        (ClosureKind.EDGE, u),
+    ):
         with pytest.raises(InvalidValueError) as raised:
             check_closure_target(corridor, kind, target)
         assert raised.value.field == "target"
 
 
 def test_plan_resources_are_the_rescues_and_the_recovered_trips_once_each():
-    plan = {"assignments": [{"vehicle_id": "c09", "driver_id": "d09"}, {"vehicle_id": "c10", "driver_id": "d10"}],
-            "recovered_trips": [{"vehicle_id": "c09", "driver_id": "d09"}, {"vehicle_id": "c11", "driver_id": "d12"}]}
+    plan = {
+        "assignments": [{"vehicle_id": "c09", "driver_id": "d09"}, {"vehicle_id": "c10", "driver_id": "d10"}],
+        "recovered_trips": [{"vehicle_id": "c09", "driver_id": "d09"}, {"vehicle_id": "c11", "driver_id": "d12"}],
+    }
     assert plan_resources(plan) == (["c09", "c10", "c11"], ["d09", "d10", "d12"])
 
 

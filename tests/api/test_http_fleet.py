@@ -20,15 +20,26 @@ def test_fleet_lists_the_coaches_with_status_and_no_booking(desk):
     fleet = desk.get("/fleet").json()
     assert 24 <= len(fleet) <= 30
     for vehicle in fleet:
-        assert {"id", "plate", "class", "seats", "length_m", "age_years", "depot", "status",
-                "permit_valid_until", "booked_by"} <= vehicle.keys()
+        assert {
+            "id",
+            "plate",
+            "class",
+            "seats",
+            "length_m",
+            "age_years",
+            "depot",
+            "status",
+            "permit_valid_until",
+            "booked_by",
+        } <= vehicle.keys()
         assert vehicle["booked_by"] is None
     assert {v["status"] for v in fleet} == {"in_service", "standby", "workshop"}
 
 
 def test_a_status_change_is_recorded_and_shown(desk):
-    response = desk.client.patch("/fleet/c09", json={"status": "workshop", "reason": "brake warning"},
-                                 headers=desk.headers("dispatcher"))
+    response = desk.client.patch(
+        "/fleet/c09", json={"status": "workshop", "reason": "brake warning"}, headers=desk.headers("dispatcher")
+    )
     assert response.status_code == 200
     assert response.json()["status"] == "workshop"
     assert next(v for v in desk.get("/fleet").json() if v["id"] == "c09")["status"] == "workshop"
@@ -47,14 +58,16 @@ def test_a_coach_sent_to_the_workshop_is_not_dispatched(desk):
     after = desk.report(vehicle_id="c02").json()["options"]
     assert coach not in {a["vehicle_id"] for plan in after["plans"] for a in plan["assignments"]}
     assert {"candidate": coach, "code": "in_workshop"} in [
-        {"candidate": r["candidate"], "code": r["code"]} for r in after["rejected"]]
+        {"candidate": r["candidate"], "code": r["code"]} for r in after["rejected"]
+    ]
     assert after["inputs"]["vehicle_statuses"][coach] == "workshop"
 
 
 @pytest.mark.parametrize("role, status", [("viewer", 403), ("planner", 403), ("admin", 200)])
 def test_changing_a_status_needs_the_dispatcher_role(desk, role, status):
-    response = desk.client.patch("/fleet/c10", json={"status": "workshop", "reason": "check"},
-                                 headers=desk.headers(role))
+    response = desk.client.patch(
+        "/fleet/c10", json={"status": "workshop", "reason": "check"}, headers=desk.headers(role)
+    )
     assert response.status_code == status
 
 
@@ -75,12 +88,17 @@ def test_unknown_coach_is_404_and_bad_status_is_422_naming_the_field(desk):
 def test_drivers_list_and_bookings_after_an_accept(desk):
     drivers = desk.get("/drivers").json()
     assert 30 <= len(drivers) <= 40
-    assert all({"id", "name", "licence_class", "licence_issued", "age", "qualified_until", "depot", "shift",
-                "booked_by"} <= d.keys() for d in drivers)
+    assert all(
+        {"id", "name", "licence_class", "licence_issued", "age", "qualified_until", "depot", "shift", "booked_by"}
+        <= d.keys()
+        for d in drivers
+    )
     incident = desk.report().json()
     plan = incident["options"]["plans"][0]
     assert desk.post(f"/incidents/{incident['number']}/accept", {"rank": 1}).status_code == 200
     booked_drivers = {d["id"]: d["booked_by"] for d in desk.get("/drivers").json() if d["booked_by"]}
     booked_coaches = {v["id"]: v["booked_by"] for v in desk.get("/fleet").json() if v["booked_by"]}
     assert booked_drivers == {a["driver_id"]: incident["number"] for a in plan["assignments"] + plan["recovered_trips"]}
-    assert booked_coaches == {a["vehicle_id"]: incident["number"] for a in plan["assignments"] + plan["recovered_trips"]}
+    assert booked_coaches == {
+        a["vehicle_id"]: incident["number"] for a in plan["assignments"] + plan["recovered_trips"]
+    }

@@ -8,12 +8,22 @@ from sqlalchemy.exc import OperationalError
 from tests.api.http_support import running_desk, sqlite_url
 
 CONTRACT_PATHS = {
-    "/health": {"get"}, "/network": {"get"}, "/fleet": {"get"}, "/fleet/{vehicle_id}": {"patch"},
-    "/drivers": {"get"}, "/closures": {"get", "post"}, "/closures/{closure_id}": {"delete"},
-    "/incidents": {"get", "post"}, "/incidents/{number}": {"get"}, "/incidents/{number}/options": {"post"},
-    "/incidents/{number}/accept": {"post"}, "/incidents/{number}/on-scene": {"post"},
-    "/incidents/{number}/resolved": {"post"}, "/incidents/{number}/follow-up": {"post"},
-    "/incidents/{number}/void": {"post"}, "/kpis": {"get"},
+    "/health": {"get"},
+    "/network": {"get"},
+    "/fleet": {"get"},
+    "/fleet/{vehicle_id}": {"patch"},
+    "/drivers": {"get"},
+    "/closures": {"get", "post"},
+    "/closures/{closure_id}": {"delete"},
+    "/incidents": {"get", "post"},
+    "/incidents/{number}": {"get"},
+    "/incidents/{number}/options": {"post"},
+    "/incidents/{number}/accept": {"post"},
+    "/incidents/{number}/on-scene": {"post"},
+    "/incidents/{number}/resolved": {"post"},
+    "/incidents/{number}/follow-up": {"post"},
+    "/incidents/{number}/void": {"post"},
+    "/kpis": {"get"},
 }
 MUTATING = {"post", "patch", "delete"}
 
@@ -69,8 +79,10 @@ def test_every_route_has_a_success_schema_and_documented_errors(openapi):
                 assert "404" in errors, f"{method} {path}"
             for code in errors:
                 schema = responses[code]["content"]["application/json"]["schema"]
-                assert schema["$ref"] in ("#/components/schemas/ErrorBody",
-                                          "#/components/schemas/AcceptConflictBody"), f"{method} {path} {code}"
+                assert schema["$ref"] in (
+                    "#/components/schemas/ErrorBody",
+                    "#/components/schemas/AcceptConflictBody",
+                ), f"{method} {path} {code}"
 
 
 def test_protected_routes_declare_bearer_security(openapi):

@@ -78,17 +78,20 @@ def test_a_blank_idempotency_key_is_refused(desk):
     assert desk.numbers() == []
 
 
-@pytest.mark.parametrize("changes, field", [
-    ({"vehicle_id": "c99"}, "vehicle_id"),
-    ({"location": "nowhere"}, "location"),
-    ({"location": "G1 K140 toward Changchun"}, "location"),
-    ({"passengers": 60}, "passengers"),
-    ({"time": "2026-12-07T25:00"}, "time"),
-    ({"time": "07:40"}, "time"),
-    ({"time": "2026-02-30T07:40"}, "time"),
-    ({"conditions": "hail"}, "conditions"),
-    ({"trip_id": "T-none"}, "trip_id"),
-])
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"vehicle_id": "c99"}, "vehicle_id"),
+        ({"location": "nowhere"}, "location"),
+        ({"location": "G1 K140 toward Changchun"}, "location"),
+        ({"passengers": 60}, "passengers"),
+        ({"time": "2026-12-07T25:00"}, "time"),
+        ({"time": "07:40"}, "time"),
+        ({"time": "2026-02-30T07:40"}, "time"),
+        ({"conditions": "hail"}, "conditions"),
+        ({"trip_id": "T-none"}, "trip_id"),
+    ],
+)
 def test_a_bad_report_is_400_naming_the_field_and_nothing_is_recorded(desk, changes, field):
     response = desk.report(**changes)
     assert response.status_code == 400
@@ -96,15 +99,18 @@ def test_a_bad_report_is_400_naming_the_field_and_nothing_is_recorded(desk, chan
     assert desk.numbers() == []
 
 
-@pytest.mark.parametrize("body, loc", [
-    ({key: value for key, value in REPORT.items() if key != "passengers"}, ["body", "passengers"]),
-    ({**REPORT, "passengers": -1}, ["body", "passengers"]),
-    ({**REPORT, "passengers": False}, ["body", "passengers"]),
-    ({**REPORT, "passengers": "42"}, ["body", "passengers"]),
-    ({**REPORT, "kind": "flat tyre"}, ["body", "kind"]),
-    ({**REPORT, "alternatives": 0}, ["body", "alternatives"]),
-    ({**REPORT, "colour": "red"}, ["body", "colour"]),
-])
+@pytest.mark.parametrize(
+    "body, loc",
+    [
+        ({key: value for key, value in REPORT.items() if key != "passengers"}, ["body", "passengers"]),
+        ({**REPORT, "passengers": -1}, ["body", "passengers"]),
+        ({**REPORT, "passengers": False}, ["body", "passengers"]),
+        ({**REPORT, "passengers": "42"}, ["body", "passengers"]),
+        ({**REPORT, "kind": "flat tyre"}, ["body", "kind"]),
+        ({**REPORT, "alternatives": 0}, ["body", "alternatives"]),
+        ({**REPORT, "colour": "red"}, ["body", "colour"]),
+    ],
+)
 def test_an_invalid_body_is_422_naming_the_field_and_nothing_is_recorded(desk, body, loc):
     response = desk.post("/incidents", body)
     assert response.status_code == 422
@@ -184,13 +190,15 @@ def test_a_plan_whose_coach_is_taken_meanwhile_gets_409_and_fresh_options(desk_a
     fresh = body["options"]
     assert all("c09" not in plan_resources(plan)[0] for plan in fresh["plans"])
     assert fresh["inputs"]["unavailable"]["c09"] == f"booked by incident {first['number']}"
-    assert {"candidate": "c09", "code": "busy"} in [{"candidate": r["candidate"], "code": r["code"]}
-                                                    for r in fresh["rejected"]]
+    assert {"candidate": "c09", "code": "busy"} in [
+        {"candidate": r["candidate"], "code": r["code"]} for r in fresh["rejected"]
+    ]
     stored = desk_any.get(f"/incidents/{second['number']}").json()
     assert stored["status"] == "options" and stored["options"] == fresh
     assert [e["kind"] for e in stored["entries"]] == ["report", "options", "options"]
-    assert [b.incident_number for b in desk_any.client.app.state.store.bookings() if b.vehicle_id == "c09"] == \
-        [first["number"]]
+    assert [b.incident_number for b in desk_any.client.app.state.store.bookings() if b.vehicle_id == "c09"] == [
+        first["number"]
+    ]
 
 
 # --------------------------------------------------------------------------- lifecycle
@@ -207,7 +215,9 @@ def test_the_whole_lifecycle_with_the_response_time_against_the_limit(desk_any):
     assert desk_any.client.app.state.store.bookings() == []  # released
     follow_up = desk_any.post(f"/incidents/{number}/follow-up", {"note": "passengers satisfied"}).json()
     assert follow_up["status"] == "followed_up"
-    assert follow_up["follow_up"]["by"] == "dispatcher-user" and follow_up["follow_up"]["note"] == "passengers satisfied"
+    assert (
+        follow_up["follow_up"]["by"] == "dispatcher-user" and follow_up["follow_up"]["note"] == "passengers satisfied"
+    )
     entries = desk_any.get(f"/incidents/{number}").json()["entries"]
     assert [e["kind"] for e in entries] == ["report", "options", "accept", "on_scene", "resolved", "follow_up"]
     assert all(e["actor"] == "dispatcher-user" for e in entries)

@@ -44,8 +44,13 @@ def test_compliance_by_tier_and_month_leaves_voided_and_unmeasured_out(history):
     rows = desk.get("/kpis").json()["by_tier_month"]
     december = {r["tier"]: r for r in rows if r["month"] == "2026-12"}
     assert december[on_time["tier"]] | {"incidents": None} == {
-        "tier": on_time["tier"], "month": "2026-12", "incidents": None, "measured": 2, "reached_within_limit": 1,
-        "compliance": 0.5}
+        "tier": on_time["tier"],
+        "month": "2026-12",
+        "incidents": None,
+        "measured": 2,
+        "reached_within_limit": 1,
+        "compliance": 0.5,
+    }
     assert sum(r["incidents"] for r in december.values()) == 3  # the open one counts, the voided one not
     january = [r for r in rows if r["month"] == "2027-01"]
     assert len(january) == 1 and january[0]["measured"] == 0 and january[0]["compliance"] is None

@@ -34,12 +34,16 @@ def test_every_role_may_read_the_network(desk, role):
     assert desk.get("/network", role=role).status_code == 200
 
 
-@pytest.mark.parametrize("headers", [
-    {},
-    {"Authorization": "Bearer not-a-token"},
-    {"Authorization": "Basic dXNlcjpwYXNz"},
-    {"Authorization": "Bearer "},
-], ids=["none", "unknown", "basic", "empty"])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer not-a-token"},
+        {"Authorization": "Basic dXNlcjpwYXNz"},
+        {"Authorization": "Bearer "},
+    ],
+    ids=["none", "unknown", "basic", "empty"],
+)
 def test_without_a_known_bearer_token_it_is_401(desk, headers):
     response = desk.client.get("/network", headers=headers)
     assert response.status_code == 401

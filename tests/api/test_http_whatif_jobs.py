@@ -28,10 +28,22 @@ from api.settings import Settings
 
 from tests.api.http_support import TEST_TIME_LIMIT_S, DeskClient, add_users, bearer, running_desk, sqlite_url
 
-SMALL = {"start": "2026-12-01", "end": "2026-12-03", "backups": {"siping_depot": 2}, "calendar": "winter",
-         "reps": 2, "seed": 2}  # one corridor incident in two replications
-LONG = {"start": "2026-12-01", "end": "2026-12-31", "backups": {"siping_depot": 2, "changchun_depot": 1},
-        "calendar": "winter", "reps": 200, "seed": 0}
+SMALL = {
+    "start": "2026-12-01",
+    "end": "2026-12-03",
+    "backups": {"siping_depot": 2},
+    "calendar": "winter",
+    "reps": 2,
+    "seed": 2,
+}  # one corridor incident in two replications
+LONG = {
+    "start": "2026-12-01",
+    "end": "2026-12-31",
+    "backups": {"siping_depot": 2, "changchun_depot": 1},
+    "calendar": "winter",
+    "reps": 200,
+    "seed": 0,
+}
 FINISHED = ("done", "failed", "cancelled")
 POLL_DEADLINE_S = 120.0
 LOCAL = {"whatif_engine": "local", "whatif_concurrent_jobs": 1}
@@ -72,8 +84,9 @@ def start_long_job(desk: DeskClient) -> dict[str, Any]:
 
 def direct_result(corridor: Corridor, body: dict[str, Any]):
     """``run_whatif`` called directly with the job's scenario, seed and corridor."""
-    scenario = WhatIfScenario(date.fromisoformat(body["start"]), date.fromisoformat(body["end"]), body["backups"],
-                              calendar=body["calendar"])
+    scenario = WhatIfScenario(
+        date.fromisoformat(body["start"]), date.fromisoformat(body["end"]), body["backups"], calendar=body["calendar"]
+    )
     return run_whatif(scenario, body["reps"], body["seed"], "local", corridor=corridor)
 
 
@@ -201,22 +214,25 @@ def test_planners_and_admins_submit_viewers_and_dispatchers_only_read(desk):
 
 
 # --------------------------------------------------------------------------- bad input
-@pytest.mark.parametrize("changes, status, field", [
-    ({"start": "2026-12-31", "end": "2026-12-01"}, 400, "end"),
-    ({"end": "2028-01-01"}, 400, "end"),  # over a year
-    ({"backups": {"nowhere_sa": 1}}, 400, "backups"),
-    ({"backups": {"siping_depot": -1}}, 400, "backups"),
-    ({"backups": {"siping_depot": 99}}, 400, "backups"),  # more than the standby fleet
-    ({"calendar": "monsoon"}, 400, "calendar"),
-    ({"reps": 0}, 422, "reps"),
-    ({"reps": 1001}, 422, "reps"),
-    ({"reps": "2"}, 422, "reps"),
-    ({"seed": -1}, 422, "seed"),
-    ({"start": "2026-13-01"}, 422, "start"),
-    ({"start": 20261201}, 422, "start"),
-    ({"backups": {"siping_depot": 1.5}}, 422, "backups"),
-    ({"engine": "dask"}, 422, "engine"),
-])
+@pytest.mark.parametrize(
+    "changes, status, field",
+    [
+        ({"start": "2026-12-31", "end": "2026-12-01"}, 400, "end"),
+        ({"end": "2028-01-01"}, 400, "end"),  # over a year
+        ({"backups": {"nowhere_sa": 1}}, 400, "backups"),
+        ({"backups": {"siping_depot": -1}}, 400, "backups"),
+        ({"backups": {"siping_depot": 99}}, 400, "backups"),  # more than the standby fleet
+        ({"calendar": "monsoon"}, 400, "calendar"),
+        ({"reps": 0}, 422, "reps"),
+        ({"reps": 1001}, 422, "reps"),
+        ({"reps": "2"}, 422, "reps"),
+        ({"seed": -1}, 422, "seed"),
+        ({"start": "2026-13-01"}, 422, "start"),
+        ({"start": 20261201}, 422, "start"),
+        ({"backups": {"siping_depot": 1.5}}, 422, "backups"),
+        ({"engine": "dask"}, 422, "engine"),
+    ],
+)
 def test_bad_input_is_refused_naming_the_field_and_nothing_is_stored(desk, changes, status, field):
     before = len(desk.get("/whatif/jobs", params={"limit": 500}).json())
     answer = submit(desk, {**SMALL, **changes})
@@ -257,10 +273,18 @@ def test_a_job_left_running_by_a_crashed_service_runs_again_at_the_next_start(st
     tokens = add_users(url)  # migrates the new database
     engine = create_engine(url)
     with engine.begin() as connection:  # what a crash mid-job leaves behind
-        job_id = connection.execute(insert(whatif_jobs).values(
-            status="running", request=SMALL, submitted_by="planner-user", submitted_at=datetime(2026, 12, 1, 8),
-            started_at=datetime(2026, 12, 1, 8), done_reps=1, total_reps=SMALL["reps"],
-            cancel_requested=False)).inserted_primary_key[0]
+        job_id = connection.execute(
+            insert(whatif_jobs).values(
+                status="running",
+                request=SMALL,
+                submitted_by="planner-user",
+                submitted_at=datetime(2026, 12, 1, 8),
+                started_at=datetime(2026, 12, 1, 8),
+                done_reps=1,
+                total_reps=SMALL["reps"],
+                cancel_requested=False,
+            )
+        ).inserted_primary_key[0]
     engine.dispose()
 
     with app_client(url) as client:

@@ -367,9 +367,7 @@ def test_integrity_check_finds_gaps_and_incidents_without_a_report(store):
     _report(store)
     with store.engine.begin() as connection:  # bypass the store: a number taken without the counter
         connection.execute(
-            insert(incidents).values(
-                number=3, report={}, reported_at=WHEN, recorded_at=WHEN, recorded_by="intruder"
-            )
+            insert(incidents).values(number=3, report={}, reported_at=WHEN, recorded_at=WHEN, recorded_by="intruder")
         )
     problems = "\n".join(store.integrity_problems())
     assert "beyond the counter" in problems and "3" in problems
@@ -382,9 +380,7 @@ def test_integrity_check_replays_the_entries(store):
         connection.execute(
             insert(entries).values(incident_number=number, kind="resolved", at=WHEN, actor="x", payload={})
         )
-    assert store.integrity_problems() == [
-        f"incident {number}: entry 2 (resolved) is not allowed after reported"
-    ]
+    assert store.integrity_problems() == [f"incident {number}: entry 2 (resolved) is not allowed after reported"]
 
 
 GUARDED = [
@@ -487,9 +483,7 @@ def test_the_status_is_the_one_the_latest_entry_leads_to():
 def test_lifecycle_replay_names_the_illegal_step():
     assert lifecycle_problems(4, [EntryKind.REPORT, EntryKind.OPTIONS, EntryKind.ACCEPT]) == []
     assert lifecycle_problems(4, []) == ["incident 4 has no entries"]
-    assert lifecycle_problems(4, [EntryKind.OPTIONS]) == [
-        "incident 4: the first entry is options, not report"
-    ]
+    assert lifecycle_problems(4, [EntryKind.OPTIONS]) == ["incident 4: the first entry is options, not report"]
     assert lifecycle_problems(4, [EntryKind.REPORT, EntryKind.VOID, EntryKind.OPTIONS]) == [
         "incident 4: entry 3 (options) is not allowed after voided"
     ]

@@ -27,19 +27,31 @@ DAY = date(2025, 3, 12)
 KM = 1000
 
 DRIVER = Driver(
-    id="D01", name="Wang Lei", licence_class=LicenceClass.A1, licence_issued=date(2010, 5, 1),
-    birth_date=date(1980, 7, 1), qualified_until=date(2030, 1, 1), home_depot="siping",
-    shift_start=time(0, 0), shift_end=time(23, 59),
+    id="D01",
+    name="Wang Lei",
+    licence_class=LicenceClass.A1,
+    licence_issued=date(2010, 5, 1),
+    birth_date=date(1980, 7, 1),
+    qualified_until=date(2030, 1, 1),
+    home_depot="siping",
+    shift_start=time(0, 0),
+    shift_end=time(23, 59),
 )
 COACH = Vehicle(
-    id="V01", plate="吉C·K1234", vehicle_class=VehicleClass.COACH_12M, seats=49, length_m=12.0,
-    commissioned=date(2020, 1, 1), home_depot="siping", status=VehicleStatus.STANDBY,
+    id="V01",
+    plate="吉C·K1234",
+    vehicle_class=VehicleClass.COACH_12M,
+    seats=49,
+    length_m=12.0,
+    commissioned=date(2020, 1, 1),
+    home_depot="siping",
+    status=VehicleStatus.STANDBY,
     permit_valid_until=date(2030, 1, 1),
 )
-MINIBUS_7M_19 = replace(COACH, id="V02", plate="吉C·M0719", vehicle_class=VehicleClass.MINIBUS_7M, seats=19,
-                        length_m=7.0)
-BUS_59_15 = replace(COACH, id="V03", plate="吉C·B5915", vehicle_class=VehicleClass.MINIBUS_7M, seats=15,
-                    length_m=5.9)
+MINIBUS_7M_19 = replace(
+    COACH, id="V02", plate="吉C·M0719", vehicle_class=VehicleClass.MINIBUS_7M, seats=19, length_m=7.0
+)
+BUS_59_15 = replace(COACH, id="V03", plate="吉C·B5915", vehicle_class=VehicleClass.MINIBUS_7M, seats=15, length_m=5.9)
 BUS_59_19 = replace(BUS_59_15, id="V04", plate="吉C·B5919", seats=19)
 B1_DRIVER = replace(DRIVER, id="D02", licence_class=LicenceClass.B1)
 
@@ -55,8 +67,9 @@ def at(clock: str, day: date = DAY, plus_days: int = 0) -> datetime:
     return datetime.combine(day + timedelta(days=plus_days), time(hours, minutes))
 
 
-def span(start: str, end: str, activity: Activity = Activity.DRIVE, plus_days: int = 0,
-         driver_id: str = "D01") -> DutyInterval:
+def span(
+    start: str, end: str, activity: Activity = Activity.DRIVE, plus_days: int = 0, driver_id: str = "D01"
+) -> DutyInterval:
     """A log interval on ``DAY`` (+ ``plus_days``); an ``end`` before ``start`` runs past midnight."""
     begin, finish = at(start, plus_days=plus_days), at(end, plus_days=plus_days)
     if finish <= begin:
@@ -64,8 +77,9 @@ def span(start: str, end: str, activity: Activity = Activity.DRIVE, plus_days: i
     return DutyInterval(driver_id, begin, finish, activity)
 
 
-def drive(start: str, minutes: int, plus_days: int = 0, distance_km: float | None = None,
-          commuter: bool = False) -> ProposedDrive:
+def drive(
+    start: str, minutes: int, plus_days: int = 0, distance_km: float | None = None, commuter: bool = False
+) -> ProposedDrive:
     distance_m = None if distance_km is None else distance_km * KM
     return ProposedDrive(at(start, plus_days=plus_days), minutes * 60, distance_m, commuter)
 
@@ -87,8 +101,9 @@ class Case:
     policy: DrivingPolicy = field(default=POLICY)
 
 
-def case(id: str, source: str, drive: ProposedDrive, expected: set[RuleCode] | frozenset = frozenset(),
-         **kwargs) -> Case:
+def case(
+    id: str, source: str, drive: ProposedDrive, expected: set[RuleCode] | frozenset = frozenset(), **kwargs
+) -> Case:
     log = tuple(kwargs.pop("log", ()))
     return Case(id, source, drive, frozenset(expected), log, **kwargs)
 
@@ -105,90 +120,242 @@ CASES: tuple[Case, ...] = (
     # ---- continuous driving by day: Art. 38 / 实施条例 Art. 62(7): ≤4 h by day
     case("day-4h-exact-legal", f"{ART38}: 4 h by day", drive("08:00", 240)),
     case("day-4h01-illegal", f"{ART38}: 4 h by day", drive("08:00", 241), {C.CONTINUOUS_DAY}),
-    case("day-logged-3h-plus-1h-legal", f"{ART38}: 4 h by day, back to back",
-         drive("11:00", 60), log=[span("08:00", "11:00")]),
-    case("day-logged-3h50-plus-40min-illegal", f"{ART38}: 4 h by day",
-         drive("11:50", 40), {C.CONTINUOUS_DAY}, log=[span("08:00", "11:50")]),
+    case(
+        "day-logged-3h-plus-1h-legal",
+        f"{ART38}: 4 h by day, back to back",
+        drive("11:00", 60),
+        log=[span("08:00", "11:00")],
+    ),
+    case(
+        "day-logged-3h50-plus-40min-illegal",
+        f"{ART38}: 4 h by day",
+        drive("11:50", 40),
+        {C.CONTINUOUS_DAY},
+        log=[span("08:00", "11:50")],
+    ),
     # ---- rests: Art. 38: each rest ≥20 min; shorter breaks do not end continuous driving
-    case("rest-19min-does-not-reset", f"{ART38}: rest ≥20 min",
-         drive("11:19", 90), {C.CONTINUOUS_DAY, C.REST_TOO_SHORT}, log=[span("08:00", "11:00")]),
+    case(
+        "rest-19min-does-not-reset",
+        f"{ART38}: rest ≥20 min",
+        drive("11:19", 90),
+        {C.CONTINUOUS_DAY, C.REST_TOO_SHORT},
+        log=[span("08:00", "11:00")],
+    ),
     case("rest-20min-resets", f"{ART38}: rest ≥20 min", drive("11:20", 90), log=[span("08:00", "11:00")]),
-    case("rest-logged-rest-and-gap-add-up", f"{ART38}: rest ≥20 min (10 min logged + 10 min off duty)",
-         drive("11:20", 90), log=[span("08:00", "11:00"), span("11:00", "11:10", Activity.REST)]),
-    case("rest-other-duty-is-not-rest", f"{ART38}: rest ≥20 min (loading is work, not rest)",
-         drive("11:30", 90), {C.CONTINUOUS_DAY}, log=[span("08:00", "11:00"), span("11:00", "11:30", Activity.OTHER)]),
-    case("rest-short-break-before-next-duty", f"{ART38}: rest ≥20 min, after the drive too",
-         drive("08:00", 120), {C.CONTINUOUS_DAY, C.REST_TOO_SHORT}, log=[span("10:10", "12:30")]),
+    case(
+        "rest-logged-rest-and-gap-add-up",
+        f"{ART38}: rest ≥20 min (10 min logged + 10 min off duty)",
+        drive("11:20", 90),
+        log=[span("08:00", "11:00"), span("11:00", "11:10", Activity.REST)],
+    ),
+    case(
+        "rest-other-duty-is-not-rest",
+        f"{ART38}: rest ≥20 min (loading is work, not rest)",
+        drive("11:30", 90),
+        {C.CONTINUOUS_DAY},
+        log=[span("08:00", "11:00"), span("11:00", "11:30", Activity.OTHER)],
+    ),
+    case(
+        "rest-short-break-before-next-duty",
+        f"{ART38}: rest ≥20 min, after the drive too",
+        drive("08:00", 120),
+        {C.CONTINUOUS_DAY, C.REST_TOO_SHORT},
+        log=[span("10:10", "12:30")],
+    ),
     # ---- continuous driving at night (22:00–06:00): Art. 38: ≤2 h at night
     case("night-2h-exact-legal", f"{ART38}: 2 h at night", drive("22:00", 120)),
     case("night-2h01-illegal", f"{ART38}: 2 h at night", drive("22:00", 121), {C.CONTINUOUS_NIGHT}),
-    case("night-mixed-pro-rata-exact-legal", f"{ART38}: 2 h by day + 1 h at night = 2/4 + 1/2",
-         drive("20:00", 180)),
-    case("night-mixed-pro-rata-illegal", f"{ART38}: 2 h by day + 1 h 1 min at night > 1",
-         drive("20:00", 181), {C.CONTINUOUS_NIGHT}),
+    case("night-mixed-pro-rata-exact-legal", f"{ART38}: 2 h by day + 1 h at night = 2/4 + 1/2", drive("20:00", 180)),
+    case(
+        "night-mixed-pro-rata-illegal",
+        f"{ART38}: 2 h by day + 1 h 1 min at night > 1",
+        drive("20:00", 181),
+        {C.CONTINUOUS_NIGHT},
+    ),
     # ---- 8 h in any 24 h: Art. 38, rolling across midnight
-    case("24h-rolling-across-midnight-illegal", f"{ART38}: 8 h in any 24 h (7 h 30 min yesterday + 1 h)",
-         drive("08:00", 60), {C.DAILY_8H}, log=YESTERDAY_7H30),
-    case("24h-rolling-after-old-driving-left-legal", f"{ART38}: 8 h in any 24 h (30 min left the window)",
-         drive("09:30", 60), log=YESTERDAY_7H30),
+    case(
+        "24h-rolling-across-midnight-illegal",
+        f"{ART38}: 8 h in any 24 h (7 h 30 min yesterday + 1 h)",
+        drive("08:00", 60),
+        {C.DAILY_8H},
+        log=YESTERDAY_7H30,
+    ),
+    case(
+        "24h-rolling-after-old-driving-left-legal",
+        f"{ART38}: 8 h in any 24 h (30 min left the window)",
+        drive("09:30", 60),
+        log=YESTERDAY_7H30,
+    ),
     # ---- 44 h in any 7 days: Art. 38
     case("7d-44h-exact-legal", f"{ART38}: 44 h in any 7 days (42 h + 2 h)", drive("06:00", 120), log=SIX_DAYS_OF_7H),
-    case("7d-44h30-illegal", f"{ART38}: 44 h in any 7 days (42 h + 2 h 30 min)",
-         drive("06:00", 150), {C.WEEKLY_44H}, log=SIX_DAYS_OF_7H),
+    case(
+        "7d-44h30-illegal",
+        f"{ART38}: 44 h in any 7 days (42 h + 2 h 30 min)",
+        drive("06:00", 150),
+        {C.WEEKLY_44H},
+        log=SIX_DAYS_OF_7H,
+    ),
     # ---- 02:00–05:00 stop, a policy switch: 规范 (2018); 交运规〔2023〕2号 Art. 32
-    case("overnight-enforce-illegal", "规范 (2018): stop 02:00–05:00 (enforced for every trip)",
-         drive("01:00", 120, distance_km=50), {C.OVERNIGHT_STOP}, policy=ENFORCE),
+    case(
+        "overnight-enforce-illegal",
+        "规范 (2018): stop 02:00–05:00 (enforced for every trip)",
+        drive("01:00", 120, distance_km=50),
+        {C.OVERNIGHT_STOP},
+        policy=ENFORCE,
+    ),
     case("overnight-enforce-ends-at-0200-legal", "规范 (2018): stop 02:00–05:00", drive("00:00", 120), policy=ENFORCE),
     case("overnight-enforce-starts-at-0500-legal", "规范 (2018): stop 02:00–05:00", drive("05:00", 60), policy=ENFORCE),
-    case("overnight-short-100km-exempt-legal", "规范 (2018): trips ≤100 km exempt",
-         drive("01:00", 120, distance_km=100), policy=SHORT_100),
-    case("overnight-short-150km-illegal", "规范 (2018): trips ≤100 km exempt",
-         drive("01:00", 120, distance_km=150), {C.OVERNIGHT_STOP}, policy=SHORT_100),
-    case("overnight-short-unknown-distance-illegal", "规范 (2018): trips ≤100 km exempt (unknown: not exempt)",
-         drive("01:00", 120), {C.OVERNIGHT_STOP}, policy=SHORT_100),
-    case("overnight-commuter-exempt-legal", "交运规〔2023〕2号 Art. 32: commuter charters exempt",
-         drive("01:00", 120, distance_km=250, commuter=True), policy=COMMUTER_200),
-    case("overnight-commuter-rule-150km-legal", "交运规〔2023〕2号 Art. 32: trips ≤200 km exempt",
-         drive("01:00", 120, distance_km=150), policy=COMMUTER_200),
-    case("overnight-commuter-rule-250km-illegal", "交运规〔2023〕2号 Art. 32: trips ≤200 km exempt",
-         drive("01:00", 120, distance_km=250), {C.OVERNIGHT_STOP}, policy=COMMUTER_200),
+    case(
+        "overnight-short-100km-exempt-legal",
+        "规范 (2018): trips ≤100 km exempt",
+        drive("01:00", 120, distance_km=100),
+        policy=SHORT_100,
+    ),
+    case(
+        "overnight-short-150km-illegal",
+        "规范 (2018): trips ≤100 km exempt",
+        drive("01:00", 120, distance_km=150),
+        {C.OVERNIGHT_STOP},
+        policy=SHORT_100,
+    ),
+    case(
+        "overnight-short-unknown-distance-illegal",
+        "规范 (2018): trips ≤100 km exempt (unknown: not exempt)",
+        drive("01:00", 120),
+        {C.OVERNIGHT_STOP},
+        policy=SHORT_100,
+    ),
+    case(
+        "overnight-commuter-exempt-legal",
+        "交运规〔2023〕2号 Art. 32: commuter charters exempt",
+        drive("01:00", 120, distance_km=250, commuter=True),
+        policy=COMMUTER_200,
+    ),
+    case(
+        "overnight-commuter-rule-150km-legal",
+        "交运规〔2023〕2号 Art. 32: trips ≤200 km exempt",
+        drive("01:00", 120, distance_km=150),
+        policy=COMMUTER_200,
+    ),
+    case(
+        "overnight-commuter-rule-250km-illegal",
+        "交运规〔2023〕2号 Art. 32: trips ≤200 km exempt",
+        drive("01:00", 120, distance_km=250),
+        {C.OVERNIGHT_STOP},
+        policy=COMMUTER_200,
+    ),
     # ---- duty log: a driver cannot be in two places
-    case("double-booked-illegal", "duty log: the driver is already driving 09:00–11:00",
-         drive("10:00", 60), {C.DOUBLE_BOOKED}, log=[span("09:00", "11:00")]),
-    case("double-booked-other-duty-illegal", "duty log: the driver is on other duty 09:00–11:00",
-         drive("10:00", 60), {C.DOUBLE_BOOKED}, log=[span("09:00", "11:00", Activity.OTHER)]),
-    case("double-booked-touching-legal", "duty log: starting when the logged drive ends is no overlap",
-         drive("11:00", 60), log=[span("09:00", "11:00")]),
+    case(
+        "double-booked-illegal",
+        "duty log: the driver is already driving 09:00–11:00",
+        drive("10:00", 60),
+        {C.DOUBLE_BOOKED},
+        log=[span("09:00", "11:00")],
+    ),
+    case(
+        "double-booked-other-duty-illegal",
+        "duty log: the driver is on other duty 09:00–11:00",
+        drive("10:00", 60),
+        {C.DOUBLE_BOOKED},
+        log=[span("09:00", "11:00", Activity.OTHER)],
+    ),
+    case(
+        "double-booked-touching-legal",
+        "duty log: starting when the logged drive ends is no overlap",
+        drive("11:00", 60),
+        log=[span("09:00", "11:00")],
+    ),
     # ---- licence class: 驾驶证规定 Art. 11: A1 for length ≥6 m or ≥20 occupants
-    case("licence-b1-on-7m-19-seat-illegal", "驾驶证规定 Art. 11: ≥6 m needs A1",
-         drive("08:00", 60), {C.LICENCE_CLASS}, driver=B1_DRIVER, vehicle=MINIBUS_7M_19),
-    case("licence-b1-on-5.9m-15-seat-legal", "驾驶证规定 Art. 11: B1 for <6 m and 10–19 occupants",
-         drive("08:00", 60), driver=B1_DRIVER, vehicle=BUS_59_15),
-    case("licence-b1-on-5.9m-19-seat-illegal", "驾驶证规定 Art. 11: ≥20 occupants (19 seats + driver) needs A1",
-         drive("08:00", 60), {C.LICENCE_CLASS}, driver=B1_DRIVER, vehicle=BUS_59_19),
-    case("licence-a1-on-7m-legal", "驾驶证规定 Art. 11: A1 covers large coaches",
-         drive("08:00", 60), vehicle=MINIBUS_7M_19),
+    case(
+        "licence-b1-on-7m-19-seat-illegal",
+        "驾驶证规定 Art. 11: ≥6 m needs A1",
+        drive("08:00", 60),
+        {C.LICENCE_CLASS},
+        driver=B1_DRIVER,
+        vehicle=MINIBUS_7M_19,
+    ),
+    case(
+        "licence-b1-on-5.9m-15-seat-legal",
+        "驾驶证规定 Art. 11: B1 for <6 m and 10–19 occupants",
+        drive("08:00", 60),
+        driver=B1_DRIVER,
+        vehicle=BUS_59_15,
+    ),
+    case(
+        "licence-b1-on-5.9m-19-seat-illegal",
+        "驾驶证规定 Art. 11: ≥20 occupants (19 seats + driver) needs A1",
+        drive("08:00", 60),
+        {C.LICENCE_CLASS},
+        driver=B1_DRIVER,
+        vehicle=BUS_59_19,
+    ),
+    case(
+        "licence-a1-on-7m-legal",
+        "驾驶证规定 Art. 11: A1 covers large coaches",
+        drive("08:00", 60),
+        vehicle=MINIBUS_7M_19,
+    ),
     # ---- probation: 驾驶证规定 Art. 77: no commercial coach in the first 12 months
-    case("probation-11-months-illegal", "驾驶证规定 Art. 77: 12-month probation",
-         drive("08:00", 60), {C.PROBATION}, driver=replace(DRIVER, licence_issued=date(2024, 4, 12))),
-    case("probation-exactly-12-months-legal", "驾驶证规定 Art. 77: 12-month probation",
-         drive("08:00", 60), driver=replace(DRIVER, licence_issued=date(2024, 3, 12))),
-    case("probation-13-months-legal", "驾驶证规定 Art. 77: 12-month probation",
-         drive("08:00", 60), driver=replace(DRIVER, licence_issued=date(2024, 2, 12))),
+    case(
+        "probation-11-months-illegal",
+        "驾驶证规定 Art. 77: 12-month probation",
+        drive("08:00", 60),
+        {C.PROBATION},
+        driver=replace(DRIVER, licence_issued=date(2024, 4, 12)),
+    ),
+    case(
+        "probation-exactly-12-months-legal",
+        "驾驶证规定 Art. 77: 12-month probation",
+        drive("08:00", 60),
+        driver=replace(DRIVER, licence_issued=date(2024, 3, 12)),
+    ),
+    case(
+        "probation-13-months-legal",
+        "驾驶证规定 Art. 77: 12-month probation",
+        drive("08:00", 60),
+        driver=replace(DRIVER, licence_issued=date(2024, 2, 12)),
+    ),
     # ---- age: 驾驶证规定 Art. 14 (fleet policy max_driver_age = 60, 60 still allowed)
-    case("age-60-legal", "驾驶证规定 Art. 14: ≤60", drive("08:00", 60),
-         driver=replace(DRIVER, birth_date=date(1965, 3, 12), licence_issued=date(1990, 1, 1))),
-    case("age-60-day-before-61st-birthday-legal", "驾驶证规定 Art. 14: ≤60", drive("08:00", 60),
-         driver=replace(DRIVER, birth_date=date(1964, 3, 13), licence_issued=date(1990, 1, 1))),
-    case("age-61-illegal", "驾驶证规定 Art. 14: ≤60", drive("08:00", 60), {C.AGE},
-         driver=replace(DRIVER, birth_date=date(1964, 3, 12), licence_issued=date(1990, 1, 1))),
+    case(
+        "age-60-legal",
+        "驾驶证规定 Art. 14: ≤60",
+        drive("08:00", 60),
+        driver=replace(DRIVER, birth_date=date(1965, 3, 12), licence_issued=date(1990, 1, 1)),
+    ),
+    case(
+        "age-60-day-before-61st-birthday-legal",
+        "驾驶证规定 Art. 14: ≤60",
+        drive("08:00", 60),
+        driver=replace(DRIVER, birth_date=date(1964, 3, 13), licence_issued=date(1990, 1, 1)),
+    ),
+    case(
+        "age-61-illegal",
+        "驾驶证规定 Art. 14: ≤60",
+        drive("08:00", 60),
+        {C.AGE},
+        driver=replace(DRIVER, birth_date=date(1964, 3, 12), licence_issued=date(1990, 1, 1)),
+    ),
     # ---- qualification: 道路运输条例 Art. 9: passenger drivers hold a valid certificate
-    case("qualification-valid-through-today-legal", "道路运输条例 Art. 9", drive("08:00", 60),
-         driver=replace(DRIVER, qualified_until=DAY)),
-    case("qualification-expired-illegal", "道路运输条例 Art. 9", drive("08:00", 60), {C.QUALIFICATION},
-         driver=replace(DRIVER, qualified_until=date(2025, 3, 11))),
-    case("qualification-missing-illegal", "道路运输条例 Art. 9", drive("08:00", 60), {C.QUALIFICATION},
-         driver=replace(DRIVER, qualified_until=None)),
+    case(
+        "qualification-valid-through-today-legal",
+        "道路运输条例 Art. 9",
+        drive("08:00", 60),
+        driver=replace(DRIVER, qualified_until=DAY),
+    ),
+    case(
+        "qualification-expired-illegal",
+        "道路运输条例 Art. 9",
+        drive("08:00", 60),
+        {C.QUALIFICATION},
+        driver=replace(DRIVER, qualified_until=date(2025, 3, 11)),
+    ),
+    case(
+        "qualification-missing-illegal",
+        "道路运输条例 Art. 9",
+        drive("08:00", 60),
+        {C.QUALIFICATION},
+        driver=replace(DRIVER, qualified_until=None),
+    ),
 )
 
 # Every rule has at least one passing and one failing case in the table.

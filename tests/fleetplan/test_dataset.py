@@ -99,9 +99,13 @@ def test_default_dataset_loads_without_problems(dataset):
 
 def test_default_sites_are_two_depots_and_three_service_areas(dataset):
     kinds = {site.id: site.kind for site in dataset.sites}
-    assert kinds == {"siping_depot": SiteKind.DEPOT, "changchun_depot": SiteKind.DEPOT,
-                     "taojiatun_sa": SiteKind.SERVICE_AREA, "gongzhuling_sa": SiteKind.SERVICE_AREA,
-                     "kaoshantun_sa": SiteKind.SERVICE_AREA}
+    assert kinds == {
+        "siping_depot": SiteKind.DEPOT,
+        "changchun_depot": SiteKind.DEPOT,
+        "taojiatun_sa": SiteKind.SERVICE_AREA,
+        "gongzhuling_sa": SiteKind.SERVICE_AREA,
+        "kaoshantun_sa": SiteKind.SERVICE_AREA,
+    }
     assert all(site.node_id == site.id for site in dataset.sites)
     siping, changchun = dataset.site("siping_depot"), dataset.site("changchun_depot")
     assert (siping.lat, siping.lon) == (43.1457, 124.3448)  # DESIGN §2.1, Tiexi
@@ -169,10 +173,14 @@ def test_default_history_and_timetable_respect_the_driving_limits(dataset):
         driving[trip.driver_id].append(DutyInterval(trip.driver_id, trip.departure, trip.arrival, Activity.DRIVE))
     for driver_id, intervals in driving.items():
         for interval in intervals:
-            assert driving_s(intervals, interval.end - timedelta(hours=24), interval.end) <= policy.max_driving_24h_s, \
-                (driver_id, interval)
-            assert driving_s(intervals, interval.end - timedelta(days=7), interval.end) <= policy.max_driving_7d_s, \
-                (driver_id, interval)
+            assert driving_s(intervals, interval.end - timedelta(hours=24), interval.end) <= policy.max_driving_24h_s, (
+                driver_id,
+                interval,
+            )
+            assert driving_s(intervals, interval.end - timedelta(days=7), interval.end) <= policy.max_driving_7d_s, (
+                driver_id,
+                interval,
+            )
 
 
 def test_default_timetable_is_one_winter_week(dataset):
@@ -195,9 +203,10 @@ def test_default_timetable_is_one_winter_week(dataset):
 
 def test_default_staff_runs_keep_coach_and_driver_all_day(dataset):
     for day in WEEK[:5]:
-        crews = {kind: {(t.vehicle_id, t.driver_id) for t in dataset.trips
-                        if t.kind is kind and t.departure.date() == day}
-                 for kind in (TripKind.STAFF_MORNING, TripKind.STAFF_EVENING)}
+        crews = {
+            kind: {(t.vehicle_id, t.driver_id) for t in dataset.trips if t.kind is kind and t.departure.date() == day}
+            for kind in (TripKind.STAFF_MORNING, TripKind.STAFF_EVENING)
+        }
         assert crews[TripKind.STAFF_MORNING] == crews[TripKind.STAFF_EVENING]
 
 
@@ -243,8 +252,9 @@ def test_default_policies_and_conditions(dataset):
 
 def test_invented_tables_are_labelled():
     for name in (SITES, VEHICLES, DRIVERS, DUTY_LOG, TRIPS, TRIP_STOPS):
-        assert (DEFAULT_DIR / name).read_text(encoding="utf-8").splitlines()[1].startswith(
-            "# realistic but invented (E)"), name
+        assert (
+            (DEFAULT_DIR / name).read_text(encoding="utf-8").splitlines()[1].startswith("# realistic but invented (E)")
+        ), name
 
 
 def test_generator_reproduces_the_committed_tables(tmp_path):
@@ -278,52 +288,165 @@ def test_three_bad_cells_are_all_reported_with_file_row_and_column(data_dir):
 # Each case: file to edit, old text, new text, the line prefix of the row to blame (None: TOML),
 # the column, and a word of the message.
 CROSS_TABLE_CASES = {
-    "unknown depot": (VEHICLES, "c04,吉A·N2002,coach_8m,33,8.7,2020-03-09,changchun_depot",
-                      "c04,吉A·N2002,coach_8m,33,8.7,2020-03-09,harbin_depot", "c04,", "home_depot", "harbin_depot"),
-    "driver depot": (DRIVERS, "d26,何庆丰,A1,2020-05-19,1992-05-01,2031-04-22,siping_depot",
-                     "d26,何庆丰,A1,2020-05-19,1992-05-01,2031-04-22,jilin_depot", "d26,", "home_depot", "unknown depot"),
+    "unknown depot": (
+        VEHICLES,
+        "c04,吉A·N2002,coach_8m,33,8.7,2020-03-09,changchun_depot",
+        "c04,吉A·N2002,coach_8m,33,8.7,2020-03-09,harbin_depot",
+        "c04,",
+        "home_depot",
+        "harbin_depot",
+    ),
+    "driver depot": (
+        DRIVERS,
+        "d26,何庆丰,A1,2020-05-19,1992-05-01,2031-04-22,siping_depot",
+        "d26,何庆丰,A1,2020-05-19,1992-05-01,2031-04-22,jilin_depot",
+        "d26,",
+        "home_depot",
+        "unknown depot",
+    ),
     "duplicate vehicle id": (VEHICLES, "c12,吉A·V5409", "c11,吉A·V5409", "c11,吉A·V5409", "id", "repeats"),
     "duplicate plate": (VEHICLES, "c12,吉A·V5409", "c12,吉A·V9077", "c12,", "plate", "repeats"),
-    "seats outside class": (VEHICLES, "c23,吉C·U4605,coach_8m,33,", "c23,吉C·U4605,coach_8m,19,", "c23,", "seats",
-                            "outside"),
-    "unknown trip driver": (TRIPS, "T1208-AM3,2026-12-08,staff_morning,c03,d03,31,d03",
-                            "T1208-AM3,2026-12-08,staff_morning,c03,d77,31,d77", "T1208-AM3,", "driver_id", "d77"),
-    "unknown trip vehicle": (TRIPS, "T1208-AM3,2026-12-08,staff_morning,c03,", "T1208-AM3,2026-12-08,staff_morning,c93,",
-                             "T1208-AM3,", "vehicle_id", "c93"),
-    "unknown signed driver": (TRIPS, "T1211-FR1,2026-12-11,student_friday,c15,d19,55,d19;d23",
-                              "T1211-FR1,2026-12-11,student_friday,c15,d19,55,d19;d80", "T1211-FR1,",
-                              "signed_driver_ids", "d80"),
-    "booked over seats": (TRIPS, "T1207-AM4,2026-12-07,staff_morning,c04,d04,30,",
-                          "T1207-AM4,2026-12-07,staff_morning,c04,d04,38,", "T1207-AM4,", "booked_passengers", "33 seats"),
-    "driver on two trips": (TRIPS, "T1207-AM2,2026-12-07,staff_morning,c02,d02,46,d02",
-                            "T1207-AM2,2026-12-07,staff_morning,c02,d01,46,d01", "T1207-AM2,", "driver_id",
-                            "T1207-AM1"),
-    "coach on two trips": (TRIPS, "T1210-AM3,2026-12-10,staff_morning,c03,", "T1210-AM3,2026-12-10,staff_morning,c01,",
-                           "T1210-AM3,", "vehicle_id", "also on trip"),
-    "day differs from stops": (TRIPS, "T1209-PM4,2026-12-09,", "T1209-PM4,2026-12-08,", "T1209-PM4,", "day",
-                               "first stop"),
-    "overlapping duty": (DUTY_LOG, "d09,2026-12-02T06:30,2026-12-02T10:30", "d09,2026-12-02T06:30,2026-12-02T11:30",
-                         "d09,2026-12-02T11:00,", "start", "overlaps"),
-    "duty end before start": (DUTY_LOG, "d36,2026-12-01T06:30,2026-12-01T09:00", "d36,2026-12-01T06:30,2026-12-01T05:00",
-                              "d36,2026-12-01T06:30,", "end", "not after"),
+    "seats outside class": (
+        VEHICLES,
+        "c23,吉C·U4605,coach_8m,33,",
+        "c23,吉C·U4605,coach_8m,19,",
+        "c23,",
+        "seats",
+        "outside",
+    ),
+    "unknown trip driver": (
+        TRIPS,
+        "T1208-AM3,2026-12-08,staff_morning,c03,d03,31,d03",
+        "T1208-AM3,2026-12-08,staff_morning,c03,d77,31,d77",
+        "T1208-AM3,",
+        "driver_id",
+        "d77",
+    ),
+    "unknown trip vehicle": (
+        TRIPS,
+        "T1208-AM3,2026-12-08,staff_morning,c03,",
+        "T1208-AM3,2026-12-08,staff_morning,c93,",
+        "T1208-AM3,",
+        "vehicle_id",
+        "c93",
+    ),
+    "unknown signed driver": (
+        TRIPS,
+        "T1211-FR1,2026-12-11,student_friday,c15,d19,55,d19;d23",
+        "T1211-FR1,2026-12-11,student_friday,c15,d19,55,d19;d80",
+        "T1211-FR1,",
+        "signed_driver_ids",
+        "d80",
+    ),
+    "booked over seats": (
+        TRIPS,
+        "T1207-AM4,2026-12-07,staff_morning,c04,d04,30,",
+        "T1207-AM4,2026-12-07,staff_morning,c04,d04,38,",
+        "T1207-AM4,",
+        "booked_passengers",
+        "33 seats",
+    ),
+    "driver on two trips": (
+        TRIPS,
+        "T1207-AM2,2026-12-07,staff_morning,c02,d02,46,d02",
+        "T1207-AM2,2026-12-07,staff_morning,c02,d01,46,d01",
+        "T1207-AM2,",
+        "driver_id",
+        "T1207-AM1",
+    ),
+    "coach on two trips": (
+        TRIPS,
+        "T1210-AM3,2026-12-10,staff_morning,c03,",
+        "T1210-AM3,2026-12-10,staff_morning,c01,",
+        "T1210-AM3,",
+        "vehicle_id",
+        "also on trip",
+    ),
+    "day differs from stops": (
+        TRIPS,
+        "T1209-PM4,2026-12-09,",
+        "T1209-PM4,2026-12-08,",
+        "T1209-PM4,",
+        "day",
+        "first stop",
+    ),
+    "overlapping duty": (
+        DUTY_LOG,
+        "d09,2026-12-02T06:30,2026-12-02T10:30",
+        "d09,2026-12-02T06:30,2026-12-02T11:30",
+        "d09,2026-12-02T11:00,",
+        "start",
+        "overlaps",
+    ),
+    "duty end before start": (
+        DUTY_LOG,
+        "d36,2026-12-01T06:30,2026-12-01T09:00",
+        "d36,2026-12-01T06:30,2026-12-01T05:00",
+        "d36,2026-12-01T06:30,",
+        "end",
+        "not after",
+    ),
     "duty unknown driver": (DUTY_LOG, "d35,2026-11-30T08:30,", "d95,2026-11-30T08:30,", "d95,", "driver_id", "d95"),
-    "stop times not increasing": (TRIP_STOPS, "T1209-AM1,2,changchun_gov,2026-12-09T06:30",
-                                  "T1209-AM1,2,changchun_gov,2026-12-09T06:10", "T1209-AM1,2,", "planned",
-                                  "not after"),
-    "duplicate stop seq": (TRIP_STOPS, "T1210-AM2,2,", "T1210-AM2,1,", "T1210-AM2,1,changchun_hightech", "seq", "repeats"),
+    "stop times not increasing": (
+        TRIP_STOPS,
+        "T1209-AM1,2,changchun_gov,2026-12-09T06:30",
+        "T1209-AM1,2,changchun_gov,2026-12-09T06:10",
+        "T1209-AM1,2,",
+        "planned",
+        "not after",
+    ),
+    "duplicate stop seq": (
+        TRIP_STOPS,
+        "T1210-AM2,2,",
+        "T1210-AM2,1,",
+        "T1210-AM2,1,changchun_hightech",
+        "seq",
+        "repeats",
+    ),
     "stop of unknown trip": (TRIP_STOPS, "T1213-SU4,1,", "T1213-SU9,1,", "T1213-SU9,", "trip_id", "T1213-SU9"),
-    "licence before birth": (DRIVERS, "d05,刘亚楠,A1,2008-12-17", "d05,刘亚楠,A1,1974-12-17", "d05,", "licence_issued",
-                             "birth"),
+    "licence before birth": (
+        DRIVERS,
+        "d05,刘亚楠,A1,2008-12-17",
+        "d05,刘亚楠,A1,1974-12-17",
+        "d05,",
+        "licence_issued",
+        "birth",
+    ),
     "bad tier value": (TIERS, "limit_min = 60", 'limit_min = "sixty"', None, "near_backup.limit_min", "number"),
     "negative tier limit": (TIERS, "limit_min = 90", "limit_min = -5", None, "corridor.limit_min", "positive"),
-    "unknown policy key": (POLICY, "max_driver_age = 60", "max_driver_ages = 60", None, "max_driver_ages", "unknown key"),
-    "bad overnight rule": (POLICY, 'overnight_rule = "exempt_commuter_200km"', 'overnight_rule = "never"', None,
-                           "overnight_rule", "not one of"),
+    "unknown policy key": (
+        POLICY,
+        "max_driver_age = 60",
+        "max_driver_ages = 60",
+        None,
+        "max_driver_ages",
+        "unknown key",
+    ),
+    "bad overnight rule": (
+        POLICY,
+        'overnight_rule = "exempt_commuter_200km"',
+        'overnight_rule = "never"',
+        None,
+        "overnight_rule",
+        "not one of",
+    ),
     "bad clock in policy": (POLICY, 'night_start = "22:00"', 'night_start = "25:00"', None, "night_start", "range"),
-    "bad weather": (CONDITIONS, 'expressway = "snow"', 'expressway = "sleet"', None, "snow.weather.expressway",
-                    "not one of"),
-    "bad closed entrances": (CONDITIONS, 'closed_entrances = ["*"]', "closed_entrances = [1]", None,
-                             "blizzard.closed_entrances", "list"),
+    "bad weather": (
+        CONDITIONS,
+        'expressway = "snow"',
+        'expressway = "sleet"',
+        None,
+        "snow.weather.expressway",
+        "not one of",
+    ),
+    "bad closed entrances": (
+        CONDITIONS,
+        'closed_entrances = ["*"]',
+        "closed_entrances = [1]",
+        None,
+        "blizzard.closed_entrances",
+        "list",
+    ),
     "tier table missing": (TIERS, "[corridor]", "[corridors]", None, "corridor", "missing"),
     "TOML syntax": (CONDITIONS, "[ice]", "[ice", None, None, "not valid TOML"),
 }
@@ -342,23 +465,36 @@ def test_each_problem_names_file_row_and_column(data_dir, case):
 
 def test_a_duty_log_repeating_a_trip_is_blamed_on_the_trip(data_dir):
     # d08 drives SU4 on Sunday 15:00–17:05; the log must not also hold that driving
-    edit(data_dir / DUTY_LOG, "d08,2026-12-06T13:20,2026-12-06T13:50,drive",
-         "d08,2026-12-06T13:20,2026-12-06T13:50,drive\nd08,2026-12-13T14:30,2026-12-13T15:30,drive")
+    edit(
+        data_dir / DUTY_LOG,
+        "d08,2026-12-06T13:20,2026-12-06T13:50,drive",
+        "d08,2026-12-06T13:20,2026-12-06T13:50,drive\nd08,2026-12-13T14:30,2026-12-13T15:30,drive",
+    )
     problems = validate_dataset(data_dir)
     assert where(problems) == {(TRIPS, row_of(data_dir / TRIPS, "T1213-SU4,"), "driver_id")}
     assert f"(row {row_of(data_dir / DUTY_LOG, 'd08,2026-12-13T14:30')}," in problems[0].message
 
 
 def test_one_fault_gives_one_problem_and_load_raises_it(data_dir):
-    edit(data_dir / TRIPS, "T1207-AM4,2026-12-07,staff_morning,c04,d04,30,", "T1207-AM4,2026-12-07,staff_morning,c04,d04,38,")
+    edit(
+        data_dir / TRIPS,
+        "T1207-AM4,2026-12-07,staff_morning,c04,d04,30,",
+        "T1207-AM4,2026-12-07,staff_morning,c04,d04,38,",
+    )
     with pytest.raises(DataValidationError) as caught:
         load_dataset(data_dir)
     assert len(caught.value.problems) == 1
 
 
 def test_many_faults_in_many_files_are_all_reported(data_dir):
-    for case in ("unknown depot", "unknown trip driver", "overlapping duty", "booked over seats", "bad tier value",
-                 "bad weather"):
+    for case in (
+        "unknown depot",
+        "unknown trip driver",
+        "overlapping duty",
+        "booked over seats",
+        "bad tier value",
+        "bad weather",
+    ):
         file, old, new, *_ = CROSS_TABLE_CASES[case]
         edit(data_dir / file, old, new)
     problems = validate_dataset(data_dir)
@@ -393,13 +529,17 @@ def test_a_missing_directory_is_reported(tmp_path):
     assert len(problems) == 1 and "directory is missing" in problems[0].message
 
 
-@pytest.mark.parametrize("file, content", [
-    (VEHICLES, b""),
-    (TRIPS, b'id,day\n"unterminated,2026-12-07\n'),
-    (DRIVERS, b"\xff\xfe\x00 not text"),
-    (TIERS, b"city = 5\n"),
-    (CONDITIONS, b"snow = [1, 2]\n"),
-], ids=["empty csv", "bad quoting", "not utf-8", "tier not a table", "preset not a table"])
+@pytest.mark.parametrize(
+    "file, content",
+    [
+        (VEHICLES, b""),
+        (TRIPS, b'id,day\n"unterminated,2026-12-07\n'),
+        (DRIVERS, b"\xff\xfe\x00 not text"),
+        (TIERS, b"city = 5\n"),
+        (CONDITIONS, b"snow = [1, 2]\n"),
+    ],
+    ids=["empty csv", "bad quoting", "not utf-8", "tier not a table", "preset not a table"],
+)
 def test_garbage_files_are_problems_not_crashes(data_dir, file, content):
     (data_dir / file).write_bytes(content)
     problems = validate_dataset(data_dir)

@@ -18,9 +18,15 @@ from solver.dispatch import Budget, SolveParams, dispatch
 @pytest.fixture(scope="module")
 def outcome():
     corridor = load_corridor()
-    incident = Incident("e1", IncidentKind.BREAKDOWN, "c01", None, "G1 K78 toward Siping", datetime(2026, 12, 7, 7, 40), 42)
-    return dispatch(corridor, [incident], corridor.dataset.conditions_named("clear"),
-                    params=SolveParams(budget=Budget.deterministic(1.0), workers=1, alternatives=1))
+    incident = Incident(
+        "e1", IncidentKind.BREAKDOWN, "c01", None, "G1 K78 toward Siping", datetime(2026, 12, 7, 7, 40), 42
+    )
+    return dispatch(
+        corridor,
+        [incident],
+        corridor.dataset.conditions_named("clear"),
+        params=SolveParams(budget=Budget.deterministic(1.0), workers=1, alternatives=1),
+    )
 
 
 def test_a_sound_plan_has_no_problem(outcome):
@@ -30,8 +36,11 @@ def test_a_sound_plan_has_no_problem(outcome):
 def test_a_wrong_scene_time_is_named_with_both_times(outcome):
     rescue = outcome.best.rescues[0]
     claimed = rescue.scene_arrival - timedelta(minutes=7)
-    tampered = replace(outcome.best, rescues=(replace(rescue, scene_arrival=claimed, depart_at=claimed - timedelta(minutes=1)),)
-                       + outcome.best.rescues[1:])
+    tampered = replace(
+        outcome.best,
+        rescues=(replace(rescue, scene_arrival=claimed, depart_at=claimed - timedelta(minutes=1)),)
+        + outcome.best.rescues[1:],
+    )
     found = [p for p in evaluate(tampered, outcome.instance) if p.code == ProblemCode.SCENE_TIME]
     assert found and found[0].subject == f"rescue by {rescue.vehicle_id}"
     assert found[0].number("claimed") == claimed
@@ -48,8 +57,10 @@ def test_a_claimed_objective_that_does_not_add_up_is_a_mismatch(outcome):
 def test_driving_hours_left_are_a_checked_claim(outcome):
     rescue = outcome.best.rescues[0]
     assert 0 < rescue.driver_hours_left_s <= 8 * 3600
-    tampered = replace(outcome.best, rescues=(replace(rescue, driver_hours_left_s=rescue.driver_hours_left_s + 600),)
-                       + outcome.best.rescues[1:])
+    tampered = replace(
+        outcome.best,
+        rescues=(replace(rescue, driver_hours_left_s=rescue.driver_hours_left_s + 600),) + outcome.best.rescues[1:],
+    )
     found = [p for p in evaluate(tampered, outcome.instance) if p.code == ProblemCode.DRIVER_HOURS_LEFT]
     assert found and found[0].number("found_s") == rescue.driver_hours_left_s
 

@@ -37,8 +37,9 @@ def test_haversine_is_zero_for_the_same_point_and_symmetric():
     assert haversine_m(43.1, 124.3, 43.9, 125.3) == pytest.approx(haversine_m(43.9, 125.3, 43.1, 124.3))
 
 
-@pytest.mark.parametrize(("lat2", "lon2", "expected"), [(44.0, 125.0, 0.0), (43.0, 126.0, 90.0),
-                                                        (42.0, 125.0, 180.0), (43.0, 124.0, 270.0)])
+@pytest.mark.parametrize(
+    ("lat2", "lon2", "expected"), [(44.0, 125.0, 0.0), (43.0, 126.0, 90.0), (42.0, 125.0, 180.0), (43.0, 124.0, 270.0)]
+)
 def test_bearing_to_the_cardinal_points(lat2, lon2, expected):
     assert bearing_deg(43.0, 125.0, lat2, lon2) == pytest.approx(expected, abs=0.5)
 

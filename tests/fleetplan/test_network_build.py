@@ -17,22 +17,52 @@ from fleetplan.network.graph import graph_problems
 NETWORK_DIR = Path(__file__).parents[2] / "data" / "default" / "network"
 
 FIXED_NODES = [
-    "siping_depot", "changchun_depot", "taojiatun_sa", "gongzhuling_sa", "kaoshantun_sa", "jlnu_siping_campus",
-    "siping_station", "siping_gov", "changchun_station", "changchun_gov", "changchun_hightech", "lishu_town",
-    "guojiadian_town", "gongzhuling_city", "fanjiatun_town", "wulipo_ic", "lishu_east_ic", "guojiadian_ic",
-    "gongzhuling_ic", "fanjiatun_ic", "changchun_south_ic", "xinglongshan_ic",
+    "siping_depot",
+    "changchun_depot",
+    "taojiatun_sa",
+    "gongzhuling_sa",
+    "kaoshantun_sa",
+    "jlnu_siping_campus",
+    "siping_station",
+    "siping_gov",
+    "changchun_station",
+    "changchun_gov",
+    "changchun_hightech",
+    "lishu_town",
+    "guojiadian_town",
+    "gongzhuling_city",
+    "fanjiatun_town",
+    "wulipo_ic",
+    "lishu_east_ic",
+    "guojiadian_ic",
+    "gongzhuling_ic",
+    "fanjiatun_ic",
+    "changchun_south_ic",
+    "xinglongshan_ic",
 ]
-INTERCHANGES = ["wulipo_ic", "lishu_east_ic", "guojiadian_ic", "gongzhuling_ic", "fanjiatun_ic",
-                "changchun_south_ic", "xinglongshan_ic"]
+INTERCHANGES = [
+    "wulipo_ic",
+    "lishu_east_ic",
+    "guojiadian_ic",
+    "gongzhuling_ic",
+    "fanjiatun_ic",
+    "changchun_south_ic",
+    "xinglongshan_ic",
+]
 SERVICE_AREAS = ["taojiatun_sa", "gongzhuling_sa", "kaoshantun_sa"]
 # DESIGN §2.1 coordinates tagged V: the network must use them as given
 DESIGN_COORDINATES = {
-    "siping_gov": (43.1668, 124.3506), "siping_depot": (43.1457, 124.3448), "siping_station": (43.1655, 124.3670),
-    "lishu_town": (43.3073, 124.3337), "gongzhuling_city": (43.5008, 124.8198), "changchun_gov": (43.897, 125.326),
+    "siping_gov": (43.1668, 124.3506),
+    "siping_depot": (43.1457, 124.3448),
+    "siping_station": (43.1655, 124.3670),
+    "lishu_town": (43.3073, 124.3337),
+    "gongzhuling_city": (43.5008, 124.8198),
+    "changchun_gov": (43.897, 125.326),
     "changchun_station": (43.9092, 125.3238),
 }
 DESIGN_ESTIMATES = {  # tagged E in DESIGN, with their tolerance
-    "guojiadian_town": ((43.35, 124.60), 5_000), "fanjiatun_town": ((43.70, 125.08), 5_000),
+    "guojiadian_town": ((43.35, 124.60), 5_000),
+    "fanjiatun_town": ((43.70, 125.08), 5_000),
     "changchun_depot": ((43.826, 125.268), 1_000),
 }
 
@@ -84,7 +114,9 @@ def test_estimated_places_are_within_their_design_tolerance(network):
 
 def test_g1_section_is_133_3_km_on_both_carriageways(network):
     assert network.g1_length_m == 133_300
-    to_siping = sum(d["length_m"] for _, _, d in network.graph.edges(data=True) if d.get("direction") == Direction.TO_SIPING)
+    to_siping = sum(
+        d["length_m"] for _, _, d in network.graph.edges(data=True) if d.get("direction") == Direction.TO_SIPING
+    )
     assert to_siping == 133_300
     assert network.section_km == (0.0, 133.3)
 
@@ -153,8 +185,11 @@ def test_turning_is_possible_only_at_interchanges(network):
     without_interchanges = network.graph.subgraph(n for n in network.graph if n not in INTERCHANGES)
     for post in network.posts:
         for other in network.posts:
-            assert not nx.has_path(without_interchanges, carriageway_node(post.id, Direction.TO_SIPING),
-                                   carriageway_node(other.id, Direction.TO_CHANGCHUN))
+            assert not nx.has_path(
+                without_interchanges,
+                carriageway_node(post.id, Direction.TO_SIPING),
+                carriageway_node(other.id, Direction.TO_CHANGCHUN),
+            )
 
 
 def test_every_interchange_has_off_and_on_ramps_on_both_sides(network):
@@ -204,53 +239,75 @@ def test_entrances_are_the_interchanges_and_service_areas(network):
 
 # --------------------------------------------------------------------------- validation
 def test_a_bad_edge_row_is_reported_with_file_row_and_column(data_copy):
-    row = _replace_line(data_copy / "roads.csv", "siping_depot,siping_gov,",
-                        "siping_depot,siping_gov,city,-5,50,no,Siping streets,E")
+    row = _replace_line(
+        data_copy / "roads.csv", "siping_depot,siping_gov,", "siping_depot,siping_gov,city,-5,50,no,Siping streets,E"
+    )
     problems = _problems(data_copy)
     assert [(p.file, p.row, p.column) for p in problems] == [("roads.csv", row, "length_m")]
     assert "-5" in str(problems[0])
 
 
 def test_every_bad_cell_is_reported_not_just_the_first(data_copy):
-    road_row = _replace_line(data_copy / "roads.csv", "siping_gov,siping_station,",
-                             "siping_gov,siping_station,motorway,1700,fast,maybe,Siping streets,E")
-    place_row = _replace_line(data_copy / "places.csv", "lishu_town,",
-                              "lishu_town,Lishu county seat,梨树县城,town,143.3,124.3337,X")
+    road_row = _replace_line(
+        data_copy / "roads.csv",
+        "siping_gov,siping_station,",
+        "siping_gov,siping_station,motorway,1700,fast,maybe,Siping streets,E",
+    )
+    place_row = _replace_line(
+        data_copy / "places.csv", "lishu_town,", "lishu_town,Lishu county seat,梨树县城,town,143.3,124.3337,X"
+    )
     found = {(p.file, p.row, p.column) for p in _problems(data_copy)}
-    assert {("roads.csv", road_row, "road_class"), ("roads.csv", road_row, "speed_kmh"),
-            ("roads.csv", road_row, "oneway"), ("places.csv", place_row, "lat"),
-            ("places.csv", place_row, "tag")} <= found
+    assert {
+        ("roads.csv", road_row, "road_class"),
+        ("roads.csv", road_row, "speed_kmh"),
+        ("roads.csv", road_row, "oneway"),
+        ("places.csv", place_row, "lat"),
+        ("places.csv", place_row, "tag"),
+    } <= found
 
 
 def test_an_empty_length_is_reported(data_copy):
-    row = _replace_line(data_copy / "roads.csv", "siping_depot,siping_gov,", "siping_depot,siping_gov,city,,50,no,Siping streets,E")
+    row = _replace_line(
+        data_copy / "roads.csv", "siping_depot,siping_gov,", "siping_depot,siping_gov,city,,50,no,Siping streets,E"
+    )
     assert ("roads.csv", row, "length_m") in {(p.file, p.row, p.column) for p in _problems(data_copy)}
 
 
 def test_a_road_to_an_unknown_place_is_reported(data_copy):
-    row = _replace_line(data_copy / "roads.csv", "siping_depot,siping_gov,", "siping_depot,siping_govt,city,2900,50,no,Siping streets,E")
+    row = _replace_line(
+        data_copy / "roads.csv", "siping_depot,siping_gov,", "siping_depot,siping_govt,city,2900,50,no,Siping streets,E"
+    )
     problems = _problems(data_copy)
     assert any(p.row == row and p.column == "to" and "siping_govt" in p.message for p in problems)
 
 
 def test_a_road_shorter_than_the_straight_line_is_reported(data_copy):
     # 27.5 km of G102 typed as 2750 m: shorter than the 24 km straight line
-    row = _replace_line(data_copy / "roads.csv", "siping_ne_jct,guojiadian_town,",
-                        "siping_ne_jct,guojiadian_town,national,2750,80,no,G102,E")
+    row = _replace_line(
+        data_copy / "roads.csv",
+        "siping_ne_jct,guojiadian_town,",
+        "siping_ne_jct,guojiadian_town,national,2750,80,no,G102,E",
+    )
     problems = _problems(data_copy)
     assert any(p.row == row and p.column == "length_m" and "straight line" in p.message for p in problems)
 
 
 def test_kilometre_posts_out_of_order_are_reported(data_copy):
-    row = _replace_line(data_copy / "g1_posts.csv", "guojiadian_ic,",
-                        "guojiadian_ic,Guojiadian interchange,郭家店互通,interchange,10.0,43.343,124.612,E")
+    row = _replace_line(
+        data_copy / "g1_posts.csv",
+        "guojiadian_ic,",
+        "guojiadian_ic,Guojiadian interchange,郭家店互通,interchange,10.0,43.343,124.612,E",
+    )
     problems = _problems(data_copy)
     assert any(p.file == "g1_posts.csv" and p.row == row and p.column == "km" for p in problems)
 
 
 def test_a_one_way_mistake_that_cuts_off_a_place_is_reported(data_copy):
-    _replace_line(data_copy / "roads.csv", "changchun_gov,changchun_station,",
-                  "changchun_gov,changchun_station,city,1800,40,yes,Changchun streets,E")
+    _replace_line(
+        data_copy / "roads.csv",
+        "changchun_gov,changchun_station,",
+        "changchun_gov,changchun_station,city,1800,40,yes,Changchun streets,E",
+    )
     problems = _problems(data_copy)
     assert any("changchun_station" in p.message and "cut off" in p.message for p in problems)
 

@@ -72,9 +72,16 @@ def test_both_directions_of_a_km_post_are_the_same_place_on_different_carriagewa
     assert toward_changchun.key != toward_siping.key
 
 
-@pytest.mark.parametrize("text", ["g1 k78.3 toward changchun", "G1 K78+300 toward Changchun",
-                                  "G1  K 78 + 300   TOWARD CHANGCHUN", "G1 K78+300 towards Changchun",
-                                  "K78+300 toward Changchun"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "g1 k78.3 toward changchun",
+        "G1 K78+300 toward Changchun",
+        "G1  K 78 + 300   TOWARD CHANGCHUN",
+        "G1 K78+300 towards Changchun",
+        "K78+300 toward Changchun",
+    ],
+)
 def test_km_post_spellings(network, text):
     location = network.locate(text)
     assert location.km == pytest.approx(78.3) and location.direction is Direction.TO_CHANGCHUN

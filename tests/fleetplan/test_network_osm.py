@@ -79,7 +79,8 @@ def test_a_missing_file_is_a_data_error(tmp_path):
 
 def test_a_file_without_roads_is_a_data_error(tmp_path):
     path = tmp_path / "empty.osm"
-    path.write_text('<?xml version="1.0"?><osm version="0.6"><node id="1" lat="43.5" lon="124.8"/></osm>',
-                    encoding="utf-8")
+    path.write_text(
+        '<?xml version="1.0"?><osm version="0.6"><node id="1" lat="43.5" lon="124.8"/></osm>', encoding="utf-8"
+    )
     with pytest.raises(DataValidationError):
         load_osm(path)

@@ -48,8 +48,11 @@ def _direction(network: RoadNetwork, node: str) -> Direction | None:
 
 
 def _g1_edge(network: RoadNetwork, direction: Direction, km: float) -> tuple[str, str]:
-    return next((u, v) for u, v, d in network.graph.edges(data=True)
-                if d.get("direction") == direction and min(d["km_from"], d["km_to"]) <= km <= max(d["km_from"], d["km_to"]))
+    return next(
+        (u, v)
+        for u, v, d in network.graph.edges(data=True)
+        if d.get("direction") == direction and min(d["km_from"], d["km_to"]) <= km <= max(d["km_from"], d["km_to"])
+    )
 
 
 # --------------------------------------------------------------------------- must show
@@ -85,7 +88,7 @@ def test_a_point_toward_changchun_is_reached_from_the_siping_side(network, clear
     route = clear.route("changchun_depot", "G1 K78 toward Changchun", DAY)
     path = route.path
     turn = path.index("gongzhuling_ic")
-    southbound, northbound = path[:turn], path[turn + 1:]
+    southbound, northbound = path[:turn], path[turn + 1 :]
     assert all(_direction(network, node) in (None, Direction.TO_SIPING) for node in southbound)
     assert all(_direction(network, node) is Direction.TO_CHANGCHUN for node in northbound)
     # it passed the point: it was on the Siping-bound carriageway south of K78 before turning
@@ -166,13 +169,18 @@ def test_rain_is_between_clear_and_snow(network, clear):
     def trip_s(conditions: Conditions) -> int:
         return TravelTimes(network, conditions, COACH).travel_time_s("siping_depot", "changchun_depot", DAY)
 
-    assert clear.travel_time_s("siping_depot", "changchun_depot", DAY) < trip_s(everywhere(Weather.RAIN)) \
+    assert (
+        clear.travel_time_s("siping_depot", "changchun_depot", DAY)
+        < trip_s(everywhere(Weather.RAIN))
         < trip_s(everywhere(Weather.SNOW))
+    )
 
 
 def test_weather_applies_per_road_class(network, clear):
     snow_on_g1 = TravelTimes(network, Conditions("snow on g1", weather=((RoadClass.EXPRESSWAY, Weather.SNOW),)), COACH)
-    assert snow_on_g1.edge_time_s("siping_depot", "siping_gov", DAY) == clear.edge_time_s("siping_depot", "siping_gov", DAY)
+    assert snow_on_g1.edge_time_s("siping_depot", "siping_gov", DAY) == clear.edge_time_s(
+        "siping_depot", "siping_gov", DAY
+    )
     edge = _g1_edge(network, Direction.TO_CHANGCHUN, 70)
     assert snow_on_g1.edge_time_s(*edge, DAY) > clear.edge_time_s(*edge, DAY)
 
@@ -189,19 +197,28 @@ def test_congestion_does_not_touch_the_expressway(clear):
     assert peak == midday
 
 
-@pytest.mark.parametrize(("clock", "band"), [
-    (time(22, 0), TimeBand.NIGHT), (time(5, 59), TimeBand.NIGHT), (time(6, 0), TimeBand.DAY),
-    (time(7, 0), TimeBand.MORNING_PEAK), (time(8, 59), TimeBand.MORNING_PEAK), (time(9, 0), TimeBand.DAY),
-    (time(17, 30), TimeBand.EVENING_PEAK), (time(21, 59), TimeBand.DAY),
-])
+@pytest.mark.parametrize(
+    ("clock", "band"),
+    [
+        (time(22, 0), TimeBand.NIGHT),
+        (time(5, 59), TimeBand.NIGHT),
+        (time(6, 0), TimeBand.DAY),
+        (time(7, 0), TimeBand.MORNING_PEAK),
+        (time(8, 59), TimeBand.MORNING_PEAK),
+        (time(9, 0), TimeBand.DAY),
+        (time(17, 30), TimeBand.EVENING_PEAK),
+        (time(21, 59), TimeBand.DAY),
+    ],
+)
 def test_time_bands(clock, band):
     assert time_band(clock) is band
 
 
 def test_the_departure_band_applies_to_the_whole_route(clear):
     just_before_night = datetime(2026, 12, 7, 21, 59)
-    assert clear.travel_time_s("siping_depot", "changchun_depot", just_before_night) == \
-        clear.travel_time_s("siping_depot", "changchun_depot", DAY)
+    assert clear.travel_time_s("siping_depot", "changchun_depot", just_before_night) == clear.travel_time_s(
+        "siping_depot", "changchun_depot", DAY
+    )
 
 
 def test_speed_rules_apply_the_night_cap_before_weather():
@@ -254,9 +271,11 @@ def test_a_staged_coach_is_held_when_all_entrances_close(network):
 
 def test_no_path_is_a_domain_error_naming_both_ends_and_the_conditions(network):
     # G1 shut to new traffic and G102 blocked between Gongzhuling and Fanjiatun in both directions
-    conditions = Conditions("g102 blocked", closed_entrances=frozenset({"*"}),
-                            closed_edges=frozenset({("gongzhuling_city", "fanjiatun_town"),
-                                                    ("fanjiatun_town", "gongzhuling_city")}))
+    conditions = Conditions(
+        "g102 blocked",
+        closed_entrances=frozenset({"*"}),
+        closed_edges=frozenset({("gongzhuling_city", "fanjiatun_town"), ("fanjiatun_town", "gongzhuling_city")}),
+    )
     with pytest.raises(NoRouteError) as caught:
         TravelTimes(network, conditions, COACH).route("siping_depot", "changchun_depot", DAY)
     message = str(caught.value)
@@ -302,8 +321,9 @@ def test_vehicle_class_may_be_given_by_value_and_must_be_known(network):
 
 def test_results_are_stable_across_instances_with_equal_conditions(network, clear):
     again = TravelTimes(network, Conditions("clear"), COACH)
-    assert again.route("siping_depot", "G1 K78 toward Changchun", DAY) == \
-        clear.route("siping_depot", "G1 K78 toward Changchun", DAY)
+    assert again.route("siping_depot", "G1 K78 toward Changchun", DAY) == clear.route(
+        "siping_depot", "G1 K78 toward Changchun", DAY
+    )
 
 
 # --------------------------------------------------------------------------- properties

@@ -81,8 +81,7 @@ def test_every_rule_has_a_passing_and_a_failing_case() -> None:
 # --------------------------------------------------------------------------- messages and numbers
 def test_message_gives_the_numbers() -> None:
     verdict = check_drive(DRIVER, [span("08:00", "11:50")], drive("11:50", 40), COACH)
-    assert [v.message for v in verdict.violations] == [
-        "would drive 4 h 30 min without a 20-min rest; limit 4 h by day"]
+    assert [v.message for v in verdict.violations] == ["would drive 4 h 30 min without a 20-min rest; limit 4 h by day"]
 
 
 def test_continuous_earliest_start_is_last_drive_end_plus_rest_and_remaining_numbers() -> None:
@@ -232,24 +231,38 @@ def test_overlapping_log_entries_count_as_driving() -> None:
 
 def test_format_duration() -> None:
     assert [format_duration(s) for s in (0, 45, 19 * 60, 4 * HOUR, 4 * HOUR + 30 * 60, 3 * HOUR + 61)] == [
-        "0 s", "45 s", "19 min", "4 h", "4 h 30 min", "3 h 1 min 1 s"]
+        "0 s",
+        "45 s",
+        "19 min",
+        "4 h",
+        "4 h 30 min",
+        "3 h 1 min 1 s",
+    ]
 
 
 # --------------------------------------------------------------------------- driving_state
 def test_driving_state_short_break_does_not_reset() -> None:
     log = [span("08:00", "10:00"), span("10:10", "11:00")]
     assert driving_state(log, at("11:15"), POLICY) == DrivingState(
-        continuous_s=2 * HOUR + 50 * MINUTE, driven_24h_s=2 * HOUR + 50 * MINUTE,
-        driven_7d_s=2 * HOUR + 50 * MINUTE, rested_since=at("11:00"), continuous_night_s=0)
+        continuous_s=2 * HOUR + 50 * MINUTE,
+        driven_24h_s=2 * HOUR + 50 * MINUTE,
+        driven_7d_s=2 * HOUR + 50 * MINUTE,
+        rested_since=at("11:00"),
+        continuous_night_s=0,
+    )
 
 
 def test_driving_state_after_a_rest_and_in_the_middle_of_a_drive() -> None:
     log = [span("08:00", "10:00"), span("10:30", "12:00", Activity.OTHER), span("21:00", "23:00")]
     assert driving_state(log, at("10:25"), POLICY).continuous_s == 0
     midway = driving_state(log, at("22:30"), POLICY)
-    assert midway == DrivingState(continuous_s=90 * MINUTE, driven_24h_s=3 * HOUR + 30 * MINUTE,
-                                  driven_7d_s=3 * HOUR + 30 * MINUTE, rested_since=None,
-                                  continuous_night_s=30 * MINUTE)
+    assert midway == DrivingState(
+        continuous_s=90 * MINUTE,
+        driven_24h_s=3 * HOUR + 30 * MINUTE,
+        driven_7d_s=3 * HOUR + 30 * MINUTE,
+        rested_since=None,
+        continuous_night_s=30 * MINUTE,
+    )
     assert driving_state(log, at("07:00"), POLICY) == DrivingState(0, 0, 0, None, 0)
 
 
@@ -282,8 +295,9 @@ def oracle_time_codes(log: list[DutyInterval], proposed: ProposedDrive, policy: 
     length = end + 8 * 24 * 60
     logged = np.zeros(length, dtype=np.int8)  # 0 off duty / rest, 1 other, 2 drive
     for interval in log:
-        logged[_minute(interval.start):_minute(interval.end)] = 2 if interval.activity == Activity.DRIVE else (
-            1 if interval.activity == Activity.OTHER else 0)
+        logged[_minute(interval.start) : _minute(interval.end)] = (
+            2 if interval.activity == Activity.DRIVE else (1 if interval.activity == Activity.OTHER else 0)
+        )
     codes: set[RuleCode] = set()
     if any(_minute(i.start) < end and _minute(i.end) > start for i in log):
         codes.add(C.DOUBLE_BOOKED)
@@ -324,8 +338,10 @@ def oracle_time_codes(log: list[DutyInterval], proposed: ProposedDrive, policy: 
         if gaps_short:
             codes.add(C.REST_TOO_SHORT)
     cumulative = np.concatenate([[0], np.cumsum(combined == 2)])
-    for code, window, limit in ((C.DAILY_8H, 24 * 60, policy.max_driving_24h_s // 60),
-                                (C.WEEKLY_44H, 7 * 24 * 60, policy.max_driving_7d_s // 60)):
+    for code, window, limit in (
+        (C.DAILY_8H, 24 * 60, policy.max_driving_24h_s // 60),
+        (C.WEEKLY_44H, 7 * 24 * 60, policy.max_driving_7d_s // 60),
+    ):
         starts = np.arange(max(0, start - window + 1), end)  # windows sharing at least a minute with the drive
         totals = cumulative[np.minimum(starts + window, length)] - cumulative[starts]
         if totals.max() > limit:
@@ -357,8 +373,12 @@ def scenarios(draw, weekly_limits_s=(44 * HOUR, 12 * HOUR)):
         log.append(DutyInterval("D01", moment, moment + length, activity))
         moment += length
     offset = draw(st.integers(-6 * 60, 12 * 60))
-    proposed = ProposedDrive(moment + timedelta(minutes=offset), draw(st.integers(1, 240)) * 60,
-                             draw(st.sampled_from([None, 80 * 1000, 150 * 1000, 250 * 1000])), draw(st.booleans()))
+    proposed = ProposedDrive(
+        moment + timedelta(minutes=offset),
+        draw(st.integers(1, 240)) * 60,
+        draw(st.sampled_from([None, 80 * 1000, 150 * 1000, 250 * 1000])),
+        draw(st.booleans()),
+    )
     return log, proposed, policy
 
 
@@ -405,9 +425,10 @@ def test_remaining_driving_is_the_longest_drive_each_rule_allows(scenario) -> No
     log, proposed, policy = scenario
     verdict = check_drive(DRIVER, log, proposed, COACH, policy)
     for remaining, cap, codes in (
-            (verdict.remaining_continuous_s, policy.day_continuous_max_s, {C.CONTINUOUS_DAY, C.CONTINUOUS_NIGHT}),
-            (verdict.remaining_24h_s, policy.max_driving_24h_s, {C.DAILY_8H}),
-            (verdict.remaining_7d_s, policy.max_driving_7d_s, {C.WEEKLY_44H})):
+        (verdict.remaining_continuous_s, policy.day_continuous_max_s, {C.CONTINUOUS_DAY, C.CONTINUOUS_NIGHT}),
+        (verdict.remaining_24h_s, policy.max_driving_24h_s, {C.DAILY_8H}),
+        (verdict.remaining_7d_s, policy.max_driving_7d_s, {C.WEEKLY_44H}),
+    ):
         assert 0 <= remaining <= cap
         if remaining > 0:
             fits = violations_at(DRIVER, log, replace(proposed, duration_s=remaining), COACH, policy)

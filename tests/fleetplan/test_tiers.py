@@ -8,9 +8,15 @@ import pytest
 
 from fleetplan.tiers import Tier, TierPolicy, classify, late_penalty, tier_at, unreached_penalty
 
-POLICY = TierPolicy(city=Tier("city", 30 * 60, 4), near_backup=Tier("near_backup", 60 * 60, 3),
-                    corridor=Tier("corridor", 90 * 60, 2), pre_departure=Tier("pre_departure", 15 * 60, 4),
-                    city_radius_m=15_000, near_backup_radius_m=50_000, escalation_after_s=30 * 60)
+POLICY = TierPolicy(
+    city=Tier("city", 30 * 60, 4),
+    near_backup=Tier("near_backup", 60 * 60, 3),
+    corridor=Tier("corridor", 90 * 60, 2),
+    pre_departure=Tier("pre_departure", 15 * 60, 4),
+    city_radius_m=15_000,
+    near_backup_radius_m=50_000,
+    escalation_after_s=30 * 60,
+)
 SIPING = (43.1457, 124.3448)
 CHANGCHUN = (43.826, 125.268)
 GONGZHULING = (43.5008, 124.8198)
@@ -18,13 +24,16 @@ MIDWAY = (43.42, 124.62)  # ≈ 28 km from Gongzhuling, ≈ 40 km from Siping's 
 REPORTED = datetime(2026, 12, 8, 7, 40)
 
 
-@pytest.mark.parametrize(("scene", "backups", "expected"), [
-    ((43.16, 124.36), [], "city"),  # inside Siping
-    (MIDWAY, [GONGZHULING], "near_backup"),
-    (MIDWAY, [], "corridor"),
-    (MIDWAY, [SIPING], "near_backup"),  # a backup at the depot is within 50 km too
-    ((43.60, 124.95), [SIPING], "corridor"),  # far from the only backup
-])
+@pytest.mark.parametrize(
+    ("scene", "backups", "expected"),
+    [
+        ((43.16, 124.36), [], "city"),  # inside Siping
+        (MIDWAY, [GONGZHULING], "near_backup"),
+        (MIDWAY, [], "corridor"),
+        (MIDWAY, [SIPING], "near_backup"),  # a backup at the depot is within 50 km too
+        ((43.60, 124.95), [SIPING], "corridor"),  # far from the only backup
+    ],
+)
 def test_the_tier_follows_the_cities_and_the_standing_backups(scene, backups, expected):
     assert tier_at(POLICY, scene, [SIPING, CHANGCHUN], backups).name == expected
 

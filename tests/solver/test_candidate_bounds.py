@@ -33,8 +33,9 @@ def clear(corridor):
     return corridor.dataset.conditions_named("clear")
 
 
-def breakdown(at: datetime = MONDAY_0740, vehicle: str = "c01", where: str = "G1 K78 toward Siping",
-              passengers: int = 42) -> Incident:
+def breakdown(
+    at: datetime = MONDAY_0740, vehicle: str = "c01", where: str = "G1 K78 toward Siping", passengers: int = 42
+) -> Incident:
     return Incident("t1", IncidentKind.BREAKDOWN, vehicle, None, where, at, passengers)
 
 
@@ -110,6 +111,7 @@ def test_using_interchangeable_resources_in_id_order_keeps_the_optimum(corridor,
     # the plan never uses a driver while an interchangeable one with a smaller id stays unused:
     # re-solving without the order gives the same optimum (the order only removes mirror images)
     import solver.dispatch.model as model_module
+
     original = model_module.add_interchangeable_order
     try:
         model_module.add_interchangeable_order = lambda dm: None
@@ -127,16 +129,22 @@ def test_evaluator_flags_a_cover_that_makes_a_crew_miss_its_own_trip(corridor, c
     state = snapshot(corridor.dataset, instance.at)
     # a coach whose own next trip leaves before a task's trip has even arrived cannot cover it
     task = max(instance.trip_tasks, key=lambda t: t.arrival)
-    busy = next(v for v, s in sorted(state.vehicles.items())
-                if s.later_trip_ids and v != task.planned_vehicle_id
-                and corridor.dataset.trip(s.later_trip_ids[0]).departure < task.arrival
-                and s.later_trip_ids[0] not in {t.trip_id for t in instance.trip_tasks}
-                and v not in {r.vehicle_id for r in plan.rescues})
+    busy = next(
+        v
+        for v, s in sorted(state.vehicles.items())
+        if s.later_trip_ids
+        and v != task.planned_vehicle_id
+        and corridor.dataset.trip(s.later_trip_ids[0]).departure < task.arrival
+        and s.later_trip_ids[0] not in {t.trip_id for t in instance.trip_tasks}
+        and v not in {r.vehicle_id for r in plan.rescues}
+    )
     own = corridor.dataset.trip(state.vehicles[busy].later_trip_ids[0])
     covers = tuple(c for c in plan.trip_covers if c.trip_id != task.trip_id) + (
-        TripCover("injected", task.trip_id, busy, own.driver_id, 0, 0),)
-    broken = replace(plan, trip_covers=covers,
-                     uncovered_trip_ids=tuple(t for t in plan.uncovered_trip_ids if t != task.trip_id))
+        TripCover("injected", task.trip_id, busy, own.driver_id, 0, 0),
+    )
+    broken = replace(
+        plan, trip_covers=covers, uncovered_trip_ids=tuple(t for t in plan.uncovered_trip_ids if t != task.trip_id)
+    )
     problems = evaluate(broken, instance)
     lost = [p for p in problems if p.code == ProblemCode.OWN_TRIP_LOST and p.subject == f"trip {own.id}"]
     assert lost and f"loses {busy}" in lost[0].message, problems

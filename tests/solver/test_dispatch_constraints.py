@@ -207,8 +207,9 @@ def test_a_deadline_cut_plan_behind_greedy_is_replaced_by_the_greedy_plan(monkey
     b.rescue(b.crew("near", "d1", 49), "g", eta_min=20, deadhead_km=4)
     b.rescue(b.crew("far", "d2", 49), "g", eta_min=20, deadhead_km=6)
     instance = b.build()
-    worse = build_plan(instance, {next(o.id for o in instance.rescue_options if o.vehicle_id == "far"): 40},
-                       (), source="cp-sat")
+    worse = build_plan(
+        instance, {next(o.id for o in instance.rescue_options if o.vehicle_id == "far"): 40}, (), source="cp-sat"
+    )
     # the search stopped at its deadline with the worse plan and no proof
     monkeypatch.setattr(solving, "solve_lexicographic", lambda *a, **k: Found(worse, False, worse.objective))
     result = solve(instance, SolveParams(budget=Budget.wall_clock(1.0), alternatives=2))
@@ -225,8 +226,9 @@ def test_a_cut_search_that_leaves_passengers_behind_is_not_infeasible_when_greed
     b.rescue(b.crew("big", "d1", 49), "g", eta_min=20)
     b.rescue(b.crew("small", "d2", 19), "g", eta_min=15)
     instance = b.build()
-    partial = build_plan(instance, {next(o.id for o in instance.rescue_options if o.vehicle_id == "small"): 19},
-                         (), source="cp-sat")
+    partial = build_plan(
+        instance, {next(o.id for o in instance.rescue_options if o.vehicle_id == "small"): 19}, (), source="cp-sat"
+    )
     monkeypatch.setattr(solving, "solve_lexicographic", lambda *a, **k: Found(partial, False, partial.objective))
     result = solve(instance, SolveParams(budget=Budget.wall_clock(1.0), alternatives=1))
     assert result.status == Status.FEASIBLE

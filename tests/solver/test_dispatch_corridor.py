@@ -28,8 +28,9 @@ def corridor() -> Corridor:
 
 def incident(vehicle: str, where: str, clock: str, passengers: int, day: datetime = MONDAY) -> Incident:
     hours, minutes = map(int, clock.split(":"))
-    return Incident("t1", IncidentKind.BREAKDOWN, vehicle, None, where,
-                    day.replace(hour=hours, minute=minutes), passengers)
+    return Incident(
+        "t1", IncidentKind.BREAKDOWN, vehicle, None, where, day.replace(hour=hours, minute=minutes), passengers
+    )
 
 
 def sound(outcome):
@@ -47,8 +48,12 @@ def with_vehicles(corridor: Corridor, change) -> Corridor:
 
 
 def test_morning_breakdown_gets_an_optimal_sound_plan_with_the_evening_trip_recovered(corridor):
-    outcome = dispatch(corridor, [incident("c01", "G1 K78 toward Siping", "07:40", 42)],
-                       corridor.dataset.conditions_named("clear"), params=SolveParams(alternatives=3))
+    outcome = dispatch(
+        corridor,
+        [incident("c01", "G1 K78 toward Siping", "07:40", 42)],
+        corridor.dataset.conditions_named("clear"),
+        params=SolveParams(alternatives=3),
+    )
     best = sound(outcome)
     assert outcome.result.status == Status.OPTIMAL
     assert sum(r.passengers for r in best.rescues) == 42
@@ -62,9 +67,14 @@ def test_45_passengers_with_only_35_seat_backups_are_split(corridor):
         if vehicle.id != "c02":
             return replace(vehicle, vehicle_class=VehicleClass.COACH_8M, seats=35, length_m=8.5)
         return vehicle
+
     small = with_vehicles(corridor, small_backups)
-    outcome = dispatch(small, [incident("c02", "G1 K100 toward Siping", "07:20", 45)],
-                       small.dataset.conditions_named("clear"), params=PARAMS)
+    outcome = dispatch(
+        small,
+        [incident("c02", "G1 K100 toward Siping", "07:20", 45)],
+        small.dataset.conditions_named("clear"),
+        params=PARAMS,
+    )
     best = sound(outcome)
     assert len(best.rescues) >= 2
     assert sum(r.passengers for r in best.rescues) == 45
@@ -74,13 +84,25 @@ def test_45_passengers_with_only_35_seat_backups_are_split(corridor):
 def test_a_driver_with_3h50_continuous_driving_rests_before_a_40_minute_rescue(corridor):
     """Only one crew can go (c09 with d09); d09 has just driven 3 h 50 min without a break."""
     when = MONDAY.replace(hour=10, minute=0)
-    lonely = with_vehicles(corridor, lambda v: v if v.id in ("c09", "c01") else replace(v, status=VehicleStatus.WORKSHOP))
+    lonely = with_vehicles(
+        corridor, lambda v: v if v.id in ("c09", "c01") else replace(v, status=VehicleStatus.WORKSHOP)
+    )
     dataset = lonely.dataset
     tired_log = DutyInterval("d09", when - timedelta(hours=3, minutes=50), when, Activity.DRIVE)
-    drivers = tuple(d if d.id == "d09" else replace(d, shift_start=time(0, 0), shift_end=time(0, 1)) for d in dataset.drivers)
-    lonely = Corridor(replace(dataset, drivers=drivers, duty_log=dataset.duty_log + (tired_log,)), corridor.network, corridor.directory)
-    outcome = dispatch(lonely, [incident("c01", "G1 K110 toward Changchun", "10:00", 0)],
-                       lonely.dataset.conditions_named("clear"), params=PARAMS)
+    drivers = tuple(
+        d if d.id == "d09" else replace(d, shift_start=time(0, 0), shift_end=time(0, 1)) for d in dataset.drivers
+    )
+    lonely = Corridor(
+        replace(dataset, drivers=drivers, duty_log=dataset.duty_log + (tired_log,)),
+        corridor.network,
+        corridor.directory,
+    )
+    outcome = dispatch(
+        lonely,
+        [incident("c01", "G1 K110 toward Changchun", "10:00", 0)],
+        lonely.dataset.conditions_named("clear"),
+        params=PARAMS,
+    )
     instance = outcome.instance
     rescue_options = [o for o in instance.rescue_options if o.driver_id == "d09"]
     assert rescue_options, [r.reason for r in instance.rejections]
@@ -91,15 +113,21 @@ def test_a_driver_with_3h50_continuous_driving_rests_before_a_40_minute_rescue(c
 
 def test_night_incident_uses_night_speed_caps(corridor):
     def eta_min(clock: str) -> float:
-        outcome = dispatch(corridor, [incident("c01", "G1 K60 toward Changchun", clock, 30, MONDAY + timedelta(days=1))],
-                           corridor.dataset.conditions_named("clear"), params=PARAMS)
+        outcome = dispatch(
+            corridor,
+            [incident("c01", "G1 K60 toward Changchun", clock, 30, MONDAY + timedelta(days=1))],
+            corridor.dataset.conditions_named("clear"),
+            params=PARAMS,
+        )
         best = sound(outcome)
         group = outcome.instance.groups[0]
         rescue = best.rescues[0]
-        travel = TravelTimes(corridor.network, outcome.instance.conditions,
-                             corridor.dataset.vehicle(rescue.vehicle_id).vehicle_class)
+        travel = TravelTimes(
+            corridor.network, outcome.instance.conditions, corridor.dataset.vehicle(rescue.vehicle_id).vehicle_class
+        )
         route = travel.route(corridor.network.locate(rescue.origin_node), group.scene, rescue.depart_at)
         return route.travel_time_s / route.length_m, route.band
+
     day_s_per_m, day_band = eta_min("11:00")
     night_s_per_m, night_band = eta_min("23:30")
     assert str(night_band) != str(day_band)
@@ -112,21 +140,28 @@ def test_with_g1_entrances_closed_the_rescue_takes_g102(corridor):
     best = sound(outcome)
     travel = TravelTimes(corridor.network, blizzard, VehicleClass.COACH_12M)
     for rescue in best.rescues:
-        route = travel.route(corridor.network.locate(rescue.origin_node), outcome.instance.groups[0].scene, rescue.depart_at)
+        route = travel.route(
+            corridor.network.locate(rescue.origin_node), outcome.instance.groups[0].scene, rescue.depart_at
+        )
         assert route.uses("G102"), route.roads
         assert not route.uses("G1")
 
 
 def test_breakdown_toward_changchun_is_approached_on_its_own_carriageway(corridor):
-    outcome = dispatch(corridor, [incident("c01", "G1 K78 toward Changchun", "18:10", 40)],
-                       corridor.dataset.conditions_named("clear"), params=PARAMS)
+    outcome = dispatch(
+        corridor,
+        [incident("c01", "G1 K78 toward Changchun", "18:10", 40)],
+        corridor.dataset.conditions_named("clear"),
+        params=PARAMS,
+    )
     best = sound(outcome)
     scene = outcome.instance.groups[0].scene
     for rescue in best.rescues:
         if rescue.origin_node is None or rescue.origin_node.startswith("on trip"):
             continue
-        travel = TravelTimes(corridor.network, outcome.instance.conditions,
-                             corridor.dataset.vehicle(rescue.vehicle_id).vehicle_class)
+        travel = TravelTimes(
+            corridor.network, outcome.instance.conditions, corridor.dataset.vehicle(rescue.vehicle_id).vehicle_class
+        )
         path = travel.route(corridor.network.locate(rescue.origin_node), scene, rescue.depart_at).path
         assert path[-1].endswith(".to_changchun"), path  # arrives on the Changchun-bound carriageway
         if rescue.origin_node == "changchun_depot":  # from the far side: pass, turn, come back
@@ -136,26 +171,46 @@ def test_breakdown_toward_changchun_is_approached_on_its_own_carriageway(corrido
 
 def test_unknown_location_and_too_many_passengers_are_clear_errors(corridor):
     from fleetplan.errors import FleetplanError
+
     with pytest.raises(FleetplanError, match="seats"):
-        dispatch(corridor, [incident("c01", "G1 K78 toward Siping", "07:40", 99)],
-                 corridor.dataset.conditions_named("clear"), params=PARAMS)
+        dispatch(
+            corridor,
+            [incident("c01", "G1 K78 toward Siping", "07:40", 99)],
+            corridor.dataset.conditions_named("clear"),
+            params=PARAMS,
+        )
     with pytest.raises(FleetplanError, match="K140"):
-        dispatch(corridor, [incident("c01", "G1 K140 toward Siping", "07:40", 10)],
-                 corridor.dataset.conditions_named("clear"), params=PARAMS)
+        dispatch(
+            corridor,
+            [incident("c01", "G1 K140 toward Siping", "07:40", 10)],
+            corridor.dataset.conditions_named("clear"),
+            params=PARAMS,
+        )
 
 
 def test_every_rejection_has_a_reason(corridor):
-    outcome = dispatch(corridor, [incident("c01", "G1 K78 toward Siping", "07:40", 42)],
-                       corridor.dataset.conditions_named("clear"), params=PARAMS)
+    outcome = dispatch(
+        corridor,
+        [incident("c01", "G1 K78 toward Siping", "07:40", 42)],
+        corridor.dataset.conditions_named("clear"),
+        params=PARAMS,
+    )
     codes = {r.code for r in outcome.result.rejections}
-    assert {RejectionCode.IN_WORKSHOP, RejectionCode.PERMIT, RejectionCode.PROBATION, RejectionCode.AGE,
-            RejectionCode.LICENCE_CLASS} <= codes
+    assert {
+        RejectionCode.IN_WORKSHOP,
+        RejectionCode.PERMIT,
+        RejectionCode.PROBATION,
+        RejectionCode.AGE,
+        RejectionCode.LICENCE_CLASS,
+    } <= codes
     assert all(r.reason for r in outcome.result.rejections)
 
 
 def test_two_simultaneous_incidents_are_solved_jointly(corridor):
-    incidents = [incident("c01", "G1 K78 toward Siping", "07:40", 42),
-                 replace(incident("c02", "G1 K40 toward Siping", "07:40", 46), id="t2")]
+    incidents = [
+        incident("c01", "G1 K78 toward Siping", "07:40", 42),
+        replace(incident("c02", "G1 K40 toward Siping", "07:40", 46), id="t2"),
+    ]
     outcome = dispatch(corridor, incidents, corridor.dataset.conditions_named("clear"), params=PARAMS)
     best = sound(outcome)
     vehicles = [r.vehicle_id for r in best.rescues]
@@ -165,11 +220,20 @@ def test_two_simultaneous_incidents_are_solved_jointly(corridor):
 
 
 def test_unavailable_coaches_and_drivers_are_rejected_as_busy(corridor):
-    first = dispatch(corridor, [incident("c01", "G1 K78 toward Siping", "07:40", 42)],
-                     corridor.dataset.conditions_named("clear"), params=PARAMS).result.best.rescues[0]
+    first = dispatch(
+        corridor,
+        [incident("c01", "G1 K78 toward Siping", "07:40", 42)],
+        corridor.dataset.conditions_named("clear"),
+        params=PARAMS,
+    ).result.best.rescues[0]
     busy = {first.vehicle_id: "booked by incident 7", first.driver_id: "booked by incident 7"}
-    outcome = dispatch(corridor, [incident("c01", "G1 K78 toward Siping", "07:40", 42)],
-                       corridor.dataset.conditions_named("clear"), params=PARAMS, unavailable=busy)
+    outcome = dispatch(
+        corridor,
+        [incident("c01", "G1 K78 toward Siping", "07:40", 42)],
+        corridor.dataset.conditions_named("clear"),
+        params=PARAMS,
+        unavailable=busy,
+    )
     best = sound(outcome)
     assert first.vehicle_id not in {r.vehicle_id for r in best.rescues}
     assert first.driver_id not in {r.driver_id for r in best.rescues}
@@ -179,22 +243,34 @@ def test_unavailable_coaches_and_drivers_are_rejected_as_busy(corridor):
 
 def test_free_seats_on_passing_coaches_are_used_within_their_free_seats(corridor):
     # c02 fails at 07:00 toward Siping; c03 and c04 on the same morning run have not passed it yet
-    outcome = dispatch(corridor, [incident("c02", "G1 K100 toward Siping", "07:00", 46)],
-                       corridor.dataset.conditions_named("clear"), params=PARAMS)
+    outcome = dispatch(
+        corridor,
+        [incident("c02", "G1 K100 toward Siping", "07:00", 46)],
+        corridor.dataset.conditions_named("clear"),
+        params=PARAMS,
+    )
     best = sound(outcome)
     passing = [r for r in best.rescues if r.vehicle_id in ("c03", "c04")]
     assert passing, best.explanation
     for rescue in passing:
-        trip = next(t for t in corridor.dataset.trips if t.vehicle_id == rescue.vehicle_id and t.id.startswith("T1207-AM"))
+        trip = next(
+            t for t in corridor.dataset.trips if t.vehicle_id == rescue.vehicle_id and t.id.startswith("T1207-AM")
+        )
         assert rescue.passengers <= corridor.dataset.vehicle(rescue.vehicle_id).seats - trip.booked_passengers
     assert sum(r.passengers for r in best.rescues) == 46
 
 
 def test_model_without_an_answer_in_time_falls_back_to_the_greedy_plan(corridor, monkeypatch):
     solving = importlib.import_module("solver.dispatch.solve")  # the module, not the function of that name
-    monkeypatch.setattr(solving, "solve_lexicographic", lambda *args, **kwargs: NoPlan(infeasible=False))  # none in time
-    outcome = dispatch(corridor, [incident("c01", "G1 K78 toward Siping", "07:40", 42)],
-                       corridor.dataset.conditions_named("clear"), params=PARAMS)
+    monkeypatch.setattr(
+        solving, "solve_lexicographic", lambda *args, **kwargs: NoPlan(infeasible=False)
+    )  # none in time
+    outcome = dispatch(
+        corridor,
+        [incident("c01", "G1 K78 toward Siping", "07:40", 42)],
+        corridor.dataset.conditions_named("clear"),
+        params=PARAMS,
+    )
     assert outcome.result.status == Status.GREEDY_FALLBACK
     assert outcome.result.best.source == "greedy"
     sound(outcome)
@@ -202,11 +278,13 @@ def test_model_without_an_answer_in_time_falls_back_to_the_greedy_plan(corridor,
 
 def test_the_failed_trips_driver_is_never_sent_as_a_rescuer(corridor):
     # found by the what-if: before departure the snapshot places d01 at the depot, but he is with c01
-    before_departure = Incident("pre", IncidentKind.BREAKDOWN, "c01", "T1208-AM1", "changchun_station",
-                                datetime(2026, 12, 8, 5, 54), 44)
+    before_departure = Incident(
+        "pre", IncidentKind.BREAKDOWN, "c01", "T1208-AM1", "changchun_station", datetime(2026, 12, 8, 5, 54), 44
+    )
     outcome = dispatch(corridor, [before_departure], corridor.dataset.conditions_named("clear"), params=PARAMS)
     best = sound(outcome)
     assert outcome.instance.groups[0].tier == "pre_departure"
     assert "d01" not in {r.driver_id for r in best.rescues} | {c.driver_id for c in best.trip_covers}
-    assert any(r.candidate == "d01" and r.code == RejectionCode.BUSY for r in outcome.result.rejections) or \
-        all(o.driver_id != "d01" for o in outcome.instance.rescue_options)
+    assert any(r.candidate == "d01" and r.code == RejectionCode.BUSY for r in outcome.result.rejections) or all(
+        o.driver_id != "d01" for o in outcome.instance.rescue_options
+    )

@@ -26,11 +26,22 @@ def test_a_budget_must_be_a_finite_positive_number_of_seconds(seconds):
     assert caught.value.field == "budget"
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("alternatives", 0), ("alternatives", 11), ("alternatives", 2.0), ("alternatives", True),
-    ("workers", 0), ("workers", 17), ("seed", -1), ("seed", 2**31), ("allow_split", 1), ("hard_limits", "no"),
-    ("budget", 1.0),
-])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("alternatives", 0),
+        ("alternatives", 11),
+        ("alternatives", 2.0),
+        ("alternatives", True),
+        ("workers", 0),
+        ("workers", 17),
+        ("seed", -1),
+        ("seed", 2**31),
+        ("allow_split", 1),
+        ("hard_limits", "no"),
+        ("budget", 1.0),
+    ],
+)
 def test_solve_params_name_the_field_of_a_bad_value(field, value):
     with pytest.raises(InvalidValueError) as caught:
         SolveParams(**{field: value})
@@ -83,7 +94,9 @@ def test_a_deterministic_budget_gives_the_same_plans_every_time():
 
 def test_the_two_step_path_is_the_one_step_path():
     corridor = load_corridor()
-    incident = Incident("p1", IncidentKind.BREAKDOWN, "c01", None, "G1 K60 toward Siping", datetime(2026, 12, 7, 7, 30), 42)
+    incident = Incident(
+        "p1", IncidentKind.BREAKDOWN, "c01", None, "G1 K60 toward Siping", datetime(2026, 12, 7, 7, 30), 42
+    )
     clear = corridor.dataset.conditions_named("clear")
     params = SolveParams(budget=Budget.deterministic(0.5), workers=1, alternatives=2)
     whole = dispatch(corridor, [incident], clear, params=params)

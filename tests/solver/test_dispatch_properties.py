@@ -32,14 +32,20 @@ def corridor_incidents(draw):
     toward = "Changchun" if trip.destination.startswith("changchun") else "Siping"
     km = draw(st.integers(2, 131))
     passengers = draw(st.integers(0, trip.booked_passengers))
-    return Incident("h1", IncidentKind.BREAKDOWN, trip.vehicle_id, trip.id, f"G1 K{km} toward {toward}", moment, passengers)
+    return Incident(
+        "h1", IncidentKind.BREAKDOWN, trip.vehicle_id, trip.id, f"G1 K{km} toward {toward}", moment, passengers
+    )
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(incident=corridor_incidents(), conditions=st.sampled_from(["clear", "snow", "ice"]))
 def test_random_corridor_incidents_give_plans_the_evaluator_accepts(incident, conditions):
-    outcome = dispatch(CORRIDOR, [incident], CORRIDOR.dataset.conditions_named(conditions),
-                       params=SolveParams(budget=Budget.wall_clock(1.0), alternatives=2))
+    outcome = dispatch(
+        CORRIDOR,
+        [incident],
+        CORRIDOR.dataset.conditions_named(conditions),
+        params=SolveParams(budget=Budget.wall_clock(1.0), alternatives=2),
+    )
     for plan in outcome.result.plans:
         assert evaluate(plan, outcome.instance) == []
         for rescue in plan.rescues:
@@ -54,12 +60,21 @@ def tiny_instances(draw):
     if has_trip:
         b.trip("T", 240, "failed", "dfailed", passengers=draw(st.integers(1, 5)))
     for index in range(draw(st.integers(1, 3))):
-        crew = b.crew(f"c{index}", draw(st.sampled_from(["d0", "d1", f"d{index + 2}"])), draw(st.integers(1, 5)),
-                      kind=draw(st.sampled_from([CrewKind.STANDBY, CrewKind.PASSING])))
+        crew = b.crew(
+            f"c{index}",
+            draw(st.sampled_from(["d0", "d1", f"d{index + 2}"])),
+            draw(st.integers(1, 5)),
+            kind=draw(st.sampled_from([CrewKind.STANDBY, CrewKind.PASSING])),
+        )
         rescue = None
         if draw(st.booleans()) or not has_trip:
-            rescue = b.rescue(crew, "g", eta_min=draw(st.integers(10, 100)), deadhead_km=draw(st.integers(0, 60)),
-                              delay_min=draw(st.integers(0, 40)))
+            rescue = b.rescue(
+                crew,
+                "g",
+                eta_min=draw(st.integers(10, 100)),
+                deadhead_km=draw(st.integers(0, 60)),
+                delay_min=draw(st.integers(0, 40)),
+            )
         if has_trip and draw(st.booleans()):
             b.trip_option(crew, "T", shift_min=draw(st.integers(0, 20)), deadhead_km=draw(st.integers(0, 30)))
         if has_trip and rescue and draw(st.booleans()):
@@ -76,9 +91,16 @@ def brute_force_plans(instance):
     for crew in instance.crews:
         rescues = [None] + [o for o in instance.rescue_options if o.crew_id == crew.id]
         trips = [None] + [o for o in instance.trip_options if o.crew_id == crew.id]
-        choices.append([(r, t) for r in rescues for t in trips
-                        if t is None or (t.after_rescue_id is None and r is None)
-                        or (r is not None and t.after_rescue_id == r.id)])
+        choices.append(
+            [
+                (r, t)
+                for r in rescues
+                for t in trips
+                if t is None
+                or (t.after_rescue_id is None and r is None)
+                or (r is not None and t.after_rescue_id == r.id)
+            ]
+        )
     for combination in itertools.product(*choices):
         vehicles = [o.vehicle_id for pair in combination for o in {p.vehicle_id: p for p in pair if p}.values()]
         drivers = [d for pair in combination for d in {p.driver_id for p in pair if p}]

@@ -59,7 +59,9 @@ def test_stage_openers_start_a_stage_even_when_the_bits_would_allow_packing():
     bounds = {"trips_uncovered": 3, "trips_retimed_min": 10, "deadhead_km": 50, "coverage_lost": 1}
     stages = lexicographic_stages(bounds)
     assert [[name for name, _ in stage] for stage in stages] == [
-        ["trips_uncovered", "trips_retimed_min"], ["deadhead_km", "coverage_lost"]]
+        ["trips_uncovered", "trips_retimed_min"],
+        ["deadhead_km", "coverage_lost"],
+    ]
     assert "deadhead_km" in STAGE_OPENERS
     # inside a stage the weights order lexicographically: one trip outweighs every retimed minute
     (_, trip_weight), (_, minute_weight) = stages[0]

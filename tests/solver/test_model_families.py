@@ -50,8 +50,14 @@ def feasible(dm: DispatchModel, **fixed: int) -> bool:
     model = dm.model.clone()
     for name, value in fixed.items():
         kind, _, key = name.partition("_")
-        variable = {"use": dm.use_rescue, "pax": dm.passengers, "trip": dm.use_trip, "left": dm.left_behind,
-                    "late": dm.not_on_time, "uncovered": dm.uncovered}[kind][key]
+        variable = {
+            "use": dm.use_rescue,
+            "pax": dm.passengers,
+            "trip": dm.use_trip,
+            "left": dm.left_behind,
+            "late": dm.not_on_time,
+            "uncovered": dm.uncovered,
+        }[kind][key]
         model.add(model.get_int_var_from_proto_index(variable.index) == value)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
@@ -194,9 +200,15 @@ def test_drivers_that_differ_are_not_ordered():
 
 # --------------------------------------------------------------------------- objective terms
 def _with_terms(instance: Instance) -> DispatchModel:
-    return model_of(instance, add_seat_limits, passenger_limits, add_crew_sequences,
-                    add_vehicle_and_driver_exclusivity, add_trip_coverage,
-                    lambda dm: add_objective_terms(dm, PARAMS))
+    return model_of(
+        instance,
+        add_seat_limits,
+        passenger_limits,
+        add_crew_sequences,
+        add_vehicle_and_driver_exclusivity,
+        add_trip_coverage,
+        lambda dm: add_objective_terms(dm, PARAMS),
+    )
 
 
 def test_objective_terms_count_late_passengers_and_empty_running():

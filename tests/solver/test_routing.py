@@ -99,7 +99,9 @@ def test_read_lilim_reports_every_bad_line(tmp_path):
     with pytest.raises(DataValidationError) as raised:
         read_lilim(path)
     assert [p.message for p in raised.value.problems] == [
-        "line 3: expected 9 numbers, found 8", "line 4: not all numbers: 2 x 1 -5 0 100 0 1 0"]
+        "line 3: expected 9 numbers, found 8",
+        "line 4: not all numbers: 2 x 1 -5 0 100 0 1 0",
+    ]
 
 
 def test_read_lilim_reports_a_pickup_without_its_delivery(tmp_path):
@@ -146,17 +148,18 @@ def test_checker_catches_capacity_exceeded():
 
 
 def test_checker_catches_delivery_before_pickup():
-    assert check_pdp_solution(two_requests(), [[3, 1, 2, 4]]) == [
-        "vehicle 0: delivery 3 comes before its pickup 1"]
+    assert check_pdp_solution(two_requests(), [[3, 1, 2, 4]]) == ["vehicle 0: delivery 3 comes before its pickup 1"]
 
 
 def test_checker_catches_late_service_and_late_return():
     late_node = replace(two_requests(), time_windows=((0, 100),) * 4 + ((0, 4),))
     assert check_pdp_solution(late_node, [[1, 2, 4, 3]]) == [
-        "vehicle 0: starts service at node 4 at 5.00, after its window closes at 4"]
+        "vehicle 0: starts service at node 4 at 5.00, after its window closes at 4"
+    ]
     late_return = replace(two_requests(), time_windows=((0, 10),) + ((0, 100),) * 4)
     assert check_pdp_solution(late_return, [[1, 3, 2, 4]]) == [
-        "vehicle 0: returns to end node 0 at 16.00, after its window closes at 10"]
+        "vehicle 0: returns to end node 0 at 16.00, after its window closes at 10"
+    ]
 
 
 def test_checker_waits_for_a_window_to_open():
@@ -166,7 +169,8 @@ def test_checker_waits_for_a_window_to_open():
     assert check_pdp_solution(problem, [[1, 2, 4, 3]]) == []
     windows[3] = (0, 13.5)  # reachable at 6 without the wait, too late with it
     assert check_pdp_solution(replace(problem, time_windows=tuple(windows)), [[1, 2, 4, 3]]) == [
-        "vehicle 0: starts service at node 3 at 14.00, after its window closes at 13.5"]
+        "vehicle 0: starts service at node 3 at 14.00, after its window closes at 13.5"
+    ]
 
 
 def test_checker_catches_split_missing_repeated_and_foreign_nodes():
@@ -292,10 +296,23 @@ def test_delivery_window_closing_before_pickup_opens_is_infeasible():
 def far_apart_requests(**extra) -> PdpProblem:
     """Depot 10 from everything, each request 1 long, the two requests 50 apart."""
     groups = [0, 1, 1, 2, 2]  # depot, request A, request B
-    distance = tuple(tuple(0.0 if a == b else 10.0 if 0 in (groups[a], groups[b]) else
-                           1.0 if groups[a] == groups[b] else 50.0 for b in range(5)) for a in range(5))
-    return PdpProblem(distance=distance, time_windows=((0, 1000),) * 5, service_times=(0.0,) * 5,
-                      demands=(0, 1, -1, 1, -1), pairs=((1, 2), (3, 4)), vehicle_count=2, capacity=5, **extra)
+    distance = tuple(
+        tuple(
+            0.0 if a == b else 10.0 if 0 in (groups[a], groups[b]) else 1.0 if groups[a] == groups[b] else 50.0
+            for b in range(5)
+        )
+        for a in range(5)
+    )
+    return PdpProblem(
+        distance=distance,
+        time_windows=((0, 1000),) * 5,
+        service_times=(0.0,) * 5,
+        demands=(0, 1, -1, 1, -1),
+        pairs=((1, 2), (3, 4)),
+        vehicle_count=2,
+        capacity=5,
+        **extra,
+    )
 
 
 def test_fewer_vehicles_win_over_shorter_distance():
@@ -315,8 +332,17 @@ def test_max_vehicles_caps_the_fleet():
 
 def test_vehicles_start_and_end_at_their_own_depots_with_their_own_capacities():
     # nodes: 0 depot west (x=0), 5 depot east (x=20); request 1→2 in the west, 3→4 in the east (load 4)
-    problem = line_problem([0, 1, 2, 19, 18, 20], [(0, 100)] * 6, [0, 2, -2, 4, -4, 0], [(1, 2), (3, 4)],
-                           vehicles=2, capacity=4, starts=(0, 5), ends=(0, 5), capacities=(4, 4))
+    problem = line_problem(
+        [0, 1, 2, 19, 18, 20],
+        [(0, 100)] * 6,
+        [0, 2, -2, 4, -4, 0],
+        [(1, 2), (3, 4)],
+        vehicles=2,
+        capacity=4,
+        starts=(0, 5),
+        ends=(0, 5),
+        capacities=(4, 4),
+    )
     result = solve_pdp(problem, replace(FAST, minimize_vehicles=False))
     assert result.routes == ((1, 2), (3, 4))
     assert result.distance == pytest.approx(4.0 + 4.0)
@@ -337,8 +363,11 @@ def brute_force(problem: PdpProblem) -> tuple[int, float]:
             nodes = [n for pair, label in zip(problem.pairs, labels) if label == vehicle for n in pair]
             if not nodes:
                 continue
-            lengths = [route_distance(problem, 0, order) for order in itertools.permutations(nodes)
-                       if not check_pdp_solution(problem, [order], require_all=False)]
+            lengths = [
+                route_distance(problem, 0, order)
+                for order in itertools.permutations(nodes)
+                if not check_pdp_solution(problem, [order], require_all=False)
+            ]
             if not lengths:
                 break
             total, used = total + min(lengths), used + 1
@@ -360,8 +389,15 @@ def test_solver_matches_a_brute_forced_optimum(seed):
         opens = windows[1 + index][0] + rng.uniform(40, 120)
         windows += [(opens, opens + 60)]
     # nodes 1..3 pickups, 4..6 their deliveries; capacity 15 fits two of the three loads of 6..8
-    problem = PdpProblem(distance=euclidean_matrix(xy), time_windows=tuple(windows), service_times=(0.0,) + (5.0,) * 6,
-                         demands=(0, 6, 7, 8, -6, -7, -8), pairs=((1, 4), (2, 5), (3, 6)), vehicle_count=3, capacity=15)
+    problem = PdpProblem(
+        distance=euclidean_matrix(xy),
+        time_windows=tuple(windows),
+        service_times=(0.0,) + (5.0,) * 6,
+        demands=(0, 6, 7, 8, -6, -7, -8),
+        pairs=((1, 4), (2, 5), (3, 6)),
+        vehicle_count=3,
+        capacity=15,
+    )
     vehicles, distance = brute_force(problem)
     assert vehicles < math.inf, "the generated instance should be feasible"
     result = solve_pdp(problem, FAST)
@@ -390,9 +426,17 @@ def corridor_rescue(vehicles: int = 1, third_group: bool = False) -> PdpProblem:
     travel_s = tuple(tuple(abs(a - b) * 60.0 for b in km) for a in km)
     demands = [0, 30, 19, -30, -19] + ([10, -10] if third_group else [])
     pairs = ((1, 3), (2, 4)) + (((5, 6),) if third_group else ())
-    return PdpProblem(distance=distance_m, travel_time=travel_s, time_windows=tuple(windows),
-                      service_times=tuple(service), demands=tuple(demands), pairs=pairs,
-                      vehicle_count=vehicles, capacity=49, name="blizzard")
+    return PdpProblem(
+        distance=distance_m,
+        travel_time=travel_s,
+        time_windows=tuple(windows),
+        service_times=tuple(service),
+        demands=tuple(demands),
+        pairs=pairs,
+        vehicle_count=vehicles,
+        capacity=49,
+        name="blizzard",
+    )
 
 
 def test_one_49_seat_coach_collects_both_scenes():
@@ -435,13 +479,22 @@ def test_result_to_json_names_unserved_requests():
 
 def test_guided_local_search_remains_available():
     problem = overlapping_requests(capacity=5, vehicles=2)
-    result = solve_pdp(problem, replace(FAST, metaheuristic="GUIDED_LOCAL_SEARCH",
-                                        first_solution="PARALLEL_CHEAPEST_INSERTION", tuned_operators=False))
+    result = solve_pdp(
+        problem,
+        replace(
+            FAST,
+            metaheuristic="GUIDED_LOCAL_SEARCH",
+            first_solution="PARALLEL_CHEAPEST_INSERTION",
+            tuned_operators=False,
+        ),
+    )
     assert result.status == PdpStatus.FEASIBLE and check_pdp_solution(problem, result.routes) == []
 
 
-@pytest.mark.parametrize("field, value", [("metaheuristic", "HILL_CLIMB"), ("first_solution", "RANDOM"),
-                                          ("time_limit_s", 0), ("max_vehicles", 0)])
+@pytest.mark.parametrize(
+    "field, value",
+    [("metaheuristic", "HILL_CLIMB"), ("first_solution", "RANDOM"), ("time_limit_s", 0), ("max_vehicles", 0)],
+)
 def test_params_reject_bad_values(field, value):
     with pytest.raises(InvalidValueError, match=field):
         replace(FAST, **{field: value})

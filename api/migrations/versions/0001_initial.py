@@ -64,9 +64,7 @@ def upgrade() -> None:
         sa.Column("actor", sa.String(100), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.CheckConstraint(_in("kind", ENTRY_KINDS), name="ck_entries_kind"),
-        sa.ForeignKeyConstraint(
-            ["incident_number"], ["incidents.number"], name="fk_entries_incident_number_incidents"
-        ),
+        sa.ForeignKeyConstraint(["incident_number"], ["incidents.number"], name="fk_entries_incident_number_incidents"),
         sa.PrimaryKeyConstraint("id", name="pk_entries"),
     )
     op.create_index("ix_entries_incident_number_id", "entries", ["incident_number", "id"])
@@ -118,8 +116,7 @@ def _sqlite_guards() -> None:
     def refuse(name: str, event: str, table: str, message: str, when: str | None = None) -> None:
         condition = f" WHEN {when}" if when else ""
         op.execute(
-            f"CREATE TRIGGER {name} BEFORE {event} ON {table}{condition}"
-            f" BEGIN SELECT RAISE(ABORT, '{message}'); END"
+            f"CREATE TRIGGER {name} BEFORE {event} ON {table}{condition} BEGIN SELECT RAISE(ABORT, '{message}'); END"
         )
 
     for table in ("incidents", "entries"):

@@ -43,7 +43,9 @@ def upgrade() -> None:
         sa.Column("closure_id", sa.Integer(), nullable=False),
         sa.Column("at", sa.DateTime(), nullable=False),
         sa.Column("actor", sa.String(100), nullable=False),
-        sa.ForeignKeyConstraint(["closure_id"], ["desk_closures.id"], name="fk_desk_closure_lifts_closure_id_desk_closures"),
+        sa.ForeignKeyConstraint(
+            ["closure_id"], ["desk_closures.id"], name="fk_desk_closure_lifts_closure_id_desk_closures"
+        ),
         sa.PrimaryKeyConstraint("closure_id", name="pk_desk_closure_lifts"),
     )
 

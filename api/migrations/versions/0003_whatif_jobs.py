@@ -38,8 +38,9 @@ def upgrade() -> None:
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("cancel_requested", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("cancelled_by", sa.String(100), nullable=True),
-        sa.CheckConstraint("status IN ({})".format(", ".join(f"'{s}'" for s in STATUSES)),
-                           name="ck_whatif_jobs_status"),
+        sa.CheckConstraint(
+            "status IN ({})".format(", ".join(f"'{s}'" for s in STATUSES)), name="ck_whatif_jobs_status"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_whatif_jobs"),
     )
     op.create_index("ix_whatif_jobs_status_id", "whatif_jobs", ["status", "id"])

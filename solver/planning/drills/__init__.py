@@ -32,12 +32,12 @@ from solver.planning.drills.report import draw_map, drill_text, drill_view, repo
 from solver.planning.drills.results import Check, DrillReport, IncidentScore, RescueLeg
 from solver.planning.drills.run import DRILL_PARAMS, rescue_legs, run_drill, run_scenario, score_dispatch
 from solver.planning.drills.scenarios import (
-                                              DrillKind,
-                                              DrillScenario,
-                                              accident_closures,
-                                              blizzard_conditions,
-                                              drill_scenario,
-                                              g102_places,
+    DrillKind,
+    DrillScenario,
+    accident_closures,
+    blizzard_conditions,
+    drill_scenario,
+    g102_places,
 )
 
 __all__ = [

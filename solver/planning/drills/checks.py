@@ -32,24 +32,37 @@ def _answered(report: DrillReport) -> Check:
 
 
 def _sound(report: DrillReport) -> Check:
-    return Check("the independent evaluator finds no problem in the plan", not report.problems,
-                 "; ".join(report.problems) or "no problems")
+    return Check(
+        "the independent evaluator finds no problem in the plan",
+        not report.problems,
+        "; ".join(report.problems) or "no problems",
+    )
 
 
 def _all_carried(report: DrillReport) -> Check:
-    left = [f"{s.incident_id}: {s.passengers - s.passengers_carried}" for s in report.scores
-            if s.passengers_carried < s.passengers]
-    return Check("every stranded passenger is collected", not left, "; ".join(left) or
-                 f"{sum(s.passengers for s in report.scores)} passengers collected")
+    left = [
+        f"{s.incident_id}: {s.passengers - s.passengers_carried}"
+        for s in report.scores
+        if s.passengers_carried < s.passengers
+    ]
+    return Check(
+        "every stranded passenger is collected",
+        not left,
+        "; ".join(left) or f"{sum(s.passengers for s in report.scores)} passengers collected",
+    )
 
 
 def _later_trips_recovered(report: DrillReport) -> Check:
     failed = {i.vehicle_id for i in report.scenario.incidents}
     tasks = [t.trip_id for d in report.dispatches for t in d.instance.trip_tasks if t.planned_vehicle_id in failed]
     left = [t for t in tasks if t in report.uncovered_trips]
-    return Check("the failed coach's later trips are re-covered", not left,
-                 f"uncovered: {', '.join(left)}" if left else (f"re-covered: {', '.join(tasks)}" if tasks
-                                                               else "no later trip within the horizon"))
+    return Check(
+        "the failed coach's later trips are re-covered",
+        not left,
+        f"uncovered: {', '.join(left)}"
+        if left
+        else (f"re-covered: {', '.join(tasks)}" if tasks else "no later trip within the horizon"),
+    )
 
 
 def _closed_roads_avoided(report: DrillReport, corridor: Corridor) -> Check:
@@ -58,35 +71,54 @@ def _closed_roads_avoided(report: DrillReport, corridor: Corridor) -> Check:
     for leg in report.legs:  # a scene on an edge is never on a closed edge, so the node paths tell all
         for nodes in (leg.to_scene_nodes, leg.onward_nodes):
             used += [f"{leg.vehicle_id}: {u} → {v}" for u, v in zip(nodes, nodes[1:]) if (u, v) in closed]
-    return Check("no rescue drives a closed carriageway", not used and bool(report.legs),
-                 "; ".join(used) or f"{len(closed)} closed section(s) avoided")
+    return Check(
+        "no rescue drives a closed carriageway",
+        not used and bool(report.legs),
+        "; ".join(used) or f"{len(closed)} closed section(s) avoided",
+    )
 
 
 def _detour_taken(report: DrillReport) -> Check:
     missing = [leg.vehicle_id for leg in report.legs if "G102" not in leg.to_scene_roads + leg.onward_roads]
-    return Check("the rescue takes the G102 detour", not missing and bool(report.legs),
-                 f"not on G102: {', '.join(missing)}" if missing else
-                 "; ".join(f"{leg.vehicle_id}: {' → '.join(leg.to_scene_roads + ('scene',) + leg.onward_roads)}"
-                           for leg in report.legs))
+    return Check(
+        "the rescue takes the G102 detour",
+        not missing and bool(report.legs),
+        f"not on G102: {', '.join(missing)}"
+        if missing
+        else "; ".join(
+            f"{leg.vehicle_id}: {' → '.join(leg.to_scene_roads + ('scene',) + leg.onward_roads)}" for leg in report.legs
+        ),
+    )
 
 
 def _no_g1(report: DrillReport) -> Check:
     on_g1 = [leg.vehicle_id for leg in report.legs if "G1" in leg.to_scene_roads + leg.onward_roads]
-    return Check("no rescue enters the closed G1", not on_g1 and bool(report.legs),
-                 f"on G1: {', '.join(on_g1)}" if on_g1 else "all rescues stay off G1")
+    return Check(
+        "no rescue enters the closed G1",
+        not on_g1 and bool(report.legs),
+        f"on G1: {', '.join(on_g1)}" if on_g1 else "all rescues stay off G1",
+    )
 
 
 def _distinct_rescuers(report: DrillReport) -> Check:
     vehicles = [leg.vehicle_id for leg in report.legs]
     incidents = {s.incident_id for s in report.scores if s.rescuers}
     ok = len(vehicles) == len(set(vehicles)) and len(incidents) == len(report.scores)
-    return Check("simultaneous breakdowns get their own coaches", ok,
-                 ", ".join(f"{s.incident_id}: {'+'.join(s.rescuers) or 'none'}" for s in report.scores))
+    return Check(
+        "simultaneous breakdowns get their own coaches",
+        ok,
+        ", ".join(f"{s.incident_id}: {'+'.join(s.rescuers) or 'none'}" for s in report.scores),
+    )
 
 
 def _slower_than_clear(report: DrillReport) -> Check:
     compared = [leg for leg in report.legs if leg.clear_weather_s is not None]
     slower = [leg for leg in compared if leg.response_s > leg.clear_weather_s]
-    return Check("ice and snow slow every rescue down", bool(compared) and len(slower) == len(compared),
-                 "; ".join(f"{leg.vehicle_id}: {minutes(leg.response_s):.0f} min (clear "
-                           f"{minutes(leg.clear_weather_s):.0f} min)" for leg in compared))
+    return Check(
+        "ice and snow slow every rescue down",
+        bool(compared) and len(slower) == len(compared),
+        "; ".join(
+            f"{leg.vehicle_id}: {minutes(leg.response_s):.0f} min (clear {minutes(leg.clear_weather_s):.0f} min)"
+            for leg in compared
+        ),
+    )

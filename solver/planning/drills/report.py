@@ -14,39 +14,63 @@ from solver.planning.drills.results import DrillReport
 def report_markdown(report: DrillReport, map_name: str | None = None) -> str:
     """The drill report as Markdown."""
     scenario = report.scenario
-    lines = [f"# {scenario.title} — seed {scenario.seed}", "",
-             f"**Verdict:** {'all checks passed' if report.passed else 'SOME CHECKS FAILED'}; "
-             f"{report.share_within_limit:.0%} of stranded passengers reached within their tier limit.", "",
-             "## Scenario", "", scenario.narrative, "",
-             f"Conditions: `{scenario.conditions.name}` — {scenario.conditions.description or 'as preset'}.", ""]
+    lines = [
+        f"# {scenario.title} — seed {scenario.seed}",
+        "",
+        f"**Verdict:** {'all checks passed' if report.passed else 'SOME CHECKS FAILED'}; "
+        f"{report.share_within_limit:.0%} of stranded passengers reached within their tier limit.",
+        "",
+        "## Scenario",
+        "",
+        scenario.narrative,
+        "",
+        f"Conditions: `{scenario.conditions.name}` — {scenario.conditions.description or 'as preset'}.",
+        "",
+    ]
     if map_name:
         lines += [f"![map of the drill]({map_name})", ""]
-    lines += ["## Scores against the tier limits", "",
-              "| incident | coach | where | reported | tier | limit | passengers | response | within limit |",
-              "|---|---|---|---|---|---|---|---|---|"]
+    lines += [
+        "## Scores against the tier limits",
+        "",
+        "| incident | coach | where | reported | tier | limit | passengers | response | within limit |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for s in report.scores:
         response = f"{minutes(s.response_s):.0f} min" if s.response_s is not None else "—"
-        lines.append(f"| {s.incident_id} | {s.vehicle_id} | {s.location} | {format_hhmm(s.reported_at)} | {s.tier} | "
-                     f"{s.limit_s // 60} min | {s.passengers} | {response} | "
-                     f"{'yes' if s.within_limit else f'no ({s.passengers_within_limit}/{s.passengers})'} |")
-    lines += ["", "## Rescues", "",
-              "| incident | coach | driver | from | leaves | on scene | passengers | late | roads |",
-              "|---|---|---|---|---|---|---|---|---|"]
+        lines.append(
+            f"| {s.incident_id} | {s.vehicle_id} | {s.location} | {format_hhmm(s.reported_at)} | {s.tier} | "
+            f"{s.limit_s // 60} min | {s.passengers} | {response} | "
+            f"{'yes' if s.within_limit else f'no ({s.passengers_within_limit}/{s.passengers})'} |"
+        )
+    lines += [
+        "",
+        "## Rescues",
+        "",
+        "| incident | coach | driver | from | leaves | on scene | passengers | late | roads |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for leg in report.legs:
         roads = " → ".join(leg.to_scene_roads + ("scene",) + leg.onward_roads)
-        lines.append(f"| {leg.incident_id} | {leg.vehicle_id} | {leg.driver_id} | {leg.origin} | "
-                     f"{format_hhmm(leg.depart_at)} | {format_hhmm(leg.scene_arrival)} | {leg.passengers} | "
-                     f"{minutes(leg.late_s):.0f} min | {roads} |")
+        lines.append(
+            f"| {leg.incident_id} | {leg.vehicle_id} | {leg.driver_id} | {leg.origin} | "
+            f"{format_hhmm(leg.depart_at)} | {format_hhmm(leg.scene_arrival)} | {leg.passengers} | "
+            f"{minutes(leg.late_s):.0f} min | {roads} |"
+        )
     if report.recovered_trips or report.uncovered_trips:
-        lines += ["", f"Later trips re-covered: {', '.join(report.recovered_trips) or 'none'}; "
-                      f"left uncovered: {', '.join(report.uncovered_trips) or 'none'}."]
+        lines += [
+            "",
+            f"Later trips re-covered: {', '.join(report.recovered_trips) or 'none'}; "
+            f"left uncovered: {', '.join(report.uncovered_trips) or 'none'}.",
+        ]
     lines += ["", "## Checks", ""]
     lines += [f"- [{'x' if c.passed else ' '}] {c.name} — {c.detail}" for c in report.checks]
     lines += ["", "## Dispatch", ""]
     for outcome in report.dispatches:
         result = outcome.result
-        lines.append(f"- status `{result.status.value}` in {result.solve_ms} ms; "
-                     f"{len(outcome.instance.rejections)} candidates rejected with a reason")
+        lines.append(
+            f"- status `{result.status.value}` in {result.solve_ms} ms; "
+            f"{len(outcome.instance.rejections)} candidates rejected with a reason"
+        )
         lines += [f"  - relaxation: {r.description}" for r in result.relaxations[:5]]
         lines += [f"  - {reason}" for reason in result.reasons]
     lines += ["", "Follow-up: call every passenger back (回访) and file this report with the service records.", ""]
@@ -88,8 +112,14 @@ def draw_map(report: DrillReport, corridor: Corridor, ax):
         ax.plot(lons, lats, ":", color=colour, linewidth=2)
     for group in (g for d in report.dispatches for g in d.instance.groups):
         ax.plot(group.scene.lon, group.scene.lat, "X", color="red", markersize=12)
-        ax.annotate(group.incident_id, (group.scene.lon, group.scene.lat), color="red", fontsize=8,
-                    xytext=(5, 5), textcoords="offset points")
+        ax.annotate(
+            group.incident_id,
+            (group.scene.lon, group.scene.lat),
+            color="red",
+            fontsize=8,
+            xytext=(5, 5),
+            textcoords="offset points",
+        )
     ax.set_title(f"{report.scenario.title} (seed {report.scenario.seed})")
     ax.set_xlabel("longitude")
     ax.set_ylabel("latitude")
@@ -101,30 +131,56 @@ def draw_map(report: DrillReport, corridor: Corridor, ax):
 
 def _draw_network(ax, corridor: Corridor, conditions: Conditions) -> None:
     graph = corridor.network.graph
-    styles = {RoadClass.EXPRESSWAY: ("0.55", 1.2), RoadClass.NATIONAL: ("tab:brown", 1.2),
-              RoadClass.CITY: ("0.75", 0.8), RoadClass.RAMP: ("0.8", 0.5)}
+    styles = {
+        RoadClass.EXPRESSWAY: ("0.55", 1.2),
+        RoadClass.NATIONAL: ("tab:brown", 1.2),
+        RoadClass.CITY: ("0.75", 0.8),
+        RoadClass.RAMP: ("0.8", 0.5),
+    }
     for u, v, data in graph.edges(data=True):
         a, b = graph.nodes[u], graph.nodes[v]
         colour, width = styles[data["road_class"]]
-        closed = (u, v) in conditions.closed_edges or \
-            bool(data.get("entrance")) and conditions.entrance_closed(data["entrance"])
-        ax.plot([a["lon"], b["lon"]], [a["lat"], b["lat"]], "--" if closed else "-",
-                color="red" if closed else colour, linewidth=2.0 if closed else width,
-                zorder=3 if closed else 1)  # closures stay visible over the routes
+        closed = (
+            (u, v) in conditions.closed_edges
+            or bool(data.get("entrance"))
+            and conditions.entrance_closed(data["entrance"])
+        )
+        ax.plot(
+            [a["lon"], b["lon"]],
+            [a["lat"], b["lat"]],
+            "--" if closed else "-",
+            color="red" if closed else colour,
+            linewidth=2.0 if closed else width,
+            zorder=3 if closed else 1,
+        )  # closures stay visible over the routes
 
 
 def drill_view(report: DrillReport, report_path: Path | None = None) -> dict:
     """The JSON form of a drill (``fleetplan drill --json``)."""
     return {
-        "kind": report.scenario.kind.value, "seed": report.scenario.seed, "title": report.scenario.title,
-        "passed": report.passed, "share_within_limit": report.share_within_limit,
-        "narrative": report.scenario.narrative, "conditions": report.scenario.conditions.name,
-        "incidents": [{"incident_id": s.incident_id, "vehicle_id": s.vehicle_id, "location": s.location,
-                       "reported_at": s.reported_at.isoformat(timespec="minutes"), "tier": s.tier,
-                       "limit_min": s.limit_s // 60, "passengers": s.passengers,
-                       "passengers_within_limit": s.passengers_within_limit,
-                       "response_min": None if s.response_s is None else round(minutes(s.response_s), 1),
-                       "within_limit": s.within_limit, "rescuers": list(s.rescuers)} for s in report.scores],
+        "kind": report.scenario.kind.value,
+        "seed": report.scenario.seed,
+        "title": report.scenario.title,
+        "passed": report.passed,
+        "share_within_limit": report.share_within_limit,
+        "narrative": report.scenario.narrative,
+        "conditions": report.scenario.conditions.name,
+        "incidents": [
+            {
+                "incident_id": s.incident_id,
+                "vehicle_id": s.vehicle_id,
+                "location": s.location,
+                "reported_at": s.reported_at.isoformat(timespec="minutes"),
+                "tier": s.tier,
+                "limit_min": s.limit_s // 60,
+                "passengers": s.passengers,
+                "passengers_within_limit": s.passengers_within_limit,
+                "response_min": None if s.response_s is None else round(minutes(s.response_s), 1),
+                "within_limit": s.within_limit,
+                "rescuers": list(s.rescuers),
+            }
+            for s in report.scores
+        ],
         "checks": [{"name": c.name, "passed": c.passed, "detail": c.detail} for c in report.checks],
         "evaluator_problems": list(report.problems),
         "report": str(report_path) if report_path else None,
@@ -133,13 +189,17 @@ def drill_view(report: DrillReport, report_path: Path | None = None) -> dict:
 
 def drill_text(report: DrillReport, report_path: Path | None = None) -> str:
     """A short summary for the terminal."""
-    lines = [f"{report.scenario.title}, seed {report.scenario.seed}: "
-             f"{'all checks passed' if report.passed else 'SOME CHECKS FAILED'}",
-             report.scenario.narrative]
+    lines = [
+        f"{report.scenario.title}, seed {report.scenario.seed}: "
+        f"{'all checks passed' if report.passed else 'SOME CHECKS FAILED'}",
+        report.scenario.narrative,
+    ]
     for s in report.scores:
         response = f"{minutes(s.response_s):.0f} min" if s.response_s is not None else "nobody sent"
-        lines.append(f"  {s.incident_id}: {s.passengers} passengers, tier {s.tier} ({s.limit_s // 60} min): "
-                     f"{response}, {'within' if s.within_limit else 'BEYOND'} the limit")
+        lines.append(
+            f"  {s.incident_id}: {s.passengers} passengers, tier {s.tier} ({s.limit_s // 60} min): "
+            f"{response}, {'within' if s.within_limit else 'BEYOND'} the limit"
+        )
     lines += [f"  [{'ok' if c.passed else 'FAIL'}] {c.name}" for c in report.checks]
     if report_path:
         lines.append(f"report: {report_path}")

@@ -21,8 +21,13 @@ from solver.planning.drills.scenarios import DrillKind, DrillScenario, condition
 DRILL_PARAMS = SolveParams(budget=Budget.wall_clock(2.0), alternatives=1)
 
 
-def run_drill(kind: DrillKind | str, seed: int = 0, corridor: Corridor | None = None,
-              params: SolveParams = DRILL_PARAMS, ops: OperationsPolicy = OperationsPolicy()) -> DrillReport:
+def run_drill(
+    kind: DrillKind | str,
+    seed: int = 0,
+    corridor: Corridor | None = None,
+    params: SolveParams = DRILL_PARAMS,
+    ops: OperationsPolicy = OperationsPolicy(),
+) -> DrillReport:
     """Stage the ``kind`` drill drawn with ``seed``, dispatch it through the real path and score it.
 
     Parameters
@@ -45,29 +50,42 @@ def run_drill(kind: DrillKind | str, seed: int = 0, corridor: Corridor | None = 
     return run_scenario(scenario, corridor, params, ops)
 
 
-def run_scenario(scenario: DrillScenario, corridor: Corridor, params: SolveParams = DRILL_PARAMS,
-                 ops: OperationsPolicy = OperationsPolicy()) -> DrillReport:
+def run_scenario(
+    scenario: DrillScenario,
+    corridor: Corridor,
+    params: SolveParams = DRILL_PARAMS,
+    ops: OperationsPolicy = OperationsPolicy(),
+) -> DrillReport:
     """Dispatch a scenario wave by wave (coaches and drivers sent earlier are busy later) and score it."""
     params = replace(params, seed=scenario.seed)
     busy: dict[str, str] = {}
     outcomes = []
     for wave in scenario.waves:
-        outcome = dispatch(corridor, wave, scenario.conditions, ops=ops, params=params,
-                           unavailable=MappingProxyType(dict(busy)))
+        outcome = dispatch(
+            corridor, wave, scenario.conditions, ops=ops, params=params, unavailable=MappingProxyType(dict(busy))
+        )
         outcomes.append(outcome)
         best = outcome.result.best
-        for rescue in (best.rescues if best else ()):
+        for rescue in best.rescues if best else ():
             reason = f"busy with drill incident {outcome.instance.group(rescue.group_id).incident_id}"
             busy.setdefault(rescue.vehicle_id, reason)
             busy.setdefault(rescue.driver_id, reason)
     scores = tuple(score for outcome in outcomes for score in score_dispatch(outcome))
     legs = tuple(leg for outcome in outcomes for leg in rescue_legs(outcome, corridor, ops))
-    problems = tuple(problem.message for outcome in outcomes
-                     for problem in (outcome.problems[0] if outcome.problems else ()))
+    problems = tuple(
+        problem.message for outcome in outcomes for problem in (outcome.problems[0] if outcome.problems else ())
+    )
     plans = [o.result.best for o in outcomes if o.result.best]
-    report = DrillReport(scenario, tuple(outcomes), scores, legs, (), problems,
-                         tuple(t for p in plans for t in p.uncovered_trip_ids),
-                         tuple(c.trip_id for p in plans for c in p.trip_covers))
+    report = DrillReport(
+        scenario,
+        tuple(outcomes),
+        scores,
+        legs,
+        (),
+        problems,
+        tuple(t for p in plans for t in p.uncovered_trip_ids),
+        tuple(c.trip_id for p in plans for c in p.trip_covers),
+    )
     return replace(report, checks=drill_checks(report, corridor))
 
 
@@ -80,9 +98,21 @@ def score_dispatch(outcome: Dispatch) -> list[IncidentScore]:
         carried = sum(r.passengers for r in rescues)
         in_time = sum(r.passengers for r in rescues if r.scene_arrival <= group.deadline)
         response = max((int((r.scene_arrival - group.reported_at).total_seconds()) for r in rescues), default=None)
-        scores.append(IncidentScore(group.incident_id, group.failed_vehicle_id, group.scene_text, group.reported_at,
-                                    group.tier, group.limit_s, group.passengers, carried, in_time, response,
-                                    tuple(r.vehicle_id for r in rescues)))
+        scores.append(
+            IncidentScore(
+                group.incident_id,
+                group.failed_vehicle_id,
+                group.scene_text,
+                group.reported_at,
+                group.tier,
+                group.limit_s,
+                group.passengers,
+                carried,
+                in_time,
+                response,
+                tuple(r.vehicle_id for r in rescues),
+            )
+        )
     return scores
 
 
@@ -100,15 +130,31 @@ def rescue_legs(outcome: Dispatch, corridor: Corridor, ops: OperationsPolicy = O
         to_scene = clear_s = None
         if corridor.network.has_node(rescue.origin_node):
             to_scene = travel.route(rescue.origin_node, group.scene, rescue.depart_at)
-            clear_s = _route_s(TravelTimes(corridor.network, clear, vehicle_class), rescue.origin_node, group.scene,
-                               rescue.depart_at)
+            clear_s = _route_s(
+                TravelTimes(corridor.network, clear, vehicle_class), rescue.origin_node, group.scene, rescue.depart_at
+            )
         leave_scene = rescue.boarding_at + timedelta(seconds=ops.transfer_s)
         onward = travel.route(group.scene, group.destination_node, leave_scene)
         late_s = max(0, int((rescue.scene_arrival - group.deadline).total_seconds()))
-        legs.append(RescueLeg(
-            group.incident_id, rescue.vehicle_id, rescue.driver_id, rescue.origin_node, rescue.depart_at,
-            rescue.scene_arrival, rescue.passengers, late_s, to_scene.roads if to_scene else (), onward.roads,
-            to_scene.path if to_scene else (), onward.path, _path_points(corridor, to_scene) if to_scene else (), _path_points(corridor, onward), clear_s))
+        legs.append(
+            RescueLeg(
+                group.incident_id,
+                rescue.vehicle_id,
+                rescue.driver_id,
+                rescue.origin_node,
+                rescue.depart_at,
+                rescue.scene_arrival,
+                rescue.passengers,
+                late_s,
+                to_scene.roads if to_scene else (),
+                onward.roads,
+                to_scene.path if to_scene else (),
+                onward.path,
+                _path_points(corridor, to_scene) if to_scene else (),
+                _path_points(corridor, onward),
+                clear_s,
+            )
+        )
     return legs
 
 

@@ -22,8 +22,12 @@ ACCIDENT_DIRECTION = Direction.TO_CHANGCHUN
 BREAKDOWN_MARGIN_KM = 3.0  # keep a breakdown this far from either end of the G1 stretch a trip drives
 BLIZZARD_BREAKDOWNS = 3
 G102_TOWNS = ("guojiadian_town", "gongzhuling_city", "fanjiatun_town")
-G102_PIECES = (("siping_ne_jct", "guojiadian_town"), ("guojiadian_town", "gongzhuling_city"),
-               ("gongzhuling_city", "fanjiatun_town"), ("fanjiatun_town", "changchun_sw_jct"))
+G102_PIECES = (
+    ("siping_ne_jct", "guojiadian_town"),
+    ("guojiadian_town", "gongzhuling_city"),
+    ("gongzhuling_city", "fanjiatun_town"),
+    ("fanjiatun_town", "changchun_sw_jct"),
+)
 
 
 class DrillKind(StrEnum):
@@ -78,7 +82,9 @@ def _drill_kind(kind: DrillKind | str) -> DrillKind:
     try:
         return DrillKind(kind)
     except ValueError:
-        raise InvalidValueError("kind", f"{kind!r} is not a drill; choose {', '.join(k.value for k in DrillKind)}") from None
+        raise InvalidValueError(
+            "kind", f"{kind!r} is not a drill; choose {', '.join(k.value for k in DrillKind)}"
+        ) from None
 
 
 def _breakdown_scenario(corridor: Corridor, rng: random.Random, seed: int) -> DrillScenario:
@@ -90,11 +96,14 @@ def _breakdown_scenario(corridor: Corridor, rng: random.Random, seed: int) -> Dr
     km = round(rng.uniform(low_km + BREAKDOWN_MARGIN_KM, high_km - BREAKDOWN_MARGIN_KM), 1)
     where = f"G1 K{km:g} {direction.label}"
     at = passing_time(travel, trip, where)
-    incident = Incident(f"breakdown-{seed}-1", IncidentKind.BREAKDOWN, trip.vehicle_id, trip.id, where, at,
-                        trip.booked_passengers)
-    narrative = (f"{_coach(corridor, trip.vehicle_id)} on trip {trip.id} breaks down at {where} at {format_hhmm(at)} "
-                 f"on {at:%A %d %B %Y} with {trip.booked_passengers} passengers on board. The driver sets the "
-                 f"warning triangle 150 m behind, moves the passengers behind the barrier and calls the desk.")
+    incident = Incident(
+        f"breakdown-{seed}-1", IncidentKind.BREAKDOWN, trip.vehicle_id, trip.id, where, at, trip.booked_passengers
+    )
+    narrative = (
+        f"{_coach(corridor, trip.vehicle_id)} on trip {trip.id} breaks down at {where} at {format_hhmm(at)} "
+        f"on {at:%A %d %B %Y} with {trip.booked_passengers} passengers on board. The driver sets the "
+        f"warning triangle 150 m behind, moves the passengers behind the barrier and calls the desk."
+    )
     return DrillScenario(DrillKind.BREAKDOWN, seed, "Quarterly breakdown drill", (incident,), conditions, narrative)
 
 
@@ -106,20 +115,34 @@ def _accident_scenario(corridor: Corridor, rng: random.Random, seed: int) -> Dri
     closed = accident_closures(corridor, km, ACCIDENT_DIRECTION)
     clear = conditions_preset(corridor, "clear", Conditions("clear"))
     conditions = Conditions(
-        "accident_drill", weather=clear.weather, closed_edges=closed,
+        "accident_drill",
+        weather=clear.weather,
+        closed_edges=closed,
         description=f"collision at {where}: the carriageway is closed beyond the wreck and debris closes the "
-                    f"opposite carriageway alongside")
+        f"opposite carriageway alongside",
+    )
     travel = TravelTimes(corridor.network, clear, corridor.dataset.vehicle(trip.vehicle_id).vehicle_class)
     at = passing_time(travel, trip, where)
-    incident = Incident(f"accident-{seed}-1", IncidentKind.ACCIDENT, trip.vehicle_id, trip.id, where, at,
-                        trip.booked_passengers, drivable=False)
+    incident = Incident(
+        f"accident-{seed}-1",
+        IncidentKind.ACCIDENT,
+        trip.vehicle_id,
+        trip.id,
+        where,
+        at,
+        trip.booked_passengers,
+        drivable=False,
+    )
     roads = ", ".join(f"{u} → {v}" for u, v in sorted(closed))
-    narrative = (f"{_coach(corridor, trip.vehicle_id)} on trip {trip.id} is in a collision at {where} at "
-                 f"{format_hhmm(at)} on {at:%A %d %B %Y} with {trip.booked_passengers} passengers on board; nobody "
-                 f"is hurt, the coach cannot be driven. Police close the carriageway ahead of the wreck and the "
-                 f"opposite carriageway alongside (closed: {roads}).")
-    return DrillScenario(DrillKind.ACCIDENT, seed, "Half-yearly traffic-accident drill", (incident,), conditions,
-                         narrative)
+    narrative = (
+        f"{_coach(corridor, trip.vehicle_id)} on trip {trip.id} is in a collision at {where} at "
+        f"{format_hhmm(at)} on {at:%A %d %B %Y} with {trip.booked_passengers} passengers on board; nobody "
+        f"is hurt, the coach cannot be driven. Police close the carriageway ahead of the wreck and the "
+        f"opposite carriageway alongside (closed: {roads})."
+    )
+    return DrillScenario(
+        DrillKind.ACCIDENT, seed, "Half-yearly traffic-accident drill", (incident,), conditions, narrative
+    )
 
 
 def _blizzard_scenario(corridor: Corridor, rng: random.Random, seed: int) -> DrillScenario:
@@ -134,15 +157,21 @@ def _blizzard_scenario(corridor: Corridor, rng: random.Random, seed: int) -> Dri
     places = rng.sample(g102_places(corridor), BLIZZARD_BREAKDOWNS)
     latest_departure = max(t.departure for t in chosen)
     at = latest_departure + timedelta(minutes=rng.randrange(35, 66, 5))
-    incidents = tuple(Incident(f"blizzard-{seed}-{n}", IncidentKind.WEATHER, trip.vehicle_id, trip.id, place, at,
-                               trip.booked_passengers)
-                      for n, (trip, place) in enumerate(zip(chosen, places), start=1))
+    incidents = tuple(
+        Incident(
+            f"blizzard-{seed}-{n}", IncidentKind.WEATHER, trip.vehicle_id, trip.id, place, at, trip.booked_passengers
+        )
+        for n, (trip, place) in enumerate(zip(chosen, places), start=1)
+    )
     where = "; ".join(f"{_coach(corridor, i.vehicle_id)} at {_place_name(corridor, i.location)}" for i in incidents)
-    narrative = (f"A blizzard closes every G1 entrance between Siping and Changchun on {day:%A %d %B %Y}. The "
-                 f"evening staff runs leave the campus on the G102 instead; the streets are icy. At "
-                 f"{format_hhmm(at)} three coaches report breakdowns at once: {where}.")
-    return DrillScenario(DrillKind.BLIZZARD, seed, "Yearly severe-weather (blizzard) drill", incidents, conditions,
-                         narrative)
+    narrative = (
+        f"A blizzard closes every G1 entrance between Siping and Changchun on {day:%A %d %B %Y}. The "
+        f"evening staff runs leave the campus on the G102 instead; the streets are icy. At "
+        f"{format_hhmm(at)} three coaches report breakdowns at once: {where}."
+    )
+    return DrillScenario(
+        DrillKind.BLIZZARD, seed, "Yearly severe-weather (blizzard) drill", incidents, conditions, narrative
+    )
 
 
 _BUILDERS = {
@@ -155,12 +184,21 @@ _BUILDERS = {
 def blizzard_conditions(corridor: Corridor) -> Conditions:
     """The dataset's ``blizzard`` preset, or the same conditions if the dataset lacks it: all G1
     entrances closed, blizzard on G1 and its ramps, snow on G102, ice on city streets."""
-    return conditions_preset(corridor, "blizzard", Conditions(
+    return conditions_preset(
+        corridor,
         "blizzard",
-        weather=((RoadClass.EXPRESSWAY, Weather.BLIZZARD), (RoadClass.RAMP, Weather.BLIZZARD),
-                 (RoadClass.NATIONAL, Weather.SNOW), (RoadClass.CITY, Weather.ICE)),
-        closed_entrances=frozenset({"*"}),
-        description="Blizzard on G1: all G1 entrances closed, G102 snowy, streets icy"))
+        Conditions(
+            "blizzard",
+            weather=(
+                (RoadClass.EXPRESSWAY, Weather.BLIZZARD),
+                (RoadClass.RAMP, Weather.BLIZZARD),
+                (RoadClass.NATIONAL, Weather.SNOW),
+                (RoadClass.CITY, Weather.ICE),
+            ),
+            closed_entrances=frozenset({"*"}),
+            description="Blizzard on G1: all G1 entrances closed, G102 snowy, streets icy",
+        ),
+    )
 
 
 def accident_closures(corridor: Corridor, km: float, direction: Direction) -> frozenset[tuple[str, str]]:
@@ -179,10 +217,17 @@ def accident_closures(corridor: Corridor, km: float, direction: Direction) -> fr
     scene = network.locate(f"G1 K{km:g} {direction.label}")
     own = scene.edge_points[0]
     end = network.graph.nodes[own.v]
-    ahead = [(own.v, v) for v in network.graph.successors(own.v)
-             if network.graph.edges[own.v, v].get("direction") == direction]
-    exits = [v for v in network.graph.successors(own.v) if network.graph.edges[own.v, v].get("direction") is None
-             and network.graph.nodes[v].get("kind") not in ("parking", "carriageway")]
+    ahead = [
+        (own.v, v)
+        for v in network.graph.successors(own.v)
+        if network.graph.edges[own.v, v].get("direction") == direction
+    ]
+    exits = [
+        v
+        for v in network.graph.successors(own.v)
+        if network.graph.edges[own.v, v].get("direction") is None
+        and network.graph.nodes[v].get("kind") not in ("parking", "carriageway")
+    ]
     if not exits:
         raise InvalidValueError("km", f"K{km:g} {direction.label} does not end at an exit: {end.get('name', own.v)}")
     opposite = network.locate(f"G1 K{km:g} {direction.opposite.label}").edge_points[0]
@@ -212,8 +257,10 @@ def conditions_preset(corridor: Corridor, name: str, fallback: Conditions) -> Co
 
 
 def _trips_of(corridor: Corridor, kinds: Sequence[TripKind], weekdays_only: bool) -> list[Trip]:
-    trips = sorted((t for t in corridor.dataset.trips if t.kind in kinds
-                    and (not weekdays_only or t.departure.weekday() < 5)), key=lambda t: t.id)
+    trips = sorted(
+        (t for t in corridor.dataset.trips if t.kind in kinds and (not weekdays_only or t.departure.weekday() < 5)),
+        key=lambda t: t.id,
+    )
     if not trips:
         raise InvalidValueError("trips", f"the timetable has no {' or '.join(k.value for k in kinds)} trips")
     return trips

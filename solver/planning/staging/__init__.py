@@ -32,27 +32,27 @@ with the model's. Text, JSON, plots and files are in :mod:`.report`.
 from __future__ import annotations
 
 from solver.planning.staging.check import (
-                                           SimulationCheck,
-                                           check_by_simulation,
-                                           simulation_check_text,
-                                           simulation_check_view,
+    SimulationCheck,
+    check_by_simulation,
+    simulation_check_text,
+    simulation_check_view,
 )
 from solver.planning.staging.demand import DemandSettings, build_staging_problem, timetable_demand
 from solver.planning.staging.model import Staging, StagingParams, brute_force_staging, coverage_curve, solve_staging
 from solver.planning.staging.problem import (
-                                           DEFAULT_BUSY_FRACTION,
-                                           DemandPoint,
-                                           StagingProblem,
-                                           expected_coverage,
-                                           parse_backups,
-                                           workload_busy_fraction,
+    DEFAULT_BUSY_FRACTION,
+    DemandPoint,
+    StagingProblem,
+    expected_coverage,
+    parse_backups,
+    workload_busy_fraction,
 )
 from solver.planning.staging.report import (
-                                           plot_coverage_curve,
-                                           plot_staging_map,
-                                           staging_text,
-                                           staging_view,
-                                           write_staging,
+    plot_coverage_curve,
+    plot_staging_map,
+    staging_text,
+    staging_view,
+    write_staging,
 )
 
 __all__ = [

@@ -37,10 +37,20 @@ class SimulationCheck:
     result: Any = field(default=None, repr=False, compare=False)  # the solver.planning.whatif.WhatIfResult
 
 
-def check_by_simulation(corridor: Corridor, staging: Staging, problem: StagingProblem | None = None, *,
-                        reps: int = 3, days: int = 7, seed: int = 0, start: date | None = None,
-                        calendar: str = "clear", engine: str = "local",
-                        breakdown_factor: float = 1.0, progress=None) -> SimulationCheck:
+def check_by_simulation(
+    corridor: Corridor,
+    staging: Staging,
+    problem: StagingProblem | None = None,
+    *,
+    reps: int = 3,
+    days: int = 7,
+    seed: int = 0,
+    start: date | None = None,
+    calendar: str = "clear",
+    engine: str = "local",
+    breakdown_factor: float = 1.0,
+    progress=None,
+) -> SimulationCheck:
     """Run the what-if simulation with the staging's backups and compare it with the expected coverage.
 
     Parameters
@@ -80,41 +90,66 @@ def check_by_simulation(corridor: Corridor, staging: Staging, problem: StagingPr
     rates = IncidentRates()
     breakdowns = replace(rates.breakdowns, mdbf_km=rates.breakdowns.mdbf_km / breakdown_factor)
     rates = replace(rates, breakdowns=breakdowns)
-    scenario = WhatIfScenario(first_day, first_day + timedelta(days=days - 1), staging.backups, calendar=calendar,
-                              rates=rates)
+    scenario = WhatIfScenario(
+        first_day, first_day + timedelta(days=days - 1), staging.backups, calendar=calendar, rates=rates
+    )
     result = run_whatif(scenario, reps, seed, engine, progress=progress, corridor=corridor)
     skipped = corridor.dataset.tier_policy.pre_departure.name
     per_rep = [[o for o in replication.outcomes if o.tier != skipped] for replication in result.replications]
-    share, low, high = share_with_ci([sum(o.reached_within_limit for o in rep) for rep in per_rep],
-                                     [len(rep) for rep in per_rep])
+    share, low, high = share_with_ci(
+        [sum(o.reached_within_limit for o in rep) for rep in per_rep], [len(rep) for rep in per_rep]
+    )
     incidents = sum(len(rep) for rep in per_rep)
     within = share is not None and low <= staging.expected_coverage <= high
     explanation = "" if within else _explain(staging, share, incidents, per_rep)
-    return SimulationCheck(staging.expected_coverage, share, low, high, incidents, reps, days, within, explanation,
-                           breakdown_factor, result)
+    return SimulationCheck(
+        staging.expected_coverage,
+        share,
+        low,
+        high,
+        incidents,
+        reps,
+        days,
+        within,
+        explanation,
+        breakdown_factor,
+        result,
+    )
 
 
 def _explain(staging: Staging, share: float | None, incidents: int, per_rep) -> str:
     if share is None:
-        return ("the simulation produced no incident on the way (breakdowns are rare: about one a week on this "
-                "timetable); run more replications or a longer period")
+        return (
+            "the simulation produced no incident on the way (breakdowns are rare: about one a week on this "
+            "timetable); run more replications or a longer period"
+        )
     reasons = []
     if share > staging.expected_coverage:
-        reasons.append("the simulated dispatch also sends idle in-service coaches (the staff coaches waiting at the "
-                       "Siping campus by day, coaches between their runs) and passing coaches with free seats, which "
-                       "the staging model does not count")
-        reasons.append(f"the busy fraction {staging.busy_fraction:.0%} is an assumption: in the simulation the "
-                       f"backups are rarely busy (their drivers are on shift all service hours)")
+        reasons.append(
+            "the simulated dispatch also sends idle in-service coaches (the staff coaches waiting at the "
+            "Siping campus by day, coaches between their runs) and passing coaches with free seats, which "
+            "the staging model does not count"
+        )
+        reasons.append(
+            f"the busy fraction {staging.busy_fraction:.0%} is an assumption: in the simulation the "
+            f"backups are rarely busy (their drivers are on shift all service hours)"
+        )
     else:
-        reasons.append("in the simulation a backup also needs a legal driver with hours left, the charter sign is "
-                       "filed before boarding, and rescuers stay busy until they are back at their site")
-        reasons.append("the staging model measures each 10-km stretch at its middle and takes each demand point's "
-                       "time band at the leg's departure; a scene at the far end of a stretch, or in a congested "
-                       "band, may miss a limit the model counts as met")
+        reasons.append(
+            "in the simulation a backup also needs a legal driver with hours left, the charter sign is "
+            "filed before boarding, and rescuers stay busy until they are back at their site"
+        )
+        reasons.append(
+            "the staging model measures each 10-km stretch at its middle and takes each demand point's "
+            "time band at the leg's departure; a scene at the far end of a stretch, or in a congested "
+            "band, may miss a limit the model counts as met"
+        )
     missed = [o for rep in per_rep for o in rep if not o.reached_within_limit]
     if missed:
         tiers = sorted({o.tier for o in missed})
-        reasons.append(f"{len(missed)} of {incidents} simulated incidents missed their limit (tiers {', '.join(tiers)})")
+        reasons.append(
+            f"{len(missed)} of {incidents} simulated incidents missed their limit (tiers {', '.join(tiers)})"
+        )
     return "; ".join(reasons)
 
 
@@ -123,14 +158,24 @@ def simulation_check_text(check: SimulationCheck) -> str:
     if check.simulated is None:
         line = f"Simulation check ({check.reps} reps × {check.days} days): no incident on the way was simulated"
     else:
-        line = (f"Simulation check ({check.reps} reps × {check.days} days, {check.incidents} incidents on the way): "
-                f"expected {check.expected:.1%}, simulated {check.simulated:.1%} "
-                f"(95% CI {check.ci_low:.1%}–{check.ci_high:.1%}) — "
-                f"{'expected coverage within the interval' if check.within else 'OUTSIDE the interval'}")
+        line = (
+            f"Simulation check ({check.reps} reps × {check.days} days, {check.incidents} incidents on the way): "
+            f"expected {check.expected:.1%}, simulated {check.simulated:.1%} "
+            f"(95% CI {check.ci_low:.1%}–{check.ci_high:.1%}) — "
+            f"{'expected coverage within the interval' if check.within else 'OUTSIDE the interval'}"
+        )
     return line + (f"\n  why: {check.explanation}" if check.explanation else "")
 
 
 def simulation_check_view(check: SimulationCheck) -> dict[str, Any]:
-    return {"expected_coverage": check.expected, "simulated_coverage": check.simulated, "ci_low": check.ci_low,
-            "ci_high": check.ci_high, "incidents": check.incidents, "reps": check.reps, "days": check.days,
-            "within_interval": check.within, "explanation": check.explanation}
+    return {
+        "expected_coverage": check.expected,
+        "simulated_coverage": check.simulated,
+        "ci_low": check.ci_low,
+        "ci_high": check.ci_high,
+        "incidents": check.incidents,
+        "reps": check.reps,
+        "days": check.days,
+        "within_interval": check.within,
+        "explanation": check.explanation,
+    }

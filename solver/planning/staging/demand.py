@@ -53,12 +53,15 @@ class DemandSettings:
         require(self.spacing_km > 0, "spacing_km", "must be positive")
 
 
-def build_staging_problem(corridor: Corridor, conditions: Conditions | None = None,
-                          ops: OperationsPolicy = OperationsPolicy(),
-                          settings: DemandSettings = DemandSettings(),
-                          sites: Sequence[str] | None = None,
-                          backup_class: VehicleClass = VehicleClass.COACH_12M,
-                          site_capacity: Mapping[str, int] | None = None) -> StagingProblem:
+def build_staging_problem(
+    corridor: Corridor,
+    conditions: Conditions | None = None,
+    ops: OperationsPolicy = OperationsPolicy(),
+    settings: DemandSettings = DemandSettings(),
+    sites: Sequence[str] | None = None,
+    backup_class: VehicleClass = VehicleClass.COACH_12M,
+    site_capacity: Mapping[str, int] | None = None,
+) -> StagingProblem:
     """The staging problem of ``corridor``'s timetable.
 
     Parameters
@@ -94,12 +97,17 @@ def build_staging_problem(corridor: Corridor, conditions: Conditions | None = No
     demand = timetable_demand(corridor, conditions, settings)
     day = first_timetable_day(dataset, default=date.today())
     travel = TravelTimes(network, conditions, backup_class)
-    points = tuple(_demand_point(key, weight, network, dataset.tier_policy, candidate_sites, dataset, travel, ops, day)
-                   for key, weight in sorted(demand.items(), key=lambda item: _sort_key(item[0])) if weight > 0)
+    points = tuple(
+        _demand_point(key, weight, network, dataset.tier_policy, candidate_sites, dataset, travel, ops, day)
+        for key, weight in sorted(demand.items(), key=lambda item: _sort_key(item[0]))
+        if weight > 0
+    )
     return StagingProblem(
-        sites=tuple(site.id for site in candidate_sites), points=points,
+        sites=tuple(site.id for site in candidate_sites),
+        points=points,
         site_capacity=tuple(sorted((site_capacity or {}).items())),
-        description=f"{len(points)} demand points from {len(dataset.trips)} trips under {conditions.name!r}")
+        description=f"{len(points)} demand points from {len(dataset.trips)} trips under {conditions.name!r}",
+    )
 
 
 def _clear(dataset: Dataset) -> Conditions:
@@ -109,13 +117,13 @@ def _clear(dataset: Dataset) -> Conditions:
         return Conditions("clear")
 
 
-
 # A demand key: (location text, band, lat, lon)
 DemandKey = tuple[str, TimeBand, float, float]
 
 
-def timetable_demand(corridor: Corridor, conditions: Conditions,
-                     settings: DemandSettings = DemandSettings()) -> dict[DemandKey, float]:
+def timetable_demand(
+    corridor: Corridor, conditions: Conditions, settings: DemandSettings = DemandSettings()
+) -> dict[DemandKey, float]:
     """Expected failures per (place, time band), from the vehicle-km each trip drives on each road.
 
     Trips are routed stop to stop on the network; each edge's length goes to the G1 kilometre bin
@@ -127,8 +135,9 @@ def timetable_demand(corridor: Corridor, conditions: Conditions,
     travel_by_class: dict[VehicleClass, TravelTimes] = {}
     for trip in dataset.trips:
         vehicle = dataset.vehicle(trip.vehicle_id)
-        travel = travel_by_class.setdefault(vehicle.vehicle_class,
-                                            TravelTimes(network, conditions, vehicle.vehicle_class))
+        travel = travel_by_class.setdefault(
+            vehicle.vehicle_class, TravelTimes(network, conditions, vehicle.vehicle_class)
+        )
         rate_per_m = settings.breakdowns.failures_per_km(vehicle, trip.departure.date()) / 1000
         for here, there in zip(trip.stops, trip.stops[1:]):
             try:
@@ -166,8 +175,9 @@ def _carriageway_pieces(network: RoadNetwork, data: dict[str, Any], band: TimeBa
             continue
         middle = round((max(bin_low, first_km) + min(bin_high, last_km)) / 2, 1)
         location = network.locate(f"G1 K{middle:g} {direction.label}")
-        pieces.append(((f"G1 K{middle:g} {direction.label}", band, location.lat, location.lon),
-                       overlap_km * metres_per_km))
+        pieces.append(
+            ((f"G1 K{middle:g} {direction.label}", band, location.lat, location.lon), overlap_km * metres_per_km)
+        )
     return pieces
 
 
@@ -190,8 +200,17 @@ def _sort_key(key: DemandKey) -> tuple:
     return (list(TimeBand).index(band), lat, lon, text)
 
 
-def _demand_point(key: DemandKey, weight: float, network: RoadNetwork, tiers: TierPolicy, sites, dataset: Dataset,
-                  travel: TravelTimes, ops: OperationsPolicy, day: date) -> DemandPoint:
+def _demand_point(
+    key: DemandKey,
+    weight: float,
+    network: RoadNetwork,
+    tiers: TierPolicy,
+    sites,
+    dataset: Dataset,
+    travel: TravelTimes,
+    ops: OperationsPolicy,
+    day: date,
+) -> DemandPoint:
     text, band, lat, lon = key
     scene = network.locate(text)
     depart_at = datetime.combine(day, BAND_CLOCK[band]) + timedelta(seconds=ops.turnout_s)
@@ -208,10 +227,21 @@ def _demand_point(key: DemandKey, weight: float, network: RoadNetwork, tiers: Ti
         covering = frozenset(s for s, t in response.items() if t <= tiers.city.limit_s)
         near_sites, when_near, when_far = site_ids, covering, covering
     else:
-        near_sites = frozenset(site.id for site in sites
-                               if near_backup(tiers, (scene.lat, scene.lon), network.node_lat_lon(site.node_id)))
+        near_sites = frozenset(
+            site.id for site in sites if near_backup(tiers, (scene.lat, scene.lon), network.node_lat_lon(site.node_id))
+        )
         when_near = frozenset(s for s, t in response.items() if t <= tiers.near_backup.limit_s)
         when_far = frozenset(s for s, t in response.items() if t <= tiers.corridor.limit_s and s not in near_sites)
-    return DemandPoint(id=f"{text}@{band.value}", location=text, band=band, weight=weight, near_sites=near_sites,
-                       covers_when_near=when_near, covers_when_far=when_far, lat=scene.lat, lon=scene.lon,
-                       city=city, response_s=tuple(sorted(response.items())))
+    return DemandPoint(
+        id=f"{text}@{band.value}",
+        location=text,
+        band=band,
+        weight=weight,
+        near_sites=near_sites,
+        covers_when_near=when_near,
+        covers_when_far=when_far,
+        lat=scene.lat,
+        lon=scene.lon,
+        city=city,
+        response_s=tuple(sorted(response.items())),
+    )

@@ -125,8 +125,11 @@ def add_cover_counts(sm: StagingModel) -> None:
         depth = _max_covers(sm, point)
         terms = []
         for k in range(1, depth + 1):
-            coefficient = round(SCALE * point.weight / weight_total * one_minus_q * sm.busy_fraction ** (k - 1)) \
-                if weight_total > 0 else 0
+            coefficient = (
+                round(SCALE * point.weight / weight_total * one_minus_q * sm.busy_fraction ** (k - 1))
+                if weight_total > 0
+                else 0
+            )
             if coefficient <= 0:
                 break  # deeper covers are worth nothing at this scale (and never more than this one)
             terms.append((sm.model.new_bool_var(f"y_{point.id}_{k}"), coefficient))
@@ -159,8 +162,12 @@ def add_objective(sm: StagingModel) -> None:
     sm.model.maximize(sum(coefficient * y for terms in sm.cover.values() for y, coefficient in terms))
 
 
-def solve_staging(problem: StagingProblem, budget: int, busy_fraction: float = DEFAULT_BUSY_FRACTION,
-                  params: StagingParams = StagingParams()) -> Staging:
+def solve_staging(
+    problem: StagingProblem,
+    budget: int,
+    busy_fraction: float = DEFAULT_BUSY_FRACTION,
+    params: StagingParams = StagingParams(),
+) -> Staging:
     """The staging of ``budget`` backups with the highest expected coverage.
 
     Parameters
@@ -195,17 +202,26 @@ def solve_staging(problem: StagingProblem, budget: int, busy_fraction: float = D
     solver.parameters.random_seed = params.seed
     status = solver.solve(sm.model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # x = any split of the budget is feasible
-        raise InvalidValueError("budget", f"no staging of {budget} backups found in {params.time_limit_s:g} s "
-                                          f"({solver.status_name(status)}); allow more time")
+        raise InvalidValueError(
+            "budget",
+            f"no staging of {budget} backups found in {params.time_limit_s:g} s "
+            f"({solver.status_name(status)}); allow more time",
+        )
     allocation = {site: int(solver.value(var)) for site, var in sm.backups.items()}
     coverage = expected_coverage(problem, allocation, busy_fraction)
     optimal = status == cp_model.OPTIMAL
     bound = coverage if optimal else max(coverage, solver.best_objective_bound / SCALE)
     return Staging(
-        sites=allocation, expected_coverage=coverage, budget=budget, busy_fraction=busy_fraction, optimal=optimal,
-        coverage_bound=bound, objective_scaled=int(round(solver.objective_value)),
+        sites=allocation,
+        expected_coverage=coverage,
+        budget=budget,
+        busy_fraction=busy_fraction,
+        optimal=optimal,
+        coverage_bound=bound,
+        objective_scaled=int(round(solver.objective_value)),
         point_coverage=tuple((p.id, 1 - busy_fraction ** p.covers(allocation)) for p in problem.points),
-        solve_ms=int((time.perf_counter() - started) * 1000))
+        solve_ms=int((time.perf_counter() - started) * 1000),
+    )
 
 
 def check_budget(problem: StagingProblem, budget: int) -> None:
@@ -218,8 +234,12 @@ def check_budget(problem: StagingProblem, budget: int) -> None:
         require(budget <= room, "budget", f"{budget} backups do not fit: the sites hold at most {room}")
 
 
-def coverage_curve(problem: StagingProblem, budgets: Sequence[int], busy_fraction: float = DEFAULT_BUSY_FRACTION,
-                   params: StagingParams = StagingParams()) -> tuple[Staging, ...]:
+def coverage_curve(
+    problem: StagingProblem,
+    budgets: Sequence[int],
+    busy_fraction: float = DEFAULT_BUSY_FRACTION,
+    params: StagingParams = StagingParams(),
+) -> tuple[Staging, ...]:
     """The best staging for each budget (for a coverage-against-backups plot)."""
     return tuple(solve_staging(problem, budget, busy_fraction, params) for budget in budgets)
 

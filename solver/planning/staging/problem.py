@@ -86,8 +86,11 @@ class StagingProblem:
         band = TimeBand(band)
         points = tuple(p for p in self.points if p.band == band)
         if not points:
-            raise InvalidValueError("band", f"no demand in band {band.value}; bands with demand: "
-                                            f"{', '.join(sorted({p.band.value for p in self.points}))}")
+            raise InvalidValueError(
+                "band",
+                f"no demand in band {band.value}; bands with demand: "
+                f"{', '.join(sorted({p.band.value for p in self.points}))}",
+            )
         return replace(self, points=points, description=f"{self.description} ({band.value} only)".strip())
 
 
@@ -114,8 +117,11 @@ def check_allocation(problem: StagingProblem, allocation: Mapping[str, int]) -> 
 
 def check_busy_fraction(busy_fraction: float) -> None:
     """Raise :class:`InvalidValueError` unless 0 ≤ ``busy_fraction`` < 1."""
-    require(isinstance(busy_fraction, (int, float)) and 0 <= busy_fraction < 1, "busy_fraction",
-            f"{busy_fraction} must be at least 0 and below 1")
+    require(
+        isinstance(busy_fraction, (int, float)) and 0 <= busy_fraction < 1,
+        "busy_fraction",
+        f"{busy_fraction} must be at least 0 and below 1",
+    )
 
 
 def workload_busy_fraction(problem: StagingProblem, budget: int, period_s: int, service_s: int = 4 * 3600) -> float:

@@ -17,13 +17,17 @@ from solver.planning.staging.problem import StagingProblem
 
 def staging_text(staging: Staging, dataset: Dataset | None = None) -> str:
     """A few lines for people: backups per site and the expected coverage."""
-    lines = [f"Staging of {staging.budget} backup(s), busy fraction {staging.busy_fraction:.0%}"
-             f"{'' if staging.optimal else ' (not proven optimal)'}:"]
+    lines = [
+        f"Staging of {staging.budget} backup(s), busy fraction {staging.busy_fraction:.0%}"
+        f"{'' if staging.optimal else ' (not proven optimal)'}:"
+    ]
     for site, count in staging.sites.items():
         name = _site_name(dataset, site)
         lines.append(f"  {site:<16} {count:>2}  {name}")
-    lines.append(f"Expected share of incidents reached within the limit: {staging.expected_coverage:.1%}"
-                 + ("" if staging.optimal else f" (at most {staging.coverage_bound:.1%} possible)"))
+    lines.append(
+        f"Expected share of incidents reached within the limit: {staging.expected_coverage:.1%}"
+        + ("" if staging.optimal else f" (at most {staging.coverage_bound:.1%} possible)")
+    )
     return "\n".join(lines)
 
 
@@ -38,9 +42,15 @@ def _site_name(dataset: Dataset | None, site_id: str) -> str:
 
 def staging_view(staging: Staging) -> dict[str, Any]:
     """The JSON form: ``sites`` as ``{site_id: count}`` and ``expected_coverage`` as a share."""
-    return {"budget": staging.budget, "sites": dict(staging.sites), "expected_coverage": staging.expected_coverage,
-            "busy_fraction": staging.busy_fraction, "optimal": staging.optimal,
-            "coverage_bound": staging.coverage_bound, "solve_ms": staging.solve_ms}
+    return {
+        "budget": staging.budget,
+        "sites": dict(staging.sites),
+        "expected_coverage": staging.expected_coverage,
+        "busy_fraction": staging.busy_fraction,
+        "optimal": staging.optimal,
+        "coverage_bound": staging.coverage_bound,
+        "solve_ms": staging.solve_ms,
+    }
 
 
 def plot_coverage_curve(curve: Sequence[Staging], ax, simulated: Sequence[tuple[int, float, float, float]] = ()):
@@ -49,8 +59,15 @@ def plot_coverage_curve(curve: Sequence[Staging], ax, simulated: Sequence[tuple[
     budgets = [s.budget for s in curve]
     ax.plot(budgets, [100 * s.expected_coverage for s in curve], "o-", label="expected (staging model)")
     for budget, share, low, high in simulated:
-        ax.errorbar([budget], [100 * share], yerr=[[100 * (share - low)], [100 * (high - share)]], fmt="s",
-                    color="tab:red", capsize=4, label="simulated (what-if, 95% CI)")
+        ax.errorbar(
+            [budget],
+            [100 * share],
+            yerr=[[100 * (share - low)], [100 * (high - share)]],
+            fmt="s",
+            color="tab:red",
+            capsize=4,
+            label="simulated (what-if, 95% CI)",
+        )
     ax.set_xlabel("backup coaches")
     ax.set_ylabel("incidents reached within the limit (%)")
     ax.set_ylim(0, 100)
@@ -86,10 +103,18 @@ def plot_staging_map(problem: StagingProblem, staging: Staging, corridor: Corrid
     ax.figure.colorbar(dots, ax=ax, label="expected share reached within the limit")
     for site_id, count in staging.sites.items():
         site = corridor.dataset.site(site_id)
-        ax.plot(site.lon, site.lat, "s", color="tab:blue" if count else "white", markeredgecolor="tab:blue",
-                markersize=10, zorder=4)
-        ax.annotate(f"{site_id}: {count}", (site.lon, site.lat), fontsize=8, xytext=(6, -10),
-                    textcoords="offset points")
+        ax.plot(
+            site.lon,
+            site.lat,
+            "s",
+            color="tab:blue" if count else "white",
+            markeredgecolor="tab:blue",
+            markersize=10,
+            zorder=4,
+        )
+        ax.annotate(
+            f"{site_id}: {count}", (site.lon, site.lat), fontsize=8, xytext=(6, -10), textcoords="offset points"
+        )
     ax.set_title(f"{staging.budget} backups: {staging.expected_coverage:.0%} expected within the limit")
     ax.set_xlabel("longitude")
     ax.set_ylabel("latitude")
@@ -97,8 +122,13 @@ def plot_staging_map(problem: StagingProblem, staging: Staging, corridor: Corrid
     return ax
 
 
-def write_staging(staging: Staging, curve: Sequence[Staging], out_dir, problem: StagingProblem | None = None,
-                  corridor: Corridor | None = None) -> list:
+def write_staging(
+    staging: Staging,
+    curve: Sequence[Staging],
+    out_dir,
+    problem: StagingProblem | None = None,
+    corridor: Corridor | None = None,
+) -> list:
     """Write ``staging.json``, ``coverage_by_budget.csv`` and ``.png`` (and ``staging_map.png`` given the
     problem and corridor) into ``out_dir``; return the paths written."""
     import json
@@ -111,8 +141,11 @@ def write_staging(staging: Staging, curve: Sequence[Staging], out_dir, problem: 
     written = [out / "staging.json", out / "coverage_by_budget.csv", out / "coverage_by_budget.png"]
     written[0].write_text(json.dumps(staging_view(staging), indent=2) + "\n", encoding="utf-8")
     rows = ["budget,expected_coverage,optimal," + ",".join(staging.sites)]
-    rows += [f"{s.budget},{s.expected_coverage:.6f},{str(s.optimal).lower()},"
-             + ",".join(str(s.sites[site]) for site in staging.sites) for s in curve]
+    rows += [
+        f"{s.budget},{s.expected_coverage:.6f},{str(s.optimal).lower()},"
+        + ",".join(str(s.sites[site]) for site in staging.sites)
+        for s in curve
+    ]
     written[1].write_text("\n".join(rows) + "\n", encoding="utf-8")
     figure = Figure(figsize=(6, 4))
     plot_coverage_curve(curve, figure.subplots())

@@ -22,12 +22,12 @@ from __future__ import annotations
 from solver.planning.whatif.engines import Engine, replication_seeds, run_whatif
 from solver.planning.whatif.fleet import staged_dataset, usable_standby
 from solver.planning.whatif.kpis import (
-                                         IncidentOutcome,
-                                         ReplicationResult,
-                                         TierKpis,
-                                         WhatIfResult,
-                                         aggregate,
-                                         share_with_ci,
+    IncidentOutcome,
+    ReplicationResult,
+    TierKpis,
+    WhatIfResult,
+    aggregate,
+    share_with_ci,
 )
 from solver.planning.whatif.report import kpi_rows, kpis_csv_text, write_kpis_csv, write_outputs
 from solver.planning.whatif.scenario import CALENDARS, IncidentRates, WhatIfScenario

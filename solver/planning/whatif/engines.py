@@ -42,9 +42,17 @@ def replication_seeds(seed: int, reps: int) -> tuple[int, ...]:
     return tuple(int(child.generate_state(1, dtype=np.uint64)[0]) for child in np.random.SeedSequence(seed).spawn(reps))
 
 
-def run_whatif(scenario: WhatIfScenario, reps: int, seed: int, engine: Engine | str = Engine.LOCAL,
-               scheduler: str | None = None, progress: Progress | None = None, *, corridor: Corridor | None = None,
-               workers: int = DEFAULT_WORKERS) -> WhatIfResult:
+def run_whatif(
+    scenario: WhatIfScenario,
+    reps: int,
+    seed: int,
+    engine: Engine | str = Engine.LOCAL,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+    *,
+    corridor: Corridor | None = None,
+    workers: int = DEFAULT_WORKERS,
+) -> WhatIfResult:
     """Run ``reps`` replications of ``scenario`` and aggregate the KPIs per tier.
 
     Parameters
@@ -109,8 +117,9 @@ def _engine(engine: Engine | str) -> Engine:
         raise InvalidValueError("engine", f"{engine!r} is not one of {', '.join(e.value for e in Engine)}") from None
 
 
-def _run_local(scenario: WhatIfScenario, seeds: Sequence[int], corridor: Corridor,
-               report: Progress) -> list[ReplicationResult]:
+def _run_local(
+    scenario: WhatIfScenario, seeds: Sequence[int], corridor: Corridor, report: Progress
+) -> list[ReplicationResult]:
     results = []
     for seed in seeds:
         results.append(simulate_replication(scenario, seed, corridor))
@@ -131,12 +140,14 @@ def _replicate_in_worker(scenario: WhatIfScenario, seed: int) -> ReplicationResu
     return simulate_replication(scenario, seed, _worker_corridor)
 
 
-def _run_processes(scenario: WhatIfScenario, seeds: Sequence[int], corridor: Corridor, report: Progress,
-                   workers: int) -> list[ReplicationResult]:
+def _run_processes(
+    scenario: WhatIfScenario, seeds: Sequence[int], corridor: Corridor, report: Progress, workers: int
+) -> list[ReplicationResult]:
     # forkserver: workers start from a clean process, not a fork of one that may hold solver or Dask threads
     context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=min(workers, len(seeds)), mp_context=context,
-                             initializer=_set_worker_corridor, initargs=(corridor,)) as pool:
+    with ProcessPoolExecutor(
+        max_workers=min(workers, len(seeds)), mp_context=context, initializer=_set_worker_corridor, initargs=(corridor,)
+    ) as pool:
         futures = [pool.submit(_replicate_in_worker, scenario, seed) for seed in seeds]
         try:
             for done, _ in enumerate(as_completed(futures), start=1):
@@ -154,15 +165,22 @@ def _replicate_on_dask(seed: int, scenario: WhatIfScenario, corridor: Corridor) 
     return simulate_replication(scenario, seed, corridor)
 
 
-def _run_dask(scenario: WhatIfScenario, seeds: Sequence[int], corridor: Corridor, report: Progress,
-              scheduler: str | None, workers: int) -> list[ReplicationResult]:
+def _run_dask(
+    scenario: WhatIfScenario,
+    seeds: Sequence[int],
+    corridor: Corridor,
+    report: Progress,
+    scheduler: str | None,
+    workers: int,
+) -> list[ReplicationResult]:
     from distributed import Client, LocalCluster
     from distributed import as_completed as dask_as_completed
 
     cluster = None
     if scheduler is None:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                               silence_logs=logging.ERROR)
+        cluster = LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR
+        )
     try:
         with Client(scheduler or cluster) as client:
             shared = client.scatter(corridor, broadcast=True)  # sent once per worker, not once per task

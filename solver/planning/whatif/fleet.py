@@ -28,7 +28,9 @@ def usable_standby(dataset: Dataset, start: date, end: date) -> tuple[Vehicle, .
     younger coach; then the id.
     """
     usable = [v for v in dataset.vehicles if v.status == VehicleStatus.STANDBY and v.permit_valid_on(start)]
-    return tuple(sorted(usable, key=lambda v: (not v.permit_valid_on(end), -v.seats, -v.commissioned.toordinal(), v.id)))
+    return tuple(
+        sorted(usable, key=lambda v: (not v.permit_valid_on(end), -v.seats, -v.commissioned.toordinal(), v.id))
+    )
 
 
 def service_hours(dataset: Dataset) -> tuple[time, time]:
@@ -74,21 +76,28 @@ def staged_dataset(dataset: Dataset, backups: tuple[tuple[str, int], ...], start
             raise UnknownIdError("site", site_id, known_sites)
     placement = place_backups(dataset, backups, start, end)
     placed = {vehicle.id: site_id for site_id, vehicle in placement}
-    vehicles = tuple(replace(v, home_depot=placed[v.id]) if v.id in placed else v
-                     for v in dataset.vehicles if v.status != VehicleStatus.STANDBY or v.id in placed)
+    vehicles = tuple(
+        replace(v, home_depot=placed[v.id]) if v.id in placed else v
+        for v in dataset.vehicles
+        if v.status != VehicleStatus.STANDBY or v.id in placed
+    )
     copies = backup_drivers(dataset, placement, start, end)
     return replace(dataset, vehicles=vehicles, drivers=dataset.drivers + copies)
 
 
-def place_backups(dataset: Dataset, backups: tuple[tuple[str, int], ...], start: date,
-                  end: date) -> tuple[tuple[str, Vehicle], ...]:
+def place_backups(
+    dataset: Dataset, backups: tuple[tuple[str, int], ...], start: date, end: date
+) -> tuple[tuple[str, Vehicle], ...]:
     """(site id, coach) pairs: round-robin over the sites in id order, so each site gets its share of
     the biggest coaches before any site gets a second one."""
     pool = list(usable_standby(dataset, start, end))
     wanted = sum(count for _, count in backups)
     if wanted > len(pool):
-        raise InvalidValueError("backups", f"asks for {wanted} standby coaches; the dataset has {len(pool)} with a "
-                                           f"permit valid on {start} ({', '.join(v.id for v in pool) or 'none'})")
+        raise InvalidValueError(
+            "backups",
+            f"asks for {wanted} standby coaches; the dataset has {len(pool)} with a "
+            f"permit valid on {start} ({', '.join(v.id for v in pool) or 'none'})",
+        )
     remaining = dict(backups)
     placement: list[tuple[str, Vehicle]] = []
     while any(remaining.values()):
@@ -99,8 +108,9 @@ def place_backups(dataset: Dataset, backups: tuple[tuple[str, int], ...], start:
     return tuple(placement)
 
 
-def backup_drivers(dataset: Dataset, placement: tuple[tuple[str, Vehicle], ...], start: date,
-                   end: date) -> tuple[Driver, ...]:
+def backup_drivers(
+    dataset: Dataset, placement: tuple[tuple[str, Vehicle], ...], start: date, end: date
+) -> tuple[Driver, ...]:
     """One driver copy per placed coach, stationed at its site on a service-hours shift."""
     if not placement:
         return ()
@@ -109,17 +119,35 @@ def backup_drivers(dataset: Dataset, placement: tuple[tuple[str, Vehicle], ...],
     copies = []
     for index, (site_id, _) in enumerate(placement):
         template = templates[index % len(templates)]
-        copies.append(replace(template, id=f"{template.id}-{site_id}-{index + 1}", home_depot=site_id,
-                              shift_start=shift_start, shift_end=shift_end))
+        copies.append(
+            replace(
+                template,
+                id=f"{template.id}-{site_id}-{index + 1}",
+                home_depot=site_id,
+                shift_start=shift_start,
+                shift_end=shift_end,
+            )
+        )
     return tuple(copies)
 
 
 def _legal_standby_drivers(dataset: Dataset, vehicles: list[Vehicle], start: date, end: date) -> list[Driver]:
     """Drivers with no timetable trip who may drive every placed coach on both ends of the period."""
     on_trips = {trip.driver_id for trip in dataset.trips}
-    legal = [d for d in dataset.drivers if d.id not in on_trips and all(
-        not personal_eligibility(d, vehicle, day, dataset.driving_policy) for vehicle in vehicles for day in (start, end))]
+    legal = [
+        d
+        for d in dataset.drivers
+        if d.id not in on_trips
+        and all(
+            not personal_eligibility(d, vehicle, day, dataset.driving_policy)
+            for vehicle in vehicles
+            for day in (start, end)
+        )
+    ]
     if not legal:
-        raise InvalidValueError("backups", "no standby driver of the dataset may drive the backup coaches "
-                                           f"from {start} to {end} (licence, probation, age or qualification)")
+        raise InvalidValueError(
+            "backups",
+            "no standby driver of the dataset may drive the backup coaches "
+            f"from {start} to {end} (licence, probation, age or qualification)",
+        )
     return sorted(legal, key=lambda d: d.id)

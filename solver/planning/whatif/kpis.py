@@ -122,7 +122,9 @@ class WhatIfResult:
             "incidents": len(outcomes),
             "incidents_by_kind_per_rep": {kind: round(count / reps, 3) for kind, count in sorted(kinds.items())},
             "trips_planned_per_rep": round(sum(r.trips_planned for r in self.replications) / reps, 1),
-            "trips_lost_no_substitute_per_rep": round(sum(r.trips_lost_no_substitute for r in self.replications) / reps, 3),
+            "trips_lost_no_substitute_per_rep": round(
+                sum(r.trips_lost_no_substitute for r in self.replications) / reps, 3
+            ),
             "substitutions_per_rep": round(sum(r.substitutions for r in self.replications) / reps, 3),
             "vehicle_km_per_rep": round(sum(r.vehicle_km for r in self.replications) / reps, 1),
             "closure_hours_per_rep": round(sum(r.closure_hours for r in self.replications) / reps, 2),
@@ -136,16 +138,21 @@ class WhatIfResult:
         """Plain data for JSON."""
         scenario = self.scenario
         return {
-            "scenario": {"from": scenario.start.isoformat(), "to": scenario.end.isoformat(),
-                         "backups": scenario.backup_counts, "calendar": scenario.calendar,
-                         "solve_budget_s": scenario.solve_budget_s},
+            "scenario": {
+                "from": scenario.start.isoformat(),
+                "to": scenario.end.isoformat(),
+                "backups": scenario.backup_counts,
+                "calendar": scenario.calendar,
+                "solve_budget_s": scenario.solve_budget_s,
+            },
             "summary": self.summary(),
             "kpis": [kpis.as_dict() for kpis in self.tiers],
         }
 
 
-def aggregate(scenario: WhatIfScenario, seed: int, replications: Sequence[ReplicationResult],
-              tier_names: Sequence[str]) -> WhatIfResult:
+def aggregate(
+    scenario: WhatIfScenario, seed: int, replications: Sequence[ReplicationResult], tier_names: Sequence[str]
+) -> WhatIfResult:
     """KPIs per tier (in ``tier_names`` order, then ``all``) from replications in replication order.
 
     Parameters
@@ -163,8 +170,11 @@ def aggregate(scenario: WhatIfScenario, seed: int, replications: Sequence[Replic
     WhatIfResult
     """
     rows = [tier_kpis(name, replications, lambda o, name=name: o.tier == name) for name in tier_names]
-    rows.append(tier_kpis(ALL_TIERS, replications, lambda o: True,
-                          extra_lost=sum(r.trips_lost_no_substitute for r in replications)))
+    rows.append(
+        tier_kpis(
+            ALL_TIERS, replications, lambda o: True, extra_lost=sum(r.trips_lost_no_substitute for r in replications)
+        )
+    )
     return WhatIfResult(scenario, seed, tuple(rows), tuple(replications))
 
 
@@ -180,16 +190,24 @@ def tier_kpis(name: str, replications: Sequence[ReplicationResult], belongs, ext
     reps = max(len(replications), 1)
     lost = sum(o.trips_lost for o in outcomes) + extra_lost
     return TierKpis(
-        tier=name, incidents=len(outcomes), incidents_per_rep=round(len(outcomes) / reps, 4),
-        reached_within_limit=_round(share), ci_low=_round(low), ci_high=_round(high),
+        tier=name,
+        incidents=len(outcomes),
+        incidents_per_rep=round(len(outcomes) / reps, 4),
+        reached_within_limit=_round(share),
+        ci_low=_round(low),
+        ci_high=_round(high),
         response_mean_min=_round(float(np.mean(responses_min)) if responses_min else None, 2),
         response_p50_min=_round(float(np.percentile(responses_min, 50)) if responses_min else None, 2),
         response_p90_min=_round(float(np.percentile(responses_min, 90)) if responses_min else None, 2),
         passenger_delay_mean_min=_round(sum(o.passenger_delay_min for o in outcomes) / carried if carried else None, 2),
-        trips_lost=lost, trips_lost_per_rep=round(lost / reps, 4))
+        trips_lost=lost,
+        trips_lost_per_rep=round(lost / reps, 4),
+    )
 
 
-def share_with_ci(successes: Sequence[int], totals: Sequence[int], z: float = Z_95) -> tuple[float | None, float | None, float | None]:
+def share_with_ci(
+    successes: Sequence[int], totals: Sequence[int], z: float = Z_95
+) -> tuple[float | None, float | None, float | None]:
     """Share ``Σ successes / Σ totals`` and its interval (see the module docstring); Nones if no trials.
 
     Examples
@@ -205,7 +223,7 @@ def share_with_ci(successes: Sequence[int], totals: Sequence[int], z: float = Z_
     variance = 0.0
     if m >= 2:
         mean_n = pooled_n / m
-        variance = sum((s - share * n) ** 2 for s, n in zip(successes, totals)) / (m * (m - 1) * mean_n ** 2)
+        variance = sum((s - share * n) ** 2 for s, n in zip(successes, totals)) / (m * (m - 1) * mean_n**2)
     if variance <= 0.0:
         low, high = wilson_interval(sum(successes), pooled_n, z)
     else:

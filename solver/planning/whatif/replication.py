@@ -61,7 +61,9 @@ class Replication:
         self.workshop: dict[str, datetime] = {}  # coach → back from the workshop
         self.blocked: list[tuple[datetime, datetime, tuple[str, str]]] = []  # accidents' closed carriageways
         self.extra_duty: list[DutyInterval] = []  # rescue driving
-        self.returns: dict[str, tuple[datetime, tuple[DutyInterval, ...]]] = {}  # trip run by a backup → back home, its driving
+        self.returns: dict[
+            str, tuple[datetime, tuple[DutyInterval, ...]]
+        ] = {}  # trip run by a backup → back home, its driving
         self.disrupted: set[str] = set()  # trips that already had an incident
         self.outcomes: list[IncidentOutcome] = []
         self.lost_no_substitute = 0
@@ -72,27 +74,42 @@ class Replication:
     # ------------------------------------------------------------------ results
     def result(self, seed: int, vehicle_km: float) -> ReplicationResult:
         return ReplicationResult(
-            seed=seed, outcomes=tuple(self.outcomes), trips_planned=self.trips_planned,
-            trips_lost_no_substitute=self.lost_no_substitute, substitutions=self.substitutions,
-            vehicle_km=vehicle_km, weather_days=tuple(self.calendar.day_counts().items()),
-            closure_hours=round(self.calendar.closure_hours, 2), solves_not_optimal=self.not_optimal,
-            wall_capped_solves=self.wall_capped)
+            seed=seed,
+            outcomes=tuple(self.outcomes),
+            trips_planned=self.trips_planned,
+            trips_lost_no_substitute=self.lost_no_substitute,
+            substitutions=self.substitutions,
+            vehicle_km=vehicle_km,
+            weather_days=tuple(self.calendar.day_counts().items()),
+            closure_hours=round(self.calendar.closure_hours, 2),
+            solves_not_optimal=self.not_optimal,
+            wall_capped_solves=self.wall_capped,
+        )
 
     # ------------------------------------------------------------------ the morning: coaches still in the workshop
     def start_day(self, day: date, moment: datetime) -> None:
         """Hand today's trips of every coach still in the workshop to a free standby coach."""
         for vehicle_id in sorted(self.workshop):
             back_at = self.workshop[vehicle_id]
-            todays = sorted((t for t in self.trips.values() if t.vehicle_id == vehicle_id
-                             and t.departure.date() == day and t.departure < back_at), key=lambda t: t.departure)
+            todays = sorted(
+                (
+                    t
+                    for t in self.trips.values()
+                    if t.vehicle_id == vehicle_id and t.departure.date() == day and t.departure < back_at
+                ),
+                key=lambda t: t.departure,
+            )
             if todays:
                 self._substitute(self.dataset.vehicle(vehicle_id), todays, moment)
         self.workshop = {v: until for v, until in self.workshop.items() if until > moment}
 
     def _substitute(self, failed: Vehicle, trips: list[Trip], moment: datetime) -> None:
         seats_needed = max(trip.booked_passengers for trip in trips)
-        free = [v for v in self.backups if not self._busy(v.id, moment) and v.seats >= seats_needed
-                and v.permit_valid_on(moment.date())]
+        free = [
+            v
+            for v in self.backups
+            if not self._busy(v.id, moment) and v.seats >= seats_needed and v.permit_valid_on(moment.date())
+        ]
         if not free:
             for trip in trips:
                 del self.trips[trip.id]
@@ -102,10 +119,15 @@ class Replication:
         for trip in trips:
             self.trips[trip.id] = replace(trip, vehicle_id=stand_in.id)
         last = trips[-1]
-        back_at = last.arrival + timedelta(seconds=self._return_s(stand_in, last.destination, self._home(stand_in), last.arrival))
+        back_at = last.arrival + timedelta(
+            seconds=self._return_s(stand_in, last.destination, self._home(stand_in), last.arrival)
+        )
         self._mark(stand_in.id, back_at, f"standing in for {failed.id}, which is in the workshop")
         for trip in trips:
-            self.returns[trip.id] = (back_at, (DutyInterval(trip.driver_id, trip.departure, trip.arrival, Activity.DRIVE),))
+            self.returns[trip.id] = (
+                back_at,
+                (DutyInterval(trip.driver_id, trip.departure, trip.arrival, Activity.DRIVE),),
+            )
         self.substitutions += 1
 
     # ------------------------------------------------------------------ incidents
@@ -118,28 +140,65 @@ class Replication:
         vehicle = self.dataset.vehicle(trip.vehicle_id)
         if self.workshop.get(vehicle.id, at) > at:
             return  # not running: its coach is in the workshop
-        if candidate.kind == IncidentKind.BREAKDOWN and candidate.accept_u >= \
-                self.scenario.rates.breakdowns.failure_factor(vehicle, at.date()) / candidate.max_factor:
+        if (
+            candidate.kind == IncidentKind.BREAKDOWN
+            and candidate.accept_u
+            >= self.scenario.rates.breakdowns.failure_factor(vehicle, at.date()) / candidate.max_factor
+        ):
             return  # thinned: this coach fails less often than the envelope the candidate was drawn at
         self.disrupted.add(trip.id)
-        incident = Incident(id=f"S{len(self.outcomes) + 1:04d}", kind=candidate.kind, vehicle_id=vehicle.id,
-                            trip_id=trip.id, location=candidate.location, at=at,
-                            passengers=trip.booked_passengers, drivable=candidate.kind == IncidentKind.DRIVER_ILLNESS)
+        incident = Incident(
+            id=f"S{len(self.outcomes) + 1:04d}",
+            kind=candidate.kind,
+            vehicle_id=vehicle.id,
+            trip_id=trip.id,
+            location=candidate.location,
+            at=at,
+            passengers=trip.booked_passengers,
+            drivable=candidate.kind == IncidentKind.DRIVER_ILLNESS,
+        )
         conditions = conditions_at(self.dataset, self.calendar, at, self._blocked_at(at))
         # the failed coach's driver is at the scene (or ill), wherever the timetable snapshot puts them
         unavailable = self._unavailable(at) | {trip.driver_id: f"with the failed coach {vehicle.id}"}
         try:
-            decision = dispatch(self._view(at), [incident], conditions, ops=self.scenario.ops,
-                                params=reproducible_params(self.scenario.solve_budget_s), unavailable=unavailable)
+            decision = dispatch(
+                self._view(at),
+                [incident],
+                conditions,
+                ops=self.scenario.ops,
+                params=reproducible_params(self.scenario.solve_budget_s),
+                unavailable=unavailable,
+            )
         except FleetplanError as error:
             out_until = self._take_out_of_service(incident, trip, candidate)
-            lost = self._lose([t for t in self.trips.values() if t.vehicle_id == vehicle.id
-                               and at < t.departure < min(out_until, at + timedelta(seconds=self.scenario.ops.trip_horizon_s))])
-            self.outcomes.append(IncidentOutcome(
-                incident_id=incident.id, kind=incident.kind.value, at=at, trip_id=trip.id, vehicle_id=vehicle.id,
-                location=incident.location, tier="none", limit_s=0, passengers=incident.passengers, carried=0,
-                reached_within_limit=False, response_s=None, passenger_delay_min=0.0, trips_lost=lost,
-                status="error", note=str(error)[:200]))
+            lost = self._lose(
+                [
+                    t
+                    for t in self.trips.values()
+                    if t.vehicle_id == vehicle.id
+                    and at < t.departure < min(out_until, at + timedelta(seconds=self.scenario.ops.trip_horizon_s))
+                ]
+            )
+            self.outcomes.append(
+                IncidentOutcome(
+                    incident_id=incident.id,
+                    kind=incident.kind.value,
+                    at=at,
+                    trip_id=trip.id,
+                    vehicle_id=vehicle.id,
+                    location=incident.location,
+                    tier="none",
+                    limit_s=0,
+                    passengers=incident.passengers,
+                    carried=0,
+                    reached_within_limit=False,
+                    response_s=None,
+                    passenger_delay_min=0.0,
+                    trips_lost=lost,
+                    status="error",
+                    note=str(error)[:200],
+                )
+            )
             return
         out_until = self._take_out_of_service(incident, trip, candidate)
         lost = self._apply(decision, incident, out_until)
@@ -171,8 +230,11 @@ class Replication:
             return 0
         trip_options = {option.id: option for option in instance.trip_options}
         rescue_options = {option.id: option for option in instance.rescue_options}
-        chained = {trip_options[c.option_id].crew_id: c.trip_id for c in plan.trip_covers
-                   if trip_options[c.option_id].after_rescue_id is not None}  # crew → the trip it runs next
+        chained = {
+            trip_options[c.option_id].crew_id: c.trip_id
+            for c in plan.trip_covers
+            if trip_options[c.option_id].after_rescue_id is not None
+        }  # crew → the trip it runs next
         used_vehicles, used_drivers = set(), set()
         for cover in plan.trip_covers:
             task = instance.trip_task(cover.trip_id)
@@ -190,20 +252,27 @@ class Replication:
             why = f"rescue of {incident.id}"
             if crew.id in chained:  # from the destination straight on to that trip (a backup: until back home)
                 next_trip = self.trips.get(chained[crew.id])
-                until = max(rescue.destination_arrival, next_trip.departure if next_trip else rescue.destination_arrival)
+                until = max(
+                    rescue.destination_arrival, next_trip.departure if next_trip else rescue.destination_arrival
+                )
                 self._mark(crew.vehicle_id, until, why)
                 self._mark(crew.driver_id, until, why)
                 continue
             destination = instance.group(rescue.group_id).destination_node
             vehicle = self.dataset.vehicle(crew.vehicle_id)
             back_at = rescue.destination_arrival + timedelta(
-                seconds=self._return_s(vehicle, destination, crew.origin_node, rescue.destination_arrival))
+                seconds=self._return_s(vehicle, destination, crew.origin_node, rescue.destination_arrival)
+            )
             self._log_drive(crew.driver_id, rescue.destination_arrival, back_at)
             self._mark(crew.vehicle_id, back_at, why)
             self._mark(crew.driver_id, back_at, why)
         uncovered = set(plan.uncovered_trip_ids)
-        lost = [task for task in instance.trip_tasks if task.trip_id in uncovered and _really_lost(
-            task, incident.vehicle_id, out_until, used_vehicles, used_drivers)]
+        lost = [
+            task
+            for task in instance.trip_tasks
+            if task.trip_id in uncovered
+            and _really_lost(task, incident.vehicle_id, out_until, used_vehicles, used_drivers)
+        ]
         return self._lose([self.trips[t.trip_id] for t in lost if t.trip_id in self.trips])
 
     def _hand_over(self, cover: TripCover, incident: Incident) -> None:
@@ -214,16 +283,26 @@ class Replication:
         if unchanged and cover.departure_shift_s == 0:
             return
         signed = trip.signed_driver_ids if cover.driver_id in trip.signed_driver_ids else (cover.driver_id,)
-        trip = replace(trip, vehicle_id=cover.vehicle_id, driver_id=cover.driver_id, signed_driver_ids=signed,
-                       stops=tuple(stop_shifted(stop, cover.departure_shift_s) for stop in trip.stops))
+        trip = replace(
+            trip,
+            vehicle_id=cover.vehicle_id,
+            driver_id=cover.driver_id,
+            signed_driver_ids=signed,
+            stops=tuple(stop_shifted(stop, cover.departure_shift_s) for stop in trip.stops),
+        )
         self.trips[trip.id] = trip
         if unchanged:
             return
         vehicle = self.dataset.vehicle(cover.vehicle_id)
         why = f"to run trip {trip.id} after {incident.id}"
         if vehicle.status == VehicleStatus.STANDBY:  # a backup: busy until back at its site
-            back_at = trip.arrival + timedelta(seconds=self._return_s(vehicle, trip.destination, self._home(vehicle), trip.arrival))
-            self.returns[trip.id] = (back_at, (DutyInterval(trip.driver_id, trip.departure, trip.arrival, Activity.DRIVE),))
+            back_at = trip.arrival + timedelta(
+                seconds=self._return_s(vehicle, trip.destination, self._home(vehicle), trip.arrival)
+            )
+            self.returns[trip.id] = (
+                back_at,
+                (DutyInterval(trip.driver_id, trip.departure, trip.arrival, Activity.DRIVE),),
+            )
             self._mark(vehicle.id, back_at, why)
             self._mark(cover.driver_id, back_at, why)
         else:  # an in-service coach: the timetable places it from the departure on
@@ -278,13 +357,18 @@ class Replication:
             return 0
         conditions = conditions_at(self.dataset, self.calendar, at, self._blocked_at(at))
         try:
-            return TravelTimes(self.corridor.network, conditions, vehicle.vehicle_class).route(from_node, to_node, at).travel_time_s
+            return (
+                TravelTimes(self.corridor.network, conditions, vehicle.vehicle_class)
+                .route(from_node, to_node, at)
+                .travel_time_s
+            )
         except FleetplanError:
             return RETURN_FALLBACK_S
 
 
-def _really_lost(task: TripTask, failed_vehicle: str, failed_until: datetime, used_vehicles: set[str],
-                 used_drivers: set[str]) -> bool:
+def _really_lost(
+    task: TripTask, failed_vehicle: str, failed_until: datetime, used_vehicles: set[str], used_drivers: set[str]
+) -> bool:
     """An uncovered task is lost if its coach is still out then, or its crew was pulled into the plan;
     otherwise it runs as timetabled."""
     if task.planned_vehicle_id == failed_vehicle:
@@ -300,16 +384,37 @@ def _outcome(incident: Incident, trip: Trip, decision: Dispatch, trips_lost: int
     carried = sum(r.passengers for r in carrying)
     everyone = carried >= group.passengers
     reached = everyone and all(r.scene_arrival <= group.deadline for r in carrying)
-    response_s = int((max(r.scene_arrival for r in carrying) - group.reported_at).total_seconds()) \
-        if carrying and everyone else None
+    response_s = (
+        int((max(r.scene_arrival for r in carrying) - group.reported_at).total_seconds())
+        if carrying and everyone
+        else None
+    )
     delay_min = 0.0
     if group.planned_arrival is not None:
-        delay_min = sum(r.passengers * max(0.0, (r.destination_arrival - group.planned_arrival).total_seconds())
-                        for r in carrying) / 60
+        delay_min = (
+            sum(
+                r.passengers * max(0.0, (r.destination_arrival - group.planned_arrival).total_seconds())
+                for r in carrying
+            )
+            / 60
+        )
     return IncidentOutcome(
-        incident_id=incident.id, kind=incident.kind.value, at=incident.at, trip_id=trip.id,
-        vehicle_id=incident.vehicle_id, location=incident.location, tier=group.tier, limit_s=group.limit_s,
-        passengers=group.passengers, carried=carried, reached_within_limit=reached, response_s=response_s,
-        passenger_delay_min=round(delay_min, 2), trips_lost=trips_lost, status=decision.result.status.value,
-        evaluator_problems=sum(len(found) for found in decision.problems), rescue_vehicles=tuple(r.vehicle_id for r in carrying),
-        note="" if carrying else "no coach could be sent")
+        incident_id=incident.id,
+        kind=incident.kind.value,
+        at=incident.at,
+        trip_id=trip.id,
+        vehicle_id=incident.vehicle_id,
+        location=incident.location,
+        tier=group.tier,
+        limit_s=group.limit_s,
+        passengers=group.passengers,
+        carried=carried,
+        reached_within_limit=reached,
+        response_s=response_s,
+        passenger_delay_min=round(delay_min, 2),
+        trips_lost=trips_lost,
+        status=decision.result.status.value,
+        evaluator_problems=sum(len(found) for found in decision.problems),
+        rescue_vehicles=tuple(r.vehicle_id for r in carrying),
+        note="" if carrying else "no coach could be sent",
+    )

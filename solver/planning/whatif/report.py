@@ -8,9 +8,20 @@ from pathlib import Path
 
 from solver.planning.whatif.kpis import ALL_TIERS, WhatIfResult
 
-KPI_COLUMNS = ("tier", "incidents", "incidents_per_rep", "reached_within_limit", "ci_low", "ci_high",
-               "response_mean_min", "response_p50_min", "response_p90_min", "passenger_delay_mean_min",
-               "trips_lost", "trips_lost_per_rep")
+KPI_COLUMNS = (
+    "tier",
+    "incidents",
+    "incidents_per_rep",
+    "reached_within_limit",
+    "ci_low",
+    "ci_high",
+    "response_mean_min",
+    "response_p50_min",
+    "response_p90_min",
+    "passenger_delay_mean_min",
+    "trips_lost",
+    "trips_lost_per_rep",
+)
 RESPONSE_PLOT = "response_times.png"
 COMPLIANCE_PLOT = "compliance.png"
 
@@ -53,8 +64,11 @@ def kpis_csv_text(result: WhatIfResult) -> str:
 def write_outputs(result: WhatIfResult, directory: Path) -> list[Path]:
     """``kpis.csv``, the response-time histograms and the compliance chart in ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
-    return [write_kpis_csv(result, directory / "kpis.csv"), plot_response_times(result, directory / RESPONSE_PLOT),
-            plot_compliance(result, directory / COMPLIANCE_PLOT)]
+    return [
+        write_kpis_csv(result, directory / "kpis.csv"),
+        plot_response_times(result, directory / RESPONSE_PLOT),
+        plot_compliance(result, directory / COMPLIANCE_PLOT),
+    ]
 
 
 def plot_response_times(result: WhatIfResult, path: Path) -> Path:
@@ -95,15 +109,21 @@ def plot_compliance(result: WhatIfResult, path: Path) -> Path:
         errors = [[s - k.ci_low for s, k in zip(shares, rows)], [k.ci_high - s for s, k in zip(shares, rows)]]
         bars = ax.bar([k.tier for k in rows], shares, yerr=errors, capsize=6, color="#59a14f")
         for bar, kpis in zip(bars, rows):
-            ax.annotate(f"{kpis.reached_within_limit:.0%}\nn={kpis.incidents}", (bar.get_x() + bar.get_width() / 2, 0.02),
-                        ha="center", va="bottom", fontsize=8, color="white")
+            ax.annotate(
+                f"{kpis.reached_within_limit:.0%}\nn={kpis.incidents}",
+                (bar.get_x() + bar.get_width() / 2, 0.02),
+                ha="center",
+                va="bottom",
+                fontsize=8,
+                color="white",
+            )
     else:
         ax.text(0.5, 0.5, "no incidents", ha="center", va="center", transform=ax.transAxes)
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("reached within the limit")
-    ax.set_title(f"Share reached within the limit (95 % CI)\n{result.scenario.describe()}, {result.reps} replications",
-                 fontsize=9)
+    ax.set_title(
+        f"Share reached within the limit (95 % CI)\n{result.scenario.describe()}, {result.reps} replications",
+        fontsize=9,
+    )
     figure.savefig(path, dpi=100)
     return path
-
-

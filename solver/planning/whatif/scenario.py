@@ -35,8 +35,11 @@ class IncidentRates:
     accident_blocking_min: tuple[float, float] = (30.0, 180.0)  # carriageway blocked behind the scene
 
     def __post_init__(self) -> None:
-        require(self.bad_weather_accident_factor >= 1.0, "bad_weather_accident_factor",
-                f"{self.bad_weather_accident_factor} must be at least 1")
+        require(
+            self.bad_weather_accident_factor >= 1.0,
+            "bad_weather_accident_factor",
+            f"{self.bad_weather_accident_factor} must be at least 1",
+        )
         for name in ("no_start_per_departure", "illness_per_trip"):
             require(0.0 <= getattr(self, name) <= 1.0, name, f"{getattr(self, name)} is not a probability")
         require(self.accidents_per_million_km >= 0, "accidents_per_million_km", "must not be negative")
@@ -89,8 +92,7 @@ class WhatIfScenario:
         require(self.end >= self.start, "end", f"{self.end} is before the start {self.start} (dates reversed?)")
         require(self.days <= MAX_PERIOD_DAYS, "end", f"the period has {self.days} days; at most {MAX_PERIOD_DAYS}")
         object.__setattr__(self, "backups", _normalised_backups(self.backups))
-        require(self.calendar in CALENDARS, "calendar",
-                f"{self.calendar!r} is not one of {', '.join(CALENDARS)}")
+        require(self.calendar in CALENDARS, "calendar", f"{self.calendar!r} is not one of {', '.join(CALENDARS)}")
         require(self.solve_budget_s > 0, "solve_budget_s", f"{self.solve_budget_s} must be positive")
 
     @property
@@ -124,7 +126,10 @@ def _normalised_backups(backups) -> tuple[tuple[str, int], ...]:
     require(len(sites) == len(set(sites)), "backups", "a site is listed twice")
     for site, count in pairs:
         require(isinstance(site, str) and site.strip() != "", "backups", f"{site!r} is not a site id")
-        require(isinstance(count, int) and not isinstance(count, bool), "backups",
-                f"{site}={count!r}: the count must be a whole number")
+        require(
+            isinstance(count, int) and not isinstance(count, bool),
+            "backups",
+            f"{site}={count!r}: the count must be a whole number",
+        )
         require(count >= 0, "backups", f"{site}={count}: the count must not be negative")
     return tuple(sorted(pairs))

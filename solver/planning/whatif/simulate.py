@@ -57,16 +57,29 @@ def simulate_replication(scenario: WhatIfScenario, seed: int, corridor: Corridor
     period = Corridor(period_dataset(staged, scenario.period), corridor.network, corridor.directory)
     calendar = draw_calendar(scenario.calendar, scenario.period, np.random.default_rng(weather_seed))
     timetable_conditions = clear_conditions(period)
-    candidates = draw_candidates(period, period.dataset.trips, calendar, scenario.rates,
-                                 np.random.default_rng(incident_seed), timetable_conditions)
+    candidates = draw_candidates(
+        period,
+        period.dataset.trips,
+        calendar,
+        scenario.rates,
+        np.random.default_rng(incident_seed),
+        timetable_conditions,
+    )
     replication = Replication(period, scenario, calendar)
     for moment, event in _events(scenario, candidates):
         if isinstance(event, date):
             replication.start_day(event, moment)
         else:
             replication.incident(event)
-    vehicle_km = sum(trip_course(period.network, trip, period.dataset.vehicle(trip.vehicle_id).vehicle_class,
-                                 timetable_conditions).length_m for trip in period.dataset.trips) / KM
+    vehicle_km = (
+        sum(
+            trip_course(
+                period.network, trip, period.dataset.vehicle(trip.vehicle_id).vehicle_class, timetable_conditions
+            ).length_m
+            for trip in period.dataset.trips
+        )
+        / KM
+    )
     return replication.result(seed, round(vehicle_km, 1))
 
 

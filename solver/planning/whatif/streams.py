@@ -59,8 +59,14 @@ class Candidate:
     blocking_min: float = 0.0
 
 
-def draw_candidates(corridor: Corridor, trips: Sequence[Trip], calendar: WeatherCalendar, rates: IncidentRates,
-                    rng: np.random.Generator, timetable_conditions: Conditions) -> tuple[Candidate, ...]:
+def draw_candidates(
+    corridor: Corridor,
+    trips: Sequence[Trip],
+    calendar: WeatherCalendar,
+    rates: IncidentRates,
+    rng: np.random.Generator,
+    timetable_conditions: Conditions,
+) -> tuple[Candidate, ...]:
     """Every candidate incident of ``trips``, in time order.
 
     Parameters
@@ -89,8 +95,14 @@ def draw_candidates(corridor: Corridor, trips: Sequence[Trip], calendar: Weather
     return tuple(sorted(candidates, key=lambda c: (c.at, c.trip_id, c.kind.value)))
 
 
-def _trip_candidates(corridor: Corridor, trip: Trip, calendar: WeatherCalendar, rates: IncidentRates,
-                     rng: np.random.Generator, conditions: Conditions) -> list[Candidate]:
+def _trip_candidates(
+    corridor: Corridor,
+    trip: Trip,
+    calendar: WeatherCalendar,
+    rates: IncidentRates,
+    rng: np.random.Generator,
+    conditions: Conditions,
+) -> list[Candidate]:
     vehicle_class = corridor.dataset.vehicle(trip.vehicle_id).vehicle_class
     course = trip_course(corridor.network, trip, vehicle_class, conditions)
     day = trip.departure.date()
@@ -106,33 +118,69 @@ def _trip_candidates(corridor: Corridor, trip: Trip, calendar: WeatherCalendar, 
     no_start_p = rates.no_start_per_departure * max_factor
     if no_start_u < no_start_p:
         notice = NO_START_NOTICE_MIN[0] + (NO_START_NOTICE_MIN[1] - NO_START_NOTICE_MIN[0]) * notice_u
-        found.append(Candidate(
-            at=(trip.departure - timedelta(minutes=notice)).replace(second=0, microsecond=0), trip_id=trip.id,
-            planned_departure=trip.departure, kind=IncidentKind.BREAKDOWN, location=trip.origin,
-            pre_departure=True, accept_u=no_start_u / no_start_p, max_factor=max_factor,
-            duration_h=_uniform(rng, rates.breakdown_repair_h)))
+        found.append(
+            Candidate(
+                at=(trip.departure - timedelta(minutes=notice)).replace(second=0, microsecond=0),
+                trip_id=trip.id,
+                planned_departure=trip.departure,
+                kind=IncidentKind.BREAKDOWN,
+                location=trip.origin,
+                pre_departure=True,
+                accept_u=no_start_u / no_start_p,
+                max_factor=max_factor,
+                duration_h=_uniform(rng, rates.breakdown_repair_h),
+            )
+        )
     for _ in range(breakdowns):
         where, accept_u = rng.random(2)
-        found += _on_g1(course, trip, IncidentKind.BREAKDOWN, where, accept_u, max_factor,
-                        _uniform(rng, rates.breakdown_repair_h))
+        found += _on_g1(
+            course, trip, IncidentKind.BREAKDOWN, where, accept_u, max_factor, _uniform(rng, rates.breakdown_repair_h)
+        )
     for _ in range(accidents):
         where = rng.random()
-        found += _on_g1(course, trip, IncidentKind.ACCIDENT, where, 0.0, 1.0, _uniform(rng, rates.accident_repair_h),
-                        _uniform(rng, rates.accident_blocking_min))
+        found += _on_g1(
+            course,
+            trip,
+            IncidentKind.ACCIDENT,
+            where,
+            0.0,
+            1.0,
+            _uniform(rng, rates.accident_repair_h),
+            _uniform(rng, rates.accident_blocking_min),
+        )
     if illness_u < rates.illness_per_trip:
         found += _on_g1(course, trip, IncidentKind.DRIVER_ILLNESS, illness_where, 0.0, 1.0, 0.0)
     return found
 
 
-def _on_g1(course: TripCourse, trip: Trip, kind: IncidentKind, where: float, accept_u: float, max_factor: float,
-           duration_h: float, blocking_min: float = 0.0) -> list[Candidate]:
+def _on_g1(
+    course: TripCourse,
+    trip: Trip,
+    kind: IncidentKind,
+    where: float,
+    accept_u: float,
+    max_factor: float,
+    duration_h: float,
+    blocking_min: float = 0.0,
+) -> list[Candidate]:
     position = course.g1_position(where)
     if position is None:
         return []
     at = (trip.departure + timedelta(seconds=position.offset_s)).replace(microsecond=0)
-    return [Candidate(at=at, trip_id=trip.id, planned_departure=trip.departure, kind=kind,
-                      location=position.location, pre_departure=False, accept_u=accept_u, max_factor=max_factor,
-                      duration_h=duration_h, blocking_min=blocking_min)]
+    return [
+        Candidate(
+            at=at,
+            trip_id=trip.id,
+            planned_departure=trip.departure,
+            kind=kind,
+            location=position.location,
+            pre_departure=False,
+            accept_u=accept_u,
+            max_factor=max_factor,
+            duration_h=duration_h,
+            blocking_min=blocking_min,
+        )
+    ]
 
 
 def _uniform(rng: np.random.Generator, bounds: tuple[float, float]) -> float:

@@ -50,8 +50,9 @@ def period_history(dataset: Dataset, start: date) -> tuple[DutyInterval, ...]:
     first = first_timetable_day(dataset)
     week_start = start - timedelta(days=(start - first).days % WEEK_DAYS)
     delta = week_start - first
-    return tuple(replace(interval, start=interval.start + delta, end=interval.end + delta)
-                 for interval in dataset.duty_log)
+    return tuple(
+        replace(interval, start=interval.start + delta, end=interval.end + delta) for interval in dataset.duty_log
+    )
 
 
 def period_dataset(dataset: Dataset, days: tuple[date, ...]) -> Dataset:

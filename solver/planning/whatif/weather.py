@@ -19,7 +19,11 @@ from fleetplan.model import ALL_ENTRANCES, Conditions, Dataset, RoadClass, Weath
 
 # share of winter days by weather (E: a cold Jilin month, mostly dry, a blizzard a few days a month)
 WINTER_WEATHER: tuple[tuple[Weather, float], ...] = (
-    (Weather.CLEAR, 0.55), (Weather.SNOW, 0.25), (Weather.ICE, 0.12), (Weather.BLIZZARD, 0.08))
+    (Weather.CLEAR, 0.55),
+    (Weather.SNOW, 0.25),
+    (Weather.ICE, 0.12),
+    (Weather.BLIZZARD, 0.08),
+)
 # weather → (chance that the G1 entrances close that day, shortest and longest closure in hours) (E)
 WINTER_CLOSURES: dict[Weather, tuple[float, float, float]] = {
     Weather.BLIZZARD: (1.0, 4.0, 30.0),
@@ -95,13 +99,21 @@ def draw_calendar(name: str, days: Iterable[date], rng: np.random.Generator) -> 
             if chances[index] < chance:
                 start = datetime.combine(day, time(0, 0)) + timedelta(hours=24 * starts[index])
                 hours = shortest_h + (longest_h - shortest_h) * lengths[index]
-                closures.append(ClosureWindow(start.replace(second=0, microsecond=0),
-                                              (start + timedelta(hours=hours)).replace(second=0, microsecond=0)))
+                closures.append(
+                    ClosureWindow(
+                        start.replace(second=0, microsecond=0),
+                        (start + timedelta(hours=hours)).replace(second=0, microsecond=0),
+                    )
+                )
     return WeatherCalendar(name, tuple(calendar), tuple(closures))
 
 
-def conditions_at(dataset: Dataset, calendar: WeatherCalendar, moment: datetime,
-                  blocked_edges: frozenset[tuple[str, str]] = frozenset()) -> Conditions:
+def conditions_at(
+    dataset: Dataset,
+    calendar: WeatherCalendar,
+    moment: datetime,
+    blocked_edges: frozenset[tuple[str, str]] = frozenset(),
+) -> Conditions:
     """Road conditions at ``moment``: the day's weather (the dataset preset of that name, without its
     own closures), the calendar's entrance closures and the carriageways blocked by accidents."""
     weather = calendar.weather_on(moment.date())
@@ -112,6 +124,10 @@ def conditions_at(dataset: Dataset, calendar: WeatherCalendar, moment: datetime,
         weather_by_class = () if weather == Weather.CLEAR else tuple((road, weather) for road in RoadClass)
     closed = calendar.entrances_closed(moment)
     name = f"whatif-{weather.value}" + ("-g1-closed" if closed else "") + ("-blocked" if blocked_edges else "")
-    return Conditions(name=name, weather=weather_by_class, closed_edges=frozenset(blocked_edges),
-                      closed_entrances=ALL_ENTRANCES_CLOSED if closed else frozenset(),
-                      description=f"{weather.value} day" + (", all G1 entrances closed" if closed else ""))
+    return Conditions(
+        name=name,
+        weather=weather_by_class,
+        closed_edges=frozenset(blocked_edges),
+        closed_entrances=ALL_ENTRANCES_CLOSED if closed else frozenset(),
+        description=f"{weather.value} day" + (", all G1 entrances closed" if closed else ""),
+    )

@@ -73,8 +73,10 @@ def test_a_breakdown_happens_on_g1_while_its_trip_is_on_the_road(corridor, seed)
 
 def test_an_accident_closes_the_carriageway_ahead_and_the_opposite_one_alongside(corridor):
     closed = accident_closures(corridor, 80.0, Direction.TO_CHANGCHUN)
-    assert closed == {("fanjiatun_ic.to_changchun", "kaoshantun_sa.to_changchun"),
-                      ("fanjiatun_ic.to_siping", "gongzhuling_sa.to_siping")}
+    assert closed == {
+        ("fanjiatun_ic.to_changchun", "kaoshantun_sa.to_changchun"),
+        ("fanjiatun_ic.to_siping", "gongzhuling_sa.to_siping"),
+    }
     scenario = drill_scenario("accident", 0, corridor)
     (incident,) = scenario.incidents
     assert incident.kind == IncidentKind.ACCIDENT and not incident.drivable
@@ -123,8 +125,9 @@ def test_breakdown_drill_is_sound_and_scored_against_its_tier(breakdown):
     (score,) = breakdown.scores
     group = breakdown.dispatches[0].instance.groups[0]
     assert score.tier == group.tier and score.limit_s == group.limit_s
-    assert score.response_s == max(int((leg.scene_arrival - score.reported_at).total_seconds())
-                                   for leg in breakdown.legs)
+    assert score.response_s == max(
+        int((leg.scene_arrival - score.reported_at).total_seconds()) for leg in breakdown.legs
+    )
     assert score.within_limit == (score.response_s <= score.limit_s)
     assert {c.name for c in breakdown.checks} >= {"the failed coach's later trips are re-covered"}
 
@@ -156,10 +159,19 @@ def test_blizzard_drill_rescues_each_breakdown_by_g102_slower_than_in_clear_weat
 def test_a_later_wave_cannot_reuse_the_coaches_of_an_earlier_one(corridor, breakdown):
     (first,) = breakdown.scenario.incidents
     first_trip = corridor.dataset.trip(first.trip_id)
-    other_trip = next(t for t in corridor.dataset.trips if t.kind == first_trip.kind and t.vehicle_id != first.vehicle_id
-                      and t.departure.date() == first.at.date())
-    second = replace(first, id="second", at=first.at + timedelta(minutes=5), vehicle_id=other_trip.vehicle_id,
-                     trip_id=other_trip.id, passengers=other_trip.booked_passengers)
+    other_trip = next(
+        t
+        for t in corridor.dataset.trips
+        if t.kind == first_trip.kind and t.vehicle_id != first.vehicle_id and t.departure.date() == first.at.date()
+    )
+    second = replace(
+        first,
+        id="second",
+        at=first.at + timedelta(minutes=5),
+        vehicle_id=other_trip.vehicle_id,
+        trip_id=other_trip.id,
+        passengers=other_trip.booked_passengers,
+    )
     report = run_scenario(replace(breakdown.scenario, incidents=(first, second)), corridor)
     assert len(report.dispatches) == 2
     first_wave = {leg.vehicle_id for leg in report.legs if leg.incident_id == first.id}
@@ -210,10 +222,13 @@ def test_drill_command_writes_the_report(monkeypatch, capsys, tmp_path):
     assert view["report"].endswith("breakdown_drill_seed1.md")
 
 
-@pytest.mark.parametrize("argv, words", [
-    (["flood"], ["flood"]),
-    (["breakdown", "--seed", "-2"], ["-2"]),
-    (["breakdown", "--seed", "x"], ["x"]),
-])
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["flood"], ["flood"]),
+        (["breakdown", "--seed", "-2"], ["-2"]),
+        (["breakdown", "--seed", "x"], ["x"]),
+    ],
+)
 def test_drill_bad_input_exits_2_with_one_line(monkeypatch, capsys, tmp_path, argv, words):
     assert_one_line_error(*run(monkeypatch, capsys, "drill", *argv, "--out", str(tmp_path)), *words)

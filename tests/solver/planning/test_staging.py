@@ -29,13 +29,15 @@ from solver.planning.staging import (
 BAND = TimeBand.DAY
 
 
-def point(point_id: str, weight: float, covers: set[str], near: set[str] | None = None,
-          far: set[str] | None = None) -> DemandPoint:
+def point(
+    point_id: str, weight: float, covers: set[str], near: set[str] | None = None, far: set[str] | None = None
+) -> DemandPoint:
     """A point covered by ``covers`` under the near limit; by ``far`` when no backup stands in ``near``.
     Without ``near`` the tier never changes (plain MEXCLP)."""
     if near is None:
-        return DemandPoint(point_id, point_id, BAND, weight, frozenset({"A", "B", "C"}), frozenset(covers),
-                           frozenset(covers))
+        return DemandPoint(
+            point_id, point_id, BAND, weight, frozenset({"A", "B", "C"}), frozenset(covers), frozenset(covers)
+        )
     return DemandPoint(point_id, point_id, BAND, weight, frozenset(near), frozenset(covers), frozenset(far or ()))
 
 
@@ -149,7 +151,10 @@ def test_corridor_demand_matches_the_timetable_km(corridor):
     for trip in corridor.dataset.trips:
         vehicle = corridor.dataset.vehicle(trip.vehicle_id)
         travel = TravelTimes(corridor.network, clear, vehicle.vehicle_class)
-        km = sum(travel.route(a.node_id, b.node_id, a.planned).length_m for a, b in zip(trip.stops, trip.stops[1:])) / 1000
+        km = (
+            sum(travel.route(a.node_id, b.node_id, a.planned).length_m for a, b in zip(trip.stops, trip.stops[1:]))
+            / 1000
+        )
         expected += km * DemandSettings().breakdowns.failures_per_km(vehicle, trip.departure.date())
     # ramps (a few hundred metres per trip) are left out of the demand
     assert sum(demand.values()) == pytest.approx(expected, rel=0.03)
@@ -161,8 +166,13 @@ def test_corridor_points_cover_both_carriageways_and_the_cities(corridor_problem
     assert any(t.endswith("toward Changchun") for t in texts)
     assert any(t.endswith("toward Siping") for t in texts)
     assert any(p.city for p in corridor_problem.points) and any(not p.city for p in corridor_problem.points)
-    assert set(corridor_problem.sites) == {"siping_depot", "changchun_depot", "taojiatun_sa", "gongzhuling_sa",
-                                           "kaoshantun_sa"}
+    assert set(corridor_problem.sites) == {
+        "siping_depot",
+        "changchun_depot",
+        "taojiatun_sa",
+        "gongzhuling_sa",
+        "kaoshantun_sa",
+    }
 
 
 def test_a_siping_street_point_is_covered_from_the_siping_depot_only(corridor_problem):
@@ -284,7 +294,8 @@ def test_staging_view_contract():
 def planning_main(monkeypatch):
     """``api.cli.main`` with the planning commands registered (the lead wires them into build_parser)."""
     import api.cli as cli
-    from api.cli_planning import add_drill_command, add_staging_command
+    from api.cli_drill import add_drill_command
+    from api.cli_staging import add_staging_command
 
     original = cli.build_parser
 
@@ -340,24 +351,40 @@ def test_staging_command_text(monkeypatch, capsys):
 
 
 def test_staging_command_with_the_simulation_check(monkeypatch, capsys):
-    code, out, err = run(monkeypatch, capsys, "staging", "--budget", "2", "--simulate", "--reps", "1", "--days", "2",
-                         "--breakdown-factor", "20", "--json")
+    code, out, err = run(
+        monkeypatch,
+        capsys,
+        "staging",
+        "--budget",
+        "2",
+        "--simulate",
+        "--reps",
+        "1",
+        "--days",
+        "2",
+        "--breakdown-factor",
+        "20",
+        "--json",
+    )
     assert code == 0, err
     simulation = json.loads(out)["simulation"]
     assert simulation["within_interval"] or simulation["explanation"]
     assert simulation["reps"] == 1 and simulation["days"] == 2
 
 
-@pytest.mark.parametrize("argv, words", [
-    (["--budget", "-1"], ["-1"]),
-    (["--budget", "two"], ["two"]),
-    (["--budget", "2", "--busy-fraction", "1.5"], ["1.5"]),
-    (["--budget", "2", "--conditions", "hail"], ["hail"]),
-    (["--budget", "2", "--band", "lunch"], ["lunch"]),
-    (["--budget", "2", "--busy-fraction", "x"], ["x"]),
-    (["--budget", "2", "--simulate", "--reps", "0"], ["--reps"]),
-    (["--budget", "2", "--simulate", "--breakdown-factor", "0.5"], ["0.5"]),
-    (["--budget", "99", "--simulate"], ["99", "standby"]),
-])
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["--budget", "-1"], ["-1"]),
+        (["--budget", "two"], ["two"]),
+        (["--budget", "2", "--busy-fraction", "1.5"], ["1.5"]),
+        (["--budget", "2", "--conditions", "hail"], ["hail"]),
+        (["--budget", "2", "--band", "lunch"], ["lunch"]),
+        (["--budget", "2", "--busy-fraction", "x"], ["x"]),
+        (["--budget", "2", "--simulate", "--reps", "0"], ["--reps"]),
+        (["--budget", "2", "--simulate", "--breakdown-factor", "0.5"], ["0.5"]),
+        (["--budget", "99", "--simulate"], ["99", "standby"]),
+    ],
+)
 def test_staging_bad_input_exits_2_with_one_line(monkeypatch, capsys, argv, words):
     assert_one_line_error(*run(monkeypatch, capsys, "staging", *argv), *words)

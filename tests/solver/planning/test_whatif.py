@@ -40,8 +40,9 @@ from solver.planning.whatif.weather import WeatherCalendar, conditions_at, draw_
 MONDAY = date(2027, 1, 4)  # a Monday in January, four weeks after the dataset week
 BACKUPS = {"siping_depot": 2, "changchun_depot": 1, "gongzhuling_sa": 1}
 # rates far above the defaults so that two days give several incidents of every kind
-BUSY_RATES = IncidentRates(BreakdownRates(mdbf_km=2_000), no_start_per_departure=0.03,
-                           accidents_per_million_km=300, illness_per_trip=0.03)
+BUSY_RATES = IncidentRates(
+    BreakdownRates(mdbf_km=2_000), no_start_per_departure=0.03, accidents_per_million_km=300, illness_per_trip=0.03
+)
 
 
 @pytest.fixture(scope="module")
@@ -51,8 +52,9 @@ def corridor() -> Corridor:
 
 @pytest.fixture(scope="module")
 def busy_scenario() -> WhatIfScenario:
-    return WhatIfScenario(MONDAY, MONDAY + timedelta(days=1), BACKUPS, calendar="winter", rates=BUSY_RATES,
-                          solve_budget_s=0.1)
+    return WhatIfScenario(
+        MONDAY, MONDAY + timedelta(days=1), BACKUPS, calendar="winter", rates=BUSY_RATES, solve_budget_s=0.1
+    )
 
 
 @pytest.fixture(scope="module")
@@ -69,14 +71,17 @@ def test_scenario_normalises_backups_so_order_does_not_matter():
     assert one.total_backups == 3 and one.days == 1
 
 
-@pytest.mark.parametrize("kwargs, field", [
-    ({"start": MONDAY, "end": MONDAY - timedelta(days=1)}, "end"),
-    ({"backups": {"siping_depot": -1}}, "backups"),
-    ({"backups": {"siping_depot": 1.5}}, "backups"),
-    ({"calendar": "monsoon"}, "calendar"),
-    ({"solve_budget_s": 0}, "solve_budget_s"),
-    ({"end": MONDAY + timedelta(days=400)}, "end"),
-])
+@pytest.mark.parametrize(
+    "kwargs, field",
+    [
+        ({"start": MONDAY, "end": MONDAY - timedelta(days=1)}, "end"),
+        ({"backups": {"siping_depot": -1}}, "backups"),
+        ({"backups": {"siping_depot": 1.5}}, "backups"),
+        ({"calendar": "monsoon"}, "calendar"),
+        ({"solve_budget_s": 0}, "solve_budget_s"),
+        ({"end": MONDAY + timedelta(days=400)}, "end"),
+    ],
+)
 def test_bad_scenarios_name_the_field(kwargs, field):
     arguments = {"start": MONDAY, "end": MONDAY, "backups": {"siping_depot": 1}} | kwargs
     with pytest.raises(InvalidValueError) as error:
@@ -176,24 +181,34 @@ def test_clear_calendar_has_no_weather_and_winter_is_seeded(corridor):
     closed = conditions_at(corridor.dataset, winter, window.start)
     assert closed.closed_entrances == frozenset({"*"})
     assert conditions_at(corridor.dataset, winter, window.start - timedelta(minutes=1)).closed_entrances in (
-        frozenset(), frozenset({"*"}))  # an earlier window may overlap
+        frozenset(),
+        frozenset({"*"}),
+    )  # an earlier window may overlap
 
 
 def test_candidate_streams_are_reproducible_and_scale_with_the_failure_rate(corridor):
-    period = Corridor(period_dataset(corridor.dataset, (MONDAY, MONDAY + timedelta(days=1))), corridor.network,
-                      corridor.directory)
+    period = Corridor(
+        period_dataset(corridor.dataset, (MONDAY, MONDAY + timedelta(days=1))), corridor.network, corridor.directory
+    )
     calendar = WeatherCalendar("clear", ((MONDAY, Weather.CLEAR),))
-    draw = lambda rates, seed: draw_candidates(period, period.dataset.trips, calendar, rates,  # noqa: E731
-                                               np.random.default_rng(seed), clear_conditions(period))
+
+    def draw(rates, seed):
+        return draw_candidates(
+            period, period.dataset.trips, calendar, rates, np.random.default_rng(seed), clear_conditions(period)
+        )
+
     busy = draw(BUSY_RATES, 3)
     assert busy == draw(BUSY_RATES, 3)
     assert [c.at for c in busy] == sorted(c.at for c in busy)
     kinds = {c.kind for seed in range(20) for c in draw(BUSY_RATES, seed)}
     assert {IncidentKind.BREAKDOWN, IncidentKind.DRIVER_ILLNESS} <= kinds
-    breakdowns = lambda rates: sum(c.kind == IncidentKind.BREAKDOWN  # noqa: E731
-                                   for seed in range(5) for c in draw(rates, seed))
-    assert breakdowns(replace(BUSY_RATES, breakdowns=BreakdownRates(mdbf_km=500))) > \
-        2 * breakdowns(replace(BUSY_RATES, breakdowns=BreakdownRates(mdbf_km=5_000)))
+
+    def breakdowns(rates):
+        return sum(c.kind == IncidentKind.BREAKDOWN for seed in range(5) for c in draw(rates, seed))
+
+    assert breakdowns(replace(BUSY_RATES, breakdowns=BreakdownRates(mdbf_km=500))) > 2 * breakdowns(
+        replace(BUSY_RATES, breakdowns=BreakdownRates(mdbf_km=5_000))
+    )
     trips = {t.id: t for t in period.dataset.trips}
     for candidate in busy:
         trip = trips[candidate.trip_id]
@@ -208,15 +223,18 @@ def test_the_budgeted_solve_is_deterministic_and_sound(corridor):
     from fleetplan.evaluate import evaluate
     from fleetplan.model import Incident
 
-    incident = Incident("w1", IncidentKind.BREAKDOWN, "c01", None, "G1 K60 toward Siping",
-                        datetime(2026, 12, 7, 7, 30), 42)
+    incident = Incident(
+        "w1", IncidentKind.BREAKDOWN, "c01", None, "G1 K60 toward Siping", datetime(2026, 12, 7, 7, 30), 42
+    )
     instance = prepare(corridor, [incident], corridor.dataset.conditions_named("clear"))
     first = solve(instance, reproducible_params(0.2))
     second = solve(instance, reproducible_params(0.2))
     assert first.best == second.best and first.status.value in ("optimal", "feasible")
     assert not first.wall_capped
     assert evaluate(first.best, instance) == []
-    outcome = dispatch(corridor, [incident], corridor.dataset.conditions_named("clear"), params=reproducible_params(0.2))
+    outcome = dispatch(
+        corridor, [incident], corridor.dataset.conditions_named("clear"), params=reproducible_params(0.2)
+    )
     assert outcome.best == first.best and outcome.problems == ((),)
 
 
@@ -230,17 +248,27 @@ def _replication(corridor: Corridor, scenario: WhatIfScenario) -> tuple[Replicat
 
 def _breakdown(period: Corridor, trip_prefix: str, fraction: float, later_s: int = 0) -> Candidate:
     trip = next(t for t in period.dataset.trips if t.id.startswith(trip_prefix))
-    course = trip_course(period.network, trip, period.dataset.vehicle(trip.vehicle_id).vehicle_class,
-                         clear_conditions(period))
+    course = trip_course(
+        period.network, trip, period.dataset.vehicle(trip.vehicle_id).vehicle_class, clear_conditions(period)
+    )
     position = course.g1_position(fraction)
-    return Candidate(at=trip.departure + timedelta(seconds=int(position.offset_s) + later_s), trip_id=trip.id,
-                     planned_departure=trip.departure, kind=IncidentKind.BREAKDOWN, location=position.location,
-                     pre_departure=False, accept_u=0.0, max_factor=1.0, duration_h=30.0)
+    return Candidate(
+        at=trip.departure + timedelta(seconds=int(position.offset_s) + later_s),
+        trip_id=trip.id,
+        planned_departure=trip.departure,
+        kind=IncidentKind.BREAKDOWN,
+        location=position.location,
+        pre_departure=False,
+        accept_u=0.0,
+        max_factor=1.0,
+        duration_h=30.0,
+    )
 
 
 def test_rescuers_stay_busy_and_the_failed_coach_goes_to_the_workshop(corridor):
-    scenario = WhatIfScenario(MONDAY, MONDAY + timedelta(days=1), {"changchun_depot": 1, "siping_depot": 1},
-                              solve_budget_s=0.2)
+    scenario = WhatIfScenario(
+        MONDAY, MONDAY + timedelta(days=1), {"changchun_depot": 1, "siping_depot": 1}, solve_budget_s=0.2
+    )
     replication, period = _replication(corridor, scenario)
     first = _breakdown(period, "T1207-AM1", 0.5)
     replication.incident(first)
@@ -251,8 +279,9 @@ def test_rescuers_stay_busy_and_the_failed_coach_goes_to_the_workshop(corridor):
         if vehicle_id in replication.busy:
             assert replication.busy[vehicle_id][0] > first.at + timedelta(minutes=30)
         else:  # only a passing coach goes on with its own trip, unbooked
-            assert any(t.vehicle_id == vehicle_id and t.departure <= first.at < t.arrival
-                       for t in replication.trips.values())
+            assert any(
+                t.vehicle_id == vehicle_id and t.departure <= first.at < t.arrival for t in replication.trips.values()
+            )
     # a second coach fails a minute later: the first one's rescuers are not sent again
     replication.incident(_breakdown(period, "T1207-AM2", 0.5, later_s=60))
     second = replication.outcomes[1]
@@ -261,8 +290,9 @@ def test_rescuers_stay_busy_and_the_failed_coach_goes_to_the_workshop(corridor):
     # the next morning, c01 (still in the workshop) hands its trips to a free standby coach
     tuesday = MONDAY + timedelta(days=1)
     replication.start_day(tuesday, datetime.combine(tuesday, datetime.min.time()) + timedelta(hours=3))
-    tuesday_trips = [t for t in replication.trips.values() if t.departure.date() == tuesday
-                     and t.id.split("@")[0].endswith("AM1")]
+    tuesday_trips = [
+        t for t in replication.trips.values() if t.departure.date() == tuesday and t.id.split("@")[0].endswith("AM1")
+    ]
     assert tuesday_trips and all(t.vehicle_id != "c01" for t in tuesday_trips)
     assert replication.substitutions + replication.lost_no_substitute > 0
 

@@ -1,0 +1,78 @@
+"""``fleetplan drill``: a breakdown, accident or blizzard drill through the real dispatch path.
+
+Values are checked here rather than by argparse ``type=`` functions so that every mistake gets one
+line naming the option (exit status 2, see :func:`api.cli.main`), not argparse's usage block.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from api.cli_options import Printer, choice, number_option, solve_params, whole_number
+
+DRILL_DEFAULT_OUT = Path("drill_reports")
+
+
+def add_drill_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register ``fleetplan drill breakdown|accident|blizzard [--seed S] [--out DIR]`` on ``subparsers``.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The ``drill`` parser (its handler is :func:`run_drill_command`).
+    """
+    parser = subparsers.add_parser(
+        "drill",
+        help="run a contingency drill on the real dispatch path and write its report",
+        description="Stage a breakdown, accident or blizzard drill drawn from the timetable by the seed, dispatch "
+        "it as the desk would, score it against the response-time tiers and write a Markdown report "
+        "with a map. Exit status 1 if the system failed one of the drill's checks.",
+    )
+    parser.add_argument("kind", metavar="KIND", help="breakdown, accident or blizzard")
+    parser.add_argument(
+        "--seed",
+        default="0",
+        metavar="S",
+        help="picks the trip, place and time; the same seed repeats the drill (default 0)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=DRILL_DEFAULT_OUT,
+        metavar="DIR",
+        help="directory for the report and its map (default %(default)s)",
+    )
+    parser.add_argument(
+        "--time-limit",
+        default="2",
+        metavar="S",
+        help="dispatch solver deadline per wave of incidents, seconds (default %(default)s)",
+    )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="data directory (default: $FLEETPLAN_DATA or the bundled data/default)",
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.set_defaults(handler=run_drill_command)
+    return parser
+
+
+def run_drill_command(args: argparse.Namespace, out: Printer) -> int:
+    """Run ``fleetplan drill``; 0 if every check passed, 1 if one failed."""
+    from fleetplan.corridor import load_corridor
+
+    from solver.planning.drills import DRILL_PARAMS, DrillKind, drill_text, drill_view, run_drill, write_report
+
+    kind = choice(args.kind, "KIND", [k.value for k in DrillKind])
+    seed = whole_number(args.seed, "--seed", minimum=0)
+    time_limit_s = number_option(args.time_limit, "--time-limit", low=0.0, low_open=True)
+    corridor = load_corridor(args.data)
+    report = run_drill(kind, seed, corridor, solve_params(time_limit_s, DRILL_PARAMS.alternatives))
+    path = write_report(report, args.out, corridor)
+    out(json.dumps(drill_view(report, path), ensure_ascii=False) if args.json else drill_text(report, path))
+    return 0 if report.passed else 1

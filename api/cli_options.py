@@ -1,0 +1,124 @@
+"""Option checks shared by the planning commands of the ``fleetplan`` CLI.
+
+Values are checked here rather than by argparse ``type=`` functions so that every mistake gets one
+line naming the option (exit status 2, see :func:`api.cli.main`), not argparse's usage block.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from contextlib import contextmanager
+from datetime import date
+from typing import TYPE_CHECKING
+
+from fleetplan.errors import InvalidValueError
+
+if TYPE_CHECKING:  # the solver (OR-Tools) loads only when a command solves: the CLI starts fast
+    from solver.dispatch import SolveParams
+
+Printer = Callable[[str], None]
+
+
+def day_option(text: str, option: str) -> date:
+    """A ``YYYY-MM-DD`` day, or :class:`InvalidValueError` naming ``option``."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidValueError(option, f"{text!r} is not a day YYYY-MM-DD") from None
+
+
+def whole_number(text: str, option: str, minimum: int) -> int:
+    """A whole number ≥ ``minimum``, or :class:`InvalidValueError` naming ``option``."""
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise InvalidValueError(option, f"{text!r} is not a whole number") from None
+    if value < minimum:
+        raise InvalidValueError(option, f"{value} is below {minimum}")
+    return value
+
+
+def choice(text: str, option: str, choices: list[str]) -> str:
+    if text not in choices:
+        raise InvalidValueError(option, f"{text!r} is not one of {', '.join(choices)}")
+    return text
+
+
+def backups_option(text: str) -> dict[str, int]:
+    """``SITE=N[,SITE=N…]`` as {site: count}; sites are checked against the data later.
+
+    Raises
+    ------
+    InvalidValueError
+        Naming ``--backups``: a part without ``=``, an empty site, a count that is not a whole
+        number or is negative, a site given twice.
+    """
+    counts: dict[str, int] = {}
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        site, separator, count_text = part.partition("=")
+        site = site.strip()
+        if not separator or not site:
+            raise InvalidValueError("--backups", f"{part!r} is not SITE=N (e.g. siping_depot=2)")
+        try:
+            count = int(count_text.strip())
+        except ValueError:
+            raise InvalidValueError("--backups", f"{part!r}: {count_text.strip()!r} is not a whole number") from None
+        if count < 0:
+            raise InvalidValueError("--backups", f"{part!r}: the count must not be negative")
+        if site in counts:
+            raise InvalidValueError("--backups", f"{site} is given twice")
+        counts[site] = count
+    return counts
+
+
+@contextmanager
+def progress_bar(total: int, unit_label: str):
+    """A tqdm bar on stderr (hidden when stderr is not a terminal) as a ``(done, total)`` callback."""
+    from tqdm import tqdm
+
+    with tqdm(total=total, desc=unit_label, unit="rep", file=sys.stderr, disable=None, leave=False) as bar:
+        yield lambda done, _total: bar.update(done - bar.n)
+
+
+def number_option(
+    text: str,
+    option: str,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
+    """A number in the given range, or :class:`InvalidValueError` naming ``option``."""
+    try:
+        value = float(text.strip())
+    except ValueError:
+        raise InvalidValueError(option, f"{text!r} is not a number") from None
+    too_low = low is not None and (value <= low if low_open else value < low)
+    too_high = high is not None and (value >= high if high_open else value > high)
+    if too_low or too_high or value != value:
+        lower = "" if low is None else f"{'above' if low_open else 'at least'} {low:g}"
+        upper = "" if high is None else f"{'below' if high_open else 'at most'} {high:g}"
+        raise InvalidValueError(option, f"{text.strip()} must be {' and '.join(p for p in (lower, upper) if p)}")
+    return value
+
+
+SOLVE_OPTIONS = {"budget": "--time-limit", "alternatives": "--alternatives"}
+
+
+def solve_params(time_limit_s: float, alternatives: int = 1) -> SolveParams:
+    """:class:`~solver.dispatch.SolveParams` from the command line, an error naming the option.
+
+    Raises
+    ------
+    InvalidValueError
+        Naming ``--time-limit`` or ``--alternatives`` when out of range.
+    """
+    from solver.dispatch import Budget, SolveParams
+
+    try:
+        return SolveParams(budget=Budget.wall_clock(time_limit_s), alternatives=alternatives)
+    except InvalidValueError as error:
+        raise InvalidValueError(SOLVE_OPTIONS.get(error.field, error.field), error.problem) from None

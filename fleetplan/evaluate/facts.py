@@ -1,0 +1,111 @@
+"""What the evaluator knows of the world, recomputed from the data: where each coach and driver is,
+who drives what, the drivers' logs, the routes, and each group's tier and deadline."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from fleetplan.instance import Instance, StrandedGroup
+from fleetplan.model import Activity, Dataset, DutyInterval, SiteKind, Trip, VehicleClass, VehicleStatus
+from fleetplan.network import TravelTimes
+from fleetplan.operations import OperationsPolicy
+from fleetplan.plan import Rescue
+from fleetplan.tiers import Tier, classify
+
+
+class Facts:
+    """The facts a plan is checked against, for one instance and one set of operating assumptions."""
+
+    def __init__(self, instance: Instance, ops: OperationsPolicy) -> None:
+        self.instance = instance
+        self.ops = ops
+        self.dataset: Dataset = instance.dataset
+        self.network = instance.network
+        self.at = instance.at
+        self.failed = {g.failed_vehicle_id for g in instance.groups}
+        self._travel: dict[VehicleClass, TravelTimes] = {}
+
+    # ------------------------------------------------------------------ facts recomputed from data
+    def travel(self, vehicle_id: str) -> TravelTimes:
+        vehicle_class = self.dataset.vehicle(vehicle_id).vehicle_class
+        if vehicle_class not in self._travel:
+            self._travel[vehicle_class] = TravelTimes(self.network, self.instance.conditions, vehicle_class)
+        return self._travel[vehicle_class]
+
+    def route_s(self, vehicle_id: str, origin, destination, depart_at: datetime) -> tuple[int, int]:
+        """(seconds, metres) from ``origin`` to ``destination``; texts are located on the network."""
+        route = self.travel(vehicle_id).route(self.locate(origin), self.locate(destination), depart_at)
+        return route.travel_time_s, route.length_m
+
+    def locate(self, where):
+        return self.network.locate(where) if isinstance(where, str) else where
+
+    def trips_of_vehicle(self, vehicle_id: str) -> list[Trip]:
+        return sorted((t for t in self.dataset.trips if t.vehicle_id == vehicle_id), key=lambda t: t.departure)
+
+    def current_trip(self, vehicle_id: str) -> Trip | None:
+        return next((t for t in self.trips_of_vehicle(vehicle_id) if t.departure <= self.at < t.arrival), None)
+
+    def vehicle_node(self, vehicle_id: str) -> str:
+        done = [t for t in self.trips_of_vehicle(vehicle_id) if t.arrival <= self.at]
+        if done:
+            return done[-1].destination
+        return self.dataset.site(self.dataset.vehicle(vehicle_id).home_depot).node_id
+
+    def driver_node(self, driver_id: str) -> str:
+        trips = sorted((t for t in self.dataset.trips if t.driver_id == driver_id), key=lambda t: t.departure)
+        done = [t for t in trips if t.arrival <= self.at]
+        if done and done[-1].departure.date() == self.at.date():
+            return done[-1].destination
+        return self.dataset.site(self.dataset.driver(driver_id).home_depot).node_id
+
+    def duty_log(self, driver_id: str) -> list[DutyInterval]:
+        history = [
+            d if d.end <= self.at else DutyInterval(d.driver_id, d.start, self.at, d.activity)
+            for d in self.dataset.duty_log
+            if d.driver_id == driver_id and d.start < self.at
+        ]
+        driven = [
+            DutyInterval(driver_id, t.departure, min(t.arrival, self.at), Activity.DRIVE)
+            for t in self.dataset.trips
+            if t.driver_id == driver_id and t.departure < self.at
+        ]
+        return sorted(history + driven, key=lambda d: d.start)
+
+    def deadline(self, group: StrandedGroup) -> tuple[datetime, Tier]:
+        """The group's deadline and tier, recomputed from the scene, the timetable's standby coaches
+        and the tier policy."""
+        trip = self.dataset.trip(group.trip_id) if group.trip_id else None
+        depots = [(s.lat, s.lon) for s in self.dataset.sites if s.kind == SiteKind.DEPOT]
+        backups = [self.network.node_lat_lon(self.vehicle_node(v.id)) for v in self.standby_vehicles()]
+        tier, deadline = classify(
+            self.instance.tier_policy,
+            group.reported_at,
+            trip.departure if trip else None,
+            (group.scene.lat, group.scene.lon),
+            depots,
+            backups,
+        )
+        return deadline, tier
+
+    def standby_vehicles(self):
+        return [
+            v for v in self.dataset.vehicles if v.status == VehicleStatus.STANDBY and self.current_trip(v.id) is None
+        ]
+
+    def next_trip_of(self, attribute: str, resource: str, besides: str | None = None) -> Trip | None:
+        """The first trip of coach or driver ``resource`` (``attribute`` ``vehicle_id`` or
+        ``driver_id``) leaving after the decision and within the trip horizon, other than ``besides``."""
+        horizon = self.at + timedelta(seconds=self.ops.trip_horizon_s)
+        return min(
+            (
+                t
+                for t in self.dataset.trips
+                if getattr(t, attribute) == resource and self.at < t.departure <= horizon and t.id != besides
+            ),
+            key=lambda t: t.departure,
+            default=None,
+        )
+
+    def passing_rescue(self, rescue: Rescue) -> bool:
+        return self.current_trip(rescue.vehicle_id) is not None

@@ -1,0 +1,69 @@
+"""The objective recomputed from the plan's own claims and the facts, term by term."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from fleetplan.evaluate.facts import Facts
+from fleetplan.model import SiteKind
+from fleetplan.plan import Objective, Plan
+from fleetplan.problems import Problem, ProblemCode, problem
+from fleetplan.tiers import late_penalty, unreached_penalty
+from fleetplan.units import ceil_minutes
+
+
+def objective_problems(facts: Facts, plan: Plan) -> list[Problem]:
+    recomputed = recomputed_objective(facts, plan)
+    claimed = plan.objective.as_dict()
+    return [
+        problem(
+            ProblemCode.OBJECTIVE_MISMATCH,
+            f"objective {name}",
+            f"plan claims {claimed[name]}, recomputed {value}",
+            claimed=claimed[name],
+            found=value,
+        )
+        for name, value in recomputed.as_dict().items()
+        if claimed[name] != value
+    ]
+
+
+def recomputed_objective(facts: Facts, plan: Plan) -> Objective:
+    policy = facts.instance.tier_policy
+    on_time = lateness = delay = 0
+    carried: Counter[str] = Counter()
+    for rescue in plan.rescues:
+        group = facts.instance.group(rescue.group_id)
+        deadline, tier = facts.deadline(group)
+        late_s = max(0, int((rescue.scene_arrival - deadline).total_seconds()))
+        on_time += rescue.passengers if late_s == 0 else 0
+        lateness += rescue.passengers * late_penalty(policy, tier, late_s)
+        if group.planned_arrival is not None:
+            delay += rescue.passengers * ceil_minutes(
+                (rescue.destination_arrival - group.planned_arrival).total_seconds()
+            )
+        trip = facts.current_trip(rescue.vehicle_id)
+        if trip is not None:  # a passing coach delays its own passengers
+            delay += trip.booked_passengers * ceil_minutes((rescue.destination_arrival - trip.arrival).total_seconds())
+        carried[group.id] += rescue.passengers
+    for group in facts.instance.groups:
+        _, tier = facts.deadline(group)
+        lateness += (group.passengers - carried[group.id]) * unreached_penalty(policy, tier)
+    used = {r.vehicle_id for r in plan.rescues} | {c.vehicle_id for c in plan.trip_covers}
+    standby_by_city: dict[str, set[str]] = defaultdict(set)
+    depots = {s.node_id: s.id for s in facts.dataset.sites if s.kind == SiteKind.DEPOT}
+    for vehicle in facts.standby_vehicles():
+        node = facts.vehicle_node(vehicle.id)
+        if node in depots and vehicle.id not in facts.failed and vehicle.permit_valid_on(facts.at.date()):
+            standby_by_city[depots[node]].add(vehicle.id)
+    covered = {c.trip_id for c in plan.trip_covers}
+    return Objective(
+        passengers_not_reached=sum(g.passengers for g in facts.instance.groups) - on_time,
+        late_penalty=lateness,
+        passenger_delay_min=delay,
+        trips_uncovered=sum(1 for t in facts.instance.trip_tasks if t.trip_id not in covered),
+        trips_retimed_min=sum(ceil_minutes(c.departure_shift_s) for c in plan.trip_covers),
+        deadhead_km=sum(round(r.deadhead_m / 1000) for r in plan.rescues)
+        + sum(round(c.deadhead_m / 1000) for c in plan.trip_covers),
+        coverage_lost=sum(1 for vehicles in standby_by_city.values() if vehicles <= used),
+    )

@@ -1,0 +1,267 @@
+"""The checks of one rescue: the coach, the driver, where they start, when they reach the scene and
+the destination, the seats, the rules and the hours left; a passing coach against its own trip."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from fleetplan.errors import FleetplanError
+from fleetplan.evaluate.facts import Facts
+from fleetplan.instance import StrandedGroup
+from fleetplan.model import Trip, VehicleStatus
+from fleetplan.plan import Rescue
+from fleetplan.problems import Problem, ProblemCode, problem
+from fleetplan.rules import ProposedDrive, driving_state, personal_eligibility, violations_at
+
+
+# ------------------------------------------------------------------ one rescue
+def check_rescue(facts: Facts, rescue: Rescue) -> list[Problem]:
+    where = f"rescue by {rescue.vehicle_id}"
+    try:
+        vehicle = facts.dataset.vehicle(rescue.vehicle_id)
+        driver = facts.dataset.driver(rescue.driver_id)
+        group = facts.instance.group(rescue.group_id)
+    except (FleetplanError, KeyError) as error:
+        return [problem(ProblemCode.UNKNOWN_ID, where, str(error))]
+    problems = []
+    if vehicle.id in facts.failed:
+        problems.append(problem(ProblemCode.FAILED_COACH, where, "the coach is one of the failed coaches"))
+    if vehicle.status == VehicleStatus.WORKSHOP:
+        problems.append(problem(ProblemCode.IN_WORKSHOP, where, "the coach is in the workshop"))
+    if not vehicle.permit_valid_on(facts.at.date()):
+        problems.append(
+            problem(
+                ProblemCode.PERMIT_EXPIRED,
+                where,
+                f"the coach's permit expired on {vehicle.permit_valid_until}",
+                valid_until=vehicle.permit_valid_until,
+            )
+        )
+    problems += [
+        problem(ProblemCode.DRIVER_INELIGIBLE, where, f"driver {driver.id}: {v.message}", rule=v.code)
+        for v in personal_eligibility(driver, vehicle, facts.at.date(), facts.instance.driving_policy)
+    ]
+    if rescue.passengers < 1:
+        problems.append(problem(ProblemCode.NO_PASSENGERS, where, "carries no passenger"))
+    problems += _hours_left(facts, rescue, where)
+    trip = facts.current_trip(vehicle.id)
+    try:
+        problems += _passing(facts, rescue, trip, group) if trip else _driven(facts, rescue, group)
+    except FleetplanError as error:
+        problems.append(problem(ProblemCode.NO_ROUTE, where, str(error)))
+    return problems
+
+
+def _hours_left(facts: Facts, rescue: Rescue, where: str) -> list[Problem]:
+    """The driving hours left the plan shows the dispatcher, from the driver's own log."""
+    policy = facts.instance.driving_policy
+    state = driving_state(facts.duty_log(rescue.driver_id), rescue.depart_at, policy)
+    left_s = int(
+        max(0, min(policy.max_driving_24h_s - state.driven_24h_s, policy.max_driving_7d_s - state.driven_7d_s))
+    )
+    if rescue.driver_hours_left_s == left_s:
+        return []
+    return [
+        problem(
+            ProblemCode.DRIVER_HOURS_LEFT,
+            where,
+            f"claims {rescue.driver_hours_left_s} s of driving left for {rescue.driver_id}, the log says {left_s} s",
+            claimed_s=rescue.driver_hours_left_s,
+            found_s=left_s,
+        )
+    ]
+
+
+def _driven(facts: Facts, rescue: Rescue, group: StrandedGroup) -> list[Problem]:
+    where = f"rescue by {rescue.vehicle_id}"
+    vehicle, driver = facts.dataset.vehicle(rescue.vehicle_id), facts.dataset.driver(rescue.driver_id)
+    problems = []
+    node = facts.vehicle_node(vehicle.id)
+    if rescue.origin_node != node:
+        problems.append(
+            problem(
+                ProblemCode.WRONG_ORIGIN,
+                where,
+                f"claims to start at {rescue.origin_node} but the coach stands at {node}",
+                claimed=rescue.origin_node,
+                found=node,
+            )
+        )
+    if facts.driver_node(driver.id) != node:
+        problems.append(
+            problem(
+                ProblemCode.DRIVER_ELSEWHERE,
+                where,
+                f"driver {driver.id} is at {facts.driver_node(driver.id)}, not with the coach at {node}",
+                driver_at=facts.driver_node(driver.id),
+                coach_at=node,
+            )
+        )
+    if any(t.driver_id == driver.id and t.departure <= facts.at < t.arrival for t in facts.dataset.trips):
+        problems.append(problem(ProblemCode.DRIVER_ON_TRIP, where, f"driver {driver.id} is driving a trip"))
+    failed_trip_drivers = {facts.dataset.trip(g.trip_id).driver_id for g in facts.instance.groups if g.trip_id}
+    if driver.id in failed_trip_drivers:
+        problems.append(
+            problem(ProblemCode.DRIVER_WITH_FAILED_COACH, where, f"driver {driver.id} is with a failed coach")
+        )
+    if not driver.on_shift(facts.at):
+        problems.append(problem(ProblemCode.OFF_SHIFT, where, f"driver {driver.id} is off shift"))
+    if rescue.passengers > vehicle.seats:
+        problems.append(
+            problem(
+                ProblemCode.SEATS_EXCEEDED,
+                where,
+                f"{rescue.passengers} passengers exceed {vehicle.seats} seats",
+                passengers=rescue.passengers,
+                seats=vehicle.seats,
+            )
+        )
+    if rescue.depart_at < facts.at + timedelta(seconds=facts.ops.turnout_s):
+        problems.append(
+            problem(
+                ProblemCode.LEAVES_TOO_EARLY,
+                where,
+                f"leaves at {rescue.depart_at:%H:%M}, before the crew can turn out",
+                depart_at=rescue.depart_at,
+            )
+        )
+    to_scene_s, to_scene_m = facts.route_s(vehicle.id, node, group.scene, rescue.depart_at)
+    expected_scene = rescue.depart_at + timedelta(seconds=to_scene_s)
+    if rescue.scene_arrival != expected_scene:
+        problems.append(
+            problem(
+                ProblemCode.SCENE_TIME,
+                where,
+                f"claims the scene at {rescue.scene_arrival:%H:%M:%S}, the network says {expected_scene:%H:%M:%S}",
+                claimed=rescue.scene_arrival,
+                found=expected_scene,
+            )
+        )
+    if rescue.deadhead_m != to_scene_m:
+        problems.append(
+            problem(
+                ProblemCode.EMPTY_RUNNING,
+                where,
+                f"claims {rescue.deadhead_m} m empty running, the network says {to_scene_m} m",
+                claimed_m=rescue.deadhead_m,
+                found_m=to_scene_m,
+            )
+        )
+    sign_ready = facts.at + timedelta(seconds=facts.instance.driving_policy.charter_sign_filing_delay_s)
+    if rescue.boarding_at < max(rescue.scene_arrival, sign_ready):
+        problems.append(
+            problem(
+                ProblemCode.BOARDS_TOO_EARLY,
+                where,
+                f"boards at {rescue.boarding_at:%H:%M} before arrival or before the new charter sign is filed",
+                boarding_at=rescue.boarding_at,
+                sign_ready=sign_ready,
+            )
+        )
+    leave = rescue.boarding_at + timedelta(seconds=facts.ops.transfer_s)
+    onward_s, _ = facts.route_s(vehicle.id, group.scene, group.destination_node, leave)
+    expected_arrival = leave + timedelta(seconds=onward_s)
+    if rescue.destination_arrival != expected_arrival:
+        problems.append(
+            problem(
+                ProblemCode.ARRIVAL_TIME,
+                where,
+                f"claims arrival {rescue.destination_arrival:%H:%M:%S}, the network says {expected_arrival:%H:%M:%S}",
+                claimed=rescue.destination_arrival,
+                found=expected_arrival,
+            )
+        )
+    violations = violations_at(
+        driver,
+        facts.duty_log(driver.id),
+        ProposedDrive(rescue.depart_at, to_scene_s + onward_s, None, commuter=True),
+        vehicle,
+        facts.instance.driving_policy,
+    )
+    problems += [
+        problem(ProblemCode.DRIVING_RULES, where, f"driver {driver.id}: {v.message}", rule=v.code) for v in violations
+    ]
+    return problems
+
+
+def _passing(facts: Facts, rescue: Rescue, trip: Trip, group: StrandedGroup) -> list[Problem]:
+    where = f"rescue by passing coach {rescue.vehicle_id}"
+    vehicle = facts.dataset.vehicle(rescue.vehicle_id)
+    problems = []
+    if rescue.driver_id != trip.driver_id:
+        problems.append(
+            problem(
+                ProblemCode.WRONG_DRIVER,
+                where,
+                f"its driver is {trip.driver_id}, not {rescue.driver_id}",
+                claimed=rescue.driver_id,
+                found=trip.driver_id,
+            )
+        )
+    free = vehicle.seats - trip.booked_passengers
+    if rescue.passengers > free:
+        problems.append(
+            problem(
+                ProblemCode.SEATS_EXCEEDED,
+                where,
+                f"{rescue.passengers} passengers exceed its {free} free seats",
+                passengers=rescue.passengers,
+                seats=free,
+            )
+        )
+    if trip.destination != group.destination_node:
+        problems.append(
+            problem(
+                ProblemCode.WRONG_DESTINATION,
+                where,
+                f"goes to {trip.destination}, not {group.destination_node}",
+                claimed=group.destination_node,
+                found=trip.destination,
+            )
+        )
+    eta = _passing_time(facts, vehicle.id, trip, group)
+    if eta is None:
+        return problems + [problem(ProblemCode.DOES_NOT_PASS, where, "its route does not pass the scene")]
+    if eta != rescue.scene_arrival or eta < facts.at:
+        problems.append(
+            problem(
+                ProblemCode.SCENE_TIME,
+                where,
+                f"claims the scene at {rescue.scene_arrival:%H:%M:%S}, it passes at {eta:%H:%M:%S}",
+                claimed=rescue.scene_arrival,
+                found=eta,
+            )
+        )
+    leave = eta + timedelta(seconds=facts.ops.passing_dwell_s)
+    onward_s, _ = facts.route_s(vehicle.id, group.scene, trip.destination, leave)
+    arrival = leave + timedelta(seconds=onward_s)
+    if rescue.destination_arrival != arrival:
+        problems.append(
+            problem(
+                ProblemCode.ARRIVAL_TIME,
+                where,
+                f"claims arrival {rescue.destination_arrival:%H:%M:%S}, the network says {arrival:%H:%M:%S}",
+                claimed=rescue.destination_arrival,
+                found=arrival,
+            )
+        )
+    if (arrival - trip.arrival).total_seconds() > facts.ops.max_passing_delay_s:
+        problems.append(
+            problem(
+                ProblemCode.OWN_PASSENGERS_DELAYED,
+                where,
+                f"delays its own passengers beyond {facts.ops.max_passing_delay_s // 60} min",
+                delay_s=int((arrival - trip.arrival).total_seconds()),
+                limit_s=facts.ops.max_passing_delay_s,
+            )
+        )
+    return problems
+
+
+def _passing_time(facts: Facts, vehicle_id: str, trip: Trip, group: StrandedGroup) -> datetime | None:
+    for here, there in zip(trip.stops, trip.stops[1:]):
+        leg = facts.travel(vehicle_id).route(facts.locate(here.node_id), facts.locate(there.node_id), here.planned)
+        if facts.network.path_passes(leg.path, group.scene):
+            seconds, _ = facts.route_s(vehicle_id, here.node_id, group.scene, here.planned)
+            return here.planned + timedelta(seconds=seconds)
+    return None
