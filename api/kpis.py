@@ -26,8 +26,7 @@ import numpy as np
 
 from fleetplan.corridor import Corridor
 from fleetplan.errors import FleetplanError
-from fleetplan.model import Trip
-from fleetplan.network import TravelTimes
+from fleetplan.timetable import trip_course
 from fleetplan.units import KM
 
 from api.records.types import EntryKind, IncidentRecord, IncidentStatus
@@ -43,26 +42,17 @@ class TripKm:
 
 
 def trip_km(corridor: Corridor) -> dict[str, TripKm]:
-    """Every timetable trip's route length through its stops (clear weather, its coach's class)."""
+    """Every timetable trip's route length through its stops (its course in clear weather, its coach's class)."""
     dataset, network = corridor.dataset, corridor.network
-    conditions = next((c for c in dataset.conditions if c.name == CLEAR), None) or dataset.conditions[0]
-    travel_by_class: dict[Any, TravelTimes] = {}
     lengths = {}
     for trip in dataset.trips:
         vehicle_class = dataset.vehicle(trip.vehicle_id).vehicle_class
-        travel = travel_by_class.setdefault(vehicle_class, TravelTimes(network, conditions, vehicle_class))
-        lengths[trip.id] = TripKm(trip.departure.date(), _route_km(travel, trip))
-    return lengths
-
-
-def _route_km(travel: TravelTimes, trip: Trip) -> float:
-    total_m = 0.0
-    for stop, following in zip(trip.stops, trip.stops[1:]):
         try:
-            total_m += travel.route(stop.node_id, following.node_id, stop.planned).length_m
-        except FleetplanError:  # a leg the network cannot route adds nothing rather than failing the KPIs
-            continue
-    return total_m / KM
+            km = trip_course(network, trip, vehicle_class, dataset.clear_conditions).length_m / KM
+        except FleetplanError:  # a trip the network cannot route adds nothing rather than failing the KPIs
+            km = 0.0
+        lengths[trip.id] = TripKm(trip.departure.date(), km)
+    return lengths
 
 
 def kpis(

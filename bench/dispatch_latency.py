@@ -24,7 +24,7 @@ from fleetplan.instance import Instance
 from solver.dispatch import Result, SolveParams, prepare, solve
 
 from bench import header, load_average, markdown_table, percentile
-from bench.incidents import DEFAULT_SEED, GeneratedIncident, clear_conditions, describe, generate_incidents
+from bench.incidents import DEFAULT_SEED, GeneratedIncident, describe, generate_incidents
 
 TARGET_MS = 250  # the issue's p95 target for the solve
 PARAM_SETS = (("defaults (1 s, 3 plans)", SolveParams()), ("alternatives=1", SolveParams(alternatives=1)))
@@ -54,7 +54,7 @@ def measure(
     corridor: Corridor, generated: GeneratedIncident, param_sets: Sequence[tuple[str, SolveParams]] = PARAM_SETS
 ) -> Measurement:
     """Build and solve one incident with each parameter set; evaluate the plans untimed."""
-    conditions = clear_conditions(corridor)
+    conditions = corridor.dataset.clear_conditions
     started = time.perf_counter()
     instance = prepare(corridor, [generated.incident], conditions)
     build_ms = (time.perf_counter() - started) * 1000

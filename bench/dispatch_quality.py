@@ -60,7 +60,7 @@ from solver.dispatch import SolveParams, build_plan, greedy_plan, prepare, solve
 from solver.dispatch.greedy import cover_trips
 
 from bench import header, load_average, markdown_table
-from bench.incidents import DEFAULT_SEED, GeneratedIncident, clear_conditions, describe, generate_incidents
+from bench.incidents import DEFAULT_SEED, GeneratedIncident, describe, generate_incidents
 
 UNREACHABLE_S = 10 * 24 * 3600  # duration-matrix entry for a pair with no route
 HORIZON_S = 2 * 24 * 3600  # vehicles' time windows end here (seconds after the decision)
@@ -296,7 +296,7 @@ def compare(
     corridor: Corridor, generated: GeneratedIncident, params: SolveParams = SolveParams(), vroom_exploration: int = 3
 ) -> Comparison:
     """Solve one incident with every method and score each plan."""
-    instance = prepare(corridor, [generated.incident], clear_conditions(corridor))
+    instance = prepare(corridor, [generated.incident], corridor.dataset.clear_conditions)
     plans: dict[str, tuple[Plan, float]] = {}
     started = time.perf_counter()
     result = solve(instance, params)

@@ -63,11 +63,6 @@ def trip_track(corridor: Corridor, trip: Trip, conditions: Conditions) -> TripCo
     return trip_course(corridor.network, trip, vehicle_class, conditions)
 
 
-def clear_conditions(corridor: Corridor) -> Conditions:
-    """The dataset's ``clear`` preset (the timetable's weather), or plain clear conditions."""
-    return next((c for c in corridor.dataset.conditions if c.name == "clear"), Conditions("clear"))
-
-
 def _kind(rng: random.Random) -> IncidentKind:
     kinds, weights = zip(*KIND_WEIGHTS)
     return rng.choices(kinds, weights)[0]
@@ -150,7 +145,7 @@ def generate_incidents(
         Ids ``B000``, ``B001``, …; passengers are the trip's booked passengers.
     """
     rng = random.Random(seed)
-    conditions = conditions or clear_conditions(corridor)
+    conditions = conditions or corridor.dataset.clear_conditions
     trips = sorted((t for t in corridor.dataset.trips if t.booked_passengers > 0), key=lambda t: t.id)
     with_stops = [t for t in trips if len(t.stops) >= 3]
     quotas = {
@@ -191,7 +186,7 @@ def simultaneous_incidents(
         If fewer than ``count`` coaches with passengers are on a trip at ``moment``.
     """
     rng = random.Random(seed)
-    conditions = conditions or clear_conditions(corridor)
+    conditions = conditions or corridor.dataset.clear_conditions
     running = sorted(
         (t for t in corridor.dataset.trips if t.departure < moment < t.arrival and t.booked_passengers > 0),
         key=lambda t: t.id,

@@ -65,7 +65,7 @@ from fleetplan.state import snapshot
 from solver.dispatch import Budget, Result, SolveParams, prepare, solve
 
 from bench import header, load_average, markdown_table
-from bench.incidents import clear_conditions, simultaneous_incidents
+from bench.incidents import simultaneous_incidents
 
 DEFAULT_SEED = 20261208
 
@@ -214,7 +214,7 @@ def generate_dataset(base: Corridor, spec: FleetSpec = FleetSpec()) -> Dataset:
     rng = random.Random(spec.seed)
     network = base.network
     sites = generate_sites(network)
-    travel = TravelTimes(network, clear_conditions(base), VehicleClass.COACH_12M)
+    travel = TravelTimes(network, base.dataset.clear_conditions, VehicleClass.COACH_12M)
     standby_sites = [depot_site_id(c) for c in CITIES] + list(SERVICE_AREAS)
     standby_weights = [c.weight * (1 - SERVICE_AREA_WEIGHT * len(SERVICE_AREAS)) for c in CITIES] + [
         SERVICE_AREA_WEIGHT
@@ -280,7 +280,7 @@ def crew_census(corridor: Corridor, incidents: Sequence[Incident], moment: datet
     from fleetplan.builder import BuildContext, candidate_crews
 
     context = BuildContext(
-        corridor, clear_conditions(corridor), OperationsPolicy(), moment, snapshot(corridor.dataset, moment)
+        corridor, corridor.dataset.clear_conditions, OperationsPolicy(), moment, snapshot(corridor.dataset, moment)
     )
     crews = candidate_crews(context, (), {incident.vehicle_id for incident in incidents})
     return Counter(crew.kind.value for crew in crews)
@@ -318,7 +318,7 @@ def measure(
     if profiler:
         profiler.enable()
     started = time.perf_counter()
-    instance = prepare(corridor, [g.incident for g in generated], clear_conditions(corridor))
+    instance = prepare(corridor, [g.incident for g in generated], corridor.dataset.clear_conditions)
     summary.update(
         build_s=time.perf_counter() - started,
         phase="solve",

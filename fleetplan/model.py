@@ -255,6 +255,7 @@ class Incident:
 
 # --------------------------------------------------------------------------- conditions
 ALL_ENTRANCES = "*"  # in ``Conditions.closed_entrances``: every expressway entrance is shut
+CLEAR = "clear"  # the conditions preset the timetable was planned for
 
 
 @dataclass(frozen=True)
@@ -367,6 +368,15 @@ class Dataset:
             if preset.name == name:
                 return preset
         raise UnknownIdError("conditions preset", name, [c.name for c in self.conditions])
+
+    def conditions_or(self, name: str, fallback: Conditions) -> Conditions:
+        """The preset ``name``, or ``fallback`` when the data lack it."""
+        return next((preset for preset in self.conditions if preset.name == name), fallback)
+
+    @property
+    def clear_conditions(self) -> Conditions:
+        """The timetable's weather: the ``clear`` preset, or plain clear conditions if the data lack it."""
+        return self.conditions_or(CLEAR, Conditions(CLEAR))
 
     def duty_of(self, driver_id: str) -> tuple[DutyInterval, ...]:
         return tuple(sorted((d for d in self.duty_log if d.driver_id == driver_id), key=lambda d: d.start))

@@ -14,7 +14,7 @@ from fleetplan.corridor import load_corridor
 from fleetplan.network import Direction
 
 from bench import markdown_table, percentile
-from bench.incidents import clear_conditions, describe, generate_incidents, simultaneous_incidents, trip_track
+from bench.incidents import describe, generate_incidents, simultaneous_incidents, trip_track
 
 pytestmark = pytest.mark.slow
 
@@ -42,7 +42,7 @@ def test_incidents_are_reproducible_and_lie_inside_their_trips(corridor):
 
 def test_a_g1_incident_sits_where_the_timetable_puts_the_coach(corridor):
     trip = corridor.dataset.trip("T1207-AM1")  # Changchun → Siping
-    track = trip_track(corridor, trip, clear_conditions(corridor))
+    track = trip_track(corridor, trip, corridor.dataset.clear_conditions)
     (stretch,) = track.g1_stretches
     assert stretch[0].direction == Direction.TO_SIPING and stretch[0].km > stretch[-1].km
     moment = track.moment_at_km(trip.departure, stretch, 78.0)

@@ -9,14 +9,13 @@ from types import MappingProxyType
 
 from fleetplan.corridor import Corridor, load_corridor
 from fleetplan.errors import NoRouteError
-from fleetplan.model import Conditions
 from fleetplan.network import Location, Route, TravelTimes
 from fleetplan.operations import OperationsPolicy
 
 from solver.dispatch import Budget, Dispatch, SolveParams, dispatch
 from solver.planning.drills.checks import drill_checks
 from solver.planning.drills.results import DrillReport, IncidentScore, RescueLeg
-from solver.planning.drills.scenarios import DrillKind, DrillScenario, conditions_preset, drill_scenario
+from solver.planning.drills.scenarios import DrillKind, DrillScenario, drill_scenario
 
 DRILL_PARAMS = SolveParams(budget=Budget.wall_clock(2.0), alternatives=1)
 
@@ -121,7 +120,7 @@ def rescue_legs(outcome: Dispatch, corridor: Corridor, ops: OperationsPolicy = O
     instance, plan = outcome.instance, outcome.result.best
     if plan is None:
         return []
-    clear = conditions_preset(corridor, "clear", Conditions("clear"))
+    clear = corridor.dataset.clear_conditions
     legs = []
     for rescue in plan.rescues:
         group = instance.group(rescue.group_id)

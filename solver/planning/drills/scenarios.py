@@ -88,7 +88,7 @@ def _drill_kind(kind: DrillKind | str) -> DrillKind:
 
 
 def _breakdown_scenario(corridor: Corridor, rng: random.Random, seed: int) -> DrillScenario:
-    conditions = conditions_preset(corridor, "clear", Conditions("clear"))
+    conditions = corridor.dataset.clear_conditions
     trips = _trips_of(corridor, (TripKind.STAFF_MORNING, TripKind.STAFF_EVENING), weekdays_only=True)
     trip = rng.choice(trips)
     travel = TravelTimes(corridor.network, conditions, corridor.dataset.vehicle(trip.vehicle_id).vehicle_class)
@@ -113,7 +113,7 @@ def _accident_scenario(corridor: Corridor, rng: random.Random, seed: int) -> Dri
     km = round(rng.uniform(*ACCIDENT_KM), 1)
     where = f"G1 K{km:g} {ACCIDENT_DIRECTION.label}"
     closed = accident_closures(corridor, km, ACCIDENT_DIRECTION)
-    clear = conditions_preset(corridor, "clear", Conditions("clear"))
+    clear = corridor.dataset.clear_conditions
     conditions = Conditions(
         "accident_drill",
         weather=clear.weather,

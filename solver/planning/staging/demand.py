@@ -20,7 +20,7 @@ from datetime import time as clock_time
 from typing import Any
 
 from fleetplan.corridor import Corridor
-from fleetplan.errors import NoRouteError, UnknownIdError
+from fleetplan.errors import NoRouteError
 from fleetplan.geo import interpolate
 from fleetplan.model import Conditions, Dataset, RoadClass, SiteKind, VehicleClass, require
 from fleetplan.network import Direction, RoadNetwork, TimeBand, TravelTimes, time_band
@@ -92,7 +92,7 @@ def build_staging_problem(
         For a site the dataset does not have.
     """
     dataset, network = corridor.dataset, corridor.network
-    conditions = conditions or _clear(dataset)
+    conditions = conditions or dataset.clear_conditions
     candidate_sites = [dataset.site(site_id) for site_id in (sites or [s.id for s in dataset.sites])]
     demand = timetable_demand(corridor, conditions, settings)
     day = first_timetable_day(dataset, default=date.today())
@@ -108,13 +108,6 @@ def build_staging_problem(
         site_capacity=tuple(sorted((site_capacity or {}).items())),
         description=f"{len(points)} demand points from {len(dataset.trips)} trips under {conditions.name!r}",
     )
-
-
-def _clear(dataset: Dataset) -> Conditions:
-    try:
-        return dataset.conditions_named("clear")
-    except UnknownIdError:
-        return Conditions("clear")
 
 
 # A demand key: (location text, band, lat, lon)

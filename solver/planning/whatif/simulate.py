@@ -14,7 +14,6 @@ from datetime import date, datetime, time
 import numpy as np
 
 from fleetplan.corridor import Corridor
-from fleetplan.model import Conditions
 from fleetplan.timetable import trip_course
 from fleetplan.units import KM
 
@@ -56,7 +55,7 @@ def simulate_replication(scenario: WhatIfScenario, seed: int, corridor: Corridor
     staged = staged_dataset(corridor.dataset, scenario.backups, scenario.start, scenario.end)
     period = Corridor(period_dataset(staged, scenario.period), corridor.network, corridor.directory)
     calendar = draw_calendar(scenario.calendar, scenario.period, np.random.default_rng(weather_seed))
-    timetable_conditions = clear_conditions(period)
+    timetable_conditions = period.dataset.clear_conditions
     candidates = draw_candidates(
         period,
         period.dataset.trips,
@@ -81,11 +80,6 @@ def simulate_replication(scenario: WhatIfScenario, seed: int, corridor: Corridor
         / KM
     )
     return replication.result(seed, round(vehicle_km, 1))
-
-
-def clear_conditions(corridor: Corridor) -> Conditions:
-    """The dataset's ``clear`` preset (the timetable's weather), or plain clear conditions."""
-    return next((c for c in corridor.dataset.conditions if c.name == "clear"), Conditions("clear"))
 
 
 def _events(scenario: WhatIfScenario, candidates: tuple[Candidate, ...]) -> Iterator[tuple[datetime, date | Candidate]]:

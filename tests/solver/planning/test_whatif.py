@@ -32,7 +32,6 @@ from solver.planning.whatif.fleet import service_hours, staged_dataset, usable_s
 from solver.planning.whatif.kpis import wilson_interval
 from solver.planning.whatif.replication import Replication
 from solver.planning.whatif.reproducible import reproducible_params
-from solver.planning.whatif.simulate import clear_conditions
 from solver.planning.whatif.streams import Candidate, draw_candidates
 from solver.planning.whatif.timetable import period_dataset, period_history, period_trips
 from solver.planning.whatif.weather import WeatherCalendar, conditions_at, draw_calendar
@@ -157,7 +156,7 @@ def test_history_is_shifted_to_lie_before_the_period(corridor):
 def test_incidents_on_g1_are_placed_where_the_timetable_puts_the_coach(corridor):
     trip = period_trips(corridor.dataset, (MONDAY,))[0]
     vehicle_class = corridor.dataset.vehicle(trip.vehicle_id).vehicle_class
-    course = trip_course(corridor.network, trip, vehicle_class, clear_conditions(corridor))
+    course = trip_course(corridor.network, trip, vehicle_class, corridor.dataset.clear_conditions)
     assert 100 <= course.length_m / 1000 <= 160 and 80 <= course.g1_km <= 130
     positions = [course.g1_position(f) for f in (0.0, 0.25, 0.5, 0.75, 1.0)]
     offsets = [p.offset_s for p in positions]
@@ -194,7 +193,7 @@ def test_candidate_streams_are_reproducible_and_scale_with_the_failure_rate(corr
 
     def draw(rates, seed):
         return draw_candidates(
-            period, period.dataset.trips, calendar, rates, np.random.default_rng(seed), clear_conditions(period)
+            period, period.dataset.trips, calendar, rates, np.random.default_rng(seed), period.dataset.clear_conditions
         )
 
     busy = draw(BUSY_RATES, 3)
@@ -249,7 +248,7 @@ def _replication(corridor: Corridor, scenario: WhatIfScenario) -> tuple[Replicat
 def _breakdown(period: Corridor, trip_prefix: str, fraction: float, later_s: int = 0) -> Candidate:
     trip = next(t for t in period.dataset.trips if t.id.startswith(trip_prefix))
     course = trip_course(
-        period.network, trip, period.dataset.vehicle(trip.vehicle_id).vehicle_class, clear_conditions(period)
+        period.network, trip, period.dataset.vehicle(trip.vehicle_id).vehicle_class, period.dataset.clear_conditions
     )
     position = course.g1_position(fraction)
     return Candidate(
