@@ -64,6 +64,8 @@ def _load_cached(directory: Path) -> Corridor:
         problems += unknown_nodes(dataset, network)
     if problems:
         raise DataValidationError(problems)
+    # both loaded: each load raises only with at least one problem
+    assert dataset is not None and network is not None
     return Corridor(dataset=dataset, network=network, directory=directory)
 
 

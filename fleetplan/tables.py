@@ -132,13 +132,16 @@ def _read_raw(path: Path) -> tuple[pd.DataFrame, dict[int, int]]:
 
 def _problems_from(cases: pd.DataFrame, label: str, rows: dict[int, int]) -> list[DataProblem]:
     problems = []
-    for case in cases.itertuples(index=False):
-        index = None if pd.isna(case.index) else int(case.index)
-        column = None if pd.isna(case.column) else str(case.column)
-        value = "" if pd.isna(case.failure_case) else f" (value {case.failure_case!r})"
+    # the columns zipped, as itertuples does: the stubs type its rows as plain tuples, whose .index is the method
+    for case_index, case_column, failure_case, check in zip(
+        cases["index"], cases["column"], cases["failure_case"], cases["check"]
+    ):
+        index = None if pd.isna(case_index) else int(case_index)
+        column = None if pd.isna(case_column) else str(case_column)
+        value = "" if pd.isna(failure_case) else f" (value {failure_case!r})"
         problems.append(
             DataProblem(
-                label, rows.get(index) if index is not None else None, column, f"{_describe(str(case.check))}{value}"
+                label, rows.get(index) if index is not None else None, column, f"{_describe(str(check))}{value}"
             )
         )
     return sorted(problems, key=lambda p: (p.row or 0, p.column or ""))

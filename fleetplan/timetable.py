@@ -89,7 +89,8 @@ class TripCourse:
     @property
     def g1_stretches(self) -> tuple[tuple[CoursePoint, ...], ...]:
         """Maximal runs of consecutive carriageway points in one direction (one per G1 stretch driven)."""
-        stretches, current = [], []
+        stretches: list[tuple[CoursePoint, ...]] = []
+        current: list[CoursePoint] = []
         for point in self.points:
             if point.km is not None and (not current or current[-1].direction == point.direction):
                 current.append(point)
@@ -104,7 +105,7 @@ class TripCourse:
     @property
     def g1_km(self) -> float:
         """Kilometres driven on G1."""
-        return sum(abs(s[-1].km - s[0].km) for s in self.g1_stretches)
+        return sum(abs(_g1_km(s[-1]) - _g1_km(s[0])) for s in self.g1_stretches)
 
     @property
     def g1_span(self) -> tuple[Direction, float, float] | None:
@@ -114,8 +115,8 @@ class TripCourse:
         stretches = self.g1_stretches
         if not stretches:
             return None
-        kms = [point.km for stretch in stretches for point in stretch]
-        return stretches[-1][0].direction, min(kms), max(kms)
+        kms = [_g1_km(point) for stretch in stretches for point in stretch]
+        return _g1_direction(stretches[-1][0]), min(kms), max(kms)
 
     def g1_position(self, fraction: float) -> G1Position | None:
         """The point ``fraction`` (0–1) of the way along the trip's G1 kilometres, on a 100 m post kept
@@ -125,7 +126,7 @@ class TripCourse:
             return None
         target = min(max(fraction, 0.0), 1.0) * self.g1_km
         for stretch in stretches:
-            length = abs(stretch[-1].km - stretch[0].km)
+            length = abs(_g1_km(stretch[-1]) - _g1_km(stretch[0]))
             if target <= length or stretch is stretches[-1]:
                 return _position_on(stretch, min(target, length))
             target -= length
@@ -159,9 +160,9 @@ class TripCourse:
         if here.km is not None and there is not None and there.km is not None and there.direction == here.direction:
             span_s = (times[index + 1] - times[index]).total_seconds() or 1.0
             km = here.km + (there.km - here.km) * (moment - times[index]).total_seconds() / span_s
-            return g1_location(round(km, 1), here.direction)
+            return g1_location(round(km, 1), _g1_direction(here))
         if here.km is not None:
-            return g1_location(here.km, here.direction)
+            return g1_location(here.km, _g1_direction(here))
         return here.node_id
 
 
@@ -171,17 +172,30 @@ def _moment(departure: datetime, point: CoursePoint) -> datetime:
     return departure + timedelta(seconds=point.offset_s)
 
 
+def _g1_km(point: CoursePoint) -> float:
+    """The kilometre post of a point on G1 (a point of a G1 stretch)."""
+    assert point.km is not None  # set on every carriageway point, and a G1 stretch holds only those
+    return point.km
+
+
+def _g1_direction(point: CoursePoint) -> Direction:
+    """The carriageway of a point on G1 (a point whose ``km`` is set)."""
+    assert point.direction is not None  # a carriageway point has both its km and its direction
+    return point.direction
+
+
 def _bracket(stretch: tuple[CoursePoint, ...], km: float) -> tuple[CoursePoint, CoursePoint, float] | None:
     """The two posts of ``stretch`` around ``km`` and how far ``km`` lies from the first (0–1)."""
     for a, b in zip(stretch, stretch[1:]):
-        low, high = sorted((a.km, b.km))
+        a_km, b_km = _g1_km(a), _g1_km(b)
+        low, high = sorted((a_km, b_km))
         if low <= km <= high:
-            return a, b, 0.0 if a.km == b.km else (km - a.km) / (b.km - a.km)
+            return a, b, 0.0 if a_km == b_km else (km - a_km) / (b_km - a_km)
     return None
 
 
 def _position_on(stretch: tuple[CoursePoint, ...], along_km: float) -> G1Position:
-    first, last = stretch[0].km, stretch[-1].km
+    first, last = _g1_km(stretch[0]), _g1_km(stretch[-1])
     sign = 1.0 if last >= first else -1.0
     low, high = sorted((first, last))
     km = round(first + sign * along_km, 1)
@@ -189,9 +203,9 @@ def _position_on(stretch: tuple[CoursePoint, ...], along_km: float) -> G1Positio
         km = min(max(km, round(low + 0.1, 1)), round(high - 0.1, 1))
     bracket = _bracket(stretch, km)
     if bracket is None:
-        return G1Position(km, stretch[0].direction, stretch[0].offset_s)
+        return G1Position(km, _g1_direction(stretch[0]), stretch[0].offset_s)
     a, b, share = bracket
-    return G1Position(km, a.direction, a.offset_s + (b.offset_s - a.offset_s) * share)
+    return G1Position(km, _g1_direction(a), a.offset_s + (b.offset_s - a.offset_s) * share)
 
 
 def trip_course(network: RoadNetwork, trip: Trip, vehicle_class: VehicleClass, conditions: Conditions) -> TripCourse:

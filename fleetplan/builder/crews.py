@@ -32,10 +32,12 @@ def candidate_crews(ctx: BuildContext, groups: tuple[StrandedGroup, ...], failed
                 f"{vehicle.id}'s road-transport permit expired on {vehicle.permit_valid_until}",
             )
         elif state.whereabouts == Whereabouts.ON_TRIP:
+            assert state.current_trip_id is not None  # set for a coach on a trip (fleetplan.state)
             crew = _passing_crew(ctx, vehicle, state.current_trip_id)
             if crew:
                 crews.append(crew)
         else:
+            assert state.node_id is not None  # set for a coach that is not on a trip (fleetplan.state)
             crews += _standing_crews(ctx, vehicle, state.node_id, state.whereabouts)
     return tuple(crews)
 

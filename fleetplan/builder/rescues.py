@@ -46,6 +46,7 @@ def _approach_rank(ctx: BuildContext, crew: Crew, group: StrandedGroup) -> tuple
     are there within the limit, most seats the group can use first, then the rest by arrival.
     Unreachable ones go first only so that their reason is recorded; they yield no option."""
     vehicle = ctx.dataset.vehicle(crew.vehicle_id)
+    assert crew.origin_node is not None  # a standing crew: only a passing coach has no origin node
     try:
         to_scene = ctx.route(vehicle, crew.origin_node, group.scene, crew.available_from)
     except NoRouteError:
@@ -67,6 +68,7 @@ def rescue_options(ctx: BuildContext, crew: Crew, group: StrandedGroup) -> list[
 
 def _driven_rescue(ctx: BuildContext, crew: Crew, group: StrandedGroup) -> RescueOption | None:
     vehicle, driver = ctx.dataset.vehicle(crew.vehicle_id), ctx.dataset.driver(crew.driver_id)
+    assert crew.origin_node is not None  # not a passing coach (rescue_options), so it stands at a node
     origin, destination = ctx.place(crew.origin_node), ctx.place(group.destination_node)
     depart_at = crew.available_from
     for _ in range(3):  # a rest may move the departure, and a later departure may change travel times

@@ -114,6 +114,7 @@ def _standalone_options(
     for crew in crews:
         if crew.kind == CrewKind.PASSING or crew.capacity < task.passengers:
             continue
+        assert crew.origin_node is not None  # only a passing coach has no origin node
         timing = _cover_timing(ctx, crew.vehicle_id, task, crew.origin_node, crew.available_from)
         if timing is not None:
             planned = crew.vehicle_id == task.planned_vehicle_id and crew.driver_id == task.planned_driver_id
@@ -123,11 +124,12 @@ def _standalone_options(
 
 
 def _soonest_coaches(
-    ranked: list[tuple[tuple, str, bool, Callable[[], TripOption | None]]], limit: int
+    ranked: Sequence[tuple[tuple[int, int, str], str, bool, Callable[[], TripOption | None]]], limit: int
 ) -> list[TripOption]:
     """Options in rank order from the first ``limit`` coaches that yield any (every option of those
     coaches), plus the ones marked to keep always. Legality is checked only for these."""
-    options, coaches = [], set()
+    options: list[TripOption] = []
+    coaches: set[str] = set()
     for _, vehicle_id, keep, make in sorted(ranked, key=lambda entry: entry[0]):
         if len(coaches) >= limit and vehicle_id not in coaches and not keep:
             continue

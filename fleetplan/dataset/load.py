@@ -114,6 +114,8 @@ def _load(directory: Path) -> tuple[Dataset | None, list[DataProblem]]:
     problems += found
     if problems:
         return None, sorted(problems, key=_file_order)
+    # the TOML loaders return None only with a problem
+    assert tier_policy is not None and driving_policy is not None
     dataset = Dataset(
         sites=tuple(sites.values()),
         vehicles=tuple(vehicles.values()),

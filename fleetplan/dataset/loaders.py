@@ -66,7 +66,7 @@ def build_sites(frame: pd.DataFrame) -> tuple[dict[str, Site], list[DataProblem]
             SITES,
             row,
             problems,
-            lambda r=row: Site(
+            lambda r: Site(
                 id=r["id"],
                 name=r["name"],
                 name_zh=r["name_zh"] or "",
@@ -92,7 +92,7 @@ def build_vehicles(frame: pd.DataFrame, site_ids: set[str] | None) -> tuple[dict
             VEHICLES,
             row,
             problems,
-            lambda r=row: Vehicle(
+            lambda r: Vehicle(
                 id=r["id"],
                 plate=r["plate"],
                 vehicle_class=VehicleClass(r["class"]),
@@ -119,7 +119,7 @@ def build_drivers(frame: pd.DataFrame, site_ids: set[str] | None) -> tuple[dict[
             DRIVERS,
             row,
             problems,
-            lambda r=row: Driver(
+            lambda r: Driver(
                 id=r["id"],
                 name=r["name"],
                 licence_class=LicenceClass(r["licence_class"]),
@@ -148,7 +148,7 @@ def build_duty_log(
             DUTY_LOG,
             row,
             problems,
-            lambda r=row: DutyInterval(
+            lambda r: DutyInterval(
                 driver_id=r["driver_id"],
                 start=datetime.fromisoformat(r["start"]),
                 end=datetime.fromisoformat(r["end"]),
@@ -185,11 +185,12 @@ def build_trips(
             problems += too_few
             continue
         problems += day_matches(row, trip_stops)
-        trip = _construct(
-            TRIPS,
-            row,
-            problems,
-            lambda r=row, stops=tuple(trip_stops), signed=signed: Trip(
+
+        # a typed def rather than a lambda: mypy cannot infer a lambda whose parameters have defaults
+        def trip_of(
+            r: dict[str, Any], stops: tuple[Stop, ...] = tuple(trip_stops), signed: tuple[str, ...] = signed
+        ) -> Trip:
+            return Trip(
                 id=r["id"],
                 kind=TripKind(r["kind"]),
                 vehicle_id=r["vehicle_id"],
@@ -197,17 +198,20 @@ def build_trips(
                 stops=stops,
                 booked_passengers=int(r["booked_passengers"]),
                 signed_driver_ids=signed,
-            ),
-        )
+            )
+
+        trip = _construct(TRIPS, row, problems, trip_of)
         if trip is not None:
             built.setdefault(trip.id, (trip, row["_row"]))
     return built, problems
 
 
-def _construct(file: str, row: dict[str, Any], problems: list[DataProblem], factory: Callable[[], T]) -> T | None:
-    """Build a domain object; its validation error becomes a problem naming the row and column."""
+def _construct(
+    file: str, row: dict[str, Any], problems: list[DataProblem], factory: Callable[[dict[str, Any]], T]
+) -> T | None:
+    """Build a domain object from ``row``; its validation error becomes a problem naming the row and column."""
     try:
-        return factory()
+        return factory(row)
     except InvalidValueError as error:
         problems.append(DataProblem(file, row["_row"], FIELD_COLUMNS.get(error.field, error.field), error.problem))
         return None

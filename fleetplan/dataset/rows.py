@@ -19,9 +19,11 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as plain dicts with ``None`` for empty cells (pandas uses NaN)."""
     if frame.empty:
         return []
+    # into=dict is pandas' default, spelled out so that the stubs type the rows as plain dicts (their keys,
+    # the column names, are text: the tables read every header as a string)
     return [
         {key: (None if _is_missing(value) else value) for key, value in record.items()}
-        for record in frame.to_dict("records")
+        for record in frame.to_dict("records", into=dict)
     ]
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 from datetime import time
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar, overload
 
 from fleetplan.errors import DataProblem, InvalidValueError
 from fleetplan.model import (
@@ -52,6 +52,30 @@ class _TomlReader:
             self.problem(prefix + key, f"must be a table, not {_toml_type(value)}")
             return None
         return value
+
+    # with ``whole=True`` the value read is an int
+    @overload
+    def number(
+        self,
+        data: dict[str, Any],
+        key: str,
+        prefix: str = "",
+        default: Any = _REQUIRED,
+        minimum: float | None = None,
+        *,
+        whole: Literal[True],
+    ) -> int | None: ...
+
+    @overload
+    def number(
+        self,
+        data: dict[str, Any],
+        key: str,
+        prefix: str = "",
+        default: Any = _REQUIRED,
+        minimum: float | None = None,
+        whole: Literal[False] = False,
+    ) -> float | None: ...
 
     def number(
         self,
@@ -165,11 +189,14 @@ def load_tier_policy(path: Path) -> tuple[TierPolicy | None, list[DataProblem]]:
     )
     if reader.problems or None in tiers.values():
         return None, reader.problems
+    # no problem recorded: every reading above returned a value (they return None only with a problem)
+    assert city_km is not None and near_km is not None and escalation_min is not None
+    read_tiers = {name: tier for name, tier in tiers.items() if tier is not None}
     policy = _construct_toml(
         reader,
         {field_: key for key, field_ in TIER_POLICY_KEYS.items()},
         lambda: TierPolicy(
-            **tiers,
+            **read_tiers,
             city_radius_m=round(city_km * KM),
             near_backup_radius_m=round(near_km * KM),
             escalation_after_s=round(escalation_min * MINUTE),
@@ -196,6 +223,8 @@ def _tier(reader: _TomlReader, data: dict[str, Any], name: str) -> Tier | None:
     description = reader.text(table, "description", prefix, default="")
     if len(reader.problems) > before:
         return None
+    # no new problem: every reading above returned a value (they return None only with a problem)
+    assert limit_min is not None and penalty is not None and description is not None
     return _construct_toml(
         reader,
         {"limit_s": "limit_min"},
@@ -293,6 +322,7 @@ def _preset(reader: _TomlReader, data: dict[str, Any], name: str) -> Conditions 
     edges = _edge_list(reader, table, prefix)
     if len(reader.problems) > before:
         return None
+    assert description is not None  # no new problem, so the reading returned a value
     return _construct_toml(
         reader,
         {},

@@ -134,7 +134,7 @@ def load_network(directory: Path | str) -> RoadNetwork:
     problems += road_problems_of(road_rows, coordinates)
     if problems:
         raise DataValidationError(problems)
-    graph = nx.DiGraph(name=str(directory))
+    graph: nx.DiGraph[str] = nx.DiGraph(name=str(directory))
     add_places(graph, place_rows)
     add_g1(graph, posts)
     add_roads(graph, road_rows)
@@ -240,6 +240,7 @@ def road_problems_of(road_rows: list[dict], coordinates: dict[str, tuple[float, 
             problems.append(DataProblem(ROADS_FILE, row["_row"], "to", f"{row['from']} – {row['to']} is listed twice"))
         seen.add(pair)
         if ends_known:
+            assert coordinates is not None  # ends are known only with the coordinates
             straight_m = haversine_m(*coordinates[row["from"]], *coordinates[row["to"]])
             if row["length_m"] < straight_m * STRAIGHT_LINE_TOLERANCE:
                 problems.append(

@@ -95,7 +95,7 @@ def _known_roads(raw: nx.MultiDiGraph) -> nx.MultiDiGraph:
     """A copy of ``raw`` with only edges of a known highway type and the nodes they touch."""
     roads = raw.copy()
     roads.remove_edges_from(
-        [(u, v, key) for u, v, key, highway in raw.edges(keys=True, data="highway") if _highway(highway) is None]
+        [(u, v, key) for u, v, key, data in raw.edges(keys=True, data=True) if _highway(data.get("highway")) is None]
     )
     roads.remove_nodes_from([node for node in raw if roads.degree(node) == 0])
     return roads
@@ -103,7 +103,7 @@ def _known_roads(raw: nx.MultiDiGraph) -> nx.MultiDiGraph:
 
 def _road_graph(multigraph: nx.MultiDiGraph) -> nx.DiGraph:
     """A simple directed graph of the known road types, shortest of any parallel edges."""
-    graph = nx.DiGraph(name=multigraph.graph.get("name", "osm"))
+    graph: nx.DiGraph[str] = nx.DiGraph(name=multigraph.graph.get("name", "osm"))
     for u, v, data in multigraph.edges(data=True):
         highway = _highway(data.get("highway"))
         if highway is None or u == v:

@@ -216,7 +216,7 @@ class TravelTimes:
         band = time_band(depart_at)
         weighted = _weighted_graph(self.network, self.conditions, self.vehicle_class, band, self.rules)
         if origin.key == destination.key:
-            path = (origin.node_id,) if origin.node_id else ()
+            path: tuple[str, ...] = (origin.node_id,) if origin.node_id else ()
             return Route(origin, destination, path, 0, 0, (), frozenset(), band)
         best = weighted.best_route(origin, destination)
         if best is None:
@@ -301,7 +301,10 @@ class _WeightedGraph:
     def shortest_from(self, source: str) -> tuple[dict[str, int], dict[str, list[str]]]:
         """Single-source Dijkstra from ``source`` (seconds and paths), cached."""
         if source not in self._shortest:
-            self._shortest[source] = nx.single_source_dijkstra(self.graph, source, weight="time_s")
+            # types-networkx gap: no overload on ``target`` (its TODO) and float distances; with no target and
+            # whole-second int weights this is (seconds by node, path by node)
+            shortest = nx.single_source_dijkstra(self.graph, source, weight="time_s")
+            self._shortest[source] = shortest  # type: ignore[assignment]
         return self._shortest[source]
 
     def part_time_s(self, edge: Edge, length_m: float) -> int:
@@ -359,7 +362,7 @@ class _WeightedGraph:
 def _weighted_graph(
     network: RoadNetwork, conditions: Conditions, vehicle_class: VehicleClass, band: TimeBand, rules: SpeedRules
 ) -> _WeightedGraph:
-    graph = nx.DiGraph()
+    graph: nx.DiGraph[str] = nx.DiGraph()
     graph.add_nodes_from(network.graph.nodes)
     speeds = {}
     for u, v, data in network.graph.edges(data=True):

@@ -106,14 +106,14 @@ def overnight_exempt(drive: ProposedDrive, policy: DrivingPolicy = DEFAULT_POLIC
     ``ENFORCE``: never. ``EXEMPT_SHORT_100KM``: trips of known distance ≤100 km.
     ``EXEMPT_COMMUTER_200KM``: commuter charters, and trips of known distance ≤200 km.
     """
-    known = drive.distance_m is not None
+    distance_m = drive.distance_m  # None: unknown distance
     match policy.overnight_rule:
         case OvernightRule.ENFORCE:
             return False
         case OvernightRule.EXEMPT_SHORT_100KM:
-            return known and drive.distance_m <= SHORT_TRIP_M
+            return distance_m is not None and distance_m <= SHORT_TRIP_M
         case OvernightRule.EXEMPT_COMMUTER_200KM:
-            return drive.commuter or (known and drive.distance_m <= COMMUTER_TRIP_M)
+            return drive.commuter or (distance_m is not None and distance_m <= COMMUTER_TRIP_M)
     raise InvalidValueError("overnight_rule", f"unknown rule {policy.overnight_rule!r}")
 
 

@@ -69,8 +69,8 @@ def add_option_variables(dm: DispatchModel) -> None:
         dm.use_rescue[option.id] = dm.model.new_bool_var(f"use_{option.id}")
         group = dm.instance.group(option.group_id)
         dm.passengers[option.id] = dm.model.new_int_var(0, min(option.capacity, group.passengers), f"pax_{option.id}")
-    for option in dm.instance.trip_options:
-        dm.use_trip[option.id] = dm.model.new_bool_var(f"use_{option.id}")
+    for trip_option in dm.instance.trip_options:
+        dm.use_trip[trip_option.id] = dm.model.new_bool_var(f"use_{trip_option.id}")
 
 
 def add_seat_limits(dm: DispatchModel) -> None:
@@ -241,8 +241,8 @@ def exclude_assignment(dm: DispatchModel, signature: frozenset[tuple[str, str, s
     served: dict = defaultdict(list)
     for option in dm.instance.rescue_options:
         served[("rescue", option.vehicle_id, option.group_id)].append(dm.use_rescue[option.id])
-    for option in dm.instance.trip_options:
-        served[("trip", option.vehicle_id, option.trip_id)].append(dm.use_trip[option.id])
+    for trip_option in dm.instance.trip_options:
+        served[("trip", trip_option.vehicle_id, trip_option.trip_id)].append(dm.use_trip[trip_option.id])
     literals = []
     for key, uses in served.items():
         chosen = dm.model.new_bool_var(f"serves_{key}")

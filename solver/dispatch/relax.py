@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from ortools.sat.python import cp_model
 
-from fleetplan.instance import Instance, RejectionCode
+from fleetplan.instance import Instance, RejectionCode, RescueOption
 from fleetplan.units import ceil_minutes
 
 from solver.dispatch.model import build_model
@@ -126,7 +126,7 @@ def _seat_shortfall(instance: Instance) -> int:
 
 
 def _best_option_per_vehicle(instance: Instance, group_id: str):
-    best = {}
+    best: dict[str, RescueOption] = {}
     for option in instance.rescue_options_by_group.get(group_id, ()):
         if option.vehicle_id not in best or option.capacity > best[option.vehicle_id].capacity:
             best[option.vehicle_id] = option

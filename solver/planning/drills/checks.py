@@ -112,13 +112,13 @@ def _distinct_rescuers(report: DrillReport) -> Check:
 
 
 def _slower_than_clear(report: DrillReport) -> Check:
-    compared = [leg for leg in report.legs if leg.clear_weather_s is not None]
-    slower = [leg for leg in compared if leg.response_s > leg.clear_weather_s]
+    compared = [(leg, leg.clear_weather_s) for leg in report.legs if leg.clear_weather_s is not None]
+    slower = [leg for leg, clear_s in compared if leg.response_s > clear_s]
     return Check(
         "ice and snow slow every rescue down",
         bool(compared) and len(slower) == len(compared),
         "; ".join(
-            f"{leg.vehicle_id}: {minutes(leg.response_s):.0f} min (clear {minutes(leg.clear_weather_s):.0f} min)"
-            for leg in compared
+            f"{leg.vehicle_id}: {minutes(leg.response_s):.0f} min (clear {minutes(clear_s):.0f} min)"
+            for leg, clear_s in compared
         ),
     )

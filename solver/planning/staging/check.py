@@ -100,7 +100,8 @@ def check_by_simulation(
         [sum(o.reached_within_limit for o in rep) for rep in per_rep], [len(rep) for rep in per_rep]
     )
     incidents = sum(len(rep) for rep in per_rep)
-    within = share is not None and low <= staging.expected_coverage <= high
+    # share_with_ci gives the share and both bounds together, or none of them
+    within = share is not None and low is not None and high is not None and low <= staging.expected_coverage <= high
     explanation = "" if within else _explain(staging, share, incidents, per_rep)
     return SimulationCheck(
         staging.expected_coverage,

@@ -149,7 +149,8 @@ def add_cover_counts(sm: StagingModel) -> None:
 
 def _max_covers(sm: StagingModel, point: DemandPoint) -> int:
     covering = point.covers_when_near | point.covers_when_far
-    capacity = sum(sm.budget if sm.problem.capacity(s) is None else sm.problem.capacity(s) for s in covering)
+    capacities = (sm.problem.capacity(s) for s in covering)
+    capacity = sum(sm.budget if site_capacity is None else site_capacity for site_capacity in capacities)
     return min(sm.budget, capacity)
 
 
@@ -229,8 +230,9 @@ def check_budget(problem: StagingProblem, budget: int) -> None:
     require(isinstance(budget, int) and not isinstance(budget, bool), "budget", f"{budget!r} is not a whole number")
     require(budget >= 0, "budget", f"{budget} is negative")
     capacities = [problem.capacity(site) for site in problem.sites]
-    if all(capacity is not None for capacity in capacities):
-        room = sum(capacities)
+    known = [capacity for capacity in capacities if capacity is not None]
+    if len(known) == len(capacities):  # every site has a capacity
+        room = sum(known)
         require(budget <= room, "budget", f"{budget} backups do not fit: the sites hold at most {room}")
 
 

@@ -97,6 +97,7 @@ def run_whatif(
         raise InvalidValueError("scheduler", "a scheduler address needs the dask engine")
     corridor = corridor or load_corridor()
     # fail here, with the user's error, rather than inside a worker
+    assert isinstance(scenario.backups, tuple)  # WhatIfScenario normalises backups to (site, count) pairs
     staged_dataset(corridor.dataset, scenario.backups, scenario.start, scenario.end)
     seeds = replication_seeds(seed, reps)
     report = progress or (lambda done, total: None)
@@ -137,6 +138,7 @@ def _set_worker_corridor(corridor: Corridor) -> None:
 
 
 def _replicate_in_worker(scenario: WhatIfScenario, seed: int) -> ReplicationResult:
+    assert _worker_corridor is not None  # the pool's initializer sets it before a worker runs any task
     return simulate_replication(scenario, seed, _worker_corridor)
 
 

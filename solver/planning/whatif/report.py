@@ -105,8 +105,14 @@ def plot_compliance(result: WhatIfResult, path: Path) -> Path:
     figure = Figure(figsize=(7, 3.6), layout="constrained")
     ax = figure.subplots()
     if rows:
-        shares = [k.reached_within_limit for k in rows]
-        errors = [[s - k.ci_low for s, k in zip(shares, rows)], [k.ci_high - s for s, k in zip(shares, rows)]]
+        shares: list[float] = []
+        errors: list[list[float]] = [[], []]
+        for k in rows:
+            # share_with_ci gives the share and both bounds of its interval together, or none of them
+            assert k.reached_within_limit is not None and k.ci_low is not None and k.ci_high is not None
+            shares.append(k.reached_within_limit)
+            errors[0].append(k.reached_within_limit - k.ci_low)
+            errors[1].append(k.ci_high - k.reached_within_limit)
         bars = ax.bar([k.tier for k in rows], shares, yerr=errors, capsize=6, color="#59a14f")
         for bar, kpis in zip(bars, rows):
             ax.annotate(

@@ -112,10 +112,12 @@ class WhatIfScenario:
 
     @property
     def total_backups(self) -> int:
+        assert isinstance(self.backups, tuple)  # normalised to (site, count) pairs in __post_init__
         return sum(count for _, count in self.backups)
 
     def describe(self) -> str:
         """One line for reports, e.g. ``2027-01-01…2027-01-31, winter, changchun_depot=1,siping_depot=2``."""
+        assert isinstance(self.backups, tuple)  # normalised to (site, count) pairs in __post_init__
         placement = ",".join(f"{site}={count}" for site, count in self.backups) or "no backups"
         return f"{self.start}…{self.end}, {self.calendar}, {placement}"
 

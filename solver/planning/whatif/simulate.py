@@ -52,6 +52,7 @@ def simulate_replication(scenario: WhatIfScenario, seed: int, corridor: Corridor
         If the scenario names an unknown site or more backups than the standby fleet has.
     """
     weather_seed, incident_seed = np.random.SeedSequence(seed).spawn(2)
+    assert isinstance(scenario.backups, tuple)  # WhatIfScenario normalises backups to (site, count) pairs
     staged = staged_dataset(corridor.dataset, scenario.backups, scenario.start, scenario.end)
     period = Corridor(period_dataset(staged, scenario.period), corridor.network, corridor.directory)
     calendar = draw_calendar(scenario.calendar, scenario.period, np.random.default_rng(weather_seed))
@@ -84,7 +85,9 @@ def simulate_replication(scenario: WhatIfScenario, seed: int, corridor: Corridor
 
 def _events(scenario: WhatIfScenario, candidates: tuple[Candidate, ...]) -> Iterator[tuple[datetime, date | Candidate]]:
     """Day starts and candidate incidents in time order (a day start before an incident at the same time)."""
-    events = [(datetime.combine(day, DAY_START), 0, index, day) for index, day in enumerate(scenario.period)]
+    events: list[tuple[datetime, int, int, date | Candidate]] = [
+        (datetime.combine(day, DAY_START), 0, index, day) for index, day in enumerate(scenario.period)
+    ]
     events += [(candidate.at, 1, index, candidate) for index, candidate in enumerate(candidates)]
     for moment, _, _, event in sorted(events, key=lambda e: e[:3]):
         yield moment, event
