@@ -3,7 +3,7 @@ and the rejections it has recorded (each once per candidate, reason and group)."
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -13,6 +13,7 @@ from fleetplan.instance import Rejection, RejectionCode
 from fleetplan.model import Conditions, Driver, Trip, Vehicle
 from fleetplan.network import Location, Route, TravelTimes, time_band
 from fleetplan.operations import OperationsPolicy
+from fleetplan.rules import DrivingState, driving_states, personal_eligibility
 from fleetplan.state import LiveState
 
 # The rules' violation codes as the rejection codes a dispatcher reads.
@@ -53,6 +54,8 @@ class BuildContext:
     _standing: dict = field(default_factory=dict)
     _drivers_at: dict = field(default_factory=dict)
     _routes: dict = field(default_factory=dict)
+    _driving_states: dict[str, Callable[[datetime], DrivingState]] = field(default_factory=dict)
+    _driver_problems: dict[tuple[str, str], tuple[RejectionCode, str] | None] = field(default_factory=dict)
 
     @property
     def dataset(self):
@@ -121,9 +124,40 @@ class BuildContext:
         trip = self.dataset.trip(trip_ids[0])
         return trip if trip.departure <= self.horizon() else None
 
+    def driving_left_s(self, driver_id: str, at: datetime) -> int:
+        """Driving the driver may still do at ``at`` under the 24-hour and 7-day limits, whichever is
+        tighter (before the drive itself; the continuous-driving rule is checked with the drive)."""
+        if driver_id not in self._driving_states:  # each driver's log is read once per build
+            self._driving_states[driver_id] = driving_states(
+                self.state.drivers[driver_id].duty_log, self.dataset.driving_policy
+            )
+        policy = self.dataset.driving_policy
+        state = self._driving_states[driver_id](at)
+        return int(
+            max(0, min(policy.max_driving_24h_s - state.driven_24h_s, policy.max_driving_7d_s - state.driven_7d_s))
+        )
+
+    def driver_problem(self, driver: Driver, vehicle: Vehicle) -> tuple[RejectionCode, str] | None:
+        """Why ``driver`` may not take ``vehicle`` now (personal rules, then the shift), or None.
+        Remembered: a pair is asked about once for the spares offered and once when paired."""
+        key = (driver.id, vehicle.id)
+        if key not in self._driver_problems:
+            self._driver_problems[key] = _driver_problem(self, driver, vehicle)
+        return self._driver_problems[key]
+
     def reject(self, candidate: str, code: RejectionCode, reason: str, group_id: str | None = None) -> None:
         """Record a rejection once per candidate, reason kind and group, so the list stays readable."""
         key = (candidate, code, group_id)
         if key not in self._reported:
             self._reported.add(key)
             self.rejections.append(Rejection(candidate, code, reason, group_id))
+
+
+def _driver_problem(ctx: BuildContext, driver: Driver, vehicle: Vehicle) -> tuple[RejectionCode, str] | None:
+    violations = personal_eligibility(driver, vehicle, ctx.at.date(), ctx.dataset.driving_policy)
+    if violations:
+        first = violations[0]
+        return VIOLATION_CODES.get(first.code, RejectionCode.LICENCE_CLASS), f"{driver.id}: {first.message}"
+    if not driver.on_shift(ctx.at):
+        return RejectionCode.OFF_SHIFT, f"{driver.id} is off shift at {ctx.at:%H:%M}"
+    return None

@@ -7,10 +7,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import timedelta
 
-from fleetplan.builder.context import VIOLATION_CODES, BuildContext
+from fleetplan.builder.context import BuildContext
 from fleetplan.instance import Crew, CrewKind, RejectionCode, StrandedGroup
 from fleetplan.model import Activity, Driver, SiteKind, Vehicle
-from fleetplan.rules import personal_eligibility
 from fleetplan.state import Whereabouts
 
 
@@ -73,7 +72,7 @@ def _offered_spares(ctx: BuildContext, vehicle: Vehicle, node_id: str, spares: S
     by the coach's place among the coaches standing at ``node_id``, so that any few coaches there
     can leave together with different drivers."""
     legal = sorted(
-        (d for d in spares if d.id not in ctx.unavailable and _driver_problem(ctx, d, vehicle) is None),
+        (d for d in spares if d.id not in ctx.unavailable and ctx.driver_problem(d, vehicle) is None),
         key=lambda d: (_driven_last_day_s(ctx, d), d.id),
     )
     offered: list[Driver] = []
@@ -104,7 +103,7 @@ def _pair(
         if driver.id in ctx.unavailable:
             ctx.reject(driver.id, RejectionCode.BUSY, f"{driver.id}: {ctx.unavailable[driver.id]}")
             continue
-        problem = _driver_problem(ctx, driver, vehicle)
+        problem = ctx.driver_problem(driver, vehicle)
         if problem:  # a driver's own reason, reported once for the driver rather than per coach
             code, reason = problem
             ctx.reject(driver.id, code, reason)
@@ -132,16 +131,6 @@ def _is_spare(ctx: BuildContext, driver: Driver) -> bool:
 def _next_trip_vehicle(ctx: BuildContext, driver: Driver) -> str | None:
     trip = ctx.next_trip(ctx.state.drivers[driver.id].later_trip_ids)
     return trip.vehicle_id if trip else None
-
-
-def _driver_problem(ctx: BuildContext, driver: Driver, vehicle: Vehicle) -> tuple[RejectionCode, str] | None:
-    violations = personal_eligibility(driver, vehicle, ctx.at.date(), ctx.dataset.driving_policy)
-    if violations:
-        first = violations[0]
-        return VIOLATION_CODES.get(first.code, RejectionCode.LICENCE_CLASS), f"{driver.id}: {first.message}"
-    if not driver.on_shift(ctx.at):
-        return RejectionCode.OFF_SHIFT, f"{driver.id} is off shift at {ctx.at:%H:%M}"
-    return None
 
 
 def _passing_crew(ctx: BuildContext, vehicle: Vehicle, trip_id: str) -> Crew | None:

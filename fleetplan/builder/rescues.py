@@ -12,7 +12,7 @@ from fleetplan.builder.context import VIOLATION_CODES, BuildContext
 from fleetplan.errors import NoRouteError
 from fleetplan.instance import Crew, CrewKind, RejectionCode, RescueOption, StrandedGroup
 from fleetplan.model import Trip, Vehicle
-from fleetplan.rules import ProposedDrive, check_drive, driving_state, violations_at
+from fleetplan.rules import ProposedDrive, check_drive, violations_at
 
 
 def group_rescues(ctx: BuildContext, group: StrandedGroup, crews: Sequence[Crew]) -> list[RescueOption]:
@@ -126,7 +126,7 @@ def _driven_rescue(ctx: BuildContext, crew: Crew, group: StrandedGroup) -> Rescu
         late_s=late_s,
         delay_at_destination_s=_delay_s(group, destination_arrival),
         needs_new_sign=True,
-        driver_hours_left_s=_driving_left_s(ctx, crew.driver_id, depart_at),
+        driver_hours_left_s=ctx.driving_left_s(crew.driver_id, depart_at),
     )
 
 
@@ -193,7 +193,7 @@ def _passing_option(ctx: BuildContext, crew: Crew, group: StrandedGroup) -> Resc
         late_s=late_s,
         delay_at_destination_s=_delay_s(group, arrival),
         needs_new_sign=False,
-        driver_hours_left_s=_driving_left_s(ctx, crew.driver_id, eta),
+        driver_hours_left_s=ctx.driving_left_s(crew.driver_id, eta),
     )
 
 
@@ -205,14 +205,6 @@ def _passing_eta(ctx: BuildContext, vehicle: Vehicle, trip: Trip, group: Strande
             to_scene = ctx.route(vehicle, here.node_id, group.scene, here.planned)
             return here.planned + timedelta(seconds=to_scene.travel_time_s)
     return None
-
-
-def _driving_left_s(ctx: BuildContext, driver_id: str, at: datetime) -> int:
-    """Driving the driver may still do at ``at`` under the 24-hour and 7-day limits, whichever is
-    tighter (before the drive itself; the continuous-driving rule is checked with the drive)."""
-    policy = ctx.dataset.driving_policy
-    state = driving_state(ctx.state.drivers[driver_id].duty_log, at, policy)
-    return int(max(0, min(policy.max_driving_24h_s - state.driven_24h_s, policy.max_driving_7d_s - state.driven_7d_s)))
 
 
 def _delay_s(group: StrandedGroup, arrival: datetime) -> int:

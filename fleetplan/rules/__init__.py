@@ -56,7 +56,7 @@ from fleetplan.rules.legality import (
     violations_at,
 )
 from fleetplan.rules.personal import required_licence
-from fleetplan.rules.timeline import DrivingState, driving_state, night_seconds
+from fleetplan.rules.timeline import DrivingState, driving_state, driving_states, night_seconds
 from fleetplan.rules.values import (
     PERSONAL_RULES,
     TIME_RULES,
@@ -77,6 +77,7 @@ __all__ = [
     "Violation",
     "check_drive",
     "driving_state",
+    "driving_states",
     "format_duration",
     "licence_allows",
     "night_seconds",

@@ -9,7 +9,7 @@ turns their numbers into text.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -323,3 +323,11 @@ def driving_state(
     DrivingState
     """
     return Timeline(normalised_log(duty_log, None), policy).state_at(to_stamp(at))
+
+
+def driving_states(
+    duty_log: Iterable[DutyInterval], policy: DrivingPolicy = DEFAULT_POLICY
+) -> Callable[[datetime], DrivingState]:
+    """:func:`driving_state` of one log at many moments: the log is read once, each moment is a look-up."""
+    timeline = Timeline(normalised_log(duty_log, None), policy)
+    return lambda at: timeline.state_at(to_stamp(at))
