@@ -1,6 +1,6 @@
 """Alembic environment, driven from code (no alembic.ini).
 
-:func:`api.records.sql.upgrade_schema` passes an open connection in ``config.attributes`` so the
+:func:`api.records.engine.upgrade_schema` passes an open connection in ``config.attributes`` so the
 migration runs inside the store's own transaction, with the store's SQLite pragmas and BEGIN
 IMMEDIATE. Offline (SQL script) mode is not supported: the records are always migrated live.
 """

@@ -17,7 +17,22 @@ from solver.dispatch.plans import build_plan, group_by
 
 
 def solve(instance: Instance) -> Plan:
-    """The greedy plan for ``instance``."""
+    """The greedy plan for ``instance``: what a dispatcher does by hand (see the module docstring).
+
+    Exported as :func:`solver.dispatch.greedy_plan`; :func:`solver.dispatch.solve` returns it when
+    CP-SAT finds nothing in time and ranks it first when a cut search ends behind it.
+
+    Parameters
+    ----------
+    instance
+        From :func:`solver.dispatch.prepare`.
+
+    Returns
+    -------
+    Plan
+        With ``source == "greedy"``; it may leave passengers behind (never splits, never waits for a
+        passing coach).
+    """
     busy_vehicles: set[str] = set()
     busy_drivers: set[str] = set()
     rescues: dict[str, int] = {}

@@ -89,7 +89,25 @@ def explain(instance: Instance, plan: Plan) -> str:
 
 
 def build_plan(instance: Instance, rescues: dict[str, int], trips: Iterable[str], source: str) -> Plan:
-    """The plan of a set of chosen options (``rescues``: option id → passengers)."""
+    """The plan of a set of chosen options, with the solver's account of its objective.
+
+    Parameters
+    ----------
+    instance
+        The instance the options belong to.
+    rescues
+        Rescue option id → passengers it carries.
+    trips
+        Trip option ids.
+    source
+        Who chose them (``cp-sat``, ``greedy``, a benchmark's method name).
+
+    Returns
+    -------
+    Plan
+        Rescues and covers in option-id order, the trips left uncovered, the objective and a
+        one-line explanation.
+    """
     rescue_by_id = {o.id: o for o in instance.rescue_options}
     trip_by_id = {o.id: o for o in instance.trip_options}
     trips = frozenset(trips)
