@@ -10,7 +10,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,7 +23,7 @@ from fleetplan.units import parse_hhmm
 
 from api import views
 from api.cli_drill import add_drill_command
-from api.cli_options import solve_params
+from api.cli_options import Printer, add_common_options, add_data_option, solve_params
 from api.cli_routing import add_pdptw_command
 from api.cli_staging import add_staging_command
 from api.cli_whatif import add_whatif_command
@@ -119,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="start the HTTP service (the dispatch desk)")
     serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default %(default)s)")
     serve.add_argument("--port", type=port_number, default=8000, help="port (default %(default)s)")
-    _add_data_option(serve)
+    add_data_option(serve)
     _add_db_option(serve)
     serve.set_defaults(handler=run_serve)
 
@@ -153,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=VehicleClass.COACH_12M,
         help="vehicle class (default %(default)s)",
     )
-    _add_common(route)
+    add_common_options(route)
     route.set_defaults(handler=run_route)
 
     dispatch = commands.add_parser("dispatch", help="plan the response to a failed coach")
@@ -181,17 +181,17 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="S",
         help="solver deadline in seconds (default %(default)s)",
     )
-    _add_common(dispatch)
+    add_common_options(dispatch)
     dispatch.set_defaults(handler=run_dispatch)
 
     fleet = commands.add_parser("fleet", help="the coaches").add_subparsers(dest="action", required=True)
     fleet_list = fleet.add_parser("list", help="list the coaches")
-    _add_common(fleet_list)
+    add_common_options(fleet_list)
     fleet_list.set_defaults(handler=run_fleet_list)
 
     drivers = commands.add_parser("drivers", help="the drivers").add_subparsers(dest="action", required=True)
     drivers_list = drivers.add_parser("list", help="list the drivers")
-    _add_common(drivers_list)
+    add_common_options(drivers_list)
     drivers_list.set_defaults(handler=run_drivers_list)
 
     data = commands.add_parser("data", help="datasets").add_subparsers(dest="action", required=True)
@@ -207,16 +207,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_data_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--data",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="data directory (default: $FLEETPLAN_DATA or the bundled data/default)",
-    )
-
-
 def _add_db_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db",
@@ -226,15 +216,7 @@ def _add_db_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_common(parser: argparse.ArgumentParser) -> None:
-    _add_data_option(parser)
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-
-
 # --------------------------------------------------------------------------- handlers
-Printer = Callable[[str], None]
-
-
 def run_serve(args: argparse.Namespace, out: Printer) -> int:
     import uvicorn
 

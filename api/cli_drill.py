@@ -10,7 +10,7 @@ import argparse
 import json
 from pathlib import Path
 
-from api.cli_options import Printer, choice, number_option, solve_params, whole_number
+from api.cli_options import Printer, add_common_options, choice, number_option, solve_params, whole_number
 
 DRILL_DEFAULT_OUT = Path("drill_reports")
 
@@ -50,14 +50,7 @@ def add_drill_command(subparsers: argparse._SubParsersAction) -> argparse.Argume
         metavar="S",
         help="dispatch solver deadline per wave of incidents, seconds (default %(default)s)",
     )
-    parser.add_argument(
-        "--data",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="data directory (default: $FLEETPLAN_DATA or the bundled data/default)",
-    )
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    add_common_options(parser)
     parser.set_defaults(handler=run_drill_command)
     return parser
 

@@ -6,10 +6,12 @@ line naming the option (exit status 2, see :func:`api.cli.main`), not argparse's
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fleetplan.errors import InvalidValueError
@@ -18,6 +20,23 @@ if TYPE_CHECKING:  # the solver (OR-Tools) loads only when a command solves: the
     from solver.dispatch import SolveParams
 
 Printer = Callable[[str], None]
+
+
+def add_data_option(parser: argparse.ArgumentParser) -> None:
+    """``--data DIR``: the corridor's data directory."""
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="data directory (default: $FLEETPLAN_DATA or the bundled data/default)",
+    )
+
+
+def add_common_options(parser: argparse.ArgumentParser) -> None:
+    """``--data DIR`` and ``--json``, which every command that reads the corridor takes."""
+    add_data_option(parser)
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 def day_option(text: str, option: str) -> date:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from fleetplan.errors import InvalidValueError
 
-from api.cli_options import Printer, choice, number_option, progress_bar, whole_number
+from api.cli_options import Printer, add_common_options, choice, number_option, progress_bar, whole_number
 
 STAGING_DEFAULT_TIME_LIMIT_S = 10.0
 STAGING_CHECK_REPS = 4
@@ -95,14 +95,7 @@ def add_staging_command(subparsers: argparse._SubParsersAction) -> argparse.Argu
         metavar="DIR",
         help="write staging.json, coverage_by_budget.csv/.png and staging_map.png there",
     )
-    parser.add_argument(
-        "--data",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="data directory (default: $FLEETPLAN_DATA or the bundled data/default)",
-    )
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    add_common_options(parser)
     parser.set_defaults(handler=run_staging_command)
     return parser
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from fleetplan.errors import InvalidValueError
 
-from api.cli_options import Printer, backups_option, choice, day_option, progress_bar, whole_number
+from api.cli_options import Printer, add_common_options, backups_option, choice, day_option, progress_bar, whole_number
 
 WHATIF_DEFAULT_REPS = 20
 WHATIF_DEFAULT_SEED = 20261207
@@ -105,14 +105,7 @@ def add_whatif_command(subparsers: argparse._SubParsersAction) -> argparse.Argum
         metavar="DIR",
         help="write kpis.csv, response_times.png and compliance.png there",
     )
-    parser.add_argument(
-        "--data",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="data directory (default: $FLEETPLAN_DATA or the bundled data/default)",
-    )
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    add_common_options(parser)
     parser.set_defaults(handler=run_whatif_command)
     return parser
 
