@@ -249,7 +249,11 @@ class Incident:
     def __post_init__(self) -> None:
         require_id(self.id, "id")
         require_id(self.vehicle_id, "vehicle_id")
-        require(self.location.strip() != "", "location", "must not be empty")
+        require(
+            self.location.strip() != "",
+            "location",
+            "must not be empty; give a node id (e.g. siping_depot), 'lat,lon' or 'G1 K78 toward Changchun'",
+        )
         require(self.passengers >= 0, "passengers", f"{self.passengers} is negative")
 
 

@@ -21,9 +21,10 @@ from solver.dispatch.result import Relaxation
 
 DRIVER_ONLY_CODES = {RejectionCode.NO_DRIVER, RejectionCode.HOURS_LEFT, RejectionCode.REST_DUE}
 # Each probe may take half of what is left of the budget, up to a cap, so a series of probes (the
-# binary search below) stays within the budget but for the floor; a probe cut short counts as "no".
+# binary search below) stays within the budget but for the floor. A probe cut short decides nothing:
+# no relaxation is claimed on it.
 PROBE_CAP_S = 0.2
-PROBE_FLOOR_S = 0.01
+PROBE_FLOOR_S = 0.02
 
 
 def find_relaxations(
@@ -48,7 +49,7 @@ def find_relaxations(
         found.append(
             Relaxation("later_limit", f"a response limit {extra_min} min later reaches every passenger", extra_min)
         )
-    if not params.allow_split and _everyone_carried(instance, replace(params, allow_split=True), allowance):
+    if not params.allow_split and _carries_everyone(instance, replace(params, allow_split=True), allowance):
         found.append(Relaxation("split", "splitting passengers over several smaller coaches carries everyone"))
     found += _second_driver_relaxations(instance)
     found += _closure_exemption(instance)
@@ -59,25 +60,32 @@ def find_relaxations(
 
 
 def least_limit_extension_min(instance: Instance, params: SolveParams, allowance: Allowance) -> int | None:
-    """The fewest extra minutes on every limit with which all passengers are reached in time;
-    None if even unlimited lateness does not carry everyone."""
+    """The fewest extra minutes on every limit with which all passengers are reached in time, as far
+    as the probes can prove within the budget; None if even unlimited lateness does not carry
+    everyone (or that could not be decided in time).
+
+    The answer always suffices: the search only ever settles on a lateness some probe proved enough.
+    A probe cut short counts as not proven, so with little budget left the answer may be larger than
+    the least.
+    """
     lateness = sorted({o.late_s for o in instance.rescue_options})
-    if not _everyone_carried(instance, params, allowance):
+    if not _carries_everyone(instance, params, allowance):
         return None
-    low, high = 0, len(lateness) - 1  # binary search over the distinct lateness values
+    low, high = 0, len(lateness) - 1  # binary search over the distinct lateness values; high is proven
     while low < high:
         middle = (low + high) // 2
-        if _everyone_carried(instance, params, allowance, max_late_s=lateness[middle]):
+        if _carries_everyone(instance, params, allowance, max_late_s=lateness[middle]):
             high = middle
         else:
             low = middle + 1
     return ceil_minutes(lateness[low]) if lateness else 0
 
 
-def _everyone_carried(
+def _carries_everyone(
     instance: Instance, params: SolveParams, allowance: Allowance, max_late_s: int | None = None
-) -> bool:
-    """Whether some choice of options carries every passenger, each option at most ``max_late_s`` late."""
+) -> bool | None:
+    """Whether some choice of options carries every passenger, each option at most ``max_late_s`` late;
+    None when the probe's time ran out before it could tell (falsy: nothing is claimed on it)."""
     relaxed = replace(params, hard_limits=False)
     dm = build_model(instance, relaxed)
     for group in instance.groups:
@@ -92,6 +100,8 @@ def _everyone_carried(
     dm.model.clear_objective()
     status = solver.solve(dm.model)
     allowance.charge(solver)
+    if status == cp_model.UNKNOWN:
+        return None
     return status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
 
 

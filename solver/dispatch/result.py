@@ -16,11 +16,6 @@ class Status(StrEnum):
     GREEDY_FALLBACK = "greedy_fallback"  # the model found nothing in time; the greedy plan is given
     INFEASIBLE = "infeasible"  # some stranded passengers cannot be carried (or, with hard limits, reached in time)
 
-    @property
-    def proven(self) -> bool:
-        """Whether the solver proved its best plan optimal (an infeasible instance's best partial plan is)."""
-        return self in (Status.OPTIMAL, Status.INFEASIBLE)
-
 
 @dataclass(frozen=True)
 class Relaxation:
@@ -44,6 +39,9 @@ class Result:
     relaxations: tuple[Relaxation, ...] = ()
     reasons: tuple[str, ...] = ()
     wall_capped: bool = False  # a deterministic budget hit its wall-clock safety cap: the plans may depend on load
+    # Whether the search closed every stage of the best plan (or proved the model has no plan): always
+    # for ``optimal``, never for ``feasible`` and ``greedy_fallback``, either way for ``infeasible``.
+    proven: bool = False
 
     @property
     def best(self) -> Plan | None:

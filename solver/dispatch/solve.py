@@ -75,7 +75,7 @@ def solve(instance: Instance, params: SolveParams = SolveParams()) -> Result:
         if isinstance(found, NoPlan):
             if rank == 0:  # only hard limits can make the model infeasible
                 return (
-                    _infeasible(instance, params, allowance, None)
+                    _infeasible(instance, params, allowance, None, proven=True)
                     if found.infeasible
                     else _fallback(instance, allowance)
                 )
@@ -86,10 +86,16 @@ def solve(instance: Instance, params: SolveParams = SolveParams()) -> Result:
     if not all_optimal:  # before judging feasibility: greedy may carry whom a cut search left behind
         plans = _never_worse_than_greedy(instance, plans)
     if _is_infeasible(instance, plans[0], params):
-        return _infeasible(instance, params, allowance, plans[0])
+        return _infeasible(instance, params, allowance, plans[0], proven=all_optimal)
     status = Status.OPTIMAL if all_optimal else Status.FEASIBLE
     return Result(
-        status, tuple(plans), instance.rejections, _elapsed_ms(allowance), bound, wall_capped=allowance.wall_capped
+        status,
+        tuple(plans),
+        instance.rejections,
+        _elapsed_ms(allowance),
+        bound,
+        wall_capped=allowance.wall_capped,
+        proven=all_optimal,
     )
 
 
@@ -184,9 +190,11 @@ def _fallback(instance: Instance, allowance: Allowance) -> Result:
     )
 
 
-def _infeasible(instance: Instance, params: SolveParams, allowance: Allowance, plan: Plan | None) -> Result:
+def _infeasible(
+    instance: Instance, params: SolveParams, allowance: Allowance, plan: Plan | None, *, proven: bool
+) -> Result:
     """Infeasible as a status: the best partial plan (if any), the reasons and the relaxations, whose
-    probes spend what is left of the budget."""
+    probes spend what is left of the budget. ``proven``: the search closed (or proved there is no plan)."""
     reasons = (
         _infeasibility_reasons(instance, plan, params)
         if plan
@@ -201,6 +209,7 @@ def _infeasible(instance: Instance, params: SolveParams, allowance: Allowance, p
         relaxations=relaxations,
         reasons=reasons,
         wall_capped=allowance.wall_capped,
+        proven=proven,
     )
 
 

@@ -233,3 +233,30 @@ def test_a_cut_search_that_leaves_passengers_behind_is_not_infeasible_when_greed
     result = solve(instance, SolveParams(budget=Budget.wall_clock(1.0), alternatives=1))
     assert result.status == Status.FEASIBLE
     assert sum(r.passengers for r in result.best.rescues) == 40
+
+
+def test_an_infeasible_result_of_a_cut_search_is_not_proven(monkeypatch):
+    solving = importlib.import_module("solver.dispatch.solve")
+    b = InstanceBuilder().group("g", 60)
+    b.rescue(b.crew("only", "d1", 35), "g", eta_min=20)
+    instance = b.build()
+    proven = solve(instance, FAST)
+    assert proven.status == Status.INFEASIBLE and proven.proven
+    partial = build_plan(instance, {instance.rescue_options[0].id: 35}, (), source="cp-sat")
+    monkeypatch.setattr(solving, "solve_lexicographic", lambda *a, **k: Found(partial, False, partial.objective))
+    cut = solve(instance, FAST)
+    assert cut.status == Status.INFEASIBLE and not cut.proven
+
+
+def test_a_relaxation_probe_cut_short_claims_nothing(monkeypatch):
+    from ortools.sat.python import cp_model
+
+    from solver.dispatch.relax import find_relaxations
+
+    b = InstanceBuilder().group("g", 30, limit_min=60)
+    b.rescue(b.crew("c1", "d1", 49), "g", eta_min=95)
+    instance = b.build()
+    params = replace(FAST, hard_limits=True, allow_split=False)
+    assert {r.kind for r in find_relaxations(instance, params)} >= {"later_limit"}
+    monkeypatch.setattr(cp_model.CpSolver, "solve", lambda self, model, *a, **k: cp_model.UNKNOWN)
+    assert {r.kind for r in find_relaxations(instance, params)} & {"later_limit", "split"} == set()

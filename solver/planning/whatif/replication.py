@@ -203,7 +203,7 @@ class Replication:
         out_until = self._take_out_of_service(incident, trip, candidate)
         lost = self._apply(decision, incident, out_until)
         self.outcomes.append(_outcome(incident, trip, decision, lost))
-        self.not_optimal += not decision.result.status.proven
+        self.not_optimal += not decision.result.proven
         self.wall_capped += decision.result.wall_capped
 
     def _take_out_of_service(self, incident: Incident, trip: Trip, candidate: Candidate) -> datetime:

@@ -7,9 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from fleetplan.errors import InvalidValueError
 from fleetplan.model import require
 from fleetplan.operations import OperationsPolicy
 
+from solver.dispatch import Budget
 from solver.planning.rates import BreakdownRates
 
 CALENDARS = ("clear", "winter")  # "clear": every day clear, no closures; "winter": a seeded Jilin winter
@@ -93,7 +95,10 @@ class WhatIfScenario:
         require(self.days <= MAX_PERIOD_DAYS, "end", f"the period has {self.days} days; at most {MAX_PERIOD_DAYS}")
         object.__setattr__(self, "backups", _normalised_backups(self.backups))
         require(self.calendar in CALENDARS, "calendar", f"{self.calendar!r} is not one of {', '.join(CALENDARS)}")
-        require(self.solve_budget_s > 0, "solve_budget_s", f"{self.solve_budget_s} must be positive")
+        try:  # checked here once, not as an error at every incident of the run
+            Budget.deterministic(self.solve_budget_s)
+        except InvalidValueError as error:
+            raise InvalidValueError("solve_budget_s", error.problem) from None
 
     @property
     def days(self) -> int:

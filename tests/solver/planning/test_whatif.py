@@ -78,6 +78,8 @@ def test_scenario_normalises_backups_so_order_does_not_matter():
         ({"backups": {"siping_depot": 1.5}}, "backups"),
         ({"calendar": "monsoon"}, "calendar"),
         ({"solve_budget_s": 0}, "solve_budget_s"),
+        ({"solve_budget_s": float("inf")}, "solve_budget_s"),
+        ({"solve_budget_s": 5000}, "solve_budget_s"),
         ({"end": MONDAY + timedelta(days=400)}, "end"),
     ],
 )
