@@ -131,11 +131,7 @@ class BuildContext:
             self._driving_states[driver_id] = driving_states(
                 self.state.drivers[driver_id].duty_log, self.dataset.driving_policy
             )
-        policy = self.dataset.driving_policy
-        state = self._driving_states[driver_id](at)
-        return int(
-            max(0, min(policy.max_driving_24h_s - state.driven_24h_s, policy.max_driving_7d_s - state.driven_7d_s))
-        )
+        return self._driving_states[driver_id](at).driving_left_s(self.dataset.driving_policy)
 
     def driver_problem(self, driver: Driver, vehicle: Vehicle) -> tuple[RejectionCode, str] | None:
         """Why ``driver`` may not take ``vehicle`` now (personal rules, then the shift), or None.

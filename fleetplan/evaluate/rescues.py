@@ -55,10 +55,7 @@ def check_rescue(facts: Facts, rescue: Rescue) -> list[Problem]:
 def _hours_left(facts: Facts, rescue: Rescue, where: str) -> list[Problem]:
     """The driving hours left the plan shows the dispatcher, from the driver's own log."""
     policy = facts.instance.driving_policy
-    state = driving_state(facts.duty_log(rescue.driver_id), rescue.depart_at, policy)
-    left_s = int(
-        max(0, min(policy.max_driving_24h_s - state.driven_24h_s, policy.max_driving_7d_s - state.driven_7d_s))
-    )
+    left_s = driving_state(facts.duty_log(rescue.driver_id), rescue.depart_at, policy).driving_left_s(policy)
     if rescue.driver_hours_left_s == left_s:
         return []
     return [

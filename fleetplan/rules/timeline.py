@@ -42,6 +42,13 @@ class DrivingState:
     rested_since: datetime | None
     continuous_night_s: int = 0
 
+    def driving_left_s(self, policy: DrivingPolicy) -> int:
+        """Driving still allowed under the 24-hour and 7-day limits, whichever is tighter (the
+        continuous-driving rule depends on the drive, so it is checked with it)."""
+        return int(
+            max(0, min(policy.max_driving_24h_s - self.driven_24h_s, policy.max_driving_7d_s - self.driven_7d_s))
+        )
+
 
 # --------------------------------------------------------------------------- clock arithmetic
 def to_stamp(moment: datetime) -> int:

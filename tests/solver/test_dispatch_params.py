@@ -63,8 +63,6 @@ def test_a_share_of_an_allowance_never_exceeds_what_is_left():
 
 
 def test_deterministic_calls_charge_one_account_and_set_deterministic_limits():
-    b = InstanceBuilder().group("g", 30)
-    b.rescue(b.crew("c1", "d1", 49), "g", eta_min=20)
     model = cp_model.CpModel()
     model.new_bool_var("x")
     allowance = Allowance(Budget.deterministic(0.5))
