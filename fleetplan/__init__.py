@@ -11,8 +11,7 @@ validation), ``state`` (the timetable's live picture), ``builder`` (the dispatch
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from fleetplan.exports import lazy_exports
 
 _EXPORTS = {
     "fleetplan.corridor": ("Corridor", "load_corridor", "validate_corridor", "default_data_dir"),
@@ -76,19 +75,4 @@ _EXPORTS = {
     "fleetplan.state": ("LiveState", "Whereabouts", "snapshot"),
     "fleetplan.tiers": ("Tier", "TierPolicy", "classify", "late_penalty", "tier_at"),
 }
-_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
-
-__all__ = sorted(_MODULE_OF)
-
-
-def __getattr__(name: str) -> Any:
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value  # the next look-up is a plain attribute
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__all__, __getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)

@@ -10,8 +10,7 @@ The dispatch seam's names are importable from here; each loads its module on fir
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from fleetplan.exports import lazy_exports
 
 _EXPORTS = {
     "solver.dispatch": (
@@ -30,19 +29,4 @@ _EXPORTS = {
     ),
     "solver.routing": ("PdpParams", "PdpResult", "solve_pdp"),
 }
-_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
-
-__all__ = sorted(_MODULE_OF)
-
-
-def __getattr__(name: str) -> Any:
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__all__, __getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
