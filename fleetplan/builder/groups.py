@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from fleetplan.builder.context import BuildContext
 from fleetplan.errors import InvalidValueError
@@ -88,3 +88,10 @@ def backup_points(ctx: BuildContext) -> list[tuple[float, float]]:
         if ctx.state.vehicles[v.id].whereabouts == Whereabouts.STANDBY
     }
     return [ctx.network.node_lat_lon(node_id) for node_id in sorted(n for n in nodes if n is not None)]
+
+
+def arrival_delay_s(group: StrandedGroup, arrival: datetime) -> int:
+    """Seconds ``group`` arrives after its trip's planned arrival (0 without a trip or when on time)."""
+    if group.planned_arrival is None:
+        return 0
+    return max(0, int((arrival - group.planned_arrival).total_seconds()))
