@@ -136,7 +136,7 @@ def plan_view(instance, plan, rank: int, problems: tuple[Problem, ...]) -> dict[
                 "scene_eta_min": round(minutes((rescue.scene_arrival - group.reported_at).total_seconds()), 1),
                 "limit_min": group.limit_s // 60,
                 "passengers": rescue.passengers,
-                "destination": group.destination_node,
+                "destination": rescue.destination_node or group.destination_node,
                 "destination_arrival": format_hhmm(rescue.destination_arrival),
                 "deadhead_km": round(rescue.deadhead_m / KM, 1),
                 "driver_hours_left_h": round(rescue.driver_hours_left_s / 3600, 1),

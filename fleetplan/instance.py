@@ -68,6 +68,13 @@ class StrandedGroup:
     deadline: datetime  # reach the passengers by then (pre-departure: leave by then)
     destination_node: str
     planned_arrival: datetime | None
+    # The failed trip's stops still ahead (node, planned time), in order: passengers may be set down at
+    # any of them, e.g. by a passing coach that serves one. Empty without a trip.
+    remaining_stops: tuple[tuple[str, datetime], ...] = ()
+
+    def planned_at(self, node_id: str) -> datetime | None:
+        """The failed trip's planned time at stop ``node_id`` ahead, or None."""
+        return next((planned for node, planned in self.remaining_stops if node == node_id), None)
 
 
 @dataclass(frozen=True)
@@ -124,6 +131,7 @@ class RescueOption:
     delay_at_destination_s: int  # after the group's planned arrival (0 if none)
     needs_new_sign: bool
     driver_hours_left_s: int = 0  # driving left under the 24 h and 7-day limits at departure
+    destination_node: str = ""  # where it sets the passengers down; "" = the group's destination
 
 
 @dataclass(frozen=True)

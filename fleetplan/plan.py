@@ -35,6 +35,8 @@ class Rescue:
     # Driving the driver may still do at departure under the 24-hour and 7-day limits, whichever is
     # tighter (before the rescue itself), so the desk can show it without re-deriving the rules.
     driver_hours_left_s: int = 0
+    # Where it sets the passengers down: a stop of the failed trip ahead ("" for the trip's last stop).
+    destination_node: str = ""
 
     def __post_init__(self) -> None:
         require(self.passengers >= 0, "passengers", "must not be negative")

@@ -1,8 +1,9 @@
 """Response-time tiers (响应时限分级) and what lateness costs: the one home of both.
 
 An incident before its trip's departure is ``pre_departure`` (the replacement must leave within the
-limit after the scheduled departure); otherwise it is ``city`` within ``city_radius_m`` of a depot,
-``near_backup`` within ``near_backup_radius_m`` of a standing backup, and ``corridor`` elsewhere
+limit after the scheduled departure); otherwise it is ``city`` within ``city_radius_m`` by road of a
+depot, ``near_backup`` within ``near_backup_radius_m`` by road of a standing backup, and ``corridor``
+elsewhere
 (DESIGN §2.3 defaults, configurable in ``tiers.toml``). Lateness beyond the limit costs per started
 minute, doubled past the escalation point, as service contracts fine per extra hour.
 
@@ -12,19 +13,15 @@ The instance builder, the evaluator, backup staging and the KPIs all classify wi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from fleetplan.errors import InvalidValueError, require, require_id
-from fleetplan.geo import haversine_m
 from fleetplan.units import ceil_minutes
 
 # Passengers nobody reaches count as this late in the lateness term, so that leaving a group behind is
 # never cheaper than reaching it late (the first objective term already counts them as not reached).
 UNREACHED_LATENESS_S = 6 * 3600
-
-Point = tuple[float, float]  # WGS84 (lat, lon)
 
 
 @dataclass(frozen=True)
@@ -79,33 +76,34 @@ class TierPolicy:
 
 
 # --------------------------------------------------------------------------- which tier
-def in_city(policy: TierPolicy, scene: Point, depots: Iterable[Point]) -> bool:
-    """Whether ``scene`` lies within the city radius of one of the ``depots``."""
-    return any(haversine_m(*scene, *depot) <= policy.city_radius_m for depot in depots)
+def in_city(policy: TierPolicy, depot_distance_m: float | None) -> bool:
+    """Whether a scene ``depot_distance_m`` by road from the nearest depot lies in a depot city."""
+    return depot_distance_m is not None and depot_distance_m <= policy.city_radius_m
 
 
-def near_backup(policy: TierPolicy, scene: Point, backup: Point) -> bool:
-    """Whether a backup standing at ``backup`` counts as near ``scene``."""
-    return haversine_m(*scene, *backup) <= policy.near_backup_radius_m
+def near_backup(policy: TierPolicy, backup_distance_m: float | None) -> bool:
+    """Whether a backup ``backup_distance_m`` by road from the scene counts as near it."""
+    return backup_distance_m is not None and backup_distance_m <= policy.near_backup_radius_m
 
 
-def tier_at(policy: TierPolicy, scene: Point, depots: Iterable[Point], backups: Iterable[Point]) -> Tier:
-    """The tier of an incident on the way at ``scene``: city, near a standing backup, or corridor.
+def tier_at(policy: TierPolicy, depot_distance_m: float | None, backup_distance_m: float | None) -> Tier:
+    """The tier of an incident on the way: city, near a standing backup, or corridor.
 
     Parameters
     ----------
     policy
         The tiers and radii.
-    scene
-        Where the passengers wait.
-    depots
-        Where the depots are (the service bases of the two cities).
-    backups
-        Where backup coaches stand now.
+    depot_distance_m
+        Road distance from the nearest depot (a service base) to the scene, None if none reaches it.
+    backup_distance_m
+        Road distance from the nearest standing backup coach to the scene, None if there is none.
+
+    Distances are by road on the directed network (:func:`fleetplan.network.distance.road_distance_m`):
+    the service plan's radii mean the drive a backup makes, on the right carriageway.
     """
-    if in_city(policy, scene, depots):
+    if in_city(policy, depot_distance_m):
         return policy.city
-    if any(near_backup(policy, scene, backup) for backup in backups):
+    if near_backup(policy, backup_distance_m):
         return policy.near_backup
     return policy.corridor
 
@@ -119,9 +117,8 @@ def classify(
     policy: TierPolicy,
     reported_at: datetime,
     scheduled_departure: datetime | None,
-    scene: Point,
-    depots: Iterable[Point],
-    backups: Iterable[Point],
+    depot_distance_m: float | None,
+    backup_distance_m: float | None,
 ) -> tuple[Tier, datetime]:
     """The tier of an incident and the deadline by which its passengers must be reached.
 
@@ -133,7 +130,7 @@ def classify(
         When the incident was reported.
     scheduled_departure
         The planned departure of the incident's trip, if it has one.
-    scene, depots, backups
+    depot_distance_m, backup_distance_m
         As for :func:`tier_at`.
 
     Returns
@@ -145,7 +142,7 @@ def classify(
     if is_pre_departure(reported_at, scheduled_departure):
         assert scheduled_departure is not None
         return policy.pre_departure, scheduled_departure + timedelta(seconds=policy.pre_departure.limit_s)
-    tier = tier_at(policy, scene, depots, backups)
+    tier = tier_at(policy, depot_distance_m, backup_distance_m)
     return tier, reported_at + timedelta(seconds=tier.limit_s)
 
 

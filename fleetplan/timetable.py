@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
-from fleetplan.errors import InvalidValueError
-from fleetplan.model import Conditions, Dataset, Trip, VehicleClass
-from fleetplan.network import Direction, RoadNetwork, TravelTimes
+from fleetplan.errors import InvalidValueError, NoRouteError
+from fleetplan.model import Conditions, Dataset, Stop, Trip, VehicleClass
+from fleetplan.network import Direction, Location, RoadNetwork, TravelTimes
+from fleetplan.units import format_hhmm
 
 
 def first_timetable_day(dataset: Dataset, default: date | None = None) -> date:
@@ -297,3 +298,70 @@ def passing_time(travel: TravelTimes, trip: Trip, where: str) -> datetime:
             reached = here.planned + timedelta(seconds=travel.route(here.node_id, scene, here.planned).travel_time_s)
             return reached.replace(second=0, microsecond=0)
     raise InvalidValueError("location", f"trip {trip.id} does not pass {where}")
+
+
+@dataclass(frozen=True)
+class Passing:
+    """How a coach on its trip passes a scene: when it gets there from where it is now, and its stops
+    after the scene (where it can set down passengers it picks up), in order."""
+
+    eta: datetime
+    stops_ahead: tuple[Stop, ...]
+
+
+def scene_offset_s(course: TripCourse, network: RoadNetwork, scene: Location) -> float | None:
+    """Seconds after departure at which the course passes ``scene`` (first time), or None if it does not.
+
+    A point on an edge is passed when the course drives that edge (interpolated along it); a node when the
+    course visits it or drives past its parking (a service area).
+    """
+    points = course.points
+    for a, b in zip(points, points[1:]):
+        for point in scene.edge_points:
+            if point.edge == (a.node_id, b.node_id):
+                share = point.offset_m / point.length_m if point.length_m else 0.0
+                return a.offset_s + (b.offset_s - a.offset_s) * share
+    if scene.node_id is not None:
+        for course_point in points:
+            if network.path_passes((course_point.node_id,), scene):
+                return course_point.offset_s
+    return None
+
+
+def passing(travel: TravelTimes, trip: Trip, course: TripCourse, scene: Location, at: datetime) -> Passing | str:
+    """Whether the coach on ``trip`` (driving its planned ``course``) passes ``scene`` after ``at``.
+
+    The coach is where its course puts it at ``at``; from there it drives on under the conditions of
+    ``travel`` (a coach already on G1 when the entrances close drives on along G1). It passes the scene
+    when the scene lies ahead on its course and the way there follows the course.
+
+    Returns
+    -------
+    Passing | str
+        The passing, or why not (a short reason).
+    """
+    network = travel.network
+    offset_s = scene_offset_s(course, network, scene)
+    if offset_s is None:
+        return f"its route does not pass {scene.describe()}"
+    departure = trip.departure
+    if departure + timedelta(seconds=offset_s) < at:
+        return f"it passed {scene.describe()} before {format_hhmm(at)}"
+    here = course.location_at(departure, at)
+    try:
+        to_scene = travel.route(here, scene, at)
+    except NoRouteError:
+        return f"it cannot reach {scene.describe()} from {here} under these conditions"
+    if not set(to_scene.path) <= {point.node_id for point in course.points}:
+        return f"from {here} its way to {scene.describe()} leaves its route"
+    scene_planned = departure + timedelta(seconds=offset_s)
+    ahead = tuple(stop for stop in trip.stops[1:] if stop.planned > scene_planned)
+    return Passing(at + timedelta(seconds=to_scene.travel_time_s), ahead or trip.stops[-1:])
+
+
+def caused_delay_s(planned: datetime, stopping: datetime, driving_on: datetime) -> int:
+    """Seconds of delay past the timetable that stopping adds for a passing coach's own passengers: a
+    coach running early absorbs the stop, and a blizzard's delay is theirs whether it stops or not."""
+    late_s = max(0.0, (stopping - planned).total_seconds())
+    late_anyway_s = max(0.0, (driving_on - planned).total_seconds())
+    return int(late_s - late_anyway_s)

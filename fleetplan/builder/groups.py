@@ -8,6 +8,7 @@ from fleetplan.builder.context import BuildContext
 from fleetplan.errors import InvalidValueError
 from fleetplan.instance import StrandedGroup
 from fleetplan.model import Incident, SiteKind, Trip
+from fleetplan.network.distance import nearest_road_distance_m
 from fleetplan.state import Whereabouts
 from fleetplan.tiers import classify
 
@@ -25,9 +26,8 @@ def stranded_group(ctx: BuildContext, incident: Incident) -> StrandedGroup:
         ctx.dataset.tier_policy,
         incident.at,
         trip.departure if trip else None,
-        (scene.lat, scene.lon),
-        depot_points(ctx),
-        backup_points(ctx),
+        nearest_road_distance_m(ctx.network, depot_nodes(ctx), scene),
+        nearest_road_distance_m(ctx.network, backup_nodes(ctx), scene),
     )
     home = ctx.dataset.site(vehicle.home_depot).node_id
     return StrandedGroup(
@@ -46,7 +46,15 @@ def stranded_group(ctx: BuildContext, incident: Incident) -> StrandedGroup:
         deadline=deadline,
         destination_node=trip.destination if trip else home,
         planned_arrival=trip.arrival if trip else None,
+        remaining_stops=_stops_ahead(trip, incident.at) if trip else (),
     )
+
+
+def _stops_ahead(trip: Trip, at: datetime) -> tuple[tuple[str, datetime], ...]:
+    """The trip's stops its passengers may still be going to: those after ``at`` by the timetable
+    (before departure, every stop after the first); the last stop always."""
+    ahead = [stop for stop in trip.stops[1:] if stop.planned > at]
+    return tuple((stop.node_id, stop.planned) for stop in ahead or trip.stops[-1:])
 
 
 def _incident_trip(ctx: BuildContext, incident: Incident) -> Trip | None:
@@ -76,22 +84,25 @@ def failed_crews(ctx: BuildContext, groups: tuple[StrandedGroup, ...]) -> dict[s
     }
 
 
-def depot_points(ctx: BuildContext) -> list[tuple[float, float]]:
-    return [(s.lat, s.lon) for s in ctx.dataset.sites if s.kind == SiteKind.DEPOT]
+def depot_nodes(ctx: BuildContext) -> list[str]:
+    """The service bases' nodes (the city tier is measured from them)."""
+    return [s.node_id for s in ctx.dataset.sites if s.kind == SiteKind.DEPOT]
 
 
-def backup_points(ctx: BuildContext) -> list[tuple[float, float]]:
+def backup_nodes(ctx: BuildContext) -> list[str]:
     """Where the backup coaches stand now (the near-backup tier is measured from them)."""
     nodes = {
         ctx.state.vehicles[v.id].node_id
         for v in ctx.dataset.vehicles
         if ctx.state.vehicles[v.id].whereabouts == Whereabouts.STANDBY
     }
-    return [ctx.network.node_lat_lon(node_id) for node_id in sorted(n for n in nodes if n is not None)]
+    return sorted(n for n in nodes if n is not None)
 
 
-def arrival_delay_s(group: StrandedGroup, arrival: datetime) -> int:
-    """Seconds ``group`` arrives after its trip's planned arrival (0 without a trip or when on time)."""
-    if group.planned_arrival is None:
+def arrival_delay_s(group: StrandedGroup, arrival: datetime, stop: str | None = None) -> int:
+    """Seconds ``group`` arrives at ``stop`` (its trip's last stop by default) after the trip's planned
+    time there (0 without a trip or when on time)."""
+    planned = group.planned_arrival if stop is None else group.planned_at(stop) or group.planned_arrival
+    if planned is None:
         return 0
-    return max(0, int((arrival - group.planned_arrival).total_seconds()))
+    return max(0, int((arrival - planned).total_seconds()))

@@ -9,38 +9,40 @@ from fleetplan.builder.context import BuildContext
 from fleetplan.builder.groups import arrival_delay_s
 from fleetplan.errors import NoRouteError
 from fleetplan.instance import Crew, CrewKind, RejectionCode, RescueOption, StrandedGroup
-from fleetplan.model import Trip, Vehicle
+from fleetplan.model import Stop, Vehicle
+from fleetplan.timetable import caused_delay_s, passing, trip_course
 
 
 def passing_option(ctx: BuildContext, crew: Crew, group: StrandedGroup) -> RescueOption | None:
-    """A coach on a trip that will pass the scene, heading to the group's destination, with free seats."""
+    """A coach on a trip that passes the scene ahead of it, with free seats, taking passengers to a stop
+    of its own that the failed trip also serves (the furthest such stop; nearer ones are served on the
+    way)."""
     vehicle = ctx.dataset.vehicle(crew.vehicle_id)
     trip = ctx.dataset.trip(ctx.state.vehicles[vehicle.id].current_trip_id)
-    if trip.destination != group.destination_node:
+    course = trip_course(ctx.network, trip, vehicle.vehicle_class, ctx.dataset.clear_conditions)
+    found = passing(ctx.travel(vehicle), trip, course, group.scene, ctx.at)
+    if isinstance(found, str):
+        ctx.reject(crew.vehicle_id, RejectionCode.WRONG_DIRECTION, f"{vehicle.id} on trip {trip.id}: {found}", group.id)
+        return None
+    wanted = {node for node, _ in group.remaining_stops} or {group.destination_node}
+    shared = [stop for stop in found.stops_ahead if stop.node_id in wanted]
+    if not shared:
         ctx.reject(
             crew.vehicle_id,
             RejectionCode.WRONG_DIRECTION,
-            f"{vehicle.id} is on trip {trip.id} to {trip.destination}, not {group.destination_node}",
+            f"{vehicle.id} on trip {trip.id} stops at {', '.join(s.node_id for s in found.stops_ahead)}, "
+            f"none of which the passengers are going to ({', '.join(sorted(wanted))})",
             group.id,
         )
         return None
-    eta = _passing_eta(ctx, vehicle, trip, group)
-    if eta is None or eta < ctx.at:
-        ctx.reject(
-            crew.vehicle_id,
-            RejectionCode.WRONG_DIRECTION,
-            f"{vehicle.id} on trip {trip.id} does not pass the scene after {ctx.at:%H:%M}",
-            group.id,
-        )
-        return None
-    leave_scene = eta + timedelta(seconds=ctx.ops.passing_dwell_s)
+    leave_scene = found.eta + timedelta(seconds=ctx.ops.passing_dwell_s)
     try:
-        onward = ctx.route(vehicle, group.scene, trip.destination, leave_scene)
+        arrivals = _arrivals(ctx, vehicle, group, found.stops_ahead, leave_scene)
+        unstopped = _arrivals(ctx, vehicle, group, found.stops_ahead, found.eta)
     except NoRouteError as error:
         ctx.reject(crew.vehicle_id, RejectionCode.UNREACHABLE, str(error), group.id)
         return None
-    arrival = leave_scene + timedelta(seconds=onward.travel_time_s)
-    own_delay_s = max(0, int((arrival - trip.arrival).total_seconds()))
+    own_delay_s = caused_delay_s(trip.arrival, arrivals[-1], unstopped[-1])
     if own_delay_s > ctx.ops.max_passing_delay_s:
         ctx.reject(
             crew.vehicle_id,
@@ -49,7 +51,9 @@ def passing_option(ctx: BuildContext, crew: Crew, group: StrandedGroup) -> Rescu
             group.id,
         )
         return None
-    late_s = max(0, int((eta - group.deadline).total_seconds()))
+    destination = shared[-1].node_id
+    arrival = arrivals[found.stops_ahead.index(shared[-1])]
+    late_s = max(0, int((found.eta - group.deadline).total_seconds()))
     return RescueOption(
         id=f"R:{crew.id}>{group.id}",
         crew_id=crew.id,
@@ -58,27 +62,31 @@ def passing_option(ctx: BuildContext, crew: Crew, group: StrandedGroup) -> Rescu
         driver_id=crew.driver_id,
         kind=CrewKind.PASSING,
         origin_node=None,
-        depart_at=eta,
-        scene_arrival=eta,
-        boarding_at=eta,
+        depart_at=found.eta,
+        scene_arrival=found.eta,
+        boarding_at=found.eta,
         destination_arrival=arrival,
         capacity=crew.capacity,
         deadhead_m=0,
-        drive_s=onward.travel_time_s,
+        drive_s=int((arrival - leave_scene).total_seconds()),
         own_passengers=trip.booked_passengers,
         own_passenger_delay_s=own_delay_s,
         late_s=late_s,
-        delay_at_destination_s=arrival_delay_s(group, arrival),
+        delay_at_destination_s=arrival_delay_s(group, arrival, destination),
         needs_new_sign=False,
-        driver_hours_left_s=ctx.driving_left_s(crew.driver_id, eta),
+        driver_hours_left_s=ctx.driving_left_s(crew.driver_id, found.eta),
+        destination_node=destination,
     )
 
 
-def _passing_eta(ctx: BuildContext, vehicle: Vehicle, trip: Trip, group: StrandedGroup) -> datetime | None:
-    """When the trip passes the scene on its planned legs, or None if its path does not pass it."""
-    for here, there in zip(trip.stops, trip.stops[1:]):
-        leg = ctx.route(vehicle, here.node_id, there.node_id, here.planned)
-        if ctx.network.path_passes(leg.path, group.scene):
-            to_scene = ctx.route(vehicle, here.node_id, group.scene, here.planned)
-            return here.planned + timedelta(seconds=to_scene.travel_time_s)
-    return None
+def _arrivals(
+    ctx: BuildContext, vehicle: Vehicle, group: StrandedGroup, stops: tuple[Stop, ...], leave_scene: datetime
+) -> list[datetime]:
+    """When the coach reaches each of its ``stops`` driving on from the scene (no waiting for the
+    timetable: it is running late, not early)."""
+    arrivals, here, clock = [], group.scene, leave_scene
+    for stop in stops:
+        clock += timedelta(seconds=ctx.route(vehicle, here, stop.node_id, clock).travel_time_s)
+        arrivals.append(clock)
+        here = stop.node_id
+    return arrivals

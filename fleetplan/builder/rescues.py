@@ -119,6 +119,7 @@ def _driven_rescue(ctx: BuildContext, crew: Crew, group: StrandedGroup) -> Rescu
         scene_arrival=scene_arrival,
         boarding_at=boarding_at,
         destination_arrival=destination_arrival,
+        destination_node=group.destination_node,
         capacity=crew.capacity,
         deadhead_m=to_scene.length_m,
         drive_s=drive_s,

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from fleetplan.instance import Instance, StrandedGroup
 from fleetplan.model import Activity, Dataset, DutyInterval, SiteKind, Trip, VehicleClass, VehicleStatus
 from fleetplan.network import TravelTimes
+from fleetplan.network.distance import nearest_road_distance_m
 from fleetplan.operations import OperationsPolicy
 from fleetplan.plan import Rescue
 from fleetplan.tiers import Tier, classify
@@ -76,15 +77,14 @@ class Facts:
         """The group's deadline and tier, recomputed from the scene, the timetable's standby coaches
         and the tier policy."""
         trip = self.dataset.trip(group.trip_id) if group.trip_id else None
-        depots = [(s.lat, s.lon) for s in self.dataset.sites if s.kind == SiteKind.DEPOT]
-        backups = [self.network.node_lat_lon(self.vehicle_node(v.id)) for v in self.standby_vehicles()]
+        depots = [s.node_id for s in self.dataset.sites if s.kind == SiteKind.DEPOT]
+        backups = {self.vehicle_node(v.id) for v in self.standby_vehicles()}
         tier, deadline = classify(
             self.instance.tier_policy,
             group.reported_at,
             trip.departure if trip else None,
-            (group.scene.lat, group.scene.lon),
-            depots,
-            backups,
+            nearest_road_distance_m(self.network, depots, group.scene),
+            nearest_road_distance_m(self.network, sorted(backups), group.scene),
         )
         return deadline, tier
 

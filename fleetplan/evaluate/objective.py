@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 from fleetplan.evaluate.facts import Facts
+from fleetplan.evaluate.rescues import own_delay_caused_s
 from fleetplan.model import SiteKind
 from fleetplan.plan import Objective, Plan
 from fleetplan.problems import Problem, ProblemCode, problem
@@ -38,13 +39,12 @@ def recomputed_objective(facts: Facts, plan: Plan) -> Objective:
         late_s = max(0, int((rescue.scene_arrival - deadline).total_seconds()))
         on_time += rescue.passengers if late_s == 0 else 0
         lateness += rescue.passengers * late_penalty(policy, tier, late_s)
-        if group.planned_arrival is not None:
-            delay += rescue.passengers * ceil_minutes(
-                (rescue.destination_arrival - group.planned_arrival).total_seconds()
-            )
+        planned = group.planned_at(rescue.destination_node) or group.planned_arrival
+        if planned is not None:
+            delay += rescue.passengers * ceil_minutes((rescue.destination_arrival - planned).total_seconds())
         trip = facts.current_trip(rescue.vehicle_id)
         if trip is not None:  # a passing coach delays its own passengers
-            delay += trip.booked_passengers * ceil_minutes((rescue.destination_arrival - trip.arrival).total_seconds())
+            delay += trip.booked_passengers * ceil_minutes(own_delay_caused_s(facts, rescue, trip))
         carried[group.id] += rescue.passengers
     for group in facts.instance.groups:
         _, tier = facts.deadline(group)

@@ -12,6 +12,7 @@ from fleetplan.model import Trip, VehicleStatus
 from fleetplan.plan import Rescue
 from fleetplan.problems import Problem, ProblemCode, problem
 from fleetplan.rules import ProposedDrive, driving_state, personal_eligibility, violations_at
+from fleetplan.timetable import caused_delay_s, passing, trip_course
 
 
 # ------------------------------------------------------------------ one rescue
@@ -206,19 +207,25 @@ def _passing(facts: Facts, rescue: Rescue, trip: Trip, group: StrandedGroup) -> 
                 seats=free,
             )
         )
-    if trip.destination != group.destination_node:
+    found = passing_arrivals(facts, vehicle.id, trip, group)
+    if isinstance(found, str):
+        return problems + [problem(ProblemCode.DOES_NOT_PASS, where, found)]
+    eta, arrival_at = found
+    wanted = {node for node, _ in group.remaining_stops} or {group.destination_node}
+    ahead = list(arrival_at)
+    destination = rescue.destination_node or group.destination_node
+    if destination not in wanted or destination not in ahead:
         problems.append(
             problem(
                 ProblemCode.WRONG_DESTINATION,
                 where,
-                f"goes to {trip.destination}, not {group.destination_node}",
-                claimed=group.destination_node,
-                found=trip.destination,
+                f"sets down at {destination}: its stops ahead are {', '.join(ahead)}, the passengers go to "
+                f"{', '.join(sorted(wanted))}",
+                claimed=destination,
+                found=ahead,
             )
         )
-    eta = _passing_time(facts, vehicle.id, trip, group)
-    if eta is None:
-        return problems + [problem(ProblemCode.DOES_NOT_PASS, where, "its route does not pass the scene")]
+        return problems
     if eta != rescue.scene_arrival or eta < facts.at:
         problems.append(
             problem(
@@ -229,9 +236,7 @@ def _passing(facts: Facts, rescue: Rescue, trip: Trip, group: StrandedGroup) -> 
                 found=eta,
             )
         )
-    leave = eta + timedelta(seconds=facts.ops.passing_dwell_s)
-    onward_s, _ = facts.route_s(vehicle.id, group.scene, trip.destination, leave)
-    arrival = leave + timedelta(seconds=onward_s)
+    arrival = arrival_at[destination]
     if rescue.destination_arrival != arrival:
         problems.append(
             problem(
@@ -242,23 +247,44 @@ def _passing(facts: Facts, rescue: Rescue, trip: Trip, group: StrandedGroup) -> 
                 found=arrival,
             )
         )
-    if (arrival - trip.arrival).total_seconds() > facts.ops.max_passing_delay_s:
+    caused_s = own_delay_caused_s(facts, rescue, trip)
+    if caused_s > facts.ops.max_passing_delay_s:
         problems.append(
             problem(
                 ProblemCode.OWN_PASSENGERS_DELAYED,
                 where,
                 f"delays its own passengers beyond {facts.ops.max_passing_delay_s // 60} min",
-                delay_s=int((arrival - trip.arrival).total_seconds()),
+                delay_s=caused_s,
                 limit_s=facts.ops.max_passing_delay_s,
             )
         )
     return problems
 
 
-def _passing_time(facts: Facts, vehicle_id: str, trip: Trip, group: StrandedGroup) -> datetime | None:
-    for here, there in zip(trip.stops, trip.stops[1:]):
-        leg = facts.travel(vehicle_id).route(facts.locate(here.node_id), facts.locate(there.node_id), here.planned)
-        if facts.network.path_passes(leg.path, group.scene):
-            seconds, _ = facts.route_s(vehicle_id, here.node_id, group.scene, here.planned)
-            return here.planned + timedelta(seconds=seconds)
-    return None
+def passing_arrivals(
+    facts: Facts, vehicle_id: str, trip: Trip, group: StrandedGroup, stops: bool = True
+) -> tuple[datetime, dict[str, datetime]] | str:
+    """When the coach on ``trip`` passes the group's scene and reaches each of its stops ahead (driving on
+    from the scene after the dwell, or right away if it ``stops`` not), or why it does not pass."""
+    vehicle = facts.dataset.vehicle(vehicle_id)
+    course = trip_course(facts.network, trip, vehicle.vehicle_class, facts.dataset.clear_conditions)
+    found = passing(facts.travel(vehicle_id), trip, course, group.scene, facts.at)
+    if isinstance(found, str):
+        return found
+    dwell_s = facts.ops.passing_dwell_s if stops else 0
+    clock, here, arrival_at = found.eta + timedelta(seconds=dwell_s), group.scene, {}
+    for stop in found.stops_ahead:
+        seconds, _ = facts.route_s(vehicle_id, here, stop.node_id, clock)
+        clock += timedelta(seconds=seconds)
+        arrival_at[stop.node_id], here = clock, stop.node_id
+    return found.eta, arrival_at
+
+
+def own_delay_caused_s(facts: Facts, rescue: Rescue, trip: Trip) -> int:
+    """Seconds a passing coach's stop delays its own passengers at its last stop (0 if it does not pass)."""
+    group = facts.instance.group(rescue.group_id)
+    stopping = passing_arrivals(facts, rescue.vehicle_id, trip, group)
+    driving_on = passing_arrivals(facts, rescue.vehicle_id, trip, group, stops=False)
+    if isinstance(stopping, str) or isinstance(driving_on, str):
+        return 0
+    return caused_delay_s(trip.arrival, list(stopping[1].values())[-1], list(driving_on[1].values())[-1])

@@ -30,6 +30,7 @@ def rescue_from_option(option: RescueOption, passengers: int) -> Rescue:
         passengers=passengers,
         deadhead_m=option.deadhead_m,
         driver_hours_left_s=option.driver_hours_left_s,
+        destination_node=option.destination_node,
     )
 
 
@@ -79,7 +80,7 @@ def explain(instance: Instance, plan: Plan) -> str:
             f"{rescue.vehicle_id} with driver {rescue.driver_id} {source}: at the scene "
             f"{format_hhmm(rescue.scene_arrival)} ({eta_min} min, limit {group.limit_s // 60} min, "
             f"{group.tier}), takes {rescue.passengers} of {group.passengers} passengers to "
-            f"{group.destination_node} by {format_hhmm(rescue.destination_arrival)}"
+            f"{rescue.destination_node or group.destination_node} by {format_hhmm(rescue.destination_arrival)}"
         )
     for cover in plan.trip_covers:
         shift = f"+{cover.departure_shift_s // 60} min" if cover.departure_shift_s else "on time"

@@ -17,36 +17,34 @@ POLICY = TierPolicy(
     near_backup_radius_m=50_000,
     escalation_after_s=30 * 60,
 )
-SIPING = (43.1457, 124.3448)
-CHANGCHUN = (43.826, 125.268)
-GONGZHULING = (43.5008, 124.8198)
-MIDWAY = (43.42, 124.62)  # ≈ 28 km from Gongzhuling, ≈ 40 km from Siping's depot
 REPORTED = datetime(2026, 12, 8, 7, 40)
+KM = 1000
 
 
 @pytest.mark.parametrize(
-    ("scene", "backups", "expected"),
+    ("depot_m", "backup_m", "expected"),
     [
-        ((43.16, 124.36), [], "city"),  # inside Siping
-        (MIDWAY, [GONGZHULING], "near_backup"),
-        (MIDWAY, [], "corridor"),
-        (MIDWAY, [SIPING], "near_backup"),  # a backup at the depot is within 50 km too
-        ((43.60, 124.95), [SIPING], "corridor"),  # far from the only backup
+        (3 * KM, 3 * KM, "city"),  # inside Siping
+        (15 * KM, None, "city"),  # the radius itself still counts
+        (40 * KM, 28 * KM, "near_backup"),
+        (40 * KM, None, "corridor"),  # no backup standing
+        (84 * KM, 84 * KM, "corridor"),  # far from the only backup
+        (None, None, "corridor"),  # unreachable by road: no promise beyond the corridor's
     ],
 )
-def test_the_tier_follows_the_cities_and_the_standing_backups(scene, backups, expected):
-    assert tier_at(POLICY, scene, [SIPING, CHANGCHUN], backups).name == expected
+def test_the_tier_follows_the_road_distance_to_the_cities_and_the_standing_backups(depot_m, backup_m, expected):
+    assert tier_at(POLICY, depot_m, backup_m).name == expected
 
 
 def test_a_failure_before_departure_counts_from_the_scheduled_departure():
     departure = REPORTED + timedelta(minutes=20)
-    tier, deadline = classify(POLICY, REPORTED, departure, MIDWAY, [SIPING, CHANGCHUN], [])
+    tier, deadline = classify(POLICY, REPORTED, departure, 40 * KM, None)
     assert tier.name == "pre_departure" and deadline == departure + timedelta(minutes=15)
 
 
 def test_a_failure_on_the_way_counts_from_the_report():
     departure = REPORTED - timedelta(minutes=50)
-    tier, deadline = classify(POLICY, REPORTED, departure, MIDWAY, [SIPING, CHANGCHUN], [GONGZHULING])
+    tier, deadline = classify(POLICY, REPORTED, departure, 40 * KM, 28 * KM)
     assert tier.name == "near_backup" and deadline == REPORTED + timedelta(minutes=60)
 
 

@@ -24,6 +24,7 @@ from fleetplan.errors import NoRouteError
 from fleetplan.geo import interpolate
 from fleetplan.model import Conditions, Dataset, RoadClass, SiteKind, VehicleClass, require
 from fleetplan.network import Direction, RoadNetwork, TimeBand, TravelTimes, time_band
+from fleetplan.network.distance import nearest_road_distance_m, road_distance_m
 from fleetplan.operations import OperationsPolicy
 from fleetplan.tiers import TierPolicy, in_city, near_backup
 from fleetplan.timetable import first_timetable_day
@@ -214,14 +215,14 @@ def _demand_point(
         except NoRouteError:
             pass  # cannot reach it at all under these conditions
     site_ids = frozenset(site.id for site in sites)
-    depots = [(s.lat, s.lon) for s in dataset.sites if s.kind == SiteKind.DEPOT]
-    city = in_city(tiers, (scene.lat, scene.lon), depots)
+    depots = [s.node_id for s in dataset.sites if s.kind == SiteKind.DEPOT]
+    city = in_city(tiers, nearest_road_distance_m(network, depots, scene))
     if city:
         covering = frozenset(s for s, t in response.items() if t <= tiers.city.limit_s)
         near_sites, when_near, when_far = site_ids, covering, covering
     else:
         near_sites = frozenset(
-            site.id for site in sites if near_backup(tiers, (scene.lat, scene.lon), network.node_lat_lon(site.node_id))
+            site.id for site in sites if near_backup(tiers, road_distance_m(network, site.node_id, scene))
         )
         when_near = frozenset(s for s, t in response.items() if t <= tiers.near_backup.limit_s)
         when_far = frozenset(s for s, t in response.items() if t <= tiers.corridor.limit_s and s not in near_sites)
