@@ -4,8 +4,9 @@
   G1 carriageways, interchanges, service areas, G102 and city streets;
 - :meth:`RoadNetwork.locate` turns a node id, ``lat,lon`` or ``G1 K78 toward Changchun`` into a
   :class:`Location`;
-- :class:`TravelTimes` gives shortest :class:`Route` objects in whole seconds for a vehicle class, a
-  departure time and :class:`~fleetplan.model.Conditions`;
+- :class:`TravelTimes` gives fastest :class:`Route` objects in whole seconds for a vehicle class, a
+  departure time and :class:`~fleetplan.model.Conditions`, priced by the clock along the way under
+  :class:`SpeedRules` (the night window of the driving policy: :meth:`SpeedRules.for_policy`);
 - :func:`load_osm` (in :mod:`fleetplan.network.osm`, needs the ``osm`` extra) reads a real
   OpenStreetMap extract from disk.
 """
@@ -18,15 +19,8 @@ from fleetplan.network.build import load_network
 from fleetplan.network.graph import Direction, KmPost, Place, PostKind, carriageway_node, parking_node
 from fleetplan.network.locate import EdgePoint, Location
 from fleetplan.network.roads import RoadNetwork
-from fleetplan.network.travel import (
-    DEFAULT_SPEED_RULES,
-    Route,
-    SpeedRules,
-    TimeBand,
-    TravelTimes,
-    WeatherEffect,
-    time_band,
-)
+from fleetplan.network.speed import DEFAULT_SPEED_RULES, SpeedRules, TimeBand, WeatherEffect, time_band
+from fleetplan.network.travel import Route, TravelTimes
 
 __all__ = [  # load_osm is importable too, but not by "*" (osmnx is optional)
     "DEFAULT_SPEED_RULES",

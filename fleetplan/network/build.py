@@ -1,11 +1,13 @@
 """Load the corridor road network from CSV files and build the frozen graph.
 
-Three tables in one directory (see ``data/default/network/README.md``):
+Three tables and one constants file in one directory (see ``data/default/network/README.md``):
 
 - ``places.csv``: depots, stops, towns and junctions off the expressway;
 - ``g1_posts.csv``: interchanges, service areas and section ends along G1 with their kilometre post,
   from which both carriageways and all ramps are generated;
-- ``roads.csv``: every other road (G102, access roads, city streets).
+- ``roads.csv``: every other road (G102, access roads, city streets);
+- ``expressway.toml``: the speeds and lengths of the generated carriageways, ramps and service-area
+  roads, and the expressway minimum speed (:mod:`fleetplan.network.expressway`).
 
 G1 is two separate directed chains of carriageway nodes. The only way off a carriageway, and so the
 only way to turn, is an interchange: off-ramp to the interchange node (the toll station), on-ramp
@@ -26,6 +28,7 @@ import pandera.pandas as pa
 from fleetplan.errors import DataProblem, DataValidationError
 from fleetplan.geo import bearing_deg, destination_point, haversine_m
 from fleetplan.model import RoadClass
+from fleetplan.network.expressway import ExpresswayConstants, read_expressway
 from fleetplan.network.graph import (
     Direction,
     KmPost,
@@ -42,15 +45,9 @@ POSTS_FILE = "g1_posts.csv"
 ROADS_FILE = "roads.csv"
 
 G1_NAME = "G1"
-G1_SPEED_KMH = 120.0  # posted limit for cars; the coach cap (100 km/h) is applied in travel times
+# speeds and lengths of the generated expressway are in expressway.toml; these only place the drawing
 CARRIAGEWAY_OFFSET_M = 15.0  # each carriageway drawn this far right of the centre line (right-hand traffic)
 PARKING_OFFSET_M = 80.0
-RAMP_LENGTH_M = 800  # slip road plus toll plaza (E)
-RAMP_SPEED_KMH = 30.0  # slow through the toll plaza (E)
-SA_SLIP_LENGTH_M = 300
-SA_SLIP_SPEED_KMH = 40.0
-SA_STAFF_ROAD_LENGTH_M = 300
-SA_STAFF_ROAD_SPEED_KMH = 20.0
 STRAIGHT_LINE_TOLERANCE = 0.99  # a road may not be shorter than the straight line (1 % for rounding)
 
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
@@ -114,14 +111,16 @@ def load_network(directory: Path | str) -> RoadNetwork:
     ------
     DataValidationError
         With every problem found: bad cells (file, row, column), unknown road ends, roads shorter than
-        the straight line, kilometre posts out of order, edges without length, class or speed, and
-        places cut off from the rest of the network.
+        the straight line, kilometre posts out of order, a bad or missing expressway constant (file,
+        key) or a carriageway speed below the expressway minimum, edges without length, class or
+        speed, and places cut off from the rest of the network.
     """
     directory = Path(directory)
     places, place_problems = read_table(directory / PLACES_FILE, PLACES_SCHEMA)
     posts_frame, post_problems = read_table(directory / POSTS_FILE, POSTS_SCHEMA)
     roads, road_problems = read_table(directory / ROADS_FILE, ROADS_SCHEMA)
-    problems = place_problems + post_problems + road_problems
+    expressway, expressway_problems = read_expressway(directory)
+    problems = place_problems + post_problems + road_problems + expressway_problems
     place_rows, post_rows, road_rows = _records(places), _records(posts_frame), _records(roads)
     posts = tuple(_post(row) for row in post_rows)
     problems += duplicate_id_problems(place_rows, post_rows)
@@ -134,9 +133,10 @@ def load_network(directory: Path | str) -> RoadNetwork:
     problems += road_problems_of(road_rows, coordinates)
     if problems:
         raise DataValidationError(problems)
+    assert expressway is not None  # read_expressway returns constants whenever it finds no problem
     graph: nx.DiGraph[str] = nx.DiGraph(name=str(directory))
     add_places(graph, place_rows)
-    add_g1(graph, posts)
+    add_g1(graph, posts, expressway)
     add_roads(graph, road_rows)
     problems = graph_problems(graph, directory.name) + connectivity_problems(graph)
     if problems:
@@ -300,7 +300,7 @@ def add_places(graph: nx.DiGraph, place_rows: Iterable[dict]) -> None:
         )
 
 
-def add_g1(graph: nx.DiGraph, posts: tuple[KmPost, ...]) -> None:
+def add_g1(graph: nx.DiGraph, posts: tuple[KmPost, ...], expressway: ExpresswayConstants) -> None:
     """Both carriageways as chains of post nodes, then the ramps of every post."""
     for index, post in enumerate(posts):
         bearing = _g1_bearing(posts, index)
@@ -330,13 +330,13 @@ def add_g1(graph: nx.DiGraph, posts: tuple[KmPost, ...]) -> None:
                 post=post.id,
             )
     for before, after in zip(posts, posts[1:]):
-        _add_carriageway_edge(graph, before, after, Direction.TO_CHANGCHUN)
-        _add_carriageway_edge(graph, after, before, Direction.TO_SIPING)
+        _add_carriageway_edge(graph, before, after, Direction.TO_CHANGCHUN, expressway)
+        _add_carriageway_edge(graph, after, before, Direction.TO_SIPING, expressway)
     for index, post in enumerate(posts):
         if post.is_exit:
-            _add_interchange_ramps(graph, post)
+            _add_interchange_ramps(graph, post, expressway)
         else:
-            _add_service_area(graph, post, _g1_bearing(posts, index))
+            _add_service_area(graph, post, _g1_bearing(posts, index), expressway)
 
 
 def _g1_bearing(posts: tuple[KmPost, ...], index: int) -> float:
@@ -346,13 +346,15 @@ def _g1_bearing(posts: tuple[KmPost, ...], index: int) -> float:
     return bearing_deg(before.lat, before.lon, after.lat, after.lon)
 
 
-def _add_carriageway_edge(graph: nx.DiGraph, start: KmPost, end: KmPost, direction: Direction) -> None:
+def _add_carriageway_edge(
+    graph: nx.DiGraph, start: KmPost, end: KmPost, direction: Direction, expressway: ExpresswayConstants
+) -> None:
     graph.add_edge(
         carriageway_node(start.id, direction),
         carriageway_node(end.id, direction),
         length_m=round(abs(end.km - start.km) * 1000),
         road_class=RoadClass.EXPRESSWAY,
-        speed_kmh=G1_SPEED_KMH,
+        speed_kmh=float(expressway.carriageway_speed_kmh),
         name=G1_NAME,
         direction=direction,
         km_from=start.km,
@@ -360,30 +362,30 @@ def _add_carriageway_edge(graph: nx.DiGraph, start: KmPost, end: KmPost, directi
     )
 
 
-def _add_interchange_ramps(graph: nx.DiGraph, post: KmPost) -> None:
+def _add_interchange_ramps(graph: nx.DiGraph, post: KmPost, expressway: ExpresswayConstants) -> None:
     """Off-ramps from both carriageways to the toll station and on-ramps back onto both."""
     for direction in Direction:
         lane = carriageway_node(post.id, direction)
         graph.add_edge(
             lane,
             post.id,
-            length_m=RAMP_LENGTH_M,
+            length_m=expressway.ramp_length_m,
             road_class=RoadClass.RAMP,
-            speed_kmh=RAMP_SPEED_KMH,
+            speed_kmh=float(expressway.ramp_speed_kmh),
             name=f"{post.name} off-ramp",
         )
         graph.add_edge(
             post.id,
             lane,
-            length_m=RAMP_LENGTH_M,
+            length_m=expressway.ramp_length_m,
             road_class=RoadClass.RAMP,
-            speed_kmh=RAMP_SPEED_KMH,
+            speed_kmh=float(expressway.ramp_speed_kmh),
             name=f"{post.name} on-ramp",
             entrance=post.id,
         )
 
 
-def _add_service_area(graph: nx.DiGraph, post: KmPost, bearing: float) -> None:
+def _add_service_area(graph: nx.DiGraph, post: KmPost, bearing: float, expressway: ExpresswayConstants) -> None:
     """Parking on each side (in and out on the same carriageway) and a staff-road departure node."""
     parkings = []
     for direction in Direction:
@@ -405,26 +407,26 @@ def _add_service_area(graph: nx.DiGraph, post: KmPost, bearing: float) -> None:
         graph.add_edge(
             lane,
             parking,
-            length_m=SA_SLIP_LENGTH_M,
+            length_m=expressway.sa_slip_length_m,
             road_class=RoadClass.RAMP,
-            speed_kmh=SA_SLIP_SPEED_KMH,
+            speed_kmh=float(expressway.sa_slip_speed_kmh),
             name=f"{post.name} entry",
         )
         graph.add_edge(
             parking,
             lane,
-            length_m=SA_SLIP_LENGTH_M,
+            length_m=expressway.sa_slip_length_m,
             road_class=RoadClass.RAMP,
-            speed_kmh=SA_SLIP_SPEED_KMH,
+            speed_kmh=float(expressway.sa_slip_speed_kmh),
             name=f"{post.name} exit",
         )
         # a staged coach may leave onto either side; closing the entrance keeps it there
         graph.add_edge(
             post.id,
             lane,
-            length_m=SA_STAFF_ROAD_LENGTH_M,
+            length_m=expressway.sa_staff_road_length_m,
             road_class=RoadClass.RAMP,
-            speed_kmh=SA_STAFF_ROAD_SPEED_KMH,
+            speed_kmh=float(expressway.sa_staff_road_speed_kmh),
             name=f"{post.name} staff road",
             entrance=post.id,
         )

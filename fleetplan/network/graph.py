@@ -8,7 +8,8 @@ nodes also ``post``, ``km`` and ``direction``; a service area's departure node a
 arrival nodes of its two sides).
 
 Edge attributes: ``length_m`` (int > 0), ``road_class`` (:class:`~fleetplan.model.RoadClass`),
-``speed_kmh`` (free-flow, > 0), ``name`` (the road, e.g. ``"G1"``, ``"G102"``); carriageway edges also
+``speed_kmh`` (the road speed before caps, > 0: posted for roads, the observed coach
+average on the G1 carriageways), ``name`` (the road, e.g. ``"G1"``, ``"G102"``); carriageway edges also
 ``direction``, ``km_from`` and ``km_to``; on-ramps also ``entrance`` (the interchange or service area
 whose closure removes them).
 """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import tomllib
 from pathlib import Path
 
 import networkx as nx
@@ -32,19 +33,22 @@ FIXED_NODES = [
     "guojiadian_town",
     "gongzhuling_city",
     "fanjiatun_town",
+    "liufangzi_town",
     "wulipo_ic",
     "lishu_east_ic",
     "guojiadian_ic",
     "gongzhuling_ic",
+    "liufangzi_ic",
     "fanjiatun_ic",
     "changchun_south_ic",
     "xinglongshan_ic",
 ]
-INTERCHANGES = [
+INTERCHANGES = [  # DESIGN §2.1: 8 interchanges on the section
     "wulipo_ic",
     "lishu_east_ic",
     "guojiadian_ic",
     "gongzhuling_ic",
+    "liufangzi_ic",
     "fanjiatun_ic",
     "changchun_south_ic",
     "xinglongshan_ic",
@@ -157,7 +161,28 @@ def test_the_whole_g1_is_about_as_long_as_the_straight_line_chain(network):
 def test_g102_runs_the_corridor_through_the_towns(network):
     g102 = nx.DiGraph([(u, v) for u, v, d in network.graph.edges(data=True) if d["name"] == "G102"])
     path = nx.shortest_path(g102, "siping_ne_jct", "changchun_sw_jct")
-    assert path == ["siping_ne_jct", "guojiadian_town", "gongzhuling_city", "fanjiatun_town", "changchun_sw_jct"]
+    assert path == [
+        "siping_ne_jct",
+        "guojiadian_town",
+        "gongzhuling_city",
+        "liufangzi_town",
+        "fanjiatun_town",
+        "changchun_sw_jct",
+    ]
+
+
+def test_g1_has_the_eight_interchanges_of_design(network):
+    exits = [post for post in network.posts if post.is_exit]
+    assert [post.id for post in exits] == INTERCHANGES
+    liufangzi = network.post("liufangzi_ic")
+    assert 56.1 < liufangzi.km < 87.5  # in the stretch between Gongzhuling and Fanjiatun
+    assert liufangzi.tag == "E" and liufangzi.name and liufangzi.name_zh == "刘房子互通"
+    assert network.graph.has_edge("liufangzi_ic", "liufangzi_town")  # the exit leads somewhere
+
+
+def test_no_stretch_of_g1_runs_more_than_25_km_without_an_exit(network):
+    exits = [post.km for post in network.posts if post.is_exit]
+    assert max(after - before for before, after in zip(exits, exits[1:])) <= 25.0
 
 
 # --------------------------------------------------------------------------- structure of G1
@@ -316,6 +341,67 @@ def test_a_missing_file_is_reported(data_copy):
     (data_copy / "g1_posts.csv").unlink()
     problems = _problems(data_copy)
     assert ("g1_posts.csv", None) in {(p.file, p.row) for p in problems}
+
+
+# --------------------------------------------------------------------------- expressway.toml
+def _expressway_constants() -> dict:
+    return tomllib.loads((NETWORK_DIR / "expressway.toml").read_text(encoding="utf-8"))
+
+
+def test_the_generated_expressway_takes_its_constants_from_expressway_toml(network):
+    constants = _expressway_constants()
+    assert constants["min_speed_kmh"] == 60  # 实施条例 Art. 78
+    for u, v, data in network.graph.edges(data=True):
+        if data.get("direction") is not None:
+            assert data["speed_kmh"] == constants["carriageway_speed_kmh"], (u, v)
+        elif data["name"].endswith(("off-ramp", "on-ramp")):
+            assert (data["length_m"], data["speed_kmh"]) == (constants["ramp_length_m"], constants["ramp_speed_kmh"])
+        elif data["name"].endswith(("entry", "exit")):
+            assert (data["length_m"], data["speed_kmh"]) == (
+                constants["sa_slip_length_m"],
+                constants["sa_slip_speed_kmh"],
+            )
+        elif data["name"].endswith("staff road"):
+            assert (data["length_m"], data["speed_kmh"]) == (
+                constants["sa_staff_road_length_m"],
+                constants["sa_staff_road_speed_kmh"],
+            )
+
+
+def test_a_changed_constant_changes_the_network(data_copy):
+    path = data_copy / "expressway.toml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("ramp_length_m = 800", "ramp_length_m = 650"), encoding="utf-8"
+    )
+    changed = load_network(data_copy)
+    assert changed.graph.edges["gongzhuling_ic.to_changchun", "gongzhuling_ic"]["length_m"] == 650
+
+
+def test_a_carriageway_speed_below_the_expressway_minimum_is_a_data_problem(data_copy):
+    path = data_copy / "expressway.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("carriageway_speed_kmh = 90", "carriageway_speed_kmh = 55"), encoding="utf-8")
+    problems = _problems(data_copy)
+    assert [(p.file, p.column) for p in problems] == [("expressway.toml", "carriageway_speed_kmh")]
+    assert "60" in problems[0].message and "55" in problems[0].message
+
+
+def test_a_missing_or_bad_expressway_constant_is_a_data_problem(data_copy):
+    path = data_copy / "expressway.toml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("ramp_speed_kmh = 30", 'ramp_speed_kmh = "slow"').replace("sa_slip_length_m = 300", "")
+    path.write_text(text + "tunnel_speed_kmh = 50\n", encoding="utf-8")
+    found = {(p.file, p.column) for p in _problems(data_copy)}
+    assert found == {
+        ("expressway.toml", "ramp_speed_kmh"),
+        ("expressway.toml", "sa_slip_length_m"),
+        ("expressway.toml", "tunnel_speed_kmh"),
+    }
+
+
+def test_a_missing_expressway_file_is_a_data_problem(data_copy):
+    (data_copy / "expressway.toml").unlink()
+    assert ("expressway.toml", None) in {(p.file, p.row) for p in _problems(data_copy)}
 
 
 def test_graph_problems_catch_an_edge_without_length_or_class():

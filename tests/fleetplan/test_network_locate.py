@@ -53,14 +53,15 @@ def test_km_post_toward_changchun_lies_on_the_changchun_bound_carriageway(networ
     location = network.locate("G1 K78 toward Changchun")
     assert location.on_edge and location.km == 78.0 and location.direction is Direction.TO_CHANGCHUN
     (point,) = location.edge_points
-    assert (point.u, point.v) == ("gongzhuling_sa.to_changchun", "fanjiatun_ic.to_changchun")
-    assert point.offset_m == pytest.approx((78.0 - 62.0) * 1000)
+    # between Liufangzi (K71.9) and Fanjiatun (K87.5)
+    assert (point.u, point.v) == ("liufangzi_ic.to_changchun", "fanjiatun_ic.to_changchun")
+    assert point.offset_m == pytest.approx((78.0 - 71.9) * 1000)
 
 
 def test_km_post_toward_siping_counts_from_the_siping_end_too(network):
     location = network.locate("G1 K78 toward Siping")
     (point,) = location.edge_points
-    assert (point.u, point.v) == ("fanjiatun_ic.to_siping", "gongzhuling_sa.to_siping")
+    assert (point.u, point.v) == ("fanjiatun_ic.to_siping", "liufangzi_ic.to_siping")
     assert point.offset_m == pytest.approx((87.5 - 78.0) * 1000)
     assert location.direction is Direction.TO_SIPING
 
@@ -199,8 +200,8 @@ def test_node_lat_lon(network):
 
 def test_a_path_passes_a_point_on_an_edge_it_drives(network):
     point = network.locate("G1 K78 toward Changchun")
-    through = ("gongzhuling_ic.to_changchun", "gongzhuling_sa.to_changchun", "fanjiatun_ic.to_changchun")
-    other_side = ("fanjiatun_ic.to_siping", "gongzhuling_sa.to_siping", "gongzhuling_ic.to_siping")
+    through = ("gongzhuling_sa.to_changchun", "liufangzi_ic.to_changchun", "fanjiatun_ic.to_changchun")
+    other_side = ("fanjiatun_ic.to_siping", "liufangzi_ic.to_siping", "gongzhuling_sa.to_siping")
     assert network.path_passes(through, point)
     assert not network.path_passes(other_side, point)
     assert not network.path_passes(through[:2], point)
