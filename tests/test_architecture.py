@@ -9,6 +9,7 @@ Imports are read with :mod:`ast` (every ``import``, also those inside functions 
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -168,3 +169,20 @@ def test_the_instance_builder_is_called_in_one_place():
         if "build_instance(" in path.read_text(encoding="utf-8") and not name.startswith("fleetplan.builder")
     ]
     assert importers == ["solver.dispatch.path"] and callers == ["solver.dispatch.path"]
+
+
+def test_the_oracle_imports_no_engine():
+    """fleetplan.oracle re-derives every claim with its own code (docs/world-model.md): it may import the
+    standard library and, of the project, only the plan, the domain data classes and the errors."""
+    allowed = {"fleetplan.plan", "fleetplan.model", "fleetplan.errors"}
+    stdlib = set(sys.stdlib_module_names) | {"__future__"}
+    found = []
+    for name, path in MODULES.items():
+        if name != "fleetplan.oracle" and not name.startswith("fleetplan.oracle."):
+            continue
+        for module, _ in _imports(name, path):
+            top = module.split(".")[0]
+            inside = module == "fleetplan.oracle" or module.startswith("fleetplan.oracle.")
+            if not (inside or module in allowed or (top != "fleetplan" and top in stdlib)):
+                found.append((name, module))
+    assert MODULES.get("fleetplan.oracle") is not None and found == []

@@ -1,0 +1,190 @@
+"""The oracle's checks of one trip cover (world-model §8): the crew usable, enough seats, at the first
+stop by the departure plus the retiming, a new charter sign filed before it leaves when one is
+needed, the empty running, and the driver legal and on shift for the whole trip."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from fleetplan.oracle.case import Claim, Disagreement
+from fleetplan.oracle.check_rescue import usability
+from fleetplan.oracle.duty import Interval, overnight_applies, shift_finding, shift_window, time_findings
+from fleetplan.oracle.facts import Facts
+from fleetplan.oracle.paths import Route
+from fleetplan.oracle.rescue_common import RescueFacts, seconds, tolerance_s
+from fleetplan.oracle.speed import to_s
+from fleetplan.oracle.world import Coach, DriverRow, TripRow
+from fleetplan.plan import TripCover
+
+
+@dataclass(frozen=True)
+class CoverFacts:
+    """What the oracle derived for one cover: the task and what it adds to the driver's log."""
+
+    cover: TripCover
+    trip: TripRow | None
+    task: tuple[datetime, datetime] | None = None
+    end_node: str | None = None
+    intervals: tuple[Interval, ...] = ()
+
+
+def free_at(facts: Facts, coach: Coach, rescues: Mapping[str, RescueFacts]) -> tuple[str, datetime]:
+    """Where and when the crew is free: after its rescue in this plan at the delivery stop, after its
+    trip under way at that trip's end, else where the coach stands after the turnout."""
+    case = facts.case
+    before = rescues.get(coach.id)
+    if before is not None and before.passing_trip is None and before.delivery_stop is not None:
+        return before.delivery_stop, before.rescue.destination_arrival
+    underway = facts.coach_trip_at(coach.id, case.at)
+    if underway is not None:
+        return underway.stops[-1].node_id, underway.arrival
+    return facts.coach_node_at(coach.id, case.at), case.at + timedelta(seconds=case.turnout_s)
+
+
+def start_of(
+    facts: Facts, claim: Claim, crew: tuple[Coach, DriverRow], rescues: Mapping[str, RescueFacts], departure: datetime
+) -> tuple[str, datetime, list[Disagreement]]:
+    """Where the crew sets out for the trip (§8): from where it is free when the trip lies in the shift
+    the driver is in then; a trip in a later shift from the home depot at that shift's start, which
+    needs the coach standing there."""
+    coach, driver = crew
+    node, free = free_at(facts, coach, rescues)
+    later = shift_window(driver, departure)
+    if later is None or later == shift_window(driver, free):
+        return node, free, []
+    home = facts.site_node(driver.home_depot)
+    if node == home:
+        return home, max(free, later[0]), []
+    reason = f"the trip lies in {driver.id}'s next shift, which begins at {home}, where {coach.id} does not stand"
+    return home, max(free, later[0]), [claim.disagree("vehicle_id", coach.id, node, "cover_start", reason)]
+
+
+def check_cover(
+    facts: Facts, claim: Claim, cover: TripCover, rescues: Mapping[str, RescueFacts], taken_away: frozenset[str]
+) -> tuple[list[Disagreement], CoverFacts]:
+    """Every disagreement with ``cover`` (``rescues``: this plan's rescues by coach id)."""
+    world = facts.world
+    trip, coach, driver = world.trip(cover.trip_id), world.coach(cover.vehicle_id), world.driver(cover.driver_id)
+    if trip is None or coach is None or driver is None:
+        ids = f"{cover.trip_id}/{cover.vehicle_id}/{cover.driver_id}"
+        reason = "the oracle does not know the trip, coach or driver"
+        return [claim.disagree("ids", ids, "unknown", "unknown_id", reason)], CoverFacts(cover, trip)
+    departure = trip.departure + timedelta(seconds=cover.departure_shift_s)
+    end = trip.arrival + timedelta(seconds=cover.departure_shift_s)
+    found = usability(facts, claim, coach, driver, departure, end) + seats_and_sign(
+        facts, claim, trip, coach, driver, departure
+    )
+    if (coach.id, driver.id) == (trip.vehicle_id, trip.driver_id) and coach.id not in rescues:
+        kept, derived = own_trip(facts, claim, cover, trip, driver, rescues, taken_away)
+        return found + kept, derived
+    node, free, more = start_of(facts, claim, (coach, driver), rescues, departure)
+    found += more
+    route = facts.router.fastest(facts.place(node), facts.place(trip.origin), to_s(free))
+    if route is None:
+        reason = f"no open road {node} → {trip.origin}"
+        found.append(claim.disagree("trip_id", trip.id, "no route", "no_route", reason))
+        return found, CoverFacts(cover, trip)
+    ready = free + timedelta(seconds=route.seconds)
+    if (ready - departure).total_seconds() > tolerance_s(route):
+        reason = f"the crew reaches {trip.origin} only at {ready:%H:%M:%S}"
+        found.append(claim.disagree("departure_shift_s", departure, ready, "cover_late", reason))
+    # the empty run as late as it may start to be there at the departure (the crew waits where it is)
+    deadhead_start, late = last_start(facts, node, trip.origin, departure, free)
+    metres = float(route.length_m)
+    if all(abs(cover.deadhead_m - m) > max(1.0, 0.01 * m) for m in (metres, float(late.length_m))):
+        reason = "empty running differs by more than 1 %"
+        found.append(claim.disagree("deadhead_m", cover.deadhead_m, round(metres), "deadhead", reason))
+    intervals = [Interval(deadhead_start, departure, "drive", True)] if deadhead_start < departure else []
+    intervals.append(Interval(departure, end, "drive", True))
+    derived = CoverFacts(cover, trip, (deadhead_start, end), trip.stops[-1].node_id, tuple(intervals))
+    found += cover_duty(facts, claim, driver, trip, derived, rescues, taken_away, metres)
+    return found, derived
+
+
+def own_trip(
+    facts: Facts,
+    claim: Claim,
+    cover: TripCover,
+    trip: TripRow,
+    driver: DriverRow,
+    rescues: Mapping[str, RescueFacts],
+    taken_away: frozenset[str],
+) -> tuple[list[Disagreement], CoverFacts]:
+    """A trip its own planned crew keeps (§8): it runs as timetabled, from the trip's first stop, with
+    no empty run of the plan's making; only the retiming, the duty and the shift are judged."""
+    found = []
+    if cover.deadhead_m != 0:
+        reason = f"{trip.id} keeps its own crew, which sets out from its first stop"
+        found.append(claim.disagree("deadhead_m", cover.deadhead_m, 0, "deadhead", reason))
+    departure = trip.departure + timedelta(seconds=cover.departure_shift_s)
+    end = trip.arrival + timedelta(seconds=cover.departure_shift_s)
+    derived = CoverFacts(
+        cover, trip, (departure, end), trip.stops[-1].node_id, (Interval(departure, end, "drive", True),)
+    )
+    return found + cover_duty(facts, claim, driver, trip, derived, rescues, taken_away, 0.0), derived
+
+
+def last_start(facts: Facts, node: str, origin: str, by: datetime, earliest: datetime) -> tuple[datetime, Route]:
+    """The latest start from ``node`` (not before ``earliest``) that reaches ``origin`` by ``by``, and
+    its route: a few steps back from ``by`` by the travel time, which depends on the clock."""
+    start, end = facts.place(node), facts.place(origin)
+    leave = by
+    for _ in range(6):
+        route = facts.router.fastest(start, end, to_s(leave))
+        if route is None:
+            break
+        late_s = seconds(leave - by) + route.seconds
+        if late_s <= 0:
+            return max(leave, earliest), route
+        leave -= timedelta(seconds=late_s)
+    leave = max(min(leave, by), earliest)
+    route = facts.router.fastest(start, end, to_s(leave))
+    assert route is not None  # a route exists from ``earliest`` (checked by the caller)
+    return leave, route
+
+
+def seats_and_sign(
+    facts: Facts, claim: Claim, trip: TripRow, coach: Coach, driver: DriverRow, departure: datetime
+) -> list[Disagreement]:
+    """Seats for everyone booked; a new charter sign filed before leaving when the coach or driver is
+    not on the trip's sign."""
+    found = []
+    if coach.seats < trip.booked:
+        reason = f"{trip.booked} booked on {trip.id}"
+        found.append(claim.disagree("vehicle_id", coach.id, f"{coach.seats} seats", "seats", reason))
+    if coach.id != trip.vehicle_id or driver.id not in trip.signed_driver_ids:
+        ready = facts.case.at + timedelta(seconds=facts.world.policy.charter_sign_filing_delay_s)
+        if departure < ready:
+            reason = "leaves before a new charter sign can be filed"
+            found.append(claim.disagree("departure_shift_s", departure, ready, "sign", reason))
+    return found
+
+
+def cover_duty(
+    facts: Facts,
+    claim: Claim,
+    driver: DriverRow,
+    trip: TripRow,
+    derived: CoverFacts,
+    rescues: Mapping[str, RescueFacts],
+    taken_away: frozenset[str],
+    deadhead_m: float,
+) -> list[Disagreement]:
+    """The driver's whole duty with the cover (and a rescue of the same driver in the plan), and the
+    shift over the whole task (§7, §8)."""
+    policy = facts.world.policy
+    earlier = [i for r in rescues.values() if r.rescue.driver_id == driver.id for i in r.intervals]
+    log = facts.base_log(driver.id, taken_away) + earlier + list(derived.intervals)
+    length = facts.trip_length_m(trip)
+    overnight = overnight_applies(policy, None if length is None else length + deadhead_m, commuter=False)
+    found = [
+        claim.disagree("driver_id", driver.id, finding.rule, finding.rule, finding.reason)
+        for finding in time_findings(log, policy, overnight)
+    ]
+    assert derived.task is not None
+    shift = shift_finding(driver, *derived.task)
+    if shift is not None:
+        found.append(claim.disagree("driver_id", driver.id, "off shift", "shift", shift.reason))
+    return found
