@@ -7,7 +7,7 @@ validation. Units follow :mod:`fleetplan.units` (seconds, metres, naive China-lo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from functools import cached_property
 from typing import Any
@@ -65,11 +65,17 @@ class IncidentKind(StrEnum):
 
 
 class Weather(StrEnum):
+    """Weather on a road class; speeds and caps per docs/world-model.md §2 (实施条例 Art. 46, 81)."""
+
     CLEAR = "clear"
-    RAIN = "rain"
-    SNOW = "snow"
-    ICE = "ice"
-    BLIZZARD = "blizzard"
+    RAIN = "rain"  # wet road
+    SNOWFALL = "snowfall"  # snow falling on a cleared road
+    SNOW = "snow"  # snow-covered road: ≤30 km/h (Art. 46)
+    ICE = "ice"  # icy road: ≤30 km/h (Art. 46)
+    FOG_200 = "fog_200"  # visibility < 200 m: ≤60 km/h (Art. 81)
+    FOG_100 = "fog_100"  # visibility < 100 m: ≤40 km/h
+    FOG_50 = "fog_50"  # visibility < 50 m: ≤20 km/h, leave the expressway at the next exit
+    BLIZZARD = "blizzard"  # snowfall with visibility < 100 m: ≤40 km/h
 
 
 class RoadClass(StrEnum):
@@ -170,15 +176,31 @@ class Driver:
         require_id(self.home_depot, "home_depot")
 
     def age_years(self, on: date) -> int:
-        """Completed years of age on ``on``."""
+        """Completed years of age on ``on``, a year counted complete on the birthday itself (the
+        legal count of 周岁, from the day after, is :func:`fleetplan.rules.personal.age_in_zhousui`)."""
         before_birthday = (on.month, on.day) < (self.birth_date.month, self.birth_date.day)
         return on.year - self.birth_date.year - int(before_birthday)
 
+    def shift_window(self, moment: datetime) -> tuple[datetime, datetime] | None:
+        """The shift ``moment`` falls in, as ``(start, end)``: the one that began that day, or the day
+        before when it runs past midnight (``shift_end`` earlier than ``shift_start``; equal times are
+        a round-the-clock shift). ``None`` when the driver is off shift at ``moment``."""
+        for day in (moment.date(), moment.date() - timedelta(days=1)):
+            start = datetime.combine(day, self.shift_start)
+            end = datetime.combine(day, self.shift_end)
+            if end <= start:
+                end += timedelta(days=1)
+            if start <= moment < end:
+                return start, end
+        return None
+
     def on_shift(self, moment: datetime) -> bool:
-        clock = moment.time()
-        if self.shift_start <= self.shift_end:
-            return self.shift_start <= clock < self.shift_end
-        return clock >= self.shift_start or clock < self.shift_end
+        return self.shift_window(moment) is not None
+
+    def on_shift_throughout(self, start: datetime, end: datetime) -> bool:
+        """Whether ``[start, end]`` lies inside one shift: the one ``start`` falls in."""
+        window = self.shift_window(start)
+        return window is not None and end <= window[1]
 
 
 # --------------------------------------------------------------------------- timetable
@@ -289,6 +311,13 @@ class Conditions:
 
 
 # --------------------------------------------------------------------------- driving policy
+class AgeReached(StrEnum):
+    """When a driver reaches the next year of age (周岁), for the working-age limit (policy switch)."""
+
+    DAY_AFTER_BIRTHDAY = "day_after_birthday"  # the legal count: 民法典 Art. 201–202; 法释〔2006〕1号 Art. 2
+    ON_BIRTHDAY = "on_birthday"  # the everyday count, one day stricter at the limit
+
+
 class OvernightRule(StrEnum):
     """How the 02:00–05:00 stop-or-relay rule for long-distance coaches applies (policy switch)."""
 
@@ -311,7 +340,8 @@ class DrivingPolicy:
     overnight_rule: OvernightRule = OvernightRule.EXEMPT_COMMUTER_200KM
     overnight_stop_start: time = time(2, 0)
     overnight_stop_end: time = time(5, 0)
-    max_driver_age: int = 60
+    max_driver_age: int = 60  # 周岁; 道路运输条例 Art. 9(2): "年龄不超过60周岁"
+    driver_age_reached: AgeReached = AgeReached.DAY_AFTER_BIRTHDAY
     probation_months: int = 12
     charter_sign_filing_delay_s: int = 10 * 60  # E: time to file a new electronic charter sign
 

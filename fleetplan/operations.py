@@ -11,6 +11,7 @@ from fleetplan.model import require
 @dataclass(frozen=True)
 class OperationsPolicy:
     turnout_s: int = 10 * 60  # a standby crew from the call to rolling
+    call_in_s: int = 30 * 60  # an off-shift driver called in: from the call to at the coach (E)
     transfer_s: int = 5 * 60  # passengers change coach at the scene
     passing_dwell_s: int = 10 * 60  # a passing coach stops, boards and leaves
     max_passing_delay_s: int = 20 * 60  # the most a passing coach's own passengers may be delayed
@@ -27,6 +28,7 @@ class OperationsPolicy:
     def __post_init__(self) -> None:
         for name in (
             "turnout_s",
+            "call_in_s",
             "transfer_s",
             "passing_dwell_s",
             "max_passing_delay_s",

@@ -17,6 +17,7 @@ from typing import Any, Literal, TypeVar, overload
 from fleetplan.errors import DataProblem, InvalidValueError
 from fleetplan.model import (
     ALL_ENTRANCES,
+    AgeReached,
     Conditions,
     DrivingPolicy,
     OvernightRule,
@@ -259,6 +260,10 @@ def _overnight(reader: _TomlReader, data: dict[str, Any], key: str, default: Any
     return reader.choice(data, key, OvernightRule, default=default)
 
 
+def _age_reached(reader: _TomlReader, data: dict[str, Any], key: str, default: Any) -> Any:
+    return reader.choice(data, key, AgeReached, default=default)
+
+
 POLICY_KEYS: dict[str, tuple[str, _Reader]] = {
     "day_continuous_max_h": ("day_continuous_max_s", _duration(HOUR)),
     "night_continuous_max_h": ("night_continuous_max_s", _duration(HOUR)),
@@ -271,6 +276,7 @@ POLICY_KEYS: dict[str, tuple[str, _Reader]] = {
     "overnight_stop_start": ("overnight_stop_start", _clock),
     "overnight_stop_end": ("overnight_stop_end", _clock),
     "max_driver_age": ("max_driver_age", _whole),
+    "driver_age_reached": ("driver_age_reached", _age_reached),
     "probation_months": ("probation_months", _whole),
     "charter_sign_filing_delay_min": ("charter_sign_filing_delay_s", _duration(MINUTE)),
 }

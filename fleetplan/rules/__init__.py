@@ -12,8 +12,16 @@ the regulations):
 - ``double_booked``: the drive overlaps an interval of the driver's duty log.
 - ``licence_class``: A1 for a coach ≥6 m long or with ≥20 occupants (驾驶证规定 Art. 11).
 - ``probation``: not in the first 12 months of the licence (驾驶证规定 Art. 77).
-- ``age``: at most 60 years old (驾驶证规定 Art. 14).
+- ``age``: at most 60 周岁, the working age of a passenger-coach driver (道路运输条例 Art. 9(2);
+  道路运输从业人员管理规定 Art. 9(2)); 周岁 are reached the day after the birthday (民法典 Art. 201–202,
+  法释〔2006〕1号 Art. 2), a policy switch, so 60 holds up to and including the 61st birthday.
 - ``qualification``: a valid passenger-transport qualification certificate (道路运输条例 Art. 9).
+
+Besides the rules of a drive, a *task* (:mod:`~fleetplan.rules.duty`: a rescue's drive to the scene,
+duty there, any rest and onward drive) is checked piece by piece; the roster's shift
+(:mod:`~fleetplan.rules.shift`: the whole task inside one shift; a later shift begins at home) and the
+charter sign (:mod:`~fleetplan.rules.charter`: who needs a new one, when passengers may board) are
+asked of every task by the builder and the evaluator.
 
 (规范 = 道路旅客运输企业安全管理规范 2018; 实施条例 = 道路交通安全法实施条例; 驾驶证规定 =
 机动车驾驶证申领和使用规定.)
@@ -48,14 +56,25 @@ wording: the checks find what is broken as numbers and the wording composes the 
 
 from __future__ import annotations
 
+from fleetplan.rules.charter import earliest_boarding, needs_new_sign, sign_ready_at
 from fleetplan.rules.checks import overnight_exempt
+from fleetplan.rules.duty import DutyPiece, ProposedTask, rescue_task
 from fleetplan.rules.legality import (
     check_drive,
     licence_allows,
     personal_eligibility,
+    task_violations,
     violations_at,
 )
-from fleetplan.rules.personal import required_licence
+from fleetplan.rules.personal import age_in_zhousui, required_licence
+from fleetplan.rules.shift import (
+    CoverStart,
+    cover_start,
+    next_shift_start,
+    off_shift_at,
+    off_shift_reason,
+    shift_label,
+)
 from fleetplan.rules.timeline import DrivingState, driving_state, driving_states, night_seconds
 from fleetplan.rules.values import (
     PERSONAL_RULES,
@@ -70,19 +89,33 @@ from fleetplan.rules.wording import format_duration
 __all__ = [
     "PERSONAL_RULES",
     "TIME_RULES",
+    "CoverStart",
     "DriveVerdict",
     "DrivingState",
+    "DutyPiece",
     "ProposedDrive",
+    "ProposedTask",
     "RuleCode",
     "Violation",
+    "age_in_zhousui",
     "check_drive",
+    "cover_start",
     "driving_state",
     "driving_states",
+    "earliest_boarding",
     "format_duration",
     "licence_allows",
+    "needs_new_sign",
+    "next_shift_start",
     "night_seconds",
+    "off_shift_at",
+    "off_shift_reason",
     "overnight_exempt",
     "personal_eligibility",
     "required_licence",
+    "rescue_task",
+    "shift_label",
+    "sign_ready_at",
+    "task_violations",
     "violations_at",
 ]

@@ -35,12 +35,14 @@ COMMUTER_TRIP_M = 200 * KM  # 交运规〔2023〕2号 Art. 32 exemption
 class DoubleBookingFinding:
     """The drive ``[start, end)`` overlaps the ``logged`` intervals, each ``(activity, start, end)``.
 
-    Times are stamps (:func:`~fleetplan.rules.timeline.to_stamp`).
+    Times are stamps (:func:`~fleetplan.rules.timeline.to_stamp`); ``what`` names the proposed duty
+    (a drive, or the ``other`` duty or ``rest`` of a task).
     """
 
     start: int
     end: int
     logged: tuple[tuple[Activity, int, int], ...]
+    what: str = "drive"
     code: ClassVar[RuleCode] = RuleCode.DOUBLE_BOOKED
 
 
@@ -137,8 +139,11 @@ class Check:
     def amounts(self, start: int) -> dict[tuple, int]:
         """How far each time constraint is broken at ``start`` (> 0 broken), keyed per constraint.
 
-        Between two consecutive :meth:`breakpoints` every amount is linear in ``start``.
+        Between two consecutive :meth:`breakpoints` every amount is linear in ``start``. A drive of
+        no length breaks nothing: it adds no driving, and what the log held before is not its doing.
         """
+        if self.duration_s == 0:
+            return {}
         end = start + self.duration_s
         timeline, policy = self.timeline, self.policy
         found = {("overlap",): timeline.overlap_s(start, end), ("continuous",): timeline.stretch(start, end).excess}
@@ -156,7 +161,9 @@ class Check:
         return all(amount <= 0 for amount in self.amounts(start).values())
 
     def findings(self, start: int) -> list[Finding]:
-        """The time rules the drive breaks when it starts at ``start``, as numbers."""
+        """The time rules the drive breaks when it starts at ``start``, as numbers (none for 0 s)."""
+        if self.duration_s == 0:
+            return []
         end = start + self.duration_s
         found = self._double_booking(start, end) + self._continuous(start, end)
         found += self._windows(start, end)

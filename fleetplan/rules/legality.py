@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from fleetplan.model import Driver, DrivingPolicy, DutyInterval, Vehicle
 from fleetplan.rules.checks import prepare_check
+from fleetplan.rules.duty import ProposedTask, task_findings
 from fleetplan.rules.personal import (
     licence_finding,
     personal_findings,
@@ -91,6 +92,34 @@ def violations_at(
     start = to_stamp(drive.start)
     personal = personal_for_drive(driver, vehicle, start, start + drive.duration_s, policy, on)
     return violations(personal) + violations(check.findings(start))
+
+
+def task_violations(
+    driver: Driver,
+    duty_log: Iterable[DutyInterval],
+    task: ProposedTask,
+    vehicle: Vehicle,
+    policy: DrivingPolicy = DEFAULT_POLICY,
+) -> tuple[Violation, ...]:
+    """Every rule a task of several pieces breaks (a rescue: drive, duty at the scene, rest, drive).
+
+    Parameters
+    ----------
+    driver, vehicle
+        The candidate pair.
+    duty_log
+        The driver's duty intervals, in any order (entries of another driver raise).
+    task
+        The pieces, in order; drives of no length break nothing.
+    policy
+        Limits and switches; defaults are the regulations.
+
+    Returns
+    -------
+    tuple of Violation
+        Personal rules first, then each piece's time rules in order; empty when the task is legal.
+    """
+    return violations(task_findings(driver, duty_log, task, vehicle, policy))
 
 
 def check_drive(

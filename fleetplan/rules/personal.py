@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import ClassVar
 
-from fleetplan.model import Driver, DrivingPolicy, LicenceClass, Vehicle
+from fleetplan.model import AgeReached, Driver, DrivingPolicy, LicenceClass, Vehicle
 from fleetplan.rules.timeline import from_stamp
 from fleetplan.rules.values import RULE_ORDER, Finding, RuleCode
 
@@ -47,13 +47,14 @@ class ProbationFinding:
 
 @dataclass(frozen=True)
 class AgeFinding:
-    """The driver is ``age`` on ``on``, older than ``max_age``."""
+    """The driver is ``age`` 周岁 on ``on``, more than ``max_age``: over the limit from ``over_from``."""
 
     driver_id: str
     age: int
     on: date
     birth_date: date
     max_age: int
+    over_from: date
     code: ClassVar[RuleCode] = RuleCode.AGE
 
 
@@ -64,6 +65,34 @@ class QualificationFinding:
     driver_id: str
     qualified_until: date | None
     code: ClassVar[RuleCode] = RuleCode.QUALIFICATION
+
+
+# --------------------------------------------------------------------------- age
+def anniversary(birth_date: date, year: int) -> date:
+    """The birthday in ``year``; Feb 29 in a common year is Feb 28 (民法典 Art. 202: the month's last day)."""
+    return date(year, birth_date.month, min(birth_date.day, calendar.monthrange(year, birth_date.month)[1]))
+
+
+def reaches_age_on(birth_date: date, years: int, reached: AgeReached) -> date:
+    """The first day on which someone born on ``birth_date`` is ``years`` 周岁."""
+    birthday = anniversary(birth_date, birth_date.year + years)
+    return birthday + timedelta(days=1) if reached == AgeReached.DAY_AFTER_BIRTHDAY else birthday
+
+
+def age_in_zhousui(birth_date: date, on: date, reached: AgeReached) -> int:
+    """Age in 周岁 on ``on``: whole years, the next one reached as ``reached`` says (the legal count,
+    :attr:`~fleetplan.model.AgeReached.DAY_AFTER_BIRTHDAY`, reaches it the day after the birthday)."""
+    years = on.year - birth_date.year
+    return years - int(on < reaches_age_on(birth_date, years, reached))
+
+
+def age_finding(driver: Driver, on: date, policy: DrivingPolicy) -> AgeFinding | None:
+    """The working-age finding on ``on``: more than ``policy.max_driver_age`` 周岁 (道路运输条例 Art. 9)."""
+    age = age_in_zhousui(driver.birth_date, on, policy.driver_age_reached)
+    if age <= policy.max_driver_age:
+        return None
+    over_from = reaches_age_on(driver.birth_date, policy.max_driver_age + 1, policy.driver_age_reached)
+    return AgeFinding(driver.id, age, on, driver.birth_date, policy.max_driver_age, over_from)
 
 
 # --------------------------------------------------------------------------- rules
@@ -90,7 +119,8 @@ def personal_findings(driver: Driver, vehicle: Vehicle, on: date, policy: Drivin
     """The personal rules the pair breaks on day ``on``, in the order licence, probation, age, qualification.
 
     ``policy`` supplies ``probation_months`` (licence issued fewer months before ``on``) and
-    ``max_driver_age`` (completed years; ``age > max_driver_age`` is refused, so 60 is still allowed).
+    ``max_driver_age`` with ``driver_age_reached`` (周岁, see :func:`age_in_zhousui`; more than
+    ``max_driver_age`` is refused, so 60 is still allowed, up to and including the 61st birthday).
     """
     found: list[Finding] = []
     licence = licence_finding(driver, vehicle)
@@ -99,9 +129,9 @@ def personal_findings(driver: Driver, vehicle: Vehicle, on: date, policy: Drivin
     probation_ends = _add_months(driver.licence_issued, policy.probation_months)
     if on < probation_ends:
         found.append(ProbationFinding(driver.id, driver.licence_issued, policy.probation_months, probation_ends))
-    age = driver.age_years(on)
-    if age > policy.max_driver_age:
-        found.append(AgeFinding(driver.id, age, on, driver.birth_date, policy.max_driver_age))
+    age = age_finding(driver, on, policy)
+    if age is not None:
+        found.append(age)
     if driver.qualified_until is None or driver.qualified_until < on:
         found.append(QualificationFinding(driver.id, driver.qualified_until))
     return tuple(found)
@@ -117,7 +147,7 @@ def personal_for_drive(
     """
     if on is not None:
         return personal_findings(driver, vehicle, on, policy)
-    days = sorted({from_stamp(start).date(), from_stamp(end - 1).date()})
+    days = sorted({from_stamp(start).date(), from_stamp(max(start, end - 1)).date()})  # a drive may be 0 s
     found: dict[RuleCode, Finding] = {}
     for day in days:
         for finding in personal_findings(driver, vehicle, day, policy):

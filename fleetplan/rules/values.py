@@ -46,7 +46,7 @@ SOURCES: dict[RuleCode, str] = {
     RuleCode.DOUBLE_BOOKED: "duty log",
     RuleCode.LICENCE_CLASS: "机动车驾驶证申领和使用规定 Art. 11",
     RuleCode.PROBATION: "机动车驾驶证申领和使用规定 Art. 77",
-    RuleCode.AGE: "机动车驾驶证申领和使用规定 Art. 14",
+    RuleCode.AGE: "道路运输条例 Art. 9(2); 道路运输从业人员管理规定 Art. 9(2)",
     RuleCode.QUALIFICATION: "道路运输条例 Art. 9",
 }
 RULE_ORDER = {code: index for index, code in enumerate(RuleCode)}
@@ -89,10 +89,11 @@ class ProposedDrive:
 
     def __post_init__(self) -> None:
         require(self.start.tzinfo is None, "start", "must be a naive China-local datetime")
+        # 0 s is a drive too: a rescue from the node where the scene is drives nowhere
         require(
-            int(self.duration_s) == self.duration_s and self.duration_s > 0,
+            int(self.duration_s) == self.duration_s and self.duration_s >= 0,
             "duration_s",
-            f"{self.duration_s} must be a positive whole number of seconds",
+            f"{self.duration_s} must be a whole number of seconds, not negative",
         )
         object.__setattr__(self, "duration_s", int(self.duration_s))
         require(self.distance_m is None or self.distance_m >= 0, "distance_m", f"{self.distance_m} is negative")
@@ -108,8 +109,8 @@ class ProposedDrive:
 
     @property
     def night_share(self) -> float:
-        """Share of the drive at night (22:00–06:00), 0–1."""
-        return self.night_s / self.duration_s
+        """Share of the drive at night (22:00–06:00), 0–1 (0 for a drive of no length)."""
+        return self.night_s / self.duration_s if self.duration_s else 0.0
 
     def starting(self, start: datetime) -> ProposedDrive:
         """The same drive started at ``start``."""

@@ -34,6 +34,7 @@ from fleetplan.rules.values import SOURCES, Finding, ProposedDrive, RuleCode, Vi
 from fleetplan.units import HOUR, KM, MINUTE, format_hhmm
 
 _WINDOW_LABELS = {RuleCode.DAILY_8H: "24 h", RuleCode.WEEKLY_44H: "7 days"}
+_WHAT = {"other": "duty at the scene", "rest": "rest at the scene"}
 
 
 def format_duration(duration_s: int) -> str:
@@ -96,8 +97,9 @@ def _probation(finding: ProbationFinding) -> str:
 
 def _age(finding: AgeFinding) -> str:
     return (
-        f"driver {finding.driver_id} is {finding.age} on {finding.on} (born {finding.birth_date}); coach "
-        f"drivers may be at most {finding.max_age}"
+        f"driver {finding.driver_id} is {finding.age} on {finding.on} (born {finding.birth_date}; over "
+        f"{finding.max_age} 周岁 from {finding.over_from}); passenger-coach drivers may be at most "
+        f"{finding.max_age} 周岁"
     )
 
 
@@ -115,7 +117,8 @@ def _double_booking(finding: DoubleBookingFinding) -> str:
     )
     more = f" and {len(logged) - 3} more" if len(logged) > 3 else ""
     return (
-        f"the drive {_clock(finding.start)}–{format_hhmm(from_stamp(finding.end))} overlaps the driver's "
+        f"the {_WHAT.get(finding.what, finding.what)} {_clock(finding.start)}–{format_hhmm(from_stamp(finding.end))} "
+        f"overlaps the driver's "
         f"logged {shown}{more}"
     )
 

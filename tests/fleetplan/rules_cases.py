@@ -315,25 +315,27 @@ CASES: tuple[Case, ...] = (
         drive("08:00", 60),
         driver=replace(DRIVER, licence_issued=date(2024, 2, 12)),
     ),
-    # ---- age: 驾驶证规定 Art. 14 (fleet policy max_driver_age = 60, 60 still allowed)
+    # ---- age: 道路运输条例 Art. 9(2) "年龄不超过60周岁" (policy max_driver_age = 60); 周岁 are reached
+    # the day after the birthday (民法典 Art. 201–202; 法释〔2006〕1号 Art. 2), so 60 holds through the
+    # 61st birthday
     case(
         "age-60-legal",
-        "驾驶证规定 Art. 14: ≤60",
+        "道路运输条例 Art. 9(2): ≤60 周岁",
         drive("08:00", 60),
-        driver=replace(DRIVER, birth_date=date(1965, 3, 12), licence_issued=date(1990, 1, 1)),
+        driver=replace(DRIVER, birth_date=date(1965, 3, 11), licence_issued=date(1990, 1, 1)),
     ),
     case(
-        "age-60-day-before-61st-birthday-legal",
-        "驾驶证规定 Art. 14: ≤60",
+        "age-61st-birthday-still-60-legal",
+        "道路运输条例 Art. 9(2): ≤60 周岁",
         drive("08:00", 60),
-        driver=replace(DRIVER, birth_date=date(1964, 3, 13), licence_issued=date(1990, 1, 1)),
+        driver=replace(DRIVER, birth_date=date(1964, 3, 12), licence_issued=date(1990, 1, 1)),
     ),
     case(
         "age-61-illegal",
-        "驾驶证规定 Art. 14: ≤60",
+        "道路运输条例 Art. 9(2): ≤60 周岁",
         drive("08:00", 60),
         {C.AGE},
-        driver=replace(DRIVER, birth_date=date(1964, 3, 12), licence_issued=date(1990, 1, 1)),
+        driver=replace(DRIVER, birth_date=date(1964, 3, 11), licence_issued=date(1990, 1, 1)),
     ),
     # ---- qualification: 道路运输条例 Art. 9: passenger drivers hold a valid certificate
     case(

@@ -159,7 +159,8 @@ def test_a_drive_too_long_for_any_start_has_no_earliest_start() -> None:
 
 
 def test_personal_rules_are_judged_on_the_last_day_of_a_drive_past_midnight() -> None:
-    turning_61 = replace(DRIVER, birth_date=date(1964, 3, 13), licence_issued=date(1990, 1, 1))
+    # 61st birthday on DAY: still 60 周岁 that day (the year is reached the day after), over it on the next
+    turning_61 = replace(DRIVER, birth_date=date(1964, 3, 12), licence_issued=date(1990, 1, 1))
     verdict = check_drive(turning_61, [], drive("23:30", 60, commuter=True), COACH)
     assert verdict.codes == {C.AGE}
     assert check_drive(turning_61, [], drive("23:30", 60, commuter=True), COACH, on=DAY).legal
@@ -211,7 +212,7 @@ def test_proposed_drive_derives_its_night_share_from_the_clock() -> None:
     assert night_seconds(at("05:00"), at("23:00"), late_night) == 0
 
 
-@pytest.mark.parametrize("duration_s", [0, -60, 1.5])
+@pytest.mark.parametrize("duration_s", [-60, 1.5])  # 0 s is a drive: a rescue from the scene's own node
 def test_proposed_drive_rejects_bad_durations(duration_s: float) -> None:
     with pytest.raises(InvalidValueError, match="duration_s"):
         ProposedDrive(at("08:00"), duration_s)
