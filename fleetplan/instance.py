@@ -131,6 +131,9 @@ class RescueOption:
     delay_at_destination_s: int  # after the group's planned arrival (0 if none)
     needs_new_sign: bool
     driver_hours_left_s: int = 0  # driving left under the 24 h and 7-day limits at departure
+    # A rest the driver takes at the scene after the passengers changed coach, before driving on
+    # (0: none); the coach leaves the scene at boarding_at + transfer + this.
+    rest_at_scene_s: int = 0
     destination_node: str = ""  # where it sets the passengers down; "" = the group's destination
 
 
@@ -146,6 +149,8 @@ class TripOption:
     after_rescue_id: str | None
     departure_shift_s: int
     deadhead_m: int
+    # The trip's planned crew runs it as the timetable has it: no change, no call, no extra empty running.
+    keeps_timetable: bool = False
 
 
 @dataclass(frozen=True)
@@ -178,6 +183,9 @@ class Instance:
     dataset: Dataset
     network: Any  # fleetplan.network.RoadNetwork
     unavailable: Mapping[str, str] = field(default_factory=dict)  # coach/driver id → why not usable now
+    # Rescue options priced but not offered: they reach the scene more than ``ops.max_late_s`` past the
+    # limit (each also has a too_late rejection). Only the relaxations read them ("a limit N min later").
+    late_options: tuple[RescueOption, ...] = ()
     ops: OperationsPolicy = field(default_factory=OperationsPolicy)  # the assumptions it was built with
 
     # Look-ups built once (the instance never changes), so large fleets stay linear.

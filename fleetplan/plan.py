@@ -37,10 +37,14 @@ class Rescue:
     driver_hours_left_s: int = 0
     # Where it sets the passengers down: a stop of the failed trip ahead ("" for the trip's last stop).
     destination_node: str = ""
+    # The driver's rest at the scene after the passengers changed coach (0: none): the coach leaves
+    # the scene at boarding_at + the transfer + this rest.
+    rest_at_scene_s: int = 0
 
     def __post_init__(self) -> None:
         require(self.passengers >= 0, "passengers", "must not be negative")
         require(self.driver_hours_left_s >= 0, "driver_hours_left_s", "must not be negative")
+        require(self.rest_at_scene_s >= 0, "rest_at_scene_s", "must not be negative")
         require(self.scene_arrival >= self.depart_at, "scene_arrival", "is before departure")
         require(self.boarding_at >= self.scene_arrival, "boarding_at", "is before arrival at the scene")
         require(self.destination_arrival >= self.boarding_at, "destination_arrival", "is before boarding")
@@ -56,9 +60,15 @@ class TripCover:
     driver_id: str
     departure_shift_s: int
     deadhead_m: int
+    keeps_timetable: bool = False  # its planned crew runs it as timetabled: nothing changes
 
     def __post_init__(self) -> None:
         require(self.departure_shift_s >= 0, "departure_shift_s", "a trip cannot leave early")
+        require(
+            not self.keeps_timetable or (self.departure_shift_s == 0 and self.deadhead_m == 0),
+            "keeps_timetable",
+            "a trip kept as timetabled is neither retimed nor given extra empty running",
+        )
 
 
 @dataclass(frozen=True, order=True)
@@ -71,8 +81,14 @@ class Objective:
     passenger_delay_min: int = 0  # passenger-minutes of arrival after the planned arrival
     trips_uncovered: int = 0
     trips_retimed_min: int = 0
+    # Trips given another coach or driver although the incident does not force it (their planned coach
+    # and driver are neither failed nor unavailable): each is a phone call and a risk, and the
+    # passengers gain nothing. It ranks after the trip terms, which the passengers feel (a trip not
+    # run, or leaving late), and before empty running, so no saving of kilometres buys a re-crew.
+    trips_recrewed: int = 0
     deadhead_km: int = 0
     coverage_lost: int = 0  # depot cities left without a standby coach
+    rescue_coaches: int = 0  # coaches sent to the scenes: the last tie-break, fewer calls for the same result
 
     def as_dict(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -93,6 +109,9 @@ class Plan:
     explanation: str = ""
     source: str = "cp-sat"  # or "greedy"
     notes: tuple[str, ...] = field(default=(), compare=False)
+    # Why an alternative ranks below the first plan, from the first objective term where it is worse
+    # ("12 km more empty running"); empty for the first plan.
+    why_below_first: str = field(default="", compare=False)
 
     @property
     def vehicle_ids(self) -> frozenset[str]:
@@ -102,8 +121,13 @@ class Plan:
         """The chosen options."""
         return frozenset(r.option_id for r in self.rescues) | frozenset(c.option_id for c in self.trip_covers)
 
+    def rescue_crews(self) -> frozenset[tuple[str, str]]:
+        """The crews (coach, driver) sent to the scenes: alternatives differ in them, and a plan that
+        sends the same or more crews than another for an objective no better is dominated."""
+        return frozenset((r.vehicle_id, r.driver_id) for r in self.rescues)
+
     def assignment(self) -> frozenset[tuple[str, str, str]]:
-        """Which coach serves which task; alternatives must differ in it."""
+        """Which coach serves which task."""
         return frozenset(("rescue", r.vehicle_id, r.group_id) for r in self.rescues) | frozenset(
             ("trip", c.vehicle_id, c.trip_id) for c in self.trip_covers
         )

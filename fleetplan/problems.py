@@ -11,6 +11,7 @@ from typing import Any
 
 class ProblemCode(StrEnum):
     UNKNOWN_ID = "unknown_id"  # the plan names a coach, driver, group or trip the data lacks
+    ORACLE_DISAGREES = "oracle_disagrees"  # the independent oracle (fleetplan.oracle) re-derives it otherwise
     NO_ROUTE = "no_route"  # a leg the plan claims cannot be routed under the conditions
     FAILED_COACH = "failed_coach"  # a failed coach is used
     IN_WORKSHOP = "in_workshop"

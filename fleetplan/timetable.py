@@ -347,16 +347,25 @@ def passing(travel: TravelTimes, trip: Trip, course: TripCourse, scene: Location
     departure = trip.departure
     if departure + timedelta(seconds=offset_s) < at:
         return f"it passed {scene.describe()} before {format_hhmm(at)}"
-    here = course.location_at(departure, at)
-    try:
-        to_scene = travel.route(here, scene, at)
-    except NoRouteError:
-        return f"it cannot reach {scene.describe()} from {here} under these conditions"
-    if not set(to_scene.path) <= {point.node_id for point in course.points}:
-        return f"from {here} its way to {scene.describe()} leaves its route"
     scene_planned = departure + timedelta(seconds=offset_s)
+    here = course.location_at(departure, at)
+    # it calls at its own stops before the scene, and leaves none before its timetabled time
+    on_the_way = [stop for stop in trip.stops[1:] if at < stop.planned <= scene_planned]
+    course_nodes = {point.node_id for point in course.points}
+    clock = at
+    for target in [*on_the_way, None]:
+        goal = scene if target is None else target.node_id
+        try:
+            leg = travel.route(here, goal, clock)
+        except NoRouteError:
+            return f"it cannot reach {scene.describe()} from {here} under these conditions"
+        if not set(leg.path) <= course_nodes:
+            return f"from {here} its way to {scene.describe()} leaves its route"
+        clock += timedelta(seconds=leg.travel_time_s)
+        if target is not None:
+            here, clock = target.node_id, max(clock, target.planned)
     ahead = tuple(stop for stop in trip.stops[1:] if stop.planned > scene_planned)
-    return Passing(at + timedelta(seconds=to_scene.travel_time_s), ahead or trip.stops[-1:])
+    return Passing(clock, ahead or trip.stops[-1:])
 
 
 def caused_delay_s(planned: datetime, stopping: datetime, driving_on: datetime) -> int:

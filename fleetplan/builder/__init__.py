@@ -57,7 +57,7 @@ def build_instance(
     crews = candidate_crews(ctx, groups, failed)
     rescues = tuple(option for group in groups for option in group_rescues(ctx, group, crews))
     rescuing = {option.crew_id for option in rescues}
-    tasks = trip_tasks(ctx, incidents, [crew for crew in crews if crew.id in rescuing], failed)
+    tasks = trip_tasks(ctx, groups, [crew for crew in crews if crew.id in rescuing], failed)
     groups_by_id = {group.id: group for group in groups}
     task_ids = frozenset(task.trip_id for task in tasks)
     trip_opts = tuple(
@@ -72,6 +72,7 @@ def build_instance(
         rescue_options=rescues,
         trip_options=trip_opts,
         rejections=tuple(ctx.rejections),
+        late_options=tuple(ctx.late_options),
         standby_by_city=MappingProxyType(standby_by_city(ctx, failed)),
         duty_logs=MappingProxyType({d: s.duty_log for d, s in ctx.state.drivers.items()}),
         conditions=conditions,

@@ -9,11 +9,11 @@ from datetime import datetime, timedelta
 
 from fleetplan.corridor import Corridor
 from fleetplan.errors import NoRouteError
-from fleetplan.instance import Rejection, RejectionCode
+from fleetplan.instance import Rejection, RejectionCode, RescueOption
 from fleetplan.model import Conditions, Driver, Trip, Vehicle
-from fleetplan.network import Location, Route, TravelTimes, time_band
+from fleetplan.network import Location, Route, SpeedRules, TravelTimes
 from fleetplan.operations import OperationsPolicy
-from fleetplan.rules import DrivingState, driving_states, personal_eligibility
+from fleetplan.rules import DrivingState, driving_states, next_shift_start, personal_eligibility, shift_label
 from fleetplan.state import LiveState
 
 # The rules' violation codes as the rejection codes a dispatcher reads.
@@ -49,6 +49,7 @@ class BuildContext:
     failed: frozenset[str] = frozenset()  # the failed coaches
     travel_by_class: dict = field(default_factory=dict)
     rejections: list[Rejection] = field(default_factory=list)
+    late_options: list[RescueOption] = field(default_factory=list)  # priced, but past ops.max_late_s
     _reported: set = field(default_factory=set)
     _places: dict = field(default_factory=dict)
     _standing: dict = field(default_factory=dict)
@@ -68,7 +69,10 @@ class BuildContext:
     def travel(self, vehicle: Vehicle) -> TravelTimes:
         if vehicle.vehicle_class not in self.travel_by_class:
             self.travel_by_class[vehicle.vehicle_class] = TravelTimes(
-                self.network, self.conditions, vehicle.vehicle_class
+                self.network,
+                self.conditions,
+                vehicle.vehicle_class,
+                rules=SpeedRules.for_policy(self.dataset.driving_policy),  # one night for rules and speeds
             )
         return self.travel_by_class[vehicle.vehicle_class]
 
@@ -100,9 +104,10 @@ class BuildContext:
         self, vehicle: Vehicle, origin: Location | str, destination: Location | str, depart_at: datetime
     ) -> Route:
         """:meth:`TravelTimes.route`, remembered: a route depends only on its ends, the coach's class
-        and the departure's time band, and a large fleet asks the same few thousand times."""
+        and the departure second (speeds change with the clock along the way), and a large fleet asks
+        the same few thousand times."""
         origin, destination = self.place(origin), self.place(destination)
-        key = (vehicle.vehicle_class, origin.key, destination.key, time_band(depart_at))
+        key = (vehicle.vehicle_class, origin.key, destination.key, depart_at.replace(microsecond=0))
         if key not in self._routes:
             try:
                 self._routes[key] = self.travel(vehicle).route(origin, destination, depart_at)
@@ -134,12 +139,17 @@ class BuildContext:
         return self._driving_states[driver_id](at).driving_left_s(self.dataset.driving_policy)
 
     def driver_problem(self, driver: Driver, vehicle: Vehicle) -> tuple[RejectionCode, str] | None:
-        """Why ``driver`` may not take ``vehicle`` now (personal rules, then the shift), or None.
-        Remembered: a pair is asked about once for the spares offered and once when paired."""
+        """Why ``driver`` may not take ``vehicle`` in this dispatch (personal rules, then no shift
+        before the horizon), or None. Remembered: a pair is asked about once for the spares offered
+        and once when paired."""
         key = (driver.id, vehicle.id)
         if key not in self._driver_problems:
             self._driver_problems[key] = _driver_problem(self, driver, vehicle)
         return self._driver_problems[key]
+
+    def on_shift_when_ready(self, driver: Driver) -> bool:
+        """Whether ``driver`` is on shift when a crew can leave (report + turnout): able to rescue now."""
+        return driver.on_shift(self.at + timedelta(seconds=self.ops.turnout_s))
 
     def reject(self, candidate: str, code: RejectionCode, reason: str, group_id: str | None = None) -> None:
         """Record a rejection once per candidate, reason kind and group, so the list stays readable."""
@@ -154,6 +164,12 @@ def _driver_problem(ctx: BuildContext, driver: Driver, vehicle: Vehicle) -> tupl
     if violations:
         first = violations[0]
         return VIOLATION_CODES.get(first.code, RejectionCode.LICENCE_CLASS), f"{driver.id}: {first.message}"
-    if not driver.on_shift(ctx.at):
-        return RejectionCode.OFF_SHIFT, f"{driver.id} is off shift at {ctx.at:%H:%M}"
+    # A driver whose shift begins later still runs later trips in it; each task is checked whole
+    # against the shift (§7), so only a driver with no shift before the horizon is left out here.
+    ready = ctx.at + timedelta(seconds=ctx.ops.turnout_s)
+    if next_shift_start(driver, ready) > ctx.horizon():
+        return RejectionCode.OFF_SHIFT, (
+            f"{driver.id} is off shift from {ready:%H:%M} to past {ctx.horizon():%Y-%m-%d %H:%M} "
+            f"(shift {shift_label(driver)})"
+        )
     return None

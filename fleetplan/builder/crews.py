@@ -12,6 +12,10 @@ from fleetplan.instance import Crew, CrewKind, RejectionCode, StrandedGroup
 from fleetplan.model import Activity, Driver, SiteKind, Vehicle
 from fleetplan.state import Whereabouts
 
+# Spare drivers per coach whose shift begins after the report, offered for the later trips only
+# (bounded like the others, so that a busy depot does not multiply its crews).
+LATER_SHIFT_SPARES = 1
+
 
 def candidate_crews(ctx: BuildContext, groups: tuple[StrandedGroup, ...], failed: set[str]) -> tuple[Crew, ...]:
     """Every coach–driver pair that could serve; a rejection for every coach or pair that cannot."""
@@ -43,9 +47,10 @@ def candidate_crews(ctx: BuildContext, groups: tuple[StrandedGroup, ...], failed
 
 def _standing_crews(ctx: BuildContext, vehicle: Vehicle, node_id: str, whereabouts: Whereabouts) -> list[Crew]:
     """The coach with the drivers a dispatcher would give it: its own driver (the one of its next
-    trip) when legal, else a few spare drivers standing there (no trip within the horizon, rotated
-    so that a depot's coaches are offered different ones); only when none of them is legal, the
-    other drivers standing there, whose own trips then need re-covering.
+    trip) when legal and on shift, else a few spare drivers standing there (no trip within the
+    horizon, rotated so that a depot's coaches are offered different ones, with one whose shift
+    begins later for the later trips); only when none of them can leave now, the other drivers
+    standing there, whose own trips then need re-covering.
 
     Pairing every coach with every driver at a busy depot made a thousand-coach fleet explode into
     tens of thousands of crews that differ in nothing the plan is judged by.
@@ -55,34 +60,54 @@ def _standing_crews(ctx: BuildContext, vehicle: Vehicle, node_id: str, whereabou
     own = [d for d in present if _next_trip_vehicle(ctx, d) == vehicle.id]
     spares = [d for d in present if _is_spare(ctx, d)]
     crews, reasons = _pair(ctx, vehicle, node_id, kind, own)
-    if not crews:
-        crews, more = _pair(ctx, vehicle, node_id, kind, _offered_spares(ctx, vehicle, node_id, spares))
-        reasons += more
-    if not crews:
-        crews, more = _pair(ctx, vehicle, node_id, kind, [d for d in present if d not in own and d not in spares])
-        reasons += more
+    if not _can_rescue(ctx, crews):
+        more, why = _pair(ctx, vehicle, node_id, kind, _offered_spares(ctx, vehicle, node_id, spares))
+        crews, reasons = crews + more, reasons + why
+    if not _can_rescue(ctx, crews):
+        others = [d for d in present if d not in own and d not in spares]
+        more, why = _pair(ctx, vehicle, node_id, kind, [d for d in others if ctx.on_shift_when_ready(d)])
+        crews, reasons = crews + more, reasons + why
     if not crews:
         detail = f" ({'; '.join(reasons)})" if reasons else ""
         ctx.reject(vehicle.id, RejectionCode.NO_DRIVER, f"no legal driver at {node_id} for {vehicle.id}{detail}")
+    elif not _can_rescue(ctx, crews):  # it can still run a later trip with a driver whose shift begins later
+        later = ", ".join(crew.driver_id for crew in crews)
+        ctx.reject(
+            vehicle.id,
+            RejectionCode.NO_DRIVER,
+            f"no legal driver on shift now at {node_id} for {vehicle.id} ({later}: later trips only)",
+        )
     return crews
 
 
 def _offered_spares(ctx: BuildContext, vehicle: Vehicle, node_id: str, spares: Sequence[Driver]) -> list[Driver]:
-    """``ops.spare_drivers_per_coach`` of the legal spare drivers, the most rested first and rotated
-    by the coach's place among the coaches standing at ``node_id``, so that any few coaches there
-    can leave together with different drivers."""
+    """``ops.spare_drivers_per_coach`` of the legal spare drivers on shift now, the most rested first
+    and rotated by the coach's place among the coaches standing at ``node_id``, so that any few
+    coaches there can leave together with different drivers; and, rotated the same way,
+    :data:`LATER_SHIFT_SPARES` whose shift begins later (they cannot rescue now, but can run a later
+    trip inside their shift, which a driver on shift now often cannot)."""
     legal = sorted(
         (d for d in spares if d.id not in ctx.unavailable and ctx.driver_problem(d, vehicle) is None),
         key=lambda d: (_driven_last_day_s(ctx, d), d.id),
     )
-    offered: list[Driver] = []
-    if legal:
-        standing = ctx.standing_at(node_id)
-        start = standing.index(vehicle.id) % len(legal) if vehicle.id in standing else 0
-        count = min(ctx.ops.spare_drivers_per_coach, len(legal))
-        offered = [legal[(start + k) % len(legal)] for k in range(count)]
+    now = [d for d in legal if ctx.on_shift_when_ready(d)]
+    later = [d for d in legal if d not in now]
+    place = ctx.standing_at(node_id).index(vehicle.id) if vehicle.id in ctx.standing_at(node_id) else 0
+    offered = _rotated(now, place, ctx.ops.spare_drivers_per_coach) + _rotated(later, place, LATER_SHIFT_SPARES)
     # the others are still named, so that their own reasons (licence, hours) are reported
     return offered + [d for d in spares if d not in legal]
+
+
+def _rotated(drivers: Sequence[Driver], place: int, count: int) -> list[Driver]:
+    """``count`` of ``drivers`` starting at ``place`` (modulo), wrapping around."""
+    if not drivers:
+        return []
+    return [drivers[(place + k) % len(drivers)] for k in range(min(count, len(drivers)))]
+
+
+def _can_rescue(ctx: BuildContext, crews: Sequence[Crew]) -> bool:
+    """Whether one of ``crews`` has a driver on shift when a crew can leave."""
+    return any(ctx.on_shift_when_ready(ctx.dataset.driver(crew.driver_id)) for crew in crews)
 
 
 def _driven_last_day_s(ctx: BuildContext, driver: Driver) -> float:

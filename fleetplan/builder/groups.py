@@ -90,11 +90,15 @@ def depot_nodes(ctx: BuildContext) -> list[str]:
 
 
 def backup_nodes(ctx: BuildContext) -> list[str]:
-    """Where the backup coaches stand now (the near-backup tier is measured from them)."""
+    """Where the backup coaches that can be used now stand (the near-backup tier is measured from them):
+    a booked, failed or expired backup promises nothing."""
     nodes = {
         ctx.state.vehicles[v.id].node_id
         for v in ctx.dataset.vehicles
         if ctx.state.vehicles[v.id].whereabouts == Whereabouts.STANDBY
+        and v.id not in ctx.unavailable
+        and v.id not in ctx.failed
+        and v.permit_valid_on(ctx.at.date())
     }
     return sorted(n for n in nodes if n is not None)
 

@@ -10,6 +10,7 @@ from fleetplan.builder.groups import arrival_delay_s
 from fleetplan.errors import NoRouteError
 from fleetplan.instance import Crew, CrewKind, RejectionCode, RescueOption, StrandedGroup
 from fleetplan.model import Stop, Vehicle
+from fleetplan.rules import earliest_boarding, needs_new_sign
 from fleetplan.timetable import caused_delay_s, passing, trip_course
 
 
@@ -35,10 +36,14 @@ def passing_option(ctx: BuildContext, crew: Crew, group: StrandedGroup) -> Rescu
             group.id,
         )
         return None
-    leave_scene = found.eta + timedelta(seconds=ctx.ops.passing_dwell_s)
+    # it carries another trip's passengers: a new charter sign, filed from the report, before they board
+    failed_trip = ctx.dataset.trip(group.trip_id) if group.trip_id else None
+    sign = needs_new_sign(failed_trip, vehicle.id, crew.driver_id)
+    boarding_at = earliest_boarding(found.eta, ctx.at, sign, ctx.dataset.driving_policy)
+    leave_scene = boarding_at + timedelta(seconds=ctx.ops.passing_dwell_s)
     try:
         arrivals = _arrivals(ctx, vehicle, group, found.stops_ahead, leave_scene)
-        unstopped = _arrivals(ctx, vehicle, group, found.stops_ahead, found.eta)
+        unstopped = _arrivals(ctx, vehicle, group, found.stops_ahead, found.eta)  # had it driven on
     except NoRouteError as error:
         ctx.reject(crew.vehicle_id, RejectionCode.UNREACHABLE, str(error), group.id)
         return None
@@ -64,7 +69,7 @@ def passing_option(ctx: BuildContext, crew: Crew, group: StrandedGroup) -> Rescu
         origin_node=None,
         depart_at=found.eta,
         scene_arrival=found.eta,
-        boarding_at=found.eta,
+        boarding_at=boarding_at,
         destination_arrival=arrival,
         capacity=crew.capacity,
         deadhead_m=0,
@@ -73,7 +78,7 @@ def passing_option(ctx: BuildContext, crew: Crew, group: StrandedGroup) -> Rescu
         own_passenger_delay_s=own_delay_s,
         late_s=late_s,
         delay_at_destination_s=arrival_delay_s(group, arrival, destination),
-        needs_new_sign=False,
+        needs_new_sign=sign,
         driver_hours_left_s=ctx.driving_left_s(crew.driver_id, found.eta),
         destination_node=destination,
     )
@@ -82,11 +87,11 @@ def passing_option(ctx: BuildContext, crew: Crew, group: StrandedGroup) -> Rescu
 def _arrivals(
     ctx: BuildContext, vehicle: Vehicle, group: StrandedGroup, stops: tuple[Stop, ...], leave_scene: datetime
 ) -> list[datetime]:
-    """When the coach reaches each of its ``stops`` driving on from the scene (no waiting for the
-    timetable: it is running late, not early)."""
+    """When the coach reaches each of its ``stops`` driving on from the scene; it never leaves a stop
+    before the timetable's time there (someone may be waiting to board)."""
     arrivals, here, clock = [], group.scene, leave_scene
     for stop in stops:
         clock += timedelta(seconds=ctx.route(vehicle, here, stop.node_id, clock).travel_time_s)
         arrivals.append(clock)
-        here = stop.node_id
+        here, clock = stop.node_id, max(clock, stop.planned)
     return arrivals

@@ -1,19 +1,36 @@
 """Rescue options: each crew driving to a group's scene and on to its destination, or a passing coach
-stopping for it, with times, distances and lateness computed on the network and the driver checked
-against the rules (a required rest moves the departure)."""
+stopping for it, with times, distances and lateness computed on the network and the driver's duty
+(drive to the scene, duty there, any rest, the onward drive) checked against the rules and the shift:
+a rest the onward drive needs is taken at the scene, one the drive to the scene needs moves the
+departure."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from fleetplan.builder.context import VIOLATION_CODES, BuildContext
 from fleetplan.builder.groups import arrival_delay_s
 from fleetplan.builder.passing import passing_option
 from fleetplan.errors import NoRouteError
 from fleetplan.instance import Crew, CrewKind, RejectionCode, RescueOption, StrandedGroup
-from fleetplan.rules import ProposedDrive, check_drive, violations_at
+from fleetplan.model import Vehicle
+from fleetplan.network import Route
+from fleetplan.rules import (
+    ProposedDrive,
+    ProposedTask,
+    Violation,
+    check_drive,
+    earliest_boarding,
+    needs_new_sign,
+    off_shift_at,
+    off_shift_reason,
+    rescue_task,
+    task_violations,
+    violations_at,
+)
 
 
 def group_rescues(ctx: BuildContext, group: StrandedGroup, crews: Sequence[Crew]) -> list[RescueOption]:
@@ -67,47 +84,131 @@ def rescue_options(ctx: BuildContext, crew: Crew, group: StrandedGroup) -> list[
     return [option] if option else []
 
 
-def _driven_rescue(ctx: BuildContext, crew: Crew, group: StrandedGroup) -> RescueOption | None:
+@dataclass(frozen=True)
+class _Timing:
+    """A rescue's times: leave, reach the scene, board, leave the scene after any rest, arrive."""
+
+    depart_at: datetime
+    to_scene: Route
+    scene_arrival: datetime
+    boarding_at: datetime
+    rest_s: int
+    leave_scene: datetime
+    onward: Route
+    arrival: datetime
+
+    def task(self, transfer_s: int) -> ProposedTask:
+        """The driver's duty: drive to the scene, duty there, the rest, the onward drive (§6–§7)."""
+        distance_m = self.to_scene.length_m + self.onward.length_m
+        return rescue_task(
+            self.depart_at,
+            self.scene_arrival,
+            self.boarding_at,
+            transfer_s,
+            self.rest_s,
+            self.arrival,
+            distance_m=distance_m,
+        )
+
+
+def _timing(
+    ctx: BuildContext, vehicle: Vehicle, origin: str, group: StrandedGroup, depart_at: datetime, sign: bool, rest_s: int
+) -> _Timing:
+    """The times of leaving ``origin`` at ``depart_at`` with a rest of ``rest_s`` at the scene; a
+    needed new charter sign (``sign``) may hold the boarding back. Raises NoRouteError."""
+    to_scene = ctx.route(vehicle, origin, group.scene, depart_at)
+    scene_arrival = depart_at + timedelta(seconds=to_scene.travel_time_s)  # 0 s from the scene's own node
+    boarding_at = earliest_boarding(scene_arrival, ctx.at, sign, ctx.dataset.driving_policy)
+    leave_scene = boarding_at + timedelta(seconds=ctx.ops.transfer_s + rest_s)
+    onward = ctx.route(vehicle, group.scene, group.destination_node, leave_scene)
+    arrival = leave_scene + timedelta(seconds=onward.travel_time_s)
+    return _Timing(depart_at, to_scene, scene_arrival, boarding_at, rest_s, leave_scene, onward, arrival)
+
+
+def _rested(ctx: BuildContext, crew: Crew, group: StrandedGroup, plain: _Timing, sign: bool) -> _Timing:
+    """``plain`` with the least rest at the scene, at least ``min_rest``, after which the onward drive
+    is legal: a rest ends the continuous stretch; waiting longer may be what the 02:00–05:00 stop or
+    another rule needs (a later start can change the travel time, so it is checked again), but not
+    past the driver's shift (the rule is then the reason, not the shift). The caller checks the
+    result whole. Raises NoRouteError."""
     vehicle, driver = ctx.dataset.vehicle(crew.vehicle_id), ctx.dataset.driver(crew.driver_id)
+    policy, log = ctx.dataset.driving_policy, ctx.state.drivers[driver.id].duty_log
+    assert crew.origin_node is not None  # a standing crew (see _legal_timing)
+    shift_ends = (driver.shift_window(plain.depart_at) or (plain.depart_at, plain.depart_at))[1]
+    shortest = timing = _timing(ctx, vehicle, crew.origin_node, group, plain.depart_at, sign, policy.min_rest_s)
+    for _ in range(3):
+        pieces = timing.task(ctx.ops.transfer_s).pieces
+        before = ProposedTask(pieces[:-1]).log(driver.id)  # every piece before the onward drive
+        distance_m = timing.to_scene.length_m + timing.onward.length_m
+        onward = ProposedDrive(timing.leave_scene, timing.onward.travel_time_s, distance_m, commuter=True)
+        verdict = check_drive(driver, (*log, *before), onward, vehicle, policy)
+        later = verdict.earliest_legal_start
+        if verdict.legal or later is None or later <= timing.leave_scene:
+            return timing
+        if later >= shift_ends:
+            return shortest
+        rest_s = timing.rest_s + int((later - timing.leave_scene).total_seconds())
+        timing = _timing(ctx, vehicle, crew.origin_node, group, plain.depart_at, sign, rest_s)
+    return timing
+
+
+def _legal_timing(ctx: BuildContext, crew: Crew, group: StrandedGroup, sign: bool) -> _Timing | None:
+    """The rescue's times with the driver's rules and shift kept: leaving as soon as the crew can;
+    with a rest at the scene when the onward drive needs one; or leaving later when the drive to the
+    scene is not legal yet. None, with the rejection, when none of these works."""
+    vehicle, driver = ctx.dataset.vehicle(crew.vehicle_id), ctx.dataset.driver(crew.driver_id)
+    policy, log = ctx.dataset.driving_policy, ctx.state.drivers[driver.id].duty_log
     assert crew.origin_node is not None  # not a passing coach (rescue_options), so it stands at a node
-    origin, destination = ctx.place(crew.origin_node), ctx.place(group.destination_node)
+    not_now = off_shift_at(driver, crew.available_from)
+    if not_now is not None:  # a crew for the later trips only (its driver's shift begins later)
+        ctx.reject(driver.id, RejectionCode.OFF_SHIFT, not_now, group.id)
+        return None
     depart_at = crew.available_from
-    for _ in range(3):  # a rest may move the departure, and a later departure may change travel times
+    for _ in range(3):  # a later departure may change travel times, so each one is checked again
         try:
-            to_scene = ctx.route(vehicle, origin, group.scene, depart_at)
-            scene_arrival = depart_at + timedelta(seconds=to_scene.travel_time_s)
-            boarding_at = max(
-                scene_arrival, ctx.at + timedelta(seconds=ctx.dataset.driving_policy.charter_sign_filing_delay_s)
-            )
-            leave_scene = boarding_at + timedelta(seconds=ctx.ops.transfer_s)
-            onward = ctx.route(vehicle, group.scene, destination, leave_scene)
+            plain = _timing(ctx, vehicle, crew.origin_node, group, depart_at, sign, 0)
+            if not task_violations(driver, log, plain.task(ctx.ops.transfer_s), vehicle, policy):
+                return _on_shift(ctx, crew, group, plain)  # the common case: one cheap check
+            to_scene = ProposedDrive(depart_at, plain.to_scene.travel_time_s, plain.to_scene.length_m, commuter=True)
+            if violations_at(driver, log, to_scene, vehicle, policy):
+                verdict = check_drive(driver, log, to_scene, vehicle, policy)
+                if verdict.earliest_legal_start is None or verdict.earliest_legal_start <= depart_at:
+                    _reject_violation(ctx, crew.id, verdict.violations[0], group.id)
+                    return None
+                depart_at = verdict.earliest_legal_start
+                continue
+            # the drive to the scene is legal: the onward drive needs the rest, taken at the scene
+            rested = _rested(ctx, crew, group, plain, sign)
         except NoRouteError as error:
             ctx.reject(crew.vehicle_id, RejectionCode.UNREACHABLE, str(error), group.id)
             return None
-        drive_s = to_scene.travel_time_s + onward.travel_time_s
-        drive = ProposedDrive(depart_at, drive_s, to_scene.length_m + onward.length_m, commuter=True)
-        duty_log = ctx.state.drivers[driver.id].duty_log
-        if not violations_at(driver, duty_log, drive, vehicle, ctx.dataset.driving_policy):
-            break  # legal: the cheap check suffices; the search below only runs for a later start
-        verdict = check_drive(driver, duty_log, drive, vehicle, ctx.dataset.driving_policy)
-        if verdict.earliest_legal_start is None or verdict.earliest_legal_start <= depart_at:
-            _reject_verdict(ctx, crew.id, verdict, group.id)
+        found = task_violations(driver, log, rested.task(ctx.ops.transfer_s), vehicle, policy)
+        if found:
+            _reject_violation(ctx, crew.id, found[0], group.id)
             return None
-        depart_at = verdict.earliest_legal_start
-    else:
-        _reject_verdict(ctx, crew.id, verdict, group.id)
+        return _on_shift(ctx, crew, group, rested)
+    _reject_violation(ctx, crew.id, verdict.violations[0], group.id)
+    return None
+
+
+def _on_shift(ctx: BuildContext, crew: Crew, group: StrandedGroup, timing: _Timing) -> _Timing | None:
+    """``timing`` if the whole rescue, departure to arrival at the delivery stop, lies in the driver's shift."""
+    reason = off_shift_reason(ctx.dataset.driver(crew.driver_id), timing.depart_at, timing.arrival)
+    if reason is None:
+        return timing
+    ctx.reject(crew.driver_id, RejectionCode.OFF_SHIFT, reason, group.id)
+    return None
+
+
+def _driven_rescue(ctx: BuildContext, crew: Crew, group: StrandedGroup) -> RescueOption | None:
+    trip = ctx.dataset.trip(group.trip_id) if group.trip_id else None
+    sign = needs_new_sign(trip, crew.vehicle_id, crew.driver_id)
+    timing = _legal_timing(ctx, crew, group, sign)
+    if timing is None:
         return None
+    depart_at, scene_arrival, destination_arrival = timing.depart_at, timing.scene_arrival, timing.arrival
     late_s = max(0, int((scene_arrival - group.deadline).total_seconds()))
-    if late_s > ctx.ops.max_late_s:
-        ctx.reject(
-            crew.vehicle_id,
-            RejectionCode.TOO_LATE,
-            f"{crew.vehicle_id} would reach the scene at {scene_arrival:%H:%M}, {late_s // 60} min past the limit",
-            group.id,
-        )
-        return None
-    destination_arrival = leave_scene + timedelta(seconds=onward.travel_time_s)
-    return RescueOption(
+    option = RescueOption(
         id=f"R:{crew.id}>{group.id}",
         crew_id=crew.id,
         group_id=group.id,
@@ -117,21 +218,31 @@ def _driven_rescue(ctx: BuildContext, crew: Crew, group: StrandedGroup) -> Rescu
         origin_node=crew.origin_node,
         depart_at=depart_at,
         scene_arrival=scene_arrival,
-        boarding_at=boarding_at,
+        boarding_at=timing.boarding_at,
         destination_arrival=destination_arrival,
         destination_node=group.destination_node,
         capacity=crew.capacity,
-        deadhead_m=to_scene.length_m,
-        drive_s=drive_s,
+        deadhead_m=timing.to_scene.length_m,
+        drive_s=timing.to_scene.travel_time_s + timing.onward.travel_time_s,
         own_passengers=0,
         own_passenger_delay_s=0,
         late_s=late_s,
         delay_at_destination_s=arrival_delay_s(group, destination_arrival),
-        needs_new_sign=True,
+        needs_new_sign=sign,
         driver_hours_left_s=ctx.driving_left_s(crew.driver_id, depart_at),
+        rest_at_scene_s=timing.rest_s,
     )
+    if late_s > ctx.ops.max_late_s:
+        ctx.reject(
+            crew.vehicle_id,
+            RejectionCode.TOO_LATE,
+            f"{crew.vehicle_id} would reach the scene at {scene_arrival:%H:%M}, {late_s // 60} min past the limit",
+            group.id,
+        )
+        ctx.late_options.append(option)  # not offered, but a later limit would make it one (the relaxations)
+        return None
+    return option
 
 
-def _reject_verdict(ctx: BuildContext, candidate: str, verdict, group_id: str) -> None:
-    first = verdict.violations[0]
-    ctx.reject(candidate, VIOLATION_CODES.get(first.code, RejectionCode.HOURS_LEFT), first.message, group_id)
+def _reject_violation(ctx: BuildContext, candidate: str, violation: Violation, group_id: str) -> None:
+    ctx.reject(candidate, VIOLATION_CODES.get(violation.code, RejectionCode.HOURS_LEFT), violation.message, group_id)

@@ -1,5 +1,6 @@
 """Later trips: the trips a failure or a rescue leaves without their coach or driver, and who could run
-each of them (a rescuing crew right after its rescue, or a crew on its own) within the allowed shift."""
+each of them (a rescuing crew right after its rescue, or a crew on its own) within the allowed
+retiming, from where the crew can set out, and inside the driver's shift."""
 
 from __future__ import annotations
 
@@ -9,18 +10,27 @@ from functools import partial
 
 from fleetplan.builder.context import BuildContext
 from fleetplan.errors import NoRouteError
-from fleetplan.instance import Crew, CrewKind, RescueOption, StrandedGroup, TripOption, TripTask
-from fleetplan.model import Activity, DutyInterval, Incident
-from fleetplan.rules import ProposedDrive, violations_at
+from fleetplan.instance import Crew, CrewKind, RejectionCode, RescueOption, StrandedGroup, TripOption, TripTask
+from fleetplan.model import Activity, DutyInterval
+from fleetplan.rules import (
+    ProposedDrive,
+    cover_start,
+    needs_new_sign,
+    off_shift_reason,
+    rescue_task,
+    sign_ready_at,
+    violations_at,
+)
 
 
 def trip_tasks(
-    ctx: BuildContext, incidents: Sequence[Incident], rescuing: Sequence[Crew], failed: set[str]
+    ctx: BuildContext, groups: Sequence[StrandedGroup], rescuing: Sequence[Crew], failed: set[str]
 ) -> tuple[TripTask, ...]:
     """The failed coaches' later trips, and the next trip of every coach or driver with a rescue
-    option (a rescue may pull it)."""
+    option (a rescue may pull it). The failed trips themselves are not among them: their passengers
+    are the stranded groups (a coach that will not start before its trip included)."""
     horizon = ctx.horizon()
-    incident_trips = {ctx.dataset.trip(t).id for t in (i.trip_id for i in incidents) if t}
+    incident_trips = {group.trip_id for group in groups if group.trip_id}
     reasons: dict[str, str] = {}
     for vehicle_id in sorted(failed):
         for trip_id in ctx.state.vehicles[vehicle_id].later_trip_ids:
@@ -66,15 +76,19 @@ def trip_options(
 ) -> list[TripOption]:
     """Who could run ``task`` (one of the trips ``task_ids``): rescuing crews right after their
     rescue (:func:`_chained_options`) and crews on their own (:func:`_standalone_options`)."""
-    return _chained_options(ctx, task, rescues, groups) + _standalone_options(ctx, task, crews, task_ids)
+    return _chained_options(ctx, task, rescues, groups, task_ids) + _standalone_options(ctx, task, crews, task_ids)
 
 
 def _chained_options(
-    ctx: BuildContext, task: TripTask, rescues: Sequence[RescueOption], groups: Mapping[str, StrandedGroup]
+    ctx: BuildContext,
+    task: TripTask,
+    rescues: Sequence[RescueOption],
+    groups: Mapping[str, StrandedGroup],
+    task_ids: frozenset[str],
 ) -> list[TripOption]:
     """A rescuing crew runs ``task`` after its rescue if it is the crew's own trip, or a failed
     coach's trip (the rescuer takes over its duty) for the ``ops.max_trip_covers`` coaches that could
-    run it soonest; other pulled trips go to crews on their own."""
+    run it soonest, keeping its own later trips; other pulled trips go to crews on their own."""
     latest = task.departure + timedelta(seconds=task.max_shift_s)
     ranked = []
     for rescue in rescues:
@@ -86,20 +100,10 @@ def _chained_options(
             or not (own or task.planned_vehicle_id in ctx.failed)
         ):
             continue
-        timing = _cover_timing(
-            ctx, rescue.vehicle_id, task, groups[rescue.group_id].destination_node, rescue.destination_arrival
-        )
+        delivered_at = rescue.destination_node or groups[rescue.group_id].destination_node
+        timing = _cover_timing(ctx, rescue.vehicle_id, rescue.driver_id, task, delivered_at, rescue.destination_arrival)
         if timing is not None:
-            drive = DutyInterval(rescue.driver_id, rescue.depart_at, rescue.destination_arrival, Activity.DRIVE)
-            make = partial(
-                _legal_option,
-                ctx,
-                (rescue.crew_id, rescue.vehicle_id, rescue.driver_id),
-                task,
-                timing,
-                rescue.id,
-                (drive,),
-            )
+            make = partial(_chained_option, ctx, rescue, task, timing, task_ids)
             ranked.append(((timing[0], timing[1], rescue.id), rescue.vehicle_id, own, make))
     return _soonest_coaches(ranked, ctx.ops.max_trip_covers)
 
@@ -110,16 +114,19 @@ def _standalone_options(
     """The planned crew, and the crews of the ``ops.max_trip_covers`` coaches that could run ``task``
     soonest on their own (least shift, then least empty running) without missing a trip of their
     own that is not itself a task."""
-    ranked = []
+    ranked: list[tuple[tuple[int, int, str], str, bool, Callable[[], TripOption | None]]] = []
     for crew in crews:
         if crew.kind == CrewKind.PASSING or crew.capacity < task.passengers:
             continue
         assert crew.origin_node is not None  # only a passing coach has no origin node
-        timing = _cover_timing(ctx, crew.vehicle_id, task, crew.origin_node, crew.available_from)
+        planned = crew.vehicle_id == task.planned_vehicle_id and crew.driver_id == task.planned_driver_id
+        if planned:  # not called out: it sets out for its own trip as the timetable has it
+            ranked.append(((0, 0, crew.id), crew.vehicle_id, True, partial(_kept_option, crew, task)))
+            continue
+        timing = _cover_timing(ctx, crew.vehicle_id, crew.driver_id, task, crew.origin_node, crew.available_from)
         if timing is not None:
-            planned = crew.vehicle_id == task.planned_vehicle_id and crew.driver_id == task.planned_driver_id
             make = partial(_standalone_option, ctx, crew, task, timing, task_ids)
-            ranked.append(((timing[0], timing[1], crew.id), crew.vehicle_id, planned, make))
+            ranked.append(((timing[0], timing[1], crew.id), crew.vehicle_id, False, make))
     return _soonest_coaches(ranked, ctx.ops.max_trip_covers)
 
 
@@ -140,27 +147,63 @@ def _soonest_coaches(
     return options
 
 
+def _kept_option(crew: Crew, task: TripTask) -> TripOption:
+    """The trip left to its planned crew as the timetable has it (their own duty, already legal)."""
+    return TripOption(
+        f"T:{crew.id}>{task.trip_id}", crew.id, task.trip_id, crew.vehicle_id, crew.driver_id, None, 0, 0, True
+    )
+
+
 def _standalone_option(
     ctx: BuildContext, crew: Crew, task: TripTask, timing: tuple[int, int, int], task_ids: frozenset[str]
 ) -> TripOption | None:
-    own_trips = _own_trips_kept(ctx, crew, task, timing[0], task_ids)
+    own_trips = _own_trips_kept(ctx, crew.vehicle_id, crew.driver_id, task, timing[0], task_ids)
     if own_trips is None:
         return None
     return _legal_option(ctx, (crew.id, crew.vehicle_id, crew.driver_id), task, timing, None, own_trips)
 
 
+def _chained_option(
+    ctx: BuildContext, rescue: RescueOption, task: TripTask, timing: tuple[int, int, int], task_ids: frozenset[str]
+) -> TripOption | None:
+    own_trips = _own_trips_kept(ctx, rescue.vehicle_id, rescue.driver_id, task, timing[0], task_ids)
+    if own_trips is None:
+        return None
+    crew = (rescue.crew_id, rescue.vehicle_id, rescue.driver_id)
+    return _legal_option(ctx, crew, task, timing, rescue.id, rescue_log(ctx, rescue) + own_trips)
+
+
 def _cover_timing(
-    ctx: BuildContext, vehicle_id: str, task: TripTask, from_node: str, free_at: datetime
+    ctx: BuildContext, vehicle_id: str, driver_id: str, task: TripTask, from_node: str, free_at: datetime
 ) -> tuple[int, int, int] | None:
-    """(departure shift s, empty running m, empty running s) of coach ``vehicle_id`` running ``task``
-    from ``from_node`` when free at ``free_at``; None if it cannot leave within the allowed shift."""
+    """(departure shift s, empty running m, empty running s) of coach ``vehicle_id`` with driver
+    ``driver_id`` running ``task`` when free at ``from_node`` from ``free_at``; None if it cannot be at the trip's
+    first stop within the allowed shift. In the crew's present shift it sets out from where it is; a
+    trip in the driver's next shift is driven from the home depot, where that shift begins
+    (:func:`~fleetplan.rules.cover_start`). A coach or driver the trip's charter sign does not name
+    waits for a new sign (:func:`~fleetplan.rules.needs_new_sign`)."""
+    driver = ctx.dataset.driver(driver_id)
+    latest = task.departure + timedelta(seconds=task.max_shift_s)
+    vehicle = ctx.dataset.vehicle(vehicle_id)
+    if not vehicle.permit_valid_on(latest.date()):  # judged on the day it drives, not the day of the report
+        ctx.reject(
+            vehicle_id,
+            RejectionCode.PERMIT,
+            f"trip {task.trip_id}: {vehicle_id}'s road-transport permit expires on {vehicle.permit_valid_until}",
+        )
+        return None
+    home = ctx.dataset.site(driver.home_depot).node_id
+    start = cover_start(driver, from_node, free_at, home, task.departure, latest)
+    if isinstance(start, str):
+        ctx.reject(driver_id, RejectionCode.OFF_SHIFT, f"trip {task.trip_id}: {start}")
+        return None
     try:
-        deadhead = ctx.route(ctx.dataset.vehicle(vehicle_id), from_node, task.origin_node, free_at)
+        deadhead = ctx.route(ctx.dataset.vehicle(vehicle_id), start.node, task.origin_node, start.at)
     except NoRouteError:
         return None
-    ready = free_at + timedelta(seconds=deadhead.travel_time_s)
-    if vehicle_id != task.planned_vehicle_id:  # a replacement coach needs a newly filed sign
-        ready = max(ready, ctx.at + timedelta(seconds=ctx.dataset.driving_policy.charter_sign_filing_delay_s))
+    ready = start.at + timedelta(seconds=deadhead.travel_time_s)
+    if needs_new_sign(ctx.dataset.trip(task.trip_id), vehicle_id, driver_id):
+        ready = max(ready, sign_ready_at(ctx.at, ctx.dataset.driving_policy))
     shift_s = max(0, int((ready - task.departure).total_seconds()))
     if shift_s > task.max_shift_s:
         return None
@@ -168,27 +211,47 @@ def _cover_timing(
 
 
 def _own_trips_kept(
-    ctx: BuildContext, crew: Crew, task: TripTask, shift_s: int, task_ids: frozenset[str]
+    ctx: BuildContext, vehicle_id: str, driver_id: str, task: TripTask, shift_s: int, task_ids: frozenset[str]
 ) -> tuple[DutyInterval, ...] | None:
-    """The crew's own next trips (coach's and driver's) that are not tasks, as planned driving, if
-    it can still reach them after running ``task``; None if covering ``task`` would break one."""
-    own: list[DutyInterval] = []
+    """The driver's own trips within the horizon that are not tasks, as planned driving, if the coach
+    and the driver can still reach the first of their own trips after running ``task``; None if
+    covering ``task`` would break one (a trip of theirs no task re-covers is kept, §6: no coach or
+    driver serves two tasks at once)."""
+    own: dict[str, DutyInterval] = {}
     finished = task.arrival + timedelta(seconds=shift_s)
-    for trip_ids in (
-        ctx.state.vehicles[crew.vehicle_id].later_trip_ids,
-        ctx.state.drivers[crew.driver_id].later_trip_ids,
+    for trip_ids, drives in (
+        (ctx.state.vehicles[vehicle_id].later_trip_ids, False),
+        (ctx.state.drivers[driver_id].later_trip_ids, True),
     ):
-        trip = ctx.next_trip(trip_ids)
-        if trip is None or trip.id in task_ids or trip.id == task.trip_id:
+        kept = [
+            trip
+            for trip in (ctx.dataset.trip(trip_id) for trip_id in trip_ids)
+            if trip.departure <= ctx.horizon() and trip.id not in task_ids and trip.id != task.trip_id
+        ]
+        if not kept:
             continue
         try:
-            back = ctx.route(ctx.dataset.vehicle(crew.vehicle_id), task.destination_node, trip.origin, finished)
+            back = ctx.route(ctx.dataset.vehicle(vehicle_id), task.destination_node, kept[0].origin, finished)
         except NoRouteError:
             return None
-        if finished + timedelta(seconds=back.travel_time_s) > trip.departure:
+        if finished + timedelta(seconds=back.travel_time_s) > kept[0].departure:
             return None
-        own.append(DutyInterval(crew.driver_id, trip.departure, trip.arrival, Activity.DRIVE))
-    return tuple(own)
+        if drives:
+            own.update((t.id, DutyInterval(driver_id, t.departure, t.arrival, Activity.DRIVE)) for t in kept)
+    return tuple(own.values())
+
+
+def rescue_log(ctx: BuildContext, rescue: RescueOption) -> tuple[DutyInterval, ...]:
+    """The duty a driven rescue adds to its driver's log (drive, duty at the scene, rest, drive)."""
+    task = rescue_task(
+        rescue.depart_at,
+        rescue.scene_arrival,
+        rescue.boarding_at,
+        ctx.ops.transfer_s,
+        rescue.rest_at_scene_s,
+        rescue.destination_arrival,
+    )
+    return task.log(rescue.driver_id)
 
 
 def _legal_option(
@@ -203,8 +266,12 @@ def _legal_option(
     crew_id, vehicle_id, driver_id = crew
     vehicle, driver = ctx.dataset.vehicle(vehicle_id), ctx.dataset.driver(driver_id)
     shift_s, deadhead_m, deadhead_s = timing
-    start = task.departure + timedelta(seconds=shift_s - deadhead_s)
+    start = task.departure + timedelta(seconds=shift_s - deadhead_s)  # the empty run right before the trip
     duration_s = deadhead_s + int((task.arrival - task.departure).total_seconds())
+    off_shift = off_shift_reason(driver, start, start + timedelta(seconds=duration_s))
+    if off_shift is not None:  # the whole cover, empty run to arrival, lies in one shift (§7–§8)
+        ctx.reject(driver_id, RejectionCode.OFF_SHIFT, f"trip {task.trip_id}: {off_shift}")
+        return None
     log = tuple(sorted(ctx.state.drivers[driver.id].duty_log + extra_log, key=lambda d: d.start))
     # a yes/no is enough here: a trip leaves at its time or is re-covered by someone else
     if violations_at(

@@ -1,5 +1,6 @@
-"""The checks of one trip cover: the coach and driver, the seats, the shift, getting there in time,
-the charter sign and the driver's rules with the rescue before it."""
+"""The checks of one trip cover: the coach and driver, the seats, the retiming, getting there in time
+from where the crew sets out (a later shift begins at the driver's home depot), the charter sign, the
+driver's shift over the whole cover and the driver's rules with the rescue before it."""
 
 from __future__ import annotations
 
@@ -7,10 +8,39 @@ from datetime import timedelta
 
 from fleetplan.errors import FleetplanError
 from fleetplan.evaluate.facts import Facts
-from fleetplan.model import Activity, DutyInterval, VehicleStatus
-from fleetplan.plan import Plan, TripCover
+from fleetplan.model import VehicleStatus
+from fleetplan.plan import Plan, Rescue, TripCover
 from fleetplan.problems import Problem, ProblemCode, problem
-from fleetplan.rules import ProposedDrive, personal_eligibility, violations_at
+from fleetplan.rules import (
+    ProposedDrive,
+    ProposedTask,
+    cover_start,
+    needs_new_sign,
+    off_shift_reason,
+    personal_eligibility,
+    rescue_task,
+    sign_ready_at,
+    violations_at,
+)
+
+
+def _kept_problems(cover: TripCover, trip, plan: Plan, where: str) -> list[Problem]:
+    """A trip kept as timetabled: only by its planned crew, and only if no rescue takes that crew."""
+    if (cover.vehicle_id, cover.driver_id) != (trip.vehicle_id, trip.driver_id):
+        return [
+            problem(
+                ProblemCode.WRONG_DRIVER,
+                where,
+                f"kept as timetabled by {cover.vehicle_id} / {cover.driver_id}, but its crew is "
+                f"{trip.vehicle_id} / {trip.driver_id}",
+                claimed=(cover.vehicle_id, cover.driver_id),
+                found=(trip.vehicle_id, trip.driver_id),
+            )
+        ]
+    rescuing = {r.vehicle_id for r in plan.rescues} | {r.driver_id for r in plan.rescues}
+    if {cover.vehicle_id, cover.driver_id} & rescuing:
+        return [problem(ProblemCode.DOUBLE_BOOKED, where, "its planned crew is also sent to a rescue")]
+    return []
 
 
 # ------------------------------------------------------------------ one trip cover
@@ -30,6 +60,10 @@ def check_trip_cover(facts: Facts, cover: TripCover, plan: Plan) -> list[Problem
                 where,
                 "the coach is failed or in the workshop",
             )
+        )
+    if not vehicle.permit_valid_on(trip.arrival.date()):
+        problems.append(
+            problem(ProblemCode.PERMIT_EXPIRED, where, f"the coach's permit ends on {vehicle.permit_valid_until}")
         )
     if vehicle.seats < trip.booked_passengers:
         problems.append(
@@ -55,17 +89,25 @@ def check_trip_cover(facts: Facts, cover: TripCover, plan: Plan) -> list[Problem
         problem(ProblemCode.DRIVER_INELIGIBLE, where, f"driver {driver.id}: {v.message}", rule=v.code)
         for v in personal_eligibility(driver, vehicle, facts.at.date(), facts.instance.driving_policy)
     ]
+    if cover.keeps_timetable:
+        return problems + _kept_problems(cover, trip, plan, where)
     before = next((r for r in plan.rescues if r.vehicle_id == vehicle.id), None)
     if before is not None:
-        group = facts.instance.group(before.group_id)
-        start_node, free_at = group.destination_node, before.destination_arrival
-        extra = [DutyInterval(driver.id, before.depart_at, before.destination_arrival, Activity.DRIVE)]
+        start_node = before.destination_node or facts.instance.group(before.group_id).destination_node
+        free_at = before.destination_arrival
+        extra = list(_rescue_duty(facts, before).log(driver.id))
     else:
         start_node, free_at, extra = (
             facts.vehicle_node(vehicle.id),
             facts.at + timedelta(seconds=facts.ops.turnout_s),
             [],
         )
+    latest = trip.departure + timedelta(seconds=facts.ops.max_trip_shift_s)
+    home = facts.dataset.site(driver.home_depot).node_id
+    start = cover_start(driver, start_node, free_at, home, trip.departure, latest)
+    if isinstance(start, str):  # a trip in a later shift is driven from the home depot (§8)
+        return problems + [problem(ProblemCode.OFF_SHIFT, where, start)]
+    start_node, free_at = start.node, start.at
     departure = trip.departure + timedelta(seconds=cover.departure_shift_s)
     try:
         deadhead_s, deadhead_m = facts.route_s(vehicle.id, start_node, trip.origin, free_at)
@@ -91,8 +133,8 @@ def check_trip_cover(facts: Facts, cover: TripCover, plan: Plan) -> list[Problem
                 found_m=deadhead_m,
             )
         )
-    if vehicle.id != trip.vehicle_id:
-        sign_ready = facts.at + timedelta(seconds=facts.instance.driving_policy.charter_sign_filing_delay_s)
+    if needs_new_sign(trip, vehicle.id, driver.id):
+        sign_ready = sign_ready_at(facts.at, facts.instance.driving_policy)
         if departure < sign_ready:
             problems.append(
                 problem(
@@ -110,8 +152,23 @@ def check_trip_cover(facts: Facts, cover: TripCover, plan: Plan) -> list[Problem
         None,
         commuter=True,
     )
+    off_shift = off_shift_reason(driver, drive.start, drive.end)
+    if off_shift is not None:  # the whole cover, the empty run to the trip's arrival, in one shift
+        problems.append(problem(ProblemCode.OFF_SHIFT, where, off_shift))
     problems += [
         problem(ProblemCode.DRIVING_RULES, where, f"driver {driver.id}: {v.message}", rule=v.code)
         for v in violations_at(driver, log, drive, vehicle, facts.instance.driving_policy)
     ]
     return problems
+
+
+def _rescue_duty(facts: Facts, rescue: Rescue) -> ProposedTask:
+    """The duty a rescue before the cover adds to the driver's log (drive, scene, rest, drive)."""
+    return rescue_task(
+        rescue.depart_at,
+        rescue.scene_arrival,
+        rescue.boarding_at,
+        facts.ops.transfer_s,
+        rescue.rest_at_scene_s,
+        rescue.destination_arrival,
+    )

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from fleetplan.instance import Instance, StrandedGroup
 from fleetplan.model import Activity, Dataset, DutyInterval, SiteKind, Trip, VehicleClass, VehicleStatus
-from fleetplan.network import TravelTimes
+from fleetplan.network import SpeedRules, TravelTimes
 from fleetplan.network.distance import nearest_road_distance_m
 from fleetplan.operations import OperationsPolicy
 from fleetplan.plan import Rescue
@@ -30,7 +30,8 @@ class Facts:
     def travel(self, vehicle_id: str) -> TravelTimes:
         vehicle_class = self.dataset.vehicle(vehicle_id).vehicle_class
         if vehicle_class not in self._travel:
-            self._travel[vehicle_class] = TravelTimes(self.network, self.instance.conditions, vehicle_class)
+            rules = SpeedRules.for_policy(self.instance.driving_policy)  # the night of the driving rules
+            self._travel[vehicle_class] = TravelTimes(self.network, self.instance.conditions, vehicle_class, rules)
         return self._travel[vehicle_class]
 
     def route_s(self, vehicle_id: str, origin, destination, depart_at: datetime) -> tuple[int, int]:
@@ -78,7 +79,11 @@ class Facts:
         and the tier policy."""
         trip = self.dataset.trip(group.trip_id) if group.trip_id else None
         depots = [s.node_id for s in self.dataset.sites if s.kind == SiteKind.DEPOT]
-        backups = {self.vehicle_node(v.id) for v in self.standby_vehicles()}
+        backups = {
+            self.vehicle_node(v.id)
+            for v in self.standby_vehicles()
+            if v.id not in self.instance.unavailable and v.id not in self.failed and v.permit_valid_on(self.at.date())
+        }
         tier, deadline = classify(
             self.instance.tier_policy,
             group.reported_at,

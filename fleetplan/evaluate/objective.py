@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
+from fleetplan.errors import FleetplanError
 from fleetplan.evaluate.facts import Facts
 from fleetplan.evaluate.rescues import own_delay_caused_s
 from fleetplan.model import SiteKind
@@ -63,7 +64,27 @@ def recomputed_objective(facts: Facts, plan: Plan) -> Objective:
         passenger_delay_min=delay,
         trips_uncovered=sum(1 for t in facts.instance.trip_tasks if t.trip_id not in covered),
         trips_retimed_min=sum(ceil_minutes(c.departure_shift_s) for c in plan.trip_covers),
+        trips_recrewed=trips_recrewed(facts, plan),
         deadhead_km=sum(round(r.deadhead_m / 1000) for r in plan.rescues)
         + sum(round(c.deadhead_m / 1000) for c in plan.trip_covers),
         coverage_lost=sum(1 for vehicles in standby_by_city.values() if vehicles <= used),
+        rescue_coaches=len({r.vehicle_id for r in plan.rescues}),
     )
+
+
+def trips_recrewed(facts: Facts, plan: Plan) -> int:
+    """Trips the plan gives another coach or driver than the timetable's although the incident does
+    not force it: neither the trip's coach nor its driver is a failed coach, the driver of a failed
+    trip, or unavailable (docs/world-model.md §8: a plan changes nothing the incident does not force)."""
+    failed_trips = [facts.dataset.trip(g.trip_id) for g in facts.instance.groups if g.trip_id]
+    taken = facts.failed | {t.driver_id for t in failed_trips} | set(facts.instance.unavailable)
+    changed = 0
+    for cover in plan.trip_covers:
+        try:
+            trip = facts.dataset.trip(cover.trip_id)
+        except (FleetplanError, KeyError):  # an unknown trip: the cover checks name it
+            continue
+        if trip.vehicle_id in taken or trip.driver_id in taken:
+            continue
+        changed += (cover.vehicle_id, cover.driver_id) != (trip.vehicle_id, trip.driver_id)
+    return changed

@@ -11,7 +11,16 @@ from fleetplan.instance import StrandedGroup
 from fleetplan.model import Trip, VehicleStatus
 from fleetplan.plan import Rescue
 from fleetplan.problems import Problem, ProblemCode, problem
-from fleetplan.rules import ProposedDrive, driving_state, personal_eligibility, violations_at
+from fleetplan.rules import (
+    driving_state,
+    earliest_boarding,
+    needs_new_sign,
+    off_shift_reason,
+    personal_eligibility,
+    rescue_task,
+    sign_ready_at,
+    task_violations,
+)
 from fleetplan.timetable import caused_delay_s, passing, trip_course
 
 
@@ -102,8 +111,9 @@ def _driven(facts: Facts, rescue: Rescue, group: StrandedGroup) -> list[Problem]
         problems.append(
             problem(ProblemCode.DRIVER_WITH_FAILED_COACH, where, f"driver {driver.id} is with a failed coach")
         )
-    if not driver.on_shift(facts.at):
-        problems.append(problem(ProblemCode.OFF_SHIFT, where, f"driver {driver.id} is off shift"))
+    off_shift = off_shift_reason(driver, rescue.depart_at, rescue.destination_arrival)
+    if off_shift is not None:  # the whole rescue, departure to delivery, lies in one shift
+        problems.append(problem(ProblemCode.OFF_SHIFT, where, off_shift))
     if rescue.passengers > vehicle.seats:
         problems.append(
             problem(
@@ -145,19 +155,22 @@ def _driven(facts: Facts, rescue: Rescue, group: StrandedGroup) -> list[Problem]
                 found_m=to_scene_m,
             )
         )
-    sign_ready = facts.at + timedelta(seconds=facts.instance.driving_policy.charter_sign_filing_delay_s)
-    if rescue.boarding_at < max(rescue.scene_arrival, sign_ready):
+    policy = facts.instance.driving_policy
+    failed_trip = facts.dataset.trip(group.trip_id) if group.trip_id else None
+    needed = needs_new_sign(failed_trip, vehicle.id, driver.id)
+    if rescue.boarding_at < earliest_boarding(rescue.scene_arrival, facts.at, needed, policy):
         problems.append(
             problem(
                 ProblemCode.BOARDS_TOO_EARLY,
                 where,
                 f"boards at {rescue.boarding_at:%H:%M} before arrival or before the new charter sign is filed",
                 boarding_at=rescue.boarding_at,
-                sign_ready=sign_ready,
+                sign_ready=sign_ready_at(facts.at, policy) if needed else None,
             )
         )
-    leave = rescue.boarding_at + timedelta(seconds=facts.ops.transfer_s)
-    onward_s, _ = facts.route_s(vehicle.id, group.scene, group.destination_node, leave)
+    # the coach leaves the scene after the transfer and any rest the driver takes there
+    leave = rescue.boarding_at + timedelta(seconds=facts.ops.transfer_s + rescue.rest_at_scene_s)
+    onward_s, onward_m = facts.route_s(vehicle.id, group.scene, group.destination_node, leave)
     expected_arrival = leave + timedelta(seconds=onward_s)
     if rescue.destination_arrival != expected_arrival:
         problems.append(
@@ -169,13 +182,16 @@ def _driven(facts: Facts, rescue: Rescue, group: StrandedGroup) -> list[Problem]
                 found=expected_arrival,
             )
         )
-    violations = violations_at(
-        driver,
-        facts.duty_log(driver.id),
-        ProposedDrive(rescue.depart_at, to_scene_s + onward_s, None, commuter=True),
-        vehicle,
-        facts.instance.driving_policy,
+    duty = rescue_task(
+        rescue.depart_at,
+        rescue.scene_arrival,
+        rescue.boarding_at,
+        facts.ops.transfer_s,
+        rescue.rest_at_scene_s,
+        rescue.destination_arrival,
+        distance_m=to_scene_m + onward_m,  # the rescue's length, for the 02:00–05:00 exemptions
     )
+    violations = task_violations(driver, facts.duty_log(driver.id), duty, vehicle, policy)
     problems += [
         problem(ProblemCode.DRIVING_RULES, where, f"driver {driver.id}: {v.message}", rule=v.code) for v in violations
     ]
@@ -236,6 +252,19 @@ def _passing(facts: Facts, rescue: Rescue, trip: Trip, group: StrandedGroup) -> 
                 found=eta,
             )
         )
+    failed_trip = facts.dataset.trip(group.trip_id) if group.trip_id else None
+    needed = needs_new_sign(failed_trip, vehicle.id, rescue.driver_id)
+    boarding = earliest_boarding(eta, facts.at, needed, facts.dataset.driving_policy)
+    if rescue.boarding_at != boarding:
+        problems.append(
+            problem(
+                ProblemCode.BOARDS_TOO_EARLY,
+                where,
+                f"claims boarding at {rescue.boarding_at:%H:%M:%S}; with the charter sign it is {boarding:%H:%M:%S}",
+                boarding_at=rescue.boarding_at,
+                sign_ready=sign_ready_at(facts.at, facts.dataset.driving_policy) if needed else None,
+            )
+        )
     arrival = arrival_at[destination]
     if rescue.destination_arrival != arrival:
         problems.append(
@@ -271,12 +300,19 @@ def passing_arrivals(
     found = passing(facts.travel(vehicle_id), trip, course, group.scene, facts.at)
     if isinstance(found, str):
         return found
-    dwell_s = facts.ops.passing_dwell_s if stops else 0
-    clock, here, arrival_at = found.eta + timedelta(seconds=dwell_s), group.scene, {}
+    if stops:  # boards once any new charter sign is filed, then dwells
+        failed_trip = facts.dataset.trip(group.trip_id) if group.trip_id else None
+        needed = needs_new_sign(failed_trip, vehicle_id, trip.driver_id)
+        boarding = earliest_boarding(found.eta, facts.at, needed, facts.dataset.driving_policy)
+        clock = boarding + timedelta(seconds=facts.ops.passing_dwell_s)
+    else:
+        clock = found.eta
+    here, arrival_at = group.scene, {}
     for stop in found.stops_ahead:
         seconds, _ = facts.route_s(vehicle_id, here, stop.node_id, clock)
         clock += timedelta(seconds=seconds)
         arrival_at[stop.node_id], here = clock, stop.node_id
+        clock = max(clock, stop.planned)  # it does not leave a stop before its timetabled time
     return found.eta, arrival_at
 
 

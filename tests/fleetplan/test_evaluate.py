@@ -70,3 +70,30 @@ def test_an_unavailable_coach_is_named(outcome):
     instance = replace(outcome.instance, unavailable={used: "booked by incident 3"})
     found = [p for p in evaluate(outcome.best, instance) if p.code == ProblemCode.UNAVAILABLE_USED]
     assert [p.subject for p in found] == [used]
+
+
+def test_swapping_two_untouched_trips_between_their_crews_counts_two_recrews():
+    """Issue 14 item 6: c16 fails near Siping at 10:00; c01–c04 may be pulled, so their evening runs are
+    at stake, but no rescue takes them. Swapping c01 and c03 between PM1 and PM3 changes two trips the
+    incident does not touch."""
+    corridor = load_corridor()
+    incident = Incident(
+        "e2", IncidentKind.BREAKDOWN, "c16", None, "G1 K20 toward Siping", datetime(2026, 12, 7, 10, 0), 40
+    )
+    outcome = dispatch(
+        corridor,
+        [incident],
+        corridor.dataset.clear_conditions,
+        params=SolveParams(budget=Budget.deterministic(1.0), workers=1, alternatives=1),
+    )
+    best = outcome.best
+    assert best.objective.trips_recrewed == 0 and evaluate(best, outcome.instance) == []
+    covers = {c.trip_id: c for c in best.trip_covers}
+    one, three = covers["T1207-PM1"], covers["T1207-PM3"]
+    swapped = {
+        "T1207-PM1": replace(one, vehicle_id=three.vehicle_id, driver_id=three.driver_id),
+        "T1207-PM3": replace(three, vehicle_id=one.vehicle_id, driver_id=one.driver_id),
+    }
+    tampered = replace(best, trip_covers=tuple(swapped.get(c.trip_id, c) for c in best.trip_covers))
+    found = {p.subject: p for p in evaluate(tampered, outcome.instance) if p.code == ProblemCode.OBJECTIVE_MISMATCH}
+    assert found["objective trips_recrewed"].number("found") == 2
