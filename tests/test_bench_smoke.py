@@ -84,6 +84,17 @@ def test_quality_benchmark_runs():
     assert "| cp-sat vs greedy |" in text
 
 
+def test_plan_audit_runs_and_finds_no_dominated_or_repeated_alternative(capsys):
+    from bench import plan_audit
+
+    text = plan_audit.main(["--incidents", "3", "--seed", "3"])
+    rows = {line.split("|")[1].strip(): line.split("|")[2:5] for line in text.splitlines() if line.startswith("| ")}
+    assert [cell.strip() for cell in rows["plans"]][0] == "3"
+    for count in ("repeated rescue crews", "dominated plans", "alternatives sending no coach"):
+        assert [cell.strip() for cell in rows[count]] == ["0", "0", "0"], count
+    assert capsys.readouterr().out.strip() == text.strip()
+
+
 def test_large_fleet_benchmark_runs():
     from bench import large_fleet
 

@@ -9,7 +9,6 @@ alone on a tiny instance); :func:`build_model` adds them all. Solving is :mod:`s
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
@@ -24,6 +23,7 @@ from solver.dispatch.plans import (
     km,
     late_penalty,
     own_passengers_delay_min,
+    recrewing_options,
     rescues_of_group,
     unreached_penalty,
 )
@@ -170,6 +170,7 @@ def add_interchangeable_order(dm: DispatchModel) -> None:
 def crew_signatures(instance: Instance) -> dict[str, tuple]:
     """Per crew, everything the model reads from it and its options, without coach or driver ids."""
     rescue_group = {o.id: o.group_id for o in instance.rescue_options}
+    recrewing = recrewing_options(instance)  # the planned crew of a trip is not interchangeable with another
     rescues = group_by(instance.rescue_options, lambda o: o.crew_id)
     trips = group_by(instance.trip_options, lambda o: o.crew_id)
     return {
@@ -192,7 +193,13 @@ def crew_signatures(instance: Instance) -> dict[str, tuple]:
             ),
             tuple(
                 sorted(
-                    (o.trip_id, rescue_group.get(o.after_rescue_id, ""), o.departure_shift_s, o.deadhead_m)
+                    (
+                        o.trip_id,
+                        rescue_group.get(o.after_rescue_id, ""),
+                        o.departure_shift_s,
+                        o.deadhead_m,
+                        o.id in recrewing,
+                    )
                     for o in trips.get(crew.id, ())
                 )
             ),
@@ -214,10 +221,12 @@ def add_objective_terms(dm: DispatchModel, params: SolveParams) -> None:
     )
     dm.terms["trips_uncovered"] = sum(dm.uncovered.values())
     dm.terms["trips_retimed_min"] = sum(use_t[o.id] * ceil_minutes(o.departure_shift_s) for o in instance.trip_options)
+    dm.terms["trips_recrewed"] = sum(use_t[option_id] for option_id in recrewing_options(instance))
     dm.terms["deadhead_km"] = sum(use_r[o.id] * km(o.deadhead_m) for o in instance.rescue_options) + sum(
         use_t[o.id] * km(o.deadhead_m) for o in instance.trip_options
     )
     dm.terms["coverage_lost"] = _coverage_lost(dm)
+    dm.terms["rescue_coaches"] = sum(use_r.values())  # one coach per used option (coach exclusivity)
 
 
 def _coverage_lost(dm: DispatchModel) -> cp_model.LinearExprT:
@@ -235,19 +244,25 @@ def _coverage_lost(dm: DispatchModel) -> cp_model.LinearExprT:
     return sum(lost_terms)
 
 
-def exclude_assignment(dm: DispatchModel, signature: frozenset[tuple[str, str, str]]) -> None:
-    """Forbid exactly this assignment of coaches to tasks (a no-good cut), so the next plan differs
-    in which coach serves which task, not merely in which driver is paired with it."""
-    served: dict = defaultdict(list)
-    for option in dm.instance.rescue_options:
-        served[("rescue", option.vehicle_id, option.group_id)].append(dm.use_rescue[option.id])
-    for trip_option in dm.instance.trip_options:
-        served[("trip", trip_option.vehicle_id, trip_option.trip_id)].append(dm.use_trip[trip_option.id])
-    literals = []
-    for key, uses in served.items():
-        chosen = dm.model.new_bool_var(f"serves_{key}")
-        dm.model.add_max_equality(chosen, uses)
-        literals.append(chosen.Not() if key in signature else chosen)
-    missing = [key for key in signature if key not in served]
-    if not missing:  # a signature with an unknown key cannot recur anyway
-        dm.model.add_bool_or(literals)
+def add_alternative_cut(dm: DispatchModel, crews_above: frozenset[tuple[str, str]]) -> None:
+    """An alternative leaves out at least one crew (coach, driver) that a plan ranked above it sends
+    to a scene.
+
+    So it differs from that plan in the rescue crews (not merely in the trip covers or the passenger
+    split), and it is not that plan plus more coaches, which ranked below it would be dominated: the
+    same or more crews for an objective no better. Each crew does at most one rescue
+    (:func:`add_crew_sequences`), so the crews of the plan above that are sent again number at most
+    all but one. A plan above that sends nobody leaves nothing to leave out: no alternative then.
+    """
+    by_crew = group_by(dm.instance.rescue_options, lambda o: (o.vehicle_id, o.driver_id))
+    if not crews_above:
+        dm.model.add_bool_or([])  # always false
+    elif all(crew in by_crew for crew in crews_above):  # a crew without options here is left out anyway
+        dm.model.add(sum(dm.use_rescue[o.id] for crew in crews_above for o in by_crew[crew]) <= len(crews_above) - 1)
+
+
+def add_groups_served(dm: DispatchModel, group_ids: frozenset[str]) -> None:
+    """An alternative sends a coach to every group the first plan sends one to: leaving stranded
+    passengers to nobody is no alternative."""
+    for group_id in sorted(group_ids):
+        dm.model.add(sum(dm.use_rescue[o.id] for o in rescues_of_group(dm.instance, group_id)) >= 1)

@@ -1,5 +1,6 @@
-"""The one path from "a coach failed" to a checked plan: build the instance, solve it, evaluate every
-plan. The desk, the CLI, the drills and the what-if all take it.
+"""The one path from "a coach failed" to a checked plan: build the instance, solve it, check every
+plan with the evaluator and the independent oracle (a plan either disputes is never "optimal"). The
+desk, the CLI, the drills and the what-if all take it.
 
 :func:`dispatch` does it in one call. The desk takes the same path in two steps, :func:`prepare` and
 :func:`dispatch_prepared`, because it records the report between them: the instance validates the
@@ -9,6 +10,7 @@ report (a bad one is refused before anything is stored), and a slow solve must n
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from types import MappingProxyType
 
 from fleetplan.builder import build_instance
@@ -18,8 +20,9 @@ from fleetplan.instance import Instance
 from fleetplan.model import Conditions, Incident
 from fleetplan.operations import OperationsPolicy
 
+from solver.dispatch.oracle_check import oracle_problems
 from solver.dispatch.params import SolveParams
-from solver.dispatch.result import Dispatch
+from solver.dispatch.result import Dispatch, Status
 from solver.dispatch.solve import solve
 
 NOTHING_UNAVAILABLE: Mapping[str, str] = MappingProxyType({})
@@ -97,4 +100,9 @@ def dispatch_prepared(instance: Instance, params: SolveParams = SolveParams()) -
     """
     result = solve(instance, params)
     problems = tuple(tuple(evaluate(plan, instance)) for plan in result.plans)
+    checked = oracle_problems(instance, result.plans)
+    if checked is not None:
+        problems = tuple(own + theirs for own, theirs in zip(problems, checked))
+    if any(problems) and result.status in (Status.OPTIMAL, Status.FEASIBLE):
+        result = replace(result, status=Status.DISPUTED)  # a disputed plan is never sent as optimal
     return Dispatch(instance, result, problems)

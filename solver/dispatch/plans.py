@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
-from fleetplan.instance import CrewKind, Instance, RescueOption, TripOption
+from fleetplan.instance import CrewKind, Instance, RescueOption, StrandedGroup, TripOption
 from fleetplan.plan import Objective, Plan, Rescue, TripCover
 from fleetplan.tiers import late_penalty as tier_late_penalty
 from fleetplan.tiers import unreached_penalty as tier_unreached_penalty
-from fleetplan.units import KM, ceil_minutes, format_hhmm, minutes
+from fleetplan.units import KM, ceil_minutes, format_hhmm
 
 
 def rescue_from_option(option: RescueOption, passengers: int) -> Rescue:
@@ -31,6 +31,7 @@ def rescue_from_option(option: RescueOption, passengers: int) -> Rescue:
         deadhead_m=option.deadhead_m,
         driver_hours_left_s=option.driver_hours_left_s,
         destination_node=option.destination_node,
+        rest_at_scene_s=option.rest_at_scene_s,
     )
 
 
@@ -42,6 +43,7 @@ def cover_from_option(option: TripOption) -> TripCover:
         driver_id=option.driver_id,
         departure_shift_s=option.departure_shift_s,
         deadhead_m=option.deadhead_m,
+        keeps_timetable=option.keeps_timetable,
     )
 
 
@@ -63,8 +65,32 @@ def objective_from(instance: Instance, rescues: dict[str, int], trips: frozenset
         passenger_delay_min=sum(p * delay_min_per_passenger(o) + own_passengers_delay_min(o) for o, p in used_r),
         trips_uncovered=sum(1 for t in instance.trip_tasks if t.trip_id not in covered),
         trips_retimed_min=sum(ceil_minutes(o.departure_shift_s) for o in used_t),
+        trips_recrewed=len(trips & recrewing_options(instance)),
         deadhead_km=sum(km(o.deadhead_m) for o, _ in used_r) + sum(km(o.deadhead_m) for o in used_t),
         coverage_lost=sum(1 for vs in instance.standby_by_city.values() if vs and set(vs) <= used_vehicles),
+        rescue_coaches=len({o.vehicle_id for o, _ in used_r}),
+    )
+
+
+def forcing_resources(instance: Instance) -> frozenset[str]:
+    """The coaches and drivers the incidents take away: the failed coaches, the drivers who stay with
+    them, and whatever the caller marked unavailable. A trip planned with one of them must change."""
+    failed_drivers = {instance.dataset.trip(g.trip_id).driver_id for g in instance.groups if g.trip_id}
+    return frozenset({g.failed_vehicle_id for g in instance.groups} | failed_drivers | set(instance.unavailable))
+
+
+def recrewing_options(instance: Instance) -> frozenset[str]:
+    """Ids of the trip options that give their trip another coach or driver although the incident does
+    not force it (the trip's planned coach and driver are both still there)."""
+    forcing = forcing_resources(instance)
+    kept = {
+        t.trip_id
+        for t in instance.trip_tasks
+        if t.planned_vehicle_id not in forcing and t.planned_driver_id not in forcing
+    }
+    planned = {t.trip_id: (t.planned_vehicle_id, t.planned_driver_id) for t in instance.trip_tasks}
+    return frozenset(
+        o.id for o in instance.trip_options if o.trip_id in kept and (o.vehicle_id, o.driver_id) != planned[o.trip_id]
     )
 
 
@@ -73,20 +99,40 @@ def explain(instance: Instance, plan: Plan) -> str:
     lines = []
     for rescue in plan.rescues:
         group = instance.group(rescue.group_id)
-        eta_min = round(minutes((rescue.scene_arrival - group.reported_at).total_seconds()))
+        eta_min = ceil_minutes((rescue.scene_arrival - group.reported_at).total_seconds())  # as the lateness
         crew_kind = next(o.kind for o in instance.rescue_options if o.id == rescue.option_id)
         source = "passing coach" if crew_kind == CrewKind.PASSING else f"from {rescue.origin_node}"
         lines.append(
             f"{rescue.vehicle_id} with driver {rescue.driver_id} {source}: at the scene "
             f"{format_hhmm(rescue.scene_arrival)} ({eta_min} min, limit {group.limit_s // 60} min, "
-            f"{group.tier}), takes {rescue.passengers} of {group.passengers} passengers to "
+            f"{group.tier}, {lateness_words(group, rescue)}), takes {rescue.passengers} of {group.passengers} passengers to "
             f"{rescue.destination_node or group.destination_node} by {format_hhmm(rescue.destination_arrival)}"
         )
-    for cover in plan.trip_covers:
+    lines += not_reached_lines(instance, plan)
+    for cover in (c for c in plan.trip_covers if not c.keeps_timetable):  # a kept trip changes nothing
         shift = f"+{cover.departure_shift_s // 60} min" if cover.departure_shift_s else "on time"
         lines.append(f"trip {cover.trip_id} run by {cover.vehicle_id} / {cover.driver_id} ({shift})")
     lines += [f"trip {trip_id} left uncovered" for trip_id in plan.uncovered_trip_ids]
     return "; ".join(lines) if lines else "no vehicle can be sent"
+
+
+def lateness_words(group: StrandedGroup, rescue: Rescue) -> str:
+    """``within the limit`` or ``N min late`` (started minutes after the group's deadline)."""
+    late_min = ceil_minutes((rescue.scene_arrival - group.deadline).total_seconds())
+    return f"{late_min} min late" if late_min else "within the limit"
+
+
+def not_reached_lines(instance: Instance, plan: Plan) -> list[str]:
+    """Passengers no coach of the plan takes: not reached, as against reached late."""
+    carried: dict[str, int] = defaultdict(int)
+    for rescue in plan.rescues:
+        carried[rescue.group_id] += rescue.passengers
+    return [
+        f"{group.passengers - carried[group.id]} of {group.passengers} passengers of {group.incident_id} "
+        f"not reached: no coach takes them"
+        for group in instance.groups
+        if carried[group.id] < group.passengers
+    ]
 
 
 def build_plan(instance: Instance, rescues: dict[str, int], trips: Iterable[str], source: str) -> Plan:

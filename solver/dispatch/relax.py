@@ -1,25 +1,39 @@
 """The smallest changes that would make an infeasible dispatch feasible (DESIGN §3.2).
 
-The kinds: a later response limit by N minutes (the least N with which every passenger is reached),
-splitting a group over several smaller coaches, a second (relief) driver for a coach that was left
-out only because no legal driver could take it, an escorted entry through a road closure, and the
-number of reachable seats missing.
+Each relaxation would, on its own, let every stranded passenger be carried (with hard limits: be
+reached within the limit), and each names what the dispatcher would arrange:
+
+- ``later_limit``: a response limit N minutes later, the least N some probe proves enough; the
+  rescues the builder priced but did not offer for being too late (:attr:`Instance.late_options`)
+  count here, so a night incident whose only coaches arrive hours late still gets its number;
+- ``relay``: a relay (接驳) through the 02:00–05:00 stop, for rescues the stop held until 05:00;
+- ``call_in``: calling in the fewest off-shift drivers (each named, with when they can be with their
+  coach) for coaches that nobody on shift could take;
+- ``split``: splitting passengers over several smaller coaches;
+- ``second_driver``: a relief driver for a coach whose drivers were left out for their driving hours
+  or a rest due (not for a coach that simply has no driver on shift: that is a call-in);
+- ``closure_exemption``: an escorted entry through a road closure;
+- ``more_seats``: the seats missing even with all of the above (never claimed while seats that a
+  later limit, a relay or a call-in would bring are there).
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from ortools.sat.python import cp_model
 
 from fleetplan.instance import Instance, RejectionCode, RescueOption
-from fleetplan.units import ceil_minutes
+from fleetplan.units import ceil_minutes, format_hhmm
 
+from solver.dispatch.crew_relaxations import CallIn, call_ins, relay_options
 from solver.dispatch.model import build_model
 from solver.dispatch.params import Allowance, SolveParams
 from solver.dispatch.result import Relaxation
 
-DRIVER_ONLY_CODES = {RejectionCode.NO_DRIVER, RejectionCode.HOURS_LEFT, RejectionCode.REST_DUE}
+RELIEF_CODES = {RejectionCode.HOURS_LEFT, RejectionCode.REST_DUE}  # a second driver shares the driving
 # Each probe may take half of what is left of the budget, up to a cap, so a series of probes (the
 # binary search below) stays within the budget but for the floor. A probe cut short decides nothing:
 # no relaxation is claimed on it.
@@ -38,27 +52,45 @@ def find_relaxations(
     instance
         The infeasible instance.
     params
-        Its solve parameters (``allow_split`` and the workers matter here).
+        Its solve parameters (``allow_split``, ``hard_limits`` and the workers matter here).
     allowance
         What is left of the solve's budget, for the probes (default: a fresh ``params.budget``).
+
+    Returns
+    -------
+    tuple of Relaxation
+        In the order of the module docstring.
     """
     allowance = allowance if allowance is not None else Allowance(params.budget)
     found: list[Relaxation] = []
-    extra_min = least_limit_extension_min(instance, params, allowance)
+    widened = with_options(instance, instance.late_options)
+    extra_min = least_limit_extension_min(widened, params, allowance)
     if extra_min is not None and extra_min > 0:
         found.append(
             Relaxation("later_limit", f"a response limit {extra_min} min later reaches every passenger", extra_min)
         )
-    if not params.allow_split and _carries_everyone(instance, replace(params, allow_split=True), allowance):
+    relayed = [o for o in relay_options(instance) if o.late_s <= instance.ops.max_late_s]
+    found += _relay(instance, params, allowance, relayed)
+    called = _fewest_call_ins(instance, call_ins(instance))
+    found += _call_in(called)
+    if not params.allow_split and _fixes(instance, replace(params, allow_split=True), allowance):
         found.append(Relaxation("split", "splitting passengers over several smaller coaches carries everyone"))
-    found += _second_driver_relaxations(instance)
+    relieved = _relieved_crews(instance)
+    found += _second_driver(instance, relieved)
     found += _closure_exemption(instance)
-    shortfall = _seat_shortfall(instance)
+    shortfall = _seat_shortfall(instance, called, relieved)
     if shortfall > 0:
         found.append(Relaxation("more_seats", f"{shortfall} more reachable seats are needed", shortfall))
     return tuple(found)
 
 
+def with_options(instance: Instance, options: Iterable[RescueOption]) -> Instance:
+    """``instance`` with these rescue options offered too (for a probe; the trips are left as they are)."""
+    extra = tuple(options)
+    return replace(instance, rescue_options=instance.rescue_options + extra) if extra else instance
+
+
+# --------------------------------------------------------------------------- a later limit
 def least_limit_extension_min(instance: Instance, params: SolveParams, allowance: Allowance) -> int | None:
     """The fewest extra minutes on every limit with which all passengers are reached in time, as far
     as the probes can prove within the budget; None if even unlimited lateness does not carry
@@ -79,6 +111,11 @@ def least_limit_extension_min(instance: Instance, params: SolveParams, allowance
         else:
             low = middle + 1
     return ceil_minutes(lateness[low]) if lateness else 0
+
+
+def _fixes(instance: Instance, params: SolveParams, allowance: Allowance) -> bool | None:
+    """Whether ``instance`` (a relaxed variant) carries everyone, within the limit under hard limits."""
+    return _carries_everyone(instance, params, allowance, max_late_s=0 if params.hard_limits else None)
 
 
 def _carries_everyone(
@@ -105,11 +142,96 @@ def _carries_everyone(
     return status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
 
 
-def _second_driver_relaxations(instance: Instance) -> list[Relaxation]:
-    left_out = sorted({r.candidate for r in instance.rejections if r.code in DRIVER_ONLY_CODES})
+# --------------------------------------------------------------------------- a relay, a call-in
+def _relay(
+    instance: Instance, params: SolveParams, allowance: Allowance, relayed: Sequence[RescueOption]
+) -> list[Relaxation]:
+    if not relayed or not _fixes(with_options(instance, relayed), params, allowance):
+        return []
+    first = min(relayed, key=lambda o: (o.scene_arrival, o.id))
+    held = next(o for o in (*instance.rescue_options, *instance.late_options) if f"{o.id}~relay" == first.id)
+    policy = instance.driving_policy
+    window = f"{policy.overnight_stop_start:%H:%M}–{policy.overnight_stop_end:%H:%M}"
+    gained_min = ceil_minutes((held.scene_arrival - first.scene_arrival).total_seconds())
     return [
-        Relaxation("second_driver", f"a second (relief) driver would make {candidate} usable") for candidate in left_out
+        Relaxation(
+            "relay",
+            f"a relay (接驳) through the {window} stop: {first.vehicle_id} with {first.driver_id} could leave at "
+            f"{format_hhmm(first.depart_at)} and reach the scene at {format_hhmm(first.scene_arrival)} "
+            f"({_lateness(first.late_s)}) instead of {format_hhmm(held.scene_arrival)}",
+            gained_min,
+        )
     ]
+
+
+def _fewest_call_ins(instance: Instance, candidates: Sequence[CallIn]) -> list[CallIn]:
+    """The fewest call-ins (earliest at the scene first, each coach and driver once) whose seats make
+    up every group's shortfall of reachable seats; none if they cannot."""
+    chosen: list[CallIn] = []
+    offered = {o.vehicle_id for o in instance.rescue_options}
+    for group in instance.groups:
+        missing = group.passengers - sum(o.capacity for o in _best_option_per_vehicle(instance, group.id))
+        for candidate in candidates:
+            if missing <= 0:
+                break
+            taken = {c.vehicle_id for c in chosen} | {c.driver_id for c in chosen} | offered
+            if candidate.group_id == group.id and not {candidate.vehicle_id, candidate.driver_id} & taken:
+                chosen.append(candidate)
+                missing -= candidate.seats
+        if missing > 0:
+            return []
+    return chosen
+
+
+def _call_in(called: Sequence[CallIn]) -> list[Relaxation]:
+    if not called:
+        return []
+    parts = [
+        f"{c.driver_id} for {c.vehicle_id} at {c.node_id} (reachable by {format_hhmm(c.with_coach_at)}; "
+        f"at the scene {format_hhmm(c.scene_arrival)}, {_lateness(c.late_s)})"
+        for c in called
+    ]
+    drivers = "driver" if len(parts) == 1 else "drivers"
+    return [Relaxation("call_in", f"call in off-shift {drivers} {' and '.join(parts)}", len(parts))]
+
+
+def _lateness(late_s: int) -> str:
+    return "within the limit" if late_s == 0 else f"{ceil_minutes(late_s)} min past the limit"
+
+
+# --------------------------------------------------------------------------- drivers, closures, seats
+def _relieved_crews(instance: Instance) -> dict[tuple[str, str | None], set[str]]:
+    """(coach, group) → why its drivers were left out, for coaches left out only for their drivers'
+    hours or a rest due: a relief driver sharing the driving would let them go."""
+    reasons: dict[tuple[str, str | None], set[str]] = defaultdict(set)
+    for rejection in instance.rejections:
+        if rejection.code in RELIEF_CODES and "+" in rejection.candidate:  # a crew: coach+driver
+            vehicle_id, driver_id = rejection.candidate.split("+", 1)
+            reasons[(vehicle_id, rejection.group_id)].add(f"{driver_id}: {rejection.code.value.replace('_', ' ')}")
+    return reasons
+
+
+def _second_driver(instance: Instance, relieved: dict[tuple[str, str | None], set[str]]) -> list[Relaxation]:
+    """One relaxation: relief drivers for the fewest relieved coaches, nearest first (the builder
+    rejects in order of approach), whose seats make up each group's shortfall; all of them when
+    even that is not enough (seats unknown)."""
+    seats = {v.id: v.seats for v in instance.dataset.vehicles} if instance.dataset is not None else {}
+    chosen: dict[str, set[str]] = {}
+    for group in instance.groups:
+        missing = group.passengers - sum(o.capacity for o in _best_option_per_vehicle(instance, group.id))
+        for (vehicle_id, group_id), reasons in relieved.items():
+            if missing > 0 and group_id in (group.id, None) and vehicle_id not in chosen:
+                chosen[vehicle_id] = set(reasons)
+                missing -= seats.get(vehicle_id, 0)
+            elif vehicle_id in chosen:
+                chosen[vehicle_id] |= reasons
+        if missing > 0:  # not enough even with all: name them all
+            chosen = {v: set(r) for (v, _), r in relieved.items()} | chosen
+    if not chosen:
+        return []
+    parts = [f"{vehicle_id} usable ({'; '.join(sorted(reasons))})" for vehicle_id, reasons in chosen.items()]
+    drivers = "a second (relief) driver" if len(parts) == 1 else "second (relief) drivers"
+    return [Relaxation("second_driver", f"{drivers} would make {' and '.join(parts)}", len(parts))]
 
 
 def _closure_exemption(instance: Instance) -> list[Relaxation]:
@@ -127,11 +249,24 @@ def _closure_exemption(instance: Instance) -> list[Relaxation]:
     ]
 
 
-def _seat_shortfall(instance: Instance) -> int:
+def _seat_shortfall(
+    instance: Instance, called: Sequence[CallIn], relieved: dict[tuple[str, str | None], set[str]]
+) -> int:
+    """Seats missing for the groups even if every coach that some relaxation would bring could go:
+    the offered rescues, the ones too late to offer, the called-in and the relieved coaches."""
+    seats = {v.id: v.seats for v in instance.dataset.vehicles} if instance.dataset is not None else {}
     shortfall = 0
     for group in instance.groups:
-        seats = sum(o.capacity for o in _best_option_per_vehicle(instance, group.id))
-        shortfall += max(0, group.passengers - seats)
+        capacity = {
+            o.vehicle_id: o.capacity
+            for o in (*instance.late_options, *instance.rescue_options)
+            if o.group_id == group.id
+        }
+        capacity.update({c.vehicle_id: c.seats for c in called if c.group_id == group.id})
+        for vehicle_id, group_id in relieved:
+            if group_id in (group.id, None):
+                capacity.setdefault(vehicle_id, seats.get(vehicle_id, 0))
+        shortfall += max(0, group.passengers - sum(capacity.values()))
     return shortfall
 
 

@@ -15,15 +15,21 @@ class Status(StrEnum):
     FEASIBLE = "feasible"  # a plan, but the deadline stopped the proof; see ``bound``
     GREEDY_FALLBACK = "greedy_fallback"  # the model found nothing in time; the greedy plan is given
     INFEASIBLE = "infeasible"  # some stranded passengers cannot be carried (or, with hard limits, reached in time)
+    # a plan, but the evaluator or the independent oracle disagrees with one of its claims (see the
+    # problems): never sent out as "optimal", since a dispatcher forgives a slow answer, not a wrong one
+    DISPUTED = "disputed"
 
 
 @dataclass(frozen=True)
 class Relaxation:
     """A change that would make an infeasible instance feasible."""
 
-    kind: str  # "later_limit", "second_driver", "split", "closure_exemption", "more_seats"
+    # "later_limit", "relay", "call_in", "split", "second_driver", "closure_exemption", "more_seats"
+    kind: str
     description: str
-    amount: int | None = None  # minutes for later_limit, seats for more_seats
+    # minutes for later_limit, minutes sooner at the scene for relay, drivers for call_in and
+    # second_driver, coaches for closure_exemption, seats for more_seats
+    amount: int | None = None
 
 
 @dataclass(frozen=True)

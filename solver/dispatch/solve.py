@@ -3,7 +3,8 @@
 Solving order for each plan: the rescue terms on a model of the rescues alone (exact for them, and
 much smaller); the rescue options their values rule out dropped (:mod:`solver.dispatch.fixing`);
 then the trip and cost terms on the full model, each stage starting from the best plan that keeps
-the previous stage's rescues. Alternatives exclude the assignments already returned. Whatever the
+the previous stage's rescues. Each alternative leaves out a rescue crew of every plan above it and
+serves the groups the first plan serves (:mod:`solver.dispatch.alternatives`). Whatever the
 budget, the answer comes: the best plan with its bound when a stage was cut, the greedy plan when
 CP-SAT found none, and ``infeasible`` with reasons and relaxations when passengers cannot be carried.
 """
@@ -17,8 +18,9 @@ from fleetplan.instance import Instance
 from fleetplan.plan import Objective, Plan
 
 from solver.dispatch import greedy
+from solver.dispatch.alternatives import ranked
 from solver.dispatch.fixing import rescue_options_ruled_out, without_rescue_options
-from solver.dispatch.model import build_model, exclude_assignment
+from solver.dispatch.model import add_alternative_cut, add_groups_served, build_model
 from solver.dispatch.params import Allowance, SolveParams
 from solver.dispatch.plans import build_plan
 from solver.dispatch.relax import find_relaxations
@@ -70,7 +72,7 @@ def solve(instance: Instance, params: SolveParams = SolveParams()) -> Result:
         # the best plan may use most of the budget; alternatives share what is left
         share = BEST_PLAN_SHARE if rank == 0 and params.alternatives > 1 else 1.0 / (params.alternatives - rank)
         found = solve_lexicographic(
-            instance, params, [p.assignment() for p in plans], allowance.share(remaining * share)
+            instance, params, [p.rescue_crews() for p in plans], allowance.share(remaining * share), _served(plans)
         )
         if isinstance(found, NoPlan):
             if rank == 0:  # only hard limits can make the model infeasible
@@ -85,6 +87,7 @@ def solve(instance: Instance, params: SolveParams = SolveParams()) -> Result:
             all_optimal, bound = found.proven, (None if found.proven else found.bound)
     if not all_optimal:  # before judging feasibility: greedy may carry whom a cut search left behind
         plans = _never_worse_than_greedy(instance, plans)
+    plans = list(ranked(plans))
     if _is_infeasible(instance, plans[0], params):
         return _infeasible(instance, params, allowance, plans[0], proven=all_optimal)
     status = Status.OPTIMAL if all_optimal else Status.FEASIBLE
@@ -112,12 +115,18 @@ class NoPlan:
 
 
 def solve_lexicographic(
-    instance: Instance, params: SolveParams, excluded: list[frozenset[tuple[str, str, str]]], allowance: Allowance
+    instance: Instance,
+    params: SolveParams,
+    excluded: list[frozenset[tuple[str, str]]],
+    allowance: Allowance,
+    served: frozenset[str] = frozenset(),
 ) -> Found | NoPlan:
     """Minimise the terms in order, fixing each stage at its optimum.
 
     The leading terms (:data:`RESCUE_TERMS`) are settled first on the rescues alone (see
-    :func:`settle_rescue_terms`); the full model then only orders the trips and the rest.
+    :func:`settle_rescue_terms`); the full model then only orders the trips and the rest. For an
+    alternative, ``excluded`` holds the rescue crews of each plan above it (one of each is left out)
+    and ``served`` the groups it must still send a coach to.
     """
     upper_bounds = term_upper_bounds(instance)
     settled: StagesReached | None = None
@@ -130,8 +139,9 @@ def solve_lexicographic(
             return NoPlan(settled.infeasible)
         modelled = _without_ruled_out_rescues(instance, settled)
     dm = build_model(modelled, params)
-    for signature in excluded:
-        exclude_assignment(dm, signature)
+    for crews_above in excluded:
+        add_alternative_cut(dm, crews_above)
+    add_groups_served(dm, served)
     if settled is not None and settled.solution is not None:
         for name, value in settled.values.items():
             dm.model.add(dm.terms[name] <= value)
@@ -172,9 +182,14 @@ def _never_worse_than_greedy(instance: Instance, plans: list[Plan]) -> list[Plan
     """A deadline-cut search can end behind the hand-made plan; then the greedy plan ranks first."""
     baseline = greedy.solve(instance)
     if baseline.objective < plans[0].objective:
-        others = [p for p in plans if p.assignment() != baseline.assignment()]
+        others = [p for p in plans if p.rescue_crews() != baseline.rescue_crews()]
         return [baseline] + others[: max(len(plans) - 1, 0)]
     return plans
+
+
+def _served(plans: list[Plan]) -> frozenset[str]:
+    """The groups the first plan sends a coach to (none before the first plan)."""
+    return frozenset(r.group_id for r in plans[0].rescues) if plans else frozenset()
 
 
 # --------------------------------------------------------------------------- fallbacks and infeasibility

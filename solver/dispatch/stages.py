@@ -25,6 +25,7 @@ from solver.dispatch.plans import (
     km,
     late_penalty,
     own_passengers_delay_min,
+    recrewing_options,
     rescues_of_group,
     unreached_penalty,
 )
@@ -54,7 +55,7 @@ def stage_time(remaining_s: float, later_stages: int) -> float:
 
 # --------------------------------------------------------------------------- stages and their bounds
 def term_upper_bounds(instance: Instance) -> dict[str, int]:
-    """An upper bound of every objective term over all plans of ``instance``."""
+    """An upper bound of every objective term over all plans of ``instance``, in the objective's order."""
     groups = instance.groups
     by_crew = group_by(instance.rescue_options, lambda o: o.crew_id)
     trips_by_crew = group_by(instance.trip_options, lambda o: o.crew_id)
@@ -68,7 +69,8 @@ def term_upper_bounds(instance: Instance) -> dict[str, int]:
     worst_delay = {
         g.id: max([0] + [delay_min_per_passenger(o) for o in rescues_of_group(instance, g.id)]) for g in groups
     }
-    return {
+    recrewing = recrewing_options(instance)
+    bounds = {
         "passengers_not_reached": sum(g.passengers for g in groups),
         "late_penalty": sum(g.passengers * worst_late[g.id] for g in groups),
         "passenger_delay_min": sum(g.passengers * worst_delay[g.id] for g in groups)
@@ -77,13 +79,17 @@ def term_upper_bounds(instance: Instance) -> dict[str, int]:
         "trips_retimed_min": sum(
             max(ceil_minutes(o.departure_shift_s) for o in options) for options in trips_by_task.values()
         ),
+        "trips_recrewed": len({o.trip_id for o in instance.trip_options if o.id in recrewing}),
         "deadhead_km": sum(
             max([0] + [km(o.deadhead_m) for o in by_crew.get(c.id, [])])
             + max([0] + [km(o.deadhead_m) for o in trips_by_crew.get(c.id, [])])
             for c in instance.crews
         ),
         "coverage_lost": sum(1 for vehicles in instance.standby_by_city.values() if vehicles),
+        "rescue_coaches": len({o.vehicle_id for o in instance.rescue_options}),
     }
+    assert tuple(bounds) == Objective.term_names()  # the stages follow this order
+    return bounds
 
 
 def lexicographic_stages(upper_bounds: dict[str, int]) -> list[Stage]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -62,21 +62,27 @@ def test_the_bound_does_not_bind_on_the_default_corridor(corridor, clear):
 def test_an_idle_coach_goes_with_its_own_driver_when_he_is_legal(corridor, clear):
     instance = prepare(corridor, [breakdown()], clear)
     state = snapshot(corridor.dataset, instance.at)
+    ready = instance.at + timedelta(seconds=instance.ops.turnout_s)
     for vehicle_id, crews in _crews_by_vehicle(instance, CrewKind.IDLE).items():
         next_trip = state.vehicles[vehicle_id].later_trip_ids[:1]
         own_driver = corridor.dataset.trip(next_trip[0]).driver_id if next_trip else None
         drivers = {c.driver_id for c in crews}
-        if own_driver in drivers:
+        # legal and on shift when the crew can leave: he alone; a driver whose shift begins later
+        # (d19, 08:00, with c15 at 07:50) cannot rescue now, so spares on shift come with the coach too
+        if own_driver in drivers and corridor.dataset.driver(own_driver).on_shift(ready):
             assert drivers == {own_driver}, vehicle_id
 
 
 def test_spare_drivers_are_rotated_over_a_depots_backups(corridor, clear):
     policy = OperationsPolicy(spare_drivers_per_coach=1)
     instance = prepare(corridor, [breakdown()], clear, ops=policy)
+    ready = instance.at + timedelta(seconds=instance.ops.turnout_s)
     by_node = defaultdict(list)
     for _vehicle_id, crews in _crews_by_vehicle(instance, CrewKind.STANDBY).items():
-        assert len(crews) == 1  # one spare driver offered per coach
-        by_node[crews[0].origin_node].append(crews[0].driver_id)
+        now = [c for c in crews if corridor.dataset.driver(c.driver_id).on_shift(ready)]
+        assert len(now) == 1  # one spare driver on shift offered per coach …
+        assert len(crews) - len(now) <= 1  # … and at most one whose shift begins later, for later trips
+        by_node[now[0].origin_node].append(now[0].driver_id)
     spares_somewhere = [drivers for drivers in by_node.values() if len(drivers) > 1]
     assert spares_somewhere, "the default data has depots with several backups"
     for drivers in spares_somewhere:

@@ -168,12 +168,23 @@ def test_hard_limits_infeasible_names_the_least_later_limit():
     assert later and later[0].amount == 12
 
 
-def test_second_driver_relaxation_comes_from_driver_rejections():
+def test_second_driver_relaxation_comes_from_a_crew_left_out_for_its_drivers_hours():
     b = InstanceBuilder().group("g", 40)
-    b.rejections.append(Rejection("c9", RejectionCode.NO_DRIVER, "no legal driver at gongzhuling_sa", "g"))
+    b.rejections.append(Rejection("c9+d9", RejectionCode.REST_DUE, "d9 must rest 20 min first", "g"))
     result = solve(b.build(), FAST)
     assert result.status == Status.INFEASIBLE
-    assert any(r.kind == "second_driver" and "c9" in r.description for r in result.relaxations)
+    (relief,) = [r for r in result.relaxations if r.kind == "second_driver"]
+    assert "c9" in relief.description and "d9: rest due" in relief.description
+
+
+def test_a_coach_with_no_driver_on_shift_gets_no_second_driver():
+    """A relief driver shares the driving of a driver who is there; with nobody on shift there is no
+    one to share with (the corridor test names whom to call in)."""
+    b = InstanceBuilder().group("g", 40)
+    b.rejections.append(Rejection("c9", RejectionCode.NO_DRIVER, "no legal driver at gongzhuling_sa"))
+    result = solve(b.build(), FAST)
+    assert result.status == Status.INFEASIBLE
+    assert "second_driver" not in {r.kind for r in result.relaxations}
 
 
 # --- alternatives and baseline ------------------------------------------------------------------------
@@ -183,7 +194,7 @@ def test_alternatives_are_distinct_and_ranked():
         b.rescue(b.crew(f"c{index}", f"d{index}", 49), "g", eta_min=eta, deadhead_km=10 + index)
     result = solve(b.build(), SolveParams(budget=Budget.wall_clock(1.0), alternatives=3))
     assert len(result.plans) == 3
-    assert len({p.assignment() for p in result.plans}) == 3
+    assert len({p.rescue_crews() for p in result.plans}) == 3
     objectives = [p.objective for p in result.plans]
     assert objectives == sorted(objectives)
 

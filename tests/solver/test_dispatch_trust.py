@@ -44,12 +44,14 @@ def passing_options(outcome) -> dict[str, object]:
 @pytest.mark.parametrize(
     ("where", "tier"),
     [
-        # From Siping: 2.6 + 2.4 km of streets and access road, the 0.8 km ramp, then K0 → K78 = 83.8 km.
-        # From Changchun: down the other carriageway past K78 to an interchange, turn, come back: longer.
-        # Both over the 50 km of the near-backup radius: a mid-corridor promise, 90 min.
-        ("G1 K78 toward Changchun", "corridor"),
-        # The same kilometre post on the other side is 36 km from Changchun's service point.
-        ("G1 K78 toward Siping", "near_backup"),
+        # From Siping: 2.6 + 2.4 km of streets and access road, the 0.8 km ramp, then K0 → K85 = 90.8 km.
+        # From Changchun the nearest way on is Liufangzi (K71.9): 6.1 km of streets, G102 17.3 + 17.2 km,
+        # 2.4 km access road, 0.8 km ramp, K71.9 → K85 = 56.9 km (down G1 and turning there: 60.3 km).
+        # Both over the 50 km of the near-backup radius: a mid-corridor promise, 90 min. (K78 is 49.9 km
+        # from Changchun by way of Liufangzi, within the radius.)
+        ("G1 K85 toward Changchun", "corridor"),
+        # The same kilometre post on the other side is 29.2 km from Changchun's service point (via Fanjiatun).
+        ("G1 K85 toward Siping", "near_backup"),
         ("jlnu_siping_campus", "city"),
     ],
 )

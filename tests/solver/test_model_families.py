@@ -18,15 +18,16 @@ from fleetplan.instance import CrewKind, Instance
 from solver.dispatch import SolveParams
 from solver.dispatch.model import (
     DispatchModel,
+    add_alternative_cut,
     add_crew_sequences,
     add_group_passenger_limits,
+    add_groups_served,
     add_interchangeable_order,
     add_objective_terms,
     add_option_variables,
     add_seat_limits,
     add_trip_coverage,
     add_vehicle_and_driver_exclusivity,
-    exclude_assignment,
 )
 
 from tests.solver.factory import InstanceBuilder
@@ -233,12 +234,46 @@ def test_coverage_is_lost_only_when_a_city_sends_its_last_standby_coach():
     assert value_of(dm, dm.terms["coverage_lost"], **{f"use_{first}": 1, f"use_{second}": 1}) == 1
 
 
-# --------------------------------------------------------------------------- excluded assignments
-def test_an_excluded_assignment_cannot_recur_but_another_can():
+def test_trips_recrewed_counts_a_trip_run_by_another_crew_than_planned():
+    b = InstanceBuilder().group("g", 30).trip("T1", 300, "c1", "d1")
+    own = b.trip_option(b.crew("c1", "d1", 49), "T1")
+    other = b.trip_option(b.crew("c2", "d2", 49), "T1")
+    dm = _with_terms(b.build())
+    assert value_of(dm, dm.terms["trips_recrewed"], **{f"trip_{own}": 1, f"trip_{other}": 0}) == 0
+    assert value_of(dm, dm.terms["trips_recrewed"], **{f"trip_{own}": 0, f"trip_{other}": 1}) == 1
+
+
+def test_trips_recrewed_does_not_count_a_change_the_failure_forces():
+    b = InstanceBuilder().group("g", 30).trip("T1", 300, "failed-g", "d1")  # the failed coach's own trip
+    other = b.trip_option(b.crew("c2", "d2", 49), "T1")
+    dm = _with_terms(b.build())
+    assert value_of(dm, dm.terms["trips_recrewed"], **{f"trip_{other}": 1}) == 0
+
+
+# --------------------------------------------------------------------------- alternatives
+def test_an_alternative_leaves_out_a_crew_of_the_plan_above_it():
     b = InstanceBuilder().group("g", 30)
     first = b.rescue(b.crew("c1", "d1", 49), "g", eta_min=20)
     second = b.rescue(b.crew("c2", "d2", 49), "g", eta_min=25)
-    dm = model_of(b.build(), add_seat_limits)
-    exclude_assignment(dm, frozenset({("rescue", "c1", "g")}))
+    dm = model_of(b.build(), add_seat_limits, add_crew_sequences)
+    add_alternative_cut(dm, frozenset({("c1", "d1")}))
     assert feasible(dm, **{f"use_{first}": 0, f"use_{second}": 1})
     assert not feasible(dm, **{f"use_{first}": 1, f"use_{second}": 0})
+    assert not feasible(dm, **{f"use_{first}": 1, f"use_{second}": 1})  # the plan above plus a coach
+
+
+def test_an_alternative_to_a_plan_that_sends_nobody_cannot_be_had():
+    b = InstanceBuilder().group("g", 30)
+    only = b.rescue(b.crew("c1", "d1", 49), "g", eta_min=20)
+    dm = model_of(b.build(), add_seat_limits)
+    add_alternative_cut(dm, frozenset())
+    assert not feasible(dm, **{f"use_{only}": 0})
+
+
+def test_an_alternative_serves_the_groups_the_first_plan_serves():
+    b = InstanceBuilder().group("g", 30)
+    option = b.rescue(b.crew("c1", "d1", 49), "g", eta_min=20)
+    dm = model_of(b.build(), add_seat_limits)
+    add_groups_served(dm, frozenset({"g"}))
+    assert feasible(dm, **{f"use_{option}": 1})
+    assert not feasible(dm, **{f"use_{option}": 0})

@@ -21,6 +21,7 @@ from solver.planning.drills import (
     drill_scenario,
     drill_view,
     g102_places,
+    incident_outcome,
     report_markdown,
     run_drill,
     run_scenario,
@@ -75,7 +76,7 @@ def test_an_accident_closes_the_carriageway_ahead_and_the_opposite_one_alongside
     closed = accident_closures(corridor, 80.0, Direction.TO_CHANGCHUN)
     assert closed == {
         ("fanjiatun_ic.to_changchun", "kaoshantun_sa.to_changchun"),
-        ("fanjiatun_ic.to_siping", "gongzhuling_sa.to_siping"),
+        ("fanjiatun_ic.to_siping", "liufangzi_ic.to_siping"),  # K80 lies between Liufangzi (K71.9) and Fanjiatun
     }
     scenario = drill_scenario("accident", 0, corridor)
     (incident,) = scenario.incidents
@@ -117,7 +118,7 @@ def assert_sound(report):
     for outcome in report.dispatches:
         assert all(problems == () for problems in outcome.problems)
     assert all(s.passengers_carried == s.passengers for s in report.scores)
-    assert report.passed, [c for c in report.checks if not c.passed]
+    assert report.checks_passed, [c for c in report.checks if not c.passed]
 
 
 def test_breakdown_drill_is_sound_and_scored_against_its_tier(breakdown):
@@ -147,9 +148,18 @@ def test_accident_drill_avoids_the_closed_carriageways_and_detours_by_g102(accid
     assert any(c.name == "no rescue drives a closed carriageway" and c.passed for c in accident.checks)
 
 
-def test_blizzard_drill_rescues_each_breakdown_by_g102_slower_than_in_clear_weather(blizzard):
-    assert_sound(blizzard)
-    assert len({leg.vehicle_id for leg in blizzard.legs}) == len(blizzard.legs) >= 3
+def test_blizzard_drill_rescues_by_g102_slower_than_in_clear_weather_and_says_who_is_left(blizzard):
+    # Snow-covered G102 and icy streets are ≤30 km/h (实施条例 Art. 46): a rescue to the campus side
+    # drives over 3 h into the night, more than the 2 h night / 4 h day continuous limit allows without
+    # a rest on the way, and only a rest at the scene is planned today; so not every group is reached,
+    # and the drill must say so rather than pass.
+    assert blizzard.problems == ()
+    for outcome in blizzard.dispatches:
+        assert all(problems == () for problems in outcome.problems)
+    assert len({leg.vehicle_id for leg in blizzard.legs}) == len(blizzard.legs) >= 1
+    short = [s for s in blizzard.scores if s.passengers_carried < s.passengers]
+    assert blizzard.promise.kept == (not short and all(s.within_limit for s in blizzard.scores))
+    assert {r.incident_id for r in blizzard.remedies} == {s.incident_id for s in blizzard.scores if not s.within_limit}
     for leg in blizzard.legs:
         assert "G1" not in leg.to_scene_roads + leg.onward_roads
         assert "G102" in leg.to_scene_roads + leg.onward_roads
@@ -185,7 +195,7 @@ def test_write_report_writes_markdown_with_a_map(corridor, blizzard, tmp_path):
     path = write_report(blizzard, tmp_path, corridor)
     text = path.read_text(encoding="utf-8")
     assert path.name == "blizzard_drill_seed0.md"
-    assert "## Scores against the tier limits" in text and "## Checks" in text
+    assert "## Promise" in text and "## Incidents against their limits" in text and "## Mechanics checks" in text
     for score in blizzard.scores:
         assert score.incident_id in text
     png = tmp_path / "blizzard_drill_seed0_map.png"
@@ -195,19 +205,20 @@ def test_write_report_writes_markdown_with_a_map(corridor, blizzard, tmp_path):
 
 def test_report_says_when_a_limit_is_missed(blizzard):
     text = report_markdown(blizzard)
-    scores_section = text.split("## Scores against the tier limits")[1].split("## Rescues")[0]
+    scores_section = text.split("## Incidents against their limits")[1].split("## Rescues")[0]
     rows = [line for line in scores_section.splitlines() if line.startswith("| blizzard-")]
     assert len(rows) == len(blizzard.scores)
     for score in blizzard.scores:
         (row,) = [line for line in rows if line.startswith(f"| {score.incident_id} |")]
-        verdict = row.rstrip(" |").rsplit("|", 1)[-1].strip()
-        assert verdict == ("yes" if score.within_limit else f"no ({score.passengers_within_limit}/{score.passengers})")
-    assert f"{blizzard.share_within_limit:.0%} of stranded passengers" in text
+        outcome = row.rstrip(" |").rsplit("|", 1)[-1].strip()
+        assert outcome == incident_outcome(score)
+    total = blizzard.promise.total
+    assert f"| {total.passengers_within} / {total.passengers} ({blizzard.share_within_limit:.0%}) |" in text
 
 
 def test_drill_view_is_json(breakdown):
     view = drill_view(breakdown)
-    assert view["kind"] == "breakdown" and view["passed"] is True
+    assert view["kind"] == "breakdown" and view["checks_passed"] is True
     assert view["incidents"][0]["limit_min"] in (30, 60, 90, 15)
     json.dumps(view)
 
@@ -217,7 +228,7 @@ def test_drill_command_writes_the_report(monkeypatch, capsys, tmp_path):
     code, out, err = run(monkeypatch, capsys, "drill", "breakdown", "--seed", "1", "--out", str(tmp_path), "--json")
     assert code == 0, err
     view = json.loads(out)
-    assert view["seed"] == 1 and view["passed"]
+    assert view["seed"] == 1 and view["checks_passed"]
     assert (tmp_path / "breakdown_drill_seed1.md").exists()
     assert view["report"].endswith("breakdown_drill_seed1.md")
 

@@ -183,8 +183,10 @@ def test_a_siping_street_point_is_covered_from_the_siping_depot_only(corridor_pr
 
 
 def test_a_point_mid_corridor_is_covered_by_no_depot_within_the_near_limit_on_the_wrong_carriageway(corridor_problem):
-    # heading to Changchun at K75 a backup from Changchun must first drive to Gongzhuling and turn
-    p = next(p for p in corridor_problem.points if p.location == "G1 K75 toward Changchun")
+    # heading to Changchun at K65 a backup from Changchun must first drive to Gongzhuling (K56.1) and turn
+    # (K75 now has Liufangzi, K71.9, just before it). By day: streets 417 s, ramps 3 × 96 s, G1 K110.8 →
+    # K56.1 at 90 km/h 2 188 s, K56.1 → K65 356 s, plus the 600 s turnout: 3 849 s > 60 min
+    p = next(p for p in corridor_problem.points if p.location == "G1 K65 toward Changchun")
     response = dict(p.response_s)
     assert response["changchun_depot"] > 60 * 60
     assert "changchun_depot" not in p.covers_when_near

@@ -1,0 +1,65 @@
+"""Every plan through the independent oracle (:mod:`fleetplan.oracle`): its disagreements become
+problems on the plan, beside the evaluator's.
+
+The oracle reads the dataset the instance was built from (changed in memory or not) and the network
+files of its data directory with code of its own. A network that is not the corridor's CSV tables (an
+OpenStreetMap extract) is beyond it: those plans carry the evaluator's word alone, and say so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from fleetplan import oracle
+from fleetplan.instance import Instance
+from fleetplan.model import Dataset
+from fleetplan.plan import Plan
+from fleetplan.problems import Problem, ProblemCode, problem
+
+NETWORK_TABLES = ("g1_posts.csv", "places.csv", "roads.csv")
+
+_worlds: dict[int, tuple[Dataset, oracle.World]] = {}  # by dataset identity: one build per loaded dataset
+
+
+def oracle_problems(instance: Instance, plans: Sequence[Plan]) -> tuple[tuple[Problem, ...], ...] | None:
+    """The oracle's disagreements with each of ``plans`` as problems (rank order), or None when the
+    instance's network is not one the oracle can read."""
+    world = _world(instance.dataset)
+    if world is None:
+        return None
+    case = oracle.case_of(
+        instance.incidents,
+        instance.conditions,
+        instance.unavailable.keys(),
+        turnout_s=instance.ops.turnout_s,
+        transfer_s=instance.ops.transfer_s,
+        passing_dwell_s=instance.ops.passing_dwell_s,
+        trip_horizon_s=instance.ops.trip_horizon_s,
+    )
+    found = oracle.check_dispatch(world, case, plans)
+    return tuple(tuple(_as_problem(d) for d in disagreements) for disagreements in found)
+
+
+def _as_problem(disagreement: oracle.Disagreement) -> Problem:
+    return problem(
+        ProblemCode.ORACLE_DISAGREES,
+        f"{disagreement.subject} {disagreement.field}",
+        f"engine {disagreement.engine}, oracle {disagreement.oracle} [{disagreement.code}] {disagreement.reason}",
+        kind=disagreement.code,
+    )
+
+
+def _world(dataset: Dataset) -> oracle.World | None:
+    """The oracle's world of ``dataset``, built once per dataset object."""
+    cached = _worlds.get(id(dataset))
+    if cached is not None and cached[0] is dataset:
+        return cached[1]
+    network_dir = Path(dataset.source) / "network" if dataset.source else None
+    if network_dir is None or not all((network_dir / name).is_file() for name in NETWORK_TABLES):
+        return None
+    world = oracle.world_from_dataset(dataset, network_dir)
+    if len(_worlds) > 64:  # a what-if makes a dataset per replication: keep the cache small
+        _worlds.clear()
+    _worlds[id(dataset)] = (dataset, world)
+    return world
