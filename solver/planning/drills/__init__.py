@@ -3,13 +3,18 @@ an accident drill every half year, a severe-weather drill every year).
 
 A drill stages a :class:`DrillScenario` (incidents at fixed places and times, road conditions), sends
 it through :func:`solver.dispatch.dispatch` exactly as the desk would, and scores the answer: was every
-stranded passenger reached within the tier limit, how many minutes did the response take, did the
-independent evaluator find anything. It also checks what the contingency plan expects of the system
-for that kind of drill (closed roads avoided, the G102 detour taken, …). :func:`write_report` writes
-the result as Markdown with a map.
+stranded passenger reached within the tier limit, how late were the others, who was not reached at
+all (the promise score, per tier, :attr:`DrillReport.promise`). For each incident beyond its limit it
+finds what would have met it: the relaxation the dispatch names, or a backup staged elsewhere
+(:attr:`DrillReport.remedies`). Last, it checks the mechanics the contingency plan expects of the
+system for that kind of drill (closed roads avoided, the G102 detour taken, …): a drill whose checks
+all pass may still have broken the promise. :func:`write_report` writes the result as Markdown with
+a map, the promise first.
 
-Modules: :mod:`.scenarios` (the scenario builders), :mod:`.run` (through the dispatch seam, scored),
-:mod:`.results` (what a drill records), :mod:`.checks` and :mod:`.report` (Markdown, map, views).
+Modules: :mod:`.scenarios` (the scenario builders), :mod:`.run` (through the dispatch seam),
+:mod:`.scores` (incidents and the promise score), :mod:`.remedies` (what would have met a limit),
+:mod:`.results` (what a drill records), :mod:`.checks`, :mod:`.verdict` (the words) and
+:mod:`.report` (Markdown, map, views).
 
 Scenarios are drawn from the timetable with a seed, so a drill leader can run an unannounced drill
 (any seed) or repeat one exactly (the same seed):
@@ -28,9 +33,10 @@ Scenarios are drawn from the timetable with a seed, so a drill leader can run an
 from __future__ import annotations
 
 from solver.planning.drills.checks import drill_checks
+from solver.planning.drills.remedies import REMEDY_PARAMS, best_backup_sites, find_remedies, with_extra_backup
 from solver.planning.drills.report import draw_map, drill_text, drill_view, report_markdown, write_report
-from solver.planning.drills.results import Check, DrillReport, IncidentScore, RescueLeg
-from solver.planning.drills.run import DRILL_PARAMS, rescue_legs, run_drill, run_scenario, score_dispatch
+from solver.planning.drills.results import Check, DrillReport, IncidentScore, Remedy, RescueLeg
+from solver.planning.drills.run import DRILL_PARAMS, rescue_legs, run_drill, run_scenario
 from solver.planning.drills.scenarios import (
     DrillKind,
     DrillScenario,
@@ -39,15 +45,21 @@ from solver.planning.drills.scenarios import (
     drill_scenario,
     g102_places,
 )
+from solver.planning.drills.scores import PromiseScore, Tally, promise_score, score_dispatch
+from solver.planning.drills.verdict import incident_outcome, promise_headline, verdict
 
 __all__ = [
     "DRILL_PARAMS",
+    "REMEDY_PARAMS",
     "Check",
     "DrillKind",
     "DrillReport",
     "DrillScenario",
     "IncidentScore",
+    "PromiseScore",
+    "Remedy",
     "RescueLeg",
+    "Tally",
     "accident_closures",
     "blizzard_conditions",
     "draw_map",
@@ -55,11 +67,18 @@ __all__ = [
     "drill_scenario",
     "drill_text",
     "drill_view",
+    "best_backup_sites",
+    "find_remedies",
     "g102_places",
+    "incident_outcome",
+    "promise_headline",
+    "promise_score",
     "report_markdown",
     "rescue_legs",
     "run_drill",
     "run_scenario",
     "score_dispatch",
+    "verdict",
+    "with_extra_backup",
     "write_report",
 ]

@@ -1,5 +1,6 @@
 """Running a drill through the real dispatch path (:func:`solver.dispatch.dispatch`, wave by wave, as
-the desk would) and scoring the answer against the tier limits."""
+the desk would), scoring the answer against the tier limits and, for a missed limit, finding what
+would have met it (:mod:`.remedies`)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from fleetplan.operations import OperationsPolicy
 
 from solver.dispatch import Budget, Dispatch, SolveParams, dispatch
 from solver.planning.drills.checks import drill_checks
-from solver.planning.drills.results import DrillReport, IncidentScore, RescueLeg
+from solver.planning.drills.remedies import find_remedies
+from solver.planning.drills.results import DrillReport, RescueLeg
 from solver.planning.drills.scenarios import DrillKind, DrillScenario, drill_scenario
+from solver.planning.drills.scores import score_dispatch
 
 DRILL_PARAMS = SolveParams(budget=Budget.wall_clock(2.0), alternatives=1)
 
@@ -26,6 +29,8 @@ def run_drill(
     corridor: Corridor | None = None,
     params: SolveParams = DRILL_PARAMS,
     ops: OperationsPolicy = OperationsPolicy(),
+    *,
+    remedies: bool = True,
 ) -> DrillReport:
     """Stage the ``kind`` drill drawn with ``seed``, dispatch it through the real path and score it.
 
@@ -39,6 +44,10 @@ def run_drill(
         Dataset and network (default: :func:`fleetplan.corridor.load_corridor`).
     params
         Dispatch solver parameters (its seed is set to ``seed``).
+    ops
+        Operating assumptions (turnout, transfer, horizons).
+    remedies
+        Find what would have met each missed limit (see :func:`run_scenario`).
 
     Returns
     -------
@@ -46,7 +55,7 @@ def run_drill(
     """
     corridor = corridor or load_corridor()
     scenario = drill_scenario(kind, seed, corridor)
-    return run_scenario(scenario, corridor, params, ops)
+    return run_scenario(scenario, corridor, params, ops, remedies=remedies)
 
 
 def run_scenario(
@@ -54,8 +63,14 @@ def run_scenario(
     corridor: Corridor,
     params: SolveParams = DRILL_PARAMS,
     ops: OperationsPolicy = OperationsPolicy(),
+    *,
+    remedies: bool = True,
 ) -> DrillReport:
-    """Dispatch a scenario wave by wave (coaches and drivers sent earlier are busy later) and score it."""
+    """Dispatch a scenario wave by wave (coaches and drivers sent earlier are busy later) and score it.
+
+    With ``remedies`` (the default), each incident beyond its limit gets what would have met it
+    (:func:`~solver.planning.drills.remedies.find_remedies`: a few more short solves per late wave).
+    """
     params = replace(params, seed=scenario.seed)
     busy: dict[str, str] = {}
     outcomes = []
@@ -85,34 +100,8 @@ def run_scenario(
         tuple(t for p in plans for t in p.uncovered_trip_ids),
         tuple(c.trip_id for p in plans for c in p.trip_covers),
     )
-    return replace(report, checks=drill_checks(report, corridor))
-
-
-def score_dispatch(outcome: Dispatch) -> list[IncidentScore]:
-    """Each incident of a dispatch against its tier limit, from the best plan."""
-    instance, plan = outcome.instance, outcome.result.best
-    scores = []
-    for group in instance.groups:
-        rescues = [r for r in (plan.rescues if plan else ()) if r.group_id == group.id and r.passengers > 0]
-        carried = sum(r.passengers for r in rescues)
-        in_time = sum(r.passengers for r in rescues if r.scene_arrival <= group.deadline)
-        response = max((int((r.scene_arrival - group.reported_at).total_seconds()) for r in rescues), default=None)
-        scores.append(
-            IncidentScore(
-                group.incident_id,
-                group.failed_vehicle_id,
-                group.scene_text,
-                group.reported_at,
-                group.tier,
-                group.limit_s,
-                group.passengers,
-                carried,
-                in_time,
-                response,
-                tuple(r.vehicle_id for r in rescues),
-            )
-        )
-    return scores
+    report = replace(report, checks=drill_checks(report, corridor))
+    return replace(report, remedies=find_remedies(report, corridor, ops)) if remedies else report
 
 
 def rescue_legs(outcome: Dispatch, corridor: Corridor, ops: OperationsPolicy = OperationsPolicy()) -> list[RescueLeg]:
