@@ -25,6 +25,7 @@ from api import views
 from api.cli_drill import add_drill_command
 from api.cli_options import Printer, add_common_options, add_data_option, solve_params
 from api.cli_routing import add_pdptw_command
+from api.cli_scenarios import add_scenarios_command
 from api.cli_staging import add_staging_command
 from api.cli_whatif import add_whatif_command
 
@@ -204,6 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_whatif_command(commands)
     add_staging_command(commands)
     add_drill_command(commands)
+    add_scenarios_command(commands)
     return parser
 
 
@@ -299,7 +301,7 @@ def _open_store(database_url: str):
 
 
 def run_route(args: argparse.Namespace, out: Printer) -> int:
-    from fleetplan.network import TravelTimes
+    from fleetplan.network import SpeedRules, TravelTimes
 
     corridor = _corridor(args)
     conditions = corridor.dataset.conditions_named(args.conditions)
@@ -307,7 +309,8 @@ def run_route(args: argparse.Namespace, out: Printer) -> int:
     depart_at = datetime.combine(day, args.at)
     origin = corridor.network.locate(args.origin)
     destination = corridor.network.locate(args.destination)
-    route = TravelTimes(corridor.network, conditions, args.vehicle_class).route(origin, destination, depart_at)
+    rules = SpeedRules.for_policy(corridor.dataset.driving_policy)
+    route = TravelTimes(corridor.network, conditions, args.vehicle_class, rules).route(origin, destination, depart_at)
     view = views.route_view(corridor.network, route, depart_at, conditions.name, args.vehicle_class)
     if args.json:
         out(json.dumps(view, ensure_ascii=False))

@@ -15,6 +15,7 @@ from typing import Any
 from fleetplan.corridor import Corridor
 
 from api import views
+from api.plan_outcome import outcome_lines, row_late
 
 # A str.format template (the braces of its CSS are doubled); render_record escapes what it fills in.
 PAGE_TEMPLATE = (files("api") / "templates" / "record_page.html").read_text(encoding="utf-8")
@@ -205,20 +206,33 @@ def _plan_block(plan: dict[str, Any], names: _Names, accepted: bool = False) -> 
         "<table class=grid><thead><tr><th>车辆 Coach</th><th>座位 Seats</th><th>驾驶员 Driver</th>"
         "<th>剩余工时 Hours left</th><th>出发地 From</th><th>出发 Departs</th><th>到场/时限 ETA/limit</th>"
         "<th>载客 Pax</th><th>到达 Arrives</th><th>空驶 Empty km</th></tr></thead>"
-        f"<tbody>{rows}</tbody></table>"
+        f"<tbody>{rows}</tbody></table>{_outcome(plan.get('outcome'))}"
         f"<p class=why>{_text(plan.get('explanation'))}</p>{'<ul>' + trips + '</ul>' if trips else ''}</div>"
     )
 
 
+def _outcome(outcome: dict[str, Any] | None) -> str:
+    """Reached in time, late (by how much) or not at all, in both languages (older records lack it)."""
+    if not outcome:
+        return ""
+    items = "；".join(
+        f"{escape(zh)} · {escape(en)}" for zh, en in zip(outcome_lines(outcome, "zh"), outcome_lines(outcome, "en"))
+    )
+    late = outcome.get("reached_late") or outcome.get("not_reached")
+    return f"<p class='outcome{' late' if late else ' ok'}'>接驳结果 Outcome: {items}</p>"
+
+
 def _assignment_row(a: dict[str, Any], names: _Names) -> str:
-    eta, limit = a.get("scene_eta_min"), a.get("limit_min")
-    late = eta is not None and limit is not None and eta > limit
+    eta, limit, late_min = a.get("scene_eta_min"), a.get("limit_min"), a.get("late_min")
+    # the deadline decides, which is not report + limit for a pre-departure failure; older records lack late_min
+    late = bool(late_min) if late_min is not None else eta is not None and limit is not None and eta > limit
+    note = f"{row_late(late_min, 'zh')} · {row_late(late_min, 'en')}" if late_min else "超时 late"
     hours = a.get("driver_hours_left_h")
     return (
         f"<tr{' class=late' if late else ''}><td>{names.coach(a.get('vehicle_id'))}</td>"
         f"<td class=num>{_text(a.get('seats'))}</td><td>{names.driver(a.get('driver_id'))}</td>"
         f"<td class=num>{'—' if hours is None else f'{hours:.1f} h'}</td><td>{names.place(a.get('origin'))}</td>"
-        f"<td>{_text(a.get('depart_at'))}</td><td>{_text(eta)} / {_text(limit)} min{' 超时 late' if late else ''}</td>"
+        f"<td>{_text(a.get('depart_at'))}</td><td>{_text(eta)} / {_text(limit)} min{' ' + note if late else ''}</td>"
         f"<td class=num>{_text(a.get('passengers'))}</td>"
         f"<td>{_text(a.get('destination_arrival'))} {names.place(a.get('destination'))}</td>"
         f"<td class=num>{_text(a.get('deadhead_km'))}</td></tr>"

@@ -196,6 +196,7 @@ class AssignmentOut(BaseModel):
     depart_at: str
     scene_eta_min: float
     limit_min: int
+    late_min: int | None = Field(None, description="started minutes after the group's deadline; 0 in time")
     passengers: int
     destination: str
     destination_arrival: str
@@ -211,11 +212,26 @@ class RecoveredTripOut(BaseModel):
     departure_shift_min: int
 
 
+class LateGroupOut(BaseModel):
+    passengers: int
+    late_min: int
+
+
+class PlanOutcomeOut(BaseModel):
+    """The objective's passengers_not_reached split: reached late (by how much) and not reached at all."""
+
+    reached_in_time: int
+    reached_late: list[LateGroupOut] = Field(description="passengers reached after the deadline, by lateness")
+    not_reached: int = Field(description="passengers no coach takes")
+
+
 class PlanOut(BaseModel):
     rank: int
     source: str
     objective: dict[str, int]
+    outcome: PlanOutcomeOut | None = None
     explanation: str
+    why_below_first: str = Field("", description="why an alternative ranks below plan 1; empty for plan 1")
     assignments: list[AssignmentOut]
     recovered_trips: list[RecoveredTripOut]
     uncovered_trips: list[str]
@@ -231,7 +247,9 @@ class RejectedOut(BaseModel):
 class OptionsOut(BaseModel):
     """The decision record of one dispatch: inputs, candidates, rejections with reasons, ranked plans."""
 
-    status: str = Field(description="optimal, feasible, greedy_fallback or infeasible")
+    status: str = Field(
+        description="optimal, feasible, greedy_fallback, infeasible, or disputed (the evaluator or the independent oracle disagrees with a claim of a plan: see its problems)"
+    )
     solve_ms: int
     incidents: list[dict[str, Any]] = []
     plans: list[PlanOut]

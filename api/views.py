@@ -11,6 +11,8 @@ from fleetplan.network import RoadNetwork
 from fleetplan.problems import Problem
 from fleetplan.units import KM, format_hhmm, minutes
 
+from api.plan_outcome import outcome_lines, plan_outcome, rescue_late_min
+
 # 'today' for commands run on a dataset without trips; with trips it is the timetable's first day
 # (fleetplan.timetable.first_timetable_day)
 FALLBACK_DAY = date(2026, 12, 7)
@@ -135,6 +137,7 @@ def plan_view(instance, plan, rank: int, problems: tuple[Problem, ...]) -> dict[
                 "depart_at": format_hhmm(rescue.depart_at),
                 "scene_eta_min": round(minutes((rescue.scene_arrival - group.reported_at).total_seconds()), 1),
                 "limit_min": group.limit_s // 60,
+                "late_min": rescue_late_min(group, rescue),  # after the deadline, started minutes (0 in time)
                 "passengers": rescue.passengers,
                 "destination": rescue.destination_node or group.destination_node,
                 "destination_arrival": format_hhmm(rescue.destination_arrival),
@@ -150,12 +153,15 @@ def plan_view(instance, plan, rank: int, problems: tuple[Problem, ...]) -> dict[
             "departure_shift_min": c.departure_shift_s // 60,
         }
         for c in plan.trip_covers
+        if not c.keeps_timetable  # its own crew runs it as timetabled: nothing to call or book
     ]
     return {
         "rank": rank,
         "source": plan.source,
         "objective": plan.objective.as_dict(),
+        "outcome": plan_outcome(instance, plan),  # splits the objective's not-reached into late and not reached
         "explanation": plan.explanation,
+        "why_below_first": plan.why_below_first,  # empty for the first plan
         "assignments": assignments,
         "recovered_trips": recovered,
         "uncovered_trips": list(plan.uncovered_trip_ids),
@@ -174,7 +180,13 @@ def dispatch_text(view: dict[str, Any]) -> str:
         lines.append(
             f"\nplan {plan['rank']} ({plan['source']}): " + ", ".join(f"{k}={v}" for k, v in plan["objective"].items())
         )
-        rows = [{**a, "eta/limit": f"{a['scene_eta_min']}/{a['limit_min']} min"} for a in plan["assignments"]]
+        if plan.get("why_below_first"):
+            lines.append(f"  below plan 1: {plan['why_below_first']}")
+        if plan.get("outcome"):
+            lines.append("  outcome: " + "; ".join(outcome_lines(plan["outcome"])))
+        rows = [
+            {**a, "eta/limit": f"{a['scene_eta_min']}/{a['limit_min']} min{_late_note(a)}"} for a in plan["assignments"]
+        ]
         if rows:
             lines.append(
                 table(
@@ -206,6 +218,11 @@ def dispatch_text(view: dict[str, Any]) -> str:
         lines.append(f"\nrejected ({len(view['rejected'])}):")
         lines += [f"  {r['candidate']:<12} {r['code']:<15} {r['reason']}" for r in view["rejected"]]
     return "\n".join(lines)
+
+
+def _late_note(assignment: dict[str, Any]) -> str:
+    """`` (1 min late)`` after a late coach's ETA; the deadline, not the limit, decides (pre-departure)."""
+    return f" ({assignment['late_min']} min late)" if assignment.get("late_min") else ""
 
 
 # --------------------------------------------------------------------------- the dispatch desk (HTTP)

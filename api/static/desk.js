@@ -338,14 +338,10 @@ function statusBadge(status) {
 function planCard(view, plan) {
   const acceptedRank = view.accepted ? view.accepted.rank : null;
   const isAccepted = acceptedRank === plan.rank;
-  const worstLate = Math.max(0, ...plan.assignments.map((a) => a.scene_eta_min - a.limit_min));
-  const notReached = (plan.objective && plan.objective.passengers_not_reached) || 0;
-  const bad = worstLate > 0 || notReached > 0;
+  const outcome = plan.outcome || outcomeOfOldRecord(plan);
+  const bad = outcome.reached_late.length > 0 || outcome.not_reached > 0;
   const headingId = `plan-${view.number}-${plan.rank}-h`;
-  const verdicts = [];
-  if (notReached > 0) verdicts.push(h("span", { class: "verdict late" }, t("not_reached", { n: notReached })));
-  if (worstLate > 0) verdicts.push(h("span", { class: "verdict late" }, `${t("late")} +${Math.ceil(worstLate)} ${t("min")}`));
-  if (!bad) verdicts.push(h("span", { class: "verdict ok" }, t("on_time")));
+  const verdicts = outcomeVerdicts(outcome, bad);
   const actions = view.status === "options"
     ? h("button", { type: "button", class: "accept primary", "data-rank": plan.rank,
         "aria-describedby": headingId, onclick: () => accept(view.number, plan.rank) }, t("accept"))
@@ -360,10 +356,53 @@ function planCard(view, plan) {
       actions),
     plan.assignments.length ? assignmentTable(plan.assignments) : null,
     plan.explanation ? h("p", { class: "explanation" }, h("b", {}, `${t("explanation")}: `), plan.explanation) : null,
+    plan.why_below_first
+      ? h("p", { class: "explanation below-first" }, h("b", {}, `${t("below_first")}: `), plan.why_below_first)
+      : null,
     tripLines(plan),
     (plan.evaluator_problems || []).length
       ? h("ul", { class: "problems" }, plan.evaluator_problems.map((p) => h("li", {}, `${t("evaluator")}: ${p}`)))
       : null);
+}
+
+/**
+ * Reached within the limit, reached late (by how much) and not reached at all are different things:
+ * the objective's passengers_not_reached counts the last two together, these chips split them.
+ */
+function outcomeVerdicts(outcome, bad) {
+  if (!bad) return [h("span", { class: "verdict ok" }, t("on_time"))];
+  const chips = [];
+  if (outcome.reached_in_time > 0) {
+    chips.push(h("span", { class: "verdict ok", "data-outcome": "in_time" }, t("reached_in_time", { n: outcome.reached_in_time })));
+  }
+  for (const group of outcome.reached_late) {
+    chips.push(h("span", { class: "verdict late", "data-outcome": "late" },
+      t("reached_late", { n: group.passengers, m: group.late_min })));
+  }
+  if (outcome.not_reached > 0) {
+    chips.push(h("span", { class: "verdict late", "data-outcome": "not_reached" }, t("not_reached", { n: outcome.not_reached })));
+  }
+  return chips;
+}
+
+/** Options recorded before plans carried their outcome: late from each ETA, the rest of the term not reached. */
+function outcomeOfOldRecord(plan) {
+  const late = new Map();
+  let reachedInTime = 0;
+  for (const a of plan.assignments) {
+    const minutes = lateMinutes(a);
+    if (minutes > 0) late.set(minutes, (late.get(minutes) || 0) + a.passengers);
+    else reachedInTime += a.passengers;
+  }
+  const reachedLate = [...late].sort(([m1], [m2]) => m1 - m2).map(([m, n]) => ({ passengers: n, late_min: m }));
+  const lateTotal = reachedLate.reduce((sum, group) => sum + group.passengers, 0);
+  const term = (plan.objective && plan.objective.passengers_not_reached) || 0;
+  return { reached_in_time: reachedInTime, reached_late: reachedLate, not_reached: Math.max(0, term - lateTotal) };
+}
+
+/** Started minutes after the deadline (the server's late_min; from the ETA for older records). */
+function lateMinutes(a) {
+  return a.late_min != null ? a.late_min : Math.max(0, Math.ceil(a.scene_eta_min - a.limit_min));
 }
 
 function assignmentTable(assignments) {
@@ -377,7 +416,7 @@ function assignmentTable(assignments) {
     h("tbody", {}, assignments.map((a) => {
       const vehicle = state.vehicles.get(a.vehicle_id);
       const driver = state.drivers.get(a.driver_id);
-      const late = a.scene_eta_min > a.limit_min;
+      const late = lateMinutes(a) > 0;
       const seats = a.seats ?? (vehicle ? vehicle.seats : null);
       return h("tr", { class: late ? "late" : null, "data-vehicle": a.vehicle_id, "data-driver": a.driver_id },
         h("td", { class: "nowrap" }, h("b", { class: "vehicle-id" }, a.vehicle_id), " ",
@@ -387,7 +426,7 @@ function assignmentTable(assignments) {
           h("span", { class: "sub hours" }, a.driver_hours_left_h != null
             ? t("hours_left_value", { hours: Number(a.driver_hours_left_h).toFixed(1) }) : "—")),
         h("td", {}, shortPlace(a.origin), h("span", { class: "sub mono" }, a.depart_at)),
-        h("td", {}, etaBar(a.scene_eta_min, a.limit_min)),
+        h("td", {}, etaBar(a.scene_eta_min, a.limit_min, lateMinutes(a))),
         h("td", { class: "num" }, a.passengers),
         h("td", {}, h("span", { class: "mono" }, a.destination_arrival), h("span", { class: "sub" }, shortPlace(a.destination))),
         h("td", { class: "num" }, a.deadhead_km));
@@ -399,12 +438,13 @@ function shortPlace(id) {
   return placeName(id).replace(/\s*[（(].*?[)）]\s*/g, "");
 }
 
-function etaBar(eta, limit) {
-  const late = eta > limit;
+function etaBar(eta, limit, lateMin) {
+  const late = lateMin > 0; // the deadline decides: a pre-departure group's is its departure plus the limit
   const share = Math.min(eta / Math.max(limit, 1), 1.5) / 1.5; // the bar spans 150 % of the limit
   return h("span", { class: `eta ${late ? "late" : eta > 0.85 * limit ? "tight" : "ok"}`,
-      title: late ? `${t("late")} +${Math.ceil(eta - limit)} ${t("min")}` : t("on_time") },
-    h("span", { class: "eta-text mono" }, `${Math.round(eta)} / ${limit} ${t("min")}`),
+      title: late ? `${t("late")} +${lateMin} ${t("min")}` : t("on_time") },
+    // started minutes, as the lateness: 60.3 min shows 61, never "60 / 60" beside "1 min late"
+    h("span", { class: "eta-text mono" }, `${Math.ceil(eta)} / ${limit} ${t("min")}`),
     h("span", { class: "eta-track", "aria-hidden": "true" },
       h("span", { class: "eta-fill", style: `width:${(share * 100).toFixed(0)}%` }),
       h("span", { class: "eta-limit", style: `left:${(100 / 1.5).toFixed(1)}%` })));

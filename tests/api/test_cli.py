@@ -173,10 +173,14 @@ def test_dispatch_json_contract(capsys):
         "passenger_delay_min",
         "trips_uncovered",
         "trips_retimed_min",
+        "trips_recrewed",
         "deadhead_km",
         "coverage_lost",
+        "rescue_coaches",
     ]
     assert plan["explanation"]
+    assert plan["why_below_first"] == ""
+    assert all(alternative["why_below_first"] for alternative in view["plans"][1:])
     assert plan["evaluator_problems"] == []
     for assignment in plan["assignments"]:
         assert {
@@ -213,6 +217,17 @@ def test_dispatch_accepts_a_plate_and_prints_a_table(capsys):
     )
     assert code == 0, err
     assert "plan 1" in out and "rejected" in out
+
+
+def test_dispatch_text_says_why_each_alternative_ranks_below_the_first(capsys):
+    code, out, err = run(
+        capsys, "dispatch", "--vehicle", "c01", "--at", "siping_depot", "--time", "07:00", "--passengers", "30"
+    )
+    assert code == 0, err
+    plans = out.split("\nplan ")[1:]
+    assert len(plans) > 1
+    assert "below plan 1:" not in plans[0]
+    assert all("  below plan 1: " in plan for plan in plans[1:])
 
 
 def test_dispatch_infeasible_under_full_closure_lists_reasons_and_relaxations(capsys):

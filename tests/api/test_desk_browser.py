@@ -8,6 +8,7 @@ screenshot to ``test-artifacts/desk.png``.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from datetime import datetime
@@ -99,6 +100,7 @@ def test_report_accept_list_and_record(desk, service):
     )
     first = plans.first
     assert re.search(r"\d+ / 60 min", first.locator(".eta-text").first.inner_text())  # near_backup tier: 60 min
+    assert_chips_match_the_outcome(page, service, number)
     assert re.fullmatch(r"\d+ seats", first.locator("tbody .seats").first.inner_text().strip())
     assert re.fullmatch(r"\d+\.\d h left", first.locator("tbody .hours").first.inner_text().strip())
     assert first.locator(".explanation").inner_text().strip()
@@ -280,6 +282,123 @@ def test_desk_page_and_assets_are_served_without_a_token(service):
     for module in ("desk.js", "api.js", "map.js", "i18n.js"):
         assert service.get(f"/static/{module}")[0] == 200, module
     assert b"http://" not in page and b"https://" not in page  # nothing from the internet
+
+
+def test_plan_chips_say_late_by_how_much_apart_from_not_reached(desk):
+    """Passengers reached 1 min late are "reached 1 min late", not "not reached" (issue 14 item 13); an
+    option recorded before plans carried their outcome is split from its ETAs the same way."""
+    page = desk
+    serve_incident(page, OUTCOME_INCIDENT)
+    page.click(f"#incidents tr[data-number='{OUTCOME_INCIDENT['number']}'] button[data-focus='show']")
+    page.wait_for_selector(f"#options .incident-head[data-number='{OUTCOME_INCIDENT['number']}']")
+    assert chips(page, 1) == [
+        "20 passengers reached within the limit",
+        "15 passengers reached 1 min late",
+        "5 passengers not reached (no coach takes them)",
+    ]
+    assert chips(page, 2) == ["25 passengers reached 4 min late", "15 passengers not reached (no coach takes them)"]
+    late_row = page.locator("#options article.plan[data-rank='1'] tbody tr").nth(1)
+    assert "late" in late_row.get_attribute("class") and late_row.locator(".eta-text").inner_text() == "61 / 60 min"
+    page.click("#lang")
+    assert chips(page, 1) == ["20 名乘客在时限内接到", "15 名乘客超时 1 分钟接到", "5 名乘客未接到（无车接驳）"]
+    page.click("#lang")
+
+
+def chips(page, rank: int) -> list[str]:
+    card = page.locator(f"#options article.plan[data-rank='{rank}'] header .verdict")
+    return [card.nth(i).inner_text().strip() for i in range(card.count())]
+
+
+def assert_chips_match_the_outcome(page, service, number: int) -> None:
+    """The chips of each option say what the service's outcome says, late and not reached apart."""
+    status, incident = service.json("GET", f"/incidents/{number}")
+    assert status == 200
+    for plan in incident["options"]["plans"]:
+        outcome = plan["outcome"]
+        expected = [f"{g['passengers']} passengers reached {g['late_min']} min late" for g in outcome["reached_late"]]
+        expected += [f"{outcome['not_reached']} passengers not reached (no coach takes them)"] * bool(
+            outcome["not_reached"]
+        )
+        shown = chips(page, plan["rank"])
+        assert [c for c in shown if "late" in c or "not reached" in c] == expected
+        assert shown != [] and (expected or shown == ["within limit"])
+
+
+def assignment(vehicle: str, driver: str, eta: float, passengers: int, late_min: int | None) -> dict:
+    row = {
+        "vehicle_id": vehicle,
+        "driver_id": driver,
+        "origin": "changchun_depot",
+        "depart_at": "07:45",
+        "scene_eta_min": eta,
+        "limit_min": 60,
+        "passengers": passengers,
+        "destination": "siping_campus",
+        "destination_arrival": "09:30",
+        "deadhead_km": 40.0,
+    }
+    return row if late_min is None else {**row, "late_min": late_min}
+
+
+OUTCOME_INCIDENT = {
+    "number": 990,
+    "status": "options",
+    "reported_at": "2026-12-07T07:40",
+    "report": {"vehicle_id": "c01", "location": "G1 K78 toward Siping", "passengers": 40, "kind": "breakdown"},
+    "tier": "near_backup",
+    "limit_min": 60,
+    "options": {
+        "status": "feasible",
+        "solve_ms": 12,
+        "plans": [
+            {  # as the service words it now: the outcome split by the server
+                "rank": 1,
+                "source": "cp-sat",
+                "objective": {"passengers_not_reached": 20},
+                "outcome": {
+                    "reached_in_time": 20,
+                    "reached_late": [{"passengers": 15, "late_min": 1}],
+                    "not_reached": 5,
+                },
+                "explanation": "",
+                "assignments": [assignment("c09", "d05", 50.0, 20, 0), assignment("c10", "d06", 60.4, 15, 1)],
+                "recovered_trips": [],
+                "uncovered_trips": [],
+            },
+            {  # as recorded before plans carried their outcome
+                "rank": 2,
+                "source": "cp-sat",
+                "objective": {"passengers_not_reached": 40},
+                "explanation": "",
+                "assignments": [assignment("c11", "d07", 63.5, 25, None)],
+                "recovered_trips": [],
+                "uncovered_trips": [],
+            },
+        ],
+        "rejected": [],
+    },
+    "accepted": None,
+    "on_scene_at": None,
+    "response_min": None,
+    "within_limit": None,
+    "resolved_at": None,
+    "follow_up": None,
+    "voided": None,
+}
+
+
+def serve_incident(page, incident: dict) -> None:
+    """Let the page see ``incident`` (open list and detail) as the service would send it."""
+    body = json.dumps(incident)
+    page.route(
+        re.compile(r".*/incidents\?status=open$"),
+        lambda route: route.fulfill(status=200, content_type="application/json", body=f"[{body}]"),
+    )
+    page.route(
+        re.compile(rf".*/incidents/{incident['number']}$"),
+        lambda route: route.fulfill(status=200, content_type="application/json", body=body),
+    )
+    page.wait_for_selector(f"#incidents tr[data-number='{incident['number']}']", timeout=UI_TIMEOUT_MS)
 
 
 # --------------------------------------------------------------------------- rendering alone

@@ -50,6 +50,10 @@ def test_a_report_is_recorded_with_ranked_options(desk):
     options = incident["options"]
     assert [plan["rank"] for plan in options["plans"]] == list(range(1, len(options["plans"]) + 1))
     assert 1 <= len(options["plans"]) <= 3
+    # each alternative says why it ranks below the first (issue 14)
+    assert [bool(plan["why_below_first"]) for plan in options["plans"]] == [False] + [True] * (
+        len(options["plans"]) - 1
+    )
     for assignment in options["plans"][0]["assignments"]:
         assert assignment["seats"] >= assignment["passengers"]
         assert 0 <= assignment["driver_hours_left_h"] <= 8

@@ -431,6 +431,14 @@ CROSS_TABLE_CASES = {
         "not one of",
     ),
     "bad clock in policy": (POLICY, 'night_start = "22:00"', 'night_start = "25:00"', None, "night_start", "range"),
+    "bad age count": (
+        POLICY,
+        'driver_age_reached = "day_after_birthday"',
+        'driver_age_reached = "new_year"',
+        None,
+        "driver_age_reached",
+        "not one of day_after_birthday, on_birthday",
+    ),
     "bad weather": (
         CONDITIONS,
         'expressway = "snow"',
