@@ -1,9 +1,9 @@
 """Latency of single-incident dispatch on the default data (issue 3, item 7).
 
-For each of N seeded incidents (:mod:`bench.incidents`): time ``prepare`` (the instance builder) and ``solve``
-separately, with the default :class:`SolveParams` (1 s, 3 plans) and with ``alternatives=1``; then,
-outside the timed part, check every returned plan with the evaluator. Prints p50/p95/max, status
-counts and evaluator findings as Markdown.
+For each of N seeded incidents (:mod:`bench.incidents`): time ``prepare`` (the instance builder), ``solve``
+and the check the dispatch path makes of every plan (the evaluator and the independent oracle)
+separately, with the default :class:`SolveParams` (1 s, 3 plans) and with ``alternatives=1``. Prints
+p50/p95/max, status counts and the problems found (evaluator and oracle) as Markdown.
 
 Run: ``python -m bench.dispatch_latency [--incidents 200] [--seed 20261207]``. Target (a benchmark,
 not a test): p95 solve ≤250 ms, status optimal.
@@ -22,6 +22,7 @@ from fleetplan.evaluate import evaluate
 from fleetplan.instance import Instance
 
 from solver.dispatch import Result, SolveParams, prepare, solve
+from solver.dispatch.oracle_check import oracle_problems
 
 from bench import header, load_average, markdown_table, percentile
 from bench.incidents import DEFAULT_SEED, GeneratedIncident, describe, generate_incidents
@@ -37,6 +38,7 @@ class SolveRun:
     wall_ms: float
     result: Result
     problems_per_plan: tuple[int, ...]
+    check_ms: float = 0.0  # the evaluator and the oracle over every plan, as the dispatch path runs them
 
 
 @dataclass(frozen=True)
@@ -74,8 +76,13 @@ def _timed_solve(instance: Instance, params: SolveParams) -> SolveRun:
     started = time.perf_counter()
     result = solve(instance, params)
     wall_ms = (time.perf_counter() - started) * 1000
-    problems = tuple(len(evaluate(plan, instance)) for plan in result.plans)
-    return SolveRun(wall_ms, result, problems)
+    started = time.perf_counter()
+    problems = [len(evaluate(plan, instance)) for plan in result.plans]
+    checked = oracle_problems(instance, result.plans)
+    check_ms = (time.perf_counter() - started) * 1000
+    if checked is not None:
+        problems = [own + len(theirs) for own, theirs in zip(problems, checked)]
+    return SolveRun(wall_ms, result, tuple(problems), check_ms)
 
 
 def latency_rows(
@@ -87,6 +94,12 @@ def latency_rows(
         solve_ms = [m.runs[index].wall_ms for m in measurements]
         series.append((f"solve, {label}", solve_ms))
         series.append((f"build + solve, {label}", [m.build_ms + s for m, s in zip(measurements, solve_ms)]))
+        series.append(
+            (
+                f"build + solve + check, {label}",
+                [m.build_ms + m.runs[index].wall_ms + m.runs[index].check_ms for m in measurements],
+            )
+        )
     return [
         [
             name,

@@ -19,8 +19,9 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 from fleetplan.errors import InvalidValueError, NoRouteError
+from fleetplan.geo import interpolate
 from fleetplan.model import Conditions, Dataset, Stop, Trip, VehicleClass
-from fleetplan.network import Direction, Location, RoadNetwork, TravelTimes
+from fleetplan.network import Direction, EdgePoint, Location, RoadNetwork, TravelTimes
 from fleetplan.units import format_hhmm
 
 
@@ -165,6 +166,30 @@ class TripCourse:
         if here.km is not None:
             return g1_location(here.km, _g1_direction(here))
         return here.node_id
+
+
+def course_position(course: TripCourse, network: RoadNetwork, departure: datetime, moment: datetime) -> Location:
+    """Where the coach that leaves at ``departure`` is at ``moment`` on its course: a point on the edge it
+    is driving (its share of the edge by the course's time there), or the node it is at.
+
+    Unlike :meth:`TripCourse.location_at` (a text, and off G1 the last node passed), this is exact enough
+    to route from: a coach four minutes out of a stop is not put back at that stop.
+    """
+    times = [_moment(departure, point) for point in course.points]
+    index = bisect_right(times, moment) - 1
+    if index < 0 or index + 1 >= len(course.points) or times[index] == moment:
+        node = course.points[max(index, 0)].node_id
+        return network.locate(node)
+    here, there = course.points[index], course.points[index + 1]
+    length_m = network.graph.edges[here.node_id, there.node_id]["length_m"]
+    share = (moment - times[index]) / (times[index + 1] - times[index])
+    lat, lon = interpolate(*network.node_lat_lon(here.node_id), *network.node_lat_lon(there.node_id), share)
+    return Location(
+        text=f"{here.node_id}→{there.node_id} +{share * length_m:.0f} m",
+        lat=lat,
+        lon=lon,
+        edge_points=(EdgePoint(here.node_id, there.node_id, share * length_m, length_m),),
+    )
 
 
 def _moment(departure: datetime, point: CoursePoint) -> datetime:
@@ -348,7 +373,7 @@ def passing(travel: TravelTimes, trip: Trip, course: TripCourse, scene: Location
     if departure + timedelta(seconds=offset_s) < at:
         return f"it passed {scene.describe()} before {format_hhmm(at)}"
     scene_planned = departure + timedelta(seconds=offset_s)
-    here = course.location_at(departure, at)
+    here: Location | str = course_position(course, network, departure, at)
     # it calls at its own stops before the scene, and leaves none before its timetabled time
     on_the_way = [stop for stop in trip.stops[1:] if at < stop.planned <= scene_planned]
     course_nodes = {point.node_id for point in course.points}
@@ -358,14 +383,18 @@ def passing(travel: TravelTimes, trip: Trip, course: TripCourse, scene: Location
         try:
             leg = travel.route(here, goal, clock)
         except NoRouteError:
-            return f"it cannot reach {scene.describe()} from {here} under these conditions"
+            return f"it cannot reach {scene.describe()} from {_describe(here)} under these conditions"
         if not set(leg.path) <= course_nodes:
-            return f"from {here} its way to {scene.describe()} leaves its route"
+            return f"from {_describe(here)} its way to {scene.describe()} leaves its route"
         clock += timedelta(seconds=leg.travel_time_s)
         if target is not None:
             here, clock = target.node_id, max(clock, target.planned)
     ahead = tuple(stop for stop in trip.stops[1:] if stop.planned > scene_planned)
     return Passing(clock, ahead or trip.stops[-1:])
+
+
+def _describe(place: Location | str) -> str:
+    return place.describe() if isinstance(place, Location) else place
 
 
 def caused_delay_s(planned: datetime, stopping: datetime, driving_on: datetime) -> int:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from fleetplan.errors import LocationError
 from fleetplan.geo import interpolate, project_onto_segment
@@ -270,9 +270,13 @@ def _edge_location(
     direction: Direction | None,
     snapped_m: float = 0.0,
 ) -> Location:
-    """A point on ``u → v``, also seen from the reverse edge when the road is two-way."""
+    """A point on ``u → v``, also seen from the reverse edge when the road is two-way; a point at either
+    end is that node (a coach at an interchange's post may take its off-ramp, whichever edge found it)."""
     graph = network.graph
     data = graph.edges[u, v]
+    if offset_m <= 0 or offset_m >= data["length_m"]:
+        at_node = node_location(network, u if offset_m <= 0 else v, text)
+        return replace(at_node, snapped_m=snapped_m)
     points = [EdgePoint(u, v, offset_m, data["length_m"])]
     if graph.has_edge(v, u) and graph.edges[v, u]["name"] == data["name"] and data.get("direction") is None:
         reverse_length = graph.edges[v, u]["length_m"]

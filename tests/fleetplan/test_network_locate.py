@@ -95,10 +95,11 @@ def test_the_km_post_point_lies_between_its_posts_in_proportion(network):
     assert location.lon == pytest.approx((gongzhuling_sa.lon + fanjiatun.lon) / 2, abs=5e-4)
 
 
-def test_section_ends_are_valid_km_posts(network):
-    assert network.locate("G1 K0 toward Changchun").edge_points[0].offset_m == 0
-    end = network.locate("G1 K133.3 toward Changchun").edge_points[0]
-    assert end.v == "xinglongshan_ic.to_changchun" and end.offset_m == end.length_m
+def test_section_ends_are_valid_km_posts_and_a_post_is_its_node(network):
+    # a point exactly at a post is the carriageway node there, so a coach there may take the off-ramp
+    assert network.locate("G1 K0 toward Changchun").node_id == "wulipo_ic.to_changchun"
+    assert network.locate("G1 K133.3 toward Changchun").node_id == "xinglongshan_ic.to_changchun"
+    assert network.locate("G1 K31.3 toward Siping").node_id == "guojiadian_ic.to_siping"
 
 
 @pytest.mark.parametrize("text", ["G1 K140 toward Changchun", "G1 K133.4 toward Siping"])

@@ -17,7 +17,6 @@ from datetime import date, datetime, time, timedelta
 from functools import cache
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -303,15 +302,9 @@ def test_a_short_bus_with_19_seats_takes_an_a1_licence_in_both():
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine defect (fleetplan.network.locate.km_post_location): a kilometre post exactly at an "
-    "interchange lands on whichever carriageway edge the iteration meets first, the edge leaving the post "
-    "for some posts and directions (G1 K0 toward Changchun, K31.3 toward Siping) and the edge reaching it "
-    "for others (K31.3 toward Changchun): a coach reported at the post cannot take that interchange's "
-    "off-ramp in the first case; a lat,lon snapped onto a post does the same (43.931791,125.544914 lands "
-    "past the Xinglongshan off-ramp: 5690 s to a point 200 m away that the oracle reaches in 98 s)",
-)
+# A kilometre post exactly at an interchange used to land on whichever carriageway edge the iteration met
+# first, sometimes past the off-ramp (G1 K0 toward Changchun, K31.3 toward Siping; a lat,lon snapped onto
+# the Xinglongshan post took 5690 s to a point 200 m away): a point at an edge's end is now that node.
 def test_a_coach_at_an_interchange_post_may_leave_there():
     world, _ = oracle()
     network, dataset = engine()

@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from functools import cache
 
-import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
@@ -162,13 +161,9 @@ def test_a_passing_coach_calls_at_its_own_stops_before_the_scene():
     assert not [d for found_ in disagreements for d in found_ if d.code == "too_early" and by_passing_coach(d, plans)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine defect (fleetplan.timetable.TripCourse.location_at): off G1 a passing coach is placed at the "
-    "last node its course passed, not where it is: c03 on T1207-AM3, at 06:49 all but at changchun_hightech "
-    "(06:50), is put back at changchun_gov 8.8 km before and reaches hightech in the snow at 07:06:36; the "
-    "timetable has it there by 06:50:25 (on G102 an edge is up to 34.5 km)",
-)
+# c03 on T1207-AM3 at 06:49, all but at changchun_hightech (06:50), used to be put back at changchun_gov,
+# 8.8 km before, the last node its course had passed (fleetplan.timetable.course_position now routes from
+# where it is on the edge)
 def test_a_passing_coach_is_where_its_course_is():
     found = Incident(
         "x1", IncidentKind.BREAKDOWN, "c04", "T1207-AM4", "changchun_hightech", datetime(2026, 12, 7, 6, 49), 1
