@@ -6,6 +6,7 @@ that what they report is internally consistent.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 import pytest
@@ -93,6 +94,23 @@ def test_plan_audit_runs_and_finds_no_dominated_or_repeated_alternative(capsys):
     for count in ("repeated rescue crews", "dominated plans", "alternatives sending no coach"):
         assert [cell.strip() for cell in rows[count]] == ["0", "0", "0"], count
     assert capsys.readouterr().out.strip() == text.strip()
+
+
+def test_trust_outcomes_counts_each_incident_and_sums_them(capsys, tmp_path):
+    from bench import trust_outcomes
+
+    trust_outcomes.main(["--incidents", "3", "--seed", "3"])
+    lines = capsys.readouterr().out.splitlines()
+    rows = [json.loads(line) for line in lines]
+    assert len(rows) == 3
+    for row in rows:  # every stranded passenger is counted once: in time, late or not reached
+        assert row["on_time"] + row["late"] + row["not_reached"] == row["incident"][3]
+        assert row["off_shift_covers"] == 0 and row["oracle"] == 0
+    path = tmp_path / "rows.jsonl"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    trust_outcomes.main(["--summary", str(path)])
+    totals = json.loads(capsys.readouterr().out)
+    assert totals["on_time"] == sum(row["on_time"] for row in rows)
 
 
 def test_large_fleet_benchmark_runs():
