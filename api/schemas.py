@@ -196,6 +196,9 @@ class AssignmentOut(BaseModel):
     depart_at: str
     scene_eta_min: float
     limit_min: int
+    deadline: str | None = Field(
+        None, description="HH:MM by which the passengers must be reached (pre-departure: departure plus the limit)"
+    )
     late_min: int | None = Field(None, description="started minutes after the group's deadline; 0 in time")
     passengers: int
     destination: str

@@ -120,6 +120,8 @@ def group_view(group) -> dict[str, Any]:
         "passengers": group.passengers,
         "tier": group.tier,
         "limit_min": group.limit_s // 60,
+        # when the passengers must be reached (before a departure: the scheduled departure plus the limit)
+        "deadline": group.deadline.isoformat(timespec="minutes"),
         "reported_at": group.reported_at.isoformat(timespec="minutes"),
         "destination": group.destination_node,
     }
@@ -137,6 +139,9 @@ def plan_view(instance, plan, rank: int, problems: tuple[Problem, ...]) -> dict[
                 "depart_at": format_hhmm(rescue.depart_at),
                 "scene_eta_min": round(minutes((rescue.scene_arrival - group.reported_at).total_seconds()), 1),
                 "limit_min": group.limit_s // 60,
+                "deadline": format_hhmm(
+                    group.deadline
+                ),  # the limit as a clock time (pre-departure: from the departure)
                 "late_min": rescue_late_min(group, rescue),  # after the deadline, started minutes (0 in time)
                 "passengers": rescue.passengers,
                 "destination": rescue.destination_node or group.destination_node,
@@ -169,12 +174,19 @@ def plan_view(instance, plan, rank: int, problems: tuple[Problem, ...]) -> dict[
     }
 
 
+def _limit_text(incident: dict[str, Any]) -> str:
+    """The limit as it counts: from the report, or before a departure from the scheduled departure."""
+    if incident["tier"] == "pre_departure" and incident.get("deadline"):
+        return f"reach by {incident['deadline'][11:16]}, {incident['limit_min']} min after the scheduled departure"
+    return f"limit {incident['limit_min']} min"
+
+
 def dispatch_text(view: dict[str, Any]) -> str:
     lines = [f"status: {view['status']}  ({view['solve_ms']} ms)"]
     for incident in view["incidents"]:
         lines.append(
             f"incident {incident['incident_id']}: {incident['vehicle_id']} at {incident['location']}, "
-            f"{incident['passengers']} passengers, tier {incident['tier']} (limit {incident['limit_min']} min)"
+            f"{incident['passengers']} passengers, tier {incident['tier']} ({_limit_text(incident)})"
         )
     for plan in view["plans"]:
         lines.append(
@@ -185,7 +197,8 @@ def dispatch_text(view: dict[str, Any]) -> str:
         if plan.get("outcome"):
             lines.append("  outcome: " + "; ".join(outcome_lines(plan["outcome"])))
         rows = [
-            {**a, "eta/limit": f"{a['scene_eta_min']}/{a['limit_min']} min{_late_note(a)}"} for a in plan["assignments"]
+            {**a, "eta/limit": f"{a['scene_eta_min']} min, by {a['deadline']}{_late_note(a)}"}
+            for a in plan["assignments"]
         ]
         if rows:
             lines.append(

@@ -104,7 +104,7 @@ def explain(instance: Instance, plan: Plan) -> str:
         source = "passing coach" if crew_kind == CrewKind.PASSING else f"from {rescue.origin_node}"
         lines.append(
             f"{rescue.vehicle_id} with driver {rescue.driver_id} {source}: at the scene "
-            f"{format_hhmm(rescue.scene_arrival)} ({eta_min} min, limit {group.limit_s // 60} min, "
+            f"{format_hhmm(rescue.scene_arrival)} ({eta_min} min, {limit_words(group)}, "
             f"{group.tier}, {lateness_words(group, rescue)}), takes {rescue.passengers} of {group.passengers} passengers to "
             f"{rescue.destination_node or group.destination_node} by {format_hhmm(rescue.destination_arrival)}"
         )
@@ -114,6 +114,14 @@ def explain(instance: Instance, plan: Plan) -> str:
         lines.append(f"trip {cover.trip_id} run by {cover.vehicle_id} / {cover.driver_id} ({shift})")
     lines += [f"trip {trip_id} left uncovered" for trip_id in plan.uncovered_trip_ids]
     return "; ".join(lines) if lines else "no vehicle can be sent"
+
+
+def limit_words(group: StrandedGroup) -> str:
+    """The limit as it counts: from the report, or before a departure from the scheduled departure
+    (``16 min`` after a 06:29 report is within a limit that ends 15 min after a 06:55 departure)."""
+    if group.tier == "pre_departure":
+        return f"limit {format_hhmm(group.deadline)}, {group.limit_s // 60} min after the scheduled departure"
+    return f"limit {group.limit_s // 60} min"
 
 
 def lateness_words(group: StrandedGroup, rescue: Rescue) -> str:
