@@ -17,17 +17,19 @@ import numpy as np
 
 from fleetplan.model import ALL_ENTRANCES, Conditions, Dataset, RoadClass, Weather, require
 
-# share of winter days by weather (E: a cold Jilin month, mostly dry, a blizzard a few days a month)
+# share of winter days by weather (E: a cold Jilin month, mostly dry, a blizzard a few days a month).
+# Snowfall is snow falling on ploughed roads (×0.6); snow-covered and icy roads (≤30 km/h, 实施条例
+# Art. 46) are the ice days.
 WINTER_WEATHER: tuple[tuple[Weather, float], ...] = (
     (Weather.CLEAR, 0.55),
-    (Weather.SNOW, 0.25),
+    (Weather.SNOWFALL, 0.25),
     (Weather.ICE, 0.12),
     (Weather.BLIZZARD, 0.08),
 )
 # weather → (chance that the G1 entrances close that day, shortest and longest closure in hours) (E)
 WINTER_CLOSURES: dict[Weather, tuple[float, float, float]] = {
     Weather.BLIZZARD: (1.0, 4.0, 30.0),
-    Weather.SNOW: (0.10, 2.0, 8.0),
+    Weather.SNOWFALL: (0.10, 2.0, 8.0),
     Weather.ICE: (0.20, 2.0, 10.0),
 }
 ALL_ENTRANCES_CLOSED = frozenset({ALL_ENTRANCES})
