@@ -105,6 +105,7 @@ class Crew:
     available_from: datetime
     capacity: int  # seats it can give: all seats, or the free seats of a passing coach
     city: str | None  # the depot city it stands in, for coverage (None elsewhere)
+    trip_id: str | None = None  # a passing coach's trip: under way, or about to leave (ops.passing_window_s)
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,7 @@ class RescueOption:
     # (0: none); the coach leaves the scene at boarding_at + transfer + this.
     rest_at_scene_s: int = 0
     destination_node: str = ""  # where it sets the passengers down; "" = the group's destination
+    passing_trip_id: str | None = None  # the trip a passing coach is on (or about to start)
 
 
 @dataclass(frozen=True)

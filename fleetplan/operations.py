@@ -14,6 +14,8 @@ class OperationsPolicy:
     call_in_s: int = 30 * 60  # an off-shift driver called in: from the call to at the coach (E)
     transfer_s: int = 5 * 60  # passengers change coach at the scene
     passing_dwell_s: int = 10 * 60  # a passing coach stops, boards and leaves
+    # A coach at its first stop this close to departure passes the scene on its trip like one under way (E)
+    passing_window_s: int = 30 * 60
     max_passing_delay_s: int = 20 * 60  # the most a passing coach's own passengers may be delayed
     max_trip_shift_s: int = 30 * 60  # a re-covered trip may leave at most this late
     max_late_s: int = 3 * 3600  # options later than this past the limit are not worth offering
@@ -31,6 +33,7 @@ class OperationsPolicy:
             "call_in_s",
             "transfer_s",
             "passing_dwell_s",
+            "passing_window_s",
             "max_passing_delay_s",
             "max_trip_shift_s",
             "max_late_s",

@@ -37,6 +37,7 @@ class Rescue:
     driver_hours_left_s: int = 0
     # Where it sets the passengers down: a stop of the failed trip ahead ("" for the trip's last stop).
     destination_node: str = ""
+    passing_trip_id: str | None = None  # a passing coach: the trip it is on, or about to start
     # The driver's rest at the scene after the passengers changed coach (0: none): the coach leaves
     # the scene at boarding_at + the transfer + this rest.
     rest_at_scene_s: int = 0

@@ -373,11 +373,11 @@ def passing(travel: TravelTimes, trip: Trip, course: TripCourse, scene: Location
     if departure + timedelta(seconds=offset_s) < at:
         return f"it passed {scene.describe()} before {format_hhmm(at)}"
     scene_planned = departure + timedelta(seconds=offset_s)
-    here: Location | str = course_position(course, network, departure, at)
+    clock = max(at, departure)  # a coach about to start its trip leaves its first stop on time
+    here: Location | str = course_position(course, network, departure, clock)
     # it calls at its own stops before the scene, and leaves none before its timetabled time
-    on_the_way = [stop for stop in trip.stops[1:] if at < stop.planned <= scene_planned]
+    on_the_way = [stop for stop in trip.stops[1:] if clock < stop.planned <= scene_planned]
     course_nodes = {point.node_id for point in course.points}
-    clock = at
     for target in [*on_the_way, None]:
         goal = scene if target is None else target.node_id
         try:

@@ -41,8 +41,21 @@ def candidate_crews(ctx: BuildContext, groups: tuple[StrandedGroup, ...], failed
                 crews.append(crew)
         else:
             assert state.node_id is not None  # set for a coach that is not on a trip (fleetplan.state)
-            crews += _standing_crews(ctx, vehicle, state.node_id, state.whereabouts)
+            leaving = _trip_leaving_soon(ctx, state.later_trip_ids)
+            if leaving is None:
+                crews += _standing_crews(ctx, vehicle, state.node_id, state.whereabouts)
+            else:  # about to start its trip: it runs it, and may pick up on its way like a coach under way
+                crew = _passing_crew(ctx, vehicle, leaving)
+                crews += [crew] if crew else []
     return tuple(crews)
+
+
+def _trip_leaving_soon(ctx: BuildContext, later_trip_ids: Sequence[str]) -> str | None:
+    """The coach's next trip if it leaves within ``ops.passing_window_s`` of the decision."""
+    if not later_trip_ids:
+        return None
+    trip = ctx.dataset.trip(later_trip_ids[0])
+    return trip.id if trip.departure - ctx.at <= timedelta(seconds=ctx.ops.passing_window_s) else None
 
 
 def _standing_crews(ctx: BuildContext, vehicle: Vehicle, node_id: str, whereabouts: Whereabouts) -> list[Crew]:
@@ -164,9 +177,9 @@ def _passing_crew(ctx: BuildContext, vehicle: Vehicle, trip_id: str) -> Crew | N
     if free <= 0:
         ctx.reject(vehicle.id, RejectionCode.SEATS, f"{vehicle.id} is on trip {trip.id} with no free seat")
         return None
-    return Crew(
-        f"{vehicle.id}+{trip.driver_id}", CrewKind.PASSING, vehicle.id, trip.driver_id, None, ctx.at, free, None
-    )
+    # on its trip its own driver drives; a coach about to leave also stands as a crew, so its id names the trip
+    crew_id = f"{vehicle.id}+{trip.driver_id}" + ("" if trip.departure <= ctx.at else f"@{trip.id}")
+    return Crew(crew_id, CrewKind.PASSING, vehicle.id, trip.driver_id, None, ctx.at, free, None, trip.id)
 
 
 def _depot_city(ctx: BuildContext, node_id: str) -> str | None:

@@ -19,7 +19,7 @@ def passing_option(ctx: BuildContext, crew: Crew, group: StrandedGroup) -> Rescu
     of its own that the failed trip also serves (the furthest such stop; nearer ones are served on the
     way)."""
     vehicle = ctx.dataset.vehicle(crew.vehicle_id)
-    trip = ctx.dataset.trip(ctx.state.vehicles[vehicle.id].current_trip_id)
+    trip = ctx.dataset.trip(crew.trip_id or ctx.state.vehicles[vehicle.id].current_trip_id)
     course = trip_course(ctx.network, trip, vehicle.vehicle_class, ctx.dataset.clear_conditions)
     found = passing(ctx.travel(vehicle), trip, course, group.scene, ctx.at)
     if isinstance(found, str):
@@ -81,6 +81,7 @@ def passing_option(ctx: BuildContext, crew: Crew, group: StrandedGroup) -> Rescu
         needs_new_sign=sign,
         driver_hours_left_s=ctx.driving_left_s(crew.driver_id, found.eta),
         destination_node=destination,
+        passing_trip_id=trip.id,
     )
 
 

@@ -113,4 +113,14 @@ class Facts:
         )
 
     def passing_rescue(self, rescue: Rescue) -> bool:
-        return self.current_trip(rescue.vehicle_id) is not None
+        return self.passing_trip(rescue) is not None
+
+    def passing_trip(self, rescue: Rescue) -> Trip | None:
+        """The trip a passing coach is on at the decision, or the one it claims to be about to start
+        (its first stop within ``ops.passing_window_s``); None for a coach that is not passing."""
+        current = self.current_trip(rescue.vehicle_id)
+        if current is not None or rescue.passing_trip_id is None:
+            return current
+        claimed = self.dataset.trip(rescue.passing_trip_id)
+        soon = self.at < claimed.departure <= self.at + timedelta(seconds=self.ops.passing_window_s)
+        return claimed if soon and claimed.vehicle_id == rescue.vehicle_id else None

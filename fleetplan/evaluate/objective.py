@@ -43,7 +43,7 @@ def recomputed_objective(facts: Facts, plan: Plan) -> Objective:
         planned = group.planned_at(rescue.destination_node) or group.planned_arrival
         if planned is not None:
             delay += rescue.passengers * ceil_minutes((rescue.destination_arrival - planned).total_seconds())
-        trip = facts.current_trip(rescue.vehicle_id)
+        trip = facts.passing_trip(rescue)
         if trip is not None:  # a passing coach delays its own passengers
             delay += trip.booked_passengers * ceil_minutes(own_delay_caused_s(facts, rescue, trip))
         carried[group.id] += rescue.passengers

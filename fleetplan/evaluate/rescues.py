@@ -54,7 +54,7 @@ def check_rescue(facts: Facts, rescue: Rescue) -> list[Problem]:
     if rescue.passengers < 1:
         problems.append(problem(ProblemCode.NO_PASSENGERS, where, "carries no passenger"))
     problems += _hours_left(facts, rescue, where)
-    trip = facts.current_trip(vehicle.id)
+    trip = facts.passing_trip(rescue)
     try:
         problems += _passing(facts, rescue, trip, group) if trip else _driven(facts, rescue, group)
     except FleetplanError as error:

@@ -21,6 +21,7 @@ from fleetplan.oracle.world import CLEAR, Preset, World
 TURNOUT_S = 600  # a standby crew from the call to rolling
 TRANSFER_S = 300  # passengers change coach at the scene
 PASSING_DWELL_S = 600  # a passing coach stops, boards and leaves
+PASSING_WINDOW_S = 1800  # a coach at its first stop this close to departure passes like one under way
 TRIP_HORIZON_S = 12 * 3600  # later trips of a failed coach that need a crew
 
 
@@ -52,6 +53,7 @@ class Case:
     transfer_s: int = TRANSFER_S
     passing_dwell_s: int = PASSING_DWELL_S
     trip_horizon_s: int = TRIP_HORIZON_S
+    passing_window_s: int = PASSING_WINDOW_S
 
     def __post_init__(self) -> None:
         if not self.incidents:

@@ -29,6 +29,13 @@ def check_rescue(
         return unknown(claim, rescue, coach, driver), RescueFacts(rescue, incident)
     found = usability(facts, claim, coach, driver, rescue.depart_at, rescue.destination_arrival)
     trip = facts.coach_trip_at(coach.id, case.at)
+    if trip is None and rescue.passing_trip_id is not None:  # claims to pick up on a trip it is about to start
+        leaving = facts.coach_trip_leaving(coach.id, case.at)
+        trip = leaving if leaving is not None and leaving.id == rescue.passing_trip_id else None
+        if trip is None:
+            reason = f"{coach.id} is on no trip and leaves on none within the passing window"
+            found.append(claim.disagree("passing_trip_id", rescue.passing_trip_id, "none", "not_passing", reason))
+            return found, RescueFacts(rescue, incident)
     judged = []
     for scene in scene_sides(facts, incident.location):
         if trip is None:

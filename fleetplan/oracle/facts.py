@@ -96,6 +96,14 @@ class Facts:
     def coach_trip_at(self, coach_id: str, moment: datetime) -> TripRow | None:
         return next((t for t in self.world.trips_of_coach(coach_id) if t.departure <= moment < t.arrival), None)
 
+    def coach_trip_leaving(self, coach_id: str, moment: datetime) -> TripRow | None:
+        """The coach's next trip if it leaves within the case's passing window after ``moment``."""
+        later = [t for t in self.world.trips_of_coach(coach_id) if t.departure > moment]
+        first = min(later, key=lambda t: t.departure, default=None)
+        if first is not None and (first.departure - moment).total_seconds() <= self.case.passing_window_s:
+            return first
+        return None
+
     def coach_node_at(self, coach_id: str, moment: datetime) -> str:
         """Where a coach not on a trip stands: its last trip's end, else its home depot."""
         done = [t for t in self.world.trips_of_coach(coach_id) if t.arrival <= moment]

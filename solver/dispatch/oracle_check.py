@@ -36,6 +36,7 @@ def oracle_problems(instance: Instance, plans: Sequence[Plan]) -> tuple[tuple[Pr
         transfer_s=instance.ops.transfer_s,
         passing_dwell_s=instance.ops.passing_dwell_s,
         trip_horizon_s=instance.ops.trip_horizon_s,
+        passing_window_s=instance.ops.passing_window_s,
     )
     found = oracle.check_dispatch(world, case, plans)
     return tuple(tuple(_as_problem(d) for d in disagreements) for disagreements in found)

@@ -31,6 +31,7 @@ def rescue_from_option(option: RescueOption, passengers: int) -> Rescue:
         deadhead_m=option.deadhead_m,
         driver_hours_left_s=option.driver_hours_left_s,
         destination_node=option.destination_node,
+        passing_trip_id=option.passing_trip_id,
         rest_at_scene_s=option.rest_at_scene_s,
     )
 

@@ -55,10 +55,7 @@ def corridor() -> Corridor:
 
 # Scenarios whose expectation is right and the engine not yet: strict, so a fix turns them into failures
 # to be promoted back to plain tests.
-KNOWN_GAPS = {
-    "side_k105_toward_siping_city": "a coach waiting at its first stop a few minutes before departure (c04 for "
-    "AM4 at 06:55) is neither a passing coach nor standing with its driver, so it is not offered",
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 def _book_params():

@@ -100,3 +100,19 @@ def test_a_coach_that_has_passed_the_scene_is_not_offered(corridor):
     assert not passing_options(outcome)
     reasons = {r.candidate: r for r in outcome.result.rejections if r.code == RejectionCode.WRONG_DIRECTION}
     assert "passed" in reasons["c02"].reason
+
+
+def test_a_coach_about_to_leave_its_first_stop_picks_up_on_its_way_and_keeps_its_trip(corridor):
+    # AM1's coach will not start at the station at 06:05 (Monday); c03 leaves the same stop at 06:20 on AM3
+    # with 45 − 31 free seats. It is offered as a passing coach on AM3 (not pulled off it), so AM3 is no
+    # task and keeps its crew; at 06:05 it was neither on a trip nor standing with its driver before.
+    monday = datetime(2026, 12, 7, 6, 5)
+    incident = Incident("t1", IncidentKind.BREAKDOWN, "c01", None, "changchun_station", monday, 42)
+    outcome = dispatch(corridor, [incident], corridor.dataset.conditions_named("clear"), params=PARAMS)
+    for plan in outcome.result.plans:
+        assert evaluate(plan, outcome.instance) == []
+    c03 = passing_options(outcome)["c03"]
+    assert c03.passing_trip_id == "T1207-AM3"
+    assert c03.scene_arrival == datetime(2026, 12, 7, 6, 20)  # it leaves its first stop on time
+    assert "T1207-AM3" not in {task.trip_id for task in outcome.instance.trip_tasks}
+    assert outcome.result.status.value == "optimal"  # the oracle agrees

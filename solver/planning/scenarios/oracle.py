@@ -47,6 +47,7 @@ def check_with_oracle(staged: StagedScenario, plans: Sequence[Plan]) -> tuple[st
             transfer_s=ops.transfer_s,
             passing_dwell_s=ops.passing_dwell_s,
             trip_horizon_s=ops.trip_horizon_s,
+            passing_window_s=ops.passing_window_s,
         )
         per_plan = oracle.check_dispatch(world, case, plans)
     except Exception as error:  # a crashing oracle is a finding, not a crashed book
