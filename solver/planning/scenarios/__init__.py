@@ -5,8 +5,8 @@ A scenario is one TOML file (``tests/scenarios/*.toml``; the format is in ``docs
 incidents at fixed places and times, a conditions preset, changes to the default data applied in
 memory, and the properties the plan must show — robust to small changes of speed: the tier, how
 many passengers are reached within the limit, which coaches must or must not go, which candidates
-are rejected and why, which trips are re-covered. Every plan is also checked by the evaluator (and by
-the independent oracle when ``fleetplan.oracle`` offers one, :mod:`.oracle`).
+are rejected and why, which trips are re-covered. Every plan is also checked by the evaluator and by
+the independent oracle, as the dispatch path runs them.
 
 Modules: :mod:`.spec` (what a scenario says), :mod:`.loader` and :mod:`.values` (reading and
 checking the files), :mod:`.staging` (the changed corridor and the incidents), :mod:`.runner`
@@ -19,7 +19,6 @@ from __future__ import annotations
 from solver.planning.scenarios.checks import Check, scenario_checks
 from solver.planning.scenarios.errors import ScenarioFileError
 from solver.planning.scenarios.loader import load_book, load_scenario, scenario_paths
-from solver.planning.scenarios.oracle import oracle_hook, oracle_status
 from solver.planning.scenarios.report import book_text, book_view, check_text, list_text, list_view, result_view
 from solver.planning.scenarios.runner import (
     SCENARIO_PARAMS,
@@ -54,8 +53,6 @@ __all__ = [
     "list_view",
     "load_book",
     "load_scenario",
-    "oracle_hook",
-    "oracle_status",
     "result_view",
     "run_book",
     "run_scenario",
