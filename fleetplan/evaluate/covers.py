@@ -9,16 +9,14 @@ from datetime import timedelta
 from fleetplan.errors import FleetplanError
 from fleetplan.evaluate.facts import Facts
 from fleetplan.model import VehicleStatus
-from fleetplan.plan import Plan, Rescue, TripCover
+from fleetplan.plan import Plan, TripCover
 from fleetplan.problems import Problem, ProblemCode, problem
 from fleetplan.rules import (
     ProposedDrive,
-    ProposedTask,
     cover_start,
     needs_new_sign,
     off_shift_reason,
     personal_eligibility,
-    rescue_task,
     sign_ready_at,
     violations_at,
 )
@@ -95,7 +93,7 @@ def check_trip_cover(facts: Facts, cover: TripCover, plan: Plan) -> list[Problem
     if before is not None:
         start_node = before.destination_node or facts.instance.group(before.group_id).destination_node
         free_at = before.destination_arrival
-        extra = list(_rescue_duty(facts, before).log(driver.id))
+        extra = list(facts.rescue_duty(before).log(driver.id))
     else:
         start_node, free_at, extra = (
             facts.vehicle_node(vehicle.id),
@@ -160,15 +158,3 @@ def check_trip_cover(facts: Facts, cover: TripCover, plan: Plan) -> list[Problem
         for v in violations_at(driver, log, drive, vehicle, facts.instance.driving_policy)
     ]
     return problems
-
-
-def _rescue_duty(facts: Facts, rescue: Rescue) -> ProposedTask:
-    """The duty a rescue before the cover adds to the driver's log (drive, scene, rest, drive)."""
-    return rescue_task(
-        rescue.depart_at,
-        rescue.scene_arrival,
-        rescue.boarding_at,
-        facts.ops.transfer_s,
-        rescue.rest_at_scene_s,
-        rescue.destination_arrival,
-    )

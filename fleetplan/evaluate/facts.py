@@ -11,6 +11,7 @@ from fleetplan.network import SpeedRules, TravelTimes
 from fleetplan.network.distance import nearest_road_distance_m
 from fleetplan.operations import OperationsPolicy
 from fleetplan.plan import Rescue
+from fleetplan.rules import ProposedTask, rescue_task
 from fleetplan.tiers import Tier, classify
 
 
@@ -114,6 +115,19 @@ class Facts:
 
     def passing_rescue(self, rescue: Rescue) -> bool:
         return self.passing_trip(rescue) is not None
+
+    def rescue_duty(self, rescue: Rescue, distance_m: float | None = None) -> ProposedTask:
+        """The duty a driven rescue adds to its driver's log (drive, duty at the scene, rest, drive);
+        ``distance_m``, the rescue's length, matters for the 02:00–05:00 exemptions."""
+        return rescue_task(
+            rescue.depart_at,
+            rescue.scene_arrival,
+            rescue.boarding_at,
+            self.ops.transfer_s,
+            rescue.rest_at_scene_s,
+            rescue.destination_arrival,
+            distance_m=distance_m,
+        )
 
     def passing_trip(self, rescue: Rescue) -> Trip | None:
         """The trip a passing coach is on at the decision, or the one it claims to be about to start

@@ -17,7 +17,6 @@ from fleetplan.rules import (
     needs_new_sign,
     off_shift_reason,
     personal_eligibility,
-    rescue_task,
     sign_ready_at,
     task_violations,
 )
@@ -182,15 +181,7 @@ def _driven(facts: Facts, rescue: Rescue, group: StrandedGroup) -> list[Problem]
                 found=expected_arrival,
             )
         )
-    duty = rescue_task(
-        rescue.depart_at,
-        rescue.scene_arrival,
-        rescue.boarding_at,
-        facts.ops.transfer_s,
-        rescue.rest_at_scene_s,
-        rescue.destination_arrival,
-        distance_m=to_scene_m + onward_m,  # the rescue's length, for the 02:00–05:00 exemptions
-    )
+    duty = facts.rescue_duty(rescue, distance_m=to_scene_m + onward_m)
     violations = task_violations(driver, facts.duty_log(driver.id), duty, vehicle, policy)
     problems += [
         problem(ProblemCode.DRIVING_RULES, where, f"driver {driver.id}: {v.message}", rule=v.code) for v in violations
