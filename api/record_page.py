@@ -234,9 +234,22 @@ def _assignment_row(a: dict[str, Any], names: _Names) -> str:
         f"<td class=num>{'—' if hours is None else f'{hours:.1f} h'}</td><td>{names.place(a.get('origin'))}</td>"
         f"<td>{_text(a.get('depart_at'))}</td><td>{_text(eta)} / {_text(limit)} min{' ' + note if late else ''}</td>"
         f"<td class=num>{_text(a.get('passengers'))}</td>"
-        f"<td>{_text(a.get('destination_arrival'))} {names.place(a.get('destination'))}</td>"
+        f"<td>{_text(a.get('destination_arrival'))} {names.place(a.get('destination'))}{_rest_note(a, names)}</td>"
         f"<td class=num>{_text(a.get('deadhead_km'))}</td></tr>"
     )
+
+
+def _rest_note(a: dict[str, Any], names: _Names) -> str:
+    """The driver's scheduled rest, in both languages (older records have none)."""
+    on_way = a.get("rest_on_way")
+    if on_way:
+        place = names.place(on_way.get("place"))
+        minutes, at = _text(on_way.get("rest_min")), _text(on_way.get("at"))
+        return f"<br><small>{at} {place} 休息 {minutes} 分钟 · rest {minutes} min</small>"
+    if a.get("rest_at_scene_min"):
+        minutes = _text(a.get("rest_at_scene_min"))
+        return f"<br><small>现场休息 {minutes} 分钟 · rest {minutes} min at the scene</small>"
+    return ""
 
 
 def _candidates_table(candidates: list[dict[str, Any]], names: _Names) -> str:

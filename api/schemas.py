@@ -189,6 +189,12 @@ class VoidIn(BaseModel):
 
 
 # --------------------------------------------------------------------------- incidents: the dispatch view
+class RestOnWayOut(BaseModel):
+    place: str = Field(description="the rest place: a depot, stop, town or service-area parking on the way")
+    at: str = Field(description="HH:MM the coach reaches it")
+    rest_min: int
+
+
 class AssignmentOut(BaseModel):
     vehicle_id: str
     driver_id: str
@@ -206,6 +212,8 @@ class AssignmentOut(BaseModel):
     deadhead_km: float
     seats: int | None = None
     driver_hours_left_h: float | None = None
+    rest_at_scene_min: int = Field(0, description="the driver's rest at the scene after the transfer, minutes")
+    rest_on_way: RestOnWayOut | None = Field(None, description="the driver's rest on the way to the delivery stop")
 
 
 class RecoveredTripOut(BaseModel):

@@ -148,6 +148,8 @@ def plan_view(instance, plan, rank: int, problems: tuple[Problem, ...]) -> dict[
                 "destination_arrival": format_hhmm(rescue.destination_arrival),
                 "deadhead_km": round(rescue.deadhead_m / KM, 1),
                 "driver_hours_left_h": round(rescue.driver_hours_left_s / 3600, 1),
+                "rest_at_scene_min": rescue.rest_at_scene_s // 60,
+                "rest_on_way": rest_on_way_view(rescue),
             }
         )
     recovered = [
@@ -171,6 +173,17 @@ def plan_view(instance, plan, rank: int, problems: tuple[Problem, ...]) -> dict[
         "recovered_trips": recovered,
         "uncovered_trips": list(plan.uncovered_trip_ids),
         "evaluator_problems": [problem.message for problem in problems],
+    }
+
+
+def rest_on_way_view(rescue) -> dict[str, Any] | None:
+    """Where and when the driver rests on the way to the delivery stop (None: no rest on the way)."""
+    if rescue.rest_on_way_at is None:
+        return None
+    return {
+        "place": rescue.rest_on_way_node,
+        "at": format_hhmm(rescue.rest_on_way_at),
+        "rest_min": rescue.rest_on_way_s // 60,
     }
 
 

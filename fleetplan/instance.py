@@ -137,6 +137,16 @@ class RescueOption:
     rest_at_scene_s: int = 0
     destination_node: str = ""  # where it sets the passengers down; "" = the group's destination
     passing_trip_id: str | None = None  # the trip a passing coach is on (or about to start)
+    # A rest on the way to the delivery stop when the onward drive is too long without one: the rest
+    # place (a node), when the coach reaches it and how long the driver rests there ("", None, 0: none).
+    rest_on_way_node: str = ""
+    rest_on_way_at: datetime | None = None
+    rest_on_way_s: int = 0
+
+    @property
+    def rest_on_way(self) -> tuple[datetime, int] | None:
+        """(reached, seconds) of the rest on the way, for :func:`~fleetplan.rules.rescue_task`."""
+        return (self.rest_on_way_at, self.rest_on_way_s) if self.rest_on_way_at is not None else None
 
 
 @dataclass(frozen=True)
@@ -188,6 +198,9 @@ class Instance:
     # Rescue options priced but not offered: they reach the scene more than ``ops.max_late_s`` past the
     # limit (each also has a too_late rejection). Only the relaxations read them ("a limit N min later").
     late_options: tuple[RescueOption, ...] = ()
+    # Rescue options legal under every driving rule but running past the end of the driver's shift
+    # (each also has an off_shift rejection). Only the relaxations read them ("d19 working until 23:17").
+    overtime_options: tuple[RescueOption, ...] = ()
     ops: OperationsPolicy = field(default_factory=OperationsPolicy)  # the assumptions it was built with
 
     # Look-ups built once (the instance never changes), so large fleets stay linear.

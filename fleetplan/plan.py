@@ -41,6 +41,11 @@ class Rescue:
     # The driver's rest at the scene after the passengers changed coach (0: none): the coach leaves
     # the scene at boarding_at + the transfer + this rest.
     rest_at_scene_s: int = 0
+    # A rest on the way to the delivery stop (world-model §6): the rest place, when the coach reaches
+    # it and how long the driver rests there ("", None, 0: no rest on the way).
+    rest_on_way_node: str = ""
+    rest_on_way_at: datetime | None = None
+    rest_on_way_s: int = 0
 
     def __post_init__(self) -> None:
         require(self.passengers >= 0, "passengers", "must not be negative")
@@ -49,6 +54,23 @@ class Rescue:
         require(self.scene_arrival >= self.depart_at, "scene_arrival", "is before departure")
         require(self.boarding_at >= self.scene_arrival, "boarding_at", "is before arrival at the scene")
         require(self.destination_arrival >= self.boarding_at, "destination_arrival", "is before boarding")
+        require(self.rest_on_way_s >= 0, "rest_on_way_s", "must not be negative")
+        require(
+            (self.rest_on_way_at is None) == (not self.rest_on_way_node),
+            "rest_on_way_node",
+            "a rest on the way needs both its place and its time",
+        )
+        if self.rest_on_way_at is not None:
+            require(
+                self.boarding_at <= self.rest_on_way_at <= self.destination_arrival,
+                "rest_on_way_at",
+                "lies outside the onward drive",
+            )
+
+    @property
+    def rest_on_way(self) -> tuple[datetime, int] | None:
+        """(reached, seconds) of the rest on the way, for the duty pieces (None: no rest on the way)."""
+        return (self.rest_on_way_at, self.rest_on_way_s) if self.rest_on_way_at is not None else None
 
 
 @dataclass(frozen=True)

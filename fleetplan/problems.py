@@ -28,6 +28,7 @@ class ProblemCode(StrEnum):
     LEAVES_TOO_EARLY = "leaves_too_early"  # before the crew can turn out
     SCENE_TIME = "scene_time"  # the claimed arrival at the scene differs from the network's
     ARRIVAL_TIME = "arrival_time"  # the claimed arrival at the destination differs
+    REST_PLACE = "rest_place"  # a rest on the way is not at a rest place on the way, or too short
     EMPTY_RUNNING = "empty_running"  # the claimed empty-running distance differs
     BOARDS_TOO_EARLY = "boards_too_early"  # before arrival or before the charter sign is filed
     DRIVER_HOURS_LEFT = "driver_hours_left"  # the claimed driving hours left differ

@@ -428,9 +428,19 @@ function assignmentTable(assignments) {
         h("td", {}, shortPlace(a.origin), h("span", { class: "sub mono" }, a.depart_at)),
         h("td", {}, etaBar(a.scene_eta_min, a.limit_min, lateMinutes(a))),
         h("td", { class: "num" }, a.passengers),
-        h("td", {}, h("span", { class: "mono" }, a.destination_arrival), h("span", { class: "sub" }, shortPlace(a.destination))),
+        h("td", {}, h("span", { class: "mono" }, a.destination_arrival), h("span", { class: "sub" }, shortPlace(a.destination)),
+          restLine(a)),
         h("td", { class: "num" }, a.deadhead_km));
     })));
+}
+
+/** The driver's rest the plan schedules (at the scene or on the way), or nothing: the crew must be told. */
+function restLine(a) {
+  if (a.rest_on_way) {
+    return h("span", { class: "sub rest" }, t("rest_on_way_value",
+      { min: a.rest_on_way.rest_min, place: shortPlace(a.rest_on_way.place), at: a.rest_on_way.at }));
+  }
+  return a.rest_at_scene_min ? h("span", { class: "sub rest" }, t("rest_at_scene_value", { min: a.rest_at_scene_min })) : null;
 }
 
 /** A place name without its bracketed detail ("Changchun service point (high-tech zone)" → "Changchun service point"). */

@@ -73,6 +73,7 @@ def build_instance(
         trip_options=trip_opts,
         rejections=tuple(ctx.rejections),
         late_options=tuple(ctx.late_options),
+        overtime_options=tuple(ctx.overtime_options),
         standby_by_city=MappingProxyType(standby_by_city(ctx, failed)),
         duty_logs=MappingProxyType({d: s.duty_log for d, s in ctx.state.drivers.items()}),
         conditions=conditions,

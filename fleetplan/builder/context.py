@@ -50,6 +50,7 @@ class BuildContext:
     travel_by_class: dict = field(default_factory=dict)
     rejections: list[Rejection] = field(default_factory=list)
     late_options: list[RescueOption] = field(default_factory=list)  # priced, but past ops.max_late_s
+    overtime_options: list[RescueOption] = field(default_factory=list)  # legal, but past the shift's end
     _reported: set = field(default_factory=set)
     _places: dict = field(default_factory=dict)
     _standing: dict = field(default_factory=dict)

@@ -1,14 +1,14 @@
 """Rescue options: each crew driving to a group's scene and on to its destination, or a passing coach
 stopping for it, with times, distances and lateness computed on the network and the driver's duty
 (drive to the scene, duty there, any rest, the onward drive) checked against the rules and the shift:
-a rest the onward drive needs is taken at the scene, one the drive to the scene needs moves the
-departure."""
+a rest the onward drive needs is taken at the scene or, when that delivers later or not at all, at a
+rest place on the way; one the drive to the scene needs moves the departure."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from fleetplan.builder.context import VIOLATION_CODES, BuildContext
@@ -85,8 +85,18 @@ def rescue_options(ctx: BuildContext, crew: Crew, group: StrandedGroup) -> list[
 
 
 @dataclass(frozen=True)
+class _RestOnWay:
+    """A rest on the onward drive: the rest place, when the coach reaches it, how long it stays."""
+
+    node: str
+    reached: datetime
+    rest_s: int
+
+
+@dataclass(frozen=True)
 class _Timing:
-    """A rescue's times: leave, reach the scene, board, leave the scene after any rest, arrive."""
+    """A rescue's times: leave, reach the scene, board, leave the scene after any rest, arrive; the
+    onward drive is one route, or two around a rest on the way."""
 
     depart_at: datetime
     to_scene: Route
@@ -94,12 +104,22 @@ class _Timing:
     boarding_at: datetime
     rest_s: int
     leave_scene: datetime
-    onward: Route
+    onward: tuple[Route, ...]
     arrival: datetime
+    rest_on_way: _RestOnWay | None = None
+    past_shift: str | None = None  # why the rescue is not inside the driver's shift (None: it is)
+
+    @property
+    def onward_m(self) -> int:
+        return sum(route.length_m for route in self.onward)
+
+    @property
+    def drive_s(self) -> int:
+        return self.to_scene.travel_time_s + sum(route.travel_time_s for route in self.onward)
 
     def task(self, transfer_s: int) -> ProposedTask:
         """The driver's duty: drive to the scene, duty there, the rest, the onward drive (§6–§7)."""
-        distance_m = self.to_scene.length_m + self.onward.length_m
+        on_way = self.rest_on_way
         return rescue_task(
             self.depart_at,
             self.scene_arrival,
@@ -107,7 +127,8 @@ class _Timing:
             transfer_s,
             self.rest_s,
             self.arrival,
-            distance_m=distance_m,
+            rest_on_way=(on_way.reached, on_way.rest_s) if on_way else None,
+            distance_m=self.to_scene.length_m + self.onward_m,
         )
 
 
@@ -122,7 +143,7 @@ def _timing(
     leave_scene = boarding_at + timedelta(seconds=ctx.ops.transfer_s + rest_s)
     onward = ctx.route(vehicle, group.scene, group.destination_node, leave_scene)
     arrival = leave_scene + timedelta(seconds=onward.travel_time_s)
-    return _Timing(depart_at, to_scene, scene_arrival, boarding_at, rest_s, leave_scene, onward, arrival)
+    return _Timing(depart_at, to_scene, scene_arrival, boarding_at, rest_s, leave_scene, (onward,), arrival)
 
 
 def _rested(ctx: BuildContext, crew: Crew, group: StrandedGroup, plain: _Timing, sign: bool) -> _Timing:
@@ -139,8 +160,8 @@ def _rested(ctx: BuildContext, crew: Crew, group: StrandedGroup, plain: _Timing,
     for _ in range(3):
         pieces = timing.task(ctx.ops.transfer_s).pieces
         before = ProposedTask(pieces[:-1]).log(driver.id)  # every piece before the onward drive
-        distance_m = timing.to_scene.length_m + timing.onward.length_m
-        onward = ProposedDrive(timing.leave_scene, timing.onward.travel_time_s, distance_m, commuter=True)
+        distance_m = timing.to_scene.length_m + timing.onward_m
+        onward = ProposedDrive(timing.leave_scene, timing.onward[0].travel_time_s, distance_m, commuter=True)
         verdict = check_drive(driver, (*log, *before), onward, vehicle, policy)
         later = verdict.earliest_legal_start
         if verdict.legal or later is None or later <= timing.leave_scene:
@@ -150,6 +171,33 @@ def _rested(ctx: BuildContext, crew: Crew, group: StrandedGroup, plain: _Timing,
         rest_s = timing.rest_s + int((later - timing.leave_scene).total_seconds())
         timing = _timing(ctx, vehicle, crew.origin_node, group, plain.depart_at, sign, rest_s)
     return timing
+
+
+def _rested_on_way(ctx: BuildContext, crew: Crew, group: StrandedGroup, plain: _Timing) -> _Timing | None:
+    """``plain`` with a rest of ``min_rest`` at a rest place the onward route passes instead of at the
+    scene (§6): of those after which the whole duty is legal, the one that delivers first (the nearer
+    on a tie). None when no such place makes the duty legal. Raises NoRouteError."""
+    vehicle, driver = ctx.dataset.vehicle(crew.vehicle_id), ctx.dataset.driver(crew.driver_id)
+    policy, log = ctx.dataset.driving_policy, ctx.state.drivers[driver.id].duty_log
+    leave = plain.boarding_at + timedelta(seconds=ctx.ops.transfer_s)
+    ends = {group.destination_node, *ctx.place(group.scene).arrival_nodes}
+    places = [node for node in ctx.network.rest_places_on(plain.onward[0].path) if node not in ends]
+    best: _Timing | None = None
+    for node in places:
+        first = ctx.route(vehicle, group.scene, node, leave)
+        reached = leave + timedelta(seconds=first.travel_time_s)
+        rested = reached + timedelta(seconds=policy.min_rest_s)
+        second = ctx.route(vehicle, node, group.destination_node, rested)
+        arrival = rested + timedelta(seconds=second.travel_time_s)
+        on_way = _RestOnWay(node, reached, policy.min_rest_s)
+        timing = replace(
+            plain, rest_s=0, leave_scene=leave, onward=(first, second), arrival=arrival, rest_on_way=on_way
+        )
+        if (best is None or arrival < best.arrival) and not task_violations(
+            driver, log, timing.task(ctx.ops.transfer_s), vehicle, policy
+        ):
+            best = timing
+    return best
 
 
 def _legal_timing(ctx: BuildContext, crew: Crew, group: StrandedGroup, sign: bool) -> _Timing | None:
@@ -177,12 +225,15 @@ def _legal_timing(ctx: BuildContext, crew: Crew, group: StrandedGroup, sign: boo
                     return None
                 depart_at = verdict.earliest_legal_start
                 continue
-            # the drive to the scene is legal: the onward drive needs the rest, taken at the scene
+            # the drive to the scene is legal: the onward drive needs the rest, at the scene or on the way
             rested = _rested(ctx, crew, group, plain, sign)
+            on_way = _rested_on_way(ctx, crew, group, plain)
         except NoRouteError as error:
             ctx.reject(crew.vehicle_id, RejectionCode.UNREACHABLE, str(error), group.id)
             return None
         found = task_violations(driver, log, rested.task(ctx.ops.transfer_s), vehicle, policy)
+        if on_way is not None and (found or on_way.arrival < rested.arrival):
+            return _on_shift(ctx, crew, group, on_way)
         if found:
             _reject_violation(ctx, crew.id, found[0], group.id)
             return None
@@ -191,13 +242,11 @@ def _legal_timing(ctx: BuildContext, crew: Crew, group: StrandedGroup, sign: boo
     return None
 
 
-def _on_shift(ctx: BuildContext, crew: Crew, group: StrandedGroup, timing: _Timing) -> _Timing | None:
-    """``timing`` if the whole rescue, departure to arrival at the delivery stop, lies in the driver's shift."""
+def _on_shift(ctx: BuildContext, crew: Crew, group: StrandedGroup, timing: _Timing) -> _Timing:
+    """``timing``, marked with the reason when the whole rescue, departure to arrival at the delivery
+    stop, does not lie in the driver's shift (:func:`_driven_rescue` rejects it then)."""
     reason = off_shift_reason(ctx.dataset.driver(crew.driver_id), timing.depart_at, timing.arrival)
-    if reason is None:
-        return timing
-    ctx.reject(crew.driver_id, RejectionCode.OFF_SHIFT, reason, group.id)
-    return None
+    return replace(timing, past_shift=reason) if reason else timing
 
 
 def _driven_rescue(ctx: BuildContext, crew: Crew, group: StrandedGroup) -> RescueOption | None:
@@ -223,7 +272,7 @@ def _driven_rescue(ctx: BuildContext, crew: Crew, group: StrandedGroup) -> Rescu
         destination_node=group.destination_node,
         capacity=crew.capacity,
         deadhead_m=timing.to_scene.length_m,
-        drive_s=timing.to_scene.travel_time_s + timing.onward.travel_time_s,
+        drive_s=timing.drive_s,
         own_passengers=0,
         own_passenger_delay_s=0,
         late_s=late_s,
@@ -231,7 +280,15 @@ def _driven_rescue(ctx: BuildContext, crew: Crew, group: StrandedGroup) -> Rescu
         needs_new_sign=sign,
         driver_hours_left_s=ctx.driving_left_s(crew.driver_id, depart_at),
         rest_at_scene_s=timing.rest_s,
+        rest_on_way_node=timing.rest_on_way.node if timing.rest_on_way else "",
+        rest_on_way_at=timing.rest_on_way.reached if timing.rest_on_way else None,
+        rest_on_way_s=timing.rest_on_way.rest_s if timing.rest_on_way else 0,
     )
+    if timing.past_shift is not None:
+        ctx.reject(crew.driver_id, RejectionCode.OFF_SHIFT, timing.past_shift, group.id)
+        if late_s <= ctx.ops.max_late_s:
+            ctx.overtime_options.append(option)  # not offered, but overtime would make it one (the relaxations)
+        return None
     if late_s > ctx.ops.max_late_s:
         ctx.reject(
             crew.vehicle_id,

@@ -250,6 +250,7 @@ def rescue_log(ctx: BuildContext, rescue: RescueOption) -> tuple[DutyInterval, .
         ctx.ops.transfer_s,
         rescue.rest_at_scene_s,
         rescue.destination_arrival,
+        rest_on_way=rescue.rest_on_way,
     )
     return task.log(rescue.driver_id)
 

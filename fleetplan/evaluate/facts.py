@@ -126,6 +126,7 @@ class Facts:
             self.ops.transfer_s,
             rescue.rest_at_scene_s,
             rescue.destination_arrival,
+            rest_on_way=rescue.rest_on_way,
             distance_m=distance_m,
         )
 

@@ -169,7 +169,12 @@ def _driven(facts: Facts, rescue: Rescue, group: StrandedGroup) -> list[Problem]
         )
     # the coach leaves the scene after the transfer and any rest the driver takes there
     leave = rescue.boarding_at + timedelta(seconds=facts.ops.transfer_s + rescue.rest_at_scene_s)
-    onward_s, onward_m = facts.route_s(vehicle.id, group.scene, group.destination_node, leave)
+    onward_from, first_m = group.scene, 0
+    if rescue.rest_on_way_at is not None:  # the onward drive in two around the rest on the way
+        more, onward_from, leave, first_m = _to_rest_place(facts, rescue, group, leave, where)
+        problems += more
+    onward_s, onward_m = facts.route_s(vehicle.id, onward_from, group.destination_node, leave)
+    onward_m += first_m
     expected_arrival = leave + timedelta(seconds=onward_s)
     if rescue.destination_arrival != expected_arrival:
         problems.append(
@@ -187,6 +192,53 @@ def _driven(facts: Facts, rescue: Rescue, group: StrandedGroup) -> list[Problem]
         problem(ProblemCode.DRIVING_RULES, where, f"driver {driver.id}: {v.message}", rule=v.code) for v in violations
     ]
     return problems
+
+
+def _to_rest_place(
+    facts: Facts, rescue: Rescue, group: StrandedGroup, leave: datetime, where: str
+) -> tuple[list[Problem], object, datetime, int]:
+    """The drive from the scene to the rest on the way, checked: the place is a rest place the fastest
+    onward route passes, reached when the network says, the rest at least ``min_rest``. Returns the
+    problems, where and when the coach drives on, and the metres driven to the rest place (from the
+    scene, as if there were no rest, when the place is not on the network)."""
+    problems = []
+    node = rescue.rest_on_way_node
+    scene = facts.locate(group.scene)
+    onward = facts.travel(rescue.vehicle_id).route(scene, facts.locate(group.destination_node), leave)
+    if node not in facts.network.rest_places_on(onward.path) or node == group.destination_node:
+        problems.append(
+            problem(
+                ProblemCode.REST_PLACE,
+                where,
+                f"rests at {node}, not a rest place on the way from the scene to {group.destination_node}",
+                rest_place=node,
+            )
+        )
+    if not facts.network.has_node(node):
+        return problems, group.scene, leave, 0
+    to_place_s, to_place_m = facts.route_s(rescue.vehicle_id, group.scene, node, leave)
+    reached = leave + timedelta(seconds=to_place_s)
+    if rescue.rest_on_way_at != reached:
+        problems.append(
+            problem(
+                ProblemCode.ARRIVAL_TIME,
+                where,
+                f"claims the rest place {node} at {rescue.rest_on_way_at:%H:%M:%S}, the network says {reached:%H:%M:%S}",
+                claimed=rescue.rest_on_way_at,
+                found=reached,
+            )
+        )
+    min_rest_s = facts.instance.driving_policy.min_rest_s
+    if rescue.rest_on_way_s < min_rest_s:
+        problems.append(
+            problem(
+                ProblemCode.REST_PLACE,
+                where,
+                f"rests {rescue.rest_on_way_s // 60} min on the way, less than the {min_rest_s // 60} min a rest needs",
+                rest_s=rescue.rest_on_way_s,
+            )
+        )
+    return problems, node, reached + timedelta(seconds=rescue.rest_on_way_s), to_place_m
 
 
 def _passing(facts: Facts, rescue: Rescue, trip: Trip, group: StrandedGroup) -> list[Problem]:

@@ -14,6 +14,11 @@ from fleetplan.network.geojson import network_geojson
 from fleetplan.network.graph import RoadGraph
 from fleetplan.network.locate import Location, locate
 
+# Where a coach may stop for a driver's rest of 20 min or more (world-model §6): off the expressway at
+# a depot, a stop or a town, or in a service area's parking; never on a carriageway, a ramp or at a
+# street junction.
+REST_PLACE_KINDS = frozenset({"depot", "stop", "town", "parking"})
+
 
 @dataclass(frozen=True, eq=False)
 class RoadNetwork(RoadGraph):
@@ -43,6 +48,16 @@ class RoadNetwork(RoadGraph):
             if self.graph.nodes[node].get("kind") == "parking":
                 stops.update(self.graph.predecessors(node))  # the carriageway node beside the parking
         return bool(visited & stops)
+
+    def rest_places_on(self, path: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+        """The rest places a coach driving the node ``path`` passes, in order: the depots, stops and
+        towns it visits, and the parking beside each service-area carriageway node it drives by."""
+        found: list[str] = []
+        for node in path:
+            if self.graph.nodes[node].get("kind") in REST_PLACE_KINDS:
+                found.append(node)
+            found += [n for n in self.graph.successors(node) if self.graph.nodes[n].get("kind") == "parking"]
+        return tuple(dict.fromkeys(found))
 
     def to_geojson(self) -> dict[str, Any]:
         """The network as a GeoJSON FeatureCollection; see :func:`fleetplan.network.geojson.network_geojson`."""

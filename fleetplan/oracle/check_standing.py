@@ -1,20 +1,20 @@
 """A rescue by a standing crew (world-model §6, §7): from where the coach stands, no earlier than the
 report plus the turnout (and no later without a rule that makes it wait), to the scene by the oracle's
-earliest route, boarding, the transfer, the rest at the scene when the duty needs one, and on to a
-remaining stop of the failed trip.
+earliest route, boarding, the transfer, a rest when the duty needs one (at the scene or on the way:
+:mod:`~fleetplan.oracle.check_rest`), and on to a remaining stop of the failed trip.
 
 The task's pieces in the driver's log are those of §7: drive ``[departure, scene arrival)``, other duty
 ``[scene arrival, boarding + transfer)`` (waiting for the sign is duty, not a rest), rest ``[boarding +
-transfer, departure from the scene)`` if any, drive ``[departure from the scene, arrival)``; pieces of
-no length add nothing.
+transfer, departure from the scene)`` if any, drive ``[departure from the scene, arrival)``, split in
+two around a rest on the way; pieces of no length add nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from fleetplan.oracle.case import CaseIncident, Claim, Disagreement
+from fleetplan.oracle.check_rest import judge_rests, pieces, to_rest_place
 from fleetplan.oracle.duty import Interval, overnight_applies, shift_window, time_findings
 from fleetplan.oracle.facts import Facts
 from fleetplan.oracle.paths import Route
@@ -52,18 +52,27 @@ def standing(
         reason = "empty running differs by more than 1 %"
         found.append(claim.disagree("deadhead_m", rescue.deadhead_m, round(metres), "deadhead", reason))
     found += boarding(facts, claim, rescue, incident)
-    rest_s = getattr(rescue, "rest_at_scene_s", 0)  # the plan states the driver's rest at the scene
-    leave = rescue.boarding_at + timedelta(seconds=case.transfer_s + rest_s)
-    more, stop, onward = delivery(facts, claim, rescue, incident, scene, leave)
+    leave = rescue.boarding_at + timedelta(seconds=case.transfer_s + rescue.rest_at_scene_s)
+    drive_on_from, first_m = scene, 0.0
+    if rescue.rest_on_way_at is not None:  # the onward drive in two around the rest on the way
+        stop_named = rescue.destination_node or incident_last_stop(facts, incident)
+        more, drive_on_from, leave, first_m = to_rest_place(facts, claim, rescue, scene, stop_named, leave)
+        found += more
+    more, stop, onward = delivery(facts, claim, rescue, incident, drive_on_from, leave)
     found += more
+    distance = metres + first_m + (float(onward.length_m) if onward else 0.0)
     if onward is not None and stop is not None:
-        distance = metres + float(onward.length_m)
         overnight = overnight_applies(facts.world.policy, distance, commuter=False)
-        found += rest_at_scene(facts, claim, rescue, base, (scene, facts.place(stop)), overnight)
-    intervals = pieces(rescue, case.transfer_s, rest_s)
+        found += judge_rests(facts, claim, rescue, base, (scene, facts.place(stop)), overnight)
+    intervals = pieces(rescue, case.transfer_s, rescue.rest_at_scene_s)
     task = (rescue.depart_at, rescue.destination_arrival)
-    distance = metres + (float(onward.length_m) if onward else 0.0)
     return found, RescueFacts(rescue, incident, None, earliest, stop, task, intervals, distance)
+
+
+def incident_last_stop(facts: Facts, incident: CaseIncident) -> str:
+    """The failed trip's last stop, where a group is delivered when the plan names none."""
+    stops = facts.remaining_stops(incident)
+    return stops[-1].node_id if stops else ""
 
 
 def crew_ready(
@@ -100,78 +109,6 @@ def waited(facts: Facts, claim: Claim, rescue: Rescue, node: str, scene: Place, 
         return []  # the drive was not legal at the turnout (the 02:00–05:00 stop counted: waiting is safe)
     reason = "leaves later than the turnout though the drive to the scene was legal then"
     return [claim.disagree("depart_at", rescue.depart_at, turnout, "pessimistic", reason)]
-
-
-def pieces(rescue: Rescue, transfer_s: int, rest_s: int) -> tuple[Interval, ...]:
-    """The rescue's pieces in the driver's log (§7), those of no length left out."""
-    transfer_end = rescue.boarding_at + timedelta(seconds=transfer_s)
-    leave = transfer_end + timedelta(seconds=rest_s)
-    found = (
-        Interval(rescue.depart_at, rescue.scene_arrival, "drive", True),
-        Interval(rescue.scene_arrival, transfer_end, "other", True),
-        Interval(transfer_end, leave, "rest", True),
-        Interval(leave, rescue.destination_arrival, "drive", True),
-    )
-    return tuple(piece for piece in found if piece.end > piece.start)
-
-
-MAX_REST_S = 8 * 3600  # a longer wait at the scene is no plan: the search for the needed rest stops there
-REST_STEP_S = 60  # the needed rest is found to the minute
-
-
-def rest_at_scene(
-    facts: Facts, claim: Claim, rescue: Rescue, base: list[Interval], onward: tuple[Place, Place], overnight: bool
-) -> list[Disagreement]:
-    """The rest the plan states against the shortest the duty needs before the onward drive (§6): none
-    when driving on right after the transfer is legal, else at least ``min_rest`` (exactly that when
-    only the continuous-driving rule needs it; longer when, say, the 24-hour window must move on)."""
-    policy, transfer_s = facts.world.policy, facts.case.transfer_s
-    stated = getattr(rescue, "rest_at_scene_s", 0)
-    transfer_end = rescue.boarding_at + timedelta(seconds=transfer_s)
-    before = base + [p for p in pieces(rescue, transfer_s, 0) if p.end <= transfer_end]  # up to the transfer
-
-    def legal(rest_s: int) -> bool:
-        leave = transfer_end + timedelta(seconds=rest_s)
-        route = facts.router.fastest(*onward, to_s(leave))
-        drive = Interval(leave, leave + timedelta(seconds=route.seconds if route else 0), "drive", True)
-        return not [f for f in time_findings(before + [drive], policy, overnight) if f.rule != "double_booked"]
-
-    if stated == 0:
-        if legal(0):
-            return []
-        needed = shortest_rest(legal, policy.min_rest_s)
-        if needed is None:
-            return []  # no rest makes the onward drive legal: the duty check says why
-        reason = f"the onward drive needs a rest of {needed // 60} min at the scene first"
-        return [claim.disagree("rest_at_scene_s", stated, needed, "rest", reason)]
-    if legal(0):
-        return [claim.disagree("rest_at_scene_s", stated, 0, "rest", "a rest the duty does not need delays them")]
-    if not legal(stated):
-        needed = shortest_rest(legal, policy.min_rest_s)
-        if needed is not None:
-            reason = f"the onward drive needs a rest of {needed // 60} min at the scene first"
-            return [claim.disagree("rest_at_scene_s", stated, needed, "rest", reason)]
-    elif stated > policy.min_rest_s and legal(max(policy.min_rest_s, stated - REST_STEP_S - 30)):
-        needed = shortest_rest(legal, policy.min_rest_s)
-        reason = "a rest longer than the duty needs delays the passengers"
-        return [claim.disagree("rest_at_scene_s", stated, needed, "rest", reason)]
-    return []
-
-
-def shortest_rest(legal: Callable[[int], bool], min_rest_s: int) -> int | None:
-    """0 when no rest is needed, else the shortest rest from ``min_rest_s`` on (to the minute) after
-    which ``legal`` holds; None when even :data:`MAX_REST_S` does not do."""
-    if legal(0):
-        return 0
-    if legal(min_rest_s):
-        return min_rest_s
-    if not legal(MAX_REST_S):
-        return None
-    low, high = min_rest_s, MAX_REST_S  # illegal at low, legal at high
-    while high - low > REST_STEP_S:
-        middle = (low + high) // 2
-        low, high = (low, middle) if legal(middle) else (middle, high)
-    return high
 
 
 def delivery(

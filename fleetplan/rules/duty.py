@@ -2,7 +2,7 @@
 
 A rescue is not one continuous drive (docs/world-model.md §6–§7): the crew drives to the scene, is on
 duty there while the passengers board and change coach (``other`` duty: it neither rests nor drives),
-may rest there, and drives on. A drive of no length (a rescue from the node where the scene is) is a
+may rest there, and drives on, perhaps with a rest on the way. A drive of no length (a rescue from the node where the scene is) is a
 piece like any other and adds nothing. :func:`task_findings` judges every piece against the log and
 the pieces before it, so a continuous-driving stretch that runs from the drive to the scene through
 the scene into the onward drive is seen whole, and a rest at the scene ends it.
@@ -81,20 +81,31 @@ def rescue_task(
     rest_s: int,
     arrival: datetime,
     *,
+    rest_on_way: tuple[datetime, int] | None = None,
     distance_m: float | None = None,
     commuter: bool = True,
 ) -> ProposedTask:
     """A rescue as its pieces: the drive to the scene, duty at the scene from the arrival until the
     passengers have changed coach (waiting for boarding, then ``transfer_s``), a rest of ``rest_s``
-    (0: none), and the onward drive, which ends at ``arrival``."""
+    (0: none), and the onward drive, which ends at ``arrival``. ``rest_on_way`` (when the rest place is
+    reached, how long the rest lasts) splits the onward drive in two around a rest."""
     scene_done = boarding_at + timedelta(seconds=transfer_s)
     leave = scene_done + timedelta(seconds=rest_s)
+    onward = [DutyPiece(Activity.DRIVE, leave, arrival)]
+    if rest_on_way is not None:
+        reached, rest_on_way_s = rest_on_way
+        rested = reached + timedelta(seconds=rest_on_way_s)
+        onward = [
+            DutyPiece(Activity.DRIVE, leave, reached),
+            DutyPiece(Activity.REST, reached, rested),
+            DutyPiece(Activity.DRIVE, rested, arrival),
+        ]
     return ProposedTask(
         (
             DutyPiece(Activity.DRIVE, depart_at, scene_arrival),
             DutyPiece(Activity.OTHER, scene_arrival, scene_done),
             DutyPiece(Activity.REST, scene_done, leave),
-            DutyPiece(Activity.DRIVE, leave, arrival),
+            *onward,
         ),
         distance_m,
         commuter,

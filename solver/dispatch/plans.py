@@ -33,6 +33,9 @@ def rescue_from_option(option: RescueOption, passengers: int) -> Rescue:
         destination_node=option.destination_node,
         passing_trip_id=option.passing_trip_id,
         rest_at_scene_s=option.rest_at_scene_s,
+        rest_on_way_node=option.rest_on_way_node,
+        rest_on_way_at=option.rest_on_way_at,
+        rest_on_way_s=option.rest_on_way_s,
     )
 
 
@@ -108,6 +111,7 @@ def explain(instance: Instance, plan: Plan) -> str:
             f"{format_hhmm(rescue.scene_arrival)} ({eta_min} min, {limit_words(group)}, "
             f"{group.tier}, {lateness_words(group, rescue)}), takes {rescue.passengers} of {group.passengers} passengers to "
             f"{rescue.destination_node or group.destination_node} by {format_hhmm(rescue.destination_arrival)}"
+            + rest_words(rescue)
         )
     lines += not_reached_lines(instance, plan)
     for cover in (c for c in plan.trip_covers if not c.keeps_timetable):  # a kept trip changes nothing
@@ -115,6 +119,18 @@ def explain(instance: Instance, plan: Plan) -> str:
         lines.append(f"trip {cover.trip_id} run by {cover.vehicle_id} / {cover.driver_id} ({shift})")
     lines += [f"trip {trip_id} left uncovered" for trip_id in plan.uncovered_trip_ids]
     return "; ".join(lines) if lines else "no vehicle can be sent"
+
+
+def rest_words(rescue: Rescue) -> str:
+    """The driver's rests the plan schedules, for the dispatcher who has to tell the crew."""
+    words = []
+    if rescue.rest_at_scene_s:
+        words.append(f"rests {rescue.rest_at_scene_s // 60} min at the scene")
+    if rescue.rest_on_way_at is not None:
+        words.append(
+            f"rests {rescue.rest_on_way_s // 60} min at {rescue.rest_on_way_node} from {format_hhmm(rescue.rest_on_way_at)}"
+        )
+    return f" (driver {' and '.join(words)})" if words else ""
 
 
 def limit_words(group: StrandedGroup) -> str:

@@ -9,6 +9,10 @@ reached within the limit), and each names what the dispatcher would arrange:
 - ``relay``: a relay (接驳) through the 02:00–05:00 stop, for rescues the stop held until 05:00;
 - ``call_in``: calling in the fewest off-shift drivers (each named, with when they can be with their
   coach) for coaches that nobody on shift could take;
+- ``overtime``: the fewest drivers on shift working past its end (each named, until when), for
+  rescues legal under every driving rule that run past the driver's shift
+  (:attr:`Instance.overtime_options`); it carries everyone, but each rescue named says how late it
+  is, so under hard limits a later limit may be needed beside it;
 - ``split``: splitting passengers over several smaller coaches;
 - ``second_driver``: a relief driver for a coach whose drivers were left out for their driving hours
   or a rest due (not for a coach that simply has no driver on shift: that is a call-in);
@@ -73,6 +77,7 @@ def find_relaxations(
     found += _relay(instance, params, allowance, relayed)
     called = _fewest_call_ins(instance, call_ins(instance))
     found += _call_in(called)
+    found += _overtime(instance, params, allowance)
     if not params.allow_split and _fixes(instance, replace(params, allow_split=True), allowance):
         found.append(Relaxation("split", "splitting passengers over several smaller coaches carries everyone"))
     relieved = _relieved_crews(instance)
@@ -193,6 +198,60 @@ def _call_in(called: Sequence[CallIn]) -> list[Relaxation]:
     ]
     drivers = "driver" if len(parts) == 1 else "drivers"
     return [Relaxation("call_in", f"call in off-shift {drivers} {' and '.join(parts)}", len(parts))]
+
+
+def _overtime(instance: Instance, params: SolveParams, allowance: Allowance) -> list[Relaxation]:
+    """The fewest overtime rescues with which everyone is carried, as a probe proves it; nothing when
+    no probe does. Unlike the others this one may leave passengers late (a blizzard makes every
+    rescue late, and the shifts end all the same): each chosen rescue says how late it is."""
+    past = {o.id: _past_shift_min(instance, o) for o in instance.overtime_options}
+    chosen = _fewest_used(instance, params, allowance, instance.overtime_options, past)
+    if not chosen:
+        return []
+    parts = []
+    for option in sorted(chosen, key=lambda o: (o.scene_arrival, o.driver_id)):
+        incident = instance.group(option.group_id).incident_id
+        parts.append(
+            f"{option.driver_id} with {option.vehicle_id} until {format_hhmm(option.destination_arrival)} "
+            f"({past[option.id]} min past the end of the shift) for {incident} (at the scene "
+            f"{format_hhmm(option.scene_arrival)}, {_lateness(option.late_s)})"
+        )
+    drivers = "a driver" if len(parts) == 1 else "drivers"
+    return [Relaxation("overtime", f"overtime for {drivers} on shift: {' and '.join(parts)}", len(parts))]
+
+
+def _past_shift_min(instance: Instance, option: RescueOption) -> int:
+    window = instance.dataset.driver(option.driver_id).shift_window(option.depart_at)
+    return ceil_minutes((option.destination_arrival - window[1]).total_seconds()) if window else 0
+
+
+def _fewest_used(
+    instance: Instance,
+    params: SolveParams,
+    allowance: Allowance,
+    extra: Sequence[RescueOption],
+    cost: dict[str, int],
+) -> list[RescueOption]:
+    """The fewest of ``extra`` that, offered beside the instance's options, carry everyone (late or
+    not: each chosen option states its lateness), then the least ``cost`` (per option id, below
+    10 000 each); [] when none do or the probe could not tell in time."""
+    if not extra:
+        return []
+    widened = with_options(instance, extra)
+    relaxed = replace(params, hard_limits=False)
+    dm = build_model(widened, relaxed)
+    for group in widened.groups:
+        options = widened.rescue_options_by_group.get(group.id, ())
+        dm.model.add(sum(dm.passengers[o.id] for o in options) == group.passengers)
+    dm.model.minimize(sum(dm.use_rescue[o.id] * (10_000 + min(cost[o.id], 9_999)) for o in extra))
+    solver = cp_model.CpSolver()
+    allowance.limit(solver, min(PROBE_CAP_S, max(allowance.left_s() / 2, PROBE_FLOOR_S)))
+    solver.parameters.num_workers = params.workers
+    status = solver.solve(dm.model)
+    allowance.charge(solver)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return []
+    return [o for o in extra if solver.value(dm.use_rescue[o.id])]
 
 
 def _lateness(late_s: int) -> str:

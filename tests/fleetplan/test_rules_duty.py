@@ -75,6 +75,27 @@ def test_the_onward_drive_continues_the_stretch_through_the_scene() -> None:
     assert "4 h 45 min without a 20-min rest" in found[0].message
 
 
+def test_a_rest_on_the_way_splits_the_onward_drive_and_ends_the_stretch() -> None:
+    # 45 min to the scene, 5 min transfer, then 3 h 30 min onward by day: 4 h 20 min in one stretch.
+    # Resting 20 min after 1 h 30 min on (at a town on the way) leaves 2 h 20 min and 2 h: both legal.
+    start = at("08:00")
+    scene, leave = start + timedelta(minutes=45), start + timedelta(minutes=50)
+    reached = leave + timedelta(minutes=90)
+    arrival = reached + timedelta(minutes=20 + 120)
+    task = rescue_task(start, scene, scene, 5 * MIN, 0, arrival, rest_on_way=(reached, 20 * MIN))
+    assert [(i.activity, i.start, i.end) for i in task.log(DRIVER.id)] == [
+        (Activity.DRIVE, start, scene),
+        (Activity.OTHER, scene, leave),
+        (Activity.DRIVE, leave, reached),
+        (Activity.REST, reached, reached + timedelta(minutes=20)),
+        (Activity.DRIVE, reached + timedelta(minutes=20), arrival),
+    ]
+    assert task.driving_s == (45 + 90 + 120) * MIN
+    assert task_violations(DRIVER, [], task, COACH) == ()
+    unrested = rescue_task(start, scene, scene, 5 * MIN, 0, arrival - timedelta(minutes=20))
+    assert [v.code for v in task_violations(DRIVER, [], unrested, COACH)] == [RuleCode.CONTINUOUS_DAY]
+
+
 def test_a_rest_at_the_scene_ends_the_stretch() -> None:
     log = [span("06:00", "09:00"), span("09:00", "09:10", Activity.OTHER)]
     task = rescue("09:10", 45, 0, 5, 20, 60)

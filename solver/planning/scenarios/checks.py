@@ -123,6 +123,8 @@ def incident_checks(expect: IncidentExpect, outcome: Dispatch) -> list[Check]:
     if expect.rest_at_scene_min is not None:
         rest = scene_rest_min(instance, rescues)
         checks.append(_bounded(f"{prefix}.rest_at_scene_min", Bounds(expect.rest_at_scene_min, None), rest))
+    rest_places = sorted({r.rest_on_way_node for r in rescues if r.rest_on_way_node})
+    add("rest_on_way_any_of", expect.rest_on_way_any_of, rest_places, _overlaps)
     return checks
 
 
@@ -167,8 +169,8 @@ def scene_rest_min(instance: Instance, rescues: Iterable[Rescue]) -> int | None:
     """The longest rest a carrying driven coach takes at the scene, in whole minutes (floor).
 
     From departure to delivery a coach drives ``drive_s`` (the option's) and otherwise stands at the
-    scene: waiting for boarding, the passengers' transfer, and any rest. What is left after the wait
-    and the transfer is the rest.
+    scene: waiting for boarding, the passengers' transfer, and any rest, or rests on the way. What is
+    left after the wait, the transfer and the rest on the way is the rest at the scene.
     """
     options = {o.id: o for o in instance.rescue_options}
     rests = []
@@ -178,7 +180,8 @@ def scene_rest_min(instance: Instance, rescues: Iterable[Rescue]) -> int | None:
             continue
         standing_s = _seconds(rescue.destination_arrival, rescue.depart_at) - option.drive_s
         waiting_s = _seconds(rescue.boarding_at, rescue.scene_arrival)
-        rests.append(max(0, standing_s - waiting_s - instance.ops.transfer_s) // 60)
+        on_way_s = rescue.rest_on_way_s
+        rests.append(max(0, standing_s - waiting_s - instance.ops.transfer_s - on_way_s) // 60)
     return max(rests, default=None)
 
 

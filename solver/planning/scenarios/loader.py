@@ -72,6 +72,7 @@ INCIDENT_EXPECT_KEYS = (
     "passing_offered",
     "passing_not_offered",
     "rest_at_scene_min",
+    "rest_on_way_any_of",
 )
 FIXED_FIELDS = ("id",)
 
@@ -294,4 +295,5 @@ def _incident_expect(incident_id: str, value: Any) -> IncidentExpect:
         rest_at_scene_min=whole(entry["rest_at_scene_min"], f"{field}.rest_at_scene_min")
         if "rest_at_scene_min" in entry
         else None,
+        rest_on_way_any_of=ids("rest_on_way_any_of"),
     )

@@ -96,6 +96,7 @@ class IncidentExpect:
     passing_offered: tuple[str, ...] = ()  # coaches on the road offered to stop for them
     passing_not_offered: tuple[str, ...] = ()
     rest_at_scene_min: int | None = None  # the carrying driven coach waits at least this long at the scene
+    rest_on_way_any_of: tuple[str, ...] = ()  # a carrying coach rests on the way at one of these places
 
 
 @dataclass(frozen=True)
