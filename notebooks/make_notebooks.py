@@ -322,10 +322,12 @@ print("written to", path)"""),
 ## Variant: ice on the G102 as well
 
 With the G102 icy too (≤30 km/h), a rescue from either city to a mid-corridor breakdown and on to the
-other city takes more than the 4 hours a driver may drive without a break (more than 2 hours at night),
-so no single driver can legally do it. The dispatch says so: the answer is **infeasible**, with the
-relaxation that would make it work — a second (relief) driver. The contingency plan therefore needs
-relief drivers on call for ice days."""),
+other city takes more than the 4 hours a driver may drive without a break (more than 2 hours at night).
+The plan schedules the driver's 20-minute rest where it is needed: at the scene, or at a town on the way
+(docs/world-model.md §6), and says where and when. What no rest fixes is the shifts: such a rescue runs
+to about 23:00, past the end of most day shifts, so one group is not reached. The answer is
+**infeasible**, with the relaxation that would carry everyone: overtime for a named driver, the least
+past the end of the shift. The contingency plan therefore needs drivers who can stay on late on ice days."""),
             code("""\
 weather = dict(conditions.weather)
 weather[RoadClass.NATIONAL] = Weather.ICE
@@ -334,7 +336,10 @@ icy_report = run_scenario(icy, corridor, remedies=False)
 outcome = icy_report.dispatches[0]
 print(outcome.result.status.value, *outcome.result.reasons, sep="\\n  ")
 assert outcome.result.status == Status.INFEASIBLE
-assert any(r.kind == "second_driver" for r in outcome.result.relaxations)
+assert any(r.kind == "overtime" for r in outcome.result.relaxations)
+print(*(r.description for r in outcome.result.relaxations), sep="\\n")
+# the rescues it sends rest where the stretch needs it: on the way to Changchun
+assert any(r.rest_on_way_node for r in outcome.result.best.rescues)
 assert sum(s.passengers_carried for s in icy_report.scores) < sum(s.passengers for s in icy_report.scores)
 assert icy_report.problems == ()  # what it does send is still sound"""),
         ]

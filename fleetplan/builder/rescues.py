@@ -174,29 +174,36 @@ def _rested(ctx: BuildContext, crew: Crew, group: StrandedGroup, plain: _Timing,
 
 
 def _rested_on_way(ctx: BuildContext, crew: Crew, group: StrandedGroup, plain: _Timing) -> _Timing | None:
-    """``plain`` with a rest of ``min_rest`` at a rest place the onward route passes instead of at the
-    scene (§6): of those after which the whole duty is legal, the one that delivers first (the nearer
-    on a tie). None when no such place makes the duty legal. Raises NoRouteError."""
+    """``plain`` with a rest of ``min_rest`` at a rest place the onward route passes (§6), after no
+    rest at the scene or, when the stretch through the scene needs one too, after ``min_rest`` there:
+    of those after which the whole duty is legal, the one that delivers first (no rest at the scene,
+    then the nearer place, on a tie). None when none makes the duty legal. Raises NoRouteError."""
     vehicle, driver = ctx.dataset.vehicle(crew.vehicle_id), ctx.dataset.driver(crew.driver_id)
     policy, log = ctx.dataset.driving_policy, ctx.state.drivers[driver.id].duty_log
-    leave = plain.boarding_at + timedelta(seconds=ctx.ops.transfer_s)
     ends = {group.destination_node, *ctx.place(group.scene).arrival_nodes}
     places = [node for node in ctx.network.rest_places_on(plain.onward[0].path) if node not in ends]
     best: _Timing | None = None
-    for node in places:
-        first = ctx.route(vehicle, group.scene, node, leave)
-        reached = leave + timedelta(seconds=first.travel_time_s)
-        rested = reached + timedelta(seconds=policy.min_rest_s)
-        second = ctx.route(vehicle, node, group.destination_node, rested)
-        arrival = rested + timedelta(seconds=second.travel_time_s)
-        on_way = _RestOnWay(node, reached, policy.min_rest_s)
-        timing = replace(
-            plain, rest_s=0, leave_scene=leave, onward=(first, second), arrival=arrival, rest_on_way=on_way
-        )
-        if (best is None or arrival < best.arrival) and not task_violations(
-            driver, log, timing.task(ctx.ops.transfer_s), vehicle, policy
-        ):
-            best = timing
+    for scene_rest_s in (0, policy.min_rest_s):
+        leave = plain.boarding_at + timedelta(seconds=ctx.ops.transfer_s + scene_rest_s)
+        for node in places:
+            first = ctx.route(vehicle, group.scene, node, leave)
+            reached = leave + timedelta(seconds=first.travel_time_s)
+            rested = reached + timedelta(seconds=policy.min_rest_s)
+            second = ctx.route(vehicle, node, group.destination_node, rested)
+            arrival = rested + timedelta(seconds=second.travel_time_s)
+            on_way = _RestOnWay(node, reached, policy.min_rest_s)
+            timing = replace(
+                plain,
+                rest_s=scene_rest_s,
+                leave_scene=leave,
+                onward=(first, second),
+                arrival=arrival,
+                rest_on_way=on_way,
+            )
+            if (best is None or arrival < best.arrival) and not task_violations(
+                driver, log, timing.task(ctx.ops.transfer_s), vehicle, policy
+            ):
+                best = timing
     return best
 
 

@@ -127,23 +127,32 @@ class _Rests:
         return arrival if self.legal([Interval(leave, arrival, "drive", True)]) else None
 
     def on_way(self) -> tuple[datetime, str] | None:
-        """The earliest legal delivery with ``min_rest`` at a rest place on the way, and the place."""
+        """The earliest legal delivery with ``min_rest`` at a rest place on the way (after no rest at
+        the scene, or after ``min_rest`` there too), and the place."""
         facts, (scene, stop) = self.facts, self.onward
-        leave, min_rest = self.transfer_end, timedelta(seconds=facts.world.policy.min_rest_s)
-        direct = facts.router.fastest(scene, stop, to_s(leave))
+        min_rest = timedelta(seconds=facts.world.policy.min_rest_s)
+        direct = facts.router.fastest(scene, stop, to_s(self.transfer_end))
+        places = rest_places(facts, direct) if direct else []
         best = None
-        for node in rest_places(facts, direct) if direct else []:
-            first = facts.router.fastest(scene, facts.place(node), to_s(leave))
-            reached = leave + timedelta(seconds=first.seconds) if first else None
-            second = facts.router.fastest(facts.place(node), stop, to_s(reached + min_rest)) if reached else None
-            if reached is None or second is None:
-                continue
-            arrival = reached + min_rest + timedelta(seconds=second.seconds)
-            drives = [Interval(leave, reached, "drive", True), Interval(reached + min_rest, arrival, "drive", True)]
-            if (best is None or arrival < best[0]) and self.legal(
-                [drives[0], Interval(reached, reached + min_rest, "rest", True), drives[1]]
-            ):
-                best = (arrival, node)
+        for scene_rest in (timedelta(0), min_rest):
+            leave = self.transfer_end + scene_rest
+            for node in places:
+                first = facts.router.fastest(scene, facts.place(node), to_s(leave))
+                if first is None:
+                    continue
+                reached = leave + timedelta(seconds=first.seconds)
+                second = facts.router.fastest(facts.place(node), stop, to_s(reached + min_rest))
+                if second is None:
+                    continue
+                arrival = reached + min_rest + timedelta(seconds=second.seconds)
+                duty = [
+                    Interval(self.transfer_end, leave, "rest", True),
+                    Interval(leave, reached, "drive", True),
+                    Interval(reached, reached + min_rest, "rest", True),
+                    Interval(reached + min_rest, arrival, "drive", True),
+                ]
+                if (best is None or arrival < best[0]) and self.legal([p for p in duty if p.end > p.start]):
+                    best = (arrival, node)
         return best
 
     def shortest_at_scene(self) -> int | None:

@@ -21,7 +21,7 @@ from fleetplan.model import Incident, IncidentKind
 from fleetplan.plan import Rescue
 from fleetplan.problems import ProblemCode
 
-from solver.dispatch import Budget, SolveParams, dispatch, prepare
+from solver.dispatch import Budget, SolveParams, build_plan, dispatch, prepare
 from solver.dispatch.oracle_check import oracle_problems
 
 REPORT = datetime(2026, 12, 7, 18, 10)
@@ -59,7 +59,11 @@ def stretch_share(start: datetime, end: datetime) -> float:
 
 def oracle_codes(outcome, plan) -> set[str]:
     """The kinds of the oracle's disagreements with ``plan`` (``continuous``, ``rest_place``, …)."""
-    (found,) = oracle_problems(outcome.instance, [plan])
+    return oracle_codes_of(outcome.instance, plan)
+
+
+def oracle_codes_of(instance, plan) -> set[str]:
+    (found,) = oracle_problems(instance, [plan])
     return {str(dict(p.numbers).get("kind")) for p in found}
 
 
@@ -194,3 +198,30 @@ def test_overtime_is_not_offered_as_a_plan(corridor, blizzard):
     offered = {o.id for o in instance.rescue_options}
     assert instance.overtime_options
     assert not offered & {o.id for o in instance.overtime_options}
+
+
+def test_a_rescue_from_the_far_city_rests_at_the_scene_and_again_on_the_way(corridor, blizzard):
+    # From Changchun the drive to Guojiadian alone is ≈3 h by day: the stretch through the scene needs
+    # a rest there, and the ≈3 h 20 min onward at night a second one on the way.
+    failure = Incident("g1", IncidentKind.BREAKDOWN, "c01", None, "guojiadian_town", REPORT, 40)
+    instance = prepare(corridor, [failure], blizzard)
+    option = next(o for o in instance.rescue_options if o.origin_node == "changchun_depot")
+    assert option.rest_at_scene_s == 20 * MIN and option.rest_on_way_node and option.rest_on_way_s == 20 * MIN
+    leave = option.boarding_at + timedelta(minutes=5 + 20)
+    rested = option.rest_on_way_at + timedelta(seconds=option.rest_on_way_s)
+    assert stretch_share(option.depart_at, option.scene_arrival) <= 1
+    assert stretch_share(option.depart_at, option.scene_arrival) + stretch_share(leave, option.rest_on_way_at) > 1
+    assert stretch_share(leave, option.rest_on_way_at) <= 1 and stretch_share(rested, option.destination_arrival) <= 1
+    plan = build_plan(instance, {option.id: 40}, (), source="test")
+    assert evaluate(plan, instance) == []
+    assert oracle_problems(instance, [plan]) == ((),)
+    # the rest at the scene dropped: the oracle sees the stretch through the scene too long
+    (rescue,) = plan.rescues
+    earlier = timedelta(seconds=rescue.rest_at_scene_s)
+    hurried = replace(
+        rescue,
+        rest_at_scene_s=0,
+        rest_on_way_at=rescue.rest_on_way_at - earlier,
+        destination_arrival=rescue.destination_arrival - earlier,
+    )
+    assert "continuous" in oracle_codes_of(instance, replace(plan, rescues=(hurried,)))
