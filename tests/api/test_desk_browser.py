@@ -443,3 +443,28 @@ def resources(plan: dict) -> set[str]:
 def resources_in_card(card) -> set[str]:
     rows = card.locator("tbody tr")
     return {rows.nth(i).get_attribute(name) for i in range(rows.count()) for name in ("data-vehicle", "data-driver")}
+
+
+def test_the_plan_says_where_and_when_the_driver_rests(desk):
+    """A rest the plan schedules (on the way, or at the scene) is shown under the arrival, in both
+    languages: the dispatcher has to tell the crew (issue 14 item 11)."""
+    page = desk
+    on_way = {
+        **assignment("c21", "d28", 84.2, 40, 25),
+        "rest_on_way": {"place": "gongzhuling_city", "at": "20:34", "rest_min": 20},
+    }
+    at_scene = {**assignment("c15", "d19", 70.0, 2, 10), "rest_at_scene_min": 25}
+    plan = {**OUTCOME_INCIDENT["options"]["plans"][0], "assignments": [on_way, at_scene]}
+    incident = {**OUTCOME_INCIDENT, "number": 991, "options": {**OUTCOME_INCIDENT["options"], "plans": [plan]}}
+    serve_incident(page, incident)
+    page.click("#incidents tr[data-number='991'] button[data-focus='show']")
+    page.wait_for_selector("#options .incident-head[data-number='991']")
+    rests = page.locator("#options article.plan[data-rank='1'] tbody .rest")
+    assert rests.count() == 2
+    first, second = rests.nth(0).inner_text(), rests.nth(1).inner_text()
+    assert first.startswith("rest 20 min at ") and first.endswith(", 20:34") and "gongzhuling_city" not in first
+    assert second == "rest 25 min at the scene"
+    page.click("#lang")
+    assert rests.nth(0).inner_text().startswith("20:34 在") and "休息 20 分钟" in rests.nth(0).inner_text()
+    assert rests.nth(1).inner_text() == "在现场休息 25 分钟"
+    page.click("#lang")

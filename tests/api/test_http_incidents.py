@@ -62,6 +62,21 @@ def test_a_report_is_recorded_with_ranked_options(desk):
     assert options["candidates"] and options["inputs"]["conditions"]["preset"] == "clear"
 
 
+def test_a_long_blizzard_rescue_states_the_driver_s_rest_on_the_way(desk):
+    # Guojiadian in a blizzard: ≈3 h on to Changchun on the icy G102, an hour of it after 22:00 (see
+    # tests/scenarios/blizzard_guojiadian_rest_on_way.toml): the plan rests the driver on the way.
+    response = desk.report(location="guojiadian_town", time="2026-12-07T18:10", passengers=40, conditions="blizzard")
+    assert response.status_code == 201, response.text
+    incident = response.json()
+    (first,) = incident["options"]["plans"][0]["assignments"]
+    assert first["rest_at_scene_min"] == 0
+    assert first["rest_on_way"]["place"] == "gongzhuling_city" and first["rest_on_way"]["rest_min"] == 20
+    assert first["depart_at"] < first["rest_on_way"]["at"] < first["destination_arrival"]
+    page = desk.get(f"/incidents/{incident['number']}/record")
+    assert page.status_code == 200
+    assert f"{first['rest_on_way']['at']} " in page.text and "休息 20 分钟 · rest 20 min" in page.text
+
+
 def test_a_coach_may_be_reported_by_its_plate(desk):
     plate = next(v["plate"] for v in desk.get("/fleet").json() if v["id"] == "c01")
     incident = desk.report(vehicle_id=plate).json()
