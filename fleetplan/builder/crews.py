@@ -187,6 +187,8 @@ def _depot_city(ctx: BuildContext, node_id: str) -> str | None:
 
 
 def standby_by_city(ctx: BuildContext, failed: set[str]) -> dict[str, tuple[str, ...]]:
+    """City → the standby coaches that cover it now: at its depot, not failed, not unavailable (out
+    on a charter, booked by another incident), permit valid. A coach that cannot be sent covers nothing."""
     by_city: dict[str, list[str]] = defaultdict(list)
     for vehicle in ctx.dataset.vehicles:
         state = ctx.state.vehicles[vehicle.id]
@@ -195,6 +197,7 @@ def standby_by_city(ctx: BuildContext, failed: set[str]) -> dict[str, tuple[str,
             city
             and state.whereabouts == Whereabouts.STANDBY
             and vehicle.id not in failed
+            and vehicle.id not in ctx.unavailable
             and vehicle.permit_valid_on(ctx.at.date())
         ):
             by_city[city].append(vehicle.id)

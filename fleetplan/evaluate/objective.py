@@ -55,7 +55,8 @@ def recomputed_objective(facts: Facts, plan: Plan) -> Objective:
     depots = {s.node_id: s.id for s in facts.dataset.sites if s.kind == SiteKind.DEPOT}
     for vehicle in facts.standby_vehicles():
         node = facts.vehicle_node(vehicle.id)
-        if node in depots and vehicle.id not in facts.failed and vehicle.permit_valid_on(facts.at.date()):
+        usable = vehicle.id not in facts.failed and vehicle.id not in facts.instance.unavailable
+        if node in depots and usable and vehicle.permit_valid_on(facts.at.date()):  # it could be sent now
             standby_by_city[depots[node]].add(vehicle.id)
     covered = {c.trip_id for c in plan.trip_covers}
     return Objective(
