@@ -1,6 +1,6 @@
 """Check a whole plan against the oracle: every rescue and cover, then what only the whole plan shows
-(passengers per group, a coach or driver in two tasks at once, trips covered twice or lost, and the
-objective's ``passengers_not_reached`` and ``trips_uncovered`` from the oracle's own tiers and times).
+(passengers per group, a coach or driver in two tasks at once, trips covered twice or lost, and every
+term of the objective from the oracle's own tiers, times and routes).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from fleetplan.oracle.check_cover import CoverFacts, check_cover
 from fleetplan.oracle.check_rescue import check_rescue
 from fleetplan.oracle.deadlines import tier_verdict
 from fleetplan.oracle.facts import Facts
+from fleetplan.oracle.objective import other_terms
 from fleetplan.oracle.rescue_common import RescueFacts, tolerance_s
 from fleetplan.oracle.roads import Graph, build_graph
 from fleetplan.oracle.speed import to_s
@@ -81,7 +82,7 @@ def whole_plan(
     found += overlapping_tasks(facts, claim, rescues, covers, taken_away)
     found += trip_accounting(claim, plan)
     lost, more = lost_trips(facts, claim, plan, rescues, covers)
-    return found + more + objective(facts, claim, plan, rescues, lost)
+    return found + more + objective(facts, claim, plan, rescues, lost, covers)
 
 
 def check_dispatch(world: World, case: Case, plans: Sequence[Plan]) -> tuple[tuple[Disagreement, ...], ...]:
@@ -214,8 +215,11 @@ def lost_trips(
     return lost, found
 
 
-def objective(facts: Facts, claim: Claim, plan: Plan, rescues: list[RescueFacts], lost: set[str]) -> list[Disagreement]:
-    """``passengers_not_reached`` and ``trips_uncovered`` recomputed from the oracle's tiers and times."""
+def objective(
+    facts: Facts, claim: Claim, plan: Plan, rescues: list[RescueFacts], lost: set[str], covers: list[CoverFacts]
+) -> list[Disagreement]:
+    """``passengers_not_reached``, ``trips_recrewed`` and ``trips_uncovered`` recomputed from the oracle's
+    tiers and times, then the other terms (:mod:`~fleetplan.oracle.objective`)."""
     found = []
     not_reached = 0
     for incident in facts.case.incidents:
@@ -253,7 +257,7 @@ def objective(facts: Facts, claim: Claim, plan: Plan, rescues: list[RescueFacts]
                 "trips left without a crew, as the oracle counts them",
             )
         )
-    return found
+    return found + other_terms(facts, claim, plan, rescues, covers)
 
 
 def at_stake(facts: Facts, plan: Plan) -> set[str]:

@@ -28,6 +28,9 @@ class CoverFacts:
     task: tuple[datetime, datetime] | None = None
     end_node: str | None = None
     intervals: tuple[Interval, ...] = ()
+    # The empty running the oracle accepts, in metres: setting out as soon as the crew is free, or as
+    # late as it may (0 for a trip its own crew keeps); empty when it could not be derived.
+    deadhead_m: tuple[float, ...] = ()
 
 
 def free_at(facts: Facts, coach: Coach, rescues: Mapping[str, RescueFacts]) -> tuple[str, datetime]:
@@ -98,7 +101,8 @@ def check_cover(
         found.append(claim.disagree("deadhead_m", cover.deadhead_m, round(metres), "deadhead", reason))
     intervals = [Interval(deadhead_start, departure, "drive", True)] if deadhead_start < departure else []
     intervals.append(Interval(departure, end, "drive", True))
-    derived = CoverFacts(cover, trip, (deadhead_start, end), trip.stops[-1].node_id, tuple(intervals))
+    accepted = (metres, float(late.length_m))
+    derived = CoverFacts(cover, trip, (deadhead_start, end), trip.stops[-1].node_id, tuple(intervals), accepted)
     found += cover_duty(facts, claim, driver, trip, derived, rescues, taken_away, metres)
     return found, derived
 
@@ -121,7 +125,7 @@ def own_trip(
     departure = trip.departure + timedelta(seconds=cover.departure_shift_s)
     end = trip.arrival + timedelta(seconds=cover.departure_shift_s)
     derived = CoverFacts(
-        cover, trip, (departure, end), trip.stops[-1].node_id, (Interval(departure, end, "drive", True),)
+        cover, trip, (departure, end), trip.stops[-1].node_id, (Interval(departure, end, "drive", True),), (0.0,)
     )
     return found + cover_duty(facts, claim, driver, trip, derived, rescues, taken_away, 0.0), derived
 

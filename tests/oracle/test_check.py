@@ -22,6 +22,8 @@ from fleetplan.oracle.places import locate
 from fleetplan.oracle.speed import to_s
 from fleetplan.plan import Objective, Plan, Rescue
 
+from tests.oracle.test_objective import with_oracle_terms
+
 DATA = Path(__file__).parents[2] / "data" / "default"
 MINUTE = timedelta(minutes=1)
 
@@ -76,7 +78,7 @@ def plan_of(world, case, *rescues, uncovered=()) -> Plan:
     deadline = tier_of(world, incident, case).deadline
     reached = sum(r.passengers for r in rescues if r.scene_arrival <= deadline)
     objective = Objective(passengers_not_reached=incident.passengers - reached, trips_uncovered=len(uncovered))
-    return Plan(tuple(rescues), (), tuple(uncovered), objective)
+    return with_oracle_terms(world, case, Plan(tuple(rescues), (), tuple(uncovered), objective))
 
 
 def codes(world, case, plan) -> set[str]:

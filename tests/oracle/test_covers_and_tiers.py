@@ -16,6 +16,7 @@ from fleetplan.oracle.speed import to_s
 from fleetplan.plan import Objective, Plan, TripCover
 
 from tests.oracle.test_check import BREAKDOWN, CASE, rescue_by
+from tests.oracle.test_objective import with_oracle_terms
 
 DATA = Path(__file__).parents[2] / "data" / "default"
 
@@ -41,7 +42,9 @@ def codes(world, case, plan) -> set[str]:
 def plan_with(world, *covers, uncovered=(), trips_uncovered=None) -> Plan:
     rescue = rescue_by(world, CASE, "c10", "d11", 42)
     count = len(uncovered) if trips_uncovered is None else trips_uncovered
-    return Plan((rescue,), tuple(covers), tuple(uncovered), Objective(trips_uncovered=count))
+    return with_oracle_terms(
+        world, CASE, Plan((rescue,), tuple(covers), tuple(uncovered), Objective(trips_uncovered=count))
+    )
 
 
 # --------------------------------------------------------------------------- covers
@@ -95,9 +98,9 @@ def test_a_crew_pulled_from_its_own_trip_loses_it_unless_the_plan_says_so(world)
     # c15 / d19 stand at the Siping depot and run T1211-FR1 at 14:00; the rescue keeps them until later
     case = Case((FRIDAY_CHARTER,), "clear")
     rescue = rescue_by(world, case, "c15", "d19", 10, origin="siping_depot")
-    silent = Plan((rescue,), (), ("T1211-PM1",), Objective(trips_uncovered=1))
+    silent = with_oracle_terms(world, case, Plan((rescue,), (), ("T1211-PM1",), Objective(trips_uncovered=1)))
     assert {"trip_lost", "objective"} <= codes(world, case, silent)
-    said = Plan((rescue,), (), ("T1211-PM1", "T1211-FR1"), Objective(trips_uncovered=2))
+    said = with_oracle_terms(world, case, Plan((rescue,), (), ("T1211-PM1", "T1211-FR1"), Objective(trips_uncovered=2)))
     assert not {"trip_lost", "objective"} & codes(world, case, said)
 
 
@@ -144,7 +147,7 @@ def test_a_trip_in_the_driver_s_next_shift_starts_at_the_home_depot(world):
     )
     shift_s = route.seconds - 15 * 60
     cover = TripCover("T1", "T1208-AM1", "c09", "d09", shift_s, round(route.length_m))
-    plan = Plan((), (cover,), (), Objective(passengers_not_reached=1))
+    plan = with_oracle_terms(world, evening, Plan((), (cover,), (), Objective(passengers_not_reached=1)))
     assert check_plan(world, evening, plan) == ()
     early = replace(cover, departure_shift_s=0)
     assert "cover_late" in codes(world, evening, replace(plan, trip_covers=(early,)))
@@ -156,6 +159,8 @@ def test_a_trip_its_own_crew_keeps_runs_as_timetabled(world):
     # c01 will not start at 06:15; T1207-AM2 keeps c02 / d02, who set out from its first stop as planned
     early = Case((CaseIncident("p1", "c01", "changchun_station", datetime(2026, 12, 7, 6, 15), 20, "T1207-AM1"),))
     kept = TripCover("T1", "T1207-AM2", "c02", "d02", 0, 0)
-    plan = Plan((), (kept,), ("T1207-PM1",), Objective(passengers_not_reached=20, trips_uncovered=1))
+    plan = with_oracle_terms(
+        world, early, Plan((), (kept,), ("T1207-PM1",), Objective(passengers_not_reached=20, trips_uncovered=1))
+    )
     assert check_plan(world, early, plan) == ()
     assert "deadhead" in codes(world, early, replace(plan, trip_covers=(replace(kept, deadhead_m=11_500),)))
