@@ -46,14 +46,15 @@ def stranded_group(ctx: BuildContext, incident: Incident) -> StrandedGroup:
         deadline=deadline,
         destination_node=trip.destination if trip else home,
         planned_arrival=trip.arrival if trip else None,
-        remaining_stops=_stops_ahead(trip, incident.at) if trip else (),
+        remaining_stops=_stops_ahead(trip, incident.at, getattr(scene, "node_id", None)) if trip else (),
     )
 
 
-def _stops_ahead(trip: Trip, at: datetime) -> tuple[tuple[str, datetime], ...]:
+def _stops_ahead(trip: Trip, at: datetime, scene_node: str | None) -> tuple[tuple[str, datetime], ...]:
     """The trip's stops its passengers may still be going to: those after ``at`` by the timetable
-    (before departure, every stop after the first); the last stop always."""
-    ahead = [stop for stop in trip.stops[1:] if stop.planned > at]
+    (before departure, every stop after the first), but not a stop at the scene itself (whoever was
+    going there has arrived); the last stop always."""
+    ahead = [stop for stop in trip.stops[1:] if stop.planned > at and stop.node_id != scene_node]
     return tuple((stop.node_id, stop.planned) for stop in ahead or trip.stops[-1:])
 
 

@@ -3,7 +3,8 @@ it on its own carriageway, its free seats, and delivery at a remaining stop of i
 failed trip also serves.
 
 The coach follows its timetable: on the leg that passes the scene it is there no earlier than the
-leg's planned departure plus the oracle's earliest drive to the scene, and no later than the leg's
+leg's planned departure plus the oracle's earliest drive to the scene (on a leg under way, along the
+leg's own course: the coach keeps to the way it is on), and no later than the leg's
 next planned time minus the earliest drive on from the scene, or, on the leg under way, than if it had
 left its stop as late as the leg's slack allows (the slack of the timetable may lie anywhere). The
 reported conditions hold from the report on: the part of the leg driven before it was driven in clear
@@ -45,13 +46,18 @@ def passing_window(facts: Facts, trip: TripRow, scene: Place) -> tuple[datetime,
         leg = course.fastest(start, end, to_s(here.planned), underway)
         if leg is None or not passes(leg, facts.graph, scene):
             continue
-        to_scene = router.fastest(start, scene, to_s(here.planned), underway)
-        if to_scene is None:
+        if underway:  # it keeps to its course: the leg's own way, driven in the conditions from the report
+            to_scene_s = router.along(leg, scene, to_s(here.planned))
+            tol_s = tolerance_s(leg)
+        else:
+            to_scene = router.fastest(start, scene, to_s(here.planned))
+            to_scene_s, tol_s = (to_scene.seconds, tolerance_s(to_scene)) if to_scene else (None, 0)
+        if to_scene_s is None:
             continue
-        earliest = here.planned + timedelta(seconds=to_scene.seconds)
+        earliest = here.planned + timedelta(seconds=to_scene_s)
         latest = max(earliest, latest_passing(facts, (here, there), leg, scene, underway))
         if latest >= at:
-            return max(earliest, at), latest, tolerance_s(to_scene), index
+            return max(earliest, at), latest, tol_s, index
     return None
 
 
@@ -65,8 +71,8 @@ def latest_passing(facts: Facts, stops: tuple[StopRow, StopRow], leg: Route, sce
     if underway:
         slack_s = max(0, seconds(there.planned - here.planned) - leg.seconds)
         left = here.planned + timedelta(seconds=min(slack_s, max(0, seconds(at - here.planned))))
-        late = facts.router_since_report.fastest(facts.place(here.node_id), scene, to_s(left), True)
-        latest = max(latest, left + timedelta(seconds=late.seconds if late else 0))
+        late_s = facts.router_since_report.along(leg, scene, to_s(left))
+        latest = max(latest, left + timedelta(seconds=late_s or 0))
     return latest
 
 

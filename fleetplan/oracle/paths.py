@@ -64,6 +64,25 @@ class Router:
             self._memo[key] = self._search(origin, destination, t0, ignore_entrances)
         return self._memo[key]
 
+    def along(self, route: Route, place: Place, t0: int) -> int | None:
+        """Seconds to drive ``route``'s own edges from its start, entered at ``t0``, until ``place``
+        (a coach under way keeps to its course, §6); None if the route does not pass it. At a service
+        area the coach pulls into the parking of its side."""
+        t = t0
+        for edge, low, high in route.legs:
+            for point in place.points:
+                if edge == point.edge and low <= point.offset_m <= high:
+                    return t + self.part_s(edge, point.offset_m - low, t) - t0
+            t += self.part_s(edge, high - low, t)
+            if place.node is not None:
+                if edge.end in (place.node, *arrival_nodes(self.graph, place.node)):
+                    return t - t0
+                for parking in self.graph.parkings.get(place.node, ()):
+                    slip = self.graph.edge(edge.end, parking)
+                    if slip is not None:
+                        return t + self.part_s(slip, slip.length_m, t) - t0
+        return None
+
     # ------------------------------------------------------------------ the search
     def _open(self, edge: Edge, ignore_entrances: bool) -> bool:
         if ignore_entrances and edge.entrance is not None and (edge.start, edge.end) not in self.preset.closed_edges:
