@@ -7,6 +7,10 @@ the plan's fields, so the same file runs in an older checkout for a before/after
 
     python -m bench.trust_outcomes --incidents 200 --seed 20261207 > after.jsonl
     python -m bench.trust_outcomes --summary after.jsonl
+
+``--conditions snow`` dispatches the same incidents (placed on the timetable) under a named preset; the
+rows then also count the rescues whose driver rests at the scene or on the way (read with ``getattr``,
+so older code without rests on the way counts none).
 """
 
 from __future__ import annotations
@@ -38,13 +42,14 @@ def on_shift(driver: Driver, start: datetime, end: datetime) -> bool:
     return False
 
 
-def outcome_rows(incidents: int, seed: int) -> list[dict]:
+def outcome_rows(incidents: int, seed: int, conditions_name: str = "clear") -> list[dict]:
     corridor = load_corridor()
+    conditions = corridor.dataset.conditions_named(conditions_name)
     params = SolveParams(budget=Budget.wall_clock(2.0), alternatives=3)
     rows = []
     for generated in generate_incidents(corridor, incidents, seed):
         incident = generated.incident
-        outcome = dispatch(corridor, [incident], corridor.dataset.clear_conditions, params=params)
+        outcome = dispatch(corridor, [incident], conditions, params=params)
         group, best = outcome.instance.groups[0], (outcome.result.plans or (None,))[0]
         on_time = late = off_shift = 0
         worst_late_s = 0.0
@@ -71,13 +76,24 @@ def outcome_rows(incidents: int, seed: int) -> list[dict]:
                 "off_shift_covers": off_shift,
                 "problems": len(problems),
                 "oracle": sum(1 for p in problems if p.code.value == "oracle_disagrees"),
+                "rests_at_scene": sum(1 for r in best.rescues if getattr(r, "rest_at_scene_s", 0)) if best else 0,
+                "rests_on_way": sum(1 for r in best.rescues if getattr(r, "rest_on_way_node", "")) if best else 0,
             }
         )
     return rows
 
 
 def summary(rows: Sequence[dict]) -> dict:
-    keys = ("on_time", "late", "not_reached", "off_shift_covers", "problems", "oracle")
+    keys = (
+        "on_time",
+        "late",
+        "not_reached",
+        "off_shift_covers",
+        "problems",
+        "oracle",
+        "rests_at_scene",
+        "rests_on_way",
+    )
     totals: dict = {key: sum(row.get(key, 0) for row in rows) for key in keys}
     totals["worst_late_min"] = max((row["worst_late_min"] for row in rows), default=0)
     totals["status"] = dict(Counter(row["status"] for row in rows))
@@ -90,12 +106,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--incidents", type=int, default=200, help="seeded incidents (default 200)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"seed (default {DEFAULT_SEED})")
     parser.add_argument("--summary", type=Path, help="print the totals of a JSON-lines file of this script instead")
+    parser.add_argument("--conditions", default="clear", help="conditions preset to dispatch under (default clear)")
     args = parser.parse_args(argv)
     if args.summary:
         rows = [json.loads(line) for line in args.summary.read_text(encoding="utf-8").splitlines() if line]
         print(json.dumps(summary(rows), ensure_ascii=False))
         return
-    for row in outcome_rows(args.incidents, args.seed):
+    for row in outcome_rows(args.incidents, args.seed, args.conditions):
         sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
