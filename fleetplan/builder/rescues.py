@@ -181,11 +181,11 @@ def _rested_on_way(ctx: BuildContext, crew: Crew, group: StrandedGroup, plain: _
     vehicle, driver = ctx.dataset.vehicle(crew.vehicle_id), ctx.dataset.driver(crew.driver_id)
     policy, log = ctx.dataset.driving_policy, ctx.state.drivers[driver.id].duty_log
     ends = {group.destination_node, *ctx.place(group.scene).arrival_nodes}
-    places = [node for node in ctx.network.rest_places_on(plain.onward[0].path) if node not in ends]
     best: _Timing | None = None
     for scene_rest_s in (0, policy.min_rest_s):
         leave = plain.boarding_at + timedelta(seconds=ctx.ops.transfer_s + scene_rest_s)
-        for node in places:
+        direct = ctx.route(vehicle, group.scene, group.destination_node, leave)  # the way it would drive on
+        for node in (n for n in ctx.network.rest_places_on(direct.path) if n not in ends):
             first = ctx.route(vehicle, group.scene, node, leave)
             reached = leave + timedelta(seconds=first.travel_time_s)
             rested = reached + timedelta(seconds=policy.min_rest_s)

@@ -131,12 +131,11 @@ class _Rests:
         the scene, or after ``min_rest`` there too), and the place."""
         facts, (scene, stop) = self.facts, self.onward
         min_rest = timedelta(seconds=facts.world.policy.min_rest_s)
-        direct = facts.router.fastest(scene, stop, to_s(self.transfer_end))
-        places = rest_places(facts, direct) if direct else []
         best = None
         for scene_rest in (timedelta(0), min_rest):
             leave = self.transfer_end + scene_rest
-            for node in places:
+            direct = facts.router.fastest(scene, stop, to_s(leave))  # the way it would drive on
+            for node in rest_places(facts, direct) if direct else []:
                 first = facts.router.fastest(scene, facts.place(node), to_s(leave))
                 if first is None:
                     continue
