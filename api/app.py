@@ -7,7 +7,14 @@ override the ``get_settings`` dependency; ``lifespan`` honours that override too
 
 Errors: a domain error (:class:`~fleetplan.errors.FleetplanError`) or input the store refuses is 400,
 an unknown record 404, a lifecycle step the record does not allow or a booking conflict 409 — all ``{"detail": "<field>: <problem>"}``; FastAPI's own
-422 validation answers name the field in ``loc``.
+422 validation answers name the field in ``loc``, and so does the 422 of an Idempotency-Key already
+used for another report or by another user. Error answers are rendered by
+:class:`~api.safe_errors.SafeJSONResponse`, so echoing NaN, a lone surrogate or bytes cannot turn
+them into a 500; a method the path does not serve is a 405 whose ``Allow`` lists the path's methods,
+and ``OPTIONS`` is answered 204 with that header.
+
+Every response carries the strict browser policy of :mod:`api.hardening` (CSP without inline code,
+no framing, nosniff, no referrer); ``/docs`` is served from the package (:mod:`api.routers.docs`).
 """
 
 from __future__ import annotations
@@ -18,19 +25,23 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.status import HTTP_405_METHOD_NOT_ALLOWED
 
 from fleetplan.corridor import load_corridor
 from fleetplan.errors import FleetplanError
 
 from api.desk import Desk
+from api.hardening import SecurityHeaders
+from api.openapi_data import add_data_ids
 from api.operations_log import OperationsLog, log_engine
-from api.records.types import BookingConflict, InvalidTransition, NotFound, RecordError
-from api.routers import closures, fleet, health, incidents, kpis, network, whatif
+from api.records.types import BookingConflict, IdempotencyMismatch, InvalidTransition, NotFound, RecordError
+from api.routers import closures, docs, fleet, health, incidents, kpis, network, whatif
 from api.routers.deps import get_settings
+from api.safe_errors import SafeJSONResponse, method_not_allowed, validation_error
 from api.settings import Settings, prepare_database_dir
 from api.whatif_jobs import RunnerConfig, WhatIfJobs
 
@@ -72,12 +83,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Backup-coach dispatch desk for the Siping–Changchun charter corridor",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # api.routers.docs serves /docs from the package, under the strict CSP
+        redoc_url=None,  # ReDoc would come from a CDN with an inline script
     )
     app.state.settings = configured
-    for module in (health, network, fleet, closures, incidents, kpis, whatif):
+    app.add_middleware(SecurityHeaders)
+    for module in (health, network, fleet, closures, incidents, kpis, whatif, docs):
         app.include_router(module.router)
     include_desk(app)
     add_error_handlers(app)
+    add_data_ids(app)
     return app
 
 
@@ -92,7 +107,7 @@ def open_resources(app: FastAPI, settings: Settings) -> None:
     app.state.corridor, app.state.store, app.state.log = corridor, store, log
     app.state.desk = Desk(corridor, store, log, settings)
     app.state.whatif_jobs = WhatIfJobs(store.engine, corridor, RunnerConfig.from_settings(settings))
-    app.state.whatif_jobs.start()  # re-queues jobs a previous process left running
+    app.state.whatif_jobs.start()  # claims queued jobs, and those of a dead process once their lease expired
 
 
 def close_resources(app: FastAPI) -> None:
@@ -115,6 +130,8 @@ def include_desk(app: FastAPI) -> None:
 # --------------------------------------------------------------------------- errors
 def add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(IdempotencyMismatch, _idempotency_mismatch)
     app.add_exception_handler(FleetplanError, _domain_error)
     app.add_exception_handler(NotFound, _not_found)
     app.add_exception_handler(InvalidTransition, _conflict)
@@ -125,25 +142,35 @@ def add_error_handlers(app: FastAPI) -> None:
 
 async def _http_error(request: Request, error: StarletteHTTPException) -> Response:
     if error.status_code == 400 and error.detail == UNREADABLE_BODY:  # FastAPI's words name no field
-        return JSONResponse(status_code=400, content={"detail": "body: cannot be read as UTF-8 JSON"})
-    return await http_exception_handler(request, error)
+        return SafeJSONResponse(status_code=400, content={"detail": "body: cannot be read as UTF-8 JSON"})
+    if error.status_code == HTTP_405_METHOD_NOT_ALLOWED:
+        return method_not_allowed(request, error)
+    if error.status_code in (204, 304):  # no body allowed
+        return Response(status_code=error.status_code, headers=error.headers)
+    return SafeJSONResponse(status_code=error.status_code, content={"detail": error.detail}, headers=error.headers)
 
 
 async def _domain_error(request: Request, error: FleetplanError) -> JSONResponse:
-    return JSONResponse(status_code=400, content={"detail": str(error)})
+    return SafeJSONResponse(status_code=400, content={"detail": str(error)})
 
 
 async def _not_found(request: Request, error: NotFound) -> JSONResponse:
-    return JSONResponse(status_code=404, content={"detail": f"number: {error}"})
+    return SafeJSONResponse(status_code=404, content={"detail": f"number: {error}"})
 
 
 async def _conflict(request: Request, error: RecordError) -> JSONResponse:
-    return JSONResponse(status_code=409, content={"detail": f"status: {error}"})
+    return SafeJSONResponse(status_code=409, content={"detail": f"status: {error}"})
 
 
 async def _record_input(request: Request, error: RecordError) -> JSONResponse:
     # the store's own input checks ("idempotency_key: must be a non-empty text"); its messages name the field
-    return JSONResponse(status_code=400, content={"detail": str(error)})
+    return SafeJSONResponse(status_code=400, content={"detail": str(error)})
+
+
+async def _idempotency_mismatch(request: Request, error: IdempotencyMismatch) -> JSONResponse:
+    # shaped like FastAPI's own 422, which the operation documents: the key is named in loc and msg
+    problem = {"type": "idempotency_key_reused", "loc": ["header", "idempotency-key"], "msg": str(error)}
+    return SafeJSONResponse(status_code=422, content={"detail": [problem]})
 
 
 async def _database_unavailable(request: Request, error: OperationalError) -> JSONResponse:

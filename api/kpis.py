@@ -5,8 +5,11 @@ Definitions (voided incidents never count — a void corrects the record):
 
 - **compliance** by tier and month (of the reported time): incidents reached within their limit over
   the incidents whose on-scene time is recorded (open incidents not yet reached are not counted
-  until they are; ``measured`` says how many were);
-- **response** mean and 90th percentile (linear interpolation) of on-scene − reported, minutes;
+  until they are; ``measured`` says how many were). An incident whose accepted plan sent no coach
+  to the scene (the desk refuses such plans now; older records hold some) is measured and never
+  within the limit, whatever its on-scene entry says;
+- **response** mean and 90th percentile (linear interpolation) of on-scene − reported, minutes, over
+  the incidents a coach was sent to;
 - **follow-up-call rate**: followed-up incidents over incidents resolved or followed up;
 - **incidents per 10,000 km**: incidents reported in the period over the kilometres of the timetable
   trips that depart in the period, where a trip's kilometres are the length of its clear-weather
@@ -93,12 +96,19 @@ def kpis(
 
 def response_min(record: IncidentRecord) -> float | None:
     entry = record.latest(EntryKind.ON_SCENE)
-    return entry.payload.get("response_min") if entry else None
+    return entry.payload.get("response_min") if entry and sent_a_coach(record) else None
 
 
 def within_limit(record: IncidentRecord) -> bool | None:
     entry = record.latest(EntryKind.ON_SCENE)
-    return entry.payload.get("within_limit") if entry else None
+    reached = entry.payload.get("within_limit") if entry else None
+    return None if reached is None else bool(reached) and sent_a_coach(record)
+
+
+def sent_a_coach(record: IncidentRecord) -> bool:
+    """Whether the accepted plan sent a coach to the scene: without one nobody was reached, in time or not."""
+    accepted = record.latest(EntryKind.ACCEPT)
+    return accepted is not None and bool((accepted.payload.get("plan") or {}).get("assignments"))
 
 
 def by_tier_month(records: list[IncidentRecord]) -> list[dict[str, Any]]:

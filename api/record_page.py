@@ -1,6 +1,8 @@
-"""The printable service record (售后服务记录) of one incident: a self-contained HTML page.
+"""The printable service record (售后服务记录) of one incident: an HTML page.
 
-The page around the record is the template ``api/templates/record_page.html``; the sections are
+The page around the record is the template ``api/templates/record_page.html``, styled by
+``/static/record.css`` with its print button wired by ``/static/record.js`` (no inline style or script:
+the service's Content-Security-Policy, :mod:`api.hardening`, refuses them); the sections are
 built here from the incident view, and every recorded text is HTML-escaped before it goes in.
 :mod:`api.routers.desk` serves it at ``/incidents/{number}/record``.
 """
@@ -17,7 +19,7 @@ from fleetplan.corridor import Corridor
 from api import views
 from api.plan_outcome import outcome_lines, row_late
 
-# A str.format template (the braces of its CSS are doubled); render_record escapes what it fills in.
+# A str.format template; render_record escapes what it fills in.
 PAGE_TEMPLATE = (files("api") / "templates" / "record_page.html").read_text(encoding="utf-8")
 
 STATUS_LABELS = {
@@ -41,7 +43,7 @@ ENTRY_LABELS = {
 
 
 def render_record(view: dict[str, Any], corridor: Corridor, printed_at: datetime) -> str:
-    """The service record of one incident as a self-contained, printable HTML page.
+    """The service record of one incident as a printable HTML page.
 
     Parameters
     ----------

@@ -1,26 +1,74 @@
 """Request and response schemas: the OpenAPI contract of the service (see the HTTP contract of issue 4).
 
 Whole numbers in request bodies are strict: ``"passengers": false`` or ``"42"`` is a 422, not a
-silent conversion (pydantic's lax mode would take ``false`` for 0).
+silent conversion (pydantic's lax mode would take ``false`` for 0). ``42.0`` is 42: JSON Schema's
+``integer`` includes it, so the schema and the server agree (:data:`WholeNumber`).
 
 Times are China-local ``YYYY-MM-DDTHH:MM`` strings without offset. Request times are kept as text
 and parsed by the desk service, so that an impossible time (``25:00``) is a 400 naming the field
-like every other domain error.
+like every other domain error; the schema states the same form as a pattern (:data:`LOCAL_MINUTE`).
+
+The schema says what the server accepts: schema-valid input is refused only for what the corridor
+data or the records hold, and each operation names those fields (``checked`` of
+:func:`error_responses`). Ids the data fixes (coaches, conditions, trips, closure targets, sites)
+are enums, added to the document from the loaded data by :mod:`api.openapi_data`.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
 
 from fleetplan.model import IncidentKind, VehicleStatus
 
+from api.hardening import strip_bidi_controls
 from api.operations_log import ClosureKind
 
-LOCAL_MINUTE = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$"
+# Days that exist (29 February in leap years only, no year 0000) and minutes of the clock, so that the
+# schema states exactly what the server parses; ASCII digits, as ECMA-262 reads \d.
+_MONTH_DAY = (
+    "(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
+    "|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
+    "|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+)
+_LEAP_YY = "(?:0[48]|[2468][048]|[13579][26])"  # two digits divisible by 4, not 00
+ANY_YEAR = "(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])"  # 0001–9999
+ANY_LEAP_YEAR = f"(?:[0-9]{{2}}{_LEAP_YY}|{_LEAP_YY}00)"
+
+
+def calendar_day_pattern(year: str = ANY_YEAR, leap_year: str = ANY_LEAP_YEAR) -> str:
+    """A regular expression (unanchored) for the days ``YYYY-MM-DD`` that exist in ``year``.
+
+    Parameters
+    ----------
+    year
+        The years allowed; ``leap_year``, the leap years among them (only they have 29 February).
+    """
+    return f"(?:{year}-{_MONTH_DAY}|{leap_year}-02-29)"
+
+
+CLOCK_MINUTE = "(?:[01][0-9]|2[0-3]):[0-5][0-9]"
+CALENDAR_DAY = f"^{calendar_day_pattern()}$"
+LOCAL_MINUTE = f"^{calendar_day_pattern()}T{CLOCK_MINUTE}$"
+LOCAL_MINUTE_OR_NOW = f"^(?:{calendar_day_pattern()}T{CLOCK_MINUTE})?$"  # empty: now
 LOCAL_MINUTE_EXAMPLE = "2026-12-07T07:40"
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL; refuse it at the door rather than fail later
+
+
+# Free text a person types (notes, reasons, locations): bidi controls are removed after the field's
+# own checks (so that the schema still says exactly what is accepted), before anything is recorded,
+# so that a recorded text cannot show reordered on the desk or the printed record.
+FreeText = Annotated[str, AfterValidator(strip_bidi_controls)]
+
+
+def _integral_float_as_int(value: Any) -> Any:
+    # JSON has one kind of number and JSON Schema's "integer" includes 2.0; false, "2", 2.5, NaN do not pass
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+WholeNumber = Annotated[StrictInt, BeforeValidator(_integral_float_as_int)]
+"""A strict ``integer``: 2 or 2.0 (the same JSON Schema integer); never a boolean, a string or 2.5."""
 
 
 # --------------------------------------------------------------------------- errors
@@ -28,8 +76,21 @@ class ErrorBody(BaseModel):
     detail: str = Field(description="what was wrong, naming the field: '<field>: <problem>'")
 
 
-def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` documenting ``codes`` with the :class:`ErrorBody` schema."""
+CHECKED_AGAINST_DATA = "x-checked-against-data"  # response extension: see error_responses
+
+
+def error_responses(*codes: int, checked: tuple[str, ...] = ()) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` documenting ``codes`` with the :class:`ErrorBody` schema.
+
+    Parameters
+    ----------
+    codes
+        The status codes.
+    checked
+        The fields whose schema-valid values can still be a 400 because of what the corridor data or
+        the records hold (a place off the road, a rank beyond the options, a time before the report):
+        named in the 400's description and in its ``x-checked-against-data`` list.
+    """
     described = {
         400: "Bad input (names the field); nothing recorded",
         401: "No or unknown bearer token",
@@ -37,7 +98,15 @@ def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
         404: "No such resource",
         409: "Not allowed in the current state",
     }
-    return {code: {"model": ErrorBody, "description": described[code]} for code in codes}
+    responses: dict[int | str, dict[str, Any]] = {
+        code: {"model": ErrorBody, "description": described[code]} for code in codes
+    }
+    if checked and 400 in responses:
+        responses[400]["description"] += (
+            f". Beyond this schema, checked against the corridor data and the records: {', '.join(checked)}"
+        )
+        responses[400][CHECKED_AGAINST_DATA] = list(checked)
+    return responses
 
 
 # --------------------------------------------------------------------------- health, corridor
@@ -82,7 +151,7 @@ class VehicleStatusChange(BaseModel):
     )
 
     status: VehicleStatus
-    reason: str = Field(min_length=1, max_length=500, pattern=NO_NUL)
+    reason: FreeText = Field(min_length=1, max_length=500, pattern=NO_NUL)
 
 
 class FeatureCollection(BaseModel):
@@ -103,7 +172,7 @@ class ClosureIn(BaseModel):
         max_length=200,
         description="entrance: an interchange or service-area node id, or '*' for every G1 entrance; edge: 'u->v'",
     )
-    reason: str = Field("", max_length=500, pattern=NO_NUL)
+    reason: FreeText = Field("", max_length=500, pattern=NO_NUL)
 
 
 class ClosureOut(BaseModel):
@@ -135,46 +204,61 @@ class IncidentIn(BaseModel):
     )
 
     vehicle_id: str = Field(min_length=1, max_length=64, description="coach id (c07) or plate (吉A·X0887)")
-    location: str = Field(
+    location: FreeText = Field(
         min_length=1,
         max_length=200,
         description="node id, 'lat,lon' or a kilometre post such as 'G1 K78 toward Changchun'",
     )
     time: str = Field(
-        max_length=40, description="when it happened, China-local YYYY-MM-DDTHH:MM", examples=[LOCAL_MINUTE_EXAMPLE]
+        max_length=40,
+        description="when it happened, China-local YYYY-MM-DDTHH:MM; within FLEETPLAN_TIME_WINDOW_DAYS "
+        "(default 30) days before now, or of the timetable's days",
+        examples=[LOCAL_MINUTE_EXAMPLE],
+        json_schema_extra={"pattern": LOCAL_MINUTE},  # stated here, checked by the desk: a 400 naming the field
     )
-    passengers: StrictInt = Field(ge=0, le=100, description="passengers on board")
+    passengers: WholeNumber = Field(ge=0, le=100, description="passengers on board")
     kind: IncidentKind = IncidentKind.BREAKDOWN
     conditions: str = Field("clear", min_length=1, max_length=50, description="conditions preset")
-    alternatives: StrictInt = Field(3, ge=1, le=5, description="ranked plans wanted")
+    alternatives: WholeNumber = Field(3, ge=1, le=5, description="ranked plans wanted")
     trip_id: str | None = Field(None, min_length=1, max_length=64, description="the trip, when the desk knows it")
+
+
+# A lifecycle time: the pattern is stated here and checked by the desk (a 400 naming the field)
+MomentOrNow = Annotated[str, Field(max_length=40, json_schema_extra={"pattern": LOCAL_MINUTE_OR_NOW})] | None
 
 
 class AcceptIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    rank: StrictInt = Field(1, ge=1, le=20, description="rank of the option to accept")
+    rank: WholeNumber = Field(1, ge=1, le=20, description="rank of the option to accept")
 
 
 class OnSceneIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    at: str | None = Field(
-        None, max_length=40, description="when the first rescuer reached the scene (YYYY-MM-DDTHH:MM; default now)"
+    at: MomentOrNow = Field(
+        None, description="when the first rescuer reached the scene (YYYY-MM-DDTHH:MM; empty or absent: now)"
+    )
+    override_reason: FreeText | None = Field(
+        None,
+        max_length=500,
+        pattern=NO_NUL,
+        description="why the time is earlier than the accepted plan's first arrival allows (recorded with it); "
+        "without a reason such a time is a 400",
     )
 
 
 class ResolvedIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    at: str | None = Field(None, max_length=40, description="YYYY-MM-DDTHH:MM; default now")
-    note: str = Field("", max_length=2000, pattern=NO_NUL)
+    at: MomentOrNow = Field(None, description="YYYY-MM-DDTHH:MM; empty or absent: now")
+    note: FreeText = Field("", max_length=2000, pattern=NO_NUL)
 
 
 class FollowUpIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    note: str = Field(
+    note: FreeText = Field(
         min_length=1,
         max_length=2000,
         pattern=NO_NUL,
@@ -185,7 +269,7 @@ class FollowUpIn(BaseModel):
 class VoidIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=1, max_length=2000, pattern=NO_NUL)
+    reason: FreeText = Field(min_length=1, max_length=2000, pattern=NO_NUL)
 
 
 # --------------------------------------------------------------------------- incidents: the dispatch view

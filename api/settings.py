@@ -8,10 +8,16 @@
 | ``FLEETPLAN_DISPATCH_WAIT_S`` | ``30`` | how long a request waits for options before answering without them |
 | ``FLEETPLAN_DISPATCH_CONCURRENCY`` | usable cores | solves run at once; more wait their turn |
 | ``FLEETPLAN_VAR_DIR`` | ``var`` | local state (the first-start admin token when the database is not a SQLite file) |
+| ``FLEETPLAN_TIME_WINDOW_DAYS`` | ``30`` | report and lifecycle times are accepted this many days back from now, or this near the data's timetable days |
+| ``FLEETPLAN_CLOCK_SKEW_MIN`` | ``5`` | how far a time may lie ahead of the service's clock (the desk's clock may run ahead) |
+| ``FLEETPLAN_ON_SCENE_TOLERANCE_MIN`` | ``2`` | how much earlier than the accepted plan's first arrival an on-scene time may be without a reason |
 | ``FLEETPLAN_WHATIF_ENGINE`` | ``processes`` | where HTTP what-if jobs compute: ``processes``, ``dask`` or ``local`` (in the service process; tests) |
 | ``FLEETPLAN_WHATIF_WORKERS`` | usable cores − 1 (≥ 1) | processes of one job's pool or local Dask cluster |
 | ``FLEETPLAN_WHATIF_SCHEDULER`` | none | Dask scheduler address (``tcp://host:8786``) for the ``dask`` engine; none: a local cluster per job |
-| ``FLEETPLAN_WHATIF_CONCURRENT_JOBS`` | ``1`` | what-if jobs running at once; later ones wait as ``queued`` |
+| ``FLEETPLAN_WHATIF_CONCURRENT_JOBS`` | ``1`` | what-if jobs running at once in each service process; later ones wait as ``queued`` |
+| ``FLEETPLAN_WHATIF_MAX_JOBS_PER_USER`` | ``3`` | what-if jobs one user may have queued or running; more are a 429 |
+| ``FLEETPLAN_WHATIF_MAX_JOBS`` | ``10`` | what-if jobs queued or running in all (every process on the database); more are a 429 |
+| ``FLEETPLAN_WHATIF_LEASE_S`` | ``30`` | a running job's lease: renewed while it runs; once expired another process runs the job again |
 """
 
 from __future__ import annotations
@@ -49,6 +55,16 @@ class Settings(BaseSettings):
         "sharing a core with many others returns worse plans",
     )
     var_dir: Path = Field(Path("var"), description="directory for local state")
+    # Records are append-only: a time out of all reason (year 0001, 1970, 9999) would be kept for good and
+    # poison the KPIs. A month back covers records entered late; the bundled demo timetable lies ahead of
+    # most clocks, so its days count too (see api.desk.times).
+    time_window_days: int = Field(
+        30, ge=1, le=3650, description="days back from now, or around the timetable's days, that times may lie"
+    )
+    clock_skew_min: int = Field(5, ge=0, le=60, description="minutes a time may lie ahead of the clock")
+    on_scene_tolerance_min: int = Field(
+        2, ge=0, le=60, description="minutes an on-scene time may precede the plan's first arrival without a reason"
+    )
     whatif_engine: Literal["processes", "dask", "local"] = Field(
         "processes",
         description="where what-if jobs compute; 'local' runs in the service process (tests only: "
@@ -61,7 +77,17 @@ class Settings(BaseSettings):
         description="processes per what-if job; one core is left to the desk",
     )
     whatif_scheduler: str | None = Field(None, min_length=1, description="Dask scheduler address (dask engine)")
-    whatif_concurrent_jobs: int = Field(1, ge=1, le=64, description="what-if jobs running at once")
+    whatif_concurrent_jobs: int = Field(1, ge=1, le=64, description="what-if jobs running at once per process")
+    # A one-year job with 1000 replications takes about 12 minutes on the default workers: 10 jobs are two
+    # hours of queue, where 51 unbounded ones were eleven (issue 15 §12)
+    whatif_max_jobs_per_user: int = Field(3, ge=1, le=1000, description="queued or running what-if jobs per user")
+    whatif_max_jobs: int = Field(10, ge=1, le=10_000, description="queued or running what-if jobs in all")
+    whatif_lease_s: float = Field(
+        30.0,
+        ge=1,
+        le=3600,
+        description="lease of a running what-if job, seconds: a job whose process died runs again elsewhere after it",
+    )
 
     @model_validator(mode="after")
     def _scheduler_needs_dask(self) -> Settings:

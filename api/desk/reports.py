@@ -14,7 +14,8 @@ from fleetplan.model import IncidentKind
 
 from api.records.types import IncidentRecord
 
-LOCAL_MINUTE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$")
+# ASCII digits only: Python's \d and int() also take full-width ones (２０２６), which no desk means to send
+LOCAL_MINUTE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2})$")
 
 
 def parse_local_minute(text: str, field: str) -> datetime:

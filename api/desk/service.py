@@ -13,9 +13,16 @@ One dispatch for the desk:
    request waits at most ``FLEETPLAN_DISPATCH_WAIT_S``; past that it answers without options and the
    worker still stores them when it finishes — the report is never lost to a slow solve.
 
-Accepting books the plan's coaches and drivers atomically through the store; when another desk was
-faster the options are recomputed with the new bookings unavailable, stored, and returned with
-:class:`AcceptConflict`.
+Accepting books the plan's coaches and drivers atomically through the store, after checking that the
+dispatch path would still send each of its crews now (the incident's instance built again from the
+live state: :func:`~api.desk.live.crews_not_offered`); the store re-reads, in the booking's own
+transaction, what other desks change meanwhile (bookings, workshop, breakdowns:
+:mod:`api.records.usability`). When a crew is no longer usable, or another desk was faster, the
+options are recomputed with the live state, stored, and returned with :class:`AcceptConflict`. A plan
+that sends no coach to the stranded passengers is never accepted (:func:`~api.desk.live.sends_nobody`).
+
+Times are checked by :mod:`api.desk.times`: reports and lifecycle steps within the window of the clock
+or the timetable, nothing ahead of the clock, on scene not before the plan can be there.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property, partial
 from typing import Any, TypeVar
 
@@ -32,7 +39,7 @@ import anyio.to_thread
 
 from fleetplan.corridor import Corridor
 from fleetplan.errors import FleetplanError, InvalidValueError, LocationError, UnknownIdError
-from fleetplan.model import Conditions, Incident, IncidentKind, Vehicle, VehicleStatus
+from fleetplan.model import Conditions, Incident, Vehicle, VehicleStatus
 from fleetplan.operations import OperationsPolicy
 from fleetplan.units import china_now
 
@@ -40,8 +47,24 @@ from solver.dispatch import Budget, SolveParams, dispatch_prepared, prepare
 
 from api import kpis, views
 from api.desk.checks import check_closure_target, find_vehicle
-from api.desk.live import conditions_view, plan_resources, with_closures, with_statuses
+from api.desk.live import (
+    conditions_view,
+    crews_not_offered,
+    plan_resources,
+    sends_nobody,
+    with_closures,
+    with_statuses,
+)
 from api.desk.reports import AcceptConflict, IncidentReport, Prepared, parse_local_minute
+from api.desk.times import (
+    TimeRules,
+    accepted_assignments,
+    check_lifecycle_time,
+    check_on_scene,
+    check_resolved,
+    check_window,
+    earliest_on_scene,
+)
 from api.operations_log import Closure, ClosureKind, OperationsLog
 from api.records.types import (
     NEXT_ENTRIES,
@@ -52,17 +75,18 @@ from api.records.types import (
     InvalidTransition,
     RecordError,
     RecordStore,
+    ResourceUnusable,
 )
+from api.records.usability import BROKEN_COACH_KINDS, OPEN_STATUSES
 from api.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-ACTIVE_STATUSES = frozenset(
-    {IncidentStatus.REPORTED, IncidentStatus.OPTIONS, IncidentStatus.ACCEPTED, IncidentStatus.ON_SCENE}
-)
-BROKEN_COACH_KINDS = frozenset({IncidentKind.BREAKDOWN.value, IncidentKind.ACCIDENT.value})
 OPEN_INCIDENTS_LIMIT = 10_000
 ALL_INCIDENTS_LIMIT = 1_000_000
+# The builder and the solver look days around the report (shifts, rests, deadlines): a time nearer than
+# this to year 1 or 9999 cannot be planned, and would fail in date arithmetic instead of naming the field
+CALENDAR_MARGIN = timedelta(days=7)
 
 T = TypeVar("T")
 
@@ -77,8 +101,11 @@ class Desk:
         log: OperationsLog,
         settings: Settings,
         ops: OperationsPolicy = OperationsPolicy(),
+        clock: Callable[[], datetime] = china_now,
     ) -> None:
         self.corridor, self.store, self.log, self.settings, self.ops = corridor, store, log, settings, ops
+        self.clock = clock  # naive China-local wall clock; tests fix it
+        self.times = TimeRules.from_settings(settings, corridor.dataset)
         self._live: tuple[tuple, Corridor] | None = None
         self._lock = threading.Lock()
         # CP-SAT's deadline is wall-clock: solves beyond the cores would each get a slice of a core for
@@ -116,7 +143,7 @@ class Desk:
             for resource in (booking.vehicle_id, booking.driver_id):
                 if resource:
                     held[resource] = f"booked by incident {booking.incident_number}"
-        for record in self.store.incidents(set(ACTIVE_STATUSES), limit=OPEN_INCIDENTS_LIMIT):
+        for record in self.store.incidents(set(OPEN_STATUSES), limit=OPEN_INCIDENTS_LIMIT):
             if record.number != exclude_number and record.report.get("kind") in BROKEN_COACH_KINDS:
                 held.setdefault(record.report["vehicle_id"], f"broke down in incident {record.number}")
         return held
@@ -140,6 +167,7 @@ class Desk:
             Naming the field: unknown coach, unreadable location, unknown conditions or trip,
             passengers above the coach's seats.
         """
+        plannable_time(report.at)
         corridor = self.live_corridor()
         vehicle = find_vehicle(corridor, report.vehicle)
         conditions = self.live_conditions(corridor, report.conditions)
@@ -163,6 +191,8 @@ class Desk:
             if error.kind in ("network node", "G1 post"):  # the report's location names what the network lacks
                 raise InvalidValueError("location", str(error)) from None
             raise
+        except OverflowError:  # a date beyond year 9999 (or before year 1) all the same
+            raise _unplannable(report.at) from None
         group = instance.groups[0]
         recorded = {
             "vehicle_id": vehicle.id,
@@ -208,7 +238,7 @@ class Desk:
 
     # ------------------------------------------------------------------ dispatch (async, off the loop)
     async def report(
-        self, report: IncidentReport, actor: str, idempotency_key: str | None
+        self, report: IncidentReport, actor: str, idempotency_key: str | None, request: dict[str, Any] | None = None
     ) -> tuple[IncidentRecord, bool]:
         """Validate, record, dispatch.
 
@@ -220,6 +250,9 @@ class Desk:
             The user's name, recorded on the entries.
         idempotency_key
             The client's key: a known key returns the incident it created, without a new dispatch.
+        request
+            The request as the client sent it: a known key must come with the same request from the
+            same user (see :meth:`api.records.SqlRecordStore.report`).
 
         Returns
         -------
@@ -231,9 +264,14 @@ class Desk:
         ------
         FleetplanError
             The report is invalid (the field is named); nothing is recorded.
+        IdempotencyMismatch
+            The key came before with another request or from another user; nothing is recorded.
         """
+        check_window(self.times, report.at, self.clock(), "time")
         prepared = await run_blocking(self.prepare, report)
-        record, created = await run_blocking(self.store.report, prepared.report, report.at, actor, idempotency_key)
+        record, created = await run_blocking(
+            self.store.report, prepared.report, report.at, actor, idempotency_key, request
+        )
         if not created:
             return record, False
         return await self._options_within_wait(prepared, record.number, actor), True
@@ -267,7 +305,9 @@ class Desk:
         ------
         AcceptConflict
             With fresh options (also stored) when another incident holds some of the plan's coaches or
-            drivers; nothing of this plan is booked.
+            drivers, or one of its crews can no longer be sent (workshop, broken down, no longer legal
+            or on shift); nothing of this plan is booked. Without options when the plan sends no coach
+            to the stranded passengers.
         InvalidTransition
             The incident has no options to accept (already accepted, voided, or still solving).
         InvalidValueError
@@ -283,13 +323,39 @@ class Desk:
         plan = next((p for p in plans if p.get("rank") == rank), None)
         if plan is None:
             raise InvalidValueError("rank", f"{rank} is not one of the {len(plans)} options of incident {number}")
+        if sends_nobody(plan, record.report.get("passengers", 0)):
+            raise AcceptConflict(
+                f"rank: option {rank} sends no coach to the stranded passengers (no vehicle can be sent); "
+                "there is nothing to book: recompute the options when a coach is free, or void the incident",
+                None,
+            )
         vehicle_ids, driver_ids = plan_resources(plan)
         payload = {"rank": rank, "plan": plan, "options_entry_id": options.id}
         try:
+            await run_blocking(self.check_crews_usable, record, plan)
             return await run_blocking(self.store.accept, number, actor, payload, vehicle_ids, driver_ids)
         except BookingConflict as conflict:
             fresh = await self._fresh_options_after_conflict(number, actor)
             raise AcceptConflict(f"rank: {conflict}; fresh options are computed without them", fresh) from None
+
+    def check_crews_usable(self, record: IncidentRecord, plan: dict[str, Any]) -> None:
+        """Raise ResourceUnusable for the plan's crews the dispatch path would not send now.
+
+        The incident's instance is built again from the live state and must still offer every crew
+        of the plan; what other desks may change meanwhile is read again by the store, in the
+        booking's transaction.
+        """
+        fresh = self.prepare(IncidentReport.from_record(record), record.number).instance
+        held = self.bookings_by_resource()
+        # a booking elsewhere is the store's to refuse, under the unique constraint and in its own words
+        reasons = {
+            r: why for r, why in crews_not_offered(plan, fresh).items() if held.get(r, record.number) == record.number
+        }
+        if reasons:
+            vehicle_ids, driver_ids = plan_resources(plan)
+            raise ResourceUnusable(
+                reasons, [v for v in vehicle_ids if v in reasons], [d for d in driver_ids if d in reasons]
+            )
 
     async def _fresh_options_after_conflict(self, number: int, actor: str) -> dict[str, Any] | None:
         try:
@@ -321,37 +387,39 @@ class Desk:
             return self.store.incident(number)
 
     # ------------------------------------------------------------------ lifecycle (blocking)
-    def on_scene(self, number: int, at_text: str | None, actor: str) -> IncidentRecord:
+    def on_scene(
+        self, number: int, at_text: str | None, actor: str, override_reason: str | None = None
+    ) -> IncidentRecord:
         """Record the first rescuer on scene and the actual response time against the tier limit.
 
         The response time is the on-scene time minus the reported time; it is within the limit when
-        the scene is reached by the incident's deadline (reported time + limit, or the scheduled
-        departure + limit for a failure before departure).
+        a coach was sent and the scene is reached by the incident's deadline (reported time + limit,
+        or the scheduled departure + limit for a failure before departure). The time obeys
+        :mod:`api.desk.times`; ``override_reason`` lets an earlier time than the plan allows stand,
+        and is recorded with it.
         """
         record = self.store.incident(number)
-        at = self._moment(at_text, "at")
-        if at < record.reported_at:
-            raise InvalidValueError(
-                "at", f"{views.local_minute(at)} is before the report time {views.local_minute(record.reported_at)}"
-            )
+        at = self._lifecycle_moment(record, at_text)
+        check_on_scene(self.times, record, at, override_reason)
         deadline_text = record.report.get("deadline")
         deadline = datetime.fromisoformat(deadline_text) if deadline_text else None
+        earliest = earliest_on_scene(record)
         payload = {
             "at": views.local_minute(at),
             "response_min": round((at - record.reported_at).total_seconds() / 60, 1),
-            "within_limit": deadline is not None and at <= deadline,
+            # nobody sent (a plan accepted before such plans were refused) reaches nobody in time
+            "within_limit": deadline is not None and at <= deadline and bool(accepted_assignments(record)),
             "limit_min": record.report.get("limit_min"),
             "deadline": deadline_text,
+            "earliest": views.local_minute(earliest),
+            **({"override_reason": override_reason} if override_reason else {}),
         }
         return self.store.append(number, EntryKind.ON_SCENE, actor, payload)
 
     def resolved(self, number: int, at_text: str | None, note: str, actor: str) -> IncidentRecord:
         record = self.store.incident(number)
-        at = self._moment(at_text, "at")
-        if at < record.reported_at:
-            raise InvalidValueError(
-                "at", f"{views.local_minute(at)} is before the report time {views.local_minute(record.reported_at)}"
-            )
+        at = self._lifecycle_moment(record, at_text)
+        check_resolved(record, at)
         return self.store.append(number, EntryKind.RESOLVED, actor, {"at": views.local_minute(at), "note": note})
 
     def follow_up(self, number: int, note: str, actor: str) -> IncidentRecord:
@@ -362,9 +430,12 @@ class Desk:
     def void(self, number: int, reason: str, actor: str) -> IncidentRecord:
         return self.store.append(number, EntryKind.VOID, actor, {"reason": reason})
 
-    @staticmethod
-    def _moment(text: str | None, field: str) -> datetime:
-        return parse_local_minute(text, field) if text else china_now().replace(second=0)
+    def _lifecycle_moment(self, record: IncidentRecord, text: str | None) -> datetime:
+        """The step's time (default now), checked: after the report, in the window, not ahead of the clock."""
+        now = self.clock()
+        at = parse_local_minute(text, "at") if text else now.replace(second=0)
+        check_lifecycle_time(self.times, record, at, now)
+        return at
 
     # ------------------------------------------------------------------ fleet and closures (blocking)
     def set_status(self, vehicle_id: str, status: VehicleStatus, reason: str, actor: str) -> Vehicle:
@@ -377,6 +448,21 @@ class Desk:
         target = target.strip()
         check_closure_target(self.corridor, kind, target)
         return self.log.close(kind, target, reason, china_now(), actor)
+
+
+def plannable_time(at: datetime) -> None:
+    """Raise InvalidValueError naming ``time`` when ``at`` lies within :data:`CALENDAR_MARGIN` of year 1 or 9999."""
+    try:
+        at - CALENDAR_MARGIN, at + CALENDAR_MARGIN
+    except OverflowError:
+        raise _unplannable(at) from None
+
+
+def _unplannable(at: datetime) -> InvalidValueError:
+    moment = at.isoformat(timespec="minutes")
+    return InvalidValueError(
+        "time", f"{moment} is at the edge of the calendar (year 1 or 9999): no rescue can be planned"
+    )
 
 
 async def run_blocking(function: Callable[..., T], *args: Any) -> T:

@@ -5,6 +5,7 @@ Each raises :class:`~api.records.types.RecordError` naming the field.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -20,6 +21,17 @@ def json_ready(field: str, value: Any) -> None:
         json.dumps(value)
     except (TypeError, ValueError) as error:
         raise RecordError(f"{field}: cannot be stored as JSON ({error})") from None
+
+
+def request_fingerprint(actor: str, request: Any) -> str:
+    """SHA-256 hex of the user and the canonical JSON of their request (keys sorted, no spaces).
+
+    Stored with an idempotency key: a replay must come from the same user with the same request.
+    """
+    canonical = json.dumps(
+        {"actor": actor, "request": request}, sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def text_field(field: str, value: str | None, max_length: int) -> str:

@@ -23,6 +23,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     DateTime,
+    Double,
     ForeignKey,
     Index,
     Integer,
@@ -48,6 +49,7 @@ NAMING_CONVENTION = {
 INCIDENT_COUNTER = "incident_number"  # the counters row that numbers incidents
 NAME_LENGTH = 100  # user names and actors
 KEY_LENGTH = 200  # idempotency keys
+HASH_LENGTH = 64  # SHA-256 hex digests
 RESOURCE_ID_LENGTH = 64  # vehicle and driver ids
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
@@ -75,6 +77,8 @@ incidents = Table(
     metadata,
     Column("number", Integer, primary_key=True, autoincrement=False),
     Column("idempotency_key", String(KEY_LENGTH), nullable=True, unique=True),
+    # SHA-256 hex of the reporting user and their request (migration 0004); NULL on older rows
+    Column("idempotency_hash", String(HASH_LENGTH), nullable=True),
     Column("reported_at", DateTime(), nullable=False),  # when it happened, as reported
     Column("report", JSON, nullable=False),
     Column("recorded_at", DateTime(), nullable=False),  # when the store recorded it
@@ -187,6 +191,26 @@ whatif_jobs = Table(
     Column("error", Text, nullable=True),
     Column("cancel_requested", Boolean, nullable=False, server_default=false()),
     Column("cancelled_by", String(NAME_LENGTH), nullable=True),
+    # the lease of a running job (migration 0005): the run that holds it and until when, on the database's clock
+    Column("run_id", Integer, nullable=True),
+    Column("lease_until_epoch_s", Double, nullable=True),
+    Column("lost_runs", Integer, nullable=False, server_default=text("0")),  # runs whose process died
     CheckConstraint(WHATIF_STATUS_CHECK, name="status"),
     Index(None, "status", "id"),  # the queue: oldest queued job first
+)
+
+# Every start of a job by a service process, with its end (migration 0005): who ran what, and when
+WHATIF_RUN_OUTCOMES = ("done", "failed", "cancelled", "requeued", "lost", "fenced")
+
+whatif_job_runs = Table(
+    "whatif_job_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("job_id", Integer, ForeignKey("whatif_jobs.id"), nullable=False, index=True),
+    Column("runner", String(NAME_LENGTH), nullable=False),  # host:pid of the service process
+    Column("started_epoch_s", Double, nullable=False),  # the database's clock, seconds since 1970 UTC
+    Column("lease_until_epoch_s", Double, nullable=False),  # its last lease
+    Column("ended_epoch_s", Double, nullable=True),  # NULL: it never said (its process died)
+    Column("outcome", String(16), nullable=True),
+    CheckConstraint(_in_list("outcome", list(WHATIF_RUN_OUTCOMES)), name="outcome"),
 )

@@ -14,8 +14,14 @@ How the guarantees of issue 4 are kept:
   refuse anything else (see the initial migration).
 - **Idempotent reports.** A unique constraint on the idempotency key decides races: the loser's
   transaction fails with IntegrityError, rolls back (its number with it) and re-reads the winner.
+  The key is stored with a fingerprint of the user and their request (:func:`request_fingerprint`):
+  a replay returns the first incident only when both match, else :class:`IdempotencyMismatch`
+  (rows recorded before the fingerprint existed match any replay, as they always did).
 - **Atomic bookings.** Partial unique indexes allow one active booking per coach and per driver;
   the ACCEPT entry and its bookings are inserted in one transaction, so a conflict leaves nothing.
+  The same transaction re-reads whether each coach is still usable (not in the workshop, not broken
+  down in another open incident: :mod:`api.records.usability`), so no desk books a coach that
+  another has just taken out of service.
 - **Durability.** SQLite runs with ``journal_mode=WAL`` and ``synchronous=FULL``: an acknowledged
   (committed) report survives a crash of the process or of the machine.
 - **Tokens.** Only the SHA-256 of a bearer token is stored. Tokens are 32 random bytes from
@@ -30,14 +36,14 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Connection, Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from fleetplan.units import china_now
 
 from api.records import audit
 from api.records.engine import WRITE_OPTION, create_store_engine, upgrade_schema
-from api.records.fields import json_ready, local_naive, text_field
+from api.records.fields import json_ready, local_naive, request_fingerprint, text_field
 from api.records.lifecycle import KIND_FOR_STATUS, RELEASING_KINDS, check_transition, derive_status, lifecycle_problems
 from api.records.schema import KEY_LENGTH, NAME_LENGTH, RESOURCE_ID_LENGTH, bookings, entries, incidents, users
 from api.records.statements import (
@@ -45,23 +51,26 @@ from api.records.statements import (
     held_by_others,
     incident_record,
     insert_entry,
+    key_holder,
     load_incident,
     locked_status,
     next_incident_number,
-    number_for_key,
     release_bookings,
 )
 from api.records.types import (
     Booking,
     BookingConflict,
     EntryKind,
+    IdempotencyMismatch,
     IncidentRecord,
     IncidentStatus,
     InvalidTransition,
     RecordError,
+    ResourceUnusable,
     Role,
     User,
 )
+from api.records.usability import unusable_coaches
 
 # derive_status and lifecycle_problems live in api.records.lifecycle; callers import them from here too.
 __all__ = ["SqlRecordStore", "derive_status", "lifecycle_problems", "open_store", "token_hash"]
@@ -125,6 +134,7 @@ class SqlRecordStore:
         reported_at: datetime,
         actor: str,
         idempotency_key: str | None,
+        request: dict[str, Any] | None = None,
     ) -> tuple[IncidentRecord, bool]:
         """Record a new incident under the next number, or return the one a known key created.
 
@@ -137,33 +147,47 @@ class SqlRecordStore:
         actor
             The name of the user who reported it.
         idempotency_key
-            Optional client key: the same key always yields the same incident.
+            Optional client key: the same key, user and request always yield the same incident.
+        request
+            The request as the client sent it (JSON-ready), fingerprinted with ``actor`` and stored
+            with the key; default: ``report`` and ``reported_at``.
 
         Returns
         -------
         tuple[IncidentRecord, bool]
             The incident and True if this call created it, False if the key was already known.
+
+        Raises
+        ------
+        IdempotencyMismatch
+            The key is known but was sent with another request or by another user; nothing recorded.
         """
         json_ready("report", report)
         reported_at = local_naive("reported_at", reported_at)
         actor = text_field("actor", actor, NAME_LENGTH)
+        fingerprint = None
         if idempotency_key is not None:
             idempotency_key = text_field("idempotency_key", idempotency_key, KEY_LENGTH)
-            existing = self._incident_for_key(idempotency_key)
+            if request is None:
+                request = {"report": report, "reported_at": reported_at.isoformat(timespec="minutes")}
+            json_ready("request", request)
+            fingerprint = request_fingerprint(actor, request)
+            existing = self._incident_for_key(idempotency_key, fingerprint)
             if existing is not None:
                 return existing, False
         try:
             with self._writer.begin() as connection:
                 if idempotency_key is not None:  # authoritative check, under the write lock
-                    number = number_for_key(connection, idempotency_key)
-                    if number is not None:
-                        return load_incident(connection, number), False
+                    replayed = _replayed(connection, idempotency_key, fingerprint)
+                    if replayed is not None:
+                        return replayed, False
                 number = next_incident_number(connection)
                 now = self._clock()
                 connection.execute(
                     insert(incidents).values(
                         number=number,
                         idempotency_key=idempotency_key,
+                        idempotency_hash=fingerprint,
                         reported_at=reported_at,
                         report=report,
                         recorded_at=now,
@@ -177,15 +201,14 @@ class SqlRecordStore:
             # A concurrent report with the same key won the unique constraint; ours rolled back.
             if idempotency_key is None:
                 raise
-            existing = self._incident_for_key(idempotency_key)
+            existing = self._incident_for_key(idempotency_key, fingerprint)
             if existing is None:
                 raise
             return existing, False
 
-    def _incident_for_key(self, key: str) -> IncidentRecord | None:
+    def _incident_for_key(self, key: str, fingerprint: str | None) -> IncidentRecord | None:
         with self._reader.connect() as connection:
-            number = number_for_key(connection, key)
-            return None if number is None else load_incident(connection, number)
+            return _replayed(connection, key, fingerprint)
 
     def append(self, number: int, kind: EntryKind, actor: str, payload: dict[str, Any]) -> IncidentRecord:
         """Append a lifecycle entry; RESOLVED and VOID release the incident's bookings.
@@ -225,6 +248,9 @@ class SqlRecordStore:
         ------
         BookingConflict
             Some of the coaches or drivers are booked by another incident; nothing was recorded.
+        ResourceUnusable
+            A BookingConflict: some of the coaches are in the workshop or broke down in another open
+            incident, read in the booking's own transaction (:mod:`api.records.usability`); nothing was recorded.
         NotFound, InvalidTransition
             As for :meth:`append`.
         """
@@ -255,6 +281,9 @@ class SqlRecordStore:
             held = held_by_others(connection, number, vehicles, drivers)
             if held != ([], []):
                 raise BookingConflict(*held)
+            unusable = unusable_coaches(connection, number, vehicles)  # in this transaction: see usability
+            if unusable:
+                raise ResourceUnusable(unusable, sorted(unusable), [])
             now = self._clock()
             insert_entry(connection, number, EntryKind.ACCEPT, now, actor, payload)
             rows = [{"vehicle_id": v, "driver_id": None} for v in vehicles]
@@ -353,6 +382,20 @@ class SqlRecordStore:
         """
         with self._reader.connect() as connection:  # one snapshot for every check
             return audit.integrity_problems(connection)
+
+
+def _replayed(connection: Connection, key: str, fingerprint: str | None) -> IncidentRecord | None:
+    """The incident recorded under ``key``, if any, when ``fingerprint`` matches the stored one."""
+    held = key_holder(connection, key)
+    if held is None:
+        return None
+    number, stored = held
+    if stored is not None and stored != fingerprint:
+        raise IdempotencyMismatch(
+            "Idempotency-Key: this key was used for a different report or by another user; "
+            "send a new report with a new key"
+        )
+    return load_incident(connection, number)
 
 
 def open_store(url: str, *, clock: Callable[[], datetime] = china_now) -> SqlRecordStore:

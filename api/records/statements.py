@@ -29,8 +29,12 @@ def next_incident_number(connection: Connection) -> int:
     return connection.execute(statement).scalar_one()
 
 
-def number_for_key(connection: Connection, key: str) -> int | None:
-    return connection.execute(select(incidents.c.number).where(incidents.c.idempotency_key == key)).scalar()
+def key_holder(connection: Connection, key: str) -> tuple[int, str | None] | None:
+    """The number of the incident recorded under ``key`` and the fingerprint stored with it (None on old rows)."""
+    row = connection.execute(
+        select(incidents.c.number, incidents.c.idempotency_hash).where(incidents.c.idempotency_key == key)
+    ).first()
+    return None if row is None else (row.number, row.idempotency_hash)
 
 
 def insert_entry(

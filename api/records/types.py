@@ -105,6 +105,10 @@ class InvalidTransition(RecordError):
     """The entry is not allowed in the incident's current status."""
 
 
+class IdempotencyMismatch(RecordError):
+    """The idempotency key is known, but it came with another request or from another user."""
+
+
 class BookingConflict(RecordError):
     """Another accepted incident already holds some of these coaches or drivers."""
 
@@ -114,13 +118,32 @@ class BookingConflict(RecordError):
         super().__init__(f"already booked by another incident: {held}")
 
 
+class ResourceUnusable(BookingConflict):
+    """Some of the plan's coaches or drivers can no longer be sent (workshop, broken down, no longer a
+    legal crew); a booking conflict like any other, so it is answered the same way (409, fresh options).
+
+    ``reasons`` maps each such coach or driver id to why, in the words of the dispatch path.
+    """
+
+    def __init__(self, reasons: dict[str, str], vehicle_ids: list[str], driver_ids: list[str]) -> None:
+        self.reasons = dict(reasons)
+        self.vehicle_ids, self.driver_ids = vehicle_ids, driver_ids
+        RecordError.__init__(self, "no longer usable: " + "; ".join(self.reasons.values()))
+
+
 class RecordStore(Protocol):
     """What the service needs from persistence (SQLite by default, PostgreSQL by URL)."""
 
     def report(
-        self, report: dict[str, Any], reported_at: datetime, actor: str, idempotency_key: str | None
+        self,
+        report: dict[str, Any],
+        reported_at: datetime,
+        actor: str,
+        idempotency_key: str | None,
+        request: dict[str, Any] | None = None,
     ) -> tuple[IncidentRecord, bool]:
-        """Record a new incident (next number) or, for a known key, return the existing one.
+        """Record a new incident (next number) or, for a known key sent with the same request by the
+        same user, return the existing one (else IdempotencyMismatch).
         The bool is True when the incident was created by this call."""
 
     def append(self, number: int, kind: EntryKind, actor: str, payload: dict[str, Any]) -> IncidentRecord:
@@ -131,7 +154,8 @@ class RecordStore(Protocol):
         self, number: int, actor: str, payload: dict[str, Any], vehicle_ids: list[str], driver_ids: list[str]
     ) -> IncidentRecord:
         """Append the ACCEPT entry and book the coaches and drivers atomically: all or none; raises
-        BookingConflict if any is held by another incident."""
+        BookingConflict if any is held by another incident, ResourceUnusable if a coach is in the
+        workshop or broke down in another open incident (checked in the same transaction)."""
 
     def incident(self, number: int) -> IncidentRecord: ...
 

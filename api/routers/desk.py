@@ -2,12 +2,11 @@
 
 The record page (售后服务记录, the service record the operator files) is rendered on the server from
 the store (by :mod:`api.record_page`), so that what is printed is exactly what was recorded. It needs
-a viewer token. A plain link from the desk cannot send an ``Authorization`` header, so the page also
-accepts the token as ``?token=``: the desk's "record" link opens a normal, printable page in a new
-tab without a script-built copy of the record. To keep that token out of places it could leak from,
-the page is sent with ``Referrer-Policy: no-referrer`` and ``Cache-Control: no-store``, and it
-removes the query from the address bar (``history.replaceState``) as soon as it loads. The header
-still works and is what API clients should use.
+a viewer token in the ``Authorization`` header, and only there: a token in the address would land in
+access logs, proxy logs and the browser's history. The desk's "record" button fetches the page with
+the header and opens it in a new tab of its own (``about:blank``, so no address carries anything);
+the page is sent with ``Cache-Control: no-store`` and the service's security headers
+(:mod:`api.hardening`).
 """
 
 from __future__ import annotations
@@ -15,10 +14,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Security, status
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, status
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse
-from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.staticfiles import StaticFiles
 
 from fleetplan.corridor import Corridor
@@ -26,7 +24,7 @@ from fleetplan.units import china_now
 
 from api import auth, views
 from api.record_page import render_record
-from api.records.types import NotFound, RecordStore, Role, User
+from api.records.types import NotFound, RecordStore, User
 from api.routers.deps import get_corridor, get_store
 from api.schemas import error_responses
 
@@ -75,20 +73,6 @@ def json_errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
-def record_reader(
-    credentials: HTTPAuthorizationCredentials | None = Security(auth.bearer),
-    token: str | None = Query(
-        None, max_length=200, description="the bearer token, for opening the page from a plain link"
-    ),
-    store: RecordStore = Depends(get_store),
-) -> User:
-    """A viewer (or above) from the ``Authorization`` header or, failing that, the ``token`` query."""
-    user = auth.user_for_token(store, credentials.credentials if credentials else token)
-    if not auth.role_allows(user.role, Role.VIEWER):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, f"role: {user.name} is {user.role.value}; this needs viewer")
-    return user
-
-
 @router.get(
     "/incidents/{number}/record",
     response_class=HTMLResponse,
@@ -100,7 +84,7 @@ def record_reader(
 )
 def record_page(
     number: int = PathParam(ge=1, le=2**31 - 1, description="the incident's record number"),
-    _user: User = Depends(record_reader),
+    _user: User = Depends(auth.viewer),  # the header only: a token in the address is not read
     store: RecordStore = Depends(get_store),
     corridor: Corridor = Depends(get_corridor),
 ) -> HTMLResponse:
@@ -114,9 +98,4 @@ def record_page(
     return HTMLResponse(page, headers=RECORD_HEADERS)
 
 
-RECORD_HEADERS = {
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'",
-    "X-Content-Type-Options": "nosniff",
-}
+RECORD_HEADERS = {"Cache-Control": "no-store"}  # the CSP and the rest: api.hardening, on every response

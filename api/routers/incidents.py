@@ -16,6 +16,7 @@ from api.desk import AcceptConflict, Desk, IncidentReport, parse_local_minute, r
 from api.records.types import IncidentStatus, User
 from api.routers.deps import get_desk
 from api.schemas import (
+    CHECKED_AGAINST_DATA,
     AcceptConflictBody,
     AcceptIn,
     FollowUpIn,
@@ -51,14 +52,27 @@ Number = Path(ge=1, le=MAX_NUMBER, description="the incident's record number")
             "model": IncidentOut,
             "description": "this Idempotency-Key was seen before: the incident recorded then, never a second one",
         },
-        **error_responses(400),
+        **error_responses(400, checked=("location", "passengers", "time", "trip_id")),
+    },
+    openapi_extra={
+        "responses": {
+            "422": {
+                "description": "Validation Error, or an Idempotency-Key already used with another report or by "
+                "another user (loc names the header; nothing recorded)",
+                CHECKED_AGAINST_DATA: ["Idempotency-Key"],
+            }
+        }
     },
 )
 async def report(
     body: IncidentIn,
     response: Response,
     idempotency_key: str | None = Header(
-        None, min_length=1, max_length=200, pattern=r"\S", description="the same key returns the same incident"
+        None,
+        min_length=1,
+        max_length=200,
+        pattern=r"\S",
+        description="the same key, from the same user with the same report, returns the same incident",
     ),
     desk: Desk = Depends(get_desk),
     user: User = Depends(auth.dispatcher),
@@ -74,7 +88,7 @@ async def report(
         alternatives=body.alternatives,
         trip_id=body.trip_id,
     )
-    record, created = await desk.report(report_, user.name, idempotency_key)
+    record, created = await desk.report(report_, user.name, idempotency_key, body.model_dump(mode="json"))
     if not created:
         response.status_code = status.HTTP_200_OK
     return views.incident_view(record)
@@ -128,11 +142,13 @@ async def recompute(
     response_model=IncidentOut,
     summary="Accept an option: book its coaches and drivers",
     responses={
-        **error_responses(400, 404),
+        **error_responses(400, 404, checked=("rank",)),
         409: {
             "model": AcceptConflictBody,
-            "description": "Another incident holds some of the plan's coaches or drivers (fresh options "
-            "included), or the incident cannot be accepted in its state",
+            "description": "Another incident holds some of the plan's coaches or drivers, or one of its "
+            "crews can no longer be sent (workshop, broken down, no longer legal or on shift): fresh options "
+            "included. Or the option sends no coach to the passengers, or the incident cannot be accepted "
+            "in its state (no options included)",
         },
     },
 )
@@ -155,7 +171,7 @@ async def accept(
     "/{number}/on-scene",
     response_model=IncidentOut,
     summary="The first rescuer is on scene",
-    responses=error_responses(400, 404, 409),
+    responses=error_responses(400, 404, 409, checked=("at",)),
 )
 async def on_scene(
     body: OnSceneIn | None = None,
@@ -163,8 +179,11 @@ async def on_scene(
     desk: Desk = Depends(get_desk),
     user: User = Depends(auth.dispatcher),
 ) -> dict:
-    """Records the actual response time (on scene − reported) against the tier limit."""
-    record = await run_blocking(desk.on_scene, number, body.at if body else None, user.name)
+    """Records the actual response time (on scene − reported) against the tier limit. The time may not
+    precede the accepted plan's first arrival (less a tolerance) unless ``override_reason`` says why."""
+    body = body or OnSceneIn()
+    reason = (body.override_reason or "").strip() or None
+    record = await run_blocking(desk.on_scene, number, body.at, user.name, reason)
     return views.incident_view(record)
 
 
@@ -172,7 +191,7 @@ async def on_scene(
     "/{number}/resolved",
     response_model=IncidentOut,
     summary="Passengers delivered; releases bookings",
-    responses=error_responses(400, 404, 409),
+    responses=error_responses(400, 404, 409, checked=("at",)),
 )
 async def resolved(
     body: ResolvedIn | None = None,

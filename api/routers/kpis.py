@@ -12,11 +12,11 @@ from api import auth, kpis
 from api.desk import ALL_INCIDENTS_LIMIT, Desk
 from api.records.types import User
 from api.routers.deps import get_desk
-from api.schemas import KpisOut, error_responses
+from api.schemas import CALENDAR_DAY, KpisOut, error_responses
 
 router = APIRouter(tags=["kpis"], responses=error_responses(401, 403))
 
-DAY = r"^\d{4}-\d{2}-\d{2}$"
+DAY = CALENDAR_DAY  # days that exist: the schema says exactly what calendar_day takes
 
 
 @router.get(

@@ -1,8 +1,10 @@
 """What-if jobs for planners (issue 5 §4): submit, poll with progress, cancel, fetch the result.
 
-A planner (or admin) submits and cancels; every role may read. The job runs in the background
-(:mod:`api.whatif_jobs`): ``POST`` answers 202 at once with the job and a ``Location`` to poll.
-The parameters are checked as fully as ``fleetplan whatif`` checks them — period, calendar, the backup
+A planner (or admin) submits; the planner who submitted a job, or an admin, cancels it; every role may
+read. Each user may have ``FLEETPLAN_WHATIF_MAX_JOBS_PER_USER`` jobs queued or running and everyone
+together ``FLEETPLAN_WHATIF_MAX_JOBS``: one more is a 429 naming the cap, with ``Retry-After``. The job
+runs in the background (:mod:`api.whatif_jobs`): ``POST`` answers 202 at once with the job and a
+``Location`` to poll. The parameters are checked as fully as ``fleetplan whatif`` checks them — period, calendar, the backup
 sites and counts against the corridor's data — before anything is stored, so a job never fails on
 its input. The result is ``WhatIfResult.as_dict()`` — what ``fleetplan whatif --json`` prints, less the
 engine, time and files — and ``kpis.csv`` the CLI's file.
@@ -10,19 +12,22 @@ engine, time and files — and ``kpis.csv`` the CLI's file.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, status
 from fastapi.responses import PlainTextResponse
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from fleetplan.corridor import Corridor
 
+from solver.planning.whatif import CALENDARS
+
 from api import auth
-from api.records.types import User
+from api.records.types import Role, User
 from api.routers.deps import get_corridor, get_whatif_jobs
-from api.schemas import NO_NUL, error_responses
+from api.schemas import NO_NUL, ErrorBody, WholeNumber, calendar_day_pattern, error_responses
 from api.whatif_jobs import (
     DEFAULT_LIST_LIMIT,
     MAX_HTTP_REPS,
@@ -31,6 +36,7 @@ from api.whatif_jobs import (
     JobNotFound,
     JobStateError,
     JobStatus,
+    QueueFull,
     WhatIfJob,
     WhatIfJobs,
     validate_request,
@@ -45,16 +51,25 @@ JobId = Path(ge=1, le=2**31 - 1, description="the job's id")
 router = APIRouter(prefix=PREFIX, tags=["planning"], responses=error_responses(401, 403))
 
 SiteId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=NO_NUL)]
+# stated here; a negative count is a 400 naming backups (validate_request), like too many for the standby fleet
+BackupCount = Annotated[WholeNumber, Field(json_schema_extra={"minimum": 0})]
+
+
+# The days EARLIEST_DAY..LATEST_DAY exactly, as the schema states them (pydantic alone would also take
+# "2026-12-01T00:00" for a day, and says nothing in the schema about the years)
+YEARS, LEAP_YEARS = "(?:20[0-9]{2}|2100)", "(?:20(?:0[48]|[2468][048]|[13579][26])|2000)"  # 2000–2100
+DAY_PATTERN = f"^{calendar_day_pattern(YEARS, LEAP_YEARS)}$"
+_DAY = re.compile(DAY_PATTERN)
 
 
 def _day_text(value: Any) -> Any:
     # FastAPI validates the parsed body in Python mode, where pydantic would take a number for a day
-    if not isinstance(value, str):
-        raise ValueError("must be a day YYYY-MM-DD")
+    if not isinstance(value, str) or not _DAY.match(value):
+        raise ValueError(f"must be a day YYYY-MM-DD from {EARLIEST_DAY} to {LATEST_DAY}")
     return value
 
 
-Day = Annotated[date, BeforeValidator(_day_text)]
+Day = Annotated[date, BeforeValidator(_day_text), Field(json_schema_extra={"pattern": DAY_PATTERN})]
 
 
 # --------------------------------------------------------------------------- schemas
@@ -81,14 +96,21 @@ class WhatIfJobIn(BaseModel):
     end: Day = Field(
         ge=EARLIEST_DAY, le=LATEST_DAY, description="last day, YYYY-MM-DD (inclusive; at most a year after start)"
     )
-    backups: dict[SiteId, StrictInt] = Field(
+    backups: dict[SiteId, BackupCount] = Field(
         max_length=MAX_SITES, description="standby coaches per depot or staging point (replaces the data's placement)"
     )
     calendar: str = Field(
-        "clear", min_length=1, max_length=20, pattern=NO_NUL, description="weather calendar: clear or winter"
+        "clear",
+        min_length=1,
+        max_length=20,
+        pattern=NO_NUL,
+        description="weather calendar: clear or winter",
+        json_schema_extra={"enum": list(CALENDARS)},  # stated here; another name is a 400 naming the field
     )
-    reps: StrictInt = Field(20, ge=1, le=MAX_HTTP_REPS, description="replications")
-    seed: StrictInt = Field(DEFAULT_SEED, ge=0, le=MAX_SEED, description="root seed; the same seed gives the same KPIs")
+    reps: WholeNumber = Field(20, ge=1, le=MAX_HTTP_REPS, description="replications")
+    seed: WholeNumber = Field(
+        DEFAULT_SEED, ge=0, le=MAX_SEED, description="root seed; the same seed gives the same KPIs"
+    )
 
 
 class WhatIfRequestOut(BaseModel):
@@ -175,13 +197,33 @@ def _conflict(error: JobStateError) -> HTTPException:
     return HTTPException(status.HTTP_409_CONFLICT, str(error))
 
 
+def _too_many(error: QueueFull) -> HTTPException:
+    return HTTPException(
+        status.HTTP_429_TOO_MANY_REQUESTS, str(error), headers={"Retry-After": str(error.retry_after_s)}
+    )
+
+
+QUEUE_FULL_RESPONSE: dict[int | str, dict[str, Any]] = {
+    429: {
+        "model": ErrorBody,
+        "description": "A cap on queued or running jobs is reached (the detail names it); nothing stored",
+        "headers": {
+            "Retry-After": {
+                "description": "seconds until a running job is likely to have finished",
+                "schema": {"type": "integer", "minimum": 1},
+            }
+        },
+    }
+}
+
+
 # --------------------------------------------------------------------------- routes
 @router.post(
     "",
     response_model=WhatIfJobOut,
     status_code=status.HTTP_202_ACCEPTED,
     summary="Submit a what-if job",
-    responses=error_responses(400),
+    responses={**error_responses(400, checked=("backups", "end")), **QUEUE_FULL_RESPONSE},
 )
 def submit(
     body: WhatIfJobIn,
@@ -191,9 +233,13 @@ def submit(
     user: User = Depends(auth.planner),
 ) -> dict:
     """Checked in full (400 naming the field, nothing stored), queued, and started when a slot is free.
-    Poll the ``Location`` for progress."""
+    Poll the ``Location`` for progress. A 429 when the user's or everyone's cap of queued or running
+    jobs is reached."""
     request = validate_request(body.start, body.end, body.backups, body.calendar, body.reps, body.seed, corridor)
-    job = jobs.submit(request, user.name)
+    try:
+        job = jobs.submit(request, user.name)
+    except QueueFull as error:
+        raise _too_many(error) from None
     response.headers["Location"] = f"{PREFIX}/{job.id}"
     return job_view(job)
 
@@ -239,8 +285,15 @@ def cancel(
     user: User = Depends(auth.planner),
 ) -> dict:
     """A queued job is cancelled at once (200); a running one stops at its next finished replication
-    (202, still ``running`` with ``cancel_requested``). A finished job is a 409."""
+    (202, still ``running`` with ``cancel_requested``). A finished job is a 409. Only the planner who
+    submitted the job, or an admin, may cancel it (403 otherwise)."""
     try:
+        owner = jobs.job(job_id).submitted_by
+        if owner != user.name and user.role != Role.ADMIN:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                f"role: what-if job {job_id} was submitted by {owner}; only they or an admin may cancel it",
+            )
         job = jobs.cancel(job_id, user.name)
     except JobNotFound as error:
         raise _not_found(error) from None

@@ -19,9 +19,13 @@ export function setToken(value) {
   else sessionStorage.removeItem(TOKEN_KEY);
 }
 
-/** Call the service; resolves to the parsed JSON body (or null for 204), rejects with ApiError. */
-export async function call(method, path, { body, headers = {} } = {}) {
-  const init = { method, headers: { Accept: "application/json", ...headers } };
+/**
+ * Call the service; resolves to the parsed JSON body (or null for 204), or to the text of an HTML
+ * answer when `html` is set; rejects with ApiError. The token goes in the header, never in an address.
+ */
+export async function call(method, path, { body, headers = {}, html = false } = {}) {
+  const accept = html ? "text/html" : "application/json";
+  const init = { method, headers: { Accept: accept, ...headers } };
   const current = token();
   if (current) init.headers.Authorization = `Bearer ${current}`;
   if (body !== undefined) {
@@ -36,6 +40,7 @@ export async function call(method, path, { body, headers = {} } = {}) {
   }
   if (response.status === 204) return null;
   const text = await response.text();
+  if (html && response.ok) return text;
   let parsed = null;
   try {
     parsed = text ? JSON.parse(text) : null;
@@ -69,11 +74,7 @@ export const api = {
   accept: (number, rank) => call("POST", `/incidents/${number}/accept`, { body: { rank } }),
   recompute: (number) => call("POST", `/incidents/${number}/options`),
   lifecycle: (number, step, body) => call("POST", `/incidents/${number}/${step}`, { body }),
+  snap: (lat, lon) => call("GET", `/network/snap?lat=${lat.toFixed(6)}&lon=${lon.toFixed(6)}`),
+  /** The printable record (HTML), fetched with the token in the header. */
+  recordPage: (number) => call("GET", `/incidents/${number}/record`, { html: true }),
 };
-
-/** The printable record's address; the token rides along because a plain link cannot send a header. */
-export function recordHref(number) {
-  const current = token();
-  const query = current ? `?token=${encodeURIComponent(current)}` : "";
-  return `/incidents/${number}/record${query}`;
-}

@@ -2,7 +2,7 @@
 // Plain ES module, no build step; every text from the service is inserted as text, never as HTML.
 
 import { initialLanguage, otherLanguage, rememberLanguage, translate } from "./i18n.js";
-import { ApiError, api, recordHref, setToken, token } from "./api.js";
+import { ApiError, api, setToken, token } from "./api.js";
 import { createMap } from "./map.js";
 
 const POLL_MS = 4000;
@@ -29,18 +29,23 @@ const state = {
   idempotency: null, // {key, body}: a retried identical report reuses its key
   poller: null,
   step: null, // {number, step} while the step dialog is open
+  sides: null, // {sides, near} while the dispatcher is asked which G1 carriageway a map click meant
 };
 
 const $ = (selector) => document.querySelector(selector);
 const t = (key, values) => translate(state.lang, key, values);
 
-/** Build an element: h("td", {class: "num"}, "42"); attributes starting with "on" are listeners. */
+/**
+ * Build an element: h("td", {class: "num"}, "42"); attributes starting with "on" are listeners, and
+ * `style` is an object set through element.style (a style attribute would break the page's CSP).
+ */
 function h(tag, attrs = {}, ...children) {
   const element = document.createElement(tag);
   for (const [name, value] of Object.entries(attrs)) {
     if (value === undefined || value === null || value === false) continue;
     if (name.startsWith("on")) element.addEventListener(name.slice(2), value);
     else if (name === "class") element.className = value;
+    else if (name === "style") Object.assign(element.style, value);
     else element.setAttribute(name, value === true ? "" : value);
   }
   for (const child of children.flat()) {
@@ -70,6 +75,7 @@ function applyLanguage() {
   fillVehicles();
   renderOptions();
   renderIncidents();
+  renderSides();
   if (state.map) state.map.setCoaches([...state.vehicles.values()]);
 }
 
@@ -108,9 +114,10 @@ function signOut() {
   setToken(null);
   clearInterval(state.poller);
   state.poller = null;
-  // Record links carry the token: drop them with everything else the token showed.
+  // Drop everything the token showed.
   state.current = null;
   state.incidents = [];
+  showSides(null);
   renderOptions();
   renderIncidents();
   showSession(false);
@@ -125,7 +132,7 @@ async function start() {
     state.network = network;
     state.vehicles = new Map(fleet.map((v) => [v.id, v]));
     state.drivers = new Map(drivers.map((d) => [d.id, d]));
-    state.map = createMap($("#map"), network, { onPick: pickOnMap, label: t });
+    state.map = createMap($("#map"), network, { onPick: pickOnMap, onSide: chooseSide, label: t });
     state.map.setLang(state.lang);
     state.map.setCoaches(fleet);
     fillVehicles();
@@ -208,12 +215,68 @@ function placeName(id) {
   return (state.lang === "zh" ? feature.properties.name_zh : feature.properties.name) || id;
 }
 
-function pickOnMap({ text, near }) {
+let pickCount = 0; // clicks so far: a slow answer for an earlier click is dropped
+/**
+ * A click on the map. Off G1 the point itself is the location; on G1 it is two places (one per
+ * carriageway, often far apart in time for a rescue coach), so the dispatcher is asked which side:
+ * both are drawn on the map and offered under the location field, and nothing is filled in until
+ * one is chosen.
+ */
+async function pickOnMap({ lat, lon, text, near }) {
   const input = $("#location");
-  input.value = text;
+  const pick = ++pickCount;
+  showSides(null);
   state.map.setPick(text);
-  $("#location-help").textContent = near ? `${text} · ${near}` : text;
+  let snapped;
+  try {
+    snapped = await api.snap(lat, lon);
+  } catch (error) {
+    handleFailure(error);
+    return;
+  }
+  if (pick !== pickCount) return; // a later click has been made meanwhile
+  if (snapped.on_g1 && snapped.carriageways.length) {
+    input.value = "";
+    $("#location-help").textContent = near ? `${t("side_question")} · ${near}` : t("side_question");
+    showSides({ sides: snapped.carriageways, near });
+  } else {
+    input.value = text;
+    $("#location-help").textContent = near ? `${text} · ${near}` : text;
+  }
   input.focus();
+}
+
+/** The carriageway the dispatcher chose (a button under the field, or an arrow on the map). */
+function chooseSide(side) {
+  const near = state.sides ? state.sides.near : "";
+  showSides(null);
+  const input = $("#location");
+  input.value = side.location;
+  input.removeAttribute("aria-invalid");
+  state.map.setPick(side.location);
+  $("#location-help").textContent = near ? `${side.location} · ${near}` : side.location;
+  input.focus();
+}
+
+function showSides(choice) {
+  state.sides = choice;
+  if (state.map && choice) state.map.setSides(choice.sides);
+  renderSides();
+}
+
+function renderSides() {
+  const box = $("#side-choice");
+  const choice = state.sides;
+  box.hidden = !choice;
+  if (!choice) {
+    box.replaceChildren();
+    return;
+  }
+  box.replaceChildren(
+    h("span", { class: "side-question" }, t("side_question")),
+    ...choice.sides.map((side) => h("button", { type: "button", class: `side-option side-${side.direction}`,
+      "data-direction": side.direction, onclick: () => chooseSide(side) },
+      h("b", {}, t(`side.${side.direction}`)), " ", h("span", { class: "mono" }, `G1 K${side.km.toFixed(1)}`))));
 }
 
 function localMinute(date) {
@@ -235,7 +298,7 @@ function readReport() {
   };
   const problems = [];
   if (!report.vehicle_id) problems.push(["vehicle", t("vehicle")]);
-  if (!report.location) problems.push(["location", t("location")]);
+  if (!report.location) problems.push(["location", state.sides ? t("side_question") : t("location")]);
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(report.time)) problems.push(["time", t("time")]);
   if (data.get("passengers") === "" || !Number.isInteger(report.passengers) || report.passengers < 0) {
     problems.push(["passengers", t("passengers")]);
@@ -327,7 +390,7 @@ function incidentHead(view, dispatch) {
       view.status === "options" || view.status === "reported"
         ? h("button", { type: "button", class: "quiet recompute", onclick: () => recompute(view.number) }, t("recompute"))
         : null,
-      h("a", { class: "record-link", href: recordHref(view.number), target: "_blank" }, t("record"))),
+      h("button", { type: "button", class: "link record-link", onclick: () => openRecord(view.number) }, t("record"))),
     h("dl", { class: "facts" }, facts.map(([term, value]) => h("div", {}, h("dt", {}, term), h("dd", {}, value ?? "—")))));
 }
 
@@ -342,9 +405,11 @@ function planCard(view, plan) {
   const bad = outcome.reached_late.length > 0 || outcome.not_reached > 0;
   const headingId = `plan-${view.number}-${plan.rank}-h`;
   const verdicts = outcomeVerdicts(outcome, bad);
-  const actions = view.status === "options"
+  const acceptable = view.status === "options" && !sendsNobody(view, plan);
+  const actions = acceptable
     ? h("button", { type: "button", class: "accept primary", "data-rank": plan.rank,
         "aria-describedby": headingId, onclick: () => accept(view.number, plan.rank) }, t("accept"))
+    : view.status === "options" ? h("span", { class: "muted no-accept" }, t("nothing_to_send"))
     : isAccepted ? h("span", { class: "badge status-accepted" }, t("accepted")) : null;
   return h("article", { class: `plan${isAccepted ? " is-accepted" : ""}${bad ? " is-late" : ""}`,
       "data-rank": plan.rank, "aria-labelledby": headingId },
@@ -363,6 +428,12 @@ function planCard(view, plan) {
     (plan.evaluator_problems || []).length
       ? h("ul", { class: "problems" }, plan.evaluator_problems.map((p) => h("li", {}, `${t("evaluator")}: ${p}`)))
       : null);
+}
+
+/** A plan that takes no coach to the stranded passengers: there is nothing to accept (the service refuses it). */
+function sendsNobody(view, plan) {
+  if ((plan.assignments || []).length) return false;
+  return ((view.report || {}).passengers || 0) > 0 || !(plan.recovered_trips || []).length;
 }
 
 /**
@@ -456,8 +527,8 @@ function etaBar(eta, limit, lateMin) {
     // started minutes, as the lateness: 60.3 min shows 61, never "60 / 60" beside "1 min late"
     h("span", { class: "eta-text mono" }, `${Math.ceil(eta)} / ${limit} ${t("min")}`),
     h("span", { class: "eta-track", "aria-hidden": "true" },
-      h("span", { class: "eta-fill", style: `width:${(share * 100).toFixed(0)}%` }),
-      h("span", { class: "eta-limit", style: `left:${(100 / 1.5).toFixed(1)}%` })));
+      h("span", { class: "eta-fill", style: { width: `${(share * 100).toFixed(0)}%` } }),
+      h("span", { class: "eta-limit", style: { left: `${(100 / 1.5).toFixed(1)}%` } })));
 }
 
 function tripLines(plan) {
@@ -583,8 +654,41 @@ function incidentRow(incident) {
     h("td", { class: "row-actions" },
       steps.map((step) => h("button", { type: "button", class: step === "void" ? "quiet danger" : "quiet",
         "data-step": step, "data-focus": step, onclick: () => openStep(incident.number, step) }, t(STEP_LABEL[step]))),
-      h("a", { href: recordHref(incident.number), target: "_blank", class: "record-link", "data-focus": "record" },
-        t("record"))));
+      h("button", { type: "button", class: "link record-link", "data-focus": "record",
+        onclick: () => openRecord(incident.number) }, t("record"))));
+}
+
+/**
+ * The printable record in a tab of its own. The page is fetched with the token in the header and put
+ * into a blank tab (opened at once, while the click still counts as the user's): no address, log or
+ * history entry ever holds the token. The tab shares this page's origin and security policy, so the
+ * record's stylesheet and print script load from /static as on the record page itself.
+ */
+async function openRecord(number) {
+  const tab = window.open("", "_blank");
+  if (!tab) {
+    toast(t("popup_blocked"), "error");
+    return;
+  }
+  tab.document.title = `${t("record")} #${number}`;
+  let html;
+  try {
+    html = await api.recordPage(number);
+  } catch (error) {
+    tab.close();
+    handleFailure(error);
+    return;
+  }
+  const page = new DOMParser().parseFromString(html, "text/html");
+  const doc = tab.document;
+  doc.replaceChild(doc.adoptNode(page.documentElement), doc.documentElement);
+  // Parsed scripts never run; the record's own (print button) is recreated so that it does.
+  for (const inert of doc.querySelectorAll("script[src]")) {
+    const script = doc.createElement("script");
+    script.src = inert.getAttribute("src");
+    inert.replaceWith(script);
+  }
+  tab.focus();
 }
 
 function openStep(number, step) {
@@ -592,21 +696,43 @@ function openStep(number, step) {
   const dialog = $("#step-dialog");
   $("#step-title").textContent = `${t(STEP_LABEL[step])} · ${t("incident")} #${number}`;
   const needsAt = step === "on-scene" || step === "resolved";
-  const needsNote = step !== "on-scene";
   $("#step-at-field").hidden = !needsAt;
-  $("#step-note-field").hidden = !needsNote;
   const incident = state.incidents.find((i) => i.number === number);
-  // Default to now, but never before the report (the bundled timetable lies in the future).
-  const now = localMinute(new Date());
-  const reported = incident ? incident.reported_at : null;
-  $("#step-at").value = reported && reported > now ? reported : now;
+  $("#step-at").value = defaultStepTime(incident, step);
   const note = $("#step-note");
   note.value = "";
   note.required = step === "follow-up" || step === "void";
-  $("#step-note-label").textContent = step === "void" ? t("void_reason") : t("note");
+  // on scene, the note is the reason for a time earlier than the plan can arrive (recorded with it)
+  const label = { void: "void_reason", "on-scene": "override_reason" }[step] || "note";
+  $("#step-note-label").textContent = t(label);
   dialog.returnValue = "";
   dialog.showModal();
   (needsAt ? $("#step-at") : note).focus();
+}
+
+/**
+ * The time a step's dialog proposes, never earlier than the record allows, else now: on scene the
+ * accepted plan's first arrival (one Confirm must not record a 0-minute response), resolved the
+ * on-scene time, otherwise the report (the bundled timetable lies in the future).
+ */
+function defaultStepTime(incident, step) {
+  const now = localMinute(new Date());
+  if (!incident) return now;
+  const earliest = { "on-scene": firstArrival(incident), resolved: incident.on_scene_at }[step];
+  return later(earliest || incident.reported_at, now);
+}
+
+/** When the accepted plan's first coach reaches the scene, as a local minute (null: none sent). */
+function firstArrival(incident) {
+  const assignments = (incident.accepted && incident.accepted.plan && incident.accepted.plan.assignments) || [];
+  if (!assignments.length || !incident.reported_at) return null;
+  const eta = Math.min(...assignments.map((a) => a.scene_eta_min));
+  return localMinute(new Date(new Date(incident.reported_at).getTime() + Math.ceil(eta) * 60_000));
+}
+
+/** The later of two local minutes (YYYY-MM-DDTHH:MM compare as text). */
+function later(a, b) {
+  return a && a > b ? a : b;
 }
 
 async function closeStep() {
@@ -617,7 +743,7 @@ async function closeStep() {
   const at = $("#step-at").value || undefined;
   const note = $("#step-note").value.trim();
   const bodies = {
-    "on-scene": { at },
+    "on-scene": { at, ...(note ? { override_reason: note } : {}) },
     resolved: { at, ...(note ? { note } : {}) },
     "follow-up": { note },
     void: { reason: note },
@@ -652,6 +778,7 @@ function wire() {
   $("#sign-out").addEventListener("click", signOut);
   $("#report-form").addEventListener("submit", submitReport);
   $("#location").addEventListener("input", (event) => {
+    if (state.sides) showSides(null); // typed a location instead of choosing a side
     if (state.map) state.map.setPick(event.target.value);
   });
   $("#step-dialog").addEventListener("close", closeStep);

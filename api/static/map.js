@@ -7,6 +7,8 @@ const WIDTH = 640; // about its width on a desk screen, so SVG units are close t
 const PAD = 30;
 const LABELLED_KINDS = new Set(["depot", "town", "service_area", "interchange", "section_end"]);
 const KM_POST = /G1\s*K\s*(\d+(?:\.\d+)?)(?:\s*\+\s*(\d+))?\s*(?:toward|to|往|向)?\s*(changchun|siping|长春|四平)?/i;
+const SIDE_ARROW = 34; // length of a carriageway's direction arrow, SVG units
+const SIDE_OFFSET = 7; // arrows sit to the right of their travel direction, as the carriageways do
 
 function svg(tag, attrs = {}, text) {
   const element = document.createElementNS(SVG_NS, tag);
@@ -30,8 +32,11 @@ function projection(points) {
   };
 }
 
-/** Draw the corridor into `root` (an <svg>) and return the handle the desk uses. */
-export function createMap(root, geojson, { onPick, label }) {
+/**
+ * Draw the corridor into `root` (an <svg>) and return the handle the desk uses. `onPick` gets each
+ * click on the map; `onSide` the carriageway a dispatcher clicks among those `setSides` drew.
+ */
+export function createMap(root, geojson, { onPick, onSide, label }) {
   const nodes = new Map();
   const edges = [];
   for (const feature of geojson.features) {
@@ -96,8 +101,12 @@ export function createMap(root, geojson, { onPick, label }) {
     const pair = trimmed.match(/^(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)$/);
     if (pair) return [Number(pair[2]), Number(pair[1])];
     const post = trimmed.match(KM_POST);
-    if (post) return kmPost(Number(post[1]) + (post[2] ? Number(post[2]) / 1000 : 0), post[3]);
+    if (post) return kmPost(postKm(post), post[3]);
     return null;
+  }
+
+  function postKm(post) {
+    return Number(post[1]) + (post[2] ? Number(post[2]) / 1000 : 0);
   }
 
   function kmPost(km, toward) {
@@ -154,8 +163,67 @@ export function createMap(root, geojson, { onPick, label }) {
     const group = svg("g", { class: "pick" });
     group.appendChild(svg("circle", { cx: x, cy: y, r: 9 }));
     group.appendChild(svg("path", { d: `M${x - 15},${y} H${x - 4} M${x + 4},${y} H${x + 15} M${x},${y - 15} V${y - 4} M${x},${y + 4} V${y + 15}` }));
+    // A kilometre post with its direction shows that side's arrow: which carriageway is visible.
+    const post = text.trim().match(KM_POST);
+    const direction = post && post[3] ? (/changchun|长春/i.test(post[3]) ? "to_changchun" : "to_siping") : null;
+    if (direction) group.appendChild(sideArrow({ direction, km: postKm(post), lon: where[0], lat: where[1] }));
     layers.pick.appendChild(group);
     return true;
+  }
+
+  /**
+   * A clicked point on G1 as both carriageways (from /network/snap): an arrow along each one's travel
+   * direction, labelled, clickable; the desk asks which side before the location is filled in.
+   */
+  function setSides(sides) {
+    layers.pick.replaceChildren();
+    const group = svg("g", { class: "pick sides" });
+    const [x, y] = proj.project([sides[0].lon, sides[0].lat]);
+    group.appendChild(svg("circle", { cx: x, cy: y, r: 9 }));
+    for (const side of sides) {
+      const arrow = sideArrow(side);
+      arrow.addEventListener("click", (event) => {
+        event.stopPropagation(); // not a new pick on the map
+        if (onSide) onSide(side);
+      });
+      group.appendChild(arrow);
+    }
+    layers.pick.appendChild(group);
+  }
+
+  /** The arrow of one carriageway at kilometre `km`, pointing the way its traffic goes. */
+  function sideArrow({ direction, km, lon, lat }) {
+    const toward = direction === "to_changchun" ? "changchun" : "siping";
+    const step = direction === "to_changchun" ? 1 : -1; // kilometre posts grow toward Changchun
+    const ahead = kmPost(km + step, toward) || kmPost(km, toward);
+    const behind = kmPost(km - step, toward) || kmPost(km, toward);
+    const [x, y] = proj.project([lon, lat]);
+    let [dx, dy] = [0, 0];
+    if (ahead && behind) {
+      const [ax, ay] = proj.project(ahead);
+      const [bx, by] = proj.project(behind);
+      [dx, dy] = [ax - bx, ay - by];
+    }
+    const norm = Math.hypot(dx, dy) || 1;
+    [dx, dy] = [dx / norm, dy / norm];
+    const [ox, oy] = [x - dy * SIDE_OFFSET, y + dx * SIDE_OFFSET]; // right of travel (y grows downward)
+    const [tx, ty] = [ox + dx * SIDE_ARROW, oy + dy * SIDE_ARROW];
+    const head = `M${tx},${ty} L${tx - dx * 8 - dy * 5},${ty - dy * 8 + dx * 5} L${tx - dx * 8 + dy * 5},${ty - dy * 8 - dx * 5} Z`;
+    const group = svg("g", { class: `side side-${direction}`, "data-direction": direction });
+    group.appendChild(svg("path", { d: `M${ox},${oy} L${tx},${ty}`, class: "side-shaft" }));
+    group.appendChild(svg("path", { d: head, class: "side-head" }));
+    // The label beside its arrow, on the far side from the other carriageway, kept inside the map.
+    const text = label(`side.${direction}`);
+    const [rx, ry] = [-dy, dx];
+    const anchorStart = rx >= 0;
+    const width = estimateWidth(text, 6.8);
+    let lx = ox + dx * SIDE_ARROW * 0.5 + rx * 12;
+    lx = anchorStart ? Math.min(lx, WIDTH - 4 - width) : Math.max(lx, 4 + width);
+    const ly = oy + dy * SIDE_ARROW * 0.5 + ry * 12 + 4;
+    group.appendChild(svg("text", { x: lx, y: ly, "text-anchor": anchorStart ? "start" : "end",
+      class: "side-label halo" }, text));
+    group.appendChild(svg("title", {}, text));
+    return group;
   }
 
   function setLang(lang) {
@@ -164,7 +232,7 @@ export function createMap(root, geojson, { onPick, label }) {
   }
 
   setLang(state.lang);
-  return { setLang, setCoaches, setIncidents, setPick, locate };
+  return { setLang, setCoaches, setIncidents, setPick, setSides, locate };
 }
 
 function nodeName(feature, lang) {

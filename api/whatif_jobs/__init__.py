@@ -6,10 +6,12 @@ A job is one :func:`solver.planning.whatif.run_whatif` call. Its row in ``whatif
 result JSON and the text of the CLI's ``kpis.csv``.
 
 The package holds what is asked (:mod:`~api.whatif_jobs.request`), what is shown
-(:mod:`~api.whatif_jobs.view`) and the runner (:mod:`~api.whatif_jobs.runner`); every public name
-is importable from here.
+(:mod:`~api.whatif_jobs.view`), the caps on the queue (:mod:`~api.whatif_jobs.quota`), the leases that
+let several service processes share the jobs (:mod:`~api.whatif_jobs.leases`) and the runner
+(:mod:`~api.whatif_jobs.runner`); every public name is importable from here.
 """
 
+from api.whatif_jobs.quota import Caps, QueueFull
 from api.whatif_jobs.request import MAX_HTTP_REPS, MAX_SEED, WhatIfRequest, validate_request
 from api.whatif_jobs.runner import (
     CLOSE_JOIN_TIMEOUT_S,
@@ -21,6 +23,7 @@ from api.whatif_jobs.runner import (
 from api.whatif_jobs.view import UNFINISHED, JobNotFound, JobStateError, JobStatus, WhatIfJob
 
 __all__ = [
+    "Caps",
     "CLOSE_JOIN_TIMEOUT_S",
     "DEFAULT_LIST_LIMIT",
     "MAX_HTTP_REPS",
@@ -30,6 +33,7 @@ __all__ = [
     "JobNotFound",
     "JobStateError",
     "JobStatus",
+    "QueueFull",
     "RunnerConfig",
     "WhatIfJob",
     "WhatIfJobs",

@@ -17,7 +17,7 @@ from fleetplan.errors import InvalidValueError, UnknownIdError
 from solver.planning.whatif import WhatIfScenario, staged_dataset
 
 MAX_HTTP_REPS = 1000  # replications one HTTP job may ask for
-MAX_SEED = 2**63 - 1
+MAX_SEED = 2**53 - 1  # exact as a JSON number (a double): in the OpenAPI bound and in JavaScript clients
 
 
 @dataclass(frozen=True)

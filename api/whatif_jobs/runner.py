@@ -2,27 +2,36 @@
 
 How it runs:
 
+- A submission is refused (:class:`~api.whatif_jobs.quota.QueueFull`) when its user, or everyone,
+  already has the most jobs queued or running that the settings allow (:mod:`api.whatif_jobs.quota`).
 - At most ``concurrent_jobs`` jobs run at once in this process, each in its own thread that calls
   ``run_whatif`` on the configured engine (``processes`` or ``dask``), so the CPU work is in other
-  processes and the desk keeps answering. The oldest queued job starts first; a job is claimed with
-  a guarded ``UPDATE … WHERE status = 'queued'``, so two service processes on one database never run
-  the same job (the limit is per process).
+  processes and the desk keeps answering. The oldest queued job starts first.
+- Several service processes may share the database: a job is *claimed* under a lease that its process
+  renews every :attr:`~WhatIfJobs.tick_s` while it runs, and every write of that run is fenced
+  by its run id (:mod:`api.whatif_jobs.leases`). So a job never runs twice at once, and the job of a
+  process that died runs again — once, from the start — in whichever process claims it after its lease
+  has expired. A process that cannot renew a lease for half of it stops the job at its next finished
+  replication and gives it back, before the lease expires under it (a replication takes far less than
+  half a lease). Each process also looks for claimable jobs every tick.
 - Progress is written at most every :data:`PROGRESS_WRITE_INTERVAL_S` (and when the last replication
   is in); the same write reads ``cancel_requested``, so a cancel given to another service process on
   the same database is seen too. A cancelled job stops at its next finished replication: the progress
   callback raises :class:`_Cancelled` and the engine drops the replications not yet started.
-- Nothing is lost on a restart: :meth:`WhatIfJobs.start` puts jobs left ``running`` by a previous
-  process back in the queue (a replication is a pure function of its seed, so the rerun gives the same
-  result), and :meth:`WhatIfJobs.close` stops running jobs and puts them back in the queue too.
+- Nothing is lost on a restart: :meth:`WhatIfJobs.close` stops the running jobs and puts them back in
+  the queue; after a crash their leases expire and they run again (a replication is a pure function of
+  its seed, so the rerun gives the same result).
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -35,8 +44,13 @@ from fleetplan.units import china_now
 from solver.planning.whatif import Engine as WhatIfEngine
 from solver.planning.whatif import kpis_csv_text, run_whatif
 
+from api.records.engine import WRITE_OPTION
+from api.records.schema import NAME_LENGTH
 from api.records.schema import whatif_jobs as jobs_table
 from api.settings import Settings
+from api.whatif_jobs import leases
+from api.whatif_jobs.leases import Claim
+from api.whatif_jobs.quota import Caps, check_caps
 from api.whatif_jobs.request import WhatIfRequest
 from api.whatif_jobs.view import (
     UNFINISHED,
@@ -53,7 +67,8 @@ logger = logging.getLogger(__package__)  # "api.whatif_jobs": one logger for the
 PROGRESS_WRITE_INTERVAL_S = 0.5  # at most this often a running job writes its progress
 CLOSE_JOIN_TIMEOUT_S = 30.0  # how long close() waits for running jobs to stop
 DEFAULT_LIST_LIMIT = 50
-_CLAIM_ATTEMPTS = 5  # another process may claim the same queued job first; then try the next one
+MAX_TICK_S = 5.0  # at least this often a process renews its leases and looks for jobs to claim
+LEASE_STOP_SHARE = 0.5  # a job whose lease was not renewed for this share of it is stopped and given back
 
 
 class _Cancelled(Exception):
@@ -69,12 +84,30 @@ class RunnerConfig:
     workers: int = 1
     scheduler: str | None = None
     concurrent_jobs: int = 1
+    caps: Caps = field(default_factory=Caps)
+    lease_s: float = 30.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RunnerConfig:
         return cls(
-            settings.whatif_engine, settings.whatif_workers, settings.whatif_scheduler, settings.whatif_concurrent_jobs
+            settings.whatif_engine,
+            settings.whatif_workers,
+            settings.whatif_scheduler,
+            settings.whatif_concurrent_jobs,
+            Caps(settings.whatif_max_jobs_per_user, settings.whatif_max_jobs),
+            settings.whatif_lease_s,
         )
+
+
+@dataclass
+class _Running:
+    """A job running in this process: its thread, its stop signal, its run and when its lease was last renewed."""
+
+    thread: threading.Thread
+    stop: threading.Event
+    claim: Claim
+    progress: _JobProgress
+    renewed_at: float  # time.monotonic() when the last successful renewal (or the claim) was sent
 
 
 class WhatIfJobs:
@@ -83,11 +116,11 @@ class WhatIfJobs:
     Parameters
     ----------
     engine
-        The service database (migrated to 0003 or later); the record store's engine.
+        The service database (migrated to 0005 or later); the record store's engine.
     corridor
         The corridor every job runs on.
     config
-        Engine, workers, scheduler and how many jobs run at once.
+        Engine, workers, scheduler, how many jobs run at once here, the caps and the lease.
     clock
         Naive China-local time stamps of submissions, starts and ends; tests may fix it.
     """
@@ -101,59 +134,52 @@ class WhatIfJobs:
         clock: Callable[[], datetime] = china_now,
     ) -> None:
         self._engine = engine
+        # on SQLite a claim or a submission takes the write lock up front (BEGIN IMMEDIATE)
+        self._writer = engine.execution_options(**{WRITE_OPTION: True})
         self._corridor = corridor
         self._config = config
         self._clock = clock
+        self._runner = f"{socket.gethostname()}:{os.getpid()}"[:NAME_LENGTH]  # who runs a job, in whatif_job_runs
         self._lock = threading.Lock()
-        self._running: dict[int, tuple[threading.Thread, threading.Event]] = {}
+        self._running: dict[int, _Running] = {}
         self._closing = False
+        self._keeper: threading.Thread | None = None
+        self._keeper_stop = threading.Event()
+
+    @property
+    def tick_s(self) -> float:
+        """How often this process renews its leases and looks for jobs to claim."""
+        return min(MAX_TICK_S, self._config.lease_s / 3)
 
     # ------------------------------------------------------------------ life cycle
-    def start(self) -> int:
-        """Re-queue the jobs a previous process left running, then start queued jobs.
-
-        Returns
-        -------
-        int
-            How many jobs were put back in the queue.
-        """
-        with self._engine.begin() as connection:
-            # a cancel asked for before the crash still counts
-            connection.execute(
-                update(jobs_table)
-                .where(jobs_table.c.status == JobStatus.RUNNING, jobs_table.c.cancel_requested.is_(True))
-                .values(
-                    status=JobStatus.CANCELLED,
-                    finished_at=self._clock(),
-                    error="cancelled (the service stopped before the running job did)",
-                )
-            )
-            requeued = connection.execute(_requeue_statement(jobs_table.c.status == JobStatus.RUNNING)).rowcount
-        if requeued:
-            logger.info("what-if: %d job(s) left running by a previous process are queued again", requeued)
+    def start(self) -> None:
+        """Start the queued jobs (and those of a process that died, once their lease has expired), then
+        keep this process's leases renewed and look for jobs to claim every :attr:`tick_s`."""
         self._fill()
-        return requeued
+        self._keeper = threading.Thread(target=self._keep, name="whatif-keeper", daemon=True)
+        self._keeper.start()
 
     def close(self, timeout_s: float = CLOSE_JOIN_TIMEOUT_S) -> None:
         """Stop the running jobs and put them back in the queue, so that they run at the next start.
 
         Waits up to ``timeout_s`` for their threads: a job stops at its next finished replication.
-        A thread still busy then is left (it is a daemon) and its job is re-queued anyway.
+        A thread still busy then is left (it is a daemon) and its job is re-queued anyway; that run's
+        later writes are fenced off.
         """
         with self._lock:
             self._closing = True
             running = dict(self._running)
-        for _thread, stop in running.values():
-            stop.set()
+        self._keeper_stop.set()
+        for entry in running.values():
+            entry.stop.set()
         deadline = time.monotonic() + timeout_s
-        for job_id, (thread, _stop) in running.items():
-            thread.join(max(0.0, deadline - time.monotonic()))
-            if thread.is_alive():
+        for job_id, entry in running.items():
+            entry.thread.join(max(0.0, deadline - time.monotonic()))
+            if entry.thread.is_alive():
                 logger.warning("what-if job %d did not stop within %.0f s; queued again", job_id, timeout_s)
-                try:
-                    self._requeue(job_id)
-                except Exception:  # the next start re-queues it anyway
-                    logger.exception("what-if job %d: could not queue it again", job_id)
+                self._give_back(entry.claim, entry.progress.done)
+        if self._keeper is not None:
+            self._keeper.join(max(0.0, deadline - time.monotonic()))
 
     # ------------------------------------------------------------------ submit and read
     def submit(self, request: WhatIfRequest, submitted_by: str) -> WhatIfJob:
@@ -163,8 +189,14 @@ class WhatIfJobs:
         -------
         WhatIfJob
             The job as it is after the runner had its chance to start it.
+
+        Raises
+        ------
+        QueueFull
+            ``submitted_by`` or everyone has the most jobs queued or running that the caps allow.
         """
-        with self._engine.begin() as connection:
+        with self._writer.begin() as connection:
+            check_caps(connection, submitted_by, self._config.caps, self._clock())
             job_id = connection.execute(
                 insert(jobs_table).values(
                     status=JobStatus.QUEUED,
@@ -271,7 +303,7 @@ class WhatIfJobs:
             with self._lock:
                 running = self._running.get(job_id)
             if cancelled and running is not None:
-                running[1].set()  # ours: stop without waiting for the next progress write
+                running.stop.set()  # ours: stop without waiting for the next progress write
         job = self.job(job_id)
         if not cancelled:
             raise JobStateError(f"status: job {job_id} is {job.status}; only queued or running jobs can be cancelled")
@@ -279,44 +311,30 @@ class WhatIfJobs:
 
     # ------------------------------------------------------------------ running
     def _fill(self) -> None:
-        """Start queued jobs, oldest first, while fewer than ``concurrent_jobs`` run here."""
+        """Start claimable jobs, oldest first, while fewer than ``concurrent_jobs`` run here."""
         with self._lock:
             while not self._closing and len(self._running) < self._config.concurrent_jobs:
-                claimed = self._claim_next()
-                if claimed is None:
+                sent_at = time.monotonic()  # the lease runs from the claim's database time, which is later
+                claim = self._claim()
+                if claim is None:
                     return
-                job_id, request = claimed
                 stop = threading.Event()
+                progress = _JobProgress(self, claim, stop)
                 thread = threading.Thread(
-                    target=self._run, args=(job_id, request, stop), name=f"whatif-job-{job_id}", daemon=True
+                    target=self._run, args=(claim, progress), name=f"whatif-job-{claim.job_id}", daemon=True
                 )
-                self._running[job_id] = (thread, stop)
+                self._running[claim.job_id] = _Running(thread, stop, claim, progress, sent_at)
                 thread.start()
 
-    def _claim_next(self) -> tuple[int, WhatIfRequest] | None:
-        for _attempt in range(_CLAIM_ATTEMPTS):
-            with self._engine.connect() as connection:
-                row = connection.execute(
-                    select(jobs_table.c.id, jobs_table.c.request)
-                    .where(jobs_table.c.status == JobStatus.QUEUED)
-                    .order_by(jobs_table.c.id)
-                    .limit(1)
-                ).first()
-            if row is None:
+    def _claim(self) -> Claim | None:
+        with self._engine.connect() as connection:
+            if not leases.any_claimable(connection):  # the common case takes no lock
                 return None
-            with self._engine.begin() as connection:
-                claimed = connection.execute(
-                    update(jobs_table)
-                    .where(jobs_table.c.id == row.id, jobs_table.c.status == JobStatus.QUEUED)
-                    .values(status=JobStatus.RUNNING, started_at=self._clock(), done_reps=0)
-                ).rowcount
-            if claimed:
-                return row.id, WhatIfRequest.from_dict(row.request)
-        return None
+        with self._writer.begin() as connection:
+            return leases.claim_next(connection, self._runner, self._config.lease_s, self._clock)
 
-    def _run(self, job_id: int, request: WhatIfRequest, stop: threading.Event) -> None:
-        progress = _JobProgress(self, job_id, stop)
-        config = self._config
+    def _run(self, claim: Claim, progress: _JobProgress) -> None:
+        request, config = claim.request, self._config
         try:
             result = run_whatif(
                 request.scenario(),
@@ -329,82 +347,91 @@ class WhatIfJobs:
                 workers=config.workers,
             )
             self._finish(
-                job_id, JobStatus.DONE, done_reps=request.reps, result=result.as_dict(), kpis_csv=kpis_csv_text(result)
+                claim, JobStatus.DONE, done_reps=request.reps, result=result.as_dict(), kpis_csv=kpis_csv_text(result)
             )
-        except _Cancelled:
-            self._stopped(job_id, progress.done)
+        except _Cancelled:  # a cancel, the service stopping, or a lease it could not keep
+            self._give_back(claim, progress.done)
         except Exception as error:  # a job's failure is recorded on the job; the service carries on
-            logger.exception("what-if job %d failed", job_id)
+            logger.exception("what-if job %d failed", claim.job_id)
             message = str(error) if isinstance(error, FleetplanError) else f"{type(error).__name__}: {error}"
-            self._finish(job_id, JobStatus.FAILED, done_reps=progress.done, error=message)
+            self._finish(claim, JobStatus.FAILED, done_reps=progress.done, error=message)
         finally:
             with self._lock:
-                self._running.pop(job_id, None)
+                self._running.pop(claim.job_id, None)
             try:
                 self._fill()
-            except Exception:  # the database is unavailable: the next submit or start picks the queue up
+            except Exception:  # the database is unavailable: the keeper picks the queue up at a later tick
                 logger.exception("what-if: could not start the next queued job")
 
-    def _record_progress(self, job_id: int, done: int) -> bool:
-        """Write ``done``; True when the job should stop (cancel asked, or it is no longer ours to run)."""
+    def _keep(self) -> None:
+        """Every tick: renew this process's leases, then claim jobs for free slots."""
+        while not self._keeper_stop.wait(self.tick_s):
+            self._renew_leases()
+            try:
+                self._fill()
+            except Exception:
+                logger.exception("what-if: could not look for jobs to start")
+
+    def _renew_leases(self) -> None:
+        lease_s = self._config.lease_s
+        with self._lock:
+            running = list(self._running.values())
+        for entry in running:
+            sent_at = time.monotonic()
+            try:
+                with self._writer.begin() as connection:
+                    state = leases.renew(connection, entry.claim.job_id, entry.claim.run_id, lease_s)
+            except Exception:  # the database is unavailable: try again at the next tick
+                logger.exception("what-if job %d: could not renew its lease", entry.claim.job_id)
+            else:
+                if state is None or state:  # no longer ours, or cancelled
+                    entry.stop.set()
+                if state is not None:
+                    entry.renewed_at = sent_at
+            unrenewed_s = time.monotonic() - entry.renewed_at
+            if unrenewed_s > lease_s * LEASE_STOP_SHARE and not entry.stop.is_set():
+                # stop well before the lease can expire under it, so that it never runs twice at once
+                logger.warning(
+                    "what-if job %d: lease not renewed for %.0f s of %.0f; stopping it",
+                    entry.claim.job_id,
+                    unrenewed_s,
+                    lease_s,
+                )
+                entry.stop.set()
+
+    def _record_progress(self, claim: Claim, done: int) -> bool:
+        """Write ``done``; True when the job should stop (cancel asked, or it is no longer this run's)."""
         with self._engine.begin() as connection:
             row = connection.execute(
                 update(jobs_table)
-                .where(jobs_table.c.id == job_id, jobs_table.c.status == JobStatus.RUNNING)
+                .where(leases.held_by(claim.job_id, claim.run_id))
                 .values(done_reps=done)
                 .returning(jobs_table.c.cancel_requested)
             ).first()
         return row is None or bool(row.cancel_requested)
 
-    def _finish(self, job_id: int, status: JobStatus, **values: Any) -> None:
-        """Record the end of a running job (only if it is still running: close() may have re-queued it)."""
+    def _finish(self, claim: Claim, status: JobStatus, **values: Any) -> None:
+        """Record the end of a run; only if the job is still its own (close() may have re-queued it)."""
         try:
-            with self._engine.begin() as connection:
-                connection.execute(
-                    update(jobs_table)
-                    .where(jobs_table.c.id == job_id, jobs_table.c.status == JobStatus.RUNNING)
-                    .values(status=status, finished_at=self._clock(), **values)
-                )
-        except Exception:  # the database is gone or busy: the job stays running and is re-queued at the next start
-            logger.exception("what-if job %d: could not record that it is %s", job_id, status)
+            with self._writer.begin() as connection:
+                leases.finish(connection, claim.job_id, claim.run_id, status, self._clock, **values)
+        except Exception:  # the database is gone or busy: the lease expires and the job runs again
+            logger.exception("what-if job %d: could not record that it is %s", claim.job_id, status)
 
-    def _stopped(self, job_id: int, done: int) -> None:
-        """A job left run_whatif early: cancelled by a planner, or re-queued because the service stops."""
+    def _give_back(self, claim: Claim, done: int) -> None:
+        """A run left early: cancelled by a planner, or queued again (the service stops, or the lease is at risk)."""
         try:
-            with self._engine.connect() as connection:
-                row = connection.execute(
-                    select(jobs_table.c.cancel_requested, jobs_table.c.cancelled_by, jobs_table.c.total_reps).where(
-                        jobs_table.c.id == job_id
-                    )
-                ).first()
-            if row is not None and row.cancel_requested:
-                self._finish(
-                    job_id,
-                    JobStatus.CANCELLED,
-                    done_reps=done,
-                    error=f"cancelled by {row.cancelled_by} after {done} of {row.total_reps} replications",
-                )
-            else:
-                self._requeue(job_id)
-        except Exception:  # as in _finish: the next start re-queues it
-            logger.exception("what-if job %d: could not record that it stopped", job_id)
-
-    def _requeue(self, job_id: int) -> None:
-        with self._engine.begin() as connection:
-            connection.execute(
-                _requeue_statement(
-                    jobs_table.c.id == job_id,
-                    jobs_table.c.status == JobStatus.RUNNING,
-                    jobs_table.c.cancel_requested.is_(False),
-                )
-            )
+            with self._writer.begin() as connection:
+                leases.give_back(connection, claim.job_id, claim.run_id, done, self._clock)
+        except Exception:  # as in _finish: the lease expires and the job runs again
+            logger.exception("what-if job %d: could not record that it stopped", claim.job_id)
 
 
 class _JobProgress:
     """The ``progress`` callback of one job: writes ``done_reps`` (throttled) and stops a cancelled job."""
 
-    def __init__(self, jobs: WhatIfJobs, job_id: int, stop: threading.Event) -> None:
-        self._jobs, self._job_id, self._stop = jobs, job_id, stop
+    def __init__(self, jobs: WhatIfJobs, claim: Claim, stop: threading.Event) -> None:
+        self._jobs, self._claim, self._stop = jobs, claim, stop
         self._written_at = float("-inf")
         self.done = 0
 
@@ -413,13 +440,7 @@ class _JobProgress:
         now = time.monotonic()
         if done == total or now - self._written_at >= PROGRESS_WRITE_INTERVAL_S:
             self._written_at = now
-            if self._jobs._record_progress(self._job_id, done):
+            if self._jobs._record_progress(self._claim, done):
                 self._stop.set()
         if self._stop.is_set() and done < total:  # with every replication in, finishing costs nothing
             raise _Cancelled
-
-
-# --------------------------------------------------------------------------- statements
-def _requeue_statement(*conditions):
-    """Back to the queue, from the start: replications are pure functions of their seeds."""
-    return update(jobs_table).where(*conditions).values(status=JobStatus.QUEUED, started_at=None, done_reps=0)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from enum import StrEnum
@@ -20,6 +21,7 @@ from fleetplan.errors import InvalidValueError
 
 from solver.planning.whatif.fleet import staged_dataset
 from solver.planning.whatif.kpis import ReplicationResult, WhatIfResult, aggregate
+from solver.planning.whatif.lifeline import exit_with
 from solver.planning.whatif.scenario import WhatIfScenario
 from solver.planning.whatif.simulate import simulate_replication
 
@@ -132,8 +134,9 @@ def _run_local(
 _worker_corridor: Corridor | None = None  # set once in each pool worker by _set_worker_corridor
 
 
-def _set_worker_corridor(corridor: Corridor) -> None:
+def _set_worker_corridor(corridor: Corridor, owner_pid: int) -> None:
     global _worker_corridor
+    exit_with(owner_pid)  # a killed owner (kill -9 of the service) leaves no worker behind
     _worker_corridor = corridor
 
 
@@ -148,7 +151,10 @@ def _run_processes(
     # forkserver: workers start from a clean process, not a fork of one that may hold solver or Dask threads
     context = multiprocessing.get_context("forkserver")
     with ProcessPoolExecutor(
-        max_workers=min(workers, len(seeds)), mp_context=context, initializer=_set_worker_corridor, initargs=(corridor,)
+        max_workers=min(workers, len(seeds)),
+        mp_context=context,
+        initializer=_set_worker_corridor,
+        initargs=(corridor, os.getpid()),
     ) as pool:
         futures = [pool.submit(_replicate_in_worker, scenario, seed) for seed in seeds]
         try:

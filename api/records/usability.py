@@ -1,0 +1,73 @@
+"""Whether the coaches of a plan are still usable, read inside the transaction that books them.
+
+Other desks change two facts about a coach while a plan waits for its accept: a status change sends it
+to the workshop (the desk's status log, same database), and a new report says it broke down itself.
+:meth:`api.records.SqlRecordStore.accept` reads both here, in the booking's own transaction, so the
+check and the booking cannot be split by another writer: on SQLite every writer holds the database
+from ``BEGIN IMMEDIATE``; on PostgreSQL each statement reads what was committed before it, and a change
+committed after the check was made after the booking too (neither side reads what the other writes).
+Everything else that makes a crew unusable (licence, hours, shift) follows from the data and the
+incident's time, which no desk changes: the desk checks that before (:func:`api.desk.live.crews_not_offered`).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, select
+
+from fleetplan.model import IncidentKind, VehicleStatus
+
+from api.records.lifecycle import KIND_FOR_STATUS
+from api.records.schema import entries, incidents, vehicle_status_changes
+from api.records.types import IncidentStatus
+
+# A report of these kinds means the coach itself cannot run (a sick driver or the weather do not)
+BROKEN_COACH_KINDS = frozenset({IncidentKind.BREAKDOWN.value, IncidentKind.ACCIDENT.value})
+OPEN_STATUSES = frozenset(
+    {IncidentStatus.REPORTED, IncidentStatus.OPTIONS, IncidentStatus.ACCEPTED, IncidentStatus.ON_SCENE}
+)
+
+
+def unusable_coaches(connection: Connection, number: int, vehicle_ids: list[str]) -> dict[str, str]:
+    """Coach id → why it cannot be sent now, for those of ``vehicle_ids`` in the workshop or broken down
+    in another open incident than ``number``."""
+    if not vehicle_ids:
+        return {}
+    return {**coaches_in_workshop(connection, vehicle_ids), **coaches_broken_elsewhere(connection, number, vehicle_ids)}
+
+
+def coaches_in_workshop(connection: Connection, vehicle_ids: list[str]) -> dict[str, str]:
+    """Those of ``vehicle_ids`` whose latest recorded status change sent them to the workshop."""
+    rows = connection.execute(
+        select(vehicle_status_changes.c.vehicle_id, vehicle_status_changes.c.status)
+        .where(vehicle_status_changes.c.vehicle_id.in_(vehicle_ids))
+        .order_by(vehicle_status_changes.c.id)
+    ).all()
+    latest = {row.vehicle_id: row.status for row in rows}  # later rows overwrite earlier ones
+    return {
+        vehicle_id: f"{vehicle_id} is in the workshop"
+        for vehicle_id, status in sorted(latest.items())
+        if status == VehicleStatus.WORKSHOP.value
+    }
+
+
+def coaches_broken_elsewhere(connection: Connection, number: int, vehicle_ids: list[str]) -> dict[str, str]:
+    """Those of ``vehicle_ids`` reported broken down (or crashed) in an open incident other than ``number``."""
+    latest_kind = (
+        select(entries.c.kind)
+        .where(entries.c.incident_number == incidents.c.number)
+        .order_by(entries.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    open_kinds = [KIND_FOR_STATUS[status].value for status in OPEN_STATUSES]
+    rows = connection.execute(
+        select(incidents.c.number, incidents.c.report)
+        .where(incidents.c.number != number, latest_kind.in_(open_kinds))
+        .order_by(incidents.c.number)
+    ).all()
+    broken: dict[str, str] = {}
+    for row in rows:  # open incidents are few; the report is JSON, read here rather than in SQL of two dialects
+        vehicle_id, kind = row.report.get("vehicle_id"), row.report.get("kind")
+        if vehicle_id in vehicle_ids and kind in BROKEN_COACH_KINDS:
+            broken.setdefault(vehicle_id, f"{vehicle_id}: broke down in incident {row.number}")
+    return broken

@@ -1,0 +1,54 @@
+"""Schemathesis' ``positive_data_acceptance``, except for what the corridor data and the records decide.
+
+Schema-valid input may still be refused for what the data and the records hold: a place off the road,
+a rank beyond the incident's options, an on-scene time before the report, a key already used with
+another report. Each operation names those fields in its 400 (and 422) response's
+``x-checked-against-data`` (see :func:`api.schemas.error_responses`); a refusal naming one of them is
+not a failure, a refusal naming any other field is.
+
+Registered as a schemathesis check when imported: by ``tests/api/test_schemathesis.py``, and by the
+CLI against a running service::
+
+    SCHEMATHESIS_HOOKS=tests.api.schemathesis_hooks schemathesis run --checks all \\
+        --exclude-checks positive_data_acceptance -H "Authorization: Bearer $TOKEN" \\
+        http://127.0.0.1:8000/openapi.json
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import schemathesis
+from schemathesis.specs.openapi.checks import RejectedPositiveData, positive_data_acceptance
+
+from api.schemas import CHECKED_AGAINST_DATA
+
+
+@schemathesis.check
+def positive_data_acceptance_beyond_the_data(ctx: Any, response: Any, case: Any) -> bool | None:
+    """``positive_data_acceptance``, except a refusal naming a field checked against the data."""
+    try:
+        return positive_data_acceptance(ctx, response, case)
+    except RejectedPositiveData:
+        if named_field(response) in checked_against_data(case.operation, response.status_code):
+            return None
+        raise
+
+
+def named_field(response: Any) -> str | None:
+    """The field an error answer names: ``"<field>: …"`` (400) or the last of ``loc`` (422), lower case."""
+    try:
+        detail = response.json()["detail"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    if isinstance(detail, str):
+        return detail.partition(":")[0].strip().lower()
+    if isinstance(detail, list) and detail and isinstance(detail[0], dict) and detail[0].get("loc"):
+        return str(detail[0]["loc"][-1]).lower()
+    return None
+
+
+def checked_against_data(operation: Any, status_code: int) -> set[str]:
+    """The fields the operation's answer ``status_code`` documents as checked against the data."""
+    documented = operation.definition.raw.get("responses", {}).get(str(status_code), {})
+    return {field.lower() for field in documented.get(CHECKED_AGAINST_DATA, [])}
