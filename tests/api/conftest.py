@@ -7,6 +7,7 @@ selected through the URL's ``options=-csearch_path=…`` so the store and subpro
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -21,9 +22,10 @@ POSTGRES_ENV = "FLEETPLAN_TEST_POSTGRES_URL"
 BACKENDS = ["sqlite", "postgres"]
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A PostgreSQL URL whose search path is a new, empty schema (dropped after the test)."""
+@contextlib.contextmanager
+def postgres_schema() -> Iterator[str]:
+    """A PostgreSQL URL whose search path is a new, empty schema, dropped afterwards; skips the test
+    when no server is configured."""
     base_url = os.environ.get(POSTGRES_ENV)
     if not base_url:
         pytest.skip(f"{POSTGRES_ENV} not set")
@@ -38,6 +40,13 @@ def postgres_url() -> Iterator[str]:
         with admin.begin() as connection:
             connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         admin.dispose()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL URL whose search path is a new, empty schema (dropped after the test)."""
+    with postgres_schema() as url:
+        yield url
 
 
 @pytest.fixture(params=BACKENDS)

@@ -19,7 +19,6 @@ import json
 import math
 import os
 import re
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -28,10 +27,8 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import create_engine
-from sqlalchemy.engine import make_url
 
-from tests.api.conftest import POSTGRES_ENV
+from tests.api.conftest import postgres_schema
 from tests.api.http_support import REPORT, admin_token, running_desk, running_server, sqlite_url
 
 DEFAULT_EXAMPLES = 150
@@ -152,28 +149,6 @@ def target(request, tmp_path_factory) -> Iterator[Target]:
         client = stack.enter_context(httpx.Client(base_url=server.base_url, timeout=60))
         headers = {"Authorization": f"Bearer {admin_token(database_url, state_dir)}"}
         yield Target(lambda method, path, body: client.request(method, path, content=body, headers=_json(headers)))
-
-
-@contextlib.contextmanager
-def postgres_schema() -> Iterator[str]:
-    """A URL on a new, empty PostgreSQL schema, dropped afterwards (as tests/api/conftest.py's postgres_url)."""
-    base_url = os.environ.get(POSTGRES_ENV)
-    if not base_url:
-        pytest.skip(f"{POSTGRES_ENV} not set")
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base_url)
-    try:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-        yield (
-            make_url(base_url)
-            .update_query_dict({"options": f"-csearch_path={schema}"})
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        admin.dispose()
 
 
 def _json(headers: dict[str, str]) -> dict[str, str]:
