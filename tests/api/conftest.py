@@ -65,3 +65,21 @@ def store(store_url: str) -> Iterator[SqlRecordStore]:
         yield opened
     finally:
         opened.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium driven by Playwright, one per test module; skipped without it."""
+    from tests.api.browser_util import chromium_missing_reason, launch_chromium
+
+    reason = chromium_missing_reason()
+    if reason:
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = launch_chromium(playwright)
+        try:
+            yield launched
+        finally:
+            launched.close()

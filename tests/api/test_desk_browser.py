@@ -19,7 +19,7 @@ from fleetplan.corridor import load_corridor
 
 from api.routers.desk import render_record
 
-from tests.api.browser_util import ARTIFACTS, Service, chromium_missing_reason, launch_chromium, running_service
+from tests.api.browser_util import ARTIFACTS, Service, running_service
 
 BREAKDOWN = {"vehicle": "c01", "location": "G1 K78 toward Siping", "time": "2026-12-07T07:40", "passengers": "42"}
 UI_TIMEOUT_MS = 30_000  # a report waits for the solver (1 s deadline) plus the service's own work
@@ -39,21 +39,6 @@ CSP_LISTENER = (
 def service(tmp_path_factory) -> Iterator[Service]:
     with running_service(tmp_path_factory.mktemp("desk")) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def browser():
-    reason = chromium_missing_reason()
-    if reason:
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = launch_chromium(playwright)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 @pytest.fixture

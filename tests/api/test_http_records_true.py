@@ -389,23 +389,6 @@ def service(tmp_path_factory):
         yield running
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from tests.api.browser_util import chromium_missing_reason, launch_chromium
-
-    reason = chromium_missing_reason()
-    if reason:
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = launch_chromium(playwright)
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
 @pytest.fixture
 def page(browser, service):
     context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="en-GB", timezone_id="Asia/Shanghai")
