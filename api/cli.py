@@ -10,13 +10,14 @@ import argparse
 import json
 import os
 import sys
+import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fleetplan.corridor import Corridor, load_corridor, validate_corridor
-from fleetplan.errors import DataValidationError, FleetplanError, InvalidValueError
+from fleetplan.errors import DataProblem, DataValidationError, FleetplanError, InvalidValueError
 from fleetplan.model import VehicleClass
 from fleetplan.timetable import first_timetable_day
 from fleetplan.units import parse_hhmm
@@ -133,6 +134,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--role", required=True, type=role_name, metavar="ROLE", help="viewer, dispatcher, planner or admin"
     )
     _add_db_option(users_add)
+    users_add.add_argument(
+        "--create",
+        action="store_true",
+        help="create the SQLite database (and its directory) if it does not exist; without it a missing "
+        "database is refused, as it is usually a mistyped path",
+    )
     users_add.set_defaults(handler=run_users_add)
 
     route = commands.add_parser("route", help="shortest path and driving time between two places")
@@ -226,7 +233,10 @@ def run_serve(args: argparse.Namespace, out: Printer) -> int:
     from api.settings import admin_token_path
 
     settings = _settings(args)
-    load_corridor(settings.data_dir)  # fail fast with a data error before binding the port
+    try:
+        load_corridor(settings.data_dir)  # fail fast with a data error before binding the port
+    except DataValidationError as error:  # every problem, as 'fleetplan data validate' lists them
+        raise UsageError(_problem_lines(error.problems, settings.data_dir)) from None
     token = bootstrap_admin(settings)
     if token is not None:
         out(
@@ -268,13 +278,20 @@ def write_secret(path: Path, text: str) -> None:
 
 def run_users_add(args: argparse.Namespace, out: Printer) -> int:
     from api.records.types import RecordError
-    from api.settings import prepare_database_dir
+    from api.settings import sqlite_file
 
+    name = user_name(args.name)
     settings = _settings(args)
-    prepare_database_dir(settings.database_url)
-    store = _open_store(settings.database_url)
+    database = sqlite_file(settings.database_url)
+    if database is not None and not database.exists() and not args.create:
+        where = "its directory does not exist" if not database.parent.is_dir() else "the file does not exist"
+        raise UsageError(
+            f"--db: no records database at {database} ({where}); run 'fleetplan serve' first, check the path, "
+            "or give --create to create a new database"
+        )
+    store = _open_store(settings.database_url)  # creates a SQLite file (0600) and its directory
     try:
-        token = store.add_user(args.name, args.role)
+        token = store.add_user(name, args.role)
     except RecordError as error:  # e.g. "name: a user called 'x' already exists"
         raise UsageError(str(error)) from None
     finally:
@@ -283,21 +300,55 @@ def run_users_add(args: argparse.Namespace, out: Printer) -> int:
     return EXIT_OK
 
 
+def user_name(text: str) -> str:
+    """A user name as recorded on every entry: one line of visible text.
+
+    Raises
+    ------
+    UsageError
+        Naming ``NAME``: a control character (a newline, a tab, an escape), an invisible format
+        character (bidi overrides, zero-width spaces), a line separator, or a byte that is not text.
+    """
+    for position, character in enumerate(text, start=1):
+        if unicodedata.category(character) in ("Cc", "Cf", "Cs", "Zl", "Zp"):
+            raise UsageError(
+                f"NAME: must be one line of visible text; character {position} is U+{ord(character):04X} "
+                f"({unicodedata.name(character, 'a control character')})"
+            )
+    return text
+
+
 def _settings(args: argparse.Namespace) -> Settings:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     from api.settings import Settings
 
     overrides = {}
     if getattr(args, "data", None):
         overrides["data_dir"] = args.data
     if getattr(args, "db", None):
+        try:
+            make_url(args.db)
+        except ArgumentError:
+            raise UsageError(f"--db: cannot read {args.db!r} as a database URL (sqlite:///var/fleetplan.db)") from None
         overrides["database_url"] = args.db
     return Settings(**overrides)
 
 
 def _open_store(database_url: str):
-    from api.records.sql import open_store
+    from sqlalchemy.exc import DBAPIError
 
-    return open_store(database_url)
+    from api.records.sql import open_store
+    from api.records.types import RecordError
+
+    try:
+        return open_store(database_url)
+    except RecordError as error:  # e.g. an unsupported backend
+        raise UsageError(str(error)) from None
+    except DBAPIError as error:  # the file cannot be opened, or the server refuses the connection
+        reason = (str(error.orig).strip().splitlines() or ["unknown error"])[0]
+        raise UsageError(f"--db: cannot open the records database: {reason}") from None
 
 
 def run_route(args: argparse.Namespace, out: Printer) -> int:
@@ -386,12 +437,15 @@ def run_data_validate(args: argparse.Namespace, out: Printer) -> int:
             )
         )
     elif problems:
-        out(f"{len(problems)} problem(s) in {args.directory}:")
-        for problem in problems:
-            out(f"  {problem}")
+        out(_problem_lines(problems, args.directory))
     else:
         out(f"{args.directory}: valid")
     return EXIT_BAD_INPUT if problems else EXIT_OK
+
+
+def _problem_lines(problems: Sequence[DataProblem], directory: Path) -> str:
+    """A count, then one line per problem naming its file, row and column."""
+    return "\n".join([f"{len(problems)} problem(s) in {directory}:", *(f"  {problem}" for problem in problems)])
 
 
 def _corridor(args: argparse.Namespace) -> Corridor:

@@ -1,5 +1,6 @@
 """The records' database engine and its schema migrations.
 
+A SQLite file is created readable by its owner only (:func:`private_sqlite_file`).
 SQLite runs with ``journal_mode=WAL`` and ``synchronous=FULL`` (an acknowledged commit survives a
 crash of the process or of the machine) and begins write transactions with ``BEGIN IMMEDIATE``
 when they carry :data:`WRITE_OPTION`; PostgreSQL is used as configured. Migrations are Alembic's,
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import functools
 import json
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +29,8 @@ SQLITE_BUSY_TIMEOUT_S = 30  # how long a writer waits for the database lock befo
 POOL_SIZE, POOL_MAX_OVERFLOW = 5, 35  # room for the service's worker threads
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 WRITE_OPTION = "fleetplan_write"  # execution option: on SQLite, begin with BEGIN IMMEDIATE
+PRIVATE_FILE_MODE = 0o600  # the SQLite file: read and written by its owner only
+SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
 def _dumps(value: Any) -> str:
@@ -50,13 +55,37 @@ def create_store_engine(url: str | URL) -> Engine:
         database = parsed.database or ""
         if database in ("", ":memory:") or database.startswith("file::memory:"):
             raise RecordError("database URL: SQLite needs a file (sqlite:///var/fleetplan.db), not memory")
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        private_sqlite_file(Path(database))
         engine = create_engine(parsed, json_serializer=_dumps, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}, **pool)
         _configure_sqlite(engine)
         return engine
     if backend == "postgresql":
         return create_engine(parsed, json_serializer=_dumps, pool_pre_ping=True, **pool)
     raise RecordError(f"database URL: unsupported backend {backend!r}; use sqlite or postgresql+psycopg")
+
+
+def private_sqlite_file(path: Path) -> None:
+    """Create the SQLite file ``path`` (and its directory) with mode 0600 before SQLite opens it.
+
+    The records hold incidents and token hashes: only the owner may read them. SQLite gives its WAL
+    and shared-memory files the database file's mode. An existing file, and its WAL, shared-memory
+    and journal files, lose any group and other permissions; a stricter mode (0400) is kept.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE))  # SQLite reads it as empty
+    except FileExistsError:
+        pass
+    except OSError as error:
+        raise RecordError(f"database URL: cannot create {path}: {error.strerror or error}") from None
+    for file in (path, *(path.with_name(path.name + suffix) for suffix in SQLITE_SIDE_FILES)):
+        try:
+            status = file.stat()
+            mode = stat.S_IMODE(status.st_mode)
+            if stat.S_ISREG(status.st_mode) and mode & ~PRIVATE_FILE_MODE:
+                file.chmod(mode & PRIVATE_FILE_MODE)
+        except (FileNotFoundError, PermissionError):  # gone, or another user's: SQLite tells if it is usable
+            continue
 
 
 def _configure_sqlite(engine: Engine) -> None:

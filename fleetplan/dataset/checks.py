@@ -25,6 +25,7 @@ from fleetplan.dataset.schemas import (
 )
 from fleetplan.errors import DataProblem
 from fleetplan.model import DutyInterval, Stop, Trip, Vehicle, VehicleClass
+from fleetplan.tables import clip, shown
 from fleetplan.units import format_hhmm
 
 # Seats and lengths of the fleet's size classes (DESIGN §2.3); a value outside its class is
@@ -74,7 +75,7 @@ def duplicates(file: str, rows: list[dict[str, Any]], column: str, context: str 
         value = row[column]
         if value in first_row:
             problems.append(
-                DataProblem(file, row["_row"], column, f"{value!r} repeats row {first_row[value]}{context}")
+                DataProblem(file, row["_row"], column, f"{shown(value)} repeats row {first_row[value]}{context}")
             )
         else:
             first_row[value] = row["_row"]
@@ -85,15 +86,15 @@ def unknown(file: str, row: dict[str, Any], column: str, known: set[str] | None,
     """The row's ``column`` names an id missing from ``known`` (``None``: that table is unusable)."""
     if known is None or row[column] in known:
         return []  # the referenced table is missing: reported once, not on every row
-    return [DataProblem(file, row["_row"], column, f"unknown {kind} {row[column]!r}{_hint(known)}")]
+    return [DataProblem(file, row["_row"], column, f"unknown {kind} {shown(row[column])}{_hint(known)}")]
 
 
 def _hint(known: Iterable[str]) -> str:
     names = sorted(known)
     if not names:
         return ""
-    shown = ", ".join(names[:8]) + (f", … ({len(names)} in all)" if len(names) > 8 else "")
-    return f" (known: {shown})"
+    listed = ", ".join(clip(name) for name in names[:8]) + (f", … ({len(names)} in all)" if len(names) > 8 else "")
+    return f" (known: {listed})"
 
 
 def class_fit(row: dict[str, Any]) -> list[DataProblem]:
@@ -189,7 +190,7 @@ def signed_drivers(row: dict[str, Any], driver_ids: set[str] | None) -> tuple[tu
         if driver_ids is not None and driver_id not in driver_ids:
             problems.append(
                 DataProblem(
-                    TRIPS, row["_row"], "signed_driver_ids", f"unknown driver {driver_id!r} on the charter sign"
+                    TRIPS, row["_row"], "signed_driver_ids", f"unknown driver {shown(driver_id)} on the charter sign"
                 )
             )
     if signed and row["driver_id"] not in signed:
@@ -198,7 +199,7 @@ def signed_drivers(row: dict[str, Any], driver_ids: set[str] | None) -> tuple[tu
                 TRIPS,
                 row["_row"],
                 "signed_driver_ids",
-                f"the trip's driver {row['driver_id']} is not on the charter sign ({text})",
+                f"the trip's driver {row['driver_id']} is not on the charter sign ({clip(text)})",
             )
         )
     return signed, problems

@@ -6,13 +6,13 @@ own row is broken is told apart from an unknown id (the broken row is already re
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from fleetplan.tables import read_cells
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -47,24 +47,9 @@ class RawTables:
 
 
 # --------------------------------------------------------------------------- raw CSV reading
-def _raw_table(path: Path) -> tuple[list[str], list[list[str]]] | None:
-    """Header and rows of a CSV as written, comment lines skipped; ``None`` if it cannot be read."""
-    if not path.is_file():
-        return None
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return None
-    kept = [line for number, line in enumerate(lines) if number == 0 or not line.lstrip().startswith("#")]
-    reader = csv.reader(io.StringIO("\n".join(kept)))
-    header = [name.strip() for name in next(reader, [])]
-    return header, [cells for cells in reader if cells]
-
-
 def _raw_column(path: Path, column: str) -> list[str] | None:
     """The non-empty values of ``column`` as written; ``None`` if the file or column is unusable."""
-    table = _raw_table(path)
-    if table is None or column not in table[0]:
+    cells, _ = read_cells(path)  # the problems are reported when the table itself is read
+    if cells is None or column not in cells.columns:
         return None
-    index = table[0].index(column)
-    return [cells[index].strip() for cells in table[1] if len(cells) > index and cells[index].strip()]
+    return cells.values(column)

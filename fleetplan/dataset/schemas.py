@@ -52,6 +52,19 @@ def _is_local_datetime(value: Any) -> bool:
     return moment.tzinfo is None  # times are naive China-local (fleetplan.units)
 
 
+# Duty and timetable times lie in this window: one far outside it is a typo, and the rules' arithmetic
+# (a week back, a day ahead) would overflow at the ends of the calendar.
+TIMES_FROM_YEAR, TIMES_TO_YEAR = 2000, 2199
+
+
+def _in_time_window(value: Any) -> bool:
+    try:
+        moment = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return True  # not a date and time at all: the format check reports it
+    return TIMES_FROM_YEAR <= moment.year <= TIMES_TO_YEAR
+
+
 def _is_hhmm(value: Any) -> bool:
     try:
         parse_hhmm(value)
@@ -69,9 +82,16 @@ def _date_column(nullable: bool = False) -> pa.Column:
 def _datetime_column() -> pa.Column:
     return pa.Column(
         str,
-        pa.Check(
-            _is_local_datetime, element_wise=True, error="must be a local date and time YYYY-MM-DDTHH:MM without offset"
-        ),
+        [
+            pa.Check(
+                _is_local_datetime,
+                element_wise=True,
+                error="must be a local date and time YYYY-MM-DDTHH:MM without offset",
+            ),
+            pa.Check(
+                _in_time_window, element_wise=True, error=f"must lie in the years {TIMES_FROM_YEAR}–{TIMES_TO_YEAR}"
+            ),
+        ],
     )
 
 
@@ -84,8 +104,17 @@ def _choice_column(choices: type[StrEnum]) -> pa.Column:
     return pa.Column(str, pa.Check.isin(values, error="must be one of " + ", ".join(values)))
 
 
+MAX_ID_CHARS = 64
+
+
 def _id_column() -> pa.Column:
-    return pa.Column(str, pa.Check.str_matches(r"^\S+$", error="must be an id without spaces"))
+    return pa.Column(
+        str,
+        [
+            pa.Check.str_matches(r"^\S+$", error="must be an id without spaces"),
+            pa.Check.str_length(max_value=MAX_ID_CHARS, error=f"must be an id of at most {MAX_ID_CHARS} characters"),
+        ],
+    )
 
 
 def _note_column() -> pa.Column:

@@ -1,12 +1,17 @@
 """The TOML files of a data directory: ``tiers.toml``, ``policy.toml`` and ``conditions.toml``.
 
 Unknown or missing keys and bad values are problems named by their key path in ``column``
-(``city.limit_min``); a key left out of ``policy.toml`` keeps the regulation default.
+(``city.limit_min``); a key left out of ``policy.toml`` keeps the regulation default, but a
+``policy.toml`` without any key is a problem (an emptied or truncated file, not a choice). Numbers
+must be finite (TOML allows ``inf`` and ``nan``) and below generous bounds (a day for durations and
+tier limits), and text must not hold control characters.
 """
 
 from __future__ import annotations
 
+import math
 import tomllib
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from datetime import time
@@ -24,6 +29,7 @@ from fleetplan.model import (
     RoadClass,
     Weather,
 )
+from fleetplan.tables import shown
 from fleetplan.tiers import Tier, TierPolicy
 from fleetplan.units import HOUR, KM, MINUTE, parse_hhmm
 
@@ -31,6 +37,12 @@ T = TypeVar("T")
 
 
 _REQUIRED = object()
+
+# Upper bounds far above any real policy: a value beyond them is a typo (minutes for hours, a digit
+# too many) that would overflow date arithmetic or the solver's integers later.
+DAY_MIN = 24 * 60
+MAX_RADIUS_KM = 1_000
+MAX_PENALTY_PER_MIN = 1_000
 
 
 @dataclass
@@ -65,6 +77,7 @@ class _TomlReader:
         minimum: float | None = None,
         *,
         whole: Literal[True],
+        maximum: float | None = None,
     ) -> int | None: ...
 
     @overload
@@ -76,6 +89,7 @@ class _TomlReader:
         default: Any = _REQUIRED,
         minimum: float | None = None,
         whole: Literal[False] = False,
+        maximum: float | None = None,
     ) -> float | None: ...
 
     def number(
@@ -86,15 +100,22 @@ class _TomlReader:
         default: Any = _REQUIRED,
         minimum: float | None = None,
         whole: bool = False,
+        maximum: float | None = None,
     ) -> float | None:
         if key not in data:
             return self._absent(key, prefix, default)
         value = data[key]
         if isinstance(value, bool) or not isinstance(value, (int, float)) or (whole and not isinstance(value, int)):
-            self.problem(prefix + key, f"must be a {'whole number' if whole else 'number'}, not {value!r}")
+            self.problem(prefix + key, f"must be a {'whole number' if whole else 'number'}, not {shown(value)}")
+            return None
+        if not math.isfinite(value):
+            self.problem(prefix + key, f"must be a finite number, not {value!r}")
             return None
         if minimum is not None and value < minimum:
             self.problem(prefix + key, f"must be at least {minimum}, not {value!r}")
+            return None
+        if maximum is not None and value > maximum:  # a typo by orders of magnitude, not a policy
+            self.problem(prefix + key, f"must be at most {maximum:g}, not {shown(value)}")
             return None
         return value
 
@@ -103,7 +124,10 @@ class _TomlReader:
             return self._absent(key, prefix, default)
         value = data[key]
         if not isinstance(value, str):
-            self.problem(prefix + key, f"must be text, not {value!r}")
+            self.problem(prefix + key, f"must be text, not {shown(value)}")
+            return None
+        if _has_control(value):
+            self.problem(prefix + key, f"must not contain control characters, not {shown(value)}")
             return None
         return value
 
@@ -130,7 +154,7 @@ class _TomlReader:
         try:
             return choices(value)
         except ValueError:
-            self.problem(prefix + key, f"{value!r} is not one of {', '.join(c.value for c in choices)}")
+            self.problem(prefix + key, f"{shown(value)} is not one of {', '.join(c.value for c in choices)}")
             return None
 
     def _absent(self, key: str, prefix: str, default: Any) -> Any:
@@ -146,6 +170,10 @@ class _TomlReader:
                 self.problem(prefix + key, f"unknown key; expected one of {', '.join(allowed)}")
 
 
+def _has_control(text: str) -> bool:
+    return any(unicodedata.category(character) == "Cc" for character in text)
+
+
 def _toml_type(value: Any) -> str:
     return {str: "text", int: "a number", float: "a number", bool: "true/false", list: "a list"}.get(
         type(value), type(value).__name__
@@ -159,6 +187,10 @@ def _read_toml(path: Path) -> tuple[dict[str, Any] | None, list[DataProblem]]:
         return tomllib.loads(path.read_text(encoding="utf-8")), []
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         return None, [DataProblem(path.name, None, None, f"is not valid TOML: {error}")]
+    except RecursionError:  # tomllib recurses into nested arrays and inline tables
+        return None, [DataProblem(path.name, None, None, "is not valid TOML: values are nested too deeply")]
+    except OSError as error:
+        return None, [DataProblem(path.name, None, None, f"cannot be read: {error.strerror or error}")]
 
 
 TIER_NAMES = ("city", "near_backup", "corridor", "pre_departure")
@@ -181,12 +213,22 @@ def load_tier_policy(path: Path) -> tuple[TierPolicy | None, list[DataProblem]]:
     reader = _TomlReader(path.name)
     reader.no_other_keys(data, [*TIER_POLICY_KEYS, *TIER_NAMES])
     tiers = {name: _tier(reader, data, name) for name in TIER_NAMES}
-    city_km = reader.number(data, "city_radius_km", default=_default(TierPolicy, "city_radius_m") / KM, minimum=0)
+    city_km = reader.number(
+        data, "city_radius_km", default=_default(TierPolicy, "city_radius_m") / KM, minimum=0, maximum=MAX_RADIUS_KM
+    )
     near_km = reader.number(
-        data, "near_backup_radius_km", default=_default(TierPolicy, "near_backup_radius_m") / KM, minimum=0
+        data,
+        "near_backup_radius_km",
+        default=_default(TierPolicy, "near_backup_radius_m") / KM,
+        minimum=0,
+        maximum=MAX_RADIUS_KM,
     )
     escalation_min = reader.number(
-        data, "escalation_after_min", default=_default(TierPolicy, "escalation_after_s") / MINUTE, minimum=0
+        data,
+        "escalation_after_min",
+        default=_default(TierPolicy, "escalation_after_s") / MINUTE,
+        minimum=0,
+        maximum=DAY_MIN,
     )
     if reader.problems or None in tiers.values():
         return None, reader.problems
@@ -217,10 +259,10 @@ def _tier(reader: _TomlReader, data: dict[str, Any], name: str) -> Tier | None:
     prefix = f"{name}."
     before = len(reader.problems)
     reader.no_other_keys(table, TIER_KEYS, prefix)
-    limit_min = reader.number(table, "limit_min", prefix)
+    limit_min = reader.number(table, "limit_min", prefix, maximum=DAY_MIN)
     if limit_min is not None and limit_min <= 0:
         reader.problem(prefix + "limit_min", f"must be positive, not {limit_min!r}")
-    penalty = reader.number(table, "late_penalty_per_min", prefix, minimum=0, whole=True)
+    penalty = reader.number(table, "late_penalty_per_min", prefix, minimum=0, whole=True, maximum=MAX_PENALTY_PER_MIN)
     description = reader.text(table, "description", prefix, default="")
     if len(reader.problems) > before:
         return None
@@ -240,16 +282,19 @@ def _tier(reader: _TomlReader, data: dict[str, Any], name: str) -> Tier | None:
 _Reader = Callable[[_TomlReader, dict[str, Any], str, Any], Any]
 
 
-def _duration(unit_s: int) -> _Reader:
+def _duration(unit_s: int, maximum: float) -> _Reader:
     def read(reader: _TomlReader, data: dict[str, Any], key: str, default: Any) -> Any:
-        value = reader.number(data, key, default=default / unit_s, minimum=0)
+        value = reader.number(data, key, default=default / unit_s, minimum=0, maximum=maximum)
         return None if value is None else round(value * unit_s)
 
     return read
 
 
-def _whole(reader: _TomlReader, data: dict[str, Any], key: str, default: Any) -> Any:
-    return reader.number(data, key, default=default, minimum=0, whole=True)
+def _whole(maximum: int) -> _Reader:
+    def read(reader: _TomlReader, data: dict[str, Any], key: str, default: Any) -> Any:
+        return reader.number(data, key, default=default, minimum=0, whole=True, maximum=maximum)
+
+    return read
 
 
 def _clock(reader: _TomlReader, data: dict[str, Any], key: str, default: Any) -> Any:
@@ -265,20 +310,20 @@ def _age_reached(reader: _TomlReader, data: dict[str, Any], key: str, default: A
 
 
 POLICY_KEYS: dict[str, tuple[str, _Reader]] = {
-    "day_continuous_max_h": ("day_continuous_max_s", _duration(HOUR)),
-    "night_continuous_max_h": ("night_continuous_max_s", _duration(HOUR)),
-    "min_rest_min": ("min_rest_s", _duration(MINUTE)),
-    "max_driving_24h_h": ("max_driving_24h_s", _duration(HOUR)),
-    "max_driving_7d_h": ("max_driving_7d_s", _duration(HOUR)),
+    "day_continuous_max_h": ("day_continuous_max_s", _duration(HOUR, 24)),
+    "night_continuous_max_h": ("night_continuous_max_s", _duration(HOUR, 24)),
+    "min_rest_min": ("min_rest_s", _duration(MINUTE, DAY_MIN)),
+    "max_driving_24h_h": ("max_driving_24h_s", _duration(HOUR, 24)),
+    "max_driving_7d_h": ("max_driving_7d_s", _duration(HOUR, 7 * 24)),
     "night_start": ("night_start", _clock),
     "night_end": ("night_end", _clock),
     "overnight_rule": ("overnight_rule", _overnight),
     "overnight_stop_start": ("overnight_stop_start", _clock),
     "overnight_stop_end": ("overnight_stop_end", _clock),
-    "max_driver_age": ("max_driver_age", _whole),
+    "max_driver_age": ("max_driver_age", _whole(120)),
     "driver_age_reached": ("driver_age_reached", _age_reached),
-    "probation_months": ("probation_months", _whole),
-    "charter_sign_filing_delay_min": ("charter_sign_filing_delay_s", _duration(MINUTE)),
+    "probation_months": ("probation_months", _whole(120)),
+    "charter_sign_filing_delay_min": ("charter_sign_filing_delay_s", _duration(MINUTE, DAY_MIN)),
 }
 
 
@@ -289,6 +334,11 @@ def load_driving_policy(path: Path) -> tuple[DrivingPolicy | None, list[DataProb
     if data is None:
         return None, problems
     reader = _TomlReader(path.name)
+    if not data:
+        reader.problem(
+            None, "has no rules (a key left out keeps the regulation default, but an empty file is a mistake)"
+        )
+        return None, reader.problems
     reader.no_other_keys(data, POLICY_KEYS)
     defaults = DrivingPolicy()
     values = {field_: read(reader, data, key, getattr(defaults, field_)) for key, (field_, read) in POLICY_KEYS.items()}
@@ -316,6 +366,9 @@ def load_conditions(path: Path) -> tuple[tuple[Conditions, ...], list[DataProble
 
 
 def _preset(reader: _TomlReader, data: dict[str, Any], name: str) -> Conditions | None:
+    if _has_control(name) or not name.strip():
+        reader.problem(None, f"preset name {shown(name)} must be visible text")
+        return None
     table = reader.table(data, name)
     if table is None:
         return None
@@ -362,7 +415,7 @@ def _weather(reader: _TomlReader, table: dict[str, Any], prefix: str) -> tuple[t
 def _text_list(reader: _TomlReader, table: dict[str, Any], key: str, prefix: str) -> list[str]:
     value = table.get(key, [])
     if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
-        reader.problem(prefix + key, f'must be a list of node ids (or ["{ALL_ENTRANCES}"]), not {value!r}')
+        reader.problem(prefix + key, f'must be a list of node ids (or ["{ALL_ENTRANCES}"]), not {shown(value)}')
         return []
     return value
 
@@ -374,7 +427,7 @@ def _edge_list(reader: _TomlReader, table: dict[str, Any], prefix: str) -> list[
         for pair in value
     )
     if not pairs_ok:
-        reader.problem(prefix + "closed_edges", f"must be a list of [from, to] node-id pairs, not {value!r}")
+        reader.problem(prefix + "closed_edges", f"must be a list of [from, to] node-id pairs, not {shown(value)}")
         return []
     return [(pair[0], pair[1]) for pair in value]
 

@@ -49,6 +49,9 @@ G1_NAME = "G1"
 CARRIAGEWAY_OFFSET_M = 15.0  # each carriageway drawn this far right of the centre line (right-hand traffic)
 PARKING_OFFSET_M = 80.0
 STRAIGHT_LINE_TOLERANCE = 0.99  # a road may not be shorter than the straight line (1 % for rounding)
+# bounds far beyond the corridor: a value outside them is a typo that would overflow travel times
+MAX_KM = 2_000.0
+MAX_ROAD_M = 500_000
 
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 TAGS = ["V", "S", "E"]
@@ -73,7 +76,12 @@ POSTS_SCHEMA = pa.DataFrameSchema(
         "name": pa.Column(str, coerce=True),
         "name_zh": pa.Column(str, coerce=True),
         "kind": pa.Column(str, pa.Check.isin([kind.value for kind in PostKind]), coerce=True),
-        "km": pa.Column(float, pa.Check.ge(0.0), unique=True, coerce=True),
+        "km": pa.Column(
+            float,
+            [pa.Check.ge(0.0), pa.Check.le(MAX_KM, error=f"must be at most K{MAX_KM:g}")],
+            unique=True,
+            coerce=True,
+        ),
         "lat": pa.Column(float, pa.Check.in_range(-90.0, 90.0), coerce=True),
         "lon": pa.Column(float, pa.Check.in_range(-180.0, 180.0), coerce=True),
         "tag": pa.Column(str, pa.Check.isin(TAGS), coerce=True),
@@ -85,8 +93,12 @@ ROADS_SCHEMA = pa.DataFrameSchema(
         "from": pa.Column(str, coerce=True),
         "to": pa.Column(str, coerce=True),
         "road_class": pa.Column(str, pa.Check.isin(OFF_EXPRESSWAY_CLASSES), coerce=True),
-        "length_m": pa.Column(int, pa.Check.gt(0), coerce=True),
-        "speed_kmh": pa.Column(float, [pa.Check.gt(0.0), pa.Check.le(130.0)], coerce=True),
+        "length_m": pa.Column(
+            int, [pa.Check.gt(0), pa.Check.le(MAX_ROAD_M, error=f"must be at most {MAX_ROAD_M} m")], coerce=True
+        ),
+        "speed_kmh": pa.Column(
+            float, [pa.Check.ge(1.0, error="must be at least 1 km/h"), pa.Check.le(130.0)], coerce=True
+        ),
         "oneway": pa.Column(str, pa.Check.isin(["yes", "no"]), coerce=True),
         "name": pa.Column(str, coerce=True),
         "tag": pa.Column(str, pa.Check.isin(TAGS), coerce=True),

@@ -52,8 +52,12 @@ def read_expressway(directory: Path) -> tuple[ExpresswayConstants | None, list[D
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None, [DataProblem(EXPRESSWAY_FILE, None, None, f"file is missing from {path.parent}")]
-    except tomllib.TOMLDecodeError as error:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         return None, [DataProblem(EXPRESSWAY_FILE, None, None, f"is not valid TOML: {error}")]
+    except RecursionError:  # tomllib recurses into nested arrays and inline tables
+        return None, [DataProblem(EXPRESSWAY_FILE, None, None, "is not valid TOML: values are nested too deeply")]
+    except OSError as error:  # a directory or an unreadable file in its place
+        return None, [DataProblem(EXPRESSWAY_FILE, None, None, f"cannot be read: {error.strerror or error}")]
     problems = _key_problems(data)
     if problems:
         return None, problems
@@ -78,12 +82,22 @@ def _key_problems(data: dict[str, Any]) -> list[DataProblem]:
     return problems
 
 
+# Bounds far beyond any real road: a value outside them is a typo that would overflow travel times.
+MAX_LENGTH_M = 100_000
+SPEED_RANGE_KMH = (1.0, 200.0)
+
+
 def _value_problem(name: str, value: Any) -> str | None:
     whole = name.endswith("_m")
     wanted = "a positive whole number of metres" if whole else "a positive number (km/h)"
     is_number = isinstance(value, int) or (not whole and isinstance(value, float))
     if isinstance(value, bool) or not is_number or not 0 < value < math.inf:  # TOML allows inf and nan
         return f"must be {wanted}, got {value!r}"
+    if whole and value > MAX_LENGTH_M:
+        return f"must be at most {MAX_LENGTH_M} m, got {value!r}"
+    low, high = SPEED_RANGE_KMH
+    if not whole and not low <= value <= high:
+        return f"must be between {low:g} and {high:g} km/h, got {value!r}"
     return None
 
 

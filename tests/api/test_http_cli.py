@@ -24,7 +24,8 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 
 def test_users_add_prints_a_token_that_carries_the_role(capsys, tmp_path):
     url = sqlite_url(tmp_path)
-    code, out, err = run(capsys, "users", "add", "wang", "--role", "dispatcher", "--db", url)
+    # a new database: --create (without it a missing database is refused, tests/api/test_cli_hygiene.py)
+    code, out, err = run(capsys, "users", "add", "wang", "--role", "dispatcher", "--db", url, "--create")
     assert code == 0, err
     token = out.strip()
     assert len(out.splitlines()) == 1 and len(token) >= 40
@@ -35,7 +36,7 @@ def test_users_add_prints_a_token_that_carries_the_role(capsys, tmp_path):
 
 def test_users_add_refuses_a_taken_name_and_an_unknown_role(capsys, tmp_path):
     url = sqlite_url(tmp_path)
-    assert run(capsys, "users", "add", "li", "--role", "viewer", "--db", url)[0] == 0
+    assert run(capsys, "users", "add", "li", "--role", "viewer", "--db", url, "--create")[0] == 0
     code, out, err = run(capsys, "users", "add", "li", "--role", "admin", "--db", url)
     assert code == 2 and out == "" and "name:" in err and "Traceback" not in err
     code, out, err = run(capsys, "users", "add", "zhao", "--role", "boss", "--db", url)

@@ -1,0 +1,174 @@
+"""Hygiene of the ``fleetplan`` command line around the records database (issue 15, item 15).
+
+``users add`` refuses a database that does not exist (a mistyped ``--db`` would otherwise create a
+new, empty one and its directory without a word) unless ``--create`` is given, and refuses user names
+that are not one line of visible text. A SQLite file is created readable by its owner only (0600),
+an existing one loses group and other permissions, and ``fleetplan serve`` (what ``make run`` runs,
+with the default ``sqlite:///var/fleetplan.db``) still creates its own database on the first start.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from api.cli import main
+from api.records import Role, open_store
+from api.records.engine import private_sqlite_file
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    try:
+        code = main(list(argv))
+    except SystemExit as exit_:  # argparse usage errors
+        code = exit_.code
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def assert_refused(code: int, out: str, err: str, *words: str) -> None:
+    assert code == 2, err
+    assert out == ""
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1, err
+    for word in words:
+        assert word in err, err
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+# --------------------------------------------------------------------------- a missing database
+def test_users_add_refuses_a_missing_directory_without_create(capsys, tmp_path):
+    database = tmp_path / "nonexistent" / "x.db"
+    code, out, err = run(capsys, "users", "add", "wang", "--role", "viewer", "--db", url(database))
+    assert_refused(code, out, err, "--db", "--create", str(database.parent))
+    assert not database.parent.exists()
+
+
+def test_users_add_refuses_a_missing_file_without_create(capsys, tmp_path):
+    database = tmp_path / "fleetplan2.db"  # a typo of the real file's name
+    code, out, err = run(capsys, "users", "add", "wang", "--role", "viewer", "--db", url(database))
+    assert_refused(code, out, err, "--db", "--create")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_users_add_with_create_makes_a_private_database(capsys, tmp_path):
+    database = tmp_path / "new" / "x.db"
+    code, out, err = run(capsys, "users", "add", "wang", "--role", "viewer", "--db", url(database), "--create")
+    assert code == 0, err
+    token = out.strip()
+    assert mode(database) == 0o600
+    for side in database.parent.glob("x.db-*"):  # WAL and shared memory hold records too
+        assert mode(side) == 0o600, side
+    with open_store(url(database)) as store:
+        assert store.user_for_token(token).role == Role.VIEWER
+    # the database exists now: no --create needed for the next user
+    code, out, err = run(capsys, "users", "add", "li", "--role", "admin", "--db", url(database))
+    assert code == 0, err
+
+
+@pytest.mark.parametrize("database_url, word", [("garbage", "--db"), ("mysql://u@h/db", "unsupported backend")])
+def test_users_add_refuses_a_database_url_it_cannot_use(capsys, database_url, word):
+    assert_refused(*run(capsys, "users", "add", "wang", "--role", "viewer", "--db", database_url), word)
+
+
+def test_users_add_refuses_a_directory_as_the_database(capsys, tmp_path):
+    code, out, err = run(capsys, "users", "add", "wang", "--role", "viewer", "--db", url(tmp_path), "--create")
+    assert_refused(code, out, err, "--db")
+    assert mode(tmp_path) & 0o700 == 0o700  # the directory was not "tightened" into a file mode
+
+
+# --------------------------------------------------------------------------- user names
+@pytest.mark.parametrize(
+    "name",
+    [
+        "wang\nadmin",
+        "wang\r",
+        "tab\tname",
+        "nul\x00",
+        "esc\x1b[2J",
+        "bidi\u202eevil",
+        "zero\u200bwidth",
+        "line\u2028sep",
+    ],
+    ids=["newline", "carriage return", "tab", "nul", "escape", "bidi override", "zero width", "line separator"],
+)
+def test_users_add_refuses_names_with_control_or_invisible_characters(capsys, tmp_path, name):
+    database = tmp_path / "x.db"
+    code, out, err = run(capsys, "users", "add", name, "--role", "viewer", "--db", url(database), "--create")
+    assert_refused(code, out, err, "NAME", "U+")
+    assert not database.exists()  # refused before the database is touched
+
+
+def test_users_add_keeps_names_in_any_script(capsys, tmp_path):
+    database = tmp_path / "x.db"
+    code, out, err = run(capsys, "users", "add", "王 小明", "--role", "dispatcher", "--db", url(database), "--create")
+    assert code == 0, err
+    with open_store(url(database)) as store:
+        assert store.user_for_token(out.strip()).name == "王 小明"
+
+
+# --------------------------------------------------------------------------- the file's mode
+def test_an_existing_world_readable_database_is_made_private(capsys, tmp_path):
+    database = tmp_path / "x.db"
+    assert run(capsys, "users", "add", "wang", "--role", "viewer", "--db", url(database), "--create")[0] == 0
+    for file in [database, *tmp_path.glob("x.db-*")]:
+        file.chmod(0o644)
+    assert run(capsys, "users", "add", "li", "--role", "viewer", "--db", url(database))[0] == 0
+    for file in [database, *tmp_path.glob("x.db-*")]:
+        assert mode(file) == 0o600, file
+
+
+@pytest.mark.parametrize("before, after", [(0o644, 0o600), (0o640, 0o600), (0o600, 0o600), (0o400, 0o400)])
+def test_a_stricter_mode_is_kept(tmp_path, before, after):
+    database = tmp_path / "x.db"
+    database.touch()
+    database.chmod(before)
+    private_sqlite_file(database)
+    assert mode(database) == after
+
+
+def test_a_new_file_is_created_0600_whatever_the_umask_allows(tmp_path):
+    previous = os.umask(0)
+    try:
+        private_sqlite_file(tmp_path / "var" / "x.db")
+    finally:
+        os.umask(previous)
+    assert mode(tmp_path / "var" / "x.db") == 0o600
+
+
+# --------------------------------------------------------------------------- make run
+def test_make_run_serves_with_the_default_database():
+    completed = subprocess.run(["make", "-n", "run"], capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert completed.returncode == 0, completed.stderr
+    serve = [line for line in completed.stdout.splitlines() if "fleetplan serve" in line]
+    assert serve and "--db" not in serve[-1]  # the default sqlite:///var/fleetplan.db, created by serve
+
+
+def test_serve_still_creates_its_own_private_database_and_users_add_then_works(capsys, tmp_path, monkeypatch):
+    """What ``make run`` then the README's ``fleetplan users add`` do, in a fresh working directory."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("FLEETPLAN_DATABASE_URL", raising=False)
+    monkeypatch.delenv("FLEETPLAN_VAR_DIR", raising=False)
+    monkeypatch.setattr("uvicorn.run", lambda app, host, port, log_level: None)
+    code, out, err = run(capsys, "serve", "--port", "8765")
+    assert code == 0, err
+    database, token_file = tmp_path / "var" / "fleetplan.db", tmp_path / "var" / "admin-token"
+    assert mode(database) == 0o600 and mode(token_file) == 0o600
+    assert token_file.read_text().strip() in out
+    code, out, err = run(capsys, "users", "add", "wang", "--role", "dispatcher")
+    assert code == 0, err
+    with open_store(url(database)) as store:
+        assert store.user_for_token(out.strip()).name == "wang"
