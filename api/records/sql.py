@@ -45,13 +45,14 @@ from api.records import audit
 from api.records.engine import WRITE_OPTION, create_store_engine, upgrade_schema
 from api.records.fields import json_ready, local_naive, request_fingerprint, text_field
 from api.records.lifecycle import KIND_FOR_STATUS, RELEASING_KINDS, check_transition, derive_status, lifecycle_problems
-from api.records.schema import KEY_LENGTH, NAME_LENGTH, RESOURCE_ID_LENGTH, bookings, entries, incidents, users
+from api.records.schema import KEY_LENGTH, NAME_LENGTH, RESOURCE_ID_LENGTH, bookings, incidents, users
 from api.records.statements import (
     entries_by_incident,
     held_by_others,
     incident_record,
     insert_entry,
     key_holder,
+    latest_entry_kind,
     load_incident,
     locked_status,
     next_incident_number,
@@ -306,14 +307,7 @@ class SqlRecordStore:
         query = select(incidents).order_by(incidents.c.number.desc()).limit(max(0, int(limit)))
         if statuses is not None:
             kinds = [KIND_FOR_STATUS[IncidentStatus(status)].value for status in statuses]
-            latest_kind = (
-                select(entries.c.kind)
-                .where(entries.c.incident_number == incidents.c.number)
-                .order_by(entries.c.id.desc())
-                .limit(1)
-                .scalar_subquery()
-            )
-            query = query.where(latest_kind.in_(kinds))
+            query = query.where(latest_entry_kind().in_(kinds))
         with self._reader.connect() as connection:
             rows = connection.execute(query).mappings().all()
             by_number = entries_by_incident(connection, [row["number"] for row in rows])

@@ -19,6 +19,18 @@ from api.records.types import Entry, EntryKind, IncidentRecord, IncidentStatus, 
 # --- statements -----------------------------------------------------------------------------------
 
 
+def latest_entry_kind():
+    """The kind of each incident's latest entry, as a correlated subquery on ``incidents``: its status
+    follows from it (:func:`~api.records.lifecycle.derive_status`), so no status column is needed."""
+    return (
+        select(entries.c.kind)
+        .where(entries.c.incident_number == incidents.c.number)
+        .order_by(entries.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 def next_incident_number(connection: Connection) -> int:
     statement = (
         update(counters)

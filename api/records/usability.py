@@ -17,7 +17,8 @@ from sqlalchemy import Connection, select
 from fleetplan.model import IncidentKind, VehicleStatus
 
 from api.records.lifecycle import KIND_FOR_STATUS
-from api.records.schema import entries, incidents, vehicle_status_changes
+from api.records.schema import incidents, vehicle_status_changes
+from api.records.statements import latest_entry_kind
 from api.records.types import IncidentStatus
 
 # A report of these kinds means the coach itself cannot run (a sick driver or the weather do not)
@@ -52,13 +53,7 @@ def coaches_in_workshop(connection: Connection, vehicle_ids: list[str]) -> dict[
 
 def coaches_broken_elsewhere(connection: Connection, number: int, vehicle_ids: list[str]) -> dict[str, str]:
     """Those of ``vehicle_ids`` reported broken down (or crashed) in an open incident other than ``number``."""
-    latest_kind = (
-        select(entries.c.kind)
-        .where(entries.c.incident_number == incidents.c.number)
-        .order_by(entries.c.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
+    latest_kind = latest_entry_kind()
     open_kinds = [KIND_FOR_STATUS[status].value for status in OPEN_STATUSES]
     rows = connection.execute(
         select(incidents.c.number, incidents.c.report)
