@@ -19,6 +19,7 @@ import httpx
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.cli import main
 from api.records import Role, open_store
 from api.settings import Settings, admin_token_path
 
@@ -169,3 +170,13 @@ def wait_until_up(server: Server) -> None:
             pass
         time.sleep(0.1)
     raise RuntimeError(f"the service did not answer within {SERVER_START_TIMEOUT_S} s:\n{server.log()}")
+
+
+def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
+    """``fleetplan ARGV`` in-process: (exit status, stdout, stderr); argparse's usage errors count too."""
+    try:
+        code = main(list(argv))
+    except SystemExit as exit_:  # argparse usage errors
+        code = exit_.code
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err

@@ -8,18 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from api.cli import main
+from tests.api.http_support import run_cli as run
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "default"
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exit_:  # argparse usage errors
-        code = exit_.code
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def run_json(capsys, *argv: str) -> dict:

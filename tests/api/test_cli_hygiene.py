@@ -16,20 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from api.cli import main
 from api.records import Role, open_store
 from api.records.engine import private_sqlite_file
 
+from tests.api.http_support import run_cli as run
+
 REPO = Path(__file__).resolve().parents[2]
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exit_:  # argparse usage errors
-        code = exit_.code
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def assert_refused(code: int, out: str, err: str, *words: str) -> None:

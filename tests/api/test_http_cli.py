@@ -6,20 +6,12 @@ import stat
 
 import pytest
 
-from api.cli import bootstrap_admin, main
+from api.cli import bootstrap_admin
 from api.records import Role, open_store
 from api.settings import Settings, admin_token_path
 
+from tests.api.http_support import run_cli as run
 from tests.api.http_support import sqlite_url
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exit_:  # argparse usage errors
-        code = exit_.code
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_users_add_prints_a_token_that_carries_the_role(capsys, tmp_path):
