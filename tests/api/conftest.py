@@ -18,6 +18,8 @@ from sqlalchemy.engine import make_url
 
 from api.records import SqlRecordStore, open_store
 
+from tests.api.http_support import DeskClient, served_desk, sqlite_url
+
 POSTGRES_ENV = "FLEETPLAN_TEST_POSTGRES_URL"
 BACKENDS = ["sqlite", "postgres"]
 
@@ -83,3 +85,21 @@ def browser():
             yield launched
         finally:
             launched.close()
+
+
+@pytest.fixture
+def desk_served(store_url: str, tmp_path) -> Iterator[DeskClient]:
+    """A real ``fleetplan serve`` on an empty database and a client of it, once per backend: the
+    adversary's view (issue 15), black box over HTTP."""
+    with served_desk(store_url, tmp_path) as desk:
+        yield desk
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def desk_served_module(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[DeskClient]:
+    """One real ``fleetplan serve`` per test module and backend, for tests that record nothing or
+    only what no other test of the module looks at."""
+    state_dir = tmp_path_factory.mktemp(f"served-{request.param}")
+    with contextlib.ExitStack() as stack:
+        url = stack.enter_context(postgres_schema()) if request.param == "postgres" else sqlite_url(state_dir)
+        yield stack.enter_context(served_desk(url, state_dir))

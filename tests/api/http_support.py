@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.cli import main
-from api.records import Role, open_store
+from api.records import Role, SqlRecordStore, open_store
 from api.settings import Settings, admin_token_path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -54,9 +54,10 @@ def bearer(token: str) -> dict[str, str]:
 
 @dataclass
 class DeskClient:
-    """A running app (TestClient) and a token per role."""
+    """A running service and a token per role: the app in process (a TestClient) or a real
+    ``fleetplan serve`` (an ``httpx.Client`` on its address); the tests talk HTTP to either alike."""
 
-    client: TestClient
+    client: httpx.Client
     tokens: dict[str, str]
     database_url: str
 
@@ -85,6 +86,15 @@ class DeskClient:
 
     def numbers(self) -> list[int]:
         return sorted(incident["number"] for incident in self.get("/incidents").json())
+
+    @contextmanager
+    def records(self) -> Iterator[SqlRecordStore]:
+        """The records database itself, opened beside the service (to look, as an auditor would)."""
+        store = open_store(self.database_url)
+        try:
+            yield store
+        finally:
+            store.close()
 
 
 @contextmanager
@@ -124,8 +134,12 @@ def admin_token(database_url: str, state_dir: Path) -> str:
 
 
 @contextmanager
-def running_server(database_url: str, state_dir: Path, name: str = "server") -> Iterator[Server]:
-    """``fleetplan serve`` on 127.0.0.1 and a free port; killed (SIGKILL) if still running at the end."""
+def running_server(
+    database_url: str, state_dir: Path, name: str = "server", settings: dict[str, Any] | None = None
+) -> Iterator[Server]:
+    """``fleetplan serve`` on 127.0.0.1 and a free port; killed (SIGKILL) if still running at the end.
+
+    ``settings`` are :class:`~api.settings.Settings` fields, passed as their ``FLEETPLAN_*`` variables."""
     port = free_port()
     log_path = state_dir / f"{name}.log"
     env = {
@@ -133,6 +147,7 @@ def running_server(database_url: str, state_dir: Path, name: str = "server") -> 
         "FLEETPLAN_DISPATCH_TIME_LIMIT_S": str(TEST_TIME_LIMIT_S),
         "FLEETPLAN_VAR_DIR": str(state_dir / "var"),
         "PYTHONUNBUFFERED": "1",
+        **{f"FLEETPLAN_{field.upper()}": str(value) for field, value in (settings or {}).items()},
     }
     command = [
         sys.executable,
@@ -156,6 +171,17 @@ def running_server(database_url: str, state_dir: Path, name: str = "server") -> 
         if process.poll() is None:
             process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
+
+
+@contextmanager
+def served_desk(database_url: str, state_dir: Path, **settings: Any) -> Iterator[DeskClient]:
+    """A real ``fleetplan serve`` on ``database_url`` (a user per role added first) and a client of it."""
+    tokens = add_users(database_url)
+    with (
+        running_server(database_url, state_dir, settings=settings) as server,
+        httpx.Client(base_url=server.base_url, timeout=60) as client,
+    ):
+        yield DeskClient(client, tokens, database_url)
 
 
 def wait_until_up(server: Server) -> None:

@@ -2,7 +2,9 @@
 4xx naming the field where the error answer itself used to fail, and an OpenAPI document that says
 what the server accepts (whole numbers, times, days, ids the data fixes, OPTIONS and ``Allow``).
 
-Tests taking ``desk_any`` or ``store_url`` run on SQLite and on PostgreSQL (skipped without a server).
+Every HTTP test talks to a real ``fleetplan serve`` (``desk_served``: a fresh database per test;
+``desk``: one per module), and they and those taking ``store_url`` run on SQLite and on PostgreSQL
+(skipped without a server).
 """
 
 from __future__ import annotations
@@ -26,23 +28,15 @@ from api.records.engine import WRITE_OPTION, _alembic_config, create_store_engin
 from api.routers.whatif import DAY_PATTERN
 from api.schemas import CALENDAR_DAY, LOCAL_MINUTE, LOCAL_MINUTE_OR_NOW
 
-from tests.api.http_support import REPORT, running_desk, sqlite_url
+from tests.api.http_support import REPORT
 
 WHAT_IF = {"start": "2026-12-01", "end": "2026-12-02", "backups": {"siping_depot": 1}, "reps": 1, "seed": 0}
 
 
-@pytest.fixture
-def desk_any(store_url):
-    """The app on SQLite and on PostgreSQL (``store_url`` is parametrised by tests/api/conftest.py)."""
-    with running_desk(store_url) as running:
-        yield running
-
-
 @pytest.fixture(scope="module")
-def desk(tmp_path_factory):
-    """One app on SQLite for the tests that record nothing or only look at the answer."""
-    with running_desk(sqlite_url(tmp_path_factory.mktemp("inputs"))) as running:
-        yield running
+def desk(desk_served_module):
+    """One real ``fleetplan serve`` per backend for the tests that record nothing or only look at the answer."""
+    return desk_served_module
 
 
 def raw_post(desk, path: str, body: str, role: str = "dispatcher", headers: dict | None = None):
@@ -70,32 +64,32 @@ def report_body(**raw_values: str) -> str:
 
 
 # --------------------------------------------------------------------------- item 5: Idempotency-Key
-def test_a_replay_with_the_same_key_body_and_user_returns_the_first_incident(desk_any):
-    first = desk_any.report(key="desk-1/0740")
+def test_a_replay_with_the_same_key_body_and_user_returns_the_first_incident(desk_served):
+    first = desk_served.report(key="desk-1/0740")
     # the same report in another key order and with a default written out is the same request
     body = {"alternatives": REPORT["alternatives"], **dict(reversed(REPORT.items())), "kind": "breakdown"}
-    again = desk_any.post("/incidents", body, headers={"Idempotency-Key": "desk-1/0740"})
+    again = desk_served.post("/incidents", body, headers={"Idempotency-Key": "desk-1/0740"})
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json()["number"] == first.json()["number"] == 1
-    assert desk_any.numbers() == [1]
+    assert desk_served.numbers() == [1]
 
 
-def test_the_same_key_with_another_report_is_422_naming_the_key_and_records_nothing(desk_any):
-    assert desk_any.report(key="desk-1/0740").status_code == 201
-    response = desk_any.report(key="desk-1/0740", vehicle_id="c02", location="G1 K30 toward Changchun")
+def test_the_same_key_with_another_report_is_422_naming_the_key_and_records_nothing(desk_served):
+    assert desk_served.report(key="desk-1/0740").status_code == 201
+    response = desk_served.report(key="desk-1/0740", vehicle_id="c02", location="G1 K30 toward Changchun")
     assert response.status_code == 422
     (problem,) = response.json()["detail"]
     assert problem["loc"] == ["header", "idempotency-key"] and "Idempotency-Key" in problem["msg"]
-    assert desk_any.numbers() == [1]
-    assert desk_any.get("/incidents/1").json()["report"]["vehicle_id"] == "c01"  # the first report stands
+    assert desk_served.numbers() == [1]
+    assert desk_served.get("/incidents/1").json()["report"]["vehicle_id"] == "c01"  # the first report stands
 
 
-def test_the_same_key_from_another_user_is_422(desk_any):
-    assert desk_any.report(key="shared-key").status_code == 201
-    response = desk_any.post("/incidents", REPORT, role="admin", headers={"Idempotency-Key": "shared-key"})
+def test_the_same_key_from_another_user_is_422(desk_served):
+    assert desk_served.report(key="shared-key").status_code == 201
+    response = desk_served.post("/incidents", REPORT, role="admin", headers={"Idempotency-Key": "shared-key"})
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["header", "idempotency-key"]
-    assert desk_any.numbers() == [1]
+    assert desk_served.numbers() == [1]
 
 
 def test_the_store_refuses_a_known_key_with_another_request_or_user(store_url):
@@ -166,19 +160,19 @@ def test_a_key_recorded_before_the_fingerprint_existed_still_replays(store_url):
         ("/closures", '{"kind": "entrance", "target": "x", "\\ud800": 1}', "dispatcher", "body"),  # a key
     ],
 )
-def test_values_json_cannot_echo_are_a_422_naming_the_field(desk_any, path, body, role, field):
-    response = raw_post(desk_any, path, body, role)
+def test_values_json_cannot_echo_are_a_422_naming_the_field(desk_served, path, body, role, field):
+    response = raw_post(desk_served, path, body, role)
     assert response.status_code == 422, response.text
     assert strict_json(response)["detail"][0]["loc"][-1] == field
-    assert desk_any.numbers() == []
+    assert desk_served.numbers() == []
 
 
 @pytest.mark.parametrize("time", ["9999-12-31T23:59", "9999-12-28T00:00", "0001-01-01T00:00"])
-def test_a_time_at_the_edge_of_the_calendar_is_a_400_naming_time(desk_any, time):
-    response = desk_any.report(time=time)
+def test_a_time_at_the_edge_of_the_calendar_is_a_400_naming_time(desk_served, time):
+    response = desk_served.report(time=time)
     assert response.status_code == 400, response.text
     assert response.json()["detail"].startswith("time:")
-    assert desk_any.numbers() == []
+    assert desk_served.numbers() == []
 
 
 def test_an_unreadable_body_is_a_400_naming_the_body(desk):

@@ -2,7 +2,8 @@
 that are still usable, a plan that sends nobody is never accepted nor counted as compliant, lifecycle
 times follow the rescue, and no time out of all reason is stored.
 
-Tests taking ``desk_any`` or ``store`` run on SQLite and on PostgreSQL (skipped without a server, see
+Tests taking ``desk_served`` talk to a real ``fleetplan serve`` over HTTP, as an adversary would; they and
+those taking ``desk_app_any`` or ``store`` run on SQLite and on PostgreSQL (skipped without a server, see
 conftest.py); the browser tests at the end use Debian's Chromium (skipped without it).
 """
 
@@ -46,8 +47,8 @@ def desk(tmp_path) -> Iterator[DeskClient]:
 
 
 @pytest.fixture
-def desk_any(store_url) -> Iterator[DeskClient]:
-    """The app on SQLite and on PostgreSQL (``store_url`` is parametrised by tests/api/conftest.py)."""
+def desk_app_any(store_url) -> Iterator[DeskClient]:
+    """The app in process on SQLite and on PostgreSQL, for a test that reaches inside it."""
     with running_desk(store_url) as running:
         yield running
 
@@ -58,7 +59,8 @@ def first_plan(incident: dict) -> dict:
 
 def bookings(desk: DeskClient) -> dict[str, int]:
     """Coach or driver id → the incident booking it."""
-    return {(b.vehicle_id or b.driver_id): b.incident_number for b in desk.client.app.state.store.bookings()}
+    with desk.records() as store:
+        return {(b.vehicle_id or b.driver_id): b.incident_number for b in store.bookings()}
 
 
 def entry_kinds(desk: DeskClient, number: int) -> list[str]:
@@ -83,38 +85,38 @@ def accepted(desk: DeskClient, **changes) -> dict:
 
 
 # =========================================================================== §1 accept re-checks usability
-def test_a_coach_sent_to_the_workshop_after_the_options_is_not_booked(desk_any):
-    incident = desk_any.report(**C11_AT_K30).json()
+def test_a_coach_sent_to_the_workshop_after_the_options_is_not_booked(desk_served):
+    incident = desk_served.report(**C11_AT_K30).json()
     coach = first_plan(incident)["assignments"][0]["vehicle_id"]
     change = {"status": "workshop", "reason": "brake warning light"}
-    assert desk_any.client.patch(f"/fleet/{coach}", json=change, headers=desk_any.headers()).status_code == 200
+    assert desk_served.client.patch(f"/fleet/{coach}", json=change, headers=desk_served.headers()).status_code == 200
 
-    response = desk_any.post(f"/incidents/{incident['number']}/accept", {"rank": 1})
+    response = desk_served.post(f"/incidents/{incident['number']}/accept", {"rank": 1})
 
     assert response.status_code == 409, response.text
     body = response.json()
     assert body["detail"].startswith("rank:") and f"{coach} is in the workshop" in body["detail"]
     assert all(coach not in plan_resources(plan)[0] for plan in body["options"]["plans"])  # fresh options
-    assert bookings(desk_any) == {}
-    assert desk_any.get(f"/incidents/{incident['number']}").json()["status"] == "options"
-    assert entry_kinds(desk_any, incident["number"]) == ["report", "options", "options"]
+    assert bookings(desk_served) == {}
+    assert desk_served.get(f"/incidents/{incident['number']}").json()["status"] == "options"
+    assert entry_kinds(desk_served, incident["number"]) == ["report", "options", "options"]
 
 
-def test_a_coach_that_broke_down_itself_after_the_options_is_not_booked(desk_any):
-    incident = desk_any.report(**C11_AT_K30).json()
+def test_a_coach_that_broke_down_itself_after_the_options_is_not_booked(desk_served):
+    incident = desk_served.report(**C11_AT_K30).json()
     coach = first_plan(incident)["assignments"][0]["vehicle_id"]
-    broken = desk_any.report(vehicle_id=coach, location="G1 K60 toward Siping", time="2026-12-10T14:05", passengers=0)
+    broken = desk_served.report(vehicle_id=coach, location="G1 K60 toward Siping", time="2026-12-10T14:05", passengers=0)
     assert broken.status_code == 201, broken.text
 
-    response = desk_any.post(f"/incidents/{incident['number']}/accept", {"rank": 1})
+    response = desk_served.post(f"/incidents/{incident['number']}/accept", {"rank": 1})
 
     assert response.status_code == 409, response.text
     assert f"{coach}: broke down in incident {broken.json()['number']}" in response.json()["detail"]
-    assert coach not in bookings(desk_any)
+    assert coach not in bookings(desk_served)
     fresh = response.json()["options"]
     assert all(coach not in plan_resources(plan)[0] for plan in fresh["plans"])
     # the fresh options are the ones to accept now
-    assert desk_any.post(f"/incidents/{incident['number']}/accept", {"rank": 1}).status_code == 200
+    assert desk_served.post(f"/incidents/{incident['number']}/accept", {"rank": 1}).status_code == 200
 
 
 def test_a_coach_back_from_the_workshop_is_usable_again(desk):
@@ -126,11 +128,14 @@ def test_a_coach_back_from_the_workshop_is_usable_again(desk):
     assert bookings(desk)[coach] == incident["number"]
 
 
-def test_the_booking_transaction_rechecks_what_another_desk_changed_after_the_desk_s_check(desk_any, monkeypatch):
+def test_the_booking_transaction_rechecks_what_another_desk_changed_after_the_desk_s_check(
+    desk_app_any, monkeypatch
+):
     """The race: the desk's check passes, then another desk sends the coach to the workshop before the
     booking; the store reads the status again inside the booking's transaction."""
-    service = desk_any.client.app.state.desk
-    incident = desk_any.report(**C11_AT_K30).json()
+    desk = desk_app_any
+    service = desk.client.app.state.desk
+    incident = desk.report(**C11_AT_K30).json()
     coach = first_plan(incident)["assignments"][0]["vehicle_id"]
     checked = service.check_crews_usable
 
@@ -139,11 +144,11 @@ def test_the_booking_transaction_rechecks_what_another_desk_changed_after_the_de
         service.log.record_status(coach, VehicleStatus.WORKSHOP, "another desk, meanwhile", china_now(), "other-desk")
 
     monkeypatch.setattr(service, "check_crews_usable", check_then_lose_the_race)
-    response = desk_any.post(f"/incidents/{incident['number']}/accept", {"rank": 1})
+    response = desk.post(f"/incidents/{incident['number']}/accept", {"rank": 1})
 
     assert response.status_code == 409, response.text
     assert f"{coach} is in the workshop" in response.json()["detail"]
-    assert bookings(desk_any) == {}
+    assert bookings(desk) == {}
 
 
 def fresh_instance(desk: DeskClient, number: int, unavailable: dict[str, str] | None = None) -> Instance:
@@ -227,14 +232,14 @@ def nobody_can_be_sent(desk: DeskClient) -> dict:
     return incident
 
 
-def test_a_plan_that_sends_nobody_cannot_be_accepted(desk_any):
-    incident = nobody_can_be_sent(desk_any)
-    response = desk_any.post(f"/incidents/{incident['number']}/accept", {"rank": 1})
+def test_a_plan_that_sends_nobody_cannot_be_accepted(desk_served):
+    incident = nobody_can_be_sent(desk_served)
+    response = desk_served.post(f"/incidents/{incident['number']}/accept", {"rank": 1})
     assert response.status_code == 409, response.text
     assert response.json()["detail"].startswith("rank: option 1 sends no coach")
-    assert desk_any.get(f"/incidents/{incident['number']}").json()["status"] == "options"
-    assert entry_kinds(desk_any, incident["number"]) == ["report", "options"]
-    assert bookings(desk_any) == {}
+    assert desk_served.get(f"/incidents/{incident['number']}").json()["status"] == "options"
+    assert entry_kinds(desk_served, incident["number"]) == ["report", "options"]
+    assert bookings(desk_served) == {}
 
 
 def test_with_nobody_on_board_a_plan_that_only_re_covers_a_trip_can_be_accepted(desk):
@@ -244,17 +249,17 @@ def test_with_nobody_on_board_a_plan_that_only_re_covers_a_trip_can_be_accepted(
     assert desk.post(f"/incidents/{incident['number']}/accept", {"rank": 1}).status_code == 200
 
 
-def test_kpis_never_count_an_incident_that_sent_nobody_as_compliant(desk_any):
+def test_kpis_never_count_an_incident_that_sent_nobody_as_compliant(desk_served):
     """Records accepted before the refusal hold such plans, some with an on-scene 'within the limit'."""
-    store = desk_any.client.app.state.store
-    incident = nobody_can_be_sent(desk_any)
+    incident = nobody_can_be_sent(desk_served)
     number = incident["number"]
-    store.accept(number, "legacy", {"rank": 1, "plan": first_plan(incident)}, [], [])
-    store.append(
-        number, EntryKind.ON_SCENE, "legacy", {"at": "2026-12-07T07:50", "response_min": 10.0, "within_limit": True}
-    )
+    with desk_served.records() as store:
+        store.accept(number, "legacy", {"rank": 1, "plan": first_plan(incident)}, [], [])
+        store.append(
+            number, EntryKind.ON_SCENE, "legacy", {"at": "2026-12-07T07:50", "response_min": 10.0, "within_limit": True}
+        )
 
-    kpis = desk_any.get("/kpis").json()
+    kpis = desk_served.get("/kpis").json()
 
     (row,) = kpis["by_tier_month"]
     assert (row["measured"], row["reached_within_limit"], row["compliance"]) == (1, 0, 0.0)
@@ -270,15 +275,15 @@ def test_an_on_scene_of_a_plan_that_sent_nobody_is_never_within_the_limit(desk):
 
 
 # =========================================================================== §3 lifecycle times
-def test_on_scene_before_the_plan_can_arrive_is_a_400_naming_at(desk_any):
-    incident = accepted(desk_any)
+def test_on_scene_before_the_plan_can_arrive_is_a_400_naming_at(desk_served):
+    incident = accepted(desk_served)
     arrival = first_arrival(incident)
     too_soon = minute(arrival - 5 * MINUTE)
-    response = desk_any.post(f"/incidents/{incident['number']}/on-scene", {"at": too_soon})
+    response = desk_served.post(f"/incidents/{incident['number']}/on-scene", {"at": too_soon})
     assert response.status_code == 400, response.text
     detail = response.json()["detail"]
     assert detail.startswith("at:") and "override_reason" in detail and minute(arrival) in detail
-    assert desk_any.get(f"/incidents/{incident['number']}").json()["status"] == "accepted"
+    assert desk_served.get(f"/incidents/{incident['number']}").json()["status"] == "accepted"
 
 
 def test_on_scene_within_the_tolerance_of_the_plan_s_arrival_is_taken(desk):
@@ -289,13 +294,13 @@ def test_on_scene_within_the_tolerance_of_the_plan_s_arrival_is_taken(desk):
     assert view["on_scene_at"] == at
 
 
-def test_an_earlier_on_scene_stands_with_a_reason_which_is_recorded(desk_any):
-    incident = accepted(desk_any)
+def test_an_earlier_on_scene_stands_with_a_reason_which_is_recorded(desk_served):
+    incident = accepted(desk_served)
     early = minute(first_arrival(incident) - 20 * MINUTE)
     reason = "crew was already on G1 returning from the workshop"
-    response = desk_any.post(f"/incidents/{incident['number']}/on-scene", {"at": early, "override_reason": reason})
+    response = desk_served.post(f"/incidents/{incident['number']}/on-scene", {"at": early, "override_reason": reason})
     assert response.status_code == 200, response.text
-    entry = desk_any.get(f"/incidents/{incident['number']}").json()["entries"][-1]
+    entry = desk_served.get(f"/incidents/{incident['number']}").json()["entries"][-1]
     assert entry["kind"] == "on_scene" and entry["payload"]["override_reason"] == reason
     assert entry["payload"]["earliest"] == minute(first_arrival(incident))
 
@@ -307,15 +312,15 @@ def test_a_blank_reason_is_no_reason(desk):
     assert response.status_code == 400 and response.json()["detail"].startswith("at:")
 
 
-def test_resolved_before_on_scene_is_a_400_naming_at(desk_any):
-    incident = accepted(desk_any)
+def test_resolved_before_on_scene_is_a_400_naming_at(desk_served):
+    incident = accepted(desk_served)
     number = incident["number"]
     on_scene = first_arrival(incident) + 5 * MINUTE
-    assert desk_any.post(f"/incidents/{number}/on-scene", {"at": minute(on_scene)}).status_code == 200
-    response = desk_any.post(f"/incidents/{number}/resolved", {"at": minute(on_scene - MINUTE)})
+    assert desk_served.post(f"/incidents/{number}/on-scene", {"at": minute(on_scene)}).status_code == 200
+    response = desk_served.post(f"/incidents/{number}/resolved", {"at": minute(on_scene - MINUTE)})
     assert response.status_code == 400 and response.json()["detail"].startswith("at:")
     assert "on-scene time" in response.json()["detail"]
-    assert desk_any.post(f"/incidents/{number}/resolved", {"at": minute(on_scene)}).status_code == 200
+    assert desk_served.post(f"/incidents/{number}/resolved", {"at": minute(on_scene)}).status_code == 200
 
 
 def test_lifecycle_times_ahead_of_the_clock_are_refused(desk):
@@ -343,11 +348,11 @@ def test_on_scene_by_default_is_now_and_checked_like_any_other(desk):
     "time",
     ["0001-01-01T00:00", "1970-01-01T00:00", "2000-01-01T08:00", "2030-06-01T08:00", "9999-12-31T23:59"],
 )
-def test_a_report_time_out_of_all_reason_is_a_400_naming_time(desk_any, time):
-    response = desk_any.report(time=time)
+def test_a_report_time_out_of_all_reason_is_a_400_naming_time(desk_served, time):
+    response = desk_served.report(time=time)
     assert response.status_code == 400, response.text
     assert response.json()["detail"].startswith("time:")
-    assert desk_any.numbers() == []
+    assert desk_served.numbers() == []
 
 
 @pytest.mark.parametrize("time", ["２０２６-12-07T07:40", "2026-１2-07T07:40", "2026-12-07T0７:40", "٢٠٢٦-12-07T07:40"])
@@ -359,11 +364,11 @@ def test_only_ascii_digits_make_a_time(desk, time):
     assert response.status_code == 400 and response.json()["detail"].startswith("at:")
 
 
-def test_an_on_scene_at_the_end_of_time_is_refused_and_the_kpis_stay_sane(desk_any):
-    incident = accepted(desk_any)
-    response = desk_any.post(f"/incidents/{incident['number']}/on-scene", {"at": "9999-12-31T23:59"})
+def test_an_on_scene_at_the_end_of_time_is_refused_and_the_kpis_stay_sane(desk_served):
+    incident = accepted(desk_served)
+    response = desk_served.post(f"/incidents/{incident['number']}/on-scene", {"at": "9999-12-31T23:59"})
     assert response.status_code == 400 and response.json()["detail"].startswith("at:")
-    assert desk_any.get("/kpis").json()["response_min"]["count"] == 0
+    assert desk_served.get("/kpis").json()["response_min"]["count"] == 0
 
 
 def test_the_clock_s_window_takes_a_report_of_now_on_any_date(desk):

@@ -17,6 +17,7 @@ twenty seconds on two cores).
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import pytest
@@ -29,7 +30,8 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from api.app import create_app
 from api.settings import Settings
 
-from tests.api.http_support import TEST_TIME_LIMIT_S, add_users, bearer, sqlite_url
+from tests.api.conftest import postgres_schema
+from tests.api.http_support import TEST_TIME_LIMIT_S, add_users, bearer, running_server, sqlite_url
 from tests.api.schemathesis_hooks import positive_data_acceptance_beyond_the_data
 
 DEFAULT_EXAMPLES = 25
@@ -54,18 +56,24 @@ def tokens(tmp_path_factory):
     return {"url": sqlite_url(tmp_path_factory.mktemp("schemathesis"))}
 
 
-@pytest.fixture(scope="module")
-def api_schema(tokens):
-    tokens.update(add_users(tokens["url"]))
-    app = create_app(
-        Settings(
-            database_url=tokens["url"],
-            dispatch_time_limit_s=TEST_TIME_LIMIT_S,
-            whatif_engine="local",  # accepted what-if jobs must not start worker processes beside the test
-            whatif_workers=1,
-        )
-    )
-    return schemathesis.openapi.from_asgi("/openapi.json", app)
+@pytest.fixture(scope="module", params=["app", "serve-sqlite", "serve-postgres"])
+def api_schema(request, tokens, tmp_path_factory):
+    """The contract of the app in process and of a real ``fleetplan serve`` on SQLite and on PostgreSQL
+    (what an outside client meets, proxies and all)."""
+    settings = {"whatif_engine": "local", "whatif_workers": 1}  # no worker processes beside the test
+    with contextlib.ExitStack() as stack:
+        if request.param == "serve-postgres":
+            tokens["url"] = stack.enter_context(postgres_schema())
+        elif request.param == "serve-sqlite":
+            tokens["url"] = sqlite_url(tmp_path_factory.mktemp("schemathesis-serve"))
+        tokens.update(add_users(tokens["url"]))
+        if request.param == "app":
+            app = create_app(Settings(database_url=tokens["url"], dispatch_time_limit_s=TEST_TIME_LIMIT_S, **settings))
+            yield schemathesis.openapi.from_asgi("/openapi.json", app)
+            return
+        state_dir = tmp_path_factory.mktemp(request.param)
+        server = stack.enter_context(running_server(tokens["url"], state_dir, settings=settings))
+        yield schemathesis.openapi.from_url(f"{server.base_url}/openapi.json")
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")

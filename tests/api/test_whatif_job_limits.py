@@ -17,7 +17,7 @@ from api.records import Role, open_store
 from api.records.schema import whatif_jobs
 from api.whatif_jobs.quota import DEFAULT_RETRY_AFTER_S, retry_after_s
 
-from tests.api.http_support import add_users, bearer, running_desk, running_server, sqlite_url
+from tests.api.http_support import add_users, bearer, running_server, served_desk, sqlite_url
 from tests.api.process_support import descendants, still_alive
 from tests.api.test_http_whatif_jobs import LONG, SMALL, wait
 
@@ -26,8 +26,9 @@ KILL_DEADLINE_S = 15.0  # the workers notice their owner's death at once; this o
 
 
 @pytest.fixture
-def desk(tmp_path):
-    with running_desk(sqlite_url(tmp_path), whatif_engine="local", **CAPS) as running:
+def desk(store_url, tmp_path):
+    """A real ``fleetplan serve`` with small caps, on SQLite and on PostgreSQL (tests/api/conftest.py)."""
+    with served_desk(store_url, tmp_path, whatif_engine="local", **CAPS) as running:
         yield running
 
 

@@ -15,7 +15,6 @@ The browser side of each (Chromium) is in ``tests/api/test_desk_browser.py``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from html.parser import HTMLParser
 
 import pytest
@@ -25,7 +24,7 @@ from fleetplan.network.locate import locate
 
 from api.hardening import strip_bidi_controls
 
-from tests.api.http_support import DeskClient, running_desk, sqlite_url
+from tests.api.http_support import DeskClient
 
 BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 ON_G1 = {"lat": 43.4917, "lon": 124.8428}  # G1 at about K56.7, between Gongzhuling and Fanjiatun
@@ -34,9 +33,9 @@ LABELS = {"to_changchun": "toward Changchun", "to_siping": "toward Siping"}
 
 
 @pytest.fixture(scope="module")
-def desk(tmp_path_factory) -> Iterator[DeskClient]:
-    with running_desk(sqlite_url(tmp_path_factory.mktemp("doors"))) as running:
-        yield running
+def desk(desk_served_module) -> DeskClient:
+    """A real ``fleetplan serve`` on SQLite and on PostgreSQL (tests/api/conftest.py), as the adversary meets it."""
+    return desk_served_module
 
 
 @pytest.fixture(scope="module")
