@@ -12,13 +12,19 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
+import httpx
 import pytest
+from sqlalchemy import select
 
 from api.records import Role, open_store
 from api.records.engine import private_sqlite_file
+from api.records.schema import users
+from api.settings import sqlite_file
 
+from tests.api.http_support import bearer, running_server
 from tests.api.http_support import run_cli as run
 
 REPO = Path(__file__).resolve().parents[2]
@@ -164,3 +170,28 @@ def test_serve_still_creates_its_own_private_database_and_users_add_then_works(c
     assert code == 0, err
     with open_store(url(database)) as store:
         assert store.user_for_token(out.strip()).name == "wang"
+
+
+def test_beside_a_real_serve_users_add_refuses_bad_names_and_its_users_get_in(store_url, tmp_path):
+    """The installed command beside a running ``fleetplan serve``, on SQLite and on PostgreSQL: a name
+    that is not one line of visible text is refused and nobody is added; a good one signs in at once;
+    the service's SQLite file and admin token are private."""
+
+    def users_add(name: str) -> subprocess.CompletedProcess:
+        command = ["users", "add", name, "--role", "dispatcher", "--db", store_url]
+        return subprocess.run(
+            [sys.executable, "-m", "api.cli", *command], capture_output=True, text=True, cwd=REPO, timeout=120
+        )
+
+    with running_server(store_url, tmp_path) as server:
+        refused = users_add("wang\nadmin")
+        assert refused.returncode == 2 and "Traceback" not in refused.stderr and refused.stdout == ""
+        with open_store(store_url) as store, store.engine.connect() as connection:
+            assert list(connection.execute(select(users.c.name))) == [("admin",)]  # the first start's only
+        added = users_add("王 小明")
+        assert added.returncode == 0, added.stderr
+        token = added.stdout.strip()
+        assert httpx.get(f"{server.base_url}/incidents", headers=bearer(token), timeout=30).status_code == 200
+    database = sqlite_file(store_url)
+    if database is not None:
+        assert mode(database) == 0o600 and mode(tmp_path / "var" / "admin-token") == 0o600

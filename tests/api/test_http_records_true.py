@@ -105,7 +105,9 @@ def test_a_coach_sent_to_the_workshop_after_the_options_is_not_booked(desk_serve
 def test_a_coach_that_broke_down_itself_after_the_options_is_not_booked(desk_served):
     incident = desk_served.report(**C11_AT_K30).json()
     coach = first_plan(incident)["assignments"][0]["vehicle_id"]
-    broken = desk_served.report(vehicle_id=coach, location="G1 K60 toward Siping", time="2026-12-10T14:05", passengers=0)
+    broken = desk_served.report(
+        vehicle_id=coach, location="G1 K60 toward Siping", time="2026-12-10T14:05", passengers=0
+    )
     assert broken.status_code == 201, broken.text
 
     response = desk_served.post(f"/incidents/{incident['number']}/accept", {"rank": 1})
@@ -128,9 +130,7 @@ def test_a_coach_back_from_the_workshop_is_usable_again(desk):
     assert bookings(desk)[coach] == incident["number"]
 
 
-def test_the_booking_transaction_rechecks_what_another_desk_changed_after_the_desk_s_check(
-    desk_app_any, monkeypatch
-):
+def test_the_booking_transaction_rechecks_what_another_desk_changed_after_the_desk_s_check(desk_app_any, monkeypatch):
     """The race: the desk's check passes, then another desk sends the coach to the workshop before the
     booking; the store reads the status again inside the booking's transaction."""
     desk = desk_app_any

@@ -31,6 +31,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import create_engine, inspect
 
 from fleetplan.corridor import validate_corridor
 from fleetplan.dataset import load_dataset, validate_dataset
@@ -38,6 +39,9 @@ from fleetplan.errors import DataProblem, DataValidationError
 from fleetplan.tables import MAX_CELL_CHARS
 
 from api.cli import main
+from api.settings import sqlite_file
+
+from tests.api.http_support import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "data" / "default"
@@ -529,3 +533,33 @@ def test_the_installed_command_exits_2_without_a_traceback(tmp_path):
     lines = completed.stdout.splitlines()
     assert lines[0].startswith("5 problem(s)")
     assert all(f"row {row}, column 'seats'" in " ".join(lines) for row in rows)
+
+
+def test_a_real_serve_refuses_a_malformed_folder_before_it_touches_the_records(tmp_path, store_url):
+    """``fleetplan serve --data`` as an operator starts it, on SQLite and on PostgreSQL: exit 2, one line
+    per problem, no traceback, no port opened and no table created."""
+    folder = _folder(tmp_path)
+    rows = _set_cells(folder / "vehicles.csv", "seats", ["abc", "-5", ""])
+    port = free_port()
+    completed = subprocess.run(
+        [sys.executable, "-m", "api.cli", "serve", "--data", str(folder), "--db", store_url, "--port", str(port)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+        env={**os.environ, "FLEETPLAN_VAR_DIR": str(tmp_path / "var")},
+    )
+    assert completed.returncode == 2, completed.stderr
+    assert "Traceback" not in completed.stderr and completed.stdout == ""
+    lines = completed.stderr.strip().splitlines()
+    assert len(lines) == 4, completed.stderr
+    assert all(f"vehicles.csv, row {row}, column 'seats'" in line for row, line in zip(rows, lines[1:]))
+    database_file = sqlite_file(store_url)
+    if database_file is not None:
+        assert not database_file.exists()
+        return
+    engine = create_engine(store_url)
+    try:
+        assert inspect(engine).get_table_names() == []
+    finally:
+        engine.dispose()
