@@ -252,7 +252,7 @@ def bootstrap_admin(settings: Settings) -> str | None:
 
     Returns the new token, or ``None`` when the database already has users.
     """
-    from api.records.types import Role
+    from api.records.types import RecordError, Role
     from api.settings import admin_token_path, prepare_database_dir
 
     prepare_database_dir(settings.database_url)
@@ -260,7 +260,10 @@ def bootstrap_admin(settings: Settings) -> str | None:
     try:
         if store.has_users():
             return None
-        token = store.add_user(ADMIN_USER, Role.ADMIN)
+        try:
+            token = store.add_user(ADMIN_USER, Role.ADMIN)
+        except RecordError:  # another process starting on the same new database created it first
+            return None
     finally:
         store.close()
     write_secret(admin_token_path(settings), token)

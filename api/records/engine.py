@@ -122,7 +122,17 @@ def schema_head() -> str:
     return head
 
 
+# Any fixed number: the PostgreSQL advisory lock every fleetplan process takes to migrate its database.
+MIGRATION_LOCK_KEY = 0x666C_6565_7470  # "fleetp"
+
+
 def upgrade_schema(engine: Engine) -> None:
-    """Apply the Alembic migrations up to head, in one transaction (DDL is transactional on both)."""
+    """Apply the Alembic migrations up to head, in one transaction (DDL is transactional on both).
+
+    Several processes may start on one new database together; they migrate one after another (SQLite's
+    ``BEGIN IMMEDIATE``, a transaction-scoped advisory lock on PostgreSQL), so the later ones find it at
+    head instead of failing on tables the first has just created."""
     with engine.execution_options(**{WRITE_OPTION: True}).begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})")
         command.upgrade(_alembic_config(connection), "head")
