@@ -10,6 +10,11 @@ Definitions (voided incidents never count — a void corrects the record):
   within the limit, whatever its on-scene entry says;
 - **response** mean and 90th percentile (linear interpolation) of on-scene − reported, minutes, over
   the incidents a coach was sent to;
+- **set aside**: an on-scene time no rescue could have had — before the report, a day or more after
+  it, or earlier than the accepted plan's first arrival (less the desk's tolerance) with no reason
+  recorded — is kept out of compliance and response times and listed with its reason, to be voided
+  or corrected. The desk refuses such times now; records kept before it checked them hold some, and
+  one on-scene at 9999-12-31 made the mean response two billion minutes;
 - **follow-up-call rate**: followed-up incidents over incidents resolved or followed up;
 - **incidents per 10,000 km**: incidents reported in the period over the kilometres of the timetable
   trips that depart in the period, where a trip's kilometres are the length of its clear-weather
@@ -22,7 +27,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -32,10 +37,13 @@ from fleetplan.errors import FleetplanError
 from fleetplan.timetable import trip_course
 from fleetplan.units import KM
 
+from api.desk.times import earliest_on_scene
 from api.records.types import EntryKind, IncidentRecord, IncidentStatus
 
 PER_KM = 10_000
 CLEAR = "clear"
+# No rescue on a ≈120-km corridor takes a day: an on-scene a day or more after the report is a slip.
+LONGEST_BELIEVABLE_RESPONSE = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -63,6 +71,7 @@ def kpis(
     trips: Mapping[str, TripKm],
     period_from: date | None = None,
     period_to: date | None = None,
+    on_scene_tolerance: timedelta = timedelta(0),
 ) -> dict[str, Any]:
     """The KPIs of the HTTP contract (definitions in the module docstring).
 
@@ -74,24 +83,48 @@ def kpis(
         Timetable trip id → departure day and route kilometres (:func:`trip_km`).
     period_from, period_to
         First and last day (inclusive) of the reported times counted; ``None`` leaves that side open.
+    on_scene_tolerance
+        How much earlier than the plan's first arrival an on-scene time may be without a reason (the desk's).
 
     Returns
     -------
     dict
         ``by_tier_month``, ``response_min`` (mean, p90, count), ``follow_up_rate``,
-        ``incidents_per_10k_km`` and its ``km_basis``.
+        ``incidents_per_10k_km`` and its ``km_basis``, and ``set_aside`` (number and reason).
     """
     counted = [
         r
         for r in records
         if r.status != IncidentStatus.VOIDED and _within(r.reported_at.date(), period_from, period_to)
     ]
+    doubts = {r.number: why for r in counted if (why := unbelievable_on_scene(r, on_scene_tolerance))}
+    believed = [r for r in counted if r.number not in doubts]
     return {
-        "by_tier_month": by_tier_month(counted),
-        "response_min": response_stats([m for m in map(response_min, counted) if m is not None]),
+        "by_tier_month": by_tier_month(counted, doubts.keys()),
+        "response_min": response_stats([m for m in map(response_min, believed) if m is not None]),
         "follow_up_rate": follow_up_rate(counted),
         **incident_rate(counted, trips, period_from, period_to),
+        "set_aside": [{"number": number, "reason": why} for number, why in sorted(doubts.items())],
     }
+
+
+def unbelievable_on_scene(record: IncidentRecord, tolerance: timedelta) -> str | None:
+    """Why the record's on-scene time cannot have happened (see the module docstring), or None."""
+    entry = record.latest(EntryKind.ON_SCENE)
+    if entry is None or not sent_a_coach(record) or not isinstance(entry.payload.get("at"), str):
+        return None
+    try:
+        at = datetime.fromisoformat(entry.payload["at"])
+    except ValueError:
+        return f"on scene {entry.payload['at']!r} is not a time"
+    if at < record.reported_at:
+        return "on scene before the report"
+    if at - record.reported_at >= LONGEST_BELIEVABLE_RESPONSE:
+        return "on scene a day or more after the report"
+    earliest = earliest_on_scene(record)
+    if earliest is not None and at < earliest - tolerance and not entry.payload.get("override_reason"):
+        return "on scene before the accepted plan could arrive, and no reason recorded"
+    return None
 
 
 def response_min(record: IncidentRecord) -> float | None:
@@ -111,12 +144,14 @@ def sent_a_coach(record: IncidentRecord) -> bool:
     return accepted is not None and bool((accepted.payload.get("plan") or {}).get("assignments"))
 
 
-def by_tier_month(records: list[IncidentRecord]) -> list[dict[str, Any]]:
+def by_tier_month(records: list[IncidentRecord], set_aside: Iterable[int] = ()) -> list[dict[str, Any]]:
+    """Incidents, measured and reached within the limit by tier and month; ``set_aside`` are not measured."""
+    doubted = set(set_aside)
     rows: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: {"incidents": 0, "measured": 0, "reached": 0})
     for record in records:
         row = rows[(record.report.get("tier") or "unknown", record.reported_at.strftime("%Y-%m"))]
         row["incidents"] += 1
-        reached = within_limit(record)
+        reached = None if record.number in doubted else within_limit(record)
         if reached is not None:
             row["measured"] += 1
             row["reached"] += int(reached)

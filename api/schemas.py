@@ -445,9 +445,17 @@ class KmBasisOut(BaseModel):
     incidents: int
 
 
+class SetAsideOut(BaseModel):
+    number: int
+    reason: str = Field(description="why its on-scene time cannot have happened")
+
+
 class KpisOut(BaseModel):
     by_tier_month: list[TierMonthOut]
     response_min: ResponseStatsOut
     follow_up_rate: float | None = Field(description="followed-up / (resolved + followed-up), voided excluded")
     incidents_per_10k_km: float | None
     km_basis: KmBasisOut
+    set_aside: list[SetAsideOut] = Field(
+        description="incidents whose on-scene time cannot have happened: kept out of compliance and response times"
+    )

@@ -31,11 +31,12 @@ def service_kpis(
     desk: Desk = Depends(get_desk),
     _user: User = Depends(auth.viewer),
 ) -> dict:
-    """Voided incidents are left out. Kilometres: the road-network route length of the timetable trips
+    """Voided incidents are left out; on-scene times no rescue could have had are set aside (listed with
+    why). Kilometres: the road-network route length of the timetable trips
     departing in the period (clipped to the timetable's days)."""
     start, end = calendar_day(period_from, "from"), calendar_day(period_to, "to")
     records = desk.store.incidents(None, limit=ALL_INCIDENTS_LIMIT)
-    return kpis.kpis(records, desk.trip_km, start, end)
+    return kpis.kpis(records, desk.trip_km, start, end, desk.times.on_scene_tolerance)
 
 
 def calendar_day(text: str | None, field: str) -> date | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from api.kpis import response_stats
+from api.records.types import EntryKind
 
 from tests.api.http_support import running_desk, sqlite_url
 
@@ -97,3 +98,41 @@ def test_kpis_need_a_token(history):
 def test_p90_interpolates_linearly():
     assert response_stats([float(m) for m in range(1, 11)]) == {"mean": 5.5, "p90": 9.1, "count": 10}
     assert response_stats([]) == {"mean": None, "p90": None, "count": 0}
+
+
+# --------------------------------------------------------------------------- old records with times that cannot be
+def legacy_on_scene(desk, vehicle_id: str, at: str, reason: str | None = None) -> int:
+    """An accepted incident given an on-scene time straight in the records, as before the desk checked
+    them (issue 15 §3, §7)."""
+    incident = desk.report(vehicle_id=vehicle_id, passengers=30).json()
+    number = incident["number"]
+    assert desk.post(f"/incidents/{number}/accept", {"rank": 1}).status_code == 200
+    payload = {"at": at, "response_min": 1.0, "within_limit": True} | ({"override_reason": reason} if reason else {})
+    with desk.records() as store:
+        store.append(number, EntryKind.ON_SCENE, "legacy", payload)
+    return number
+
+
+def test_on_scene_times_no_rescue_could_have_had_are_set_aside_with_their_reason(desk_served):
+    desk = desk_served
+    believed = accept(desk)
+    assert desk.post(f"/incidents/{believed['number']}/on-scene", {"at": clock(45)}).status_code == 200
+    before = desk.get("/kpis").json()
+    end_of_time = legacy_on_scene(desk, "c02", "9999-12-31T23:59")
+    before_report = legacy_on_scene(desk, "c03", "2026-12-07T07:00")
+    at_report = legacy_on_scene(desk, "c04", "2026-12-07T07:40")  # one Confirm of the old dialog: "0 / 60 min"
+    legacy_on_scene(desk, "c05", "2026-12-07T07:41", reason="the crew was already at K76")
+
+    kpis = desk.get("/kpis").json()
+
+    assert kpis["set_aside"] == [
+        {"number": end_of_time, "reason": "on scene a day or more after the report"},
+        {"number": before_report, "reason": "on scene before the report"},
+        {"number": at_report, "reason": "on scene before the accepted plan could arrive, and no reason recorded"},
+    ]
+    assert kpis["response_min"]["count"] == before["response_min"]["count"] + 1  # only the one with a reason
+    assert kpis["response_min"]["mean"] < 60
+    measured = sum(row["measured"] for row in kpis["by_tier_month"])
+    assert measured == sum(row["measured"] for row in before["by_tier_month"]) + 1
+    assert sum(row["incidents"] for row in kpis["by_tier_month"]) == 5  # set aside, still counted as incidents
+    assert desk.get("/kpis").json()["set_aside"] == kpis["set_aside"]  # reading never changes the records
