@@ -101,6 +101,7 @@ def read_cells(path: Path) -> tuple[CsvCells | None, list[DataProblem]]:
     if text.startswith("\ufeff"):  # reported, then read past, so that the rest is checked too
         problems.append(DataProblem(label, 1, None, "starts with a byte order mark: save it as UTF-8 without one"))
         text = text.removeprefix("\ufeff")
+    problems += _undecodable_comments(label, text)
     numbers: list[int] = []
     reader = csv.reader(_content_lines(text, numbers))
     records: list[tuple[int, list[str]]] = []
@@ -151,6 +152,16 @@ def _content_lines(text: str, numbers: list[int]) -> Iterator[str]:
             continue
         numbers.append(number)
         yield _LONG_RUN.sub(lambda run: run.group()[: MAX_CELL_CHARS + 1], line)
+
+
+def _undecodable_comments(label: str, text: str) -> list[DataProblem]:
+    """Comment lines that are not UTF-8: skipped by the loader, but the file is not UTF-8 text, which
+    every other reader of it (the oracle, an editor) expects."""
+    return [
+        DataProblem(label, number, None, f"comment line is not UTF-8 text (byte 0x{ord(bad[0]) - 0xDC00:02x})")
+        for number, line in enumerate(io.StringIO(text, newline=None), start=1)
+        if line.lstrip().startswith("#") and (bad := [c for c in line if "\udc80" <= c <= "\udcff"])
+    ]
 
 
 def _header(label: str, row: int, header: list[str]) -> tuple[dict[str, int], list[DataProblem]]:

@@ -324,7 +324,7 @@ def assert_well_formed(problems: list[DataProblem], directory: Path) -> None:
         assert len(line) <= MAX_LINE_CHARS, line[:200]
 
 
-def check_folder(directory: Path, must_report: list[tuple[str, int, str]]) -> list[DataProblem]:
+def check_folder(directory: Path, must_report: list[tuple[str, int, str | None]]) -> list[DataProblem]:
     """Everything the loader and the CLI promise about one (possibly corrupted) folder."""
     problems = validate_corridor(directory)
     assert_well_formed(problems, directory)
@@ -438,6 +438,19 @@ def test_a_byte_that_is_not_utf8_is_named_at_its_cell(tmp_path):
     row = data[:at].count(b"\n") + 1
     problems = check_folder(folder, [("drivers.csv", row, "name")])
     assert len(problems) == 1
+
+
+def test_a_byte_that_is_not_utf8_in_a_comment_line_is_a_problem_at_its_row(tmp_path):
+    """The loader skips comments, but the oracle (and any editor) reads the file as UTF-8 text: once
+    found by this fuzz as a dispatch that crashed in the oracle's reader."""
+    folder = _folder(tmp_path)
+    path = folder / "network" / "places.csv"
+    data = path.read_bytes()
+    at = data.index(b"# Places off the expressway") + 10
+    path.write_bytes(data[:at] + b"\xff" + data[at:])
+    row = data[:at].count(b"\n") + 1
+    (problem,) = check_folder(folder, [("places.csv", row, None)])
+    assert "comment line is not UTF-8" in str(problem)
 
 
 def test_crlf_line_ends_are_read_and_a_byte_order_mark_is_one_problem_per_file(tmp_path):
