@@ -314,6 +314,11 @@ def _response_section(view: dict[str, Any]) -> str:
         ("到场时间 On scene", _text((view.get("on_scene_at") or "").replace("T", " "))),
         ("实际响应 Response", "—" if response is None else f"{response:.0f} min / {_text(view.get('limit_min'))} min"),
         ("结论 Verdict", verdict),
+        *(
+            [("早于方案到达的原因 Earlier than the plan's arrival because", _text(view["on_scene_override_reason"]))]
+            if view.get("on_scene_override_reason")
+            else []
+        ),
         ("处置完毕 Resolved", _text((view.get("resolved_at") or "").replace("T", " "))),
     ]
     return f"<section><h2>3 · 响应 Response</h2>{_rows(pairs)}</section>"
@@ -346,7 +351,8 @@ def _entry_summary(entry: dict[str, Any]) -> str:
         )
         return f"rank {payload.get('rank')}: {crews}"
     if kind == "on_scene":
-        return f"{payload.get('at', '')} · {payload.get('response_min', '')} min"
+        reason = payload.get("override_reason")
+        return f"{payload.get('at', '')} · {payload.get('response_min', '')} min" + (f" · {reason}" if reason else "")
     return " ".join(str(payload.get(key)) for key in ("at", "note", "reason") if payload.get(key))
 
 

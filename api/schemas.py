@@ -407,6 +407,9 @@ class IncidentOut(BaseModel):
     on_scene_at: str | None
     response_min: float | None = Field(description="on-scene time minus reported time, minutes")
     within_limit: bool | None
+    on_scene_override_reason: str | None = Field(
+        None, description="why the on-scene time stands though the accepted plan could not be there so soon"
+    )
     resolved_at: str | None
     follow_up: FollowUpOut | None
     voided: VoidedOut | None

@@ -331,6 +331,7 @@ def incident_view(record, with_entries: bool = False) -> dict[str, Any]:
         "on_scene_at": on_scene.payload.get("at") if on_scene else None,
         "response_min": on_scene.payload.get("response_min") if on_scene else None,
         "within_limit": on_scene.payload.get("within_limit") if on_scene else None,
+        "on_scene_override_reason": on_scene.payload.get("override_reason") if on_scene else None,
         "resolved_at": resolved.payload.get("at") if resolved else None,
         "follow_up": {
             "at": follow_up.payload.get("at") or local_minute(follow_up.at),

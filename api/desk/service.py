@@ -306,8 +306,8 @@ class Desk:
         AcceptConflict
             With fresh options (also stored) when another incident holds some of the plan's coaches or
             drivers, or one of its crews can no longer be sent (workshop, broken down, no longer legal
-            or on shift); nothing of this plan is booked. Without options when the plan sends no coach
-            to the stranded passengers.
+            or on shift), or a road closure was set or lifted since the options; nothing of this plan is
+            booked. Without options when the plan sends no coach to the stranded passengers.
         InvalidTransition
             The incident has no options to accept (already accepted, voided, or still solving).
         InvalidValueError
@@ -329,6 +329,10 @@ class Desk:
                 "there is nothing to book: recompute the options when a coach is free, or void the incident",
                 None,
             )
+        changed = await run_blocking(self.closures_changed_since, record, options.payload)
+        if changed:
+            fresh = await self._fresh_options_after_conflict(number, actor)
+            raise AcceptConflict(f"rank: {changed}; fresh options are computed with them", fresh)
         vehicle_ids, driver_ids = plan_resources(plan)
         payload = {"rank": rank, "plan": plan, "options_entry_id": options.id}
         try:
@@ -337,6 +341,26 @@ class Desk:
         except BookingConflict as conflict:
             fresh = await self._fresh_options_after_conflict(number, actor)
             raise AcceptConflict(f"rank: {conflict}; fresh options are computed without them", fresh) from None
+
+    def closures_changed_since(self, record: IncidentRecord, options: dict[str, Any]) -> str | None:
+        """What closures were set or lifted since ``options`` were computed, said for the dispatcher; None
+        when none. A closure moves ETAs and may cut a plan's route, so its options are no longer the
+        plans. Options recorded before they kept their conditions have nothing to compare and pass."""
+        then = (options.get("inputs") or {}).get("conditions")
+        if not isinstance(then, dict):
+            return None
+        preset = record.report.get("conditions") or "clear"
+        now = conditions_view(self.live_conditions(self.live_corridor(), preset))
+        before = set(then.get("closed_entrances", [])) | set(then.get("closed_edges", []))
+        after = set(now["closed_entrances"]) | set(now["closed_edges"])
+        if before == after:
+            return None
+        parts = [
+            f"{label}: {', '.join(sorted(items))}"
+            for label, items in (("closed since", after - before), ("lifted since", before - after))
+            if items
+        ]
+        return f"the road closures changed since these options ({'; '.join(parts)})"
 
     def check_crews_usable(self, record: IncidentRecord, plan: dict[str, Any]) -> None:
         """Raise ResourceUnusable for the plan's crews the dispatch path would not send now.

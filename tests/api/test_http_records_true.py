@@ -162,6 +162,40 @@ def fresh_instance(desk: DeskClient, number: int, unavailable: dict[str, str] | 
     return prepare(service.live_corridor(), built.incidents, built.conditions, ops=service.ops, unavailable=everything)
 
 
+def test_a_closure_set_or_lifted_after_the_options_is_a_409_with_fresh_options(desk_served):
+    incident = desk_served.report(**C11_AT_K30).json()
+    number = incident["number"]
+    closure = desk_served.post("/closures", {"kind": "entrance", "target": "gongzhuling_ic", "reason": "ice"})
+    assert closure.status_code == 201, closure.text
+
+    refused = desk_served.post(f"/incidents/{number}/accept", {"rank": 1})
+
+    assert refused.status_code == 409, refused.text
+    body = refused.json()
+    assert body["detail"] == (
+        "rank: the road closures changed since these options (closed since: gongzhuling_ic); "
+        "fresh options are computed with them"
+    )
+    assert body["options"]["inputs"]["conditions"]["closed_entrances"] == ["gongzhuling_ic"]
+    assert bookings(desk_served) == {}
+    assert desk_served.post(f"/incidents/{number}/accept", {"rank": 1}).status_code == 200  # the fresh ones
+
+    again = desk_served.report(**C11_AT_K30 | {"vehicle_id": "c12"}).json()
+    lifted = desk_served.client.delete(f"/closures/{closure.json()['id']}", headers=desk_served.headers())
+    assert lifted.status_code == 204
+    refused = desk_served.post(f"/incidents/{again['number']}/accept", {"rank": 1})
+    assert refused.status_code == 409 and "(lifted since: gongzhuling_ic)" in refused.json()["detail"]
+
+
+def test_options_recorded_before_they_kept_their_conditions_are_accepted_as_before(desk):
+    incident = desk.report(**C11_AT_K30).json()
+    options = {k: v for k, v in incident["options"].items() if k != "inputs"}
+    with desk.records() as store:
+        store.append(incident["number"], EntryKind.OPTIONS, "legacy", options)
+    desk.post("/closures", {"kind": "entrance", "target": "gongzhuling_ic", "reason": "ice"})
+    assert desk.post(f"/incidents/{incident['number']}/accept", {"rank": 1}).status_code == 200
+
+
 def test_a_crew_the_dispatch_path_still_offers_passes(desk):
     incident = desk.report(**C11_AT_K30).json()
     assert crews_not_offered(first_plan(incident), fresh_instance(desk, incident["number"])) == {}
@@ -303,6 +337,15 @@ def test_an_earlier_on_scene_stands_with_a_reason_which_is_recorded(desk_served)
     entry = desk_served.get(f"/incidents/{incident['number']}").json()["entries"][-1]
     assert entry["kind"] == "on_scene" and entry["payload"]["override_reason"] == reason
     assert entry["payload"]["earliest"] == minute(first_arrival(incident))
+    assert response.json()["on_scene_override_reason"] == reason
+    # the printed record says why, in both languages, and escapes it like any free text
+    tricky = "<b>K76</b> & 已在现场"
+    again = accepted(desk_served, vehicle_id="c02")
+    at = minute(first_arrival(again) - 20 * MINUTE)
+    desk_served.post(f"/incidents/{again['number']}/on-scene", {"at": at, "override_reason": tricky})
+    record = desk_served.get(f"/incidents/{again['number']}/record").text
+    assert "早于方案到达的原因 Earlier than the plan's arrival because" in record
+    assert "&lt;b&gt;K76&lt;/b&gt; &amp; 已在现场" in record and "<b>K76</b>" not in record
 
 
 def test_a_blank_reason_is_no_reason(desk):
