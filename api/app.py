@@ -38,8 +38,9 @@ from api.desk import Desk
 from api.hardening import SecurityHeaders
 from api.openapi_data import add_data_ids
 from api.operations_log import OperationsLog, log_engine
+from api.positions_log import PositionLog
 from api.records.types import BookingConflict, IdempotencyMismatch, InvalidTransition, NotFound, RecordError
-from api.routers import closures, docs, fleet, health, incidents, kpis, network, whatif
+from api.routers import closures, docs, fleet, health, incidents, kpis, network, positions, whatif
 from api.routers.deps import get_settings
 from api.safe_errors import SafeJSONResponse, method_not_allowed, validation_error
 from api.settings import Settings, prepare_database_dir
@@ -88,7 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = configured
     app.add_middleware(SecurityHeaders)
-    for module in (health, network, fleet, closures, incidents, kpis, whatif, docs):
+    for module in (health, network, fleet, closures, incidents, kpis, positions, whatif, docs):
         app.include_router(module.router)
     include_desk(app)
     add_error_handlers(app)
@@ -105,6 +106,7 @@ def open_resources(app: FastAPI, settings: Settings) -> None:
     store = open_store(settings.database_url)
     log = OperationsLog(log_engine(settings.database_url))
     app.state.corridor, app.state.store, app.state.log = corridor, store, log
+    app.state.positions = PositionLog(log.engine)
     app.state.desk = Desk(corridor, store, log, settings)
     app.state.whatif_jobs = WhatIfJobs(store.engine, corridor, RunnerConfig.from_settings(settings))
     app.state.whatif_jobs.start()  # claims queued jobs, and those of a dead process once their lease expired

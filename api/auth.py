@@ -6,7 +6,8 @@ stored hashed by the record store. Every protected route depends on :func:`requi
 - no token or an unknown one → 401 with ``WWW-Authenticate: Bearer``;
 - a role below the route's → 403.
 
-Roles: ``viewer`` < ``dispatcher``, ``planner``; ``admin`` may do everything.
+Roles: ``viewer`` < ``dispatcher``, ``planner``; ``admin`` may do everything. ``feed`` (a positioning
+feed's account) may post positions and nothing else, not even look: a leaked feed token reads no record.
 """
 
 from __future__ import annotations
@@ -23,10 +24,11 @@ bearer = HTTPBearer(auto_error=False, description="a token from `fleetplan users
 
 # Which roles satisfy a required role.
 GRANTED_BY: dict[Role, frozenset[Role]] = {
-    Role.VIEWER: frozenset(Role),
+    Role.VIEWER: frozenset(Role) - {Role.FEED},
     Role.DISPATCHER: frozenset({Role.DISPATCHER, Role.ADMIN}),
     Role.PLANNER: frozenset({Role.PLANNER, Role.ADMIN}),
     Role.ADMIN: frozenset({Role.ADMIN}),
+    Role.FEED: frozenset({Role.FEED, Role.ADMIN}),
 }
 
 
@@ -38,7 +40,7 @@ def role_allows(role: Role, required: Role) -> bool:
     role
         The user's role.
     required
-        The route's role; ``viewer`` is granted to every role, ``admin`` only to admins.
+        The route's role; ``viewer`` is granted to every role but ``feed``, ``admin`` only to admins.
 
     Returns
     -------
@@ -113,3 +115,4 @@ viewer = require_role(Role.VIEWER)
 dispatcher = require_role(Role.DISPATCHER)
 planner = require_role(Role.PLANNER)
 admin = require_role(Role.ADMIN)
+feed = require_role(Role.FEED)

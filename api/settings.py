@@ -11,6 +11,7 @@
 | ``FLEETPLAN_TIME_WINDOW_DAYS`` | ``30`` | report and lifecycle times are accepted this many days back from now, or this near the data's timetable days |
 | ``FLEETPLAN_CLOCK_SKEW_MIN`` | ``5`` | how far a time may lie ahead of the service's clock (the desk's clock may run ahead) |
 | ``FLEETPLAN_ON_SCENE_TOLERANCE_MIN`` | ``2`` | how much earlier than the accepted plan's first arrival an on-scene time may be without a reason |
+| ``FLEETPLAN_POSITION_FRESH_S`` | ``120`` | a coach's latest fix is fresh this long; older, the coach is stale and dispatch uses the timetable |
 | ``FLEETPLAN_WHATIF_ENGINE`` | ``processes`` | where HTTP what-if jobs compute: ``processes``, ``dask`` or ``local`` (in the service process; tests) |
 | ``FLEETPLAN_WHATIF_WORKERS`` | usable cores − 1 (≥ 1) | processes of one job's pool or local Dask cluster |
 | ``FLEETPLAN_WHATIF_SCHEDULER`` | none | Dask scheduler address (``tcp://host:8786``) for the ``dask`` engine; none: a local cluster per job |
@@ -64,6 +65,9 @@ class Settings(BaseSettings):
     clock_skew_min: int = Field(5, ge=0, le=60, description="minutes a time may lie ahead of the clock")
     on_scene_tolerance_min: int = Field(
         2, ge=0, le=60, description="minutes an on-scene time may precede the plan's first arrival without a reason"
+    )
+    position_fresh_s: float = Field(
+        120, gt=0, le=86_400, description="seconds a coach's latest fix counts as its live position"
     )
     whatif_engine: Literal["processes", "dask", "local"] = Field(
         "processes",

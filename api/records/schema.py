@@ -170,6 +170,28 @@ closure_lifts = Table(
 )
 
 
+# --- coach positions from the feeds (migration 0006): every fix as received ---
+POSITION_SOURCES = ("json", "gtfs-rt", "jt808")
+
+positions = Table(
+    "positions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("vehicle_id", String(RESOURCE_ID_LENGTH), nullable=False),
+    Column("lat", Double, nullable=False),
+    Column("lon", Double, nullable=False),
+    Column("at", DateTime, nullable=False),  # when the fix was taken, China Standard Time
+    Column("received_at", DateTime, nullable=False),  # when the service stored it (the service's clock)
+    Column("speed_kmh", Double, nullable=True),
+    Column("heading_deg", Double, nullable=True),
+    Column("source", String(16), nullable=False),
+    Column("emergency", Boolean, nullable=False, server_default=false()),
+    Column("received_by", String(NAME_LENGTH), nullable=False),  # the feed user that posted it
+    CheckConstraint(_in_list("source", list(POSITION_SOURCES)), name="source"),
+    Index(None, "vehicle_id", "at"),  # the latest fixes of each coach
+)
+
+
 # --- planners' what-if jobs (api/whatif_jobs.py, migration 0003): the one table whose rows are updated ---
 WHATIF_JOB_STATUSES = ("queued", "running", "done", "failed", "cancelled")
 WHATIF_STATUS_CHECK = _in_list("status", list(WHATIF_JOB_STATUSES))

@@ -18,6 +18,7 @@ class Role(StrEnum):
     DISPATCHER = "dispatcher"
     PLANNER = "planner"
     ADMIN = "admin"
+    FEED = "feed"  # a positioning feed: may post positions, nothing else
 
 
 class IncidentStatus(StrEnum):

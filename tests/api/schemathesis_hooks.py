@@ -16,6 +16,7 @@ CLI against a running service::
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import schemathesis
@@ -36,13 +37,14 @@ def positive_data_acceptance_beyond_the_data(ctx: Any, response: Any, case: Any)
 
 
 def named_field(response: Any) -> str | None:
-    """The field an error answer names: ``"<field>: …"`` (400) or the last of ``loc`` (422), lower case."""
+    """The field an error answer names: ``"<field>: …"`` (400) or the last of ``loc`` (422), lower case; in
+    a list body, ``"[3].<field>: …"`` names the field of its fourth item."""
     try:
         detail = response.json()["detail"]
     except (ValueError, KeyError, TypeError):
         return None
     if isinstance(detail, str):
-        return detail.partition(":")[0].strip().lower()
+        return re.sub(r"^\[\d+\]\.", "", detail.partition(":")[0].strip()).lower()
     if isinstance(detail, list) and detail and isinstance(detail[0], dict) and detail[0].get("loc"):
         return str(detail[0]["loc"][-1]).lower()
     return None

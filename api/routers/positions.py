@@ -1,0 +1,117 @@
+"""Coach positions in from a feed, and each coach's latest fix with its place on the network (issue 16 §1)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Body, Depends, HTTPException, Request, status
+
+from fleetplan.network.locate import LocationError
+from fleetplan.positions import Position, PositionSource, place
+from fleetplan.units import china_now
+
+from api import auth
+from api.desk import Desk, run_blocking
+from api.feeds.intake import RawFix, accept_fixes
+from api.feeds.schemas import PositionIn, PositionOut, PositionsStoredOut
+from api.positions_log import PositionLog
+from api.records.types import User
+from api.routers.deps import get_desk, get_settings
+from api.schemas import error_responses
+from api.settings import Settings
+
+router = APIRouter(tags=["positions"], responses=error_responses(401, 403))
+MAX_FIXES = 1000  # one post: a feed's batch of every coach, with room for a terminal's backlog
+
+
+def get_positions(request: Request) -> PositionLog:
+    return request.app.state.positions
+
+
+@router.post(
+    "/positions",
+    response_model=PositionsStoredOut,
+    summary="Post coach positions (role feed)",
+    responses=error_responses(400, checked=("vehicle_id", "plate", "at", "lat")),
+)
+async def post_positions(
+    fixes: list[PositionIn] = Body(max_length=MAX_FIXES),
+    desk: Desk = Depends(get_desk),
+    log: PositionLog = Depends(get_positions),
+    user: User = Depends(auth.feed),
+) -> dict:
+    """Each fix names its coach by ``vehicle_id`` or ``plate``. Fixes no terminal could have taken are
+    rejected with the field named, the others stored; a post whose every fix is rejected is a 400."""
+    raw = [
+        RawFix(
+            fix.vehicle_id or fix.plate or "", fix.lat, fix.lon, fix.at, fix.speed_kmh, fix.heading_deg, fix.emergency
+        )
+        for fix in fixes
+    ]
+    for index, fix in enumerate(fixes):
+        if (fix.vehicle_id is None) == (fix.plate is None):
+            raise HTTPException(
+                status.HTTP_400_BAD_REQUEST, f"[{index}].vehicle_id: give vehicle_id or plate, one of them"
+            )
+    return await run_blocking(store_fixes, desk, log, raw, PositionSource.JSON, user.name)
+
+
+def store_fixes(desk: Desk, log: PositionLog, raw: list[RawFix], source: PositionSource, actor: str) -> dict:
+    now = china_now()
+    accepted, rejected = accept_fixes(desk.corridor, desk.times, raw, source, now)
+    if raw and not accepted:
+        raise HTTPException(
+            status.HTTP_400_BAD_REQUEST,
+            rejected[0].detail + (f" (and {len(rejected) - 1} more)" if len(rejected) > 1 else ""),
+        )
+    stored = log.record(accepted, actor, now)
+    return {"stored": stored, "rejected": [{"index": r.index, "field": r.field, "detail": r.detail} for r in rejected]}
+
+
+@router.get("/positions", response_model=list[PositionOut], summary="Each coach's latest position")
+def latest_positions(
+    desk: Desk = Depends(get_desk),
+    log: PositionLog = Depends(get_positions),
+    settings: Settings = Depends(get_settings),
+    _user: User = Depends(auth.viewer),
+) -> list[dict]:
+    """The latest fix of every coach that has one, its place on the road network and whether it is stale."""
+    now = china_now()
+    plates = {vehicle.id: vehicle.plate for vehicle in desk.corridor.dataset.vehicles}
+    return [
+        position_view(desk, fixes, plates.get(vehicle_id, ""), now, settings.position_fresh_s)
+        for vehicle_id, fixes in sorted(log.latest().items())
+    ]
+
+
+def position_view(desk: Desk, fixes: tuple[Position, ...], plate: str, now, fresh_s: float) -> dict:
+    fix, earlier = fixes[0], (fixes[1] if len(fixes) > 1 else None)
+    age_s = (now - fix.at).total_seconds()
+    return {
+        "vehicle_id": fix.vehicle_id,
+        "plate": plate,
+        "lat": fix.lat,
+        "lon": fix.lon,
+        "at": fix.at.isoformat(timespec="seconds"),
+        "speed_kmh": fix.speed_kmh,
+        "heading_deg": fix.heading_deg,
+        "source": fix.source.value,
+        "emergency": fix.emergency,
+        "age_s": round(age_s, 1),
+        "stale": age_s > fresh_s,
+        "place": place_view(desk, fix, earlier),
+    }
+
+
+def place_view(desk: Desk, fix: Position, earlier: Position | None) -> dict | None:
+    try:
+        placement = place(desk.corridor.network, fix, earlier)
+    except LocationError:
+        return None
+    location = placement.location
+    return {
+        "text": placement.text,
+        "node_id": location.node_id,
+        "km": location.km,
+        "direction": location.direction.value if location.direction else None,
+        "side_from": placement.side_from.value if placement.side_from else None,
+        "off_road_m": round(location.snapped_m, 1),
+    }
