@@ -97,6 +97,8 @@ def error_responses(*codes: int, checked: tuple[str, ...] = ()) -> dict[int | st
         403: "The token's role may not do this",
         404: "No such resource",
         409: "Not allowed in the current state",
+        413: "The body is larger than the route takes",
+        415: "The body is not of the media type the route takes",
     }
     responses: dict[int | str, dict[str, Any]] = {
         code: {"model": ErrorBody, "description": described[code]} for code in codes

@@ -10,7 +10,7 @@ from fleetplan.units import china_now
 
 from api import auth
 from api.desk import Desk, run_blocking
-from api.feeds.intake import RawFix, accept_fixes
+from api.feeds.intake import RawFix, accept_fixes, gtfs_rt_fixes
 from api.feeds.schemas import PositionIn, PositionOut, PositionsStoredOut
 from api.positions_log import PositionLog
 from api.records.types import User
@@ -54,9 +54,16 @@ async def post_positions(
     return await run_blocking(store_fixes, desk, log, raw, PositionSource.JSON, user.name)
 
 
-def store_fixes(desk: Desk, log: PositionLog, raw: list[RawFix], source: PositionSource, actor: str) -> dict:
+def store_fixes(
+    desk: Desk,
+    log: PositionLog,
+    raw: list[RawFix],
+    source: PositionSource,
+    actor: str,
+    indices: list[int] | None = None,
+) -> dict:
     now = china_now()
-    accepted, rejected = accept_fixes(desk.corridor, desk.times, raw, source, now)
+    accepted, rejected = accept_fixes(desk.corridor, desk.times, raw, source, now, indices)
     if raw and not accepted:
         raise HTTPException(
             status.HTTP_400_BAD_REQUEST,
@@ -64,6 +71,51 @@ def store_fixes(desk: Desk, log: PositionLog, raw: list[RawFix], source: Positio
         )
     stored = log.record(accepted, actor, now)
     return {"stored": stored, "rejected": [{"index": r.index, "field": r.field, "detail": r.detail} for r in rejected]}
+
+
+PROTOBUF = "application/x-protobuf"
+MAX_FEED_BYTES = 4 * 1024 * 1024  # a feed of every coach is kilobytes; a city's is a few hundred
+
+
+@router.post(
+    "/positions/gtfs-rt",
+    response_model=PositionsStoredOut,
+    summary="Post a GTFS-Realtime feed of vehicle positions (role feed)",
+    responses=error_responses(400, 413, 415, checked=("body", "vehicle_id", "at", "lat")),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {PROTOBUF: {"schema": {"type": "string", "format": "binary"}}},
+            "description": "a FeedMessage; each VehiclePosition's vehicle id is a coach id, or its label a plate",
+        }
+    },
+)
+async def post_gtfs_rt(
+    request: Request,
+    desk: Desk = Depends(get_desk),
+    log: PositionLog = Depends(get_positions),
+    user: User = Depends(auth.feed),
+) -> dict:
+    """Each VehiclePosition entity becomes a fix (speed from metres per second; the header's timestamp
+    when the vehicle has none); other entities are passed over. Rejected fixes name their entity index."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != PROTOBUF:
+        raise HTTPException(
+            status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, f"Content-Type: {content_type or 'none'}; send {PROTOBUF}"
+        )
+    body = await read_limited(request, MAX_FEED_BYTES)
+    fixes, indices, _passed_over = await run_blocking(gtfs_rt_fixes, body)
+    return await run_blocking(store_fixes, desk, log, fixes, PositionSource.GTFS_RT, user.name, indices)
+
+
+async def read_limited(request: Request, limit: int) -> bytes:
+    """The body, refused with 413 once it passes ``limit`` bytes (before all of it is read)."""
+    received = bytearray()
+    async for chunk in request.stream():
+        received += chunk
+        if len(received) > limit:
+            raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, f"body: more than {limit:,} bytes")
+    return bytes(received)
 
 
 @router.get("/positions", response_model=list[PositionOut], summary="Each coach's latest position")

@@ -20,6 +20,7 @@ import re
 from typing import Any
 
 import schemathesis
+from hypothesis import strategies as st
 from schemathesis.specs.openapi.checks import RejectedPositiveData, positive_data_acceptance
 
 from api.schemas import CHECKED_AGAINST_DATA
@@ -54,3 +55,32 @@ def checked_against_data(operation: Any, status_code: int) -> set[str]:
     """The fields the operation's answer ``status_code`` documents as checked against the data."""
     documented = operation.definition.raw.get("responses", {}).get(str(status_code), {})
     return {field.lower() for field in documented.get(CHECKED_AGAINST_DATA, [])}
+
+
+# --------------------------------------------------------------------------- GTFS-Realtime bodies
+def _feed_message(vehicle_ids: list[str], lat: float, lon: float, stamp: int) -> bytes:
+    from google.transit import gtfs_realtime_pb2
+
+    feed = gtfs_realtime_pb2.FeedMessage()
+    feed.header.gtfs_realtime_version = "2.0"
+    for n, vehicle_id in enumerate(vehicle_ids):
+        entity = feed.entity.add(id=str(n))
+        entity.vehicle.vehicle.id = vehicle_id
+        entity.vehicle.position.latitude, entity.vehicle.position.longitude = lat, lon
+        entity.vehicle.timestamp = stamp
+    return feed.SerializeToString()
+
+
+# ``POST /positions/gtfs-rt`` takes application/x-protobuf: feeds of coaches known and unknown, at times
+# in and out of the window, and bytes that are no feed at all
+FEED_BODIES = st.one_of(
+    st.binary(max_size=256),
+    st.builds(
+        _feed_message,
+        st.lists(st.sampled_from(["c01", "c02", "c26", "c99", ""]), max_size=4),
+        st.floats(-90, 90),
+        st.floats(-180, 180),
+        st.integers(0, 2**40),
+    ),
+)
+schemathesis.openapi.media_type("application/x-protobuf", FEED_BODIES)

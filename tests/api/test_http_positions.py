@@ -146,3 +146,92 @@ def test_the_feed_role_posts_positions_and_reads_nothing(desk_served):
     for role in ("viewer", "dispatcher", "planner"):
         assert post(desk_served, [], role=role).status_code == 403, role
     assert post(desk_served, [], role="admin").status_code == 200
+
+
+# --------------------------------------------------------------------------- GTFS-Realtime
+def feed_message(*vehicles: dict, header_time: int | None = None, trip_update: bool = False) -> bytes:
+    """A FeedMessage built with the GTFS-Realtime bindings, as an operator's feed would send it."""
+    from google.transit import gtfs_realtime_pb2
+
+    feed = gtfs_realtime_pb2.FeedMessage()
+    feed.header.gtfs_realtime_version = "2.0"
+    if header_time:
+        feed.header.timestamp = header_time
+    if trip_update:
+        entity = feed.entity.add(id="tu")
+        entity.trip_update.trip.trip_id = "T1207-01"
+    for n, vehicle in enumerate(vehicles):
+        entity = feed.entity.add(id=f"v{n}")
+        position = entity.vehicle
+        if "id" in vehicle:
+            position.vehicle.id = vehicle["id"]
+        if "label" in vehicle:
+            position.vehicle.label = vehicle["label"]
+        position.position.latitude, position.position.longitude = vehicle["lat"], vehicle["lon"]
+        for name in ("speed", "bearing"):
+            if name in vehicle:
+                setattr(position.position, name, vehicle[name])
+        if "timestamp" in vehicle:
+            position.timestamp = vehicle["timestamp"]
+    return feed.SerializeToString()
+
+
+def post_feed(desk, body: bytes, role: str = "feed", content_type: str = "application/x-protobuf"):
+    headers = {**desk.headers(role), "Content-Type": content_type}
+    return desk.client.post("/positions/gtfs-rt", content=body, headers=headers)
+
+
+def posix(seconds_ago: float) -> int:
+    return int((datetime.now(UTC) - timedelta(seconds=seconds_ago)).timestamp())
+
+
+def test_a_gtfs_rt_feed_s_vehicle_positions_are_stored_by_id_or_label(desk_served):
+    body = feed_message(
+        {"id": "c01", **ON_G1, "speed": 25.0, "bearing": 41.0, "timestamp": posix(5)},
+        {"label": "吉A·X0887".replace("·", ""), **SIPING_DEPOT},  # c01's plate, no time of its own: older
+        {"label": "c02", **ON_G1, "bearing": 222.0},  # a label that is a coach id is taken too
+        header_time=posix(30),
+        trip_update=True,
+    )
+    response = post_feed(desk_served, body)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"stored": 3, "rejected": []}
+    rows = latest(desk_served)
+    assert rows["c01"]["speed_kmh"] == 90.0 and rows["c01"]["source"] == "gtfs-rt"
+    assert rows["c01"]["place"]["text"] == "G1 K56.7 toward Changchun"
+    assert rows["c02"]["place"]["text"] == "G1 K56.7 toward Siping"
+
+
+def test_a_gtfs_rt_fix_that_cannot_be_taken_is_rejected_by_its_entity_index(desk_served):
+    body = feed_message(
+        {"id": "c03", **ON_G1, "timestamp": posix(5)},
+        {"id": "c99", **ON_G1, "timestamp": posix(5)},
+        {"id": "c04", **ON_G1},  # no time, and the header has none
+        trip_update=True,
+    )
+    response = post_feed(desk_served, body)
+    assert response.status_code == 200, response.text
+    assert response.json()["stored"] == 1
+    assert [(r["index"], r["field"]) for r in response.json()["rejected"]] == [(2, "vehicle_id"), (3, "at")]
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "code", "start"),
+    [
+        (b"\xff\xfe not protobuf", "application/x-protobuf", 400, "body: not a GTFS-Realtime FeedMessage"),
+        (b"", "application/x-protobuf", 400, "body: not a GTFS-Realtime FeedMessage"),
+        (b"{}", "application/json", 415, "Content-Type: application/json; send application/x-protobuf"),
+        (b"\x00" * (4 * 1024 * 1024 + 1), "application/x-protobuf", 413, "body: more than 4,194,304 bytes"),
+    ],
+    ids=["garbage", "empty", "json", "too large"],
+)
+def test_a_body_that_is_not_a_feed_is_refused_naming_it(desk_served, body, content_type, code, start):
+    response = post_feed(desk_served, body, content_type=content_type)
+    assert response.status_code == code, response.text
+    assert response.json()["detail"].startswith(start)
+
+
+def test_only_a_feed_or_an_admin_posts_a_gtfs_rt_feed(desk_served):
+    body = feed_message({"id": "c05", **ON_G1, "timestamp": posix(5)})
+    assert post_feed(desk_served, body, role="dispatcher").status_code == 403
+    assert post_feed(desk_served, body, role="admin").status_code == 200
