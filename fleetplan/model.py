@@ -117,10 +117,17 @@ class Vehicle:
     home_depot: str
     status: VehicleStatus
     permit_valid_until: date
+    terminal_phone: str | None = None  # its positioning terminal's SIM (JT/T 808), digits
 
     def __post_init__(self) -> None:
         require_id(self.id, "id")
         require_id(self.plate, "plate")
+        if self.terminal_phone is not None:
+            require(
+                self.terminal_phone.isascii() and self.terminal_phone.isdigit() and len(self.terminal_phone) <= 20,
+                "terminal_phone",
+                f"{self.terminal_phone!r} is not 1 to 20 digits",
+            )
         require(1 <= self.seats <= 70, "seats", f"{self.seats} is outside 1–70")
         require(3.0 <= self.length_m <= 15.0, "length_m", f"{self.length_m} is outside 3–15 m")
         require_id(self.home_depot, "home_depot")

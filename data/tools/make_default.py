@@ -497,6 +497,8 @@ def vehicle_rows(rng: random.Random) -> list[dict[str, object]]:
                 "home_depot": spec.depot,
                 "status": spec.status,
                 "permit_valid_until": permit,
+                # the SIM of its positioning terminal (JT/T 808), invented (E): 1380431 + the coach number
+                "terminal_phone": f"1380431{number:04d}",
                 "note": spec.note,
             }
         )

@@ -85,6 +85,7 @@ def build_vehicles(frame: pd.DataFrame, site_ids: set[str] | None) -> tuple[dict
     """Vehicles by id; checks depots, duplicate ids and plates, and seats/length against the class."""
     vehicles: dict[str, Vehicle] = {}
     problems = duplicates(VEHICLES, records(frame), "id") + duplicates(VEHICLES, records(frame), "plate")
+    problems += duplicates(VEHICLES, [r for r in records(frame) if r.get("terminal_phone")], "terminal_phone")
     for row in records(frame):
         problems += unknown(VEHICLES, row, "home_depot", site_ids, "depot")
         problems += class_fit(row)
@@ -102,6 +103,7 @@ def build_vehicles(frame: pd.DataFrame, site_ids: set[str] | None) -> tuple[dict
                 home_depot=r["home_depot"],
                 status=VehicleStatus(r["status"]),
                 permit_valid_until=date.fromisoformat(r["permit_valid_until"]),
+                terminal_phone=r.get("terminal_phone") or None,
             ),
         )
         if vehicle is not None:

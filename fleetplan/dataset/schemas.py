@@ -147,6 +147,13 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
             "home_depot": _id_column(),
             "status": _choice_column(VehicleStatus),
             "permit_valid_until": _date_column(),
+            # the SIM number of its positioning terminal (JT/T 808 sends it as BCD, at most 20 digits)
+            "terminal_phone": pa.Column(
+                str,
+                pa.Check.str_matches(r"^[0-9]{1,20}$", error="must be 1 to 20 digits"),
+                nullable=True,
+                required=False,
+            ),
             "note": _note_column(),
         }
     ),

@@ -565,3 +565,33 @@ def test_policy_keys_left_out_keep_the_regulation_defaults(data_dir):
     policy = load_dataset(data_dir).driving_policy
     assert policy.max_driving_7d_s == 40 * 3600
     assert policy.max_driving_24h_s == DrivingPolicy().max_driving_24h_s
+
+
+# --------------------------------------------------------------------------- positioning terminals
+def test_each_coach_has_its_terminal_phone_once(dataset):
+    phones = [vehicle.terminal_phone for vehicle in dataset.vehicles]
+    assert all(phone and phone.isdigit() for phone in phones) and len(set(phones)) == len(phones)
+
+
+def test_a_terminal_phone_that_is_not_digits_or_is_repeated_is_a_problem(data_dir):
+    vehicles = data_dir / VEHICLES
+    edit(vehicles, ",13804310005,", ",1380431-0005,")
+    edit(vehicles, ",13804310006,", ",13804310001,")
+    with pytest.raises(DataValidationError) as caught:
+        load_dataset(data_dir)
+    assert where(caught.value.problems) == {
+        (VEHICLES, row_of(vehicles, "c05,"), "terminal_phone"),
+        (VEHICLES, row_of(vehicles, "c06,"), "terminal_phone"),
+    }
+
+
+def test_a_fleet_without_terminals_loads(data_dir):
+    vehicles = data_dir / VEHICLES
+    lines = vehicles.read_text(encoding="utf-8").splitlines()
+    column = lines[0].split(",").index("terminal_phone")
+    kept = [
+        line if line.startswith("#") else ",".join(c for i, c in enumerate(line.split(",")) if i != column)
+        for line in lines
+    ]
+    vehicles.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    assert all(vehicle.terminal_phone is None for vehicle in load_dataset(data_dir).vehicles)
