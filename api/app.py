@@ -35,6 +35,7 @@ from fleetplan.corridor import load_corridor
 from fleetplan.errors import FleetplanError
 
 from api.desk import Desk
+from api.feeds.jt808_gateway import Jt808Gateway, gateway_key
 from api.hardening import SecurityHeaders
 from api.openapi_data import add_data_ids
 from api.operations_log import OperationsLog, log_engine
@@ -75,8 +76,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = active
         open_resources(app, active)
         try:
+            await start_gateway(app, active)
             yield
         finally:
+            await stop_gateway(app)
             close_resources(app)
 
     app = FastAPI(
@@ -110,6 +113,23 @@ def open_resources(app: FastAPI, settings: Settings) -> None:
     app.state.desk = Desk(corridor, store, log, settings)
     app.state.whatif_jobs = WhatIfJobs(store.engine, corridor, RunnerConfig.from_settings(settings))
     app.state.whatif_jobs.start()  # claims queued jobs, and those of a dead process once their lease expired
+
+
+async def start_gateway(app: FastAPI, settings: Settings) -> None:
+    """The JT/T 808 gateway in the service's event loop, when a port is set."""
+    if settings.jt808_port is None:
+        return
+    desk = app.state.desk
+    key = gateway_key(settings.jt808_key, settings.var_dir)
+    gateway = Jt808Gateway(desk.live_corridor, desk.times, app.state.positions, key)
+    await gateway.start(settings.jt808_host, settings.jt808_port)
+    app.state.jt808 = gateway
+
+
+async def stop_gateway(app: FastAPI) -> None:
+    gateway = getattr(app.state, "jt808", None)
+    if gateway is not None:
+        await gateway.stop()
 
 
 def close_resources(app: FastAPI) -> None:

@@ -121,6 +121,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="start the HTTP service (the dispatch desk)")
     serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default %(default)s)")
     serve.add_argument("--port", type=port_number, default=8000, help="port (default %(default)s)")
+    serve.add_argument(
+        "--jt808-port",
+        type=port_number,
+        default=None,
+        help="also take the coaches' JT/T 808 positioning terminals on this TCP port (off by default); "
+        "binds FLEETPLAN_JT808_HOST (default 127.0.0.1)",
+    )
     add_data_option(serve)
     _add_db_option(serve)
     serve.set_defaults(handler=run_serve)
@@ -336,6 +343,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         except ArgumentError:
             raise UsageError(f"--db: cannot read {args.db!r} as a database URL (sqlite:///var/fleetplan.db)") from None
         overrides["database_url"] = args.db
+    if getattr(args, "jt808_port", None):
+        overrides["jt808_port"] = args.jt808_port
     return Settings(**overrides)
 
 

@@ -12,6 +12,9 @@
 | ``FLEETPLAN_CLOCK_SKEW_MIN`` | ``5`` | how far a time may lie ahead of the service's clock (the desk's clock may run ahead) |
 | ``FLEETPLAN_ON_SCENE_TOLERANCE_MIN`` | ``2`` | how much earlier than the accepted plan's first arrival an on-scene time may be without a reason |
 | ``FLEETPLAN_POSITION_FRESH_S`` | ``120`` | a coach's latest fix is fresh this long; older, the coach is stale and dispatch uses the timetable |
+| ``FLEETPLAN_JT808_PORT`` | none (off) | TCP port of the JT/T 808 gateway for the coaches' positioning terminals |
+| ``FLEETPLAN_JT808_HOST`` | ``127.0.0.1`` | interface it binds (``0.0.0.0`` to take terminals from the network) |
+| ``FLEETPLAN_JT808_KEY`` | a key kept in ``var/jt808-key`` | key of the terminals' auth codes: the same for every process |
 | ``FLEETPLAN_WHATIF_ENGINE`` | ``processes`` | where HTTP what-if jobs compute: ``processes``, ``dask`` or ``local`` (in the service process; tests) |
 | ``FLEETPLAN_WHATIF_WORKERS`` | usable cores − 1 (≥ 1) | processes of one job's pool or local Dask cluster |
 | ``FLEETPLAN_WHATIF_SCHEDULER`` | none | Dask scheduler address (``tcp://host:8786``) for the ``dask`` engine; none: a local cluster per job |
@@ -69,6 +72,9 @@ class Settings(BaseSettings):
     position_fresh_s: float = Field(
         120, gt=0, le=86_400, description="seconds a coach's latest fix counts as its live position"
     )
+    jt808_port: int | None = Field(None, ge=1, le=65535, description="JT/T 808 gateway port; none: off")
+    jt808_host: str = Field("127.0.0.1", min_length=1, description="interface the JT/T 808 gateway binds")
+    jt808_key: str | None = Field(None, min_length=16, description="key of the terminals' auth codes")
     whatif_engine: Literal["processes", "dask", "local"] = Field(
         "processes",
         description="where what-if jobs compute; 'local' runs in the service process (tests only: "

@@ -12,9 +12,11 @@ from datetime import datetime, timedelta, timezone
 from fleetplan.corridor import Corridor
 from fleetplan.errors import InvalidValueError, UnknownIdError
 from fleetplan.positions import Position, PositionSource
+from fleetplan.units import china_now
 
 from api import views
 from api.desk.times import TimeRules
+from api.positions_log import PositionLog
 
 CHINA = timezone(timedelta(hours=8))
 
@@ -65,6 +67,21 @@ def accept_fixes(
         except InvalidValueError as error:
             rejected.append(Rejected(index, error.field, error.problem))
     return accepted, rejected
+
+
+def record_fixes(
+    corridor: Corridor,
+    rules: TimeRules,
+    log: PositionLog,
+    raw: Sequence[RawFix],
+    source: PositionSource,
+    actor: str,
+    indices: Sequence[int] | None = None,
+) -> tuple[int, list[Rejected]]:
+    """Check ``raw`` against the clock (:func:`china_now`) and store what passes; (stored, rejected)."""
+    now = china_now()
+    accepted, rejected = accept_fixes(corridor, rules, raw, source, now, indices)
+    return log.record(accepted, actor, now), rejected
 
 
 def to_position(corridor: Corridor, rules: TimeRules, fix: RawFix, source: PositionSource, now: datetime) -> Position:

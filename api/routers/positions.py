@@ -10,7 +10,7 @@ from fleetplan.units import china_now
 
 from api import auth
 from api.desk import Desk, run_blocking
-from api.feeds.intake import RawFix, accept_fixes, gtfs_rt_fixes
+from api.feeds.intake import RawFix, gtfs_rt_fixes, record_fixes
 from api.feeds.schemas import PositionIn, PositionOut, PositionsStoredOut
 from api.positions_log import PositionLog
 from api.records.types import User
@@ -62,14 +62,11 @@ def store_fixes(
     actor: str,
     indices: list[int] | None = None,
 ) -> dict:
-    now = china_now()
-    accepted, rejected = accept_fixes(desk.corridor, desk.times, raw, source, now, indices)
-    if raw and not accepted:
-        raise HTTPException(
-            status.HTTP_400_BAD_REQUEST,
-            rejected[0].detail + (f" (and {len(rejected) - 1} more)" if len(rejected) > 1 else ""),
-        )
-    stored = log.record(accepted, actor, now)
+    """Store what passes; a 400 naming the first problem when every fix is rejected."""
+    stored, rejected = record_fixes(desk.corridor, desk.times, log, raw, source, actor, indices)
+    if raw and not stored:
+        more = f" (and {len(rejected) - 1} more)" if len(rejected) > 1 else ""
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, rejected[0].detail + more)
     return {"stored": stored, "rejected": [{"index": r.index, "field": r.field, "detail": r.detail} for r in rejected]}
 
 
