@@ -35,6 +35,7 @@ from fleetplan.corridor import load_corridor
 from fleetplan.errors import FleetplanError
 
 from api.desk import Desk
+from api.feeds.gtfs_rt_poller import GtfsRtPoller
 from api.feeds.jt808_gateway import Jt808Gateway, gateway_key
 from api.hardening import SecurityHeaders
 from api.openapi_data import add_data_ids
@@ -76,10 +77,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = active
         open_resources(app, active)
         try:
-            await start_gateway(app, active)
+            await start_feeds(app, active)
             yield
         finally:
-            await stop_gateway(app)
+            await stop_feeds(app)
             close_resources(app)
 
     app = FastAPI(
@@ -115,18 +116,27 @@ def open_resources(app: FastAPI, settings: Settings) -> None:
     app.state.whatif_jobs.start()  # claims queued jobs, and those of a dead process once their lease expired
 
 
-async def start_gateway(app: FastAPI, settings: Settings) -> None:
-    """The JT/T 808 gateway in the service's event loop, when a port is set."""
+async def start_feeds(app: FastAPI, settings: Settings) -> None:
+    """The feeds that come to the service by themselves: the GTFS-RT poller and the JT/T 808 gateway."""
+    desk = app.state.desk
+    if settings.gtfs_rt_url:
+        poller = GtfsRtPoller(
+            settings.gtfs_rt_url, settings.gtfs_rt_poll_s, desk.live_corridor, desk.times, app.state.positions
+        )
+        poller.start()
+        app.state.gtfs_rt_poller = poller
     if settings.jt808_port is None:
         return
-    desk = app.state.desk
     key = gateway_key(settings.jt808_key, settings.var_dir)
     gateway = Jt808Gateway(desk.live_corridor, desk.times, app.state.positions, key)
     await gateway.start(settings.jt808_host, settings.jt808_port)
     app.state.jt808 = gateway
 
 
-async def stop_gateway(app: FastAPI) -> None:
+async def stop_feeds(app: FastAPI) -> None:
+    poller = getattr(app.state, "gtfs_rt_poller", None)
+    if poller is not None:
+        poller.stop()
     gateway = getattr(app.state, "jt808", None)
     if gateway is not None:
         await gateway.stop()

@@ -15,6 +15,8 @@
 | ``FLEETPLAN_JT808_PORT`` | none (off) | TCP port of the JT/T 808 gateway for the coaches' positioning terminals |
 | ``FLEETPLAN_JT808_HOST`` | ``127.0.0.1`` | interface it binds (``0.0.0.0`` to take terminals from the network) |
 | ``FLEETPLAN_JT808_KEY`` | a key kept in ``var/jt808-key`` | key of the terminals' auth codes: the same for every process |
+| ``FLEETPLAN_GTFS_RT_URL`` | none (off) | an operator's GTFS-Realtime feed of vehicle positions, polled |
+| ``FLEETPLAN_GTFS_RT_POLL_S`` | ``15`` | how often it is polled |
 | ``FLEETPLAN_WHATIF_ENGINE`` | ``processes`` | where HTTP what-if jobs compute: ``processes``, ``dask`` or ``local`` (in the service process; tests) |
 | ``FLEETPLAN_WHATIF_WORKERS`` | usable cores − 1 (≥ 1) | processes of one job's pool or local Dask cluster |
 | ``FLEETPLAN_WHATIF_SCHEDULER`` | none | Dask scheduler address (``tcp://host:8786``) for the ``dask`` engine; none: a local cluster per job |
@@ -75,6 +77,10 @@ class Settings(BaseSettings):
     jt808_port: int | None = Field(None, ge=1, le=65535, description="JT/T 808 gateway port; none: off")
     jt808_host: str = Field("127.0.0.1", min_length=1, description="interface the JT/T 808 gateway binds")
     jt808_key: str | None = Field(None, min_length=16, description="key of the terminals' auth codes")
+    gtfs_rt_url: str | None = Field(
+        None, pattern=r"^https?://", description="GTFS-Realtime vehicle positions to poll; none: off"
+    )
+    gtfs_rt_poll_s: float = Field(15, ge=1, le=3600, description="seconds between polls of the GTFS-RT feed")
     whatif_engine: Literal["processes", "dask", "local"] = Field(
         "processes",
         description="where what-if jobs compute; 'local' runs in the service process (tests only: "
