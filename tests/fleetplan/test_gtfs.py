@@ -1,0 +1,69 @@
+"""The timetable as static GTFS (issue 16 §6), read back by a GTFS library (partridge)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import partridge as ptg
+import pytest
+
+from fleetplan.corridor import load_corridor
+from fleetplan.gtfs import export_gtfs, gtfs_time
+
+DEFAULT_DIR = Path(__file__).resolve().parents[2] / "data" / "default"
+
+
+@pytest.fixture(scope="module")
+def corridor():
+    return load_corridor(DEFAULT_DIR)
+
+
+@pytest.fixture(scope="module")
+def feed_dir(corridor, tmp_path_factory) -> Path:
+    directory = tmp_path_factory.mktemp("gtfs")
+    written = export_gtfs(corridor, directory)
+    assert sorted(p.name for p in written) == sorted(
+        ["agency.txt", "stops.txt", "routes.txt", "trips.txt", "stop_times.txt", "calendar.txt", "calendar_dates.txt"]
+    )
+    return directory
+
+
+def seconds(moment: datetime) -> int:
+    return moment.hour * 3600 + moment.minute * 60 + moment.second
+
+
+def test_every_trip_reads_back_with_its_stops_in_order_at_their_times(corridor, feed_dir):
+    feed = ptg.load_feed(str(feed_dir))
+    assert len(feed.trips) == len(corridor.dataset.trips)
+    stop_times = feed.stop_times.sort_values(["trip_id", "stop_sequence"])
+    by_trip = dict(list(stop_times.groupby("trip_id")))
+    for trip in corridor.dataset.trips:
+        rows = by_trip[trip.id]
+        assert list(rows["stop_id"]) == [stop.node_id for stop in trip.stops]
+        assert list(rows["arrival_time"]) == [seconds(stop.planned) for stop in trip.stops]  # partridge: seconds
+
+
+def test_each_trip_runs_on_its_own_day_and_no_other(corridor, feed_dir):
+    by_date = ptg.read_service_ids_by_date(str(feed_dir))
+    feed = ptg.load_feed(str(feed_dir))
+    services = dict(zip(feed.trips["trip_id"], feed.trips["service_id"], strict=True))
+    days = {trip.stops[0].planned.date() for trip in corridor.dataset.trips}
+    assert set(by_date) == days
+    for trip in corridor.dataset.trips:
+        running = [day for day, ids in by_date.items() if services[trip.id] in ids]
+        assert running == [trip.stops[0].planned.date()]
+
+
+def test_stops_carry_the_network_s_names_and_places(corridor, feed_dir):
+    feed = ptg.load_feed(str(feed_dir))
+    graph = corridor.network.graph
+    for row in feed.stops.itertuples():
+        node = graph.nodes[row.stop_id]
+        assert (row.stop_name, row.stop_lat, row.stop_lon) == (node["name_zh"], node["lat"], node["lon"])
+    assert set(feed.routes["route_type"]) == {3} and len(feed.agency) == 1
+
+
+def test_gtfs_time_counts_past_midnight_from_the_service_day():
+    assert gtfs_time(date(2026, 12, 7), datetime(2026, 12, 7, 6, 15)) == "06:15:00"
+    assert gtfs_time(date(2026, 12, 7), datetime(2026, 12, 8, 0, 10, 5)) == "24:10:05"
