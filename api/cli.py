@@ -24,6 +24,7 @@ from fleetplan.units import parse_hhmm
 
 from api import views
 from api.cli_drill import add_drill_command
+from api.cli_feed import add_feed_command
 from api.cli_gtfs import add_gtfs_command
 from api.cli_options import Printer, add_common_options, add_data_option, solve_params
 from api.cli_routing import add_pdptw_command
@@ -222,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_drill_command(commands)
     add_scenarios_command(commands)
     add_gtfs_command(commands)
+    add_feed_command(commands)
     return parser
 
 

@@ -13,14 +13,17 @@ from datetime import datetime
 from enum import StrEnum
 
 from fleetplan.errors import InvalidValueError
-from fleetplan.geo import bearing_deg
+from fleetplan.geo import bearing_deg, haversine_m
 from fleetplan.network.graph import Direction
-from fleetplan.network.locate import Location, snap
+from fleetplan.network.locate import Location, node_location, snap
 from fleetplan.network.roads import RoadNetwork
 
 FASTEST_COACH_KMH = 200.0  # a coach's governor stops it near 100 km/h; a fix above this is garbage
 HEADING_SIDE_DEG = 60.0  # a heading this close to a carriageway's own bearing names it; else unknown
 MOVED_ALONG_M = 20.0  # two fixes this far apart along G1 show which way the coach goes (GPS noise is ≈5 m)
+# A coach this near a depot, stop or town is there (a yard or a forecourt is this large; GPS noise ≈5 m)
+AT_PLACE_M = 150.0
+PLACE_KINDS = frozenset({"depot", "stop", "town"})
 
 
 class PositionSource(StrEnum):
@@ -92,6 +95,9 @@ def place(network: RoadNetwork, fix: Position, earlier: Position | None = None) 
 
     Raises :class:`~fleetplan.network.locate.LocationError` when it is farther than the snapping
     distance from every road."""
+    at_place = place_within(network, fix.lat, fix.lon, AT_PLACE_M)
+    if at_place is not None:
+        return Placement(node_location(network, at_place), None)
     nearest = snap(network, fix.lat, fix.lon)
     if nearest.direction is None:
         return Placement(nearest, None)
@@ -99,6 +105,17 @@ def place(network: RoadNetwork, fix: Position, earlier: Position | None = None) 
     if direction is None:
         return Placement(nearest, SideFrom.NEAREST)
     return Placement(snap(network, fix.lat, fix.lon, direction), side_from)
+
+
+def place_within(network: RoadNetwork, lat: float, lon: float, radius_m: float) -> str | None:
+    """The nearest depot, stop or town within ``radius_m`` of the point, if any."""
+    near = [
+        (haversine_m(lat, lon, data["lat"], data["lon"]), node)
+        for node, data in network.graph.nodes(data=True)
+        if data.get("kind") in PLACE_KINDS
+    ]
+    distance, node = min(near, default=(math.inf, None))
+    return node if distance <= radius_m else None
 
 
 def carriageway_of(

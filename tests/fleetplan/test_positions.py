@@ -82,3 +82,11 @@ def test_fixes_a_few_metres_apart_are_noise_not_a_direction(network):
 def test_a_fix_at_a_depot_is_the_depot_node(network):
     placement = place(network, fix(43.1457, 124.3448, speed=0.0))
     assert (placement.text, placement.side_from, placement.location.node_id) == ("siping_depot", None, "siping_depot")
+
+
+def test_a_fix_a_yard_s_width_from_a_depot_is_at_the_depot_and_farther_is_on_the_road(network):
+    for metres, bearing in ((30, 0), (140, 90)):
+        lat, lon = destination_point(43.1457, 124.3448, bearing, metres)
+        assert place(network, fix(lat, lon, speed=0.0)).text == "siping_depot"
+    lat, lon = destination_point(43.1457, 124.3448, 90, 600)
+    assert place(network, fix(lat, lon, speed=0.0)).text != "siping_depot"

@@ -1,0 +1,79 @@
+"""``fleetplan feed simulate`` (issue 16 §5) against a real ``fleetplan serve`` (SQLite and PostgreSQL):
+the timetable's coaches arrive over JSON, GTFS-Realtime and JT/T 808 where the timetable puts them, and
+an injected breakdown stands still."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack
+
+import httpx
+import pytest
+
+from tests.api.conftest import postgres_schema
+from tests.api.http_support import add_users, bearer, free_port, run_cli, running_server, sqlite_url
+
+AT_0740 = "2026-12-07T07:40"  # the morning staff runs are on G1 toward Siping; c05, c06 stand at the depot
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def service(request, tmp_path_factory) -> Iterator[dict]:
+    state_dir = tmp_path_factory.mktemp(f"simulate-{request.param}")
+    with ExitStack() as stack:
+        url = stack.enter_context(postgres_schema()) if request.param == "postgres" else sqlite_url(state_dir)
+        tokens = add_users(url)
+        port = free_port()
+        server = stack.enter_context(running_server(url, state_dir, settings={"jt808_port": port}))
+        yield {"http": server.base_url, "tcp": f"tcp://127.0.0.1:{port}", "tokens": tokens}
+
+
+def simulate(capsys, service, *options: str) -> tuple[int, str, str]:
+    to = service["tcp"] if "jt808" in options else service["http"]
+    base = ["feed", "simulate", "--to", to, "--from", AT_0740, "--every", "0.1", "--token", service["tokens"]["feed"]]
+    return run_cli(capsys, *base, *options)
+
+
+def positions(service) -> dict[str, dict]:
+    response = httpx.get(f"{service['http']}/positions", headers=bearer(service["tokens"]["viewer"]), timeout=30)
+    return {row["vehicle_id"]: row for row in response.json()}
+
+
+@pytest.mark.parametrize("protocol", ["json", "gtfs-rt", "jt808"])
+def test_every_coach_arrives_where_the_timetable_puts_it(capsys, service, protocol):
+    code, out, err = simulate(capsys, service, "--protocol", protocol, "--ticks", "2")
+    assert code == 0, err
+    assert len(out.strip().splitlines()) == 2 and "26 fixes sent" in out
+    rows = positions(service)
+    assert len(rows) == 26 and rows["c01"]["source"] == protocol
+    assert rows["c01"]["place"]["text"].startswith("G1 K5") and rows["c01"]["place"]["direction"] == "to_siping"
+    assert rows["c05"]["place"]["text"] == "changchun_depot" and rows["c05"]["speed_kmh"] == 0
+
+
+def test_a_broken_down_coach_stands_still(capsys, service):
+    code, _, err = simulate(
+        capsys, service, "--speedup", "3000", "--ticks", "2", "--noise", "0", "--inject", f"breakdown:c02@{AT_0740}"
+    )
+    assert code == 0, err
+    rows = positions(service)
+    assert rows["c02"]["speed_kmh"] == 0 and rows["c01"]["speed_kmh"] > 0
+    # c01 drove on for some 5 simulated minutes between the two ticks; c02 did not move
+    first = simulate(capsys, service, "--ticks", "1", "--noise", "0", "--inject", f"breakdown:c02@{AT_0740}")
+    assert first[0] == 0 and positions(service)["c02"]["place"]["text"] == rows["c02"]["place"]["text"]
+
+
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [
+        (("--inject", "flat-tyre:c01@2026-12-07T07:40", "--ticks", "1"), "--inject"),
+        (("--inject", "breakdown:c99@2026-12-07T07:40", "--ticks", "1"), "--inject"),
+        (("--protocol", "jt808", "--to", "http://127.0.0.1:1", "--ticks", "1"), "--to"),
+        (("--speedup", "fast", "--ticks", "1"), "--speedup"),
+        (("--from", "yesterday", "--ticks", "1"), "--from"),
+    ],
+)
+def test_bad_options_are_exit_2_naming_them(capsys, service, options, field):
+    argv = ["feed", "simulate", "--to", service["http"], "--token", "x", *options]
+    if "--to" in options[1:]:
+        argv = ["feed", "simulate", "--token", "x", *options]
+    code, out, err = run_cli(capsys, *argv)
+    assert (code, out) == (2, "") and f"{field}:" in err and "Traceback" not in err
