@@ -23,6 +23,7 @@ import importlib.util
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -32,9 +33,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.status import HTTP_405_METHOD_NOT_ALLOWED
 
 from fleetplan.corridor import load_corridor
+from fleetplan.detection import DetectionPolicy
 from fleetplan.errors import FleetplanError
 
+from api.alerts import AlertLog
 from api.desk import Desk
+from api.feeds.detector import Detector
 from api.feeds.gtfs_rt_poller import GtfsRtPoller
 from api.feeds.jt808_gateway import Jt808Gateway, gateway_key
 from api.hardening import SecurityHeaders
@@ -42,7 +46,7 @@ from api.openapi_data import add_data_ids
 from api.operations_log import OperationsLog, log_engine
 from api.positions_log import PositionLog
 from api.records.types import BookingConflict, IdempotencyMismatch, InvalidTransition, NotFound, RecordError
-from api.routers import closures, docs, fleet, health, incidents, kpis, network, positions, whatif
+from api.routers import alerts, closures, docs, fleet, health, incidents, kpis, network, positions, whatif
 from api.routers.deps import get_settings
 from api.safe_errors import SafeJSONResponse, method_not_allowed, validation_error
 from api.settings import Settings, prepare_database_dir
@@ -93,7 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = configured
     app.add_middleware(SecurityHeaders)
-    for module in (health, network, fleet, closures, incidents, kpis, positions, whatif, docs):
+    for module in (health, network, fleet, closures, incidents, kpis, positions, alerts, whatif, docs):
         app.include_router(module.router)
     include_desk(app)
     add_error_handlers(app)
@@ -111,6 +115,7 @@ def open_resources(app: FastAPI, settings: Settings) -> None:
     log = OperationsLog(log_engine(settings.database_url))
     app.state.corridor, app.state.store, app.state.log = corridor, store, log
     app.state.positions = PositionLog(log.engine)
+    app.state.alerts = AlertLog(log.engine)
     app.state.desk = Desk(corridor, store, log, settings)
     app.state.whatif_jobs = WhatIfJobs(store.engine, corridor, RunnerConfig.from_settings(settings))
     app.state.whatif_jobs.start()  # claims queued jobs, and those of a dead process once their lease expired
@@ -119,6 +124,14 @@ def open_resources(app: FastAPI, settings: Settings) -> None:
 async def start_feeds(app: FastAPI, settings: Settings) -> None:
     """The feeds that come to the service by themselves: the GTFS-RT poller and the JT/T 808 gateway."""
     desk = app.state.desk
+    if settings.detect_every_s > 0:
+        policy = DetectionPolicy(
+            stopped_after=timedelta(minutes=settings.stopped_alert_min),
+            silent_after=timedelta(seconds=settings.position_fresh_s),
+        )
+        detector = Detector(desk, app.state.positions, app.state.alerts, policy, settings.detect_every_s)
+        detector.start()
+        app.state.detector = detector
     if settings.gtfs_rt_url:
         poller = GtfsRtPoller(
             settings.gtfs_rt_url, settings.gtfs_rt_poll_s, desk.live_corridor, desk.times, app.state.positions
@@ -134,9 +147,10 @@ async def start_feeds(app: FastAPI, settings: Settings) -> None:
 
 
 async def stop_feeds(app: FastAPI) -> None:
-    poller = getattr(app.state, "gtfs_rt_poller", None)
-    if poller is not None:
-        poller.stop()
+    for name in ("detector", "gtfs_rt_poller"):
+        running = getattr(app.state, name, None)
+        if running is not None:
+            running.stop()
     gateway = getattr(app.state, "jt808", None)
     if gateway is not None:
         await gateway.stop()

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Engine
@@ -68,6 +69,19 @@ class PositionLog:
             self._latest, self._latest_read_at = latest, time.monotonic()
         return latest
 
+    def recent(self, since: datetime) -> dict[str, tuple[Position, ...]]:
+        """Coach id → its fixes taken at or after ``since``, newest first (for detection)."""
+        query = (
+            select(positions)
+            .where(positions.c.at >= since)
+            .order_by(positions.c.vehicle_id, positions.c.at.desc(), positions.c.id.desc())
+        )
+        recent: dict[str, list[Position]] = {}
+        with self.engine.connect() as connection:
+            for row in connection.execute(query).mappings():
+                recent.setdefault(row["vehicle_id"], []).append(_position(row))
+        return {vehicle_id: tuple(fixes) for vehicle_id, fixes in recent.items()}
+
     def _read_latest(self) -> dict[str, tuple[Position, ...]]:
         rank = func.row_number().over(
             partition_by=positions.c.vehicle_id, order_by=(positions.c.at.desc(), positions.c.id.desc())
@@ -77,16 +91,18 @@ class PositionLog:
         latest: dict[str, list[Position]] = {}
         with self.engine.connect() as connection:
             for row in connection.execute(query).mappings():
-                latest.setdefault(row["vehicle_id"], []).append(
-                    Position(
-                        vehicle_id=row["vehicle_id"],
-                        lat=row["lat"],
-                        lon=row["lon"],
-                        at=row["at"],
-                        speed_kmh=row["speed_kmh"],
-                        heading_deg=row["heading_deg"],
-                        source=PositionSource(row["source"]),
-                        emergency=bool(row["emergency"]),
-                    )
-                )
+                latest.setdefault(row["vehicle_id"], []).append(_position(row))
         return {vehicle_id: tuple(fixes) for vehicle_id, fixes in latest.items()}
+
+
+def _position(row: Any) -> Position:
+    return Position(
+        vehicle_id=row["vehicle_id"],
+        lat=row["lat"],
+        lon=row["lon"],
+        at=row["at"],
+        speed_kmh=row["speed_kmh"],
+        heading_deg=row["heading_deg"],
+        source=PositionSource(row["source"]),
+        emergency=bool(row["emergency"]),
+    )

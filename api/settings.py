@@ -17,6 +17,8 @@
 | ``FLEETPLAN_JT808_KEY`` | a key kept in ``var/jt808-key`` | key of the terminals' auth codes: the same for every process |
 | ``FLEETPLAN_GTFS_RT_URL`` | none (off) | an operator's GTFS-Realtime feed of vehicle positions, polled |
 | ``FLEETPLAN_GTFS_RT_POLL_S`` | ``15`` | how often it is polled |
+| ``FLEETPLAN_DETECT_EVERY_S`` | ``10`` | how often the positions are looked at for alerts; ``0``: never |
+| ``FLEETPLAN_STOPPED_ALERT_MIN`` | ``3`` | a coach standing this long on G1 outside a service area is a suspected breakdown |
 | ``FLEETPLAN_WHATIF_ENGINE`` | ``processes`` | where HTTP what-if jobs compute: ``processes``, ``dask`` or ``local`` (in the service process; tests) |
 | ``FLEETPLAN_WHATIF_WORKERS`` | usable cores − 1 (≥ 1) | processes of one job's pool or local Dask cluster |
 | ``FLEETPLAN_WHATIF_SCHEDULER`` | none | Dask scheduler address (``tcp://host:8786``) for the ``dask`` engine; none: a local cluster per job |
@@ -81,6 +83,8 @@ class Settings(BaseSettings):
         None, pattern=r"^https?://", description="GTFS-Realtime vehicle positions to poll; none: off"
     )
     gtfs_rt_poll_s: float = Field(15, ge=1, le=3600, description="seconds between polls of the GTFS-RT feed")
+    detect_every_s: float = Field(10, ge=0, le=3600, description="seconds between looks for alerts; 0: off")
+    stopped_alert_min: float = Field(3, gt=0, le=120, description="minutes standing on G1 that raise an alert")
     whatif_engine: Literal["processes", "dask", "local"] = Field(
         "processes",
         description="where what-if jobs compute; 'local' runs in the service process (tests only: "

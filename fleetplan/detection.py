@@ -45,7 +45,11 @@ class Suspicion:
 
     @property
     def place(self) -> str:
-        return self.placement.text if self.placement else f"{self.fix.lat:.5f},{self.fix.lon:.5f}"
+        """Where, as the desk's locator reads it: a kilometre post and side, a node, else ``lat,lon``."""
+        location = self.placement.location if self.placement else None
+        if location is not None and (location.direction is not None or location.node_id is not None):
+            return self.placement.text if self.placement else ""
+        return f"{self.fix.lat:.6f},{self.fix.lon:.6f}"
 
 
 def detect(

@@ -192,6 +192,43 @@ positions = Table(
 )
 
 
+# --- alerts raised from the positions (migration 0007): open, then confirmed or dismissed once ---
+ALERT_KINDS = ("suspected_breakdown", "emergency_alarm", "feed_stale", "rescue_late")
+ALERT_STATUSES = ("open", "confirmed", "dismissed")
+OPEN_ALERT = "status = 'open'"
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),
+    Column("vehicle_id", String(RESOURCE_ID_LENGTH), nullable=False),
+    Column("place", String(200), nullable=False),  # as a dispatcher writes it, e.g. "G1 K59.0 toward Changchun"
+    Column("lat", Double, nullable=False),
+    Column("lon", Double, nullable=False),
+    Column("since", DateTime, nullable=False),  # when what it reports began (China time)
+    Column("raised_at", DateTime, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("plan", JSON, nullable=True),  # the options the dispatch path computed when it was raised
+    Column("closed_at", DateTime, nullable=True),
+    Column("closed_by", String(NAME_LENGTH), nullable=True),
+    Column("incident_number", Integer, nullable=True),  # the incident a confirmed alert became
+    Column("reason", String(2000), nullable=True),  # why it was dismissed
+    CheckConstraint(_in_list("kind", list(ALERT_KINDS)), name="kind"),
+    CheckConstraint(_in_list("status", list(ALERT_STATUSES)), name="status"),
+    # one open alert per coach and kind, whichever process raises it
+    Index(
+        "uq_alerts_open_vehicle_id_kind",
+        "vehicle_id",
+        "kind",
+        unique=True,
+        sqlite_where=text(OPEN_ALERT),
+        postgresql_where=text(OPEN_ALERT),
+    ),
+    Index(None, "status", "id"),
+)
+
+
 # --- planners' what-if jobs (api/whatif_jobs.py, migration 0003): the one table whose rows are updated ---
 WHATIF_JOB_STATUSES = ("queued", "running", "done", "failed", "cancelled")
 WHATIF_STATUS_CHECK = _in_list("status", list(WHATIF_JOB_STATUSES))

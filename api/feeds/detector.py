@@ -1,0 +1,99 @@
+"""Raises alerts from the positions (issue 16 §3): a daemon thread looks at every coach's recent fixes
+every ``FLEETPLAN_DETECT_EVERY_S`` seconds; a new suspected breakdown or emergency alarm comes with the
+options the dispatch path computes for it then, so the dispatcher who confirms it sees a plan at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from fleetplan.detection import AlertKind, DetectionPolicy, detect
+from fleetplan.errors import FleetplanError
+from fleetplan.state import snapshot
+from fleetplan.units import china_now
+
+from api.alerts import Alert, AlertLog
+from api.desk import Desk
+from api.desk.reports import IncidentReport
+from api.positions_log import PositionLog
+
+logger = logging.getLogger(__name__)
+
+LOOK_BACK = timedelta(hours=2)  # a terminal silent longer than this was alerted on while it was within it
+PLANNED_KINDS = frozenset({AlertKind.SUSPECTED_BREAKDOWN, AlertKind.EMERGENCY_ALARM})
+
+
+def alert_report(desk: Desk, alert: Alert, passengers: int | None = None) -> IncidentReport:
+    """The incident report an alert stands for: its coach, place and start; on board, what the dispatcher
+    says, else the booked passengers of the trip the timetable has it on then (none off a trip)."""
+    at = alert.since.replace(second=0, microsecond=0)
+    if passengers is None:
+        state = snapshot(desk.corridor.dataset, at).vehicles.get(alert.vehicle_id)
+        trip_id = state.current_trip_id if state else None
+        passengers = desk.corridor.dataset.trip(trip_id).booked_passengers if trip_id else 0
+    return IncidentReport(vehicle=alert.vehicle_id, location=alert.place, at=at, passengers=passengers)
+
+
+@dataclass
+class Detector:
+    desk: Desk
+    positions: PositionLog
+    alerts: AlertLog
+    policy: DetectionPolicy
+    every_s: float
+    _stop: threading.Event = field(default_factory=threading.Event, init=False)
+    _thread: threading.Thread | None = field(default=None, init=False)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="alert-detector", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every_s):
+            try:
+                self.run_once()
+            except Exception:  # a failed look is logged and tried again; the desk goes on
+                logger.exception("alert detection failed")
+
+    def run_once(self, now: datetime | None = None) -> list[Alert]:
+        """Look once; the alerts newly raised."""
+        now = now or china_now()
+        recent = self.positions.recent(now - LOOK_BACK)
+        already = self.alerts.open_keys()
+        dealt_with = self.alerts.closed_runs(now - LOOK_BACK)
+        reported = {
+            vehicle for vehicle, why in self.desk.unavailable().items() if why.startswith("broke down in incident")
+        }
+        raised = []
+        for suspicion in detect(self.desk.corridor.network, recent, now, self.policy):
+            key = (suspicion.vehicle_id, suspicion.kind.value)
+            if key in already or (*key, suspicion.since) in dealt_with or suspicion.vehicle_id in reported:
+                continue  # open already, dismissed or confirmed for this run, or an open incident's coach
+            alert = self.alerts.raise_new(suspicion, now)
+            if alert is None:
+                continue
+            if alert.kind in PLANNED_KINDS:
+                self.alerts.attach_plan(alert.id, self.plan_for(alert))
+                alert = self.alerts.alert(alert.id)
+            logger.warning(
+                "alert %s: %s %s at %s since %s", alert.id, alert.kind, alert.vehicle_id, alert.place, alert.since
+            )
+            raised.append(alert)
+        return raised
+
+    def plan_for(self, alert: Alert) -> dict[str, Any]:
+        """The options of the dispatch path for the alert's incident, not recorded (or why there are none)."""
+        try:
+            prepared = self.desk.prepare(alert_report(self.desk, alert))
+            return self.desk.solve(prepared, 0)
+        except FleetplanError as error:
+            return {"error": str(error)}

@@ -1,0 +1,106 @@
+"""Alerts from the positions (issue 16 §3) on a real ``fleetplan serve`` (SQLite and PostgreSQL): a coach
+standing on G1 is raised once, with a plan; confirming it reports the incident through the normal path,
+once; dismissing says why; a closed alert stays closed."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+
+from fleetplan.units import china_now
+
+from tests.api.http_support import DeskClient, served_desk
+
+ON_G1 = {"lat": 43.4917, "lon": 124.8428}  # G1 at about K56.7
+DETECT_DEADLINE_S = 30.0  # the detector looks twice a second here; this only bounds a failure
+
+
+@pytest.fixture
+def desk(store_url, tmp_path) -> Iterator[DeskClient]:
+    with served_desk(store_url, tmp_path, detect_every_s=0.5) as running:
+        yield running
+
+
+def stand(desk: DeskClient, vehicle_id: str, minutes: float, emergency: bool = False) -> str:
+    """Fixes of a coach standing on G1 for ``minutes`` (heading toward Changchun); the first fix's time."""
+    now = china_now().replace(microsecond=0)
+    times = [now - timedelta(seconds=s) for s in range(int(minutes * 60), 0, -30)]
+    fixes = [
+        {
+            "vehicle_id": vehicle_id,
+            **ON_G1,
+            "at": t.isoformat(),
+            "speed_kmh": 0,
+            "heading_deg": 41,
+            "emergency": emergency,
+        }
+        for t in times
+    ]
+    assert desk.post("/positions", fixes, role="feed").json()["stored"] == len(fixes)
+    return times[0].isoformat()
+
+
+def wait_for_alert(desk: DeskClient, vehicle_id: str, kind: str) -> dict:
+    deadline = time.monotonic() + DETECT_DEADLINE_S
+    while time.monotonic() < deadline:  # bounded: the deadline above
+        found = [a for a in desk.get("/alerts").json() if (a["vehicle_id"], a["kind"]) == (vehicle_id, kind)]
+        if found and found[0]["plan"] is not None:
+            return found[0]
+        time.sleep(0.2)
+    raise AssertionError(f"no {kind} alert for {vehicle_id}: {desk.get('/alerts', params={'status': 'all'}).text}")
+
+
+def test_a_coach_standing_on_g1_is_an_alert_with_a_plan_and_confirming_it_reports_it(desk):
+    since = stand(desk, "c03", 4)
+    alert = wait_for_alert(desk, "c03", "suspected_breakdown")
+    assert (alert["place"], alert["since"], alert["status"]) == ("G1 K56.7 toward Changchun", since, "open")
+    assert alert["plan"]["plans"], alert["plan"]  # the dispatch path's options, computed when raised
+
+    confirmed = desk.post(f"/alerts/{alert['id']}/confirm", {"passengers": 30})
+
+    assert confirmed.status_code == 201, confirmed.text
+    incident = confirmed.json()["incident"]
+    assert incident["report"]["vehicle_id"] == "c03" and incident["report"]["location"] == alert["place"]
+    assert incident["reported_at"] == since[:16] and incident["report"]["passengers"] == 30
+    assert incident["options"]["plans"]
+    assert confirmed.json()["alert"] | {"closed_at": None} == alert | {
+        "status": "confirmed",
+        "closed_by": "dispatcher-user",
+        "incident_number": incident["number"],
+        "closed_at": None,
+    }
+    again = desk.post(f"/alerts/{alert['id']}/confirm", {})
+    assert again.status_code == 409 and f"(incident {incident['number']})" in again.json()["detail"]
+    assert [i["number"] for i in desk.get("/incidents").json()] == [incident["number"]]  # reported once
+    time.sleep(1.5)  # three more looks: the coach still stands, but its alert was dealt with
+    assert desk.get("/alerts").json() == []
+
+
+def test_an_emergency_alarm_is_dismissed_with_a_reason_and_stays_closed(desk):
+    stand(desk, "c04", 1, emergency=True)
+    alert = wait_for_alert(desk, "c04", "emergency_alarm")
+    assert desk.post(f"/alerts/{alert['id']}/dismiss", {"reason": "  "}).status_code == 422  # a reason is text
+    dismissed = desk.post(f"/alerts/{alert['id']}/dismiss", {"reason": "driver pressed it by mistake, called back"})
+    assert dismissed.status_code == 200, dismissed.text
+    assert (dismissed.json()["status"], dismissed.json()["reason"]) == (
+        "dismissed",
+        "driver pressed it by mistake, called back",
+    )
+    assert desk.post(f"/alerts/{alert['id']}/dismiss", {"reason": "again"}).status_code == 409
+    assert desk.post(f"/alerts/{alert['id']}/confirm", {}).status_code == 409
+    assert desk.get("/incidents").json() == []
+    time.sleep(1.5)  # three more looks: the alarm bit is still on in its fixes, but this run was dismissed
+    assert desk.get("/alerts").json() == []
+    listed = desk.get("/alerts", params={"status": "dismissed"}).json()
+    assert [a["id"] for a in listed] == [alert["id"]]
+
+
+def test_who_may_do_what_with_alerts(desk):
+    assert desk.post("/alerts/999/confirm", {}).status_code == 404
+    assert desk.post("/alerts/999/dismiss", {"reason": "x"}).status_code == 404
+    assert desk.post("/alerts/1/confirm", {}, role="viewer").status_code == 403
+    assert desk.get("/alerts", role="feed").status_code == 403
+    assert desk.get("/alerts", role="viewer").status_code == 200
