@@ -248,6 +248,9 @@ class OnSceneIn(BaseModel):
         description="why the time is earlier than the accepted plan's first arrival allows (recorded with it); "
         "without a reason such a time is a 400",
     )
+    source: Literal["desk", "gps"] = Field(
+        "desk", description="gps: the time is the rescue coach's first fix within the scene (GET …/tracking)"
+    )
 
 
 class ResolvedIn(BaseModel):

@@ -412,7 +412,12 @@ class Desk:
 
     # ------------------------------------------------------------------ lifecycle (blocking)
     def on_scene(
-        self, number: int, at_text: str | None, actor: str, override_reason: str | None = None
+        self,
+        number: int,
+        at_text: str | None,
+        actor: str,
+        override_reason: str | None = None,
+        source: str = "desk",
     ) -> IncidentRecord:
         """Record the first rescuer on scene and the actual response time against the tier limit.
 
@@ -420,7 +425,7 @@ class Desk:
         a coach was sent and the scene is reached by the incident's deadline (reported time + limit,
         or the scheduled departure + limit for a failure before departure). The time obeys
         :mod:`api.desk.times`; ``override_reason`` lets an earlier time than the plan allows stand,
-        and is recorded with it.
+        and is recorded with it; ``source`` ``gps`` says the time is a rescue coach's fix at the scene.
         """
         record = self.store.incident(number)
         at = self._lifecycle_moment(record, at_text)
@@ -437,6 +442,7 @@ class Desk:
             "deadline": deadline_text,
             "earliest": views.local_minute(earliest),
             **({"override_reason": override_reason} if override_reason else {}),
+            **({"source": source} if source != "desk" else {}),
         }
         return self.store.append(number, EntryKind.ON_SCENE, actor, payload)
 

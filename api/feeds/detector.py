@@ -11,15 +11,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from fleetplan.detection import AlertKind, DetectionPolicy, detect
+from fleetplan.detection import AlertKind, DetectionPolicy, Suspicion, detect
 from fleetplan.errors import FleetplanError
+from fleetplan.positions import Position, place
 from fleetplan.state import snapshot
 from fleetplan.units import china_now
 
 from api.alerts import Alert, AlertLog
 from api.desk import Desk
 from api.desk.reports import IncidentReport
+from api.desk.service import OPEN_INCIDENTS_LIMIT
+from api.desk.tracking import deadline_of, track, tracked
 from api.positions_log import PositionLog
+from api.records.types import IncidentStatus
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +92,36 @@ class Detector:
                 "alert %s: %s %s at %s since %s", alert.id, alert.kind, alert.vehicle_id, alert.place, alert.since
             )
             raised.append(alert)
+        return raised + self._late_rescues(recent, now, already, dealt_with)
+
+    def _late_rescues(
+        self,
+        recent: dict[str, tuple[Position, ...]],
+        now: datetime,
+        already: set[tuple[str, str]],
+        dealt_with: set[tuple[str, str, datetime]],
+    ) -> list[Alert]:
+        """A rescue whose live ETA lies past its incident's limit, once per incident and coach (its
+        ``since`` is the incident's report, so a dismissed one stays dismissed)."""
+        raised = []
+        for record in self.desk.store.incidents({IncidentStatus.ACCEPTED}, limit=OPEN_INCIDENTS_LIMIT):
+            deadline = deadline_of(record)
+            if not tracked(record) or deadline is None:
+                continue
+            for rescue in track(self.desk, record, recent, now, self.policy.silent_after.total_seconds()):
+                key = (rescue.vehicle_id, AlertKind.RESCUE_LATE.value)
+                late = rescue.live_eta is not None and rescue.live_eta > deadline and rescue.on_scene_at is None
+                if not late or rescue.fix is None or key in already or (*key, record.reported_at) in dealt_with:
+                    continue
+                placement = place(self.desk.corridor.network, rescue.fix)
+                suspicion = Suspicion(
+                    rescue.vehicle_id, AlertKind.RESCUE_LATE, record.reported_at, rescue.fix, placement
+                )
+                alert = self.alerts.raise_new(suspicion, now)
+                if alert is not None:
+                    details = rescue.view(deadline) | {"incident": record.number}
+                    self.alerts.attach_plan(alert.id, details)
+                    raised.append(self.alerts.alert(alert.id))
         return raised
 
     def plan_for(self, alert: Alert) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from fleetplan.detection import AlertKind
 from fleetplan.units import china_now
 
 from api import auth, views
@@ -113,6 +114,12 @@ async def confirm(
     """Its coach, place and start are the report's; the passengers the dispatcher's, else the booked ones.
     Reported once: a second confirm of the same alert is a 409 naming its incident."""
     alert = await run_blocking(_open_alert, alerts, alert_id)
+    if alert.kind == AlertKind.RESCUE_LATE:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"alert_id: a late rescue is no new incident: re-plan incident {(alert.plan or {}).get('incident')} "
+            "and dismiss this alert",
+        )
     report = alert_report(desk, alert, body.passengers)
     request = {"alert": alert_id, "passengers": report.passengers}
     record, _ = await desk.report(report, user.name, f"alert:{alert_id}", request)

@@ -183,7 +183,7 @@ async def on_scene(
     precede the accepted plan's first arrival (less a tolerance) unless ``override_reason`` says why."""
     body = body or OnSceneIn()
     reason = (body.override_reason or "").strip() or None
-    record = await run_blocking(desk.on_scene, number, body.at, user.name, reason)
+    record = await run_blocking(desk.on_scene, number, body.at, user.name, reason, body.source)
     return views.incident_view(record)
 
 

@@ -1,0 +1,96 @@
+"""Rescues tracked by their positions (issue 16 §4) on a real ``fleetplan serve`` (SQLite and PostgreSQL):
+the live ETA from a fresh fix against the limit, a ``rescue_late`` alert as soon as the limit cannot be
+met, and an on-scene time suggested from the scene's geofence and recorded with source ``gps``."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+
+from fleetplan.corridor import load_corridor
+from fleetplan.geo import destination_point
+from fleetplan.units import china_now
+
+from tests.api.http_support import DeskClient, served_desk
+
+SCENE = "G1 K30 toward Changchun"
+CHANGCHUN_DEPOT = {"lat": 43.826, "lon": 125.268}  # some 100 km up G1 from the scene
+DEADLINE_S = 30.0  # the detector looks twice a second here; this only bounds a failure
+
+
+@pytest.fixture
+def desk(store_url, tmp_path) -> Iterator[DeskClient]:
+    with served_desk(store_url, tmp_path, detect_every_s=0.5) as running:
+        yield running
+
+
+def accepted_now(desk: DeskClient) -> tuple[dict, str]:
+    """c11 broken down at K30 this minute, its first option accepted; the incident and its rescue coach."""
+    now = china_now().strftime("%Y-%m-%dT%H:%M")
+    incident = desk.report(vehicle_id="c11", location=SCENE, time=now, passengers=30).json()
+    accepted = desk.post(f"/incidents/{incident['number']}/accept", {"rank": 1})
+    assert accepted.status_code == 200, accepted.text
+    return accepted.json(), accepted.json()["accepted"]["plan"]["assignments"][0]["vehicle_id"]
+
+
+def fix(desk: DeskClient, vehicle_id: str, where: dict, seconds_ago: int = 5, heading: float | None = None) -> None:
+    at = (china_now() - timedelta(seconds=seconds_ago)).replace(microsecond=0).isoformat()
+    body = {"vehicle_id": vehicle_id, **where, "at": at, "speed_kmh": 80.0} | (
+        {"heading_deg": heading} if heading else {}
+    )
+    assert desk.post("/positions", [body], role="feed").json()["stored"] == 1
+
+
+def test_without_a_fresh_fix_the_plan_s_time_stands(desk):
+    incident, coach = accepted_now(desk)
+    view = desk.get(f"/incidents/{incident['number']}/tracking").json()
+    assert view["tracked"] and view["deadline"]
+    (rescue,) = [r for r in view["rescues"] if r["vehicle_id"] == coach]
+    assert (rescue["fix_at"], rescue["live_eta"], rescue["on_scene_suggested"]) == (None, None, None)
+    assert rescue["planned_at"] > incident["reported_at"]
+
+
+def test_a_rescue_that_cannot_make_the_limit_is_an_alert_at_once(desk):
+    incident, coach = accepted_now(desk)
+    fix(desk, coach, CHANGCHUN_DEPOT)  # wherever the plan sent it from, it is 100 km away now
+    view = desk.get(f"/incidents/{incident['number']}/tracking").json()
+    (rescue,) = [r for r in view["rescues"] if r["vehicle_id"] == coach]
+    assert rescue["live_eta"] > view["deadline"] and rescue["late_by_min"] > 0, rescue
+    deadline = time.monotonic() + DEADLINE_S
+    alerts: list = []
+    while time.monotonic() < deadline and not alerts:  # bounded: the deadline above
+        alerts = [a for a in desk.get("/alerts").json() if a["kind"] == "rescue_late"]
+        time.sleep(0.2)
+    (alert,) = alerts
+    assert (alert["vehicle_id"], alert["plan"]["incident"]) == (coach, incident["number"])
+    assert desk.post(f"/alerts/{alert['id']}/confirm", {}).status_code == 409  # re-plan, not a new incident
+    assert desk.post(f"/alerts/{alert['id']}/dismiss", {"reason": "relief coach sent"}).status_code == 200
+    time.sleep(1.5)  # still late, but this one was dealt with
+    assert [a for a in desk.get("/alerts").json() if a["kind"] == "rescue_late"] == []
+
+
+def test_a_fix_in_the_scene_s_geofence_suggests_the_on_scene_time_recorded_as_gps(desk):
+    incident, coach = accepted_now(desk)
+    number = incident["number"]
+    scene = load_corridor().network.locate(SCENE)
+    lat, lon = destination_point(scene.lat, scene.lon, 120, 40)  # a fix 40 m off: the hard shoulder
+    fix(desk, coach, {"lat": round(lat, 6), "lon": round(lon, 6)}, seconds_ago=2)
+    (rescue,) = [r for r in desk.get(f"/incidents/{number}/tracking").json()["rescues"] if r["vehicle_id"] == coach]
+    suggested = rescue["on_scene_suggested"]
+    assert suggested and suggested["source"] == "gps", rescue
+    on_scene = desk.post(
+        f"/incidents/{number}/on-scene",
+        {"at": suggested["at"], "source": "gps", "override_reason": "GPS: the coach was there sooner than planned"},
+    )
+    assert on_scene.status_code == 200, on_scene.text
+    entry = desk.get(f"/incidents/{number}").json()["entries"][-1]
+    assert entry["payload"]["source"] == "gps" and entry["payload"]["at"] == suggested["at"]
+    after = desk.get(f"/incidents/{number}/tracking").json()
+    assert (after["tracked"], after["rescues"]) == (False, [])  # reached: nothing to track
+
+
+def test_tracking_an_unknown_incident_is_a_404(desk):
+    assert desk.get("/incidents/99/tracking").status_code == 404
