@@ -11,6 +11,7 @@ import contextlib
 import os
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import create_engine
@@ -18,7 +19,7 @@ from sqlalchemy.engine import make_url
 
 from api.records import SqlRecordStore, open_store
 
-from tests.api.http_support import DeskClient, served_desk, sqlite_url
+from tests.api.http_support import DeskClient, Server, add_users, free_port, running_server, served_desk, sqlite_url
 
 POSTGRES_ENV = "FLEETPLAN_TEST_POSTGRES_URL"
 BACKENDS = ["sqlite", "postgres"]
@@ -103,3 +104,28 @@ def desk_served_module(request: pytest.FixtureRequest, tmp_path_factory) -> Iter
     with contextlib.ExitStack() as stack:
         url = stack.enter_context(postgres_schema()) if request.param == "postgres" else sqlite_url(state_dir)
         yield stack.enter_context(served_desk(url, state_dir))
+
+
+@dataclass(frozen=True)
+class GatewayService:
+    """A real ``fleetplan serve`` with its JT/T 808 gateway on, and a token per role."""
+
+    server: Server
+    jt808_port: int
+    tokens: dict[str, str]
+
+    @property
+    def http(self) -> str:
+        return self.server.base_url
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def gateway_service(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[GatewayService]:
+    """One per test module and backend (the gateway's state is the positions it stored)."""
+    state_dir = tmp_path_factory.mktemp(f"jt808-{request.param}")
+    with contextlib.ExitStack() as stack:
+        url = stack.enter_context(postgres_schema()) if request.param == "postgres" else sqlite_url(state_dir)
+        tokens = add_users(url)
+        port = free_port()
+        server = stack.enter_context(running_server(url, state_dir, settings={"jt808_port": port}))
+        yield GatewayService(server, port, tokens)

@@ -4,27 +4,22 @@ an injected breakdown stands still."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import ExitStack
-
 import httpx
 import pytest
 
-from tests.api.conftest import postgres_schema
-from tests.api.http_support import add_users, bearer, free_port, run_cli, running_server, sqlite_url
+from tests.api.http_support import bearer, run_cli
 
 AT_0740 = "2026-12-07T07:40"  # the morning staff runs are on G1 toward Siping; c05, c06 stand at the depot
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def service(request, tmp_path_factory) -> Iterator[dict]:
-    state_dir = tmp_path_factory.mktemp(f"simulate-{request.param}")
-    with ExitStack() as stack:
-        url = stack.enter_context(postgres_schema()) if request.param == "postgres" else sqlite_url(state_dir)
-        tokens = add_users(url)
-        port = free_port()
-        server = stack.enter_context(running_server(url, state_dir, settings={"jt808_port": port}))
-        yield {"http": server.base_url, "tcp": f"tcp://127.0.0.1:{port}", "tokens": tokens}
+@pytest.fixture
+def service(gateway_service) -> dict:
+    """The served gateway and HTTP doors (tests/api/conftest.py) as these tests address them."""
+    return {
+        "http": gateway_service.http,
+        "tcp": f"tcp://127.0.0.1:{gateway_service.jt808_port}",
+        "tokens": gateway_service.tokens,
+    }
 
 
 def simulate(capsys, service, *options: str) -> tuple[int, str, str]:

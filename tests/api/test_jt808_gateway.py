@@ -9,8 +9,7 @@ checked byte by byte against the standard in ``test_jt808_codec.py``.
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
-from contextlib import ExitStack, closing
+from contextlib import closing
 from datetime import datetime, timedelta
 
 import httpx
@@ -21,24 +20,23 @@ from fleetplan.units import china_now
 from api.feeds import jt808
 from api.feeds.jt808 import BEIJING, Header, Location, Message, MessageId, RegisterResult, Registration, Result
 
-from tests.api.conftest import postgres_schema
-from tests.api.http_support import add_users, bearer, free_port, running_server, sqlite_url
+from tests.api.http_support import bearer
 
 C03_PHONE = "013804310003"  # vehicles.csv: c03's terminal 13804310003, as 12 BCD digits
 ON_G1 = (43.4917, 124.8428)  # G1 at about K56.7; the carriageway toward Changchun runs at ≈42°
 REGISTRATION = Registration(22, 300, "70111", "FP-808", "T000003", 1, "吉A·C0003")
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def gateway(request, tmp_path_factory) -> Iterator[dict]:
-    """A real service with its gateway on; yields its addresses and a viewer token."""
-    state_dir = tmp_path_factory.mktemp(f"jt808-{request.param}")
-    with ExitStack() as stack:
-        url = stack.enter_context(postgres_schema()) if request.param == "postgres" else sqlite_url(state_dir)
-        tokens = add_users(url)
-        port = free_port()
-        server = stack.enter_context(running_server(url, state_dir, settings={"jt808_port": port}))
-        yield {"http": server.base_url, "port": port, "token": tokens["viewer"], "server": server}
+@pytest.fixture
+def gateway(gateway_service) -> dict:
+    """The served gateway (tests/api/conftest.py) as these tests address it."""
+    service = gateway_service
+    return {
+        "http": service.http,
+        "port": service.jt808_port,
+        "token": service.tokens["viewer"],
+        "server": service.server,
+    }
 
 
 class Terminal:
