@@ -81,7 +81,10 @@ def run_feed_simulate(args: argparse.Namespace, out: Printer) -> int:
         while ticks is None or tick < ticks:
             simulated = start + timedelta(seconds=(time.monotonic() - began) * speedup)
             fixes = replay.fixes_at(simulated)
-            outcome = sender.send(fixes, datetime.now(UTC))
+            try:
+                outcome = sender.send(fixes, datetime.now(UTC))
+            except OSError as error:  # the service is down or restarting: say so, try again next tick
+                outcome = f"not sent: {getattr(error, 'reason', None) or error}"
             out(f"{simulated:%Y-%m-%d %H:%M:%S} (simulated): {len(fixes)} fixes sent; {outcome}")
             tick += 1
             if ticks is None or tick < ticks:

@@ -79,6 +79,14 @@ __all__ = ["SqlRecordStore", "derive_status", "lifecycle_problems", "open_store"
 _ACCEPT_ATTEMPTS = 3  # a booking conflict whose holder vanished before we could name it is retried
 
 
+def new_token() -> str:
+    """32 random bytes, URL-safe, never starting with ``-``: a token is passed on command lines
+    (``--token TOKEN``), where a leading dash reads as an option."""
+    while (token := secrets.token_urlsafe(32)).startswith("-"):  # 1 in 64; the loop ends at once
+        pass
+    return token
+
+
 def token_hash(token: str) -> str:
     """SHA-256 hex digest of a bearer token: what the users table stores instead of the token."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
@@ -338,7 +346,7 @@ class SqlRecordStore:
             role = Role(role)
         except ValueError:
             raise RecordError(f"role: {role!r} is not one of {', '.join(Role)}") from None
-        token = secrets.token_urlsafe(32)
+        token = new_token()
         try:
             with self._writer.begin() as connection:
                 connection.execute(

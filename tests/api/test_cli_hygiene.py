@@ -195,3 +195,11 @@ def test_beside_a_real_serve_users_add_refuses_bad_names_and_its_users_get_in(st
     database = sqlite_file(store_url)
     if database is not None:
         assert mode(database) == 0o600 and mode(tmp_path / "var" / "admin-token") == 0o600
+
+
+def test_a_new_token_never_starts_with_a_dash_so_a_command_line_reads_it_as_a_value():
+    from api.records.sql import new_token
+
+    tokens = [new_token() for _ in range(2000)]  # a leading dash would come once in 64
+    assert not any(token.startswith("-") for token in tokens) and len(set(tokens)) == len(tokens)
+    assert all(len(token) == 43 for token in tokens)

@@ -4,10 +4,13 @@ an injected breakdown stands still."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import httpx
 import pytest
 
-from tests.api.http_support import bearer, run_cli
+from tests.api.http_support import REPO, bearer, free_port, run_cli
 
 AT_0740 = "2026-12-07T07:40"  # the morning staff runs are on G1 toward Siping; c05, c06 stand at the depot
 
@@ -24,7 +27,7 @@ def service(gateway_service) -> dict:
 
 def simulate(capsys, service, *options: str) -> tuple[int, str, str]:
     to = service["tcp"] if "jt808" in options else service["http"]
-    base = ["feed", "simulate", "--to", to, "--from", AT_0740, "--every", "0.1", "--token", service["tokens"]["feed"]]
+    base = ["feed", "simulate", "--to", to, "--from", AT_0740, "--every", "0.1", f"--token={service['tokens']['feed']}"]
     return run_cli(capsys, *base, *options)
 
 
@@ -72,3 +75,35 @@ def test_bad_options_are_exit_2_naming_them(capsys, service, options, field):
         argv = ["feed", "simulate", "--token", "x", *options]
     code, out, err = run_cli(capsys, *argv)
     assert (code, out) == (2, "") and f"{field}:" in err and "Traceback" not in err
+
+
+def test_a_service_that_is_down_is_said_each_tick_never_a_traceback(capsys):
+    port = free_port()  # nobody listens there
+    code, out, err = run_cli(
+        capsys,
+        "feed",
+        "simulate",
+        "--to",
+        f"http://127.0.0.1:{port}",
+        "--token",
+        "x",
+        "--ticks",
+        "2",
+        "--every",
+        "0.05",
+    )
+    assert code == 0 and "Traceback" not in err
+    lines = out.strip().splitlines()
+    assert len(lines) == 2 and all("not sent: " in line for line in lines)
+
+
+def test_the_simulator_runs_without_the_test_extras():
+    """``make run`` installs the service without the test extras (httpx among them): the simulator must
+    not need them. Run with ``import httpx`` made to fail."""
+    script = (
+        "import sys; sys.modules['httpx'] = None; from api.cli import main; "
+        f"sys.exit(main(['feed', 'simulate', '--to', 'http://127.0.0.1:{free_port()}', '--token', 'x', '--ticks', '1']))"
+    )
+    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert completed.returncode == 0, completed.stderr
+    assert "not sent: " in completed.stdout
