@@ -26,7 +26,7 @@ from api import views
 from api.cli_drill import add_drill_command
 from api.cli_feed import add_feed_command
 from api.cli_gtfs import add_gtfs_command
-from api.cli_options import Printer, add_common_options, add_data_option, solve_params
+from api.cli_options import Printer, add_common_options, add_data_option, check_listenable, solve_params
 from api.cli_routing import add_pdptw_command
 from api.cli_scenarios import add_scenarios_command
 from api.cli_staging import add_staging_command
@@ -248,6 +248,8 @@ def run_serve(args: argparse.Namespace, out: Printer) -> int:
         load_corridor(settings.data_dir)  # fail fast with a data error before binding the port
     except DataValidationError as error:  # every problem, as 'fleetplan data validate' lists them
         raise UsageError(_problem_lines(error.problems, settings.data_dir)) from None
+    if settings.jt808_port is not None:
+        check_listenable(settings.jt808_host, settings.jt808_port, "--jt808-port")
     token = bootstrap_admin(settings)
     if token is not None:
         out(

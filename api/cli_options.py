@@ -141,3 +141,16 @@ def solve_params(time_limit_s: float, alternatives: int = 1) -> SolveParams:
         return SolveParams(budget=Budget.wall_clock(time_limit_s), alternatives=alternatives)
     except InvalidValueError as error:
         raise InvalidValueError(SOLVE_OPTIONS.get(error.field, error.field), error.problem) from None
+
+
+def check_listenable(host: str, port: int, option: str) -> None:
+    """Refuse at once, naming ``option``, a port the service could not listen on (taken, or not allowed),
+    rather than failing inside the running service."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise InvalidValueError(option, f"cannot listen on {host}:{port} ({error.strerror or error})") from None

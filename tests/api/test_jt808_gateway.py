@@ -160,3 +160,16 @@ def test_the_gateway_is_off_unless_serve_is_given_a_port():
     parser = build_parser()
     assert _settings(parser.parse_args(["serve"])).jt808_port is None
     assert _settings(parser.parse_args(["serve", "--jt808-port", "8808"])).jt808_port == 8808
+
+
+def test_a_gateway_port_already_taken_is_exit_2_naming_the_option(capsys, tmp_path):
+    from tests.api.http_support import run_cli
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, out, err = run_cli(
+            capsys, "serve", "--jt808-port", str(port), "--db", f"sqlite:///{tmp_path / 'x.db'}", "--port", "1"
+        )
+    assert (code, out) == (2, "") and f"--jt808-port: cannot listen on 127.0.0.1:{port}" in err
