@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 from fleetplan.corridor import Corridor
 from fleetplan.errors import InvalidValueError, UnknownIdError
@@ -17,8 +17,7 @@ from fleetplan.units import china_now
 from api import views
 from api.desk.times import TimeRules
 from api.positions_log import PositionLog
-
-CHINA = timezone(timedelta(hours=8))
+from api.records.fields import CHINA_STANDARD_TIME, local_naive
 
 
 @dataclass(frozen=True)
@@ -43,11 +42,6 @@ class Rejected:
     @property
     def detail(self) -> str:
         return f"[{self.index}].{self.field}: {self.problem}"
-
-
-def china_local(moment: datetime) -> datetime:
-    """An aware time in China Standard Time, naive (as every time of the records); a naive one as given."""
-    return moment if moment.tzinfo is None else moment.astimezone(CHINA).replace(tzinfo=None)
 
 
 def accept_fixes(
@@ -93,7 +87,7 @@ def to_position(corridor: Corridor, rules: TimeRules, fix: RawFix, source: Posit
         vehicle = views.find_vehicle(corridor.dataset, fix.coach.strip())
     except UnknownIdError:
         raise InvalidValueError("vehicle_id", f"no coach {fix.coach!r} (give a coach id or a plate)") from None
-    at = china_local(fix.at).replace(microsecond=0)
+    at = local_naive("at", fix.at).replace(microsecond=0)
     check_observed(rules, at, now)
     return Position(vehicle.id, fix.lat, fix.lon, at, fix.speed_kmh, fix.heading_deg, source, fix.emergency)
 
@@ -161,6 +155,6 @@ def _posix_time(stamp: int) -> datetime | None:
     if not stamp:
         return None
     try:
-        return datetime.fromtimestamp(stamp, CHINA)
+        return datetime.fromtimestamp(stamp, CHINA_STANDARD_TIME)
     except (OverflowError, OSError, ValueError):
         return None

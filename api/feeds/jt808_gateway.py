@@ -28,7 +28,7 @@ from fleetplan.positions import PositionSource
 
 from api.desk.times import TimeRules
 from api.feeds import jt808
-from api.feeds.intake import RawFix, Rejected, china_local, record_fixes
+from api.feeds.intake import RawFix, Rejected, record_fixes
 from api.positions_log import PositionLog
 
 logger = logging.getLogger(__name__)
@@ -157,7 +157,7 @@ class Jt808Gateway:
             coach=session.coach,
             lat=location.lat,
             lon=location.lon,
-            at=china_local(location.at),
+            at=location.at,  # aware (UTC+8): the intake turns it into the records' China-local time
             speed_kmh=location.speed_kmh,
             heading_deg=float(location.heading_deg),
             emergency=location.emergency,

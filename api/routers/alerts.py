@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from fleetplan.detection import AlertKind
@@ -17,7 +17,7 @@ from api.alerts import CONFIRMED, DISMISSED, Alert, AlertLog, AlertNotOpen
 from api.desk import Desk, run_blocking
 from api.feeds.detector import alert_report
 from api.records.types import User
-from api.routers.deps import get_desk
+from api.routers.deps import get_alerts, get_desk
 from api.schemas import FreeText, IncidentOut, WholeNumber, error_responses
 
 router = APIRouter(tags=["alerts"], responses=error_responses(401, 403))
@@ -62,10 +62,6 @@ class DismissIn(BaseModel):
 class ConfirmedOut(BaseModel):
     alert: AlertOut
     incident: IncidentOut
-
-
-def get_alerts(request: Request) -> AlertLog:
-    return request.app.state.alerts
 
 
 def alert_view(alert: Alert) -> dict:

@@ -11,8 +11,10 @@ from fastapi import Request
 
 from fleetplan.corridor import Corridor
 
+from api.alerts import AlertLog
 from api.desk import Desk
 from api.operations_log import OperationsLog
+from api.positions_log import PositionLog
 from api.records.types import RecordStore
 from api.settings import Settings
 from api.whatif_jobs import WhatIfJobs
@@ -46,3 +48,13 @@ def get_desk(request: Request) -> Desk:
 def get_whatif_jobs(request: Request) -> WhatIfJobs:
     """The planners' what-if jobs and their runner."""
     return request.app.state.whatif_jobs
+
+
+def get_positions(request: Request) -> PositionLog:
+    """The coaches' positions from the feeds."""
+    return request.app.state.positions
+
+
+def get_alerts(request: Request) -> AlertLog:
+    """The alerts raised from the positions."""
+    return request.app.state.alerts

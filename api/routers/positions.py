@@ -14,16 +14,12 @@ from api.feeds.intake import RawFix, gtfs_rt_fixes, record_fixes
 from api.feeds.schemas import PositionIn, PositionOut, PositionsStoredOut
 from api.positions_log import PositionLog
 from api.records.types import User
-from api.routers.deps import get_desk, get_settings
+from api.routers.deps import get_desk, get_positions, get_settings
 from api.schemas import error_responses
 from api.settings import Settings
 
 router = APIRouter(tags=["positions"], responses=error_responses(401, 403))
 MAX_FIXES = 1000  # one post: a feed's batch of every coach, with room for a terminal's backlog
-
-
-def get_positions(request: Request) -> PositionLog:
-    return request.app.state.positions
 
 
 @router.post(

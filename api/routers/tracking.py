@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Path, status
 from pydantic import BaseModel, Field
 
 from fleetplan.units import china_now
@@ -14,7 +14,7 @@ from api.desk import Desk, run_blocking
 from api.desk.tracking import deadline_of, track, tracked
 from api.positions_log import PositionLog
 from api.records.types import NotFound, User
-from api.routers.deps import get_desk, get_settings
+from api.routers.deps import get_desk, get_positions, get_settings
 from api.schemas import error_responses
 from api.settings import Settings
 
@@ -41,10 +41,6 @@ class TrackingOut(BaseModel):
     tracked: bool = Field(description="accepted and not yet reached: the rescues are under way")
     deadline: str | None
     rescues: list[RescueTrackOut]
-
-
-def get_positions(request: Request) -> PositionLog:
-    return request.app.state.positions
 
 
 @router.get(
