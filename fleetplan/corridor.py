@@ -7,10 +7,12 @@ network), so interfaces and the solver receive a consistent, immutable pair.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
+from fleetplan.calendar import dataset_at
 from fleetplan.dataset import load_dataset
 from fleetplan.errors import DataProblem, DataValidationError
 from fleetplan.model import Dataset
@@ -35,6 +37,12 @@ class Corridor:
     dataset: Dataset
     network: RoadNetwork
     directory: Path
+
+    def at(self, moment: datetime) -> Corridor:
+        """The corridor with the trips of the days around ``moment`` (its calendar's weeks; as it is
+        when the trips are dated). Every reading of the timetable at a moment starts here."""
+        dataset = dataset_at(self.dataset, moment)
+        return self if dataset is self.dataset else replace(self, dataset=dataset)
 
 
 def load_corridor(directory: Path | str | None = None) -> Corridor:

@@ -3,9 +3,12 @@ calendar_dates, so that any GTFS tool (a journey planner, a validator, the unive
 
 - **stops** are the network nodes the trips stop at, with their names in Chinese and English;
 - **routes** are one per trip kind and direction (first stop → last stop), ``route_type`` 3 (bus);
-- **services**: each trip of the data runs on its own dated day, so there is one service per day,
-  running on that date alone: a ``calendar.txt`` row with no weekday (its start and end the date) and a
-  ``calendar_dates.txt`` row adding it (``exception_type`` 1);
+- **services**: with a calendar (``calendar.toml``), one service per trip kind and weekday of the
+  template week (``staff_morning-mon``), running on that weekday over the calendar's period (an open
+  start is the template week's Monday, an open end a year after it: GTFS needs both), and the dated
+  exceptions as ``calendar_dates.txt`` rows removing the weekday's service (``exception_type`` 2) and
+  adding the one it runs as (1). Without a calendar each trip runs on its own dated day: one service
+  per day, a ``calendar.txt`` row with no weekday and a ``calendar_dates.txt`` row adding the date;
 - **stop_times** give each stop's planned time as both arrival and departure, ``HH:MM:SS`` from the
   service day's midnight (GTFS time; China keeps no daylight saving), so 00:10 the next day reads 24:10:00.
 """
@@ -14,13 +17,16 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from fleetplan.calendar import WEEKDAYS, ServiceCalendar
 from fleetplan.corridor import Corridor
 from fleetplan.model import Trip, TripKind
 
 AGENCY_ID = "fleetplan"
+ADDED, REMOVED = 1, 2  # calendar_dates.txt exception_type
+OPEN_END_DAYS = 364  # an open-ended calendar is written as running this many days past the template Monday
 TIMEZONE = "Asia/Shanghai"
 BUS = 3  # GTFS route_type
 KIND_NAMES = {
@@ -36,6 +42,7 @@ def export_gtfs(corridor: Corridor, directory: Path | str, agency_name: str = "C
     target = Path(directory)
     target.mkdir(parents=True, exist_ok=True)
     trips = sorted(corridor.dataset.trips, key=lambda t: (t.stops[0].planned, t.id))
+    calendar = corridor.dataset.calendar
     tables: dict[str, tuple[list[str], list[list[object]]]] = {
         "agency.txt": (
             ["agency_id", "agency_name", "agency_url", "agency_timezone", "agency_lang"],
@@ -46,30 +53,19 @@ def export_gtfs(corridor: Corridor, directory: Path | str, agency_name: str = "C
             ["route_id", "agency_id", "route_short_name", "route_long_name", "route_type"],
             route_rows(corridor, trips),
         ),
-        "trips.txt": (["route_id", "service_id", "trip_id", "trip_headsign"], trip_rows(corridor, trips)),
+        "trips.txt": (
+            ["route_id", "service_id", "trip_id", "trip_headsign"],
+            trip_rows(corridor, trips, calendar),
+        ),
         "stop_times.txt": (
             ["trip_id", "arrival_time", "departure_time", "stop_id", "stop_sequence"],
             stop_time_rows(trips),
         ),
         "calendar.txt": (
-            [
-                "service_id",
-                "monday",
-                "tuesday",
-                "wednesday",
-                "thursday",
-                "friday",
-                "saturday",
-                "sunday",
-                "start_date",
-                "end_date",
-            ],
-            [[service_id(day), *[0] * 7, gtfs_date(day), gtfs_date(day)] for day in service_days(trips)],
+            ["service_id", *WEEKDAYS, "start_date", "end_date"],
+            calendar_rows(trips, calendar),
         ),
-        "calendar_dates.txt": (
-            ["service_id", "date", "exception_type"],
-            [[service_id(day), gtfs_date(day), 1] for day in service_days(trips)],
-        ),
+        "calendar_dates.txt": (["service_id", "date", "exception_type"], calendar_date_rows(trips, calendar)),
     }
     return [write_table(target / name, header, rows) for name, (header, rows) in tables.items()]
 
@@ -103,12 +99,48 @@ def route_rows(corridor: Corridor, trips: Sequence[Trip]) -> list[list[object]]:
     return list(seen.values())
 
 
-def trip_rows(corridor: Corridor, trips: Sequence[Trip]) -> list[list[object]]:
+def trip_rows(corridor: Corridor, trips: Sequence[Trip], calendar: ServiceCalendar | None) -> list[list[object]]:
     graph = corridor.network.graph
     return [
-        [route_id(t), service_id(service_day(t)), t.id, graph.nodes[t.stops[-1].node_id].get("name_zh", "")]
+        [route_id(t), trip_service(t, calendar), t.id, graph.nodes[t.stops[-1].node_id].get("name_zh", "")]
         for t in trips
     ]
+
+
+def trip_service(trip: Trip, calendar: ServiceCalendar | None) -> str:
+    day = service_day(trip)
+    return service_id(day) if calendar is None else weekly_service_id(trip.kind, day.weekday())
+
+
+def weekly_service_id(kind: TripKind, weekday: int) -> str:
+    return f"{kind.value}-{WEEKDAYS[weekday][:3]}"
+
+
+def calendar_rows(trips: Sequence[Trip], calendar: ServiceCalendar | None) -> list[list[object]]:
+    if calendar is None:
+        return [[service_id(day), *[0] * 7, gtfs_date(day), gtfs_date(day)] for day in service_days(trips)]
+    start = calendar.first_day or calendar.template_monday
+    end = calendar.last_day or calendar.template_monday + timedelta(days=OPEN_END_DAYS)
+    services = sorted({(trip.kind, service_day(trip).weekday()) for trip in trips}, key=lambda s: (s[1], s[0].value))
+    return [
+        [weekly_service_id(kind, weekday), *[int(day == weekday) for day in range(7)], gtfs_date(start), gtfs_date(end)]
+        for kind, weekday in services
+    ]
+
+
+def calendar_date_rows(trips: Sequence[Trip], calendar: ServiceCalendar | None) -> list[list[object]]:
+    if calendar is None:
+        return [[service_id(day), gtfs_date(day), ADDED] for day in service_days(trips)]
+    services = {(trip.kind, service_day(trip).weekday()) for trip in trips}
+    rows: list[list[object]] = []
+    for exception in sorted(calendar.exceptions, key=lambda e: e.day):
+        for kind in sorted(exception.kinds or {kind for kind, _ in services}, key=lambda k: k.value):
+            usual = exception.day.weekday()
+            if (kind, usual) in services and exception.runs_as != usual:  # harmless on a day it does not run
+                rows.append([weekly_service_id(kind, usual), gtfs_date(exception.day), REMOVED])
+            if exception.runs_as is not None and (kind, exception.runs_as) in services and exception.runs_as != usual:
+                rows.append([weekly_service_id(kind, exception.runs_as), gtfs_date(exception.day), ADDED])
+    return rows
 
 
 def stop_time_rows(trips: Iterable[Trip]) -> list[list[object]]:

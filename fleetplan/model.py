@@ -10,10 +10,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fleetplan.errors import UnknownIdError, require, require_id, require_lat_lon
 from fleetplan.tiers import TierPolicy
+
+if TYPE_CHECKING:  # the calendar module builds on this one
+    from fleetplan.calendar import ServiceCalendar
 
 
 # --------------------------------------------------------------------------- vocabularies
@@ -377,6 +380,9 @@ class Dataset:
     driving_policy: DrivingPolicy
     conditions: tuple[Conditions, ...]
     source: str = field(default="", compare=False)
+    # The template week's calendar (``calendar.toml``); None: the trips are dated as given.
+    # :func:`fleetplan.calendar.dataset_at` gives the trips of the days around a moment.
+    calendar: ServiceCalendar | None = None
 
     def vehicle(self, vehicle_id: str) -> Vehicle:
         return _by_id(self._index, self.vehicles, vehicle_id, "vehicle")

@@ -25,6 +25,7 @@ class Sighting:
 
 def sightings_at(corridor: Corridor, at: datetime) -> list[Sighting]:
     """Every coach at ``at`` as the timetable has it."""
+    corridor = corridor.at(at)
     dataset, graph = corridor.dataset, corridor.network.graph
     state = snapshot(dataset, at)
     seen = []

@@ -1,9 +1,9 @@
 """Live state at a moment, derived from the dataset's timetable and duty history.
 
-The default data has no telematics feed, so the state is what the timetable implies: a coach on a
-trip that has started and not ended is on the road; otherwise it stands where its last trip of the
-week ended, or at its home depot. Drivers' logs are their history plus the driving of the trips
-already started (clipped at the moment).
+This is what the timetable implies: a coach on a trip that has started and not ended is on the road;
+otherwise it stands where its last trip of the day ended, or at its home depot. Drivers' logs are their history
+plus the driving of the trips already started (clipped at the moment) that the log does not already
+account for. Fresh positions from the coaches' terminals refine it (:mod:`fleetplan.live`).
 """
 
 from __future__ import annotations
@@ -87,7 +87,8 @@ def _vehicle_state(
     if current is not None:
         return VehicleState(vehicle_id, Whereabouts.ON_TRIP, None, current.id, later)
     done = [t for t in trips if t.arrival <= at]
-    node = done[-1].destination if done else home_node
+    # After its last trip of the day a coach stands where it ended; overnight it is back at its depot.
+    node = done[-1].destination if done and done[-1].departure.date() == at.date() else home_node
     whereabouts = Whereabouts.STANDBY if status == VehicleStatus.STANDBY else Whereabouts.IDLE
     return VehicleState(vehicle_id, whereabouts, node, None, later)
 
@@ -96,7 +97,9 @@ def _driver_state(
     driver_id: str, home_node: str, history: list[DutyInterval], trips: list[Trip], at: datetime
 ) -> DriverState:
     driven = [
-        DutyInterval(driver_id, t.departure, min(t.arrival, at), Activity.DRIVE) for t in trips if t.departure < at
+        DutyInterval(driver_id, t.departure, min(t.arrival, at), Activity.DRIVE)
+        for t in trips
+        if t.departure < at and not _logged(history, t)
     ]
     log = tuple(sorted(_clip(history, at) + driven, key=lambda d: d.start))
     current = next((t for t in trips if t.departure <= at < t.arrival), None)
@@ -104,6 +107,12 @@ def _driver_state(
     node = None if current else (done[-1].destination if done and done[-1].departure.date() == at.date() else home_node)
     later = tuple(t.id for t in trips if t.departure > at)
     return DriverState(driver_id, node, current.id if current else None, later, log)
+
+
+def _logged(history: list[DutyInterval], trip: Trip) -> bool:
+    """Whether the driver's log already accounts for the trip's time (a repeated week's trip on a day the
+    log covers): its driving is not added twice."""
+    return any(i.start < trip.arrival and trip.departure < i.end for i in history)
 
 
 def _clip(intervals: list[DutyInterval], at: datetime) -> list[DutyInterval]:

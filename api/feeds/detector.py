@@ -36,9 +36,10 @@ def alert_report(desk: Desk, alert: Alert, passengers: int | None = None) -> Inc
     says, else the booked passengers of the trip the timetable has it on then (none off a trip)."""
     at = alert.since.replace(second=0, microsecond=0)
     if passengers is None:
-        state = snapshot(desk.corridor.dataset, at).vehicles.get(alert.vehicle_id)
+        dataset = desk.corridor.at(at).dataset
+        state = snapshot(dataset, at).vehicles.get(alert.vehicle_id)
         trip_id = state.current_trip_id if state else None
-        passengers = desk.corridor.dataset.trip(trip_id).booked_passengers if trip_id else 0
+        passengers = dataset.trip(trip_id).booked_passengers if trip_id else 0
     return IncidentReport(vehicle=alert.vehicle_id, location=alert.place, at=at, passengers=passengers)
 
 

@@ -48,6 +48,7 @@ def build_instance(
     if not incidents:
         raise InvalidValueError("incidents", "at least one incident is needed")
     at = max(incident.at for incident in incidents)
+    corridor = corridor.at(at)  # the trips of the days around the report, not the template week
     failed = {incident.vehicle_id for incident in incidents}
     ctx = BuildContext(
         corridor, conditions, ops, at, snapshot(corridor.dataset, at), unavailable=unavailable, failed=frozenset(failed)

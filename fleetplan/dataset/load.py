@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from fleetplan.dataset.calendar_file import CALENDAR, load_calendar
 from fleetplan.dataset.checks import trip_conflicts
 from fleetplan.dataset.loaders import (
     build_drivers,
@@ -112,6 +113,8 @@ def _load(directory: Path) -> tuple[Dataset | None, list[DataProblem]]:
     problems += found
     conditions, found = load_conditions(directory / CONDITIONS)
     problems += found
+    calendar, found = load_calendar(directory / CALENDAR, (trip for trip, _ in trips.values()))
+    problems += found
     if problems:
         return None, sorted(problems, key=_file_order)
     # the TOML loaders return None only with a problem
@@ -126,11 +129,12 @@ def _load(directory: Path) -> tuple[Dataset | None, list[DataProblem]]:
         driving_policy=driving_policy,
         conditions=conditions,
         source=str(directory),
+        calendar=calendar,
     )
     return dataset, []
 
 
-FILE_ORDER = [SITES, VEHICLES, DRIVERS, DUTY_LOG, TRIPS, TRIP_STOPS, TIERS, POLICY, CONDITIONS]
+FILE_ORDER = [SITES, VEHICLES, DRIVERS, DUTY_LOG, TRIPS, TRIP_STOPS, TIERS, POLICY, CONDITIONS, CALENDAR]
 
 
 def _file_order(problem: DataProblem) -> tuple[int, int]:

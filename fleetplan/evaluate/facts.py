@@ -51,7 +51,7 @@ class Facts:
 
     def vehicle_node(self, vehicle_id: str) -> str:
         done = [t for t in self.trips_of_vehicle(vehicle_id) if t.arrival <= self.at]
-        if done:
+        if done and done[-1].departure.date() == self.at.date():  # overnight it is back at its depot
             return done[-1].destination
         return self.dataset.site(self.dataset.vehicle(vehicle_id).home_depot).node_id
 
@@ -71,7 +71,7 @@ class Facts:
         driven = [
             DutyInterval(driver_id, t.departure, min(t.arrival, self.at), Activity.DRIVE)
             for t in self.dataset.trips
-            if t.driver_id == driver_id and t.departure < self.at
+            if t.driver_id == driver_id and t.departure < self.at and not _in_log(history, t)
         ]
         return sorted(history + driven, key=lambda d: d.start)
 
@@ -139,3 +139,8 @@ class Facts:
         claimed = self.dataset.trip(rescue.passing_trip_id)
         soon = self.at < claimed.departure <= self.at + timedelta(seconds=self.ops.passing_window_s)
         return claimed if soon and claimed.vehicle_id == rescue.vehicle_id else None
+
+
+def _in_log(history: list[DutyInterval], trip: Trip) -> bool:
+    """Whether the driver's log already holds the trip's time (a repeated week's trip on a logged day)."""
+    return any(d.start < trip.arrival and trip.departure < d.end for d in history)

@@ -105,9 +105,10 @@ class Facts:
         return None
 
     def coach_node_at(self, coach_id: str, moment: datetime) -> str:
-        """Where a coach not on a trip stands: its last trip's end, else its home depot."""
+        """Where a coach not on a trip stands: the end of its last trip that day, else (overnight it
+        goes back) its home depot."""
         done = [t for t in self.world.trips_of_coach(coach_id) if t.arrival <= moment]
-        if done:
+        if done and done[-1].departure.date() == moment.date():
             return done[-1].stops[-1].node_id
         coach = self.world.coach(coach_id)
         return self.site_node(coach.home_depot) if coach else coach_id
@@ -146,8 +147,8 @@ class Facts:
         log = [Interval(r.start, r.end, r.activity) for r in self.world.log_of(driver_id)]
         failed = self.incident_trip_ids()
         for trip in self.world.trips_of_driver(driver_id):
-            if trip.id in taken_away:
-                continue
+            if trip.id in taken_away or any(r.start < trip.arrival and trip.departure < r.end for r in log):
+                continue  # taken away by the plan, or its time already in the driver's log
             end = min(trip.arrival, failed[trip.id]) if trip.id in failed else trip.arrival
             if end > trip.departure:
                 log.append(Interval(trip.departure, end, "drive"))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import shutil
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import partridge as ptg
 import pytest
 
+from fleetplan.calendar import trips_on
 from fleetplan.corridor import load_corridor
 from fleetplan.gtfs import export_gtfs, gtfs_time
 
@@ -44,13 +46,48 @@ def test_every_trip_reads_back_with_its_stops_in_order_at_their_times(corridor, 
         assert list(rows["arrival_time"]) == [seconds(stop.planned) for stop in trip.stops]  # partridge: seconds
 
 
-def test_each_trip_runs_on_its_own_day_and_no_other(corridor, feed_dir):
+def test_each_day_runs_the_trips_the_calendar_gives_it(corridor, feed_dir):
+    """partridge reads calendar.txt and calendar_dates.txt on its own: for every day of a year around the
+    template week, the trips it says run are those the calendar repeats onto that day."""
     by_date = ptg.read_service_ids_by_date(str(feed_dir))
     feed = ptg.load_feed(str(feed_dir))
     services = dict(zip(feed.trips["trip_id"], feed.trips["service_id"], strict=True))
-    days = {trip.stops[0].planned.date() for trip in corridor.dataset.trips}
-    assert set(by_date) == days
-    for trip in corridor.dataset.trips:
+    calendar = corridor.dataset.calendar
+    assert calendar is not None
+    start = calendar.template_monday - timedelta(days=60)
+    for offset in range(365):
+        day = start + timedelta(days=offset)
+        running = {trip_id for trip_id, service in services.items() if service in by_date.get(day, ())}
+        expected = {trip.id for trip in corridor.dataset.trips if _runs(trip, day, calendar)}
+        assert running == expected, day
+    new_year = {t.id for t in trips_on(corridor.dataset.trips, calendar, date(2027, 1, 1))}
+    assert new_year and not any("-AM" in t or "-PM" in t for t in new_year)  # no staff runs on 元旦
+
+
+def _runs(trip, day, calendar) -> bool:
+    """The calendar's rule written out: a dated exception for the day and kind decides; else the
+    weekday, within the period."""
+    for exception in calendar.exceptions:
+        if exception.day == day and (not exception.kinds or trip.kind in exception.kinds):
+            return exception.runs_as == trip.departure.weekday()
+    in_period = (calendar.first_day is None or calendar.first_day <= day) and (
+        calendar.last_day is None or day <= calendar.last_day
+    )
+    return in_period and day.weekday() == trip.departure.weekday()
+
+
+def test_without_a_calendar_each_trip_runs_on_its_own_day_and_no_other(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DEFAULT_DIR, data)
+    (data / "calendar.toml").unlink()
+    dated = load_corridor(data)
+    assert dated.dataset.calendar is None
+    export_gtfs(dated, tmp_path / "gtfs")
+    by_date = ptg.read_service_ids_by_date(str(tmp_path / "gtfs"))
+    feed = ptg.load_feed(str(tmp_path / "gtfs"))
+    services = dict(zip(feed.trips["trip_id"], feed.trips["service_id"], strict=True))
+    assert set(by_date) == {trip.stops[0].planned.date() for trip in dated.dataset.trips}
+    for trip in dated.dataset.trips:
         running = [day for day, ids in by_date.items() if services[trip.id] in ids]
         assert running == [trip.stops[0].planned.date()]
 

@@ -57,7 +57,8 @@ def period_history(dataset: Dataset, start: date) -> tuple[DutyInterval, ...]:
 
 def period_dataset(dataset: Dataset, days: tuple[date, ...]) -> Dataset:
     """``dataset`` with the timetable of ``days`` and the history shifted before them."""
-    return replace(dataset, trips=period_trips(dataset, days), duty_log=period_history(dataset, days[0]))
+    # the period's trips are dated: the calendar, which would repeat them again, is dropped
+    return replace(dataset, trips=period_trips(dataset, days), duty_log=period_history(dataset, days[0]), calendar=None)
 
 
 def stop_shifted(stop: Stop, seconds: int) -> Stop:
