@@ -46,7 +46,20 @@ from api.openapi_data import add_data_ids
 from api.operations_log import OperationsLog, log_engine
 from api.positions_log import PositionLog
 from api.records.types import BookingConflict, IdempotencyMismatch, InvalidTransition, NotFound, RecordError
-from api.routers import alerts, closures, docs, fleet, health, incidents, kpis, network, positions, tracking, whatif
+from api.routers import (
+    alerts,
+    closures,
+    docs,
+    fleet,
+    health,
+    incidents,
+    kpis,
+    network,
+    positions,
+    timetable,
+    tracking,
+    whatif,
+)
 from api.routers.deps import get_settings
 from api.safe_errors import SafeJSONResponse, method_not_allowed, validation_error
 from api.settings import Settings, prepare_database_dir
@@ -97,7 +110,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = configured
     app.add_middleware(SecurityHeaders)
-    for module in (health, network, fleet, closures, incidents, kpis, positions, tracking, alerts, whatif, docs):
+    for module in (
+        health,
+        network,
+        fleet,
+        timetable,
+        closures,
+        incidents,
+        kpis,
+        positions,
+        tracking,
+        alerts,
+        whatif,
+        docs,
+    ):
         app.include_router(module.router)
     include_desk(app)
     add_error_handlers(app)

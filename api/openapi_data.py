@@ -69,7 +69,7 @@ def with_data_ids(document: dict[str, Any], corridor: Corridor) -> dict[str, Any
         incident["vehicle_id"]["enum"] = coaches
     if "conditions" in incident:
         incident["conditions"]["enum"] = [conditions.name for conditions in dataset.conditions]
-    if "trip_id" in incident:
+    if "trip_id" in incident and dataset.calendar is None:  # with a calendar, ids are named for the day
         trips = [trip.id for trip in dataset.trips]
         incident["trip_id"] = {**_without_type(incident["trip_id"]), "anyOf": [{"enum": trips}, {"type": "null"}]}
     closure = schemas.get("ClosureIn")

@@ -222,7 +222,12 @@ class IncidentIn(BaseModel):
     kind: IncidentKind = IncidentKind.BREAKDOWN
     conditions: str = Field("clear", min_length=1, max_length=50, description="conditions preset")
     alternatives: WholeNumber = Field(3, ge=1, le=5, description="ranked plans wanted")
-    trip_id: str | None = Field(None, min_length=1, max_length=64, description="the trip, when the desk knows it")
+    trip_id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=64,
+        description="the trip, when the desk knows it: an id of the report's day, as GET /trips lists them",
+    )
 
 
 # A lifecycle time: the pattern is stated here and checked by the desk (a 400 naming the field)

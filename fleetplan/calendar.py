@@ -15,7 +15,7 @@ days keep their ids, so the template week reads exactly as the data.
 :func:`dataset_at` is what a moment's dispatch reads: the dataset with the trips of the two weeks
 around the moment (those before it are the drivers' recent driving and where coaches ended up; those
 after it, the later trips to re-cover). Days before the template week that the drivers' duty log
-covers are the log's: their trips are left out, as the log already holds that driving.
+covers are the log's: the pattern runs no trips on them.
 """
 
 from __future__ import annotations
@@ -143,7 +143,7 @@ def dataset_at(dataset: Dataset, at: datetime) -> Dataset:
     trips = tuple(
         trip
         for trip in trips_between(dataset.trips, calendar, at.date() - window, at.date() + window)
-        if trip.departure.date() == at.date() or trip.departure.date() not in logged
+        if trip.departure.date() not in logged
     )
     found = replace(dataset, trips=trips, calendar=None)
     with _cache_lock:
@@ -154,14 +154,20 @@ def dataset_at(dataset: Dataset, at: datetime) -> Dataset:
 
 
 def logged_days(dataset: Dataset) -> frozenset[date]:
-    """The days before the template week that the duty log covers: what the drivers did then is in
-    the log, so the pattern's trips of those days are left out (but for the moment's own day, whose
-    trips are under way; their driving the log already holds is not counted twice by the snapshot)."""
+    """The days before the template week that the drivers' duty log covers. What happened then is the
+    log's: the pattern's trips of those days are left out (their driving is in the log, where a dispatch
+    could not tell it from other duty)."""
     calendar = dataset.calendar
     if calendar is None or not dataset.duty_log:
         return frozenset()
     first = min(interval.start.date() for interval in dataset.duty_log)
     return frozenset(first + timedelta(days=n) for n in range((calendar.template_monday - first).days))
+
+
+def trips_of_day(dataset: Dataset, day: date) -> tuple[Trip, ...]:
+    """The trips leaving on ``day`` as a dispatch that day reads them (the dated trips without a calendar)."""
+    moment = datetime.combine(day, datetime.min.time())
+    return tuple(trip for trip in dataset_at(dataset, moment).trips if trip.departure.date() == day)
 
 
 def parse_weekday(text: str) -> int | None:

@@ -1,9 +1,9 @@
 """Live state at a moment, derived from the dataset's timetable and duty history.
 
 This is what the timetable implies: a coach on a trip that has started and not ended is on the road;
-otherwise it stands where its last trip of the day ended, or at its home depot. Drivers' logs are their history
-plus the driving of the trips already started (clipped at the moment) that the log does not already
-account for. Fresh positions from the coaches' terminals refine it (:mod:`fleetplan.live`).
+otherwise it stands where its last trip of the day ended, or at its home depot. Drivers' logs are what their
+log holds up to the moment (an interval under way kept whole) plus the driving of the trips already
+started (clipped at the moment) that the log does not already account for. Fresh positions from the coaches' terminals refine it (:mod:`fleetplan.live`).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ class DriverState:
     node_id: str | None  # where the driver is (None while driving a trip)
     current_trip_id: str | None
     later_trip_ids: tuple[str, ...]
-    duty_log: tuple[DutyInterval, ...]  # history plus driving already done, up to the moment
+    duty_log: tuple[DutyInterval, ...]  # the log as known at the moment plus the trips' driving so far
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,8 @@ def snapshot(dataset: Dataset, at: datetime) -> LiveState:
         )
         for v in dataset.vehicles
     }
+    # The log as known at the moment: what began before it, whole (a duty under way on a replayed day
+    # is a commitment kept to its end, not cut at the moment); nothing that begins later.
     history = defaultdict(list)
     for interval in dataset.duty_log:
         if interval.start < at:
@@ -101,7 +103,7 @@ def _driver_state(
         for t in trips
         if t.departure < at and not _logged(history, t)
     ]
-    log = tuple(sorted(_clip(history, at) + driven, key=lambda d: d.start))
+    log = tuple(sorted(history + driven, key=lambda d: d.start))
     current = next((t for t in trips if t.departure <= at < t.arrival), None)
     done = [t for t in trips if t.arrival <= at]
     node = None if current else (done[-1].destination if done and done[-1].departure.date() == at.date() else home_node)
@@ -113,7 +115,3 @@ def _logged(history: list[DutyInterval], trip: Trip) -> bool:
     """Whether the driver's log already accounts for the trip's time (a repeated week's trip on a day the
     log covers): its driving is not added twice."""
     return any(i.start < trip.arrival and trip.departure < i.end for i in history)
-
-
-def _clip(intervals: list[DutyInterval], at: datetime) -> list[DutyInterval]:
-    return [i if i.end <= at else DutyInterval(i.driver_id, i.start, at, i.activity) for i in intervals if i.start < at]

@@ -63,11 +63,8 @@ class Facts:
         return self.dataset.site(self.dataset.driver(driver_id).home_depot).node_id
 
     def duty_log(self, driver_id: str) -> list[DutyInterval]:
-        history = [
-            d if d.end <= self.at else DutyInterval(d.driver_id, d.start, self.at, d.activity)
-            for d in self.dataset.duty_log
-            if d.driver_id == driver_id and d.start < self.at
-        ]
+        # the log as known at the report: what began before it, whole (a duty under way is kept to its end)
+        history = [d for d in self.dataset.duty_log if d.driver_id == driver_id and d.start < self.at]
         driven = [
             DutyInterval(driver_id, t.departure, min(t.arrival, self.at), Activity.DRIVE)
             for t in self.dataset.trips

@@ -144,7 +144,8 @@ class Facts:
     def base_log(self, driver_id: str, taken_away: frozenset[str]) -> list[Interval]:
         """History plus the planned trips the driver still drives: trips ``taken_away`` by the plan are
         left out, a failed trip ends at its report."""
-        log = [Interval(r.start, r.end, r.activity) for r in self.world.log_of(driver_id)]
+        # the log as known at the report: what began before it, whole (a duty under way is kept to its end)
+        log = [Interval(r.start, r.end, r.activity) for r in self.world.log_of(driver_id) if r.start < self.case.at]
         failed = self.incident_trip_ids()
         for trip in self.world.trips_of_driver(driver_id):
             if trip.id in taken_away or any(r.start < trip.arrival and trip.departure < r.end for r in log):
