@@ -24,6 +24,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from functools import partial
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -143,6 +144,7 @@ def open_resources(app: FastAPI, settings: Settings) -> None:
     app.state.positions = PositionLog(log.engine)
     app.state.alerts = AlertLog(log.engine)
     app.state.desk = Desk(corridor, store, log, settings)
+    app.state.desk.fixes = partial(app.state.positions.as_fixes, settings.position_fresh_s)
     app.state.whatif_jobs = WhatIfJobs(store.engine, corridor, RunnerConfig.from_settings(settings))
     app.state.whatif_jobs.start()  # claims queued jobs, and those of a dead process once their lease expired
 

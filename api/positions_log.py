@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Engine
 
+from fleetplan.live import LiveFixes
 from fleetplan.positions import Position, PositionSource
 
 from api.records.schema import positions
@@ -68,6 +69,10 @@ class PositionLog:
         with self._lock:
             self._latest, self._latest_read_at = latest, time.monotonic()
         return latest
+
+    def as_fixes(self, fresh_s: float) -> LiveFixes:
+        """The latest fixes as dispatch reads them: fresh for ``fresh_s`` seconds."""
+        return LiveFixes(self.latest(), fresh_s)
 
     def recent(self, since: datetime) -> dict[str, tuple[Position, ...]]:
         """Coach id → its fixes taken at or after ``since``, newest first (for detection)."""

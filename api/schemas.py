@@ -308,6 +308,11 @@ class AssignmentOut(BaseModel):
     driver_hours_left_h: float | None = None
     rest_at_scene_min: int = Field(0, description="the driver's rest at the scene after the transfer, minutes")
     rest_on_way: RestOnWayOut | None = Field(None, description="the driver's rest on the way to the delivery stop")
+    position: str = Field(
+        "timetable",
+        description="what placed the coach: 'GPS 07:41 at G1 K59.0 toward Changchun' (a fresh fix), 'timetable', "
+        "or 'timetable (last fix 07:12, stale)'",
+    )
 
 
 class RecoveredTripOut(BaseModel):

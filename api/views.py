@@ -150,6 +150,7 @@ def plan_view(instance, plan, rank: int, problems: tuple[Problem, ...]) -> dict[
                 "driver_hours_left_h": round(rescue.driver_hours_left_s / 3600, 1),
                 "rest_at_scene_min": rescue.rest_at_scene_s // 60,
                 "rest_on_way": rest_on_way_view(rescue),
+                "position": position_text(instance, rescue.vehicle_id),
             }
         )
     recovered = [
@@ -174,6 +175,15 @@ def plan_view(instance, plan, rank: int, problems: tuple[Problem, ...]) -> dict[
         "uncovered_trips": list(plan.uncovered_trip_ids),
         "evaluator_problems": [problem.message for problem in problems],
     }
+
+
+def position_text(instance, vehicle_id: str) -> str:
+    """What placed the coach in this dispatch: its fresh GPS fix, else the timetable (its fix stale, if any)."""
+    seen = instance.live.sighted.get(vehicle_id)
+    if seen is not None:
+        return seen.label()
+    stale = instance.live.stale.get(vehicle_id)
+    return "timetable" if stale is None else f"timetable (last fix {stale:%H:%M}, stale)"
 
 
 def rest_on_way_view(rescue) -> dict[str, Any] | None:

@@ -22,61 +22,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from fleetplan.errors import InvalidValueError
-from fleetplan.model import Dataset, Stop, Trip, TripKind
+from fleetplan.model import Dataset, ServiceCalendar, Stop, Trip
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 NO_SERVICE = "none"
 WINDOW_DAYS = 7  # trips this many days either side of a moment are in the dataset a dispatch reads
-
-
-@dataclass(frozen=True)
-class CalendarException:
-    """On ``day``, the trips of ``kinds`` (every kind when empty) run as the template's ``runs_as``
-    weekday (0 = Monday), or not at all when ``runs_as`` is None."""
-
-    day: date
-    runs_as: int | None
-    kinds: frozenset[TripKind] = frozenset()
-    note: str = ""
-
-    def __post_init__(self) -> None:
-        if self.runs_as is not None and not 0 <= self.runs_as <= 6:
-            raise InvalidValueError("runs_as", f"{self.runs_as} is not a weekday 0 (Monday) … 6 (Sunday)")
-
-    def covers(self, kind: TripKind) -> bool:
-        return not self.kinds or kind in self.kinds
-
-
-@dataclass(frozen=True)
-class ServiceCalendar:
-    """When the template week runs: its period (open ends allowed) and the dated exceptions."""
-
-    template_monday: date
-    first_day: date | None = None
-    last_day: date | None = None
-    exceptions: tuple[CalendarException, ...] = ()
-
-    def __post_init__(self) -> None:
-        if self.template_monday.weekday() != 0:
-            raise InvalidValueError("template_monday", f"{self.template_monday} is not a Monday")
-        if self.first_day and self.last_day and self.last_day < self.first_day:
-            raise InvalidValueError("until", f"{self.last_day} is before the first day {self.first_day}")
-
-    def runs_as(self, day: date, kind: TripKind) -> int | None:
-        """The template weekday whose ``kind`` trips run on ``day`` (0 = Monday), or None for none."""
-        for exception in self.exceptions:
-            if exception.day == day and exception.covers(kind):
-                return exception.runs_as
-        if (self.first_day and day < self.first_day) or (self.last_day and day > self.last_day):
-            return None
-        return day.weekday()
-
-    def template_day(self, weekday: int) -> date:
-        return self.template_monday + timedelta(days=weekday)
 
 
 def template_monday_of(trips: Iterable[Trip]) -> date | None:

@@ -20,9 +20,9 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from fleetplan.calendar import WEEKDAYS, ServiceCalendar
+from fleetplan.calendar import WEEKDAYS
 from fleetplan.corridor import Corridor
-from fleetplan.model import Trip, TripKind
+from fleetplan.model import ServiceCalendar, Trip, TripKind
 
 AGENCY_ID = "fleetplan"
 ADDED, REMOVED = 1, 2  # calendar_dates.txt exception_type

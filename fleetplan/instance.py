@@ -17,6 +17,7 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
+from fleetplan.live import LivePicture
 from fleetplan.model import Conditions, Dataset, DrivingPolicy, DutyInterval, Incident
 from fleetplan.operations import OperationsPolicy
 from fleetplan.tiers import Tier, TierPolicy
@@ -46,6 +47,7 @@ class RejectionCode(StrEnum):
     BUSY = "busy"
     NO_DRIVER = "no_driver"
     WRONG_DIRECTION = "wrong_direction"
+    ON_THE_ROAD = "on_the_road"  # its fresh GPS fix puts it on the road off a trip: who drives it is not known
     OUTRANKED = "outranked"  # enough nearer or bigger coaches were considered for this group
 
 
@@ -202,6 +204,9 @@ class Instance:
     # (each also has an off_shift rejection). Only the relaxations read them ("d19 working until 23:17").
     overtime_options: tuple[RescueOption, ...] = ()
     ops: OperationsPolicy = field(default_factory=OperationsPolicy)  # the assumptions it was built with
+    # The coaches' fresh GPS fixes it used (a standing coach's place, a passing coach's progress) and
+    # the coaches whose latest fix was stale (the timetable placed them).
+    live: LivePicture = field(default_factory=LivePicture)
 
     # Look-ups built once (the instance never changes), so large fleets stay linear.
     @cached_property

@@ -10,13 +10,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from fleetplan.errors import UnknownIdError, require, require_id, require_lat_lon
+from fleetplan.errors import InvalidValueError, UnknownIdError, require, require_id, require_lat_lon
 from fleetplan.tiers import TierPolicy
-
-if TYPE_CHECKING:  # the calendar module builds on this one
-    from fleetplan.calendar import ServiceCalendar
 
 
 # --------------------------------------------------------------------------- vocabularies
@@ -287,6 +284,53 @@ class Incident:
             "must not be empty; give a node id (e.g. siping_depot), 'lat,lon' or 'G1 K78 toward Changchun'",
         )
         require(self.passengers >= 0, "passengers", f"{self.passengers} is negative")
+
+
+# --------------------------------------------------------------------------- calendar
+@dataclass(frozen=True)
+class CalendarException:
+    """On ``day``, the trips of ``kinds`` (every kind when empty) run as the template's ``runs_as``
+    weekday (0 = Monday), or not at all when ``runs_as`` is None."""
+
+    day: date
+    runs_as: int | None
+    kinds: frozenset[TripKind] = frozenset()
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        if self.runs_as is not None and not 0 <= self.runs_as <= 6:
+            raise InvalidValueError("runs_as", f"{self.runs_as} is not a weekday 0 (Monday) … 6 (Sunday)")
+
+    def covers(self, kind: TripKind) -> bool:
+        return not self.kinds or kind in self.kinds
+
+
+@dataclass(frozen=True)
+class ServiceCalendar:
+    """When the template week runs: its period (open ends allowed) and the dated exceptions."""
+
+    template_monday: date
+    first_day: date | None = None
+    last_day: date | None = None
+    exceptions: tuple[CalendarException, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.template_monday.weekday() != 0:
+            raise InvalidValueError("template_monday", f"{self.template_monday} is not a Monday")
+        if self.first_day and self.last_day and self.last_day < self.first_day:
+            raise InvalidValueError("until", f"{self.last_day} is before the first day {self.first_day}")
+
+    def runs_as(self, day: date, kind: TripKind) -> int | None:
+        """The template weekday whose ``kind`` trips run on ``day`` (0 = Monday), or None for none."""
+        for exception in self.exceptions:
+            if exception.day == day and exception.covers(kind):
+                return exception.runs_as
+        if (self.first_day and day < self.first_day) or (self.last_day and day > self.last_day):
+            return None
+        return day.weekday()
+
+    def template_day(self, weekday: int) -> date:
+        return self.template_monday + timedelta(days=weekday)
 
 
 # --------------------------------------------------------------------------- conditions

@@ -23,6 +23,7 @@ class Whereabouts(StrEnum):
     IDLE = "idle"  # an in-service coach between trips
     ON_TRIP = "on_trip"
     WORKSHOP = "workshop"
+    ON_ROAD = "on_road"  # off a trip, its fresh GPS fix away from every place (fleetplan.live)
 
 
 @dataclass(frozen=True)

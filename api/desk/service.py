@@ -30,7 +30,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cached_property, partial
 from typing import Any, TypeVar
 
@@ -39,6 +39,7 @@ import anyio.to_thread
 
 from fleetplan.corridor import Corridor
 from fleetplan.errors import FleetplanError, InvalidValueError, LocationError, UnknownIdError
+from fleetplan.live import NO_FIXES, LiveFixes
 from fleetplan.model import Conditions, Incident, Vehicle, VehicleStatus
 from fleetplan.operations import OperationsPolicy
 from fleetplan.units import china_now
@@ -64,6 +65,8 @@ from api.desk.times import (
     check_resolved,
     check_window,
     earliest_on_scene,
+    plannable_time,
+    unplannable,
 )
 from api.operations_log import Closure, ClosureKind, OperationsLog
 from api.records.types import (
@@ -84,9 +87,6 @@ logger = logging.getLogger(__name__)
 
 OPEN_INCIDENTS_LIMIT = 10_000
 ALL_INCIDENTS_LIMIT = 1_000_000
-# The builder and the solver look days around the report (shifts, rests, deadlines): a time nearer than
-# this to year 1 or 9999 cannot be planned, and would fail in date arithmetic instead of naming the field
-CALENDAR_MARGIN = timedelta(days=7)
 
 T = TypeVar("T")
 
@@ -105,6 +105,7 @@ class Desk:
     ) -> None:
         self.corridor, self.store, self.log, self.settings, self.ops = corridor, store, log, settings, ops
         self.clock = clock  # naive China-local wall clock; tests fix it
+        self.fixes: Callable[[], LiveFixes] = lambda: NO_FIXES  # the feeds' latest fixes, once the app has them
         self.times = TimeRules.from_settings(settings, corridor.dataset)
         self._live: tuple[tuple, Corridor] | None = None
         self._lock = threading.Lock()
@@ -182,7 +183,9 @@ class Desk:
             passengers=report.passengers,
         )
         try:
-            instance = prepare(corridor, [incident], conditions, ops=self.ops, unavailable=unavailable)
+            instance = prepare(
+                corridor, [incident], conditions, ops=self.ops, unavailable=unavailable, fixes=self.fixes()
+            )
         except LocationError as error:
             raise InvalidValueError("location", str(error)) from None
         except UnknownIdError as error:
@@ -192,7 +195,7 @@ class Desk:
                 raise InvalidValueError("location", str(error)) from None
             raise
         except OverflowError:  # a date beyond year 9999 (or before year 1) all the same
-            raise _unplannable(report.at) from None
+            raise unplannable(report.at) from None
         group = instance.groups[0]
         recorded = {
             "vehicle_id": vehicle.id,
@@ -478,21 +481,6 @@ class Desk:
         target = target.strip()
         check_closure_target(self.corridor, kind, target)
         return self.log.close(kind, target, reason, china_now(), actor)
-
-
-def plannable_time(at: datetime) -> None:
-    """Raise InvalidValueError naming ``time`` when ``at`` lies within :data:`CALENDAR_MARGIN` of year 1 or 9999."""
-    try:
-        at - CALENDAR_MARGIN, at + CALENDAR_MARGIN
-    except OverflowError:
-        raise _unplannable(at) from None
-
-
-def _unplannable(at: datetime) -> InvalidValueError:
-    moment = at.isoformat(timespec="minutes")
-    return InvalidValueError(
-        "time", f"{moment} is at the edge of the calendar (year 1 or 9999): no rescue can be planned"
-    )
 
 
 async def run_blocking(function: Callable[..., T], *args: Any) -> T:

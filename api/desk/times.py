@@ -130,3 +130,23 @@ def reported_ahead_of_clock(rules: TimeRules, record: IncidentRecord) -> bool:
 
 def _minute(moment: datetime) -> str:
     return moment.isoformat(timespec="minutes")
+
+
+# The builder and the solver look days around the report (shifts, rests, deadlines): a time nearer than
+# this to year 1 or 9999 cannot be planned, and would fail in date arithmetic instead of naming the field
+CALENDAR_MARGIN = timedelta(days=7)
+
+
+def plannable_time(at: datetime) -> None:
+    """Raise InvalidValueError naming ``time`` when ``at`` lies within :data:`CALENDAR_MARGIN` of year 1 or 9999."""
+    try:
+        at - CALENDAR_MARGIN, at + CALENDAR_MARGIN
+    except OverflowError:
+        raise unplannable(at) from None
+
+
+def unplannable(at: datetime) -> InvalidValueError:
+    moment = at.isoformat(timespec="minutes")
+    return InvalidValueError(
+        "time", f"{moment} is at the edge of the calendar (year 1 or 9999): no rescue can be planned"
+    )

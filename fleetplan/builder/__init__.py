@@ -21,6 +21,7 @@ from fleetplan.builder.trips import trip_options, trip_tasks
 from fleetplan.corridor import Corridor
 from fleetplan.errors import InvalidValueError
 from fleetplan.instance import Instance
+from fleetplan.live import NO_FIXES, LiveFixes, picture, with_positions
 from fleetplan.model import Conditions, Incident
 from fleetplan.operations import OperationsPolicy
 from fleetplan.state import snapshot
@@ -34,11 +35,13 @@ def build_instance(
     conditions: Conditions,
     ops: OperationsPolicy = OperationsPolicy(),
     unavailable: Mapping[str, str] = MappingProxyType({}),
+    fixes: LiveFixes = NO_FIXES,
 ) -> Instance:
     """The dispatch instance for ``incidents`` (decided at the latest report time).
 
     ``unavailable`` maps coach or driver ids to why they cannot be used now (for example "booked by
-    incident 12"); they are rejected as busy.
+    incident 12"); they are rejected as busy. ``fixes`` are the coaches' latest GPS fixes: a fresh one
+    places its coach (:mod:`fleetplan.live`), else the timetable does.
 
     Raises
     ------
@@ -50,8 +53,10 @@ def build_instance(
     at = max(incident.at for incident in incidents)
     corridor = corridor.at(at)  # the trips of the days around the report, not the template week
     failed = {incident.vehicle_id for incident in incidents}
+    live = picture(corridor.network, corridor.dataset, fixes, at)
+    state = with_positions(snapshot(corridor.dataset, at), live)
     ctx = BuildContext(
-        corridor, conditions, ops, at, snapshot(corridor.dataset, at), unavailable=unavailable, failed=frozenset(failed)
+        corridor, conditions, ops, at, state, unavailable=unavailable, failed=frozenset(failed), live=live
     )
     groups = tuple(stranded_group(ctx, incident) for incident in incidents)
     ctx.unavailable = {**failed_crews(ctx, groups), **ctx.unavailable}
@@ -84,4 +89,5 @@ def build_instance(
         network=corridor.network,
         unavailable=MappingProxyType(dict(unavailable)),
         ops=ops,
+        live=live,
     )

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from fleetplan.corridor import Corridor
 from fleetplan.errors import NoRouteError
 from fleetplan.instance import Rejection, RejectionCode, RescueOption
+from fleetplan.live import LivePicture
 from fleetplan.model import Conditions, Driver, Trip, Vehicle
 from fleetplan.network import Location, Route, SpeedRules, TravelTimes
 from fleetplan.operations import OperationsPolicy
@@ -47,6 +48,7 @@ class BuildContext:
     state: LiveState
     unavailable: Mapping[str, str] = field(default_factory=dict)
     failed: frozenset[str] = frozenset()  # the failed coaches
+    live: LivePicture = field(default_factory=LivePicture)  # the fresh GPS fixes in use
     travel_by_class: dict = field(default_factory=dict)
     rejections: list[Rejection] = field(default_factory=list)
     late_options: list[RescueOption] = field(default_factory=list)  # priced, but past ops.max_late_s

@@ -34,6 +34,13 @@ def candidate_crews(ctx: BuildContext, groups: tuple[StrandedGroup, ...], failed
                 RejectionCode.PERMIT,
                 f"{vehicle.id}'s road-transport permit expired on {vehicle.permit_valid_until}",
             )
+        elif state.whereabouts == Whereabouts.ON_ROAD:
+            seen = ctx.live.sighted[vehicle.id]
+            ctx.reject(
+                vehicle.id,
+                RejectionCode.ON_THE_ROAD,
+                f"{vehicle.id} is on the road off any trip ({seen.label()}): who drives it is not known here; call it",
+            )
         elif state.whereabouts == Whereabouts.ON_TRIP:
             assert state.current_trip_id is not None  # set for a coach on a trip (fleetplan.state)
             crew = _passing_crew(ctx, vehicle, state.current_trip_id)

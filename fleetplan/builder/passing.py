@@ -9,6 +9,7 @@ from fleetplan.builder.context import BuildContext
 from fleetplan.builder.groups import arrival_delay_s
 from fleetplan.errors import NoRouteError
 from fleetplan.instance import Crew, CrewKind, RejectionCode, RescueOption, StrandedGroup
+from fleetplan.live import seen_passing
 from fleetplan.model import Stop, Vehicle
 from fleetplan.rules import earliest_boarding, needs_new_sign
 from fleetplan.timetable import caused_delay_s, passing, trip_course
@@ -22,6 +23,9 @@ def passing_option(ctx: BuildContext, crew: Crew, group: StrandedGroup) -> Rescu
     trip = ctx.dataset.trip(crew.trip_id or ctx.state.vehicles[vehicle.id].current_trip_id)
     course = trip_course(ctx.network, trip, vehicle.vehicle_class, ctx.dataset.clear_conditions)
     found = passing(ctx.travel(vehicle), trip, course, group.scene, ctx.at)
+    seen = ctx.live.sighted.get(vehicle.id)
+    if seen is not None and not isinstance(found, str):  # where its fresh fix has it, not its timetable
+        found = seen_passing(ctx.travel(vehicle), trip, course, group.scene, ctx.at, seen, found)
     if isinstance(found, str):
         ctx.reject(crew.vehicle_id, RejectionCode.WRONG_DIRECTION, f"{vehicle.id} on trip {trip.id}: {found}", group.id)
         return None

@@ -22,10 +22,10 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from fleetplan.calendar import WEEKDAYS, CalendarException, ServiceCalendar, parse_weekday, template_monday_of
-from fleetplan.dataset.toml_files import _read_toml, _TomlReader
+from fleetplan.calendar import WEEKDAYS, parse_weekday, template_monday_of
+from fleetplan.dataset.toml_files import TomlReader, read_toml
 from fleetplan.errors import DataProblem, InvalidValueError
-from fleetplan.model import Trip, TripKind
+from fleetplan.model import CalendarException, ServiceCalendar, Trip, TripKind
 from fleetplan.tables import shown
 
 CALENDAR = "calendar.toml"
@@ -37,11 +37,11 @@ def load_calendar(path: Path, trips: Iterable[Trip]) -> tuple[ServiceCalendar | 
     """The calendar of ``path`` for ``trips`` (the template week); (None, []) when the file is absent."""
     if not path.exists():
         return None, []
-    data, problems = _read_toml(path)
+    data, problems = read_toml(path)
     if data is None:
         return None, problems
     trips = tuple(trips)
-    reader = _TomlReader(path.name)
+    reader = TomlReader(path.name)
     reader.no_other_keys(data, ("repeat", "exception"))
     repeat = reader.table(data, "repeat", required=False) or {}
     reader.no_other_keys(repeat, REPEAT_KEYS, "repeat.")
@@ -59,7 +59,7 @@ def load_calendar(path: Path, trips: Iterable[Trip]) -> tuple[ServiceCalendar | 
     return ServiceCalendar(monday, first, last, tuple(exceptions)), []
 
 
-def _day(reader: _TomlReader, table: dict[str, Any], key: str, prefix: str, required: bool = False) -> date | None:
+def _day(reader: TomlReader, table: dict[str, Any], key: str, prefix: str, required: bool = False) -> date | None:
     if key not in table:
         if required:
             reader.problem(prefix + key, "key is missing")
@@ -77,7 +77,7 @@ def _day(reader: _TomlReader, table: dict[str, Any], key: str, prefix: str, requ
     return value
 
 
-def _exceptions(reader: _TomlReader, value: Any) -> list[CalendarException]:
+def _exceptions(reader: TomlReader, value: Any) -> list[CalendarException]:
     if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
         reader.problem("exception", "must be [[exception]] tables")
         return []
@@ -105,7 +105,7 @@ def _overlap(a: frozenset[TripKind], b: frozenset[TripKind]) -> bool:
     return not a or not b or bool(a & b)
 
 
-def _runs_as(reader: _TomlReader, table: dict[str, Any], prefix: str) -> int | None:
+def _runs_as(reader: TomlReader, table: dict[str, Any], prefix: str) -> int | None:
     text = reader.text(table, "runs_as", prefix)
     if text is None:
         return None
@@ -116,7 +116,7 @@ def _runs_as(reader: _TomlReader, table: dict[str, Any], prefix: str) -> int | N
         return None
 
 
-def _kinds(reader: _TomlReader, table: dict[str, Any], prefix: str) -> list[TripKind]:
+def _kinds(reader: TomlReader, table: dict[str, Any], prefix: str) -> list[TripKind]:
     value = table.get("kinds", [])
     names = [kind.value for kind in TripKind]
     if not isinstance(value, list) or not all(isinstance(item, str) and item in names for item in value):
@@ -125,7 +125,7 @@ def _kinds(reader: _TomlReader, table: dict[str, Any], prefix: str) -> list[Trip
     return [TripKind(item) for item in value]
 
 
-def _within_week(reader: _TomlReader, trips: tuple[Trip, ...], monday: date) -> None:
+def _within_week(reader: TomlReader, trips: tuple[Trip, ...], monday: date) -> None:
     last = monday + timedelta(days=6)
     outside = sorted(trip.id for trip in trips if trip.departure.date() > last)
     if outside:

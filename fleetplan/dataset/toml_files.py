@@ -46,7 +46,7 @@ MAX_PENALTY_PER_MIN = 1_000
 
 
 @dataclass
-class _TomlReader:
+class TomlReader:
     """Reads typed values from a parsed TOML file, collecting a problem for each bad or missing key."""
 
     file: str
@@ -180,7 +180,7 @@ def _toml_type(value: Any) -> str:
     )
 
 
-def _read_toml(path: Path) -> tuple[dict[str, Any] | None, list[DataProblem]]:
+def read_toml(path: Path) -> tuple[dict[str, Any] | None, list[DataProblem]]:
     if not path.is_file():
         return None, [DataProblem(path.name, None, None, "file is missing")]
     try:
@@ -207,10 +207,10 @@ def load_tier_policy(path: Path) -> tuple[TierPolicy | None, list[DataProblem]]:
 
     Returns the policy (``None`` on problems) and the problems, each naming its key path.
     """
-    data, problems = _read_toml(path)
+    data, problems = read_toml(path)
     if data is None:
         return None, problems
-    reader = _TomlReader(path.name)
+    reader = TomlReader(path.name)
     reader.no_other_keys(data, [*TIER_POLICY_KEYS, *TIER_NAMES])
     tiers = {name: _tier(reader, data, name) for name in TIER_NAMES}
     city_km = reader.number(
@@ -252,7 +252,7 @@ def _default(cls: type, name: str) -> Any:
     return next(f.default for f in fields(cls) if f.name == name)
 
 
-def _tier(reader: _TomlReader, data: dict[str, Any], name: str) -> Tier | None:
+def _tier(reader: TomlReader, data: dict[str, Any], name: str) -> Tier | None:
     table = reader.table(data, name)
     if table is None:
         return None
@@ -279,11 +279,11 @@ def _tier(reader: _TomlReader, data: dict[str, Any], name: str) -> Tier | None:
 
 
 # key in policy.toml → (DrivingPolicy field, how to read it)
-_Reader = Callable[[_TomlReader, dict[str, Any], str, Any], Any]
+_Reader = Callable[[TomlReader, dict[str, Any], str, Any], Any]
 
 
 def _duration(unit_s: int, maximum: float) -> _Reader:
-    def read(reader: _TomlReader, data: dict[str, Any], key: str, default: Any) -> Any:
+    def read(reader: TomlReader, data: dict[str, Any], key: str, default: Any) -> Any:
         value = reader.number(data, key, default=default / unit_s, minimum=0, maximum=maximum)
         return None if value is None else round(value * unit_s)
 
@@ -291,21 +291,21 @@ def _duration(unit_s: int, maximum: float) -> _Reader:
 
 
 def _whole(maximum: int) -> _Reader:
-    def read(reader: _TomlReader, data: dict[str, Any], key: str, default: Any) -> Any:
+    def read(reader: TomlReader, data: dict[str, Any], key: str, default: Any) -> Any:
         return reader.number(data, key, default=default, minimum=0, whole=True, maximum=maximum)
 
     return read
 
 
-def _clock(reader: _TomlReader, data: dict[str, Any], key: str, default: Any) -> Any:
+def _clock(reader: TomlReader, data: dict[str, Any], key: str, default: Any) -> Any:
     return reader.clock(data, key, default=default)
 
 
-def _overnight(reader: _TomlReader, data: dict[str, Any], key: str, default: Any) -> Any:
+def _overnight(reader: TomlReader, data: dict[str, Any], key: str, default: Any) -> Any:
     return reader.choice(data, key, OvernightRule, default=default)
 
 
-def _age_reached(reader: _TomlReader, data: dict[str, Any], key: str, default: Any) -> Any:
+def _age_reached(reader: TomlReader, data: dict[str, Any], key: str, default: Any) -> Any:
     return reader.choice(data, key, AgeReached, default=default)
 
 
@@ -330,10 +330,10 @@ POLICY_KEYS: dict[str, tuple[str, _Reader]] = {
 def load_driving_policy(path: Path) -> tuple[DrivingPolicy | None, list[DataProblem]]:
     """The driving-time rules from ``policy.toml``; a key left out keeps the regulation default of
     :class:`~fleetplan.model.DrivingPolicy`, an unknown key is a problem (it is usually a typo)."""
-    data, problems = _read_toml(path)
+    data, problems = read_toml(path)
     if data is None:
         return None, problems
-    reader = _TomlReader(path.name)
+    reader = TomlReader(path.name)
     if not data:
         reader.problem(
             None, "has no rules (a key left out keeps the regulation default, but an empty file is a mistake)"
@@ -355,17 +355,17 @@ CONDITION_KEYS = ("description", "weather", "closed_entrances", "closed_edges")
 
 def load_conditions(path: Path) -> tuple[tuple[Conditions, ...], list[DataProblem]]:
     """The condition presets of ``conditions.toml``: one table per preset, named by its key."""
-    data, problems = _read_toml(path)
+    data, problems = read_toml(path)
     if data is None:
         return (), problems
-    reader = _TomlReader(path.name)
+    reader = TomlReader(path.name)
     if not data:
         reader.problem(None, "no condition presets")
     presets = [_preset(reader, data, name) for name in data]
     return tuple(p for p in presets if p is not None), reader.problems
 
 
-def _preset(reader: _TomlReader, data: dict[str, Any], name: str) -> Conditions | None:
+def _preset(reader: TomlReader, data: dict[str, Any], name: str) -> Conditions | None:
     if _has_control(name) or not name.strip():
         reader.problem(None, f"preset name {shown(name)} must be visible text")
         return None
@@ -396,7 +396,7 @@ def _preset(reader: _TomlReader, data: dict[str, Any], name: str) -> Conditions 
     )
 
 
-def _weather(reader: _TomlReader, table: dict[str, Any], prefix: str) -> tuple[tuple[RoadClass, Weather], ...]:
+def _weather(reader: TomlReader, table: dict[str, Any], prefix: str) -> tuple[tuple[RoadClass, Weather], ...]:
     weather_table = reader.table(table, "weather", prefix, required=False) or {}
     pairs = []
     for road in weather_table:
@@ -412,7 +412,7 @@ def _weather(reader: _TomlReader, table: dict[str, Any], prefix: str) -> tuple[t
     return tuple(pairs)
 
 
-def _text_list(reader: _TomlReader, table: dict[str, Any], key: str, prefix: str) -> list[str]:
+def _text_list(reader: TomlReader, table: dict[str, Any], key: str, prefix: str) -> list[str]:
     value = table.get(key, [])
     if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
         reader.problem(prefix + key, f'must be a list of node ids (or ["{ALL_ENTRANCES}"]), not {shown(value)}')
@@ -420,7 +420,7 @@ def _text_list(reader: _TomlReader, table: dict[str, Any], key: str, prefix: str
     return value
 
 
-def _edge_list(reader: _TomlReader, table: dict[str, Any], prefix: str) -> list[tuple[str, str]]:
+def _edge_list(reader: TomlReader, table: dict[str, Any], prefix: str) -> list[tuple[str, str]]:
     value = table.get("closed_edges", [])
     pairs_ok = isinstance(value, list) and all(
         isinstance(pair, list) and len(pair) == 2 and all(isinstance(node, str) and node for node in pair)
@@ -433,7 +433,7 @@ def _edge_list(reader: _TomlReader, table: dict[str, Any], prefix: str) -> list[
 
 
 def _construct_toml(
-    reader: _TomlReader, field_keys: dict[str, str], factory: Callable[[], T], prefix: str = ""
+    reader: TomlReader, field_keys: dict[str, str], factory: Callable[[], T], prefix: str = ""
 ) -> T | None:
     try:
         return factory()

@@ -50,10 +50,22 @@ class Facts:
         return next((t for t in self.trips_of_vehicle(vehicle_id) if t.departure <= self.at < t.arrival), None)
 
     def vehicle_node(self, vehicle_id: str) -> str:
+        seen = self.instance.live.sighted.get(vehicle_id)
+        if seen is not None and seen.node_id is not None and self._placed_by_fix(vehicle_id):
+            return seen.node_id  # where its fresh fix has it
         done = [t for t in self.trips_of_vehicle(vehicle_id) if t.arrival <= self.at]
         if done and done[-1].departure.date() == self.at.date():  # overnight it is back at its depot
             return done[-1].destination
         return self.dataset.site(self.dataset.vehicle(vehicle_id).home_depot).node_id
+
+    def on_road(self, vehicle_id: str) -> bool:
+        """Off a trip, its fresh fix away from every place: not standing anywhere a crew could take it."""
+        seen = self.instance.live.sighted.get(vehicle_id)
+        return seen is not None and seen.node_id is None and self._placed_by_fix(vehicle_id)
+
+    def _placed_by_fix(self, vehicle_id: str) -> bool:
+        vehicle = self.dataset.vehicle(vehicle_id)
+        return self.current_trip(vehicle_id) is None and vehicle.status != VehicleStatus.WORKSHOP
 
     def driver_node(self, driver_id: str) -> str:
         trips = sorted((t for t in self.dataset.trips if t.driver_id == driver_id), key=lambda t: t.departure)
@@ -80,7 +92,10 @@ class Facts:
         backups = {
             self.vehicle_node(v.id)
             for v in self.standby_vehicles()
-            if v.id not in self.instance.unavailable and v.id not in self.failed and v.permit_valid_on(self.at.date())
+            if v.id not in self.instance.unavailable
+            and v.id not in self.failed
+            and v.permit_valid_on(self.at.date())
+            and not self.on_road(v.id)
         }
         tier, deadline = classify(
             self.instance.tier_policy,

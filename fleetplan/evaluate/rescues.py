@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from fleetplan.errors import FleetplanError
 from fleetplan.evaluate.facts import Facts
 from fleetplan.instance import StrandedGroup
+from fleetplan.live import seen_passing
 from fleetplan.model import Trip, VehicleStatus
 from fleetplan.plan import Rescue
 from fleetplan.problems import Problem, ProblemCode, problem
@@ -83,7 +84,18 @@ def _driven(facts: Facts, rescue: Rescue, group: StrandedGroup) -> list[Problem]
     vehicle, driver = facts.dataset.vehicle(rescue.vehicle_id), facts.dataset.driver(rescue.driver_id)
     problems = []
     node = facts.vehicle_node(vehicle.id)
-    if rescue.origin_node != node:
+    if facts.on_road(vehicle.id):
+        seen = facts.instance.live.sighted[vehicle.id]
+        problems.append(
+            problem(
+                ProblemCode.WRONG_ORIGIN,
+                where,
+                f"claims to start at {rescue.origin_node} but its {seen.label()} has it on the road",
+                claimed=rescue.origin_node,
+                found=seen.text,
+            )
+        )
+    elif rescue.origin_node != node:
         problems.append(
             problem(
                 ProblemCode.WRONG_ORIGIN,
@@ -341,6 +353,9 @@ def passing_arrivals(
     vehicle = facts.dataset.vehicle(vehicle_id)
     course = trip_course(facts.network, trip, vehicle.vehicle_class, facts.dataset.clear_conditions)
     found = passing(facts.travel(vehicle_id), trip, course, group.scene, facts.at)
+    seen = facts.instance.live.sighted.get(vehicle_id)
+    if seen is not None and not isinstance(found, str):  # its fresh fix, not its timetable, says where it is
+        found = seen_passing(facts.travel(vehicle_id), trip, course, group.scene, facts.at, seen, found)
     if isinstance(found, str):
         return found
     if stops:  # boards once any new charter sign is filed, then dwells

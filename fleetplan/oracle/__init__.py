@@ -34,9 +34,11 @@ from fleetplan.oracle.paths import Route, Router, road_distance_m
 from fleetplan.oracle.places import Place, locate
 from fleetplan.oracle.reading import read_world
 from fleetplan.oracle.roads import Graph, build_graph
+from fleetplan.oracle.sightings import CaseFix
 from fleetplan.oracle.world import World
 
 __all__ = [
+    "CaseFix",
     "Case",
     "CaseIncident",
     "Disagreement",

@@ -16,6 +16,7 @@ from fleetplan.errors import InvalidValueError, UnknownIdError
 from fleetplan.model import Conditions
 from fleetplan.oracle.from_dataset import preset_of
 from fleetplan.oracle.reading import preset_from_mapping
+from fleetplan.oracle.sightings import CaseFix
 from fleetplan.oracle.world import CLEAR, Preset, World
 
 TURNOUT_S = 600  # a standby crew from the call to rolling
@@ -54,11 +55,16 @@ class Case:
     passing_dwell_s: int = PASSING_DWELL_S
     trip_horizon_s: int = TRIP_HORIZON_S
     passing_window_s: int = PASSING_WINDOW_S
+    fixes: tuple[CaseFix, ...] = ()  # the coaches' fresh GPS fixes the plan was made with
 
     def __post_init__(self) -> None:
         if not self.incidents:
             raise InvalidValueError("incidents", "a case needs at least one incident")
         object.__setattr__(self, "unavailable", frozenset(self.unavailable))
+        object.__setattr__(self, "fixes", tuple(self.fixes))
+
+    def fix_of(self, vehicle_id: str) -> CaseFix | None:
+        return next((fix for fix in self.fixes if fix.vehicle_id == vehicle_id), None)
 
     @property
     def at(self) -> datetime:
@@ -77,6 +83,7 @@ def case_of(
     incidents: Iterable[Any],
     conditions: str | Mapping[str, Any] | Conditions = "clear",
     unavailable: Iterable[str] = (),
+    fixes: Iterable[CaseFix] = (),
     **operations: int,
 ) -> Case:
     """A case from :class:`fleetplan.model.Incident` objects (read by attribute), for the dispatch path.
@@ -89,6 +96,8 @@ def case_of(
         A preset name, a ``conditions.toml``-shaped mapping or a :class:`fleetplan.model.Conditions`.
     unavailable
         Coach and driver ids that cannot be used (the keys of the dispatch's ``unavailable``).
+    fixes
+        The coaches' fresh GPS fixes the dispatch used.
     **operations
         ``turnout_s``, ``transfer_s``, ``passing_dwell_s``, ``trip_horizon_s`` as the dispatch used them
         (e.g. from its ``OperationsPolicy``); the defaults are those of :class:`Case`.
@@ -104,6 +113,7 @@ def case_of(
         ),
         conditions,
         frozenset(unavailable),
+        fixes=tuple(fixes),
         **operations,
     )
 

@@ -14,6 +14,7 @@ from fleetplan.oracle.duty import Interval, overnight_applies, shift_finding, sh
 from fleetplan.oracle.facts import Facts
 from fleetplan.oracle.paths import Route
 from fleetplan.oracle.rescue_common import RescueFacts, seconds, tolerance_s
+from fleetplan.oracle.sightings import ON_THE_ROAD
 from fleetplan.oracle.speed import to_s
 from fleetplan.oracle.world import Coach, DriverRow, TripRow
 from fleetplan.plan import TripCover
@@ -84,6 +85,10 @@ def check_cover(
         return found + kept, derived
     node, free, more = start_of(facts, claim, (coach, driver), rescues, departure)
     found += more
+    if node == ON_THE_ROAD:
+        reason = f"{coach.id}'s GPS fix has it on the road: no crew stands with it"
+        found.append(claim.disagree("vehicle_id", coach.id, ON_THE_ROAD, "origin", reason))
+        return found, CoverFacts(cover, trip)
     route = facts.router.fastest(facts.place(node), facts.place(trip.origin), to_s(free))
     if route is None:
         reason = f"no open road {node} → {trip.origin}"

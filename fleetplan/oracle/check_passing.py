@@ -23,6 +23,7 @@ from fleetplan.oracle.facts import Facts
 from fleetplan.oracle.paths import Route, passes
 from fleetplan.oracle.places import Place
 from fleetplan.oracle.rescue_common import RescueFacts, boarding, compare_time, no_stop, seconds, tolerance_s
+from fleetplan.oracle.sightings import OFF_ROUTE_M, CaseFix, OnLeg, on_legs
 from fleetplan.oracle.speed import to_s
 from fleetplan.oracle.world import Coach, StopRow, TripRow
 from fleetplan.plan import Rescue
@@ -36,6 +37,10 @@ def passing_window(facts: Facts, trip: TripRow, scene: Place) -> tuple[datetime,
     drives on, §6); a later leg takes the earliest route under the conditions.
     """
     at = facts.case.at
+    fix = facts.case.fix_of(trip.vehicle_id)
+    seen = seen_on_trip(facts, trip, fix) if fix is not None else None
+    if fix is not None and (seen is None or seen.off_m > OFF_ROUTE_M):
+        return None  # its fix is off its route: it has left it
     for index, (here, there) in enumerate(zip(trip.stops, trip.stops[1:])):
         if there.planned < at:
             continue
@@ -56,9 +61,43 @@ def passing_window(facts: Facts, trip: TripRow, scene: Place) -> tuple[datetime,
             continue
         earliest = here.planned + timedelta(seconds=to_scene_s)
         latest = max(earliest, latest_passing(facts, (here, there), leg, scene, underway))
+        if latest >= at and seen is not None and fix is not None:
+            return _as_seen(facts, (here, scene), (earliest, latest, tol_s, index), seen, fix)
         if latest >= at:
             return max(earliest, at), latest, tol_s, index
     return None
+
+
+def seen_on_trip(facts: Facts, trip: TripRow, fix: CaseFix) -> OnLeg | None:
+    """The fix on the trip's legs, each drawn as its earliest way in clear weather (its course)."""
+    legs = [
+        facts.clear_router.fastest(facts.place(a.node_id), facts.place(b.node_id), to_s(a.planned), True)
+        for a, b in zip(trip.stops, trip.stops[1:])
+    ]
+    return on_legs(facts.graph, legs, fix)
+
+
+def _as_seen(
+    facts: Facts,
+    leg_start: tuple[StopRow, Place],
+    window: tuple[datetime, datetime, int, int],
+    seen: OnLeg,
+    fix: CaseFix,
+) -> tuple[datetime, datetime, int, int] | None:
+    """The window as the fix has the coach: past the scene, none; on an earlier leg, the timetable's; on
+    the scene's leg, no earlier than the drive from the fix along that leg's way."""
+    (here, scene), (earliest, latest, tol_s, index) = leg_start, window
+    at = facts.case.at
+    if seen.leg != index:
+        return None if seen.leg > index else (max(earliest, at), latest, tol_s, index)
+    way = facts.clear_router.fastest(facts.place(here.node_id), scene, to_s(here.planned), True)
+    start = to_s(here.planned)
+    to_fix = facts.router_since_report.along(way, seen.place, start) if way else None
+    to_scene = facts.router_since_report.along(way, scene, start) if way else None
+    if to_fix is None or to_scene is None or to_fix >= to_scene:
+        return None  # seen past the scene
+    earliest = max(earliest, fix.at + timedelta(seconds=to_scene - to_fix), at)
+    return earliest, max(latest, earliest), tol_s, index
 
 
 def latest_passing(facts: Facts, stops: tuple[StopRow, StopRow], leg: Route, scene: Place, underway: bool) -> datetime:

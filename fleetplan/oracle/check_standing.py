@@ -20,6 +20,7 @@ from fleetplan.oracle.facts import Facts
 from fleetplan.oracle.paths import Route
 from fleetplan.oracle.places import Place
 from fleetplan.oracle.rescue_common import RescueFacts, boarding, compare_time, no_stop, seconds, tolerance_s
+from fleetplan.oracle.sightings import ON_THE_ROAD
 from fleetplan.oracle.speed import to_s
 from fleetplan.oracle.world import Coach, DriverRow
 from fleetplan.plan import Rescue
@@ -39,6 +40,8 @@ def standing(
     case = facts.case
     node = facts.coach_node_at(coach.id, case.at)
     found = crew_ready(facts, claim, rescue, crew, node)
+    if node == ON_THE_ROAD:  # its fix has it on the road: no crew stands with it to be sent
+        return found, RescueFacts(rescue, incident)
     to_scene = facts.router.fastest(facts.place(node), scene, to_s(rescue.depart_at))
     if to_scene is None:
         reason = f"no open road from {node} to {incident.location}"

@@ -16,6 +16,7 @@ from fleetplan.oracle.duty import Interval
 from fleetplan.oracle.paths import Router
 from fleetplan.oracle.places import Place, locate
 from fleetplan.oracle.roads import Graph, build_graph, check_preset
+from fleetplan.oracle.sightings import ON_THE_ROAD, standing_place
 from fleetplan.oracle.speed import to_s
 from fleetplan.oracle.world import CLEAR, StopRow, TripRow, World
 
@@ -107,10 +108,13 @@ class Facts:
     def coach_node_at(self, coach_id: str, moment: datetime) -> str:
         """Where a coach not on a trip stands: the end of its last trip that day, else (overnight it
         goes back) its home depot."""
+        fix = self.case.fix_of(coach_id)
+        coach = self.world.coach(coach_id)
+        if fix is not None and self.coach_trip_at(coach_id, moment) is None and coach and coach.status != "workshop":
+            return standing_place(self.world, fix)  # where its fresh fix has it (or on the road)
         done = [t for t in self.world.trips_of_coach(coach_id) if t.arrival <= moment]
         if done and done[-1].departure.date() == moment.date():
             return done[-1].stops[-1].node_id
-        coach = self.world.coach(coach_id)
         return self.site_node(coach.home_depot) if coach else coach_id
 
     def standing_backups(self) -> list[str]:
@@ -126,7 +130,7 @@ class Facts:
                 and self.coach_trip_at(coach.id, at) is None
             ):
                 nodes.append(self.coach_node_at(coach.id, at))
-        return sorted(set(nodes))
+        return sorted(set(nodes) - {ON_THE_ROAD})
 
     def depot_nodes(self) -> list[str]:
         return sorted({s.node_id for s in self.world.sites if s.kind == "depot"})

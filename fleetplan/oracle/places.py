@@ -116,7 +116,7 @@ def _xy(lat: float, lon: float, origin: tuple[float, float]) -> tuple[float, flo
     return (lon - origin[1]) * scale * math.cos(math.radians(origin[0])), (lat - origin[0]) * scale
 
 
-def _segment(graph: Graph, edge: Edge, origin: tuple[float, float]) -> tuple[tuple[float, float], ...]:
+def segment(graph: Graph, edge: Edge, origin: tuple[float, float]) -> tuple[tuple[float, float], ...]:
     """The drawn course of an edge in metres; carriageways shifted right of the centre line."""
     (ax, ay), (bx, by) = _xy(*graph.coords[edge.start], origin), _xy(*graph.coords[edge.end], origin)
     if edge.direction is None:
@@ -127,7 +127,7 @@ def _segment(graph: Graph, edge: Edge, origin: tuple[float, float]) -> tuple[tup
     return (ax + shift_x, ay + shift_y), (bx + shift_x, by + shift_y)
 
 
-def _project(point: tuple[float, float], a: tuple[float, float], b: tuple[float, float]) -> tuple[float, float]:
+def project(point: tuple[float, float], a: tuple[float, float], b: tuple[float, float]) -> tuple[float, float]:
     """(distance in metres, fraction along ``a → b``) of the nearest point of the segment."""
     dx, dy = b[0] - a[0], b[1] - a[1]
     squared = dx * dx + dy * dy
@@ -143,13 +143,13 @@ def _snappable(graph: Graph, direction: str | None) -> list[Edge]:
 def _nearest(graph: Graph, edges: list[Edge], lat: float, lon: float) -> tuple[float, Edge, float] | None:
     best = None
     for edge in edges:
-        distance, fraction = _project((0.0, 0.0), *_segment(graph, edge, (lat, lon)))
+        distance, fraction = project((0.0, 0.0), *segment(graph, edge, (lat, lon)))
         if best is None or distance < best[0]:
             best = (distance, edge, fraction)
     return best
 
 
-def _place_at(graph: Graph, edge: Edge, fraction: float, text: str) -> Place:
+def place_at(graph: Graph, edge: Edge, fraction: float, text: str) -> Place:
     """The place ``fraction`` along ``edge``: its end node when it falls on one (as a kilometre post
     at a post is that post's node), else the point on the edge and on the reverse edge of the same
     two-way road."""
@@ -169,11 +169,11 @@ def snap(graph: Graph, lat: float, lon: float, direction: str | None, text: str)
     if best is None or best[0] > MAX_SNAP_M:
         raise LocationError(f"{text!r} is farther than {MAX_SNAP_M / 1000:g} km from every road")
     distance, edge, fraction = best
-    place = _place_at(graph, edge, fraction, text)
+    place = place_at(graph, edge, fraction, text)
     if direction is not None or edge.direction is None:
         return place
     other = [d for d in DIRECTIONS if d != edge.direction][0]
     opposite = _nearest(graph, _snappable(graph, other), lat, lon)
     if opposite is None or opposite[0] - distance >= AMBIGUOUS_SIDE_M:
         return place
-    return replace(place, side_ambiguous=True, other_side=_place_at(graph, opposite[1], opposite[2], text))
+    return replace(place, side_ambiguous=True, other_side=place_at(graph, opposite[1], opposite[2], text))

@@ -32,6 +32,7 @@ def oracle_problems(instance: Instance, plans: Sequence[Plan]) -> tuple[tuple[Pr
         instance.incidents,
         instance.conditions,
         instance.unavailable.keys(),
+        fixes=[oracle.CaseFix(s.vehicle_id, s.lat, s.lon, s.at) for s in instance.live.sighted.values()],
         turnout_s=instance.ops.turnout_s,
         transfer_s=instance.ops.transfer_s,
         passing_dwell_s=instance.ops.passing_dwell_s,

@@ -17,6 +17,7 @@ from fleetplan.builder import build_instance
 from fleetplan.corridor import Corridor
 from fleetplan.evaluate import evaluate
 from fleetplan.instance import Instance
+from fleetplan.live import NO_FIXES, LiveFixes
 from fleetplan.model import Conditions, Incident
 from fleetplan.operations import OperationsPolicy
 
@@ -36,6 +37,7 @@ def dispatch(
     ops: OperationsPolicy = OperationsPolicy(),
     params: SolveParams = SolveParams(),
     unavailable: Mapping[str, str] = NOTHING_UNAVAILABLE,
+    fixes: LiveFixes = NO_FIXES,
 ) -> Dispatch:
     """Plan the response to ``incidents`` and check every plan with the evaluator.
 
@@ -53,6 +55,8 @@ def dispatch(
         Budget, alternatives, workers, seed, splitting and hard limits.
     unavailable
         Coach or driver id → why it cannot be used now (booked by another incident, busy, …).
+    fixes
+        The coaches' latest GPS fixes; a fresh one places its coach instead of the timetable.
 
     Returns
     -------
@@ -66,7 +70,9 @@ def dispatch(
         (:class:`~fleetplan.errors.InvalidValueError`, :class:`~fleetplan.errors.UnknownIdError`,
         :class:`~fleetplan.errors.LocationError`). Infeasible is a status, never an exception.
     """
-    return dispatch_prepared(prepare(corridor, incidents, conditions, ops=ops, unavailable=unavailable), params)
+    return dispatch_prepared(
+        prepare(corridor, incidents, conditions, ops=ops, unavailable=unavailable, fixes=fixes), params
+    )
 
 
 def prepare(
@@ -76,12 +82,13 @@ def prepare(
     *,
     ops: OperationsPolicy = OperationsPolicy(),
     unavailable: Mapping[str, str] = NOTHING_UNAVAILABLE,
+    fixes: LiveFixes = NO_FIXES,
 ) -> Instance:
     """The first step of :func:`dispatch`: the validated instance (tasks, crews, options, rejections).
 
     Parameters and errors as for :func:`dispatch`.
     """
-    return build_instance(corridor, incidents, conditions, ops, unavailable)
+    return build_instance(corridor, incidents, conditions, ops, unavailable, fixes)
 
 
 def dispatch_prepared(instance: Instance, params: SolveParams = SolveParams()) -> Dispatch:

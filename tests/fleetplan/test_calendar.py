@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from fleetplan.calendar import CalendarException, ServiceCalendar, dataset_at, dated_id, trips_of_day, trips_on
+from fleetplan.calendar import dataset_at, dated_id, trips_of_day, trips_on
 from fleetplan.corridor import load_corridor
 from fleetplan.dataset import validate_dataset
 from fleetplan.errors import InvalidValueError
-from fleetplan.model import Activity, Incident, IncidentKind, TripKind
+from fleetplan.model import Activity, CalendarException, Incident, IncidentKind, ServiceCalendar, TripKind
 from fleetplan.state import Whereabouts, snapshot
 
 from solver.dispatch import dispatch
