@@ -38,6 +38,7 @@ from fleetplan.detection import DetectionPolicy
 from fleetplan.errors import FleetplanError
 
 from api.alerts import AlertLog
+from api.clock import service_clock
 from api.desk import Desk
 from api.feeds.detector import Detector
 from api.feeds.gtfs_rt_poller import GtfsRtPoller
@@ -138,12 +139,13 @@ def open_resources(app: FastAPI, settings: Settings) -> None:
 
     corridor = load_corridor(settings.data_dir)
     prepare_database_dir(settings.database_url)
-    store = open_store(settings.database_url)
+    clock = service_clock(settings.clock_from, settings.clock_speedup)
+    store = open_store(settings.database_url, clock=clock)
     log = OperationsLog(log_engine(settings.database_url))
     app.state.corridor, app.state.store, app.state.log = corridor, store, log
     app.state.positions = PositionLog(log.engine)
     app.state.alerts = AlertLog(log.engine)
-    app.state.desk = Desk(corridor, store, log, settings)
+    app.state.desk = Desk(corridor, store, log, settings, clock=clock)
     app.state.desk.fixes = partial(app.state.positions.as_fixes, settings.position_fresh_s)
     app.state.whatif_jobs = WhatIfJobs(store.engine, corridor, RunnerConfig.from_settings(settings))
     app.state.whatif_jobs.start()  # claims queued jobs, and those of a dead process once their lease expired

@@ -26,7 +26,14 @@ from api import views
 from api.cli_drill import add_drill_command
 from api.cli_feed import add_feed_command
 from api.cli_gtfs import add_gtfs_command
-from api.cli_options import Printer, add_common_options, add_data_option, check_listenable, solve_params
+from api.cli_options import (
+    Printer,
+    add_common_options,
+    add_data_option,
+    check_listenable,
+    settings_of,
+    solve_params,
+)
 from api.cli_routing import add_pdptw_command
 from api.cli_scenarios import add_scenarios_command
 from api.cli_staging import add_staging_command
@@ -243,7 +250,7 @@ def run_serve(args: argparse.Namespace, out: Printer) -> int:
     from api.app import create_app
     from api.settings import admin_token_path
 
-    settings = _settings(args)
+    settings = settings_of(args)
     try:
         load_corridor(settings.data_dir)  # fail fast with a data error before binding the port
     except DataValidationError as error:  # every problem, as 'fleetplan data validate' lists them
@@ -297,7 +304,7 @@ def run_users_add(args: argparse.Namespace, out: Printer) -> int:
     from api.settings import sqlite_file
 
     name = user_name(args.name)
-    settings = _settings(args)
+    settings = settings_of(args)
     database = sqlite_file(settings.database_url)
     if database is not None and not database.exists() and not args.create:
         where = "its directory does not exist" if not database.parent.is_dir() else "the file does not exist"
@@ -332,26 +339,6 @@ def user_name(text: str) -> str:
                 f"({unicodedata.name(character, 'a control character')})"
             )
     return text
-
-
-def _settings(args: argparse.Namespace) -> Settings:
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    from api.settings import Settings
-
-    overrides = {}
-    if getattr(args, "data", None):
-        overrides["data_dir"] = args.data
-    if getattr(args, "db", None):
-        try:
-            make_url(args.db)
-        except ArgumentError:
-            raise UsageError(f"--db: cannot read {args.db!r} as a database URL (sqlite:///var/fleetplan.db)") from None
-        overrides["database_url"] = args.db
-    if getattr(args, "jt808_port", None):
-        overrides["jt808_port"] = args.jt808_port
-    return Settings(**overrides)
 
 
 def _open_store(database_url: str):

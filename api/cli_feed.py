@@ -6,15 +6,26 @@ import argparse
 import os
 import time
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from urllib.parse import urlsplit
 
+from fleetplan.calendar import trips_of_day
 from fleetplan.corridor import load_corridor
 from fleetplan.errors import InvalidValueError
+from fleetplan.units import CHINA, china_now
 
 from api.cli_options import Printer, add_data_option, number_option
 from api.feeds.simulator import FeedProtocol, HttpSender, Jt808Sender, Replay, Sender, parse_injection
 
 TOKEN_ENV = "FLEETPLAN_FEED_TOKEN"
+AUTO_START = "auto"
+LOOK_AHEAD = timedelta(days=14)
+LEAD = timedelta(minutes=5)  # an automatic start this long before the next trip leaves
+
+
+class Stamp(StrEnum):
+    REAL = "real"
+    SIMULATED = "simulated"
 
 
 def add_feed_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -27,7 +38,9 @@ def add_feed_command(subparsers: argparse._SubParsersAction) -> argparse.Argumen
         description="Replay the timetable from --from at --speedup times the clock, with GPS noise, and send "
         "every coach's fix each --every seconds to the service at --to: JSON or GTFS-Realtime over HTTP "
         f"(a token of role feed: --token or ${TOKEN_ENV}), or JT/T 808 over TCP (tcp://HOST:PORT, one "
-        "terminal per coach by its terminal_phone). Fixes carry the real clock's time. Ctrl-C stops it.",
+        "terminal per coach by its terminal_phone). Fixes carry the real clock's time, or with --stamp "
+        "simulated the simulated time, for a drill desk started with FLEETPLAN_CLOCK_FROM and "
+        "FLEETPLAN_CLOCK_SPEEDUP equal to --from and --speedup. Ctrl-C stops it.",
     )
     simulate.add_argument(
         "--to", required=True, metavar="URL", help="http(s)://HOST:PORT, or tcp://HOST:PORT for jt808"
@@ -37,9 +50,16 @@ def add_feed_command(subparsers: argparse._SubParsersAction) -> argparse.Argumen
     simulate.add_argument(
         "--from",
         dest="start",
-        default="2026-12-07T07:00",
+        default=AUTO_START,
         metavar="TIME",
-        help="simulated start, a time of the timetable (default %(default)s)",
+        help="simulated start, YYYY-MM-DDTHH:MM (default: now if a coach is on a trip, else shortly before the "
+        "next trip leaves)",
+    )
+    simulate.add_argument(
+        "--stamp",
+        choices=[s.value for s in Stamp],
+        default=Stamp.REAL.value,
+        help="time on each fix: the real clock (a live desk), or the simulated time (a drill desk; default real)",
     )
     simulate.add_argument("--every", default="5", metavar="S", help="real seconds between fixes (default 5)")
     simulate.add_argument("--ticks", default=None, metavar="K", help="stop after K rounds of fixes (default: run on)")
@@ -63,11 +83,9 @@ def run_feed_simulate(args: argparse.Namespace, out: Printer) -> int:
     speedup = number_option(args.speedup, "--speedup", low=0.1, high=10_000)
     every = number_option(args.every, "--every", low=0.05, high=3600)
     ticks = None if args.ticks is None else whole_number(args.ticks, "--ticks", 1, 10**9)
-    try:
-        start = datetime.fromisoformat(args.start)
-    except ValueError:
-        raise InvalidValueError("--from", f"{args.start!r} is not a time YYYY-MM-DDTHH:MM") from None
     corridor = load_corridor(args.data)
+    start = _start(args.start, corridor, out)
+    stamp = Stamp(args.stamp)
     replay = Replay(
         corridor,
         noise_m=number_option(args.noise, "--noise", low=0, high=1000),
@@ -82,7 +100,8 @@ def run_feed_simulate(args: argparse.Namespace, out: Printer) -> int:
             simulated = start + timedelta(seconds=(time.monotonic() - began) * speedup)
             fixes = replay.fixes_at(simulated)
             try:
-                outcome = sender.send(fixes, datetime.now(UTC))
+                taken = simulated.replace(tzinfo=CHINA) if stamp == Stamp.SIMULATED else datetime.now(UTC)
+                outcome = sender.send(fixes, taken)
             except OSError as error:  # the service is down or restarting: say so, try again next tick
                 outcome = f"not sent: {getattr(error, 'reason', None) or error}"
             out(f"{simulated:%Y-%m-%d %H:%M:%S} (simulated): {len(fixes)} fixes sent; {outcome}")
@@ -94,6 +113,36 @@ def run_feed_simulate(args: argparse.Namespace, out: Printer) -> int:
     finally:
         sender.close()
     return 0
+
+
+def _start(text: str, corridor, out: Printer) -> datetime:
+    """``--from``: a time, or (``auto``) now when a coach is on a trip, else shortly before the next trip
+    leaves, said on the way, so that the coaches move whatever the hour."""
+    if text != AUTO_START:
+        try:
+            return datetime.fromisoformat(text.strip())
+        except ValueError:
+            raise InvalidValueError("--from", f"{text!r} is not a time YYYY-MM-DDTHH:MM") from None
+    now = china_now()
+    running = next_running(corridor, now)
+    if running is None:
+        out(f"no trip runs within {LOOK_AHEAD.days} days of {now:%Y-%m-%d %H:%M}: the coaches stand still")
+        return now
+    if running > now:
+        out(f"no coach is on a trip at {now:%a %Y-%m-%d %H:%M}: replaying from {running:%a %Y-%m-%d %H:%M}")
+    return max(now, running)
+
+
+def next_running(corridor, now: datetime) -> datetime | None:
+    """``now`` if a coach is on a trip then, else a few minutes before the next trip leaves (None: none soon)."""
+    for day in range(LOOK_AHEAD.days + 1):
+        trips = trips_of_day(corridor.dataset, (now + timedelta(days=day)).date())
+        if any(t.departure <= now < t.arrival for t in trips):
+            return now
+        later = [t.departure for t in trips if t.departure > now]
+        if later:
+            return min(later) - LEAD
+    return None
 
 
 def whole_number(text: str, option: str, low: int, high: int) -> int:

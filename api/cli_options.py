@@ -19,6 +19,8 @@ from fleetplan.errors import InvalidValueError
 if TYPE_CHECKING:  # the solver (OR-Tools) loads only when a command solves: the CLI starts fast
     from solver.dispatch import SolveParams
 
+    from api.settings import Settings
+
 Printer = Callable[[str], None]
 
 
@@ -154,3 +156,42 @@ def check_listenable(host: str, port: int, option: str) -> None:
             probe.bind((host, port))
         except OSError as error:
             raise InvalidValueError(option, f"cannot listen on {host}:{port} ({error.strerror or error})") from None
+
+
+def settings_from(overrides: dict) -> Settings:
+    """The service settings (``FLEETPLAN_*`` and ``overrides``); a bad value is an
+    :class:`InvalidValueError` naming its variable (exit 2), one line per problem, not a traceback."""
+    from pydantic import ValidationError
+
+    from api.settings import Settings
+
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        lines = [
+            f"FLEETPLAN_{'_'.join(str(part) for part in problem['loc']).upper()}: {problem['msg']}"
+            for problem in error.errors()
+        ]
+        raise InvalidValueError("settings", "; ".join(lines) or str(error)) from None
+
+
+def settings_of(args: argparse.Namespace) -> Settings:
+    """The settings of a command that opens the records: ``FLEETPLAN_*`` with ``--data``, ``--db`` and
+    ``--jt808-port`` over them."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    overrides = {}
+    if getattr(args, "data", None):
+        overrides["data_dir"] = args.data
+    if getattr(args, "db", None):
+        try:
+            make_url(args.db)
+        except ArgumentError:
+            raise InvalidValueError(
+                "--db", f"cannot read {args.db!r} as a database URL (sqlite:///var/fleetplan.db)"
+            ) from None
+        overrides["database_url"] = args.db
+    if getattr(args, "jt808_port", None):
+        overrides["jt808_port"] = args.jt808_port
+    return settings_from(overrides)

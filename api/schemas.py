@@ -112,12 +112,19 @@ def error_responses(*codes: int, checked: tuple[str, ...] = ()) -> dict[int | st
 
 
 # --------------------------------------------------------------------------- health, corridor
+class ClockOut(BaseModel):
+    now: str = Field(description="the service's time, China local (a drill's when it runs one)")
+    drill: bool = Field(description="true: a drill clock (FLEETPLAN_CLOCK_FROM / _SPEEDUP), not the wall clock")
+    speedup: float
+
+
 class Health(BaseModel):
     status: str
     vehicles: int
     drivers: int
     network_nodes: int
     database: str = Field(description="'ok', or what is wrong with the records database")
+    clock: ClockOut | None = None
 
 
 class VehicleOut(BaseModel):

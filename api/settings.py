@@ -11,6 +11,8 @@
 | ``FLEETPLAN_TIME_WINDOW_DAYS`` | ``30`` | report and lifecycle times are accepted this many days back from now, or this near the data's timetable days |
 | ``FLEETPLAN_CLOCK_SKEW_MIN`` | ``5`` | how far a time may lie ahead of the service's clock (the desk's clock may run ahead) |
 | ``FLEETPLAN_ON_SCENE_TOLERANCE_MIN`` | ``2`` | how much earlier than the accepted plan's first arrival an on-scene time may be without a reason |
+| ``FLEETPLAN_CLOCK_FROM`` | none (the wall clock) | a drill desk: the China local time (``2026-12-07T07:20``) its clock reads at start |
+| ``FLEETPLAN_CLOCK_SPEEDUP`` | ``1`` | a drill clock runs this many times as fast as the wall clock (≤ 600) |
 | ``FLEETPLAN_POSITION_FRESH_S`` | ``120`` | a coach's latest fix is fresh this long; older, the coach is stale and dispatch uses the timetable |
 | ``FLEETPLAN_JT808_PORT`` | none (off) | TCP port of the JT/T 808 gateway for the coaches' positioning terminals |
 | ``FLEETPLAN_JT808_HOST`` | ``127.0.0.1`` | interface it binds (``0.0.0.0`` to take terminals from the network) |
@@ -31,14 +33,16 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 from fleetplan.corridor import default_data_dir
+from fleetplan.units import CHINA
 
 DEFAULT_DATABASE_URL = "sqlite:///var/fleetplan.db"
 ADMIN_TOKEN_FILE = "admin-token"
@@ -72,6 +76,12 @@ class Settings(BaseSettings):
     clock_skew_min: int = Field(5, ge=0, le=60, description="minutes a time may lie ahead of the clock")
     on_scene_tolerance_min: int = Field(
         2, ge=0, le=60, description="minutes an on-scene time may precede the plan's first arrival without a reason"
+    )
+    clock_from: datetime | None = Field(
+        None, description="a drill desk's clock: China local time it reads at start (none: the wall clock)"
+    )
+    clock_speedup: float = Field(
+        1.0, gt=0, le=600, description="how much faster than the wall clock a drill clock runs"
     )
     position_fresh_s: float = Field(
         120, gt=0, le=86_400, description="seconds a coach's latest fix counts as its live position"
@@ -108,6 +118,14 @@ class Settings(BaseSettings):
         le=3600,
         description="lease of a running what-if job, seconds: a job whose process died runs again elsewhere after it",
     )
+
+    @field_validator("clock_from")
+    @classmethod
+    def _china_local(cls, value: datetime | None) -> datetime | None:
+        """A time with an offset is read in China Standard Time; the clock keeps naive local time."""
+        if value is None or value.tzinfo is None:
+            return value
+        return value.astimezone(CHINA).replace(tzinfo=None)
 
     @model_validator(mode="after")
     def _scheduler_needs_dask(self) -> Settings:

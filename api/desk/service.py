@@ -106,7 +106,7 @@ class Desk:
         self.corridor, self.store, self.log, self.settings, self.ops = corridor, store, log, settings, ops
         self.clock = clock  # naive China-local wall clock; tests fix it
         self.fixes: Callable[[], LiveFixes] = lambda: NO_FIXES  # the feeds' latest fixes, once the app has them
-        self.times = TimeRules.from_settings(settings, corridor.dataset)
+        self.times = TimeRules.from_settings(settings, corridor.dataset, clock)
         self._live: tuple[tuple, Corridor] | None = None
         self._lock = threading.Lock()
         # CP-SAT's deadline is wall-clock: solves beyond the cores would each get a slice of a core for
@@ -457,7 +457,7 @@ class Desk:
 
     def follow_up(self, number: int, note: str, actor: str) -> IncidentRecord:
         return self.store.append(
-            number, EntryKind.FOLLOW_UP, actor, {"at": views.local_minute(china_now()), "note": note}
+            number, EntryKind.FOLLOW_UP, actor, {"at": views.local_minute(self.clock()), "note": note}
         )
 
     def void(self, number: int, reason: str, actor: str) -> IncidentRecord:
@@ -473,14 +473,14 @@ class Desk:
     # ------------------------------------------------------------------ fleet and closures (blocking)
     def set_status(self, vehicle_id: str, status: VehicleStatus, reason: str, actor: str) -> Vehicle:
         vehicle = self.corridor.dataset.vehicle(vehicle_id)  # UnknownIdError → 404 in the router
-        self.log.record_status(vehicle.id, status, reason, china_now(), actor)
+        self.log.record_status(vehicle.id, status, reason, self.clock(), actor)
         return self.live_corridor().dataset.vehicle(vehicle.id)
 
     def close(self, kind: ClosureKind, target: str, reason: str, actor: str) -> Closure:
         """Record a closure after checking its target exists on the road network."""
         target = target.strip()
         check_closure_target(self.corridor, kind, target)
-        return self.log.close(kind, target, reason, china_now(), actor)
+        return self.log.close(kind, target, reason, self.clock(), actor)
 
 
 async def run_blocking(function: Callable[..., T], *args: Any) -> T:

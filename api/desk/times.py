@@ -25,7 +25,9 @@ from typing import Any
 
 from fleetplan.errors import InvalidValueError
 from fleetplan.model import Dataset
+from fleetplan.units import china_now
 
+from api.clock import Clock
 from api.records.types import EntryKind, IncidentRecord
 from api.settings import Settings
 
@@ -38,14 +40,16 @@ class TimeRules:
     skew: timedelta
     on_scene_tolerance: timedelta
     timetable: tuple[datetime, datetime] | None  # from the first timetable day's start to the last one's end
+    clock: Clock = china_now  # the service's clock (a drill's, when it runs one)
 
     @classmethod
-    def from_settings(cls, settings: Settings, dataset: Dataset) -> TimeRules:
+    def from_settings(cls, settings: Settings, dataset: Dataset, clock: Clock = china_now) -> TimeRules:
         return cls(
             window=timedelta(days=settings.time_window_days),
             skew=timedelta(minutes=settings.clock_skew_min),
             on_scene_tolerance=timedelta(minutes=settings.on_scene_tolerance_min),
             timetable=timetable_span(dataset),
+            clock=clock,
         )
 
 

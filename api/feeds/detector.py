@@ -15,7 +15,6 @@ from fleetplan.detection import AlertKind, DetectionPolicy, Suspicion, detect
 from fleetplan.errors import FleetplanError
 from fleetplan.positions import Position, place
 from fleetplan.state import snapshot
-from fleetplan.units import china_now
 
 from api.alerts import Alert, AlertLog
 from api.desk import Desk
@@ -71,7 +70,7 @@ class Detector:
 
     def run_once(self, now: datetime | None = None) -> list[Alert]:
         """Look once; the alerts newly raised."""
-        now = now or china_now()
+        now = now or self.desk.clock()
         recent = self.positions.recent(now - LOOK_BACK)
         already = self.alerts.open_keys()
         dealt_with = self.alerts.closed_runs(now - LOOK_BACK)

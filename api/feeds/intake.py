@@ -12,7 +12,6 @@ from datetime import datetime
 from fleetplan.corridor import Corridor
 from fleetplan.errors import InvalidValueError, UnknownIdError
 from fleetplan.positions import Position, PositionSource
-from fleetplan.units import china_now
 
 from api import views
 from api.desk.times import TimeRules
@@ -72,8 +71,8 @@ def record_fixes(
     actor: str,
     indices: Sequence[int] | None = None,
 ) -> tuple[int, list[Rejected]]:
-    """Check ``raw`` against the clock (:func:`china_now`) and store what passes; (stored, rejected)."""
-    now = china_now()
+    """Check ``raw`` against the service's clock (``rules.clock``) and store what passes; (stored, rejected)."""
+    now = rules.clock()
     accepted, rejected = accept_fixes(corridor, rules, raw, source, now, indices)
     return log.record(accepted, actor, now), rejected
 

@@ -10,7 +10,6 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from fleetplan.detection import AlertKind
-from fleetplan.units import china_now
 
 from api import auth, views
 from api.alerts import CONFIRMED, DISMISSED, Alert, AlertLog, AlertNotOpen
@@ -121,7 +120,7 @@ async def confirm(
     record, _ = await desk.report(report, user.name, f"alert:{alert_id}", request)
     try:
         close = partial(alerts.close, incident_number=record.number)
-        closed = await run_blocking(close, alert_id, CONFIRMED, user.name, china_now())
+        closed = await run_blocking(close, alert_id, CONFIRMED, user.name, desk.clock())
     except AlertNotOpen as error:
         raise HTTPException(status.HTTP_409_CONFLICT, f"alert_id: {error}") from None
     return {"alert": alert_view(closed), "incident": views.incident_view(record)}
@@ -137,12 +136,13 @@ async def dismiss(
     body: DismissIn,
     alert_id: int = AlertId,
     alerts: AlertLog = Depends(get_alerts),
+    desk: Desk = Depends(get_desk),
     user: User = Depends(auth.dispatcher),
 ) -> dict:
     await run_blocking(_open_alert, alerts, alert_id)
     try:
         close = partial(alerts.close, reason=body.reason)
-        closed = await run_blocking(close, alert_id, DISMISSED, user.name, china_now())
+        closed = await run_blocking(close, alert_id, DISMISSED, user.name, desk.clock())
     except AlertNotOpen as error:
         raise HTTPException(status.HTTP_409_CONFLICT, f"alert_id: {error}") from None
     return alert_view(closed)

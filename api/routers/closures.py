@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Response, status
 
-from fleetplan.units import china_now
-
 from api import auth, views
 from api.desk import Desk, run_blocking
 from api.operations_log import Closure, ClosureNotActive
@@ -57,7 +55,7 @@ async def lift(
 ) -> Response:
     """Recorded as a lifting entry; the closure itself stays in the records."""
     try:
-        await run_blocking(desk.log.lift, closure_id, china_now(), user.name)
+        await run_blocking(desk.log.lift, closure_id, desk.clock(), user.name)
     except ClosureNotActive:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"closure_id: no active closure {closure_id}") from None
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -20,12 +20,12 @@ from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from fleetplan.corridor import Corridor
-from fleetplan.units import china_now
 
 from api import auth, views
+from api.desk import Desk
 from api.record_page import render_record
 from api.records.types import NotFound, RecordStore, User
-from api.routers.deps import get_corridor, get_store
+from api.routers.deps import get_corridor, get_desk, get_store
 from api.schemas import error_responses
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
@@ -87,6 +87,7 @@ def record_page(
     _user: User = Depends(auth.viewer),  # the header only: a token in the address is not read
     store: RecordStore = Depends(get_store),
     corridor: Corridor = Depends(get_corridor),
+    desk: Desk = Depends(get_desk),
 ) -> HTMLResponse:
     """The incident's service record rendered from the store: report, decision, accepted plan, timeline,
     response time against the limit and the follow-up call."""
@@ -94,7 +95,7 @@ def record_page(
         record = store.incident(number)
     except NotFound as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"number: {error}") from None
-    page = render_record(views.incident_view(record, with_entries=True), corridor, china_now())
+    page = render_record(views.incident_view(record, with_entries=True), corridor, desk.clock())
     return HTMLResponse(page, headers=RECORD_HEADERS)
 
 

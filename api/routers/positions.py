@@ -6,7 +6,6 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Request, status
 
 from fleetplan.network.locate import LocationError
 from fleetplan.positions import Position, PositionSource, place
-from fleetplan.units import china_now
 
 from api import auth
 from api.desk import Desk, run_blocking
@@ -119,7 +118,7 @@ def latest_positions(
     _user: User = Depends(auth.viewer),
 ) -> list[dict]:
     """The latest fix of every coach that has one, its place on the road network and whether it is stale."""
-    now = china_now()
+    now = desk.clock()
     plates = {vehicle.id: vehicle.plate for vehicle in desk.corridor.dataset.vehicles}
     return [
         position_view(desk, fixes, plates.get(vehicle_id, ""), now, settings.position_fresh_s)

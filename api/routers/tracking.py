@@ -7,8 +7,6 @@ from datetime import timedelta
 from fastapi import APIRouter, Depends, HTTPException, Path, status
 from pydantic import BaseModel, Field
 
-from fleetplan.units import china_now
-
 from api import auth
 from api.desk import Desk, run_blocking
 from api.desk.tracking import deadline_of, track, tracked
@@ -60,7 +58,7 @@ async def tracking(
         record = await run_blocking(desk.store.incident, number)
     except NotFound:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"number: no incident {number}") from None
-    now = china_now()
+    now = desk.clock()
     deadline = deadline_of(record)
     rescues = []
     if tracked(record):
