@@ -70,6 +70,14 @@ def add_feed_command(subparsers: argparse._SubParsersAction) -> argparse.Argumen
         metavar="breakdown:COACH@TIME",
         help="from TIME (simulated) the coach stands still where it is; repeatable",
     )
+    simulate.add_argument(
+        "--except",
+        dest="left_out",
+        action="append",
+        default=[],
+        metavar="COACH",
+        help="send no fix for COACH (its own terminal reports: a rescue coach driven in a drill); repeatable",
+    )
     simulate.add_argument("--noise", default="5", metavar="M", help="GPS noise, metres (default 5)")
     simulate.add_argument("--seed", default="0", metavar="N", help="seed of the noise (default 0)")
     simulate.add_argument("--token", default=None, help=f"bearer token of role feed (default ${TOKEN_ENV})")
@@ -84,8 +92,11 @@ def run_feed_simulate(args: argparse.Namespace, out: Printer) -> int:
     every = number_option(args.every, "--every", low=0.05, high=3600)
     ticks = None if args.ticks is None else whole_number(args.ticks, "--ticks", 1, 10**9)
     corridor = load_corridor(args.data)
-    start = _start(args.start, corridor, out)
     stamp = Stamp(args.stamp)
+    known = {vehicle.id for vehicle in corridor.dataset.vehicles}
+    left_out = set(args.left_out)
+    if left_out - known:
+        raise InvalidValueError("--except", f"no coach {sorted(left_out - known)[0]!r}")
     replay = Replay(
         corridor,
         noise_m=number_option(args.noise, "--noise", low=0, high=1000),
@@ -93,12 +104,13 @@ def run_feed_simulate(args: argparse.Namespace, out: Printer) -> int:
         breakdowns=tuple(parse_injection(text) for text in args.inject),
     )
     sender = _sender(args, protocol, corridor)
+    start = _start(args.start, corridor, out)  # last: a bad option is refused before anything is said
     began = time.monotonic()
     tick = 0
     try:
         while ticks is None or tick < ticks:
             simulated = start + timedelta(seconds=(time.monotonic() - began) * speedup)
-            fixes = replay.fixes_at(simulated)
+            fixes = [fix for fix in replay.fixes_at(simulated) if fix.vehicle_id not in left_out]
             try:
                 taken = simulated.replace(tzinfo=CHINA) if stamp == Stamp.SIMULATED else datetime.now(UTC)
                 outcome = sender.send(fixes, taken)

@@ -47,6 +47,12 @@ def test_every_coach_arrives_where_the_timetable_puts_it(capsys, service, protoc
     assert rows["c05"]["place"]["text"] == "changchun_depot" and rows["c05"]["speed_kmh"] == 0
 
 
+def test_a_coach_left_out_sends_nothing(capsys, service):
+    code, out, err = simulate(capsys, service, "--ticks", "1", "--except", "c03", "--except", "c04")
+    assert code == 0, err
+    assert "24 fixes sent" in out
+
+
 def test_a_broken_down_coach_stands_still(capsys, service):
     code, _, err = simulate(
         capsys, service, "--speedup", "3000", "--ticks", "2", "--noise", "0", "--inject", f"breakdown:c02@{AT_0740}"
@@ -67,6 +73,7 @@ def test_a_broken_down_coach_stands_still(capsys, service):
         (("--protocol", "jt808", "--to", "http://127.0.0.1:1", "--ticks", "1"), "--to"),
         (("--speedup", "fast", "--ticks", "1"), "--speedup"),
         (("--from", "yesterday", "--ticks", "1"), "--from"),
+        (("--except", "c99", "--ticks", "1"), "--except"),
     ],
 )
 def test_bad_options_are_exit_2_naming_them(capsys, service, options, field):
@@ -87,6 +94,8 @@ def test_a_service_that_is_down_is_said_each_tick_never_a_traceback(capsys):
         f"http://127.0.0.1:{port}",
         "--token",
         "x",
+        "--from",
+        AT_0740,
         "--ticks",
         "2",
         "--every",
