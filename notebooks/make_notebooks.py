@@ -469,6 +469,294 @@ print(*written, sep="\\n")"""),
     )
 
 
+LIVE_SETUP = """\
+import atexit
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import httpx
+import matplotlib.pyplot as plt
+import pandas as pd
+from IPython.display import Markdown, display
+
+from fleetplan.corridor import load_corridor
+from fleetplan.network import TravelTimes
+from fleetplan.positions import Position, place
+from fleetplan.replay import sightings_at
+
+corridor = load_corridor()
+OUT = Path(os.environ.get("FLEETPLAN_NOTEBOOK_OUT") or tempfile.mkdtemp(prefix="fleetplan-"))
+START = datetime(2026, 12, 7, 7, 20)  # a Monday: the staff runs leave Changchun for the Siping campus
+SPEEDUP = 30                          # the drill's clock runs 30 times as fast: a drill minute is 2 s
+STOPPED_ALERT_MIN = 2.0               # standing this long on G1 outside a service area is a suspected breakdown
+BREAK_AT = START + timedelta(minutes=15)
+STATE = Path(tempfile.mkdtemp(prefix="fleetplan-live-drill-"))
+DB = f"sqlite:///{STATE / 'drill.db'}"
+processes = []
+
+
+def stop_all():
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+atexit.register(stop_all)  # a failed cell still leaves no service behind
+"""
+
+LIVE_CHOOSE = """\
+def on_g1(moment):
+    \"\"\"The coaches driving a trip on a G1 carriageway at ``moment``, as their terminals would see them.\"\"\"
+    found = []
+    for seen in sightings_at(corridor, moment):
+        if seen.speed_kmh > 0:
+            fix = Position(seen.vehicle_id, seen.lat, seen.lon, moment, seen.speed_kmh, seen.heading_deg)
+            where = place(corridor.network, fix).location
+            if where.direction is not None and where.km is not None:
+                found.append((seen.vehicle_id, f"G1 K{where.km:.1f} {where.direction.label}"))
+    return sorted(found)
+
+
+candidates = on_g1(BREAK_AT)
+assert candidates, f"no coach is on G1 at {BREAK_AT}"
+COACH, WHERE = candidates[0]
+print(f"{len(candidates)} coaches on G1 at {BREAK_AT:%H:%M}; {COACH} breaks down at {WHERE}")
+"""
+
+LIVE_SERVE = """\
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+ENV = {
+    **os.environ,
+    "FLEETPLAN_CLOCK_FROM": START.isoformat(timespec="minutes"),
+    "FLEETPLAN_CLOCK_SPEEDUP": str(SPEEDUP),
+    "FLEETPLAN_STOPPED_ALERT_MIN": str(STOPPED_ALERT_MIN),
+    "FLEETPLAN_DETECT_EVERY_S": "0.5",
+    "FLEETPLAN_VAR_DIR": str(STATE / "var"),
+}
+
+
+def fleetplan(*argv):
+    done = subprocess.run([sys.executable, "-m", "api.cli", *argv], capture_output=True, text=True, env=ENV)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+FEED = fleetplan("users", "add", "drill-feed", "--role", "feed", "--db", DB, "--create")
+DISPATCHER = fleetplan("users", "add", "drill-dispatcher", "--role", "dispatcher", "--db", DB)
+PORT = free_port()
+BASE = f"http://127.0.0.1:{PORT}"
+service_log = open(STATE / "serve.log", "w")
+processes.append(subprocess.Popen(
+    [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(PORT), "--db", DB],
+    env=ENV, stdout=service_log, stderr=subprocess.STDOUT))
+desk = httpx.Client(base_url=BASE, headers={"Authorization": f"Bearer {DISPATCHER}"}, timeout=60)
+for _ in range(600):  # the service starts within a minute
+    try:
+        if desk.get("/health").status_code == 200:
+            break
+    except httpx.TransportError:
+        time.sleep(0.1)
+clock = desk.get("/health").json()["clock"]
+assert clock["drill"] and clock["speedup"] == SPEEDUP, clock
+print("drill desk up; its clock reads", clock["now"])
+
+
+def drill_now():
+    return datetime.fromisoformat(desk.get("/health").json()["clock"]["now"])
+
+
+def simulate(*more):
+    \"\"\"The feed simulator in step with the desk's clock: from the desk's now, at its pace, stamped in drill time.\"\"\"
+    argv = ["feed", "simulate", "--to", BASE, "--protocol", "json", "--from", drill_now().isoformat(),
+            "--speedup", str(SPEEDUP), "--stamp", "simulated", "--every", "0.3", "--token", FEED,
+            "--inject", f"breakdown:{COACH}@{BREAK_AT:%Y-%m-%dT%H:%M}", *more]
+    process = subprocess.Popen([sys.executable, "-m", "api.cli", *argv], env=ENV, stdout=subprocess.DEVNULL,
+                               stderr=open(STATE / "simulate.log", "a"))
+    processes.append(process)
+    return process
+
+
+feed = simulate()
+"""
+
+LIVE_DETECT = """\
+alert, deadline = None, time.monotonic() + 180
+while alert is None and time.monotonic() < deadline:  # bounded: three minutes of wall clock
+    alerts = desk.get("/alerts").json()
+    alert = next((a for a in alerts if a["kind"] == "suspected_breakdown" and a["vehicle_id"] == COACH), None)
+    time.sleep(0.3)
+assert alert is not None, f"no alert for {COACH} by {drill_now():%H:%M} (see {STATE})"
+others = [a for a in alerts if a["vehicle_id"] != COACH]
+assert others == [], others  # every other coach drove on: nothing else is suspected
+since, raised = datetime.fromisoformat(alert["since"]), datetime.fromisoformat(alert["raised_at"])
+delay = raised - BREAK_AT
+print(f"alert {alert['id']}: {alert['vehicle_id']} standing at {alert['place']} since {since:%H:%M:%S}, "
+      f"raised {raised:%H:%M:%S} — {delay.total_seconds() / 60:.1f} drill minutes after the breakdown")
+assert abs(since - BREAK_AT) <= timedelta(minutes=1), since  # it stopped when the drill stopped it
+# the policy's threshold, plus the drill's coarse ticks (a detector look and a fix are 15 s and 9 s of drill time)
+assert delay <= timedelta(minutes=STOPPED_ALERT_MIN, seconds=30 + 60), delay
+deadline = time.monotonic() + 60
+while alert["plan"] is None and time.monotonic() < deadline:  # the detector plans right after it raises
+    time.sleep(0.3)
+    alert = next(a for a in desk.get("/alerts").json() if a["id"] == alert["id"])
+preview = alert["plan"]
+assert preview and preview.get("plans"), preview  # it comes with the plan the dispatch path computed
+print("the plan it came with:", preview["plans"][0]["explanation"])
+"""
+
+LIVE_CONFIRM = """\
+confirmed = desk.post(f"/alerts/{alert['id']}/confirm", json={})
+assert confirmed.status_code == 201, confirmed.text
+NUMBER = confirmed.json()["incident"]["number"]
+record = desk.get(f"/incidents/{NUMBER}").json()
+options = record["options"]
+assert options["status"] in ("optimal", "feasible"), options["status"]
+best = options["plans"][0]
+assert best["evaluator_problems"] == [], best["evaluator_problems"]  # the evaluator and the oracle agree
+display(pd.DataFrame(best["assignments"])[["vehicle_id", "driver_id", "origin", "depart_at", "scene_eta_min",
+                                           "limit_min", "passengers", "destination", "position"]])
+accepted = desk.post(f"/incidents/{NUMBER}/accept", json={"rank": 1})
+assert accepted.status_code == 200, accepted.text
+print(f"incident {NUMBER} ({record['tier']}, limit {record['limit_min']} min) accepted:", best["explanation"])
+"""
+
+LIVE_TRACK = """\
+standing = [a for a in best["assignments"] if not str(a["origin"]).startswith("on trip")]
+DRIVEN = standing[0] if standing else None  # a crew leaving a depot: its terminal is the drill's to play
+if DRIVEN is not None:  # the simulator leaves it to us; we drive it along the dispatch's own route
+    feed.terminate()
+    feed.wait(timeout=10)
+    feed = simulate("--except", DRIVEN["vehicle_id"])
+    vehicle = corridor.dataset.vehicle(DRIVEN["vehicle_id"])
+    depart = datetime.combine(BREAK_AT.date(), datetime.strptime(DRIVEN["depart_at"], "%H:%M").time())
+    route = TravelTimes(corridor.network, corridor.dataset.clear_conditions, vehicle.vehicle_class).route(
+        DRIVEN["origin"], record["report"]["location"], depart)
+    graph = corridor.network.graph
+    points = ([(route.origin.lat, route.origin.lon)] + [(graph.nodes[n]["lat"], graph.nodes[n]["lon"]) for n in route.path]
+              + [(route.destination.lat, route.destination.lon)])
+
+
+def rescue_at(moment):
+    \"\"\"Where the driven rescue coach is at ``moment``: along its route at an even pace, from its departure.\"\"\"
+    share = min(1.0, max(0.0, (moment - depart).total_seconds() / max(route.travel_time_s, 1)))
+    step = share * (len(points) - 1)
+    k = min(int(step), len(points) - 2)
+    (a_lat, a_lon), (b_lat, b_lon) = points[k], points[k + 1]
+    return a_lat + (step - k) * (b_lat - a_lat), a_lon + (step - k) * (b_lon - a_lon)
+
+
+rescuers = {a["vehicle_id"] for a in best["assignments"]}
+track, arrived, late_alerts, deadline = [], {}, [], time.monotonic() + 240
+while set(arrived) != rescuers and time.monotonic() < deadline:  # bounded: four minutes of wall clock
+    now = drill_now()
+    if DRIVEN is not None:
+        lat, lon = rescue_at(now)
+        fix = {"vehicle_id": DRIVEN["vehicle_id"], "lat": lat, "lon": lon, "at": now.isoformat(), "speed_kmh": 80}
+        posted = httpx.post(f"{BASE}/positions", headers={"Authorization": f"Bearer {FEED}"}, timeout=30, json=[fix])
+        assert posted.status_code == 200 and posted.json()["stored"] == 1, posted.text
+        track.append((now, lat, lon))
+    view = desk.get(f"/incidents/{NUMBER}/tracking").json()
+    for rescue in view["rescues"]:
+        if rescue["on_scene_suggested"] and rescue["vehicle_id"] not in arrived:
+            arrived[rescue["vehicle_id"]] = rescue
+    late_alerts = [a for a in desk.get("/alerts").json() if a["kind"] == "rescue_late"]
+    time.sleep(0.3)
+assert set(arrived) == rescuers, (sorted(arrived), sorted(rescuers))
+assert late_alerts == [], late_alerts  # every rescue made its limit, so none was raised
+display(pd.DataFrame([{"coach": v, "planned at the scene": r["planned_at"][11:16],
+                       "on scene by GPS": r["on_scene_suggested"]["at"][11:16], "source": r["on_scene_suggested"]["source"]}
+                      for v, r in arrived.items()]))
+first = min(arrived.values(), key=lambda r: r["on_scene_suggested"]["at"])
+suggested = first["on_scene_suggested"]
+print(f"first on scene: {first['vehicle_id']} at {suggested['at']} (deadline {view['deadline']})")
+"""
+
+LIVE_RECORD = """\
+on_scene = desk.post(f"/incidents/{NUMBER}/on-scene", json={"at": suggested["at"][:16], "source": "gps"})
+assert on_scene.status_code == 200, on_scene.text
+done = on_scene.json()
+print(f"response {done['response_min']} min against {done['limit_min']} — "
+      f"{'within the limit' if done['within_limit'] else 'LATE'}")
+assert done["on_scene_at"] == suggested["at"][:16] and done["within_limit"]
+entries = desk.get(f"/incidents/{NUMBER}").json()["entries"]  # the record, oldest first
+display(pd.DataFrame(entries)[["kind", "at", "actor", "payload"]])
+(on_scene_entry,) = [e for e in entries if e["kind"] == "on_scene"]
+assert on_scene_entry["payload"].get("source") == "gps", on_scene_entry
+"""
+
+LIVE_MAP = """\
+graph = corridor.network.graph
+fig, ax = plt.subplots(figsize=(9, 7))
+for u, v in graph.edges:
+    ax.plot([graph.nodes[u]["lon"], graph.nodes[v]["lon"]], [graph.nodes[u]["lat"], graph.nodes[v]["lat"]],
+            color="0.8", linewidth=0.8, zorder=1)
+latest = desk.get("/positions").json()
+ax.scatter([p["lon"] for p in latest], [p["lat"] for p in latest], s=18, color="tab:blue", label="coaches (GPS)", zorder=3)
+broken = next(p for p in latest if p["vehicle_id"] == COACH)
+ax.scatter([broken["lon"]], [broken["lat"]], marker="X", s=160, color="tab:red", label=f"{COACH} broken down", zorder=4)
+if track:
+    ax.plot([t[2] for t in track], [t[1] for t in track], color="tab:green", linewidth=2.5,
+            label=f"{DRIVEN['vehicle_id']} on its way (drill GPS)", zorder=2)
+ax.set_xlabel("longitude")
+ax.set_ylabel("latitude")
+ax.legend(loc="upper left")
+ax.set_title(f"Live breakdown drill: {COACH} at {WHERE}, {BREAK_AT:%a %H:%M}")
+fig.savefig(OUT / "live_breakdown_drill_map.png", dpi=110)
+plt.show()
+stop_all()
+print("report and map in", OUT)
+"""
+
+
+def live_breakdown_drill() -> nbformat.NotebookNode:
+    return notebook(
+        [
+            md("""\
+# 05 · Live breakdown drill: detected, confirmed, dispatched, tracked
+
+A drill of the live path end to end, on any day: a **drill desk** (`fleetplan serve` with
+`FLEETPLAN_CLOCK_FROM` at a Monday morning of the timetable, its clock running 30 times as fast) is fed by
+the **feed simulator** in step with it (`fleetplan feed simulate --stamp simulated`), which replays the
+timetable as moving coaches and stops one on G1. Nobody phones: the **detector** notices the coach
+standing outside a service area and raises an alert with the plan the dispatch path computed; the
+dispatcher **confirms** it, takes the options and **accepts** the best; the rescue coach's terminal then
+reports it on its way, the desk **tracks** its live ETA against the limit, and the on-scene time is
+suggested from the scene's geofence and recorded with source `gps`. Everything goes through the real
+service over HTTP."""),
+            code(LIVE_SETUP),
+            md("## The coach that breaks down: one the timetable has on G1 then"),
+            code(LIVE_CHOOSE),
+            md("## The drill desk and the feed"),
+            code(LIVE_SERVE),
+            md("## Detection: only the broken coach, within the threshold"),
+            code(LIVE_DETECT),
+            md("## Confirm, plan, accept"),
+            code(LIVE_CONFIRM),
+            md("## Tracking the rescue to the scene"),
+            code(LIVE_TRACK),
+            md("## On scene, by GPS, recorded"),
+            code(LIVE_RECORD),
+            md("## Map"),
+            code(LIVE_MAP),
+        ]
+    )
+
+
 def notebook(cells: list) -> nbformat.NotebookNode:
     book = new_notebook(cells=cells)
     book.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -489,6 +777,7 @@ NOTEBOOKS = {
     "02_accident_drill.ipynb": accident_drill,
     "03_blizzard_drill.ipynb": blizzard_drill,
     "04_capacity_whatif.ipynb": capacity_whatif,
+    "05_live_breakdown_drill.ipynb": live_breakdown_drill,
 }
 
 

@@ -14,7 +14,13 @@ nbclient = pytest.importorskip("nbclient")
 pytest.importorskip("ipykernel")
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-NAMES = ["01_breakdown_drill.ipynb", "02_accident_drill.ipynb", "03_blizzard_drill.ipynb", "04_capacity_whatif.ipynb"]
+NAMES = [
+    "01_breakdown_drill.ipynb",
+    "02_accident_drill.ipynb",
+    "03_blizzard_drill.ipynb",
+    "04_capacity_whatif.ipynb",
+    "05_live_breakdown_drill.ipynb",
+]
 CELL_TIMEOUT_S = 300
 
 
