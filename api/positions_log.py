@@ -1,8 +1,9 @@
 """Coach positions from the feeds, kept as received (issue 16 §1).
 
 Every fix is a row of ``positions`` (migration 0006), never changed. The latest two fixes of each coach
-— the second tells which way a coach on G1 goes when its heading does not — come from one windowed
-query over the ``(vehicle_id, at)`` index, kept for :data:`LATEST_CACHE_S` so that a desk polling
+— the second tells which way a coach on G1 goes when its heading does not — are kept up to date in
+``latest_positions`` (migration 0008) in the same transaction, and read from there, kept for
+:data:`LATEST_CACHE_S` so that a desk polling
 ``GET /positions`` and a dispatch reading live state do not query for every request; several service
 processes each read what all of them stored.
 """
@@ -13,15 +14,17 @@ import threading
 import time
 from collections.abc import Iterable
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from fleetplan.live import LiveFixes
 from fleetplan.positions import Position, PositionSource
 
-from api.records.schema import positions
+from api.records.schema import latest_positions, positions
 
 LATEST_CACHE_S = 1.0  # a fix reaches the desk at most this much later than a fresh query would show it
 LATEST_PER_COACH = 2
@@ -56,6 +59,8 @@ class PositionLog:
         if rows:
             with self.engine.begin() as connection:
                 connection.execute(insert(positions), rows)
+                for batch in _rounds(rows):  # a coach at most once per statement (PostgreSQL's rule)
+                    connection.execute(self._upsert_latest, [_latest_row(row) for row in batch])
             with self._lock:
                 self._latest_read_at = -float("inf")  # this process's own fixes show at once
         return len(rows)
@@ -88,26 +93,56 @@ class PositionLog:
         return {vehicle_id: tuple(fixes) for vehicle_id, fixes in recent.items()}
 
     def _read_latest(self) -> dict[str, tuple[Position, ...]]:
-        rank = func.row_number().over(
-            partition_by=positions.c.vehicle_id, order_by=(positions.c.at.desc(), positions.c.id.desc())
-        )
-        ranked = select(positions, rank.label("rank")).subquery()
-        query = select(ranked).where(ranked.c.rank <= LATEST_PER_COACH).order_by(ranked.c.vehicle_id, ranked.c.rank)
-        latest: dict[str, list[Position]] = {}
+        latest: dict[str, tuple[Position, ...]] = {}
         with self.engine.connect() as connection:
-            for row in connection.execute(query).mappings():
-                latest.setdefault(row["vehicle_id"], []).append(_position(row))
-        return {vehicle_id: tuple(fixes) for vehicle_id, fixes in latest.items()}
+            for row in connection.execute(select(latest_positions)).mappings():
+                newest = _position(row)
+                previous = _position(row, "prev_") if row["prev_at"] is not None else None
+                latest[newest.vehicle_id] = (newest,) if previous is None else (newest, previous)
+        return dict(sorted(latest.items()))
+
+    @cached_property
+    def _upsert_latest(self) -> Any:
+        """Insert a coach's row, or make the fix its newest and the newest its previous — unless the
+        fix is older than the newest (a late fix is history, not the coach's place)."""
+        dialect = self.engine.dialect.name
+        statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(latest_positions)
+        target = latest_positions.c
+        moved = {f"prev_{name}": target[name] for name in FIX_FIELDS}
+        newest = {name: statement.excluded[name] for name in FIX_FIELDS}
+        return statement.on_conflict_do_update(
+            index_elements=[target.vehicle_id], set_={**moved, **newest}, where=statement.excluded.at >= target.at
+        )
 
 
-def _position(row: Any) -> Position:
+FIX_FIELDS = ("lat", "lon", "at", "speed_kmh", "heading_deg", "source", "emergency")
+
+
+def _latest_row(row: dict[str, Any]) -> dict[str, Any]:
+    return {"vehicle_id": row["vehicle_id"], **{name: row[name] for name in FIX_FIELDS}}
+
+
+def _rounds(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """``rows`` in time order, split so that no coach appears twice in one round."""
+    rounds: list[list[dict[str, Any]]] = []
+    seen: dict[str, int] = {}
+    for row in sorted(rows, key=lambda r: r["at"]):
+        index = seen.get(row["vehicle_id"], -1) + 1
+        seen[row["vehicle_id"]] = index
+        if index == len(rounds):
+            rounds.append([])
+        rounds[index].append(row)
+    return rounds
+
+
+def _position(row: Any, prefix: str = "") -> Position:
     return Position(
         vehicle_id=row["vehicle_id"],
-        lat=row["lat"],
-        lon=row["lon"],
-        at=row["at"],
-        speed_kmh=row["speed_kmh"],
-        heading_deg=row["heading_deg"],
-        source=PositionSource(row["source"]),
-        emergency=bool(row["emergency"]),
+        lat=row[f"{prefix}lat"],
+        lon=row[f"{prefix}lon"],
+        at=row[f"{prefix}at"],
+        speed_kmh=row[f"{prefix}speed_kmh"],
+        heading_deg=row[f"{prefix}heading_deg"],
+        source=PositionSource(row[f"{prefix}source"]),
+        emergency=bool(row[f"{prefix}emergency"]),
     )

@@ -192,6 +192,28 @@ positions = Table(
 )
 
 
+# --- each coach's latest two fixes (migration 0008), upserted as fixes are stored ---
+def _fix_columns(prefix: str, required: bool) -> list[Column]:
+    return [
+        Column(f"{prefix}lat", Double, nullable=not required),
+        Column(f"{prefix}lon", Double, nullable=not required),
+        Column(f"{prefix}at", DateTime, nullable=not required),
+        Column(f"{prefix}speed_kmh", Double, nullable=True),
+        Column(f"{prefix}heading_deg", Double, nullable=True),
+        Column(f"{prefix}source", String(16), nullable=not required),
+        Column(f"{prefix}emergency", Boolean, nullable=not required),
+    ]
+
+
+latest_positions = Table(
+    "latest_positions",
+    metadata,
+    Column("vehicle_id", String(RESOURCE_ID_LENGTH), primary_key=True),
+    *_fix_columns("", True),
+    *_fix_columns("prev_", False),
+)
+
+
 # --- alerts raised from the positions (migration 0007): open, then confirmed or dismissed once ---
 ALERT_KINDS = ("suspected_breakdown", "emergency_alarm", "feed_stale", "rescue_late")
 ALERT_STATUSES = ("open", "confirmed", "dismissed")

@@ -155,11 +155,12 @@ def test_what_a_terminal_sends_wrong_is_answered_and_never_stops_the_gateway(gat
 
 
 def test_the_gateway_is_off_unless_serve_is_given_a_port():
-    from api.cli import _settings, build_parser
+    from api.cli import build_parser
+    from api.cli_options import settings_of
 
     parser = build_parser()
-    assert _settings(parser.parse_args(["serve"])).jt808_port is None
-    assert _settings(parser.parse_args(["serve", "--jt808-port", "8808"])).jt808_port == 8808
+    assert settings_of(parser.parse_args(["serve"])).jt808_port is None
+    assert settings_of(parser.parse_args(["serve", "--jt808-port", "8808"])).jt808_port == 8808
 
 
 def test_a_gateway_port_already_taken_is_exit_2_naming_the_option(capsys, tmp_path):
