@@ -79,18 +79,31 @@ class PositionLog:
         """The latest fixes as dispatch reads them: fresh for ``fresh_s`` seconds."""
         return LiveFixes(self.latest(), fresh_s)
 
-    def recent(self, since: datetime) -> dict[str, tuple[Position, ...]]:
-        """Coach id → its fixes taken at or after ``since``, newest first (for detection)."""
+    def recent(self, since: datetime, vehicle_ids: Iterable[str] | None = None) -> dict[str, tuple[Position, ...]]:
+        """Coach id → its fixes taken at or after ``since`` (of ``vehicle_ids`` only, if given), newest first."""
         query = (
             select(positions)
             .where(positions.c.at >= since)
             .order_by(positions.c.vehicle_id, positions.c.at.desc(), positions.c.id.desc())
         )
+        if vehicle_ids is not None:
+            query = query.where(positions.c.vehicle_id.in_(sorted(set(vehicle_ids))))
         recent: dict[str, list[Position]] = {}
         with self.engine.connect() as connection:
             for row in connection.execute(query).mappings():
                 recent.setdefault(row["vehicle_id"], []).append(_position(row))
         return {vehicle_id: tuple(fixes) for vehicle_id, fixes in recent.items()}
+
+    def stored_after(self, last_id: int, since: datetime) -> tuple[int, list[Position]]:
+        """The fixes stored after row ``last_id`` and taken at or after ``since``, in the order stored,
+        and the last row's id (``last_id`` when there is none): what a reader that keeps up needs."""
+        query = select(positions).where(positions.c.id > last_id, positions.c.at >= since).order_by(positions.c.id)
+        found = []
+        with self.engine.connect() as connection:
+            for row in connection.execute(query).mappings():
+                last_id = row["id"]
+                found.append(_position(row))
+        return last_id, found
 
     def _read_latest(self) -> dict[str, tuple[Position, ...]]:
         latest: dict[str, tuple[Position, ...]] = {}

@@ -114,3 +114,36 @@ def _at_service_area(network: RoadNetwork, fix: Position) -> bool:
         if data.get("kind") in SERVICE_AREA_KINDS
     ]
     return min(distances, default=math.inf) <= SERVICE_AREA_M
+
+
+@dataclass
+class CoachRun:
+    """What detection needs of one coach's fixes, kept as they arrive instead of re-read: the newest,
+    the one before, and the first of the current standing run and of the current emergency run.
+
+    :meth:`fixes` gives them newest first, which :func:`detect` reads as it reads the full history: the
+    run starts it finds are the same, since a run's fixes between its first and the newest all hold."""
+
+    latest: Position
+    previous: Position | None = None
+    standing_from: Position | None = None
+    emergency_from: Position | None = None
+
+    def __post_init__(self) -> None:
+        self.standing_from = self.latest if _standing(self.latest) else None
+        self.emergency_from = self.latest if self.latest.emergency else None
+
+    def add(self, fix: Position) -> None:
+        """Take ``fix`` (a fix older than the newest is history: ignored)."""
+        if fix.at < self.latest.at:
+            return
+        before, self.previous, self.latest = self.latest, self.latest, fix
+        start = self.standing_from
+        if not (start is not None and _standing(fix) and _standing(before) and _near(start, fix, STILL_RADIUS_M)):
+            self.standing_from = fix if _standing(fix) else None
+        if not (fix.emergency and before.emergency and self.emergency_from is not None):
+            self.emergency_from = fix if fix.emergency else None
+
+    def fixes(self) -> tuple[Position, ...]:
+        kept = {id(f): f for f in (self.latest, self.previous, self.standing_from, self.emergency_from) if f}
+        return tuple(sorted(kept.values(), key=lambda f: f.at, reverse=True))

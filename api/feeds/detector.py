@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from fleetplan.detection import AlertKind, DetectionPolicy, Suspicion, detect
+from fleetplan.detection import AlertKind, CoachRun, DetectionPolicy, Suspicion, detect
 from fleetplan.errors import FleetplanError
 from fleetplan.positions import Position, place
 from fleetplan.state import snapshot
@@ -51,6 +51,8 @@ class Detector:
     every_s: float
     _stop: threading.Event = field(default_factory=threading.Event, init=False)
     _thread: threading.Thread | None = field(default=None, init=False)
+    _runs: dict[str, CoachRun] = field(default_factory=dict, init=False)  # each coach's fixes, as they came
+    _last_id: int = field(default=0, init=False)  # the last stored fix read
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="alert-detector", daemon=True)
@@ -71,7 +73,7 @@ class Detector:
     def run_once(self, now: datetime | None = None) -> list[Alert]:
         """Look once; the alerts newly raised."""
         now = now or self.desk.clock()
-        recent = self.positions.recent(now - LOOK_BACK)
+        recent = self._recent(now)
         already = self.alerts.open_keys()
         dealt_with = self.alerts.closed_runs(now - LOOK_BACK)
         reported = {
@@ -93,6 +95,21 @@ class Detector:
             )
             raised.append(alert)
         return raised + self._late_rescues(recent, now, already, dealt_with)
+
+    def _recent(self, now: datetime) -> dict[str, tuple[Position, ...]]:
+        """Each coach's fixes that detection reads, brought up to date with the fixes stored since the
+        last look (read once each, not the whole look-back every time: a fleet of thousands reporting
+        every few seconds stores millions of fixes in the look-back)."""
+        self._last_id, fresh = self.positions.stored_after(self._last_id, now - LOOK_BACK)
+        for fix in fresh:
+            run = self._runs.get(fix.vehicle_id)
+            if run is None:
+                self._runs[fix.vehicle_id] = CoachRun(fix)
+            else:
+                run.add(fix)
+        for vehicle_id in [v for v, run in self._runs.items() if run.latest.at < now - LOOK_BACK]:
+            del self._runs[vehicle_id]  # silent longer than the look-back: alerted on while within it
+        return {vehicle_id: run.fixes() for vehicle_id, run in self._runs.items()}
 
     def _late_rescues(
         self,

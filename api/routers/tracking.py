@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from api import auth
 from api.desk import Desk, run_blocking
+from api.desk.times import accepted_assignments
 from api.desk.tracking import deadline_of, track, tracked
 from api.positions_log import PositionLog
 from api.records.types import NotFound, User
@@ -62,7 +63,8 @@ async def tracking(
     deadline = deadline_of(record)
     rescues = []
     if tracked(record):
-        fixes = await run_blocking(positions.recent, min(record.reported_at, now) - LOOK_BACK)
+        rescuers = [assignment["vehicle_id"] for assignment in accepted_assignments(record)]
+        fixes = await run_blocking(positions.recent, min(record.reported_at, now) - LOOK_BACK, rescuers)
         found = await run_blocking(track, desk, record, fixes, now, settings.position_fresh_s)
         rescues = [rescue.view(deadline) for rescue in found]
     return {

@@ -7,8 +7,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from fleetplan.detection import AlertKind, DetectionPolicy, detect
+from fleetplan.detection import AlertKind, CoachRun, DetectionPolicy, detect
 from fleetplan.network import RoadNetwork, load_network
 from fleetplan.positions import Position
 
@@ -70,3 +72,40 @@ def test_a_terminal_silent_on_g1_is_stale_and_off_g1_it_is_not(network):
         (AlertKind.FEED_STALE, NOW - timedelta(seconds=300))
     ]
     assert kinds(network, run(SIPING_DEPOT, 1, last_s=3600)) == []
+
+
+# --------------------------------------------------------------------------- kept as they arrive
+STEP = st.tuples(
+    st.sampled_from(["stand", "jitter", "drive"]),  # what the coach does before the next fix
+    st.booleans(),  # the emergency bit
+    st.integers(min_value=3, max_value=40),  # seconds to the next fix
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(steps=st.lists(STEP, min_size=1, max_size=60), late=st.integers(min_value=0, max_value=400))
+def test_the_fixes_kept_as_they_arrive_say_what_the_whole_history_says(network, steps, late):
+    """:class:`CoachRun` keeps four fixes; :func:`detect` reads them as it reads every fix since."""
+    lat, lon = ON_G1
+    moment = NOW - timedelta(seconds=sum(step[2] for step in steps) + late)
+    history = []
+    for action, emergency, gap in steps:
+        if action == "drive":
+            lat += 0.004  # ≈450 m on
+        elif action == "jitter":
+            lat += 0.00005  # ≈5 m of GPS noise
+        speed = 80.0 if action == "drive" else 0.0
+        history.append(Position("c01", lat, lon, moment, speed, 41.0, emergency=emergency))
+        moment += timedelta(seconds=gap)
+    kept = CoachRun(history[0])
+    for fix in history[1:]:
+        kept.add(fix)
+    newest_first = tuple(reversed(history))
+    assert kinds(network, list(kept.fixes())) == kinds(network, list(newest_first))
+
+
+def test_a_fix_older_than_the_newest_changes_nothing_kept():
+    newest = Position("c01", *ON_G1, NOW, 0.0, None)
+    kept = CoachRun(newest)
+    kept.add(Position("c01", 43.0, 124.0, NOW - timedelta(minutes=1), 90.0, None))
+    assert kept.fixes() == (newest,)
