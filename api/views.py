@@ -20,11 +20,38 @@ FALLBACK_DAY = date(2026, 12, 7)
 
 def find_vehicle(dataset: Dataset, key: str) -> Vehicle:
     """A coach by id or by plate (with or without the middle dot)."""
-    plain = key.replace("·", "").replace(" ", "").upper()
-    for vehicle in dataset.vehicles:
-        if vehicle.id == key or vehicle.plate.replace("·", "").upper() == plain:
-            return vehicle
-    return dataset.vehicle(key)  # raises UnknownIdError listing the known ids
+    ids, plates, _ = _vehicle_index(dataset)
+    found = ids.get(key) or plates.get(_plain_plate(key))
+    return found if found is not None else dataset.vehicle(key)  # raises UnknownIdError listing the known ids
+
+
+def vehicle_by_phone(dataset: Dataset, phone_key: str) -> Vehicle | None:
+    """The coach whose terminal's phone (digits, leading zeros dropped) is ``phone_key``."""
+    return _vehicle_index(dataset)[2].get(phone_key)
+
+
+def _plain_plate(text: str) -> str:
+    return text.replace("·", "").replace(" ", "").upper()
+
+
+_indexes: dict[int, tuple[Dataset, tuple[dict, dict, dict]]] = {}
+
+
+def _vehicle_index(dataset: Dataset) -> tuple[dict[str, Vehicle], dict[str, Vehicle], dict[str, Vehicle]]:
+    """(id, plate, terminal phone) → coach, once per dataset object: a feed names thousands a second."""
+    cached = _indexes.get(id(dataset))
+    if cached is not None and cached[0] is dataset:
+        return cached[1]
+    ids, plates, phones = {}, {}, {}
+    for vehicle in dataset.vehicles:  # the first of a (refused) duplicate wins, as a scan would
+        ids.setdefault(vehicle.id, vehicle)
+        plates.setdefault(_plain_plate(vehicle.plate), vehicle)
+        if vehicle.terminal_phone:
+            phones.setdefault(vehicle.terminal_phone.lstrip("0") or "0", vehicle)  # as jt808.phone_key
+    if len(_indexes) > 16:  # a desk makes a dataset per recorded status change: keep a few
+        _indexes.clear()
+    _indexes[id(dataset)] = (dataset, (ids, plates, phones))
+    return ids, plates, phones
 
 
 def vehicle_view(vehicle: Vehicle, on: date) -> dict[str, Any]:

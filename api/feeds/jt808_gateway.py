@@ -26,6 +26,7 @@ from pathlib import Path
 from fleetplan.corridor import Corridor
 from fleetplan.positions import PositionSource
 
+from api import views
 from api.desk.times import TimeRules
 from api.feeds import jt808
 from api.feeds.intake import RawFix, Rejected, record_fixes
@@ -172,11 +173,8 @@ class Jt808Gateway:
 
     # ------------------------------------------------------------------ helpers
     def coach_of(self, phone: str) -> str | None:
-        key = jt808.phone_key(phone)
-        for vehicle in self.corridor().dataset.vehicles:
-            if vehicle.terminal_phone and jt808.phone_key(vehicle.terminal_phone) == key:
-                return vehicle.id
-        return None
+        vehicle = views.vehicle_by_phone(self.corridor().dataset, jt808.phone_key(phone))
+        return vehicle.id if vehicle is not None else None
 
     def auth_code(self, phone: str) -> str:
         digest = hmac.new(self.key, jt808.phone_key(phone).encode("ascii"), hashlib.sha256).hexdigest()

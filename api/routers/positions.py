@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, status
 
 from fleetplan.network.locate import LocationError
 from fleetplan.positions import Position, PositionSource, place
@@ -112,6 +112,9 @@ async def read_limited(request: Request, limit: int) -> bytes:
 
 @router.get("/positions", response_model=list[PositionOut], summary="Each coach's latest position")
 def latest_positions(
+    vehicle_id: list[str] | None = Query(
+        None, max_length=1000, description="only these coaches (repeat the parameter); default every coach"
+    ),
     desk: Desk = Depends(get_desk),
     log: PositionLog = Depends(get_positions),
     settings: Settings = Depends(get_settings),
@@ -120,9 +123,11 @@ def latest_positions(
     """The latest fix of every coach that has one, its place on the road network and whether it is stale."""
     now = desk.clock()
     plates = {vehicle.id: vehicle.plate for vehicle in desk.corridor.dataset.vehicles}
+    wanted = None if vehicle_id is None else set(vehicle_id)
     return [
-        position_view(desk, fixes, plates.get(vehicle_id, ""), now, settings.position_fresh_s)
-        for vehicle_id, fixes in sorted(log.latest().items())
+        position_view(desk, fixes, plates.get(coach, ""), now, settings.position_fresh_s)
+        for coach, fixes in sorted(log.latest().items())
+        if wanted is None or coach in wanted
     ]
 
 

@@ -74,6 +74,14 @@ def test_without_a_heading_two_fixes_tell_the_side_and_one_is_an_assumption_said
     assert latest(desk_served)["c05"]["place"]["direction"] == "to_siping"
 
 
+def test_positions_of_chosen_coaches_only(desk_served):
+    fixes = [{"vehicle_id": coach, **ON_G1, "at": moment(5), "speed_kmh": 80.0} for coach in ("c01", "c02", "c03")]
+    assert post(desk_served, fixes).json()["stored"] == 3
+    chosen = desk_served.get("/positions", params=[("vehicle_id", "c01"), ("vehicle_id", "c03")]).json()
+    assert [row["vehicle_id"] for row in chosen] == ["c01", "c03"]
+    assert desk_served.get("/positions", params={"vehicle_id": "c99"}).json() == []
+
+
 def test_a_fix_at_a_depot_is_the_depot_and_an_old_one_is_stale(desk_served):
     assert post(desk_served, [{"vehicle_id": "c06", **SIPING_DEPOT, "at": moment(600)}]).status_code == 200
     row = latest(desk_served)["c06"]
