@@ -187,31 +187,44 @@ class Outcome:
 
 
 class Sampler:
-    """Times sampled fixes from sending to visible in ``GET /positions``."""
+    """Times sampled fixes from sending to visible in ``GET /positions``: one poller asks for every
+    sample still waiting in one request, so that measuring does not load the service much."""
 
     def __init__(self, service: Service, outcome: Outcome) -> None:
         self.client = httpx.AsyncClient(base_url=service.base_url, timeout=30)
         self.headers = {"Authorization": f"Bearer {service.viewer_token}"}
         self.outcome = outcome
-        self.tasks: set[asyncio.Task] = set()
+        self.waiting: dict[str, tuple[str, float]] = {}  # coach → (its sampled fix's time, sent at)
         self.next_at = 0.0
+        self.done = False
+        self.task = asyncio.create_task(self._poll())
 
     def maybe_sample(self, coach: str, stamp: str, sent_at: float) -> None:
-        if sent_at >= self.next_at:
+        if sent_at >= self.next_at and coach not in self.waiting:
             self.next_at = sent_at + SAMPLE_EVERY_S
-            task = asyncio.create_task(self._watch(coach, stamp, sent_at))
-            self.tasks.add(task)
-            task.add_done_callback(self.tasks.discard)
+            self.waiting[coach] = (stamp, sent_at)
 
-    async def _watch(self, coach: str, stamp: str, sent_at: float) -> None:
-        deadline = sent_at + 30
-        while time.monotonic() < deadline:  # bounded: 30 s, then it counts as not seen
-            rows = (await self.client.get("/positions", params={"vehicle_id": coach}, headers=self.headers)).json()
-            if rows and rows[0]["at"] >= stamp[:19]:
-                self.outcome.visible_s.append(time.monotonic() - sent_at)
-                return
+    async def close(self) -> None:
+        deadline = time.monotonic() + 30
+        while self.waiting and time.monotonic() < deadline:  # bounded: the last samples get 30 s
             await asyncio.sleep(POLL_S)
-        self.outcome.visible_s.append(float("inf"))
+        self.done = True
+        await self.task
+        self.outcome.visible_s += [float("inf")] * len(self.waiting)
+        await self.client.aclose()
+
+    async def _poll(self) -> None:
+        while not self.done:
+            if self.waiting:
+                params = [("vehicle_id", coach) for coach in self.waiting]
+                rows = (await self.client.get("/positions", params=params, headers=self.headers)).json()
+                seen_at = time.monotonic()
+                for row in rows:
+                    stamp, sent_at = self.waiting.get(row["vehicle_id"], ("~", 0.0))
+                    if row["at"] >= stamp:
+                        self.outcome.visible_s.append(seen_at - sent_at)
+                        del self.waiting[row["vehicle_id"]]
+            await asyncio.sleep(POLL_S)
 
 
 async def http_door(service: Service, door: str, fleet: list[str], rate: float, seconds: float, out: Outcome) -> None:
@@ -242,8 +255,7 @@ async def http_door(service: Service, door: str, fleet: list[str], rate: float, 
             out.sent += len(coaches)
         await asyncio.gather(*pending)
         out.seconds = time.monotonic() - began
-    await asyncio.gather(*list(sampler.tasks))
-    await sampler.client.aclose()
+    await sampler.close()
 
 
 async def _count(request, out: Outcome, count: int) -> None:
@@ -319,8 +331,7 @@ async def jt808_door(
     began = time.monotonic()
     await asyncio.gather(*(report(t, k * interval / len(terminals), began) for k, t in enumerate(terminals)))
     out.seconds = time.monotonic() - began
-    await asyncio.gather(*list(sampler.tasks))
-    await sampler.client.aclose()
+    await sampler.close()
     for terminal in terminals:
         terminal.writer.close()
 

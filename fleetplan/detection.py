@@ -67,13 +67,16 @@ def _suspicions(
     network: RoadNetwork, vehicle_id: str, fixes: Sequence[Position], now: datetime, policy: DetectionPolicy
 ) -> list[Suspicion]:
     latest = fixes[0]
+    silent = now - latest.at > policy.silent_after
+    if not (latest.emergency or silent or _standing(latest)):
+        return []  # a coach on the move, reporting: nothing to place (most of a large fleet, every look)
     placement = _placement(network, latest, fixes[1] if len(fixes) > 1 else None)
     on_g1 = placement is not None and placement.location.direction is not None
     found = []
-    if latest.emergency and now - latest.at <= policy.silent_after:
+    if latest.emergency and not silent:
         since = _run_start(fixes, lambda fix: fix.emergency)
         found.append(Suspicion(vehicle_id, AlertKind.EMERGENCY_ALARM, since, latest, placement))
-    if on_g1 and now - latest.at > policy.silent_after:
+    if on_g1 and silent:
         found.append(Suspicion(vehicle_id, AlertKind.FEED_STALE, latest.at, latest, placement))
     elif on_g1 and not _at_service_area(network, latest):
         since = _run_start(fixes, lambda fix: _standing(fix) and _near(fix, latest, STILL_RADIUS_M))
