@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import cached_property
 from typing import Any
@@ -39,8 +39,10 @@ class PositionLog:
         self._latest: dict[str, tuple[Position, ...]] = {}
         self._latest_read_at = -float("inf")
 
-    def record(self, fixes: Iterable[Position], received_by: str, received_at: datetime) -> int:
-        """Store ``fixes`` in one transaction; returns how many."""
+    def record(self, fixes: Iterable[Position], received_by: str | Sequence[str], received_at: datetime) -> int:
+        """Store ``fixes`` in one transaction, received by one feed user or each by its own; how many."""
+        fixes = list(fixes)
+        senders = [received_by] * len(fixes) if isinstance(received_by, str) else list(received_by)
         rows = [
             {
                 "vehicle_id": fix.vehicle_id,
@@ -52,9 +54,9 @@ class PositionLog:
                 "heading_deg": fix.heading_deg,
                 "source": fix.source.value,
                 "emergency": fix.emergency,
-                "received_by": received_by,
+                "received_by": sender,
             }
-            for fix in fixes
+            for fix, sender in zip(fixes, senders, strict=True)
         ]
         if rows:
             with self.engine.begin() as connection:

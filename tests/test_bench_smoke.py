@@ -133,3 +133,24 @@ def test_generated_fleet_matches_its_spec(corridor):
     nodes = corridor.network.graph.nodes
     assert all(stop.node_id in nodes for trip in dataset.trips for stop in trip.stops)
     assert all(trip.booked_passengers <= dataset.vehicle(trip.vehicle_id).seats for trip in dataset.trips)
+
+
+def test_feed_ingest_runs_through_every_door(capsys):
+    from bench.feed_ingest import main
+
+    assert main(["--coaches", "50", "--rate", "100", "--seconds", "2", "--connections", "5"]) == 0
+    table = capsys.readouterr().out
+    rows = [line.split("|") for line in table.splitlines() if line.startswith("| json") or line.startswith("| gtfs")]
+    rows += [line.split("|") for line in table.splitlines() if line.startswith("| jt808")]
+    assert len(rows) == 3
+    for row in rows:
+        sent, stored, refused = (int(row[k]) for k in (2, 3, 4))
+        assert sent > 0 and stored == sent and refused == 0  # everything sent was stored
+
+
+def test_detection_benchmark_runs_and_counts(capsys):
+    from bench.detection import main
+
+    assert main(["--days", "2026-12-07", "--breakdowns", "2", "--every", "15", "--look", "30", "--no-wall"]) == 0
+    out = capsys.readouterr().out
+    assert "Clear days" in out and "injected breakdowns" in out

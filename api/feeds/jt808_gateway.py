@@ -29,7 +29,8 @@ from fleetplan.positions import PositionSource
 from api import views
 from api.desk.times import TimeRules
 from api.feeds import jt808
-from api.feeds.intake import RawFix, Rejected, record_fixes
+from api.feeds.fix_batches import FixBatches
+from api.feeds.intake import RawFix, Rejected
 from api.positions_log import PositionLog
 
 logger = logging.getLogger(__name__)
@@ -39,6 +40,14 @@ READ_CHUNK = 4096
 MAX_PENDING = 64 * 1024  # bytes of a frame not yet ended: a terminal sends a few hundred; more is not 808
 AUTH_CODE_CHARS = 16
 KEY_WAIT_TRIES = 40
+
+
+@dataclass(frozen=True)
+class PendingFix:
+    """A location report checked as a frame, to be stored with the others of its moment."""
+
+    header: jt808.Header
+    fix: RawFix
 
 
 @dataclass
@@ -62,6 +71,10 @@ class Jt808Gateway:
     log: PositionLog
     key: bytes
     server: asyncio.Server | None = field(default=None, init=False)
+    batches: FixBatches = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.batches = FixBatches(self.corridor, self.rules, self.log, PositionSource.JT808)
 
     async def start(self, host: str, port: int) -> None:
         self.server = await asyncio.start_server(self.serve_terminal, host, port)
@@ -85,6 +98,8 @@ class Jt808Gateway:
                 buffer += chunk
                 for frame in jt808.split_frames(buffer):
                     reply = await asyncio.to_thread(self.answer, session, frame)
+                    if isinstance(reply, PendingFix):
+                        reply = await self._stored(session, reply)
                     if reply:
                         writer.write(reply)
                         await writer.drain()
@@ -99,7 +114,7 @@ class Jt808Gateway:
             writer.close()
 
     # ------------------------------------------------------------------ one frame → its answer
-    def answer(self, session: Session, frame: bytes) -> bytes | None:
+    def answer(self, session: Session, frame: bytes) -> bytes | PendingFix | None:
         try:
             message = jt808.decode(frame)
         except jt808.FrameError as error:  # no header to trust: nobody to answer
@@ -112,7 +127,7 @@ class Jt808Gateway:
             logger.warning("JT/T 808 %s (%s): message 0x%04x: %s", session.peer, header.phone, header.message_id, error)
             return self._general(session, header, jt808.Result.MESSAGE_WRONG)
 
-    def _dispatch(self, session: Session, message: jt808.Message) -> bytes | None:
+    def _dispatch(self, session: Session, message: jt808.Message) -> bytes | PendingFix | None:
         header = message.header
         kind = header.message_id
         if kind == jt808.MessageId.REGISTER:
@@ -147,7 +162,7 @@ class Jt808Gateway:
         session.coach, session.phone = coach, header.phone
         return self._general(session, header, jt808.Result.SUCCESS)
 
-    def _location(self, session: Session, message: jt808.Message) -> bytes:
+    def _location(self, session: Session, message: jt808.Message) -> bytes | PendingFix:
         header = message.header
         location = jt808.decode_location(message.body)
         if session.coach is None or header.phone != session.phone:
@@ -163,13 +178,14 @@ class Jt808Gateway:
             heading_deg=float(location.heading_deg),
             emergency=location.emergency,
         )
-        stored, rejected = record_fixes(
-            self.corridor(), self.rules, self.log, [fix], PositionSource.JT808, f"jt808:{header.phone}"
-        )
-        if not stored:
-            self._log_rejected(session, rejected)
-            return self._general(session, header, jt808.Result.FAILURE)
-        return self._general(session, header, jt808.Result.SUCCESS)
+        return PendingFix(header, fix)  # stored with the other terminals' reports of the moment
+
+    async def _stored(self, session: Session, pending: PendingFix) -> bytes:
+        refused = await self.batches.store(pending.fix, f"jt808:{pending.header.phone}")
+        if refused is not None:
+            self._log_rejected(session, [refused])
+            return self._general(session, pending.header, jt808.Result.FAILURE)
+        return self._general(session, pending.header, jt808.Result.SUCCESS)
 
     # ------------------------------------------------------------------ helpers
     def coach_of(self, phone: str) -> str | None:
