@@ -140,13 +140,12 @@ def carriageway_bearing(network: RoadNetwork, fix: Position, direction: Directio
     point = snap(network, fix.lat, fix.lon, direction)
     if point.edge_points:
         u, v = point.edge_points[0].edge
-    else:  # exactly at a node: the carriageway edge leaving it
+    else:  # exactly at a node: the carriageway edge leaving it, or at the section's end the one arriving
         assert point.node_id is not None
-        u, v = next(
-            (point.node_id, w)
-            for w in network.graph.successors(point.node_id)
-            if network.graph.edges[point.node_id, w].get("direction") == direction
-        )
+        node, graph = point.node_id, network.graph
+        leaving = [(node, w) for w in graph.successors(node) if graph.edges[node, w].get("direction") == direction]
+        arriving = [(w, node) for w in graph.predecessors(node) if graph.edges[w, node].get("direction") == direction]
+        u, v = (leaving or arriving)[0]  # snapped onto that carriageway, the node has one of them
     start, end = network.graph.nodes[u], network.graph.nodes[v]
     return bearing_deg(start["lat"], start["lon"], end["lat"], end["lon"])
 

@@ -97,7 +97,7 @@ class Jt808Gateway:
             while chunk := await reader.read(READ_CHUNK):
                 buffer += chunk
                 for frame in jt808.split_frames(buffer):
-                    reply = await asyncio.to_thread(self.answer, session, frame)
+                    reply = self.answer(session, frame)  # decoding is quick and pure: the loop does it
                     if isinstance(reply, PendingFix):
                         reply = await self._stored(session, reply)
                     if reply:

@@ -90,3 +90,29 @@ def test_a_fix_a_yard_s_width_from_a_depot_is_at_the_depot_and_farther_is_on_the
         assert place(network, fix(lat, lon, speed=0.0)).text == "siping_depot"
     lat, lon = destination_point(43.1457, 124.3448, 90, 600)
     assert place(network, fix(lat, lon, speed=0.0)).text != "siping_depot"
+
+
+def test_a_fix_at_the_very_end_of_a_carriageway_is_placed():
+    """Found by the detection benchmark: a coach at K0 toward Siping (or the last post toward Changchun)
+    has no carriageway edge leaving it; its bearing is the arriving edge's, not a crash of the detector."""
+    from datetime import datetime
+
+    from fleetplan.corridor import load_corridor
+    from fleetplan.network import Direction
+    from fleetplan.positions import Position, carriageway_bearing, place
+
+    network = load_corridor().network
+    graph = network.graph
+    ends = [
+        (node, direction)
+        for node in graph.nodes
+        for direction in Direction
+        if any(graph.edges[w, node].get("direction") == direction for w in graph.predecessors(node))
+        and not any(graph.edges[node, w].get("direction") == direction for w in graph.successors(node))
+    ]
+    assert ends  # the two carriageways end somewhere
+    for node, direction in ends:
+        data = graph.nodes[node]
+        fix = Position("c01", data["lat"], data["lon"], datetime(2026, 12, 7, 8), 60.0, 200.0)
+        assert 0 <= carriageway_bearing(network, fix, direction) < 360
+        assert place(network, fix).location is not None
