@@ -63,9 +63,23 @@ class PositionLog:
                 connection.execute(insert(positions), rows)
                 for batch in _rounds(rows):  # a coach at most once per statement (PostgreSQL's rule)
                     connection.execute(self._upsert_latest, [_latest_row(row) for row in batch])
-            with self._lock:
-                self._latest_read_at = -float("inf")  # this process's own fixes show at once
+            self._merge_latest(fixes)
         return len(rows)
+
+    def _merge_latest(self, fixes: list[Position]) -> None:
+        """This process's own fixes show at once: merged into the cached latest (copied, not changed
+        under a reader) rather than re-reading every coach after every write."""
+        with self._lock:
+            if self._latest_read_at == -float("inf"):
+                return  # nothing cached yet: the first read finds them
+            latest = dict(self._latest)
+            for fix in sorted(fixes, key=lambda f: f.at):
+                held = latest.get(fix.vehicle_id)
+                if held is None:
+                    latest[fix.vehicle_id] = (fix,)
+                elif fix.at >= held[0].at:
+                    latest[fix.vehicle_id] = (fix, held[0])
+            self._latest = latest
 
     def latest(self) -> dict[str, tuple[Position, ...]]:
         """Coach id → its latest fixes, newest first (at most :data:`LATEST_PER_COACH`)."""
