@@ -23,6 +23,7 @@ from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import cached_property
 from types import MappingProxyType
 
 from fleetplan.errors import LocationError, NoRouteError
@@ -41,22 +42,35 @@ METRES_PER_DEGREE = 111_320.0
 
 @dataclass(frozen=True)
 class Sighted:
-    """A coach's fresh fix as dispatch reads it: when, where (a node it stands at, or a point on the
-    network) and the place's text."""
+    """A coach's fresh fix as dispatch reads it: when, where (the place it stands at, if any) and, placed
+    on the network only when asked (a large fleet reports thousands of coaches a dispatch never asks
+    about), its location."""
 
     vehicle_id: str
     at: datetime
     lat: float
     lon: float
-    location: Location
     node_id: str | None  # the depot, staging point, stop or town it is at; None: on the road
+    fix: Position = field(repr=False, compare=False)
+    earlier: Position | None = field(default=None, repr=False, compare=False)
+    network: RoadNetwork | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def location(self) -> Location | None:
+        """The fix on the network (None: off every road, or no network to place it on)."""
+        if self.network is None:
+            return None
+        try:
+            return place(self.network, self.fix, self.earlier).location
+        except LocationError:
+            return None
 
     @property
     def text(self) -> str:
-        location = self.location
         if self.node_id is not None:
             return self.node_id
-        if location.direction is not None and location.km is not None:
+        location = self.location
+        if location is not None and location.direction is not None and location.km is not None:
             return f"G1 K{location.km:.1f} {location.direction.label}"
         return f"{self.lat:.5f},{self.lon:.5f}"
 
@@ -102,12 +116,9 @@ def picture(network: RoadNetwork, dataset: Dataset, fixes: LiveFixes, at: dateti
             continue
         if age_s < -AHEAD_OF_CLOCK_S:
             continue  # from the report's future: a replayed report sees no fix taken after it
-        try:
-            located = place(network, latest, recent[1] if len(recent) > 1 else None).location
-        except LocationError:
-            continue  # off every road: no place to route from; the timetable stands
         node = nearest_place(places, latest.lat, latest.lon)
-        sighted[vehicle_id] = Sighted(vehicle_id, latest.at, latest.lat, latest.lon, located, node)
+        earlier = recent[1] if len(recent) > 1 else None
+        sighted[vehicle_id] = Sighted(vehicle_id, latest.at, latest.lat, latest.lon, node, latest, earlier, network)
     return LivePicture(MappingProxyType(sighted), MappingProxyType(stale))
 
 

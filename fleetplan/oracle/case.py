@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from fleetplan.errors import InvalidValueError, UnknownIdError
@@ -64,7 +65,11 @@ class Case:
         object.__setattr__(self, "fixes", tuple(self.fixes))
 
     def fix_of(self, vehicle_id: str) -> CaseFix | None:
-        return next((fix for fix in self.fixes if fix.vehicle_id == vehicle_id), None)
+        return self._fix_by_vehicle.get(vehicle_id)
+
+    @cached_property
+    def _fix_by_vehicle(self) -> dict[str, CaseFix]:
+        return {fix.vehicle_id: fix for fix in self.fixes}
 
     @property
     def at(self) -> datetime:
