@@ -20,7 +20,7 @@ from api.feeds.simulator import FeedProtocol, HttpSender, Jt808Sender, Replay, S
 TOKEN_ENV = "FLEETPLAN_FEED_TOKEN"
 AUTO_START = "auto"
 LOOK_AHEAD = timedelta(days=14)
-LEAD = timedelta(minutes=5)  # an automatic start this long before the next trip leaves
+AFTER_DEPARTURE = timedelta(minutes=10)  # an automatic start this long after the next trip leaves: it is moving
 
 
 class Stamp(StrEnum):
@@ -52,8 +52,8 @@ def add_feed_command(subparsers: argparse._SubParsersAction) -> argparse.Argumen
         dest="start",
         default=AUTO_START,
         metavar="TIME",
-        help="simulated start, YYYY-MM-DDTHH:MM (default: now if a coach is on a trip, else shortly before the "
-        "next trip leaves)",
+        help="simulated start, YYYY-MM-DDTHH:MM (default: now if a coach is on a trip, else a few minutes into the "
+        "next trip)",
     )
     simulate.add_argument(
         "--stamp",
@@ -128,8 +128,8 @@ def run_feed_simulate(args: argparse.Namespace, out: Printer) -> int:
 
 
 def _start(text: str, corridor, out: Printer) -> datetime:
-    """``--from``: a time, or (``auto``) now when a coach is on a trip, else shortly before the next trip
-    leaves, said on the way, so that the coaches move whatever the hour."""
+    """``--from``: a time, or (``auto``) now when a coach is on a trip, else a few minutes into the next
+    trip, said on the way, so that the coaches move whatever the hour."""
     if text != AUTO_START:
         try:
             return datetime.fromisoformat(text.strip())
@@ -146,14 +146,14 @@ def _start(text: str, corridor, out: Printer) -> datetime:
 
 
 def next_running(corridor, now: datetime) -> datetime | None:
-    """``now`` if a coach is on a trip then, else a few minutes before the next trip leaves (None: none soon)."""
+    """``now`` if a coach is on a trip then, else a few minutes into the next trip (None: none soon)."""
     for day in range(LOOK_AHEAD.days + 1):
         trips = trips_of_day(corridor.dataset, (now + timedelta(days=day)).date())
         if any(t.departure <= now < t.arrival for t in trips):
             return now
         later = [t.departure for t in trips if t.departure > now]
         if later:
-            return min(later) - LEAD
+            return min(later) + AFTER_DEPARTURE
     return None
 
 

@@ -112,4 +112,4 @@ def test_the_simulator_starts_when_coaches_move_unless_told(capsys, drill_desk):
     assert code == 0, err
     first = out.strip().splitlines()[-1]
     moment = datetime.strptime(first[:19], "%Y-%m-%d %H:%M:%S")
-    assert moment >= china_now() - timedelta(minutes=1)  # now, or shortly before the next trip leaves
+    assert moment >= china_now() - timedelta(minutes=1)  # now, or a few minutes into the next trip
