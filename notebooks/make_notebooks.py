@@ -608,8 +608,9 @@ delay = raised - BREAK_AT
 print(f"alert {alert['id']}: {alert['vehicle_id']} standing at {alert['place']} since {since:%H:%M:%S}, "
       f"raised {raised:%H:%M:%S} — {delay.total_seconds() / 60:.1f} drill minutes after the breakdown")
 assert abs(since - BREAK_AT) <= timedelta(minutes=1), since  # it stopped when the drill stopped it
-# the policy's threshold, plus the drill's coarse ticks (a detector look and a fix are 15 s and 9 s of drill time)
-assert delay <= timedelta(minutes=STOPPED_ALERT_MIN, seconds=30 + 60), delay
+# the policy's threshold, plus the drill's coarse ticks: a detector look is 15 s and a fix 9 s of drill time, and
+# each second the machine lags is 30 (bench/detection.py measures the delay against threshold + 30 s)
+assert delay <= timedelta(minutes=STOPPED_ALERT_MIN + 2, seconds=30), delay
 deadline = time.monotonic() + 60
 while alert["plan"] is None and time.monotonic() < deadline:  # the detector plans right after it raises
     time.sleep(0.3)
@@ -636,48 +637,62 @@ print(f"incident {NUMBER} ({record['tier']}, limit {record['limit_min']} min) ac
 """
 
 LIVE_TRACK = """\
-standing = [a for a in best["assignments"] if not str(a["origin"]).startswith("on trip")]
-DRIVEN = standing[0] if standing else None  # a crew leaving a depot: its terminal is the drill's to play
-if DRIVEN is not None:  # the simulator leaves it to us; we drive it along the dispatch's own route
-    feed.terminate()
-    feed.wait(timeout=10)
-    feed = simulate("--except", DRIVEN["vehicle_id"])
-    vehicle = corridor.dataset.vehicle(DRIVEN["vehicle_id"])
-    depart = datetime.combine(BREAK_AT.date(), datetime.strptime(DRIVEN["depart_at"], "%H:%M").time())
-    route = TravelTimes(corridor.network, corridor.dataset.clear_conditions, vehicle.vehicle_class).route(
-        DRIVEN["origin"], record["report"]["location"], depart)
-    graph = corridor.network.graph
-    points = ([(route.origin.lat, route.origin.lon)] + [(graph.nodes[n]["lat"], graph.nodes[n]["lon"]) for n in route.path]
-              + [(route.destination.lat, route.destination.lon)])
+# From here every rescue coach's terminal is the drill's: the simulator leaves them out, and the drill
+# reports each along its way at the plan's pace (a depot crew on the dispatch's own route from its
+# departure; a passing coach from where its GPS last had it straight on to the scene).
+rescuers = [a["vehicle_id"] for a in best["assignments"]]
+feed.terminate()
+feed.wait(timeout=10)
+feed = simulate(*[option for coach in rescuers for option in ("--except", coach)])
+graph = corridor.network.graph
+scene = corridor.network.locate(record["report"]["location"])
+reported = datetime.fromisoformat(record["reported_at"])
+legs = {}
+for assignment in best["assignments"]:
+    coach = assignment["vehicle_id"]
+    arrive = reported + timedelta(minutes=assignment["scene_eta_min"])
+    if str(assignment["origin"]).startswith("on trip"):
+        seen = desk.get("/positions", params={"vehicle_id": coach}).json()[0]
+        legs[coach] = (drill_now(), arrive, [(seen["lat"], seen["lon"]), (scene.lat, scene.lon)])
+    else:
+        depart = datetime.combine(reported.date(), datetime.strptime(assignment["depart_at"], "%H:%M").time())
+        vehicle = corridor.dataset.vehicle(coach)
+        route = TravelTimes(corridor.network, corridor.dataset.clear_conditions, vehicle.vehicle_class).route(
+            assignment["origin"], record["report"]["location"], depart)
+        points = ([(route.origin.lat, route.origin.lon)] + [(graph.nodes[n]["lat"], graph.nodes[n]["lon"]) for n in route.path]
+                  + [(scene.lat, scene.lon)])
+        legs[coach] = (depart, arrive, points)
 
 
-def rescue_at(moment):
-    \"\"\"Where the driven rescue coach is at ``moment``: along its route at an even pace, from its departure.\"\"\"
-    share = min(1.0, max(0.0, (moment - depart).total_seconds() / max(route.travel_time_s, 1)))
+def where_at(coach, moment):
+    \"\"\"Where the drill has ``coach`` at ``moment``: along its way at an even pace, then at the scene.\"\"\"
+    leave, arrive, points = legs[coach]
+    share = min(1.0, max(0.0, (moment - leave).total_seconds() / max((arrive - leave).total_seconds(), 1)))
     step = share * (len(points) - 1)
     k = min(int(step), len(points) - 2)
     (a_lat, a_lon), (b_lat, b_lon) = points[k], points[k + 1]
     return a_lat + (step - k) * (b_lat - a_lat), a_lon + (step - k) * (b_lon - a_lon)
 
 
-rescuers = {a["vehicle_id"] for a in best["assignments"]}
-track, arrived, late_alerts, deadline = [], {}, [], time.monotonic() + 240
-while set(arrived) != rescuers and time.monotonic() < deadline:  # bounded: four minutes of wall clock
+tracks = {coach: [] for coach in rescuers}
+arrived, late_alerts, deadline = {}, [], time.monotonic() + 300
+while set(arrived) != set(rescuers) and time.monotonic() < deadline:  # bounded: five minutes of wall clock
     now = drill_now()
-    if DRIVEN is not None:
-        lat, lon = rescue_at(now)
-        fix = {"vehicle_id": DRIVEN["vehicle_id"], "lat": lat, "lon": lon, "at": now.isoformat(), "speed_kmh": 80}
-        posted = httpx.post(f"{BASE}/positions", headers={"Authorization": f"Bearer {FEED}"}, timeout=30, json=[fix])
-        assert posted.status_code == 200 and posted.json()["stored"] == 1, posted.text
-        track.append((now, lat, lon))
+    fixes = []
+    for coach in rescuers:
+        lat, lon = where_at(coach, now)
+        fixes.append({"vehicle_id": coach, "lat": lat, "lon": lon, "at": now.isoformat(), "speed_kmh": 80})
+        tracks[coach].append((now, lat, lon))
+    posted = httpx.post(f"{BASE}/positions", headers={"Authorization": f"Bearer {FEED}"}, timeout=30, json=fixes)
+    assert posted.status_code == 200 and posted.json()["stored"] == len(fixes), posted.text
     view = desk.get(f"/incidents/{NUMBER}/tracking").json()
     for rescue in view["rescues"]:
         if rescue["on_scene_suggested"] and rescue["vehicle_id"] not in arrived:
             arrived[rescue["vehicle_id"]] = rescue
     late_alerts = [a for a in desk.get("/alerts").json() if a["kind"] == "rescue_late"]
     time.sleep(0.3)
-assert set(arrived) == rescuers, (sorted(arrived), sorted(rescuers))
-assert late_alerts == [], late_alerts  # every rescue made its limit, so none was raised
+assert set(arrived) == set(rescuers), (sorted(arrived), rescuers)
+assert late_alerts == [], late_alerts  # every rescue kept the plan's pace, within the limit: none was raised
 display(pd.DataFrame([{"coach": v, "planned at the scene": r["planned_at"][11:16],
                        "on scene by GPS": r["on_scene_suggested"]["at"][11:16], "source": r["on_scene_suggested"]["source"]}
                       for v, r in arrived.items()]))
@@ -709,9 +724,9 @@ latest = desk.get("/positions").json()
 ax.scatter([p["lon"] for p in latest], [p["lat"] for p in latest], s=18, color="tab:blue", label="coaches (GPS)", zorder=3)
 broken = next(p for p in latest if p["vehicle_id"] == COACH)
 ax.scatter([broken["lon"]], [broken["lat"]], marker="X", s=160, color="tab:red", label=f"{COACH} broken down", zorder=4)
-if track:
-    ax.plot([t[2] for t in track], [t[1] for t in track], color="tab:green", linewidth=2.5,
-            label=f"{DRIVEN['vehicle_id']} on its way (drill GPS)", zorder=2)
+for coach, track in tracks.items():
+    ax.plot([t[2] for t in track], [t[1] for t in track], linewidth=2.5, label=f"{coach} on its way (drill GPS)",
+            zorder=2)
 ax.set_xlabel("longitude")
 ax.set_ylabel("latitude")
 ax.legend(loc="upper left")

@@ -20,6 +20,7 @@ from api.alerts import Alert, AlertLog
 from api.desk import Desk
 from api.desk.reports import IncidentReport
 from api.desk.service import OPEN_INCIDENTS_LIMIT
+from api.desk.times import accepted_assignments
 from api.desk.tracking import deadline_of, track, tracked
 from api.positions_log import PositionLog
 from api.records.types import IncidentStatus
@@ -125,7 +126,10 @@ class Detector:
             deadline = deadline_of(record)
             if not tracked(record) or deadline is None:
                 continue
-            for rescue in track(self.desk, record, recent, now, self.policy.silent_after.total_seconds()):
+            # the rescuers' own fixes since the report: a coach the geofence saw at the scene is not late
+            rescuers = [assignment["vehicle_id"] for assignment in accepted_assignments(record)]
+            fixes = {**recent, **self.positions.recent(record.reported_at, rescuers)}
+            for rescue in track(self.desk, record, fixes, now, self.policy.silent_after.total_seconds()):
                 key = (rescue.vehicle_id, AlertKind.RESCUE_LATE.value)
                 late = rescue.live_eta is not None and rescue.live_eta > deadline and rescue.on_scene_at is None
                 if not late or rescue.fix is None or key in already or (*key, record.reported_at) in dealt_with:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, status
 from pydantic import BaseModel, Field
 
 from fleetplan.calendar import trips_of_day
@@ -13,7 +13,7 @@ from api import auth, views
 from api.desk import Desk
 from api.records.types import User
 from api.routers.deps import get_desk
-from api.schemas import error_responses
+from api.schemas import CALENDAR_DAY, error_responses
 
 router = APIRouter(tags=["fleet"], responses=error_responses(401, 403))
 
@@ -38,16 +38,23 @@ class TripOut(BaseModel):
     "/trips",
     response_model=list[TripOut],
     summary="The trips of a day, as the timetable's calendar runs them",
+    responses=error_responses(400),
 )
 def trips(
-    day: date | None = Query(None, description="YYYY-MM-DD; default: today on the service's clock"),
+    day: str | None = Query(
+        None, pattern=CALENDAR_DAY, max_length=10, description="YYYY-MM-DD; default: today on the service's clock"
+    ),
     desk: Desk = Depends(get_desk),
     _user: User = Depends(auth.viewer),
 ) -> list[dict]:
     """Every trip leaving on ``day``, in departure order, as a report that day is dispatched against: the
     template week's trips of the weekday the day runs as (holidays and make-up days included; none on
     days the drivers' duty log covers), or, for data without a calendar, its dated trips."""
-    found = trips_of_day(desk.corridor.dataset, day or desk.clock().date())
+    on = date.fromisoformat(day) if day else desk.clock().date()
+    try:
+        found = trips_of_day(desk.corridor.dataset, on)
+    except OverflowError:  # the week around it runs past year 1 or 9999
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"day: {on} is at the edge of the calendar") from None
     return [_trip_view(trip) for trip in sorted(found, key=lambda t: (t.departure, t.id))]
 
 

@@ -39,9 +39,12 @@ def test_a_day_a_year_on_has_its_weekday_s_trips_with_ids_and_times_of_that_day(
     assert holiday and all(t["kind"] == "student_friday" for t in holiday)
 
 
-def test_a_bad_day_is_a_422_naming_day(desk):
-    response = desk.get("/trips", params={"day": "2027-02-30"})
-    assert response.status_code == 422 and "day" in response.text
+def test_a_bad_day_is_a_4xx_naming_day(desk):
+    for day in ("2027-02-30", "0", "20270101"):
+        response = desk.get("/trips", params={"day": day})
+        assert response.status_code == 422 and "day" in response.text, day
+    edge = desk.get("/trips", params={"day": "9999-12-31"})
+    assert edge.status_code == 400 and edge.json()["detail"].startswith("day:")
 
 
 def test_a_report_on_a_recent_weekday_finds_that_day_s_trip(desk):
