@@ -43,7 +43,7 @@ from api.desk import Desk
 from api.feeds.detector import Detector
 from api.feeds.gtfs_rt_poller import GtfsRtPoller
 from api.feeds.jt808_gateway import Jt808Gateway, gateway_key
-from api.hardening import SecurityHeaders
+from api.hardening import SecurityHeaders, tile_sources
 from api.openapi_data import add_data_ids
 from api.operations_log import OperationsLog, log_engine
 from api.positions_log import PositionLog
@@ -52,6 +52,7 @@ from api.routers import (
     alerts,
     closures,
     docs,
+    events,
     fleet,
     health,
     incidents,
@@ -111,7 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,  # ReDoc would come from a CDN with an inline script
     )
     app.state.settings = configured
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, img_sources=tile_sources(configured.tile_url))
     for module in (
         health,
         network,
@@ -123,6 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         positions,
         tracking,
         alerts,
+        events,
         whatif,
         docs,
     ):
@@ -154,6 +156,7 @@ def open_resources(app: FastAPI, settings: Settings) -> None:
 async def start_feeds(app: FastAPI, settings: Settings) -> None:
     """The feeds that come to the service by themselves: the GTFS-RT poller and the JT/T 808 gateway."""
     desk = app.state.desk
+    app.state.push = events.push_hub(desk, app.state.positions, app.state.alerts, settings)
     if settings.detect_every_s > 0:
         policy = DetectionPolicy(
             stopped_after=timedelta(minutes=settings.stopped_alert_min),
@@ -177,6 +180,9 @@ async def start_feeds(app: FastAPI, settings: Settings) -> None:
 
 
 async def stop_feeds(app: FastAPI) -> None:
+    push = getattr(app.state, "push", None)
+    if push is not None:
+        await push.stop()
     for name in ("detector", "gtfs_rt_poller"):
         running = getattr(app.state, name, None)
         if running is not None:

@@ -263,7 +263,8 @@ def run_serve(args: argparse.Namespace, out: Printer) -> int:
             f"First start: created user 'admin' (role admin). Its token, shown once, is also in "
             f"{admin_token_path(settings)}:\n{token}"
         )
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    # open event streams never end by themselves: a stop waits this long for them, then closes them
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info", timeout_graceful_shutdown=5)
     return EXIT_OK
 
 

@@ -17,25 +17,49 @@ import re
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'none'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",  # data: for the blank favicon and Swagger UI's inline SVG icons
-        "font-src 'self'",
-        "connect-src 'self'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
+
+def content_security_policy(img_sources: tuple[str, ...] = ()) -> str:
+    """The policy; ``img_sources`` adds image origins (a configured basemap's tile server)."""
+    # data: for the blank favicon and Swagger UI's inline SVG icons
+    images = " ".join(["'self'", "data:", *img_sources])
+    return "; ".join(
+        [
+            "default-src 'none'",
+            "script-src 'self'",
+            "style-src 'self'",
+            f"img-src {images}",
+            "font-src 'self'",
+            "connect-src 'self'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Frame-Options": "DENY",  # frame-ancestors for browsers that predate it
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
+
+
+def tile_sources(tile_url: str | None) -> tuple[str, ...]:
+    """The CSP source of a tile URL template: its scheme and host, a ``{s}`` subdomain as ``*``.
+
+    >>> tile_sources("https://{s}.tile.example.org/{z}/{x}/{y}.png")
+    ('https://*.tile.example.org',)
+    """
+    if not tile_url:
+        return ()
+    scheme, _, rest = tile_url.partition("://")
+    host = rest.split("/", 1)[0]
+    # a template placeholder in the host (a subdomain) may be any one label
+    host = re.sub(r"\{[^}]*\}", "*", host)
+    return (f"{scheme}://{host}",)
+
 
 # U+202A–U+202E (LRE, RLE, PDF, LRO, RLO) and U+2066–U+2069 (LRI, RLI, FSI, PDI)
 BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
@@ -48,10 +72,13 @@ class SecurityHeaders:
     ----------
     app
         The application to wrap.
+    img_sources
+        Image origins beyond the service's own (the basemap's tile server, when one is configured).
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, img_sources: tuple[str, ...] = ()) -> None:
         self.app = app
+        self.headers = {**SECURITY_HEADERS, "Content-Security-Policy": content_security_policy(img_sources)}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -61,7 +88,7 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
+                for name, value in self.headers.items():
                     headers[name] = value
             await send(message)
 

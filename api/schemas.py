@@ -296,6 +296,11 @@ class RestOnWayOut(BaseModel):
     rest_min: int
 
 
+class RouteLinesOut(BaseModel):
+    to_scene: list[list[float]] = Field(description="[lon, lat] points from the coach's origin to the scene")
+    to_destination: list[list[float]] = Field(description="[lon, lat] points from the scene to the delivery stop")
+
+
 class AssignmentOut(BaseModel):
     vehicle_id: str
     driver_id: str
@@ -319,6 +324,9 @@ class AssignmentOut(BaseModel):
         "timetable",
         description="what placed the coach: 'GPS 07:41 at G1 K59.0 toward Changchun' (a fresh fix), 'timetable', "
         "or 'timetable (last fix 07:12, stale)'",
+    )
+    route: RouteLinesOut | None = Field(
+        None, description="the roads driven, as the plan's times were computed on (none on older records)"
     )
 
 

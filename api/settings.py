@@ -14,6 +14,11 @@
 | ``FLEETPLAN_CLOCK_FROM`` | none (the wall clock) | a drill desk: the China local time (``2026-12-07T07:20``) its clock reads at start |
 | ``FLEETPLAN_CLOCK_SPEEDUP`` | ``1`` | a drill clock runs this many times as fast as the wall clock (≤ 600) |
 | ``FLEETPLAN_POSITION_FRESH_S`` | ``120`` | a coach's latest fix is fresh this long; older, the coach is stale and dispatch uses the timetable |
+| ``FLEETPLAN_PUSH_EVERY_S`` | ``0.25`` | how often the records are looked at for changes to push to open desks |
+| ``FLEETPLAN_ESCALATE_AFTER_S`` | ``120`` | an incident with no accepted plan this long after its report escalates on the desk (red after twice as long) |
+| ``FLEETPLAN_TILE_URL`` | none (no basemap) | a map tile URL template (``https://…/{z}/{x}/{y}.png``) for the desk's basemap |
+| ``FLEETPLAN_TILE_CRS`` | ``wgs84`` | ``gcj02`` for Chinese tile services (AMap, Tencent): the desk shifts its drawing onto their grid |
+| ``FLEETPLAN_TILE_ATTRIBUTION`` | none | the tile provider's attribution, shown on the map |
 | ``FLEETPLAN_JT808_PORT`` | none (off) | TCP port of the JT/T 808 gateway for the coaches' positioning terminals |
 | ``FLEETPLAN_JT808_HOST`` | ``127.0.0.1`` | interface it binds (``0.0.0.0`` to take terminals from the network) |
 | ``FLEETPLAN_JT808_KEY`` | a key kept in ``var/jt808-key`` | key of the terminals' auth codes: the same for every process |
@@ -86,6 +91,16 @@ class Settings(BaseSettings):
     position_fresh_s: float = Field(
         120, gt=0, le=86_400, description="seconds a coach's latest fix counts as its live position"
     )
+    push_every_s: float = Field(0.25, ge=0.05, le=60, description="seconds between looks for changes to push")
+    push_ping_s: float = Field(15, ge=1, le=300, description="seconds between pings on an idle event stream")
+    escalate_after_s: float = Field(
+        120, ge=10, le=86_400, description="seconds after its report an incident with no accepted plan escalates"
+    )
+    tile_url: str | None = Field(
+        None, pattern=r"^https?://[^\s]+\{z\}[^\s]*$", description="basemap tile URL template; none: no basemap"
+    )
+    tile_crs: Literal["wgs84", "gcj02"] = Field("wgs84", description="the tiles' datum: gcj02 for Chinese services")
+    tile_attribution: str = Field("", max_length=300, description="the tile provider's attribution")
     jt808_port: int | None = Field(None, ge=1, le=65535, description="JT/T 808 gateway port; none: off")
     jt808_host: str = Field("127.0.0.1", min_length=1, description="interface the JT/T 808 gateway binds")
     jt808_key: str | None = Field(None, min_length=16, description="key of the terminals' auth codes")

@@ -9,6 +9,7 @@ from fleetplan.errors import DataProblem
 from fleetplan.model import Dataset, Driver, Vehicle, VehicleClass
 from fleetplan.network import RoadNetwork
 from fleetplan.problems import Problem
+from fleetplan.route_lines import rescue_lines
 from fleetplan.units import KM, format_hhmm, minutes
 
 from api.plan_outcome import outcome_lines, plan_outcome, rescue_late_min
@@ -178,6 +179,7 @@ def plan_view(instance, plan, rank: int, problems: tuple[Problem, ...]) -> dict[
                 "rest_at_scene_min": rescue.rest_at_scene_s // 60,
                 "rest_on_way": rest_on_way_view(rescue),
                 "position": position_text(instance, rescue.vehicle_id),
+                "route": rescue_lines(instance, rescue),  # the roads driven, for the desk's map
             }
         )
     recovered = [

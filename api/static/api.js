@@ -74,6 +74,13 @@ export const api = {
   accept: (number, rank) => call("POST", `/incidents/${number}/accept`, { body: { rank } }),
   recompute: (number) => call("POST", `/incidents/${number}/options`),
   lifecycle: (number, step, body) => call("POST", `/incidents/${number}/${step}`, { body }),
+  confirmAlert: (id, passengers) => call("POST", `/alerts/${id}/confirm`, { body: passengers === null ? {} : { passengers } }),
+  dismissAlert: (id, reason) => call("POST", `/alerts/${id}/dismiss`, { body: { reason } }),
+  close: (closure) => call("POST", "/closures", { body: closure }),
+  lift: (id) => call("DELETE", `/closures/${id}`),
+  messages: (number) => call("GET", `/incidents/${number}/messages`),
+  ackMessage: (number, id) => call("POST", `/incidents/${number}/messages/${id}/ack`),
+  resendMessage: (number, id) => call("POST", `/incidents/${number}/messages/${id}/resend`),
   snap: (lat, lon) => call("GET", `/network/snap?lat=${lat.toFixed(6)}&lon=${lon.toFixed(6)}`),
   /** The printable record (HTML), fetched with the token in the header. */
   recordPage: (number) => call("GET", `/incidents/${number}/record`, { html: true }),

@@ -1,12 +1,14 @@
-// The dispatch desk: report an incident, compare ranked options, accept one, follow the open incidents.
-// Plain ES module, no build step; every text from the service is inserted as text, never as HTML.
+// The dispatch desk: alerts and incidents pushed by the service, a live map, ranked options, accept,
+// the accepted plan's lifecycle and its messages. Plain ES module, no build step; every text from the
+// service is inserted as text, never as HTML.
 
 import { initialLanguage, otherLanguage, rememberLanguage, translate } from "./i18n.js";
 import { ApiError, api, setToken, token } from "./api.js";
 import { createMap } from "./map.js";
+import { openStream } from "./stream.js";
 
-const POLL_MS = 4000;
 const TOAST_MS = 7000;
+const TICK_MS = 1000;
 // Lifecycle steps a dispatcher may take from each status (the backend enforces the same order).
 const NEXT_STEPS = {
   reported: [],
@@ -16,20 +18,32 @@ const NEXT_STEPS = {
   resolved: ["follow-up"],
 };
 const STEP_LABEL = { "on-scene": "on_scene", resolved: "resolved", "follow-up": "follow_up", void: "void" };
+const WAITING = new Set(["reported", "options"]); // nobody sent yet: these escalate
+const MESSAGE_FINAL = new Set(["acknowledged"]);
 
 const state = {
   lang: initialLanguage(),
   map: null,
   network: null,
+  names: new Map(), // place id → {en, zh}
   vehicles: new Map(),
   drivers: new Map(),
   incidents: [],
+  alerts: [],
+  closures: [],
   current: null, // the incident view shown in the options panel
+  preview: null, // the rank whose route the map previews
   notice: null, // {kind: "ok"|"conflict"|"error", text}
   idempotency: null, // {key, body}: a retried identical report reuses its key
-  poller: null,
+  stream: null,
+  clock: { serverMs: Date.now(), localMs: Date.now(), speedup: 1 },
+  freshS: 120,
+  escalateAfterS: 120,
+  known: null, // {incidents: Set, alerts: Set}: what was seen before, so only new ones are announced
+  audio: null,
   step: null, // {number, step} while the step dialog is open
   sides: null, // {sides, near} while the dispatcher is asked which G1 carriageway a map click meant
+  messages: new Map(), // incident number → its outbox, as last fetched
 };
 
 const $ = (selector) => document.querySelector(selector);
@@ -68,21 +82,53 @@ function applyLanguage() {
       element.textContent = t(key);
     }
   }
+  for (const element of document.querySelectorAll("[data-i18n-placeholder]")) {
+    element.placeholder = t(element.dataset.i18nPlaceholder);
+  }
   const toggle = $("#lang");
   toggle.textContent = t("lang_toggle");
   toggle.setAttribute("aria-label", t("lang_toggle_label"));
   if (state.map) state.map.setLang(state.lang);
   fillVehicles();
+  fillClosureTargets();
+  renderReportToggle();
+  renderClosures();
+  renderAlerts();
   renderOptions();
-  renderIncidents();
+  renderIncidents(true);
   renderSides();
-  if (state.map) state.map.setCoaches([...state.vehicles.values()]);
+  drawOnMap();
 }
 
 function toggleLanguage() {
   state.lang = otherLanguage(state.lang);
   rememberLanguage(state.lang);
   applyLanguage();
+}
+
+/** A place as words: a node id as its name, a kilometre post with its side in the page's language. */
+function placeText(text) {
+  if (!text) return "—";
+  const trimmed = String(text).trim();
+  if (state.names.has(trimmed)) return placeName(trimmed);
+  const post = trimmed.match(/^G1\s*K\s*(\d+(?:\.\d+)?)(?:\s*\+\s*(\d+))?\s*(?:toward|to|往|向)?\s*(changchun|siping|长春|四平)?/i);
+  if (post) {
+    const km = Number(post[1]) + (post[2] ? Number(post[2]) / 1000 : 0);
+    const side = post[3] ? (/changchun|长春/i.test(post[3]) ? "to_changchun" : "to_siping") : null;
+    return `G1 K${Number.isInteger(km) ? km : km.toFixed(1)}${side ? ` ${t(`side.${side}`)}` : ""}`;
+  }
+  return trimmed;
+}
+
+function placeName(id) {
+  const names = state.names.get(id);
+  if (!names) return id;
+  return (state.lang === "zh" ? names.zh || names.en : names.en || names.zh) || id;
+}
+
+/** A place name without its bracketed detail ("Changchun service point (high-tech zone)" → "Changchun service point"). */
+function shortPlace(id) {
+  return placeName(id).replace(/\s*[（(].*?[)）]\s*/g, "");
 }
 
 // --------------------------------------------------------------------------- session
@@ -96,6 +142,7 @@ async function signIn(event) {
   event.preventDefault();
   const value = $("#token").value.trim();
   if (!value) return;
+  unlockAudio(); // a sign-in is a user gesture: from now on the desk may play its cue
   setToken(value);
   try {
     await api.fleet();
@@ -112,54 +159,128 @@ async function signIn(event) {
 
 function signOut() {
   setToken(null);
-  clearInterval(state.poller);
-  state.poller = null;
+  if (state.stream) state.stream.stop();
+  state.stream = null;
   // Drop everything the token showed.
   state.current = null;
   state.incidents = [];
+  state.alerts = [];
+  state.closures = [];
+  state.known = null;
   showSides(null);
   renderOptions();
-  renderIncidents();
+  renderIncidents(true);
+  renderAlerts();
+  renderClosures();
   showSession(false);
   $("#token").focus();
 }
 
-// --------------------------------------------------------------------------- start and poll
+// --------------------------------------------------------------------------- start and the event stream
 async function start() {
   showSession(true);
   try {
     const [network, fleet, drivers] = await Promise.all([api.network(), api.fleet(), api.drivers()]);
     state.network = network;
+    state.names = new Map(network.features.filter((f) => f.geometry.type === "Point")
+      .map((f) => [f.properties.id ?? f.id, { en: f.properties.name, zh: f.properties.name_zh }]));
     state.vehicles = new Map(fleet.map((v) => [v.id, v]));
     state.drivers = new Map(drivers.map((d) => [d.id, d]));
-    state.map = createMap($("#map"), network, { onPick: pickOnMap, onSide: chooseSide, label: t });
+    if (!state.map) {
+      state.map = createMap($("#map"), network, { onPick: pickOnMap, onSide: chooseSide, label: t, onCoach: pickCoach });
+    }
     state.map.setLang(state.lang);
-    state.map.setCoaches(fleet);
+    state.map.setFleet(fleet);
     fillVehicles();
+    fillClosureTargets();
     setConnection(true);
   } catch (error) {
     handleFailure(error);
     return;
   }
-  await poll();
-  clearInterval(state.poller);
-  state.poller = setInterval(poll, POLL_MS);
+  if (state.stream) state.stream.stop();
+  state.stream = openStream(token(), { onEvent, onState: streamState });
 }
 
-async function poll() {
-  try {
-    const [incidents, fleet] = await Promise.all([api.openIncidents(), api.fleet()]);
-    state.incidents = incidents;
-    state.vehicles = new Map(fleet.map((v) => [v.id, v]));
-    renderIncidents();
-    state.map.setCoaches(fleet);
-    state.map.setIncidents(incidents);
-    $("#incidents-updated").textContent = `${t("refreshed")} ${new Date().toLocaleTimeString(state.lang === "zh" ? "zh-CN" : "en-GB")}`;
-    setConnection(true);
-    await followCurrent(incidents);
-  } catch (error) {
-    handleFailure(error);
+function streamState(connected, error) {
+  setConnection(connected);
+  if (error && (error.status === 401 || error.status === 403)) handleFailure(new ApiError(error.status, t("token_rejected")));
+}
+
+function onEvent(name, data) {
+  switch (name) {
+    case "hello":
+    case "ping":
+      setClock(data);
+      break;
+    case "incidents":
+      takeIncidents(data);
+      break;
+    case "alerts":
+      takeAlerts(data);
+      break;
+    case "closures":
+      state.closures = data;
+      renderClosures();
+      drawOnMap();
+      break;
+    case "fleet":
+      state.vehicles = new Map(data.map((v) => [v.id, v]));
+      fillVehicles();
+      if (state.map) state.map.setFleet(data);
+      break;
+    case "positions":
+      if (state.map) state.map.setPositions(data.rows, data.full);
+      break;
+    default:
+      break;
   }
+}
+
+function setClock(hello) {
+  state.clock = { serverMs: new Date(hello.now).getTime(), localMs: Date.now(), speedup: hello.speedup || 1 };
+  state.freshS = hello.fresh_s;
+  state.escalateAfterS = hello.escalate_after_s;
+  if (state.map) {
+    state.map.setClock(serverNow, state.freshS);
+    state.map.setTiles(hello.tiles || null);
+  }
+  const time = $("#time");
+  if (!time.dataset.touched) time.value = localMinute(serverNow());
+  $("#clock").title = hello.speedup && hello.speedup !== 1 ? t("drill_clock", { x: hello.speedup }) : "";
+  tick();
+}
+
+/** The service's clock (a drill clock may run ahead or faster), as the desk reads it now. */
+function serverNow() {
+  const { serverMs, localMs, speedup } = state.clock;
+  return new Date(serverMs + (Date.now() - localMs) * speedup);
+}
+
+function takeIncidents(incidents) {
+  const before = state.known && state.known.incidents;
+  state.incidents = incidents;
+  const fresh = before ? incidents.filter((i) => !before.has(i.number)) : [];
+  state.known = { ...(state.known || {}), incidents: new Set(incidents.map((i) => i.number)) };
+  for (const incident of fresh) {
+    if (incident.report && incident.report.alert) continue; // a confirmed alert was announced as such
+    announce(t("new_incident", { number: incident.number, coach: incident.report.vehicle_id,
+      place: placeText(incident.report.location) }));
+  }
+  renderIncidents();
+  drawOnMap();
+  followCurrent(incidents);
+}
+
+function takeAlerts(alerts) {
+  const before = state.known && state.known.alerts;
+  state.alerts = alerts;
+  state.known = { ...(state.known || {}), alerts: new Set(alerts.map((a) => a.id)) };
+  for (const alert of before ? alerts.filter((a) => !before.has(a.id)) : alerts) {
+    announce(t("new_alert", { kind: t(`alert.${alert.kind}`), coach: alert.vehicle_id, place: placeText(alert.place) }));
+  }
+  renderAlerts();
+  drawOnMap();
 }
 
 /** Keep the options panel in step when another desk moves the shown incident on. */
@@ -167,15 +288,21 @@ async function followCurrent(incidents) {
   if (!state.current) return;
   const listed = incidents.find((i) => i.number === state.current.number);
   if (listed && listed.status !== state.current.status) {
-    state.current = await api.incident(state.current.number);
+    try {
+      state.current = await api.incident(state.current.number);
+    } catch (error) {
+      handleFailure(error);
+      return;
+    }
     renderOptions();
+    loadMessages(state.current);
   }
 }
 
 function setConnection(ok) {
   const conn = $("#conn");
   conn.classList.toggle("down", !ok);
-  conn.textContent = ok ? "" : t("offline");
+  conn.textContent = ok ? t("live") : t("offline");
 }
 
 function handleFailure(error) {
@@ -194,6 +321,85 @@ function describe(error) {
   return error.message || String(error);
 }
 
+// --------------------------------------------------------------------------- clock, timers, escalation
+/** Minutes and seconds since `local` (a China-local YYYY-MM-DDTHH:MM[:SS] the service wrote). */
+function elapsedText(seconds) {
+  const s = Math.max(0, Math.floor(seconds));
+  const [hours, minutes, secs] = [Math.floor(s / 3600), Math.floor((s % 3600) / 60), s % 60];
+  const pad = (n) => String(n).padStart(2, "0");
+  return hours ? `${hours}:${pad(minutes)}:${pad(secs)}` : `${pad(minutes)}:${pad(secs)}`;
+}
+
+function secondsSince(local) {
+  return (serverNow().getTime() - new Date(local).getTime()) / 1000;
+}
+
+/** 0: calm; 1: not accepted after the policy's delay; 2: after twice as long. */
+function escalation(incident) {
+  if (!WAITING.has(incident.status)) return 0;
+  const waited = secondsSince(incident.reported_at);
+  if (waited >= 2 * state.escalateAfterS) return 2;
+  return waited >= state.escalateAfterS ? 1 : 0;
+}
+
+let ticks = 0;
+function tick() {
+  const now = serverNow();
+  $("#clock").textContent = `${localMinute(now).replace("T", " ")}:${String(now.getSeconds()).padStart(2, "0")}`;
+  for (const element of document.querySelectorAll("[data-since]")) {
+    element.textContent = elapsedText(secondsSince(element.dataset.since));
+  }
+  for (const row of document.querySelectorAll("#incidents tbody tr[data-number]")) {
+    const incident = state.incidents.find((i) => String(i.number) === row.dataset.number);
+    if (!incident) continue;
+    const level = escalation(incident);
+    row.classList.toggle("escalated-1", level === 1);
+    row.classList.toggle("escalated-2", level === 2);
+    row.dataset.escalation = String(level);
+  }
+  if (++ticks % 5 === 0 && state.map) state.map.refresh(); // a fix grows stale without any event
+}
+
+// --------------------------------------------------------------------------- announcements
+function unlockAudio() {
+  const Context = window.AudioContext || window.webkitAudioContext;
+  if (!Context) return;
+  if (!state.audio) state.audio = new Context();
+  if (state.audio.state === "suspended") state.audio.resume();
+}
+
+/** Two short tones: audible over a dispatch room, unlike anything else the desk does. */
+function chime() {
+  const context = state.audio;
+  if (!context) return;
+  const start = context.currentTime;
+  for (const [offset, frequency] of [[0, 880], [0.18, 660]]) {
+    const oscillator = context.createOscillator();
+    const gain = context.createGain();
+    oscillator.frequency.value = frequency;
+    gain.gain.setValueAtTime(0.0001, start + offset);
+    gain.gain.exponentialRampToValueAtTime(0.3, start + offset + 0.02);
+    gain.gain.exponentialRampToValueAtTime(0.0001, start + offset + 0.16);
+    oscillator.connect(gain).connect(context.destination);
+    oscillator.start(start + offset);
+    oscillator.stop(start + offset + 0.17);
+  }
+}
+
+let announceTimer = null;
+function announce(text) {
+  const box = $("#announce");
+  box.textContent = text;
+  box.hidden = false;
+  box.classList.remove("flash");
+  void box.offsetWidth; // restart the flash
+  box.classList.add("flash");
+  document.body.dataset.cues = String(Number(document.body.dataset.cues || 0) + 1);
+  chime();
+  clearTimeout(announceTimer);
+  announceTimer = setTimeout(() => { box.hidden = true; }, 12_000);
+}
+
 // --------------------------------------------------------------------------- the report form
 function fillVehicles() {
   const select = $("#vehicle");
@@ -209,10 +415,25 @@ function fillVehicles() {
   if (chosen && state.vehicles.has(chosen)) select.value = chosen;
 }
 
-function placeName(id) {
-  const feature = state.network && state.network.features.find((f) => f.geometry.type === "Point" && (f.properties.id ?? f.id) === id);
-  if (!feature) return id;
-  return (state.lang === "zh" ? feature.properties.name_zh : feature.properties.name) || id;
+/** A click on a coach on the map: it becomes the failed coach of the report form. */
+function pickCoach(vehicleId) {
+  if (!state.vehicles.has(vehicleId)) return;
+  openReport(true);
+  $("#vehicle").value = vehicleId;
+  $("#vehicle").focus();
+}
+
+function renderReportToggle() {
+  const open = !$("#report-form").hidden;
+  const button = $("#report-toggle");
+  button.textContent = open ? t("hide_form") : t("new_report");
+  button.setAttribute("aria-expanded", String(open));
+}
+
+/** The form folds away once options show, so three plan cards fit beside the map; N opens it again. */
+function openReport(open) {
+  $("#report-form").hidden = !open;
+  renderReportToggle();
 }
 
 let pickCount = 0; // clicks so far: a slow answer for an earlier click is dropped
@@ -335,9 +556,12 @@ async function submitReport(event) {
   try {
     state.current = await api.report(report, idempotencyKey(report));
     state.idempotency = null; // acknowledged: the next report is a new incident
+    state.known && state.known.incidents && state.known.incidents.add(state.current.number); // reported here: no cue
     state.notice = null;
+    state.preview = null;
+    openReport(false);
     renderOptions();
-    poll();
+    focusFirstChoice();
   } catch (error) {
     errorBox.textContent = describe(error);
     errorBox.hidden = false;
@@ -349,12 +573,127 @@ async function submitReport(event) {
   }
 }
 
+// --------------------------------------------------------------------------- alerts
+function renderAlerts() {
+  const panel = $("#alerts-panel");
+  panel.hidden = state.alerts.length === 0;
+  $("#alerts").replaceChildren(...state.alerts.map(alertItem));
+}
+
+function alertItem(alert) {
+  const vehicle = state.vehicles.get(alert.vehicle_id);
+  const pax = h("input", { type: "number", min: "0", max: "99", class: "alert-pax", inputmode: "numeric",
+    placeholder: t("booked_pax"), "aria-label": `${t("passengers")} (${alert.vehicle_id})` });
+  return h("li", { class: `alert-item kind-${alert.kind}`, "data-alert": alert.id },
+    h("div", { class: "alert-line" },
+      h("b", {}, t(`alert.${alert.kind}`)), " ",
+      h("span", { class: "vehicle-id" }, alert.vehicle_id), " ", h("span", { class: "muted" }, vehicle ? vehicle.plate : ""),
+      h("span", { class: "spacer" }),
+      h("span", { class: "timer mono", "data-since": alert.since, title: t("since") }, "")),
+    h("div", { class: "alert-line muted" }, placeText(alert.place), " · ", t("since"), " ", (alert.since || "").slice(11, 16)),
+    alert.kind === "rescue_late"
+      ? h("div", { class: "alert-actions" }, h("span", { class: "muted" }, t("late_rescue_hint", { number: (alert.plan || {}).incident || "" })),
+        h("button", { type: "button", class: "quiet", onclick: () => openStep(alert.id, "dismiss-alert") }, t("dismiss")))
+      : h("div", { class: "alert-actions" }, pax,
+        h("button", { type: "button", class: "primary", "data-action": "confirm",
+          onclick: () => confirmAlert(alert, pax.value) }, t("confirm_plan")),
+        h("button", { type: "button", class: "quiet", "data-action": "dismiss",
+          onclick: () => openStep(alert.id, "dismiss-alert") }, t("dismiss"))));
+}
+
+async function confirmAlert(alert, paxText) {
+  const passengers = paxText === "" ? null : Number(paxText);
+  if (passengers !== null && (!Number.isInteger(passengers) || passengers < 0)) {
+    toast(`${t("error")}: ${t("passengers")}`, "error");
+    return;
+  }
+  $("#options").setAttribute("aria-busy", "true");
+  try {
+    const confirmed = await api.confirmAlert(alert.id, passengers);
+    state.current = confirmed.incident;
+    state.known && state.known.incidents && state.known.incidents.add(state.current.number);
+    state.notice = null;
+    state.preview = null;
+    openReport(false);
+    renderOptions();
+    focusFirstChoice();
+  } catch (error) {
+    toast(describe(error), "error");
+  } finally {
+    $("#options").setAttribute("aria-busy", "false");
+  }
+}
+
+// --------------------------------------------------------------------------- closures
+function fillClosureTargets() {
+  if (!state.network) return;
+  const select = $("#closure-target");
+  const chosen = select.value;
+  const entrances = state.network.features
+    .filter((f) => f.geometry.type === "Point" && ["interchange", "service_area"].includes(f.properties.kind))
+    .sort((a, b) => (a.properties.km ?? 0) - (b.properties.km ?? 0));
+  select.replaceChildren(h("option", { value: "*" }, t("all_entrances")),
+    ...entrances.map((f) => h("option", { value: f.properties.id ?? f.id },
+      `${shortPlace(f.properties.id ?? f.id)} K${Math.round(f.properties.km ?? 0)}`)));
+  if (chosen) select.value = chosen;
+}
+
+function renderClosures() {
+  const count = state.closures.length;
+  $("#closures-toggle").textContent = count ? t("closures_n", { n: count }) : t("closures");
+  $("#closures-toggle").classList.toggle("has-closures", count > 0);
+  $("#closures").replaceChildren(...state.closures.map((closure) => h("li", { "data-closure": closure.id },
+    h("b", {}, state.map ? state.map.closureName(closure) : closure.target),
+    closure.reason ? h("span", { class: "muted" }, ` · ${closure.reason}`) : null,
+    h("span", { class: "muted mono" }, ` · ${(closure.created_at || "").slice(11, 16)} ${closure.created_by}`),
+    h("button", { type: "button", class: "quiet", "data-action": "lift", onclick: () => liftClosure(closure.id) }, t("lift")))));
+}
+
+function toggleClosures() {
+  const panel = $("#closures-panel");
+  panel.hidden = !panel.hidden;
+  $("#closures-toggle").setAttribute("aria-expanded", String(!panel.hidden));
+  if (!panel.hidden) $("#closure-target").focus();
+}
+
+async function addClosure(event) {
+  event.preventDefault();
+  const target = $("#closure-target").value;
+  const reason = $("#closure-reason").value.trim();
+  try {
+    await api.close({ kind: "entrance", target, reason });
+    $("#closure-reason").value = "";
+    toast(t("closure_set"), "ok");
+    await replanShown();
+  } catch (error) {
+    toast(describe(error), "error");
+  }
+}
+
+async function liftClosure(id) {
+  try {
+    await api.lift(id);
+    toast(t("closure_lifted"), "ok");
+    await replanShown();
+  } catch (error) {
+    toast(describe(error), "error");
+  }
+}
+
+/** A closure changes what a coach can drive: the shown incident, not yet accepted, is planned again. */
+async function replanShown() {
+  if (state.current && WAITING.has(state.current.status)) await recompute(state.current.number);
+}
+
 // --------------------------------------------------------------------------- options panel
+const zh = (item, field) => (state.lang === "zh" && item[`${field}_zh`]) || item[field];
+
 function renderOptions() {
   const root = $("#options");
   const view = state.current;
   if (!view) {
     root.replaceChildren(h("p", { class: "empty" }, t("no_incident")));
+    drawOnMap();
     return;
   }
   const dispatch = view.options;
@@ -362,12 +701,18 @@ function renderOptions() {
   if (state.notice) parts.push(h("p", { class: `notice notice-${state.notice.kind}`, role: "alert" }, state.notice.text));
   if (dispatch) {
     const plans = dispatch.plans || [];
-    if (!plans.length) parts.push(h("p", { class: "empty" }, t("no_plans"), " ", (dispatch.reasons || []).join("; ")));
+    if (!plans.length) {
+      const reasons = (state.lang === "zh" && dispatch.reasons_zh) || dispatch.reasons || [];
+      parts.push(h("p", { class: "empty infeasible" }, t("no_plans"), " ", reasons.join("; ")));
+    }
     parts.push(...plans.map((plan) => planCard(view, plan)));
+    if (plans.length && view.status === "options") parts.push(h("p", { class: "keys hint" }, t("keys_help")));
     if (dispatch.relaxations && dispatch.relaxations.length) parts.push(relaxations(dispatch.relaxations));
     if (dispatch.rejected && dispatch.rejected.length) parts.push(rejectedList(dispatch.rejected));
   }
+  if (view.accepted) parts.push(messagesPanel(view));
   root.replaceChildren(...parts);
+  drawOnMap();
 }
 
 function incidentHead(view, dispatch) {
@@ -375,17 +720,18 @@ function incidentHead(view, dispatch) {
   const vehicle = state.vehicles.get(report.vehicle_id);
   const facts = [
     [t("coach"), vehicle ? `${report.vehicle_id} ${vehicle.plate}` : report.vehicle_id],
-    [t("location"), report.location],
+    [t("location"), placeText(report.location)],
     [t("time"), (view.reported_at || "").replace("T", " ")],
     [t("passengers"), report.passengers],
     [t("tier"), view.tier ? t(`tier.${view.tier}`) : "—"],
     [t("limit"), view.limit_min != null ? `${view.limit_min} ${t("min")}` : "—"],
   ];
-  if (dispatch) facts.push([t("solver"), `${dispatch.status} · ${dispatch.solve_ms} ms`]);
+  if (dispatch) facts.push([t("solver"), `${t(`solve.${dispatch.status}`)} · ${dispatch.solve_ms} ms`]);
   return h("div", { class: "incident-head", "data-number": view.number },
     h("div", { class: "ih-title" },
-      h("h3", {}, `${t("incident")} #${view.number}`),
+      h("h3", { tabindex: "-1" }, `${t("incident")} #${view.number}`),
       statusBadge(view.status),
+      WAITING.has(view.status) ? h("span", { class: "timer mono", "data-since": view.reported_at }, "") : null,
       h("span", { class: "spacer" }),
       view.status === "options" || view.status === "reported"
         ? h("button", { type: "button", class: "quiet recompute", onclick: () => recompute(view.number) }, t("recompute"))
@@ -398,6 +744,13 @@ function statusBadge(status) {
   return h("span", { class: `badge status-${status}`, "data-status": status }, t(`status.${status}`));
 }
 
+/** The lifecycle steps of an incident as buttons (beside the accepted plan, and in the list). */
+function stepButtons(incident, focusKeys = false) {
+  const steps = [...(NEXT_STEPS[incident.status] || []), ...(incident.status !== "voided" ? ["void"] : [])];
+  return steps.map((step) => h("button", { type: "button", class: step === "void" ? "quiet danger" : "quiet step",
+    "data-step": step, "data-focus": focusKeys ? step : null, onclick: () => openStep(incident.number, step) }, t(STEP_LABEL[step])));
+}
+
 function planCard(view, plan) {
   const acceptedRank = view.accepted ? view.accepted.rank : null;
   const isAccepted = acceptedRank === plan.rank;
@@ -407,23 +760,23 @@ function planCard(view, plan) {
   const verdicts = outcomeVerdicts(outcome, bad);
   const acceptable = view.status === "options" && !sendsNobody(view, plan);
   const actions = acceptable
-    ? h("button", { type: "button", class: "accept primary", "data-rank": plan.rank,
-        "aria-describedby": headingId, onclick: () => accept(view.number, plan.rank) }, t("accept"))
+    ? h("button", { type: "button", class: "accept primary", "data-rank": plan.rank, "aria-keyshortcuts": String(plan.rank),
+        "aria-describedby": headingId, onclick: () => accept(view.number, plan.rank),
+        onfocus: () => previewRoute(plan.rank) }, `${t("accept")} ${plan.rank}`)
     : view.status === "options" ? h("span", { class: "muted no-accept" }, t("nothing_to_send"))
-    : isAccepted ? h("span", { class: "badge status-accepted" }, t("accepted")) : null;
+    : isAccepted ? [h("span", { class: "badge status-accepted" }, t("accepted")), ...stepButtons(view)] : null;
+  const explanation = zh(plan, "explanation");
+  const below = zh(plan, "why_below_first");
   return h("article", { class: `plan${isAccepted ? " is-accepted" : ""}${bad ? " is-late" : ""}`,
-      "data-rank": plan.rank, "aria-labelledby": headingId },
+      "data-rank": plan.rank, "aria-labelledby": headingId, onmouseenter: () => previewRoute(plan.rank) },
     h("header", {},
       h("h4", { id: headingId }, `${t("option")} ${plan.rank}`),
-      h("span", { class: "source" }, plan.source),
       verdicts,
       h("span", { class: "spacer" }),
       actions),
     plan.assignments.length ? assignmentTable(plan.assignments) : null,
-    plan.explanation ? h("p", { class: "explanation" }, h("b", {}, `${t("explanation")}: `), plan.explanation) : null,
-    plan.why_below_first
-      ? h("p", { class: "explanation below-first" }, h("b", {}, `${t("below_first")}: `), plan.why_below_first)
-      : null,
+    explanation ? h("p", { class: "explanation", title: explanation }, h("b", {}, `${t("explanation")}: `), explanation) : null,
+    below ? h("p", { class: "explanation below-first", title: below }, h("b", {}, `${t("below_first")}: `), below) : null,
     tripLines(plan),
     (plan.evaluator_problems || []).length
       ? h("ul", { class: "problems" }, plan.evaluator_problems.map((p) => h("li", {}, `${t("evaluator")}: ${p}`)))
@@ -477,12 +830,10 @@ function lateMinutes(a) {
 }
 
 function assignmentTable(assignments) {
-  // Seven columns, two lines each: the table has to fit beside the map on a 1440-px desk screen.
-  const head = [["coach", "seats"], ["driver", "hours_left"], ["from", "departs"], ["eta"], ["pax"],
-    ["arrives"], ["deadhead"]];
-  const numeric = new Set(["pax", "deadhead"]);
+  // Five columns with a second line each: three plan cards fit beside the map on a 1366×768 screen.
+  const head = [["coach", "seats"], ["driver", "hours_left"], ["eta", "from"], ["pax"], ["arrives"]];
   return h("table", { class: "assign" },
-    h("thead", {}, h("tr", {}, head.map(([key, sub]) => h("th", { scope: "col", class: numeric.has(key) ? "num" : null },
+    h("thead", {}, h("tr", {}, head.map(([key, sub]) => h("th", { scope: "col", class: key === "pax" ? "num" : null },
       t(key), sub ? h("span", { class: "sub" }, t(sub)) : null)))),
     h("tbody", {}, assignments.map((a) => {
       const vehicle = state.vehicles.get(a.vehicle_id);
@@ -492,16 +843,16 @@ function assignmentTable(assignments) {
       return h("tr", { class: late ? "late" : null, "data-vehicle": a.vehicle_id, "data-driver": a.driver_id },
         h("td", { class: "nowrap" }, h("b", { class: "vehicle-id" }, a.vehicle_id), " ",
           h("span", { class: "muted" }, vehicle ? vehicle.plate : ""),
-          h("span", { class: "sub seats" }, seats != null ? t("seats_value", { n: seats }) : "—")),
-        h("td", { class: "nowrap" }, h("b", { class: "driver-id" }, a.driver_id), " ", driver ? driver.name : "",
+          h("span", { class: "sub seats" }, [seats != null ? t("seats_value", { n: seats }) : "—",
+            a.deadhead_km != null ? ` · ${t("empty_km", { km: a.deadhead_km })}` : ""].join(""))),
+        h("td", { class: "nowrap" }, driver ? driver.name : "", " ", h("span", { class: "driver-id muted" }, a.driver_id),
           h("span", { class: "sub hours" }, a.driver_hours_left_h != null
             ? t("hours_left_value", { hours: Number(a.driver_hours_left_h).toFixed(1) }) : "—")),
-        h("td", {}, shortPlace(a.origin), h("span", { class: "sub mono" }, a.depart_at)),
-        h("td", {}, etaBar(a.scene_eta_min, a.limit_min, lateMinutes(a))),
+        h("td", {}, etaBar(a.scene_eta_min, a.limit_min, lateMinutes(a)),
+          h("span", { class: "sub" }, `${shortPlace(a.origin)} ${a.depart_at}`)),
         h("td", { class: "num" }, a.passengers),
-        h("td", {}, h("span", { class: "mono" }, a.destination_arrival), h("span", { class: "sub" }, shortPlace(a.destination)),
-          restLine(a)),
-        h("td", { class: "num" }, a.deadhead_km));
+        h("td", {}, h("span", { class: "mono" }, a.destination_arrival),
+          h("span", { class: "sub", title: shortPlace(a.destination) }, shortPlace(a.destination)), restLine(a)));
     })));
 }
 
@@ -512,11 +863,6 @@ function restLine(a) {
       { min: a.rest_on_way.rest_min, place: shortPlace(a.rest_on_way.place), at: a.rest_on_way.at }));
   }
   return a.rest_at_scene_min ? h("span", { class: "sub rest" }, t("rest_at_scene_value", { min: a.rest_at_scene_min })) : null;
-}
-
-/** A place name without its bracketed detail ("Changchun service point (high-tech zone)" → "Changchun service point"). */
-function shortPlace(id) {
-  return placeName(id).replace(/\s*[（(].*?[)）]\s*/g, "");
 }
 
 function etaBar(eta, limit, lateMin) {
@@ -550,18 +896,39 @@ function rejectedList(rejected) {
       h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("candidate")), h("th", { scope: "col" }, t("code")),
         h("th", { scope: "col" }, t("reason")))),
       h("tbody", {}, rejected.map((r) => h("tr", {},
-        h("td", { class: "mono" }, r.candidate), h("td", {}, h("span", { class: "code" }, r.code)), h("td", {}, r.reason))))));
+        h("td", { class: "mono" }, r.candidate), h("td", {}, h("span", { class: "code", "data-code": r.code }, t(`reject.${r.code}`))),
+        h("td", {}, zh(r, "reason")))))));
 }
 
 function relaxations(items) {
   // The first few are what a dispatcher can act on; the rest stay one click away.
   const shown = 4;
-  const line = (r) => h("li", {}, r.description);
+  const line = (r) => h("li", {}, zh(r, "description"));
   return h("div", { class: "relaxations" }, h("h4", {}, t("relaxations")),
     h("ul", {}, items.slice(0, shown).map(line)),
     items.length > shown
       ? h("details", {}, h("summary", {}, t("more", { n: items.length - shown })), h("ul", {}, items.slice(shown).map(line)))
       : null);
+}
+
+/** Option `rank`'s accept button focused (keys 1–3), its route drawn on the map. */
+function focusChoice(rank) {
+  const button = document.querySelector(`#options article.plan[data-rank='${rank}'] button.accept`);
+  if (button) button.focus();
+  return Boolean(button);
+}
+
+function focusFirstChoice() {
+  if (!focusChoice(1)) {
+    const head = document.querySelector("#options .incident-head h3");
+    if (head) head.focus();
+  }
+}
+
+function previewRoute(rank) {
+  if (state.preview === rank) return;
+  state.preview = rank;
+  drawOnMap();
 }
 
 async function accept(number, rank) {
@@ -578,13 +945,16 @@ async function accept(number, rank) {
       state.notice = { kind: "error", text: describe(error) };
     }
   }
+  state.preview = null;
   renderOptions();
-  const focusTarget = document.querySelector("#options .notice") || document.querySelector("#options h3");
-  if (focusTarget) {
-    focusTarget.tabIndex = -1;
-    focusTarget.focus();
+  loadMessages(state.current);
+  // the next thing to do: the accepted plan's first step, else the notice
+  const next = document.querySelector("#options article.plan.is-accepted button.step")
+    || document.querySelector("#options .notice") || document.querySelector("#options h3");
+  if (next) {
+    if (!next.matches("button")) next.tabIndex = -1;
+    next.focus();
   }
-  poll();
 }
 
 async function recompute(number) {
@@ -592,6 +962,7 @@ async function recompute(number) {
   try {
     state.current = await api.recompute(number);
     state.notice = null;
+    state.preview = null;
   } catch (error) {
     state.notice = { kind: "error", text: describe(error) };
   }
@@ -603,20 +974,81 @@ async function showIncident(number) {
   try {
     state.current = await api.incident(number);
     state.notice = null;
+    state.preview = null;
     renderOptions();
+    renderIncidents(true);
+    loadMessages(state.current);
     $("#options-h").scrollIntoView({ block: "nearest" });
   } catch (error) {
     handleFailure(error);
   }
 }
 
-// --------------------------------------------------------------------------- open incidents
+// --------------------------------------------------------------------------- messages of an accepted plan
+async function loadMessages(view) {
+  if (!view || !view.accepted) return;
+  try {
+    state.messages.set(view.number, await api.messages(view.number));
+  } catch (error) {
+    if (error.status === 404) state.messages.set(view.number, null); // a service without an outbox
+    else return;
+  }
+  if (state.current && state.current.number === view.number) {
+    const panel = document.querySelector("#options .messages");
+    if (panel) panel.replaceWith(messagesPanel(state.current));
+  }
+}
+
+function messagesPanel(view) {
+  const messages = state.messages.get(view.number);
+  if (messages === null) return h("div", { class: "messages", hidden: true });
+  if (messages === undefined) return h("div", { class: "messages" }, h("p", { class: "muted" }, t("messages_loading")));
+  const shown = messages.filter((m) => m.lang === state.lang);
+  return h("details", { class: "messages", open: true },
+    h("summary", {}, t("messages_title", { n: shown.length })),
+    h("ul", {}, shown.map((m) => h("li", { class: `message status-${m.status}`, "data-message": m.id },
+      h("div", { class: "message-head" },
+        h("b", {}, t(`role.${m.recipient_role}`)), " ", m.recipient_name || "", " ",
+        h("span", { class: "mono muted" }, m.phone || ""),
+        h("span", { class: "spacer" }),
+        h("span", { class: `badge msg-${m.status}` }, t(`msg.${m.status}`)),
+        m.status === "sent" ? h("button", { type: "button", class: "quiet", "data-action": "ack",
+          onclick: () => acknowledge(view.number, m.id) }, t("acknowledge")) : null,
+        m.status === "failed" ? h("button", { type: "button", class: "quiet", "data-action": "resend",
+          onclick: () => resend(view.number, m.id) }, t("resend")) : null),
+      h("p", { class: "message-text" }, m.text)))));
+}
+
+async function acknowledge(number, id) {
+  try {
+    await api.ackMessage(number, id);
+  } catch (error) {
+    toast(describe(error), "error");
+  }
+  loadMessages(state.current);
+}
+
+async function resend(number, id) {
+  try {
+    await api.resendMessage(number, id);
+  } catch (error) {
+    toast(describe(error), "error");
+  }
+  loadMessages(state.current);
+}
+
+function messagesPending(number) {
+  const messages = state.messages.get(number);
+  return Array.isArray(messages) && messages.some((m) => !MESSAGE_FINAL.has(m.status));
+}
+
+// --------------------------------------------------------------------------- today's incidents
 let incidentsShown = "";
-function renderIncidents() {
-  // Polling must not pull the keyboard focus out of the list: redraw only on change, then put
+function renderIncidents(force = false) {
+  // Pushes must not pull the keyboard focus out of the list: redraw only on change, then put
   // the focus back on the same control of the same incident.
   const signature = JSON.stringify([state.lang, state.current && state.current.number, state.incidents]);
-  if (signature === incidentsShown) return;
+  if (!force && signature === incidentsShown) return;
   incidentsShown = signature;
   const body = document.querySelector("#incidents tbody");
   const focused = body.contains(document.activeElement) ? focusKey(document.activeElement) : null;
@@ -627,6 +1059,7 @@ function renderIncidents() {
     const again = row && (row.querySelector(`[data-focus="${focused.control}"]`) || row.querySelector("[data-focus]"));
     if (again) again.focus();
   }
+  tick();
 }
 
 function focusKey(element) {
@@ -634,28 +1067,55 @@ function focusKey(element) {
   return row && element.dataset.focus ? { number: row.dataset.number, control: element.dataset.focus } : null;
 }
 
+function feasibilityChip(incident) {
+  if (!WAITING.has(incident.status) || !incident.feasibility || incident.feasibility === "ok") return null;
+  return h("span", { class: `chip feasibility-${incident.feasibility}`, "data-feasibility": incident.feasibility },
+    t(`feasibility.${incident.feasibility}`));
+}
+
 function incidentRow(incident) {
   const report = incident.report || {};
   const vehicle = state.vehicles.get(report.vehicle_id);
-  const steps = [...(NEXT_STEPS[incident.status] || []), ...(incident.status !== "voided" ? ["void"] : [])];
+  const today = localMinute(serverNow()).slice(0, 10);
+  const day = (incident.reported_at || "").slice(0, 10);
   const response = incident.response_min != null
     ? h("span", { class: incident.within_limit === false ? "late-text" : "ok-text" }, `${Math.round(incident.response_min)} / `)
     : null;
-  return h("tr", { "data-number": incident.number, "data-status": incident.status,
-      class: state.current && state.current.number === incident.number ? "current" : null },
+  const classes = [state.current && state.current.number === incident.number ? "current" : "",
+    incident.feasibility === "none" && WAITING.has(incident.status) ? "infeasible" : ""].filter(Boolean).join(" ");
+  return h("tr", { "data-number": incident.number, "data-status": incident.status, class: classes || null },
     h("td", {}, h("button", { type: "button", class: "link", "data-focus": "show", onclick: () => showIncident(incident.number),
       "aria-label": `${t("incident")} #${incident.number}: ${t("show_options")}` }, `#${incident.number}`)),
-    h("td", { class: "mono" }, (incident.reported_at || "").slice(5, 10), h("span", { class: "sub" }, (incident.reported_at || "").slice(11))),
-    h("td", {}, h("b", {}, report.vehicle_id), h("span", { class: "sub" }, vehicle ? vehicle.plate : "")),
-    h("td", { class: "loc", title: report.location }, report.location),
+    h("td", { class: "mono nowrap" }, (incident.reported_at || "").slice(11, 16),
+      day !== today ? h("span", { class: "sub" }, day.slice(5)) : null),
+    h("td", { class: "mono nowrap" }, WAITING.has(incident.status)
+      ? h("span", { class: "timer", "data-since": incident.reported_at }, "") : h("span", { class: "muted" }, "—")),
+    h("td", { class: "nowrap" }, h("b", {}, report.vehicle_id), " ", h("span", { class: "muted" }, vehicle ? vehicle.plate : "")),
+    h("td", { class: "loc", title: placeText(report.location) }, placeText(report.location)),
     h("td", { class: "num" }, report.passengers),
     h("td", { class: "mono nowrap" }, response, incident.limit_min != null ? `${incident.limit_min} ${t("min")}` : "—"),
-    h("td", {}, statusBadge(incident.status)),
+    h("td", { class: "nowrap" }, statusBadge(incident.status), " ", feasibilityChip(incident)),
     h("td", { class: "row-actions" },
-      steps.map((step) => h("button", { type: "button", class: step === "void" ? "quiet danger" : "quiet",
-        "data-step": step, "data-focus": step, onclick: () => openStep(incident.number, step) }, t(STEP_LABEL[step]))),
+      stepButtons(incident, true),
       h("button", { type: "button", class: "link record-link", "data-focus": "record",
         onclick: () => openRecord(incident.number) }, t("record"))));
+}
+
+// --------------------------------------------------------------------------- the map's live layers
+function drawOnMap() {
+  if (!state.map) return;
+  const escalated = state.incidents.map((i) => ({ ...i, escalation: escalation(i) }));
+  state.map.setIncidents(escalated, state.alerts);
+  state.map.setClosures(state.closures);
+  const routes = state.incidents
+    .filter((i) => i.accepted && ["accepted", "on_scene"].includes(i.status))
+    .map((i) => ({ number: i.number, kind: "accepted", assignments: (i.accepted.plan || {}).assignments || [] }));
+  const view = state.current;
+  if (view && view.options && view.status === "options") {
+    const plan = (view.options.plans || []).find((p) => p.rank === (state.preview || 1));
+    if (plan) routes.push({ number: view.number, kind: "preview", assignments: plan.assignments });
+  }
+  state.map.setRoutes(routes);
 }
 
 /**
@@ -694,16 +1154,17 @@ async function openRecord(number) {
 function openStep(number, step) {
   state.step = { number, step };
   const dialog = $("#step-dialog");
-  $("#step-title").textContent = `${t(STEP_LABEL[step])} · ${t("incident")} #${number}`;
+  const isAlert = step === "dismiss-alert";
+  $("#step-title").textContent = isAlert ? `${t("dismiss")} · ${t("alert")} ${number}` : `${t(STEP_LABEL[step])} · ${t("incident")} #${number}`;
   const needsAt = step === "on-scene" || step === "resolved";
   $("#step-at-field").hidden = !needsAt;
   const incident = state.incidents.find((i) => i.number === number);
-  $("#step-at").value = defaultStepTime(incident, step);
+  $("#step-at").value = defaultStepTime(isAlert ? null : incident, step);
   const note = $("#step-note");
   note.value = "";
-  note.required = step === "follow-up" || step === "void";
+  note.required = step === "follow-up" || step === "void" || isAlert;
   // on scene, the note is the reason for a time earlier than the plan can arrive (recorded with it)
-  const label = { void: "void_reason", "on-scene": "override_reason" }[step] || "note";
+  const label = { void: "void_reason", "on-scene": "override_reason", "dismiss-alert": "dismiss_reason" }[step] || "note";
   $("#step-note-label").textContent = t(label);
   dialog.returnValue = "";
   dialog.showModal();
@@ -711,12 +1172,12 @@ function openStep(number, step) {
 }
 
 /**
- * The time a step's dialog proposes, never earlier than the record allows, else now: on scene the
- * accepted plan's first arrival (one Confirm must not record a 0-minute response), resolved the
- * on-scene time, otherwise the report (the bundled timetable lies in the future).
+ * The time a step's dialog proposes, never earlier than the record allows, else the service's now: on
+ * scene the accepted plan's first arrival (one Confirm must not record a 0-minute response), resolved
+ * the on-scene time, otherwise the report.
  */
 function defaultStepTime(incident, step) {
-  const now = localMinute(new Date());
+  const now = localMinute(serverNow());
   if (!incident) return now;
   const earliest = { "on-scene": firstArrival(incident), resolved: incident.on_scene_at }[step];
   return later(earliest || incident.reported_at, now);
@@ -742,6 +1203,15 @@ async function closeStep() {
   if (dialog.returnValue !== "confirm" || !pending) return;
   const at = $("#step-at").value || undefined;
   const note = $("#step-note").value.trim();
+  if (pending.step === "dismiss-alert") {
+    try {
+      await api.dismissAlert(pending.number, note);
+      toast(t("alert_dismissed"), "ok");
+    } catch (error) {
+      toast(describe(error), "error");
+    }
+    return;
+  }
   const bodies = {
     "on-scene": { at, ...(note ? { override_reason: note } : {}) },
     resolved: { at, ...(note ? { note } : {}) },
@@ -753,12 +1223,12 @@ async function closeStep() {
     if (state.current && state.current.number === pending.number) {
       state.current = view;
       renderOptions();
+      loadMessages(view);
     }
     toast(`#${pending.number}: ${t(`status.${view.status}`)}`, "ok");
   } catch (error) {
     toast(describe(error), "error");
   }
-  poll();
 }
 
 // --------------------------------------------------------------------------- toast
@@ -771,19 +1241,55 @@ function toast(text, kind = "ok") {
   toastTimer = setTimeout(() => { box.className = "toast"; }, TOAST_MS);
 }
 
+// --------------------------------------------------------------------------- keyboard
+/**
+ * Report → options → accept without the mouse: Enter in the form reports, the first option's Accept
+ * takes the focus, 1–3 move it between options, Enter accepts; N opens a new report, Escape goes back.
+ */
+function onKey(event) {
+  if (event.ctrlKey || event.metaKey || event.altKey || $("#step-dialog").open) return;
+  const typing = event.target.closest("input, textarea, select, [contenteditable]");
+  if (event.key === "Escape" && $("#options").contains(event.target)) {
+    openReport(true);
+    $("#vehicle").focus();
+    event.preventDefault();
+    return;
+  }
+  if (typing) return;
+  if (/^[1-9]$/.test(event.key) && focusChoice(Number(event.key))) {
+    event.preventDefault();
+  } else if (event.key === "n" || event.key === "N") {
+    openReport(true);
+    $("#vehicle").focus();
+    event.preventDefault();
+  }
+}
+
 // --------------------------------------------------------------------------- wiring
 function wire() {
   $("#lang").addEventListener("click", toggleLanguage);
   $("#login").addEventListener("submit", signIn);
   $("#sign-out").addEventListener("click", signOut);
   $("#report-form").addEventListener("submit", submitReport);
+  $("#report-toggle").addEventListener("click", () => {
+    openReport($("#report-form").hidden);
+    if (!$("#report-form").hidden) $("#vehicle").focus();
+  });
+  $("#closures-toggle").addEventListener("click", toggleClosures);
+  $("#closure-form").addEventListener("submit", addClosure);
   $("#location").addEventListener("input", (event) => {
     if (state.sides) showSides(null); // typed a location instead of choosing a side
     if (state.map) state.map.setPick(event.target.value);
   });
+  $("#time").addEventListener("input", (event) => { event.target.dataset.touched = "1"; });
   $("#step-dialog").addEventListener("close", closeStep);
   $("#step-cancel").addEventListener("click", () => $("#step-dialog").close("cancel"));
+  document.addEventListener("keydown", onKey);
+  document.addEventListener("pointerdown", unlockAudio, { once: true });
   $("#time").value = localMinute(new Date());
+  setInterval(tick, TICK_MS);
+  // the outbox changes without an incident event (a message sent, a reply): look while any is open
+  setInterval(() => { if (state.current && messagesPending(state.current.number)) loadMessages(state.current); }, 5000);
 }
 
 wire();

@@ -1,83 +1,321 @@
-// The corridor map: the service's own GeoJSON drawn as SVG (no tiles, works offline).
-// Projection: equirectangular around the corridor's mean latitude — at 120 km the distortion
-// is far below what a dispatcher can see, and clicks invert exactly.
+// The corridor map: Leaflet (vendored) drawing the service's own GeoJSON as vector layers, so it works
+// offline; a basemap only when the service is configured with tiles (FLEETPLAN_TILE_URL). Coaches sit
+// at their live positions with their heading, stale ones greyed; incidents, alerts, the accepted
+// rescues' routes and the closures are layers of their own.
 
-const SVG_NS = "http://www.w3.org/2000/svg";
-const WIDTH = 640; // about its width on a desk screen, so SVG units are close to CSS pixels
-const PAD = 30;
-const LABELLED_KINDS = new Set(["depot", "town", "service_area", "interchange", "section_end"]);
+import * as L from "./vendor/leaflet/leaflet-src.esm.js";
+import { datum } from "./geo.js";
+
 const KM_POST = /G1\s*K\s*(\d+(?:\.\d+)?)(?:\s*\+\s*(\d+))?\s*(?:toward|to|往|向)?\s*(changchun|siping|长春|四平)?/i;
-const SIDE_ARROW = 34; // length of a carriageway's direction arrow, SVG units
-const SIDE_OFFSET = 7; // arrows sit to the right of their travel direction, as the carriageways do
+const LABELLED_KINDS = new Set(["depot", "town", "service_area", "interchange", "section_end"]);
+const CARRIAGEWAY_OFFSET_PX = 3; // each carriageway drawn this far to the right of its travel direction
+const ROAD_STYLE = {
+  city: { color: "#9aa5b1", weight: 2 },
+  ramp: { color: "#b9c2cc", weight: 1.5 },
+  national: { color: "#b59a6b", weight: 2, dashArray: "6 4" },
+};
+const SIDE_STYLE = { to_changchun: "#1f5fae", to_siping: "#7a3fb0" };
 
-function svg(tag, attrs = {}, text) {
-  const element = document.createElementNS(SVG_NS, tag);
-  for (const [name, value] of Object.entries(attrs)) element.setAttribute(name, value);
+function el(tag, className, text) {
+  const element = document.createElement(tag);
+  if (className) element.className = className;
   if (text !== undefined) element.textContent = text;
   return element;
 }
 
-function projection(points) {
-  const lons = points.map((p) => p[0]);
-  const lats = points.map((p) => p[1]);
-  const [minLon, maxLon, minLat, maxLat] = [Math.min(...lons), Math.max(...lons), Math.min(...lats), Math.max(...lats)];
-  const kx = Math.cos(((minLat + maxLat) / 2) * (Math.PI / 180));
-  const scale = (WIDTH - 2 * PAD) / ((maxLon - minLon) * kx);
-  const height = Math.round((maxLat - minLat) * scale + 2 * PAD);
-  return {
-    height,
-    scale, // SVG units per degree of latitude
-    project: ([lon, lat]) => [PAD + (lon - minLon) * kx * scale, PAD + (maxLat - lat) * scale],
-    unproject: ([x, y]) => [minLon + (x - PAD) / (kx * scale), maxLat - (y - PAD) / scale],
-  };
-}
-
 /**
- * Draw the corridor into `root` (an <svg>) and return the handle the desk uses. `onPick` gets each
- * click on the map; `onSide` the carriageway a dispatcher clicks among those `setSides` drew.
+ * Draw the corridor into `root` and return the handle the desk uses. `onPick` gets each click on the
+ * map (WGS-84); `onSide` the carriageway a dispatcher clicks among those `setSides` drew; `label(key)`
+ * translates; `onCoach(id)` a click on a coach.
  */
-export function createMap(root, geojson, { onPick, onSide, label }) {
+export function createMap(root, geojson, { onPick, onSide, label, onCoach }) {
   const nodes = new Map();
   const edges = [];
   for (const feature of geojson.features) {
     if (feature.geometry.type === "Point") nodes.set(feature.properties.id ?? feature.id, feature);
     else if (feature.geometry.type === "LineString") edges.push(feature);
   }
-  const allPoints = [...nodes.values()].map((f) => f.geometry.coordinates);
-  const proj = projection(allPoints);
-  root.setAttribute("viewBox", `0 0 ${WIDTH} ${proj.height}`);
-  root.replaceChildren();
-  const layers = {};
-  for (const name of ["edges", "roads", "nodes", "labels", "coaches", "incidents", "pick"]) {
-    layers[name] = root.appendChild(svg("g", { class: `layer-${name}` }));
+  let shift = datum("wgs84");
+  const ll = ([lon, lat]) => {
+    const [x, y] = shift.toMap([lon, lat]);
+    return L.latLng(y, x);
+  };
+  const state = { lang: "en", fleet: [], positions: new Map(), freshS: 120, now: () => new Date(), tiles: null };
+
+  const map = L.map(root, { zoomSnap: 0.25, zoomControl: true, attributionControl: true, minZoom: 7, maxZoom: 17 });
+  map.attributionControl.setPrefix(false); // no flag, no link out: the desk names only what it draws
+  const panes = ["roads", "closures", "routes", "places", "incidents", "coaches", "pick"];
+  panes.forEach((name, i) => { map.createPane(name).style.zIndex = String(410 + i * 10); });
+  const layers = Object.fromEntries(panes.map((name) => [name, L.layerGroup().addTo(map)]));
+  let tileLayer = null;
+
+  const bounds = L.latLngBounds([...nodes.values()].map((f) => ll(f.geometry.coordinates)));
+  map.fitBounds(bounds, { padding: [16, 16] });
+
+  // ------------------------------------------------------------------ roads, both carriageways apart
+  const carriageways = [];
+  function drawRoads() {
+    layers.roads.clearLayers();
+    carriageways.length = 0;
+    const order = { city: 0, ramp: 1, national: 2, expressway: 3 };
+    const sorted = [...edges].sort((a, b) => (order[a.properties.road_class] ?? 0) - (order[b.properties.road_class] ?? 0));
+    for (const edge of sorted) {
+      const { road_class: roadClass, direction, name } = edge.properties;
+      const points = edge.geometry.coordinates.map(ll);
+      if (roadClass === "expressway" && direction) {
+        const line = L.polyline(points, { pane: "roads", color: SIDE_STYLE[direction] || "#1f5fae", weight: 3.5,
+          opacity: 0.9, className: `road road-expressway side-${direction}`, interactive: false });
+        carriageways.push({ line, points, direction });
+        layers.roads.addLayer(line);
+      } else {
+        const style = ROAD_STYLE[roadClass] || ROAD_STYLE.city;
+        layers.roads.addLayer(L.polyline(points, { pane: "roads", ...style, className: `road road-${roadClass || "other"}`,
+          interactive: false }).bindTooltip(name || "", { sticky: true }));
+      }
+    }
+    offsetCarriageways();
   }
-  root.insertBefore(svg("rect", { class: "map-bg", x: 0, y: 0, width: WIDTH, height: proj.height }), root.firstChild);
 
-  drawEdges(layers.edges, edges, proj);
-  drawRoadShields(layers.roads, edges, proj);
-  drawScale(root, proj);
-  const state = { lang: "en" };
+  /** Each carriageway moved a few pixels to the right of its travel direction, with an arrow: at every zoom. */
+  function offsetCarriageways() {
+    for (const way of carriageways) {
+      const [a, b] = way.points.map((p) => map.latLngToLayerPoint(p));
+      const [dx, dy] = [b.x - a.x, b.y - a.y];
+      const norm = Math.hypot(dx, dy) || 1;
+      const [ox, oy] = [(-dy / norm) * CARRIAGEWAY_OFFSET_PX, (dx / norm) * CARRIAGEWAY_OFFSET_PX];
+      way.line.setLatLngs([a, b].map((p) => map.layerPointToLatLng(L.point(p.x + ox, p.y + oy))));
+      if (way.arrow) layers.roads.removeLayer(way.arrow);
+      const middle = map.layerPointToLatLng(L.point((a.x + b.x) / 2 + ox * 2.5, (a.y + b.y) / 2 + oy * 2.5));
+      const head = el("span", `way-arrow side-${way.direction}`, "➤");
+      head.style.transform = `rotate(${(Math.atan2(dy, dx) * 180) / Math.PI}deg)`;
+      way.arrow = L.marker(middle, { pane: "roads", interactive: false, keyboard: false,
+        icon: L.divIcon({ className: "way-arrow-icon", html: head, iconSize: [12, 12], iconAnchor: [6, 6] }) });
+      layers.roads.addLayer(way.arrow);
+    }
+  }
+  map.on("zoomend", offsetCarriageways);
 
-  function drawNodes() {
-    layers.nodes.replaceChildren();
-    layers.labels.replaceChildren();
+  // ------------------------------------------------------------------ places and their names
+  function drawPlaces() {
+    layers.places.clearLayers();
     for (const feature of nodes.values()) {
       const { kind } = feature.properties;
-      const [x, y] = proj.project(feature.geometry.coordinates);
-      const mark = nodeMark(kind, x, y);
-      if (!mark) continue;
-      mark.appendChild(svg("title", {}, nodeName(feature, state.lang)));
-      layers.nodes.appendChild(mark);
-      if (LABELLED_KINDS.has(kind)) layers.labels.appendChild(nodeLabel(feature, x, y, state.lang));
+      if (!LABELLED_KINDS.has(kind) && kind !== "stop") continue;
+      const mark = el("span", `place place-${kind}`);
+      const marker = L.marker(ll(feature.geometry.coordinates), { pane: "places", keyboard: false,
+        icon: L.divIcon({ className: "place-icon", html: mark, iconSize: [14, 14], iconAnchor: [7, 7] }) });
+      marker.bindTooltip(placeLabel(feature), { permanent: LABELLED_KINDS.has(kind), direction: kind === "town" ? "left" : "right",
+        className: `place-label label-${kind}`, offset: kind === "town" ? [-6, 0] : [6, 0] });
+      layers.places.addLayer(marker);
     }
   }
 
-  root.addEventListener("click", (event) => {
-    const point = root.createSVGPoint();
-    point.x = event.clientX;
-    point.y = event.clientY;
-    const local = point.matrixTransform(root.getScreenCTM().inverse());
-    const [lon, lat] = proj.unproject([local.x, local.y]);
+  function placeLabel(feature) {
+    const { kind, km } = feature.properties;
+    return shortName(feature, state.lang) + (km !== undefined && kind !== "depot" ? ` K${Math.round(km)}` : "");
+  }
+
+  // ------------------------------------------------------------------ coaches
+  const coachMarkers = new Map(); // vehicle id → {marker, element}
+  const depotBadges = new Map();
+
+  /** The fleet (status, bookings) from the service; where each coach is comes from setPositions. */
+  function setFleet(fleet) {
+    state.fleet = fleet;
+    redrawCoaches();
+  }
+
+  /** Live rows of GET /positions (all of them, or only the coaches that moved). */
+  function setPositions(rows, full) {
+    if (full) state.positions.clear();
+    for (const row of rows) {
+      const held = state.positions.get(row.vehicle_id);
+      if (!held || row.at >= held.at) state.positions.set(row.vehicle_id, row);
+    }
+    redrawCoaches();
+  }
+
+  /** The service clock and the age after which a fix is stale (from the event stream's hello). */
+  function setClock(now, freshS) {
+    state.now = now;
+    state.freshS = freshS;
+  }
+
+  function isStale(row) {
+    return (state.now().getTime() - new Date(row.at).getTime()) / 1000 > state.freshS;
+  }
+
+  function redrawCoaches() {
+    const seen = new Set();
+    const parked = new Map(); // depot → coaches with no live position
+    for (const vehicle of state.fleet) {
+      const row = state.positions.get(vehicle.id);
+      if (!row) {
+        if (!parked.has(vehicle.depot)) parked.set(vehicle.depot, []);
+        parked.get(vehicle.depot).push(vehicle);
+        continue;
+      }
+      seen.add(vehicle.id);
+      placeCoach(vehicle, row);
+    }
+    for (const [id, held] of coachMarkers) {
+      if (!seen.has(id)) {
+        layers.coaches.removeLayer(held.marker);
+        coachMarkers.delete(id);
+      }
+    }
+    drawDepotBadges(parked);
+  }
+
+  function coachClass(vehicle, row) {
+    const classes = ["coach-marker", `coach-${vehicle.booked_by ? "booked" : vehicle.status}`];
+    if (isStale(row)) classes.push("stale");
+    if (row.emergency) classes.push("emergency");
+    if ((row.speed_kmh || 0) < 3) classes.push("standing");
+    return classes.join(" ");
+  }
+
+  function placeCoach(vehicle, row) {
+    let held = coachMarkers.get(vehicle.id);
+    if (!held) {
+      const element = el("div", "coach-marker");
+      element.dataset.vehicle = vehicle.id;
+      element.append(el("span", "coach-arrow", "▲"), el("span", "coach-tag", vehicle.id));
+      const marker = L.marker(ll([row.lon, row.lat]), { pane: "coaches", keyboard: false, riseOnHover: true,
+        icon: L.divIcon({ className: "coach-icon", html: element, iconSize: [18, 18], iconAnchor: [9, 9] }) });
+      marker.on("click", () => onCoach && onCoach(vehicle.id));
+      marker.bindTooltip("", { direction: "top", offset: [0, -8] });
+      layers.coaches.addLayer(marker);
+      held = { marker, element };
+      coachMarkers.set(vehicle.id, held);
+    }
+    const { marker, element } = held;
+    if (element.dataset.at !== row.at || !element.dataset.drawn) marker.setLatLng(ll([row.lon, row.lat]));
+    element.className = coachClass(vehicle, row);
+    const arrow = element.firstChild;
+    const hasHeading = row.heading_deg !== null && row.heading_deg !== undefined && (row.speed_kmh || 0) >= 3;
+    arrow.textContent = hasHeading ? "▲" : "■";
+    arrow.style.transform = hasHeading ? `rotate(${row.heading_deg}deg)` : "";
+    element.dataset.at = row.at;
+    element.dataset.drawn = String(performance.now()); // when the desk drew this fix (the push benchmark reads it)
+    const where = row.place && row.place.text ? ` · ${row.place.text}` : "";
+    const speed = row.speed_kmh != null ? ` · ${Math.round(row.speed_kmh)} km/h` : "";
+    const stale = isStale(row) ? ` · ${label("stale_fix")}` : "";
+    const booked = vehicle.booked_by ? ` · #${vehicle.booked_by}` : "";
+    marker.setTooltipContent(`${vehicle.id} ${vehicle.plate} · ${label(`vstatus.${vehicle.status}`)}${booked}` +
+      `${speed}${where} · ${row.at.slice(11, 19)}${stale}`);
+  }
+
+  function drawDepotBadges(parked) {
+    for (const badge of depotBadges.values()) layers.coaches.removeLayer(badge);
+    depotBadges.clear();
+    for (const [depot, vehicles] of parked) {
+      const feature = nodes.get(depot);
+      if (!feature) continue;
+      const badge = el("div", "depot-badge");
+      badge.dataset.depot = depot;
+      badge.append(el("b", "", String(vehicles.length)));
+      const marker = L.marker(ll(feature.geometry.coordinates), { pane: "coaches", keyboard: false,
+        icon: L.divIcon({ className: "depot-badge-icon", html: badge, iconSize: [26, 18], iconAnchor: [-8, 24] }) });
+      const list = vehicles.map((v) => `${v.id} ${label(`vstatus.${v.status}`)}${v.booked_by ? ` #${v.booked_by}` : ""}`);
+      marker.bindTooltip(`${shortName(feature, state.lang)}: ${label("no_live_position", { n: vehicles.length })}\n${list.join(", ")}`,
+        { direction: "top", className: "depot-tip" });
+      layers.coaches.addLayer(marker);
+      depotBadges.set(depot, marker);
+    }
+  }
+
+  // ------------------------------------------------------------------ incidents and alerts
+  function setIncidents(incidents, alerts = []) {
+    layers.incidents.clearLayers();
+    const used = new Map(); // a second marker at the same place moves aside instead of hiding the first
+    const nudge = (latlng) => {
+      const key = `${latlng.lat.toFixed(3)},${latlng.lng.toFixed(3)}`;
+      const n = used.get(key) || 0;
+      used.set(key, n + 1);
+      return n;
+    };
+    for (const incident of incidents) {
+      const where = locate(incident.report && incident.report.location);
+      if (!where) continue;
+      const latlng = ll(where);
+      const n = nudge(latlng);
+      const mark = el("div", `incident-marker status-${incident.status}${incident.escalation ? ` escalated-${incident.escalation}` : ""}`);
+      mark.dataset.number = incident.number;
+      mark.append(el("span", "incident-num", `#${incident.number}`));
+      const marker = L.marker(latlng, { pane: "incidents", keyboard: false,
+        icon: L.divIcon({ className: "incident-icon", html: mark, iconSize: [34, 20], iconAnchor: [17 - n * 30, 28] }) });
+      marker.bindTooltip(`#${incident.number} ${incident.report.vehicle_id} · ${incident.report.location}`, { direction: "top" });
+      layers.incidents.addLayer(marker);
+    }
+    for (const alert of alerts) {
+      const latlng = ll([alert.lon, alert.lat]);
+      const mark = el("div", `alert-marker kind-${alert.kind}`);
+      mark.dataset.alert = alert.id;
+      mark.append(el("span", "alert-ring"));
+      const marker = L.marker(latlng, { pane: "incidents", keyboard: false,
+        icon: L.divIcon({ className: "alert-icon", html: mark, iconSize: [30, 30], iconAnchor: [15, 15] }) });
+      marker.bindTooltip(`${label(`alert.${alert.kind}`)} · ${alert.vehicle_id}`, { direction: "bottom" });
+      layers.incidents.addLayer(marker);
+    }
+  }
+
+  // ------------------------------------------------------------------ rescue routes
+  /** Routes: [{number, kind: "accepted"|"preview", assignments: [{vehicle_id, route: {to_scene, to_destination}}]}]. */
+  function setRoutes(routes) {
+    layers.routes.clearLayers();
+    for (const { number, kind, assignments } of routes) {
+      for (const a of assignments || []) {
+        const legs = a.route || {};
+        for (const [leg, points] of Object.entries(legs)) {
+          if (!points || points.length < 2) continue;
+          const line = L.polyline(points.map(ll), { pane: "routes", className: `route route-${kind} leg-${leg}`,
+            weight: kind === "accepted" ? 5 : 4, opacity: 0.85, dashArray: leg === "to_destination" ? "8 6" : null });
+          line.bindTooltip(`#${number} ${a.vehicle_id} · ${label(`leg.${leg}`)}`, { sticky: true });
+          layers.routes.addLayer(line);
+        }
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ closures
+  function setClosures(closures) {
+    layers.closures.clearLayers();
+    for (const closure of closures) {
+      if (closure.kind === "edge") {
+        const [u, v] = closure.target.split("->").map((s) => s.trim());
+        if (!nodes.has(u) || !nodes.has(v)) continue;
+        const line = L.polyline([nodes.get(u), nodes.get(v)].map((f) => ll(f.geometry.coordinates)), { pane: "closures",
+          className: "closure closure-edge", color: "#b42318", weight: 7, opacity: 0.7, dashArray: "4 6" });
+        line.bindTooltip(`${label("closed")}: ${closureName(closure)}`, { sticky: true });
+        layers.closures.addLayer(line);
+        continue;
+      }
+      const targets = closure.target === "*"
+        ? [...nodes.values()].filter((f) => ["interchange", "service_area", "section_end"].includes(f.properties.kind))
+        : [nodes.get(closure.target)].filter(Boolean);
+      for (const feature of targets) {
+        const mark = el("div", "closure-marker", "⛔");
+        mark.dataset.closure = closure.id;
+        const marker = L.marker(ll(feature.geometry.coordinates), { pane: "closures", keyboard: false,
+          icon: L.divIcon({ className: "closure-icon", html: mark, iconSize: [18, 18], iconAnchor: [9, -4] }) });
+        marker.bindTooltip(`${label("closed")}: ${shortName(feature, state.lang)}${closure.reason ? ` · ${closure.reason}` : ""}`);
+        layers.closures.addLayer(marker);
+      }
+    }
+  }
+
+  function closureName(closure) {
+    if (closure.kind === "edge") {
+      return closure.target.split("->").map((id) => (nodes.has(id.trim()) ? shortName(nodes.get(id.trim()), state.lang) : id)).join(" → ");
+    }
+    if (closure.target === "*") return label("all_entrances");
+    return nodes.has(closure.target) ? shortName(nodes.get(closure.target), state.lang) : closure.target;
+  }
+
+  // ------------------------------------------------------------------ picking a place
+  map.on("click", (event) => {
+    const [lon, lat] = shift.fromMap([event.latlng.lng, event.latlng.lat]);
     onPick({ lat, lon, text: `${lat.toFixed(4)},${lon.toFixed(4)}`, near: nearestName(lon, lat) });
   });
 
@@ -101,12 +339,8 @@ export function createMap(root, geojson, { onPick, onSide, label }) {
     const pair = trimmed.match(/^(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)$/);
     if (pair) return [Number(pair[2]), Number(pair[1])];
     const post = trimmed.match(KM_POST);
-    if (post) return kmPost(postKm(post), post[3]);
+    if (post) return kmPost(Number(post[1]) + (post[2] ? Number(post[2]) / 1000 : 0), post[3]);
     return null;
-  }
-
-  function postKm(post) {
-    return Number(post[1]) + (post[2] ? Number(post[2]) / 1000 : 0);
   }
 
   function kmPost(km, toward) {
@@ -126,113 +360,79 @@ export function createMap(root, geojson, { onPick, onSide, label }) {
     return null;
   }
 
-  function setCoaches(fleet, bookings) {
-    layers.coaches.replaceChildren();
-    const byDepot = new Map();
-    for (const vehicle of fleet) {
-      if (!byDepot.has(vehicle.depot)) byDepot.set(vehicle.depot, []);
-      byDepot.get(vehicle.depot).push(vehicle);
-    }
-    for (const [depot, vehicles] of byDepot) {
-      const feature = nodes.get(depot);
-      if (!feature) continue;
-      layers.coaches.appendChild(coachBlock(depot, feature, vehicles, proj, label, state.lang));
-    }
-  }
-
-  function setIncidents(incidents) {
-    layers.incidents.replaceChildren();
-    for (const incident of incidents) {
-      const where = locate(incident.report && incident.report.location);
-      if (!where) continue;
-      const [x, y] = proj.project(where);
-      const group = svg("g", { class: `incident status-${incident.status}`, "data-number": incident.number });
-      group.appendChild(svg("path", { d: `M${x},${y - 13} L${x + 9},${y + 4} L${x - 9},${y + 4} Z`, class: "incident-mark" }));
-      group.appendChild(svg("text", { x, y: y + 1, class: "incident-num", "text-anchor": "middle" }, "!"));
-      group.appendChild(svg("text", { x: x + 11, y: y - 4, class: "incident-label halo" }, `#${incident.number}`));
-      group.appendChild(svg("title", {}, `#${incident.number} ${incident.report.vehicle_id} · ${incident.report.location}`));
-      layers.incidents.appendChild(group);
-    }
-  }
-
   function setPick(text) {
-    layers.pick.replaceChildren();
+    layers.pick.clearLayers();
     const where = locate(text);
     if (!where) return false;
-    const [x, y] = proj.project(where);
-    const group = svg("g", { class: "pick" });
-    group.appendChild(svg("circle", { cx: x, cy: y, r: 9 }));
-    group.appendChild(svg("path", { d: `M${x - 15},${y} H${x - 4} M${x + 4},${y} H${x + 15} M${x},${y - 15} V${y - 4} M${x},${y + 4} V${y + 15}` }));
-    // A kilometre post with its direction shows that side's arrow: which carriageway is visible.
-    const post = text.trim().match(KM_POST);
-    const direction = post && post[3] ? (/changchun|长春/i.test(post[3]) ? "to_changchun" : "to_siping") : null;
-    if (direction) group.appendChild(sideArrow({ direction, km: postKm(post), lon: where[0], lat: where[1] }));
-    layers.pick.appendChild(group);
+    const mark = el("div", "pick-marker");
+    layers.pick.addLayer(L.marker(ll(where), { pane: "pick", interactive: false, keyboard: false,
+      icon: L.divIcon({ className: "pick-icon", html: mark, iconSize: [22, 22], iconAnchor: [11, 11] }) }));
     return true;
   }
 
-  /**
-   * A clicked point on G1 as both carriageways (from /network/snap): an arrow along each one's travel
-   * direction, labelled, clickable; the desk asks which side before the location is filled in.
-   */
+  /** A clicked point on G1 as both carriageways (from /network/snap): one labelled arrow each, clickable. */
   function setSides(sides) {
-    layers.pick.replaceChildren();
-    const group = svg("g", { class: "pick sides" });
-    const [x, y] = proj.project([sides[0].lon, sides[0].lat]);
-    group.appendChild(svg("circle", { cx: x, cy: y, r: 9 }));
+    layers.pick.clearLayers();
     for (const side of sides) {
-      const arrow = sideArrow(side);
-      arrow.addEventListener("click", (event) => {
+      const latlng = ll([side.lon, side.lat]);
+      const ahead = kmPost(side.km + (side.direction === "to_changchun" ? 1 : -1), side.direction === "to_changchun" ? "changchun" : "siping");
+      const angle = ahead ? bearingPx(latlng, ll(ahead)) : 0;
+      const mark = el("button", `side side-${side.direction}`);
+      mark.type = "button";
+      mark.dataset.direction = side.direction;
+      const arrow = el("span", "side-arrow", "➤");
+      arrow.style.transform = `rotate(${angle}deg)`;
+      mark.append(arrow, el("span", "side-label", label(`side.${side.direction}`)));
+      const marker = L.marker(latlng, { pane: "pick", keyboard: false,
+        icon: L.divIcon({ className: "side-icon", html: mark, iconSize: null,
+          iconAnchor: side.direction === "to_changchun" ? [-6, 10] : [120, 10] }) });
+      mark.addEventListener("click", (event) => {
         event.stopPropagation(); // not a new pick on the map
         if (onSide) onSide(side);
       });
-      group.appendChild(arrow);
+      layers.pick.addLayer(marker);
     }
-    layers.pick.appendChild(group);
   }
 
-  /** The arrow of one carriageway at kilometre `km`, pointing the way its traffic goes. */
-  function sideArrow({ direction, km, lon, lat }) {
-    const toward = direction === "to_changchun" ? "changchun" : "siping";
-    const step = direction === "to_changchun" ? 1 : -1; // kilometre posts grow toward Changchun
-    const ahead = kmPost(km + step, toward) || kmPost(km, toward);
-    const behind = kmPost(km - step, toward) || kmPost(km, toward);
-    const [x, y] = proj.project([lon, lat]);
-    let [dx, dy] = [0, 0];
-    if (ahead && behind) {
-      const [ax, ay] = proj.project(ahead);
-      const [bx, by] = proj.project(behind);
-      [dx, dy] = [ax - bx, ay - by];
+  function bearingPx(from, to) {
+    const a = map.latLngToLayerPoint(from);
+    const b = map.latLngToLayerPoint(to);
+    return (Math.atan2(b.y - a.y, b.x - a.x) * 180) / Math.PI;
+  }
+
+  // ------------------------------------------------------------------ basemap
+  /** Tiles from the service's configuration ({url, crs, attribution}), or none: vector layers only. */
+  function setTiles(tiles) {
+    const key = tiles ? `${tiles.url}|${tiles.crs}` : "";
+    if (key === (state.tiles || "")) return;
+    state.tiles = key;
+    if (tileLayer) map.removeLayer(tileLayer);
+    tileLayer = null;
+    shift = datum(tiles ? tiles.crs : "wgs84");
+    root.classList.toggle("has-tiles", Boolean(tiles));
+    if (tiles) {
+      tileLayer = L.tileLayer(tiles.url, { attribution: tiles.attribution || "", maxZoom: 18, crossOrigin: false }).addTo(map);
     }
-    const norm = Math.hypot(dx, dy) || 1;
-    [dx, dy] = [dx / norm, dy / norm];
-    const [ox, oy] = [x - dy * SIDE_OFFSET, y + dx * SIDE_OFFSET]; // right of travel (y grows downward)
-    const [tx, ty] = [ox + dx * SIDE_ARROW, oy + dy * SIDE_ARROW];
-    const head = `M${tx},${ty} L${tx - dx * 8 - dy * 5},${ty - dy * 8 + dx * 5} L${tx - dx * 8 + dy * 5},${ty - dy * 8 - dx * 5} Z`;
-    const group = svg("g", { class: `side side-${direction}`, "data-direction": direction });
-    group.appendChild(svg("path", { d: `M${ox},${oy} L${tx},${ty}`, class: "side-shaft" }));
-    group.appendChild(svg("path", { d: head, class: "side-head" }));
-    // The label beside its arrow, on the far side from the other carriageway, kept inside the map.
-    const text = label(`side.${direction}`);
-    const [rx, ry] = [-dy, dx];
-    const anchorStart = rx >= 0;
-    const width = estimateWidth(text, 6.8);
-    let lx = ox + dx * SIDE_ARROW * 0.5 + rx * 12;
-    lx = anchorStart ? Math.min(lx, WIDTH - 4 - width) : Math.max(lx, 4 + width);
-    const ly = oy + dy * SIDE_ARROW * 0.5 + ry * 12 + 4;
-    group.appendChild(svg("text", { x: lx, y: ly, "text-anchor": anchorStart ? "start" : "end",
-      class: "side-label halo" }, text));
-    group.appendChild(svg("title", {}, text));
-    return group;
+    drawRoads();
+    drawPlaces();
+    redrawCoaches();
   }
 
   function setLang(lang) {
     state.lang = lang;
-    drawNodes();
+    drawPlaces();
+    redrawCoaches();
   }
 
-  setLang(state.lang);
-  return { setLang, setCoaches, setIncidents, setPick, setSides, locate };
+  /** Re-read the size after the layout changed (the panel was resized or shown). */
+  function resize() {
+    map.invalidateSize();
+  }
+
+  drawRoads();
+  drawPlaces();
+  return { setLang, setFleet, setPositions, setClock, setIncidents, setRoutes, setClosures, setPick, setSides,
+    setTiles, locate, resize, closureName, leaflet: map, refresh: redrawCoaches };
 }
 
 function nodeName(feature, lang) {
@@ -246,130 +446,4 @@ function shortName(feature, lang) {
   return full.replace(/\s*[（(].*?[)）]\s*/g, " ").trim()
     .replace(/([\u4e00-\u9fff]) ([\u4e00-\u9fff])/g, "$1$2")
     .replace(/ (interchange|service area)$/i, "");
-}
-
-function drawEdges(layer, edges, proj) {
-  const order = { city: 0, ramp: 1, national: 2, expressway: 3 };
-  const sorted = [...edges].sort((a, b) => (order[a.properties.road_class] ?? 0) - (order[b.properties.road_class] ?? 0));
-  for (const edge of sorted) {
-    const d = edge.geometry.coordinates.map((c, i) => `${i ? "L" : "M"}${proj.project(c).map((v) => v.toFixed(1)).join(",")}`).join("");
-    const path = svg("path", { d, class: `road road-${edge.properties.road_class || "other"}` });
-    path.appendChild(svg("title", {}, edge.properties.name || ""));
-    layer.appendChild(path);
-  }
-}
-
-function drawRoadShields(layer, edges, proj) {
-  // G1 a quarter of the way up the corridor, G102 two thirds: apart, and clear of the cities.
-  const shields = [
-    { roadClass: "expressway", text: "G1", cls: "shield-g", at: 0.3 },
-    { roadClass: "national", text: "G102", cls: "shield-n", at: 0.62 },
-  ];
-  for (const { roadClass, text, cls, at } of shields) {
-    const middles = edges
-      .filter((e) => e.properties.road_class === roadClass && (e.properties.length_m || 0) > 5000)
-      .map((e) => {
-        const coords = e.geometry.coordinates;
-        const [ax, ay] = proj.project(coords[0]);
-        const [bx, by] = proj.project(coords[coords.length - 1]);
-        return [(ax + bx) / 2, (ay + by) / 2];
-      });
-    if (!middles.length) continue;
-    const [x, y] = middles.reduce((best, m) => (Math.abs(m[0] / WIDTH - at) < Math.abs(best[0] / WIDTH - at) ? m : best));
-    const w = 8 + text.length * 7;
-    const group = svg("g", { class: `shield ${cls}` });
-    group.appendChild(svg("rect", { x: x - w / 2, y: y - 8, width: w, height: 16, rx: 3 }));
-    group.appendChild(svg("text", { x, y: y + 4, "text-anchor": "middle" }, text));
-    layer.appendChild(group);
-  }
-}
-
-function drawScale(root, proj) {
-  const km10 = (10 / 111.2) * proj.scale; // 10 km in SVG units (latitude degrees are ~111.2 km)
-  const [x, y] = [WIDTH - PAD - km10 - 40, proj.height - 12];
-  const group = svg("g", { class: "scale" });
-  group.appendChild(svg("path", { d: `M${x},${y - 5} V${y} H${x + km10} V${y - 5}` }));
-  group.appendChild(svg("text", { x: x + km10 + 6, y: y + 1 }, "10 km"));
-  const north = svg("g", { class: "north" });
-  north.appendChild(svg("path", { d: `M${PAD - 12},${PAD - 22} l6,16 l-6,-4 l-6,4 Z` }));
-  north.appendChild(svg("text", { x: PAD - 12, y: PAD + 6, "text-anchor": "middle" }, "N"));
-  root.appendChild(group);
-  root.appendChild(north);
-}
-
-function nodeMark(kind, x, y) {
-  switch (kind) {
-    case "depot":
-      return svg("rect", { x: x - 7, y: y - 7, width: 14, height: 14, class: "node node-depot" });
-    case "service_area":
-      return svg("rect", { x: x - 5, y: y - 5, width: 10, height: 10, rx: 5, class: "node node-service_area" });
-    case "interchange":
-    case "section_end":
-      return svg("circle", { cx: x, cy: y, r: 4.5, class: "node node-interchange" });
-    case "town":
-      return svg("circle", { cx: x, cy: y, r: 3, class: "node node-town" });
-    case "stop":
-      return svg("circle", { cx: x, cy: y, r: 2.2, class: "node node-stop" });
-    case "junction":
-      return svg("circle", { cx: x, cy: y, r: 2, class: "node node-junction" });
-    default:
-      return null; // carriageway and parking points sit on top of their interchange
-  }
-}
-
-function nodeLabel(feature, x, y, lang) {
-  const { kind, km } = feature.properties;
-  const text = shortName(feature, lang) + (km !== undefined && kind !== "depot" ? ` K${Math.round(km)}` : "");
-  const width = estimateWidth(text, kind === "depot" ? 8 : 6.4);
-  const cls = `label label-${kind} halo`;
-  if (kind === "depot") {
-    // Depots get their label centred above: interchanges crowd their sides near the cities.
-    const cx = Math.min(Math.max(x, width / 2 + 4), WIDTH - width / 2 - 4);
-    return svg("text", { x: cx, y: y - 12, "text-anchor": "middle", class: cls }, text);
-  }
-  // Towns lie west of G1 and interchanges on it: town labels to the left, the rest to the right,
-  // flipped where the label would leave the map.
-  let left = kind === "town";
-  if (left && x - 8 - width < 4) left = false;
-  if (!left && x + 9 + width > WIDTH - 4) left = true;
-  return svg("text", { x: left ? x - 8 : x + 9, y: y + 4, "text-anchor": left ? "end" : "start", class: cls }, text);
-}
-
-/** Rough label width in SVG units: CJK glyphs are about twice as wide as Latin ones. */
-function estimateWidth(text, latinWidth) {
-  let width = 0;
-  for (const char of text) width += char.charCodeAt(0) > 0x2e80 ? latinWidth * 1.8 : latinWidth;
-  return width;
-}
-
-function coachBlock(depot, feature, vehicles, proj, label, lang) {
-  const [x, y] = proj.project(feature.geometry.coordinates);
-  const perRow = 7;
-  const [w, h, gap] = [18, 11, 3];
-  const rows = Math.ceil(vehicles.length / perRow);
-  const blockW = perRow * (w + gap) - gap;
-  const blockH = rows * (h + gap) + 16;
-  // The corridor runs SW–NE, so the SE and NW corners are empty: a southern depot's block goes to
-  // its east, a northern one's to its west, joined by a leader line.
-  const south = y > proj.height / 2;
-  const bx = Math.min(Math.max(south ? x + 150 : x - 120 - blockW, 6), WIDTH - blockW - 6);
-  const by = Math.min(Math.max(south ? y - blockH / 2 + 6 : y - blockH - 24, 6), proj.height - blockH - 6);
-  const group = svg("g", { class: "coaches", "data-depot": depot });
-  const [lx, ly] = [south ? bx - 5 : bx + blockW + 5, by + blockH / 2];
-  group.appendChild(svg("path", { d: `M${x},${y} L${lx},${ly}`, class: "coach-leader" }));
-  group.appendChild(svg("rect", { x: bx - 5, y: by - 4, width: blockW + 10, height: blockH + 6, rx: 3, class: "coach-panel" }));
-  group.appendChild(svg("text", { x: bx, y: by + 8, class: "coach-caption" },
-    `${shortName(feature, lang)} · ${vehicles.length}`));
-  vehicles.forEach((vehicle, i) => {
-    const cx = bx + (i % perRow) * (w + gap);
-    const cy = by + 14 + Math.floor(i / perRow) * (h + gap);
-    const state = vehicle.booked_by ? "booked" : vehicle.status;
-    const cell = svg("g", { class: `coach coach-${state}`, "data-vehicle": vehicle.id });
-    cell.appendChild(svg("rect", { x: cx, y: cy, width: w, height: h, rx: 1.5 }));
-    cell.appendChild(svg("text", { x: cx + w / 2, y: cy + 8.3, "text-anchor": "middle" }, vehicle.id.replace(/^c/, "")));
-    const booked = vehicle.booked_by ? ` · #${vehicle.booked_by}` : "";
-    cell.appendChild(svg("title", {}, `${vehicle.id} ${vehicle.plate} · ${vehicle.seats} · ${label(`vstatus.${vehicle.status}`)}${booked}`));
-    group.appendChild(cell);
-  });
-  return group;
 }
