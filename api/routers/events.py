@@ -6,8 +6,7 @@ Events (each ``data`` is JSON):
   is stale), ``escalate_after_s`` (an incident not accepted this long after its report escalates) and
   ``tiles`` (the basemap's URL template, datum and attribution, or null: no basemap);
   first on every connection and again every ``ping_s`` as ``ping``, so desks keep their clocks in step;
-- ``incidents``: the desk's list (today's incidents, and earlier ones still reported, planned or under
-  way), each as ``GET /incidents/{number}`` without its options but with ``feasibility``;
+- ``incidents``: the desk's list (today's incidents, and earlier ones not yet followed up or voided), each as ``GET /incidents/{number}`` without its options but with ``feasibility``;
 - ``alerts``: the open alerts, as ``GET /alerts``;
 - ``closures``: the active closures, as ``GET /closures``;
 - ``fleet``: the coaches, as ``GET /fleet``;
@@ -45,9 +44,16 @@ from api.settings import Settings
 
 router = APIRouter(tags=["desk"], responses=error_responses(401, 403))
 
-# Still the dispatcher's business on a later day: nobody has sent a coach yet, or one is on its way.
+# Still the dispatcher's business on a later day: nobody sent yet, a coach on its way, or the
+# follow-up call (回访) still to make; followed-up and voided ones of other days are history.
 UNFINISHED = frozenset(
-    {IncidentStatus.REPORTED, IncidentStatus.OPTIONS, IncidentStatus.ACCEPTED, IncidentStatus.ON_SCENE}
+    {
+        IncidentStatus.REPORTED,
+        IncidentStatus.OPTIONS,
+        IncidentStatus.ACCEPTED,
+        IncidentStatus.ON_SCENE,
+        IncidentStatus.RESOLVED,
+    }
 )
 DESK_LIST_READ = 500  # newest incidents read to find today's and the unfinished ones
 

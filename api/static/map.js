@@ -102,7 +102,8 @@ export function createMap(root, geojson, { onPick, onSide, label, onCoach }) {
       const { kind } = feature.properties;
       if (!LABELLED_KINDS.has(kind) && kind !== "stop") continue;
       const mark = el("span", `place place-${kind}`);
-      const marker = L.marker(ll(feature.geometry.coordinates), { pane: "places", keyboard: false,
+      // not interactive: a click on a place is a pick on the map (a depot in town is off G1)
+      const marker = L.marker(ll(feature.geometry.coordinates), { pane: "places", keyboard: false, interactive: false,
         icon: L.divIcon({ className: "place-icon", html: mark, iconSize: [14, 14], iconAnchor: [7, 7] }) });
       marker.bindTooltip(placeLabel(feature), { permanent: LABELLED_KINDS.has(kind), direction: kind === "town" ? "left" : "right",
         className: `place-label label-${kind}`, offset: kind === "town" ? [-6, 0] : [6, 0] });

@@ -56,7 +56,7 @@ def desk(browser, service):
     page.fill("#token", service.token)
     page.press("#token", "Enter")
     page.wait_for_selector("#vehicle option[value='c01']", state="attached")
-    page.wait_for_selector("#map .layer-coaches .coach")
+    page.wait_for_selector("#map .depot-badge, #map .coach-marker")  # the fleet arrived over the event stream
     yield page
     refused = [] if page.is_closed() else page.evaluate("window.__cspViolations")
     context.close()
@@ -72,6 +72,8 @@ def report(page, vehicle: str, location: str, time: str, passengers: str) -> int
         if page.locator("#options .incident-head").count()
         else None
     )
+    if page.locator("#report-form").is_hidden():  # folded away under the last options
+        page.press("body", "n")
     page.select_option("#vehicle", vehicle)
     page.fill("#location", location)
     page.fill("#time", time)
@@ -98,7 +100,7 @@ def test_report_accept_list_and_record(desk, service):
     first = plans.first
     assert re.search(r"\d+ / 60 min", first.locator(".eta-text").first.inner_text())  # near_backup tier: 60 min
     assert_chips_match_the_outcome(page, service, number)
-    assert re.fullmatch(r"\d+ seats", first.locator("tbody .seats").first.inner_text().strip())
+    assert re.fullmatch(r"\d+ seats · \d+\.\d km empty", first.locator("tbody .seats").first.inner_text().strip())
     assert re.fullmatch(r"\d+\.\d h left", first.locator("tbody .hours").first.inner_text().strip())
     assert first.locator(".explanation").inner_text().strip()
     rejected = page.locator("#options details.rejected")
@@ -119,8 +121,14 @@ def test_report_accept_list_and_record(desk, service):
         f"() => document.querySelector(\"#incidents tr[data-number='{number}']\").dataset.status === 'accepted'"
     )
     assert row.locator("button[data-step='on-scene']").count() == 1
-    page.wait_for_selector(f"#map .coach-booked[data-vehicle='{chosen_coach}']", state="attached")
-    page.wait_for_selector(f"#map .incident[data-number='{number}']", state="attached")
+    page.wait_for_selector("#map path.route-accepted.leg-to_scene", state="attached")  # its route drawn
+    page.wait_for_selector(f"#map .incident-marker[data-number='{number}']", state="attached")
+    booked = page.evaluate(
+        "(id) => document.querySelector('#vehicle').selectedOptions && "
+        "[...document.querySelectorAll('#vehicle option')].find(o => o.value === id).textContent",
+        chosen_coach,
+    )
+    assert f"#{number}" in booked  # the coach is booked by this incident
 
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "desk.png"), full_page=True)
@@ -212,7 +220,7 @@ def test_lifecycle_buttons_move_an_incident_to_follow_up(desk, service):
         page.wait_for_function(
             f"() => document.querySelector(\"#incidents tr[data-number='{number}']\")?.dataset.status === '{status}'"
         )
-    assert re.match(r"75 / \d+ min", row.locator("td").nth(5).inner_text())  # response 75 min against the limit
+    assert re.match(r"75 / \d+ min", row.locator("td").nth(6).inner_text())  # response 75 min against the limit
     row.locator("button[data-step='follow-up']").click()
     page.fill("#step-note", "passengers satisfied")
     page.click("#step-confirm")
@@ -244,13 +252,13 @@ def test_language_toggle_and_bad_input_are_reported(desk):
 
 def test_clicking_the_map_off_g1_fills_the_location(desk):
     page = desk
-    depot = page.locator("#map .node-depot").first.bounding_box()  # a depot in town: off G1
+    depot = page.locator("#map .place-depot").first.bounding_box()  # a depot in town: off G1
     page.mouse.click(depot["x"] + depot["width"] / 2, depot["y"] + depot["height"] / 2)
     page.wait_for_function("() => document.querySelector('#location').value !== ''")
     value = page.input_value("#location")
     lat, lon = (float(part) for part in value.split(","))
     assert 43.1 < lat < 43.95 and 124.3 < lon < 125.6
-    assert page.locator("#map .pick").count() == 1
+    assert page.locator("#map .pick-marker").count() == 1
     assert page.locator("#side-choice").is_hidden()
 
 
@@ -293,7 +301,15 @@ def test_desk_page_and_assets_are_served_without_a_token(service):
     assert status == 200 and headers["content-type"].startswith("text/html")
     for asset in re.findall(r'(?:src|href)="(/static/[^"]+)"', page.decode()):
         assert service.get(asset)[0] == 200, asset
-    for module in ("desk.js", "api.js", "map.js", "i18n.js"):
+    for module in (
+        "desk.js",
+        "api.js",
+        "map.js",
+        "i18n.js",
+        "stream.js",
+        "geo.js",
+        "vendor/leaflet/leaflet-src.esm.js",
+    ):
         assert service.get(f"/static/{module}")[0] == 200, module
     assert b"http://" not in page and b"https://" not in page  # nothing from the internet
 
@@ -402,16 +418,20 @@ OUTCOME_INCIDENT = {
 
 
 def serve_incident(page, incident: dict) -> None:
-    """Let the page see ``incident`` (open list and detail) as the service would send it."""
+    """Let the page see ``incident`` (today's list and detail) as the service would send it: the event
+    stream answered with that list (the desk reconnects when it ends) and the incident's own page."""
     body = json.dumps(incident)
     page.route(
-        re.compile(r".*/incidents\?status=open$"),
-        lambda route: route.fulfill(status=200, content_type="application/json", body=f"[{body}]"),
+        re.compile(r".*/events$"),
+        lambda route: route.fulfill(
+            status=200, content_type="text/event-stream", body=f"event: incidents\ndata: [{body}]\n\n"
+        ),
     )
     page.route(
         re.compile(rf".*/incidents/{incident['number']}$"),
         lambda route: route.fulfill(status=200, content_type="application/json", body=body),
     )
+    page.reload()  # signs in again from the tab's token and opens the (answered) stream
     page.wait_for_selector(f"#incidents tr[data-number='{incident['number']}']", timeout=UI_TIMEOUT_MS)
 
 
@@ -486,18 +506,18 @@ def test_the_plan_says_where_and_when_the_driver_rests(desk):
 
 # --------------------------------------------------------------------------- issue 15: doors and sides
 def g1_point(page) -> tuple[float, float]:
-    """Viewport coordinates of the middle of the G1 stretch drawn nearest the centre of the map."""
+    """Viewport coordinates of the middle of the G1 stretch drawn nearest the centre of the map (each
+    carriageway is one straight line per section, so the middle of its box lies on it)."""
     page.locator("#map").scroll_into_view_if_needed()
     x, y = page.evaluate(
         """() => {
-          const box = document.querySelector('#map').viewBox.baseVal;
-          const middle = (path) => path.getPointAtLength(path.getTotalLength() / 2);
-          const off = (path) => Math.hypot(middle(path).x - box.width / 2, middle(path).y - box.height / 2);
-          const paths = [...document.querySelectorAll('#map path.road-expressway')];
-          const path = paths.reduce((a, b) => (off(b) < off(a) ? b : a));
-          const p = middle(path);
-          const m = path.getScreenCTM();
-          return [p.x * m.a + p.y * m.c + m.e, p.x * m.b + p.y * m.d + m.f];
+          const map = document.querySelector('#map').getBoundingClientRect();
+          const middle = (path) => { const b = path.getBoundingClientRect();
+            return [b.left + b.width / 2, b.top + b.height / 2]; };
+          const off = (path) => { const [x, y] = middle(path);
+            return Math.hypot(x - (map.left + map.width / 2), y - (map.top + map.height / 2)); };
+          const paths = [...document.querySelectorAll('#map path.road-expressway.side-to_changchun')];
+          return middle(paths.reduce((a, b) => (off(b) < off(a) ? b : a)));
         }"""
     )
     return x, y
@@ -519,7 +539,7 @@ def test_a_click_on_g1_asks_which_carriageway_and_draws_both(desk):
         "to_siping",
     ]
     assert "toward Changchun" in options.nth(0).inner_text() and "toward Siping" in options.nth(1).inner_text()
-    assert page.locator("#map .pick.sides .side").count() == 2  # both carriageways drawn
+    assert page.locator("#map .side-icon .side").count() == 2  # both carriageways drawn
 
     page.fill("#passengers", "10")
     page.press("#passengers", "Enter")  # no side yet: the form asks for it instead of sending a bare point
@@ -538,12 +558,12 @@ def test_a_click_on_g1_asks_which_carriageway_and_draws_both(desk):
     assert re.fullmatch(r"G1 K\d+\.\d toward Siping", value), value
     assert choice.is_hidden()
     assert value in page.locator("#location-help").inner_text()
-    assert page.locator("#map .pick .side-to_siping").count() == 1  # the side taken stays visible
-    assert page.locator("#map .pick .side-to_changchun").count() == 0
+    assert page.locator("#map .pick-marker").count() == 1  # the post taken stays marked
+    assert page.locator("#map .side-icon .side").count() == 0
 
     page.mouse.click(x, y)  # an arrow on the map chooses too
     choice.wait_for()
-    page.locator("#map .pick.sides .side-to_changchun").dispatch_event("click")
+    page.locator("#map .side-icon .side-to_changchun").dispatch_event("click")
     page.wait_for_function("() => document.querySelector('#location').value.endsWith('toward Changchun')")
     assert page.input_value("#location").split(" toward ")[0] == value.split(" toward ")[0]  # the same post
     assert choice.is_hidden()
