@@ -78,6 +78,7 @@ export const api = {
   dismissAlert: (id, reason) => call("POST", `/alerts/${id}/dismiss`, { body: { reason } }),
   close: (closure) => call("POST", "/closures", { body: closure }),
   lift: (id) => call("DELETE", `/closures/${id}`),
+  tracking: (number) => call("GET", `/incidents/${number}/tracking`),
   messages: (number) => call("GET", `/incidents/${number}/messages`),
   ackMessage: (number, id) => call("POST", `/incidents/${number}/messages/${id}/ack`),
   resendMessage: (number, id) => call("POST", `/incidents/${number}/messages/${id}/resend`),

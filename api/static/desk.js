@@ -44,6 +44,7 @@ const state = {
   step: null, // {number, step} while the step dialog is open
   sides: null, // {sides, near} while the dispatcher is asked which G1 carriageway a map click meant
   messages: new Map(), // incident number → its outbox, as last fetched
+  tracking: new Map(), // incident number → GET …/tracking, as last fetched
 };
 
 const $ = (selector) => document.querySelector(selector);
@@ -231,6 +232,7 @@ function onEvent(name, data) {
       break;
     case "positions":
       if (state.map) state.map.setPositions(data.rows, data.full);
+      if (rescuersMoved(data.rows)) loadTracking(state.current);
       break;
     default:
       break;
@@ -710,6 +712,7 @@ function renderOptions() {
     if (dispatch.relaxations && dispatch.relaxations.length) parts.push(relaxations(dispatch.relaxations));
     if (dispatch.rejected && dispatch.rejected.length) parts.push(rejectedList(dispatch.rejected));
   }
+  if (view.status === "accepted") parts.splice(1, 0, trackingPanel(view));
   if (view.accepted) parts.push(messagesPanel(view));
   root.replaceChildren(...parts);
   drawOnMap();
@@ -948,6 +951,7 @@ async function accept(number, rank) {
   state.preview = null;
   renderOptions();
   loadMessages(state.current);
+  loadTracking(state.current);
   // the next thing to do: the accepted plan's first step, else the notice
   const next = document.querySelector("#options article.plan.is-accepted button.step")
     || document.querySelector("#options .notice") || document.querySelector("#options h3");
@@ -978,9 +982,68 @@ async function showIncident(number) {
     renderOptions();
     renderIncidents(true);
     loadMessages(state.current);
+    loadTracking(state.current);
     $("#options-h").scrollIntoView({ block: "nearest" });
   } catch (error) {
     handleFailure(error);
+  }
+}
+
+// --------------------------------------------------------------------------- a rescue under way
+function rescuersMoved(rows) {
+  const view = state.current;
+  if (!view || view.status !== "accepted" || !view.accepted) return false;
+  const rescuers = new Set(((view.accepted.plan || {}).assignments || []).map((a) => a.vehicle_id));
+  return rows.some((row) => rescuers.has(row.vehicle_id));
+}
+
+let trackingAsked = 0;
+/** Live ETAs and the geofence's on-scene time of the shown accepted incident (at most one call a second). */
+async function loadTracking(view) {
+  if (!view || view.status !== "accepted") return;
+  const asked = ++trackingAsked;
+  try {
+    const found = await api.tracking(view.number);
+    if (asked !== trackingAsked) return;
+    state.tracking.set(view.number, found);
+  } catch (error) {
+    return; // the plan's own times stand; the next fix asks again
+  }
+  const panel = document.querySelector("#options .tracking");
+  if (panel && state.current && state.current.number === view.number) panel.replaceWith(trackingPanel(state.current));
+}
+
+function trackingPanel(view) {
+  const found = state.tracking.get(view.number);
+  const rows = found ? found.rescues : [];
+  return h("div", { class: "tracking", "aria-live": "polite" },
+    h("h4", {}, t("under_way")),
+    rows.length ? h("ul", {}, rows.map((r) => {
+      const gps = r.on_scene_suggested;
+      return h("li", { "data-vehicle": r.vehicle_id, class: gps ? "at-scene" : r.late_by_min ? "late" : null },
+        h("b", {}, r.vehicle_id), " ",
+        gps ? [t("at_scene_gps", { at: gps.at.slice(11, 16) }), " ",
+          h("button", { type: "button", class: "primary", "data-action": "on-scene-gps",
+            onclick: () => confirmOnScene(view.number, gps.at) }, t("confirm_on_scene"))]
+          : r.live_eta
+            ? [t("live_eta", { at: r.live_eta.slice(11, 16), planned: r.planned_at.slice(11, 16) }),
+              r.late_by_min ? h("span", { class: "late-text" }, ` +${Math.ceil(r.late_by_min)} ${t("min")}`) : null]
+            : t("no_fix_yet", { planned: r.planned_at.slice(11, 16) }));
+    })) : h("p", { class: "muted" }, t("no_fix_yet_all")));
+}
+
+async function confirmOnScene(number, at) {
+  try {
+    const view = await api.lifecycle(number, "on-scene", { at: at.slice(0, 16), source: "gps" });
+    if (state.current && state.current.number === number) {
+      state.current = view;
+      renderOptions();
+    }
+    toast(`#${number}: ${t(`status.${view.status}`)}`, "ok");
+  } catch (error) {
+    toast(describe(error), "error"); // e.g. earlier than the plan allows: the dialog asks for a reason
+    openStep(number, "on-scene");
+    $("#step-at").value = at.slice(0, 16);
   }
 }
 

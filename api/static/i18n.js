@@ -215,6 +215,12 @@ export const STRINGS = {
     "msg.acknowledged": "acknowledged",
     acknowledge: "Acknowledged",
     resend: "Resend",
+    under_way: "Under way",
+    at_scene_gps: "at the scene by GPS since {at}",
+    confirm_on_scene: "Confirm on scene",
+    live_eta: "live ETA {at} (plan {planned})",
+    no_fix_yet: "no fresh position; plan has it there at {planned}",
+    no_fix_yet_all: "No fresh position from the rescue coaches yet: the plan's times stand.",
   },
   zh: {
     title: "应急调度台",
@@ -429,6 +435,12 @@ export const STRINGS = {
     "msg.acknowledged": "已确认",
     acknowledge: "已确认收到",
     resend: "重发",
+    under_way: "救援途中",
+    at_scene_gps: "GPS 显示 {at} 起已到现场",
+    confirm_on_scene: "确认到场",
+    live_eta: "实时预计 {at} 到场（计划 {planned}）",
+    no_fix_yet: "暂无最新定位；计划 {planned} 到场",
+    no_fix_yet_all: "救援车辆暂无最新定位，按计划时间。",
   },
 };
 

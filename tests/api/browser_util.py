@@ -20,9 +20,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+# the desk's sound cue may play without a click first (a real desk has been clicked: its sign-in)
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--autoplay-policy=no-user-gesture-required",
+]
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
 START_TIMEOUT_S = 60.0
@@ -34,13 +42,14 @@ class Service:
     base_url: str
     database_url: str
     token: str  # a dispatcher's bearer token
+    feed_token: str = ""  # a positioning feed's
 
     def get(self, path: str, token: str | None = None) -> tuple[int, dict[str, str], bytes]:
         """GET ``path``; returns status, headers and body (errors included, never raised)."""
         return self.request("GET", path, token=token)
 
     def request(
-        self, method: str, path: str, body: dict | None = None, token: str | None = None
+        self, method: str, path: str, body: dict | list | None = None, token: str | None = None
     ) -> tuple[int, dict[str, str], bytes]:
         headers = {"Accept": "application/json"}
         if token:
@@ -56,9 +65,11 @@ class Service:
         except urllib.error.HTTPError as error:
             return error.code, dict(error.headers), error.read()
 
-    def json(self, method: str, path: str, body: dict | None = None) -> tuple[int, object]:
-        """A call as the dispatcher, with the JSON body parsed."""
-        status, _, raw = self.request(method, path, body, token=self.token)
+    def json(
+        self, method: str, path: str, body: dict | list | None = None, token: str | None = None
+    ) -> tuple[int, Any]:
+        """A call as the dispatcher (or with ``token``), with the JSON body parsed."""
+        status, _, raw = self.request(method, path, body, token=token or self.token)
         return status, json.loads(raw) if raw else None
 
 
@@ -102,12 +113,14 @@ def add_user(database_url: str, name: str, role: str) -> str:
 
 
 @contextmanager
-def running_service(workdir: Path) -> Iterator[Service]:
-    """``fleetplan serve`` on a free loopback port with a fresh SQLite database in ``workdir``."""
+def running_service(workdir: Path, **settings: object) -> Iterator[Service]:
+    """``fleetplan serve`` on a free loopback port with a fresh SQLite database in ``workdir``; ``settings``
+    as the operator sets them (``detect_every_s=0.5`` is ``FLEETPLAN_DETECT_EVERY_S=0.5``)."""
     database_url = f"sqlite:///{workdir / 't.db'}"
     port = free_port()
     log_path = workdir / "serve.log"
     env = {**os.environ, "FLEETPLAN_VAR_DIR": str(workdir / "var")}
+    env.update({f"FLEETPLAN_{name.upper()}": str(value) for name, value in settings.items()})
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [*fleetplan_command(), "serve", "--host", "127.0.0.1", "--port", str(port), "--db", database_url],
@@ -121,7 +134,7 @@ def running_service(workdir: Path) -> Iterator[Service]:
         base_url = f"http://127.0.0.1:{port}"
         _wait_healthy(base_url, process, log_path)
         token = add_user(database_url, "desk", "dispatcher")
-        yield Service(base_url, database_url, token)
+        yield Service(base_url, database_url, token, add_user(database_url, "feeder", "feed"))
     finally:
         _stop(process)
 
