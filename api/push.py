@@ -149,8 +149,12 @@ class PushHub:
         """The full state, then every change, until the caller stops (or falls too far behind)."""
         queue: asyncio.Queue[Event | None] = asyncio.Queue(QUEUE_EVENTS)
         self._queues.add(queue)
-        self._ensure_watching()
         try:
+            # the positions stored from here on reach this listener as moves: none falls between
+            # the snapshot and the watcher's first look
+            if not self._watch.position_id:
+                self._watch.position_id = await run_blocking(last_position_id, self.sources.engine)
+            self._ensure_watching()
             for event in await run_blocking(self.snapshot):
                 yield event
             while True:
@@ -184,9 +188,6 @@ class PushHub:
 
     def _moved(self) -> list[Event]:
         watch = self._watch
-        if not watch.position_id:
-            watch.position_id = last_position_id(self.sources.engine)
-            return []
         # fixes taken more than an hour before now are a terminal's backlog: not where a coach is
         since = self.sources.clock() - timedelta(hours=1)
         watch.position_id, fixes = self.sources.positions.stored_after(watch.position_id, since)

@@ -154,3 +154,14 @@ def test_detection_benchmark_runs_and_counts(capsys):
     assert main(["--days", "2026-12-07", "--breakdowns", "2", "--every", "15", "--look", "30", "--no-wall"]) == 0
     out = capsys.readouterr().out
     assert "Clear days" in out and "injected breakdowns" in out
+
+
+def test_desk_push_benchmark_sees_every_fix_on_the_map(capsys):
+    from bench.desk_push import main
+
+    assert main(["--coaches", "4", "--every", "1", "--seconds", "4", "--poll", "1"]) == 0
+    rows = [line.split("|") for line in capsys.readouterr().out.splitlines() if line.startswith("| p")]
+    assert len(rows) == 2
+    for row in rows:
+        sent, seen = int(row[2]), int(row[3])
+        assert sent > 0 and seen == sent  # every fix sent reached the desk's map, pushed and polled

@@ -191,14 +191,13 @@ export function createMap(root, geojson, { onPick, onSide, label, onCoach }) {
       coachMarkers.set(vehicle.id, held);
     }
     const { marker, element } = held;
-    if (element.dataset.at !== row.at || !element.dataset.drawn) marker.setLatLng(ll([row.lon, row.lat]));
+    if (element.dataset.at !== row.at) marker.setLatLng(ll([row.lon, row.lat]));
     element.className = coachClass(vehicle, row);
     const arrow = element.firstChild;
     const hasHeading = row.heading_deg !== null && row.heading_deg !== undefined && (row.speed_kmh || 0) >= 3;
     arrow.textContent = hasHeading ? "▲" : "■";
     arrow.style.transform = hasHeading ? `rotate(${row.heading_deg}deg)` : "";
-    element.dataset.at = row.at;
-    element.dataset.drawn = String(performance.now()); // when the desk drew this fix (the push benchmark reads it)
+    if (element.dataset.at !== row.at) element.dataset.at = row.at; // the fix shown (tests and the push benchmark read it)
     const where = row.place && row.place.text ? ` · ${row.place.text}` : "";
     const speed = row.speed_kmh != null ? ` · ${Math.round(row.speed_kmh)} km/h` : "";
     const stale = isStale(row) ? ` · ${label("stale_fix")}` : "";
@@ -414,6 +413,8 @@ export function createMap(root, geojson, { onPick, onSide, label, onCoach }) {
     if (tiles) {
       tileLayer = L.tileLayer(tiles.url, { attribution: tiles.attribution || "", maxZoom: 18, crossOrigin: false }).addTo(map);
     }
+    for (const held of coachMarkers.values()) layers.coaches.removeLayer(held.marker); // placed on the old datum
+    coachMarkers.clear();
     drawRoads();
     drawPlaces();
     redrawCoaches();
