@@ -12,9 +12,13 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -189,6 +193,10 @@ def test_a_fed_breakdown_is_announced_confirmed_planned_accepted_and_followed_to
 
 def test_a_closure_set_from_the_desk_changes_the_plan_and_is_drawn(desk, drill):
     page = desk
+    _, open_alerts = drill.json("GET", "/alerts")
+    for alert in open_alerts:  # the first test's leftovers: this desk starts calm
+        drill.json("POST", f"/alerts/{alert['id']}/dismiss", {"reason": "browser test"})
+    page.wait_for_selector("#alerts-panel", state="hidden")
     page.select_option("#vehicle", "c01")
     page.fill("#location", "G1 K78 toward Siping")
     page.fill("#time", drill_now(drill).strftime("%Y-%m-%dT%H:%M"))
@@ -196,6 +204,10 @@ def test_a_closure_set_from_the_desk_changes_the_plan_and_is_drawn(desk, drill):
     page.press("#passengers", "Enter")
     page.wait_for_selector("#options article.plan")
     number = int(page.locator("#options .incident-head").get_attribute("data-number"))
+    cards = page.locator("#options article.plan")
+    assert cards.count() == 3 and page.locator("#report-form").is_hidden()  # the form folded away
+    last = cards.nth(2).bounding_box()
+    assert last["y"] + last["height"] <= 768  # three options in view on a 1366×768 screen
     _, before = drill.json("GET", f"/incidents/{number}")
     entrance = first_entrance(drill, before["options"]["plans"][0]["assignments"][0]["route"]["to_scene"])
 
@@ -282,3 +294,68 @@ def test_no_raw_id_is_on_screen_in_either_language(browser, drill, lang):
     drill.json("POST", f"/incidents/{reported['number']}/void", {"reason": "browser test"})
     page.context.close()
     assert not [e for e in errors if "Failed to load resource" not in e], errors
+
+
+# --------------------------------------------------------------------------- the basemap
+TILE = (Path(__file__).resolve().parents[2] / "api/static/vendor/leaflet/images/layers.png").read_bytes()
+
+
+@contextmanager
+def tile_server() -> Iterator[tuple[str, list[str]]]:
+    """A local tile service (any path answers one PNG) and the paths asked of it: no internet."""
+    asked: list[str] = []
+
+    class Tiles(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (the handler's API)
+            asked.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", str(len(TILE)))
+            self.end_headers()
+            self.wfile.write(TILE)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Tiles)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", asked
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_configured_basemap_is_drawn_and_chinese_tiles_shift_the_drawing_onto_gcj02(browser, tmp_path):
+    with (
+        tile_server() as (tiles, asked),
+        running_service(
+            tmp_path, tile_url=f"{tiles}/{{z}}/{{x}}/{{y}}.png", tile_crs="gcj02", detect_every_s=0
+        ) as service,
+    ):
+        page, errors = open_desk(browser, service)
+        page.wait_for_selector("#map img.leaflet-tile-loaded")
+        assert asked and all(re.fullmatch(r"/\d+/\d+/\d+\.png", path) for path in asked)
+        assert page.evaluate("window.__cspViolations") == []  # the tile host is allowed for images, only
+        shift = page.evaluate(
+            """async () => {
+              const geo = await import('/static/geo.js');
+              const changchun = [125.3245, 43.8868];
+              const moved = geo.wgs84ToGcj02(changchun);
+              const back = geo.gcj02ToWgs84(moved);
+              return { moved, back, abroad: geo.wgs84ToGcj02([2.35, 48.85]) };
+            }"""
+        )
+        dx_m = (shift["moved"][0] - 125.3245) * 111_320 * math.cos(math.radians(43.8868))
+        dy_m = (shift["moved"][1] - 43.8868) * 110_574
+        assert 100 < math.hypot(dx_m, dy_m) < 700  # GCJ-02 moves points in China by 100–700 m
+        assert math.dist(shift["back"], [125.3245, 43.8868]) < 1e-6  # and the inverse takes a click back
+        assert shift["abroad"] == [2.35, 48.85]  # outside China it is WGS-84 itself
+        page.context.close()
+        assert not [e for e in errors if "Failed to load resource" not in e], errors
+
+
+def test_without_a_basemap_the_desk_asks_no_tile_server(desk):
+    assert desk.locator("#map img.leaflet-tile").count() == 0
+    assert "has-tiles" not in desk.get_attribute("#map", "class")
