@@ -67,7 +67,6 @@ export const api = {
   network: () => call("GET", "/network"),
   fleet: () => call("GET", "/fleet"),
   drivers: () => call("GET", "/drivers"),
-  openIncidents: () => call("GET", "/incidents?status=open"),
   incident: (number) => call("GET", `/incidents/${number}`),
   report: (report, idempotencyKey) =>
     call("POST", "/incidents", { body: report, headers: { "Idempotency-Key": idempotencyKey } }),
