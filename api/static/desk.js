@@ -43,6 +43,8 @@ const state = {
   audio: null,
   step: null, // {number, step} while the step dialog is open
   sides: null, // {sides, near} while the dispatcher is asked which G1 carriageway a map click meant
+  mine: new Set(), // incidents this desk reported or confirmed: never announced to itself
+  pendingReports: 0, // reports and confirmations sent from here and not yet answered
   messages: new Map(), // incident number → its outbox, as last fetched
   tracking: new Map(), // incident number → GET …/tracking, as last fetched
 };
@@ -264,14 +266,26 @@ function takeIncidents(incidents) {
   state.incidents = incidents;
   const fresh = before ? incidents.filter((i) => !before.has(i.number)) : [];
   state.known = { ...(state.known || {}), incidents: new Set(incidents.map((i) => i.number)) };
-  for (const incident of fresh) {
-    if (incident.report && incident.report.alert) continue; // a confirmed alert was announced as such
-    announce(t("new_incident", { number: incident.number, coach: incident.report.vehicle_id,
-      place: placeText(incident.report.location) }));
-  }
+  announceNew(fresh);
   renderIncidents();
   drawOnMap();
   followCurrent(incidents);
+}
+
+/**
+ * A report made here reaches the list before its own answer does: wait for this desk's reports to be
+ * answered, then announce only what another desk (or the detector) brought.
+ */
+function announceNew(fresh) {
+  if (!fresh.length) return;
+  if (state.pendingReports > 0) {
+    setTimeout(() => announceNew(fresh), 200);
+    return;
+  }
+  for (const incident of fresh.filter((i) => !state.mine.has(i.number))) {
+    announce(t("new_incident", { number: incident.number, coach: incident.report.vehicle_id,
+      place: placeText(incident.report.location) }));
+  }
 }
 
 function takeAlerts(alerts) {
@@ -555,10 +569,11 @@ async function submitReport(event) {
   button.disabled = true;
   button.textContent = t("solving");
   $("#options").setAttribute("aria-busy", "true");
+  state.pendingReports += 1;
   try {
     state.current = await api.report(report, idempotencyKey(report));
     state.idempotency = null; // acknowledged: the next report is a new incident
-    state.known && state.known.incidents && state.known.incidents.add(state.current.number); // reported here: no cue
+    state.mine.add(state.current.number); // reported here: no cue
     state.notice = null;
     state.preview = null;
     openReport(false);
@@ -569,6 +584,7 @@ async function submitReport(event) {
     errorBox.hidden = false;
     if (error.status === 401) handleFailure(error);
   } finally {
+    state.pendingReports -= 1;
     button.disabled = false;
     button.textContent = t("submit");
     $("#options").setAttribute("aria-busy", "false");
@@ -610,10 +626,11 @@ async function confirmAlert(alert, paxText) {
     return;
   }
   $("#options").setAttribute("aria-busy", "true");
+  state.pendingReports += 1;
   try {
     const confirmed = await api.confirmAlert(alert.id, passengers);
     state.current = confirmed.incident;
-    state.known && state.known.incidents && state.known.incidents.add(state.current.number);
+    state.mine.add(state.current.number);
     state.notice = null;
     state.preview = null;
     openReport(false);
@@ -622,6 +639,7 @@ async function confirmAlert(alert, paxText) {
   } catch (error) {
     toast(describe(error), "error");
   } finally {
+    state.pendingReports -= 1;
     $("#options").setAttribute("aria-busy", "false");
   }
 }
@@ -779,8 +797,12 @@ function planCard(view, plan) {
       actions),
     plan.assignments.length ? assignmentTable(plan.assignments) : null,
     explanation ? h("p", { class: "explanation", title: explanation }, h("b", {}, `${t("explanation")}: `), explanation) : null,
-    below ? h("p", { class: "explanation below-first", title: below }, h("b", {}, `${t("below_first")}: `), below) : null,
-    tripLines(plan),
+    // one line for the rest, each part whole in its tooltip: three cards must fit beside the map
+    below || tripParts(plan).length
+      ? h("p", { class: "explanation more-line", title: [below, ...tripParts(plan).map((p) => p.text)].filter(Boolean).join("\n") },
+        below ? [h("b", { class: "below-first" }, `${t("below_first")}: `), below] : null,
+        tripParts(plan).map((p, i) => [below || i ? " · " : "", h("span", { class: p.warn ? "warn trip" : "trip" }, p.text)]))
+      : null,
     (plan.evaluator_problems || []).length
       ? h("ul", { class: "problems" }, plan.evaluator_problems.map((p) => h("li", {}, `${t("evaluator")}: ${p}`)))
       : null);
@@ -880,16 +902,13 @@ function etaBar(eta, limit, lateMin) {
       h("span", { class: "eta-limit", style: { left: `${(100 / 1.5).toFixed(1)}%` } })));
 }
 
-function tripLines(plan) {
-  const items = [];
-  for (const trip of plan.recovered_trips || []) {
+/** Later trips this plan covers (and those it leaves uncovered), as short phrases. */
+function tripParts(plan) {
+  const parts = (plan.recovered_trips || []).map((trip) => {
     const shift = trip.departure_shift_min ? ` (+${trip.departure_shift_min} ${t("min")})` : "";
-    items.push(h("li", {}, `${t("recovered")}: ${trip.trip_id} → ${trip.vehicle_id} / ${trip.driver_id}${shift}`));
-  }
-  for (const tripId of plan.uncovered_trips || []) {
-    items.push(h("li", { class: "warn" }, `${t("uncovered")}: ${tripId}`));
-  }
-  return items.length ? h("ul", { class: "trips" }, items) : null;
+    return { text: `${t("recovered")}: ${trip.trip_id} → ${trip.vehicle_id} / ${trip.driver_id}${shift}`, warn: false };
+  });
+  return parts.concat((plan.uncovered_trips || []).map((tripId) => ({ text: `${t("uncovered")}: ${tripId}`, warn: true })));
 }
 
 function rejectedList(rejected) {
@@ -1076,24 +1095,16 @@ function messagesPanel(view) {
         h("span", { class: "spacer" }),
         h("span", { class: `badge msg-${m.status}` }, t(`msg.${m.status}`)),
         m.status === "sent" ? h("button", { type: "button", class: "quiet", "data-action": "ack",
-          onclick: () => acknowledge(view.number, m.id) }, t("acknowledge")) : null,
+          onclick: () => messageStep("ack", view.number, m.id) }, t("acknowledge")) : null,
         m.status === "failed" ? h("button", { type: "button", class: "quiet", "data-action": "resend",
-          onclick: () => resend(view.number, m.id) }, t("resend")) : null),
+          onclick: () => messageStep("resend", view.number, m.id) }, t("resend")) : null),
       h("p", { class: "message-text" }, m.text)))));
 }
 
-async function acknowledge(number, id) {
+/** Acknowledge a sent message, or resend a failed one; then the outbox as it now stands. */
+async function messageStep(step, number, id) {
   try {
-    await api.ackMessage(number, id);
-  } catch (error) {
-    toast(describe(error), "error");
-  }
-  loadMessages(state.current);
-}
-
-async function resend(number, id) {
-  try {
-    await api.resendMessage(number, id);
+    await (step === "ack" ? api.ackMessage(number, id) : api.resendMessage(number, id));
   } catch (error) {
     toast(describe(error), "error");
   }

@@ -34,6 +34,7 @@ CHROMIUM_ARGS = [
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
 START_TIMEOUT_S = 60.0
+UI_TIMEOUT_MS = 30_000  # a report waits for the solver (1 s deadline) plus the service's own work
 STOP_TIMEOUT_S = 10.0
 
 
@@ -169,3 +170,28 @@ def _stop(process: subprocess.Popen) -> None:
 def launch_chromium(playwright):
     """Debian's Chromium, headless, with nothing phoning home."""
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+
+
+def open_desk(browser, service: Service, viewport: dict, locale: str = "en-GB", scripts: tuple[str, ...] = ()):
+    """A fresh tab on the desk signed in as the dispatcher, once the fleet arrived over the event stream;
+    returns the page and the list its script errors are collected into (``scripts`` run before the page's)."""
+    context = browser.new_context(viewport=viewport, locale=locale, timezone_id="Asia/Shanghai")
+    context.set_default_timeout(UI_TIMEOUT_MS)
+    for script in scripts:
+        context.add_init_script(script)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(f"pageerror: {error}"))
+    page.on("console", lambda message: errors.append(f"console: {message.text}") if message.type == "error" else None)
+    page.goto(service.base_url + "/")
+    page.fill("#token", service.token)
+    page.press("#token", "Enter")
+    page.wait_for_selector("#vehicle option[value='c01']", state="attached")
+    page.wait_for_selector("#map .depot-badge, #map .coach-marker")
+    page.wait_for_function("() => document.querySelector('#conn').textContent.includes('●')")
+    return page, errors
+
+
+def script_errors(errors: list[str]) -> list[str]:
+    """The page's errors, less Chromium's "Failed to load resource" for every 4xx the tests provoke."""
+    return [error for error in errors if "Failed to load resource" not in error]

@@ -19,10 +19,16 @@ from fleetplan.corridor import load_corridor
 
 from api.routers.desk import render_record
 
-from tests.api.browser_util import ARTIFACTS, Service, running_service
+from tests.api.browser_util import (
+    ARTIFACTS,
+    UI_TIMEOUT_MS,
+    Service,
+    open_desk,
+    running_service,
+    script_errors,
+)
 
 BREAKDOWN = {"vehicle": "c01", "location": "G1 K78 toward Siping", "time": "2026-12-07T07:40", "passengers": "42"}
-UI_TIMEOUT_MS = 30_000  # a report waits for the solver (1 s deadline) plus the service's own work
 VIEWPORT = {"width": 1440, "height": 1000}
 # Collects what the page's Content-Security-Policy refused (issue 15 item 10); run before any page script.
 # Under that policy (no 'unsafe-eval') give wait_for_function an arrow function, not a bare expression:
@@ -45,23 +51,11 @@ def service(tmp_path_factory) -> Iterator[Service]:
 def desk(browser, service):
     """A fresh tab on the desk, signed in as the dispatcher, English labels; fails on any script error
     and on anything the page's Content-Security-Policy refused."""
-    context = browser.new_context(viewport=VIEWPORT, locale="en-GB", timezone_id="Asia/Shanghai")
-    context.set_default_timeout(UI_TIMEOUT_MS)
-    context.add_init_script(CSP_LISTENER)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(f"pageerror: {error}"))
-    page.on("console", lambda message: errors.append(f"console: {message.text}") if message.type == "error" else None)
-    page.goto(service.base_url + "/")
-    page.fill("#token", service.token)
-    page.press("#token", "Enter")
-    page.wait_for_selector("#vehicle option[value='c01']", state="attached")
-    page.wait_for_selector("#map .depot-badge, #map .coach-marker")  # the fleet arrived over the event stream
+    page, errors = open_desk(browser, service, VIEWPORT, scripts=(CSP_LISTENER,))
     yield page
     refused = [] if page.is_closed() else page.evaluate("window.__cspViolations")
-    context.close()
-    # Chromium logs every 4xx answer as "Failed to load resource"; the tests provoke some on purpose.
-    assert not [e for e in errors if "Failed to load resource" not in e], errors
+    page.context.close()
+    assert script_errors(errors) == []
     assert refused == [], refused
 
 

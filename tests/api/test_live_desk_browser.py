@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.api.browser_util import ARTIFACTS, Service, running_service
-from tests.api.test_desk_browser import CSP_LISTENER, UI_TIMEOUT_MS
+from tests.api.browser_util import ARTIFACTS, Service, open_desk, running_service, script_errors
+from tests.api.test_desk_browser import CSP_LISTENER
 
 DRILL_START = "2026-12-07T07:30"  # a Monday: the morning staff runs are on the road
 SPEEDUP = 120
@@ -50,30 +50,17 @@ def drill(tmp_path_factory) -> Iterator[Service]:
         yield service
 
 
-def open_desk(browser, service: Service, size: str = "1366", locale: str = "en-GB"):
-    context = browser.new_context(viewport=SIZES[size], locale=locale, timezone_id="Asia/Shanghai")
-    context.set_default_timeout(UI_TIMEOUT_MS)
-    context.add_init_script(CSP_LISTENER)
-    context.add_init_script(SOUND_PROBE)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(f"pageerror: {error}"))
-    page.on("console", lambda m: errors.append(f"console: {m.text}") if m.type == "error" else None)
-    page.goto(service.base_url + "/")
-    page.fill("#token", service.token)
-    page.press("#token", "Enter")
-    page.wait_for_selector("#map .depot-badge, #map .coach-marker")
-    page.wait_for_function("() => document.querySelector('#conn').textContent.includes('●')")
-    return page, errors
+def desk_tab(browser, service: Service, size: str = "1366", locale: str = "en-GB"):
+    return open_desk(browser, service, SIZES[size], locale, scripts=(CSP_LISTENER, SOUND_PROBE))
 
 
 @pytest.fixture
 def desk(browser, drill):
-    page, errors = open_desk(browser, drill)
+    page, errors = desk_tab(browser, drill)
     yield page
     refused = page.evaluate("window.__cspViolations")
     page.context.close()
-    assert not [e for e in errors if "Failed to load resource" not in e], errors
+    assert script_errors(errors) == []
     assert refused == [], refused
 
 
@@ -204,8 +191,12 @@ def test_a_closure_set_from_the_desk_changes_the_plan_and_is_drawn(desk, drill):
     page.press("#passengers", "Enter")
     page.wait_for_selector("#options article.plan")
     number = int(page.locator("#options .incident-head").get_attribute("data-number"))
+    page.wait_for_selector(f"#incidents tr[data-number='{number}']")
+    time.sleep(0.5)
+    assert f"#{number}" not in page.inner_text("#announce")  # its own report is no news to a desk
     cards = page.locator("#options article.plan")
     assert cards.count() == 3 and page.locator("#report-form").is_hidden()  # the form folded away
+    page.screenshot(path=str(ARTIFACTS / "live-desk-three-options-1366.png"))  # looked at by eye
     last = cards.nth(2).bounding_box()
     assert last["y"] + last["height"] <= 768  # three options in view on a 1366×768 screen
     _, before = drill.json("GET", f"/incidents/{number}")
@@ -267,7 +258,7 @@ def raw_ids(service: Service) -> set[str]:
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_no_raw_id_is_on_screen_in_either_language(browser, drill, lang):
-    page, errors = open_desk(browser, drill, locale="zh-CN" if lang == "zh" else "en-GB")
+    page, errors = desk_tab(browser, drill, locale="zh-CN" if lang == "zh" else "en-GB")
     assert page.evaluate("document.documentElement.lang") == ("zh-CN" if lang == "zh" else "en")
     status, reported = drill.json(
         "POST",
@@ -276,6 +267,9 @@ def test_no_raw_id_is_on_screen_in_either_language(browser, drill, lang):
     )
     assert status == 201, reported
     page.wait_for_selector(f"#incidents tr[data-number='{reported['number']}']")
+    page.wait_for_function(  # another desk's report is announced here
+        "(n) => document.querySelector('#announce').textContent.includes(`#${n}`)", arg=reported["number"]
+    )
     page.click(f"#incidents tr[data-number='{reported['number']}'] button[data-focus='show']")
     page.wait_for_selector("#options article.plan")
     for details in page.locator("#options details").all():
@@ -293,7 +287,7 @@ def test_no_raw_id_is_on_screen_in_either_language(browser, drill, lang):
         page.screenshot(path=str(ARTIFACTS / f"live-desk-{lang}-{size}.png"))
     drill.json("POST", f"/incidents/{reported['number']}/void", {"reason": "browser test"})
     page.context.close()
-    assert not [e for e in errors if "Failed to load resource" not in e], errors
+    assert script_errors(errors) == []
 
 
 # --------------------------------------------------------------------------- the basemap
@@ -334,7 +328,7 @@ def test_a_configured_basemap_is_drawn_and_chinese_tiles_shift_the_drawing_onto_
             tmp_path, tile_url=f"{tiles}/{{z}}/{{x}}/{{y}}.png", tile_crs="gcj02", detect_every_s=0
         ) as service,
     ):
-        page, errors = open_desk(browser, service)
+        page, errors = desk_tab(browser, service)
         page.wait_for_selector("#map img.leaflet-tile-loaded")
         assert asked and all(re.fullmatch(r"/\d+/\d+/\d+\.png", path) for path in asked)
         assert page.evaluate("window.__cspViolations") == []  # the tile host is allowed for images, only
@@ -353,7 +347,7 @@ def test_a_configured_basemap_is_drawn_and_chinese_tiles_shift_the_drawing_onto_
         assert math.dist(shift["back"], [125.3245, 43.8868]) < 1e-6  # and the inverse takes a click back
         assert shift["abroad"] == [2.35, 48.85]  # outside China it is WGS-84 itself
         page.context.close()
-        assert not [e for e in errors if "Failed to load resource" not in e], errors
+        assert script_errors(errors) == []
 
 
 def test_without_a_basemap_the_desk_asks_no_tile_server(desk):
