@@ -10,7 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:  # filters builds SQL from these types: imported for annotations only
+    from api.records.filters import IncidentQuery
 
 
 class Role(StrEnum):
@@ -160,7 +163,18 @@ class RecordStore(Protocol):
 
     def incident(self, number: int) -> IncidentRecord: ...
 
-    def incidents(self, statuses: set[IncidentStatus] | None = None, limit: int = 200) -> list[IncidentRecord]: ...
+    def incidents(
+        self,
+        statuses: set[IncidentStatus] | None = None,
+        limit: int = 200,
+        *,
+        query: IncidentQuery | None = None,
+        offset: int = 0,
+    ) -> list[IncidentRecord]:
+        """Newest first, filtered in the database by ``statuses`` and ``query``, ``offset`` newest skipped."""
+
+    def count_incidents(self, query: IncidentQuery | None = None) -> int:
+        """How many incidents ``query`` finds."""
 
     def bookings(self) -> list[Booking]:
         """Active bookings."""
