@@ -72,7 +72,9 @@ def test_free_text_any_case_over_coach_plate_location_number_recorder_and_notes(
     assert found(desk, q="entered TWICE") == [n["depot"]]  # the void's reason
     assert found(desk, q="hyperlink") == [n["hostile"]]  # who recorded it
     assert found(desk, q=f"#{n['late']}") == [n["late"]]
-    assert found(desk, q="%") == [] and found(desk, q="_") == sorted([n["depot"], n["hostile"]], reverse=True)  # literal, not wildcards
+    assert found(desk, q="%") == [] and found(desk, q="_") == sorted(
+        [n["depot"], n["hostile"]], reverse=True
+    )  # literal, not wildcards
     assert found(desk, q="   ") == found(desk)
 
 
