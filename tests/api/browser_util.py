@@ -102,12 +102,13 @@ def add_user(database_url: str, name: str, role: str) -> str:
 
 
 @contextmanager
-def running_service(workdir: Path) -> Iterator[Service]:
-    """``fleetplan serve`` on a free loopback port with a fresh SQLite database in ``workdir``."""
+def running_service(workdir: Path, env: dict[str, str] | None = None) -> Iterator[Service]:
+    """``fleetplan serve`` on a free loopback port with a fresh SQLite database in ``workdir``; ``env``
+    adds to the environment (``FLEETPLAN_CLOCK_FROM`` for a drill clock, say)."""
     database_url = f"sqlite:///{workdir / 't.db'}"
     port = free_port()
     log_path = workdir / "serve.log"
-    env = {**os.environ, "FLEETPLAN_VAR_DIR": str(workdir / "var")}
+    env = {**os.environ, "FLEETPLAN_VAR_DIR": str(workdir / "var"), **(env or {})}
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [*fleetplan_command(), "serve", "--host", "127.0.0.1", "--port", str(port), "--db", database_url],
