@@ -1,6 +1,6 @@
 """The incident history: the filters of ``GET /incidents`` and its CSV export, and the CSV itself.
 
-The filters become one :class:`~api.records.filters.IncidentQuery` that the store runs in SQL. The CSV
+The filters become one :class:`~api.records.types.IncidentQuery` that the store runs in SQL. The CSV
 is written for a spreadsheet: UTF-8 with a byte-order mark (Excel otherwise reads Chinese as mojibake),
 one row per incident, and no cell that a spreadsheet would take for a formula (a cell starting with
 ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is prefixed with ``'``, as OWASP advises).
@@ -19,8 +19,7 @@ from fleetplan.errors import InvalidValueError
 from fleetplan.model import Dataset
 
 from api import kpis, views
-from api.records.filters import IncidentQuery
-from api.records.types import EntryKind, IncidentRecord, IncidentStatus, RecordStore
+from api.records.types import EntryKind, IncidentQuery, IncidentRecord, IncidentStatus, RecordStore
 
 OPEN_STATUSES = frozenset(
     {

@@ -9,7 +9,6 @@ the notes of the lifecycle entries.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -18,46 +17,12 @@ from sqlalchemy import ColumnElement, exists, func, or_
 from api.records.lifecycle import KIND_FOR_STATUS
 from api.records.schema import entries, incidents
 from api.records.statements import latest_entry_kind
-from api.records.types import IncidentStatus
+from api.records.types import IncidentQuery, IncidentStatus
 
 # The report's fields the free text searches, and the free-text notes of the lifecycle entries.
 TEXT_REPORT_FIELDS = ("vehicle_id", "location", "scene")
 NOTE_FIELDS = ("note", "reason", "override_reason")  # resolved and follow-up notes, void reason, on-scene reason
 LIKE_ESCAPE = "\\"
-
-
-@dataclass(frozen=True)
-class IncidentQuery:
-    """The filters of a history search; ``None`` (or empty text) leaves a filter out.
-
-    Attributes
-    ----------
-    statuses
-        Only incidents whose latest entry leads to one of these statuses.
-    reported_from, reported_to
-        First and last day (inclusive) of the reported time, China local.
-    vehicle_ids
-        Only incidents of these coaches (ids as recorded).
-    tiers, kinds
-        Only these response-time tiers and incident kinds, as recorded with the report.
-    text
-        Case-insensitive substring of the coach id, the location as reported or as located, who
-        recorded it, or a note of its entries; all digits (an optional ``#`` first) also match the number.
-    text_vehicle_ids
-        Coaches the text names otherwise (by plate, which the records do not hold): their incidents match too.
-    before_number
-        Only incidents numbered below this (a cursor: the last number of the previous page).
-    """
-
-    statuses: frozenset[IncidentStatus] | None = None
-    reported_from: date | None = None
-    reported_to: date | None = None
-    vehicle_ids: frozenset[str] | None = None
-    tiers: frozenset[str] | None = None
-    kinds: frozenset[str] | None = None
-    text: str | None = None
-    text_vehicle_ids: frozenset[str] = frozenset()
-    before_number: int | None = None
 
 
 def conditions(query: IncidentQuery) -> list[ColumnElement[bool]]:

@@ -45,7 +45,7 @@ from fleetplan.units import china_now
 from api.records import audit
 from api.records.engine import WRITE_OPTION, create_store_engine, upgrade_schema
 from api.records.fields import json_ready, local_naive, request_fingerprint, text_field
-from api.records.filters import IncidentQuery, conditions
+from api.records.filters import conditions
 from api.records.lifecycle import RELEASING_KINDS, check_transition, derive_status, lifecycle_problems
 from api.records.schema import KEY_LENGTH, NAME_LENGTH, RESOURCE_ID_LENGTH, bookings, incidents, users
 from api.records.statements import (
@@ -64,6 +64,7 @@ from api.records.types import (
     BookingConflict,
     EntryKind,
     IdempotencyMismatch,
+    IncidentQuery,
     IncidentRecord,
     IncidentStatus,
     InvalidTransition,
@@ -318,7 +319,7 @@ class SqlRecordStore:
         """Incidents newest first, with their entries, optionally only those in ``statuses``.
 
         ``query`` filters further (day range, coach, tier, kind, free text; see
-        :class:`~api.records.filters.IncidentQuery`), ``offset`` skips that many of the newest.
+        :class:`~api.records.types.IncidentQuery`), ``offset`` skips that many of the newest.
         Every filter runs in SQL; the status filter on each incident's latest entry (the same rule as
         :func:`derive_status`), so no status column is needed.
         """

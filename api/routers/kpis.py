@@ -10,8 +10,7 @@ from fleetplan.errors import InvalidValueError
 
 from api import auth, kpis
 from api.desk import ALL_INCIDENTS_LIMIT, Desk
-from api.records.filters import IncidentQuery
-from api.records.types import User
+from api.records.types import IncidentQuery, User
 from api.routers.deps import get_desk
 from api.schemas import CALENDAR_DAY, KpisOut, error_responses
 
