@@ -72,6 +72,7 @@ def kpis(
     period_from: date | None = None,
     period_to: date | None = None,
     on_scene_tolerance: timedelta = timedelta(0),
+    tier_limits: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
     """The KPIs of the HTTP contract (definitions in the module docstring).
 
@@ -85,11 +86,13 @@ def kpis(
         First and last day (inclusive) of the reported times counted; ``None`` leaves that side open.
     on_scene_tolerance
         How much earlier than the plan's first arrival an on-scene time may be without a reason (the desk's).
+    tier_limits
+        The data's tiers in order, name → limit in minutes: ``by_tier`` lists each of them.
 
     Returns
     -------
     dict
-        ``by_tier_month``, ``response_min`` (mean, p90, count), ``follow_up_rate``,
+        ``by_tier_month``, ``by_day``, ``by_tier``, ``response_min`` (mean, p90, count), ``follow_up_rate``,
         ``incidents_per_10k_km`` and its ``km_basis``, and ``set_aside`` (number and reason).
     """
     counted = [
@@ -101,6 +104,8 @@ def kpis(
     believed = [r for r in counted if r.number not in doubts]
     return {
         "by_tier_month": by_tier_month(counted, doubts.keys()),
+        "by_day": by_day(counted, doubts.keys()),
+        "by_tier": by_tier(counted, doubts.keys(), tier_limits or {}),
         "response_min": response_stats([m for m in map(response_min, believed) if m is not None]),
         "follow_up_rate": follow_up_rate(counted),
         **incident_rate(counted, trips, period_from, period_to),
@@ -166,6 +171,57 @@ def by_tier_month(records: list[IncidentRecord], set_aside: Iterable[int] = ()) 
         }
         for (tier, month), row in sorted(rows.items(), key=lambda item: (item[0][1], item[0][0]))
     ]
+
+
+def by_day(records: list[IncidentRecord], set_aside: Iterable[int] = ()) -> list[dict[str, Any]]:
+    """Incidents, measured and reached within the limit per reported day (days with incidents only)."""
+    doubted = set(set_aside)
+    rows: dict[str, dict[str, Any]] = {}
+    for record in records:
+        day = record.reported_at.date().isoformat()
+        row = rows.setdefault(day, {"day": day, "incidents": 0, "measured": 0, "reached_within_limit": 0})
+        row["incidents"] += 1
+        reached = None if record.number in doubted else within_limit(record)
+        if reached is not None:
+            row["measured"] += 1
+            row["reached_within_limit"] += int(reached)
+    return [rows[day] for day in sorted(rows)]
+
+
+def by_tier(
+    records: list[IncidentRecord], set_aside: Iterable[int], tier_limits: Mapping[str, int]
+) -> list[dict[str, Any]]:
+    """Per tier: incidents, the measured response times against the limit, and the passengers reached
+    within it. Every tier of ``tier_limits`` is listed (in its order), then any other tier recorded."""
+    doubted = set(set_aside)
+    names = list(tier_limits) + sorted({r.report.get("tier") or "unknown" for r in records} - set(tier_limits))
+    rows = []
+    for name in names:
+        mine = [r for r in records if (r.report.get("tier") or "unknown") == name]
+        measured = [(r, ok) for r in mine if r.number not in doubted and (ok := within_limit(r)) is not None]
+        responses = [m for r, _ in measured if (m := response_min(r)) is not None]
+        reached = [r for r, ok in measured if ok]
+        rows.append(
+            {
+                "tier": name,
+                "limit_min": tier_limits.get(name),
+                "incidents": len(mine),
+                "measured": len(measured),
+                "reached_within_limit": len(reached),
+                "compliance": round(len(reached) / len(measured), 4) if measured else None,
+                "response_mean_min": round(float(np.mean(responses)), 1) if responses else None,
+                "response_max_min": round(float(max(responses)), 1) if responses else None,
+                "passengers": sum(_passengers(r) for r in mine),
+                "passengers_measured": sum(_passengers(r) for r, _ in measured),
+                "passengers_reached_within_limit": sum(_passengers(r) for r in reached),
+            }
+        )
+    return rows
+
+
+def _passengers(record: IncidentRecord) -> int:
+    passengers = record.report.get("passengers")
+    return passengers if isinstance(passengers, int) else 0
 
 
 def response_stats(response_minutes: list[float]) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from fleetplan.model import IncidentKind, VehicleStatus
 
 from api.hardening import strip_bidi_controls
+from api.kpi_schemas import DayOut, TierOut
 from api.operations_log import ClosureKind
 
 # Days that exist (29 February in leap years only, no year 0000) and minutes of the clock, so that the
@@ -485,6 +486,8 @@ class SetAsideOut(BaseModel):
 
 class KpisOut(BaseModel):
     by_tier_month: list[TierMonthOut]
+    by_day: list[DayOut] = Field(description="per reported day with incidents, oldest first")
+    by_tier: list[TierOut] = Field(description="every tier of the data (then any other recorded), in its order")
     response_min: ResponseStatsOut
     follow_up_rate: float | None = Field(description="followed-up / (resolved + followed-up), voided excluded")
     incidents_per_10k_km: float | None

@@ -33,10 +33,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Connection, Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from fleetplan.units import china_now
@@ -44,7 +45,8 @@ from fleetplan.units import china_now
 from api.records import audit
 from api.records.engine import WRITE_OPTION, create_store_engine, upgrade_schema
 from api.records.fields import json_ready, local_naive, request_fingerprint, text_field
-from api.records.lifecycle import KIND_FOR_STATUS, RELEASING_KINDS, check_transition, derive_status, lifecycle_problems
+from api.records.filters import conditions
+from api.records.lifecycle import RELEASING_KINDS, check_transition, derive_status, lifecycle_problems
 from api.records.schema import KEY_LENGTH, NAME_LENGTH, RESOURCE_ID_LENGTH, bookings, incidents, users
 from api.records.statements import (
     entries_by_incident,
@@ -52,7 +54,6 @@ from api.records.statements import (
     incident_record,
     insert_entry,
     key_holder,
-    latest_entry_kind,
     load_incident,
     locked_status,
     next_incident_number,
@@ -63,6 +64,7 @@ from api.records.types import (
     BookingConflict,
     EntryKind,
     IdempotencyMismatch,
+    IncidentQuery,
     IncidentRecord,
     IncidentStatus,
     InvalidTransition,
@@ -306,20 +308,39 @@ class SqlRecordStore:
         with self._reader.connect() as connection:
             return load_incident(connection, number)
 
-    def incidents(self, statuses: set[IncidentStatus] | None = None, limit: int = 200) -> list[IncidentRecord]:
+    def incidents(
+        self,
+        statuses: set[IncidentStatus] | None = None,
+        limit: int = 200,
+        *,
+        query: IncidentQuery | None = None,
+        offset: int = 0,
+    ) -> list[IncidentRecord]:
         """Incidents newest first, with their entries, optionally only those in ``statuses``.
 
-        The status filter runs in SQL on each incident's latest entry (the same rule as
+        ``query`` filters further (day range, coach, tier, kind, free text; see
+        :class:`~api.records.types.IncidentQuery`), ``offset`` skips that many of the newest.
+        Every filter runs in SQL; the status filter on each incident's latest entry (the same rule as
         :func:`derive_status`), so no status column is needed.
         """
-        query = select(incidents).order_by(incidents.c.number.desc()).limit(max(0, int(limit)))
-        if statuses is not None:
-            kinds = [KIND_FOR_STATUS[IncidentStatus(status)].value for status in statuses]
-            query = query.where(latest_entry_kind().in_(kinds))
+        query = _with_statuses(query, statuses)
+        statement = (
+            select(incidents)
+            .where(*conditions(query))
+            .order_by(incidents.c.number.desc())
+            .limit(max(0, int(limit)))
+            .offset(max(0, int(offset)))
+        )
         with self._reader.connect() as connection:
-            rows = connection.execute(query).mappings().all()
+            rows = connection.execute(statement).mappings().all()
             by_number = entries_by_incident(connection, [row["number"] for row in rows])
         return [incident_record(row, by_number[row["number"]]) for row in rows]
+
+    def count_incidents(self, query: IncidentQuery | None = None) -> int:
+        """How many incidents ``query`` finds (all of them without one)."""
+        statement = select(func.count()).select_from(incidents).where(*conditions(_with_statuses(query, None)))
+        with self._reader.connect() as connection:
+            return int(connection.execute(statement).scalar_one())
 
     def bookings(self) -> list[Booking]:
         """Active bookings (not yet released), oldest first."""
@@ -384,6 +405,11 @@ class SqlRecordStore:
         """
         with self._reader.connect() as connection:  # one snapshot for every check
             return audit.integrity_problems(connection)
+
+
+def _with_statuses(query: IncidentQuery | None, statuses: set[IncidentStatus] | None) -> IncidentQuery:
+    query = query or IncidentQuery()
+    return query if statuses is None else replace(query, statuses=frozenset(statuses))
 
 
 def _replayed(connection: Connection, key: str, fingerprint: str | None) -> IncidentRecord | None:

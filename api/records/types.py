@@ -8,7 +8,7 @@ by a voiding entry. Every incident has a sequential ``number`` with no gaps, nev
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -94,6 +94,41 @@ class IncidentRecord:
         return next((e for e in reversed(self.entries) if e.kind == kind), None)
 
 
+@dataclass(frozen=True)
+class IncidentQuery:
+    """The filters of a history search (:mod:`api.records.filters` makes them SQL); ``None`` (or empty
+    text) leaves a filter out.
+
+    Attributes
+    ----------
+    statuses
+        Only incidents whose latest entry leads to one of these statuses.
+    reported_from, reported_to
+        First and last day (inclusive) of the reported time, China local.
+    vehicle_ids
+        Only incidents of these coaches (ids as recorded).
+    tiers, kinds
+        Only these response-time tiers and incident kinds, as recorded with the report.
+    text
+        Case-insensitive substring of the coach id, the location as reported or as located, who
+        recorded it, or a note of its entries; all digits (an optional ``#`` first) also match the number.
+    text_vehicle_ids
+        Coaches the text names otherwise (by plate, which the records do not hold): their incidents match too.
+    before_number
+        Only incidents numbered below this (a cursor: the last number of the previous page).
+    """
+
+    statuses: frozenset[IncidentStatus] | None = None
+    reported_from: date | None = None
+    reported_to: date | None = None
+    vehicle_ids: frozenset[str] | None = None
+    tiers: frozenset[str] | None = None
+    kinds: frozenset[str] | None = None
+    text: str | None = None
+    text_vehicle_ids: frozenset[str] = frozenset()
+    before_number: int | None = None
+
+
 class RecordError(Exception):
     """Base of the store's errors; messages are written for the user."""
 
@@ -160,7 +195,18 @@ class RecordStore(Protocol):
 
     def incident(self, number: int) -> IncidentRecord: ...
 
-    def incidents(self, statuses: set[IncidentStatus] | None = None, limit: int = 200) -> list[IncidentRecord]: ...
+    def incidents(
+        self,
+        statuses: set[IncidentStatus] | None = None,
+        limit: int = 200,
+        *,
+        query: IncidentQuery | None = None,
+        offset: int = 0,
+    ) -> list[IncidentRecord]:
+        """Newest first, filtered in the database by ``statuses`` and ``query``, ``offset`` newest skipped."""
+
+    def count_incidents(self, query: IncidentQuery | None = None) -> int:
+        """How many incidents ``query`` finds."""
 
     def bookings(self) -> list[Booking]:
         """Active bookings."""

@@ -1,4 +1,5 @@
-"""The dispatch desk: the page at ``/``, its static assets at ``/static``, and the printable record.
+"""The dispatch desk: the page at ``/``, its static assets at ``/static``, and the printable record;
+beside it the incident history (``/history``) and the KPI page (``/kpis/page``).
 
 The record page (售后服务记录, the service record the operator files) is rendered on the server from
 the store (by :mod:`api.record_page`), so that what is printed is exactly what was recorded. It needs
@@ -30,6 +31,9 @@ from api.schemas import error_responses
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 DESK_PAGE = STATIC_DIR / "index.html"
+HISTORY_PAGE = STATIC_DIR / "history.html"
+KPI_PAGE = STATIC_DIR / "kpis.html"
+PAGE_HEADERS = {"Cache-Control": "no-cache"}
 
 router = APIRouter(tags=["desk"])
 
@@ -53,7 +57,29 @@ def mount_static(app: FastAPI) -> None:
 )
 def desk_page() -> FileResponse:
     """The desk itself asks for the token and keeps it in the tab's sessionStorage."""
-    return FileResponse(DESK_PAGE, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-cache"})
+    return FileResponse(DESK_PAGE, media_type="text/html; charset=utf-8", headers=PAGE_HEADERS)
+
+
+@router.get(
+    "/history",
+    response_class=FileResponse,
+    summary="The incident history page: search, filters, CSV export",
+    responses={200: {"content": {"text/html": {}}, "description": "the history (HTML)"}},
+)
+def history_page() -> FileResponse:
+    """Like the desk, the page needs no token; its data calls send the tab's (``GET /incidents``, its CSV)."""
+    return FileResponse(HISTORY_PAGE, media_type="text/html; charset=utf-8", headers=PAGE_HEADERS)
+
+
+@router.get(
+    "/kpis/page",
+    response_class=FileResponse,
+    summary="The KPI page: the service KPIs of a period as numbers and charts",
+    responses={200: {"content": {"text/html": {}}, "description": "the KPI page (HTML)"}},
+)
+def kpi_page() -> FileResponse:
+    """``/kpis`` itself is the JSON the page draws (``GET /kpis``); the page needs no token, its data calls do."""
+    return FileResponse(KPI_PAGE, media_type="text/html; charset=utf-8", headers=PAGE_HEADERS)
 
 
 # --------------------------------------------------------------------------- the record page

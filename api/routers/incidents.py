@@ -9,14 +9,19 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from fleetplan.model import IncidentKind
 
 from api import auth, views
 from api.desk import AcceptConflict, Desk, IncidentReport, parse_local_minute, run_blocking
-from api.records.types import IncidentStatus, User
+from api.incident_history import HistoryFilters, csv_lines, every_incident, incident_query, period_name
+from api.records.types import User
 from api.routers.deps import get_desk
 from api.schemas import (
+    CALENDAR_DAY,
     CHECKED_AGAINST_DATA,
+    NO_NUL,
     AcceptConflictBody,
     AcceptIn,
     FollowUpIn,
@@ -31,13 +36,7 @@ from api.schemas import (
 router = APIRouter(prefix="/incidents", tags=["incidents"], responses=error_responses(401, 403))
 
 StatusFilter = Literal["open", "reported", "options", "accepted", "on_scene", "resolved", "followed_up", "voided"]
-OPEN = {
-    IncidentStatus.REPORTED,
-    IncidentStatus.OPTIONS,
-    IncidentStatus.ACCEPTED,
-    IncidentStatus.ON_SCENE,
-    IncidentStatus.RESOLVED,
-}  # the contract's "open": not followed up and not voided
+TierFilter = Literal["city", "near_backup", "corridor", "pre_departure"]  # fleetplan.tiers.TierPolicy's four
 MAX_NUMBER = 2**31 - 1  # the records' integer column
 Number = Path(ge=1, le=MAX_NUMBER, description="the incident's record number")
 
@@ -94,23 +93,85 @@ async def report(
     return views.incident_view(record)
 
 
-@router.get("", response_model=list[IncidentOut], summary="Incidents, newest first")
-def incidents(
+def history_filters(
     status_: StatusFilter | None = Query(
         None, alias="status", description="'open' (not followed up, not voided) or one status"
     ),
-    limit: int = Query(200, ge=1, le=1000),
+    day: str | None = Query(None, pattern=CALENDAR_DAY, description="the reported day, YYYY-MM-DD (China time)"),
+    period_from: str | None = Query(None, alias="from", pattern=CALENDAR_DAY, description="first reported day"),
+    period_to: str | None = Query(None, alias="to", pattern=CALENDAR_DAY, description="last reported day"),
+    q: str | None = Query(
+        None,
+        max_length=100,
+        pattern=NO_NUL,
+        description="free text, any case: coach id or plate, location, number, who recorded it, notes",
+    ),
+    vehicle_id: str | None = Query(None, min_length=1, max_length=64, pattern=NO_NUL, description="coach id or plate"),
+    tier: TierFilter | None = Query(None, description="response-time tier"),
+    kind: IncidentKind | None = Query(None, description="incident kind"),
+) -> HistoryFilters:
+    """The history's filters, shared by the list and its CSV export."""
+    return HistoryFilters(
+        status_, day, period_from, period_to, q, vehicle_id, tier, None if kind is None else kind.value
+    )
+
+
+FILTER_CHECKS = ("day", "from")  # a day together with from/to; from after to
+TOTAL_HEADER = {
+    "X-Total-Count": {"description": "how many incidents the filters find (all pages)", "schema": {"type": "integer"}}
+}
+
+
+@router.get(
+    "",
+    response_model=list[IncidentOut],
+    summary="Incidents, newest first: filtered, a page at a time",
+    responses={200: {"headers": TOTAL_HEADER}, **error_responses(400, checked=FILTER_CHECKS)},
+)
+def incidents(
+    response: Response,
+    filters: HistoryFilters = Depends(history_filters),
+    limit: int = Query(200, ge=1, le=1000, description="incidents per page"),
+    offset: int = Query(0, ge=0, le=MAX_NUMBER, description="newest incidents skipped (the page's start)"),
     desk: Desk = Depends(get_desk),
     _user: User = Depends(auth.viewer),
 ) -> list[dict]:
-    if status_ is None:
-        statuses = None
-    elif status_ == "open":
-        statuses = set(OPEN)
-    else:
-        statuses = {IncidentStatus(status_)}
-    records = sorted(desk.store.incidents(statuses, limit=limit), key=lambda r: r.number, reverse=True)
+    """Every filter runs in the database; ``X-Total-Count`` says how many match in all."""
+    query = incident_query(filters, desk.corridor.dataset)
+    records = desk.store.incidents(None, limit, query=query, offset=offset)
+    response.headers["X-Total-Count"] = str(desk.store.count_incidents(query))
     return [views.incident_view(record) for record in records]
+
+
+@router.get(
+    "/export.csv",
+    response_class=StreamingResponse,
+    summary="The incidents the filters find, as CSV (UTF-8 with BOM)",
+    responses={
+        200: {
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "description": "one row per incident, newest first; cells a spreadsheet would run as a formula "
+            "start with an apostrophe",
+        },
+        **error_responses(400, checked=FILTER_CHECKS),  # JSON: a streaming route has no media type of its own
+    },
+)
+def export_csv(
+    filters: HistoryFilters = Depends(history_filters),
+    desk: Desk = Depends(get_desk),
+    _user: User = Depends(auth.viewer),
+) -> StreamingResponse:
+    """The same filters as the list, every page; ``Content-Disposition`` names the period."""
+    query = incident_query(filters, desk.corridor.dataset)
+    lines = csv_lines(every_incident(desk.store, query), desk.corridor.dataset)
+    return StreamingResponse(
+        lines,
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{period_name(query)}"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @router.get(

@@ -10,7 +10,7 @@ from fleetplan.errors import InvalidValueError
 
 from api import auth, kpis
 from api.desk import ALL_INCIDENTS_LIMIT, Desk
-from api.records.types import User
+from api.records.types import IncidentQuery, User
 from api.routers.deps import get_desk
 from api.schemas import CALENDAR_DAY, KpisOut, error_responses
 
@@ -23,7 +23,7 @@ DAY = CALENDAR_DAY  # days that exist: the schema says exactly what calendar_day
     "/kpis",
     response_model=KpisOut,
     responses=error_responses(400),
-    summary="Response-time compliance, response times, follow-up rate, incidents per 10,000 km",
+    summary="Response-time compliance, response times, follow-up rate, incidents per 10,000 km; per day and tier",
 )
 def service_kpis(
     period_from: str | None = Query(None, alias="from", pattern=DAY, description="first day, YYYY-MM-DD"),
@@ -35,8 +35,10 @@ def service_kpis(
     why). Kilometres: the road-network route length of the timetable trips
     departing in the period (clipped to the timetable's days)."""
     start, end = calendar_day(period_from, "from"), calendar_day(period_to, "to")
-    records = desk.store.incidents(None, limit=ALL_INCIDENTS_LIMIT)
-    return kpis.kpis(records, desk.trip_km, start, end, desk.times.on_scene_tolerance)
+    period = IncidentQuery(reported_from=start, reported_to=end)  # the period is read in SQL
+    records = desk.store.incidents(None, limit=ALL_INCIDENTS_LIMIT, query=period)
+    limits = {tier.name: tier.limit_s // 60 for tier in desk.corridor.dataset.tier_policy.tiers}
+    return kpis.kpis(records, desk.trip_km, start, end, desk.times.on_scene_tolerance, limits)
 
 
 def calendar_day(text: str | None, field: str) -> date | None:

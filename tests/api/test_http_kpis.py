@@ -89,6 +89,27 @@ def test_a_period_filters_incidents_and_kilometres(history):
     assert desk.get("/kpis", params={"from": "8 Dec"}).status_code == 422
 
 
+def test_per_day_and_per_tier_for_the_kpi_page(history):
+    desk, on_time, late_min = history
+    body = desk.get("/kpis").json()
+    assert body["by_day"] == [
+        {"day": "2026-12-07", "incidents": 3, "measured": 2, "reached_within_limit": 1},
+        {"day": "2027-01-05", "incidents": 1, "measured": 0, "reached_within_limit": 0},
+    ]
+    tiers = {row["tier"]: row for row in body["by_tier"]}
+    assert list(tiers) == ["city", "near_backup", "corridor", "pre_departure"]  # the data's order, all listed
+    assert [tiers[t]["limit_min"] for t in tiers] == [30, 60, 90, 15]
+    mine = tiers[on_time["tier"]]
+    assert mine["measured"] == 2 and mine["reached_within_limit"] == 1 and mine["compliance"] == 0.5
+    assert mine["response_mean_min"] == pytest.approx((45 + late_min) / 2, abs=0.05)
+    assert mine["response_max_min"] == late_min
+    assert mine["passengers"] == 42 + 42 + 30 + 42  # the open one (30) counts, the voided one not
+    assert mine["passengers_measured"] == 84 and mine["passengers_reached_within_limit"] == 42
+    assert sum(row["incidents"] for row in body["by_tier"]) == sum(row["incidents"] for row in body["by_tier_month"])
+    later = desk.get("/kpis", params={"from": "2026-12-08"}).json()
+    assert later["by_day"] == [{"day": "2027-01-05", "incidents": 1, "measured": 0, "reached_within_limit": 0}]
+
+
 def test_kpis_need_a_token(history):
     desk, _, _ = history
     assert desk.client.get("/kpis").status_code == 401

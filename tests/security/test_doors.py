@@ -93,7 +93,9 @@ def assert_strict_policy(headers) -> None:
 
 
 # --------------------------------------------------------------------------- item 10: headers and pages
-@pytest.mark.parametrize("path", ["/", "/docs", "/openapi.json", "/static/desk.js", "/health"])
+@pytest.mark.parametrize(
+    "path", ["/", "/history", "/kpis/page", "/docs", "/openapi.json", "/static/desk.js", "/health"]
+)
 def test_every_response_sends_the_strict_browser_policy(desk, path):
     response = desk.client.get(path)
     assert response.status_code == 200, path
@@ -113,6 +115,8 @@ def test_the_record_page_and_error_answers_send_it_too(desk, number):
 def test_no_page_holds_an_inline_script_style_or_handler(desk, number):
     pages = {
         "desk": desk.client.get("/").text,
+        "history": desk.client.get("/history").text,
+        "kpis": desk.client.get("/kpis/page").text,
         "docs": desk.client.get("/docs").text,
         "record": desk.get(f"/incidents/{number}/record").text,
     }
@@ -128,7 +132,8 @@ def test_the_desk_scripts_set_no_style_attribute():
     """A style attribute set from a script is refused by ``style-src 'self'``: the desk uses element.style."""
     from api.routers.desk import STATIC_DIR
 
-    for script in ("desk.js", "map.js", "api.js", "i18n.js", "docs.js", "record.js"):
+    scripts = ("desk.js", "map.js", "api.js", "i18n.js", "docs.js", "record.js")
+    for script in scripts + ("pages.js", "history.js", "kpis.js", "i18n_pages.js"):
         text = (STATIC_DIR / script).read_text(encoding="utf-8")
         assert not re.search(r"""style:\s*[`'"]|setAttribute\(\s*["']style|innerHTML|\.cssText""", text), script
 
