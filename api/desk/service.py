@@ -68,6 +68,7 @@ from api.desk.times import (
     plannable_time,
     unplannable,
 )
+from api.messaging.facts import ready_messages
 from api.operations_log import Closure, ClosureKind, OperationsLog
 from api.records.types import (
     NEXT_ENTRIES,
@@ -302,7 +303,7 @@ class Desk:
         Returns
         -------
         IncidentRecord
-            Accepted, with the bookings made.
+            Accepted, with the bookings made and the plan's ready messages queued in the outbox.
 
         Raises
         ------
@@ -338,9 +339,11 @@ class Desk:
             raise AcceptConflict(f"rank: {changed}; fresh options are computed with them", fresh)
         vehicle_ids, driver_ids = plan_resources(plan)
         payload = {"rank": rank, "plan": plan, "options_entry_id": options.id}
+        # queued in the accept's own transaction: a refused accept queues nothing, a second is refused
+        messages = await run_blocking(ready_messages, self.corridor, record, options.payload, plan, actor, self.clock())
         try:
             await run_blocking(self.check_crews_usable, record, plan)
-            return await run_blocking(self.store.accept, number, actor, payload, vehicle_ids, driver_ids)
+            return await run_blocking(self.store.accept, number, actor, payload, vehicle_ids, driver_ids, messages)
         except BookingConflict as conflict:
             fresh = await self._fresh_options_after_conflict(number, actor)
             raise AcceptConflict(f"rank: {conflict}; fresh options are computed without them", fresh) from None

@@ -13,8 +13,9 @@ from fastapi.responses import JSONResponse
 
 from api import auth, views
 from api.desk import AcceptConflict, Desk, IncidentReport, parse_local_minute, run_blocking
+from api.messaging.outbox import Outbox
 from api.records.types import IncidentStatus, User
-from api.routers.deps import get_desk
+from api.routers.deps import get_desk, get_outbox
 from api.schemas import (
     CHECKED_AGAINST_DATA,
     AcceptConflictBody,
@@ -120,8 +121,15 @@ def incidents(
     summary="One incident with its entries",
     responses=error_responses(404),
 )
-def incident(number: int = Number, desk: Desk = Depends(get_desk), _user: User = Depends(auth.viewer)) -> dict:
-    return views.incident_view(desk.store.incident(number), with_entries=True)
+def incident(
+    number: int = Number,
+    desk: Desk = Depends(get_desk),
+    outbox: Outbox = Depends(get_outbox),
+    _user: User = Depends(auth.viewer),
+) -> dict:
+    """With every entry of the record and the ready messages of its accepted plan (the outbox)."""
+    record = desk.store.incident(number)
+    return views.incident_view(record, with_entries=True, messages=[m.view() for m in outbox.for_incident(number)])
 
 
 @router.post(

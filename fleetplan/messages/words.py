@@ -142,7 +142,7 @@ class Words:
     def clock(self, moment: datetime, lang: str) -> str:
         """``08:23``; a time on a later day than the report says so."""
         days = (moment.date() - self.dispatch.reported_at.date()).days
-        if days <= 0:
+        if days == 0:
             return f"{moment:%H:%M}"
         if days == 1:
             return pick(lang, f"次日 {moment:%H:%M}", f"{moment:%H:%M} next day")
