@@ -43,7 +43,7 @@ class LogGateway:
     """Writes each message as one JSON line to ``path`` and to the service log."""
 
     path: Path
-    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
 
     def send(self, message: dict[str, Any]) -> None:
         line = json.dumps(message, ensure_ascii=False)
