@@ -20,6 +20,7 @@ transaction, what other desks change meanwhile (bookings, workshop, breakdowns:
 :mod:`api.records.usability`). When a crew is no longer usable, or another desk was faster, the
 options are recomputed with the live state, stored, and returned with :class:`AcceptConflict`. A plan
 that sends no coach to the stranded passengers is never accepted (:func:`~api.desk.live.sends_nobody`).
+The accept queues the plan's ready messages in its own transaction (:mod:`api.messaging`).
 
 Times are checked by :mod:`api.desk.times`: reports and lifecycle steps within the window of the clock
 or the timetable, nothing ahead of the clock, on scene not before the plan can be there.

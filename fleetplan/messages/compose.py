@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fleetplan.contacts import ContactRole, with_role
 from fleetplan.corridor import Corridor
 from fleetplan.messages.crew import cover_driver_messages, failed_driver_messages, rescue_driver_messages
@@ -58,4 +60,15 @@ def compose(corridor: Corridor, dispatch: AcceptedDispatch) -> tuple[Message, ..
             messages += contact_messages(
                 police, RecipientRole.HIGHWAY_POLICE, {lang: police_text(words, lang) for lang in LANGS}
             )
-    return tuple(messages)
+    return merged(messages)
+
+
+def merged(messages: list[Message]) -> tuple[Message, ...]:
+    """One message per recipient, role and language: a crew that runs two later trips (or is named
+    twice) gets its orders in one message, in the order given."""
+    by_key: dict[tuple[str, str, str], Message] = {}
+    for message in messages:
+        key = (message.recipient_role.value, message.recipient_id, message.lang)
+        first = by_key.get(key)
+        by_key[key] = message if first is None else replace(first, text=f"{first.text}\n{message.text}")
+    return tuple(by_key.values())

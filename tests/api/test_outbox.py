@@ -16,10 +16,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from fleetplan.messages import LANGS, RecipientRole
+
 from api.messaging.gateways import GatewayError, LogGateway, WebhookGateway, gateway_for, log_path
 from api.messaging.outbox import Outbox, UnknownMessage
 from api.messaging.sender import Sender
 from api.records import EntryKind, InvalidTransition, SqlRecordStore, open_store
+from api.records.schema import OUTBOX_LANGS, OUTBOX_ROLES
 from api.records.types import BookingConflict
 from api.settings import Settings
 
@@ -313,3 +316,7 @@ def test_the_webhook_s_failures_are_recorded_on_the_message(store, outbox):
         Sender(outbox, WebhookGateway(url_of(server), timeout_s=5), 1).run_once()
     (queued,) = outbox.for_incident(number)
     assert (queued.status, queued.attempts) == ("queued", 1) and queued.error.startswith("webhook answered HTTP 503")
+
+
+def test_the_outbox_takes_every_role_and_language_the_messages_have():
+    assert OUTBOX_ROLES == tuple(role.value for role in RecipientRole) and OUTBOX_LANGS == LANGS

@@ -239,6 +239,15 @@ def test_a_scene_off_the_expressway_is_named_and_has_no_side(corridor):
     assert one(town, RecipientRole.PASSENGERS, "en").recipient_id == "vehicle:c01"
 
 
+def test_a_crew_with_two_later_trips_gets_one_message_with_both(corridor):
+    covers = (CoverOrder("T1207-PM1", "c15", "d19"), CoverOrder("T1207-PM2", "c15", "d19", 10))
+    composed = compose(corridor, replace(DISPATCH, covers=covers))
+    keys = [(m.recipient_role, m.recipient_id, m.lang) for m in composed]
+    assert len(keys) == len(set(keys))  # the outbox keeps one message per recipient, role and language
+    text = one(composed, RecipientRole.COVER_DRIVER, "zh").text
+    assert "T1207-PM1" in text and "T1207-PM2" in text and "推迟 10 分钟" in text
+
+
 def test_a_passing_coach_is_asked_to_stop_on_its_way(corridor):
     passing = replace(RESCUE, vehicle_id="c15", driver_id="d19", passing=True, passengers=10)
     text = one(compose(corridor, replace(DISPATCH, rescues=(passing,))), RecipientRole.RESCUE_DRIVER, "en").text
