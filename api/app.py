@@ -44,6 +44,9 @@ from api.feeds.detector import Detector
 from api.feeds.gtfs_rt_poller import GtfsRtPoller
 from api.feeds.jt808_gateway import Jt808Gateway, gateway_key
 from api.hardening import SecurityHeaders, tile_sources
+from api.messaging.gateways import gateway_for
+from api.messaging.outbox import Outbox
+from api.messaging.sender import Sender
 from api.openapi_data import add_data_ids
 from api.operations_log import OperationsLog, log_engine
 from api.positions_log import PositionLog
@@ -57,6 +60,7 @@ from api.routers import (
     health,
     incidents,
     kpis,
+    messages,
     network,
     positions,
     timetable,
@@ -120,6 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         timetable,
         closures,
         incidents,
+        messages,
         kpis,
         positions,
         tracking,
@@ -149,14 +154,19 @@ def open_resources(app: FastAPI, settings: Settings) -> None:
     app.state.alerts = AlertLog(log.engine)
     app.state.desk = Desk(corridor, store, log, settings, clock=clock)
     app.state.desk.fixes = partial(app.state.positions.as_fixes, settings.position_fresh_s)
+    app.state.outbox = Outbox(store.engine, clock, settings.message_max_attempts, settings.message_backoff_s)
     app.state.whatif_jobs = WhatIfJobs(store.engine, corridor, RunnerConfig.from_settings(settings))
     app.state.whatif_jobs.start()  # claims queued jobs, and those of a dead process once their lease expired
 
 
 async def start_feeds(app: FastAPI, settings: Settings) -> None:
-    """The feeds that come to the service by themselves: the GTFS-RT poller and the JT/T 808 gateway."""
+    """What runs by itself: the alert detector, the message sender, the GTFS-RT poller and the JT/T 808 gateway."""
     desk = app.state.desk
     app.state.push = events.push_hub(desk, app.state.positions, app.state.alerts, settings)
+    if settings.message_send_every_s > 0:
+        sender = Sender(app.state.outbox, gateway_for(settings), settings.message_send_every_s)
+        sender.start()
+        app.state.message_sender = sender
     if settings.detect_every_s > 0:
         policy = DetectionPolicy(
             stopped_after=timedelta(minutes=settings.stopped_alert_min),
@@ -183,7 +193,7 @@ async def stop_feeds(app: FastAPI) -> None:
     push = getattr(app.state, "push", None)
     if push is not None:
         await push.stop()
-    for name in ("detector", "gtfs_rt_poller"):
+    for name in ("detector", "message_sender", "gtfs_rt_poller"):
         running = getattr(app.state, name, None)
         if running is not None:
             running.stop()

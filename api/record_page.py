@@ -41,6 +41,22 @@ ENTRY_LABELS = {
     "void": "作废 void",
 }
 
+RECIPIENT_LABELS = {
+    "rescue_driver": "救援驾驶员 rescue driver",
+    "cover_driver": "接替班次驾驶员 later-trip driver",
+    "failed_driver": "故障车驾驶员 failed coach's driver",
+    "passengers": "乘客 passengers",
+    "university_transport_office": "学校交通办 university",
+    "duty_manager": "值班经理 duty manager",
+    "highway_police": "高速交警 highway police",
+}
+MESSAGE_STATUS_LABELS = {
+    "queued": "待发送 queued",
+    "sent": "已发送 sent",
+    "failed": "发送失败 failed",
+    "acknowledged": "已确认 acknowledged",
+}
+
 
 def render_record(view: dict[str, Any], corridor: Corridor, printed_at: datetime) -> str:
     """The service record of one incident as a printable HTML page.
@@ -69,6 +85,7 @@ def render_record(view: dict[str, Any], corridor: Corridor, printed_at: datetime
         _response_section(view),
         _closing_section(view),
         _timeline_section(view.get("entries") or []),
+        _outbox_section(view.get("messages") or []),
         _SIGNATURES,
         _decision_section(view.get("options"), _decided_at(view), names),
     ]
@@ -335,6 +352,39 @@ def _timeline_section(entries: list[dict[str, Any]]) -> str:
         "<section><h2>5 · 时间线 Timeline</h2><table class=grid><thead><tr><th>记录时间 Recorded</th>"
         f"<th>事项 Entry</th><th>操作人 By</th><th>内容 Details</th></tr></thead><tbody>{rows}</tbody></table></section>"
     )
+
+
+def _outbox_section(messages: list[dict[str, Any]]) -> str:
+    """What was said to whom, and whether it went out and was confirmed (older records have none)."""
+    heading = "<h2>6 · 消息 Outbox</h2>"
+    if not messages:
+        return f"<section class=outbox>{heading}<p class=muted>无消息 No messages.</p></section>"
+    rows = "".join(
+        f"<tr{' class=late' if m.get('status') == 'failed' else ''}>"
+        f"<td>{escape(RECIPIENT_LABELS.get(m.get('recipient_role'), str(m.get('recipient_role'))))}<br>"
+        f"{_text(m.get('recipient_name'))}<br><small>{_text(m.get('phone'))}</small></td>"
+        f"<td>{_text(m.get('lang'))}</td><td class=message>{_text(m.get('text'))}</td>"
+        f"<td>{escape(MESSAGE_STATUS_LABELS.get(m.get('status'), str(m.get('status'))))}"
+        f"{_message_times(m)}{'<br><small>' + _text(m.get('error')) + '</small>' if m.get('error') else ''}</td></tr>"
+        for m in messages
+    )
+    return (
+        f"<section class=outbox>{heading}<table class=grid><thead><tr><th>收件人 Recipient</th><th>语言 Lang</th>"
+        f"<th>内容 Text</th><th>状态 Status</th></tr></thead><tbody>{rows}</tbody></table></section>"
+    )
+
+
+def _message_times(message: dict[str, Any]) -> str:
+    times = [
+        (label, message.get(key))
+        for label, key in (("排队 queued", "queued_at"), ("发送 sent", "sent_at"), ("确认 acked", "acknowledged_at"))
+    ]
+    lines = [f"{label} {_text((at or '').replace('T', ' '))}" for label, at in times if at]
+    if message.get("acknowledged_by"):
+        lines[-1] += f" · {_text(message.get('acknowledged_by'))}"
+    if message.get("attempts", 0) > 1:
+        lines.append(f"尝试 attempts {_text(message.get('attempts'))}")
+    return "".join(f"<br><small>{line}</small>" for line in lines)
 
 
 def _entry_summary(entry: dict[str, Any]) -> str:

@@ -24,6 +24,7 @@ from fleetplan.model import IncidentKind, VehicleStatus
 
 from api.hardening import strip_bidi_controls
 from api.kpi_schemas import DayOut, TierOut
+from api.messaging.schemas import MessageOut
 from api.operations_log import ClosureKind
 
 # Days that exist (29 February in leap years only, no year 0000) and minutes of the clock, so that the
@@ -445,6 +446,7 @@ class IncidentOut(BaseModel):
     follow_up: FollowUpOut | None
     voided: VoidedOut | None
     entries: list[EntryOut] | None = None
+    messages: list[MessageOut] | None = Field(None, description="the outbox (with the entries): ready messages")
 
 
 class AcceptConflictBody(BaseModel):

@@ -33,6 +33,12 @@
 | ``FLEETPLAN_WHATIF_MAX_JOBS_PER_USER`` | ``3`` | what-if jobs one user may have queued or running; more are a 429 |
 | ``FLEETPLAN_WHATIF_MAX_JOBS`` | ``10`` | what-if jobs queued or running in all (every process on the database); more are a 429 |
 | ``FLEETPLAN_WHATIF_LEASE_S`` | ``30`` | a running job's lease: renewed while it runs; once expired another process runs the job again |
+| ``FLEETPLAN_MESSAGE_WEBHOOK_URL`` | none (the log) | the accepted plans' ready messages are POSTed as JSON here; none: written to ``messages.jsonl`` beside the SQLite database (else in the var dir) and the service log |
+| ``FLEETPLAN_MESSAGE_WEBHOOK_TOKEN`` | none | sent as ``Authorization: Bearer …`` with each POST |
+| ``FLEETPLAN_MESSAGE_WEBHOOK_TIMEOUT_S`` | ``10`` | a POST not answered within this is a failed attempt |
+| ``FLEETPLAN_MESSAGE_SEND_EVERY_S`` | ``2`` | how often the outbox is looked at for messages to send; ``0``: never (they stay queued) |
+| ``FLEETPLAN_MESSAGE_MAX_ATTEMPTS`` | ``5`` | attempts per message (and per resend) before it is ``failed`` |
+| ``FLEETPLAN_MESSAGE_BACKOFF_S`` | ``10`` | wait before the second attempt, doubled before each later one |
 """
 
 from __future__ import annotations
@@ -132,6 +138,17 @@ class Settings(BaseSettings):
         ge=1,
         le=3600,
         description="lease of a running what-if job, seconds: a job whose process died runs again elsewhere after it",
+    )
+
+    message_webhook_url: str | None = Field(
+        None, pattern=r"^https?://", description="URL the ready messages are POSTed to; none: the log gateway"
+    )
+    message_webhook_token: str | None = Field(None, min_length=1, description="bearer token sent with each POST")
+    message_webhook_timeout_s: float = Field(10.0, gt=0, le=60, description="seconds a POST may take")
+    message_send_every_s: float = Field(2.0, ge=0, le=3600, description="seconds between sends; 0: off")
+    message_max_attempts: int = Field(5, ge=1, le=100, description="attempts per message before it fails")
+    message_backoff_s: float = Field(
+        10.0, ge=0, le=3600, description="seconds before the second attempt, doubled before each later one"
     )
 
     @field_validator("clock_from")

@@ -326,7 +326,7 @@ def local_minute(moment: datetime | None) -> str | None:
 REPORT_FIELDS = ("vehicle_id", "location", "passengers", "kind", "conditions", "trip_id", "alternatives")
 
 
-def incident_view(record, with_entries: bool = False) -> dict[str, Any]:
+def incident_view(record, with_entries: bool = False, messages: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """An incident as the desk sees it, derived from its append-only entries (HTTP contract).
 
     Parameters
@@ -335,6 +335,9 @@ def incident_view(record, with_entries: bool = False) -> dict[str, Any]:
         An :class:`api.records.types.IncidentRecord` with its entries.
     with_entries
         Add ``entries`` (kind, time, actor, payload of each, oldest first).
+    messages
+        With ``with_entries``: the outbox's messages of the incident (each as
+        :meth:`api.messaging.outbox.OutboxMessage.view`), added as ``messages``.
 
     Returns
     -------
@@ -394,4 +397,6 @@ def incident_view(record, with_entries: bool = False) -> dict[str, Any]:
             }
             for entry in record.entries
         ]
+        if messages is not None:
+            view["messages"] = messages
     return view

@@ -87,7 +87,7 @@ def validate_corridor(directory: Path | str) -> list[DataProblem]:
 
 
 def unknown_nodes(dataset: Dataset, network: RoadNetwork) -> list[DataProblem]:
-    """Sites and trip stops whose node id is not on the road network."""
+    """Sites, trip stops and contacts' campus stops whose node id is not on the road network."""
     known = network.graph.nodes
     problems = [
         DataProblem("sites.csv", None, "node_id", f"site {site.id}: node {site.node_id!r} is not on the road network")
@@ -101,5 +101,15 @@ def unknown_nodes(dataset: Dataset, network: RoadNetwork) -> list[DataProblem]:
         for trip in dataset.trips
         for stop in trip.stops
         if stop.node_id not in known
+    ]
+    problems += [
+        DataProblem(
+            "contacts.csv",
+            None,
+            "node_id",
+            f"contact {contact.id}: node {contact.node_id!r} is not on the road network",
+        )
+        for contact in dataset.contacts
+        if contact.node_id is not None and contact.node_id not in known
     ]
     return problems

@@ -89,6 +89,25 @@ def require_id(value: str, field_name: str) -> None:
     require(isinstance(value, str) and value.strip() != "", field_name, "must be a non-empty id")
 
 
+PHONE_CHARS = (3, 20)  # 12122 (highway police) up to an international number with its +
+
+
+def require_phone(value: object, field_name: str) -> None:
+    """A phone number as written in the data: ASCII digits with an optional leading ``+``, 3 to 20
+    characters (no spaces or dashes: gateways dial it as it stands)."""
+    low, high = PHONE_CHARS
+    digits = value[1:] if isinstance(value, str) and value.startswith("+") else value
+    require(
+        isinstance(value, str)
+        and isinstance(digits, str)
+        and low <= len(value) <= high
+        and digits.isascii()
+        and digits.isdigit(),
+        field_name,
+        f"{value!r} is not a phone number: digits with an optional leading +, {low} to {high} characters",
+    )
+
+
 def require_lat_lon(lat: float, lon: float) -> None:
     require(-90.0 <= lat <= 90.0, "lat", f"{lat} is not a latitude")
     require(-180.0 <= lon <= 180.0, "lon", f"{lon} is not a longitude")

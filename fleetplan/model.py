@@ -12,7 +12,8 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
-from fleetplan.errors import InvalidValueError, UnknownIdError, require, require_id, require_lat_lon
+from fleetplan.contacts import Contact
+from fleetplan.errors import InvalidValueError, UnknownIdError, require, require_id, require_lat_lon, require_phone
 from fleetplan.tiers import TierPolicy
 
 
@@ -172,9 +173,12 @@ class Driver:
     home_depot: str
     shift_start: time
     shift_end: time  # may be earlier than shift_start for a shift that runs past midnight
+    phone: str | None = None  # the driver's mobile, for the desk's messages
 
     def __post_init__(self) -> None:
         require_id(self.id, "id")
+        if self.phone is not None:
+            require_phone(self.phone, "phone")
         require(
             self.licence_issued > self.birth_date,
             "licence_issued",
@@ -427,6 +431,7 @@ class Dataset:
     # The template week's calendar (``calendar.toml``); None: the trips are dated as given.
     # :func:`fleetplan.calendar.dataset_at` gives the trips of the days around a moment.
     calendar: ServiceCalendar | None = None
+    contacts: tuple[Contact, ...] = ()  # ``contacts.csv`` (optional): whom the desk's messages also go to
 
     def vehicle(self, vehicle_id: str) -> Vehicle:
         return _by_id(self._index, self.vehicles, vehicle_id, "vehicle")

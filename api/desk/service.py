@@ -20,6 +20,7 @@ transaction, what other desks change meanwhile (bookings, workshop, breakdowns:
 :mod:`api.records.usability`). When a crew is no longer usable, or another desk was faster, the
 options are recomputed with the live state, stored, and returned with :class:`AcceptConflict`. A plan
 that sends no coach to the stranded passengers is never accepted (:func:`~api.desk.live.sends_nobody`).
+The accept queues the plan's ready messages in its own transaction (:mod:`api.messaging`).
 
 Times are checked by :mod:`api.desk.times`: reports and lifecycle steps within the window of the clock
 or the timetable, nothing ahead of the clock, on scene not before the plan can be there.
@@ -68,6 +69,7 @@ from api.desk.times import (
     plannable_time,
     unplannable,
 )
+from api.messaging.facts import ready_messages
 from api.operations_log import Closure, ClosureKind, OperationsLog
 from api.records.types import (
     NEXT_ENTRIES,
@@ -302,7 +304,7 @@ class Desk:
         Returns
         -------
         IncidentRecord
-            Accepted, with the bookings made.
+            Accepted, with the bookings made and the plan's ready messages queued in the outbox.
 
         Raises
         ------
@@ -338,9 +340,11 @@ class Desk:
             raise AcceptConflict(f"rank: {changed}; fresh options are computed with them", fresh)
         vehicle_ids, driver_ids = plan_resources(plan)
         payload = {"rank": rank, "plan": plan, "options_entry_id": options.id}
+        # queued in the accept's own transaction: a refused accept queues nothing, a second is refused
+        messages = await run_blocking(ready_messages, self.corridor, record, options.payload, plan, actor, self.clock())
         try:
             await run_blocking(self.check_crews_usable, record, plan)
-            return await run_blocking(self.store.accept, number, actor, payload, vehicle_ids, driver_ids)
+            return await run_blocking(self.store.accept, number, actor, payload, vehicle_ids, driver_ids, messages)
         except BookingConflict as conflict:
             fresh = await self._fresh_options_after_conflict(number, actor)
             raise AcceptConflict(f"rank: {conflict}; fresh options are computed without them", fresh) from None

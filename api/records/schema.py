@@ -31,6 +31,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     false,
     text,
 )
@@ -248,6 +249,54 @@ alerts = Table(
         postgresql_where=text(OPEN_ALERT),
     ),
     Index(None, "status", "id"),
+)
+
+
+# --- the desk's ready messages (migration 0009): queued with the accept, then sent, failed or acknowledged ---
+OUTBOX_ROLES = (
+    "rescue_driver",
+    "cover_driver",
+    "failed_driver",
+    "passengers",
+    "university_transport_office",
+    "duty_manager",
+    "highway_police",
+)
+OUTBOX_STATUSES = ("queued", "sent", "failed", "acknowledged")
+OUTBOX_LANGS = ("zh", "en")
+PHONE_LENGTH = 20
+RECIPIENT_ID_LENGTH = 80  # an id of up to 64 characters behind "trip:" or "vehicle:"
+MESSAGE_ERROR_LENGTH = 2000
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("incident_number", Integer, ForeignKey("incidents.number"), nullable=False),
+    Column("accept_entry_id", Integer, ForeignKey("entries.id"), nullable=False),  # the accept that yielded it
+    Column("recipient_role", String(32), nullable=False),
+    Column("recipient_id", String(RECIPIENT_ID_LENGTH), nullable=False),  # driver, contact, or trip:<id>
+    Column("recipient_name", String(200), nullable=False),
+    Column("phone", String(PHONE_LENGTH), nullable=True),  # None: the data hold none (the passengers')
+    Column("lang", String(2), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),  # sends tried, every round
+    Column("resends", Integer, nullable=False, server_default=text("0")),  # failed ones a dispatcher queued again
+    Column("error", String(MESSAGE_ERROR_LENGTH), nullable=True),  # why the latest attempt failed
+    Column("queued_at", DateTime(), nullable=False),
+    Column("sent_at", DateTime(), nullable=True),
+    Column("acknowledged_at", DateTime(), nullable=True),
+    Column("acknowledged_by", String(NAME_LENGTH), nullable=True),
+    # the sender's bookkeeping, on the wall clock (seconds since 1970): not before this, and claimed until this
+    Column("next_attempt_epoch_s", Double, nullable=False, server_default=text("0")),
+    Column("claimed_until_epoch_s", Double, nullable=True),
+    CheckConstraint(_in_list("recipient_role", list(OUTBOX_ROLES)), name="recipient_role"),
+    CheckConstraint(_in_list("status", list(OUTBOX_STATUSES)), name="status"),
+    CheckConstraint(_in_list("lang", list(OUTBOX_LANGS)), name="lang"),
+    UniqueConstraint("accept_entry_id", "recipient_role", "recipient_id", "lang"),  # never queued twice
+    Index(None, "incident_number", "id"),
+    Index(None, "status", "id"),  # the queue
 )
 
 

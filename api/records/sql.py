@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -57,6 +57,7 @@ from api.records.statements import (
     load_incident,
     locked_status,
     next_incident_number,
+    queue_messages,
     release_bookings,
 )
 from api.records.types import (
@@ -252,8 +253,10 @@ class SqlRecordStore:
         payload: dict[str, Any],
         vehicle_ids: list[str],
         driver_ids: list[str],
+        messages: Sequence[dict[str, Any]] = (),
     ) -> IncidentRecord:
-        """Append the ACCEPT entry and book the plan's coaches and drivers, all or none.
+        """Append the ACCEPT entry and book the plan's coaches and drivers, all or none, queueing
+        ``messages`` (the plan's ready messages, :func:`~api.records.statements.queue_messages`) with them.
 
         Raises
         ------
@@ -273,7 +276,7 @@ class SqlRecordStore:
         drivers = sorted({text_field("driver_ids", d, RESOURCE_ID_LENGTH) for d in driver_ids})
         for _attempt in range(_ACCEPT_ATTEMPTS):
             try:
-                return self._accept_once(number, actor, payload, vehicles, drivers)
+                return self._accept_once(number, actor, payload, vehicles, drivers, messages)
             except IntegrityError:
                 # Another transaction booked one of them first (PostgreSQL; SQLite's writers are
                 # serialised and stop at the check). Name the holders; if they were released in the
@@ -285,7 +288,13 @@ class SqlRecordStore:
         raise RecordError(f"incident {number}: the bookings kept changing; accept again")
 
     def _accept_once(
-        self, number: int, actor: str, payload: dict[str, Any], vehicles: list[str], drivers: list[str]
+        self,
+        number: int,
+        actor: str,
+        payload: dict[str, Any],
+        vehicles: list[str],
+        drivers: list[str],
+        messages: Sequence[dict[str, Any]],
     ) -> IncidentRecord:
         with self._writer.begin() as connection:
             check_transition(number, locked_status(connection, number), EntryKind.ACCEPT)
@@ -296,7 +305,8 @@ class SqlRecordStore:
             if unusable:
                 raise ResourceUnusable(unusable, sorted(unusable), [])
             now = self._clock()
-            insert_entry(connection, number, EntryKind.ACCEPT, now, actor, payload)
+            entry_id = insert_entry(connection, number, EntryKind.ACCEPT, now, actor, payload)
+            queue_messages(connection, number, entry_id, now, messages)
             rows = [{"vehicle_id": v, "driver_id": None} for v in vehicles]
             rows += [{"vehicle_id": None, "driver_id": d} for d in drivers]
             for row in rows:  # one statement each, in sorted order (see accept)

@@ -7,13 +7,14 @@ and ends (see :class:`api.records.sql.SqlRecordStore`), these only say what is r
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, or_, select, update
 
 from api.records.lifecycle import derive_status
-from api.records.schema import INCIDENT_COUNTER, bookings, counters, entries, incidents
+from api.records.schema import INCIDENT_COUNTER, bookings, counters, entries, incidents, outbox
 from api.records.types import Entry, EntryKind, IncidentRecord, IncidentStatus, NotFound
 
 # --- statements -----------------------------------------------------------------------------------
@@ -51,10 +52,25 @@ def key_holder(connection: Connection, key: str) -> tuple[int, str | None] | Non
 
 def insert_entry(
     connection: Connection, number: int, kind: EntryKind, at: datetime, actor: str, payload: dict[str, Any]
-) -> None:
-    connection.execute(
+) -> int:
+    """Append an entry; its id."""
+    result = connection.execute(
         insert(entries).values(incident_number=number, kind=kind.value, at=at, actor=actor, payload=payload)
     )
+    return result.inserted_primary_key[0]
+
+
+def queue_messages(
+    connection: Connection, number: int, entry_id: int, at: datetime, messages: Sequence[dict[str, Any]]
+) -> None:
+    """Queue the ready messages of an accept (``recipient_role``, ``recipient_id``, ``recipient_name``,
+    ``phone``, ``lang``, ``text`` each) in the accept's own transaction: queued with it or not at all."""
+    for message in messages:
+        connection.execute(
+            insert(outbox).values(
+                incident_number=number, accept_entry_id=entry_id, status="queued", queued_at=at, **message
+            )
+        )
 
 
 def locked_status(connection: Connection, number: int) -> IncidentStatus:

@@ -7,6 +7,7 @@ by a voiding entry. Every incident has a sequential ``number`` with no gaps, nev
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -187,11 +188,18 @@ class RecordStore(Protocol):
         RESOLVED releases bookings."""
 
     def accept(
-        self, number: int, actor: str, payload: dict[str, Any], vehicle_ids: list[str], driver_ids: list[str]
+        self,
+        number: int,
+        actor: str,
+        payload: dict[str, Any],
+        vehicle_ids: list[str],
+        driver_ids: list[str],
+        messages: Sequence[dict[str, Any]] = (),
     ) -> IncidentRecord:
         """Append the ACCEPT entry and book the coaches and drivers atomically: all or none; raises
         BookingConflict if any is held by another incident, ResourceUnusable if a coach is in the
-        workshop or broke down in another open incident (checked in the same transaction)."""
+        workshop or broke down in another open incident (checked in the same transaction). The
+        plan's ready ``messages`` are queued in the outbox in that transaction too."""
 
     def incident(self, number: int) -> IncidentRecord: ...
 

@@ -13,6 +13,7 @@ from fleetplan.corridor import Corridor
 
 from api.alerts import AlertLog
 from api.desk import Desk
+from api.messaging.outbox import Outbox
 from api.operations_log import OperationsLog
 from api.positions_log import PositionLog
 from api.records.types import RecordStore
@@ -58,3 +59,8 @@ def get_positions(request: Request) -> PositionLog:
 def get_alerts(request: Request) -> AlertLog:
     """The alerts raised from the positions."""
     return request.app.state.alerts
+
+
+def get_outbox(request: Request) -> Outbox:
+    """The ready messages of accepted plans."""
+    return request.app.state.outbox

@@ -24,9 +24,10 @@ from fleetplan.corridor import Corridor
 
 from api import auth, views
 from api.desk import Desk
+from api.messaging.outbox import Outbox
 from api.record_page import render_record
 from api.records.types import NotFound, RecordStore, User
-from api.routers.deps import get_corridor, get_desk, get_store
+from api.routers.deps import get_corridor, get_desk, get_outbox, get_store
 from api.schemas import error_responses
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
@@ -114,14 +115,16 @@ def record_page(
     store: RecordStore = Depends(get_store),
     corridor: Corridor = Depends(get_corridor),
     desk: Desk = Depends(get_desk),
+    outbox: Outbox = Depends(get_outbox),
 ) -> HTMLResponse:
     """The incident's service record rendered from the store: report, decision, accepted plan, timeline,
-    response time against the limit and the follow-up call."""
+    response time against the limit, the follow-up call and the messages sent (the outbox)."""
     try:
         record = store.incident(number)
     except NotFound as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"number: {error}") from None
-    page = render_record(views.incident_view(record, with_entries=True), corridor, desk.clock())
+    messages = [message.view() for message in outbox.for_incident(number)]
+    page = render_record(views.incident_view(record, with_entries=True, messages=messages), corridor, desk.clock())
     return HTMLResponse(page, headers=RECORD_HEADERS)
 
 

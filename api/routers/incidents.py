@@ -16,8 +16,9 @@ from fleetplan.model import IncidentKind
 from api import auth, views
 from api.desk import AcceptConflict, Desk, IncidentReport, parse_local_minute, run_blocking
 from api.incident_history import HistoryFilters, csv_lines, every_incident, incident_query, period_name
+from api.messaging.outbox import Outbox
 from api.records.types import User
-from api.routers.deps import get_desk
+from api.routers.deps import get_desk, get_outbox
 from api.schemas import (
     CALENDAR_DAY,
     CHECKED_AGAINST_DATA,
@@ -181,8 +182,15 @@ def export_csv(
     summary="One incident with its entries",
     responses=error_responses(404),
 )
-def incident(number: int = Number, desk: Desk = Depends(get_desk), _user: User = Depends(auth.viewer)) -> dict:
-    return views.incident_view(desk.store.incident(number), with_entries=True)
+def incident(
+    number: int = Number,
+    desk: Desk = Depends(get_desk),
+    outbox: Outbox = Depends(get_outbox),
+    _user: User = Depends(auth.viewer),
+) -> dict:
+    """With every entry of the record and the ready messages of its accepted plan (the outbox)."""
+    record = desk.store.incident(number)
+    return views.incident_view(record, with_entries=True, messages=[m.view() for m in outbox.for_incident(number)])
 
 
 @router.post(

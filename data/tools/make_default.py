@@ -204,6 +204,11 @@ DRIVERS = [
     DriverSpec(SIPING, DAY_SHIFT, note="standby"),
     DriverSpec(SIPING, EARLY_SHIFT, note="standby"),
 ]
+# Mobile prefixes of the three carriers (China Mobile 13x/15x/18x, Unicom, Telecom); the numbers are
+# drawn from a generator of their own, so that adding them left every other drawn value as it was.
+MOBILE_PREFIXES = ("130", "131", "132", "135", "136", "138", "139", "150", "151", "155", "158", "180", "186", "189")
+PHONE_SEED = SEED + 1
+
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
 GIVEN_NAMES = [
     "建国",
@@ -479,6 +484,51 @@ SUNDAY_STUDENTS = [
 SECOND_SIGNED_STAFF = {(2, 2): 11}  # Wednesday AM2/PM2 carry a relief driver on the sign
 
 
+# --------------------------------------------------------------------------- contacts
+# Whom the desk's messages go to besides the drivers. The university's transport offices serve the
+# campus stop of their city (in Changchun the high-tech zone staff stop); their landlines
+# carry the city's area code (Siping 0434 + 7 digits, Changchun 0431 + 8). 12122 is the national
+# expressway emergency line (V); every other number is invented (E).
+CONTACTS = [
+    {
+        "id": "jlnu_siping_transport",
+        "role": "university_transport_office",
+        "name": "JLNU Siping campus transport office",
+        "name_zh": "吉林师范大学四平校区交通服务办公室",
+        "phone": "04343290512",
+        "node_id": "jlnu_siping_campus",
+        "note": "E",
+    },
+    {
+        "id": "jlnu_changchun_transport",
+        "role": "university_transport_office",
+        "name": "JLNU Changchun campus transport office",
+        "name_zh": "吉林师范大学长春校区交通服务办公室",
+        "phone": "043181930274",
+        "node_id": "changchun_hightech",
+        "note": "E; its stop is the high-tech zone staff stop",
+    },
+    {
+        "id": "duty_manager",
+        "role": "duty_manager",
+        "name": "Operator duty manager (24 h)",
+        "name_zh": "运营方值班经理（24小时）",
+        "phone": "13904348866",
+        "node_id": "",
+        "note": "E",
+    },
+    {
+        "id": "highway_police",
+        "role": "highway_police",
+        "name": "Expressway traffic police",
+        "name_zh": "高速交警",
+        "phone": "12122",
+        "node_id": "",
+        "note": "V: the national expressway emergency line",
+    },
+]
+
+
 # --------------------------------------------------------------------------- writing
 def vehicle_rows(rng: random.Random) -> list[dict[str, object]]:
     plates: set[str] = set()
@@ -507,6 +557,7 @@ def vehicle_rows(rng: random.Random) -> list[dict[str, object]]:
 
 def driver_rows(rng: random.Random) -> list[dict[str, object]]:
     names: set[str] = set()
+    phones = _mobile_numbers(len(DRIVERS))
     rows = []
     for number, spec in enumerate(DRIVERS, start=1):
         birth = (
@@ -530,6 +581,7 @@ def driver_rows(rng: random.Random) -> list[dict[str, object]]:
                 "home_depot": spec.depot,
                 "shift_start": spec.shift[0],
                 "shift_end": spec.shift[1],
+                "phone": phones[number - 1],
                 "note": spec.note,
             }
         )
@@ -597,6 +649,7 @@ def write_all(out_dir: Path) -> None:
         "duty_log.csv": duty_rows(),
         "trips.csv": trips,
         "trip_stops.csv": stops,
+        "contacts.csv": CONTACTS,
     }
     out_dir.mkdir(parents=True, exist_ok=True)
     for name, rows in tables.items():
@@ -666,6 +719,17 @@ def _unique_plate(rng: random.Random, prefix: str, taken: set[str]) -> str:
         if plate not in taken:
             taken.add(plate)
             return plate
+
+
+def _mobile_numbers(count: int) -> list[str]:
+    """``count`` distinct invented mobile numbers: a carrier prefix and eight drawn digits."""
+    rng = random.Random(PHONE_SEED)
+    numbers: list[str] = []
+    while len(numbers) < count:
+        number = rng.choice(MOBILE_PREFIXES) + f"{rng.randint(0, 99_999_999):08d}"
+        if number not in numbers:
+            numbers.append(number)
+    return numbers
 
 
 def _unique_name(rng: random.Random, taken: set[str]) -> str:

@@ -5,6 +5,9 @@ A data directory holds six CSV tables and three TOML files (see ``data/default/R
     sites.csv  vehicles.csv  drivers.csv  duty_log.csv  trips.csv  trip_stops.csv
     tiers.toml  policy.toml  conditions.toml
 
+and optionally ``calendar.toml`` (when the template week runs) and ``contacts.csv`` (whom the desk's
+messages go to besides the drivers).
+
 Validation runs in three layers and never stops at the first problem:
 
 1. each CSV against its pandera schema (:func:`fleetplan.tables.read_table`): missing file or column,
@@ -29,6 +32,7 @@ from fleetplan.dataset.checks import CLASS_LENGTH_M, CLASS_SEATS
 from fleetplan.dataset.load import load_dataset, validate_dataset
 from fleetplan.dataset.schemas import (
     CONDITIONS,
+    CONTACTS,
     DRIVERS,
     DUTY_LOG,
     POLICY,
@@ -43,6 +47,7 @@ __all__ = [
     "CLASS_LENGTH_M",
     "CLASS_SEATS",
     "CONDITIONS",
+    "CONTACTS",
     "DRIVERS",
     "DUTY_LOG",
     "POLICY",

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from fleetplan.contacts import Contact
 from fleetplan.dataset.calendar_file import CALENDAR, load_calendar
 from fleetplan.dataset.checks import trip_conflicts
 from fleetplan.dataset.loaders import (
+    build_contacts,
     build_drivers,
     build_duty_log,
     build_sites,
@@ -22,6 +24,8 @@ from fleetplan.dataset.loaders import (
 from fleetplan.dataset.rows import RawTables
 from fleetplan.dataset.schemas import (
     CONDITIONS,
+    CONTACTS,
+    CONTACTS_SCHEMA,
     DRIVERS,
     DUTY_LOG,
     POLICY,
@@ -106,6 +110,11 @@ def _load(directory: Path) -> tuple[Dataset | None, list[DataProblem]]:
     trips, found = build_trips(frames[TRIPS], frames[TRIP_STOPS], raw, vehicles)
     problems += found
     problems += trip_conflicts(trips, duty_log)
+    contacts: tuple[Contact, ...] = ()
+    if (directory / CONTACTS).exists():  # optional: a dataset without it has no contacts
+        frame, found = read_table(directory / CONTACTS, CONTACTS_SCHEMA)
+        contacts, built = build_contacts(frame)
+        problems += found + built
 
     tier_policy, found = load_tier_policy(directory / TIERS)
     problems += found
@@ -130,11 +139,12 @@ def _load(directory: Path) -> tuple[Dataset | None, list[DataProblem]]:
         conditions=conditions,
         source=str(directory),
         calendar=calendar,
+        contacts=contacts,
     )
     return dataset, []
 
 
-FILE_ORDER = [SITES, VEHICLES, DRIVERS, DUTY_LOG, TRIPS, TRIP_STOPS, TIERS, POLICY, CONDITIONS, CALENDAR]
+FILE_ORDER = [SITES, VEHICLES, DRIVERS, DUTY_LOG, TRIPS, TRIP_STOPS, TIERS, POLICY, CONDITIONS, CALENDAR, CONTACTS]
 
 
 def _file_order(problem: DataProblem) -> tuple[int, int]:

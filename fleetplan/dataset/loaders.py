@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
+from fleetplan.contacts import Contact, ContactRole
 from fleetplan.dataset.checks import (
     class_fit,
     day_matches,
@@ -29,6 +30,7 @@ from fleetplan.dataset.checks import (
 )
 from fleetplan.dataset.rows import RawTables, records
 from fleetplan.dataset.schemas import (
+    CONTACTS,
     DRIVERS,
     DUTY_LOG,
     FIELD_COLUMNS,
@@ -131,11 +133,35 @@ def build_drivers(frame: pd.DataFrame, site_ids: set[str] | None) -> tuple[dict[
                 home_depot=r["home_depot"],
                 shift_start=parse_hhmm(r["shift_start"]),
                 shift_end=parse_hhmm(r["shift_end"]),
+                phone=r.get("phone") or None,
             ),
         )
         if driver is not None:
             drivers.setdefault(driver.id, driver)
     return drivers, problems
+
+
+def build_contacts(frame: pd.DataFrame) -> tuple[tuple[Contact, ...], list[DataProblem]]:
+    """Contacts in file order from the validated ``contacts.csv`` frame; duplicate ids are problems."""
+    contacts: dict[str, Contact] = {}
+    problems = duplicates(CONTACTS, records(frame), "id")
+    for row in records(frame):
+        contact = _construct(
+            CONTACTS,
+            row,
+            problems,
+            lambda r: Contact(
+                id=r["id"],
+                role=ContactRole(r["role"]),
+                name=r["name"],
+                name_zh=r["name_zh"] or "",
+                phone=r["phone"],
+                node_id=r["node_id"] or None,
+            ),
+        )
+        if contact is not None:
+            contacts.setdefault(contact.id, contact)
+    return tuple(contacts.values()), problems
 
 
 def build_duty_log(

@@ -12,6 +12,8 @@ from typing import Any
 
 import pandera.pandas as pa
 
+from fleetplan.contacts import ContactRole
+from fleetplan.errors import PHONE_CHARS
 from fleetplan.model import (
     Activity,
     LicenceClass,
@@ -31,6 +33,7 @@ TRIP_STOPS = "trip_stops.csv"
 TIERS = "tiers.toml"
 POLICY = "policy.toml"
 CONDITIONS = "conditions.toml"
+CONTACTS = "contacts.csv"  # optional: read only when present
 
 SIGNED_SEPARATOR = ";"
 
@@ -121,6 +124,19 @@ def _note_column() -> pa.Column:
     return pa.Column(str, nullable=True, required=False)
 
 
+def _phone_column(required: bool = True) -> pa.Column:
+    low, high = PHONE_CHARS
+    return pa.Column(
+        str,
+        pa.Check.str_matches(
+            rf"^(?=.{{{low},{high}}}$)\+?[0-9]+$",  # the look-ahead bounds the length, + included
+            error=f"must be a phone number: digits with an optional leading +, {low} to {high} characters",
+        ),
+        nullable=not required,
+        required=required,
+    )
+
+
 SCHEMAS: dict[str, pa.DataFrameSchema] = {
     SITES: pa.DataFrameSchema(
         {
@@ -168,6 +184,7 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
             "home_depot": _id_column(),
             "shift_start": _clock_column(),
             "shift_end": _clock_column(),
+            "phone": _phone_column(required=False),  # the driver's mobile, for the desk's messages
             "note": _note_column(),
         }
     ),
@@ -200,6 +217,18 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
         }
     ),
 }
+
+CONTACTS_SCHEMA = pa.DataFrameSchema(
+    {
+        "id": _id_column(),
+        "role": _choice_column(ContactRole),
+        "name": pa.Column(str),
+        "name_zh": pa.Column(str, nullable=True),
+        "phone": _phone_column(),
+        "node_id": pa.Column(str, pa.Check.str_matches(r"^\S+$", error="must be an id without spaces"), nullable=True),
+        "note": _note_column(),
+    }
+)
 
 # Domain-object fields whose CSV column has another name.
 FIELD_COLUMNS = {"vehicle_class": "class", "stops": "id"}

@@ -23,6 +23,9 @@ CONTRACT_PATHS = {
     "/incidents/{number}/resolved": {"post"},
     "/incidents/{number}/follow-up": {"post"},
     "/incidents/{number}/void": {"post"},
+    "/incidents/{number}/messages": {"get"},
+    "/incidents/{number}/messages/{message_id}/ack": {"post"},
+    "/incidents/{number}/messages/{message_id}/resend": {"post"},
     "/kpis": {"get"},
 }
 MUTATING = {"post", "patch", "delete"}

@@ -14,6 +14,7 @@ from fleetplan.dataset import (
     CLASS_LENGTH_M,
     CLASS_SEATS,
     CONDITIONS,
+    CONTACTS,
     DRIVERS,
     DUTY_LOG,
     POLICY,
@@ -251,7 +252,7 @@ def test_default_policies_and_conditions(dataset):
 
 
 def test_invented_tables_are_labelled():
-    for name in (SITES, VEHICLES, DRIVERS, DUTY_LOG, TRIPS, TRIP_STOPS):
+    for name in (SITES, VEHICLES, DRIVERS, DUTY_LOG, TRIPS, TRIP_STOPS, CONTACTS):
         assert (
             (DEFAULT_DIR / name).read_text(encoding="utf-8").splitlines()[1].startswith("# realistic but invented (E)")
         ), name
@@ -260,7 +261,7 @@ def test_invented_tables_are_labelled():
 def test_generator_reproduces_the_committed_tables(tmp_path):
     generator = runpy.run_path(str(GENERATOR), run_name="make_default")
     generator["write_all"](tmp_path)
-    for name in (SITES, VEHICLES, DRIVERS, DUTY_LOG, TRIPS, TRIP_STOPS):
+    for name in (SITES, VEHICLES, DRIVERS, DUTY_LOG, TRIPS, TRIP_STOPS, CONTACTS):
         assert (tmp_path / name).read_text(encoding="utf-8") == (DEFAULT_DIR / name).read_text(encoding="utf-8"), name
 
 
