@@ -144,6 +144,17 @@ def test_a_fed_breakdown_is_announced_confirmed_planned_accepted_and_followed_to
     assert row.get_attribute("data-escalation") == "0"  # accepted: calm again
     page.wait_for_selector("#map path.route-accepted.leg-to_scene", state="attached")
 
+    # the ready messages of the accepted plan: sent by the log gateway, acknowledged from the desk
+    messages = page.locator("#options .messages li.message")
+    messages.first.wait_for()
+    roles = page.inner_text("#options .messages")
+    assert "Rescue crew" in roles and "Passengers (SMS)" in roles and "University transport office" in roles
+    assert re.search(r"\b1[3-9]\d{9}\b", roles)  # the crew's mobile
+    page.locator("#options .messages button[data-action='ack']").first.click()  # once the gateway sent it
+    page.wait_for_selector("#options .messages li.status-acknowledged")
+    _, outbox = drill.json("GET", f"/incidents/{number}/messages")
+    assert {m["lang"] for m in outbox} == {"zh", "en"} and any(m["status"] == "acknowledged" for m in outbox)
+
     # the rescue coach fed along its accepted route moves on the map, then the geofence puts it on scene
     _, incident = drill.json("GET", f"/incidents/{number}")
     rescue = incident["accepted"]["plan"]["assignments"][0]
