@@ -801,7 +801,7 @@ function planCard(view, plan) {
     below || tripParts(plan).length
       ? h("p", { class: "explanation more-line", title: [below, ...tripParts(plan).map((p) => p.text)].filter(Boolean).join("\n") },
         below ? [h("b", { class: "below-first" }, `${t("below_first")}: `), below] : null,
-        tripParts(plan).map((p, i) => [below || i ? " · " : "", h("span", { class: p.warn ? "warn trip" : "trip" }, p.text)]))
+        tripParts(plan).flatMap((p, i) => [below || i ? " · " : "", h("span", { class: p.warn ? "warn trip" : "trip" }, p.text)]))
       : null,
     (plan.evaluator_problems || []).length
       ? h("ul", { class: "problems" }, plan.evaluator_problems.map((p) => h("li", {}, `${t("evaluator")}: ${p}`)))
@@ -1098,7 +1098,10 @@ function messagesPanel(view) {
           onclick: () => messageStep("ack", view.number, m.id) }, t("acknowledge")) : null,
         m.status === "failed" ? h("button", { type: "button", class: "quiet", "data-action": "resend",
           onclick: () => messageStep("resend", view.number, m.id) }, t("resend")) : null),
-      h("p", { class: "message-text" }, m.text)))));
+      // two lines until clicked: the whole text is one click (or Enter) away, and in the record
+      h("p", { class: "message-text", title: m.text, tabindex: "0",
+        onclick: (event) => event.currentTarget.classList.toggle("whole"),
+        onkeydown: (event) => { if (event.key === "Enter") event.currentTarget.classList.toggle("whole"); } }, m.text)))));
 }
 
 /** Acknowledge a sent message, or resend a failed one; then the outbox as it now stands. */
