@@ -289,6 +289,7 @@ def test_no_raw_id_is_on_screen_in_either_language(browser, drill, lang):
     text = page.evaluate("document.body.innerText")
     shown = sorted(i for i in raw_ids(drill) if re.search(rf"(?<![\w.]){re.escape(i)}(?![\w])", text))
     assert shown == [], shown
+    assert not re.search(r"\[object|\bundefined\b|\bNaN\b|\bnull\b", text)  # nothing the page failed to word
     if lang == "zh":  # words of the desk, not English left over (coach ids, plates, G1 K posts, units stay)
         english = re.findall(r"\b[a-z]{4,}\b", text)
         assert english == [], sorted(set(english))
