@@ -257,6 +257,6 @@ def _no_route(finding: NoRoute, lang: str, names: Names) -> str:
     if zh:
         return f"在当前路况下（{'；'.join(details)}），{at} 出发的{vehicle}从 {origin} 无路可到 {destination}"
     return (
-        f"no route from {origin} to {destination} for {vehicle} leaving at {at} under conditions "
-        f"{conditions.name!r} ({'; '.join(details)})"
+        f"no route from {origin} to {destination} for {vehicle} leaving at {at} under these conditions "
+        f"({'; '.join(details)})"
     )

@@ -30,8 +30,8 @@ EN: dict[str, Template] = {
     "off_shift_at": "{driver} is off shift at {moment} (shift {shift})",
     "no_free_seat": "{vehicle} is on trip {trip} with no free seat",
     "outranked": (
-        "{vehicle}: one coach reaches {incident} sooner or carries more",
-        "{vehicle}: {n} coaches reach {incident} sooner or carry more",
+        "{vehicle}: one coach reaches incident {incident} sooner or carries more",
+        "{vehicle}: {n} coaches reach incident {incident} sooner or carry more",
     ),
     "rule": "{rule}",
     "unreachable": "{route}",
@@ -70,7 +70,7 @@ EN: dict[str, Template] = {
     "plan.rests": " (driver {rests})",
     "plan.rest_scene": "rests {min} min at the scene",
     "plan.rest_way": "rests {min} min at {place} from {at}",
-    "plan.not_reached": "{left} of {total} passengers of {incident} not reached: no coach takes them",
+    "plan.not_reached": "{left} of {total} passengers of incident {incident} not reached: no coach takes them",
     "plan.cover": "trip {trip} run by {vehicle} / {driver} ({shift})",
     "plan.on_time": "on time",
     "plan.retimed": "+{min} min",
@@ -106,7 +106,7 @@ EN: dict[str, Template] = {
     ),
     "relax.overtime": ("overtime for a driver on shift: {parts}", "overtime for drivers on shift: {parts}"),
     "relax.overtime_part": (
-        "{driver} with {vehicle} until {until} ({past} min past the end of the shift) for {incident} "
+        "{driver} with {vehicle} until {until} ({past} min past the end of the shift) for incident {incident} "
         "(at the scene {arrival}, {lateness})"
     ),
     "relax.split": "splitting passengers over several smaller coaches carries everyone",
@@ -121,7 +121,8 @@ EN: dict[str, Template] = {
     "reason.greedy": "the model found no plan within the deadline; this is the greedy plan",
     "reason.no_plan": "no plan reaches every passenger within the tier limits",
     "reason.cannot_carry": (
-        "{left} of {total} passengers of {incident} cannot be carried: not enough reachable seats with legal drivers"
+        "{left} of {total} passengers of incident {incident} cannot be carried: not enough reachable seats with legal "
+        "drivers"
     ),
     "reason.not_in_time": "{n} passengers cannot be reached within their limit",
     # ------------------------------------------------------------------ where a coach was placed
@@ -177,7 +178,7 @@ ZH: dict[str, Template] = {
     "plan.limit_pre": "时限 {deadline}，即计划发车后 {min} 分钟",
     "plan.in_time": "在时限内",
     "plan.late": "超时 {min} 分钟",
-    "plan.rests": "（司机{rests}）",
+    "plan.rests": "（司机 {rests}）",
     "plan.rest_scene": "在现场休息 {min} 分钟",
     "plan.rest_way": "{at} 起在 {place} 休息 {min} 分钟",
     "plan.not_reached": "事件 {incident} 的 {total} 名乘客中有 {left} 名未接到：无车接驳",
