@@ -44,27 +44,28 @@ class Names:
 
 
 NO_NAMES = Names()
-_cache: dict[int, tuple[Any, Any, Names]] = {}
+_cache: dict[tuple[int, tuple[Any, ...]], tuple[Any, Names]] = {}
 
 
 def names_of(network: Any, dataset: Any = None) -> Names:
-    """The names of ``network``'s nodes and ``dataset``'s sites (either may be None), once per pair
-    of objects: a dispatch asks for them for every text it words."""
-    key = id(network) ^ id(dataset)
+    """The names of ``network``'s nodes and ``dataset``'s sites (either may be None), once per network
+    and sites: a dispatch words every text with them, and each dispatch has a dataset of its own day."""
+    sites = tuple(getattr(dataset, "sites", ()) or ())
+    key = (id(network), sites)
     cached = _cache.get(key)
-    if cached is not None and cached[0] is network and cached[1] is dataset:
-        return cached[2]
+    if cached is not None and cached[0] is network:
+        return cached[1]
     places: dict[str, tuple[str, str]] = {}
     if network is not None:
         for node, data in network.graph.nodes(data=True):
             places[node] = _node_names(node, data)
-    for site in getattr(dataset, "sites", ()) or ():
+    for site in sites:
         places.setdefault(site.id, (site.name, site.name_zh))
         places.setdefault(site.node_id, (site.name, site.name_zh))
-    if len(_cache) > 16:  # a desk makes a dataset per recorded status change: keep a few
+    if len(_cache) > 16:  # a test run loads many networks: keep a few
         _cache.clear()
     names = Names(places)
-    _cache[key] = (network, dataset, names)
+    _cache[key] = (network, names)
     return names
 
 

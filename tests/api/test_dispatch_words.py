@@ -5,19 +5,25 @@ and the Chinese texts have no English words (ids such as c05, d12, G1, K78 and T
 from __future__ import annotations
 
 import json
+from datetime import datetime
+from html import escape
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from fleetplan.corridor import load_corridor
+from fleetplan.phrase import TierRef
+from fleetplan.wording import names_of
 
 from solver.dispatch import Budget, SolveParams
 from solver.planning.scenarios import load_scenario, run_scenario
 
 from api import views
 from api.cli import main
+from api.routers.desk import render_record
 from api.schemas_options import OptionsOut
+from api.view_words import named
 
 from tests.wording_checks import english_words, raw_place_ids, raw_tier_ids, snake_case_ids
 
@@ -153,3 +159,25 @@ def test_the_command_line_prints_the_chinese_with_lang_zh(capsys):
     assert main([*argv, "--alternatives", "1"]) == 0
     english = capsys.readouterr().out
     assert "plan 1" in english and raw_place_ids(english) == []
+
+
+def test_the_printed_record_shows_both_languages(corridor):
+    result = run_scenario(load_scenario(BOOK / "depot_am4_fails_at_hightech_rejections.toml"), corridor, PARAMS)
+    options = views.desk_dispatch_view(result.outcome)
+    view = {
+        "number": 4,
+        "status": "options",
+        "reported_at": "2026-12-08T06:49",
+        "report": {"vehicle_id": "c04", "location": "changchun_hightech", "passengers": 25},
+        "tier": "pre_departure",
+        **named("tier_name", TierRef("pre_departure"), names_of(None)),
+        "limit_min": 15,
+        "options": options,
+        "accepted": None,
+        "entries": [],
+    }
+    page = render_record(view, corridor, printed_at=datetime(2026, 12, 8, 9, 0))
+    plan, rejected = options["plans"][0], options["rejected"][0]
+    assert escape(f"{plan['explanation_zh']} · {plan['explanation']}") in page
+    assert escape(f"{rejected['reason_zh']} · {rejected['reason']}") in page
+    assert "发车前 · pre-departure" in page
