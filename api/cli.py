@@ -21,6 +21,7 @@ from fleetplan.errors import DataProblem, DataValidationError, FleetplanError, I
 from fleetplan.model import VehicleClass
 from fleetplan.timetable import first_timetable_day
 from fleetplan.units import parse_hhmm
+from fleetplan.wording import LANGUAGES
 
 from api import views
 from api.cli_drill import add_drill_command
@@ -204,6 +205,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=1.0,
         metavar="S",
         help="solver deadline in seconds (default %(default)s)",
+    )
+    dispatch.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default="en",
+        help="language of the text output (--json always has both: each text and its _zh sibling)",
     )
     add_common_options(dispatch)
     dispatch.set_defaults(handler=run_dispatch)
@@ -397,7 +404,7 @@ def run_dispatch(args: argparse.Namespace, out: Printer) -> int:
     conditions = corridor.dataset.conditions_named(args.conditions)
     outcome = dispatch(corridor, [incident], conditions, params=params)
     view = views.dispatch_view(outcome)
-    out(json.dumps(view, ensure_ascii=False) if args.json else views.dispatch_text(view))
+    out(json.dumps(view, ensure_ascii=False) if args.json else views.dispatch_text(view, args.lang))
     return EXIT_OK
 
 

@@ -145,6 +145,22 @@ def _text(value: Any) -> str:
     return "—" if value is None or value == "" else escape(str(value))
 
 
+def _both(item: dict[str, Any], key: str) -> str:
+    """A text in Chinese and English, ``zh · en``, when the record has its ``…_zh`` sibling (older
+    records have the English only); a list of texts item by item, ``; ``-separated."""
+    english, chinese = item.get(key), item.get(f"{key}_zh")
+    if isinstance(english, list):
+        chinese = chinese if isinstance(chinese, list) and len(chinese) == len(english) else [None] * len(english)
+        return "; ".join(_pair(zh, en) for zh, en in zip(chinese, english)) or "—"
+    return _pair(chinese, english)
+
+
+def _pair(chinese: Any, english: Any) -> str:
+    if not chinese or chinese == english:
+        return _text(english)
+    return f"{escape(str(chinese))} · {_text(english)}"
+
+
 def _report_section(view: dict[str, Any], names: _Names) -> str:
     report = view.get("report") or {}
     pairs = [
@@ -155,7 +171,7 @@ def _report_section(view: dict[str, Any], names: _Names) -> str:
         ("类型 Kind", _text(report.get("kind"))),
         ("路况 Conditions", _text(report.get("conditions"))),
         ("班次 Trip", _text(report.get("trip_id"))),
-        ("时限等级 Tier", _text(view.get("tier"))),
+        ("时限等级 Tier", _both(view, "tier_name") if view.get("tier_name") else _text(view.get("tier"))),
         ("响应时限 Limit", f"{_text(view.get('limit_min'))} min"),
     ]
     return f"<section><h2>1 · 事件报告 Report</h2>{_rows(pairs)}</section>"
@@ -181,9 +197,8 @@ def _decision_section(options: dict[str, Any] | None, decided_at: str | None, na
     )
     plans = "".join(_plan_block(plan, names) for plan in options.get("plans") or [])
     if not plans:
-        reasons = "; ".join(options.get("reasons") or []) or "—"
-        plans = f"<p class=late>无可行方案 No feasible plan: {escape(reasons)}</p>"
-    relaxations = "".join(f"<li>{_text(r.get('description'))}</li>" for r in options.get("relaxations") or [])
+        plans = f"<p class=late>无可行方案 No feasible plan: {_both(options, 'reasons')}</p>"
+    relaxations = "".join(f"<li>{_both(r, 'description')}</li>" for r in options.get("relaxations") or [])
     relaxations = f"<h3>可行所需的放宽 Relaxations</h3><ul>{relaxations}</ul>" if relaxations else ""
     return (
         f"<section class=appendix>{heading}{summary}<h3>排序方案 Ranked options</h3>{plans}{relaxations}"
@@ -226,7 +241,7 @@ def _plan_block(plan: dict[str, Any], names: _Names, accepted: bool = False) -> 
         "<th>剩余工时 Hours left</th><th>出发地 From</th><th>出发 Departs</th><th>到场/时限 ETA/limit</th>"
         "<th>载客 Pax</th><th>到达 Arrives</th><th>空驶 Empty km</th></tr></thead>"
         f"<tbody>{rows}</tbody></table>{_outcome(plan.get('outcome'))}"
-        f"<p class=why>{_text(plan.get('explanation'))}</p>{'<ul>' + trips + '</ul>' if trips else ''}</div>"
+        f"<p class=why>{_both(plan, 'explanation')}</p>{'<ul>' + trips + '</ul>' if trips else ''}</div>"
     )
 
 
@@ -297,7 +312,7 @@ def _rejected_table(rejected: list[dict[str, Any]]) -> str:
         return ""
     rows = "".join(
         f"<tr><td>{_text(r.get('candidate'))}</td><td><code>{_text(r.get('code'))}</code></td>"
-        f"<td>{_text(r.get('reason'))}</td></tr>"
+        f"<td>{_both(r, 'reason')}</td></tr>"
         for r in rejected
     )
     return (

@@ -26,6 +26,7 @@ from api.hardening import strip_bidi_controls
 from api.kpi_schemas import DayOut, TierOut
 from api.messaging.schemas import MessageOut
 from api.operations_log import ClosureKind
+from api.schemas_options import OptionsOut, PlanOut
 
 # Days that exist (29 February in leap years only, no year 0000) and minutes of the clock, so that the
 # schema states exactly what the server parses; ASCII digits, as ECMA-262 reads \d.
@@ -291,105 +292,6 @@ class VoidIn(BaseModel):
     reason: FreeText = Field(min_length=1, max_length=2000, pattern=NO_NUL)
 
 
-# --------------------------------------------------------------------------- incidents: the dispatch view
-class RestOnWayOut(BaseModel):
-    place: str = Field(description="the rest place: a depot, stop, town or service-area parking on the way")
-    at: str = Field(description="HH:MM the coach reaches it")
-    rest_min: int
-
-
-class RouteLinesOut(BaseModel):
-    to_scene: list[list[float]] = Field(description="[lon, lat] points from the coach's origin to the scene")
-    to_destination: list[list[float]] = Field(description="[lon, lat] points from the scene to the delivery stop")
-
-
-class AssignmentOut(BaseModel):
-    vehicle_id: str
-    driver_id: str
-    origin: str | None
-    depart_at: str
-    scene_eta_min: float
-    limit_min: int
-    deadline: str | None = Field(
-        None, description="HH:MM by which the passengers must be reached (pre-departure: departure plus the limit)"
-    )
-    late_min: int | None = Field(None, description="started minutes after the group's deadline; 0 in time")
-    passengers: int
-    destination: str
-    destination_arrival: str
-    deadhead_km: float
-    seats: int | None = None
-    driver_hours_left_h: float | None = None
-    rest_at_scene_min: int = Field(0, description="the driver's rest at the scene after the transfer, minutes")
-    rest_on_way: RestOnWayOut | None = Field(None, description="the driver's rest on the way to the delivery stop")
-    position: str = Field(
-        "timetable",
-        description="what placed the coach: 'GPS 07:41 at G1 K59.0 toward Changchun' (a fresh fix), 'timetable', "
-        "or 'timetable (last fix 07:12, stale)'",
-    )
-    route: RouteLinesOut | None = Field(
-        None, description="the roads driven, as the plan's times were computed on (none on older records)"
-    )
-
-
-class RecoveredTripOut(BaseModel):
-    trip_id: str
-    vehicle_id: str
-    driver_id: str
-    departure_shift_min: int
-
-
-class LateGroupOut(BaseModel):
-    passengers: int
-    late_min: int
-
-
-class PlanOutcomeOut(BaseModel):
-    """The objective's passengers_not_reached split: reached late (by how much) and not reached at all."""
-
-    reached_in_time: int
-    reached_late: list[LateGroupOut] = Field(description="passengers reached after the deadline, by lateness")
-    not_reached: int = Field(description="passengers no coach takes")
-
-
-class PlanOut(BaseModel):
-    rank: int
-    source: str
-    objective: dict[str, int]
-    outcome: PlanOutcomeOut | None = None
-    explanation: str
-    why_below_first: str = Field("", description="why an alternative ranks below plan 1; empty for plan 1")
-    assignments: list[AssignmentOut]
-    recovered_trips: list[RecoveredTripOut]
-    uncovered_trips: list[str]
-    evaluator_problems: list[str] = []
-
-
-class RejectedOut(BaseModel):
-    candidate: str
-    code: str
-    reason: str
-
-
-class OptionsOut(BaseModel):
-    """The decision record of one dispatch: inputs, candidates, rejections with reasons, ranked plans."""
-
-    status: str = Field(
-        description="optimal, feasible, greedy_fallback, infeasible, or disputed (the evaluator or the independent oracle disagrees with a claim of a plan: see its problems)"
-    )
-    solve_ms: int
-    incidents: list[dict[str, Any]] = []
-    plans: list[PlanOut]
-    rejected: list[RejectedOut]
-    bound: dict[str, int] | None = None
-    reasons: list[str] = []
-    relaxations: list[dict[str, Any]] | None = None
-    candidates: list[dict[str, Any]] = []
-    inputs: dict[str, Any] = Field(
-        default_factory=dict, description="conditions with closures, unavailable coaches and drivers, deadline"
-    )
-
-
 class ReportOut(BaseModel):
     vehicle_id: str
     location: str
@@ -433,6 +335,8 @@ class IncidentOut(BaseModel):
     reported_at: str
     report: ReportOut
     tier: str | None
+    tier_name: str | None = Field(None, description="the tier in words, in English ('near-backup')")
+    tier_name_zh: str | None = Field(None, description="the tier in words, in Chinese ('备车附近')")
     limit_min: int | None
     options: OptionsOut | None
     accepted: AcceptedOut | None

@@ -8,11 +8,14 @@ from typing import Any
 from fleetplan.errors import DataProblem
 from fleetplan.model import Dataset, Driver, Vehicle, VehicleClass
 from fleetplan.network import RoadNetwork
+from fleetplan.phrase import PlaceRef, TierRef, phrase, where_of
 from fleetplan.problems import Problem
 from fleetplan.route_lines import rescue_lines
 from fleetplan.units import KM, format_hhmm, minutes
+from fleetplan.wording import Names, explanation, lines_text, names_of, render, said_text
 
 from api.plan_outcome import outcome_lines, plan_outcome, rescue_late_min
+from api.view_words import TEXT_WORDS, named, on_trip, position_phrase, rejected_view, why_below_first_zh
 
 # 'today' for commands run on a dataset without trips; with trips it is the timetable's first day
 # (fleetplan.timetable.first_timetable_day)
@@ -109,37 +112,53 @@ def problem_view(problem: DataProblem) -> dict[str, Any]:
     return {"file": problem.file, "row": problem.row, "column": problem.column, "message": problem.message}
 
 
-def table(rows: list[dict[str, Any]], columns: list[str]) -> str:
-    """A fixed-width text table of ``rows`` showing ``columns``."""
+def table(rows: list[dict[str, Any]], columns: list[str], headers: list[str] | None = None) -> str:
+    """A fixed-width text table of ``rows`` showing ``columns`` (headed by ``headers``, default the
+    column names)."""
+    headers = headers or columns
     cells = [[str(row.get(column, "")) for column in columns] for row in rows]
-    widths = [max([len(column)] + [len(line[i]) for line in cells]) for i, column in enumerate(columns)]
-    render = lambda values: "  ".join(value.ljust(width) for value, width in zip(values, widths)).rstrip()  # noqa: E731
-    return "\n".join([render(columns), render(["-" * w for w in widths])] + [render(line) for line in cells])
+    widths = [max([len(header)] + [len(line[i]) for line in cells]) for i, header in enumerate(headers)]
+    line_of = lambda values: "  ".join(value.ljust(width) for value, width in zip(values, widths)).rstrip()  # noqa: E731
+    return "\n".join([line_of(headers), line_of(["-" * w for w in widths])] + [line_of(line) for line in cells])
 
 
 def dispatch_view(outcome) -> dict[str, Any]:
-    """The JSON answer of a dispatch (the contract of ``fleetplan dispatch --json``)."""
+    """The JSON answer of a dispatch (the contract of ``fleetplan dispatch --json``).
+
+    Every text a dispatcher reads is in English with a Chinese sibling named ``…_zh`` (``reason_zh``,
+    ``explanation_zh``, ``description_zh``, ``reasons_zh``, …), and every place id beside its names.
+    """
     instance, result = outcome.instance, outcome.result
+    names = names_of(instance.network, instance.dataset)
+    first = result.plans[0] if result.plans else None
     view = {
         "status": result.status.value,
         "solve_ms": result.solve_ms,
-        "incidents": [group_view(g) for g in instance.groups],
+        "incidents": [group_view(g, names) for g in instance.groups],
         "plans": [
-            plan_view(instance, plan, rank, problems)
+            plan_view(instance, plan, rank, problems, first)
             for rank, (plan, problems) in enumerate(zip(result.plans, outcome.problems), start=1)
         ],
-        "rejected": [{"candidate": r.candidate, "code": r.code.value, "reason": r.reason} for r in result.rejections],
+        "rejected": [rejected_view(r, names) for r in result.rejections],
         "bound": result.bound.as_dict() if result.bound else None,
         "reasons": list(result.reasons),
+        "reasons_zh": [render(reason, "zh", names) for reason in result.reason_phrases] or list(result.reasons),
     }
     if result.relaxations:
         view["relaxations"] = [
-            {"kind": r.kind, "description": r.description, "amount": r.amount} for r in result.relaxations
+            {
+                "kind": r.kind,
+                "description": r.description,
+                "description_zh": said_text(r, "zh", names),
+                "amount": r.amount,
+            }
+            for r in result.relaxations
         ]
     return view
 
 
-def group_view(group) -> dict[str, Any]:
+def group_view(group, names: Names | None = None) -> dict[str, Any]:
+    names = names or names_of(None)
     return {
         "incident_id": group.incident_id,
         "vehicle_id": group.failed_vehicle_id,
@@ -152,13 +171,20 @@ def group_view(group) -> dict[str, Any]:
         "deadline": group.deadline.isoformat(timespec="minutes"),
         "reported_at": group.reported_at.isoformat(timespec="minutes"),
         "destination": group.destination_node,
+        **named("location_name", where_of(group.scene) if group.scene is not None else group.scene_text, names),
+        **named("tier_name", TierRef(group.tier), names),
+        **named("destination_name", PlaceRef(group.destination_node), names),
     }
 
 
-def plan_view(instance, plan, rank: int, problems: tuple[Problem, ...]) -> dict[str, Any]:
+def plan_view(instance, plan, rank: int, problems: tuple[Problem, ...], first=None) -> dict[str, Any]:
+    """One ranked plan; ``first`` is the first plan, which ``why_below_first`` compares with."""
+    names = names_of(instance.network, instance.dataset)
     assignments = []
     for rescue in plan.rescues:
         group = instance.group(rescue.group_id)
+        destination = rescue.destination_node or group.destination_node
+        origin = PlaceRef(rescue.origin_node) if rescue.passing_trip_id is None else on_trip(rescue)
         assignments.append(
             {
                 "vehicle_id": rescue.vehicle_id,
@@ -172,13 +198,15 @@ def plan_view(instance, plan, rank: int, problems: tuple[Problem, ...]) -> dict[
                 ),  # the limit as a clock time (pre-departure: from the departure)
                 "late_min": rescue_late_min(group, rescue),  # after the deadline, started minutes (0 in time)
                 "passengers": rescue.passengers,
-                "destination": rescue.destination_node or group.destination_node,
+                "destination": destination,
                 "destination_arrival": format_hhmm(rescue.destination_arrival),
                 "deadhead_km": round(rescue.deadhead_m / KM, 1),
                 "driver_hours_left_h": round(rescue.driver_hours_left_s / 3600, 1),
                 "rest_at_scene_min": rescue.rest_at_scene_s // 60,
-                "rest_on_way": rest_on_way_view(rescue),
-                "position": position_text(instance, rescue.vehicle_id),
+                "rest_on_way": rest_on_way_view(rescue, names),
+                **named("position", position_phrase(instance, rescue.vehicle_id), names),
+                **named("origin_name", origin, names),
+                **named("destination_name", PlaceRef(destination), names),
                 "route": rescue_lines(instance, rescue),  # the roads driven, for the desk's map
             }
         )
@@ -198,7 +226,9 @@ def plan_view(instance, plan, rank: int, problems: tuple[Problem, ...]) -> dict[
         "objective": plan.objective.as_dict(),
         "outcome": plan_outcome(instance, plan),  # splits the objective's not-reached into late and not reached
         "explanation": plan.explanation,
+        "explanation_zh": lines_text(explanation(instance, plan), "zh", names),
         "why_below_first": plan.why_below_first,  # empty for the first plan
+        "why_below_first_zh": why_below_first_zh(first, plan),
         "assignments": assignments,
         "recovered_trips": recovered,
         "uncovered_trips": list(plan.uncovered_trip_ids),
@@ -206,88 +236,78 @@ def plan_view(instance, plan, rank: int, problems: tuple[Problem, ...]) -> dict[
     }
 
 
-def position_text(instance, vehicle_id: str) -> str:
-    """What placed the coach in this dispatch: its fresh GPS fix, else the timetable (its fix stale, if any)."""
-    seen = instance.live.sighted.get(vehicle_id)
-    if seen is not None:
-        return seen.label()
-    stale = instance.live.stale.get(vehicle_id)
-    return "timetable" if stale is None else f"timetable (last fix {stale:%H:%M}, stale)"
-
-
-def rest_on_way_view(rescue) -> dict[str, Any] | None:
+def rest_on_way_view(rescue, names: Names | None = None) -> dict[str, Any] | None:
     """Where and when the driver rests on the way to the delivery stop (None: no rest on the way)."""
     if rescue.rest_on_way_at is None:
         return None
     return {
         "place": rescue.rest_on_way_node,
+        **named("place_name", PlaceRef(rescue.rest_on_way_node), names or names_of(None)),
         "at": format_hhmm(rescue.rest_on_way_at),
         "rest_min": rescue.rest_on_way_s // 60,
     }
 
 
-def _limit_text(incident: dict[str, Any]) -> str:
-    """The limit as it counts: from the report, or before a departure from the scheduled departure."""
-    if incident["tier"] == "pre_departure" and incident.get("deadline"):
-        return f"reach by {incident['deadline'][11:16]}, {incident['limit_min']} min after the scheduled departure"
-    return f"limit {incident['limit_min']} min"
+_COLUMNS = (
+    "vehicle_id", "driver_id", "origin_name", "depart_at", "eta", "passengers", "destination_arrival", "deadhead_km",
+)  # fmt: skip
 
 
-def dispatch_text(view: dict[str, Any]) -> str:
-    lines = [f"status: {view['status']}  ({view['solve_ms']} ms)"]
+def dispatch_text(view: dict[str, Any], lang: str = "en") -> str:
+    """The dispatch view as text for a person, in ``lang`` (``en`` or ``zh``)."""
+    words, zh = TEXT_WORDS[lang], "_zh" if lang == "zh" else ""
+    lines = [words["status"].format(status=view["status"], ms=view["solve_ms"])]
     for incident in view["incidents"]:
-        lines.append(
-            f"incident {incident['incident_id']}: {incident['vehicle_id']} at {incident['location']}, "
-            f"{incident['passengers']} passengers, tier {incident['tier']} ({_limit_text(incident)})"
+        pre = incident["tier"] == "pre_departure" and incident.get("deadline")
+        limit = words["limit_pre" if pre else "limit"].format(
+            m=incident["limit_min"], deadline=(incident.get("deadline") or "")[11:16]
         )
-    for plan in view["plans"]:
+        location = incident.get(f"location_name{zh}", incident["location"])
+        tier = incident.get(f"tier_name{zh}", incident["tier"])
         lines.append(
-            f"\nplan {plan['rank']} ({plan['source']}): " + ", ".join(f"{k}={v}" for k, v in plan["objective"].items())
-        )
-        if plan.get("why_below_first"):
-            lines.append(f"  below plan 1: {plan['why_below_first']}")
-        if plan.get("outcome"):
-            lines.append("  outcome: " + "; ".join(outcome_lines(plan["outcome"])))
-        rows = [
-            {**a, "eta/limit": f"{a['scene_eta_min']} min, by {a['deadline']}{_late_note(a)}"}
-            for a in plan["assignments"]
-        ]
-        if rows:
-            lines.append(
-                table(
-                    rows,
-                    [
-                        "vehicle_id",
-                        "driver_id",
-                        "origin",
-                        "depart_at",
-                        "eta/limit",
-                        "passengers",
-                        "destination_arrival",
-                        "deadhead_km",
-                    ],
-                )
+            words["incident"].format(
+                id=incident["incident_id"], vehicle=incident["vehicle_id"], location=location,
+                n=incident["passengers"], tier=tier, limit=limit,
             )
+        )  # fmt: skip
+    for plan in view["plans"]:
+        lines.append(words["plan"].format(rank=plan["rank"], source=plan["source"]))
+        lines[-1] += ", ".join(f"{k}={v}" for k, v in plan["objective"].items())
+        if plan.get("why_below_first"):
+            lines.append(words["below"].format(why=plan.get(f"why_below_first{zh}", plan["why_below_first"])))
+        if plan.get("outcome"):
+            lines.append(words["outcome"] + ("；" if zh else "; ").join(outcome_lines(plan["outcome"], lang)))
+        rows = [_assignment_row(a, words, zh) for a in plan["assignments"]]
+        if rows:
+            lines.append(table(rows, list(_COLUMNS), words["columns"].split()))
         for trip in plan["recovered_trips"]:
             lines.append(
-                f"  trip {trip['trip_id']}: {trip['vehicle_id']} / {trip['driver_id']} "
-                f"(+{trip['departure_shift_min']} min)"
-            )
-        for trip_id in plan["uncovered_trips"]:
-            lines.append(f"  trip {trip_id}: UNCOVERED")
-        for problem in plan["evaluator_problems"]:
-            lines.append(f"  ! evaluator: {problem}")
+                words["trip"].format(
+                    trip=trip["trip_id"], vehicle=trip["vehicle_id"], driver=trip["driver_id"],
+                    m=trip["departure_shift_min"],
+                )
+            )  # fmt: skip
+        lines += [words["uncovered"].format(trip=trip_id) for trip_id in plan["uncovered_trips"]]
+        lines += [words["evaluator"].format(problem=problem) for problem in plan["evaluator_problems"]]
+    lines += [words["reason"].format(reason=reason) for reason in view.get(f"reasons{zh}", view["reasons"])]
     for relaxation in view.get("relaxations", []):
-        lines.append(f"relaxation: {relaxation['description']}")
+        lines.append(
+            words["relaxation"].format(description=relaxation.get(f"description{zh}", relaxation["description"]))
+        )
     if view["rejected"]:
-        lines.append(f"\nrejected ({len(view['rejected'])}):")
-        lines += [f"  {r['candidate']:<12} {r['code']:<15} {r['reason']}" for r in view["rejected"]]
+        lines.append(words["rejected"].format(n=len(view["rejected"])))
+        lines += [
+            f"  {r['candidate']:<12} {r.get(f'code_name{zh}', r['code']):<15} {r.get(f'reason{zh}', r['reason'])}"
+            for r in view["rejected"]
+        ]
     return "\n".join(lines)
 
 
-def _late_note(assignment: dict[str, Any]) -> str:
-    """`` (1 min late)`` after a late coach's ETA; the deadline, not the limit, decides (pre-departure)."""
-    return f" ({assignment['late_min']} min late)" if assignment.get("late_min") else ""
+def _assignment_row(assignment: dict[str, Any], words: dict[str, str], zh: str) -> dict[str, Any]:
+    late = words["late"].format(m=assignment["late_min"]) if assignment.get("late_min") else ""
+    eta = words["eta"].format(eta=assignment["scene_eta_min"], deadline=assignment["deadline"]) + late
+    origin = assignment.get(f"origin_name{zh}", assignment["origin"])
+    return {**assignment, "eta": eta, "origin_name": origin}
 
 
 # --------------------------------------------------------------------------- the dispatch desk (HTTP)
@@ -299,20 +319,23 @@ def desk_dispatch_view(outcome) -> dict[str, Any]:
     """
     view = dispatch_view(outcome)
     instance = outcome.instance
+    names = names_of(instance.network, instance.dataset)
     for plan, shown in zip(outcome.result.plans, view["plans"]):
         for rescue, assignment in zip(plan.rescues, shown["assignments"]):  # plan_view keeps the order
             assignment["seats"] = instance.dataset.vehicle(rescue.vehicle_id).seats
-    view["candidates"] = [candidate_view(crew) for crew in instance.crews]
+    view["candidates"] = [candidate_view(crew, names) for crew in instance.crews]
     return view
 
 
-def candidate_view(crew) -> dict[str, Any]:
+def candidate_view(crew, names: Names | None = None) -> dict[str, Any]:
+    origin = PlaceRef(crew.origin_node) if crew.origin_node else phrase("plan.on_trip", trip=crew.trip_id)
     return {
         "crew": crew.id,
         "kind": crew.kind.value,
         "vehicle_id": crew.vehicle_id,
         "driver_id": crew.driver_id,
         "origin": crew.origin_node,
+        **named("origin_name", origin, names or names_of(None)),
         "available_from": format_hhmm(crew.available_from),
         "capacity": crew.capacity,
     }
@@ -360,6 +383,7 @@ def incident_view(record, with_entries: bool = False, messages: list[dict[str, A
         "reported_at": local_minute(record.reported_at),
         "report": {key: report.get(key) for key in REPORT_FIELDS},
         "tier": report.get("tier"),
+        **(named("tier_name", TierRef(report["tier"]), names_of(None)) if report.get("tier") else {}),
         "limit_min": report.get("limit_min"),
         "options": options.payload if options else None,
         "accepted": {

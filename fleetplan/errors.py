@@ -48,7 +48,12 @@ class LocationError(FleetplanError):
 
 
 class NoRouteError(FleetplanError):
-    """No path exists between two points under the given conditions."""
+    """No path exists between two points under the given conditions. ``finding`` holds the facts
+    (:class:`fleetplan.network.travel.NoRoute`) when the router raised it, to word it in any language."""
+
+    def __init__(self, message: str, finding: object | None = None) -> None:
+        super().__init__(message)
+        self.finding = finding
 
 
 @dataclass(frozen=True)

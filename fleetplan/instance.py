@@ -20,6 +20,7 @@ from typing import Any
 from fleetplan.live import LivePicture
 from fleetplan.model import Conditions, Dataset, DrivingPolicy, DutyInterval, Incident
 from fleetplan.operations import OperationsPolicy
+from fleetplan.phrase import Phrase
 from fleetplan.tiers import Tier, TierPolicy
 
 
@@ -169,12 +170,15 @@ class TripOption:
 
 @dataclass(frozen=True)
 class Rejection:
-    """Why a candidate (a coach, a driver or a coach–driver pair) cannot serve a task."""
+    """Why a candidate (a coach, a driver or a coach–driver pair) cannot serve a task: the ``reason``
+    in English and, as facts, the ``phrase`` it was worded from (:mod:`fleetplan.wording` renders it
+    in any language)."""
 
     candidate: str
     code: RejectionCode
     reason: str
     group_id: str | None = None
+    phrase: Phrase | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from fleetplan.errors import LocationError, NoRouteError
 from fleetplan.geo import haversine_m, interpolate
 from fleetplan.model import Dataset, Trip
 from fleetplan.network import EdgePoint, Location, RoadNetwork, TravelTimes
+from fleetplan.phrase import Coordinates, KmPost, Phrase, PlaceRef, Where, phrase, where_of
 from fleetplan.positions import AT_PLACE_M, PLACE_KINDS, Position, place
 from fleetplan.state import LiveState, Whereabouts
 from fleetplan.timetable import Passing, TripCourse, scene_offset_s
@@ -77,6 +78,20 @@ class Sighted:
     def label(self) -> str:
         """``GPS 07:41 at G1 K59.0 toward Changchun``: what a plan says of a coach placed by its fix."""
         return f"GPS {self.at:%H:%M} at {self.text}"
+
+    @property
+    def where(self) -> Where:
+        """Where the fix puts it, as a fact (:attr:`text`, with the place named in any language)."""
+        if self.node_id is not None:
+            return PlaceRef(self.node_id)
+        location = self.location
+        if location is not None and location.direction is not None and location.km is not None:
+            return KmPost(f"{location.km:.1f}", location.direction.value)
+        return Coordinates(f"{self.lat:.5f},{self.lon:.5f}")
+
+    def phrase(self) -> Phrase:
+        """:meth:`label` as a phrase."""
+        return phrase("gps", at=f"{self.at:%H:%M}", where=self.where)
 
 
 @dataclass(frozen=True)
@@ -184,28 +199,29 @@ def on_course(network: RoadNetwork, course: TripCourse, seen: Sighted) -> OnCour
 
 def seen_passing(
     travel: TravelTimes, trip: Trip, course: TripCourse, scene: Location, at: datetime, seen: Sighted, planned: Passing
-) -> Passing | str:
+) -> Passing | Phrase:
     """``planned`` (the timetable's passing of ``scene``) as the coach's fresh fix has it, or why it does
     not pass: off its route, already past the scene. On the leg that passes the scene it gets there no
     earlier than it can drive from the fix, nor than planned; seen before an earlier stop, the timetable
     stands (it calls there first)."""
     network = travel.network
     on = on_course(network, course, seen)
-    if on is None or on.off_m > OFF_COURSE_M:
-        off = "" if on is None else f" {on.off_m:.0f} m"
-        return f"its {seen.label()} lies{off} off its route"
+    if on is None:
+        return phrase("passing.gps_not_on_route", gps=seen.phrase())
+    if on.off_m > OFF_COURSE_M:
+        return phrase("passing.gps_off_route", gps=seen.phrase(), off=f"{on.off_m:.0f}")
     scene_s = scene_offset_s(course, network, scene)
     if scene_s is None:
-        return f"its route does not pass {scene.describe()}"
+        return phrase("passing.not_on_route", scene=where_of(scene))
     if on.offset_s >= scene_s:
-        return f"its {seen.label()} shows it past {scene.describe()}"
+        return phrase("passing.gps_past", gps=seen.phrase(), scene=where_of(scene))
     stop_offsets = [(stop.planned - trip.departure).total_seconds() for stop in trip.stops]
     if _leg_of(stop_offsets, on.offset_s) != _leg_of(stop_offsets, scene_s):
         return planned  # it calls at a stop of its own first, and leaves none before its time
     try:
         drive = travel.route(on.location, scene, seen.at)
     except NoRouteError:
-        return f"it cannot reach {scene.describe()} from its {seen.label()} under these conditions"
+        return phrase("passing.gps_cannot_reach", scene=where_of(scene), gps=seen.phrase())
     eta = max(planned.eta, seen.at + timedelta(seconds=drive.travel_time_s), at)
     return Passing(eta, planned.stops_ahead)
 

@@ -22,6 +22,7 @@ from fleetplan.errors import InvalidValueError, NoRouteError
 from fleetplan.geo import interpolate
 from fleetplan.model import Conditions, Dataset, Stop, Trip, VehicleClass
 from fleetplan.network import Direction, EdgePoint, Location, RoadNetwork, TravelTimes
+from fleetplan.phrase import Phrase, phrase, where_of
 from fleetplan.units import format_hhmm
 
 
@@ -353,7 +354,7 @@ def scene_offset_s(course: TripCourse, network: RoadNetwork, scene: Location) ->
     return None
 
 
-def passing(travel: TravelTimes, trip: Trip, course: TripCourse, scene: Location, at: datetime) -> Passing | str:
+def passing(travel: TravelTimes, trip: Trip, course: TripCourse, scene: Location, at: datetime) -> Passing | Phrase:
     """Whether the coach on ``trip`` (driving its planned ``course``) passes ``scene`` after ``at``.
 
     The coach is where its course puts it at ``at``; from there it drives on under the conditions of
@@ -362,16 +363,16 @@ def passing(travel: TravelTimes, trip: Trip, course: TripCourse, scene: Location
 
     Returns
     -------
-    Passing | str
-        The passing, or why not (a short reason).
+    Passing | Phrase
+        The passing, or why not (a short reason, :mod:`fleetplan.wording` words it).
     """
     network = travel.network
     offset_s = scene_offset_s(course, network, scene)
     if offset_s is None:
-        return f"its route does not pass {scene.describe()}"
+        return phrase("passing.not_on_route", scene=where_of(scene))
     departure = trip.departure
     if departure + timedelta(seconds=offset_s) < at:
-        return f"it passed {scene.describe()} before {format_hhmm(at)}"
+        return phrase("passing.passed", scene=where_of(scene), at=format_hhmm(at))
     scene_planned = departure + timedelta(seconds=offset_s)
     clock = max(at, departure)  # a coach about to start its trip leaves its first stop on time
     here: Location | str = course_position(course, network, departure, clock)
@@ -383,18 +384,14 @@ def passing(travel: TravelTimes, trip: Trip, course: TripCourse, scene: Location
         try:
             leg = travel.route(here, goal, clock)
         except NoRouteError:
-            return f"it cannot reach {scene.describe()} from {_describe(here)} under these conditions"
+            return phrase("passing.cannot_reach", scene=where_of(scene), here=where_of(here))
         if not set(leg.path) <= course_nodes:
-            return f"from {_describe(here)} its way to {scene.describe()} leaves its route"
+            return phrase("passing.leaves_route", scene=where_of(scene), here=where_of(here))
         clock += timedelta(seconds=leg.travel_time_s)
         if target is not None:
             here, clock = target.node_id, max(clock, target.planned)
     ahead = tuple(stop for stop in trip.stops[1:] if stop.planned > scene_planned)
     return Passing(clock, ahead or trip.stops[-1:])
-
-
-def _describe(place: Location | str) -> str:
-    return place.describe() if isinstance(place, Location) else place
 
 
 def caused_delay_s(planned: datetime, stopping: datetime, driving_on: datetime) -> int:

@@ -14,8 +14,11 @@ from fleetplan.live import LivePicture
 from fleetplan.model import Conditions, Driver, Trip, Vehicle
 from fleetplan.network import Location, Route, SpeedRules, TravelTimes
 from fleetplan.operations import OperationsPolicy
+from fleetplan.phrase import Phrase, phrase
 from fleetplan.rules import DrivingState, driving_states, next_shift_start, personal_eligibility, shift_label
 from fleetplan.state import LiveState
+from fleetplan.wording import Names, names_of, render
+from fleetplan.wording.given import unavailable_phrase
 
 # The rules' violation codes as the rejection codes a dispatcher reads.
 VIOLATION_CODES = {
@@ -59,7 +62,7 @@ class BuildContext:
     _drivers_at: dict = field(default_factory=dict)
     _routes: dict = field(default_factory=dict)
     _driving_states: dict[str, Callable[[datetime], DrivingState]] = field(default_factory=dict)
-    _driver_problems: dict[tuple[str, str], tuple[RejectionCode, str] | None] = field(default_factory=dict)
+    _driver_problems: dict[tuple[str, str], tuple[RejectionCode, Phrase] | None] = field(default_factory=dict)
 
     @property
     def dataset(self):
@@ -68,6 +71,11 @@ class BuildContext:
     @property
     def network(self):
         return self.corridor.network
+
+    @property
+    def names(self) -> Names:
+        """The places' names, for the rejections' English reasons."""
+        return names_of(self.network, self.dataset)
 
     def travel(self, vehicle: Vehicle) -> TravelTimes:
         if vehicle.vehicle_class not in self.travel_by_class:
@@ -141,7 +149,7 @@ class BuildContext:
             )
         return self._driving_states[driver_id](at).driving_left_s(self.dataset.driving_policy)
 
-    def driver_problem(self, driver: Driver, vehicle: Vehicle) -> tuple[RejectionCode, str] | None:
+    def driver_problem(self, driver: Driver, vehicle: Vehicle) -> tuple[RejectionCode, Phrase] | None:
         """Why ``driver`` may not take ``vehicle`` in this dispatch (personal rules, then no shift
         before the horizon), or None. Remembered: a pair is asked about once for the spares offered
         and once when paired."""
@@ -154,25 +162,40 @@ class BuildContext:
         """Whether ``driver`` is on shift when a crew can leave (report + turnout): able to rescue now."""
         return driver.on_shift(self.at + timedelta(seconds=self.ops.turnout_s))
 
-    def reject(self, candidate: str, code: RejectionCode, reason: str, group_id: str | None = None) -> None:
-        """Record a rejection once per candidate, reason kind and group, so the list stays readable."""
+    def reject(self, candidate: str, code: RejectionCode, said: Phrase, group_id: str | None = None) -> None:
+        """Record a rejection once per candidate, reason kind and group, so the list stays readable;
+        its reason is ``said`` in English (the phrase is kept for the other language)."""
         key = (candidate, code, group_id)
         if key not in self._reported:
             self._reported.add(key)
-            self.rejections.append(Rejection(candidate, code, reason, group_id))
+            self.rejections.append(Rejection(candidate, code, render(said, "en", self.names), group_id, said))
+
+    def reject_unavailable(self, resource_id: str) -> None:
+        """Reject a coach or driver the caller marked unavailable, with the caller's reason."""
+        why = unavailable_phrase(self.unavailable[resource_id])
+        self.reject(resource_id, RejectionCode.BUSY, phrase("busy", who=resource_id, why=why))
 
 
-def _driver_problem(ctx: BuildContext, driver: Driver, vehicle: Vehicle) -> tuple[RejectionCode, str] | None:
+def _driver_problem(ctx: BuildContext, driver: Driver, vehicle: Vehicle) -> tuple[RejectionCode, Phrase] | None:
     violations = personal_eligibility(driver, vehicle, ctx.at.date(), ctx.dataset.driving_policy)
     if violations:
         first = violations[0]
-        return VIOLATION_CODES.get(first.code, RejectionCode.LICENCE_CLASS), f"{driver.id}: {first.message}"
+        code = VIOLATION_CODES.get(first.code, RejectionCode.LICENCE_CLASS)
+        return code, phrase("driver_rule", driver=driver.id, rule=first.finding)
     # A driver whose shift begins later still runs later trips in it; each task is checked whole
     # against the shift (§7), so only a driver with no shift before the horizon is left out here.
     ready = ctx.at + timedelta(seconds=ctx.ops.turnout_s)
     if next_shift_start(driver, ready) > ctx.horizon():
-        return RejectionCode.OFF_SHIFT, (
-            f"{driver.id} is off shift from {ready:%H:%M} to past {ctx.horizon():%Y-%m-%d %H:%M} "
-            f"(shift {shift_label(driver)})"
+        return RejectionCode.OFF_SHIFT, phrase(
+            "off_shift_until",
+            driver=driver.id,
+            ready=f"{ready:%H:%M}",
+            horizon=f"{ctx.horizon():%Y-%m-%d %H:%M}",
+            shift=shift_label(driver),
         )
     return None
+
+
+def no_route_phrase(error: NoRouteError) -> Phrase:
+    """An unreachable candidate's reason: the router's facts, or its message when it gave none."""
+    return phrase("unreachable", route=error.finding if error.finding is not None else str(error))

@@ -10,6 +10,7 @@ from datetime import timedelta
 from fleetplan.builder.context import BuildContext
 from fleetplan.instance import Crew, CrewKind, RejectionCode, StrandedGroup
 from fleetplan.model import Activity, Driver, SiteKind, Vehicle
+from fleetplan.phrase import Joined, Phrase, PlaceRef, phrase
 from fleetplan.state import Whereabouts
 
 # Spare drivers per coach whose shift begins after the report, offered for the later trips only
@@ -25,21 +26,19 @@ def candidate_crews(ctx: BuildContext, groups: tuple[StrandedGroup, ...], failed
             continue
         state = ctx.state.vehicles[vehicle.id]
         if vehicle.id in ctx.unavailable:
-            ctx.reject(vehicle.id, RejectionCode.BUSY, f"{vehicle.id}: {ctx.unavailable[vehicle.id]}")
+            ctx.reject_unavailable(vehicle.id)
         elif state.whereabouts == Whereabouts.WORKSHOP:
-            ctx.reject(vehicle.id, RejectionCode.IN_WORKSHOP, f"{vehicle.id} is in the workshop")
+            ctx.reject(vehicle.id, RejectionCode.IN_WORKSHOP, phrase("in_workshop", vehicle=vehicle.id))
         elif not vehicle.permit_valid_on(ctx.at.date()):
             ctx.reject(
                 vehicle.id,
                 RejectionCode.PERMIT,
-                f"{vehicle.id}'s road-transport permit expired on {vehicle.permit_valid_until}",
+                phrase("permit_expired", vehicle=vehicle.id, date=vehicle.permit_valid_until),
             )
         elif state.whereabouts == Whereabouts.ON_ROAD:
             seen = ctx.live.sighted[vehicle.id]
             ctx.reject(
-                vehicle.id,
-                RejectionCode.ON_THE_ROAD,
-                f"{vehicle.id} is on the road off any trip ({seen.label()}): who drives it is not known here; call it",
+                vehicle.id, RejectionCode.ON_THE_ROAD, phrase("on_the_road", vehicle=vehicle.id, gps=seen.phrase())
             )
         elif state.whereabouts == Whereabouts.ON_TRIP:
             assert state.current_trip_id is not None  # set for a coach on a trip (fleetplan.state)
@@ -87,15 +86,15 @@ def _standing_crews(ctx: BuildContext, vehicle: Vehicle, node_id: str, whereabou
         others = [d for d in present if d not in own and d not in spares]
         more, why = _pair(ctx, vehicle, node_id, kind, [d for d in others if ctx.on_shift_when_ready(d)])
         crews, reasons = crews + more, reasons + why
+    place = PlaceRef(node_id)
     if not crews:
-        detail = f" ({'; '.join(reasons)})" if reasons else ""
-        ctx.reject(vehicle.id, RejectionCode.NO_DRIVER, f"no legal driver at {node_id} for {vehicle.id}{detail}")
+        drivers = Joined(tuple(reasons), "semicolon")
+        said = phrase("no_driver_because" if reasons else "no_driver", place=place, vehicle=vehicle.id, drivers=drivers)
+        ctx.reject(vehicle.id, RejectionCode.NO_DRIVER, said)
     elif not _can_rescue(ctx, crews):  # it can still run a later trip with a driver whose shift begins later
-        later = ", ".join(crew.driver_id for crew in crews)
+        later = tuple(crew.driver_id for crew in crews)
         ctx.reject(
-            vehicle.id,
-            RejectionCode.NO_DRIVER,
-            f"no legal driver on shift now at {node_id} for {vehicle.id} ({later}: later trips only)",
+            vehicle.id, RejectionCode.NO_DRIVER, phrase("no_driver_now", place=place, vehicle=vehicle.id, drivers=later)
         )
     return crews
 
@@ -141,18 +140,19 @@ def _driven_last_day_s(ctx: BuildContext, driver: Driver) -> float:
 
 def _pair(
     ctx: BuildContext, vehicle: Vehicle, node_id: str, kind: CrewKind, drivers: Sequence[Driver]
-) -> tuple[list[Crew], list[str]]:
-    crews, reasons = [], []
+) -> tuple[list[Crew], list[Phrase]]:
+    crews: list[Crew] = []
+    reasons: list[Phrase] = []
     city = _depot_city(ctx, node_id)
     for driver in drivers:
         if driver.id in ctx.unavailable:
-            ctx.reject(driver.id, RejectionCode.BUSY, f"{driver.id}: {ctx.unavailable[driver.id]}")
+            ctx.reject_unavailable(driver.id)
             continue
         problem = ctx.driver_problem(driver, vehicle)
         if problem:  # a driver's own reason, reported once for the driver rather than per coach
-            code, reason = problem
-            ctx.reject(driver.id, code, reason)
-            reasons.append(f"{driver.id}: {code.value}")
+            code, said = problem
+            ctx.reject(driver.id, code, said)
+            reasons.append(phrase("driver_code", driver=driver.id, code=code))
             continue
         crews.append(
             Crew(
@@ -182,7 +182,7 @@ def _passing_crew(ctx: BuildContext, vehicle: Vehicle, trip_id: str) -> Crew | N
     trip = ctx.dataset.trip(trip_id)
     free = vehicle.seats - trip.booked_passengers
     if free <= 0:
-        ctx.reject(vehicle.id, RejectionCode.SEATS, f"{vehicle.id} is on trip {trip.id} with no free seat")
+        ctx.reject(vehicle.id, RejectionCode.SEATS, phrase("no_free_seat", vehicle=vehicle.id, trip=trip.id))
         return None
     # on its trip its own driver drives; a coach about to leave also stands as a crew, so its id names the trip
     crew_id = f"{vehicle.id}+{trip.driver_id}" + ("" if trip.departure <= ctx.at else f"@{trip.id}")

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from fleetplan.builder.context import BuildContext
+from fleetplan.builder.context import BuildContext, no_route_phrase
 from fleetplan.builder.groups import arrival_delay_s
 from fleetplan.errors import NoRouteError
 from fleetplan.instance import Crew, CrewKind, RejectionCode, RescueOption, StrandedGroup
 from fleetplan.live import seen_passing
 from fleetplan.model import Stop, Vehicle
+from fleetplan.phrase import Phrase, PlaceRef, phrase
 from fleetplan.rules import earliest_boarding, needs_new_sign
 from fleetplan.timetable import caused_delay_s, passing, trip_course
 
@@ -24,21 +25,23 @@ def passing_option(ctx: BuildContext, crew: Crew, group: StrandedGroup) -> Rescu
     course = trip_course(ctx.network, trip, vehicle.vehicle_class, ctx.dataset.clear_conditions)
     found = passing(ctx.travel(vehicle), trip, course, group.scene, ctx.at)
     seen = ctx.live.sighted.get(vehicle.id)
-    if seen is not None and not isinstance(found, str):  # where its fresh fix has it, not its timetable
+    if seen is not None and not isinstance(found, Phrase):  # where its fresh fix has it, not its timetable
         found = seen_passing(ctx.travel(vehicle), trip, course, group.scene, ctx.at, seen, found)
-    if isinstance(found, str):
-        ctx.reject(crew.vehicle_id, RejectionCode.WRONG_DIRECTION, f"{vehicle.id} on trip {trip.id}: {found}", group.id)
+    if isinstance(found, Phrase):
+        said = phrase("wrong_direction", vehicle=vehicle.id, trip=trip.id, why=found)
+        ctx.reject(crew.vehicle_id, RejectionCode.WRONG_DIRECTION, said, group.id)
         return None
     wanted = {node for node, _ in group.remaining_stops} or {group.destination_node}
     shared = [stop for stop in found.stops_ahead if stop.node_id in wanted]
     if not shared:
-        ctx.reject(
-            crew.vehicle_id,
-            RejectionCode.WRONG_DIRECTION,
-            f"{vehicle.id} on trip {trip.id} stops at {', '.join(s.node_id for s in found.stops_ahead)}, "
-            f"none of which the passengers are going to ({', '.join(sorted(wanted))})",
-            group.id,
+        said = phrase(
+            "stops_elsewhere",
+            vehicle=vehicle.id,
+            trip=trip.id,
+            stops=tuple(PlaceRef(s.node_id) for s in found.stops_ahead),
+            wanted=tuple(PlaceRef(node) for node in sorted(wanted)),
         )
+        ctx.reject(crew.vehicle_id, RejectionCode.WRONG_DIRECTION, said, group.id)
         return None
     # it carries another trip's passengers: a new charter sign, filed from the report, before they board
     failed_trip = ctx.dataset.trip(group.trip_id) if group.trip_id else None
@@ -49,16 +52,12 @@ def passing_option(ctx: BuildContext, crew: Crew, group: StrandedGroup) -> Rescu
         arrivals = _arrivals(ctx, vehicle, group, found.stops_ahead, leave_scene)
         unstopped = _arrivals(ctx, vehicle, group, found.stops_ahead, found.eta)  # had it driven on
     except NoRouteError as error:
-        ctx.reject(crew.vehicle_id, RejectionCode.UNREACHABLE, str(error), group.id)
+        ctx.reject(crew.vehicle_id, RejectionCode.UNREACHABLE, no_route_phrase(error), group.id)
         return None
     own_delay_s = caused_delay_s(trip.arrival, arrivals[-1], unstopped[-1])
     if own_delay_s > ctx.ops.max_passing_delay_s:
-        ctx.reject(
-            crew.vehicle_id,
-            RejectionCode.TOO_LATE,
-            f"stopping would delay {vehicle.id}'s own passengers by {own_delay_s // 60} min",
-            group.id,
-        )
+        said = phrase("own_delay", vehicle=vehicle.id, min=own_delay_s // 60)
+        ctx.reject(crew.vehicle_id, RejectionCode.TOO_LATE, said, group.id)
         return None
     destination = shared[-1].node_id
     arrival = arrivals[found.stops_ahead.index(shared[-1])]

@@ -11,13 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from fleetplan.builder.context import VIOLATION_CODES, BuildContext
+from fleetplan.builder.context import VIOLATION_CODES, BuildContext, no_route_phrase
 from fleetplan.builder.groups import arrival_delay_s
 from fleetplan.builder.passing import passing_option
 from fleetplan.errors import NoRouteError
 from fleetplan.instance import Crew, CrewKind, RejectionCode, RescueOption, StrandedGroup
 from fleetplan.model import Vehicle
 from fleetplan.network import Route
+from fleetplan.phrase import phrase
 from fleetplan.rules import (
     ProposedDrive,
     ProposedTask,
@@ -25,12 +26,12 @@ from fleetplan.rules import (
     check_drive,
     earliest_boarding,
     needs_new_sign,
-    off_shift_at,
-    off_shift_reason,
     rescue_task,
+    shift_label,
     task_violations,
     violations_at,
 )
+from fleetplan.rules.shift import ShiftFinding, shift_finding
 
 
 def group_rescues(ctx: BuildContext, group: StrandedGroup, crews: Sequence[Crew]) -> list[RescueOption]:
@@ -46,12 +47,8 @@ def group_rescues(ctx: BuildContext, group: StrandedGroup, crews: Sequence[Crew]
     for vehicle_crews in sorted(by_vehicle.values(), key=lambda same: _approach_rank(ctx, same[0], group)):
         vehicle_id = vehicle_crews[0].vehicle_id
         if considered >= ctx.ops.max_rescue_coaches:
-            ctx.reject(
-                vehicle_id,
-                RejectionCode.OUTRANKED,
-                f"{vehicle_id}: {considered} coaches reach {group.incident_id} sooner or carry more",
-                group.id,
-            )
+            said = phrase("outranked", vehicle=vehicle_id, n=considered, incident=group.incident_id)
+            ctx.reject(vehicle_id, RejectionCode.OUTRANKED, said, group.id)
             continue
         found = [option for crew in vehicle_crews for option in rescue_options(ctx, crew, group)]
         considered += bool(found)
@@ -107,7 +104,7 @@ class _Timing:
     onward: tuple[Route, ...]
     arrival: datetime
     rest_on_way: _RestOnWay | None = None
-    past_shift: str | None = None  # why the rescue is not inside the driver's shift (None: it is)
+    past_shift: ShiftFinding | None = None  # why the rescue is not inside the driver's shift (None: it is)
 
     @property
     def onward_m(self) -> int:
@@ -214,9 +211,10 @@ def _legal_timing(ctx: BuildContext, crew: Crew, group: StrandedGroup, sign: boo
     vehicle, driver = ctx.dataset.vehicle(crew.vehicle_id), ctx.dataset.driver(crew.driver_id)
     policy, log = ctx.dataset.driving_policy, ctx.state.drivers[driver.id].duty_log
     assert crew.origin_node is not None  # not a passing coach (rescue_options), so it stands at a node
-    not_now = off_shift_at(driver, crew.available_from)
-    if not_now is not None:  # a crew for the later trips only (its driver's shift begins later)
-        ctx.reject(driver.id, RejectionCode.OFF_SHIFT, not_now, group.id)
+    if not driver.on_shift(crew.available_from):  # a crew for the later trips only (its shift begins later)
+        moment = f"{crew.available_from:%Y-%m-%d %H:%M}"
+        said = phrase("off_shift_at", driver=driver.id, moment=moment, shift=shift_label(driver))
+        ctx.reject(driver.id, RejectionCode.OFF_SHIFT, said, group.id)
         return None
     depart_at = crew.available_from
     for _ in range(3):  # a later departure may change travel times, so each one is checked again
@@ -236,7 +234,7 @@ def _legal_timing(ctx: BuildContext, crew: Crew, group: StrandedGroup, sign: boo
             rested = _rested(ctx, crew, group, plain, sign)
             on_way = _rested_on_way(ctx, crew, group, plain)
         except NoRouteError as error:
-            ctx.reject(crew.vehicle_id, RejectionCode.UNREACHABLE, str(error), group.id)
+            ctx.reject(crew.vehicle_id, RejectionCode.UNREACHABLE, no_route_phrase(error), group.id)
             return None
         found = task_violations(driver, log, rested.task(ctx.ops.transfer_s), vehicle, policy)
         if on_way is not None and (found or on_way.arrival < rested.arrival):
@@ -252,8 +250,8 @@ def _legal_timing(ctx: BuildContext, crew: Crew, group: StrandedGroup, sign: boo
 def _on_shift(ctx: BuildContext, crew: Crew, group: StrandedGroup, timing: _Timing) -> _Timing:
     """``timing``, marked with the reason when the whole rescue, departure to arrival at the delivery
     stop, does not lie in the driver's shift (:func:`_driven_rescue` rejects it then)."""
-    reason = off_shift_reason(ctx.dataset.driver(crew.driver_id), timing.depart_at, timing.arrival)
-    return replace(timing, past_shift=reason) if reason else timing
+    finding = shift_finding(ctx.dataset.driver(crew.driver_id), timing.depart_at, timing.arrival)
+    return replace(timing, past_shift=finding) if finding else timing
 
 
 def _driven_rescue(ctx: BuildContext, crew: Crew, group: StrandedGroup) -> RescueOption | None:
@@ -292,21 +290,18 @@ def _driven_rescue(ctx: BuildContext, crew: Crew, group: StrandedGroup) -> Rescu
         rest_on_way_s=timing.rest_on_way.rest_s if timing.rest_on_way else 0,
     )
     if timing.past_shift is not None:
-        ctx.reject(crew.driver_id, RejectionCode.OFF_SHIFT, timing.past_shift, group.id)
+        ctx.reject(crew.driver_id, RejectionCode.OFF_SHIFT, phrase("rule", rule=timing.past_shift), group.id)
         if late_s <= ctx.ops.max_late_s:
             ctx.overtime_options.append(option)  # not offered, but overtime would make it one (the relaxations)
         return None
     if late_s > ctx.ops.max_late_s:
-        ctx.reject(
-            crew.vehicle_id,
-            RejectionCode.TOO_LATE,
-            f"{crew.vehicle_id} would reach the scene at {scene_arrival:%H:%M}, {late_s // 60} min past the limit",
-            group.id,
-        )
+        said = phrase("too_late", vehicle=crew.vehicle_id, at=f"{scene_arrival:%H:%M}", late=late_s // 60)
+        ctx.reject(crew.vehicle_id, RejectionCode.TOO_LATE, said, group.id)
         ctx.late_options.append(option)  # not offered, but a later limit would make it one (the relaxations)
         return None
     return option
 
 
 def _reject_violation(ctx: BuildContext, candidate: str, violation: Violation, group_id: str) -> None:
-    ctx.reject(candidate, VIOLATION_CODES.get(violation.code, RejectionCode.HOURS_LEFT), violation.message, group_id)
+    code = VIOLATION_CODES.get(violation.code, RejectionCode.HOURS_LEFT)
+    ctx.reject(candidate, code, phrase("rule", rule=violation.finding), group_id)

@@ -12,15 +12,16 @@ from fleetplan.builder.context import BuildContext
 from fleetplan.errors import NoRouteError
 from fleetplan.instance import Crew, CrewKind, RejectionCode, RescueOption, StrandedGroup, TripOption, TripTask
 from fleetplan.model import Activity, DutyInterval
+from fleetplan.phrase import Phrase, phrase
 from fleetplan.rules import (
     ProposedDrive,
     cover_start,
     needs_new_sign,
-    off_shift_reason,
     rescue_task,
     sign_ready_at,
     violations_at,
 )
+from fleetplan.rules.shift import shift_finding
 
 
 def trip_tasks(
@@ -186,16 +187,13 @@ def _cover_timing(
     latest = task.departure + timedelta(seconds=task.max_shift_s)
     vehicle = ctx.dataset.vehicle(vehicle_id)
     if not vehicle.permit_valid_on(latest.date()):  # judged on the day it drives, not the day of the report
-        ctx.reject(
-            vehicle_id,
-            RejectionCode.PERMIT,
-            f"trip {task.trip_id}: {vehicle_id}'s road-transport permit expires on {vehicle.permit_valid_until}",
-        )
+        said = phrase("trip_permit", trip=task.trip_id, vehicle=vehicle_id, date=vehicle.permit_valid_until)
+        ctx.reject(vehicle_id, RejectionCode.PERMIT, said)
         return None
     home = ctx.dataset.site(driver.home_depot).node_id
     start = cover_start(driver, from_node, free_at, home, task.departure, latest)
-    if isinstance(start, str):
-        ctx.reject(driver_id, RejectionCode.OFF_SHIFT, f"trip {task.trip_id}: {start}")
+    if isinstance(start, Phrase):
+        ctx.reject(driver_id, RejectionCode.OFF_SHIFT, phrase("trip", trip=task.trip_id, why=start))
         return None
     try:
         deadhead = ctx.route(ctx.dataset.vehicle(vehicle_id), start.node, task.origin_node, start.at)
@@ -269,9 +267,9 @@ def _legal_option(
     shift_s, deadhead_m, deadhead_s = timing
     start = task.departure + timedelta(seconds=shift_s - deadhead_s)  # the empty run right before the trip
     duration_s = deadhead_s + int((task.arrival - task.departure).total_seconds())
-    off_shift = off_shift_reason(driver, start, start + timedelta(seconds=duration_s))
+    off_shift = shift_finding(driver, start, start + timedelta(seconds=duration_s))
     if off_shift is not None:  # the whole cover, empty run to arrival, lies in one shift (§7–§8)
-        ctx.reject(driver_id, RejectionCode.OFF_SHIFT, f"trip {task.trip_id}: {off_shift}")
+        ctx.reject(driver_id, RejectionCode.OFF_SHIFT, phrase("trip", trip=task.trip_id, why=off_shift))
         return None
     log = tuple(sorted(ctx.state.drivers[driver.id].duty_log + extra_log, key=lambda d: d.start))
     # a yes/no is enough here: a trip leaves at its time or is re-covered by someone else

@@ -9,6 +9,7 @@ from datetime import timedelta
 from fleetplan.errors import FleetplanError
 from fleetplan.evaluate.facts import Facts
 from fleetplan.model import VehicleStatus
+from fleetplan.phrase import Phrase
 from fleetplan.plan import Plan, TripCover
 from fleetplan.problems import Problem, ProblemCode, problem
 from fleetplan.rules import (
@@ -103,8 +104,8 @@ def check_trip_cover(facts: Facts, cover: TripCover, plan: Plan) -> list[Problem
     latest = trip.departure + timedelta(seconds=facts.ops.max_trip_shift_s)
     home = facts.dataset.site(driver.home_depot).node_id
     start = cover_start(driver, start_node, free_at, home, trip.departure, latest)
-    if isinstance(start, str):  # a trip in a later shift is driven from the home depot (§8)
-        return problems + [problem(ProblemCode.OFF_SHIFT, where, start)]
+    if isinstance(start, Phrase):  # a trip in a later shift is driven from the home depot (§8)
+        return problems + [problem(ProblemCode.OFF_SHIFT, where, facts.say(start))]
     start_node, free_at = start.node, start.at
     departure = trip.departure + timedelta(seconds=cover.departure_shift_s)
     try:

@@ -10,9 +10,11 @@ from fleetplan.model import Activity, Dataset, DutyInterval, SiteKind, Trip, Veh
 from fleetplan.network import SpeedRules, TravelTimes
 from fleetplan.network.distance import nearest_road_distance_m
 from fleetplan.operations import OperationsPolicy
+from fleetplan.phrase import Phrase
 from fleetplan.plan import Rescue
 from fleetplan.rules import ProposedTask, rescue_task
 from fleetplan.tiers import Tier, classify
+from fleetplan.wording import names_of, render
 
 
 class Facts:
@@ -26,6 +28,10 @@ class Facts:
         self.at = instance.at
         self.failed = {g.failed_vehicle_id for g in instance.groups}
         self._travel: dict[VehicleClass, TravelTimes] = {}
+
+    def say(self, said: Phrase) -> str:
+        """A phrase in English with the places named: a problem's message."""
+        return render(said, "en", names_of(self.network, self.dataset))
 
     # ------------------------------------------------------------------ facts recomputed from data
     def travel(self, vehicle_id: str) -> TravelTimes:

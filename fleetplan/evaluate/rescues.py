@@ -10,6 +10,7 @@ from fleetplan.evaluate.facts import Facts
 from fleetplan.instance import StrandedGroup
 from fleetplan.live import seen_passing
 from fleetplan.model import Trip, VehicleStatus
+from fleetplan.phrase import Phrase
 from fleetplan.plan import Rescue
 from fleetplan.problems import Problem, ProblemCode, problem
 from fleetplan.rules import (
@@ -279,8 +280,8 @@ def _passing(facts: Facts, rescue: Rescue, trip: Trip, group: StrandedGroup) -> 
             )
         )
     found = passing_arrivals(facts, vehicle.id, trip, group)
-    if isinstance(found, str):
-        return problems + [problem(ProblemCode.DOES_NOT_PASS, where, found)]
+    if isinstance(found, Phrase):
+        return problems + [problem(ProblemCode.DOES_NOT_PASS, where, facts.say(found))]
     eta, arrival_at = found
     wanted = {node for node, _ in group.remaining_stops} or {group.destination_node}
     ahead = list(arrival_at)
@@ -347,16 +348,16 @@ def _passing(facts: Facts, rescue: Rescue, trip: Trip, group: StrandedGroup) -> 
 
 def passing_arrivals(
     facts: Facts, vehicle_id: str, trip: Trip, group: StrandedGroup, stops: bool = True
-) -> tuple[datetime, dict[str, datetime]] | str:
+) -> tuple[datetime, dict[str, datetime]] | Phrase:
     """When the coach on ``trip`` passes the group's scene and reaches each of its stops ahead (driving on
     from the scene after the dwell, or right away if it ``stops`` not), or why it does not pass."""
     vehicle = facts.dataset.vehicle(vehicle_id)
     course = trip_course(facts.network, trip, vehicle.vehicle_class, facts.dataset.clear_conditions)
     found = passing(facts.travel(vehicle_id), trip, course, group.scene, facts.at)
     seen = facts.instance.live.sighted.get(vehicle_id)
-    if seen is not None and not isinstance(found, str):  # its fresh fix, not its timetable, says where it is
+    if seen is not None and not isinstance(found, Phrase):  # its fresh fix, not its timetable, says where it is
         found = seen_passing(facts.travel(vehicle_id), trip, course, group.scene, facts.at, seen, found)
-    if isinstance(found, str):
+    if isinstance(found, Phrase):
         return found
     if stops:  # boards once any new charter sign is filed, then dwells
         failed_trip = facts.dataset.trip(group.trip_id) if group.trip_id else None
@@ -379,6 +380,6 @@ def own_delay_caused_s(facts: Facts, rescue: Rescue, trip: Trip) -> int:
     group = facts.instance.group(rescue.group_id)
     stopping = passing_arrivals(facts, rescue.vehicle_id, trip, group)
     driving_on = passing_arrivals(facts, rescue.vehicle_id, trip, group, stops=False)
-    if isinstance(stopping, str) or isinstance(driving_on, str):
+    if isinstance(stopping, Phrase) or isinstance(driving_on, Phrase):
         return 0
     return caused_delay_s(trip.arrival, list(stopping[1].values())[-1], list(driving_on[1].values())[-1])

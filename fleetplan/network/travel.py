@@ -31,6 +31,7 @@ from fleetplan.network.locate import Location
 from fleetplan.network.roads import RoadNetwork
 from fleetplan.network.speed import DEFAULT_SPEED_RULES, SpeedRules, TimeBand, time_band
 from fleetplan.network.timed import TimedGraph, timed_graph
+from fleetplan.phrase import Where, where_of
 from fleetplan.units import format_hhmm, seconds_since_midnight
 
 
@@ -53,6 +54,17 @@ class Route:
     def uses(self, road: str) -> bool:
         """True if the route uses the named road (``"G1"``, ``"G102"``, …)."""
         return road in self.roads
+
+
+@dataclass(frozen=True)
+class NoRoute:
+    """Why a route was not found, as facts: its ends, the coach class, the departure and the conditions."""
+
+    origin: Where
+    destination: Where
+    vehicle_class: VehicleClass
+    depart_at: datetime
+    conditions: Conditions
 
 
 @dataclass(frozen=True)
@@ -123,7 +135,8 @@ class TravelTimes:
             return Route(origin, destination, path, 0, 0, (), frozenset(), band)
         best = self._timed.best_route(origin, destination, seconds_since_midnight(depart_at))
         if best is None:
-            raise NoRouteError(self._no_route_message(origin, destination, depart_at))
+            finding = NoRoute(where_of(origin), where_of(destination), self.vehicle_class, depart_at, self.conditions)
+            raise NoRouteError(self._no_route_message(origin, destination, depart_at), finding)
         time_s, length_m, path, edges = best
         return Route(
             origin,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from fleetplan.model import Driver
+from fleetplan.phrase import Phrase, PlaceRef, phrase
 from fleetplan.units import format_hhmm
 
 
@@ -85,23 +86,21 @@ class CoverStart:
 
 def cover_start(
     driver: Driver, crew_node: str, free_at: datetime, home_node: str, departure: datetime, latest: datetime
-) -> CoverStart | str:
+) -> CoverStart | Phrase:
     """Where the crew (coach and driver, free at ``crew_node`` from ``free_at``) starts for a trip
-    leaving at ``departure`` (at the latest ``latest``, retimed), or why it cannot.
+    leaving at ``departure`` (at the latest ``latest``, retimed), or why it cannot (a phrase that
+    :mod:`fleetplan.wording` words).
 
     In the shift the crew is in, it sets out from where it is. A trip in a later shift is driven in
     that shift, which the driver begins at the home depot (``home_node``) at its start: the coach must
     stand there too, and the empty run from there to the trip's first stop happens in that shift.
     """
     window = driver.shift_window(departure) or driver.shift_window(latest)
-    shift = shift_label(driver)
+    facts = {"driver": driver.id, "shift": shift_label(driver), "at": f"{departure:%Y-%m-%d %H:%M}"}
     if window is None:
-        return f"{driver.id} is off shift when the trip leaves at {departure:%Y-%m-%d %H:%M} (shift {shift})"
+        return phrase("cover.off_shift", **facts)
     if window == driver.shift_window(free_at):
         return CoverStart(crew_node, free_at, new_shift=False)
     if crew_node != home_node:
-        return (
-            f"the trip at {departure:%Y-%m-%d %H:%M} lies in {driver.id}'s next shift ({shift}), which begins at "
-            f"the home depot {home_node}, and the coach stands at {crew_node}"
-        )
+        return phrase("cover.next_shift", **facts, home=PlaceRef(home_node), where=PlaceRef(crew_node))
     return CoverStart(home_node, max(free_at, window[0]), new_shift=True)

@@ -6,10 +6,10 @@ A check first finds what is broken as numbers (a *finding*: a ``code`` and the f
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from fleetplan.model import require
 from fleetplan.rules.timeline import night_seconds
@@ -62,11 +62,13 @@ class Finding(Protocol):
 # --------------------------------------------------------------------------- public value types
 @dataclass(frozen=True)
 class Violation:
-    """One broken rule: a stable ``code``, a message for the dispatcher and the rule's source."""
+    """One broken rule: a stable ``code``, a message for the dispatcher and the rule's source; the
+    ``finding`` it was worded from, to word it in another language (:mod:`fleetplan.wording`)."""
 
     code: RuleCode
     message: str
     source: str = ""
+    finding: Any = field(default=None, compare=False, repr=False)
 
     def __str__(self) -> str:
         return self.message

@@ -50,7 +50,7 @@ def format_duration(duration_s: int) -> str:
 
 def violation(finding: Finding) -> Violation:
     """The finding as a :class:`~fleetplan.rules.values.Violation`: code, message and source."""
-    return Violation(finding.code, _MESSAGES[type(finding)](finding), SOURCES[finding.code])
+    return Violation(finding.code, _MESSAGES[type(finding)](finding), SOURCES[finding.code], finding)
 
 
 def violations(findings: Iterable[Finding]) -> tuple[Violation, ...]:

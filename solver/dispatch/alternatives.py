@@ -16,10 +16,11 @@ words from the first objective term where it is worse, why it ranks below the fi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 
-from fleetplan.plan import Objective, Plan
+from fleetplan.plan import Plan
+from fleetplan.wording import render, why_below_phrase
 
 
 def dominates(better: Plan, worse: Plan) -> bool:
@@ -51,30 +52,5 @@ def ranked(plans: Sequence[Plan]) -> tuple[Plan, ...]:
 def why_below(first: Plan, alternative: Plan) -> str:
     """A few words on why ``alternative`` ranks below ``first``: its first objective term that is worse
     ("12 km more empty running"), or, equal on every term, what it changes (another coach or driver)."""
-    for name in Objective.term_names():
-        more = getattr(alternative.objective, name) - getattr(first.objective, name)
-        if more > 0:
-            return _WORDING[name](more)
-        if more < 0:  # better on a leading term: it does not rank below (a search cut short)
-            return ""
-    coaches = {vehicle for vehicle, _ in first.rescue_crews()} == {v for v, _ in alternative.rescue_crews()}
-    return f"the same result with another {'driver' if coaches else 'coach'}"
-
-
-def _count(number: int, thing: str, things: str | None = None) -> str:
-    """Say "one more trip" or "3 more trips"."""
-    return f"one {thing}" if number == 1 else f"{number} {things or thing + 's'}"
-
-
-_WORDING: dict[str, Callable[[int], str]] = {
-    "passengers_not_reached": lambda n: f"{_count(n, 'more passenger', 'more passengers')} late",
-    "late_penalty": lambda n: f"passengers reached later (lateness penalty {n} higher)",
-    "passenger_delay_min": lambda n: f"{n} more passenger-minutes of delay at the destination",
-    "trips_uncovered": lambda n: f"{_count(n, 'more trip')} left uncovered",
-    "trips_retimed_min": lambda n: f"later trips leave {n} min later in all",
-    "trips_recrewed": lambda n: f"{_count(n, 'more trip')} given another crew",
-    "deadhead_km": lambda n: f"{n} km more empty running",
-    "coverage_lost": lambda n: f"{_count(n, 'more depot city', 'more depot cities')} left without a standby coach",
-    "rescue_coaches": lambda n: f"{_count(n, 'more coach', 'more coaches')} for the same result",
-}
-assert set(_WORDING) == set(Objective.term_names())
+    said = why_below_phrase(first, alternative)
+    return render(said, "en") if said is not None else ""

@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
-from fleetplan.instance import CrewKind, Instance, RescueOption, StrandedGroup, TripOption
+from fleetplan.instance import Instance, RescueOption, TripOption
 from fleetplan.plan import Objective, Plan, Rescue, TripCover
 from fleetplan.tiers import late_penalty as tier_late_penalty
 from fleetplan.tiers import unreached_penalty as tier_unreached_penalty
-from fleetplan.units import KM, ceil_minutes, format_hhmm
+from fleetplan.units import KM, ceil_minutes
+from fleetplan.wording import explanation, lines_text, names_of
 
 
 def rescue_from_option(option: RescueOption, passengers: int) -> Rescue:
@@ -99,65 +100,8 @@ def recrewing_options(instance: Instance) -> frozenset[str]:
 
 
 def explain(instance: Instance, plan: Plan) -> str:
-    """One line per decision, for the dispatcher."""
-    lines = []
-    for rescue in plan.rescues:
-        group = instance.group(rescue.group_id)
-        eta_min = ceil_minutes((rescue.scene_arrival - group.reported_at).total_seconds())  # as the lateness
-        crew_kind = next(o.kind for o in instance.rescue_options if o.id == rescue.option_id)
-        source = "passing coach" if crew_kind == CrewKind.PASSING else f"from {rescue.origin_node}"
-        lines.append(
-            f"{rescue.vehicle_id} with driver {rescue.driver_id} {source}: at the scene "
-            f"{format_hhmm(rescue.scene_arrival)} ({eta_min} min, {limit_words(group)}, "
-            f"{group.tier}, {lateness_words(group, rescue)}), takes {rescue.passengers} of {group.passengers} passengers to "
-            f"{rescue.destination_node or group.destination_node} by {format_hhmm(rescue.destination_arrival)}"
-            + rest_words(rescue)
-        )
-    lines += not_reached_lines(instance, plan)
-    for cover in (c for c in plan.trip_covers if not c.keeps_timetable):  # a kept trip changes nothing
-        shift = f"+{cover.departure_shift_s // 60} min" if cover.departure_shift_s else "on time"
-        lines.append(f"trip {cover.trip_id} run by {cover.vehicle_id} / {cover.driver_id} ({shift})")
-    lines += [f"trip {trip_id} left uncovered" for trip_id in plan.uncovered_trip_ids]
-    return "; ".join(lines) if lines else "no vehicle can be sent"
-
-
-def rest_words(rescue: Rescue) -> str:
-    """The driver's rests the plan schedules, for the dispatcher who has to tell the crew."""
-    words = []
-    if rescue.rest_at_scene_s:
-        words.append(f"rests {rescue.rest_at_scene_s // 60} min at the scene")
-    if rescue.rest_on_way_at is not None:
-        words.append(
-            f"rests {rescue.rest_on_way_s // 60} min at {rescue.rest_on_way_node} from {format_hhmm(rescue.rest_on_way_at)}"
-        )
-    return f" (driver {' and '.join(words)})" if words else ""
-
-
-def limit_words(group: StrandedGroup) -> str:
-    """The limit as it counts: from the report, or before a departure from the scheduled departure
-    (``16 min`` after a 06:29 report is within a limit that ends 15 min after a 06:55 departure)."""
-    if group.tier == "pre_departure":
-        return f"limit {format_hhmm(group.deadline)}, {group.limit_s // 60} min after the scheduled departure"
-    return f"limit {group.limit_s // 60} min"
-
-
-def lateness_words(group: StrandedGroup, rescue: Rescue) -> str:
-    """``within the limit`` or ``N min late`` (started minutes after the group's deadline)."""
-    late_min = ceil_minutes((rescue.scene_arrival - group.deadline).total_seconds())
-    return f"{late_min} min late" if late_min else "within the limit"
-
-
-def not_reached_lines(instance: Instance, plan: Plan) -> list[str]:
-    """Passengers no coach of the plan takes: not reached, as against reached late."""
-    carried: dict[str, int] = defaultdict(int)
-    for rescue in plan.rescues:
-        carried[rescue.group_id] += rescue.passengers
-    return [
-        f"{group.passengers - carried[group.id]} of {group.passengers} passengers of {group.incident_id} "
-        f"not reached: no coach takes them"
-        for group in instance.groups
-        if carried[group.id] < group.passengers
-    ]
+    """One line per decision, for the dispatcher (in English; :func:`explanation` for any language)."""
+    return lines_text(explanation(instance, plan), "en", names_of(instance.network, instance.dataset))
 
 
 def build_plan(instance: Instance, rescues: dict[str, int], trips: Iterable[str], source: str) -> Plan:

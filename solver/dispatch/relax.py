@@ -30,7 +30,9 @@ from dataclasses import replace
 from ortools.sat.python import cp_model
 
 from fleetplan.instance import Instance, RejectionCode, RescueOption
+from fleetplan.phrase import Joined, Phrase, PlaceRef, phrase
 from fleetplan.units import ceil_minutes, format_hhmm
+from fleetplan.wording import names_of, render
 
 from solver.dispatch.crew_relaxations import CallIn, call_ins, relay_options
 from solver.dispatch.model import build_model
@@ -70,23 +72,26 @@ def find_relaxations(
     widened = with_options(instance, instance.late_options)
     extra_min = least_limit_extension_min(widened, params, allowance)
     if extra_min is not None and extra_min > 0:
-        found.append(
-            Relaxation("later_limit", f"a response limit {extra_min} min later reaches every passenger", extra_min)
-        )
+        found.append(relaxation(instance, "later_limit", phrase("relax.later_limit", min=extra_min), extra_min))
     relayed = [o for o in relay_options(instance) if o.late_s <= instance.ops.max_late_s]
     found += _relay(instance, params, allowance, relayed)
     called = _fewest_call_ins(instance, call_ins(instance))
-    found += _call_in(called)
+    found += _call_in(instance, called)
     found += _overtime(instance, params, allowance)
     if not params.allow_split and _fixes(instance, replace(params, allow_split=True), allowance):
-        found.append(Relaxation("split", "splitting passengers over several smaller coaches carries everyone"))
+        found.append(relaxation(instance, "split", phrase("relax.split")))
     relieved = _relieved_crews(instance)
     found += _second_driver(instance, relieved)
     found += _closure_exemption(instance)
     shortfall = _seat_shortfall(instance, called, relieved)
     if shortfall > 0:
-        found.append(Relaxation("more_seats", f"{shortfall} more reachable seats are needed", shortfall))
+        found.append(relaxation(instance, "more_seats", phrase("relax.more_seats", n=shortfall), shortfall))
     return tuple(found)
+
+
+def relaxation(instance: Instance, kind: str, said: Phrase, amount: int | None = None) -> Relaxation:
+    """A relaxation described in English, with its phrase kept for the other language."""
+    return Relaxation(kind, render(said, "en", names_of(instance.network, instance.dataset)), amount, said)
 
 
 def with_options(instance: Instance, options: Iterable[RescueOption]) -> Instance:
@@ -158,15 +163,17 @@ def _relay(
     policy = instance.driving_policy
     window = f"{policy.overnight_stop_start:%H:%M}–{policy.overnight_stop_end:%H:%M}"
     gained_min = ceil_minutes((held.scene_arrival - first.scene_arrival).total_seconds())
-    return [
-        Relaxation(
-            "relay",
-            f"a relay (接驳) through the {window} stop: {first.vehicle_id} with {first.driver_id} could leave at "
-            f"{format_hhmm(first.depart_at)} and reach the scene at {format_hhmm(first.scene_arrival)} "
-            f"({_lateness(first.late_s)}) instead of {format_hhmm(held.scene_arrival)}",
-            gained_min,
-        )
-    ]
+    said = phrase(
+        "relax.relay",
+        window=window,
+        vehicle=first.vehicle_id,
+        driver=first.driver_id,
+        depart=format_hhmm(first.depart_at),
+        arrival=format_hhmm(first.scene_arrival),
+        lateness=_lateness(first.late_s),
+        held=format_hhmm(held.scene_arrival),
+    )
+    return [relaxation(instance, "relay", said, gained_min)]
 
 
 def _fewest_call_ins(instance: Instance, candidates: Sequence[CallIn]) -> list[CallIn]:
@@ -188,16 +195,23 @@ def _fewest_call_ins(instance: Instance, candidates: Sequence[CallIn]) -> list[C
     return chosen
 
 
-def _call_in(called: Sequence[CallIn]) -> list[Relaxation]:
+def _call_in(instance: Instance, called: Sequence[CallIn]) -> list[Relaxation]:
     if not called:
         return []
-    parts = [
-        f"{c.driver_id} for {c.vehicle_id} at {c.node_id} (reachable by {format_hhmm(c.with_coach_at)}; "
-        f"at the scene {format_hhmm(c.scene_arrival)}, {_lateness(c.late_s)})"
+    parts = tuple(
+        phrase(
+            "relax.call_in_part",
+            driver=c.driver_id,
+            vehicle=c.vehicle_id,
+            place=PlaceRef(c.node_id),
+            ready=format_hhmm(c.with_coach_at),
+            arrival=format_hhmm(c.scene_arrival),
+            lateness=_lateness(c.late_s),
+        )
         for c in called
-    ]
-    drivers = "driver" if len(parts) == 1 else "drivers"
-    return [Relaxation("call_in", f"call in off-shift {drivers} {' and '.join(parts)}", len(parts))]
+    )
+    said = phrase("relax.call_in", n=len(parts), parts=Joined(parts, "and"))
+    return [relaxation(instance, "call_in", said, len(parts))]
 
 
 def _overtime(instance: Instance, params: SolveParams, allowance: Allowance) -> list[Relaxation]:
@@ -208,16 +222,21 @@ def _overtime(instance: Instance, params: SolveParams, allowance: Allowance) -> 
     chosen = _fewest_used(instance, params, allowance, instance.overtime_options, past)
     if not chosen:
         return []
-    parts = []
-    for option in sorted(chosen, key=lambda o: (o.scene_arrival, o.driver_id)):
-        incident = instance.group(option.group_id).incident_id
-        parts.append(
-            f"{option.driver_id} with {option.vehicle_id} until {format_hhmm(option.destination_arrival)} "
-            f"({past[option.id]} min past the end of the shift) for {incident} (at the scene "
-            f"{format_hhmm(option.scene_arrival)}, {_lateness(option.late_s)})"
+    parts = tuple(
+        phrase(
+            "relax.overtime_part",
+            driver=option.driver_id,
+            vehicle=option.vehicle_id,
+            until=format_hhmm(option.destination_arrival),
+            past=past[option.id],
+            incident=instance.group(option.group_id).incident_id,
+            arrival=format_hhmm(option.scene_arrival),
+            lateness=_lateness(option.late_s),
         )
-    drivers = "a driver" if len(parts) == 1 else "drivers"
-    return [Relaxation("overtime", f"overtime for {drivers} on shift: {' and '.join(parts)}", len(parts))]
+        for option in sorted(chosen, key=lambda o: (o.scene_arrival, o.driver_id))
+    )
+    said = phrase("relax.overtime", n=len(parts), parts=Joined(parts, "and"))
+    return [relaxation(instance, "overtime", said, len(parts))]
 
 
 def _past_shift_min(instance: Instance, option: RescueOption) -> int:
@@ -254,28 +273,28 @@ def _fewest_used(
     return [o for o in extra if solver.value(dm.use_rescue[o.id])]
 
 
-def _lateness(late_s: int) -> str:
-    return "within the limit" if late_s == 0 else f"{ceil_minutes(late_s)} min past the limit"
+def _lateness(late_s: int) -> Phrase:
+    return phrase("relax.in_time") if late_s == 0 else phrase("relax.late", min=ceil_minutes(late_s))
 
 
 # --------------------------------------------------------------------------- drivers, closures, seats
-def _relieved_crews(instance: Instance) -> dict[tuple[str, str | None], set[str]]:
+def _relieved_crews(instance: Instance) -> dict[tuple[str, str | None], set[Phrase]]:
     """(coach, group) → why its drivers were left out, for coaches left out only for their drivers'
     hours or a rest due: a relief driver sharing the driving would let them go."""
-    reasons: dict[tuple[str, str | None], set[str]] = defaultdict(set)
+    reasons: dict[tuple[str, str | None], set[Phrase]] = defaultdict(set)
     for rejection in instance.rejections:
         if rejection.code in RELIEF_CODES and "+" in rejection.candidate:  # a crew: coach+driver
             vehicle_id, driver_id = rejection.candidate.split("+", 1)
-            reasons[(vehicle_id, rejection.group_id)].add(f"{driver_id}: {rejection.code.value.replace('_', ' ')}")
+            reasons[(vehicle_id, rejection.group_id)].add(phrase("driver_code", driver=driver_id, code=rejection.code))
     return reasons
 
 
-def _second_driver(instance: Instance, relieved: dict[tuple[str, str | None], set[str]]) -> list[Relaxation]:
+def _second_driver(instance: Instance, relieved: dict[tuple[str, str | None], set[Phrase]]) -> list[Relaxation]:
     """One relaxation: relief drivers for the fewest relieved coaches, nearest first (the builder
     rejects in order of approach), whose seats make up each group's shortfall; all of them when
     even that is not enough (seats unknown)."""
     seats = {v.id: v.seats for v in instance.dataset.vehicles} if instance.dataset is not None else {}
-    chosen: dict[str, set[str]] = {}
+    chosen: dict[str, set[Phrase]] = {}
     for group in instance.groups:
         missing = group.passengers - sum(o.capacity for o in _best_option_per_vehicle(instance, group.id))
         for (vehicle_id, group_id), reasons in relieved.items():
@@ -288,9 +307,17 @@ def _second_driver(instance: Instance, relieved: dict[tuple[str, str | None], se
             chosen = {v: set(r) for (v, _), r in relieved.items()} | chosen
     if not chosen:
         return []
-    parts = [f"{vehicle_id} usable ({'; '.join(sorted(reasons))})" for vehicle_id, reasons in chosen.items()]
-    drivers = "a second (relief) driver" if len(parts) == 1 else "second (relief) drivers"
-    return [Relaxation("second_driver", f"{drivers} would make {' and '.join(parts)}", len(parts))]
+    parts = tuple(
+        phrase("relax.second_driver_part", vehicle=vehicle_id, reasons=Joined(_in_order(reasons), "semicolon"))
+        for vehicle_id, reasons in chosen.items()
+    )
+    said = phrase("relax.second_driver", n=len(parts), parts=Joined(parts, "and"))
+    return [relaxation(instance, "second_driver", said, len(parts))]
+
+
+def _in_order(reasons: set[Phrase]) -> tuple[Phrase, ...]:
+    """Drivers' reasons by driver, then code: the same text on every run."""
+    return tuple(sorted(reasons, key=lambda said: (str(said.facts["driver"]), str(said.facts["code"]))))
 
 
 def _closure_exemption(instance: Instance) -> list[Relaxation]:
@@ -299,17 +326,12 @@ def _closure_exemption(instance: Instance) -> list[Relaxation]:
     blocked = sorted({r.candidate for r in instance.rejections if r.code == RejectionCode.UNREACHABLE})
     if not closed or not blocked:
         return []
-    return [
-        Relaxation(
-            "closure_exemption",
-            f"a police-escorted entry through the closure would let {', '.join(blocked)} reach the scene",
-            len(blocked),
-        )
-    ]
+    said = phrase("relax.closure_exemption", blocked=tuple(blocked))
+    return [relaxation(instance, "closure_exemption", said, len(blocked))]
 
 
 def _seat_shortfall(
-    instance: Instance, called: Sequence[CallIn], relieved: dict[tuple[str, str | None], set[str]]
+    instance: Instance, called: Sequence[CallIn], relieved: dict[tuple[str, str | None], set[Phrase]]
 ) -> int:
     """Seats missing for the groups even if every coach that some relaxation would bring could go:
     the offered rescues, the ones too late to offer, the called-in and the relieved coaches."""

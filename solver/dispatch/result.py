@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from fleetplan.evaluate import Problem
 from fleetplan.instance import Instance, Rejection
+from fleetplan.phrase import Phrase
 from fleetplan.plan import Objective, Plan
 
 
@@ -22,14 +23,16 @@ class Status(StrEnum):
 
 @dataclass(frozen=True)
 class Relaxation:
-    """A change that would make an infeasible instance feasible."""
+    """A change that would make an infeasible instance feasible: the ``description`` in English and,
+    as facts, the ``phrase`` it was worded from (:mod:`fleetplan.wording` renders it in any language)."""
 
-    # "later_limit", "relay", "call_in", "split", "second_driver", "closure_exemption", "more_seats"
+    # "later_limit", "relay", "call_in", "overtime", "split", "second_driver", "closure_exemption", "more_seats"
     kind: str
     description: str
-    # minutes for later_limit, minutes sooner at the scene for relay, drivers for call_in and
+    # minutes for later_limit, minutes sooner at the scene for relay, drivers for call_in, overtime and
     # second_driver, coaches for closure_exemption, seats for more_seats
     amount: int | None = None
+    phrase: Phrase | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,8 @@ class Result:
     solve_ms: int
     bound: Objective | None = None  # best proven lower bound (lexicographic) when not optimal
     relaxations: tuple[Relaxation, ...] = ()
-    reasons: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()  # in English; ``reason_phrases`` are the same, to word in any language
+    reason_phrases: tuple[Phrase, ...] = ()
     wall_capped: bool = False  # a deterministic budget hit its wall-clock safety cap: the plans may depend on load
     # Whether the search closed every stage of the best plan (or proved the model has no plan): always
     # for ``optimal``, never for ``feasible`` and ``greedy_fallback``, either way for ``infeasible``.

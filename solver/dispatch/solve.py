@@ -15,7 +15,9 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 
 from fleetplan.instance import Instance
+from fleetplan.phrase import Phrase, phrase
 from fleetplan.plan import Objective, Plan
+from fleetplan.wording import render
 
 from solver.dispatch import greedy
 from solver.dispatch.alternatives import ranked
@@ -42,6 +44,7 @@ from solver.dispatch.stages import (
 RESCUE_TERMS = ("passengers_not_reached", "late_penalty", "passenger_delay_min")
 assert Objective.term_names()[: len(RESCUE_TERMS)] == RESCUE_TERMS
 BEST_PLAN_SHARE = 0.6  # of the budget, for the best plan when alternatives are wanted
+GREEDY = phrase("reason.greedy")
 
 
 def solve(instance: Instance, params: SolveParams = SolveParams()) -> Result:
@@ -200,7 +203,8 @@ def _fallback(instance: Instance, allowance: Allowance) -> Result:
         (plan,),
         instance.rejections,
         _elapsed_ms(allowance),
-        reasons=("the model found no plan within the deadline; this is the greedy plan",),
+        reasons=(render(GREEDY, "en"),),
+        reason_phrases=(GREEDY,),
         wall_capped=allowance.wall_capped,
     )
 
@@ -210,11 +214,7 @@ def _infeasible(
 ) -> Result:
     """Infeasible as a status: the best partial plan (if any), the reasons and the relaxations, whose
     probes spend what is left of the budget. ``proven``: the search closed (or proved there is no plan)."""
-    reasons = (
-        _infeasibility_reasons(instance, plan, params)
-        if plan
-        else ("no plan reaches every passenger within the tier limits",)
-    )
+    reasons = _infeasibility_reasons(instance, plan, params) if plan else (phrase("reason.no_plan"),)
     relaxations = find_relaxations(instance, params, allowance)
     return Result(
         Status.INFEASIBLE,
@@ -222,7 +222,8 @@ def _infeasible(
         instance.rejections,
         _elapsed_ms(allowance),
         relaxations=relaxations,
-        reasons=reasons,
+        reasons=tuple(render(reason, "en") for reason in reasons),
+        reason_phrases=reasons,
         wall_capped=allowance.wall_capped,
         proven=proven,
     )
@@ -243,18 +244,15 @@ def _carried(plan: Plan) -> dict[str, int]:
     return carried
 
 
-def _infeasibility_reasons(instance: Instance, plan: Plan, params: SolveParams) -> tuple[str, ...]:
+def _infeasibility_reasons(instance: Instance, plan: Plan, params: SolveParams) -> tuple[Phrase, ...]:
     carried = _carried(plan)
     reasons = []
     for group in instance.groups:
         left = group.passengers - carried[group.id]
         if left > 0:
-            reasons.append(
-                f"{left} of {group.passengers} passengers of {group.incident_id} cannot be carried: "
-                f"not enough reachable seats with legal drivers"
-            )
+            reasons.append(phrase("reason.cannot_carry", left=left, total=group.passengers, incident=group.incident_id))
     if params.hard_limits and plan.objective.passengers_not_reached and not reasons:
-        reasons.append(f"{plan.objective.passengers_not_reached} passengers cannot be reached within their limit")
+        reasons.append(phrase("reason.not_in_time", n=plan.objective.passengers_not_reached))
     return tuple(reasons)
 
 

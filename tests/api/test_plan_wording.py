@@ -88,7 +88,7 @@ def test_the_explanation_says_late_and_who_no_coach_takes():
     _, plan = late_plan()
     assert "1 min late" in plan.explanation
     assert "within the limit" in plan.explanation
-    assert "5 of 40 passengers of inc-g not reached: no coach takes them" in plan.explanation
+    assert "5 of 40 passengers of incident inc-g not reached: no coach takes them" in plan.explanation
 
 
 def test_the_printed_record_words_the_outcome_in_both_languages():

@@ -15,6 +15,7 @@ import pytest
 
 from fleetplan.dataset import load_dataset
 from fleetplan.model import Activity, AgeReached, Stop, Trip, TripKind
+from fleetplan.phrase import Phrase
 from fleetplan.rules import (
     CoverStart,
     ProposedDrive,
@@ -30,6 +31,7 @@ from fleetplan.rules import (
     task_violations,
     violations_at,
 )
+from fleetplan.wording import render
 
 from tests.fleetplan.rules_cases import COACH, DRIVER, POLICY, at, span
 
@@ -150,9 +152,11 @@ def test_a_cover_in_a_later_shift_starts_at_the_home_depot() -> None:
     home = cover_start(day, "siping_depot", at("18:25"), "siping_depot", tomorrow, latest)
     assert home == CoverStart("siping_depot", at("05:30", plus_days=1), new_shift=True)
     away = cover_start(day, "changchun_station", at("20:03"), "siping_depot", tomorrow, latest)
-    assert isinstance(away, str) and "begins at the home depot siping_depot" in away
+    assert isinstance(away, Phrase)  # why not, as facts: worded with the places' names where there are names
+    assert "begins at the home depot siping_depot" in render(away, "en")
     off = cover_start(replace(day, shift_start=time(7), shift_end=time(19)), "x", at("18:25"), "x", tomorrow, latest)
-    assert off == "D01 is off shift when the trip leaves at 2025-03-13 06:15 (shift 07:00–19:00)"
+    assert isinstance(off, Phrase)
+    assert render(off, "en") == "D01 is off shift when the trip leaves at 2025-03-13 06:15 (shift 07:00–19:00)"
 
 
 # --------------------------------------------------------------------------- the charter sign

@@ -99,7 +99,7 @@ def test_the_long_blizzard_rescue_is_planned_with_a_rest_on_the_way(guojiadian):
 def test_the_dispatcher_is_told_where_and_when_the_driver_rests(guojiadian):
     rescue = the_rescue(guojiadian)
     words = guojiadian.result.best.explanation
-    assert f"rests 20 min at gongzhuling_city from {rescue.rest_on_way_at:%H:%M}" in words
+    assert f"rests 20 min at Gongzhuling city from {rescue.rest_on_way_at:%H:%M}" in words  # the place by its name
 
 
 @pytest.mark.parametrize(
