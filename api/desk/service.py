@@ -279,6 +279,8 @@ class Desk:
         )
         if not created:
             return record, False
+        # built again under its number: the plans' words name the incident ("incident 7", never "new")
+        prepared = await run_blocking(self.prepare, report, record.number)
         return await self._options_within_wait(prepared, record.number, actor), True
 
     async def recompute(self, number: int, actor: str) -> IncidentRecord:

@@ -874,10 +874,11 @@ function assignmentTable(assignments) {
           h("span", { class: "sub hours" }, a.driver_hours_left_h != null
             ? t("hours_left_value", { hours: Number(a.driver_hours_left_h).toFixed(1) }) : "—")),
         h("td", {}, etaBar(a.scene_eta_min, a.limit_min, lateMinutes(a)),
-          h("span", { class: "sub" }, `${shortPlace(a.origin)} ${a.depart_at}`)),
+          h("span", { class: "sub" }, `${zh(a, "origin_name") || shortPlace(a.origin)} ${a.depart_at}`)),
         h("td", { class: "num" }, a.passengers),
         h("td", {}, h("span", { class: "mono" }, a.destination_arrival),
-          h("span", { class: "sub", title: shortPlace(a.destination) }, shortPlace(a.destination)), restLine(a)));
+          h("span", { class: "sub", title: zh(a, "destination_name") || shortPlace(a.destination) },
+            zh(a, "destination_name") || shortPlace(a.destination)), restLine(a)));
     })));
 }
 
@@ -885,7 +886,8 @@ function assignmentTable(assignments) {
 function restLine(a) {
   if (a.rest_on_way) {
     return h("span", { class: "sub rest" }, t("rest_on_way_value",
-      { min: a.rest_on_way.rest_min, place: shortPlace(a.rest_on_way.place), at: a.rest_on_way.at }));
+      { min: a.rest_on_way.rest_min, place: zh(a.rest_on_way, "place_name") || shortPlace(a.rest_on_way.place),
+        at: a.rest_on_way.at }));
   }
   return a.rest_at_scene_min ? h("span", { class: "sub rest" }, t("rest_at_scene_value", { min: a.rest_at_scene_min })) : null;
 }
@@ -918,7 +920,7 @@ function rejectedList(rejected) {
       h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("candidate")), h("th", { scope: "col" }, t("code")),
         h("th", { scope: "col" }, t("reason")))),
       h("tbody", {}, rejected.map((r) => h("tr", {},
-        h("td", { class: "mono" }, r.candidate), h("td", {}, h("span", { class: "code", "data-code": r.code }, t(`reject.${r.code}`))),
+        h("td", { class: "mono" }, r.candidate), h("td", {}, h("span", { class: "code", "data-code": r.code }, zh(r, "code_name") || t(`reject.${r.code}`))),
         h("td", {}, zh(r, "reason")))))));
 }
 
