@@ -67,7 +67,7 @@ def track(
         own = [f for f in fixes.get(vehicle.id, ()) if (now - f.at).total_seconds() <= fresh_s]
         latest = own[0] if own else None
         arrived = next(
-            (f.at for f in reversed(fixes.get(vehicle.id, ())) if f.at >= record.reported_at and _at_scene(f, scene)),
+            (f.at for f in reversed(fixes.get(vehicle.id, ())) if f.at >= record.reported_at and at_scene(f, scene)),
             None,
         )
         eta = None
@@ -86,7 +86,8 @@ def track(
     return tracks
 
 
-def _at_scene(fix: Position, scene) -> bool:
+def at_scene(fix: Position, scene) -> bool:
+    """Within the scene's geofence."""
     return haversine_m(fix.lat, fix.lon, scene.lat, scene.lon) <= GEOFENCE_M
 
 

@@ -21,9 +21,9 @@ from api.desk import Desk
 from api.desk.reports import IncidentReport
 from api.desk.service import OPEN_INCIDENTS_LIMIT
 from api.desk.times import accepted_assignments
-from api.desk.tracking import deadline_of, track, tracked
+from api.desk.tracking import at_scene, deadline_of, track, tracked
 from api.positions_log import PositionLog
-from api.records.types import IncidentStatus
+from api.records.types import IncidentStatus, NotFound
 
 logger = logging.getLogger(__name__)
 
@@ -77,14 +77,16 @@ class Detector:
         recent = self._recent(now)
         already = self.alerts.open_keys()
         dealt_with = self.alerts.closed_runs(now - LOOK_BACK)
-        reported = {
-            vehicle for vehicle, why in self.desk.unavailable().items() if why.startswith("broke down in incident")
-        }
+        unavailable = self.desk.unavailable()
+        reported = {vehicle for vehicle, why in unavailable.items() if why.startswith("broke down in incident")}
+        scenes = SceneLookup(self.desk)
         raised = []
         for suspicion in detect(self.desk.corridor.network, recent, now, self.policy):
             key = (suspicion.vehicle_id, suspicion.kind.value)
             if key in already or (*key, suspicion.since) in dealt_with or suspicion.vehicle_id in reported:
                 continue  # open already, dismissed or confirmed for this run, or an open incident's coach
+            if suspicion.kind == AlertKind.SUSPECTED_BREAKDOWN and scenes.rescuer_at_scene(suspicion.fix):
+                continue  # a rescue coach standing at its own incident's scene is doing its job
             alert = self.alerts.raise_new(suspicion, now)
             if alert is None:
                 continue
@@ -152,3 +154,31 @@ class Detector:
             return self.desk.solve(prepared, 0)
         except FleetplanError as error:
             return {"error": str(error)}
+
+
+class SceneLookup:
+    """Whether a fix is a booked rescue coach's within the geofence of the scene it was sent to (the
+    scenes located once per look, and only when a standing coach asks)."""
+
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+        self._booked: dict[str, int] | None = None
+        self._scenes: dict[int, Any] = {}
+
+    def rescuer_at_scene(self, fix: Position) -> bool:
+        if self._booked is None:
+            self._booked = self.desk.bookings_by_resource()
+        number = self._booked.get(fix.vehicle_id)
+        if number is None:
+            return False
+        if number not in self._scenes:
+            self._scenes[number] = self._scene(number)
+        scene = self._scenes[number]
+        return scene is not None and at_scene(fix, scene)
+
+    def _scene(self, number: int):
+        try:
+            location = self.desk.store.incident(number).report.get("location", "")
+            return self.desk.corridor.network.locate(location)
+        except (FleetplanError, NotFound):  # a location the network cannot read: no scene to be at
+            return None

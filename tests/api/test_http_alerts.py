@@ -7,10 +7,15 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 
+from fleetplan.corridor import load_corridor
+from fleetplan.positions import Position, PositionSource
 from fleetplan.units import china_now
+
+from api.feeds.detector import SceneLookup
 
 from tests.api.http_support import DeskClient, served_desk
 
@@ -104,3 +109,40 @@ def test_who_may_do_what_with_alerts(desk):
     assert desk.post("/alerts/1/confirm", {}, role="viewer").status_code == 403
     assert desk.get("/alerts", role="feed").status_code == 403
     assert desk.get("/alerts", role="viewer").status_code == 200
+
+
+def test_a_rescue_coach_standing_at_its_scene_is_no_suspected_breakdown(desk):
+    reported = desk.report(
+        vehicle_id="c03", location="G1 K56.7 toward Changchun", time=china_now().strftime("%Y-%m-%dT%H:%M")
+    ).json()
+    accepted = desk.post(f"/incidents/{reported['number']}/accept", {"rank": 1}).json()
+    rescuer = accepted["accepted"]["plan"]["assignments"][0]["vehicle_id"]
+    stand(desk, rescuer, 4)  # ON_G1 is the scene: it waits there for the passengers to board
+    time.sleep(1.5)  # three looks
+    kinds = {(a["vehicle_id"], a["kind"]) for a in desk.get("/alerts", params={"status": "all"}).json()}
+    assert (rescuer, "suspected_breakdown") not in kinds
+    bystander = next(coach for coach in ("c10", "c11") if coach != rescuer)
+    stand(desk, bystander, 4)  # a coach nobody sent, standing at the same place: an alert as ever
+    assert wait_for_alert(desk, bystander, "suspected_breakdown")["vehicle_id"] == bystander
+    desk.post(f"/incidents/{reported['number']}/void", {"reason": "test"})
+
+
+def test_only_a_booked_coach_within_its_own_scene_s_geofence_counts_as_there():
+    corridor = load_corridor()
+    scene = corridor.network.locate("G1 K56.7 toward Changchun")
+
+    class Desk:  # the three things the lookup asks of the desk
+        def bookings_by_resource(self):
+            return {"c05": 7}
+
+        store = SimpleNamespace(
+            incident=lambda number: SimpleNamespace(report={"location": "G1 K56.7 toward Changchun"})
+        )
+
+    Desk.corridor = corridor
+    lookup = SceneLookup(Desk())
+    fix = lambda vehicle, lat, lon: Position(vehicle, lat, lon, china_now(), 0, 0, PositionSource.JSON)  # noqa: E731
+    assert lookup.rescuer_at_scene(fix("c05", scene.lat, scene.lon))
+    assert lookup.rescuer_at_scene(fix("c05", scene.lat + 0.002, scene.lon))  # 220 m off: at the scene still
+    assert not lookup.rescuer_at_scene(fix("c05", 43.336353, 124.599215))  # K30: not its scene
+    assert not lookup.rescuer_at_scene(fix("c06", scene.lat, scene.lon))  # not booked
