@@ -602,21 +602,23 @@ function alertItem(alert) {
   const vehicle = state.vehicles.get(alert.vehicle_id);
   const pax = h("input", { type: "number", min: "0", max: "99", class: "alert-pax", inputmode: "numeric",
     placeholder: t("booked_pax"), "aria-label": `${t("passengers")} (${alert.vehicle_id})` });
+  const actions = alert.kind === "rescue_late"
+    ? [h("span", { class: "muted" }, t("late_rescue_hint", { number: (alert.plan || {}).incident || "" })),
+      h("button", { type: "button", class: "quiet", "data-action": "dismiss", onclick: () => openStep(alert.id, "dismiss-alert") }, t("dismiss"))]
+    : [pax,
+      h("button", { type: "button", class: "primary", "data-action": "confirm",
+        onclick: () => confirmAlert(alert, pax.value) }, t("confirm_plan")),
+      h("button", { type: "button", class: "quiet", "data-action": "dismiss",
+        onclick: () => openStep(alert.id, "dismiss-alert") }, t("dismiss"))];
+  // two lines: what, who and where with the time since; then what to do
   return h("li", { class: `alert-item kind-${alert.kind}`, "data-alert": alert.id },
     h("div", { class: "alert-line" },
       h("b", {}, t(`alert.${alert.kind}`)), " ",
       h("span", { class: "vehicle-id" }, alert.vehicle_id), " ", h("span", { class: "muted" }, vehicle ? vehicle.plate : ""),
+      " · ", h("span", { class: "alert-place", title: `${t("since")} ${(alert.since || "").slice(11, 16)}` }, placeText(alert.place)),
       h("span", { class: "spacer" }),
       h("span", { class: "timer mono", "data-since": alert.since, title: t("since") }, "")),
-    h("div", { class: "alert-line muted" }, placeText(alert.place), " · ", t("since"), " ", (alert.since || "").slice(11, 16)),
-    alert.kind === "rescue_late"
-      ? h("div", { class: "alert-actions" }, h("span", { class: "muted" }, t("late_rescue_hint", { number: (alert.plan || {}).incident || "" })),
-        h("button", { type: "button", class: "quiet", onclick: () => openStep(alert.id, "dismiss-alert") }, t("dismiss")))
-      : h("div", { class: "alert-actions" }, pax,
-        h("button", { type: "button", class: "primary", "data-action": "confirm",
-          onclick: () => confirmAlert(alert, pax.value) }, t("confirm_plan")),
-        h("button", { type: "button", class: "quiet", "data-action": "dismiss",
-          onclick: () => openStep(alert.id, "dismiss-alert") }, t("dismiss"))));
+    h("div", { class: "alert-actions" }, actions));
 }
 
 async function confirmAlert(alert, paxText) {
@@ -799,7 +801,7 @@ function planCard(view, plan) {
     explanation ? h("p", { class: "explanation", title: explanation }, h("b", {}, `${t("explanation")}: `), explanation) : null,
     // one line for the rest, each part whole in its tooltip: three cards must fit beside the map
     below || tripParts(plan).length
-      ? h("p", { class: "explanation more-line", title: [below, ...tripParts(plan).map((p) => p.text)].filter(Boolean).join("\n") },
+      ? h("p", { class: "plan-more", title: [below, ...tripParts(plan).map((p) => p.text)].filter(Boolean).join("\n") },
         below ? [h("b", { class: "below-first" }, `${t("below_first")}: `), below] : null,
         tripParts(plan).flatMap((p, i) => [below || i ? " · " : "", h("span", { class: p.warn ? "warn trip" : "trip" }, p.text)]))
       : null,

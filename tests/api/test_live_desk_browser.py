@@ -187,6 +187,9 @@ def test_a_fed_breakdown_is_announced_confirmed_planned_accepted_and_followed_to
     )
     _, incident = drill.json("GET", f"/incidents/{number}")
     assert incident["status"] == "on_scene" and incident["on_scene_at"][:16] == at[:16]
+    depot = network_nodes(drill)["siping_depot"]["geometry"]["coordinates"]  # home again, off G1: no more alerts
+    at = drill_now(drill).replace(microsecond=0).isoformat()
+    feed(drill, [{"vehicle_id": coach, "lat": depot[1], "lon": depot[0], "at": at, "speed_kmh": 0, "heading_deg": 0}])
 
 
 def test_a_closure_set_from_the_desk_changes_the_plan_and_is_drawn(desk, drill):
