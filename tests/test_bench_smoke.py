@@ -159,7 +159,9 @@ def test_detection_benchmark_runs_and_counts(capsys):
 def test_desk_push_benchmark_sees_every_fix_on_the_map(capsys):
     from bench.desk_push import main
 
-    assert main(["--coaches", "4", "--every", "1", "--seconds", "4", "--poll", "1"]) == 0
+    # each fix stands 2 s and is polled every 0.5 s: a polled desk shows only the latest, so it would
+    # miss a fix overwritten between two polls
+    assert main(["--coaches", "4", "--every", "2", "--seconds", "5", "--poll", "0.5"]) == 0
     rows = [line.split("|") for line in capsys.readouterr().out.splitlines() if line.startswith("| p")]
     assert len(rows) == 2
     for row in rows:

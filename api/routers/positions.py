@@ -110,7 +110,12 @@ async def read_limited(request: Request, limit: int) -> bytes:
     return bytes(received)
 
 
-@router.get("/positions", response_model=list[PositionOut], summary="Each coach's latest position")
+@router.get(
+    "/positions",
+    response_model=list[PositionOut],
+    summary="Each coach's latest position",
+    responses=error_responses(400, checked=("vehicle_id",)),
+)
 def latest_positions(
     vehicle_id: list[str] | None = Query(
         None, max_length=1000, description="only these coaches (repeat the parameter); default every coach"
@@ -120,10 +125,14 @@ def latest_positions(
     settings: Settings = Depends(get_settings),
     _user: User = Depends(auth.viewer),
 ) -> list[dict]:
-    """The latest fix of every coach that has one, its place on the road network and whether it is stale."""
+    """The latest fix of every coach that has one, its place on the road network and whether it is stale.
+    An id that names no coach is a 400."""
     now = desk.clock()
     plates = {vehicle.id: vehicle.plate for vehicle in desk.corridor.dataset.vehicles}
     wanted = None if vehicle_id is None else set(vehicle_id)
+    unknown = sorted((wanted or set()) - plates.keys())
+    if unknown:  # a typo would otherwise read as "no fix yet"
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"vehicle_id: no coach {', '.join(unknown[:5])}")
     return [
         position_view(desk, fixes, plates.get(coach, ""), now, settings.position_fresh_s)
         for coach, fixes in sorted(log.latest().items())

@@ -50,7 +50,7 @@ def test_first_start_creates_an_admin_token_in_a_private_file_once(tmp_path):
 
 def test_serve_prints_the_first_admin_token_and_starts_the_app(capsys, tmp_path, monkeypatch):
     started = {}
-    monkeypatch.setattr("uvicorn.run", lambda app, host, port, log_level: started.update(host=host, port=port))
+    monkeypatch.setattr("uvicorn.run", lambda app, host, port, log_level, **_: started.update(host=host, port=port))
     url = sqlite_url(tmp_path)
     code, out, err = run(capsys, "serve", "--port", "8765", "--db", url)
     assert code == 0, err

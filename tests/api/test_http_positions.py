@@ -79,7 +79,8 @@ def test_positions_of_chosen_coaches_only(desk_served):
     assert post(desk_served, fixes).json()["stored"] == 3
     chosen = desk_served.get("/positions", params=[("vehicle_id", "c01"), ("vehicle_id", "c03")]).json()
     assert [row["vehicle_id"] for row in chosen] == ["c01", "c03"]
-    assert desk_served.get("/positions", params={"vehicle_id": "c99"}).json() == []
+    unknown = desk_served.get("/positions", params=[("vehicle_id", "c01"), ("vehicle_id", "c99")])
+    assert unknown.status_code == 400 and unknown.json()["detail"] == "vehicle_id: no coach c99"  # not "no fix"
 
 
 def test_a_fix_at_a_depot_is_the_depot_and_an_old_one_is_stale(desk_served):
