@@ -128,12 +128,15 @@ def _header(first: tuple[int, list[str]] | None, rows: _Rows) -> list[str] | Non
     number, cells = first
     names = [cell.lower() for cell in cells]
     before = len(rows.problems)
-    for position, name in enumerate(names, start=1):
+    if not set(names) & set(REQUIRED):  # a file of data rows only: one problem, not one per cell
+        rows.bad(
+            number, "vehicle", f"no header; the first row must name the columns {wanted} (and optionally day,kind)"
+        )
+        return None
+    for position, (name, cell) in enumerate(zip(names, cells), start=1):
         if name not in REQUIRED + OPTIONAL:
             known = ", ".join(REQUIRED + OPTIONAL)
-            rows.bad(
-                number, name or str(position), f"unknown column (the columns are {known}); is row {number} the header?"
-            )
+            rows.bad(number, cell or str(position), f"unknown column (the columns are {known})")
         elif names.index(name) != position - 1:
             rows.bad(number, name, "named twice in the header")
     for name in REQUIRED:

@@ -121,6 +121,7 @@ def incident_headers(lang: str = "en") -> list[str]:
 def route_lines(plan_view: dict[str, Any], lang: str = "en") -> list[str]:
     """Every route of a plan, stop by stop: ``    08:33  pick up   G1 K78 toward Siping (42 passengers of cli-1)``."""
     words, zh = WORDS[lang], "_zh" if lang == "zh" else ""
+    width = max(len(words[kind]) for kind in (DEPART, PICKUP, REST, DELIVER))
     lines = []
     for route in plan_view.get("routes") or []:
         lines.append(words["route"].format(vehicle=route["vehicle_id"], driver=route["driver_id"]))
@@ -131,5 +132,5 @@ def route_lines(plan_view: dict[str, Any], lang: str = "en") -> list[str]:
             elif each["rest_min"] is not None:
                 detail = words["rest_min"].format(m=each["rest_min"])
             place = each.get(f"place_name{zh}") or each["place"] or ""
-            lines.append(f"    {each['at'][11:16]}  {words[each['kind']]:<9} {place}{detail}")
+            lines.append(f"    {each['at'][11:16]}  {words[each['kind']]:<{width}}  {place}{detail}")
     return lines

@@ -185,10 +185,12 @@ def test_a_byte_order_mark_blank_lines_a_plate_and_the_optional_columns_are_acce
         (f"{HEADER},kind\n{C01},fire\n", "row 2, column kind", ["fire", "breakdown"]),
         ("", "row 1, column vehicle", ["empty"]),
         (f"{HEADER}\n\n", "row 2, column vehicle", ["no incident"]),
+        (f"{C01}\n{C02}\n", "row 1, column vehicle", ["no header"]),
+        (f"{HEADER},pax\n{C01},1\n", "row 1, column pax", ["unknown column"]),
     ],
     ids=[
         "missing-column", "bad-time", "bad-passengers", "unknown-vehicle", "duplicate-vehicle", "above-seats",
-        "bad-location", "bad-day", "bad-kind", "empty-file", "header-only",
+        "bad-location", "bad-day", "bad-kind", "empty-file", "header-only", "no-header", "unknown-column",
     ],
 )  # fmt: skip
 def test_a_bad_file_exits_2_naming_row_and_column_and_solves_nothing(capsys, tmp_path, monkeypatch, text, where, words):
