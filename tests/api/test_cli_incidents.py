@@ -8,16 +8,19 @@ import io
 import json
 import re
 from contextlib import redirect_stderr, redirect_stdout
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from fleetplan.oracle import Case, CaseIncident, check_dispatch, read_world, tier_of
+from fleetplan.wording import names_of
 
 import solver.dispatch
 
 from api.cli import main
+from api.route_views import route_view
 
 from tests.api.http_support import run_cli as run
 
@@ -43,7 +46,7 @@ def csv_file(tmp_path: Path, text: str, name: str = "incidents.csv", bom: bool =
 
 
 def solved(argv: list[str]) -> tuple[dict, list]:
-    """``fleetplan ARGV --json`` in-process: the JSON view and the plans the dispatch path returned."""
+    """``fleetplan ARGV --json`` in-process: the JSON view and the outcome the dispatch path returned."""
     outcomes = []
     real = solver.dispatch.dispatch
 
@@ -57,13 +60,20 @@ def solved(argv: list[str]) -> tuple[dict, list]:
         code = main([*argv, "--json"])
     assert code == 0, err.getvalue()
     (outcome,) = outcomes
-    return json.loads(out.getvalue()), list(outcome.result.plans)
+    return json.loads(out.getvalue()), outcome
 
 
 @pytest.fixture(scope="module")
-def two(tmp_path_factory) -> tuple[dict, list]:
+def dispatched(tmp_path_factory):
     path = csv_file(tmp_path_factory.mktemp("two"), f"{HEADER}\n{C01}\n{C02}\n")
     return solved(["dispatch", "--incidents", str(path), "--time-limit", "2", "--alternatives", "2"])
+
+
+@pytest.fixture(scope="module")
+def two(dispatched) -> tuple[dict, list]:
+    """The JSON view and its plans (the engine's objects, for the oracle)."""
+    view, outcome = dispatched
+    return view, list(outcome.result.plans)
 
 
 @pytest.fixture(scope="module")
@@ -134,6 +144,27 @@ def test_every_route_is_in_time_order_names_its_places_and_matches_the_assignmen
         for incident_id, total in carried.items():
             picked = [r["stops"][1]["passengers"] for r in plan["routes"] if r["stops"][1]["incident"] == incident_id]
             assert sum(picked) == total
+
+
+def test_a_route_shows_the_rests_in_time_order_and_a_passing_coach_sets_out_on_its_trip(dispatched):
+    _, outcome = dispatched
+    instance = outcome.instance
+    rescue = outcome.result.plans[0].rescues[0]
+    rested = replace(
+        rescue,
+        rest_at_scene_s=20 * 60,
+        rest_on_way_node="gongzhuling_sa",
+        rest_on_way_at=rescue.boarding_at + timedelta(minutes=45),
+        rest_on_way_s=25 * 60,
+    )
+    stops = route_view(instance, rested, names_of(instance.network, instance.dataset))["stops"]
+    assert [s["kind"] for s in stops] == ["depart", "pickup", "rest", "rest", "deliver"]
+    assert [s["at"] for s in stops] == sorted(s["at"] for s in stops)
+    assert [s["rest_min"] for s in stops[2:4]] == [20, 25]
+    assert stops[3]["place"] == "gongzhuling_sa" and not RAW_ID.match(stops[3]["place_name"])
+    passing = replace(rescue, passing_trip_id="T1207-AM3", origin_node="on trip (c03)", depart_at=rescue.scene_arrival)
+    depart = route_view(instance, passing, names_of(instance.network, instance.dataset))["stops"][0]
+    assert depart["place"] is None and "T1207-AM3" in depart["place_name"] and "T1207-AM3" in depart["place_name_zh"]
 
 
 def test_the_text_form_prints_a_table_per_plan_of_the_incidents_and_the_routes_stop_by_stop(capsys, tmp_path):
