@@ -98,7 +98,7 @@ def read_incidents(path: Path, corridor: Corridor, default_day: date) -> tuple[I
 
 
 def _records(path: Path, rows: _Rows) -> Iterator[tuple[int, list[str]]]:
-    """(row number, cells) of every non-blank line; the row is the line a spreadsheet shows."""
+    """(row number, cells) of every non-blank row, numbered as a spreadsheet shows them."""
     try:
         text = path.read_text(encoding="utf-8-sig")  # -sig: a leading byte-order mark is no part of the header
     except OSError as error:
@@ -107,10 +107,10 @@ def _records(path: Path, rows: _Rows) -> Iterator[tuple[int, list[str]]]:
     except UnicodeDecodeError as error:
         rows.bad(text_row(path.read_bytes(), error.start), "vehicle", "not UTF-8 text; save the file as CSV UTF-8")
         return
-    reader = csv.reader(io.StringIO(text, newline=""))  # a quoted cell may hold a line break
-    for cells in reader:
+    # rows counted as records, blank ones too: a spreadsheet shows a quoted line break inside its cell
+    for number, cells in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
         if any(cell.strip() for cell in cells):
-            yield reader.line_num, [cell.strip() for cell in cells]
+            yield number, [cell.strip() for cell in cells]
 
 
 def text_row(data: bytes, offset: int) -> int:
