@@ -12,7 +12,7 @@ import os
 import sys
 import unicodedata
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,9 +21,9 @@ from fleetplan.errors import DataProblem, DataValidationError, FleetplanError, I
 from fleetplan.model import VehicleClass
 from fleetplan.timetable import first_timetable_day
 from fleetplan.units import parse_hhmm
-from fleetplan.wording import LANGUAGES
 
 from api import views
+from api.cli_dispatch import add_dispatch_command
 from api.cli_drill import add_drill_command
 from api.cli_feed import add_feed_command
 from api.cli_gtfs import add_gtfs_command
@@ -31,9 +31,12 @@ from api.cli_options import (
     Printer,
     add_common_options,
     add_data_option,
+    calendar_day,
     check_listenable,
+    clock_time,
+    non_negative_int,
+    positive_float,
     settings_of,
-    solve_params,
 )
 from api.cli_routing import add_pdptw_command
 from api.cli_scenarios import add_scenarios_command
@@ -55,47 +58,6 @@ class UsageError(FleetplanError):
 
 
 # --------------------------------------------------------------------------- argument types
-def clock_time(text: str):
-    try:
-        return parse_hhmm(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
-
-
-def calendar_day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"day {text!r} is not YYYY-MM-DD") from None
-
-
-def non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} is negative")
-    return value
-
-
-def positive_int(text: str) -> int:
-    value = non_negative_int(text)
-    if value == 0:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
-def positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{text} must be positive")
-    return value
-
-
 def port_number(text: str) -> int:
     value = non_negative_int(text)
     if not 1 <= value <= 65535:
@@ -181,39 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_common_options(route)
     route.set_defaults(handler=run_route)
 
-    dispatch = commands.add_parser("dispatch", help="plan the response to a failed coach")
-    dispatch.add_argument("--vehicle", required=True, help="the failed coach: id (c07) or plate")
-    dispatch.add_argument(
-        "--at",
-        required=True,
-        dest="location",
-        metavar="LOCATION",
-        help="node id, 'lat,lon' or 'G1 K78 toward Changchun'",
-    )
-    dispatch.add_argument("--time", required=True, type=clock_time, help="time of the report, HH:MM")
-    dispatch.add_argument("--passengers", required=True, type=non_negative_int, help="passengers on board")
-    dispatch.add_argument(
-        "--day", type=calendar_day, default=None, help="day YYYY-MM-DD (default: first day of the timetable)"
-    )
-    dispatch.add_argument("--conditions", default="clear", help="conditions preset (default %(default)s)")
-    dispatch.add_argument(
-        "--alternatives", type=positive_int, default=3, metavar="K", help="ranked plans wanted (default %(default)s)"
-    )
-    dispatch.add_argument(
-        "--time-limit",
-        type=positive_float,
-        default=1.0,
-        metavar="S",
-        help="solver deadline in seconds (default %(default)s)",
-    )
-    dispatch.add_argument(
-        "--lang",
-        choices=LANGUAGES,
-        default="en",
-        help="language of the text output (--json always has both: each text and its _zh sibling)",
-    )
-    add_common_options(dispatch)
-    dispatch.set_defaults(handler=run_dispatch)
+    add_dispatch_command(commands)
 
     fleet = commands.add_parser("fleet", help="the coaches").add_subparsers(dest="action", required=True)
     fleet_list = fleet.add_parser("list", help="list the coaches")
@@ -380,31 +310,6 @@ def run_route(args: argparse.Namespace, out: Printer) -> int:
         out(json.dumps(view, ensure_ascii=False))
     else:
         out(views.route_text(view))
-    return EXIT_OK
-
-
-def run_dispatch(args: argparse.Namespace, out: Printer) -> int:
-    from fleetplan.model import Incident, IncidentKind
-
-    from solver.dispatch import dispatch
-
-    params = solve_params(args.time_limit, args.alternatives)
-    corridor = _corridor(args)
-    vehicle = views.find_vehicle(corridor.dataset, args.vehicle)
-    day = args.day or first_timetable_day(corridor.dataset, default=views.FALLBACK_DAY)
-    incident = Incident(
-        id="cli-1",
-        kind=IncidentKind.BREAKDOWN,
-        vehicle_id=vehicle.id,
-        trip_id=None,
-        location=args.location,
-        at=datetime.combine(day, args.time),
-        passengers=args.passengers,
-    )
-    conditions = corridor.dataset.conditions_named(args.conditions)
-    outcome = dispatch(corridor, [incident], conditions, params=params)
-    view = views.dispatch_view(outcome)
-    out(json.dumps(view, ensure_ascii=False) if args.json else views.dispatch_text(view, args.lang))
     return EXIT_OK
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fleetplan.errors import InvalidValueError
+from fleetplan.units import parse_hhmm
 
 if TYPE_CHECKING:  # the solver (OR-Tools) loads only when a command solves: the CLI starts fast
     from solver.dispatch import SolveParams
@@ -22,6 +23,48 @@ if TYPE_CHECKING:  # the solver (OR-Tools) loads only when a command solves: the
     from api.settings import Settings
 
 Printer = Callable[[str], None]
+
+
+# --------------------------------------------------------------------------- argparse value types
+def clock_time(text: str):
+    try:
+        return parse_hhmm(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def calendar_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"day {text!r} is not YYYY-MM-DD") from None
+
+
+def non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative")
+    return value
+
+
+def positive_int(text: str) -> int:
+    value = non_negative_int(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text} must be positive")
+    return value
 
 
 def add_data_option(parser: argparse.ArgumentParser) -> None:

@@ -36,6 +36,28 @@ def rescue_late_min(group, rescue) -> int:
     return ceil_minutes(seconds_between(group.deadline, rescue.scene_arrival))
 
 
+def incident_outcomes(instance, plan) -> list[dict[str, Any]]:
+    """Per stranded group, what the plan gives its incident.
+
+    Returns
+    -------
+    list of dict
+        In the instance's group order: ``incident_id``, ``passengers`` (stranded), ``carried`` (given
+        a seat by the plan's rescues) and ``on_time`` (of those, reached by the deadline).
+    """
+    carried: dict[str, int] = defaultdict(int)
+    on_time: dict[str, int] = defaultdict(int)
+    for rescue in plan.rescues:
+        group = instance.group(rescue.group_id)
+        carried[group.id] += rescue.passengers
+        if not rescue_late_min(group, rescue):
+            on_time[group.id] += rescue.passengers
+    return [
+        {"incident_id": g.incident_id, "passengers": g.passengers, "carried": carried[g.id], "on_time": on_time[g.id]}
+        for g in instance.groups
+    ]
+
+
 def plan_outcome(instance, plan) -> dict[str, Any]:
     """The passengers of every stranded group, reached in time, late or not at all.
 
@@ -45,21 +67,16 @@ def plan_outcome(instance, plan) -> dict[str, Any]:
         ``reached_in_time`` (passengers), ``reached_late`` (``[{"passengers", "late_min"}]``, one
         entry per lateness, least late first) and ``not_reached`` (passengers no coach takes).
     """
-    in_time = 0
     late: dict[int, int] = defaultdict(int)
-    carried: dict[str, int] = defaultdict(int)
     for rescue in plan.rescues:
-        group = instance.group(rescue.group_id)
-        carried[group.id] += rescue.passengers
-        late_min = rescue_late_min(group, rescue)
+        late_min = rescue_late_min(instance.group(rescue.group_id), rescue)
         if late_min:
             late[late_min] += rescue.passengers
-        else:
-            in_time += rescue.passengers
+    per_incident = incident_outcomes(instance, plan)  # one rule for in time and carried, here and per incident
     return {
-        "reached_in_time": in_time,
+        "reached_in_time": sum(item["on_time"] for item in per_incident),
         "reached_late": [{"passengers": n, "late_min": m} for m, n in sorted(late.items()) if n],
-        "not_reached": sum(max(0, g.passengers - carried[g.id]) for g in instance.groups),
+        "not_reached": sum(max(0, item["passengers"] - item["carried"]) for item in per_incident),
     }
 
 

@@ -8,7 +8,7 @@ have none.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -85,6 +85,37 @@ class PlanOutcomeOut(BaseModel):
     not_reached: int = Field(description="passengers no coach takes")
 
 
+class IncidentOutcomeOut(BaseModel):
+    """What one plan gives one incident, by the rule of ``outcome`` (reached by the deadline = in time)."""
+
+    incident_id: str
+    passengers: int = Field(description="passengers stranded")
+    carried: int = Field(description="passengers given a seat by the plan's rescues")
+    on_time: int = Field(description="of those, passengers reached within the limit")
+
+
+class RouteStopOut(BaseModel):
+    kind: Literal["depart", "pickup", "rest", "deliver"]
+    place: str | None = Field(
+        description="node id, or the scene as reported (a kilometre post, 'lat,lon'); null where a passing coach "
+        "sets out on its trip"
+    )
+    place_name: str = Field(description="the place by its name, in English ('on its trip T…' for a passing coach)")
+    place_name_zh: str | None = Field(None, description=ZH)
+    at: str = Field(description="YYYY-MM-DDTHH:MM the coach sets out, reaches the stop or starts the rest")
+    incident: str | None = Field(None, description="pickup and deliver: the incident whose passengers board or alight")
+    passengers: int | None = Field(None, description="pickup and deliver: how many board or alight")
+    rest_min: int | None = Field(None, description="rest: the driver's rest, minutes")
+
+
+class RouteOut(BaseModel):
+    """One rescue crew's route, stops in time order: depart, pickup, any rest, deliver."""
+
+    vehicle_id: str
+    driver_id: str
+    stops: list[RouteStopOut]
+
+
 class PlanOut(BaseModel):
     rank: int
     source: str
@@ -95,6 +126,14 @@ class PlanOut(BaseModel):
     why_below_first: str = Field("", description="why an alternative ranks below plan 1; empty for plan 1")
     why_below_first_zh: str | None = Field(None, description=ZH)
     assignments: list[AssignmentOut]
+    incidents: list[IncidentOutcomeOut] | None = Field(
+        None, description="per incident: passengers, carried and on_time (none on older records)"
+    )
+    routes: list[RouteOut] | None = Field(
+        None,
+        description="one per rescue crew, in the order of the assignments, its stops in time order (none on older "
+        "records)",
+    )
     recovered_trips: list[RecoveredTripOut]
     uncovered_trips: list[str]
     evaluator_problems: list[str] = []

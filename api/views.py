@@ -14,7 +14,8 @@ from fleetplan.route_lines import rescue_lines
 from fleetplan.units import KM, format_hhmm, minutes
 from fleetplan.wording import Names, explanation, lines_text, names_of, render, said_text
 
-from api.plan_outcome import outcome_lines, plan_outcome, rescue_late_min
+from api.plan_outcome import incident_outcomes, outcome_lines, plan_outcome, rescue_late_min
+from api.route_views import INCIDENT_COLUMNS, incident_headers, route_lines, routes_view
 from api.view_words import TEXT_WORDS, named, on_trip, position_phrase, rejected_view, why_below_first_zh
 
 # 'today' for commands run on a dataset without trips; with trips it is the timetable's first day
@@ -230,6 +231,8 @@ def plan_view(instance, plan, rank: int, problems: tuple[Problem, ...], first=No
         "why_below_first": plan.why_below_first,  # empty for the first plan
         "why_below_first_zh": why_below_first_zh(first, plan),
         "assignments": assignments,
+        "incidents": incident_outcomes(instance, plan),  # per incident: carried, on_time (same rule as outcome)
+        "routes": routes_view(instance, plan, names),  # one per rescue crew, stop by stop
         "recovered_trips": recovered,
         "uncovered_trips": list(plan.uncovered_trip_ids),
         "evaluator_problems": [problem.message for problem in problems],
@@ -280,6 +283,9 @@ def dispatch_text(view: dict[str, Any], lang: str = "en") -> str:
         rows = [_assignment_row(a, words, zh) for a in plan["assignments"]]
         if rows:
             lines.append(table(rows, list(_COLUMNS), words["columns"].split()))
+        if plan.get("incidents"):
+            lines.append(_indented(table(plan["incidents"], INCIDENT_COLUMNS, incident_headers(lang))))
+        lines += route_lines(plan, lang)
         for trip in plan["recovered_trips"]:
             lines.append(
                 words["trip"].format(
@@ -301,6 +307,10 @@ def dispatch_text(view: dict[str, Any], lang: str = "en") -> str:
             for r in view["rejected"]
         ]
     return "\n".join(lines)
+
+
+def _indented(text: str) -> str:
+    return "\n".join(f"  {line}" for line in text.splitlines())
 
 
 def _assignment_row(assignment: dict[str, Any], words: dict[str, str], zh: str) -> dict[str, Any]:

@@ -1,0 +1,242 @@
+"""Several incidents from a CSV file: ``fleetplan dispatch --incidents FILE`` (issue #18 §2).
+
+The header names the columns ``vehicle,at,time,passengers`` (required, any order) and ``day,kind``
+(optional); one row per failed coach, as the single form's ``--vehicle --at --time --passengers``.
+A UTF-8 byte-order mark (spreadsheets write one) and blank lines are accepted. The file is refused
+whole — nothing is planned from a file with a bad row — with every problem as
+``FILE: row N, column C: problem``, N counted as a spreadsheet shows it (the header is row 1).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from datetime import date, datetime, time
+from pathlib import Path
+
+from fleetplan.corridor import Corridor
+from fleetplan.errors import FleetplanError
+from fleetplan.model import Incident, IncidentKind, Vehicle
+from fleetplan.units import parse_hhmm
+
+from api.views import find_vehicle
+
+REQUIRED = ("vehicle", "at", "time", "passengers")
+OPTIONAL = ("day", "kind")
+SHOWN_PROBLEMS = 8  # one line on stderr: the first few, then how many more
+KINDS = ", ".join(kind.value for kind in IncidentKind)
+
+
+class IncidentsFileError(FleetplanError):
+    """A bad incidents file (exit 2); ``problems`` holds every ``FILE: row N, column C: problem``."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        shown = "; ".join(problems[:SHOWN_PROBLEMS])
+        more = f"; … and {len(problems) - SHOWN_PROBLEMS} more" if len(problems) > SHOWN_PROBLEMS else ""
+        super().__init__(shown + more)
+
+
+class _Rows:
+    """Collects problems naming the file, row and column."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.problems: list[str] = []
+
+    def bad(self, row: int, column: str, problem: str) -> None:
+        self.problems.append(f"{self.path}: row {row}, column {column}: {problem}")
+
+
+def read_incidents(path: Path, corridor: Corridor, default_day: date) -> tuple[Incident, ...]:
+    """The incidents of ``path``, ids ``cli-1``, ``cli-2``, … in file order (the single form is ``cli-1``).
+
+    Parameters
+    ----------
+    path
+        The CSV file.
+    corridor
+        Resolves coaches (id or plate, as ``--vehicle``), their seats and the locations.
+    default_day
+        The day of a row without one (the single form's ``--day`` default).
+
+    Raises
+    ------
+    IncidentsFileError
+        Every problem of the file: unreadable, no header, a required column missing or an unknown one,
+        no incident, and per row an empty or bad cell, an unknown coach, more passengers than its
+        seats, a coach on two rows (naming both).
+    """
+    rows = _Rows(path)
+    lines = _records(path, rows)
+    header = _header(next(lines, None), rows)
+    incidents: list[Incident] = []
+    seen: dict[str, int] = {}  # vehicle id → the row it was first on
+    for number, cells in lines:
+        if header is None:
+            break
+        incident = _incident(number, dict(zip(header, cells)), corridor, default_day, rows, len(incidents) + 1)
+        if len(cells) > len(header):
+            rows.bad(number, str(len(header) + 1), f"{len(cells)} cells, but the header names {len(header)} columns")
+        if incident is None:
+            continue
+        if incident.vehicle_id in seen:
+            rows.bad(
+                number,
+                "vehicle",
+                f"{incident.vehicle_id} is also on row {seen[incident.vehicle_id]}: one row per failed coach",
+            )
+            continue
+        seen[incident.vehicle_id] = number
+        incidents.append(incident)
+    if header is not None and not incidents and not rows.problems:
+        rows.bad(2, "vehicle", "no incident: give one row per failed coach under the header")
+    if rows.problems:
+        raise IncidentsFileError(rows.problems)
+    return tuple(incidents)
+
+
+def _records(path: Path, rows: _Rows) -> Iterator[tuple[int, list[str]]]:
+    """(row number, cells) of every non-blank row, numbered as a spreadsheet shows them."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")  # -sig: a leading byte-order mark is no part of the header
+    except OSError as error:
+        rows.bad(1, "vehicle", f"cannot read the file ({error.strerror or error})")
+        return
+    except UnicodeDecodeError as error:
+        rows.bad(text_row(path.read_bytes(), error.start), "vehicle", "not UTF-8 text; save the file as CSV UTF-8")
+        return
+    # rows counted as records, blank ones too: a spreadsheet shows a quoted line break inside its cell
+    for number, cells in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
+        if any(cell.strip() for cell in cells):
+            yield number, [cell.strip() for cell in cells]
+
+
+def text_row(data: bytes, offset: int) -> int:
+    """The line number of byte ``offset`` (for an encoding error)."""
+    return data.count(b"\n", 0, offset) + 1
+
+
+def _header(first: tuple[int, list[str]] | None, rows: _Rows) -> list[str] | None:
+    """The header's column names (lower case), or None after naming what is wrong with it."""
+    wanted = ",".join(REQUIRED)
+    if first is None:
+        if not rows.problems:
+            rows.bad(1, "vehicle", f"the file is empty; it needs the header {wanted} (and optionally day,kind)")
+        return None
+    number, cells = first
+    names = [cell.lower() for cell in cells]
+    before = len(rows.problems)
+    if not set(names) & set(REQUIRED):  # a file of data rows only: one problem, not one per cell
+        rows.bad(
+            number, "vehicle", f"no header; the first row must name the columns {wanted} (and optionally day,kind)"
+        )
+        return None
+    for position, (name, cell) in enumerate(zip(names, cells), start=1):
+        if name not in REQUIRED + OPTIONAL:
+            known = ", ".join(REQUIRED + OPTIONAL)
+            rows.bad(number, cell or str(position), f"unknown column (the columns are {known})")
+        elif names.index(name) != position - 1:
+            rows.bad(number, name, "named twice in the header")
+    for name in REQUIRED:
+        if name not in names:
+            rows.bad(number, name, f"missing from the header (it needs {wanted})")
+    return names if len(rows.problems) == before else None
+
+
+def _incident(
+    number: int, cells: dict[str, str], corridor: Corridor, default_day: date, rows: _Rows, index: int
+) -> Incident | None:
+    """The row's incident, or None after naming each bad cell."""
+    vehicle = _vehicle(number, cells.get("vehicle", ""), corridor, rows)
+    location = _location(number, cells.get("at", ""), corridor, rows)
+    clock = _clock(number, cells.get("time", ""), rows)
+    passengers = _passengers(number, cells.get("passengers", ""), vehicle, rows)
+    day = _day(number, cells.get("day", ""), default_day, rows)
+    kind = _kind(number, cells.get("kind", ""), rows)
+    # each helper gives None exactly when it named a problem
+    if vehicle is None or location is None or clock is None or passengers is None or day is None or kind is None:
+        return None
+    return Incident(
+        id=f"cli-{index}",
+        kind=kind,
+        vehicle_id=vehicle.id,
+        trip_id=None,  # the builder finds the trip the coach is on, as for the single form
+        location=location,
+        at=datetime.combine(day, clock),
+        passengers=passengers,
+    )
+
+
+def _vehicle(number: int, text: str, corridor: Corridor, rows: _Rows) -> Vehicle | None:
+    if not text:
+        rows.bad(number, "vehicle", "empty; give the failed coach's id (c07) or plate")
+        return None
+    try:
+        return find_vehicle(corridor.dataset, text)
+    except FleetplanError as error:
+        rows.bad(number, "vehicle", str(error))
+        return None
+
+
+def _location(number: int, text: str, corridor: Corridor, rows: _Rows) -> str | None:
+    """The location as written, once the network can place it (a bad one is this row's problem, not the solver's)."""
+    if not text:
+        rows.bad(number, "at", "empty; give a node id, 'lat,lon' or 'G1 K78 toward Changchun'")
+        return None
+    try:
+        corridor.network.locate(text)
+    except FleetplanError as error:
+        rows.bad(number, "at", str(error))
+        return None
+    return text
+
+
+def _clock(number: int, text: str, rows: _Rows) -> time | None:
+    if not text:
+        rows.bad(number, "time", "empty; give the time of the report, HH:MM")
+        return None
+    try:
+        return parse_hhmm(text)
+    except ValueError as error:  # "time '7.40' is not HH:MM"
+        rows.bad(number, "time", str(error))
+        return None
+
+
+def _passengers(number: int, text: str, vehicle: Vehicle | None, rows: _Rows) -> int | None:
+    if not text:
+        rows.bad(number, "passengers", "empty; give the passengers on board (0 or more)")
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        rows.bad(number, "passengers", f"{text!r} is not a whole number")
+        return None
+    if value < 0:
+        rows.bad(number, "passengers", f"{value} is negative")
+        return None
+    if vehicle is not None and value > vehicle.seats:
+        rows.bad(number, "passengers", f"{value} is more than the {vehicle.seats} seats of {vehicle.id}")
+        return None
+    return value
+
+
+def _day(number: int, text: str, default_day: date, rows: _Rows) -> date | None:
+    if not text:
+        return default_day
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        rows.bad(number, "day", f"{text!r} is not a day YYYY-MM-DD")
+        return None
+
+
+def _kind(number: int, text: str, rows: _Rows) -> IncidentKind | None:
+    if not text:
+        return IncidentKind.BREAKDOWN  # as the single form reports
+    try:
+        return IncidentKind(text.lower())
+    except ValueError:
+        rows.bad(number, "kind", f"{text!r} is not one of {KINDS}")
+        return None
