@@ -82,6 +82,4 @@ export const api = {
   ackMessage: (number, id) => call("POST", `/incidents/${number}/messages/${id}/ack`),
   resendMessage: (number, id) => call("POST", `/incidents/${number}/messages/${id}/resend`),
   snap: (lat, lon) => call("GET", `/network/snap?lat=${lat.toFixed(6)}&lon=${lon.toFixed(6)}`),
-  /** The printable record (HTML), fetched with the token in the header. */
-  recordPage: (number) => call("GET", `/incidents/${number}/record`, { html: true }),
 };

@@ -5,6 +5,7 @@
 import { initialLanguage, otherLanguage, rememberLanguage, translate } from "./i18n.js";
 import { ApiError, api, setToken, token } from "./api.js";
 import { createMap } from "./map.js";
+import { openRecordTab } from "./record_tab.js";
 import { openStream } from "./stream.js";
 
 const TOAST_MS = 7000;
@@ -1199,37 +1200,10 @@ function drawOnMap() {
   state.map.setRoutes(routes);
 }
 
-/**
- * The printable record in a tab of its own. The page is fetched with the token in the header and put
- * into a blank tab (opened at once, while the click still counts as the user's): no address, log or
- * history entry ever holds the token. The tab shares this page's origin and security policy, so the
- * record's stylesheet and print script load from /static as on the record page itself.
- */
-async function openRecord(number) {
-  const tab = window.open("", "_blank");
-  if (!tab) {
-    toast(t("popup_blocked"), "error");
-    return;
-  }
-  tab.document.title = `${t("record")} #${number}`;
-  let html;
-  try {
-    html = await api.recordPage(number);
-  } catch (error) {
-    tab.close();
-    handleFailure(error);
-    return;
-  }
-  const page = new DOMParser().parseFromString(html, "text/html");
-  const doc = tab.document;
-  doc.replaceChild(doc.adoptNode(page.documentElement), doc.documentElement);
-  // Parsed scripts never run; the record's own (print button) is recreated so that it does.
-  for (const inert of doc.querySelectorAll("script[src]")) {
-    const script = doc.createElement("script");
-    script.src = inert.getAttribute("src");
-    inert.replaceWith(script);
-  }
-  tab.focus();
+/** The printable record of incident `number` in a tab of its own (the token never in an address). */
+function openRecord(number) {
+  return openRecordTab(number, { title: `${t("record")} #${number}`, onBlocked: () => toast(t("popup_blocked"), "error"),
+    onError: handleFailure });
 }
 
 function openStep(number, step) {

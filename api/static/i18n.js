@@ -449,13 +449,22 @@ export const STRINGS = {
 const STORAGE_KEY = "fleetplan.lang";
 
 export function initialLanguage() {
-  const stored = localStorage.getItem(STORAGE_KEY);
+  let stored = null;
+  try {
+    stored = localStorage.getItem(STORAGE_KEY);
+  } catch {
+    stored = null; // storage refused (private mode): the browser's language decides
+  }
   if (stored === "zh" || stored === "en") return stored;
   return (navigator.language || "").toLowerCase().startsWith("zh") ? "zh" : "en";
 }
 
 export function rememberLanguage(lang) {
-  localStorage.setItem(STORAGE_KEY, lang);
+  try {
+    localStorage.setItem(STORAGE_KEY, lang);
+  } catch {
+    // private mode: the choice lasts for this page only
+  }
 }
 
 /** The label `key` in `lang`, with {name} placeholders filled from `values`; unknown keys show as is. */

@@ -1,8 +1,16 @@
 // Labels of the history and KPI pages in Chinese and English, in the shape of i18n.js's STRINGS.
-// Every id the service sends (status, tier, kind, conditions) has a label here: nothing raw on screen.
+// Every id the service sends (status, tier, kind, conditions, side) has a label: the desk's own, taken
+// from i18n.js, so the pages and the desk word them alike; nothing raw on screen.
 // The language is the desk's choice (localStorage "fleetplan.lang"), so the three pages agree.
 
-export const STRINGS = {
+import { STRINGS as DESK, initialLanguage, otherLanguage, rememberLanguage } from "./i18n.js";
+
+export { initialLanguage, otherLanguage, rememberLanguage };
+
+const SHARED = /^(status|tier|kind|cond|side)\./;
+const shared = (lang) => Object.fromEntries(Object.entries(DESK[lang]).filter(([key]) => SHARED.test(key)));
+
+const PAGES = {
   en: {
     lang_toggle: "中文",
     lang_toggle_label: "Switch to Chinese",
@@ -105,29 +113,7 @@ export const STRINGS = {
     passengers: "Passengers",
     set_aside: "Set aside",
     set_aside_help: "On-scene times no rescue could have had: kept out of compliance and response times; void or correct them.",
-    // ids from the service
-    "status.reported": "reported",
-    "status.options": "options",
-    "status.accepted": "accepted",
-    "status.on_scene": "on scene",
-    "status.resolved": "resolved",
-    "status.followed_up": "followed up",
-    "status.voided": "voided",
-    "tier.city": "city",
-    "tier.near_backup": "near backup",
-    "tier.corridor": "corridor",
-    "tier.pre_departure": "pre-departure",
     "tier.unknown": "unknown tier",
-    "kind.breakdown": "breakdown",
-    "kind.accident": "accident",
-    "kind.driver_illness": "driver illness",
-    "kind.weather": "weather",
-    "cond.clear": "clear",
-    "cond.snow": "snow",
-    "cond.ice": "ice",
-    "cond.blizzard": "blizzard (G1 closed)",
-    "side.to_changchun": "toward Changchun",
-    "side.to_siping": "toward Siping",
     "reason.on scene a day or more after the report": "on scene a day or more after the report",
     "reason.on scene before the report": "on scene before the report",
     "reason.on scene before the accepted plan could arrive, and no reason recorded":
@@ -233,28 +219,7 @@ export const STRINGS = {
     passengers: "乘客",
     set_aside: "剔除的记录",
     set_aside_help: "到场时间不可能成立的记录：不计入达标率和响应时间，请作废或更正。",
-    "status.reported": "已上报",
-    "status.options": "待选方案",
-    "status.accepted": "已派车",
-    "status.on_scene": "已到场",
-    "status.resolved": "已处置",
-    "status.followed_up": "已回访",
-    "status.voided": "已作废",
-    "tier.city": "市区",
-    "tier.near_backup": "备车附近",
-    "tier.corridor": "干线中段",
-    "tier.pre_departure": "发车前",
     "tier.unknown": "未知等级",
-    "kind.breakdown": "车辆故障",
-    "kind.accident": "交通事故",
-    "kind.driver_illness": "驾驶员急病",
-    "kind.weather": "恶劣天气",
-    "cond.clear": "晴好",
-    "cond.snow": "降雪",
-    "cond.ice": "冰冻",
-    "cond.blizzard": "暴雪（G1 封闭）",
-    "side.to_changchun": "往长春方向",
-    "side.to_siping": "往四平方向",
     "reason.on scene a day or more after the report": "到场时间晚于上报一天以上",
     "reason.on scene before the report": "到场时间早于上报",
     "reason.on scene before the accepted plan could arrive, and no reason recorded":
@@ -262,30 +227,10 @@ export const STRINGS = {
   },
 };
 
-const STORAGE_KEY = "fleetplan.lang"; // shared with the desk (i18n.js)
-
-export function initialLanguage() {
-  let stored = null;
-  try {
-    stored = localStorage.getItem(STORAGE_KEY);
-  } catch {
-    stored = null;
-  }
-  if (stored === "zh" || stored === "en") return stored;
-  return (navigator.language || "").toLowerCase().startsWith("zh") ? "zh" : "en";
-}
-
-export function rememberLanguage(lang) {
-  try {
-    localStorage.setItem(STORAGE_KEY, lang);
-  } catch {
-    // private mode: the choice lasts for this page only
-  }
-}
-
-export function otherLanguage(lang) {
-  return lang === "zh" ? "en" : "zh";
-}
+export const STRINGS = {
+  en: { ...shared("en"), ...PAGES.en },
+  zh: { ...shared("zh"), ...PAGES.zh },
+};
 
 /** The label `key` in `lang`, {name} placeholders filled from `values`; an unknown key shows as is. */
 export function translate(lang, key, values = {}) {

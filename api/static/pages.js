@@ -4,6 +4,7 @@
 // element.style (the Content-Security-Policy refuses style attributes and inline code).
 
 import { ApiError, call, setToken, token } from "./api.js";
+import { openRecordTab } from "./record_tab.js";
 import { hasLabel, initialLanguage, otherLanguage, rememberLanguage, translate } from "./i18n_pages.js";
 
 export const state = {
@@ -219,33 +220,8 @@ export async function fetchRaw(path, accept = "application/json") {
 }
 
 // --------------------------------------------------------------------------- the printable record
-/**
- * The printable record in a tab of its own, as the desk opens it: fetched with the token in the
- * header and put into a blank tab (opened at once, while the click still counts as the user's), so
- * no address, log or history entry holds the token.
- */
-export async function openRecord(number) {
-  const tab = window.open("", "_blank");
-  if (!tab) {
-    notify(t("popup_blocked"));
-    return;
-  }
-  tab.document.title = `${t("record")} #${number}`;
-  let html;
-  try {
-    html = await call("GET", `/incidents/${number}/record`, { html: true });
-  } catch (error) {
-    tab.close();
-    handleFailure(error);
-    return;
-  }
-  const page = new DOMParser().parseFromString(html, "text/html");
-  const doc = tab.document;
-  doc.replaceChild(doc.adoptNode(page.documentElement), doc.documentElement);
-  for (const inert of doc.querySelectorAll("script[src]")) {
-    const script = doc.createElement("script");
-    script.src = inert.getAttribute("src");
-    inert.replaceWith(script);
-  }
-  tab.focus();
+/** The printable record of incident `number` in a tab of its own, as the desk opens it. */
+export function openRecord(number) {
+  return openRecordTab(number, { title: `${t("record")} #${number}`, onBlocked: () => notify(t("popup_blocked")),
+    onError: handleFailure });
 }

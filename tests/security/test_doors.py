@@ -205,6 +205,17 @@ def test_docs_are_served_from_the_package_with_their_licence(desk):
     assert "/docs" not in desk.client.get("/openapi.json").json()["paths"]
 
 
+def test_the_desk_map_library_is_served_from_the_package_with_its_licence(desk):
+    page = desk.client.get("/").text
+    assert "/static/vendor/leaflet/leaflet.css" in re.findall(r'href="(/static/[^"]+)"', page)
+    module = desk.client.get("/static/vendor/leaflet/leaflet-src.esm.js")
+    assert module.status_code == 200 and "Leaflet 1.9.4" in module.text[:300]
+    licence = desk.client.get("/static/vendor/leaflet/LICENSE")
+    assert licence.status_code == 200 and "BSD 2-Clause" in licence.text
+    desk_script = desk.client.get("/static/map.js").text
+    assert 'from "./vendor/leaflet/leaflet-src.esm.js"' in desk_script  # no CDN: the desk works offline
+
+
 # --------------------------------------------------------------------------- item 4: a point on G1 has two sides
 def test_a_point_on_g1_snaps_to_both_carriageways_as_texts_the_locator_reads(desk):
     response = desk.get("/network/snap", params=ON_G1)
