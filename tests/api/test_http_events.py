@@ -102,7 +102,11 @@ def test_a_fix_a_report_and_a_closure_are_pushed_as_they_happen(desk):
         assert (row["at"], row["plate"], row["place"]["text"]) == (at, plate(desk, "c07"), "G1 K56.7 toward Changchun")
 
         reported = desk.report().json()
-        listed = listener.next("incidents", lambda d: any(i["number"] == reported["number"] for i in d))
+        first = listener.next("incidents", lambda d: any(i["number"] == reported["number"] for i in d))
+        assert next(i for i in first if i["number"] == reported["number"])["status"] in {"reported", "options"}
+        # recorded first (no options yet: feasibility null), then again once its options are in
+        planned = lambda d: any(i["number"] == reported["number"] and i["feasibility"] for i in d)  # noqa: E731
+        listed = first if planned(first) else listener.next("incidents", planned)
         mine = next(i for i in listed if i["number"] == reported["number"])
         assert "options" not in mine and mine["feasibility"] in {"ok", "late", "none"}
 
