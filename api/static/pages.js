@@ -4,6 +4,7 @@
 // element.style (the Content-Security-Policy refuses style attributes and inline code).
 
 import { ApiError, call, setToken, token } from "./api.js";
+import { h } from "./dom.js";
 import { openRecordTab } from "./record_tab.js";
 import { hasLabel, initialLanguage, otherLanguage, rememberLanguage, translate } from "./i18n_pages.js";
 
@@ -18,22 +19,7 @@ export const $ = (selector) => document.querySelector(selector);
 export const t = (key, values) => translate(state.lang, key, values);
 export const locale = () => (state.lang === "zh" ? "zh-CN" : "en-GB");
 
-/** h("td", {class: "num"}, "42"): "on…" attributes are listeners, `style` an object set through element.style. */
-export function h(tag, attrs = {}, ...children) {
-  const element = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (name.startsWith("on")) element.addEventListener(name.slice(2), value);
-    else if (name === "class") element.className = value;
-    else if (name === "style") Object.assign(element.style, value);
-    else element.setAttribute(name, value === true ? "" : value);
-  }
-  for (const child of children.flat()) {
-    if (child === undefined || child === null || child === false) continue;
-    element.append(child instanceof Node ? child : String(child));
-  }
-  return element;
-}
+export { h };
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 
