@@ -167,3 +167,17 @@ def test_desk_push_benchmark_sees_every_fix_on_the_map(capsys):
     for row in rows:
         sent, seen = int(row[2]), int(row[3])
         assert sent > 0 and seen == sent  # every fix sent reached the desk's map, pushed and polled
+
+
+def test_lilim_benchmark_checks_every_engine_on_one_instance(capsys):
+    from bench.lilim import DEFAULT_DATA, main
+
+    if not (DEFAULT_DATA / "lc101.txt").exists():
+        pytest.skip(f"Li & Lim instances not found in {DEFAULT_DATA}")
+    assert main(["--instances", "lc101", "--time-limit", "1"]) == 0
+    out = capsys.readouterr().out
+    engines = [line.split("|")[1].strip() for line in out.splitlines() if line.startswith("| or-tools |")]
+    engines += [line.split("|")[1].strip() for line in out.splitlines() if line.startswith(("| pyvrp", "| vroom"))]
+    assert engines == ["or-tools", "pyvrp", "vroom"]  # one summary row each
+    (row,) = [line.split("|") for line in out.splitlines() if line.startswith("| lc101")]
+    assert [cell.strip() for cell in row[7:-1:4]] == ["yes", "yes", "yes"]  # every engine's plan passes the checker
