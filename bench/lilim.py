@@ -26,11 +26,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from solver.pdp_portfolio import solve_pdp_portfolio
 from solver.pdptw import PdpProblem, check_pdp_solution, read_lilim
 from solver.routing import PdpParams, solve_pdp, total_distance
 
 from bench import header, load_average, markdown_table
-from bench.pdp_engines import EngineRun, solve_pyvrp, solve_vroom
+from bench.pdp_engines import EngineRun, run_pyvrp, solve_vroom
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "lilim"
 
@@ -66,6 +67,11 @@ def run_ortools(problem: PdpProblem, time_limit_s: float) -> EngineRun:
     return EngineRun(result.routes, result.solve_s)
 
 
+def run_portfolio(problem: PdpProblem, time_limit_s: float) -> EngineRun:
+    result = solve_pdp_portfolio(problem, PdpParams(time_limit_s=time_limit_s))
+    return EngineRun(result.routes, result.solve_s)
+
+
 def run_ortools_baseline(problem: PdpProblem, time_limit_s: float) -> EngineRun:
     """Plain OR-Tools: the usual advice (GLS after parallel cheapest insertion), default operators."""
     params = PdpParams(
@@ -80,8 +86,9 @@ def run_ortools_baseline(problem: PdpProblem, time_limit_s: float) -> EngineRun:
 
 ENGINES: dict[str, Callable[[PdpProblem, float], EngineRun]] = {
     "or-tools": run_ortools,
-    "pyvrp": solve_pyvrp,
+    "pyvrp": run_pyvrp,
     "vroom": solve_vroom,
+    "portfolio": run_portfolio,
     "or-tools-baseline": run_ortools_baseline,
 }
 DEFAULT_ENGINES = ("or-tools", "pyvrp", "vroom")

@@ -120,6 +120,7 @@ class PdpResult:
     unserved: tuple[tuple[int, int], ...] = ()
     reasons: tuple[str, ...] = ()
     solve_s: float = 0.0
+    engine: str = "or-tools"  # which engine's plan this is (see solver.pdp_portfolio)
 
     @property
     def used_routes(self) -> Routes:
@@ -429,7 +430,7 @@ def solve_pdp(problem: PdpProblem, params: PdpParams | None = None) -> PdpResult
     if assignment is None:
         status = routing_enums_pb2.RoutingSearchStatus.Value.Name(pm.routing.status())
         reasons = [*impossible.values(), f"the solver found no plan (OR-Tools status {status})"]
-        return _result(problem, PdpStatus.NO_SOLUTION, None, began, reasons)
+        return pdp_result(problem, PdpStatus.NO_SOLUTION, None, began, reasons)
     routes = routes_of(pm, assignment)
     unserved = unserved_pairs(problem, routes)
     reasons = [
@@ -441,10 +442,10 @@ def solve_pdp(problem: PdpProblem, params: PdpParams | None = None) -> PdpResult
         status = PdpStatus.INFEASIBLE
     else:
         status = PdpStatus.PARTIAL
-    return _result(problem, status, routes, began, reasons, unserved)
+    return pdp_result(problem, status, routes, began, reasons, unserved)
 
 
-def _result(
+def pdp_result(
     problem: PdpProblem,
     status: PdpStatus,
     routes: Routes | None,
@@ -452,6 +453,7 @@ def _result(
     reasons: Sequence[str] = (),
     unserved: Sequence[tuple[int, int]] | None = None,
 ) -> PdpResult:
+    """A result of ``routes`` timed from ``began``; ``unserved`` None means no request is served."""
     routes = routes or ((),) * problem.vehicle_count
     return PdpResult(
         status=status,

@@ -1,0 +1,102 @@
+"""The PyVRP adapter and the two-engine portfolio over the routing adapter: every plan they return
+passes the independent checker, fewer vehicles win, and a PyVRP plan the checker rejects, or a
+problem PyVRP's model does not cover, leaves the OR-Tools plan in place."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from solver.pdp_portfolio import rank, solve_pdp_portfolio
+from solver.pdp_pyvrp import solve_pyvrp, supports
+from solver.pdptw import PdpProblem, check_pdp_solution, read_lilim
+from solver.routing import PdpParams, PdpStatus, pdp_result, total_distance
+
+LILIM = Path(__file__).resolve().parents[3] / "shared" / "data" / "lilim"
+FAST = PdpParams(time_limit_s=0.5)
+
+
+def far_apart_requests(**extra) -> PdpProblem:
+    """Depot 10 from everything, each request 1 long, the two requests 50 apart: one vehicle drives
+    72, two drive 42 together."""
+    groups = [0, 1, 1, 2, 2]  # depot, request A, request B
+    distance = tuple(
+        tuple(
+            0.0 if a == b else 10.0 if 0 in (groups[a], groups[b]) else 1.0 if groups[a] == groups[b] else 50.0
+            for b in range(5)
+        )
+        for a in range(5)
+    )
+    return PdpProblem(
+        distance=distance,
+        time_windows=((0, 1000),) * 5,
+        service_times=(0.0,) * 5,
+        demands=(0, 1, -1, 1, -1),
+        pairs=((1, 2), (3, 4)),
+        vehicle_count=2,
+        capacity=5,
+        **extra,
+    )
+
+
+def test_pyvrp_prefers_one_vehicle_over_shorter_distance():
+    problem = far_apart_requests()
+    routes = solve_pyvrp(problem, 0.3)
+    assert check_pdp_solution(problem, routes) == []
+    assert sum(1 for route in routes if route) == 1
+    assert total_distance(problem, routes) == pytest.approx(72.0)
+
+
+def test_pyvrp_keeps_a_tight_window_with_fractional_service():
+    # Pickup 1 is 10 from the depot and closes at 10.0 exactly; after 0.25 of service there, its
+    # delivery 1 further on is reached at 11.25, the last moment its window allows.
+    problem = replace(
+        far_apart_requests(),
+        time_windows=((0, 1000), (0, 10.0), (0, 11.25), (0, 1000), (0, 1000)),
+        service_times=(0.0, 0.25, 0.0, 0.0, 0.0),
+    )
+    routes = solve_pyvrp(problem, 0.3)
+    assert check_pdp_solution(problem, routes) == []
+
+
+def test_pyvrp_covers_one_shared_depot_and_one_capacity_only():
+    assert supports(far_apart_requests())
+    assert not supports(far_apart_requests(capacities=(5, 3)))
+
+
+@pytest.mark.skipif(not (LILIM / "lc101.txt").exists(), reason=f"Li & Lim instances not found in {LILIM}")
+def test_portfolio_plan_on_lc101_passes_the_checker():
+    problem = read_lilim(LILIM / "lc101.txt")
+    result = solve_pdp_portfolio(problem, PdpParams(time_limit_s=1.0))
+    assert result.status == PdpStatus.FEASIBLE and result.engine in ("or-tools", "pyvrp")
+    assert check_pdp_solution(problem, result.routes) == []
+    assert result.distance == pytest.approx(total_distance(problem, result.routes))
+
+
+def test_portfolio_keeps_or_tools_when_pyvrp_returns_a_plan_the_checker_rejects(monkeypatch):
+    problem = far_apart_requests()
+    monkeypatch.setattr("solver.pdp_portfolio._routes_in_time", lambda future, deadline: ((1, 2), (3, 4, 4)))
+    result = solve_pdp_portfolio(problem, FAST)
+    assert result.engine == "or-tools" and check_pdp_solution(problem, result.routes) == []
+
+
+def test_portfolio_runs_or_tools_alone_where_pyvrp_does_not_fit():
+    problem = far_apart_requests(starts=(0, 0), ends=(0, 0), capacities=(5, 3))
+    result = solve_pdp_portfolio(problem, FAST)
+    assert result.engine == "or-tools" and result.vehicles_used == 1
+
+
+def test_portfolio_without_vehicle_cost_is_or_tools_alone():
+    result = solve_pdp_portfolio(far_apart_requests(), replace(FAST, minimize_vehicles=False))
+    assert (result.engine, result.vehicles_used, result.distance) == ("or-tools", 2, pytest.approx(42.0))
+
+
+def test_rank_is_served_then_vehicles_then_distance():
+    problem = far_apart_requests()
+    one = pdp_result(problem, PdpStatus.FEASIBLE, ((1, 2, 3, 4), ()), 0.0, unserved=())
+    two = pdp_result(problem, PdpStatus.FEASIBLE, ((1, 2), (3, 4)), 0.0, unserved=())
+    half = pdp_result(problem, PdpStatus.PARTIAL, ((1, 2), ()), 0.0, unserved=((3, 4),))
+    assert one.distance > two.distance
+    assert rank(one) < rank(two) < rank(half)
