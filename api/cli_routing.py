@@ -6,8 +6,9 @@ import argparse
 import json
 from pathlib import Path
 
+from solver.pdp_routes import result_to_json
 from solver.pdptw import read_lilim
-from solver.routing import PdpParams, result_to_json, solve_pdp
+from solver.routing import PdpParams, solve_pdp
 
 DEFAULT_TIME_LIMIT_S = 10.0
 

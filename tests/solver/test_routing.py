@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import math
 import random
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,8 +15,9 @@ import pytest
 
 from fleetplan.errors import DataValidationError, InvalidValueError
 
+from solver.pdp_routes import result_to_json
 from solver.pdptw import PdpProblem, check_pdp_solution, euclidean_matrix, read_lilim, route_distance
-from solver.routing import PdpParams, PdpStatus, result_to_json, solve_pdp
+from solver.routing import PdpParams, PdpStatus, fewer_routes, solve_pdp, total_distance
 
 LILIM = Path(__file__).resolve().parents[3] / "shared" / "data" / "lilim"
 FAST = PdpParams(time_limit_s=0.3)
@@ -493,7 +495,14 @@ def test_guided_local_search_remains_available():
 
 @pytest.mark.parametrize(
     "field, value",
-    [("metaheuristic", "HILL_CLIMB"), ("first_solution", "RANDOM"), ("time_limit_s", 0), ("max_vehicles", 0)],
+    [
+        ("metaheuristic", "HILL_CLIMB"),
+        ("first_solution", "RANDOM"),
+        ("time_limit_s", 0),
+        ("max_vehicles", 0),
+        ("first_search_share", 0),
+        ("polish", "ITERATED_LOCAL_SEARCH"),
+    ],
 )
 def test_params_reject_bad_values(field, value):
     with pytest.raises(InvalidValueError, match=field):
@@ -503,3 +512,24 @@ def test_params_reject_bad_values(field, value):
 def test_a_scale_that_would_overflow_is_refused():
     with pytest.raises(InvalidValueError, match="scale"):
         solve_pdp(two_requests(), replace(FAST, scale=10**17))
+
+
+# --------------------------------------------------------------------------- vehicle minimisation
+def test_route_elimination_merges_two_routes_into_one():
+    problem = far_apart_requests()
+    routes = fewer_routes(problem, FAST, ((1, 2), (3, 4)), time.monotonic() + 0.5)
+    assert check_pdp_solution(problem, routes) == []
+    assert sum(1 for route in routes if route) == 1
+    assert total_distance(problem, routes) == pytest.approx(72.0)
+
+
+def test_route_elimination_keeps_both_routes_when_one_vehicle_cannot_carry_both_loads():
+    problem = overlapping_requests(capacity=5, vehicles=2)
+    routes = fewer_routes(problem, FAST, ((1, 3), (2, 4)), time.monotonic() + 0.5)
+    assert check_pdp_solution(problem, routes) == []
+    assert sum(1 for route in routes if route) == 2
+
+
+def test_without_a_first_search_share_below_one_no_elimination_runs():
+    result = solve_pdp(far_apart_requests(), replace(FAST, first_search_share=1.0, polish=None))
+    assert (result.status, result.vehicles_used) == (PdpStatus.FEASIBLE, 1)
