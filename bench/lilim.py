@@ -4,8 +4,11 @@ Solves the twelve shared instances (``../shared/data/lilim/``: four per class, c
 mixed) with each engine in turn, in one process and at the same time budget per instance:
 
 - ``or-tools``: :func:`solver.routing.solve_pdp` with its defaults (the engine the dispatch seam drives);
-- ``pyvrp``: PyVRP with shipments (:func:`bench.pdp_engines.solve_pyvrp`), stopped at the budget;
-- ``vroom``: VROOM with shipments at exploration level 5, one thread (it usually ends well before).
+- ``pyvrp``: PyVRP 0.14 with shipments (:func:`solver.pdp_pyvrp.solve_pyvrp`), stopped at the budget;
+- ``vroom``: VROOM with shipments at exploration level 5, one thread (it usually ends well before);
+- ``portfolio`` (on request): :func:`solver.pdp_portfolio.solve_pdp_portfolio`, the adapter here and
+  PyVRP in a child process on the second core, the better checked plan wins;
+- ``or-tools-baseline`` (on request): plain OR-Tools (guided local search, default operators).
 
 Every engine gets the same rule (fewest vehicles, then distance) and every solution is re-checked by
 the independent :func:`solver.pdptw.check_pdp_solution`, its distance recomputed from the routes
@@ -15,7 +18,7 @@ Target (a measurement, never a timed test): mean distance gap ≤0.3 % with the 
 count on ≥90 % of the instances at 10 s.
 
 Run from the repository root:
-``python -m bench.lilim [--time-limit 10] [--instances lc101,lr101] [--engines or-tools,pyvrp,vroom]``.
+``python -m bench.lilim [--time-limit 10] [--instances lc101,lr101] [--engines or-tools,portfolio,pyvrp,vroom]``.
 """
 
 from __future__ import annotations

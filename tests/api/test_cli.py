@@ -271,10 +271,11 @@ LILIM = Path(__file__).resolve().parents[3] / "shared" / "data" / "lilim"
 
 
 @pytest.mark.skipif(not (LILIM / "lc101.txt").is_file(), reason="Li & Lim instances not found beside the repo")
-def test_pdptw_json_routes_cover_every_request(capsys):
+@pytest.mark.parametrize("engine", [(), ("--portfolio",)], ids=["or-tools", "portfolio"])
+def test_pdptw_json_routes_cover_every_request(capsys, engine):
     from solver.pdptw import check_pdp_solution, read_lilim
 
-    view = run_json(capsys, "pdptw", str(LILIM / "lc101.txt"), "--time-limit", "1")
+    view = run_json(capsys, "pdptw", str(LILIM / "lc101.txt"), "--time-limit", "1", *engine)
     problem = read_lilim(LILIM / "lc101.txt")
     assert view["vehicles"] == len(view["routes"]) <= problem.vehicle_count
     assert view["distance"] > 0
