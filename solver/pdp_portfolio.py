@@ -1,9 +1,9 @@
 """A two-engine portfolio for pickup and delivery: OR-Tools here, PyVRP on the second core.
 
-Measured on Li & Lim (``bench/lilim.py``, issue 18 §4): at 10 s the tuned OR-Tools adapter
-(:func:`solver.routing.solve_pdp`) matches PyVRP on most instances but needs a vehicle more on some
-wide-window ones, where PyVRP's search removes routes better. Running both side by side costs no
-wall-clock time on two cores; the better plan — every request served, then fewest vehicles, then
+Measured on Li & Lim (``bench/lilim.py``, issue 18 §4, ``docs/benchmarks.md``): at 10 s the
+OR-Tools adapter (:func:`solver.routing.solve_pdp`) reaches the best-known vehicle count as often as
+PyVRP, but on wide-window instances (lr201, lr205, lrc201) ends 2–10 % longer where PyVRP is within
+0–3.5 %. Running both side by side costs no wall-clock time on two cores; the better plan — every request served, then fewest vehicles, then
 shortest distance — wins. PyVRP's plan counts only after :func:`solver.pdptw.check_pdp_solution`
 finds nothing wrong with it; OR-Tools' plan is always a candidate, so the portfolio is never worse
 than the adapter alone.
