@@ -1,9 +1,9 @@
 """Each plan's rescue crews as routes, stop by stop, and what the plan gives every incident (issue #18 §2).
 
-A route is the general shape a crew's day can take — depart, pick up, rest, set down, in time order —
-so that a crew visiting several scenes fits it unchanged. Today the model gives each rescue one crew,
-one group and one delivery stop, so a route is built from one rescue: a crew with two rescues is two
-routes, as the model holds them.
+A route is the general shape a crew's task takes — depart, pick up, rest, set down, in time order. A
+coach serving one group is one rescue of the plan; a coach collecting several groups in turn is one of
+the plan's ``routes`` (issue #18 §1), whose parts are rescues too: it is shown once, call by call, and a
+stop where two groups get off is listed once per group.
 """
 
 from __future__ import annotations
@@ -20,8 +20,36 @@ DEPART, PICKUP, REST, DELIVER = "depart", "pickup", "rest", "deliver"
 
 
 def routes_view(instance, plan, names: Names) -> list[dict[str, Any]]:
-    """One route per rescue of ``plan``, in the plan's order (that of its ``assignments``)."""
-    return [route_view(instance, rescue, names) for rescue in plan.rescues]
+    """One route per rescue crew of ``plan``, in the order of its ``assignments`` (a route through
+    several scenes where its first part is)."""
+    routes = {route.id: route for route in plan.routes}
+    views, shown = [], set()
+    for rescue in plan.rescues:
+        if not rescue.route_id:
+            views.append({"route_id": None, **route_view(instance, rescue, names)})
+        elif rescue.route_id not in shown and rescue.route_id in routes:
+            shown.add(rescue.route_id)
+            views.append(scenes_route_view(instance, plan, routes[rescue.route_id], names))
+    return views
+
+
+def scenes_route_view(instance, plan, route, names: Names) -> dict[str, Any]:
+    """A coach collecting several groups: depart → each scene (pickup, any rest) → each delivery stop."""
+    carried = {r.group_id: r.passengers for r in plan.rescues if r.route_id == route.id}
+    stops = [stop(DEPART, route.origin_node, PlaceRef(route.origin_node), route.depart_at, names)]
+    for call in route.stops:
+        for group_id in call.group_ids:
+            group = instance.group(group_id)
+            if call.kind == PICKUP:
+                place, fact = scene_place(group), scene_fact(group)
+                stops.append(stop(PICKUP, place, fact, call.arrival, names, group, carried[group_id]))
+                if call.rest_s:
+                    rest_from = call.leave_at - timedelta(seconds=call.rest_s)
+                    stops.append(stop(REST, place, fact, rest_from, names, rest_s=call.rest_s))
+            else:
+                fact = PlaceRef(call.place)
+                stops.append(stop(DELIVER, call.place, fact, call.arrival, names, group, carried[group_id]))
+    return {"route_id": route.id, "vehicle_id": route.vehicle_id, "driver_id": route.driver_id, "stops": stops}
 
 
 def route_view(instance, rescue, names: Names) -> dict[str, Any]:

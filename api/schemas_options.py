@@ -31,6 +31,11 @@ class RouteLinesOut(BaseModel):
 class AssignmentOut(BaseModel):
     vehicle_id: str
     driver_id: str
+    route_id: str | None = Field(
+        None,
+        description="the route this assignment is part of when one coach collects several groups in turn (its "
+        "stops are in the plan's routes); null for a coach serving one group",
+    )
     origin: str | None = Field(description="the node id it sets out from ('on trip (c05)' for a passing coach)")
     origin_name: str | None = Field(
         None,
@@ -109,8 +114,11 @@ class RouteStopOut(BaseModel):
 
 
 class RouteOut(BaseModel):
-    """One rescue crew's route, stops in time order: depart, pickup, any rest, deliver."""
+    """One rescue crew's route, stops in time order: depart, then each scene (pickup, any rest) and each
+    delivery stop. A coach that collects several groups calls at several scenes; where two groups get off
+    at one stop, that stop is listed once per group."""
 
+    route_id: str | None = Field(None, description="the route's id when it serves several groups (else null)")
     vehicle_id: str
     driver_id: str
     stops: list[RouteStopOut]

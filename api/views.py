@@ -181,6 +181,7 @@ def group_view(group, names: Names | None = None) -> dict[str, Any]:
 def plan_view(instance, plan, rank: int, problems: tuple[Problem, ...], first=None) -> dict[str, Any]:
     """One ranked plan; ``first`` is the first plan, which ``why_below_first`` compares with."""
     names = names_of(instance.network, instance.dataset)
+    routes_by_id = {route.id: route for route in plan.routes}
     assignments = []
     for rescue in plan.rescues:
         group = instance.group(rescue.group_id)
@@ -190,6 +191,7 @@ def plan_view(instance, plan, rank: int, problems: tuple[Problem, ...], first=No
             {
                 "vehicle_id": rescue.vehicle_id,
                 "driver_id": rescue.driver_id,
+                "route_id": rescue.route_id or None,
                 "origin": rescue.origin_node,
                 "depart_at": format_hhmm(rescue.depart_at),
                 "scene_eta_min": round(minutes((rescue.scene_arrival - group.reported_at).total_seconds()), 1),
@@ -208,7 +210,8 @@ def plan_view(instance, plan, rank: int, problems: tuple[Problem, ...], first=No
                 **named("position", position_phrase(instance, rescue.vehicle_id), names),
                 **named("origin_name", origin, names),
                 **named("destination_name", PlaceRef(destination), names),
-                "route": rescue_lines(instance, rescue),  # the roads driven, for the desk's map
+                # the roads driven, for the desk's map
+                "route": rescue_lines(instance, rescue, routes_by_id.get(rescue.route_id)),
             }
         )
     recovered = [

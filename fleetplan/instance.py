@@ -153,6 +153,64 @@ class RescueOption:
 
 
 @dataclass(frozen=True)
+class RouteVisit:
+    """One scene a rescue route calls at: when the coach gets there, when the group boards, when it
+    drives on (after the transfer and any rest), and where and when that group is set down."""
+
+    group_id: str
+    scene_arrival: datetime
+    boarding_at: datetime
+    leave_at: datetime
+    rest_s: int  # the driver's rest at this scene after the transfer (0: none)
+    destination_node: str
+    destination_arrival: datetime
+    late_s: int  # the scene reached beyond the group's deadline (0 if on time)
+    delay_at_destination_s: int  # set down after the group's planned arrival (0 if none)
+    needs_new_sign: bool
+
+
+@dataclass(frozen=True)
+class RouteDrop:
+    """A stop where a route sets groups down: reached at ``arrival``, left at ``leave_at`` (the last
+    stop is left at its arrival)."""
+
+    node: str
+    arrival: datetime
+    leave_at: datetime
+    group_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RouteOption:
+    """Crew ``crew_id`` collecting several groups in turn and setting them down (issue #18 §1): it
+    leaves ``origin_node`` at ``depart_at``, calls at every scene of ``visits`` in order, then at
+    every stop of ``drops`` in order. The seats (``capacity``) are shared by all the groups on board;
+    the passengers each group sends are the solver's to choose."""
+
+    id: str
+    crew_id: str
+    vehicle_id: str
+    driver_id: str
+    kind: CrewKind
+    origin_node: str
+    depart_at: datetime
+    capacity: int
+    deadhead_m: int  # empty running to the first scene (the coach is loaded after it)
+    drive_s: int
+    driver_hours_left_s: int
+    visits: tuple[RouteVisit, ...]
+    drops: tuple[RouteDrop, ...]
+
+    @property
+    def group_ids(self) -> tuple[str, ...]:
+        return tuple(visit.group_id for visit in self.visits)
+
+    @property
+    def end(self) -> datetime:
+        return self.drops[-1].arrival
+
+
+@dataclass(frozen=True)
 class TripOption:
     """Crew ``crew_id`` running trip ``trip_id``, standalone or right after rescue ``after_rescue_id``."""
 
@@ -211,6 +269,8 @@ class Instance:
     # The coaches' fresh GPS fixes it used (a standing coach's place, a passing coach's progress) and
     # the coaches whose latest fix was stale (the timetable placed them).
     live: LivePicture = field(default_factory=LivePicture)
+    # Rescue routes through several scenes (issue #18 §1): one crew, two or more groups, shared seats.
+    route_options: tuple[RouteOption, ...] = ()
 
     # Look-ups built once (the instance never changes), so large fleets stay linear.
     @cached_property
@@ -231,6 +291,15 @@ class Instance:
         for option in self.rescue_options:
             grouped[option.group_id].append(option)
         return {group_id: tuple(options) for group_id, options in grouped.items()}
+
+    @cached_property
+    def route_visits_by_group(self) -> dict[str, tuple[tuple[RouteOption, RouteVisit], ...]]:
+        """Group id → the routes that call at its scene, each with that visit."""
+        grouped: dict[str, list[tuple[RouteOption, RouteVisit]]] = defaultdict(list)
+        for route in self.route_options:
+            for visit in route.visits:
+                grouped[visit.group_id].append((route, visit))
+        return {group_id: tuple(visits) for group_id, visits in grouped.items()}
 
     def group(self, group_id: str) -> StrandedGroup:
         return self._groups_by_id[group_id]

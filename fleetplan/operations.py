@@ -26,6 +26,9 @@ class OperationsPolicy:
     max_rescue_coaches: int = 30  # standing coaches considered per stranded group
     spare_drivers_per_coach: int = 3  # spare drivers offered with each coach, rotated over a depot's coaches
     max_trip_covers: int = 12  # coaches considered per later trip on their own (chained crews come on top)
+    # Rescue routes through two scenes (issue #18 §1): the crews considered per ordered pair of groups,
+    # those that reach the first scene soonest. 0 sends every crew to one group only.
+    max_route_crews: int = 6
 
     def __post_init__(self) -> None:
         for name in (
@@ -38,6 +41,7 @@ class OperationsPolicy:
             "max_trip_shift_s",
             "max_late_s",
             "trip_horizon_s",
+            "max_route_crews",
         ):
             require(getattr(self, name) >= 0, name, "must not be negative")
         for name in ("max_rescue_coaches", "max_trip_covers", "spare_drivers_per_coach"):

@@ -46,6 +46,9 @@ class Rescue:
     rest_on_way_node: str = ""
     rest_on_way_at: datetime | None = None
     rest_on_way_s: int = 0
+    # The rescue route this part belongs to (``Plan.routes``), when the coach collects several groups;
+    # "" for a coach serving this group alone.
+    route_id: str = ""
 
     def __post_init__(self) -> None:
         require(self.passengers >= 0, "passengers", "must not be negative")
@@ -71,6 +74,56 @@ class Rescue:
     def rest_on_way(self) -> tuple[datetime, int] | None:
         """(reached, seconds) of the rest on the way, for the duty pieces (None: no rest on the way)."""
         return (self.rest_on_way_at, self.rest_on_way_s) if self.rest_on_way_at is not None else None
+
+
+PICKUP, DELIVER = "pickup", "deliver"
+
+
+@dataclass(frozen=True)
+class RouteStop:
+    """A call of a rescue route: at a scene (``pickup``: ``group_id`` boards ``passengers``), or at a
+    stop (``deliver``: ``group_id``'s passengers get off). ``place`` is the scene as reported or the
+    stop's node. The coach arrives at ``arrival`` and leaves at ``leave_at``; at a scene the group
+    boards at ``boarding_at`` (after a new charter sign, if needed) and the driver may rest
+    ``rest_s`` after the transfer."""
+
+    kind: str
+    place: str
+    group_ids: tuple[str, ...]
+    arrival: datetime
+    leave_at: datetime
+    boarding_at: datetime | None = None
+    rest_s: int = 0
+
+    def __post_init__(self) -> None:
+        require(self.kind in (PICKUP, DELIVER), "kind", f"must be {PICKUP} or {DELIVER}")
+        require(self.leave_at >= self.arrival, "leave_at", "is before the arrival")
+        require(self.rest_s >= 0, "rest_s", "must not be negative")
+
+
+@dataclass(frozen=True)
+class RescueRoute:
+    """One coach collecting several groups in turn (issue #18 §1): from ``origin_node`` at
+    ``depart_at`` through ``stops`` in order. Each group's part is also a :class:`Rescue` of the plan
+    with this ``id`` as its ``route_id``."""
+
+    id: str
+    vehicle_id: str
+    driver_id: str
+    origin_node: str
+    depart_at: datetime
+    stops: tuple[RouteStop, ...]
+    deadhead_m: int  # empty running to the first scene
+    driver_hours_left_s: int = 0
+
+    def __post_init__(self) -> None:
+        require(len(self.stops) >= 2, "stops", "a route calls at a scene and a stop at least")
+        times = [self.depart_at] + [moment for s in self.stops for moment in (s.arrival, s.leave_at)]
+        require(times == sorted(times), "stops", "must follow each other in time")
+
+    @property
+    def end(self) -> datetime:
+        return self.stops[-1].arrival
 
 
 @dataclass(frozen=True)
@@ -135,6 +188,7 @@ class Plan:
     # Why an alternative ranks below the first plan, from the first objective term where it is worse
     # ("12 km more empty running"); empty for the first plan.
     why_below_first: str = field(default="", compare=False)
+    routes: tuple[RescueRoute, ...] = ()  # coaches that collect several groups (their parts are in rescues)
 
     @property
     def vehicle_ids(self) -> frozenset[str]:

@@ -14,6 +14,7 @@ from fleetplan.evaluate.facts import Facts
 from fleetplan.evaluate.objective import objective_problems, recomputed_objective
 from fleetplan.evaluate.plan_checks import double_bookings, group_totals, trip_accounting, unavailable_used
 from fleetplan.evaluate.rescues import check_rescue
+from fleetplan.evaluate.routes import check_routes
 from fleetplan.instance import Instance
 from fleetplan.operations import OperationsPolicy
 from fleetplan.plan import Objective, Plan
@@ -43,6 +44,7 @@ def evaluate(plan: Plan, instance: Instance, ops: OperationsPolicy | None = None
     problems: list[Problem] = []
     for rescue in plan.rescues:
         problems += check_rescue(facts, rescue)
+    problems += check_routes(facts, plan)
     for cover in plan.trip_covers:
         problems += check_trip_cover(facts, cover, plan)
     problems += group_totals(facts, plan)

@@ -33,7 +33,9 @@ def group_totals(facts: Facts, plan: Plan) -> list[Problem]:
 def double_bookings(facts: Facts, plan: Plan) -> list[Problem]:
     problems = []
     items: tuple[Rescue, ...] | tuple[TripCover, ...]
-    for label, items in (("rescues", plan.rescues), ("trip covers", plan.trip_covers)):
+    # a route's parts are one booking of its coach and driver
+    bookings = tuple({r.route_id or r.option_id: r for r in plan.rescues}.values())
+    for label, items in (("rescues", bookings), ("trip covers", plan.trip_covers)):
         for attribute in ("vehicle_id", "driver_id"):
             counts = Counter(getattr(item, attribute) for item in items)
             problems += [

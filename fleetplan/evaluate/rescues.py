@@ -55,6 +55,8 @@ def check_rescue(facts: Facts, rescue: Rescue) -> list[Problem]:
     if rescue.passengers < 1:
         problems.append(problem(ProblemCode.NO_PASSENGERS, where, "carries no passenger"))
     problems += _hours_left(facts, rescue, where)
+    if rescue.route_id:  # a part of a route through several scenes: its times are the route's (routes.py)
+        return problems
     trip = facts.passing_trip(rescue)
     try:
         problems += _passing(facts, rescue, trip, group) if trip else _driven(facts, rescue, group)
@@ -81,10 +83,19 @@ def _hours_left(facts: Facts, rescue: Rescue, where: str) -> list[Problem]:
 
 
 def _driven(facts: Facts, rescue: Rescue, group: StrandedGroup) -> list[Problem]:
+    node = facts.vehicle_node(rescue.vehicle_id)
+    problems = standing_crew(facts, rescue)
+    to_scene = facts.route_s(rescue.vehicle_id, node, group.scene, rescue.depart_at)
+    return problems + _scene_and_onward(facts, rescue, group, to_scene)
+
+
+def standing_crew(facts: Facts, rescue: Rescue) -> list[Problem]:
+    """A standing crew's checks before it drives: where the coach stands, the driver with it and free,
+    the shift over the rescue, the seats and the turnout."""
     where = f"rescue by {rescue.vehicle_id}"
     vehicle, driver = facts.dataset.vehicle(rescue.vehicle_id), facts.dataset.driver(rescue.driver_id)
-    problems = []
     node = facts.vehicle_node(vehicle.id)
+    problems = []
     if facts.on_road(vehicle.id):
         seen = facts.instance.live.sighted[vehicle.id]
         problems.append(
@@ -145,7 +156,14 @@ def _driven(facts: Facts, rescue: Rescue, group: StrandedGroup) -> list[Problem]
                 depart_at=rescue.depart_at,
             )
         )
-    to_scene_s, to_scene_m = facts.route_s(vehicle.id, node, group.scene, rescue.depart_at)
+    return problems
+
+
+def _scene_and_onward(facts: Facts, rescue: Rescue, group: StrandedGroup, to_scene: tuple[int, int]) -> list[Problem]:
+    where = f"rescue by {rescue.vehicle_id}"
+    vehicle, driver = facts.dataset.vehicle(rescue.vehicle_id), facts.dataset.driver(rescue.driver_id)
+    to_scene_s, to_scene_m = to_scene
+    problems = []
     expected_scene = rescue.depart_at + timedelta(seconds=to_scene_s)
     if rescue.scene_arrival != expected_scene:
         problems.append(

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from fleetplan.oracle.case import Case, Claim, Disagreement
 from fleetplan.oracle.check_cover import CoverFacts, check_cover
 from fleetplan.oracle.check_rescue import check_rescue
+from fleetplan.oracle.check_route import check_route
 from fleetplan.oracle.deadlines import tier_verdict
 from fleetplan.oracle.facts import Facts
 from fleetplan.oracle.objective import other_terms
@@ -56,10 +57,13 @@ def check_plan(
     taken_away = frozenset(c.trip_id for c in plan.trip_covers) | frozenset(plan.uncovered_trip_ids)
     found: list[Disagreement] = []
     rescues = []
-    for rescue in plan.rescues:
+    for rescue in (r for r in plan.rescues if not getattr(r, "route_id", "")):
         more, derived = check_rescue(facts, Claim(rank, f"rescue {rescue.option_id}"), rescue, taken_away)
         found += more
         rescues.append(derived)
+    more, parts = routes(facts, rank, plan, taken_away)
+    found += more
+    rescues += parts
     by_coach = {r.rescue.vehicle_id: r for r in reversed(rescues)}  # a coach's first rescue
     covers = []
     for cover in plan.trip_covers:
@@ -67,6 +71,29 @@ def check_plan(
         found += more
         covers.append(derived_cover)
     return tuple(found + whole_plan(facts, Claim(rank, "plan"), plan, rescues, covers, taken_away))
+
+
+def routes(
+    facts: Facts, rank: int, plan: Plan, taken_away: frozenset[str]
+) -> tuple[list[Disagreement], list[RescueFacts]]:
+    """Every route of the plan stop by stop (:mod:`~fleetplan.oracle.check_route`), and the rescues
+    that name a route the plan does not hold."""
+    found: list[Disagreement] = []
+    derived: list[RescueFacts] = []
+    held = {route.id for route in getattr(plan, "routes", ())}
+    for rescue in (r for r in plan.rescues if getattr(r, "route_id", "") and r.route_id not in held):
+        reason = f"names route {rescue.route_id}, which the plan does not hold"
+        found.append(
+            Claim(rank, f"rescue {rescue.option_id}").disagree(
+                "route_id", rescue.route_id, "none", "route_parts", reason
+            )
+        )
+    for route in getattr(plan, "routes", ()):
+        parts = [r for r in plan.rescues if getattr(r, "route_id", "") == route.id]
+        more, facts_of_parts = check_route(facts, Claim(rank, f"route {route.id}"), route, parts, taken_away)
+        found += more
+        derived += facts_of_parts
+    return found, derived
 
 
 def whole_plan(
@@ -188,7 +215,8 @@ def lost_trips(
     ends: list[tuple[str, str, str | None, datetime]] = []  # attribute, resource, where and when the task ends
     for r in rescues:
         if r.task is not None and r.passing_trip is None:
-            ends += [(a, getattr(r.rescue, a), r.delivery_stop, r.task[1]) for a in ("vehicle_id", "driver_id")]
+            node = r.end_node or r.delivery_stop
+            ends += [(a, getattr(r.rescue, a), node, r.task[1]) for a in ("vehicle_id", "driver_id")]
     for c in covers:
         if c.task is not None and c.trip is not None:
             ends += [(a, getattr(c.cover, a), c.end_node, c.task[1]) for a in ("vehicle_id", "driver_id")]

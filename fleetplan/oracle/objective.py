@@ -255,6 +255,8 @@ def rescue_deadhead(facts: Facts, r: RescueFacts) -> tuple[float, ...]:
     """The oracle's metres of a rescue's empty running: 0 for a passing coach, else the earliest route
     from where the coach stands to the side of the scene the oracle's earliest arrival was found on."""
     rescue = r.rescue
+    if r.empty_m is not None:  # derived by the route's own check
+        return r.empty_m
     if r.passing_trip is not None or rescue.passing_trip_id is not None:
         return (0.0,)
     if r.incident is None or r.scene_earliest is None:

@@ -33,6 +33,8 @@ class RescueFacts:
     task: tuple[datetime, datetime] | None = None  # departure (or the passing time) to the delivery
     intervals: tuple[Interval, ...] = ()  # what the task adds to the driver's log
     distance_m: float | None = None  # the task's driving, for the 02:00–05:00 exemption by length
+    end_node: str | None = None  # where the task ends when not at the delivery stop (a route's last stop)
+    empty_m: tuple[float, ...] | None = None  # the empty running as the oracle derived it (a route's parts)
 
 
 def tolerance_s(route: Route) -> int:

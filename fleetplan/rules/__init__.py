@@ -58,7 +58,7 @@ from __future__ import annotations
 
 from fleetplan.rules.charter import earliest_boarding, needs_new_sign, sign_ready_at
 from fleetplan.rules.checks import overnight_exempt
-from fleetplan.rules.duty import DutyPiece, ProposedTask, rescue_task
+from fleetplan.rules.duty import DutyPiece, ProposedTask, rescue_task, route_task
 from fleetplan.rules.legality import (
     check_drive,
     licence_allows,
@@ -114,6 +114,7 @@ __all__ = [
     "personal_eligibility",
     "required_licence",
     "rescue_task",
+    "route_task",
     "shift_label",
     "sign_ready_at",
     "task_violations",

@@ -10,7 +10,7 @@ the scene into the onward drive is seen whole, and a rest at the scene ends it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -110,6 +110,29 @@ def rescue_task(
         distance_m,
         commuter,
     )
+
+
+def route_task(
+    depart_at: datetime,
+    calls: Sequence[tuple[datetime, datetime, datetime]],
+    *,
+    distance_m: float | None = None,
+    commuter: bool = True,
+) -> ProposedTask:
+    """A rescue route as its pieces (issue #18 §1): for each call ``(arrival, busy_until, leave)``, in
+    order, the drive to it, duty there until ``busy_until`` (passengers board and change coach, or get
+    off) and a rest until the coach leaves (none when equal). The last call is usually the final stop,
+    where all three are the arrival."""
+    pieces: list[DutyPiece] = []
+    moment = depart_at
+    for arrival, busy_until, leave in calls:
+        pieces += [
+            DutyPiece(Activity.DRIVE, moment, arrival),
+            DutyPiece(Activity.OTHER, arrival, busy_until),
+            DutyPiece(Activity.REST, busy_until, leave),
+        ]
+        moment = leave
+    return ProposedTask(tuple(pieces), distance_m, commuter)
 
 
 def task_findings(

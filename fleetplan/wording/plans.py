@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from fleetplan.instance import CrewKind, Instance, StrandedGroup
-from fleetplan.phrase import Joined, Phrase, PlaceRef, TierRef, phrase
+from fleetplan.instance import Instance, StrandedGroup
+from fleetplan.phrase import Joined, Phrase, PlaceRef, TierRef, phrase, where_of
 from fleetplan.plan import Objective, Plan, Rescue
 from fleetplan.units import ceil_minutes, format_hhmm
 from fleetplan.wording.templates import TEMPLATES
@@ -34,14 +34,11 @@ def rescue_line(instance: Instance, rescue: Rescue) -> Phrase:
     """Who goes from where, when at the scene against the limit, and whom they take where by when."""
     group = instance.group(rescue.group_id)
     eta_min = ceil_minutes((rescue.scene_arrival - group.reported_at).total_seconds())  # as the lateness
-    crew_kind = next(o.kind for o in instance.rescue_options if o.id == rescue.option_id)
     return phrase(
         "plan.rescue",
         vehicle=rescue.vehicle_id,
         driver=rescue.driver_id,
-        source=phrase("plan.passing")
-        if crew_kind == CrewKind.PASSING
-        else phrase("plan.from", origin=PlaceRef(rescue.origin_node)),
+        source=source_words(instance, rescue),
         at=format_hhmm(rescue.scene_arrival),
         eta=eta_min,
         limit=limit_words(group),
@@ -53,6 +50,26 @@ def rescue_line(instance: Instance, rescue: Rescue) -> Phrase:
         arrival=format_hhmm(rescue.destination_arrival),
         rests=rest_words(rescue),
     )
+
+
+def source_words(instance: Instance, rescue: Rescue) -> Phrase:
+    """A passing coach; a coach from where it stands; or, on a route, from there by way of the scenes
+    it collects other groups at first."""
+    if rescue.passing_trip_id is not None:
+        return phrase("plan.passing")
+    route = next((r for r in instance.route_options if r.id == rescue.route_id), None)
+    if route is None:
+        return phrase("plan.from", origin=PlaceRef(rescue.origin_node))
+    before = [v.group_id for v in route.visits[: route.group_ids.index(rescue.group_id)]]
+    if not before:
+        return phrase("plan.from", origin=PlaceRef(rescue.origin_node))
+    via = tuple(scene_ref(instance.group(group_id)) for group_id in before)
+    return phrase("plan.via", origin=PlaceRef(rescue.origin_node), via=Joined(via, "and"))
+
+
+def scene_ref(group: StrandedGroup):
+    """The scene as a fact the wording names: its place, or the text as reported."""
+    return where_of(group.scene) if group.scene is not None else group.scene_text
 
 
 def rest_words(rescue: Rescue) -> Phrase | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from fleetplan.instance import CrewKind, Instance, RescueOption, TripOption
+from fleetplan.instance import CrewKind, Instance, RescueOption, RouteOption, TripOption
 from fleetplan.plan import Plan
 
 from solver.dispatch.plans import build_plan, group_by
@@ -51,14 +51,17 @@ def solve(instance: Instance) -> Plan:
     return build_plan(instance, rescues, trips, source="greedy")
 
 
-def cover_trips(instance: Instance, rescue_option_ids: Iterable[str]) -> list[str]:
-    """The trip options a dispatcher would add by hand to these rescues (each trip to its own crew if
-    still free, else to the free coach that runs it with the least delay)."""
+def cover_trips(instance: Instance, rescue_option_ids: Iterable[str], routes: Iterable[RouteOption] = ()) -> list[str]:
+    """The trip options a dispatcher would add by hand to these rescues and routes (each trip to its
+    own crew if still free, else to the free coach that runs it with the least delay; a route's crew
+    runs no trip after it)."""
     wanted = set(rescue_option_ids)
     chosen = [o for o in instance.rescue_options if o.id in wanted]
-    return _cover_trips(
-        instance, {o.crew_id: o.id for o in chosen}, {o.vehicle_id for o in chosen}, {o.driver_id for o in chosen}
-    )
+    routes = list(routes)
+    crews_rescuing = {o.crew_id: o.id for o in chosen} | {r.crew_id: r.id for r in routes}
+    busy_vehicles = {o.vehicle_id for o in chosen} | {r.vehicle_id for r in routes}
+    busy_drivers = {o.driver_id for o in chosen} | {r.driver_id for r in routes}
+    return _cover_trips(instance, crews_rescuing, busy_vehicles, busy_drivers)
 
 
 def _pick_rescue(

@@ -26,6 +26,8 @@ from solver.dispatch.plans import (
     recrewing_options,
     rescues_of_group,
     unreached_penalty,
+    visit_late_penalty,
+    visits_of_group,
 )
 
 
@@ -38,6 +40,8 @@ class DispatchModel:
     use_rescue: dict[str, cp_model.IntVar] = field(default_factory=dict)
     passengers: dict[str, cp_model.IntVar] = field(default_factory=dict)
     use_trip: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    use_route: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    route_passengers: dict[tuple[str, str], cp_model.IntVar] = field(default_factory=dict)  # (route, group)
     crew_starts: dict[str, list[cp_model.IntVar]] = field(default_factory=dict)  # rescues and standalone trips
     crew_used: dict[str, cp_model.LinearExprT] = field(default_factory=dict)  # the sum of its starts (0 or 1)
     # Slacks as variables of their own, so that every objective term is a non-negative sum: CP-SAT
@@ -71,6 +75,13 @@ def add_option_variables(dm: DispatchModel) -> None:
         dm.passengers[option.id] = dm.model.new_int_var(0, min(option.capacity, group.passengers), f"pax_{option.id}")
     for trip_option in dm.instance.trip_options:
         dm.use_trip[trip_option.id] = dm.model.new_bool_var(f"use_{trip_option.id}")
+    for route in dm.instance.route_options:
+        dm.use_route[route.id] = dm.model.new_bool_var(f"use_{route.id}")
+        for visit in route.visits:
+            most = min(route.capacity, dm.instance.group(visit.group_id).passengers)
+            dm.route_passengers[route.id, visit.group_id] = dm.model.new_int_var(
+                0, most, f"pax_{route.id}@{visit.group_id}"
+            )
 
 
 def add_seat_limits(dm: DispatchModel) -> None:
@@ -79,18 +90,26 @@ def add_seat_limits(dm: DispatchModel) -> None:
         use, pax = dm.use_rescue[option.id], dm.passengers[option.id]
         dm.model.add(pax <= option.capacity * use)
         dm.model.add(pax >= 1).only_enforce_if(use)
+    for route in dm.instance.route_options:  # the groups on board share the seats; each sends someone
+        use, loads = dm.use_route[route.id], [dm.route_passengers[route.id, g] for g in route.group_ids]
+        dm.model.add(sum(loads) <= route.capacity * use)
+        for pax in loads:
+            dm.model.add(pax >= 1).only_enforce_if(use)
 
 
 def add_group_passenger_limits(dm: DispatchModel, params: SolveParams) -> None:
     """No group sends off more passengers than it has; without splitting, one vehicle per group."""
     for group in dm.instance.groups:
         options = rescues_of_group(dm.instance, group.id)
+        visits = visits_of_group(dm.instance, group.id)
+        parts = [(dm.passengers[o.id], o.late_s) for o in options]
+        parts += [(dm.route_passengers[r.id, group.id], v.late_s) for r, v in visits]
         left = dm.left_behind[group.id] = dm.model.new_int_var(0, group.passengers, f"left_{group.id}")
         late = dm.not_on_time[group.id] = dm.model.new_int_var(0, group.passengers, f"late_{group.id}")
-        dm.model.add(sum(dm.passengers[o.id] for o in options) + left == group.passengers)
-        dm.model.add(sum(dm.passengers[o.id] for o in options if o.late_s == 0) + late == group.passengers)
+        dm.model.add(sum(pax for pax, _ in parts) + left == group.passengers)
+        dm.model.add(sum(pax for pax, late_s in parts if late_s == 0) + late == group.passengers)
         if not params.allow_split:
-            dm.model.add_at_most_one(dm.use_rescue[o.id] for o in options)
+            dm.model.add_at_most_one([dm.use_rescue[o.id] for o in options] + [dm.use_route[r.id] for r, _ in visits])
         if params.hard_limits:
             dm.model.add(late == 0)
 
@@ -105,11 +124,13 @@ def add_crew_sequences(dm: DispatchModel) -> None:
     """
     rescues_by_crew = group_by(dm.instance.rescue_options, lambda o: o.crew_id)
     trips_by_crew = group_by(dm.instance.trip_options, lambda o: o.crew_id)
+    routes_by_crew = group_by(dm.instance.route_options, lambda r: r.crew_id)
     for crew in dm.instance.crews:
         trips = trips_by_crew.get(crew.id, [])
         starts = [dm.use_rescue[o.id] for o in rescues_by_crew.get(crew.id, [])] + [
             dm.use_trip[o.id] for o in trips if o.after_rescue_id is None
         ]
+        starts += [dm.use_route[r.id] for r in routes_by_crew.get(crew.id, [])]  # a route is the crew's task
         dm.model.add_at_most_one(starts)
         dm.model.add_at_most_one(dm.use_trip[o.id] for o in trips)
         for option in trips:
@@ -173,6 +194,7 @@ def crew_signatures(instance: Instance) -> dict[str, tuple]:
     recrewing = recrewing_options(instance)  # the planned crew of a trip is not interchangeable with another
     rescues = group_by(instance.rescue_options, lambda o: o.crew_id)
     trips = group_by(instance.trip_options, lambda o: o.crew_id)
+    routes = group_by(instance.route_options, lambda r: r.crew_id)
     return {
         crew.id: (
             crew.kind,
@@ -203,30 +225,44 @@ def crew_signatures(instance: Instance) -> dict[str, tuple]:
                     for o in trips.get(crew.id, ())
                 )
             ),
+            tuple(sorted(route_signature(r) for r in routes.get(crew.id, ()))),
         )
         for crew in instance.crews
     }
 
 
+def route_signature(route) -> tuple:
+    """What the model reads from a route, without its coach or driver."""
+    visits = tuple((v.group_id, v.late_s, v.delay_at_destination_s) for v in route.visits)
+    return (visits, route.capacity, route.deadhead_m)
+
+
 def add_objective_terms(dm: DispatchModel, params: SolveParams) -> None:
     """The lexicographic terms of :class:`~fleetplan.plan.Objective`, as linear expressions."""
     instance, pax, use_r, use_t = dm.instance, dm.passengers, dm.use_rescue, dm.use_trip
+    use_routes, route_pax = dm.use_route, dm.route_passengers
+    visits = [(r, v) for r in instance.route_options for v in r.visits]
     dm.terms["passengers_not_reached"] = sum(dm.not_on_time.values())
-    dm.terms["late_penalty"] = sum(pax[o.id] * late_penalty(instance, o) for o in instance.rescue_options) + sum(
-        unreached_penalty(instance, g.id) * dm.left_behind[g.id] for g in instance.groups
+    dm.terms["late_penalty"] = (
+        sum(pax[o.id] * late_penalty(instance, o) for o in instance.rescue_options)
+        + sum(route_pax[r.id, v.group_id] * visit_late_penalty(instance, v.group_id, v.late_s) for r, v in visits)
+        + sum(unreached_penalty(instance, g.id) * dm.left_behind[g.id] for g in instance.groups)
     )
     dm.terms["passenger_delay_min"] = sum(
         pax[o.id] * delay_min_per_passenger(o) + use_r[o.id] * own_passengers_delay_min(o)
         for o in instance.rescue_options
-    )
+    ) + sum(route_pax[r.id, v.group_id] * ceil_minutes(v.delay_at_destination_s) for r, v in visits)
     dm.terms["trips_uncovered"] = sum(dm.uncovered.values())
     dm.terms["trips_retimed_min"] = sum(use_t[o.id] * ceil_minutes(o.departure_shift_s) for o in instance.trip_options)
     dm.terms["trips_recrewed"] = sum(use_t[option_id] for option_id in recrewing_options(instance))
-    dm.terms["deadhead_km"] = sum(use_r[o.id] * km(o.deadhead_m) for o in instance.rescue_options) + sum(
-        use_t[o.id] * km(o.deadhead_m) for o in instance.trip_options
+    dm.terms["deadhead_km"] = (
+        sum(use_r[o.id] * km(o.deadhead_m) for o in instance.rescue_options)
+        + sum(use_routes[r.id] * km(r.deadhead_m) for r in instance.route_options)
+        + sum(use_t[o.id] * km(o.deadhead_m) for o in instance.trip_options)
     )
     dm.terms["coverage_lost"] = _coverage_lost(dm)
-    dm.terms["rescue_coaches"] = sum(use_r.values())  # one coach per used option (coach exclusivity)
+    # one coach per used rescue or route (coach exclusivity)
+    dm.terms["rescue_coaches"] = sum(use_r.values()) + sum(use_routes.values())
 
 
 def _coverage_lost(dm: DispatchModel) -> cp_model.LinearExprT:
@@ -254,15 +290,21 @@ def add_alternative_cut(dm: DispatchModel, crews_above: frozenset[tuple[str, str
     (:func:`add_crew_sequences`), so the crews of the plan above that are sent again number at most
     all but one. A plan above that sends nobody leaves nothing to leave out: no alternative then.
     """
-    by_crew = group_by(dm.instance.rescue_options, lambda o: (o.vehicle_id, o.driver_id))
+    by_crew = group_by(
+        [(o, dm.use_rescue[o.id]) for o in dm.instance.rescue_options]
+        + [(r, dm.use_route[r.id]) for r in dm.instance.route_options],
+        lambda pair: (pair[0].vehicle_id, pair[0].driver_id),
+    )
     if not crews_above:
         dm.model.add_bool_or([])  # always false
     elif all(crew in by_crew for crew in crews_above):  # a crew without options here is left out anyway
-        dm.model.add(sum(dm.use_rescue[o.id] for crew in crews_above for o in by_crew[crew]) <= len(crews_above) - 1)
+        dm.model.add(sum(use for crew in crews_above for _, use in by_crew[crew]) <= len(crews_above) - 1)
 
 
 def add_groups_served(dm: DispatchModel, group_ids: frozenset[str]) -> None:
     """An alternative sends a coach to every group the first plan sends one to: leaving stranded
     passengers to nobody is no alternative."""
     for group_id in sorted(group_ids):
-        dm.model.add(sum(dm.use_rescue[o.id] for o in rescues_of_group(dm.instance, group_id)) >= 1)
+        uses = [dm.use_rescue[o.id] for o in rescues_of_group(dm.instance, group_id)]
+        uses += [dm.use_route[r.id] for r, _ in visits_of_group(dm.instance, group_id)]
+        dm.model.add(sum(uses) >= 1)

@@ -153,7 +153,8 @@ def solve_lexicographic(
     reached = minimise_stages(dm, lexicographic_stages(open_terms), params, allowance, first=settled)
     if reached.solution is None:
         return NoPlan(reached.infeasible)
-    plan = build_plan(instance, reached.solution.rescues, reached.solution.trips, source="cp-sat")
+    solution = reached.solution
+    plan = build_plan(instance, solution.rescues, solution.trips, source="cp-sat", routes=solution.routes)
     return Found(plan, reached.proven, bound_of(reached))
 
 
@@ -167,8 +168,9 @@ def settle_rescue_terms(
     stages = lexicographic_stages({name: upper_bounds[name] for name in RESCUE_TERMS})
     settled = minimise_stages(dm, stages, params, allowance, stages_after=1)
     if settled.solution is not None:  # with the trips a dispatcher would add, in case time runs out
-        rescues = settled.solution.rescues
-        settled.solution = Solution(rescues, frozenset(greedy.cover_trips(instance, rescues)))
+        rescues, routes = settled.solution.rescues, settled.solution.routes
+        route_crews = [r for r in instance.route_options if r.id in routes]
+        settled.solution = Solution(rescues, frozenset(greedy.cover_trips(instance, rescues, route_crews)), routes)
     return settled
 
 
@@ -176,6 +178,8 @@ def _without_ruled_out_rescues(instance: Instance, settled: StagesReached) -> In
     """The instance the full model needs once the rescue terms are settled: without the rescue
     options (and their chained trips) that :mod:`solver.dispatch.fixing` rules out. The settled
     plan's own rescues always stay, whatever the LP's tolerances say."""
+    if instance.route_options:  # the relaxation knows no routes: it would bound too high, so nothing is ruled out
+        return instance
     kept = settled.solution.rescues.keys() if settled.solution else set()
     ruled_out = rescue_options_ruled_out(instance, settled.values) - kept
     return without_rescue_options(instance, frozenset(ruled_out))

@@ -28,6 +28,8 @@ from solver.dispatch.plans import (
     recrewing_options,
     rescues_of_group,
     unreached_penalty,
+    visit_late_penalty,
+    visits_of_group,
 )
 
 MIN_STAGE_TIME_S = 0.02
@@ -62,13 +64,21 @@ def term_upper_bounds(instance: Instance) -> dict[str, int]:
     trips_by_task = group_by(instance.trip_options, lambda o: o.trip_id)
     worst_late = {
         g.id: max(
-            [unreached_penalty(instance, g.id)] + [late_penalty(instance, o) for o in rescues_of_group(instance, g.id)]
+            [unreached_penalty(instance, g.id)]
+            + [late_penalty(instance, o) for o in rescues_of_group(instance, g.id)]
+            + [visit_late_penalty(instance, g.id, v.late_s) for _, v in visits_of_group(instance, g.id)]
         )
         for g in groups
     }
     worst_delay = {
-        g.id: max([0] + [delay_min_per_passenger(o) for o in rescues_of_group(instance, g.id)]) for g in groups
+        g.id: max(
+            [0]
+            + [delay_min_per_passenger(o) for o in rescues_of_group(instance, g.id)]
+            + [ceil_minutes(v.delay_at_destination_s) for _, v in visits_of_group(instance, g.id)]
+        )
+        for g in groups
     }
+    routes_by_crew = group_by(instance.route_options, lambda r: r.crew_id)
     recrewing = recrewing_options(instance)
     bounds = {
         "passengers_not_reached": sum(g.passengers for g in groups),
@@ -81,12 +91,14 @@ def term_upper_bounds(instance: Instance) -> dict[str, int]:
         ),
         "trips_recrewed": len({o.trip_id for o in instance.trip_options if o.id in recrewing}),
         "deadhead_km": sum(
-            max([0] + [km(o.deadhead_m) for o in by_crew.get(c.id, [])])
+            max([0] + [km(o.deadhead_m) for o in (*by_crew.get(c.id, []), *routes_by_crew.get(c.id, []))])
             + max([0] + [km(o.deadhead_m) for o in trips_by_crew.get(c.id, [])])
             for c in instance.crews
         ),
         "coverage_lost": sum(1 for vehicles in instance.standby_by_city.values() if vehicles),
-        "rescue_coaches": len({o.vehicle_id for o in instance.rescue_options}),
+        "rescue_coaches": len(
+            {o.vehicle_id for o in instance.rescue_options} | {r.vehicle_id for r in instance.route_options}
+        ),
     }
     assert tuple(bounds) == Objective.term_names()  # the stages follow this order
     return bounds
@@ -130,10 +142,12 @@ def decode(stage: Stage, value: int) -> dict[str, int]:
 # --------------------------------------------------------------------------- solutions and hints
 @dataclass(frozen=True)
 class Solution:
-    """The chosen options: rescue option id → passengers, and the trip option ids."""
+    """The chosen options: rescue option id → passengers, the trip option ids, and route option id →
+    passengers taken at each of its scenes."""
 
     rescues: dict[str, int]
     trips: frozenset[str]
+    routes: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -151,7 +165,12 @@ class StagesReached:
 def read_solution(dm: DispatchModel, solver: cp_model.CpSolver) -> Solution:
     rescues = {o: int(solver.value(dm.passengers[o])) for o, v in dm.use_rescue.items() if solver.boolean_value(v)}
     trips = frozenset(o for o, v in dm.use_trip.items() if solver.boolean_value(v))
-    return Solution(rescues, trips)
+    routes = {
+        route.id: tuple(int(solver.value(dm.route_passengers[route.id, g])) for g in route.group_ids)
+        for route in dm.instance.route_options
+        if solver.boolean_value(dm.use_route[route.id])
+    }
+    return Solution(rescues, trips, routes)
 
 
 def hint(dm: DispatchModel, solution: Solution) -> None:
@@ -162,6 +181,11 @@ def hint(dm: DispatchModel, solution: Solution) -> None:
         dm.model.add_hint(dm.passengers[option_id], solution.rescues.get(option_id, 0))
     for option_id, var in dm.use_trip.items():
         dm.model.add_hint(var, option_id in solution.trips)
+    for route in dm.instance.route_options:
+        loads = solution.routes.get(route.id, (0,) * len(route.visits))
+        dm.model.add_hint(dm.use_route[route.id], route.id in solution.routes)
+        for group_id, pax in zip(route.group_ids, loads):
+            dm.model.add_hint(dm.route_passengers[route.id, group_id], pax)
 
 
 def _hint_everything(dm: DispatchModel, solver: cp_model.CpSolver) -> None:
@@ -191,6 +215,13 @@ def _hint_best_with_rescues_kept(
         fixed.add(fixed.get_bool_var_from_proto_index(use.index) == (option_id in solution.rescues))
         pax = dm.passengers[option_id]
         fixed.add(fixed.get_int_var_from_proto_index(pax.index) == solution.rescues.get(option_id, 0))
+    for route in dm.instance.route_options:
+        use = dm.use_route[route.id]
+        fixed.add(fixed.get_bool_var_from_proto_index(use.index) == (route.id in solution.routes))
+        loads = solution.routes.get(route.id, (0,) * len(route.visits))
+        for group_id, load in zip(route.group_ids, loads):
+            var = dm.route_passengers[route.id, group_id]
+            fixed.add(fixed.get_int_var_from_proto_index(var.index) == load)
     fixed.minimize(objective)
     solver = new_solver(params)
     allowance.limit(solver, time_limit_s)

@@ -1,0 +1,160 @@
+"""Rescue routes through two scenes (issue #18 §1): one standing crew collects a group, drives on to a
+second scene, collects that group too (as many as the seats left allow: the solver chooses how many
+each group sends) and sets both down at their destinations, in either order when they differ.
+
+A route starts as the crew's own rescue option for the first group (its departure, arrival and
+boarding, already checked against the turnout and the rules), so only crews that could rescue the
+first group alone are tried, the ``ops.max_route_crews`` that reach it soonest. The legs between the
+scenes and the stops are searched on the directed network at the time the coach drives them (a
+second scene on the other carriageway is reached through an interchange). The driver's whole duty
+is checked piece by piece (drive, duty at each scene, drive, set-down, drive); when it breaks a rule
+the driver rests ``min_rest`` after the transfer at the second scene, else at the first; a route no
+rest makes legal, or one past the driver's shift, is not offered. Passengers get off a stop before
+the last in ``ops.transfer_s``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from fleetplan.builder.context import BuildContext
+from fleetplan.builder.groups import arrival_delay_s
+from fleetplan.errors import NoRouteError
+from fleetplan.instance import CrewKind, RescueOption, RouteDrop, RouteOption, RouteVisit, StrandedGroup
+from fleetplan.model import Vehicle
+from fleetplan.rules import ProposedTask, earliest_boarding, needs_new_sign, route_task, task_violations
+from fleetplan.rules.shift import shift_finding
+
+Drops = tuple[tuple[str, tuple[str, ...]], ...]  # (stop node, groups set down there), in order
+
+
+def two_scene_routes(
+    ctx: BuildContext, groups: Sequence[StrandedGroup], rescues: Sequence[RescueOption]
+) -> list[RouteOption]:
+    """Every legal two-scene route: for each ordered pair of groups, the first group's soonest crews."""
+    if ctx.ops.max_route_crews == 0 or len(groups) < 2:
+        return []
+    standing: dict[str, list[RescueOption]] = defaultdict(list)
+    for option in rescues:
+        if option.kind != CrewKind.PASSING:
+            standing[option.group_id].append(option)
+    found = []
+    for first in groups:
+        starts = sorted(standing[first.id], key=lambda o: (o.scene_arrival, o.vehicle_id, o.driver_id))
+        for second in (group for group in groups if group.id != first.id):
+            for start in starts[: ctx.ops.max_route_crews]:
+                for drops in drop_orders(first, second):
+                    route = _route(ctx, start, (first, second), drops)
+                    if route is not None:
+                        found.append(route)
+    return found
+
+
+def drop_orders(first: StrandedGroup, second: StrandedGroup) -> list[Drops]:
+    """One stop for both when they go to the same place, else both orders of the two stops."""
+    one, two = first.destination_node, second.destination_node
+    if one == two:
+        return [((one, (first.id, second.id)),)]
+    return [((one, (first.id,)), (two, (second.id,))), ((two, (second.id,)), (one, (first.id,)))]
+
+
+def _route(
+    ctx: BuildContext, start: RescueOption, groups: tuple[StrandedGroup, StrandedGroup], drops: Drops
+) -> RouteOption | None:
+    """The route from ``start`` (the crew's rescue of the first group) with the first rest placement
+    that makes the duty legal (none, at the second scene, at the first), or None."""
+    vehicle, driver = ctx.dataset.vehicle(start.vehicle_id), ctx.dataset.driver(start.driver_id)
+    policy, log = ctx.dataset.driving_policy, ctx.state.drivers[driver.id].duty_log
+    rest = policy.min_rest_s
+    for rests in ((0, 0), (0, rest), (rest, 0)):
+        try:
+            timed = _timed(ctx, vehicle, start, groups, drops, rests)
+        except NoRouteError:
+            return None
+        if timed is None:
+            return None
+        route, task = timed
+        if not task_violations(driver, log, task, vehicle, policy):
+            return route if shift_finding(driver, route.depart_at, route.end) is None else None
+    return None
+
+
+def _timed(
+    ctx: BuildContext,
+    vehicle: Vehicle,
+    start: RescueOption,
+    groups: tuple[StrandedGroup, StrandedGroup],
+    drops: Drops,
+    rests: tuple[int, int],
+) -> tuple[RouteOption, ProposedTask] | None:
+    """The route's times and the driver's task with rests ``rests`` (seconds at each scene), or None
+    when the second scene is reached too late to be worth offering. Raises NoRouteError."""
+    first, second = groups
+    transfer = timedelta(seconds=ctx.ops.transfer_s)
+    leave_first = start.boarding_at + transfer + timedelta(seconds=rests[0])
+    between = ctx.route(vehicle, first.scene, second.scene, leave_first)
+    second_arrival = leave_first + timedelta(seconds=between.travel_time_s)
+    late_s = max(0, int((second_arrival - second.deadline).total_seconds()))
+    if late_s > ctx.ops.max_late_s:
+        return None
+    trip = ctx.dataset.trip(second.trip_id) if second.trip_id else None
+    sign = needs_new_sign(trip, start.vehicle_id, start.driver_id)
+    second_boarding = earliest_boarding(second_arrival, ctx.at, sign, ctx.dataset.driving_policy)
+    leave_second = second_boarding + transfer + timedelta(seconds=rests[1])
+    calls = [
+        (start.scene_arrival, start.boarding_at + transfer, leave_first),
+        (second_arrival, second_boarding + transfer, leave_second),
+    ]
+    metres = start.deadhead_m + between.length_m
+    drive_s = (start.scene_arrival - start.depart_at).total_seconds() + between.travel_time_s
+    route_drops: list[RouteDrop] = []
+    place, moment = second.scene, leave_second
+    for k, (node, group_ids) in enumerate(drops):
+        leg = ctx.route(vehicle, place, node, moment)
+        arrival = moment + timedelta(seconds=leg.travel_time_s)
+        leave = arrival + (transfer if k < len(drops) - 1 else timedelta(0))
+        calls.append((arrival, leave, leave))
+        route_drops.append(RouteDrop(node, arrival, leave, group_ids))
+        metres += leg.length_m
+        drive_s += leg.travel_time_s
+        place, moment = node, leave
+    dropped_at = {gid: drop for drop in route_drops for gid in drop.group_ids}
+
+    def visit(group: StrandedGroup, arrival: datetime, boarding: datetime, leave: datetime, rest_s: int, sign: bool):
+        drop = dropped_at[group.id]
+        return RouteVisit(
+            group_id=group.id,
+            scene_arrival=arrival,
+            boarding_at=boarding,
+            leave_at=leave,
+            rest_s=rest_s,
+            destination_node=drop.node,
+            destination_arrival=drop.arrival,
+            late_s=max(0, int((arrival - group.deadline).total_seconds())),
+            delay_at_destination_s=arrival_delay_s(group, drop.arrival),
+            needs_new_sign=sign,
+        )
+
+    visits = (
+        visit(first, start.scene_arrival, start.boarding_at, leave_first, rests[0], start.needs_new_sign),
+        visit(second, second_arrival, second_boarding, leave_second, rests[1], sign),
+    )
+    order = "" if len(drops) == 1 else f"|{drops[0][0]}"
+    route = RouteOption(
+        id=f"T:{start.crew_id}>{first.id}+{second.id}{order}",
+        crew_id=start.crew_id,
+        vehicle_id=start.vehicle_id,
+        driver_id=start.driver_id,
+        kind=start.kind,
+        origin_node=start.origin_node or "",
+        depart_at=start.depart_at,
+        capacity=start.capacity,
+        deadhead_m=start.deadhead_m,
+        drive_s=int(drive_s),
+        driver_hours_left_s=start.driver_hours_left_s,
+        visits=visits,
+        drops=tuple(route_drops),
+    )
+    return route, route_task(start.depart_at, calls, distance_m=float(metres))

@@ -1,0 +1,206 @@
+"""Rescue routes through two scenes (issue #18 §1): one coach collects two stranded groups in turn.
+
+Every plan here is checked by the independent oracle (:mod:`fleetplan.oracle`), never by the engine
+that made it; the oracle's own checks of a route are shown to catch a route that is wrong stop by stop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from fleetplan.corridor import Corridor, load_corridor
+from fleetplan.evaluate import evaluate
+from fleetplan.model import Incident, IncidentKind
+from fleetplan.operations import OperationsPolicy
+from fleetplan.plan import DELIVER, PICKUP, Plan
+from fleetplan.rules import route_task
+
+from solver.dispatch import Budget, SolveParams, dispatch
+from solver.dispatch.oracle_check import oracle_problems
+from solver.planning.scenarios import load_scenario, stage
+
+BOOK = Path(__file__).resolve().parents[1] / "scenarios"
+PARAMS = SolveParams(budget=Budget.deterministic(5.0), alternatives=1, workers=1)
+FRIDAY = datetime(2026, 12, 11, 14, 18)
+
+
+@pytest.fixture(scope="module")
+def corridor() -> Corridor:
+    return load_corridor()
+
+
+@pytest.fixture(scope="module")
+def one_backup(corridor):
+    """FR1 (20 aboard) and FR2 (25 aboard) fail near Siping; c19 (53 seats) is the one backup in time."""
+    return stage(load_scenario(BOOK / "route_friday_one_backup_collects_both_groups.toml"), corridor)
+
+
+def run(staged, ops: OperationsPolicy | None = None, incidents=None):
+    return dispatch(
+        staged.corridor,
+        incidents or staged.incidents,
+        staged.conditions,
+        ops=ops or staged.ops,
+        params=PARAMS,
+        unavailable=staged.unavailable,
+    )
+
+
+def oracle_says(outcome, plan: Plan) -> tuple:
+    (found,) = oracle_problems(outcome.instance, [plan])
+    return found
+
+
+def kinds(found) -> set[str]:
+    """The oracle's codes of its disagreements (``seats``, ``too_early``, ``route_parts``, …)."""
+    return {dict(problem.numbers)["kind"] for problem in found}
+
+
+def test_one_backup_collects_both_groups_on_one_route_and_everyone_is_reached_in_time(one_backup):
+    outcome = run(one_backup)
+    best = outcome.result.best
+    assert best.objective.passengers_not_reached == 0
+    assert sum(r.passengers for r in best.rescues) == 45
+    (route,) = best.routes
+    assert route.vehicle_id == "c19"
+    assert [s.kind for s in route.stops] == [PICKUP, PICKUP, DELIVER]
+    assert [s.group_ids for s in route.stops[:2]] == [("G-fr1",), ("G-fr2",)]
+    assert {r.route_id for r in best.rescues} == {route.id}
+    assert oracle_says(outcome, best) == ()
+    assert evaluate(best, outcome.instance) == []
+
+
+def test_without_routes_one_coach_per_group_leaves_a_group_late(one_backup):
+    """The same incidents with routes switched off: the better of the two groups in time, the other late."""
+    outcome = run(one_backup, ops=replace(one_backup.ops, max_route_crews=0))
+    best = outcome.result.best
+    assert not best.routes and not outcome.instance.route_options
+    assert best.objective.passengers_not_reached == 20  # c19 takes the 25; the 20 wait for Changchun
+    assert oracle_says(outcome, best) == ()
+
+
+def test_groups_that_do_not_fit_together_share_the_seats_and_the_route_never_overfills(one_backup):
+    bigger = [replace(i, passengers=p) for i, p in zip(one_backup.incidents, (40, 30))]
+    outcome = run(one_backup, incidents=bigger)
+    best = outcome.result.best
+    seats = outcome.instance.dataset.vehicle("c19").seats
+    for route in best.routes:
+        assert sum(r.passengers for r in best.rescues if r.route_id == route.id) <= seats
+    assert best.objective.passengers_not_reached == 70 - seats  # c19 fills up, in time; the rest late
+    assert oracle_says(outcome, best) == ()
+
+
+def test_two_scenes_on_opposite_carriageways_turn_at_an_interchange(corridor, one_backup):
+    """K11 toward Changchun, then K13 toward Siping: the coach must leave G1 and come back the other way."""
+    fr1, fr2 = one_backup.incidents
+    opposite = [fr1, replace(fr2, location="G1 K13 toward Siping")]
+    outcome = run(one_backup, incidents=opposite)
+    routes = [r for r in outcome.instance.route_options if r.vehicle_id == "c19" and r.group_ids == ("G-fr1", "G-fr2")]
+    assert routes
+    route = routes[0]
+    first, second = route.visits
+    between_s = (second.scene_arrival - first.leave_at).total_seconds()
+    same_side = run(one_backup).instance.route_options
+    straight = next(r for r in same_side if r.vehicle_id == "c19" and r.group_ids == ("G-fr1", "G-fr2"))
+    straight_s = (straight.visits[1].scene_arrival - straight.visits[0].leave_at).total_seconds()
+    assert between_s > straight_s + 120  # the turn costs minutes, not the 2 km between the posts
+    for plan in outcome.result.plans:
+        assert oracle_says(outcome, plan) == ()
+
+
+# --------------------------------------------------------------------------- the oracle sees a wrong route
+def _shifted_call(plan: Plan, k: int, delta: timedelta) -> Plan:
+    (route,) = plan.routes
+    stops = list(route.stops)
+    call = stops[k]
+    stops[k] = replace(
+        call, arrival=call.arrival + delta, leave_at=call.leave_at + delta, boarding_at=call.boarding_at + delta
+    )
+    moved = replace(route, stops=tuple(stops))
+    parts = tuple(
+        replace(r, scene_arrival=r.scene_arrival + delta, boarding_at=r.boarding_at + delta)
+        if r.route_id == route.id and r.group_id == call.group_ids[0]
+        else r
+        for r in plan.rescues
+    )
+    return replace(plan, rescues=parts, routes=(moved,))
+
+
+def test_the_oracle_names_a_second_scene_reached_sooner_than_the_road_allows(one_backup):
+    outcome = run(one_backup)
+    wrong = _shifted_call(outcome.result.best, 1, timedelta(seconds=-75))  # the leg takes about 80 s
+    found = oracle_says(outcome, wrong)
+    assert any("stop 2 arrival" in p.subject and dict(p.numbers)["kind"] == "too_early" for p in found), found
+
+
+def test_the_oracle_names_a_route_that_overfills_the_coach(one_backup):
+    outcome = run(one_backup)
+    best = outcome.result.best
+    overfull = replace(best, rescues=tuple(replace(r, passengers=r.passengers + 10) for r in best.rescues))
+    found = oracle_says(outcome, overfull)
+    assert any(dict(p.numbers)["kind"] == "seats" and "on board at once" in p.message for p in found), found
+
+
+def test_the_oracle_names_parts_that_do_not_match_their_route(one_backup):
+    outcome = run(one_backup)
+    best = outcome.result.best
+    found = oracle_says(outcome, replace(best, rescues=best.rescues[:1]))
+    assert "route_parts" in kinds(found), found
+    orphan = replace(best, routes=())
+    assert "route_parts" in kinds(oracle_says(outcome, orphan))
+
+
+def test_the_oracle_counts_a_route_as_one_task_of_its_coach_and_driver(one_backup):
+    """Two parts of one route are not two tasks at once; the route and another task of c19 would be."""
+    outcome = run(one_backup)
+    best = outcome.result.best
+    assert "overlap" not in kinds(oracle_says(outcome, best))
+    (route,) = best.routes
+    clash = replace(route, id="T:again")  # the same coach and driver on a second route at the same time
+    again = tuple(replace(r, route_id="T:again", option_id=r.option_id + "'") for r in best.rescues)
+    assert "overlap" in kinds(oracle_says(outcome, replace(best, rescues=best.rescues + again, routes=(route, clash))))
+
+
+def test_a_route_task_is_a_drive_and_duty_at_each_call_and_a_rest_only_where_one_is_taken():
+    t = datetime(2026, 12, 11, 14, 0)
+    calls = [
+        (t + timedelta(minutes=20), t + timedelta(minutes=25), t + timedelta(minutes=25)),
+        (t + timedelta(minutes=30), t + timedelta(minutes=35), t + timedelta(minutes=55)),
+        (t + timedelta(minutes=90), t + timedelta(minutes=90), t + timedelta(minutes=90)),
+    ]
+    task = route_task(t, calls, distance_m=100_000.0)
+    kinds = [(p.activity.value, p.duration_s // 60) for p in task.pieces if p.duration_s]
+    assert kinds == [("drive", 20), ("other", 5), ("drive", 5), ("other", 5), ("rest", 20), ("drive", 35)]
+    assert task.driving_s == 60 * 60
+
+
+def test_routes_are_offered_only_to_crews_that_could_rescue_the_first_group_alone(one_backup):
+    outcome = run(one_backup)
+    instance = outcome.instance
+    direct = {(o.crew_id, o.group_id) for o in instance.rescue_options}
+    assert instance.route_options
+    for route in instance.route_options:
+        assert (route.crew_id, route.visits[0].group_id) in direct
+        assert route.visits[0].scene_arrival <= route.visits[1].scene_arrival <= route.drops[0].arrival
+
+
+def test_a_late_night_route_keeps_the_driver_in_his_shift(corridor):
+    """d28 works 16:00–02:00: every route offered to him ends by then (the oracle checks it too)."""
+    staged = stage(load_scenario(BOOK / "competing_night_two_charters_one_siping_driver.toml"), corridor)
+    outcome = run(staged)
+    for route in outcome.instance.route_options:
+        if route.driver_id == "d28":
+            assert route.end <= datetime(2026, 12, 9, 2, 0)
+    best = outcome.result.best
+    assert best.objective.passengers_not_reached == 0 and len(best.routes) == 1
+    assert oracle_says(outcome, best) == ()
+
+
+def test_an_incident_alone_gets_no_route(corridor):
+    incident = Incident("solo", IncidentKind.BREAKDOWN, "c15", None, "G1 K11 toward Changchun", FRIDAY, 20)
+    outcome = dispatch(corridor, [incident], corridor.dataset.conditions_named("clear"), params=PARAMS)
+    assert outcome.instance.route_options == () and outcome.result.best.routes == ()
