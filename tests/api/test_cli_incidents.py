@@ -122,8 +122,10 @@ def test_every_route_is_in_time_order_names_its_places_and_matches_the_assignmen
     view, _ = two
     names = {i["incident_id"]: i["location_name"] for i in view["incidents"]}
     for plan in view["plans"]:
-        assert len(plan["routes"]) == len(plan["assignments"])
-        for route, assignment in zip(plan["routes"], plan["assignments"]):
+        alone = [a for a in plan["assignments"] if a["route_id"] is None]
+        single = [r for r in plan["routes"] if r["route_id"] is None]
+        assert len(single) == len(alone)
+        for route, assignment in zip(single, alone):
             stops = route["stops"]
             assert (route["vehicle_id"], route["driver_id"]) == (assignment["vehicle_id"], assignment["driver_id"])
             assert [s["at"] for s in stops] == sorted(s["at"] for s in stops)
@@ -142,8 +144,47 @@ def test_every_route_is_in_time_order_names_its_places_and_matches_the_assignmen
             assert deliver["at"][11:] == assignment["destination_arrival"]
         carried = {i["incident_id"]: i["carried"] for i in plan["incidents"]}
         for incident_id, total in carried.items():
-            picked = [r["stops"][1]["passengers"] for r in plan["routes"] if r["stops"][1]["incident"] == incident_id]
+            picked = [
+                s["passengers"]
+                for r in plan["routes"]
+                for s in r["stops"]
+                if s["kind"] == "pickup" and s["incident"] == incident_id
+            ]
             assert sum(picked) == total
+
+
+NIGHT = "c22,G1 K8 toward Changchun,23:00,30,2026-12-08\nc23,G1 K15 toward Changchun,23:00,20,2026-12-08\n"
+NIGHT_CASE = Case(
+    (
+        CaseIncident("cli-1", "c22", "G1 K8 toward Changchun", datetime(2026, 12, 8, 23, 0), 30),
+        CaseIncident("cli-2", "c23", "G1 K15 toward Changchun", datetime(2026, 12, 8, 23, 0), 20),
+    ),
+    "clear",
+)
+
+
+def test_one_night_driver_collects_both_groups_on_one_route_shown_stop_by_stop(tmp_path, world):
+    """Issue 18 §1 through the command line: the only Siping driver on shift at 23:00 collects the 30 at
+    K8 and the 20 at K15 on one route; the oracle, from the file's own rows, agrees with every plan."""
+    path = csv_file(tmp_path, f"{HEADER}\n{NIGHT}")
+    view, outcome = solved(["dispatch", "--incidents", str(path), "--time-limit", "2", "--alternatives", "2"])
+    for rank, found in enumerate(check_dispatch(world, NIGHT_CASE, list(outcome.result.plans)), start=1):
+        assert found == (), (rank, found)
+    best = view["plans"][0]
+    assert [(i["carried"], i["on_time"]) for i in best["incidents"]] == [(30, 30), (20, 20)]
+    (route,) = best["routes"]
+    assert route["route_id"] and route["driver_id"] == "d28"
+    assert [(s["kind"], s["incident"]) for s in route["stops"]] == [
+        ("depart", None),
+        ("pickup", "cli-1"),
+        ("pickup", "cli-2"),
+        ("deliver", "cli-1"),
+        ("deliver", "cli-2"),
+    ]
+    assert [s["at"] for s in route["stops"]] == sorted(s["at"] for s in route["stops"])
+    assert [s["passengers"] for s in route["stops"][1:]] == [30, 20, 30, 20]
+    assert {a["route_id"] for a in best["assignments"]} == {route["route_id"]}
+    assert "by way of G1 K8" in best["explanation"] and "途经" in best["explanation_zh"]
 
 
 def test_a_route_shows_the_rests_in_time_order_and_a_passing_coach_sets_out_on_its_trip(dispatched):
