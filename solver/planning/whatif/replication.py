@@ -242,8 +242,17 @@ class Replication:
                 used_vehicles.add(cover.vehicle_id)
                 used_drivers.add(cover.driver_id)
             self._hand_over(cover, incident)
+        route_crews = {route.id: route.crew_id for route in instance.route_options}
+        route_ends = {route.id: route.stops[-1] for route in plan.routes}
         for rescue in plan.rescues:
-            crew = instance.crew(rescue_options[rescue.option_id].crew_id)
+            if rescue.route_id:  # one part of a route stands for all: the crew is out until its last stop
+                if rescue.route_id not in route_ends:
+                    continue
+                last = route_ends.pop(rescue.route_id)
+                rescue = replace(rescue, destination_arrival=last.arrival, destination_node=last.place)
+                crew = instance.crew(route_crews[rescue.route_id])
+            else:
+                crew = instance.crew(rescue_options[rescue.option_id].crew_id)
             if crew.kind == CrewKind.PASSING:
                 continue  # it goes on with its own trip
             used_vehicles.add(crew.vehicle_id)
@@ -258,7 +267,7 @@ class Replication:
                 self._mark(crew.vehicle_id, until, why)
                 self._mark(crew.driver_id, until, why)
                 continue
-            destination = instance.group(rescue.group_id).destination_node
+            destination = rescue.destination_node or instance.group(rescue.group_id).destination_node
             vehicle = self.dataset.vehicle(crew.vehicle_id)
             back_at = rescue.destination_arrival + timedelta(
                 seconds=self._return_s(vehicle, destination, crew.origin_node, rescue.destination_arrival)
