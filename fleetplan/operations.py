@@ -29,6 +29,7 @@ class OperationsPolicy:
     # Rescue routes through two scenes (issue #18 §1): the crews considered per ordered pair of groups,
     # those that reach the first scene soonest. 0 sends every crew to one group only.
     max_route_crews: int = 6
+    max_route_leg_s: int = 60 * 60  # the drive from the first scene to the second, at most
 
     def __post_init__(self) -> None:
         for name in (
@@ -42,6 +43,7 @@ class OperationsPolicy:
             "max_late_s",
             "trip_horizon_s",
             "max_route_crews",
+            "max_route_leg_s",
         ):
             require(getattr(self, name) >= 0, name, "must not be negative")
         for name in ("max_rescue_coaches", "max_trip_covers", "spare_drivers_per_coach"):

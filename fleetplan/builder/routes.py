@@ -4,7 +4,8 @@ each group sends) and sets both down at their destinations, in either order when
 
 A route starts as the crew's own rescue option for the first group (its departure, arrival and
 boarding, already checked against the turnout and the rules), so only crews that could rescue the
-first group alone are tried, the ``ops.max_route_crews`` that reach it soonest. The legs between the
+first group alone are tried: those with seats to spare after it, the ``ops.max_route_crews`` that
+reach it soonest, and only to a second scene at most ``ops.max_route_leg_s`` away. The legs between the
 scenes and the stops are searched on the directed network at the time the coach drives them (a
 second scene on the other carriageway is reached through an interchange). The driver's whole duty
 is checked piece by piece (drive, duty at each scene, drive, set-down, drive); when it breaks a rule
@@ -22,6 +23,7 @@ from datetime import datetime, timedelta
 from fleetplan.builder.context import BuildContext
 from fleetplan.builder.groups import arrival_delay_s
 from fleetplan.errors import NoRouteError
+from fleetplan.geo import haversine_m
 from fleetplan.instance import CrewKind, RescueOption, RouteDrop, RouteOption, RouteVisit, StrandedGroup
 from fleetplan.model import Vehicle
 from fleetplan.rules import ProposedTask, earliest_boarding, needs_new_sign, route_task, task_violations
@@ -40,16 +42,40 @@ def two_scene_routes(
     for option in rescues:
         if option.kind != CrewKind.PASSING:
             standing[option.group_id].append(option)
+    short = [group for group in groups if not _well_served(group, rescues, len(groups))]
     found = []
     for first in groups:
-        starts = sorted(standing[first.id], key=lambda o: (o.scene_arrival, o.vehicle_id, o.driver_id))
-        for second in (group for group in groups if group.id != first.id):
+        # a coach goes on to a second scene only with seats to spare after the first group
+        spare = [o for o in standing[first.id] if o.capacity > first.passengers]
+        starts = sorted(spare, key=lambda o: (o.scene_arrival, o.vehicle_id, o.driver_id))
+        for second in (group for group in short if group.id != first.id and _within_reach(ctx, first, group)):
             for start in starts[: ctx.ops.max_route_crews]:
                 for drops in drop_orders(first, second):
                     route = _route(ctx, start, (first, second), drops)
                     if route is not None:
                         found.append(route)
     return found
+
+
+def _well_served(group: StrandedGroup, rescues: Sequence[RescueOption], groups: int) -> bool:
+    """Whether ``group`` has a coach of its own in time whatever the other groups take: more coaches,
+    and more drivers, that reach it within the limit with a seat for everyone than there are groups.
+    A route to it could then do no better for it than such a coach, and no better for the group
+    collected first than the same crew going there alone, so no route goes on to it."""
+    able = [o for o in rescues if o.group_id == group.id and o.late_s == 0 and o.capacity >= group.passengers]
+    return min(len({o.vehicle_id for o in able}), len({o.driver_id for o in able})) > groups
+
+
+# No coach drives faster than this anywhere (the legal cap on the expressway, 实施条例 Art. 78): a
+# second scene farther as the crow flies than this speed covers in ``max_route_leg_s`` is out of reach.
+FASTEST_MPS = 100 / 3.6
+
+
+def _within_reach(ctx: BuildContext, first: StrandedGroup, second: StrandedGroup) -> bool:
+    """Whether the second scene may lie within ``ops.max_route_leg_s`` of the first (a cheap test
+    before any road is searched; the leg itself is then timed on the network)."""
+    one, two = ctx.place(first.scene), ctx.place(second.scene)
+    return haversine_m(one.lat, one.lon, two.lat, two.lon) <= FASTEST_MPS * ctx.ops.max_route_leg_s
 
 
 def drop_orders(first: StrandedGroup, second: StrandedGroup) -> list[Drops]:
@@ -95,6 +121,8 @@ def _timed(
     transfer = timedelta(seconds=ctx.ops.transfer_s)
     leave_first = start.boarding_at + transfer + timedelta(seconds=rests[0])
     between = ctx.route(vehicle, first.scene, second.scene, leave_first)
+    if between.travel_time_s > ctx.ops.max_route_leg_s:
+        return None
     second_arrival = leave_first + timedelta(seconds=between.travel_time_s)
     late_s = max(0, int((second_arrival - second.deadline).total_seconds()))
     if late_s > ctx.ops.max_late_s:

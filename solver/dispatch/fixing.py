@@ -12,7 +12,10 @@ options.
 
 - **Reduced costs.** With LP optimum z*, a plan that uses option ``o`` carries at least one
   passenger on it, so its delay is at least z* + rc(use_o) + rc(passengers_o).
-- **Lagrangian, group by group.** When everyone is reached on time, pricing each crew, coach and
+- **Routes.** A route through two scenes is in the LP too (its seats shared by its groups, its
+  use in the cliques of its crew, coach and driver); a plan that uses it carries at least one
+  passenger at each scene, so its bound is z* + rc(use) + the rc of each of its loads.
+- **Lagrangian, group by group** (without routes, which tie two groups together). When everyone is reached on time, pricing each crew, coach and
   driver at its clique's dual splits the problem into one small problem per group, solved exactly
   over whole coaches (a min-plus recursion over the group's coaches). The LP may use a coach in
   part; these group problems cannot, so their bound is at least the LP's, and it holds for every
@@ -32,6 +35,7 @@ import numpy as np
 from ortools.linear_solver import pywraplp
 
 from fleetplan.instance import Instance, RescueOption
+from fleetplan.units import ceil_minutes
 
 from solver.dispatch.plans import (
     delay_min_per_passenger,
@@ -40,6 +44,8 @@ from solver.dispatch.plans import (
     own_passengers_delay_min,
     rescues_of_group,
     unreached_penalty,
+    visit_late_penalty,
+    visits_of_group,
 )
 
 # The delay term takes whole values, so a bound half a minute above the settled delay already means
@@ -60,19 +66,20 @@ def rescue_options_ruled_out(instance: Instance, settled: Mapping[str, int]) -> 
         return frozenset()
     limit = settled["passenger_delay_min"] + INTEGRALITY_MARGIN
     ruled_out = {option_id for option_id, cost in relaxation.reduced_cost.items() if relaxation.floor + cost > limit}
-    if settled.get("passengers_not_reached") == 0:
+    if settled.get("passengers_not_reached") == 0 and not instance.route_options:  # routes span groups
         ruled_out |= _ruled_out_group_by_group(instance, relaxation, limit)
     return frozenset(ruled_out)
 
 
 def without_rescue_options(instance: Instance, option_ids: frozenset[str]) -> Instance:
-    """``instance`` without these rescue options and the trip options chained after them."""
+    """``instance`` without these rescue and route options and the trip options chained after them."""
     if not option_ids:
         return instance
     return replace(
         instance,
         rescue_options=tuple(o for o in instance.rescue_options if o.id not in option_ids),
         trip_options=tuple(o for o in instance.trip_options if o.after_rescue_id not in option_ids),
+        route_options=tuple(r for r in instance.route_options if r.id not in option_ids),
     )
 
 
@@ -92,25 +99,43 @@ def _solve_relaxation(instance: Instance, settled: Mapping[str, int]) -> _Relaxa
     options = instance.rescue_options
     seats = {o.id: min(o.capacity, instance.group(o.group_id).passengers) for o in options}
     use = {o.id: lp.NumVar(0, 1, f"use_{o.id}") for o in options}
-    passengers = {o.id: lp.NumVar(0, seats[o.id], f"pax_{o.id}") for o in options}
+    passengers: dict[str | tuple[str, str], pywraplp.Variable] = {
+        o.id: lp.NumVar(0, seats[o.id], f"pax_{o.id}") for o in options
+    }
     for option in options:
         lp.Add(passengers[option.id] <= seats[option.id] * use[option.id])
         lp.Add(passengers[option.id] >= use[option.id])  # a used rescue carries someone
+    routes = instance.route_options
+    for route in routes:  # a route: its seats shared by the groups it calls for, each sending someone
+        use[route.id] = lp.NumVar(0, 1, f"use_{route.id}")
+        loads = []
+        for visit in route.visits:
+            most = min(route.capacity, instance.group(visit.group_id).passengers)
+            pax = passengers[route.id, visit.group_id] = lp.NumVar(0, most, f"pax_{route.id}@{visit.group_id}")
+            lp.Add(pax >= use[route.id])
+            loads.append(pax)
+        lp.Add(sum(loads) <= route.capacity * use[route.id])
     # A clique of one option repeats its bound use ≤ 1; left out, it carries no price, so with nothing
     # shared the group problems are the exact ones.
     cliques = [
         (lp.Add(sum(use[o.id] for o in members) <= 1), members)
         for by in (lambda o: o.crew_id, lambda o: o.vehicle_id, lambda o: o.driver_id)
-        for members in group_by(options, by).values()
+        for members in group_by([*options, *routes], by).values()
         if len(members) > 1
     ]
     not_on_time, late = [], [late_penalty(instance, o) * passengers[o.id] for o in options]
+    late += [
+        visit_late_penalty(instance, v.group_id, v.late_s) * passengers[r.id, v.group_id]
+        for r in routes
+        for v in r.visits
+    ]
     for group in instance.groups:
-        group_options = rescues_of_group(instance, group.id)
+        parts = [(passengers[o.id], o.late_s) for o in rescues_of_group(instance, group.id)]
+        parts += [(passengers[r.id, group.id], v.late_s) for r, v in visits_of_group(instance, group.id)]
         left_behind = lp.NumVar(0, group.passengers, f"left_{group.id}")
         not_reached = lp.NumVar(0, group.passengers, f"late_{group.id}")
-        lp.Add(sum(passengers[o.id] for o in group_options) + left_behind == group.passengers)
-        lp.Add(sum(passengers[o.id] for o in group_options if o.late_s == 0) + not_reached == group.passengers)
+        lp.Add(sum(pax for pax, _ in parts) + left_behind == group.passengers)
+        lp.Add(sum(pax for pax, late_s in parts if late_s == 0) + not_reached == group.passengers)
         not_on_time.append(not_reached)
         late.append(unreached_penalty(instance, group.id) * left_behind)
     if "passengers_not_reached" in settled:
@@ -119,6 +144,7 @@ def _solve_relaxation(instance: Instance, settled: Mapping[str, int]) -> _Relaxa
         lp.Add(sum(late) <= settled["late_penalty"])
     lp.Minimize(
         sum(delay_min_per_passenger(o) * passengers[o.id] + own_passengers_delay_min(o) * use[o.id] for o in options)
+        + sum(ceil_minutes(v.delay_at_destination_s) * passengers[r.id, v.group_id] for r in routes for v in r.visits)
     )
     if lp.Solve() != pywraplp.Solver.OPTIMAL:
         return None
@@ -129,9 +155,14 @@ def _solve_relaxation(instance: Instance, settled: Mapping[str, int]) -> _Relaxa
         prices_total += dual
         for option in members:
             price[option.id] += dual
+    # a used option carries at least one passenger, a used route at least one at each of its scenes
+    reduced_cost = {o.id: use[o.id].reduced_cost() + passengers[o.id].reduced_cost() for o in options}
+    reduced_cost |= {
+        r.id: use[r.id].reduced_cost() + sum(passengers[r.id, g].reduced_cost() for g in r.group_ids) for r in routes
+    }
     return _Relaxation(
         floor=lp.Objective().Value(),
-        reduced_cost={o: use[o].reduced_cost() + passengers[o].reduced_cost() for o in use},
+        reduced_cost=reduced_cost,
         price=price,
         prices_total=prices_total,
     )

@@ -65,6 +65,7 @@ def solve(instance: Instance, params: SolveParams = SolveParams()) -> Result:
         reasons and the smallest relaxations when some passengers cannot be carried.
     """
     allowance = Allowance(params.budget)
+    instance, settled_first = _routes_if_needed(instance, params, allowance)
     plans: list[Plan] = []
     bound: Objective | None = None
     all_optimal = True
@@ -75,7 +76,12 @@ def solve(instance: Instance, params: SolveParams = SolveParams()) -> Result:
         # the best plan may use most of the budget; alternatives share what is left
         share = BEST_PLAN_SHARE if rank == 0 and params.alternatives > 1 else 1.0 / (params.alternatives - rank)
         found = solve_lexicographic(
-            instance, params, [p.rescue_crews() for p in plans], allowance.share(remaining * share), _served(plans)
+            instance,
+            params,
+            [p.rescue_crews() for p in plans],
+            allowance.share(remaining * share),
+            _served(plans),
+            settled_first if rank == 0 else None,
         )
         if isinstance(found, NoPlan):
             if rank == 0:  # only hard limits can make the model infeasible
@@ -123,13 +129,15 @@ def solve_lexicographic(
     excluded: list[frozenset[tuple[str, str]]],
     allowance: Allowance,
     served: frozenset[str] = frozenset(),
+    settled_first: StagesReached | None = None,
 ) -> Found | NoPlan:
     """Minimise the terms in order, fixing each stage at its optimum.
 
     The leading terms (:data:`RESCUE_TERMS`) are settled first on the rescues alone (see
     :func:`settle_rescue_terms`); the full model then only orders the trips and the rest. For an
     alternative, ``excluded`` holds the rescue crews of each plan above it (one of each is left out)
-    and ``served`` the groups it must still send a coach to.
+    and ``served`` the groups it must still send a coach to; ``settled_first`` holds the rescue terms
+    when they are settled already (:func:`_routes_if_needed`).
     """
     upper_bounds = term_upper_bounds(instance)
     settled: StagesReached | None = None
@@ -137,7 +145,7 @@ def solve_lexicographic(
     # Without trips the rescues-only model is the model itself. With excluded plans the full model
     # may not reach the rescues-only optimum (the exclusion can forbid its only extension).
     if instance.trip_tasks and not excluded:
-        settled = settle_rescue_terms(instance, params, allowance, upper_bounds)
+        settled = settled_first or settle_rescue_terms(instance, params, allowance, upper_bounds)
         if settled.solution is None:
             return NoPlan(settled.infeasible)
         modelled = _without_ruled_out_rescues(instance, settled)
@@ -156,6 +164,29 @@ def solve_lexicographic(
     solution = reached.solution
     plan = build_plan(instance, solution.rescues, solution.trips, source="cp-sat", routes=solution.routes)
     return Found(plan, reached.proven, bound_of(reached))
+
+
+def _routes_if_needed(
+    instance: Instance, params: SolveParams, allowance: Allowance
+) -> tuple[Instance, StagesReached | None]:
+    """``instance`` with its rescue routes when one coach per group leaves someone late or unreached,
+    else without them, with the rescue terms then already settled.
+
+    A route can only do better than one coach per group on the leading terms when a coach is short
+    at some scene. So the rescue terms are settled first without routes (the step every solve takes
+    anyway); where every passenger is reached on time, the plans are chosen among the direct rescues
+    and that settlement is kept; the routes would only add options to every later search (on a large
+    fleet, hundreds). Otherwise the solve starts again with the routes."""
+    if not instance.route_options:
+        return instance, None
+    plain = replace(instance, route_options=())
+    share = BEST_PLAN_SHARE if params.alternatives > 1 else 1.0
+    settled = settle_rescue_terms(plain, params, allowance.share(allowance.left_s() * share), term_upper_bounds(plain))
+    # the terms are never negative: a plan with both at 0 is optimal for them, proven or not
+    leading = [settled.values.get(name) for name in RESCUE_TERMS[:2]]
+    if settled.solution is not None and leading == [0, 0]:
+        return plain, settled
+    return instance, None
 
 
 def settle_rescue_terms(
@@ -178,9 +209,7 @@ def _without_ruled_out_rescues(instance: Instance, settled: StagesReached) -> In
     """The instance the full model needs once the rescue terms are settled: without the rescue
     options (and their chained trips) that :mod:`solver.dispatch.fixing` rules out. The settled
     plan's own rescues always stay, whatever the LP's tolerances say."""
-    if instance.route_options:  # the relaxation knows no routes: it would bound too high, so nothing is ruled out
-        return instance
-    kept = settled.solution.rescues.keys() if settled.solution else set()
+    kept = {*settled.solution.rescues, *settled.solution.routes} if settled.solution else set()
     ruled_out = rescue_options_ruled_out(instance, settled.values) - kept
     return without_rescue_options(instance, frozenset(ruled_out))
 
