@@ -122,7 +122,8 @@ def _at_service_area(network: RoadNetwork, fix: Position) -> bool:
 @dataclass
 class CoachRun:
     """What detection needs of one coach's fixes, kept as they arrive instead of re-read: the newest,
-    the one before, and the first of the current standing run and of the current emergency run.
+    the one before, the first of the current standing run and of the current emergency run, and the fix
+    just before each of those.
 
     :meth:`fixes` gives them newest first, which :func:`detect` reads as it reads the full history: the
     run starts it finds are the same, since a run's fixes between its first and the newest all hold."""
@@ -131,6 +132,11 @@ class CoachRun:
     previous: Position | None = None
     standing_from: Position | None = None
     emergency_from: Position | None = None
+    # The fix just before each run's first (the one that broke the run before it): kept so that reading
+    # the kept fixes, a run stops where it stopped in the full history. Without it an older fix kept for
+    # the other run (an emergency fix that began the standing run) could seem to continue this one.
+    standing_broken: Position | None = None
+    emergency_broken: Position | None = None
 
     def __post_init__(self) -> None:
         self.standing_from = self.latest if _standing(self.latest) else None
@@ -144,9 +150,12 @@ class CoachRun:
         start = self.standing_from
         if not (start is not None and _standing(fix) and _standing(before) and _near(start, fix, STILL_RADIUS_M)):
             self.standing_from = fix if _standing(fix) else None
+            self.standing_broken = before if self.standing_from is not None else None
         if not (fix.emergency and before.emergency and self.emergency_from is not None):
             self.emergency_from = fix if fix.emergency else None
+            self.emergency_broken = before if self.emergency_from is not None else None
 
     def fixes(self) -> tuple[Position, ...]:
-        kept = {id(f): f for f in (self.latest, self.previous, self.standing_from, self.emergency_from) if f}
+        runs = (self.standing_from, self.emergency_from, self.standing_broken, self.emergency_broken)
+        kept = {id(f): f for f in (self.latest, self.previous, *runs) if f}
         return tuple(sorted(kept.values(), key=lambda f: f.at, reverse=True))
