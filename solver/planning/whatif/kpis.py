@@ -53,6 +53,8 @@ class IncidentOutcome:
     evaluator_problems: int = 0
     rescue_vehicles: tuple[str, ...] = ()  # the coaches that carried its passengers
     note: str = ""
+    reached_in_time: int = 0  # passengers whose coach was at the scene by the deadline
+    planned_with: int = 1  # incidents planned together with it, itself included (a blizzard's wave)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ cost does not grow with the period. Simplifications: the timetable runs as plann
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
@@ -65,6 +66,7 @@ class Replication:
             str, tuple[datetime, tuple[DutyInterval, ...]]
         ] = {}  # trip run by a backup → back home, its driving
         self.disrupted: set[str] = set()  # trips that already had an incident
+        self.reported = 0  # incidents that happened, numbered in order
         self.outcomes: list[IncidentOutcome] = []
         self.lost_no_substitute = 0
         self.substitutions = 0
@@ -133,22 +135,62 @@ class Replication:
     # ------------------------------------------------------------------ incidents
     def incident(self, candidate: Candidate) -> None:
         """Dispatch ``candidate`` if it happens, record the outcome and apply the plan to the state."""
+        self.incidents([candidate])
+
+    def incidents(self, candidates: Sequence[Candidate]) -> None:
+        """Dispatch the ``candidates`` that happen together, in one plan (coaches stranded at once by a
+        blizzard's onset: issue #18 §6), record each outcome and apply the plan to the state."""
+        admitted = [found for found in map(self._admit, candidates) if found is not None]
+        if not admitted:
+            return
+        at = max(incident.at for incident, _, _ in admitted)
+        conditions = conditions_at(self.dataset, self.calendar, at, self._blocked_at(at))
+        # the failed coaches' drivers are at the scenes (or ill), wherever the timetable snapshot puts them
+        unavailable = self._unavailable(at) | {
+            trip.driver_id: f"with the failed coach {trip.vehicle_id}" for _, trip, _ in admitted
+        }
+        try:
+            decision = dispatch(
+                self._view(at),
+                [incident for incident, _, _ in admitted],
+                conditions,
+                ops=self.scenario.ops,
+                params=reproducible_params(self.scenario.solve_budget_s),
+                unavailable=unavailable,
+            )
+        except FleetplanError as error:
+            for incident, trip, candidate in admitted:
+                self._failed_dispatch(incident, trip, candidate, error)
+            return
+        out_until = {
+            incident.vehicle_id: self._take_out_of_service(incident, trip, c) for incident, trip, c in admitted
+        }
+        lost = self._apply(decision, [incident for incident, _, _ in admitted], out_until)
+        for k, (incident, trip, _) in enumerate(admitted):  # trips lost count once, on the first incident
+            outcome = _outcome(incident, trip, decision, lost if k == 0 else 0)
+            self.outcomes.append(replace(outcome, planned_with=len(admitted)))
+        self.not_optimal += not decision.result.proven
+        self.wall_capped += decision.result.wall_capped
+
+    def _admit(self, candidate: Candidate) -> tuple[Incident, Trip, Candidate] | None:
+        """The incident ``candidate`` becomes, or None when it does not happen."""
         trip = self.trips.get(candidate.trip_id)
         if trip is None or trip.id in self.disrupted:
-            return  # the trip was lost, or its passengers already left it
+            return None  # the trip was lost, or its passengers already left it
         at = candidate.at + (trip.departure - candidate.planned_departure)  # a retimed trip passes later
         vehicle = self.dataset.vehicle(trip.vehicle_id)
         if self.workshop.get(vehicle.id, at) > at:
-            return  # not running: its coach is in the workshop
+            return None  # not running: its coach is in the workshop
         if (
             candidate.kind == IncidentKind.BREAKDOWN
             and candidate.accept_u
             >= self.scenario.rates.breakdowns.failure_factor(vehicle, at.date()) / candidate.max_factor
         ):
-            return  # thinned: this coach fails less often than the envelope the candidate was drawn at
+            return None  # thinned: this coach fails less often than the envelope the candidate was drawn at
         self.disrupted.add(trip.id)
+        self.reported += 1
         incident = Incident(
-            id=f"S{len(self.outcomes) + 1:04d}",
+            id=f"S{self.reported:04d}",
             kind=candidate.kind,
             vehicle_id=vehicle.id,
             trip_id=trip.id,
@@ -157,54 +199,34 @@ class Replication:
             passengers=trip.booked_passengers,
             drivable=candidate.kind == IncidentKind.DRIVER_ILLNESS,
         )
-        conditions = conditions_at(self.dataset, self.calendar, at, self._blocked_at(at))
-        # the failed coach's driver is at the scene (or ill), wherever the timetable snapshot puts them
-        unavailable = self._unavailable(at) | {trip.driver_id: f"with the failed coach {vehicle.id}"}
-        try:
-            decision = dispatch(
-                self._view(at),
-                [incident],
-                conditions,
-                ops=self.scenario.ops,
-                params=reproducible_params(self.scenario.solve_budget_s),
-                unavailable=unavailable,
-            )
-        except FleetplanError as error:
-            out_until = self._take_out_of_service(incident, trip, candidate)
-            lost = self._lose(
-                [
-                    t
-                    for t in self.trips.values()
-                    if t.vehicle_id == vehicle.id
-                    and at < t.departure < min(out_until, at + timedelta(seconds=self.scenario.ops.trip_horizon_s))
-                ]
-            )
-            self.outcomes.append(
-                IncidentOutcome(
-                    incident_id=incident.id,
-                    kind=incident.kind.value,
-                    at=at,
-                    trip_id=trip.id,
-                    vehicle_id=vehicle.id,
-                    location=incident.location,
-                    tier="none",
-                    limit_s=0,
-                    passengers=incident.passengers,
-                    carried=0,
-                    reached_within_limit=False,
-                    response_s=None,
-                    passenger_delay_min=0.0,
-                    trips_lost=lost,
-                    status="error",
-                    note=str(error)[:200],
-                )
-            )
-            return
+        return incident, trip, candidate
+
+    def _failed_dispatch(self, incident: Incident, trip: Trip, candidate: Candidate, error: FleetplanError) -> None:
+        """A dispatch that raised: the coach is out of service, its later trips lost, the outcome says why."""
+        at, vehicle_id = incident.at, incident.vehicle_id
         out_until = self._take_out_of_service(incident, trip, candidate)
-        lost = self._apply(decision, incident, out_until)
-        self.outcomes.append(_outcome(incident, trip, decision, lost))
-        self.not_optimal += not decision.result.proven
-        self.wall_capped += decision.result.wall_capped
+        horizon = min(out_until, at + timedelta(seconds=self.scenario.ops.trip_horizon_s))
+        lost = self._lose([t for t in self.trips.values() if t.vehicle_id == vehicle_id and at < t.departure < horizon])
+        self.outcomes.append(
+            IncidentOutcome(
+                incident_id=incident.id,
+                kind=incident.kind.value,
+                at=at,
+                trip_id=trip.id,
+                vehicle_id=vehicle_id,
+                location=incident.location,
+                tier="none",
+                limit_s=0,
+                passengers=incident.passengers,
+                carried=0,
+                reached_within_limit=False,
+                response_s=None,
+                passenger_delay_min=0.0,
+                trips_lost=lost,
+                status="error",
+                note=str(error)[:200],
+            )
+        )
 
     def _take_out_of_service(self, incident: Incident, trip: Trip, candidate: Candidate) -> datetime:
         """Mark the failed coach and its driver; returns when the coach is usable again."""
@@ -223,8 +245,10 @@ class Replication:
             self.blocked.append((at, at + timedelta(minutes=candidate.blocking_min), edge))
         return back_at
 
-    def _apply(self, decision: Dispatch, incident: Incident, out_until: datetime) -> int:
-        """Hand trips to their new crews, book the rescuers, drop lost trips; returns the trips lost."""
+    def _apply(self, decision: Dispatch, incidents: Sequence[Incident], out_until: Mapping[str, datetime]) -> int:
+        """Hand trips to their new crews, book the rescuers, drop lost trips; returns the trips lost
+        (``out_until``: each failed coach → when it is usable again)."""
+        incident = incidents[0]  # a batch's coaches are booked and trips handed over in its first one's name
         instance, plan = decision.instance, decision.best
         if plan is None:
             return 0
@@ -279,8 +303,7 @@ class Replication:
         lost = [
             task
             for task in instance.trip_tasks
-            if task.trip_id in uncovered
-            and _really_lost(task, incident.vehicle_id, out_until, used_vehicles, used_drivers)
+            if task.trip_id in uncovered and _really_lost(task, out_until, used_vehicles, used_drivers)
         ]
         return self._lose([self.trips[t.trip_id] for t in lost if t.trip_id in self.trips])
 
@@ -376,18 +399,18 @@ class Replication:
 
 
 def _really_lost(
-    task: TripTask, failed_vehicle: str, failed_until: datetime, used_vehicles: set[str], used_drivers: set[str]
+    task: TripTask, failed_until: Mapping[str, datetime], used_vehicles: set[str], used_drivers: set[str]
 ) -> bool:
-    """An uncovered task is lost if its coach is still out then, or its crew was pulled into the plan;
-    otherwise it runs as timetabled."""
-    if task.planned_vehicle_id == failed_vehicle:
-        return task.departure < failed_until
+    """An uncovered task is lost if its coach (a failed one) is still out then, or its crew was pulled
+    into the plan; otherwise it runs as timetabled."""
+    if task.planned_vehicle_id in failed_until:
+        return task.departure < failed_until[task.planned_vehicle_id]
     return task.planned_vehicle_id in used_vehicles or task.planned_driver_id in used_drivers
 
 
 def _outcome(incident: Incident, trip: Trip, decision: Dispatch, trips_lost: int) -> IncidentOutcome:
     instance: Instance = decision.instance
-    group = instance.groups[0]
+    group = next(g for g in instance.groups if g.incident_id == incident.id)
     rescues = decision.best.rescues if decision.best else ()
     carrying = [r for r in rescues if r.group_id == group.id and r.passengers > 0]
     carried = sum(r.passengers for r in carrying)
@@ -426,4 +449,5 @@ def _outcome(incident: Incident, trip: Trip, decision: Dispatch, trips_lost: int
         evaluator_problems=sum(len(found) for found in decision.problems),
         rescue_vehicles=tuple(r.vehicle_id for r in carrying),
         note="" if carrying else "no coach could be sent",
+        reached_in_time=sum(r.passengers for r in carrying if r.scene_arrival <= group.deadline),
     )

@@ -35,6 +35,11 @@ class IncidentRates:
     breakdown_repair_h: tuple[float, float] = (4.0, 48.0)  # uniform range of workshop time
     accident_repair_h: tuple[float, float] = (72.0, 240.0)
     accident_blocking_min: tuple[float, float] = (30.0, 180.0)  # carriageway blocked behind the scene
+    # A blizzard's onset strands coaches on G1 at once (issue #18 §6): on each blizzard day the snow sets
+    # in at a moment of the service hours and each coach then on G1 is snowbound with this probability
+    # (0: never; the blizzard what-if of docs/benchmarks.md uses 0.5), until dug out and checked.
+    blizzard_stranding_share: float = 0.0
+    stranded_h: tuple[float, float] = (2.0, 8.0)
 
     def __post_init__(self) -> None:
         require(
@@ -42,10 +47,10 @@ class IncidentRates:
             "bad_weather_accident_factor",
             f"{self.bad_weather_accident_factor} must be at least 1",
         )
-        for name in ("no_start_per_departure", "illness_per_trip"):
+        for name in ("no_start_per_departure", "illness_per_trip", "blizzard_stranding_share"):
             require(0.0 <= getattr(self, name) <= 1.0, name, f"{getattr(self, name)} is not a probability")
         require(self.accidents_per_million_km >= 0, "accidents_per_million_km", "must not be negative")
-        for name in ("breakdown_repair_h", "accident_repair_h", "accident_blocking_min"):
+        for name in ("breakdown_repair_h", "accident_repair_h", "accident_blocking_min", "stranded_h"):
             low, high = getattr(self, name)
             require(0 <= low <= high, name, f"({low}, {high}) is not a range low ≤ high")
 

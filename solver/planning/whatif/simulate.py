@@ -21,7 +21,7 @@ from solver.planning.whatif.fleet import staged_dataset
 from solver.planning.whatif.kpis import ReplicationResult
 from solver.planning.whatif.replication import Replication
 from solver.planning.whatif.scenario import WhatIfScenario
-from solver.planning.whatif.streams import Candidate, draw_candidates
+from solver.planning.whatif.streams import Candidate, draw_candidates, draw_strandings
 from solver.planning.whatif.timetable import period_dataset
 from solver.planning.whatif.weather import draw_calendar
 
@@ -51,7 +51,8 @@ def simulate_replication(scenario: WhatIfScenario, seed: int, corridor: Corridor
     UnknownIdError, InvalidValueError
         If the scenario names an unknown site or more backups than the standby fleet has.
     """
-    weather_seed, incident_seed = np.random.SeedSequence(seed).spawn(2)
+    # the third stream (strandings) leaves the first two, and so every earlier scenario's draws, as they were
+    weather_seed, incident_seed, stranding_seed = np.random.SeedSequence(seed).spawn(3)
     assert isinstance(scenario.backups, tuple)  # WhatIfScenario normalises backups to (site, count) pairs
     staged = staged_dataset(corridor.dataset, scenario.backups, scenario.start, scenario.end)
     period = Corridor(period_dataset(staged, scenario.period), corridor.network, corridor.directory)
@@ -65,12 +66,20 @@ def simulate_replication(scenario: WhatIfScenario, seed: int, corridor: Corridor
         np.random.default_rng(incident_seed),
         timetable_conditions,
     )
+    strandings = draw_strandings(
+        period,
+        period.dataset.trips,
+        calendar,
+        scenario.rates,
+        np.random.default_rng(stranding_seed),
+        timetable_conditions,
+    )
     replication = Replication(period, scenario, calendar)
-    for moment, event in _events(scenario, candidates):
+    for moment, event in events_in_order(scenario, (*candidates, *strandings)):
         if isinstance(event, date):
             replication.start_day(event, moment)
         else:
-            replication.incident(event)
+            replication.incidents(event)
     vehicle_km = (
         sum(
             trip_course(
@@ -83,11 +92,22 @@ def simulate_replication(scenario: WhatIfScenario, seed: int, corridor: Corridor
     return replication.result(seed, round(vehicle_km, 1))
 
 
-def _events(scenario: WhatIfScenario, candidates: tuple[Candidate, ...]) -> Iterator[tuple[datetime, date | Candidate]]:
-    """Day starts and candidate incidents in time order (a day start before an incident at the same time)."""
-    events: list[tuple[datetime, int, int, date | Candidate]] = [
+def events_in_order(
+    scenario: WhatIfScenario, candidates: tuple[Candidate, ...]
+) -> Iterator[tuple[datetime, date | list[Candidate]]]:
+    """Day starts and candidate incidents in time order (a day start before an incident at the same
+    time); the candidates of one wave come as one event (they happen together)."""
+    events: list[tuple[datetime, int, int, date | list[Candidate]]] = [
         (datetime.combine(day, DAY_START), 0, index, day) for index, day in enumerate(scenario.period)
     ]
-    events += [(candidate.at, 1, index, candidate) for index, candidate in enumerate(candidates)]
+    waves: dict[int, list[Candidate]] = {}
+    for index, candidate in enumerate(candidates):
+        if candidate.wave is None:
+            events.append((candidate.at, 1, index, [candidate]))
+        elif candidate.wave in waves:
+            waves[candidate.wave].append(candidate)
+        else:
+            waves[candidate.wave] = [candidate]
+            events.append((candidate.at, 1, index, waves[candidate.wave]))
     for moment, _, _, event in sorted(events, key=lambda e: e[:3]):
         yield moment, event

@@ -57,6 +57,7 @@ class Candidate:
     max_factor: float
     duration_h: float
     blocking_min: float = 0.0
+    wave: int | None = None  # candidates of one wave happen together and are planned together
 
 
 def draw_candidates(
@@ -181,6 +182,57 @@ def _on_g1(
             blocking_min=blocking_min,
         )
     ]
+
+
+BLIZZARD_ONSET_H = (6.0, 20.0)  # E: the snow sets in during the service hours
+
+
+def draw_strandings(
+    corridor: Corridor,
+    trips: Sequence[Trip],
+    calendar: WeatherCalendar,
+    rates: IncidentRates,
+    rng: np.random.Generator,
+    timetable_conditions: Conditions,
+) -> tuple[Candidate, ...]:
+    """Coaches snowbound together at a blizzard's onset (issue #18 §6): on each blizzard day of the
+    calendar the snow sets in at a moment drawn over :data:`BLIZZARD_ONSET_H`, and each coach of
+    ``trips`` then on G1 is stranded there with probability ``rates.blizzard_stranding_share``. The
+    candidates of one onset form one wave (the day's ordinal). Draws are of a fixed size per day
+    (one onset, one number per trip), so the stream stays aligned whatever the counts turn out to be."""
+    found: list[Candidate] = []
+    for day, weather in calendar.days:
+        onset_u, trip_u, repair_u = rng.random(), rng.random(len(trips)), rng.random(len(trips))
+        if weather != Weather.BLIZZARD or rates.blizzard_stranding_share <= 0:
+            continue
+        low, high = BLIZZARD_ONSET_H
+        onset = (datetime.combine(day, datetime.min.time()) + timedelta(hours=low + (high - low) * onset_u)).replace(
+            second=0, microsecond=0
+        )
+        for k, trip in enumerate(trips):
+            if not trip.departure <= onset < trip.arrival or trip_u[k] >= rates.blizzard_stranding_share:
+                continue
+            vehicle_class = corridor.dataset.vehicle(trip.vehicle_id).vehicle_class
+            course = trip_course(corridor.network, trip, vehicle_class, timetable_conditions)
+            where = course.location_at(trip.departure, onset)
+            if not where.startswith("G1 "):
+                continue  # off the expressway: the coach reaches shelter
+            low_h, high_h = rates.stranded_h
+            found.append(
+                Candidate(
+                    at=onset,
+                    trip_id=trip.id,
+                    planned_departure=trip.departure,
+                    kind=IncidentKind.BREAKDOWN,
+                    location=where,
+                    pre_departure=False,
+                    accept_u=0.0,  # no thinning: the snow strands any coach
+                    max_factor=1.0,
+                    duration_h=float(low_h + (high_h - low_h) * repair_u[k]),
+                    wave=day.toordinal(),
+                )
+            )
+    return tuple(found)
 
 
 def _uniform(rng: np.random.Generator, bounds: tuple[float, float]) -> float:

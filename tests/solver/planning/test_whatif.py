@@ -32,7 +32,8 @@ from solver.planning.whatif.fleet import service_hours, staged_dataset, usable_s
 from solver.planning.whatif.kpis import wilson_interval
 from solver.planning.whatif.replication import Replication
 from solver.planning.whatif.reproducible import reproducible_params
-from solver.planning.whatif.streams import Candidate, draw_candidates
+from solver.planning.whatif.simulate import events_in_order
+from solver.planning.whatif.streams import Candidate, draw_candidates, draw_strandings
 from solver.planning.whatif.timetable import period_dataset, period_history, period_trips
 from solver.planning.whatif.weather import WeatherCalendar, conditions_at, draw_calendar
 
@@ -389,3 +390,63 @@ def test_same_seed_same_kpis_in_process_in_a_process_pool_and_on_dask(corridor, 
         on_dask = run_whatif(busy_scenario, 3, 11, Engine.DASK, scheduler=cluster.scheduler_address, corridor=corridor)
     assert on_dask == local_result
     assert on_dask.tiers == local_result.tiers and sum(k.incidents for k in on_dask.tiers[:-1]) > 0
+
+
+# --------------------------------------------------------------------------- a blizzard strands coaches together
+def test_a_blizzard_onset_strands_the_coaches_then_on_g1_together_and_only_on_a_blizzard_day(corridor):
+    period = Corridor(
+        period_dataset(corridor.dataset, (MONDAY, MONDAY + timedelta(days=1))), corridor.network, corridor.directory
+    )
+    trips = period.dataset.trips
+    blizzard = WeatherCalendar("winter", ((MONDAY, Weather.BLIZZARD), (MONDAY + timedelta(days=1), Weather.CLEAR)))
+    conditions = period.dataset.clear_conditions
+    every = IncidentRates(blizzard_stranding_share=1.0)
+    for seed in range(12):  # onsets over the service hours: some catch coaches on G1
+        found = draw_strandings(period, trips, blizzard, every, np.random.default_rng(seed), conditions)
+        assert len({(c.at, c.wave) for c in found}) <= 1  # one onset, one wave
+        for candidate in found:
+            assert candidate.at.date() == MONDAY and candidate.location.startswith("G1 K")
+            trip = period.dataset.trip(candidate.trip_id)
+            assert trip.departure <= candidate.at < trip.arrival
+        on_g1 = [
+            t
+            for t in trips
+            if found
+            and t.departure <= found[0].at < t.arrival
+            and trip_course(period.network, t, period.dataset.vehicle(t.vehicle_id).vehicle_class, conditions)
+            .location_at(t.departure, found[0].at)
+            .startswith("G1 ")
+        ]
+        assert len(found) == len(on_g1)  # with share 1 every coach then on G1 is snowbound
+    never = IncidentRates(blizzard_stranding_share=0.0)
+    assert draw_strandings(period, trips, blizzard, never, np.random.default_rng(1), conditions) == ()
+    clear = WeatherCalendar("winter", ((MONDAY, Weather.SNOWFALL), (MONDAY + timedelta(days=1), Weather.CLEAR)))
+    assert draw_strandings(period, trips, clear, every, np.random.default_rng(1), conditions) == ()
+
+
+def test_incidents_that_happen_together_are_planned_together(corridor):
+    """Two coaches snowbound at once are one dispatch: each outcome says so, each has its own id and
+    group, and no rescue coach is sent to both unless one route collects both."""
+    scenario = WhatIfScenario(
+        MONDAY, MONDAY + timedelta(days=1), {"changchun_depot": 1, "siping_depot": 1}, solve_budget_s=0.2
+    )
+    replication, period = _replication(corridor, scenario)
+    first = _breakdown(period, "T1207-AM1", 0.5)
+    second = replace(_breakdown(period, "T1207-AM2", 0.5), at=first.at)
+    replication.incidents([replace(first, wave=1), replace(second, wave=1)])
+    one, two = replication.outcomes
+    assert (one.planned_with, two.planned_with) == (2, 2)
+    assert one.incident_id != two.incident_id and {one.vehicle_id, two.vehicle_id} == {"c01", "c02"}
+    assert one.evaluator_problems == two.evaluator_problems == 0
+    for outcome in (one, two):
+        assert 0 <= outcome.reached_in_time <= outcome.carried <= outcome.passengers
+    assert replication.workshop.keys() >= {"c01", "c02"}
+
+
+def test_a_stranding_wave_is_one_event_of_the_simulation(corridor):
+    scenario = WhatIfScenario(MONDAY, MONDAY, {"siping_depot": 1})
+    at = datetime.combine(MONDAY, datetime.min.time()) + timedelta(hours=8)
+    alone = Candidate(at, "x", at, IncidentKind.BREAKDOWN, "G1 K10 toward Changchun", False, 0.0, 1.0, 2.0)
+    wave = [replace(alone, trip_id=f"w{k}", wave=7) for k in range(3)]
+    events = [event for _, event in events_in_order(scenario, (alone, *wave))]
+    assert [len(e) for e in events if isinstance(e, list)] == [1, 3]
