@@ -113,6 +113,22 @@ def test_trust_outcomes_counts_each_incident_and_sums_them(capsys, tmp_path):
     assert totals["on_time"] == sum(row["on_time"] for row in rows)
 
 
+def test_blizzard_routes_benchmark_compares_both_dispatches_on_the_same_incidents(capsys, tmp_path):
+    from bench import blizzard_routes
+
+    plot = tmp_path / "blizzard.png"
+    blizzard_routes.main(["--reps", "2", "--share", "1.0", "--workers", "1", "--plot", str(plot)])
+    rows = [
+        line
+        for line in capsys.readouterr().out.splitlines()
+        if line.startswith("| one group") or line.startswith("| rescue routes")
+    ]
+    assert len(rows) == 2
+    # common random numbers: both dispatches face the same incidents and the same passengers
+    assert rows[0].split("|")[2:4] == rows[1].split("|")[2:4]
+    assert plot.stat().st_size > 1000
+
+
 def test_large_fleet_benchmark_runs():
     from bench import large_fleet
 

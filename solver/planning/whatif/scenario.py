@@ -14,7 +14,9 @@ from fleetplan.operations import OperationsPolicy
 from solver.dispatch import Budget
 from solver.planning.rates import BreakdownRates
 
-CALENDARS = ("clear", "winter")  # "clear": every day clear, no closures; "winter": a seeded Jilin winter
+# "clear": every day clear, no closures; "winter": a seeded Jilin winter; "winter-open": the same winter
+# weather (the same draws) with the G1 entrances never closed, to see what the closures cost
+CALENDARS = ("clear", "winter", "winter-open")
 MAX_PERIOD_DAYS = 366
 
 

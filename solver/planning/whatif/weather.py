@@ -88,7 +88,7 @@ def draw_calendar(name: str, days: Iterable[date], rng: np.random.Generator) -> 
     days = tuple(days)
     if name == "clear":
         return WeatherCalendar(name, tuple((day, Weather.CLEAR) for day in days))
-    require(name == "winter", "calendar", f"{name!r} is not one of clear, winter")
+    require(name in ("winter", "winter-open"), "calendar", f"{name!r} is not one of clear, winter, winter-open")
     weathers, shares = zip(*WINTER_WEATHER)
     drawn = rng.choice(len(weathers), size=len(days), p=np.array(shares) / sum(shares))
     chances, starts, lengths = rng.random(len(days)), rng.random(len(days)), rng.random(len(days))
@@ -107,7 +107,7 @@ def draw_calendar(name: str, days: Iterable[date], rng: np.random.Generator) -> 
                         (start + timedelta(hours=hours)).replace(second=0, microsecond=0),
                     )
                 )
-    return WeatherCalendar(name, tuple(calendar), tuple(closures))
+    return WeatherCalendar(name, tuple(calendar), tuple(closures) if name == "winter" else ())
 
 
 def conditions_at(

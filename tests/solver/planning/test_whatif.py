@@ -450,3 +450,10 @@ def test_a_stranding_wave_is_one_event_of_the_simulation(corridor):
     wave = [replace(alone, trip_id=f"w{k}", wave=7) for k in range(3)]
     events = [event for _, event in events_in_order(scenario, (alone, *wave))]
     assert [len(e) for e in events if isinstance(e, list)] == [1, 3]
+
+
+def test_the_winter_open_calendar_is_the_same_winter_with_the_entrances_never_closed():
+    days = [MONDAY + timedelta(days=k) for k in range(60)]
+    closed = draw_calendar("winter", days, np.random.default_rng(4))
+    open_ = draw_calendar("winter-open", days, np.random.default_rng(4))
+    assert open_.days == closed.days and closed.closures and open_.closures == ()
