@@ -31,6 +31,7 @@ class RouteLinesOut(BaseModel):
 class AssignmentOut(BaseModel):
     vehicle_id: str
     driver_id: str
+    incident_id: str | None = Field(None, description="the incident whose passengers it takes (none on older records)")
     route_id: str | None = Field(
         None,
         description="the route this assignment is part of when one coach collects several groups in turn (its "

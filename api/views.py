@@ -191,6 +191,7 @@ def plan_view(instance, plan, rank: int, problems: tuple[Problem, ...], first=No
             {
                 "vehicle_id": rescue.vehicle_id,
                 "driver_id": rescue.driver_id,
+                "incident_id": group.incident_id,
                 "route_id": rescue.route_id or None,
                 "origin": rescue.origin_node,
                 "depart_at": format_hhmm(rescue.depart_at),

@@ -77,7 +77,7 @@ def dispatch_facts(
         destination=group.get("destination") or next(iter(plan["assignments"]), {}).get("destination", ""),
         deadline=datetime.fromisoformat(deadline) if deadline else None,
         rescues=tuple(
-            rescue_order(a, reported_at, kinds.get((a["vehicle_id"], a["driver_id"])) == PASSING)
+            rescue_order(a, reported_at, kinds.get((a["vehicle_id"], a["driver_id"])) == PASSING, plan)
             for a in plan.get("assignments") or []
         ),
         covers=tuple(
@@ -92,7 +92,20 @@ def dispatch_facts(
     )
 
 
-def rescue_order(assignment: dict[str, Any], reported_at: datetime, passing: bool) -> RescueOrder:
+def calls_before(assignment: dict[str, Any], plan: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The scenes a route collects other groups at before this assignment's, by name (en, zh)."""
+    route_id = assignment.get("route_id")
+    route = next((r for r in plan.get("routes") or [] if route_id and r.get("route_id") == route_id), None)
+    if route is None:
+        return ()
+    pickups = [stop for stop in route["stops"] if stop["kind"] == "pickup"]
+    mine = next((k for k, stop in enumerate(pickups) if stop["incident"] == assignment.get("incident_id")), 0)
+    return tuple((stop["place_name"], stop.get("place_name_zh") or stop["place_name"]) for stop in pickups[:mine])
+
+
+def rescue_order(
+    assignment: dict[str, Any], reported_at: datetime, passing: bool, plan: dict[str, Any] | None = None
+) -> RescueOrder:
     depart_at = clock_near(assignment["depart_at"], reported_at)
     scene_arrival = max(depart_at, reported_at + timedelta(minutes=float(assignment["scene_eta_min"])))
     rest = assignment.get("rest_on_way")
@@ -111,6 +124,7 @@ def rescue_order(assignment: dict[str, Any], reported_at: datetime, passing: boo
         if rest
         else None,
         passing=passing,
+        calls_before=calls_before(assignment, plan or {}),
     )
 
 

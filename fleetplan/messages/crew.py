@@ -48,6 +48,17 @@ def rescue_text(words: Words, rescue: RescueOrder, lang: str) -> str:
             f"your trip with {coach} passes the scene: stop at {scene} and take on {rescue.passengers} "
             f"passengers of {failed}; ETA {eta}{limit}.",
         )
+    elif rescue.calls_before:  # a route: other groups first, then this one
+        first = pick(lang, "、", ", ").join(pick(lang, zh, en) for en, zh in rescue.calls_before)
+        go = pick(
+            lang,
+            f"请驾驶 {coach} 于 {words.clock(rescue.depart_at, lang)} 从 {words.place(rescue.origin, lang)} 出发，"
+            f"先到 {first} 接另一事件的乘客，再前往 {scene} 接 {failed} 的 {rescue.passengers} 名乘客，"
+            f"预计 {eta} 到达{limit}。",
+            f"drive {coach} from {words.place(rescue.origin, lang)} at {words.clock(rescue.depart_at, lang)}, first "
+            f"to {first} for another incident's passengers, then on to {scene} and pick up {rescue.passengers} "
+            f"passengers of {failed}; ETA {eta}{limit}.",
+        )
     else:
         go = pick(
             lang,

@@ -75,6 +75,9 @@ class RescueOrder:
     rest_at_scene_min: int = 0
     rest_on_way: RestStop | None = None
     passing: bool = False  # a coach on a trip of its own whose route passes the scene
+    # On a route through several scenes (issue #18 §1): the scenes it collects other groups at first,
+    # in order, each by its name in (en, zh). Empty when the coach comes straight to this scene.
+    calls_before: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         require(self.passengers >= 0, "passengers", "must not be negative")

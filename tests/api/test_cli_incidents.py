@@ -20,6 +20,7 @@ from fleetplan.wording import names_of
 import solver.dispatch
 
 from api.cli import main
+from api.messaging.facts import calls_before
 from api.route_views import route_view
 
 from tests.api.http_support import run_cli as run
@@ -184,7 +185,13 @@ def test_one_night_driver_collects_both_groups_on_one_route_shown_stop_by_stop(t
     assert [s["at"] for s in route["stops"]] == sorted(s["at"] for s in route["stops"])
     assert [s["passengers"] for s in route["stops"][1:]] == [30, 20, 30, 20]
     assert {a["route_id"] for a in best["assignments"]} == {route["route_id"]}
+    assert [a["incident_id"] for a in best["assignments"]] == ["cli-1", "cli-2"]
     assert "by way of G1 K8" in best["explanation"] and "途经" in best["explanation_zh"]
+    # the crew's message for the second incident says it collects the first group on the way there
+    first, second = best["assignments"]
+    assert calls_before(first, best) == ()
+    ((en, zh),) = calls_before(second, best)
+    assert en == route["stops"][1]["place_name"] and zh == route["stops"][1]["place_name_zh"] and "K8" in en
 
 
 def test_a_route_shows_the_rests_in_time_order_and_a_passing_coach_sets_out_on_its_trip(dispatched):

@@ -254,6 +254,16 @@ def test_a_passing_coach_is_asked_to_stop_on_its_way(corridor):
     assert "passes the scene" in text and "take on 10 passengers of c01" in text
 
 
+def test_a_crew_on_a_route_is_told_to_collect_the_other_group_first(corridor):
+    """Issue 18 §1: a coach that collects another incident's passengers first is not told to drive
+    straight from its depot to this scene."""
+    route = replace(RESCUE, calls_before=(("G1 K11 toward Changchun", "G1 K11 往长春方向"),))
+    messages = compose(corridor, replace(DISPATCH, rescues=(route,)))
+    en, zh = (one(messages, RecipientRole.RESCUE_DRIVER, lang).text for lang in ("en", "zh"))
+    assert "first to G1 K11 toward Changchun for another incident's passengers, then on to" in en
+    assert "先到 G1 K11 往长春方向 接另一事件的乘客，再前往" in zh
+
+
 def test_times_after_midnight_say_so(corridor):
     late = replace(RESCUE, destination_arrival=DAY.replace(day=8, hour=0, minute=40))
     zh = one(compose(corridor, replace(DISPATCH, rescues=(late,))), RecipientRole.RESCUE_DRIVER, "zh").text
