@@ -4,7 +4,7 @@ conditions: tasks, candidate crews, every feasible option, and a reason for ever
 Eligibility is decided here, before any model (DESIGN §3.2), so the solver only chooses. The steps:
 :mod:`~fleetplan.builder.groups` (stranded passengers, tier and deadline), :mod:`~fleetplan.builder.crews`
 (candidate coach–driver pairs), :mod:`~fleetplan.builder.rescues` (rescue options), :mod:`~fleetplan.builder.routes` (one crew
-through two scenes) and
+through two or three scenes) and
 :mod:`~fleetplan.builder.trips` (later trips and who could run them), sharing a
 :class:`~fleetplan.builder.context.BuildContext`. The one caller is :func:`solver.dispatch.prepare`.
 """
@@ -18,7 +18,7 @@ from fleetplan.builder.context import BuildContext
 from fleetplan.builder.crews import candidate_crews, standby_by_city
 from fleetplan.builder.groups import failed_crews, stranded_group
 from fleetplan.builder.rescues import group_rescues
-from fleetplan.builder.routes import two_scene_routes
+from fleetplan.builder.routes import rescue_routes
 from fleetplan.builder.trips import trip_options, trip_tasks
 from fleetplan.corridor import Corridor
 from fleetplan.errors import InvalidValueError
@@ -64,7 +64,7 @@ def build_instance(
     ctx.unavailable = {**failed_crews(ctx, groups), **ctx.unavailable}
     crews = candidate_crews(ctx, groups, failed)
     rescues = tuple(option for group in groups for option in group_rescues(ctx, group, crews))
-    routes = tuple(two_scene_routes(ctx, groups, rescues))
+    routes = tuple(rescue_routes(ctx, groups, rescues))
     rescuing = {option.crew_id for option in rescues}
     tasks = trip_tasks(ctx, groups, [crew for crew in crews if crew.id in rescuing], failed)
     groups_by_id = {group.id: group for group in groups}

@@ -1,24 +1,28 @@
-"""Rescue routes through two scenes (issue #18 §1): one standing crew collects a group, drives on to a
-second scene, collects that group too (as many as the seats left allow: the solver chooses how many
-each group sends) and sets both down at their destinations, in either order when they differ.
+"""Rescue routes through two or three scenes (issue #18 §1): one standing crew collects a group,
+drives on to a second scene and collects that group too (as many as the seats left allow: the solver
+chooses how many each group sends), perhaps a third, and sets them all down at their destinations, in
+every order of the distinct stops.
 
 A route starts as the crew's own rescue option for the first group (its departure, arrival and
 boarding, already checked against the turnout and the rules), so only crews that could rescue the
 first group alone are tried: those with seats to spare after it, the ``ops.max_route_crews`` that
-reach it soonest, and only to a second scene at most ``ops.max_route_leg_s`` away. The legs between the
-scenes and the stops are searched on the directed network at the time the coach drives them (a
-second scene on the other carriageway is reached through an interchange). The driver's whole duty
-is checked piece by piece (drive, duty at each scene, drive, set-down, drive); when it breaks a rule
-the driver rests ``min_rest`` after the transfer at the second scene, else at the first; a route no
-rest makes legal, or one past the driver's shift, is not offered. Passengers get off a stop before
-the last in ``ops.transfer_s``.
+reach it soonest; a further scene only for a group short of an on-time coach of its own, at most
+``ops.max_route_leg_s`` from the scene before; a third only with seats to spare after the first two.
+The legs between the scenes and the stops are searched on the directed network at the time the
+coach drives them (a scene on the other carriageway is reached through an interchange). The driver's
+whole duty is checked piece by piece (drive, duty at each scene, drive, set-down, drive); when it
+breaks a rule the driver rests ``min_rest`` after the transfer at one scene, the last first; a route
+no such rest makes legal, or one past the driver's shift, is not offered. Passengers get off a stop
+before the last in ``ops.transfer_s``.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
+from itertools import permutations
 
 from fleetplan.builder.context import BuildContext
 from fleetplan.builder.groups import arrival_delay_s
@@ -32,10 +36,12 @@ from fleetplan.rules.shift import shift_finding
 Drops = tuple[tuple[str, tuple[str, ...]], ...]  # (stop node, groups set down there), in order
 
 
-def two_scene_routes(
+def rescue_routes(
     ctx: BuildContext, groups: Sequence[StrandedGroup], rescues: Sequence[RescueOption]
 ) -> list[RouteOption]:
-    """Every legal two-scene route: for each ordered pair of groups, the first group's soonest crews."""
+    """Every legal route through two scenes (for each ordered pair of groups, the first group's
+    soonest crews) and through three (a legal two-scene route with seats to spare after both groups,
+    on to a third group short of a coach of its own)."""
     if ctx.ops.max_route_crews == 0 or len(groups) < 2:
         return []
     standing: dict[str, list[RescueOption]] = defaultdict(list)
@@ -50,11 +56,22 @@ def two_scene_routes(
         starts = sorted(spare, key=lambda o: (o.scene_arrival, o.vehicle_id, o.driver_id))
         for second in (group for group in short if group.id != first.id and _within_reach(ctx, first, group)):
             for start in starts[: ctx.ops.max_route_crews]:
-                for drops in drop_orders(first, second):
-                    route = _route(ctx, start, (first, second), drops)
-                    if route is not None:
-                        found.append(route)
+                pair = _best_route(ctx, start, (first, second))
+                if pair is None:
+                    continue
+                found += pair
+                if start.capacity <= first.passengers + second.passengers:
+                    continue
+                for third in (g for g in short if g.id not in (first.id, second.id) and _within_reach(ctx, second, g)):
+                    found += _best_route(ctx, start, (first, second, third)) or []
     return found
+
+
+def _best_route(ctx: BuildContext, start: RescueOption, groups: tuple[StrandedGroup, ...]) -> list[RouteOption] | None:
+    """The legal routes of ``start``'s crew through the scenes of ``groups`` in order, one per order of
+    the delivery stops; None when there is none."""
+    routes = [route for drops in drop_orders(groups) if (route := _route(ctx, start, groups, drops)) is not None]
+    return routes or None
 
 
 def _well_served(group: StrandedGroup, rescues: Sequence[RescueOption], groups: int) -> bool:
@@ -78,23 +95,24 @@ def _within_reach(ctx: BuildContext, first: StrandedGroup, second: StrandedGroup
     return haversine_m(one.lat, one.lon, two.lat, two.lon) <= FASTEST_MPS * ctx.ops.max_route_leg_s
 
 
-def drop_orders(first: StrandedGroup, second: StrandedGroup) -> list[Drops]:
-    """One stop for both when they go to the same place, else both orders of the two stops."""
-    one, two = first.destination_node, second.destination_node
-    if one == two:
-        return [((one, (first.id, second.id)),)]
-    return [((one, (first.id,)), (two, (second.id,))), ((two, (second.id,)), (one, (first.id,)))]
+def drop_orders(groups: Sequence[StrandedGroup]) -> list[Drops]:
+    """Every order of the distinct delivery stops, each with the groups that get off there."""
+    stops: dict[str, list[str]] = {}
+    for group in groups:
+        stops.setdefault(group.destination_node, []).append(group.id)
+    return [tuple((node, tuple(stops[node])) for node in order) for order in permutations(stops)]
 
 
 def _route(
-    ctx: BuildContext, start: RescueOption, groups: tuple[StrandedGroup, StrandedGroup], drops: Drops
+    ctx: BuildContext, start: RescueOption, groups: tuple[StrandedGroup, ...], drops: Drops
 ) -> RouteOption | None:
     """The route from ``start`` (the crew's rescue of the first group) with the first rest placement
-    that makes the duty legal (none, at the second scene, at the first), or None."""
+    that makes the duty legal (none, then ``min_rest`` at one scene, the last first), or None."""
     vehicle, driver = ctx.dataset.vehicle(start.vehicle_id), ctx.dataset.driver(start.driver_id)
     policy, log = ctx.dataset.driving_policy, ctx.state.drivers[driver.id].duty_log
-    rest = policy.min_rest_s
-    for rests in ((0, 0), (0, rest), (rest, 0)):
+    none = (0,) * len(groups)
+    placements = [none] + [none[:k] + (policy.min_rest_s,) + none[k + 1 :] for k in reversed(range(len(groups)))]
+    for rests in placements:
         try:
             timed = _timed(ctx, vehicle, start, groups, drops, rests)
         except NoRouteError:
@@ -111,67 +129,50 @@ def _timed(
     ctx: BuildContext,
     vehicle: Vehicle,
     start: RescueOption,
-    groups: tuple[StrandedGroup, StrandedGroup],
+    groups: tuple[StrandedGroup, ...],
     drops: Drops,
-    rests: tuple[int, int],
+    rests: tuple[int, ...],
 ) -> tuple[RouteOption, ProposedTask] | None:
-    """The route's times and the driver's task with rests ``rests`` (seconds at each scene), or None
-    when the second scene is reached too late to be worth offering. Raises NoRouteError."""
-    first, second = groups
+    """The route's times and the driver's task with ``rests`` (seconds at each scene), or None when a
+    later scene is too far from the one before or reached too late to be worth offering. Raises
+    NoRouteError."""
     transfer = timedelta(seconds=ctx.ops.transfer_s)
-    leave_first = start.boarding_at + transfer + timedelta(seconds=rests[0])
-    between = ctx.route(vehicle, first.scene, second.scene, leave_first)
-    if between.travel_time_s > ctx.ops.max_route_leg_s:
-        return None
-    second_arrival = leave_first + timedelta(seconds=between.travel_time_s)
-    late_s = max(0, int((second_arrival - second.deadline).total_seconds()))
-    if late_s > ctx.ops.max_late_s:
-        return None
-    trip = ctx.dataset.trip(second.trip_id) if second.trip_id else None
-    sign = needs_new_sign(trip, start.vehicle_id, start.driver_id)
-    second_boarding = earliest_boarding(second_arrival, ctx.at, sign, ctx.dataset.driving_policy)
-    leave_second = second_boarding + transfer + timedelta(seconds=rests[1])
-    calls = [
-        (start.scene_arrival, start.boarding_at + transfer, leave_first),
-        (second_arrival, second_boarding + transfer, leave_second),
-    ]
-    metres = start.deadhead_m + between.length_m
-    drive_s = (start.scene_arrival - start.depart_at).total_seconds() + between.travel_time_s
+    first = groups[0]
+    leave = start.boarding_at + transfer + timedelta(seconds=rests[0])
+    visits = [_visit(first, start.scene_arrival, start.boarding_at, leave, rests[0], start.needs_new_sign)]
+    calls = [(start.scene_arrival, start.boarding_at + transfer, leave)]
+    metres, drive_s = start.deadhead_m, (start.scene_arrival - start.depart_at).total_seconds()
+    place = first.scene
+    for k, group in enumerate(groups[1:], start=1):
+        leg = ctx.route(vehicle, place, group.scene, leave)
+        arrival = leave + timedelta(seconds=leg.travel_time_s)
+        if (
+            leg.travel_time_s > ctx.ops.max_route_leg_s
+            or (arrival - group.deadline).total_seconds() > ctx.ops.max_late_s
+        ):
+            return None
+        trip = ctx.dataset.trip(group.trip_id) if group.trip_id else None
+        sign = needs_new_sign(trip, start.vehicle_id, start.driver_id)
+        boarding = earliest_boarding(arrival, ctx.at, sign, ctx.dataset.driving_policy)
+        leave = boarding + transfer + timedelta(seconds=rests[k])
+        visits.append(_visit(group, arrival, boarding, leave, rests[k], sign))
+        calls.append((arrival, boarding + transfer, leave))
+        metres, drive_s, place = metres + leg.length_m, drive_s + leg.travel_time_s, group.scene
     route_drops: list[RouteDrop] = []
-    place, moment = second.scene, leave_second
+    moment = leave
     for k, (node, group_ids) in enumerate(drops):
         leg = ctx.route(vehicle, place, node, moment)
         arrival = moment + timedelta(seconds=leg.travel_time_s)
         leave = arrival + (transfer if k < len(drops) - 1 else timedelta(0))
         calls.append((arrival, leave, leave))
         route_drops.append(RouteDrop(node, arrival, leave, group_ids))
-        metres += leg.length_m
-        drive_s += leg.travel_time_s
-        place, moment = node, leave
+        metres, drive_s, place, moment = metres + leg.length_m, drive_s + leg.travel_time_s, node, leave
     dropped_at = {gid: drop for drop in route_drops for gid in drop.group_ids}
-
-    def visit(group: StrandedGroup, arrival: datetime, boarding: datetime, leave: datetime, rest_s: int, sign: bool):
-        drop = dropped_at[group.id]
-        return RouteVisit(
-            group_id=group.id,
-            scene_arrival=arrival,
-            boarding_at=boarding,
-            leave_at=leave,
-            rest_s=rest_s,
-            destination_node=drop.node,
-            destination_arrival=drop.arrival,
-            late_s=max(0, int((arrival - group.deadline).total_seconds())),
-            delay_at_destination_s=arrival_delay_s(group, drop.arrival),
-            needs_new_sign=sign,
-        )
-
-    visits = (
-        visit(first, start.scene_arrival, start.boarding_at, leave_first, rests[0], start.needs_new_sign),
-        visit(second, second_arrival, second_boarding, leave_second, rests[1], sign),
-    )
-    order = "" if len(drops) == 1 else f"|{drops[0][0]}"
+    by_id = {group.id: group for group in groups}
+    visits = [_delivered(v, by_id[v.group_id], dropped_at[v.group_id]) for v in visits]
+    order = "" if len(drops) == 1 else "|" + ",".join(node for node, _ in drops)
     route = RouteOption(
-        id=f"T:{start.crew_id}>{first.id}+{second.id}{order}",
+        id=f"T:{start.crew_id}>{'+'.join(group.id for group in groups)}{order}",
         crew_id=start.crew_id,
         vehicle_id=start.vehicle_id,
         driver_id=start.driver_id,
@@ -182,7 +183,34 @@ def _timed(
         deadhead_m=start.deadhead_m,
         drive_s=int(drive_s),
         driver_hours_left_s=start.driver_hours_left_s,
-        visits=visits,
+        visits=tuple(visits),
         drops=tuple(route_drops),
     )
     return route, route_task(start.depart_at, calls, distance_m=float(metres))
+
+
+def _visit(
+    group: StrandedGroup, arrival: datetime, boarding: datetime, leave: datetime, rest_s: int, sign: bool
+) -> RouteVisit:
+    """A scene's call, its delivery still to be filled in (:func:`_delivered`)."""
+    return RouteVisit(
+        group_id=group.id,
+        scene_arrival=arrival,
+        boarding_at=boarding,
+        leave_at=leave,
+        rest_s=rest_s,
+        destination_node="",
+        destination_arrival=arrival,
+        late_s=max(0, int((arrival - group.deadline).total_seconds())),
+        delay_at_destination_s=0,
+        needs_new_sign=sign,
+    )
+
+
+def _delivered(visit: RouteVisit, group: StrandedGroup, drop: RouteDrop) -> RouteVisit:
+    return replace(
+        visit,
+        destination_node=drop.node,
+        destination_arrival=drop.arrival,
+        delay_at_destination_s=arrival_delay_s(group, drop.arrival),
+    )

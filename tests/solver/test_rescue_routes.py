@@ -204,3 +204,21 @@ def test_an_incident_alone_gets_no_route(corridor):
     incident = Incident("solo", IncidentKind.BREAKDOWN, "c15", None, "G1 K11 toward Changchun", FRIDAY, 20)
     outcome = dispatch(corridor, [incident], corridor.dataset.conditions_named("clear"), params=PARAMS)
     assert outcome.instance.route_options == () and outcome.result.best.routes == ()
+
+
+def test_three_small_groups_one_backup_one_route_through_three_scenes(one_backup):
+    """FR1, FR2 and FR3 stranded at K11, K13 and K15 with 15 each: c19 collects all 45 on one route;
+    the oracle checks it call by call. (FR3 has not left yet at 14:18, so its group is in the
+    pre-departure tier, deadline 14:45: no coach reaches K15 by then, and none is late there by less.)"""
+    fr1, fr2 = one_backup.incidents
+    fr3 = replace(fr2, id="fr3", vehicle_id="c17", location="G1 K15 toward Changchun")
+    three = [replace(incident, passengers=15) for incident in (fr1, fr2, fr3)]
+    outcome = run(one_backup, incidents=three)
+    assert any(len(route.visits) == 3 for route in outcome.instance.route_options)
+    best = outcome.result.best
+    (route,) = best.routes
+    assert [s.kind for s in route.stops] == [PICKUP, PICKUP, PICKUP, DELIVER]
+    assert sum(r.passengers for r in best.rescues) == 45 and {r.vehicle_id for r in best.rescues} == {"c19"}
+    assert oracle_says(outcome, best) == ()
+    # the order along the carriageway: K11, K13, K15 (turning back costs more than the minute FR3 is late)
+    assert [s.group_ids for s in route.stops[:3]] == [("G-fr1",), ("G-fr2",), ("G-fr3",)]
