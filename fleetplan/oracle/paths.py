@@ -8,6 +8,7 @@ label-setting search correct with time-dependent edge times.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 from dataclasses import dataclass, field
@@ -160,8 +161,11 @@ class Router:
 
 
 # --------------------------------------------------------------------------- road distance (§5)
+@functools.lru_cache(maxsize=4096)
 def lengths_from(graph: Graph, node: str) -> dict[str, Fraction]:
-    """Shortest metres from ``node`` to every node, all roads open."""
+    """Shortest metres from ``node`` to every node, all roads open. Remembered per graph (compared by
+    identity) and node: every tier of every plan asks for the depots' and backups' distances again, and
+    they depend on nothing else. The dict is shared: callers only read it."""
     counter = itertools.count()
     heap: list[tuple[Fraction, int, str]] = [(Fraction(0), next(counter), node)]
     settled: dict[str, Fraction] = {}
