@@ -26,7 +26,9 @@ def check_routes(facts: Facts, plan: Plan) -> list[Problem]:
             reason = f"names route {rescue.route_id}, which the plan does not hold"
             problems.append(problem(ProblemCode.UNKNOWN_ID, f"rescue by {rescue.vehicle_id}", reason))
     for route in plan.routes:
+        order = [stop.group_ids[0] for stop in route.stops if stop.kind == PICKUP]
         parts = [r for r in plan.rescues if r.route_id == route.id]
+        parts.sort(key=lambda r: order.index(r.group_id) if r.group_id in order else len(order))  # call order
         try:
             problems += check_route(facts, route, parts)
         except FleetplanError as error:

@@ -89,7 +89,9 @@ def routes(
             )
         )
     for route in getattr(plan, "routes", ()):
+        order = [stop.group_ids[0] for stop in route.stops if stop.kind == "pickup"]
         parts = [r for r in plan.rescues if getattr(r, "route_id", "") == route.id]
+        parts.sort(key=lambda r: order.index(r.group_id) if r.group_id in order else len(order))  # call order
         more, facts_of_parts = check_route(facts, Claim(rank, f"route {route.id}"), route, parts, taken_away)
         found += more
         derived += facts_of_parts

@@ -154,6 +154,14 @@ def test_the_oracle_names_parts_that_do_not_match_their_route(one_backup):
     assert "route_parts" in kinds(oracle_says(outcome, orphan))
 
 
+def test_the_parts_of_a_route_may_be_listed_in_any_order(one_backup):
+    outcome = run(one_backup)
+    best = outcome.result.best
+    shuffled = replace(best, rescues=tuple(reversed(best.rescues)))
+    assert oracle_says(outcome, shuffled) == ()
+    assert evaluate(shuffled, outcome.instance) == []
+
+
 def test_the_oracle_counts_a_route_as_one_task_of_its_coach_and_driver(one_backup):
     """Two parts of one route are not two tasks at once; the route and another task of c19 would be."""
     outcome = run(one_backup)
