@@ -2,7 +2,8 @@
 function per constraint family, and the objective terms as linear expressions.
 
 The instance already holds every feasible option with its times and distances, so the model is an
-assignment: which options are used and how many passengers each rescue takes. Each family can be
+assignment: which options are used and how many passengers each rescue takes (a route through several
+scenes: how many each of its groups sends, within its seats). Each family can be
 added to a :class:`DispatchModel` on its own after :func:`add_option_variables` (the tests check each
 alone on a tiny instance); :func:`build_model` adds them all. Solving is :mod:`solver.dispatch.stages`.
 """
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from fleetplan.instance import Instance
+from fleetplan.instance import Instance, RouteOption
 from fleetplan.units import ceil_minutes
 
 from solver.dispatch.params import SolveParams
@@ -115,8 +116,9 @@ def add_group_passenger_limits(dm: DispatchModel, params: SolveParams) -> None:
 
 
 def add_crew_sequences(dm: DispatchModel) -> None:
-    """A crew does at most one rescue and at most one trip; a trip chained after a rescue needs that
-    rescue, and a standalone trip option excludes any rescue of the crew.
+    """A crew does at most one rescue (or one route through several scenes) and at most one trip; a
+    trip chained after a rescue needs that rescue, and a standalone trip option excludes any rescue of
+    the crew (a route's crew runs no trip after it).
 
     A crew's *starts* are its rescue options and its standalone trip options: at most one of them is
     used, and the crew is used exactly when one is (a chained trip implies its rescue). One clique per
@@ -231,7 +233,7 @@ def crew_signatures(instance: Instance) -> dict[str, tuple]:
     }
 
 
-def route_signature(route) -> tuple:
+def route_signature(route: RouteOption) -> tuple:
     """What the model reads from a route, without its coach or driver."""
     visits = tuple((v.group_id, v.late_s, v.delay_at_destination_s) for v in route.visits)
     return (visits, route.capacity, route.deadhead_m)
