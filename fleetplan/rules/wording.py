@@ -98,8 +98,8 @@ def _probation(finding: ProbationFinding) -> str:
 def _age(finding: AgeFinding) -> str:
     return (
         f"driver {finding.driver_id} is {finding.age} on {finding.on} (born {finding.birth_date}; over "
-        f"{finding.max_age} 周岁 from {finding.over_from}); passenger-coach drivers may be at most "
-        f"{finding.max_age} 周岁"
+        f"{finding.max_age} in full years from {finding.over_from}); passenger-coach drivers may be at most "
+        f"{finding.max_age} in full years"
     )
 
 

@@ -227,7 +227,7 @@ def test_d18_is_over_60_from_the_day_after_the_61st_birthday(drivers) -> None:
     assert codes(d18, date(2026, 5, 4), policy) == [RuleCode.AGE]
     assert codes(d18, date(2026, 12, 7), policy) == [RuleCode.AGE]  # the data's week
     (found,) = personal_eligibility(d18, COACH, date(2026, 12, 7), policy)
-    assert "over 60 周岁 from 2026-05-04" in found.message
+    assert "over 60 in full years from 2026-05-04" in found.message and "周岁" not in found.message
     stricter = replace(policy, driver_age_reached=AgeReached.ON_BIRTHDAY)
     assert codes(d18, date(2026, 5, 2), stricter) == []
     assert codes(d18, date(2026, 5, 3), stricter) == [RuleCode.AGE]
