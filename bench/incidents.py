@@ -114,6 +114,9 @@ def _pre_departure_incident(index: int, rng: random.Random, trip: Trip) -> Incid
     return _incident(index, rng, trip, trip.origin, at)
 
 
+MAX_DRAWS = 10_000  # trips drawn for one incident before giving up
+
+
 def generate_incidents(
     corridor: Corridor,
     count: int,
@@ -147,6 +150,8 @@ def generate_incidents(
     rng = random.Random(seed)
     conditions = conditions or corridor.dataset.clear_conditions
     trips = sorted((t for t in corridor.dataset.trips if t.booked_passengers > 0), key=lambda t: t.id)
+    if not trips:
+        raise ValueError("no trip of the data carries booked passengers: no incident to draw")
     with_stops = [t for t in trips if len(t.stops) >= 3]
     quotas = {
         "pre_departure": round(count * pre_departure_share),
@@ -159,7 +164,11 @@ def generate_incidents(
     generated: list[GeneratedIncident] = []
     for placement in placements:
         incident = None
+        tries = 0
         while incident is None:  # a trip without a G1 stretch cannot take a G1 incident: draw another
+            tries += 1
+            if tries > MAX_DRAWS:  # say so instead of drawing for ever (a dataset with no G1 trip)
+                raise ValueError(f"no trip of the data takes a {placement} incident after {MAX_DRAWS} draws")
             if placement == "pre_departure":
                 incident = _pre_departure_incident(len(generated), rng, rng.choice(trips))
             elif placement == "stop":

@@ -197,3 +197,20 @@ def test_lilim_benchmark_checks_every_engine_on_one_instance(capsys):
     assert engines == ["or-tools", "pyvrp", "vroom"]  # one summary row each
     (row,) = [line.split("|") for line in out.splitlines() if line.startswith("| lc101")]
     assert [cell.strip() for cell in row[7:-1:4]] == ["yes", "yes", "yes"]  # every engine's plan passes the checker
+
+
+def test_incidents_on_a_dataset_without_g1_trips_fail_with_a_reason(corridor):
+    from dataclasses import replace
+
+    from bench.incidents import generate_incidents
+
+    from bench import incidents
+
+    nobody = replace(corridor, dataset=replace(corridor.dataset, trips=()))
+    with pytest.raises(ValueError, match="no trip of the data"):
+        generate_incidents(nobody, 3)
+    # every trip off G1 (the course as if none had a G1 stretch): G1 incidents cannot be placed
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(incidents, "_g1_incident", lambda *args: None)
+        with pytest.raises(ValueError, match="no trip of the data takes a g1 incident"):
+            generate_incidents(corridor, 3, pre_departure_share=0.0, stop_share=0.0)
