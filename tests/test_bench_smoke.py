@@ -202,9 +202,8 @@ def test_lilim_benchmark_checks_every_engine_on_one_instance(capsys):
 def test_incidents_on_a_dataset_without_g1_trips_fail_with_a_reason(corridor):
     from dataclasses import replace
 
-    from bench.incidents import generate_incidents
-
     from bench import incidents
+    from bench.incidents import generate_incidents
 
     nobody = replace(corridor, dataset=replace(corridor.dataset, trips=()))
     with pytest.raises(ValueError, match="no trip of the data"):
