@@ -230,3 +230,23 @@ def test_three_small_groups_one_backup_one_route_through_three_scenes(one_backup
     assert oracle_says(outcome, best) == ()
     # the order along the carriageway: K11, K13, K15 (turning back costs more than the minute FR3 is late)
     assert [s.group_ids for s in route.stops[:3]] == [("G-fr1",), ("G-fr2",), ("G-fr3",)]
+
+
+def test_routes_are_left_out_when_one_coach_per_group_reaches_everyone_in_time(one_backup):
+    """With a second Siping backup back from its charter, each group has a coach of its own in time:
+    routes are still offered (two coaches for two groups is no margin), but the plans are chosen among
+    the direct rescues, with the objective a route could not improve on the leading terms."""
+    unavailable = {k: v for k, v in one_backup.unavailable.items() if k != "c21"}
+    outcome = dispatch(
+        one_backup.corridor,
+        one_backup.incidents,
+        one_backup.conditions,
+        ops=one_backup.ops,
+        params=PARAMS,
+        unavailable=unavailable,
+    )
+    assert outcome.instance.route_options  # built: the groups are short of a margin
+    best = outcome.result.best
+    assert best.objective.passengers_not_reached == 0 and best.objective.late_penalty == 0
+    assert best.routes == () and len({r.vehicle_id for r in best.rescues}) == 2
+    assert oracle_says(outcome, best) == ()
