@@ -3,15 +3,23 @@
 Measured on Li & Lim (``bench/lilim.py``, issue 18 §4, ``docs/benchmarks.md``): at 10 s the
 OR-Tools adapter (:func:`solver.routing.solve_pdp`) reaches the best-known vehicle count as often as
 PyVRP, but on wide-window instances (lr201, lr205, lrc201) ends 2–10 % longer where PyVRP is within
-0–3.5 %. Running both side by side costs no wall-clock time on two cores; the better plan — every request served, then fewest vehicles, then
-shortest distance — wins. PyVRP's plan counts only after :func:`solver.pdptw.check_pdp_solution`
-finds nothing wrong with it; OR-Tools' plan is always a candidate, so the portfolio is never worse
-than the adapter alone.
+0–3.5 %. Running both side by side costs no wall-clock time on two cores; the better plan — every
+request served, then fewest vehicles, then shortest distance — wins. PyVRP's plan counts only after
+:func:`solver.pdptw.check_pdp_solution` finds nothing wrong with it; OR-Tools' plan is always a
+candidate, so the portfolio is never worse than the adapter alone.
 
-PyVRP runs in a child process (its search holds the GIL); the adapter's model covers one shared
-depot and one capacity (:func:`solver.pdp_pyvrp.supports`) and puts fewer vehicles first. Other
-problems, solves capped with ``PdpParams.max_vehicles`` and solves with ``minimize_vehicles=False``
-run OR-Tools alone.
+PyVRP runs in a child process (its search holds the GIL) started with a plain
+:class:`multiprocessing.Process`, its plan sent back through a pipe. Not a ``ProcessPoolExecutor``:
+that hands work to its worker through threads of *this* process, which need the GIL, and OR-Tools'
+search holds the GIL for its whole run — so the child often got its work only after OR-Tools' first
+phase (6 s of 10) and missed the deadline (measured: start lag 6.0 s on lc101, and the child's plan
+lost on lr201, lr205 and lrc201 in a row). With ``fork`` the child starts at once with the problem
+already in memory; with ``spawn`` the problem is pickled before OR-Tools starts. The child stops at an
+absolute deadline shared by both processes (``time.monotonic``), a moment before the limit.
+
+The adapter's model covers one shared depot and one capacity (:func:`solver.pdp_pyvrp.supports`) and
+puts fewer vehicles first. Other problems, solves capped with ``PdpParams.max_vehicles`` and solves with
+``minimize_vehicles=False`` run OR-Tools alone.
 """
 
 from __future__ import annotations
@@ -19,16 +27,14 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing
 import time
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
-from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.connection import Connection
 
-from solver.pdp_pyvrp import solve_pyvrp, supports
+from solver.pdp_pyvrp import solve_pyvrp_until, supports
 from solver.pdptw import PdpProblem, check_pdp_solution
 from solver.routing import PdpParams, PdpResult, PdpStatus, Routes, pdp_result, solve_pdp
 
-HANDOVER_S = 0.3  # PyVRP stops this much before the limit, to send its routes back in time
-GRACE_S = 2.0  # wait this long past the limit for a late child before giving up on it
+HANDOVER_S = 0.1  # PyVRP stops this much before the limit, to send its routes back in time
+GRACE_S = 1.0  # wait this long past the limit for a late child before stopping it
 
 
 def solve_pdp_portfolio(problem: PdpProblem, params: PdpParams | None = None) -> PdpResult:
@@ -45,23 +51,34 @@ def solve_pdp_portfolio(problem: PdpProblem, params: PdpParams | None = None) ->
     -------
     PdpResult
         The OR-Tools result, or PyVRP's (``engine == "pyvrp"``) when it serves every request, passes
-        the independent checker and uses fewer vehicles, or as many and less distance.
+        the independent checker and uses fewer vehicles, or as many and less distance. ``solve_s``
+        is the portfolio's own wall-clock time.
     """
     params = params or PdpParams()
     if not supports(problem) or params.max_vehicles is not None or not params.minimize_vehicles:
         return solve_pdp(problem, params)
     began = time.monotonic()
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=_context())
+    deadline = began + params.time_limit_s
+    receiver, sender = multiprocessing.Pipe(duplex=False)
+    child = _context().Process(
+        target=_run_pyvrp, args=(problem, deadline - HANDOVER_S, sender), name="fleetplan-pyvrp", daemon=True
+    )
+    child.start()
+    sender.close()  # the child holds the only sending end: a dead child reads as end of file
     try:
-        future = pool.submit(solve_pyvrp, problem, max(0.01, params.time_limit_s - HANDOVER_S))
         ortools = solve_pdp(problem, params)
-        routes = _routes_in_time(future, began + params.time_limit_s + GRACE_S)
+        routes = routes_in_time(receiver, deadline + GRACE_S)
     finally:
-        pool.shutdown(wait=False, cancel_futures=True)  # a late child ends at its own time limit
-    if routes is None or check_pdp_solution(problem, routes):
-        return ortools
-    pyvrp = dataclasses.replace(pdp_result(problem, PdpStatus.FEASIBLE, routes, began, unserved=()), engine="pyvrp")
-    return min((ortools, pyvrp), key=rank)  # ties keep OR-Tools: min returns the first
+        receiver.close()
+        if child.is_alive():
+            child.kill()  # late: its plan is no longer wanted
+        child.join()
+    candidates = [ortools]
+    if routes is not None and not check_pdp_solution(problem, routes):
+        pyvrp = pdp_result(problem, PdpStatus.FEASIBLE, routes, began, unserved=())
+        candidates.append(dataclasses.replace(pyvrp, engine="pyvrp"))
+    best = min(candidates, key=rank)  # ties keep OR-Tools: min returns the first
+    return dataclasses.replace(best, solve_s=time.monotonic() - began)
 
 
 def rank(result: PdpResult) -> tuple[int, int, float]:
@@ -69,11 +86,21 @@ def rank(result: PdpResult) -> tuple[int, int, float]:
     return (len(result.unserved), result.vehicles_used, result.distance)
 
 
-def _routes_in_time(future: Future, deadline: float) -> Routes | None:
+def routes_in_time(receiver: Connection, deadline: float) -> Routes | None:
+    """The child's routes if they arrive by ``deadline``; None when late, dead or empty-handed."""
     try:
-        return future.result(timeout=max(0.0, deadline - time.monotonic()))
-    except (FutureTimeout, BrokenProcessPool):  # late or died: OR-Tools' plan stands alone
-        return None
+        if receiver.poll(max(0.0, deadline - time.monotonic())):
+            return receiver.recv()
+    except (EOFError, OSError):  # the child died before sending
+        pass
+    return None
+
+
+def _run_pyvrp(problem: PdpProblem, deadline: float, sender: Connection) -> None:
+    try:
+        sender.send(solve_pyvrp_until(problem, deadline))
+    finally:
+        sender.close()
 
 
 def _context():
