@@ -75,6 +75,11 @@ def run_portfolio(problem: PdpProblem, time_limit_s: float) -> EngineRun:
     return EngineRun(result.routes, result.solve_s)
 
 
+def run_portfolio_pyvrp(problem: PdpProblem, time_limit_s: float) -> EngineRun:
+    result = solve_pdp_portfolio(problem, PdpParams(time_limit_s=time_limit_s), here="pyvrp")
+    return EngineRun(result.routes, result.solve_s)
+
+
 def run_ortools_baseline(problem: PdpProblem, time_limit_s: float) -> EngineRun:
     """Plain OR-Tools: the usual advice (GLS after parallel cheapest insertion), default operators."""
     params = PdpParams(
@@ -92,6 +97,7 @@ ENGINES: dict[str, Callable[[PdpProblem, float], EngineRun]] = {
     "pyvrp": run_pyvrp,
     "vroom": solve_vroom,
     "portfolio": run_portfolio,
+    "portfolio-pyvrp": run_portfolio_pyvrp,
     "or-tools-baseline": run_ortools_baseline,
 }
 DEFAULT_ENGINES = ("or-tools", "pyvrp", "vroom")

@@ -29,16 +29,19 @@ import multiprocessing
 import time
 from multiprocessing.connection import Connection
 
+from fleetplan.errors import InvalidValueError
+
 from solver.pdp_pyvrp import solve_pyvrp_until, supports
 from solver.pdptw import PdpProblem, check_pdp_solution
 from solver.routing import PdpParams, PdpResult, PdpStatus, Routes, pdp_result, solve_pdp
 
 HANDOVER_S = 0.1  # PyVRP stops this much before the limit, to send its routes back in time
 GRACE_S = 1.0  # wait this long past the limit for a late child before stopping it
+HERE = ("or-tools", "pyvrp")  # what may run in this process beside the PyVRP child
 
 
-def solve_pdp_portfolio(problem: PdpProblem, params: PdpParams | None = None) -> PdpResult:
-    """Solve with OR-Tools and PyVRP at once; return the better checked plan.
+def solve_pdp_portfolio(problem: PdpProblem, params: PdpParams | None = None, *, here: str = "or-tools") -> PdpResult:
+    """Solve with two engines at once; return the better checked plan.
 
     Parameters
     ----------
@@ -46,15 +49,21 @@ def solve_pdp_portfolio(problem: PdpProblem, params: PdpParams | None = None) ->
         The problem.
     params
         The OR-Tools adapter's settings; PyVRP gets the same ``time_limit_s``.
+    here
+        What runs in this process beside the PyVRP child (fleet reduction, then distance):
+        ``"or-tools"`` (the adapter) or ``"pyvrp"`` (PyVRP on the full fleet, distance only, another
+        seed). With ``"pyvrp"``, when neither plan passes the checker the adapter runs afterwards.
 
     Returns
     -------
     PdpResult
-        The OR-Tools result, or PyVRP's (``engine == "pyvrp"``) when it serves every request, passes
-        the independent checker and uses fewer vehicles, or as many and less distance. ``solve_s``
-        is the portfolio's own wall-clock time.
+        The best checked plan: every request served first, then fewest vehicles, then least
+        distance (``engine`` says whose; ties go to this process). ``solve_s`` is the portfolio's own
+        wall-clock time.
     """
     params = params or PdpParams()
+    if here not in HERE:
+        raise InvalidValueError("here", f"{here!r} is not one of {', '.join(HERE)}")
     if not supports(problem) or params.max_vehicles is not None or not params.minimize_vehicles:
         return solve_pdp(problem, params)
     began = time.monotonic()
@@ -66,19 +75,29 @@ def solve_pdp_portfolio(problem: PdpProblem, params: PdpParams | None = None) ->
     child.start()
     sender.close()  # the child holds the only sending end: a dead child reads as end of file
     try:
-        ortools = solve_pdp(problem, params)
+        if here == "or-tools":
+            candidates = [solve_pdp(problem, params)]
+        else:
+            mine = solve_pyvrp_until(problem, deadline - HANDOVER_S, seed=2, reduce_share=0.0)
+            candidates = _checked(problem, mine, began)
         routes = routes_in_time(receiver, deadline + GRACE_S)
     finally:
         receiver.close()
         if child.is_alive():
             child.kill()  # late: its plan is no longer wanted
         child.join()
-    candidates = [ortools]
-    if routes is not None and not check_pdp_solution(problem, routes):
-        pyvrp = pdp_result(problem, PdpStatus.FEASIBLE, routes, began, unserved=())
-        candidates.append(dataclasses.replace(pyvrp, engine="pyvrp"))
-    best = min(candidates, key=rank)  # ties keep OR-Tools: min returns the first
+    candidates += _checked(problem, routes, began)
+    if not candidates:  # neither PyVRP plan passed: the adapter, late rather than planless
+        candidates = [solve_pdp(problem, params)]
+    best = min(candidates, key=rank)  # ties keep this process's plan: min returns the first
     return dataclasses.replace(best, solve_s=time.monotonic() - began)
+
+
+def _checked(problem: PdpProblem, routes: Routes | None, began: float) -> list[PdpResult]:
+    """A PyVRP plan as a candidate, if it serves every request and the checker finds nothing."""
+    if routes is None or check_pdp_solution(problem, routes):
+        return []
+    return [dataclasses.replace(pdp_result(problem, PdpStatus.FEASIBLE, routes, began, unserved=()), engine="pyvrp")]
 
 
 def rank(result: PdpResult) -> tuple[int, int, float]:
