@@ -31,13 +31,18 @@ from multiprocessing.connection import Connection
 
 from fleetplan.errors import InvalidValueError
 
-from solver.pdp_pyvrp import solve_pyvrp_until, supports
+from solver.pdp_pyvrp import REDUCE_SHARE, solve_pyvrp_until, supports
 from solver.pdptw import PdpProblem, check_pdp_solution
 from solver.routing import PdpParams, PdpResult, PdpStatus, Routes, pdp_result, solve_pdp
 
 HANDOVER_S = 0.1  # PyVRP stops this much before the limit, to send its routes back in time
 GRACE_S = 1.0  # wait this long past the limit for a late child before stopping it
 HERE = ("or-tools", "pyvrp")  # what may run in this process beside the PyVRP child
+# Shares of the time PyVRP spends trying fewer vehicles (solve_pyvrp_until): beside OR-Tools the child
+# is the main search and keeps the default; beside a second PyVRP the two split the work, the child
+# searching longer for fewer vehicles, this process longer for distance.
+CHILD_REDUCE_SHARE = {"or-tools": REDUCE_SHARE, "pyvrp": 0.7}
+HERE_REDUCE_SHARE = 0.4
 
 
 def solve_pdp_portfolio(problem: PdpProblem, params: PdpParams | None = None, *, here: str = "or-tools") -> PdpResult:
@@ -51,8 +56,8 @@ def solve_pdp_portfolio(problem: PdpProblem, params: PdpParams | None = None, *,
         The OR-Tools adapter's settings; PyVRP gets the same ``time_limit_s``.
     here
         What runs in this process beside the PyVRP child (fleet reduction, then distance):
-        ``"or-tools"`` (the adapter) or ``"pyvrp"`` (PyVRP on the full fleet, distance only, another
-        seed). With ``"pyvrp"``, when neither plan passes the checker the adapter runs afterwards.
+        ``"or-tools"`` (the adapter) or ``"pyvrp"`` (PyVRP again, another seed, less time for
+        fewer vehicles and more for distance than the child, see ``CHILD_REDUCE_SHARE``). With ``"pyvrp"``, when neither plan passes the checker the adapter runs afterwards.
 
     Returns
     -------
@@ -70,7 +75,10 @@ def solve_pdp_portfolio(problem: PdpProblem, params: PdpParams | None = None, *,
     deadline = began + params.time_limit_s
     receiver, sender = multiprocessing.Pipe(duplex=False)
     child = _context().Process(
-        target=_run_pyvrp, args=(problem, deadline - HANDOVER_S, sender), name="fleetplan-pyvrp", daemon=True
+        target=_run_pyvrp,
+        args=(problem, deadline - HANDOVER_S, CHILD_REDUCE_SHARE[here], sender),
+        name="fleetplan-pyvrp",
+        daemon=True,
     )
     child.start()
     sender.close()  # the child holds the only sending end: a dead child reads as end of file
@@ -78,7 +86,7 @@ def solve_pdp_portfolio(problem: PdpProblem, params: PdpParams | None = None, *,
         if here == "or-tools":
             candidates = [solve_pdp(problem, params)]
         else:
-            mine = solve_pyvrp_until(problem, deadline - HANDOVER_S, seed=2, reduce_share=0.0)
+            mine = solve_pyvrp_until(problem, deadline - HANDOVER_S, seed=2, reduce_share=HERE_REDUCE_SHARE)
             candidates = _checked(problem, mine, began)
         routes = routes_in_time(receiver, deadline + GRACE_S)
     finally:
@@ -115,9 +123,9 @@ def routes_in_time(receiver: Connection, deadline: float) -> Routes | None:
     return None
 
 
-def _run_pyvrp(problem: PdpProblem, deadline: float, sender: Connection) -> None:
+def _run_pyvrp(problem: PdpProblem, deadline: float, reduce_share: float, sender: Connection) -> None:
     try:
-        sender.send(solve_pyvrp_until(problem, deadline))
+        sender.send(solve_pyvrp_until(problem, deadline, seed=1, reduce_share=reduce_share))
     finally:
         sender.close()
 

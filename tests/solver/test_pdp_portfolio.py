@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from fleetplan.errors import InvalidValueError
+
 from solver.pdp_portfolio import rank, routes_in_time, solve_pdp_portfolio
 from solver.pdp_pyvrp import Deadline, fewest_vehicles, pyvrp_data, solve_pyvrp, supports
 from solver.pdptw import PdpProblem, check_pdp_solution, read_lilim
@@ -137,7 +139,7 @@ def test_portfolio_takes_the_childs_plan_with_fewer_vehicles(monkeypatch):
     problem = far_apart_requests()
     two = pdp_result(problem, PdpStatus.FEASIBLE, ((1, 2), (3, 4)), time.monotonic(), unserved=())
     monkeypatch.setattr("solver.pdp_portfolio.solve_pdp", lambda problem, params: two)
-    monkeypatch.setattr("solver.pdp_portfolio.solve_pyvrp_until", lambda problem, deadline: ((1, 2, 3, 4), ()))
+    monkeypatch.setattr("solver.pdp_portfolio.solve_pyvrp_until", lambda problem, deadline, **kwargs: ((1, 2, 3, 4), ()))
     result = solve_pdp_portfolio(problem, FAST)
     assert (result.engine, result.vehicles_used, result.distance) == ("pyvrp", 1, pytest.approx(72.0))
     assert check_pdp_solution(problem, result.routes) == []
@@ -145,9 +147,29 @@ def test_portfolio_takes_the_childs_plan_with_fewer_vehicles(monkeypatch):
 
 @pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="the stub reaches the child by fork")
 def test_portfolio_keeps_or_tools_when_the_child_dies(monkeypatch):
-    def die(problem, deadline):
+    def die(problem, deadline, **kwargs):
         raise SystemExit(3)
 
     monkeypatch.setattr("solver.pdp_portfolio.solve_pyvrp_until", die)
     result = solve_pdp_portfolio(far_apart_requests(), FAST)
     assert result.engine == "or-tools" and result.vehicles_used == 1
+
+
+def test_portfolio_with_pyvrp_here_returns_a_checked_plan_with_fewest_vehicles():
+    problem = far_apart_requests()
+    result = solve_pdp_portfolio(problem, FAST, here="pyvrp")
+    assert (result.engine, result.vehicles_used, result.distance) == ("pyvrp", 1, pytest.approx(72.0))
+    assert check_pdp_solution(problem, result.routes) == []
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="the stub reaches the child by fork")
+def test_portfolio_with_pyvrp_here_falls_back_to_or_tools_when_no_plan_passes(monkeypatch):
+    problem = far_apart_requests()
+    monkeypatch.setattr("solver.pdp_portfolio.solve_pyvrp_until", lambda *args, **kwargs: ((1, 2), (3, 4, 4)))
+    result = solve_pdp_portfolio(problem, FAST, here="pyvrp")
+    assert result.engine == "or-tools" and check_pdp_solution(problem, result.routes) == []
+
+
+def test_portfolio_rejects_an_unknown_engine_here():
+    with pytest.raises(InvalidValueError):
+        solve_pdp_portfolio(far_apart_requests(), FAST, here="vroom")
