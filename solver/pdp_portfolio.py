@@ -1,25 +1,31 @@
-"""A two-engine portfolio for pickup and delivery: OR-Tools here, PyVRP on the second core.
+"""A two-process portfolio for pickup and delivery: PyVRP on both cores (or OR-Tools here), the
+better checked plan wins.
 
-Measured on Li & Lim (``bench/lilim.py``, issue 18 §4, ``docs/benchmarks.md``): at 10 s the
-OR-Tools adapter (:func:`solver.routing.solve_pdp`) reaches the best-known vehicle count as often as
-PyVRP, but on wide-window instances (lr201, lr205, lrc201) ends 2–10 % longer where PyVRP is within
-0–3.5 %. Running both side by side costs no wall-clock time on two cores; the better plan — every
-request served, then fewest vehicles, then shortest distance — wins. PyVRP's plan counts only after
-:func:`solver.pdptw.check_pdp_solution` finds nothing wrong with it; OR-Tools' plan is always a
-candidate, so the portfolio is never worse than the adapter alone.
+Measured on Li & Lim (``bench/lilim.py``, issue 18 §4, ``docs/benchmarks.md``, 10 s, two cores
+shared with other work): the OR-Tools adapter (:func:`solver.routing.solve_pdp`) ends 2–19 % long on
+wide-window instances (lr201, lr205, lrc201) and misses lc103's 9 vehicles; PyVRP with fleet
+reduction (:func:`solver.pdp_pyvrp.solve_pyvrp_until`) reaches every best-known vehicle count but,
+on half a core, finds lc103's 9 late and ends it 9 % long. Two PyVRP searches with different seeds
+and opposite time splits (the child longer for fewer vehicles, this process longer for distance)
+reached every best-known vehicle count at +0.14 % mean gap; OR-Tools beside the child, 11 of 12 at
++0.12 %. So ``here="pyvrp"`` is the default. Either way, the better plan — every request served, then
+fewest vehicles, then shortest distance — wins, and a PyVRP plan counts only after
+:func:`solver.pdptw.check_pdp_solution` finds nothing wrong with it. With OR-Tools here its plan is
+always a candidate; with PyVRP here, when neither plan passes, the adapter runs afterwards.
 
-PyVRP runs in a child process (its search holds the GIL) started with a plain
-:class:`multiprocessing.Process`, its plan sent back through a pipe. Not a ``ProcessPoolExecutor``:
-that hands work to its worker through threads of *this* process, which need the GIL, and OR-Tools'
-search holds the GIL for its whole run — so the child often got its work only after OR-Tools' first
-phase (6 s of 10) and missed the deadline (measured: start lag 6.0 s on lc101, and the child's plan
-lost on lr201, lr205 and lrc201 in a row). With ``fork`` the child starts at once with the problem
-already in memory; with ``spawn`` the problem is pickled before OR-Tools starts. The child stops at an
-absolute deadline shared by both processes (``time.monotonic``), a moment before the limit.
+The child is started with a plain :class:`multiprocessing.Process`, its plan sent back through a
+pipe. Not a ``ProcessPoolExecutor``: that hands work to its worker through threads of *this* process,
+which need the GIL, and OR-Tools' search holds the GIL for its whole run — so the child often got its
+work only after OR-Tools' first phase (6 s of 10) and missed the deadline (measured: start lag 6.0 s
+on lc101, and the child's plan lost on lr201, lr205 and lrc201 in a row; that is why the earlier
+portfolio measured worse than PyVRP alone). With ``fork`` the child starts at once with the problem
+already in memory; with ``spawn`` the problem is pickled before the search here starts. Both stop at
+an absolute deadline (``time.monotonic``, shared by the processes), a moment before the limit.
 
-The adapter's model covers one shared depot and one capacity (:func:`solver.pdp_pyvrp.supports`) and
-puts fewer vehicles first. Other problems, solves capped with ``PdpParams.max_vehicles`` and solves with
-``minimize_vehicles=False`` run OR-Tools alone.
+PyVRP's model covers one shared depot and one capacity (:func:`solver.pdp_pyvrp.supports`) and puts
+fewer vehicles first. Other problems, solves capped with ``PdpParams.max_vehicles`` and solves with
+``minimize_vehicles=False`` run OR-Tools alone. Two cores are assumed: on one, the two searches
+share it and each gets half the time.
 """
 
 from __future__ import annotations
@@ -45,7 +51,7 @@ CHILD_REDUCE_SHARE = {"or-tools": REDUCE_SHARE, "pyvrp": 0.7}
 HERE_REDUCE_SHARE = 0.4
 
 
-def solve_pdp_portfolio(problem: PdpProblem, params: PdpParams | None = None, *, here: str = "or-tools") -> PdpResult:
+def solve_pdp_portfolio(problem: PdpProblem, params: PdpParams | None = None, *, here: str = "pyvrp") -> PdpResult:
     """Solve with two engines at once; return the better checked plan.
 
     Parameters
@@ -56,8 +62,8 @@ def solve_pdp_portfolio(problem: PdpProblem, params: PdpParams | None = None, *,
         The OR-Tools adapter's settings; PyVRP gets the same ``time_limit_s``.
     here
         What runs in this process beside the PyVRP child (fleet reduction, then distance):
-        ``"or-tools"`` (the adapter) or ``"pyvrp"`` (PyVRP again, another seed, less time for
-        fewer vehicles and more for distance than the child, see ``CHILD_REDUCE_SHARE``). With ``"pyvrp"``, when neither plan passes the checker the adapter runs afterwards.
+        ``"pyvrp"`` (default: PyVRP again, another seed, less time for fewer vehicles and more for
+        distance than the child, see ``CHILD_REDUCE_SHARE``) or ``"or-tools"`` (the adapter). With ``"pyvrp"``, when neither plan passes the checker the adapter runs afterwards.
 
     Returns
     -------

@@ -84,7 +84,7 @@ def test_portfolio_plan_on_lc101_passes_the_checker():
 def test_portfolio_keeps_or_tools_when_pyvrp_returns_a_plan_the_checker_rejects(monkeypatch):
     problem = far_apart_requests()
     monkeypatch.setattr("solver.pdp_portfolio.routes_in_time", lambda receiver, deadline: ((1, 2), (3, 4, 4)))
-    result = solve_pdp_portfolio(problem, FAST)
+    result = solve_pdp_portfolio(problem, FAST, here="or-tools")
     assert result.engine == "or-tools" and check_pdp_solution(problem, result.routes) == []
 
 
@@ -139,8 +139,10 @@ def test_portfolio_takes_the_childs_plan_with_fewer_vehicles(monkeypatch):
     problem = far_apart_requests()
     two = pdp_result(problem, PdpStatus.FEASIBLE, ((1, 2), (3, 4)), time.monotonic(), unserved=())
     monkeypatch.setattr("solver.pdp_portfolio.solve_pdp", lambda problem, params: two)
-    monkeypatch.setattr("solver.pdp_portfolio.solve_pyvrp_until", lambda problem, deadline, **kwargs: ((1, 2, 3, 4), ()))
-    result = solve_pdp_portfolio(problem, FAST)
+    monkeypatch.setattr(
+        "solver.pdp_portfolio.solve_pyvrp_until", lambda problem, deadline, **kwargs: ((1, 2, 3, 4), ())
+    )
+    result = solve_pdp_portfolio(problem, FAST, here="or-tools")
     assert (result.engine, result.vehicles_used, result.distance) == ("pyvrp", 1, pytest.approx(72.0))
     assert check_pdp_solution(problem, result.routes) == []
 
@@ -151,13 +153,13 @@ def test_portfolio_keeps_or_tools_when_the_child_dies(monkeypatch):
         raise SystemExit(3)
 
     monkeypatch.setattr("solver.pdp_portfolio.solve_pyvrp_until", die)
-    result = solve_pdp_portfolio(far_apart_requests(), FAST)
+    result = solve_pdp_portfolio(far_apart_requests(), FAST, here="or-tools")
     assert result.engine == "or-tools" and result.vehicles_used == 1
 
 
-def test_portfolio_with_pyvrp_here_returns_a_checked_plan_with_fewest_vehicles():
+def test_portfolio_by_default_returns_a_pyvrp_plan_with_fewest_vehicles():
     problem = far_apart_requests()
-    result = solve_pdp_portfolio(problem, FAST, here="pyvrp")
+    result = solve_pdp_portfolio(problem, FAST)
     assert (result.engine, result.vehicles_used, result.distance) == ("pyvrp", 1, pytest.approx(72.0))
     assert check_pdp_solution(problem, result.routes) == []
 
