@@ -1,10 +1,11 @@
 """PyVRP on a :class:`~solver.pdptw.PdpProblem`: pickup and delivery through PyVRP's shipments.
 
-The second engine of :func:`solver.pdp_portfolio.solve_pdp_portfolio` (issue 18 §4). It gets the
-problem the OR-Tools adapter gets and the same rule — fewest vehicles first (a fixed cost per vehicle
-above any total distance, :func:`solver.routing.vehicle_fixed_cost`), then distance — and returns
+The engine of :func:`solver.pdp_portfolio.solve_pdp_portfolio` (issue 18 §4). It gets the problem
+the OR-Tools adapter gets and the same rule — fewest vehicles first, then distance — and returns
 plain routes, which the caller re-checks with :func:`solver.pdptw.check_pdp_solution`: PyVRP's own
-cost and feasibility flag are never trusted.
+cost and feasibility flag are never trusted. Fewest vehicles: a fixed cost per vehicle above any
+total distance (:func:`solver.routing.vehicle_fixed_cost`) for the first plan, then fleet reduction
+(:func:`solve_pyvrp_until`), which the fixed cost alone does not achieve in PyVRP.
 
 PyVRP takes integers: times are scaled like the adapter's (driving and service rounded *up*, windows
 inwards, so an accepted schedule is feasible in exact arithmetic), distances rounded to nearest
