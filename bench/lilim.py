@@ -4,10 +4,11 @@ Solves the twelve shared instances (``../shared/data/lilim/``: four per class, c
 mixed) with each engine in turn, in one process and at the same time budget per instance:
 
 - ``or-tools``: :func:`solver.routing.solve_pdp` with its defaults (the engine the dispatch seam drives);
-- ``pyvrp``: PyVRP 0.14 with shipments (:func:`solver.pdp_pyvrp.solve_pyvrp`), stopped at the budget;
+- ``pyvrp``: PyVRP 0.14 with shipments and fleet reduction (:func:`solver.pdp_pyvrp.solve_pyvrp`), one core;
 - ``vroom``: VROOM with shipments at exploration level 5, one thread (it usually ends well before);
-- ``portfolio`` (on request): :func:`solver.pdp_portfolio.solve_pdp_portfolio`, the adapter here and
-  PyVRP in a child process on the second core, the better checked plan wins;
+- ``portfolio`` (on request): :func:`solver.pdp_portfolio.solve_pdp_portfolio`, two PyVRP searches on
+  two cores (different seeds and time splits), the better checked plan wins;
+- ``portfolio-or-tools`` (on request): the same with the adapter in place of the second PyVRP;
 - ``or-tools-baseline`` (on request): plain OR-Tools (guided local search, default operators).
 
 Every engine gets the same rule (fewest vehicles, then distance) and every solution is re-checked by
@@ -75,6 +76,11 @@ def run_portfolio(problem: PdpProblem, time_limit_s: float) -> EngineRun:
     return EngineRun(result.routes, result.solve_s)
 
 
+def run_portfolio_ortools(problem: PdpProblem, time_limit_s: float) -> EngineRun:
+    result = solve_pdp_portfolio(problem, PdpParams(time_limit_s=time_limit_s), here="or-tools")
+    return EngineRun(result.routes, result.solve_s)
+
+
 def run_ortools_baseline(problem: PdpProblem, time_limit_s: float) -> EngineRun:
     """Plain OR-Tools: the usual advice (GLS after parallel cheapest insertion), default operators."""
     params = PdpParams(
@@ -92,6 +98,7 @@ ENGINES: dict[str, Callable[[PdpProblem, float], EngineRun]] = {
     "pyvrp": run_pyvrp,
     "vroom": solve_vroom,
     "portfolio": run_portfolio,
+    "portfolio-or-tools": run_portfolio_ortools,
     "or-tools-baseline": run_ortools_baseline,
 }
 DEFAULT_ENGINES = ("or-tools", "pyvrp", "vroom")

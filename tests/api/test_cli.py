@@ -271,7 +271,9 @@ LILIM = Path(__file__).resolve().parents[3] / "shared" / "data" / "lilim"
 
 
 @pytest.mark.skipif(not (LILIM / "lc101.txt").is_file(), reason="Li & Lim instances not found beside the repo")
-@pytest.mark.parametrize("engine", [(), ("--portfolio",)], ids=["or-tools", "portfolio"])
+@pytest.mark.parametrize(
+    "engine", [(), ("--engine", "or-tools"), ("--portfolio",)], ids=["default", "or-tools", "portfolio-flag"]
+)
 def test_pdptw_json_routes_cover_every_request(capsys, engine):
     from solver.pdptw import check_pdp_solution, read_lilim
 
