@@ -47,9 +47,11 @@ class AlertLog:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def raise_new(self, suspicion: Suspicion, now: datetime) -> Alert | None:
-        """Record ``suspicion`` as an open alert; None when one is open for that coach and kind already."""
+    def raise_new(self, suspicion: Suspicion, now: datetime, plan: dict[str, Any] | None = None) -> Alert | None:
+        """Record ``suspicion`` as an open alert, with ``plan`` when it is known already (in the same
+        insert, so no reader sees the alert without it); None when one is open for that coach and kind."""
         row = {
+            "plan": plan,
             "kind": suspicion.kind.value,
             "vehicle_id": suspicion.vehicle_id,
             "place": suspicion.place[:200],

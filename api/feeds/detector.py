@@ -140,11 +140,10 @@ class Detector:
                 suspicion = Suspicion(
                     rescue.vehicle_id, AlertKind.RESCUE_LATE, record.reported_at, rescue.fix, placement
                 )
-                alert = self.alerts.raise_new(suspicion, now)
+                details = rescue.view(deadline) | {"incident": record.number}
+                alert = self.alerts.raise_new(suspicion, now, details)
                 if alert is not None:
-                    details = rescue.view(deadline) | {"incident": record.number}
-                    self.alerts.attach_plan(alert.id, details)
-                    raised.append(self.alerts.alert(alert.id))
+                    raised.append(alert)
         return raised
 
     def plan_for(self, alert: Alert) -> dict[str, Any]:

@@ -246,7 +246,7 @@ def test_the_document_lists_the_ids_the_data_fixes(desk):
     assert all("->" in target for target in edge["properties"]["target"]["enum"])
     sites = schemas["WhatIfJobIn"]["properties"]["backups"]["propertyNames"]["enum"]
     assert {"siping_depot", "changchun_depot"} <= set(sites)
-    assert schemas["WhatIfJobIn"]["properties"]["calendar"]["enum"] == ["clear", "winter"]
+    assert schemas["WhatIfJobIn"]["properties"]["calendar"]["enum"] == ["clear", "winter", "winter-open"]
 
 
 def test_every_listed_closure_target_is_accepted(desk):
