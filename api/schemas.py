@@ -292,6 +292,23 @@ class VoidIn(BaseModel):
     reason: FreeText = Field(min_length=1, max_length=2000, pattern=NO_NUL)
 
 
+class ReleaseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: FreeText = Field(min_length=1, max_length=2000, pattern=NO_NUL, description="why the plan is released")
+
+
+class PlanTogetherIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    numbers: list[Annotated[WholeNumber, Field(ge=1, le=2**31 - 1)]] | None = Field(
+        None,
+        min_length=2,
+        max_length=50,
+        description="the incidents to plan together (at least two); absent: every open incident not yet accepted",
+    )
+
+
 class ReportOut(BaseModel):
     vehicle_id: str
     location: str
@@ -307,6 +324,9 @@ class AcceptedOut(BaseModel):
     plan: PlanOut
     by: str
     at: str
+    accepted_with: list[int] | None = Field(
+        None, description="the other incidents whose joint plan was accepted in the same step (none when alone)"
+    )
 
 
 class FollowUpOut(BaseModel):
