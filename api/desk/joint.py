@@ -132,6 +132,13 @@ class JointPlanner:
         records = self.desk.store.incidents(set(UNACCEPTED), limit=MAX_OPEN)
         return sorted(r.number for r in records if r.number != exclude)
 
+    def partners(self, number: int) -> list[int]:
+        """Those to plan together with the newly reported ``number``: the newest open incidents not yet
+        accepted (``FLEETPLAN_JOINT_MAX_INCIDENTS`` with it); none when joint planning is off."""
+        if not self.desk.settings.joint_planning:
+            return []
+        return self.unaccepted(exclude=number)[-(self.desk.settings.joint_max_incidents - 1) :]
+
     # ------------------------------------------------------------------ re-planning
     def replan(self, numbers: Sequence[int], actor: str, trigger: Trigger) -> dict[int, IncidentRecord]:
         """Dispatch ``numbers`` together (those still unaccepted) and store each one's part.
@@ -297,8 +304,7 @@ class JointPlanner:
         """
         joint = options["joint"]
         store = self.desk.store
-        parts: list[JointAccept] = []
-        plans: dict[int, dict[str, Any]] = {}
+        chosen: list[tuple[IncidentRecord, Any, dict[str, Any]]] = []  # (record, options entry, plan)
         for number in joint["incidents"]:
             other = record if number == record.number else store.incident(number)
             entry = other.latest(EntryKind.OPTIONS)
@@ -318,13 +324,20 @@ class JointPlanner:
             plan = next((p for p in entry.payload.get("plans", []) if p.get("rank") == rank), None)
             if plan is None:
                 raise InvalidValueError("rank", f"{rank} is not one of the options of incident {number}")
-            if sends_nobody(plan, other.report.get("passengers", 0)):
+            passengers = other.report.get("passengers", 0)
+            if sends_nobody(plan, passengers):
+                if passengers == 0 and number != record.number:
+                    continue  # nobody stranded, nothing to book (an empty coach broke down): it stays open
                 raise AcceptConflict(
-                    f"rank: option {rank} sends no coach to incident {number}, planned together with incident "
-                    f"{record.number}; plan the others together without it, or void it",
+                    f"rank: option {rank} sends no coach to incident {number}"
+                    + (f", planned together with incident {record.number}" if number != record.number else "")
+                    + "; plan the others together without it, or void it",
                     None,
                 )
-            plans[number] = plan
+            chosen.append((other, entry, plan))
+        together = [other.number for other, _, _ in chosen]
+        parts = []
+        for other, entry, plan in chosen:
             vehicle_ids, driver_ids = plan_resources(plan)
             messages = ready_messages(self.desk.corridor, other, entry.payload, plan, actor, self.desk.clock())
             payload = {
@@ -332,10 +345,9 @@ class JointPlanner:
                 "plan": plan,
                 "options_entry_id": entry.id,
                 "joint_id": joint["id"],
-                "accepted_with": [n for n in joint["incidents"] if n != number],
+                "accepted_with": [n for n in together if n != other.number],
             }
-            parts.append(JointAccept(number, payload, vehicle_ids, driver_ids, messages))
-            self.desk.check_crews_usable(other, plan)  # ResourceUnusable: a BookingConflict
+            parts.append(JointAccept(other.number, payload, vehicle_ids, driver_ids, messages))
         changed = self.desk.closures_changed_since(record, options)
         if changed:
             raise self._conflict(
@@ -345,6 +357,8 @@ class JointPlanner:
                 Trigger("the road closures changed", "道路封闭情况有变"),
             )
         try:
+            for other, _, plan in chosen:
+                self.desk.check_crews_usable(other, plan)  # ResourceUnusable is a BookingConflict
             store.accept_jointly(parts, actor)
         except BookingConflict as conflict:
             raise self._conflict(

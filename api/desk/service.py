@@ -283,7 +283,7 @@ class Desk:
         )
         if not created:
             return record, False
-        if others := await run_blocking(self.joint.unaccepted, record.number):
+        if others := await run_blocking(self.joint.partners, record.number):
             trigger = Trigger.reported(record.number)
             return await self.joint.replan_within_wait([*others, record.number], record.number, actor, trigger), True
         # built again under its number: the plans' words name the incident ("incident 7", never "new")

@@ -237,12 +237,13 @@ class SqlRecordStore:
         kind = EntryKind(kind)
         if kind == EntryKind.ACCEPT:
             raise InvalidTransition("accepting a plan books its coaches and drivers: use accept")
-        if kind == EntryKind.REPORT:
-            raise InvalidTransition("a report opens an incident; un-accepting a plan is a release: use release")
         actor = text_field("actor", actor, NAME_LENGTH)
         json_ready("payload", payload)
         with self._writer.begin() as connection:
-            check_transition(number, locked_status(connection, number), kind)
+            status = locked_status(connection, number)
+            check_transition(number, status, kind)
+            if kind == EntryKind.REPORT:  # after an accept only: un-accepting frees bookings (release)
+                raise InvalidTransition(f"incident {number} is {status}: un-accepting a plan is a release: use release")
             now = self._clock()
             insert_entry(connection, number, kind, now, actor, payload)
             if kind in RELEASING_KINDS:

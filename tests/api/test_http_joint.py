@@ -239,3 +239,19 @@ def test_release_rejects_bad_input(open_desk):
     assert open_desk.post("/incidents/99/release", {"reason": "x"}).status_code == 404
     assert open_desk.post("/incidents/0/release", {"reason": "x"}).status_code == 422
     assert open_desk.post(f"/incidents/{one['number']}/release", {"reason": "x"}, role="viewer").status_code == 403
+
+
+def test_a_coach_that_breaks_down_itself_leaves_the_open_proposals_at_once(open_desk):
+    first = reported(open_desk, FR1)
+    coach = first["options"]["plans"][0]["assignments"][0]["vehicle_id"]
+    broken = reported(open_desk, {"vehicle_id": coach, "location": "G1 K60 toward Siping",
+                                  "time": "2026-12-11T14:25", "passengers": 0})  # fmt: skip
+    again = open_desk.get(f"/incidents/{first['number']}").json()
+    assert again["options"]["planned_with"] == [broken["number"]]
+    assert all(coach not in {a["vehicle_id"] for a in plan["assignments"]} for plan in again["options"]["plans"])
+    why = again["options"]["plans"][0]["changed_because"]
+    assert why.startswith(f"incident {broken['number']} was reported") and coach in why
+    # the empty coach's incident strands nobody and books nothing: accepting the plan leaves it open
+    accepted = open_desk.post(f"/incidents/{first['number']}/accept", {"rank": 1})
+    assert accepted.status_code == 200 and accepted.json()["accepted"]["accepted_with"] == []
+    assert open_desk.get(f"/incidents/{broken['number']}").json()["status"] == "options"
