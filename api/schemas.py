@@ -248,6 +248,13 @@ class AcceptIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     rank: WholeNumber = Field(1, ge=1, le=20, description="rank of the option to accept")
+    joint_id: str | None = Field(
+        None,
+        max_length=64,
+        pattern=r"^[0-9a-f]*$",
+        description="the joint plan the dispatcher saw (options.joint.id; empty: options planned alone). When "
+        "given and the incident was planned again since (another report, plan together), 409 with its options now",
+    )
 
 
 class OnSceneIn(BaseModel):

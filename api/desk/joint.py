@@ -24,6 +24,7 @@ have grabbed the same last backup. Accepted incidents keep their plans; their cr
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -369,6 +370,20 @@ class JointPlanner:
             ) from None
         return store.incident(record.number)
 
+    def replanned_since(self, number: int, seen_joint_id: str) -> tuple[str, dict[str, Any]] | None:
+        """Why ``number``'s options are no longer those the dispatcher saw (joint id ``seen_joint_id``,
+        empty for options planned alone), with the options now; None when they still are (or there are
+        none to accept: the accept itself says why)."""
+        record = self.desk.store.incident(number)
+        entry = record.latest(EntryKind.OPTIONS)
+        if record.status != IncidentStatus.OPTIONS or entry is None:
+            return None
+        joint = entry.payload.get("joint") or {}
+        if (joint.get("id") or "") == seen_joint_id:
+            return None
+        why = f" ({joint['trigger']})" if joint.get("trigger") else ""
+        return f"rank: the options were planned again since you saw them{why}; choose from these", entry.payload
+
     def _conflict(self, record: IncidentRecord, detail: str, actor: str, trigger: Trigger) -> AcceptConflict:
         """An AcceptConflict with ``record``'s fresh options (re-planned jointly with the open ones)."""
         try:
@@ -413,8 +428,12 @@ def project_plan(plan: Mapping[str, Any], own: str) -> dict[str, Any]:
     for a in assignments:
         if a["late_min"]:
             late[a["late_min"]] = late.get(a["late_min"], 0) + a["passengers"]
+    trips = [t for t in plan["recovered_trips"] if t.get("incident_id") == own]
+    coaches = {a["vehicle_id"] for a in assignments} | {t["vehicle_id"] for t in trips}
     return {
         **plan,
+        "explanation": own_phrases(plan.get("explanation") or "", "; ", coaches),
+        "explanation_zh": own_phrases(plan.get("explanation_zh") or "", "；", coaches),
         "assignments": assignments,
         "incidents": incidents,
         "routes": [
@@ -422,7 +441,7 @@ def project_plan(plan: Mapping[str, Any], own: str) -> dict[str, Any]:
             for route in plan.get("routes") or []
             if any(stop.get("incident") == own for stop in route.get("stops", []))
         ],
-        "recovered_trips": [t for t in plan["recovered_trips"] if t.get("incident_id") == own],
+        "recovered_trips": trips,
         "outcome": {
             "reached_in_time": sum(a["passengers"] for a in assignments if not a["late_min"]),
             "reached_late": [{"passengers": n, "late_min": m} for m, n in sorted(late.items())],
@@ -432,6 +451,13 @@ def project_plan(plan: Mapping[str, Any], own: str) -> dict[str, Any]:
 
 
 Crews = frozenset[tuple[str, str, bool]]
+
+
+def own_phrases(text: str, separator: str, coaches: set[str]) -> str:
+    """The phrases of a joint plan's explanation that name one of ``coaches`` (all when none does)."""
+    phrases = text.split(separator)
+    own = [p for p in phrases if any(re.search(rf"(?<![A-Za-z0-9]){re.escape(c)}(?![A-Za-z0-9])", p) for c in coaches)]
+    return separator.join(own or phrases)
 
 
 def crews_of(plan: Mapping[str, Any], own: str | None = None) -> Crews:

@@ -247,6 +247,11 @@ async def accept(
     user: User = Depends(auth.dispatcher),
 ):
     rank = body.rank if body else 1
+    if body is not None and body.joint_id is not None:  # the options shown were planned again since
+        stale = await run_blocking(desk.joint.replanned_since, number, body.joint_id)
+        if stale is not None:
+            content = AcceptConflictBody(detail=stale[0], options=stale[1])
+            return JSONResponse(status_code=status.HTTP_409_CONFLICT, content=content.model_dump(mode="json"))
     try:
         record = await desk.accept(number, rank, user.name)
     except AcceptConflict as conflict:

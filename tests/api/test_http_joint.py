@@ -112,6 +112,22 @@ def test_accepting_one_accepts_both_and_books_the_shared_coach_once(friday):
     assert coach not in {a["vehicle_id"] for plan in third["options"]["plans"] for a in plan["assignments"]}
 
 
+def test_an_accept_of_options_planned_again_since_they_were_shown_is_refused_with_them(friday):
+    first = reported(friday, FR1)  # the desk shows these options, planned alone
+    two = reported(friday, FR2)  # another desk's report plans both again, together
+    stale = friday.post(f"/incidents/{first['number']}/accept", {"rank": 1, "joint_id": ""})
+    assert stale.status_code == 409
+    body = stale.json()
+    assert body["detail"].startswith("rank: the options were planned again since you saw them")
+    assert f"incident {two['number']} was reported" in body["detail"]
+    assert body["options"]["planned_with"] == [two["number"]] and active_bookings(friday) == []
+    accepted = friday.post(
+        f"/incidents/{first['number']}/accept", {"rank": 1, "joint_id": body["options"]["joint"]["id"]}
+    )
+    assert accepted.status_code == 200 and accepted.json()["accepted"]["accepted_with"] == [two["number"]]
+    assert friday.post(f"/incidents/{first['number']}/accept", {"rank": 1, "joint_id": "XYZ"}).status_code == 422
+
+
 def test_a_joint_accept_is_refused_when_a_partner_was_voided_meanwhile(friday):
     one, two = both_reported(friday)
     assert friday.post(f"/incidents/{one['number']}/void", {"reason": "reported twice"}).status_code == 200
