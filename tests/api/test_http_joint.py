@@ -128,6 +128,18 @@ def test_an_accept_of_options_planned_again_since_they_were_shown_is_refused_wit
     assert friday.post(f"/incidents/{first['number']}/accept", {"rank": 1, "joint_id": "XYZ"}).status_code == 422
 
 
+def test_a_joint_accept_queues_each_incidents_messages_once(friday):
+    one, two = both_reported(friday)
+    assert friday.post(f"/incidents/{one['number']}/accept", {"rank": 1}).status_code == 200
+    queued = {n: friday.get(f"/incidents/{n}/messages").json() for n in (one["number"], two["number"])}
+    for messages in queued.values():  # each part's own: the shared coach's driver hears of each group
+        assert any(m["recipient_role"] == "rescue_driver" for m in messages)
+    ids = [{m["id"] for m in messages} for messages in queued.values()]
+    assert ids[0] and ids[1] and not ids[0] & ids[1]
+    assert friday.post(f"/incidents/{two['number']}/accept", {"rank": 1}).status_code == 409  # accepted already
+    assert {n: friday.get(f"/incidents/{n}/messages").json() for n in queued} == queued
+
+
 def test_a_joint_accept_is_refused_when_a_partner_was_voided_meanwhile(friday):
     one, two = both_reported(friday)
     assert friday.post(f"/incidents/{one['number']}/void", {"reason": "reported twice"}).status_code == 200
@@ -180,7 +192,7 @@ def test_release_frees_the_bookings_records_why_and_replans(friday):
     assert active_bookings(friday) == []
     assert released["status"] == "options" and released["accepted"] is not None  # the old accept stays on record
     assert released["options"]["planned_with"] == [two["number"]]
-    assert released["options"]["joint"]["trigger"] == f"incident {one['number']}, {two['number']} was released"
+    assert released["options"]["joint"]["trigger"] == f"incidents {one['number']}, {two['number']} were released"
     entries = friday.get(f"/incidents/{one['number']}").json()["entries"]
     release = [e for e in entries if e["kind"] == "report" and "release" in e["payload"]]
     assert len(release) == 1 and release[0]["payload"]["release"]["reason"] == "c19's driver is ill"

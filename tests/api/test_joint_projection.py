@@ -3,7 +3,7 @@ the previous proposal kept among equal plans, and a changed proposal saying why.
 
 from __future__ import annotations
 
-from api.desk.joint import Trigger, crews_of, explain_change, keep_previous, own_phrases, project_plan
+from api.desk.joint_views import Trigger, crews_of, explain_change, keep_previous, own_phrases, project_plan
 
 OBJECTIVE = {"passengers_not_reached": 0, "deadhead_km": 17}
 
