@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+from annotated_types import Ge, Le
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
 
 from fleetplan.model import IncidentKind, VehicleStatus
@@ -305,10 +306,14 @@ class ReleaseIn(BaseModel):
     reason: FreeText = Field(min_length=1, max_length=2000, pattern=NO_NUL, description="why the plan is released")
 
 
+# constraints on the integer itself, then the float-as-integer step around it: so the schema says minimum
+IncidentNumber = Annotated[StrictInt, Ge(1), Le(2**31 - 1), BeforeValidator(_integral_float_as_int)]
+
+
 class PlanTogetherIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    numbers: list[Annotated[WholeNumber, Field(ge=1, le=2**31 - 1)]] | None = Field(
+    numbers: list[IncidentNumber] | None = Field(
         None,
         min_length=2,
         max_length=50,

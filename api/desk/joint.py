@@ -27,7 +27,7 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, Protocol
 
@@ -102,17 +102,24 @@ class JointPlanner:
         self.desk = desk
 
     # ------------------------------------------------------------------ which incidents
-    def unaccepted(self, exclude: int | None = None) -> list[int]:
-        """The open incidents not yet accepted (reported or with options), oldest first."""
+    def unaccepted(self, exclude: int | None = None, near: datetime | None = None) -> list[int]:
+        """The open incidents not yet accepted (reported or with options), oldest first; with ``near``,
+        only those reported within ``FLEETPLAN_JOINT_WINDOW_MIN`` of it (hours apart, their rescues do
+        not compete: a back-dated entry is never planned with today's)."""
+        window = timedelta(minutes=self.desk.settings.joint_window_min)
         records = self.desk.store.incidents(set(UNACCEPTED), limit=MAX_OPEN)
-        return sorted(r.number for r in records if r.number != exclude)
+        return sorted(
+            r.number for r in records if r.number != exclude and (near is None or abs(r.reported_at - near) <= window)
+        )
 
     def partners(self, number: int) -> list[int]:
         """Those to plan together with the newly reported ``number``: the newest open incidents not yet
-        accepted (``FLEETPLAN_JOINT_MAX_INCIDENTS`` with it); none when joint planning is off."""
+        accepted reported near its time (``FLEETPLAN_JOINT_MAX_INCIDENTS`` with it); none when joint
+        planning is off."""
         if not self.desk.settings.joint_planning:
             return []
-        return self.unaccepted(exclude=number)[-(self.desk.settings.joint_max_incidents - 1) :]
+        near = self.desk.store.incident(number).reported_at
+        return self.unaccepted(exclude=number, near=near)[-(self.desk.settings.joint_max_incidents - 1) :]
 
     # ------------------------------------------------------------------ re-planning
     def replan(self, numbers: Sequence[int], actor: str, trigger: Trigger) -> dict[int, IncidentRecord]:
@@ -193,6 +200,11 @@ class JointPlanner:
         view["inputs"] = {
             "conditions": conditions_view(conditions),
             "unavailable": dict(sorted(unavailable.items())),
+            "vehicle_statuses": {  # as the desk's own inputs: the recorded changes from the data
+                v.id: v.status.value
+                for v in corridor.dataset.vehicles
+                if v.status != desk.corridor.dataset.vehicle(v.id).status
+            },
             "time_limit_s": desk.settings.dispatch_time_limit_s,
             "alternatives": alternatives,
         }
@@ -225,11 +237,15 @@ class JointPlanner:
         InvalidTransition
             One of them is accepted, on scene, closed or voided; or fewer than two are open.
         """
+        window_min = self.desk.settings.joint_window_min
         if numbers is None:
-            chosen = self.unaccepted()
+            newest = self.unaccepted()[-1:]
+            near = self.desk.store.incident(newest[0]).reported_at if newest else None
+            chosen = self.unaccepted(near=near)
             if len(chosen) < 2:
                 raise InvalidTransition(
-                    f"{len(chosen)} incident(s) open and not accepted: planning together needs at least two"
+                    f"{len(chosen)} incident(s) open, not accepted and reported within {window_min} min of the "
+                    "latest: planning together needs at least two"
                 )
         else:
             chosen = sorted(set(numbers))
@@ -246,6 +262,11 @@ class JointPlanner:
                         f"numbers: incident {number} is {record.status.value}: only open incidents not yet "
                         f"accepted are planned together{hint}"
                     )
+            times = [self.desk.store.incident(n).reported_at for n in chosen]
+            if max(times) - min(times) > timedelta(minutes=window_min):
+                raise InvalidValueError(
+                    "numbers", f"their reports lie more than {window_min} min apart: their rescues do not compete"
+                )
         done = self.replan(chosen, actor, Trigger.together())
         return [done[n] for n in chosen if n in done]
 
@@ -266,7 +287,8 @@ class JointPlanner:
             }
         }
         self.desk.store.release(released, actor, payload)  # InvalidTransition once on scene
-        self.replan(sorted({*released, *self.unaccepted()}), actor, Trigger.released(released))
+        near = self.unaccepted(near=record.reported_at)
+        self.replan(sorted({*released, *near}), actor, Trigger.released(released))
         return self.desk.store.incident(number)
 
     def accept(self, record: IncidentRecord, options: dict[str, Any], rank: int, actor: str) -> IncidentRecord:
@@ -363,7 +385,8 @@ class JointPlanner:
     def _conflict(self, record: IncidentRecord, detail: str, actor: str, trigger: Trigger) -> AcceptConflict:
         """An AcceptConflict with ``record``'s fresh options (re-planned jointly with the open ones)."""
         try:
-            fresh = self.replan(sorted({record.number, *self.unaccepted()}), actor, trigger).get(record.number)
+            near = self.unaccepted(near=record.reported_at)
+            fresh = self.replan(sorted({record.number, *near}), actor, trigger).get(record.number)
         except (RecordError, FleetplanError):
             fresh = None
         entry = fresh.latest(EntryKind.OPTIONS) if fresh is not None else None

@@ -195,7 +195,7 @@ async def plan_together(
 
 
 @router.get(
-    "/{number}",
+    "/{number:int}",  # digits only: /incidents/plan-together is no number (its OPTIONS names POST alone)
     response_model=IncidentOut,
     response_model_exclude_none=False,
     summary="One incident with its entries",

@@ -253,11 +253,24 @@ def test_plan_together_rejects_bad_bodies_naming_the_field(open_desk, body, fiel
     assert any(field in [str(part) for part in error["loc"]] for error in response.json()["detail"])
 
 
-def test_plan_together_names_numbers_that_are_repeated_or_unknown(open_desk):
+def test_plan_together_names_numbers_that_are_repeated_unknown_or_hours_apart(open_desk):
     one = reported(open_desk, FR1)
     for numbers in ([one["number"], one["number"]], [one["number"], 99]):
         response = open_desk.post("/incidents/plan-together", {"numbers": numbers})
         assert response.status_code == 400 and response.json()["detail"].startswith("numbers")
+    earlier = reported(open_desk, {**FR2, "time": "2026-12-11T09:00"})  # hours before: planned alone
+    assert earlier["options"].get("planned_with") is None
+    assert open_desk.get(f"/incidents/{one['number']}").json()["options"].get("planned_with") is None
+    apart = open_desk.post("/incidents/plan-together", {"numbers": [one["number"], earlier["number"]]})
+    assert apart.status_code == 400 and "more than 120 min apart" in apart.json()["detail"]
+    assert open_desk.post("/incidents/plan-together").status_code == 409  # none near the latest
+
+
+def test_get_of_the_plan_together_path_is_not_an_incident_number(open_desk):
+    assert open_desk.get("/incidents/plan-together").status_code == 405
+    assert open_desk.client.options("/incidents/plan-together", headers=open_desk.headers()).headers["allow"] == (
+        "OPTIONS, POST"
+    )
 
 
 def test_release_rejects_bad_input(open_desk):
