@@ -405,6 +405,8 @@ def _message_times(message: dict[str, Any]) -> str:
 def _entry_summary(entry: dict[str, Any]) -> str:
     payload = entry.get("payload") or {}
     kind = entry.get("kind")
+    if kind == "report" and isinstance(payload.get("release"), dict):  # a release (issue 18 §3)
+        return f"释放方案 plan released: {payload['release'].get('reason', '')}"
     if kind == "report":
         report = payload.get("report", payload)  # the store nests the report beside its time
         return f"{report.get('vehicle_id')} · {report.get('location')} · {report.get('passengers')} pax"

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+from annotated_types import Ge, Le
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
 
 from fleetplan.model import IncidentKind, VehicleStatus
@@ -248,6 +249,13 @@ class AcceptIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     rank: WholeNumber = Field(1, ge=1, le=20, description="rank of the option to accept")
+    joint_id: str | None = Field(
+        None,
+        max_length=64,
+        pattern=r"^[0-9a-f]*$",
+        description="the joint plan the dispatcher saw (options.joint.id; empty: options planned alone). When "
+        "given and the incident was planned again since (another report, plan together), 409 with its options now",
+    )
 
 
 class OnSceneIn(BaseModel):
@@ -292,6 +300,27 @@ class VoidIn(BaseModel):
     reason: FreeText = Field(min_length=1, max_length=2000, pattern=NO_NUL)
 
 
+class ReleaseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: FreeText = Field(min_length=1, max_length=2000, pattern=NO_NUL, description="why the plan is released")
+
+
+# constraints on the integer itself, then the float-as-integer step around it: so the schema says minimum
+IncidentNumber = Annotated[StrictInt, Ge(1), Le(2**31 - 1), BeforeValidator(_integral_float_as_int)]
+
+
+class PlanTogetherIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    numbers: list[IncidentNumber] | None = Field(
+        None,
+        min_length=2,
+        max_length=50,
+        description="the incidents to plan together (at least two); absent: every open incident not yet accepted",
+    )
+
+
 class ReportOut(BaseModel):
     vehicle_id: str
     location: str
@@ -307,6 +336,9 @@ class AcceptedOut(BaseModel):
     plan: PlanOut
     by: str
     at: str
+    accepted_with: list[int] | None = Field(
+        None, description="the other incidents whose joint plan was accepted in the same step (none when alone)"
+    )
 
 
 class FollowUpOut(BaseModel):

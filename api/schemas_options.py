@@ -37,6 +37,9 @@ class AssignmentOut(BaseModel):
         description="the route this assignment is part of when one coach collects several groups in turn (its "
         "stops are in the plan's routes); null for a coach serving one group",
     )
+    incident_id: str | None = Field(
+        None, description="the incident (its number) whose group this assignment serves; set on joint plans"
+    )
     origin: str | None = Field(description="the node id it sets out from ('on trip (c05)' for a passing coach)")
     origin_name: str | None = Field(
         None,
@@ -146,6 +149,12 @@ class PlanOut(BaseModel):
     recovered_trips: list[RecoveredTripOut]
     uncovered_trips: list[str]
     evaluator_problems: list[str] = []
+    changed_because: str | None = Field(
+        None,
+        description="joint re-planning: why this incident's part of the first plan differs from the proposal "
+        "before (the event that re-planned it and what changed), in English; absent when unchanged",
+    )
+    changed_because_zh: str | None = Field(None, description=ZH)
 
 
 class RejectedOut(BaseModel):
@@ -168,6 +177,13 @@ class RelaxationOut(BaseModel):
         description="minutes for later_limit, minutes sooner for relay, drivers for call_in, overtime and "
         "second_driver, coaches for closure_exemption, seats for more_seats",
     )
+
+
+class JointOut(BaseModel):
+    id: str = Field(description="the joint dispatch: every incident's options of it carry the same id")
+    incidents: list[int] = Field(description="the incidents planned together, by number")
+    trigger: str = Field(description="what re-planned them, in English ('incident 13 was reported')")
+    trigger_zh: str | None = Field(None, description=ZH)
 
 
 class OptionsOut(BaseModel):
@@ -199,3 +215,9 @@ class OptionsOut(BaseModel):
     inputs: dict[str, Any] = Field(
         default_factory=dict, description="conditions with closures, unavailable coaches and drivers, deadline"
     )
+    planned_with: list[int] | None = Field(
+        None,
+        description="joint re-planning (issue 18 §3): the other incidents this plan was made together with; "
+        "accepting an option accepts it for all of them. Absent for an incident planned alone",
+    )
+    joint: JointOut | None = Field(None, description="joint re-planning: the joint plan's id, incidents and trigger")

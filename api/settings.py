@@ -6,6 +6,9 @@
 | ``FLEETPLAN_DATABASE_URL`` | ``sqlite:///var/fleetplan.db`` | the records (SQLite file or ``postgresql+psycopg://…``) |
 | ``FLEETPLAN_DISPATCH_TIME_LIMIT_S`` | ``1.0`` | the solver's deadline for one dispatch answer |
 | ``FLEETPLAN_DISPATCH_WAIT_S`` | ``30`` | how long a request waits for options before answering without them |
+| ``FLEETPLAN_JOINT_PLANNING`` | ``true`` | a report while other incidents are open and not accepted plans them all together (``false``: each alone) |
+| ``FLEETPLAN_JOINT_MAX_INCIDENTS`` | ``6`` | at most this many incidents in one joint plan on a report: the newest open ones |
+| ``FLEETPLAN_JOINT_WINDOW_MIN`` | ``120`` | incidents are planned together only when reported within this many minutes of each other |
 | ``FLEETPLAN_DISPATCH_CONCURRENCY`` | usable cores | solves run at once; more wait their turn |
 | ``FLEETPLAN_VAR_DIR`` | ``var`` | local state (the first-start admin token when the database is not a SQLite file) |
 | ``FLEETPLAN_TIME_WINDOW_DAYS`` | ``30`` | report and lifecycle times are accepted this many days back from now, or this near the data's timetable days |
@@ -69,6 +72,13 @@ class Settings(BaseSettings):
     dispatch_time_limit_s: float = Field(1.0, gt=0, le=60, description="solver deadline per dispatch, seconds")
     dispatch_wait_s: float = Field(
         30.0, gt=0, le=600, description="longest wait for options before answering without them, seconds"
+    )
+    joint_planning: bool = Field(
+        True, description="a report while others are open and not accepted plans them together (issue 18 §3)"
+    )
+    joint_max_incidents: int = Field(6, ge=2, le=50, description="incidents in one joint plan on a report, at most")
+    joint_window_min: int = Field(
+        120, ge=0, le=1440, description="incidents are planned together only when reported this near in time"
     )
     dispatch_concurrency: int = Field(
         default_factory=lambda: len(os.sched_getaffinity(0)),

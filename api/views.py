@@ -405,6 +405,7 @@ def incident_view(record, with_entries: bool = False, messages: list[dict[str, A
             "plan": accepted.payload.get("plan"),
             "by": accepted.actor,
             "at": local_minute(accepted.at),
+            "accepted_with": accepted.payload.get("accepted_with"),
         }
         if accepted
         else None,

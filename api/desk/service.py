@@ -22,7 +22,7 @@ options are recomputed with the live state, stored, and returned with :class:`Ac
 that sends no coach to the stranded passengers is never accepted (:func:`~api.desk.live.sends_nobody`).
 The accept queues the plan's ready messages in its own transaction (:mod:`api.messaging`).
 
-Times are checked by :mod:`api.desk.times`: reports and lifecycle steps within the window of the clock
+Open incidents not yet accepted are planned together (:mod:`api.desk.joint`). Times are checked by :mod:`api.desk.times`: reports and lifecycle steps within the window of the clock
 or the timetable, nothing ahead of the clock, on scene not before the plan can be there.
 """
 
@@ -49,6 +49,7 @@ from solver.dispatch import Budget, SolveParams, dispatch_prepared, prepare
 
 from api import kpis, views
 from api.desk.checks import check_closure_target, find_vehicle
+from api.desk.joint import JointPlanner, Trigger, shared_holds
 from api.desk.live import (
     conditions_view,
     crews_not_offered,
@@ -113,7 +114,8 @@ class Desk:
         self._lock = threading.Lock()
         # CP-SAT's deadline is wall-clock: solves beyond the cores would each get a slice of a core for
         # the same second and return worse plans, so extra ones wait for a slot instead.
-        self._solve_slots = threading.BoundedSemaphore(settings.dispatch_concurrency)
+        self.solve_slots = threading.BoundedSemaphore(settings.dispatch_concurrency)
+        self.joint = JointPlanner(self)  # open incidents not yet accepted are planned together (issue 18 §3)
 
     @cached_property
     def trip_km(self) -> dict[str, kpis.TripKm]:
@@ -146,10 +148,12 @@ class Desk:
             for resource in (booking.vehicle_id, booking.driver_id):
                 if resource:
                     held[resource] = f"booked by incident {booking.incident_number}"
-        for record in self.store.incidents(set(OPEN_STATUSES), limit=OPEN_INCIDENTS_LIMIT):
-            if record.number != exclude_number and record.report.get("kind") in BROKEN_COACH_KINDS:
+        opened = self.store.incidents(set(OPEN_STATUSES), limit=OPEN_INCIDENTS_LIMIT)
+        opened = [record for record in opened if record.number != exclude_number]
+        for record in opened:
+            if record.report.get("kind") in BROKEN_COACH_KINDS:
                 held.setdefault(record.report["vehicle_id"], f"broke down in incident {record.number}")
-        return held
+        return {**shared_holds(opened), **held}  # a crew accepted jointly is booked under one incident
 
     def bookings_by_resource(self) -> dict[str, int]:
         """Coach or driver id → the incident number that books it."""
@@ -230,7 +234,7 @@ class Desk:
         params = SolveParams(
             budget=Budget.wall_clock(self.settings.dispatch_time_limit_s), alternatives=prepared.alternatives
         )
-        with self._solve_slots:
+        with self.solve_slots:
             outcome = dispatch_prepared(prepared.instance, params)
         view = views.desk_dispatch_view(outcome)
         for incident in view["incidents"]:  # prepared before the store gave the number
@@ -279,6 +283,9 @@ class Desk:
         )
         if not created:
             return record, False
+        if others := await run_blocking(self.joint.partners, record.number):
+            trigger = Trigger.reported(record.number)
+            return await self.joint.replan_within_wait([*others, record.number], record.number, actor, trigger), True
         # built again under its number: the plans' words name the incident ("incident 7", never "new")
         prepared = await run_blocking(self.prepare, report, record.number)
         return await self._options_within_wait(prepared, record.number, actor), True
@@ -330,6 +337,8 @@ class Desk:
         plan = next((p for p in plans if p.get("rank") == rank), None)
         if plan is None:
             raise InvalidValueError("rank", f"{rank} is not one of the {len(plans)} options of incident {number}")
+        if options.payload.get("joint"):  # accepted for every incident planned together with it
+            return await run_blocking(self.joint.accept, record, options.payload, rank, actor)
         if sends_nobody(plan, record.report.get("passengers", 0)):
             raise AcceptConflict(
                 f"rank: option {rank} sends no coach to the stranded passengers (no vehicle can be sent); "
@@ -403,11 +412,8 @@ class Desk:
         with anyio.move_on_after(self.settings.dispatch_wait_s):
             # abandon_on_cancel: past the wait the worker keeps going and still stores the options
             return await anyio.to_thread.run_sync(work, abandon_on_cancel=True)
-        logger.warning(
-            "incident %s: options not ready within %.1f s; answering without them",
-            number,
-            self.settings.dispatch_wait_s,
-        )
+        wait_s = self.settings.dispatch_wait_s
+        logger.warning("incident %s: options not ready within %.1f s; answering without them", number, wait_s)
         return await run_blocking(self.store.incident, number)
 
     def _solve_and_record_safely(self, prepared: Prepared, number: int, actor: str) -> IncidentRecord:

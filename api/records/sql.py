@@ -42,7 +42,7 @@ from sqlalchemy.exc import IntegrityError
 
 from fleetplan.units import china_now
 
-from api.records import audit
+from api.records import audit, joint
 from api.records.engine import WRITE_OPTION, create_store_engine, upgrade_schema
 from api.records.fields import json_ready, local_naive, request_fingerprint, text_field
 from api.records.filters import conditions
@@ -69,6 +69,7 @@ from api.records.types import (
     IncidentRecord,
     IncidentStatus,
     InvalidTransition,
+    JointAccept,
     RecordError,
     ResourceUnusable,
     Role,
@@ -239,7 +240,10 @@ class SqlRecordStore:
         actor = text_field("actor", actor, NAME_LENGTH)
         json_ready("payload", payload)
         with self._writer.begin() as connection:
-            check_transition(number, locked_status(connection, number), kind)
+            status = locked_status(connection, number)
+            check_transition(number, status, kind)
+            if kind == EntryKind.REPORT:  # after an accept only: un-accepting frees bookings (release)
+                raise InvalidTransition(f"incident {number} is {status}: un-accepting a plan is a release: use release")
             now = self._clock()
             insert_entry(connection, number, kind, now, actor, payload)
             if kind in RELEASING_KINDS:
@@ -312,6 +316,25 @@ class SqlRecordStore:
             for row in rows:  # one statement each, in sorted order (see accept)
                 connection.execute(insert(bookings).values(incident_number=number, booked_at=now, **row))
             return load_incident(connection, number)
+
+    def accept_jointly(self, accepts: Sequence[JointAccept], actor: str) -> list[IncidentRecord]:
+        """Accept one joint plan for several incidents, all or none (:func:`api.records.joint.accept_jointly`)."""
+        actor = text_field("actor", actor, NAME_LENGTH)
+        for part in accepts:
+            json_ready("payload", part.payload)
+        try:
+            return joint.accept_jointly(self._writer, self._clock, accepts, actor)
+        except IntegrityError:  # another transaction booked one first (PostgreSQL): name the holders
+            with self._reader.connect() as connection:
+                held = [held_by_others(connection, p.number, p.vehicle_ids, p.driver_ids) for p in accepts]
+            raise BookingConflict(
+                sorted({v for h in held for v in h[0]}), sorted({d for h in held for d in h[1]})
+            ) from None
+
+    def release(self, numbers: Sequence[int], actor: str, payload: dict[str, Any]) -> list[IncidentRecord]:
+        """Un-accept incidents not yet on scene, freeing their bookings (:func:`api.records.joint.release`)."""
+        json_ready("payload", payload)
+        return joint.release(self._writer, self._clock, numbers, text_field("actor", actor, NAME_LENGTH), payload)
 
     def incident(self, number: int) -> IncidentRecord:
         """The incident with all its entries; raises NotFound."""

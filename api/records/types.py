@@ -46,7 +46,9 @@ class EntryKind(StrEnum):
 NEXT_ENTRIES: dict[IncidentStatus, frozenset[EntryKind]] = {
     IncidentStatus.REPORTED: frozenset({EntryKind.OPTIONS, EntryKind.VOID}),
     IncidentStatus.OPTIONS: frozenset({EntryKind.OPTIONS, EntryKind.ACCEPT, EntryKind.VOID}),
-    IncidentStatus.ACCEPTED: frozenset({EntryKind.ON_SCENE, EntryKind.VOID}),
+    # REPORT after ACCEPTED is a release (issue 18 §3): the plan un-accepted before anyone is on scene,
+    # its bookings freed, the incident back to "reported" until its new options (SqlRecordStore.release)
+    IncidentStatus.ACCEPTED: frozenset({EntryKind.ON_SCENE, EntryKind.VOID, EntryKind.REPORT}),
     IncidentStatus.ON_SCENE: frozenset({EntryKind.RESOLVED, EntryKind.VOID}),
     IncidentStatus.RESOLVED: frozenset({EntryKind.FOLLOW_UP, EntryKind.VOID}),
     IncidentStatus.FOLLOWED_UP: frozenset({EntryKind.VOID}),
@@ -168,6 +170,17 @@ class ResourceUnusable(BookingConflict):
         RecordError.__init__(self, "no longer usable: " + "; ".join(self.reasons.values()))
 
 
+@dataclass(frozen=True)
+class JointAccept:
+    """One incident's part of a joint accept: its ACCEPT payload, what it books, its ready messages."""
+
+    number: int
+    payload: dict[str, Any]
+    vehicle_ids: list[str]
+    driver_ids: list[str]
+    messages: Sequence[dict[str, Any]] = ()
+
+
 class RecordStore(Protocol):
     """What the service needs from persistence (SQLite by default, PostgreSQL by URL)."""
 
@@ -200,6 +213,14 @@ class RecordStore(Protocol):
         BookingConflict if any is held by another incident, ResourceUnusable if a coach is in the
         workshop or broke down in another open incident (checked in the same transaction). The
         plan's ready ``messages`` are queued in the outbox in that transaction too."""
+
+    def accept_jointly(self, accepts: Sequence[JointAccept], actor: str) -> list[IncidentRecord]:
+        """Accept one joint plan for several incidents in one transaction, all or none (as :meth:`accept`
+        for each; a coach or driver the plan shares is listed under one incident only)."""
+
+    def release(self, numbers: Sequence[int], actor: str, payload: dict[str, Any]) -> list[IncidentRecord]:
+        """Un-accept accepted incidents (none on scene yet) in one transaction: a REPORT entry with
+        ``payload`` each, their bookings released; raises InvalidTransition for any other status."""
 
     def incident(self, number: int) -> IncidentRecord: ...
 

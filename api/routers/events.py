@@ -127,6 +127,7 @@ def incident_summary(record: IncidentRecord) -> dict[str, Any]:
     view = views.incident_view(record)
     options = view.pop("options")
     view["feasibility"] = feasibility(options, (view["report"] or {}).get("passengers") or 0)
+    view["joint_id"] = ((options or {}).get("joint") or {}).get("id")  # planned again together: the desk reloads
     return view
 
 

@@ -29,6 +29,8 @@ from api.schemas import (
     IncidentIn,
     IncidentOut,
     OnSceneIn,
+    PlanTogetherIn,
+    ReleaseIn,
     ResolvedIn,
     VoidIn,
     error_responses,
@@ -175,8 +177,25 @@ def export_csv(
     )
 
 
+@router.post(
+    "/plan-together",
+    response_model=list[IncidentOut],
+    summary="Plan open incidents together (those not yet accepted)",
+    responses=error_responses(400, 409, checked=("numbers",)),
+)
+async def plan_together(
+    body: PlanTogetherIn | None = None, desk: Desk = Depends(get_desk), user: User = Depends(auth.dispatcher)
+) -> list[dict]:
+    """Dispatch the incidents in one instance (default: every open incident not yet accepted); each
+    stores its part of the joint options, ``planned_with`` naming the others. 409 when one is accepted
+    or closed, or fewer than two are open."""
+    numbers = body.numbers if body else None
+    records = await run_blocking(desk.joint.plan_together, numbers, user.name)
+    return [views.incident_view(record) for record in records]
+
+
 @router.get(
-    "/{number}",
+    "/{number:int}",  # digits only: /incidents/plan-together is no number (its OPTIONS names POST alone)
     response_model=IncidentOut,
     response_model_exclude_none=False,
     summary="One incident with its entries",
@@ -228,12 +247,32 @@ async def accept(
     user: User = Depends(auth.dispatcher),
 ):
     rank = body.rank if body else 1
+    if body is not None and body.joint_id is not None:  # the options shown were planned again since
+        stale = await run_blocking(desk.joint.replanned_since, number, body.joint_id)
+        if stale is not None:
+            content = AcceptConflictBody(detail=stale[0], options=stale[1])
+            return JSONResponse(status_code=status.HTTP_409_CONFLICT, content=content.model_dump(mode="json"))
     try:
         record = await desk.accept(number, rank, user.name)
     except AcceptConflict as conflict:
         content = AcceptConflictBody(detail=conflict.detail, options=conflict.options)
         return JSONResponse(status_code=status.HTTP_409_CONFLICT, content=content.model_dump(mode="json"))
     return views.incident_view(record)
+
+
+@router.post(
+    "/{number}/release",
+    response_model=IncidentOut,
+    summary="Release an accepted plan before anyone is on scene, and plan again",
+    responses=error_responses(400, 404, 409),
+)
+async def release(
+    body: ReleaseIn, number: int = Number, desk: Desk = Depends(get_desk), user: User = Depends(auth.dispatcher)
+) -> dict:
+    """Frees the plan's bookings (and those of incidents accepted together with it), records the release
+    with its reason, and re-plans the released incidents jointly with the open ones. 409 once a rescuer
+    is on scene, or when the incident is not accepted."""
+    return views.incident_view(await run_blocking(desk.joint.release, number, body.reason, user.name))
 
 
 @router.post(

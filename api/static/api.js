@@ -70,8 +70,9 @@ export const api = {
   incident: (number) => call("GET", `/incidents/${number}`),
   report: (report, idempotencyKey) =>
     call("POST", "/incidents", { body: report, headers: { "Idempotency-Key": idempotencyKey } }),
-  accept: (number, rank) => call("POST", `/incidents/${number}/accept`, { body: { rank } }),
+  accept: (number, rank, jointId) => call("POST", `/incidents/${number}/accept`, { body: { rank, joint_id: jointId } }),
   recompute: (number) => call("POST", `/incidents/${number}/options`),
+  planTogether: (numbers) => call("POST", "/incidents/plan-together", { body: numbers ? { numbers } : undefined }),
   lifecycle: (number, step, body) => call("POST", `/incidents/${number}/${step}`, { body }),
   confirmAlert: (id, passengers) => call("POST", `/alerts/${id}/confirm`, { body: passengers === null ? {} : { passengers } }),
   dismissAlert: (id, reason) => call("POST", `/alerts/${id}/dismiss`, { body: { reason } }),

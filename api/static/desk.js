@@ -15,11 +15,11 @@ const TICK_MS = 1000;
 const NEXT_STEPS = {
   reported: [],
   options: [],
-  accepted: ["on-scene"],
+  accepted: ["on-scene", "release"], // release: un-accept before anyone is on scene, and plan again
   on_scene: ["resolved"],
   resolved: ["follow-up"],
 };
-const STEP_LABEL = { "on-scene": "on_scene", resolved: "resolved", "follow-up": "follow_up", void: "void" };
+const STEP_LABEL = { "on-scene": "on_scene", resolved: "resolved", "follow-up": "follow_up", void: "void", release: "release" };
 const WAITING = new Set(["reported", "options"]); // nobody sent yet: these escalate
 const MESSAGE_FINAL = new Set(["acknowledged"]);
 
@@ -285,7 +285,8 @@ function takeAlerts(alerts) {
 async function followCurrent(incidents) {
   if (!state.current) return;
   const listed = incidents.find((i) => i.number === state.current.number);
-  if (listed && listed.status !== state.current.status) {
+  const jointOf = (view) => (view.options ? (view.options.joint && view.options.joint.id) || null : view.joint_id || null);
+  if (listed && (listed.status !== state.current.status || (listed.joint_id || null) !== jointOf(state.current))) {
     try {
       state.current = await api.incident(state.current.number);
     } catch (error) {
@@ -741,8 +742,24 @@ function incidentHead(view, dispatch) {
       view.status === "options" || view.status === "reported"
         ? h("button", { type: "button", class: "quiet recompute", onclick: () => recompute(view.number) }, t("recompute"))
         : null,
+      WAITING.has(view.status) && state.incidents.filter((i) => WAITING.has(i.status)).length >= 2
+        ? h("button", { type: "button", class: "quiet plan-together", onclick: () => planTogether() }, t("plan_together"))
+        : null,
       h("button", { type: "button", class: "link record-link", onclick: () => openRecord(view.number) }, t("record"))),
-    h("dl", { class: "facts" }, facts.map(([term, value]) => h("div", {}, h("dt", {}, term), h("dd", {}, value ?? "—")))));
+    h("dl", { class: "facts" }, facts.map(([term, value]) => h("div", {}, h("dt", {}, term), h("dd", {}, value ?? "—")))),
+    jointNote(view, dispatch));
+}
+
+/** Joint planning (issue 18 §3): the incidents these options, or the accepted plan, were made with. */
+function jointNote(view, dispatch) {
+  const numbers = (list) => list.map((n) => `#${n}`).join(", ");
+  const accepted = view.accepted && (view.accepted.accepted_with || []);
+  if (accepted && accepted.length) return h("p", { class: "joint-note" }, t("accepted_with", { list: numbers(accepted) }));
+  const together = dispatch && (dispatch.planned_with || []);
+  if (!view.accepted && together && together.length) {
+    return h("p", { class: "joint-note" }, t("planned_with", { list: numbers(together) }));
+  }
+  return null;
 }
 
 function statusBadge(status) {
@@ -772,6 +789,7 @@ function planCard(view, plan) {
     : isAccepted ? [h("span", { class: "badge status-accepted" }, t("accepted")), ...stepButtons(view)] : null;
   const explanation = zh(plan, "explanation");
   const below = zh(plan, "why_below_first");
+  const changed = view.status === "options" ? zh(plan, "changed_because") : null;
   return h("article", { class: `plan${isAccepted ? " is-accepted" : ""}${bad ? " is-late" : ""}`,
       "data-rank": plan.rank, "aria-labelledby": headingId, onmouseenter: () => previewRoute(plan.rank) },
     h("header", {},
@@ -779,6 +797,7 @@ function planCard(view, plan) {
       verdicts,
       h("span", { class: "spacer" }),
       actions),
+    changed ? h("p", { class: "changed-because" }, h("b", {}, `${t("changed_because")}: `), changed) : null,
     plan.assignments.length ? assignmentTable(plan.assignments) : null,
     explanation ? h("p", { class: "explanation", title: explanation }, h("b", {}, `${t("explanation")}: `), explanation) : null,
     // one line for the rest, each part whole in its tooltip: three cards must fit beside the map
@@ -941,8 +960,13 @@ function previewRoute(rank) {
 
 async function accept(number, rank) {
   try {
-    state.current = await api.accept(number, rank);
-    state.notice = { kind: "ok", text: t("accepted_msg", { number, rank }) };
+    // the options shown: if another report or "plan together" planned them again, the service says so
+    const shown = state.current && state.current.number === number ? state.current.options : null;
+    state.current = await api.accept(number, rank, shown ? (shown.joint && shown.joint.id) || "" : undefined);
+    const others = (state.current.accepted && state.current.accepted.accepted_with) || [];
+    state.notice = others.length
+      ? { kind: "ok", text: t("accepted_joint_msg", { number, rank, list: others.map((n) => `#${n}`).join(", ") }) }
+      : { kind: "ok", text: t("accepted_msg", { number, rank }) };
   } catch (error) {
     if (error.status === 409 && error.body) {
       const fresh = error.body.options;
@@ -964,6 +988,22 @@ async function accept(number, rank) {
     if (!next.matches("button")) next.tabIndex = -1;
     next.focus();
   }
+}
+
+/** Plan every open incident not yet accepted together; the shown one's new options replace the old. */
+async function planTogether() {
+  $("#options").setAttribute("aria-busy", "true");
+  try {
+    const views = await api.planTogether();
+    const shown = state.current && views.find((v) => v.number === state.current.number);
+    if (shown) state.current = shown;
+    state.notice = { kind: "ok", text: t("planned_together_msg", { list: views.map((v) => `#${v.number}`).join(", ") }) };
+    state.preview = null;
+  } catch (error) {
+    state.notice = { kind: "error", text: describe(error) };
+  }
+  $("#options").setAttribute("aria-busy", "false");
+  renderOptions();
 }
 
 async function recompute(number) {
@@ -1198,9 +1238,10 @@ function openStep(number, step) {
   $("#step-at").value = defaultStepTime(isAlert ? null : incident, step);
   const note = $("#step-note");
   note.value = "";
-  note.required = step === "follow-up" || step === "void" || isAlert;
+  note.required = step === "follow-up" || step === "void" || step === "release" || isAlert;
   // on scene, the note is the reason for a time earlier than the plan can arrive (recorded with it)
-  const label = { void: "void_reason", "on-scene": "override_reason", "dismiss-alert": "dismiss_reason" }[step] || "note";
+  const label = { void: "void_reason", release: "release_reason", "on-scene": "override_reason",
+    "dismiss-alert": "dismiss_reason" }[step] || "note";
   $("#step-note-label").textContent = t(label);
   dialog.returnValue = "";
   dialog.showModal();
@@ -1253,6 +1294,7 @@ async function closeStep() {
     resolved: { at, ...(note ? { note } : {}) },
     "follow-up": { note },
     void: { reason: note },
+    release: { reason: note },
   };
   try {
     const view = await api.lifecycle(pending.number, pending.step, bodies[pending.step]);

@@ -28,7 +28,9 @@ def rescue_coaches(plan: dict) -> set[str]:
 
 @pytest.mark.slow
 def test_twenty_parallel_accepts_of_plans_sharing_a_coach(store_url, tmp_path):
-    with running_server(store_url, tmp_path) as server:
+    # each incident planned alone, so that every desk's options name COACH (joint planning would plan all
+    # twenty together, and one accept would take them all)
+    with running_server(store_url, tmp_path, settings={"joint_planning": False}) as server:
         headers = bearer(admin_token(store_url, tmp_path))
         with httpx.Client(base_url=server.base_url, headers=headers, timeout=REQUEST_TIMEOUT_S) as client:
             for vehicle in client.get("/fleet").json():  # so that every plan has to use COACH

@@ -196,7 +196,16 @@ def test_accepting_twice_or_an_unknown_rank_is_refused(desk):
     assert again.status_code == 409 and "accepted" in again.json()["detail"]
 
 
-def test_a_plan_whose_coach_is_taken_meanwhile_gets_409_and_fresh_options(desk_any):
+@pytest.fixture
+def solo_desk_any(store_url):
+    """As ``desk_any``, each incident planned alone (``FLEETPLAN_JOINT_PLANNING=false``): two desks'
+    options may then name the same coach, and the first accept wins."""
+    with running_desk(store_url, joint_planning=False) as running:
+        yield running
+
+
+def test_a_plan_whose_coach_is_taken_meanwhile_gets_409_and_fresh_options(solo_desk_any):
+    desk_any = solo_desk_any
     desk_any.keep_only("c01", "c02", "c09")  # both failed coaches' rescues must use c09
     first = desk_any.report().json()
     second = desk_any.report(vehicle_id="c02").json()  # both desks see c09 free

@@ -116,7 +116,16 @@ def test_accepting_a_plan_queues_a_message_per_recipient_and_language(desk_any):
     assert {m["phone"] for m in passengers} == {None} and len(passengers[0]["text"]) <= 140
 
 
-def test_a_refused_or_repeated_accept_queues_nothing(desk_any):
+@pytest.fixture
+def solo_desk_any(store_url):
+    """Each incident planned alone (``FLEETPLAN_JOINT_PLANNING=false``), so two incidents' options can
+    name the same coach; the joint accept's messages: tests/api/test_http_joint.py."""
+    with running_desk(store_url, message_send_every_s=0, joint_planning=False) as running:
+        yield running
+
+
+def test_a_refused_or_repeated_accept_queues_nothing(solo_desk_any):
+    desk_any = solo_desk_any
     desk_any.keep_only("c01", "c02", "c09")  # both rescues must use c09
     first = desk_any.report().json()["number"]
     second = desk_any.report(vehicle_id="c02").json()["number"]

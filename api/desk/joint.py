@@ -1,0 +1,406 @@
+"""Joint re-planning at the desk (issue 18 §3): open incidents not yet accepted are planned together.
+
+When an incident is reported while others have options but are not accepted, on the dispatcher's
+"plan together", and when an accepted plan is released, every such incident is dispatched in *one*
+instance: one coach may then collect two groups (a rescue route) where two separate solves would both
+have grabbed the same last backup. Accepted incidents keep their plans; their crews stay unavailable.
+
+- **Options.** The joint dispatch view is stored on each incident *projected* to its own part (its
+  group, the assignments serving it, the routes through its scene, the failed coach's trips re-covered),
+  with ``planned_with`` (the other incidents) and ``joint`` (the dispatch's id, incidents, trigger). A
+  plan's objective, explanation and rank stay those of the joint plan.
+- **Stability.** Among the plans whose objective equals the best, the one keeping the most incidents'
+  previous first proposal (same crews) ranks first. An incident whose first proposal still changes gets
+  ``changed_because`` (and ``_zh``): the trigger and what changed.
+- **Accept.** Accepting rank k of an incident planned jointly accepts rank k for every incident of that
+  joint dispatch, in one transaction (:mod:`api.records.joint`): each record gets its own part, every
+  coach and driver is booked once. If any of them was accepted, voided or re-planned meanwhile, the
+  accept is refused (409) with fresh joint options.
+- **Release.** An accepted incident whose rescue has not started can be released: its bookings are
+  freed (with those of every incident accepted together with it, which share its crews), the release is
+  recorded with its reason, and the released incidents are re-planned with the other open ones.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any, Protocol
+
+import anyio
+import anyio.to_thread
+
+from fleetplan.corridor import Corridor
+from fleetplan.errors import FleetplanError, InvalidValueError
+from fleetplan.live import LiveFixes
+from fleetplan.model import Conditions, Incident, IncidentKind
+from fleetplan.operations import OperationsPolicy
+
+from solver.dispatch import Budget, SolveParams, dispatch_prepared, prepare
+
+from api import views
+from api.desk.joint_views import Trigger, explain_change, first_crews, keep_previous, project
+from api.desk.live import conditions_view, plan_resources, sends_nobody
+from api.desk.reports import AcceptConflict, IncidentReport, Prepared
+from api.messaging.facts import ready_messages
+from api.records.types import (
+    BookingConflict,
+    EntryKind,
+    IncidentRecord,
+    IncidentStatus,
+    InvalidTransition,
+    JointAccept,
+    NotFound,
+    RecordError,
+    RecordStore,
+)
+from api.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+# Planned together: reported (options being computed, or released) or with options, not yet accepted
+UNACCEPTED = frozenset({IncidentStatus.REPORTED, IncidentStatus.OPTIONS})
+MAX_OPEN = 10_000
+
+
+class DeskState(Protocol):
+    """What joint planning needs of :class:`api.desk.service.Desk`."""
+
+    corridor: Corridor
+    store: RecordStore
+    settings: Settings
+    ops: OperationsPolicy
+    solve_slots: threading.BoundedSemaphore
+    fixes: Callable[[], LiveFixes]
+    clock: Callable[[], datetime]
+
+    def live_corridor(self) -> Corridor: ...
+
+    def live_conditions(self, corridor: Corridor, preset: str) -> Conditions: ...
+
+    def unavailable(self, exclude_number: int | None = None) -> dict[str, str]: ...
+
+    def bookings_by_resource(self) -> dict[str, int]: ...
+
+    def prepare(self, report: IncidentReport, number: int | None = None) -> Prepared: ...
+
+    def solve_and_record(self, prepared: Prepared, number: int, actor: str) -> IncidentRecord: ...
+
+    def check_crews_usable(self, record: IncidentRecord, plan: dict[str, Any]) -> None: ...
+
+    def closures_changed_since(self, record: IncidentRecord, options: dict[str, Any]) -> str | None: ...
+
+
+class JointPlanner:
+    """Joint re-planning, joint accept and release for one desk."""
+
+    def __init__(self, desk: DeskState) -> None:
+        self.desk = desk
+
+    # ------------------------------------------------------------------ which incidents
+    def unaccepted(self, exclude: int | None = None, near: datetime | None = None) -> list[int]:
+        """The open incidents not yet accepted (reported or with options), oldest first; with ``near``,
+        only those reported within ``FLEETPLAN_JOINT_WINDOW_MIN`` of it (hours apart, their rescues do
+        not compete: a back-dated entry is never planned with today's)."""
+        window = timedelta(minutes=self.desk.settings.joint_window_min)
+        records = self.desk.store.incidents(set(UNACCEPTED), limit=MAX_OPEN)
+        return sorted(
+            r.number for r in records if r.number != exclude and (near is None or abs(r.reported_at - near) <= window)
+        )
+
+    def partners(self, number: int) -> list[int]:
+        """Those to plan together with the newly reported ``number``: the newest open incidents not yet
+        accepted reported near its time (``FLEETPLAN_JOINT_MAX_INCIDENTS`` with it); none when joint
+        planning is off."""
+        if not self.desk.settings.joint_planning:
+            return []
+        near = self.desk.store.incident(number).reported_at
+        return self.unaccepted(exclude=number, near=near)[-(self.desk.settings.joint_max_incidents - 1) :]
+
+    # ------------------------------------------------------------------ re-planning
+    def replan(self, numbers: Sequence[int], actor: str, trigger: Trigger) -> dict[int, IncidentRecord]:
+        """Dispatch ``numbers`` together (those still unaccepted) and store each one's part.
+
+        Returns the records re-planned (or as they are, when another desk changed them meanwhile).
+        One incident alone is dispatched alone, as a report is.
+        """
+        store = self.desk.store
+        records = [r for r in (store.incident(n) for n in sorted(set(numbers))) if r.status in UNACCEPTED]
+        if len(records) == 1:
+            record = records[0]
+            prepared = self.desk.prepare(IncidentReport.from_record(record), record.number)
+            return {record.number: self.desk.solve_and_record(prepared, record.number, actor)}
+        if not records:
+            return {}
+        view = self.joint_view(records)
+        first_before = {r.number: first_crews(r) for r in records}
+        keep_previous(view, first_before)
+        joint = {
+            "id": uuid.uuid4().hex,
+            "incidents": [r.number for r in records],
+            "trigger": trigger.en,
+            "trigger_zh": trigger.zh,
+        }
+        done = {}
+        for record in records:
+            payload = project(view, record.number, joint)
+            before = first_before[record.number]
+            if before is not None and payload["plans"]:
+                explain_change(payload["plans"][0], before, record.number, trigger)
+            try:
+                done[record.number] = store.append(record.number, EntryKind.OPTIONS, actor, payload)
+            except RecordError:  # accepted or voided by another desk meanwhile: its record stays
+                done[record.number] = store.incident(record.number)
+        return done
+
+    def joint_view(self, records: Sequence[IncidentRecord]) -> dict[str, Any]:
+        """The desk's dispatch view of all ``records`` in one instance, assignments tagged by incident."""
+        desk = self.desk
+        corridor = desk.live_corridor()
+        newest = max(records, key=lambda r: (r.reported_at, r.number))
+        # one instance has one weather: the latest report's (the freshest word on the road)
+        conditions = desk.live_conditions(corridor, newest.report.get("conditions") or "clear")
+        failed = {r.report["vehicle_id"] for r in records}  # each is its own incident's failed coach here
+        booked = set(desk.bookings_by_resource())
+        unavailable = {r: why for r, why in desk.unavailable().items() if r not in failed or r in booked}
+        incidents = [
+            Incident(
+                id=str(r.number),
+                kind=IncidentKind(r.report["kind"]),
+                vehicle_id=r.report["vehicle_id"],
+                trip_id=r.report.get("trip_id"),
+                location=r.report["location"],
+                at=r.reported_at,
+                passengers=r.report["passengers"],
+            )
+            for r in records
+        ]
+        try:
+            instance = prepare(
+                corridor, incidents, conditions, ops=desk.ops, unavailable=unavailable, fixes=desk.fixes()
+            )
+        except FleetplanError as error:  # the data changed under a recorded report
+            raise InvalidValueError("numbers", f"they cannot be planned together now: {error}") from None
+        alternatives = max(int(r.report.get("alternatives") or 3) for r in records)
+        params = SolveParams(budget=Budget.wall_clock(desk.settings.dispatch_time_limit_s), alternatives=alternatives)
+        with desk.solve_slots:
+            outcome = dispatch_prepared(instance, params)
+        view = views.desk_dispatch_view(outcome)
+        for plan, shown in zip(outcome.result.plans, view["plans"]):
+            for rescue, assignment in zip(plan.rescues, shown["assignments"]):
+                assignment["incident_id"] = instance.group(rescue.group_id).incident_id
+            for cover in shown["recovered_trips"]:  # the failed coach's trip belongs to its incident
+                task = next((t for t in instance.trip_tasks if t.trip_id == cover["trip_id"]), None)
+                owner = next((r for r in records if task and r.report["vehicle_id"] == task.planned_vehicle_id), None)
+                cover["incident_id"] = str((owner or records[0]).number)
+        view["inputs"] = {
+            "conditions": conditions_view(conditions),
+            "unavailable": dict(sorted(unavailable.items())),
+            "vehicle_statuses": {  # as the desk's own inputs: the recorded changes from the data
+                v.id: v.status.value
+                for v in corridor.dataset.vehicles
+                if v.status != desk.corridor.dataset.vehicle(v.id).status
+            },
+            "time_limit_s": desk.settings.dispatch_time_limit_s,
+            "alternatives": alternatives,
+        }
+        return view
+
+    async def replan_within_wait(
+        self, numbers: Sequence[int], number: int, actor: str, trigger: Trigger
+    ) -> IncidentRecord:
+        """:meth:`replan` off the loop; ``number``'s record, with options when ready within the wait."""
+        work = partial(self._replan_safely, numbers, number, actor, trigger)
+        with anyio.move_on_after(self.desk.settings.dispatch_wait_s):
+            return await anyio.to_thread.run_sync(work, abandon_on_cancel=True)
+        return await anyio.to_thread.run_sync(self.desk.store.incident, number)
+
+    def _replan_safely(self, numbers: Sequence[int], number: int, actor: str, trigger: Trigger) -> IncidentRecord:
+        try:
+            self.replan(numbers, actor, trigger)
+        except Exception:  # the report is recorded; the desk can ask again (options, plan together)
+            logger.exception("incidents %s: joint re-planning failed", list(numbers))
+        return self.desk.store.incident(number)
+
+    # ------------------------------------------------------------------ the dispatcher's commands
+    def plan_together(self, numbers: Sequence[int] | None, actor: str) -> list[IncidentRecord]:
+        """Re-plan ``numbers`` (default: every open incident not yet accepted) jointly.
+
+        Raises
+        ------
+        InvalidValueError
+            ``numbers`` names one twice, or one that does not exist (field ``numbers``).
+        InvalidTransition
+            One of them is accepted, on scene, closed or voided; or fewer than two are open.
+        """
+        window_min = self.desk.settings.joint_window_min
+        if numbers is None:
+            newest = self.unaccepted()[-1:]
+            near = self.desk.store.incident(newest[0]).reported_at if newest else None
+            chosen = self.unaccepted(near=near)
+            if len(chosen) < 2:
+                raise InvalidTransition(
+                    f"{len(chosen)} incident(s) open, not accepted and reported within {window_min} min of the "
+                    "latest: planning together needs at least two"
+                )
+        else:
+            chosen = sorted(set(numbers))
+            if len(chosen) != len(numbers):
+                raise InvalidValueError("numbers", "names an incident more than once")
+            for number in chosen:
+                try:
+                    record = self.desk.store.incident(number)
+                except NotFound:
+                    raise InvalidValueError("numbers", f"no incident number {number}") from None
+                if record.status not in UNACCEPTED:
+                    hint = "; release it first" if record.status == IncidentStatus.ACCEPTED else ""
+                    raise InvalidTransition(
+                        f"numbers: incident {number} is {record.status.value}: only open incidents not yet "
+                        f"accepted are planned together{hint}"
+                    )
+            times = [self.desk.store.incident(n).reported_at for n in chosen]
+            if max(times) - min(times) > timedelta(minutes=window_min):
+                raise InvalidValueError(
+                    "numbers", f"their reports lie more than {window_min} min apart: their rescues do not compete"
+                )
+        done = self.replan(chosen, actor, Trigger.together())
+        return [done[n] for n in chosen if n in done]
+
+    def release(self, number: int, reason: str, actor: str) -> IncidentRecord:
+        """Un-accept ``number`` (and the incidents accepted together with it), then re-plan them jointly
+        with every open incident not yet accepted; ``number``'s record."""
+        record = self.desk.store.incident(number)
+        accepted = record.latest(EntryKind.ACCEPT)
+        partners = list((accepted.payload.get("accepted_with") or []) if accepted else [])
+        if record.status == IncidentStatus.ACCEPTED:  # the partners' state is checked by the store
+            partners = [n for n in partners if self.desk.store.incident(n).status != IncidentStatus.VOIDED]
+        released = sorted({number, *partners})
+        payload = {
+            "release": {
+                "reason": reason,
+                "accepted_rank": accepted.payload.get("rank") if accepted else None,
+                "released_together": [n for n in released if n != number],
+            }
+        }
+        self.desk.store.release(released, actor, payload)  # InvalidTransition once on scene
+        near = self.unaccepted(near=record.reported_at)
+        self.replan(sorted({*released, *near}), actor, Trigger.released(released))
+        return self.desk.store.incident(number)
+
+    def accept(self, record: IncidentRecord, options: dict[str, Any], rank: int, actor: str) -> IncidentRecord:
+        """Accept rank ``rank`` of ``record``'s joint options for every incident planned with it.
+
+        Raises
+        ------
+        AcceptConflict
+            One of them changed meanwhile (accepted, voided, re-planned elsewhere), the plan sends no
+            coach to one of them, or its crews can no longer all be booked: fresh joint options included
+            where they could be computed.
+        """
+        joint = options["joint"]
+        store = self.desk.store
+        chosen: list[tuple[IncidentRecord, Any, dict[str, Any]]] = []  # (record, options entry, plan)
+        for number in joint["incidents"]:
+            other = record if number == record.number else store.incident(number)
+            entry = other.latest(EntryKind.OPTIONS)
+            if (
+                other.status != IncidentStatus.OPTIONS
+                or entry is None
+                or (entry.payload.get("joint") or {}).get("id") != joint["id"]
+            ):
+                state = other.status.value if other.status != IncidentStatus.OPTIONS else "re-planned"
+                raise self._conflict(
+                    record,
+                    f"rank: incident {number}, planned together with incident {record.number}, was {state} "
+                    "meanwhile; the others are planned again without it",
+                    actor,
+                    Trigger.changed(number, state),
+                )
+            plan = next((p for p in entry.payload.get("plans", []) if p.get("rank") == rank), None)
+            if plan is None:
+                raise InvalidValueError("rank", f"{rank} is not one of the options of incident {number}")
+            passengers = other.report.get("passengers", 0)
+            if sends_nobody(plan, passengers):
+                if passengers == 0 and number != record.number:
+                    continue  # nobody stranded, nothing to book (an empty coach broke down): it stays open
+                raise AcceptConflict(
+                    f"rank: option {rank} sends no coach to incident {number}"
+                    + (f", planned together with incident {record.number}" if number != record.number else "")
+                    + "; plan the others together without it, or void it",
+                    None,
+                )
+            chosen.append((other, entry, plan))
+        together = [other.number for other, _, _ in chosen]
+        parts = []
+        for other, entry, plan in chosen:
+            vehicle_ids, driver_ids = plan_resources(plan)
+            messages = ready_messages(self.desk.corridor, other, entry.payload, plan, actor, self.desk.clock())
+            payload = {
+                "rank": rank,
+                "plan": plan,
+                "options_entry_id": entry.id,
+                "joint_id": joint["id"],
+                "accepted_with": [n for n in together if n != other.number],
+            }
+            parts.append(JointAccept(other.number, payload, vehicle_ids, driver_ids, messages))
+        changed = self.desk.closures_changed_since(record, options)
+        if changed:
+            raise self._conflict(
+                record,
+                f"rank: {changed}; fresh options are computed with them",
+                actor,
+                Trigger("the road closures changed", "道路封闭情况有变"),
+            )
+        try:
+            for other, _, plan in chosen:
+                self.desk.check_crews_usable(other, plan)  # ResourceUnusable is a BookingConflict
+            store.accept_jointly(parts, actor)
+        except BookingConflict as conflict:
+            raise self._conflict(
+                record,
+                f"rank: {conflict}; fresh options are computed without them",
+                actor,
+                Trigger("another incident booked some of its crews", "部分车组已被其他事件占用"),
+            ) from None
+        return store.incident(record.number)
+
+    def replanned_since(self, number: int, seen_joint_id: str) -> tuple[str, dict[str, Any]] | None:
+        """Why ``number``'s options are no longer those the dispatcher saw (joint id ``seen_joint_id``,
+        empty for options planned alone), with the options now; None when they still are (or there are
+        none to accept: the accept itself says why)."""
+        record = self.desk.store.incident(number)
+        entry = record.latest(EntryKind.OPTIONS)
+        if record.status != IncidentStatus.OPTIONS or entry is None:
+            return None
+        joint = entry.payload.get("joint") or {}
+        if (joint.get("id") or "") == seen_joint_id:
+            return None
+        why = f" ({joint['trigger']})" if joint.get("trigger") else ""
+        return f"rank: the options were planned again since you saw them{why}; choose from these", entry.payload
+
+    def _conflict(self, record: IncidentRecord, detail: str, actor: str, trigger: Trigger) -> AcceptConflict:
+        """An AcceptConflict with ``record``'s fresh options (re-planned jointly with the open ones)."""
+        try:
+            near = self.unaccepted(near=record.reported_at)
+            fresh = self.replan(sorted({record.number, *near}), actor, trigger).get(record.number)
+        except (RecordError, FleetplanError):
+            fresh = None
+        entry = fresh.latest(EntryKind.OPTIONS) if fresh is not None else None
+        return AcceptConflict(detail, entry.payload if entry else None)
+
+
+def shared_holds(records: Sequence[IncidentRecord]) -> dict[str, str]:
+    """Coach or driver id → why, for the crews of accepted joint plans of ``records`` (accepted or on
+    scene): booked under one incident only, they stay held while any incident of the plan is open."""
+    held: dict[str, str] = {}
+    for record in records:
+        accepted = record.latest(EntryKind.ACCEPT)
+        booked = record.status in (IncidentStatus.ACCEPTED, IncidentStatus.ON_SCENE)
+        if booked and accepted is not None and accepted.payload.get("accepted_with"):
+            for resource in (r for part in plan_resources(accepted.payload.get("plan") or {}) for r in part):
+                held.setdefault(resource, f"booked by incident {record.number} (planned together)")
+    return held

@@ -1,0 +1,298 @@
+"""Joint re-planning at the desk (issue 18 §3), over HTTP: incidents reported while others are open and
+not accepted are planned together, accepting one accepts the joint plan for all, an accepted plan can
+be released before anyone is on scene, and a proposal that changes says why.
+
+The data are those of ``tests/scenarios/route_friday_one_backup_collects_both_groups.toml``: Friday
+2026-12-11 14:18, c15 fails at G1 K11 toward Changchun with 20 aboard, c16 at K13 with 25; with the
+other Siping backups out (here: in the workshop) only c19 can reach them in time, and only by
+collecting both groups on one route.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.api.http_support import running_desk, sqlite_url
+
+OUT = ("c21", "c22", "c23", "c24", "c01", "c02", "c03", "c04", "c17", "c18")  # the scenario's unavailable
+FR1 = {"vehicle_id": "c15", "location": "G1 K11 toward Changchun", "time": "2026-12-11T14:18", "passengers": 20}
+FR2 = {"vehicle_id": "c16", "location": "G1 K13 toward Changchun", "time": "2026-12-11T14:18", "passengers": 25}
+SETTINGS = {"dispatch_time_limit_s": 1.0, "clock_from": "2026-12-11T14:30"}  # a drill clock on that Friday
+
+
+@pytest.fixture
+def friday(tmp_path):
+    """The desk on that Friday with the scenario's coaches in the workshop."""
+    with running_desk(sqlite_url(tmp_path), **SETTINGS) as desk:
+        for vehicle_id in OUT:
+            change = {"status": "workshop", "reason": "test: out as in the scenario"}
+            response = desk.client.patch(f"/fleet/{vehicle_id}", json=change, headers=desk.headers())
+            assert response.status_code == 200, response.text
+        yield desk
+
+
+@pytest.fixture
+def open_desk(tmp_path):
+    """The same Friday with the whole fleet."""
+    with running_desk(sqlite_url(tmp_path), **SETTINGS) as desk:
+        yield desk
+
+
+def reported(desk, report: dict) -> dict:
+    response = desk.post("/incidents", report)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def both_reported(desk) -> tuple[dict, dict]:
+    """FR1 then FR2 reported; both records as the desk reads them after the second report."""
+    first, second = reported(desk, FR1), reported(desk, FR2)
+    return desk.get(f"/incidents/{first['number']}").json(), second
+
+
+def crews(plan: dict) -> list[tuple[str, str]]:
+    return [(a["vehicle_id"], a["driver_id"]) for a in plan["assignments"]]
+
+
+def active_bookings(desk) -> list[tuple[int, str, str]]:
+    """(incident, coach or "", driver or "") of every active booking, sorted."""
+    with desk.records() as store:
+        return sorted((b.incident_number, b.vehicle_id or "", b.driver_id or "") for b in store.bookings())
+
+
+# --------------------------------------------------------------------------- (a) joint options
+def test_a_second_report_plans_both_together_and_one_coach_collects_both_groups(friday):
+    first = reported(friday, FR1)
+    alone = first["options"]["plans"][0]
+    assert first["options"].get("planned_with") is None and len(alone["assignments"]) == 1
+    coach = alone["assignments"][0]["vehicle_id"]
+    two = reported(friday, FR2)
+    one = friday.get(f"/incidents/{first['number']}").json()
+    assert one["options"]["planned_with"] == [two["number"]] and two["options"]["planned_with"] == [one["number"]]
+    assert one["options"]["joint"]["id"] == two["options"]["joint"]["id"]
+    assert one["options"]["joint"]["incidents"] == [one["number"], two["number"]]
+    best_one, best_two = one["options"]["plans"][0], two["options"]["plans"][0]
+    # each record holds its own part of the same first plan: one coach, one route, through both scenes
+    assert len(best_one["assignments"]) == 1 and len(best_two["assignments"]) == 1
+    route_one, route_two = best_one["assignments"][0], best_two["assignments"][0]
+    assert route_one["vehicle_id"] == route_two["vehicle_id"] == coach
+    assert route_one["route_id"] is not None and route_one["route_id"] == route_two["route_id"]
+    assert route_one["incident_id"] == str(one["number"]) and route_two["incident_id"] == str(two["number"])
+    assert (route_one["passengers"], route_two["passengers"]) == (20, 25)
+    assert best_one["outcome"] == {"reached_in_time": 20, "reached_late": [], "not_reached": 0}
+    assert best_two["outcome"] == {"reached_in_time": 25, "reached_late": [], "not_reached": 0}
+    assert [i["incident_id"] for i in one["options"]["incidents"]] == [str(one["number"])]
+    stops = {stop.get("incident") for stop in best_one["routes"][0]["stops"]}
+    assert {str(one["number"]), str(two["number"])} <= stops
+    # the first incident's proposal changed (its coach now also collects the second group): it says why
+    assert best_one["changed_because"].startswith(f"incident {two['number']} was reported")
+    assert coach in best_one["changed_because"] and "both groups" in best_one["changed_because"]
+    assert best_one["changed_because_zh"].startswith(f"事件 {two['number']} 上报")
+    assert best_two.get("changed_because") is None  # the new incident had no proposal before
+
+
+# --------------------------------------------------------------------------- (b) joint accept
+def test_accepting_one_accepts_both_and_books_the_shared_coach_once(friday):
+    one, two = both_reported(friday)
+    coach = one["options"]["plans"][0]["assignments"][0]["vehicle_id"]
+    driver = one["options"]["plans"][0]["assignments"][0]["driver_id"]
+    response = friday.post(f"/incidents/{two['number']}/accept", {"rank": 1})
+    assert response.status_code == 200, response.text
+    accepted = response.json()
+    assert accepted["status"] == "accepted" and accepted["accepted"]["accepted_with"] == [one["number"]]
+    other = friday.get(f"/incidents/{one['number']}").json()
+    assert other["status"] == "accepted" and other["accepted"]["accepted_with"] == [two["number"]]
+    assert crews(other["accepted"]["plan"]) == crews(accepted["accepted"]["plan"]) == [(coach, driver)]
+    # booked once, under the first incident; the records stay true
+    assert active_bookings(friday) == [(one["number"], "", driver), (one["number"], coach, "")]
+    with friday.records() as store:
+        assert store.integrity_problems() == []
+    # a third incident cannot have that coach, though it is booked under incident 1 only
+    third = reported(friday, {**FR1, "vehicle_id": "c14", "location": "G1 K15 toward Changchun"})
+    assert coach not in {a["vehicle_id"] for plan in third["options"]["plans"] for a in plan["assignments"]}
+
+
+def test_an_accept_of_options_planned_again_since_they_were_shown_is_refused_with_them(friday):
+    first = reported(friday, FR1)  # the desk shows these options, planned alone
+    two = reported(friday, FR2)  # another desk's report plans both again, together
+    stale = friday.post(f"/incidents/{first['number']}/accept", {"rank": 1, "joint_id": ""})
+    assert stale.status_code == 409
+    body = stale.json()
+    assert body["detail"].startswith("rank: the options were planned again since you saw them")
+    assert f"incident {two['number']} was reported" in body["detail"]
+    assert body["options"]["planned_with"] == [two["number"]] and active_bookings(friday) == []
+    accepted = friday.post(
+        f"/incidents/{first['number']}/accept", {"rank": 1, "joint_id": body["options"]["joint"]["id"]}
+    )
+    assert accepted.status_code == 200 and accepted.json()["accepted"]["accepted_with"] == [two["number"]]
+    assert friday.post(f"/incidents/{first['number']}/accept", {"rank": 1, "joint_id": "XYZ"}).status_code == 422
+
+
+def test_a_joint_accept_queues_each_incidents_messages_once(friday):
+    one, two = both_reported(friday)
+    assert friday.post(f"/incidents/{one['number']}/accept", {"rank": 1}).status_code == 200
+    queued = {n: friday.get(f"/incidents/{n}/messages").json() for n in (one["number"], two["number"])}
+    for messages in queued.values():  # each part's own: the shared coach's driver hears of each group
+        assert any(m["recipient_role"] == "rescue_driver" for m in messages)
+    ids = [{m["id"] for m in messages} for messages in queued.values()]
+    assert ids[0] and ids[1] and not ids[0] & ids[1]
+    assert friday.post(f"/incidents/{two['number']}/accept", {"rank": 1}).status_code == 409  # accepted already
+    assert {n: friday.get(f"/incidents/{n}/messages").json() for n in queued} == queued
+
+
+def test_a_joint_accept_is_refused_when_a_partner_was_voided_meanwhile(friday):
+    one, two = both_reported(friday)
+    assert friday.post(f"/incidents/{one['number']}/void", {"reason": "reported twice"}).status_code == 200
+    response = friday.post(f"/incidents/{two['number']}/accept", {"rank": 1})
+    assert response.status_code == 409
+    body = response.json()
+    assert f"incident {one['number']}" in body["detail"] and "voided" in body["detail"]
+    assert body["options"] is not None and body["options"].get("planned_with") is None  # planned alone now
+    assert active_bookings(friday) == []
+    assert friday.get(f"/incidents/{two['number']}").json()["status"] == "options"
+
+
+# --------------------------------------------------------------------------- (c) plan together
+def test_plan_together_replans_the_open_incidents_with_a_new_joint_plan(friday):
+    one, two = both_reported(friday)
+    before = one["options"]["joint"]["id"]
+    response = friday.post("/incidents/plan-together")
+    assert response.status_code == 200, response.text
+    views = response.json()
+    assert [v["number"] for v in views] == [one["number"], two["number"]]
+    joint = views[0]["options"]["joint"]
+    assert joint["id"] != before and joint["id"] == views[1]["options"]["joint"]["id"]
+    assert joint["trigger"] == "the dispatcher asked to plan them together" and joint["trigger_zh"]
+    # same data, same plan: the proposals did not change, so none says it changed
+    assert crews(views[0]["options"]["plans"][0]) == crews(one["options"]["plans"][0])
+    assert all(v["options"]["plans"][0].get("changed_because") is None for v in views)
+    named = friday.post("/incidents/plan-together", {"numbers": [two["number"], one["number"]]})
+    assert named.status_code == 200 and [v["number"] for v in named.json()] == [one["number"], two["number"]]
+    assert friday.post("/incidents/plan-together", role="viewer").status_code == 403
+
+
+def test_plan_together_refuses_accepted_incidents_and_fewer_than_two(friday):
+    one, two = both_reported(friday)
+    assert friday.post(f"/incidents/{one['number']}/accept", {"rank": 1}).status_code == 200
+    refused = friday.post("/incidents/plan-together", {"numbers": [one["number"], two["number"]]})
+    assert refused.status_code == 409 and "release it first" in refused.json()["detail"]
+    alone = friday.post("/incidents/plan-together")
+    assert alone.status_code == 409 and "at least two" in alone.json()["detail"]
+
+
+# --------------------------------------------------------------------------- (d) release
+def test_release_frees_the_bookings_records_why_and_replans(friday):
+    one, two = both_reported(friday)
+    assert friday.post(f"/incidents/{one['number']}/accept", {"rank": 1}).status_code == 200
+    assert active_bookings(friday) != []
+    response = friday.post(f"/incidents/{one['number']}/release", {"reason": "c19's driver is ill"})
+    assert response.status_code == 200, response.text
+    released = response.json()
+    # its partner shares the coach: both are released and planned together again
+    assert active_bookings(friday) == []
+    assert released["status"] == "options" and released["accepted"] is not None  # the old accept stays on record
+    assert released["options"]["planned_with"] == [two["number"]]
+    assert released["options"]["joint"]["trigger"] == f"incidents {one['number']}, {two['number']} were released"
+    entries = friday.get(f"/incidents/{one['number']}").json()["entries"]
+    release = [e for e in entries if e["kind"] == "report" and "release" in e["payload"]]
+    assert len(release) == 1 and release[0]["payload"]["release"]["reason"] == "c19's driver is ill"
+    assert release[0]["payload"]["release"]["released_together"] == [two["number"]]
+    assert friday.get(f"/incidents/{two['number']}").json()["status"] == "options"
+    # accepted again, it books again
+    assert friday.post(f"/incidents/{two['number']}/accept", {"rank": 1}).status_code == 200
+    assert {number for number, _, _ in active_bookings(friday)} == {one["number"]}
+    with friday.records() as store:
+        assert store.integrity_problems() == []
+    page = friday.client.get(f"/incidents/{one['number']}/record", headers=friday.headers("viewer"))
+    assert page.status_code == 200 and "plan released: c19&#x27;s driver is ill" in page.text
+
+
+def test_release_is_refused_once_on_scene_and_for_a_plan_not_accepted(friday):
+    one, two = both_reported(friday)
+    not_accepted = friday.post(f"/incidents/{one['number']}/release", {"reason": "changed my mind"})
+    assert not_accepted.status_code == 409 and "only an accepted plan" in not_accepted.json()["detail"]
+    assert friday.post(f"/incidents/{one['number']}/accept", {"rank": 1}).status_code == 200
+    on_scene = friday.post(f"/incidents/{one['number']}/on-scene", {"at": "2026-12-11T14:30", "override_reason": "t"})
+    assert on_scene.status_code == 200, on_scene.text
+    for number in (one["number"], two["number"]):  # the partner shares the coach already on scene
+        refused = friday.post(f"/incidents/{number}/release", {"reason": "too late"})
+        assert refused.status_code == 409
+        assert f"incident {one['number']} is on_scene" in refused.json()["detail"]
+    assert len(active_bookings(friday)) == 2
+    assert friday.get(f"/incidents/{two['number']}").json()["status"] == "accepted"
+
+
+# --------------------------------------------------------------------------- (e) stability
+def test_a_far_unrelated_report_leaves_the_first_proposal_as_it_was(open_desk):
+    first = reported(open_desk, FR1)
+    proposal = crews(first["options"]["plans"][0])
+    far = reported(open_desk, {"vehicle_id": "c06", "location": "G1 K118 toward Changchun",
+                               "time": "2026-12-11T14:25", "passengers": 30})  # fmt: skip
+    again = open_desk.get(f"/incidents/{first['number']}").json()
+    assert again["options"]["planned_with"] == [far["number"]]
+    best = again["options"]["plans"][0]
+    assert crews(best) == proposal
+    assert best.get("changed_because") is None
+    assert not ({v for v, _ in proposal} & {a["vehicle_id"] for a in far["options"]["plans"][0]["assignments"]})
+
+
+# --------------------------------------------------------------------------- (f) bad input
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"numbers": "1,2"}, "numbers"),
+        ({"numbers": [1]}, "numbers"),
+        ({"numbers": [0, 1]}, "numbers"),
+        ({"numbers": [1, True]}, "numbers"),
+        ({"numbers": [1, 2], "all": True}, "all"),
+    ],
+)
+def test_plan_together_rejects_bad_bodies_naming_the_field(open_desk, body, field):
+    response = open_desk.post("/incidents/plan-together", body)
+    assert response.status_code == 422
+    assert any(field in [str(part) for part in error["loc"]] for error in response.json()["detail"])
+
+
+def test_plan_together_names_numbers_that_are_repeated_unknown_or_hours_apart(open_desk):
+    one = reported(open_desk, FR1)
+    for numbers in ([one["number"], one["number"]], [one["number"], 99]):
+        response = open_desk.post("/incidents/plan-together", {"numbers": numbers})
+        assert response.status_code == 400 and response.json()["detail"].startswith("numbers")
+    earlier = reported(open_desk, {**FR2, "time": "2026-12-11T09:00"})  # hours before: planned alone
+    assert earlier["options"].get("planned_with") is None
+    assert open_desk.get(f"/incidents/{one['number']}").json()["options"].get("planned_with") is None
+    apart = open_desk.post("/incidents/plan-together", {"numbers": [one["number"], earlier["number"]]})
+    assert apart.status_code == 400 and "more than 120 min apart" in apart.json()["detail"]
+    assert open_desk.post("/incidents/plan-together").status_code == 409  # none near the latest
+
+
+def test_get_of_the_plan_together_path_is_not_an_incident_number(open_desk):
+    assert open_desk.get("/incidents/plan-together").status_code == 405
+    assert open_desk.client.options("/incidents/plan-together", headers=open_desk.headers()).headers["allow"] == (
+        "OPTIONS, POST"
+    )
+
+
+def test_release_rejects_bad_input(open_desk):
+    one = reported(open_desk, FR1)
+    for body in (None, {}, {"reason": ""}, {"reason": "x", "rank": 1}):
+        assert open_desk.post(f"/incidents/{one['number']}/release", body).status_code == 422
+    assert open_desk.post("/incidents/99/release", {"reason": "x"}).status_code == 404
+    assert open_desk.post("/incidents/0/release", {"reason": "x"}).status_code == 422
+    assert open_desk.post(f"/incidents/{one['number']}/release", {"reason": "x"}, role="viewer").status_code == 403
+
+
+def test_a_coach_that_breaks_down_itself_leaves_the_open_proposals_at_once(open_desk):
+    first = reported(open_desk, FR1)
+    coach = first["options"]["plans"][0]["assignments"][0]["vehicle_id"]
+    broken = reported(open_desk, {"vehicle_id": coach, "location": "G1 K60 toward Siping",
+                                  "time": "2026-12-11T14:25", "passengers": 0})  # fmt: skip
+    again = open_desk.get(f"/incidents/{first['number']}").json()
+    assert again["options"]["planned_with"] == [broken["number"]]
+    assert all(coach not in {a["vehicle_id"] for a in plan["assignments"]} for plan in again["options"]["plans"])
+    why = again["options"]["plans"][0]["changed_because"]
+    assert why.startswith(f"incident {broken['number']} was reported") and coach in why
+    # the empty coach's incident strands nobody and books nothing: accepting the plan leaves it open
+    accepted = open_desk.post(f"/incidents/{first['number']}/accept", {"rank": 1})
+    assert accepted.status_code == 200 and accepted.json()["accepted"]["accepted_with"] == []
+    assert open_desk.get(f"/incidents/{broken['number']}").json()["status"] == "options"
