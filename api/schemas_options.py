@@ -31,14 +31,15 @@ class RouteLinesOut(BaseModel):
 class AssignmentOut(BaseModel):
     vehicle_id: str
     driver_id: str
-    incident_id: str | None = Field(None, description="the incident whose passengers it takes (none on older records)")
+    incident_id: str | None = Field(
+        None,
+        description="the incident whose passengers it takes (its number at the desk, cli-N from the command line; "
+        "none on older records)",
+    )
     route_id: str | None = Field(
         None,
         description="the route this assignment is part of when one coach collects several groups in turn (its "
         "stops are in the plan's routes); null for a coach serving one group",
-    )
-    incident_id: str | None = Field(
-        None, description="the incident (its number) whose group this assignment serves; set on joint plans"
     )
     origin: str | None = Field(description="the node id it sets out from ('on trip (c05)' for a passing coach)")
     origin_name: str | None = Field(
