@@ -3,22 +3,25 @@ coach, a coach seen on the road is rejected by name, and without fixes the timet
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
 from fleetplan.corridor import load_corridor
-from fleetplan.units import china_now
 
 from tests.api.http_support import running_desk, sqlite_url
 
 SCENE = "G1 K30 toward Siping"
+# A drill clock on a Monday morning: the standby crews are on shift whatever the hour the suite runs
+# (at 05:00 China time the only drivers on shift end at 06:00, too soon for a rescue, and no plan sends
+# anyone: the test is about what placed the coaches, not about the night).
+SETTINGS = {"clock_from": "2026-12-07T10:00"}
 ON_G1_K70_TOWARD_SIPING = {"lat": 43.5617, "lon": 124.9701}
 
 
 @pytest.fixture
 def desk(tmp_path):
-    with running_desk(sqlite_url(tmp_path)) as running:
+    with running_desk(sqlite_url(tmp_path), **SETTINGS) as running:
         yield running
 
 
@@ -33,8 +36,13 @@ def at_depot(vehicle) -> dict:
     return {"lat": node["lat"] + 0.0003, "lon": node["lon"]}
 
 
+def service_now(desk) -> datetime:
+    """The service's clock (the drill clock), China local."""
+    return datetime.fromisoformat(desk.get("/health").json()["clock"]["now"])
+
+
 def report_now(desk) -> dict:
-    now = china_now().strftime("%Y-%m-%dT%H:%M")
+    now = service_now(desk).strftime("%Y-%m-%dT%H:%M")
     response = desk.post("/incidents", {"vehicle_id": "c11", "location": SCENE, "time": now, "passengers": 15})
     assert response.status_code == 201, response.text
     return response.json()["options"]
@@ -42,7 +50,7 @@ def report_now(desk) -> dict:
 
 def test_assignments_say_gps_for_coaches_seen_fresh_and_timetable_otherwise(desk):
     seen = standby_coaches()[::2]
-    taken = (china_now() - timedelta(seconds=20)).isoformat(timespec="seconds")
+    taken = (service_now(desk) - timedelta(seconds=20)).isoformat(timespec="seconds")
     fixes = [{"vehicle_id": v.id, **at_depot(v), "at": taken, "speed_kmh": 0} for v in seen]
     assert desk.post("/positions", fixes, role="feed").json()["stored"] == len(seen)
     options = report_now(desk)
@@ -57,7 +65,7 @@ def test_assignments_say_gps_for_coaches_seen_fresh_and_timetable_otherwise(desk
 
 def test_a_standby_coach_seen_on_the_road_is_rejected_by_name_and_never_sent(desk):
     coach = standby_coaches()[0]
-    taken = (china_now() - timedelta(seconds=20)).isoformat(timespec="seconds")
+    taken = (service_now(desk) - timedelta(seconds=20)).isoformat(timespec="seconds")
     fix = {"vehicle_id": coach.id, **ON_G1_K70_TOWARD_SIPING, "at": taken, "speed_kmh": 85, "heading_deg": 225.0}
     assert desk.post("/positions", [fix], role="feed").json()["stored"] == 1
     options = report_now(desk)
@@ -68,7 +76,7 @@ def test_a_standby_coach_seen_on_the_road_is_rejected_by_name_and_never_sent(des
 
 def test_a_fix_older_than_the_freshness_limit_leaves_the_timetable_in_charge(desk):
     coach = standby_coaches()[0]
-    old = china_now() - timedelta(minutes=10)
+    old = service_now(desk) - timedelta(minutes=10)
     fix = {"vehicle_id": coach.id, **ON_G1_K70_TOWARD_SIPING, "at": old.isoformat(timespec="seconds"), "speed_kmh": 85}
     assert desk.post("/positions", [fix], role="feed").json()["stored"] == 1
     options = report_now(desk)
