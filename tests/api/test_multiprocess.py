@@ -71,6 +71,9 @@ SERVICE_ENV = {
     "FLEETPLAN_WHATIF_LEASE_S": str(LEASE_S),
     "FLEETPLAN_WHATIF_MAX_JOBS_PER_USER": str(JOBS),
     "PYTHONUNBUFFERED": "1",
+    # Records across processes, reports planned one by one: with joint planning a report re-plans the
+    # other open ones and one accept takes them all, which tests/api/test_http_joint.py covers.
+    "FLEETPLAN_JOINT_PLANNING": "false",
 }
 
 
