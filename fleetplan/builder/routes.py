@@ -56,18 +56,20 @@ def rescue_routes(
         starts = sorted(spare, key=lambda o: (o.scene_arrival, o.vehicle_id, o.driver_id))
         for second in (group for group in short if group.id != first.id and _within_reach(ctx, first, group)):
             for start in starts[: ctx.ops.max_route_crews]:
-                pair = _best_route(ctx, start, (first, second))
+                pair = _routes_through(ctx, start, (first, second))
                 if pair is None:
                     continue
                 found += pair
                 if start.capacity <= first.passengers + second.passengers:
                     continue
                 for third in (g for g in short if g.id not in (first.id, second.id) and _within_reach(ctx, second, g)):
-                    found += _best_route(ctx, start, (first, second, third)) or []
+                    found += _routes_through(ctx, start, (first, second, third)) or []
     return found
 
 
-def _best_route(ctx: BuildContext, start: RescueOption, groups: tuple[StrandedGroup, ...]) -> list[RouteOption] | None:
+def _routes_through(
+    ctx: BuildContext, start: RescueOption, groups: tuple[StrandedGroup, ...]
+) -> list[RouteOption] | None:
     """The legal routes of ``start``'s crew through the scenes of ``groups`` in order, one per order of
     the delivery stops; None when there is none."""
     routes = [route for drops in drop_orders(groups) if (route := _route(ctx, start, groups, drops)) is not None]
