@@ -34,7 +34,10 @@ def recomputed_objective(facts: Facts, plan: Plan) -> Objective:
     policy = facts.instance.tier_policy
     on_time = lateness = delay = 0
     carried: Counter[str] = Counter()
+    known = {group.id for group in facts.instance.groups}
     for rescue in plan.rescues:
+        if rescue.group_id not in known:
+            continue  # its own check says unknown_id; it carries nobody of this instance
         group = facts.instance.group(rescue.group_id)
         deadline, tier = facts.deadline(group)
         late_s = max(0, int((rescue.scene_arrival - deadline).total_seconds()))

@@ -31,6 +31,8 @@ def check_routes(facts: Facts, plan: Plan) -> list[Problem]:
         parts.sort(key=lambda r: order.index(r.group_id) if r.group_id in order else len(order))  # call order
         try:
             problems += check_route(facts, route, parts)
+        except KeyError as error:  # a group, coach or driver the instance does not know
+            problems.append(problem(ProblemCode.UNKNOWN_ID, f"route by {route.vehicle_id}", f"unknown id {error}"))
         except FleetplanError as error:
             problems.append(problem(ProblemCode.NO_ROUTE, f"route by {route.vehicle_id}", str(error)))
     return problems

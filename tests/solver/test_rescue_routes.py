@@ -162,6 +162,17 @@ def test_the_parts_of_a_route_may_be_listed_in_any_order(one_backup):
     assert evaluate(shuffled, outcome.instance) == []
 
 
+def test_a_route_naming_an_unknown_group_is_a_problem_not_a_crash(one_backup):
+    outcome = run(one_backup)
+    best = outcome.result.best
+    (route,) = best.routes
+    stops = tuple(replace(s, group_ids=("G-nobody",)) if k == 0 else s for k, s in enumerate(route.stops))
+    parts = tuple(replace(r, group_id="G-nobody") if r.group_id == "G-fr1" else r for r in best.rescues)
+    wrong = replace(best, rescues=parts, routes=(replace(route, stops=stops),))
+    assert any(p.code.value == "unknown_id" for p in evaluate(wrong, outcome.instance))
+    assert "unknown_id" in kinds(oracle_says(outcome, wrong)) or "route_parts" in kinds(oracle_says(outcome, wrong))
+
+
 def test_the_oracle_counts_a_route_as_one_task_of_its_coach_and_driver(one_backup):
     """Two parts of one route are not two tasks at once; the route and another task of c19 would be."""
     outcome = run(one_backup)
