@@ -17,34 +17,13 @@ from fleetplan.errors import InvalidValueError
 
 from solver.pdp_portfolio import rank, routes_in_time, solve_pdp_portfolio
 from solver.pdp_pyvrp import Deadline, fewest_vehicles, pyvrp_data, solve_pyvrp, supports
-from solver.pdptw import PdpProblem, check_pdp_solution, read_lilim
+from solver.pdptw import check_pdp_solution, read_lilim
 from solver.routing import PdpParams, PdpStatus, pdp_result, total_distance
+
+from tests.solver.test_routing import far_apart_requests  # one vehicle drives 72, two drive 42 together
 
 LILIM = Path(__file__).resolve().parents[3] / "shared" / "data" / "lilim"
 FAST = PdpParams(time_limit_s=0.5)
-
-
-def far_apart_requests(**extra) -> PdpProblem:
-    """Depot 10 from everything, each request 1 long, the two requests 50 apart: one vehicle drives
-    72, two drive 42 together."""
-    groups = [0, 1, 1, 2, 2]  # depot, request A, request B
-    distance = tuple(
-        tuple(
-            0.0 if a == b else 10.0 if 0 in (groups[a], groups[b]) else 1.0 if groups[a] == groups[b] else 50.0
-            for b in range(5)
-        )
-        for a in range(5)
-    )
-    return PdpProblem(
-        distance=distance,
-        time_windows=((0, 1000),) * 5,
-        service_times=(0.0,) * 5,
-        demands=(0, 1, -1, 1, -1),
-        pairs=((1, 2), (3, 4)),
-        vehicle_count=2,
-        capacity=5,
-        **extra,
-    )
 
 
 def test_pyvrp_prefers_one_vehicle_over_shorter_distance():
