@@ -63,6 +63,8 @@ class BuildContext:
     _routes: dict = field(default_factory=dict)
     _driving_states: dict[str, Callable[[datetime], DrivingState]] = field(default_factory=dict)
     _driver_problems: dict[tuple[str, str], tuple[RejectionCode, Phrase] | None] = field(default_factory=dict)
+    cover_reach: dict = field(default_factory=dict)  # empty runs to a later trip's first stop (builder.trips)
+    _shift_windows: dict = field(default_factory=dict)
 
     @property
     def dataset(self):
@@ -169,6 +171,13 @@ class BuildContext:
         if key not in self._reported:
             self._reported.add(key)
             self.rejections.append(Rejection(candidate, code, render(said, "en", self.names), group_id, said))
+
+    def shift_window(self, driver: Driver, moment: datetime) -> tuple[datetime, datetime] | None:
+        """:meth:`Driver.shift_window`, remembered: each crew's is asked for once per later trip."""
+        key = (driver.id, moment)
+        if key not in self._shift_windows:
+            self._shift_windows[key] = driver.shift_window(moment)
+        return self._shift_windows[key]
 
     def reject_unavailable(self, resource_id: str) -> None:
         """Reject a coach or driver the caller marked unavailable, with the caller's reason."""

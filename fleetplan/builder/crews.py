@@ -83,7 +83,8 @@ def _standing_crews(ctx: BuildContext, vehicle: Vehicle, node_id: str, whereabou
         more, why = _pair(ctx, vehicle, node_id, kind, _offered_spares(ctx, vehicle, node_id, spares))
         crews, reasons = crews + more, reasons + why
     if not _can_rescue(ctx, crews):
-        others = [d for d in present if d not in own and d not in spares]
+        named = {d.id for d in own} | {d.id for d in spares}
+        others = [d for d in present if d.id not in named]
         more, why = _pair(ctx, vehicle, node_id, kind, [d for d in others if ctx.on_shift_when_ready(d)])
         crews, reasons = crews + more, reasons + why
     place = PlaceRef(node_id)
@@ -110,11 +111,12 @@ def _offered_spares(ctx: BuildContext, vehicle: Vehicle, node_id: str, spares: S
         key=lambda d: (_driven_last_day_s(ctx, d), d.id),
     )
     now = [d for d in legal if ctx.on_shift_when_ready(d)]
-    later = [d for d in legal if d not in now]
+    later = [d for d in legal if not ctx.on_shift_when_ready(d)]
     place = ctx.standing_at(node_id).index(vehicle.id) if vehicle.id in ctx.standing_at(node_id) else 0
     offered = _rotated(now, place, ctx.ops.spare_drivers_per_coach) + _rotated(later, place, LATER_SHIFT_SPARES)
     # the others are still named, so that their own reasons (licence, hours) are reported
-    return offered + [d for d in spares if d not in legal]
+    legal_ids = {d.id for d in legal}
+    return offered + [d for d in spares if d.id not in legal_ids]
 
 
 def _rotated(drivers: Sequence[Driver], place: int, count: int) -> list[Driver]:

@@ -4,14 +4,18 @@ retiming, from where the crew can set out, and inside the driver's shift."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import heapq
+import itertools
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
 from fleetplan.builder.context import BuildContext
 from fleetplan.errors import NoRouteError
 from fleetplan.instance import Crew, CrewKind, RejectionCode, RescueOption, StrandedGroup, TripOption, TripTask
-from fleetplan.model import Activity, DutyInterval
+from fleetplan.model import Activity, Driver, DutyInterval, Vehicle
+from fleetplan.network.distance import fastest_kmh, road_distance_m
 from fleetplan.phrase import Phrase, phrase
 from fleetplan.rules import (
     ProposedDrive,
@@ -21,7 +25,7 @@ from fleetplan.rules import (
     sign_ready_at,
     violations_at,
 )
-from fleetplan.rules.shift import shift_finding
+from fleetplan.rules.shift import CoverStart, shift_finding
 
 
 def trip_tasks(
@@ -67,10 +71,35 @@ def trip_tasks(
     return tuple(sorted(tasks, key=lambda t: (t.departure, t.trip_id)))
 
 
+@dataclass(frozen=True)
+class CoverCrews:
+    """The crews that could run a later trip on their own, sorted once per build: by where and when
+    they are free (crews that set out alike are bounded together), by coach, and by coach and driver."""
+
+    by_start: tuple[tuple[str, datetime, tuple[Crew, ...]], ...]
+    by_vehicle: Mapping[str, tuple[Crew, ...]]
+    by_pair: Mapping[tuple[str, str], Crew]
+
+    @classmethod
+    def of(cls, crews: Sequence[Crew]) -> CoverCrews:
+        standing = sorted((crew for crew in crews if crew.kind != CrewKind.PASSING), key=lambda crew: crew.id)
+        by_start: dict[tuple[str, datetime], list[Crew]] = {}
+        by_vehicle: dict[str, list[Crew]] = {}
+        for crew in standing:
+            assert crew.origin_node is not None  # only a passing coach has no origin node
+            by_start.setdefault((crew.origin_node, crew.available_from), []).append(crew)
+            by_vehicle.setdefault(crew.vehicle_id, []).append(crew)
+        return cls(
+            tuple((node, free_at, tuple(group)) for (node, free_at), group in by_start.items()),
+            {vehicle_id: tuple(group) for vehicle_id, group in by_vehicle.items()},
+            {(crew.vehicle_id, crew.driver_id): crew for crew in standing},
+        )
+
+
 def trip_options(
     ctx: BuildContext,
     task: TripTask,
-    crews: Sequence[Crew],
+    crews: CoverCrews,
     rescues: Sequence[RescueOption],
     groups: Mapping[str, StrandedGroup],
     task_ids: frozenset[str],
@@ -109,26 +138,106 @@ def _chained_options(
     return _soonest_coaches(ranked, ctx.ops.max_trip_covers)
 
 
+# A crew's place in the queue for a trip: (departure shift s, empty running m, crew id).
+Rank = tuple[int, int, str]
+
+
 def _standalone_options(
-    ctx: BuildContext, task: TripTask, crews: Sequence[Crew], task_ids: frozenset[str]
+    ctx: BuildContext, task: TripTask, crews: CoverCrews, task_ids: frozenset[str]
 ) -> list[TripOption]:
     """The planned crew, and the crews of the ``ops.max_trip_covers`` coaches that could run ``task``
     soonest on their own (least shift, then least empty running) without missing a trip of their
-    own that is not itself a task."""
-    ranked: list[tuple[tuple[int, int, str], str, bool, Callable[[], TripOption | None]]] = []
-    for crew in crews:
-        if crew.kind == CrewKind.PASSING or crew.capacity < task.passengers:
+    own that is not itself a task.
+
+    Crews are timed nearest first and only until those coaches are found: a large fleet has
+    thousands of crews and a trip wants a dozen coaches near it."""
+    planned = crews.by_pair.get((task.planned_vehicle_id, task.planned_driver_id))
+    timed: dict[str, tuple[Rank, Crew, tuple[int, int, int]] | None] = {}
+
+    def time_crew(crew: Crew) -> tuple[Rank, Crew, tuple[int, int, int]] | None:
+        if crew.id not in timed:
+            timed[crew.id] = _timed_cover(ctx, crew, task)
+        return timed[crew.id]
+
+    def option(crew: Crew, timing: tuple[int, int, int]) -> TripOption | None:
+        return _standalone_option(ctx, crew, task, timing, task_ids)
+
+    options: list[tuple[Rank, TripOption]] = []
+    chosen: dict[str, None] = {}  # the coaches offered, in rank order
+    tried: set[str] = set()  # the crews whose option was made (or found illegal)
+    kept: list[tuple[Rank, Crew, None]] = []
+    if planned is not None and planned.capacity >= task.passengers:  # it sets out as the timetable has it
+        timed[planned.id] = None
+        kept.append(((0, 0, planned.id), planned, None))
+    for rank, crew, timing in _in_rank_order(ctx, task, crews, time_crew, kept):
+        if len(chosen) >= ctx.ops.max_trip_covers:
+            break
+        if crew.vehicle_id in chosen:
+            continue  # taken with the rest of its coach's crews below
+        tried.add(crew.id)
+        made = _kept_option(crew, task) if timing is None else option(crew, timing)
+        if made is not None:
+            options.append((rank, made))
+            chosen[crew.vehicle_id] = None
+    if planned is not None and kept and planned.vehicle_id not in chosen:  # offered whatever its rank
+        options.append((kept[0][0], _kept_option(planned, task)))
+        chosen[planned.vehicle_id] = None  # and its coach with another driver, if its own is pulled away
+    for vehicle_id in chosen:  # every crew of a chosen coach, wherever it stands in the queue
+        for crew in crews.by_vehicle.get(vehicle_id, ()):
+            if crew.id not in tried and (entry := time_crew(crew)) is not None:
+                if (made := option(crew, entry[2])) is not None:
+                    options.append((entry[0], made))
+    return [made for _, made in sorted(options, key=lambda pair: pair[0])]
+
+
+def _timed_cover(ctx: BuildContext, crew: Crew, task: TripTask) -> tuple[Rank, Crew, tuple[int, int, int]] | None:
+    """``crew``'s rank and timing for ``task`` (see :func:`_cover_timing`), None if it cannot run it."""
+    if crew.capacity < task.passengers:
+        return None
+    assert crew.origin_node is not None
+    timing = _cover_timing(ctx, crew.vehicle_id, crew.driver_id, task, crew.origin_node, crew.available_from)
+    return None if timing is None else ((timing[0], timing[1], crew.id), crew, timing)
+
+
+def _in_rank_order(
+    ctx: BuildContext,
+    task: TripTask,
+    crews: CoverCrews,
+    time_crew: Callable[[Crew], tuple[Rank, Crew, tuple[int, int, int]] | None],
+    kept: Sequence[tuple[Rank, Crew, None]],
+) -> Iterator[tuple[Rank, Crew, tuple[int, int, int] | None]]:
+    """The crews that can run ``task``, timed lazily, in rank order (``kept`` entries as they are).
+
+    Crews free at one place and time share a lower bound on their shift and empty running: the
+    shortest road from there (all roads open) at the network's highest speed. Each such group waits
+    in the queue as a cursor at its bound and its next crew by id; a crew is timed only when its
+    cursor comes first, and a timed crew comes out once nothing untimed can rank before it. So crews
+    far from the trip, or behind enough crews at the same place, are never timed."""
+    destination = ctx.place(task.origin_node)
+    fastest_mps = fastest_kmh(ctx.network) / 3.6
+    order = itertools.count()
+    queue: list[tuple[Rank, int, tuple[Rank, Crew, tuple[int, int, int] | None] | None, tuple]] = [
+        (entry[0], next(order), entry, ()) for entry in kept
+    ]
+    for node, free_at, group in crews.by_start:
+        metres = road_distance_m(ctx.network, node, destination)
+        if metres is None:
+            continue  # no road from there at all
+        earliest = free_at + timedelta(seconds=metres / fastest_mps)
+        bound = (max(0, int((earliest - task.departure).total_seconds())), int(metres))
+        queue.append(((*bound, group[0].id), next(order), None, (bound, group, 0)))
+    heapq.heapify(queue)
+    while queue:
+        _, _, entry, cursor = heapq.heappop(queue)
+        if entry is not None:
+            yield entry
             continue
-        assert crew.origin_node is not None  # only a passing coach has no origin node
-        planned = crew.vehicle_id == task.planned_vehicle_id and crew.driver_id == task.planned_driver_id
-        if planned:  # not called out: it sets out for its own trip as the timetable has it
-            ranked.append(((0, 0, crew.id), crew.vehicle_id, True, partial(_kept_option, crew, task)))
-            continue
-        timing = _cover_timing(ctx, crew.vehicle_id, crew.driver_id, task, crew.origin_node, crew.available_from)
-        if timing is not None:
-            make = partial(_standalone_option, ctx, crew, task, timing, task_ids)
-            ranked.append(((timing[0], timing[1], crew.id), crew.vehicle_id, False, make))
-    return _soonest_coaches(ranked, ctx.ops.max_trip_covers)
+        bound, group, index = cursor
+        timed = time_crew(group[index])
+        if timed is not None:
+            heapq.heappush(queue, (timed[0], next(order), timed, ()))
+        if index + 1 < len(group):
+            heapq.heappush(queue, ((*bound, group[index + 1].id), next(order), None, (bound, group, index + 1)))
 
 
 def _soonest_coaches(
@@ -191,21 +300,47 @@ def _cover_timing(
         ctx.reject(vehicle_id, RejectionCode.PERMIT, said)
         return None
     home = ctx.dataset.site(driver.home_depot).node_id
-    start = cover_start(driver, from_node, free_at, home, task.departure, latest)
+    start = _cover_start(ctx, driver, from_node, free_at, home, task, latest)
     if isinstance(start, Phrase):
         ctx.reject(driver_id, RejectionCode.OFF_SHIFT, phrase("trip", trip=task.trip_id, why=start))
         return None
-    try:
-        deadhead = ctx.route(ctx.dataset.vehicle(vehicle_id), start.node, task.origin_node, start.at)
-    except NoRouteError:
+    # Thousands of crews set out from a few dozen places and times: each empty run is worked out once.
+    kind = (vehicle.vehicle_class, start.node, start.at, task.trip_id)
+    if kind not in ctx.cover_reach:
+        ctx.cover_reach[kind] = _reach_first_stop(ctx, vehicle, task, start)
+    reach = ctx.cover_reach[kind]
+    if reach is None:
         return None
-    ready = start.at + timedelta(seconds=deadhead.travel_time_s)
+    ready, length_m, travel_s = reach
     if needs_new_sign(ctx.dataset.trip(task.trip_id), vehicle_id, driver_id):
         ready = max(ready, sign_ready_at(ctx.at, ctx.dataset.driving_policy))
     shift_s = max(0, int((ready - task.departure).total_seconds()))
     if shift_s > task.max_shift_s:
         return None
-    return shift_s, deadhead.length_m, deadhead.travel_time_s
+    return shift_s, length_m, travel_s
+
+
+def _cover_start(
+    ctx: BuildContext, driver: Driver, from_node: str, free_at: datetime, home: str, task: TripTask, latest: datetime
+) -> CoverStart | Phrase:
+    """:func:`~fleetplan.rules.cover_start`, with its common case first: a trip leaving in the shift
+    the driver is in when free is driven from where the crew is (the shift looked up once per crew)."""
+    present = ctx.shift_window(driver, free_at)
+    if present is not None and present[0] <= task.departure < present[1]:
+        return CoverStart(from_node, free_at, new_shift=False)
+    return cover_start(driver, from_node, free_at, home, task.departure, latest)
+
+
+def _reach_first_stop(
+    ctx: BuildContext, vehicle: Vehicle, task: TripTask, start: CoverStart
+) -> tuple[datetime, int, int] | None:
+    """When a coach like ``vehicle`` setting out at ``start`` is at the trip's first stop, with the
+    empty run's metres and seconds; None when no road leads there."""
+    try:
+        deadhead = ctx.route(vehicle, start.node, task.origin_node, start.at)
+    except NoRouteError:
+        return None
+    return start.at + timedelta(seconds=deadhead.travel_time_s), deadhead.length_m, deadhead.travel_time_s
 
 
 def _own_trips_kept(

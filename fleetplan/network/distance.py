@@ -50,3 +50,10 @@ def nearest_road_distance_m(network: RoadGraph, origin_nodes: Iterable[str], des
     """The shortest :func:`road_distance_m` from any of ``origin_nodes``, or None if none reaches."""
     found = (road_distance_m(network, node, destination) for node in origin_nodes)
     return min((d for d in found if d is not None), default=None)
+
+
+@lru_cache(maxsize=16)
+def fastest_kmh(network: RoadGraph) -> float:
+    """The highest road speed on the network: no coach drives faster anywhere (caps, night and
+    weather only slow it), so a road distance over it bounds any drive's time from below."""
+    return max(data["speed_kmh"] for _, _, data in network.graph.edges(data=True))

@@ -96,11 +96,11 @@ def cover_start(
     stand there too, and the empty run from there to the trip's first stop happens in that shift.
     """
     window = driver.shift_window(departure) or driver.shift_window(latest)
+    if window is not None and window == driver.shift_window(free_at):
+        return CoverStart(crew_node, free_at, new_shift=False)
+    if window is not None and crew_node == home_node:
+        return CoverStart(home_node, max(free_at, window[0]), new_shift=True)
     facts = {"driver": driver.id, "shift": shift_label(driver), "at": f"{departure:%Y-%m-%d %H:%M}"}
     if window is None:
         return phrase("cover.off_shift", **facts)
-    if window == driver.shift_window(free_at):
-        return CoverStart(crew_node, free_at, new_shift=False)
-    if crew_node != home_node:
-        return phrase("cover.next_shift", **facts, home=PlaceRef(home_node), where=PlaceRef(crew_node))
-    return CoverStart(home_node, max(free_at, window[0]), new_shift=True)
+    return phrase("cover.next_shift", **facts, home=PlaceRef(home_node), where=PlaceRef(crew_node))

@@ -1,0 +1,65 @@
+"""The builder times crews for a later trip lazily, nearest first (builder.trips): the coaches it
+offers must be exactly the soonest ones an exhaustive ranking would offer, on a generated multi-city
+fleet where most crews stand far from most trips."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import replace
+from datetime import datetime, time
+
+import pytest
+
+from fleetplan.builder import build_instance
+from fleetplan.corridor import load_corridor
+from fleetplan.instance import Instance, TripOption, TripTask
+from fleetplan.operations import OperationsPolicy
+
+from bench.incidents import simultaneous_incidents
+from bench.large_fleet import FleetSpec, generate_corridor
+
+pytestmark = pytest.mark.slow
+
+EVERY_COACH = 100_000
+
+
+def _rank(option: TripOption) -> tuple[int, int, str]:
+    return option.departure_shift_s, option.deadhead_m, option.crew_id
+
+
+def _standalone(instance: Instance) -> dict[str, list[TripOption]]:
+    by_trip: dict[str, list[TripOption]] = defaultdict(list)
+    for option in instance.trip_options:
+        if option.after_rescue_id is None:
+            by_trip[option.trip_id].append(option)
+    return by_trip
+
+
+def _soonest(task: TripTask, every: list[TripOption], limit: int) -> set[str]:
+    """The options of the first ``limit`` coaches in rank order (the planned crew ranks first with
+    nothing to drive), plus the planned coach whatever its rank."""
+    chosen: list[str] = []
+    for option in sorted(every, key=_rank):
+        if len(chosen) < limit and option.vehicle_id not in chosen:
+            chosen.append(option.vehicle_id)
+    keep = set(chosen) | {o.vehicle_id for o in every if o.keeps_timetable}
+    return {o.id for o in every if o.vehicle_id in keep}
+
+
+@pytest.mark.parametrize(("coaches", "seed"), [(40, 11), (60, 12), (160, 13)])
+def test_lazily_ranked_covers_are_the_soonest_coaches(coaches, seed):
+    """On small fleets a trip's dozen coaches come from several cities, on larger ones from one."""
+    spec = FleetSpec(coaches=coaches, seed=seed)
+    corridor = generate_corridor(spec, load_corridor())
+    moment = datetime.combine(spec.day, time(7, 45))
+    incidents = [g.incident for g in simultaneous_incidents(corridor, moment, 5, seed)]
+    conditions = corridor.dataset.clear_conditions
+    ops = OperationsPolicy()
+    offered = _standalone(build_instance(corridor, incidents, conditions, ops))
+    exhaustive = build_instance(corridor, incidents, conditions, replace(ops, max_trip_covers=EVERY_COACH))
+    every = _standalone(exhaustive)
+    assert exhaustive.trip_tasks and sum(map(len, every.values())) > sum(map(len, offered.values()))
+    for task in exhaustive.trip_tasks:
+        expected = _soonest(task, every[task.trip_id], ops.max_trip_covers)
+        assert {o.id for o in offered[task.trip_id]} == expected, task.trip_id
+        assert [o.id for o in offered[task.trip_id]] == [o.id for o in sorted(offered[task.trip_id], key=_rank)]
