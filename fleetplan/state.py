@@ -54,11 +54,13 @@ class LiveState:
 def snapshot(dataset: Dataset, at: datetime) -> LiveState:
     """The state of every coach and driver at ``at`` implied by the timetable."""
     depot_node = {site.id: site.node_id for site in dataset.sites}
-    trips = sorted(dataset.trips, key=lambda t: t.departure)
+    by_vehicle: dict[str, list[Trip]] = defaultdict(list)
+    by_driver: dict[str, list[Trip]] = defaultdict(list)
+    for trip in sorted(dataset.trips, key=lambda t: t.departure):  # each coach's and driver's in order
+        by_vehicle[trip.vehicle_id].append(trip)
+        by_driver[trip.driver_id].append(trip)
     vehicles = {
-        v.id: _vehicle_state(
-            v.id, v.status, depot_node.get(v.home_depot, v.home_depot), [t for t in trips if t.vehicle_id == v.id], at
-        )
+        v.id: _vehicle_state(v.id, v.status, depot_node.get(v.home_depot, v.home_depot), by_vehicle[v.id], at)
         for v in dataset.vehicles
     }
     # The log as known at the moment: what began before it, whole (a duty under way on a replayed day
@@ -72,7 +74,7 @@ def snapshot(dataset: Dataset, at: datetime) -> LiveState:
             d.id,
             depot_node.get(d.home_depot, d.home_depot),
             history[d.id],
-            [t for t in trips if t.driver_id == d.id],
+            by_driver[d.id],
             at,
         )
         for d in dataset.drivers

@@ -19,7 +19,7 @@ from fleetplan.builder.crews import candidate_crews, standby_by_city
 from fleetplan.builder.groups import failed_crews, stranded_group
 from fleetplan.builder.rescues import group_rescues
 from fleetplan.builder.routes import rescue_routes
-from fleetplan.builder.trips import CoverCrews, trip_options, trip_tasks
+from fleetplan.builder.trips import ChainRescues, CoverCrews, trip_options, trip_tasks
 from fleetplan.corridor import Corridor
 from fleetplan.errors import InvalidValueError
 from fleetplan.instance import Instance
@@ -69,9 +69,9 @@ def build_instance(
     tasks = trip_tasks(ctx, groups, [crew for crew in crews if crew.id in rescuing], failed)
     groups_by_id = {group.id: group for group in groups}
     task_ids = frozenset(task.trip_id for task in tasks)
-    covers = CoverCrews.of(crews)
+    covers, chains = CoverCrews.of(crews), ChainRescues.of(rescues)
     trip_opts = tuple(
-        option for task in tasks for option in trip_options(ctx, task, covers, rescues, groups_by_id, task_ids)
+        option for task in tasks for option in trip_options(ctx, task, covers, chains, groups_by_id, task_ids)
     )
     return Instance(
         at=at,

@@ -65,6 +65,8 @@ class BuildContext:
     _driver_problems: dict[tuple[str, str], tuple[RejectionCode, Phrase] | None] = field(default_factory=dict)
     cover_reach: dict = field(default_factory=dict)  # empty runs to a later trip's first stop (builder.trips)
     _shift_windows: dict = field(default_factory=dict)
+    _names: Names | None = None
+    roles_at: dict = field(default_factory=dict)  # drivers standing at a place by role (builder.crews)
 
     @property
     def dataset(self):
@@ -76,8 +78,11 @@ class BuildContext:
 
     @property
     def names(self) -> Names:
-        """The places' names, for the rejections' English reasons."""
-        return names_of(self.network, self.dataset)
+        """The places' names, for the rejections' English reasons (looked up once: a large fleet
+        records thousands of rejections)."""
+        if self._names is None:
+            self._names = names_of(self.network, self.dataset)
+        return self._names
 
     def travel(self, vehicle: Vehicle) -> TravelTimes:
         if vehicle.vehicle_class not in self.travel_by_class:

@@ -76,8 +76,8 @@ def _standing_crews(ctx: BuildContext, vehicle: Vehicle, node_id: str, whereabou
     """
     kind = CrewKind.STANDBY if whereabouts == Whereabouts.STANDBY else CrewKind.IDLE
     present = ctx.drivers_at(node_id)
-    own = [d for d in present if _next_trip_vehicle(ctx, d) == vehicle.id]
-    spares = [d for d in present if _is_spare(ctx, d)]
+    by_next_vehicle, spares = _drivers_by_role(ctx, node_id)
+    own = by_next_vehicle.get(vehicle.id, [])
     crews, reasons = _pair(ctx, vehicle, node_id, kind, own)
     if not _can_rescue(ctx, crews):
         more, why = _pair(ctx, vehicle, node_id, kind, _offered_spares(ctx, vehicle, node_id, spares))
@@ -171,13 +171,21 @@ def _pair(
     return crews, reasons
 
 
-def _is_spare(ctx: BuildContext, driver: Driver) -> bool:
-    return ctx.next_trip(ctx.state.drivers[driver.id].later_trip_ids) is None
-
-
-def _next_trip_vehicle(ctx: BuildContext, driver: Driver) -> str | None:
-    trip = ctx.next_trip(ctx.state.drivers[driver.id].later_trip_ids)
-    return trip.vehicle_id if trip else None
+def _drivers_by_role(ctx: BuildContext, node_id: str) -> tuple[dict[str, list[Driver]], list[Driver]]:
+    """The drivers standing at ``node_id`` by the coach of their next trip within the horizon, and
+    the spares (no trip within it), in dataset order; sorted once per place, as every coach standing
+    there asks."""
+    if node_id not in ctx.roles_at:
+        by_next_vehicle: dict[str, list[Driver]] = defaultdict(list)
+        spares: list[Driver] = []
+        for driver in ctx.drivers_at(node_id):
+            trip = ctx.next_trip(ctx.state.drivers[driver.id].later_trip_ids)
+            if trip is None:
+                spares.append(driver)
+            else:
+                by_next_vehicle[trip.vehicle_id].append(driver)
+        ctx.roles_at[node_id] = (dict(by_next_vehicle), spares)
+    return ctx.roles_at[node_id]
 
 
 def _passing_crew(ctx: BuildContext, vehicle: Vehicle, trip_id: str) -> Crew | None:

@@ -96,17 +96,51 @@ class CoverCrews:
         )
 
 
+@dataclass(frozen=True)
+class ChainRescues:
+    """The rescue options by coach and by driver, so that a later trip finds its own crews' rescues
+    without reading every rescue of a large fleet."""
+
+    every: tuple[RescueOption, ...]
+    by_vehicle: Mapping[str, tuple[int, ...]]  # indices into ``every``
+    by_driver: Mapping[str, tuple[int, ...]]
+
+    @classmethod
+    def of(cls, rescues: Sequence[RescueOption]) -> ChainRescues:
+        by_vehicle: dict[str, list[int]] = {}
+        by_driver: dict[str, list[int]] = {}
+        for index, rescue in enumerate(rescues):
+            by_vehicle.setdefault(rescue.vehicle_id, []).append(index)
+            by_driver.setdefault(rescue.driver_id, []).append(index)
+        return cls(
+            tuple(rescues),
+            {key: tuple(found) for key, found in by_vehicle.items()},
+            {key: tuple(found) for key, found in by_driver.items()},
+        )
+
+    def of_crew(self, vehicle_id: str, driver_id: str) -> list[RescueOption]:
+        """The rescues of coach ``vehicle_id`` or of driver ``driver_id``, in their original order."""
+        found = set(self.by_vehicle.get(vehicle_id, ())) | set(self.by_driver.get(driver_id, ()))
+        return [self.every[index] for index in sorted(found)]
+
+
 def trip_options(
     ctx: BuildContext,
     task: TripTask,
     crews: CoverCrews,
-    rescues: Sequence[RescueOption],
+    rescues: ChainRescues,
     groups: Mapping[str, StrandedGroup],
     task_ids: frozenset[str],
 ) -> list[TripOption]:
     """Who could run ``task`` (one of the trips ``task_ids``): rescuing crews right after their
     rescue (:func:`_chained_options`) and crews on their own (:func:`_standalone_options`)."""
-    return _chained_options(ctx, task, rescues, groups, task_ids) + _standalone_options(ctx, task, crews, task_ids)
+    # a failed coach's trip may go to any rescuer (it takes over the duty), another trip only to its own crew's
+    chainable = (
+        rescues.every
+        if task.planned_vehicle_id in ctx.failed
+        else rescues.of_crew(task.planned_vehicle_id, task.planned_driver_id)
+    )
+    return _chained_options(ctx, task, chainable, groups, task_ids) + _standalone_options(ctx, task, crews, task_ids)
 
 
 def _chained_options(
