@@ -4,14 +4,20 @@ lost the race for a coach or driver."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from fleetplan.errors import InvalidValueError
-from fleetplan.instance import Instance
-from fleetplan.model import IncidentKind
+from fleetplan.corridor import Corridor
+from fleetplan.errors import InvalidValueError, LocationError, UnknownIdError
+from fleetplan.instance import Incident, Instance, StrandedGroup
+from fleetplan.model import Conditions, IncidentKind
 
+from api import views
+from api.desk.live import conditions_view
+from api.desk.times import unplannable
 from api.records.types import IncidentRecord
 
 # ASCII digits only: Python's \d and int() also take full-width ones (２０２６), which no desk means to send
@@ -95,3 +101,59 @@ class AcceptConflict(Exception):
     def __init__(self, detail: str, options: dict[str, Any] | None) -> None:
         super().__init__(detail)
         self.detail, self.options = detail, options
+
+
+def recorded_report(report: IncidentReport, incident: Incident, group: StrandedGroup) -> dict[str, Any]:
+    """What the store records of a report: as given, with its trip, tier and deadline."""
+    return {
+        "vehicle_id": incident.vehicle_id,
+        "location": report.location,
+        "passengers": report.passengers,
+        "kind": report.kind.value,
+        "conditions": report.conditions,
+        "alternatives": report.alternatives,
+        "trip_id": group.trip_id,
+        "tier": group.tier,
+        "limit_min": group.limit_s // 60,
+        "deadline": views.local_minute(group.deadline),
+        "scene": group.scene.describe(),
+    }
+
+
+@contextmanager
+def fields_named(report: IncidentReport) -> Iterator[None]:
+    """The builder's errors about a report as errors naming the report's field."""
+    try:
+        yield
+    except LocationError as error:
+        raise InvalidValueError("location", str(error)) from None
+    except UnknownIdError as error:
+        if error.kind == "trip":
+            raise InvalidValueError("trip_id", str(error)) from None
+        if error.kind in ("network node", "G1 post"):  # the report's location names what the network lacks
+            raise InvalidValueError("location", str(error)) from None
+        raise
+    except OverflowError:  # a date beyond year 9999 (or before year 1) all the same
+        raise unplannable(report.at) from None
+
+
+def changed_statuses(live: Corridor, configured: Corridor) -> dict[str, str]:
+    """The coaches whose live status differs from the configured fleet's, with the live status."""
+    return {v.id: v.status.value for v in live.dataset.vehicles if v.status != configured.dataset.vehicle(v.id).status}
+
+
+def decision_inputs(
+    report: IncidentReport,
+    conditions: Conditions,
+    unavailable: dict[str, str],
+    statuses: dict[str, str],
+    time_limit_s: float,
+) -> dict[str, Any]:
+    """The decision's inputs, stored with its options."""
+    return {
+        "conditions": conditions_view(conditions),
+        "unavailable": dict(sorted(unavailable.items())),
+        "vehicle_statuses": statuses,
+        "time_limit_s": time_limit_s,
+        "alternatives": report.alternatives,
+    }

@@ -39,13 +39,13 @@ import anyio
 import anyio.to_thread
 
 from fleetplan.corridor import Corridor
-from fleetplan.errors import FleetplanError, InvalidValueError, LocationError, UnknownIdError
+from fleetplan.errors import FleetplanError, InvalidValueError, UnknownIdError
 from fleetplan.live import NO_FIXES, LiveFixes
 from fleetplan.model import Conditions, Incident, Vehicle, VehicleStatus
 from fleetplan.operations import OperationsPolicy
 from fleetplan.units import china_now
 
-from solver.dispatch import Budget, SolveParams, dispatch_prepared, prepare
+from solver.dispatch import Budget, SolveParams, check, dispatch_prepared, prepare
 
 from api import kpis, views
 from api.desk.checks import check_closure_target, find_vehicle
@@ -58,7 +58,16 @@ from api.desk.live import (
     with_closures,
     with_statuses,
 )
-from api.desk.reports import AcceptConflict, IncidentReport, Prepared, parse_local_minute
+from api.desk.reports import (
+    AcceptConflict,
+    IncidentReport,
+    Prepared,
+    changed_statuses,
+    decision_inputs,
+    fields_named,
+    parse_local_minute,
+    recorded_report,
+)
 from api.desk.times import (
     TimeRules,
     accepted_assignments,
@@ -68,7 +77,6 @@ from api.desk.times import (
     check_window,
     earliest_on_scene,
     plannable_time,
-    unplannable,
 )
 from api.messaging.facts import ready_messages
 from api.operations_log import Closure, ClosureKind, OperationsLog
@@ -174,11 +182,38 @@ class Desk:
             Naming the field: unknown coach, unreadable location, unknown conditions or trip,
             passengers above the coach's seats.
         """
+        corridor, incident, conditions, unavailable = self._incident(report, number)
+        with fields_named(report):
+            instance = prepare(
+                corridor, [incident], conditions, ops=self.ops, unavailable=unavailable, fixes=self.fixes()
+            )
+        recorded = recorded_report(report, incident, instance.groups[0])
+        statuses = changed_statuses(corridor, self.corridor)
+        inputs = decision_inputs(report, conditions, unavailable, statuses, self.settings.dispatch_time_limit_s)
+        return Prepared(recorded, instance, inputs, report.alternatives)
+
+    def check(self, report: IncidentReport) -> dict[str, Any]:
+        """What the store records of ``report``, validated as :meth:`prepare` does but without building
+        its options: a report is recorded first and dispatched once, under its number.
+
+        Raises
+        ------
+        FleetplanError
+            As :meth:`prepare`.
+        """
+        corridor, incident, conditions, _ = self._incident(report, None)
+        with fields_named(report):
+            (group,) = check(corridor, [incident], conditions, ops=self.ops, fixes=self.fixes())
+        return recorded_report(report, incident, group)
+
+    def _incident(
+        self, report: IncidentReport, number: int | None
+    ) -> tuple[Corridor, Incident, Conditions, dict[str, str]]:
+        """The live corridor, the report as an incident, its conditions and who is unavailable."""
         plannable_time(report.at)
         corridor = self.live_corridor()
         vehicle = find_vehicle(corridor, report.vehicle)
         conditions = self.live_conditions(corridor, report.conditions)
-        unavailable = self.unavailable(number)
         incident = Incident(
             id=str(number or "new"),
             kind=report.kind,
@@ -188,46 +223,7 @@ class Desk:
             at=report.at,
             passengers=report.passengers,
         )
-        try:
-            instance = prepare(
-                corridor, [incident], conditions, ops=self.ops, unavailable=unavailable, fixes=self.fixes()
-            )
-        except LocationError as error:
-            raise InvalidValueError("location", str(error)) from None
-        except UnknownIdError as error:
-            if error.kind == "trip":
-                raise InvalidValueError("trip_id", str(error)) from None
-            if error.kind in ("network node", "G1 post"):  # the report's location names what the network lacks
-                raise InvalidValueError("location", str(error)) from None
-            raise
-        except OverflowError:  # a date beyond year 9999 (or before year 1) all the same
-            raise unplannable(report.at) from None
-        group = instance.groups[0]
-        recorded = {
-            "vehicle_id": vehicle.id,
-            "location": report.location,
-            "passengers": report.passengers,
-            "kind": report.kind.value,
-            "conditions": report.conditions,
-            "alternatives": report.alternatives,
-            "trip_id": group.trip_id,
-            "tier": group.tier,
-            "limit_min": group.limit_s // 60,
-            "deadline": views.local_minute(group.deadline),
-            "scene": group.scene.describe(),
-        }
-        inputs = {
-            "conditions": conditions_view(conditions),
-            "unavailable": dict(sorted(unavailable.items())),
-            "vehicle_statuses": {
-                v.id: v.status.value
-                for v in corridor.dataset.vehicles
-                if v.status != self.corridor.dataset.vehicle(v.id).status
-            },
-            "time_limit_s": self.settings.dispatch_time_limit_s,
-            "alternatives": report.alternatives,
-        }
-        return Prepared(recorded, instance, inputs, report.alternatives)
+        return corridor, incident, conditions, self.unavailable(number)
 
     def solve(self, prepared: Prepared, number: int) -> dict[str, Any]:
         """Solve a prepared instance and check every plan with the evaluator; the options payload."""
@@ -277,16 +273,14 @@ class Desk:
             The key came before with another request or from another user; nothing is recorded.
         """
         check_window(self.times, report.at, self.clock(), "time")
-        prepared = await run_blocking(self.prepare, report)
-        record, created = await run_blocking(
-            self.store.report, prepared.report, report.at, actor, idempotency_key, request
-        )
+        recorded = await run_blocking(self.check, report)
+        record, created = await run_blocking(self.store.report, recorded, report.at, actor, idempotency_key, request)
         if not created:
             return record, False
         if others := await run_blocking(self.joint.partners, record.number):
             trigger = Trigger.reported(record.number)
             return await self.joint.replan_within_wait([*others, record.number], record.number, actor, trigger), True
-        # built again under its number: the plans' words name the incident ("incident 7", never "new")
+        # built under its number: the plans' words name the incident ("incident 7", never "new")
         prepared = await run_blocking(self.prepare, report, record.number)
         return await self._options_within_wait(prepared, record.number, actor), True
 

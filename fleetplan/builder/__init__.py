@@ -22,13 +22,13 @@ from fleetplan.builder.routes import rescue_routes
 from fleetplan.builder.trips import ChainRescues, CoverCrews, trip_options, trip_tasks
 from fleetplan.corridor import Corridor
 from fleetplan.errors import InvalidValueError
-from fleetplan.instance import Instance
+from fleetplan.instance import Instance, StrandedGroup
 from fleetplan.live import NO_FIXES, LiveFixes, picture, with_positions
 from fleetplan.model import Conditions, Incident
 from fleetplan.operations import OperationsPolicy
 from fleetplan.state import snapshot
 
-__all__ = ["BuildContext", "build_instance", "candidate_crews"]
+__all__ = ["BuildContext", "build_instance", "candidate_crews", "stranded_groups"]
 
 
 def build_instance(
@@ -50,17 +50,8 @@ def build_instance(
     UnknownIdError, InvalidValueError, LocationError
         For an unknown coach or trip, passengers above the coach's seats, or an unknown location.
     """
-    if not incidents:
-        raise InvalidValueError("incidents", "at least one incident is needed")
-    at = max(incident.at for incident in incidents)
-    corridor = corridor.at(at)  # the trips of the days around the report, not the template week
-    failed = {incident.vehicle_id for incident in incidents}
-    live = picture(corridor.network, corridor.dataset, fixes, at)
-    state = with_positions(snapshot(corridor.dataset, at), live)
-    ctx = BuildContext(
-        corridor, conditions, ops, at, state, unavailable=unavailable, failed=frozenset(failed), live=live
-    )
-    groups = tuple(stranded_group(ctx, incident) for incident in incidents)
+    ctx, groups = _context_and_groups(corridor, incidents, conditions, ops, unavailable, fixes)
+    corridor, at, failed = ctx.corridor, ctx.at, set(ctx.failed)
     ctx.unavailable = {**failed_crews(ctx, groups), **ctx.unavailable}
     crews = candidate_crews(ctx, groups, failed)
     rescues = tuple(option for group in groups for option in group_rescues(ctx, group, crews))
@@ -93,6 +84,38 @@ def build_instance(
         network=corridor.network,
         unavailable=MappingProxyType(dict(unavailable)),
         ops=ops,
-        live=live,
+        live=ctx.live,
         route_options=routes,
     )
+
+
+def stranded_groups(
+    corridor: Corridor,
+    incidents: Sequence[Incident],
+    conditions: Conditions,
+    ops: OperationsPolicy = OperationsPolicy(),
+    fixes: LiveFixes = NO_FIXES,
+) -> tuple[StrandedGroup, ...]:
+    """The first step of :func:`build_instance` alone: each incident's stranded passengers, tier and
+    deadline, with the same checks and errors (a caller that records a report before it dispatches
+    validates it at this price, not a whole build's)."""
+    return _context_and_groups(corridor, incidents, conditions, ops, MappingProxyType({}), fixes)[1]
+
+
+def _context_and_groups(
+    corridor: Corridor,
+    incidents: Sequence[Incident],
+    conditions: Conditions,
+    ops: OperationsPolicy,
+    unavailable: Mapping[str, str],
+    fixes: LiveFixes,
+) -> tuple[BuildContext, tuple[StrandedGroup, ...]]:
+    if not incidents:
+        raise InvalidValueError("incidents", "at least one incident is needed")
+    at = max(incident.at for incident in incidents)
+    corridor = corridor.at(at)  # the trips of the days around the report, not the template week
+    live = picture(corridor.network, corridor.dataset, fixes, at)
+    state = with_positions(snapshot(corridor.dataset, at), live)
+    failed = frozenset(incident.vehicle_id for incident in incidents)
+    ctx = BuildContext(corridor, conditions, ops, at, state, unavailable=unavailable, failed=failed, live=live)
+    return ctx, tuple(stranded_group(ctx, incident) for incident in incidents)

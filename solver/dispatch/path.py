@@ -5,6 +5,8 @@ desk, the CLI, the drills and the what-if all take it.
 :func:`dispatch` does it in one call. The desk takes the same path in two steps, :func:`prepare` and
 :func:`dispatch_prepared`, because it records the report between them: the instance validates the
 report (a bad one is refused before anything is stored), and a slow solve must never lose a report.
+:func:`check` is that validation alone, for a caller that builds the instance only once the report is
+recorded.
 """
 
 from __future__ import annotations
@@ -13,10 +15,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from types import MappingProxyType
 
-from fleetplan.builder import build_instance
+from fleetplan.builder import build_instance, stranded_groups
 from fleetplan.corridor import Corridor
 from fleetplan.evaluate import evaluate
-from fleetplan.instance import Instance
+from fleetplan.instance import Instance, StrandedGroup
 from fleetplan.live import NO_FIXES, LiveFixes
 from fleetplan.model import Conditions, Incident
 from fleetplan.operations import OperationsPolicy
@@ -89,6 +91,19 @@ def prepare(
     Parameters and errors as for :func:`dispatch`.
     """
     return build_instance(corridor, incidents, conditions, ops, unavailable, fixes)
+
+
+def check(
+    corridor: Corridor,
+    incidents: Sequence[Incident],
+    conditions: Conditions,
+    *,
+    ops: OperationsPolicy = OperationsPolicy(),
+    fixes: LiveFixes = NO_FIXES,
+) -> tuple[StrandedGroup, ...]:
+    """What :func:`prepare` checks first, alone: each incident's stranded group (tier, deadline,
+    scene), or the same error :func:`prepare` would raise for it. Parameters as for :func:`dispatch`."""
+    return stranded_groups(corridor, incidents, conditions, ops, fixes)
 
 
 def dispatch_prepared(instance: Instance, params: SolveParams = SolveParams()) -> Dispatch:
