@@ -13,7 +13,9 @@ reports do not pile up and change later dispatches. The loops are bounded by the
 Prints Markdown: latency p50/p95/max/mean, completed reports per second, and the solver's own time
 (``solve_ms`` of the options) to tell queueing from computing.
 
-Run: ``python -m bench.desk_latency [--clients 1,20] [--duration 60] [--time-limit 1.0]``.
+Run: ``python -m bench.desk_latency [--clients 1,20] [--duration 60] [--time-limit 1.0]``; with
+``--processes 2 --postgres URL`` two service processes share one PostgreSQL database (the supported
+way to use more than one core, issue 15) and the clients are spread over them.
 Target (a benchmark, not a test): p95 ≤ 500 ms with 20 concurrent clients.
 """
 
@@ -75,37 +77,68 @@ def free_port() -> int:
 
 
 @contextmanager
-def service(directory: Path, time_limit_s: float, concurrency: int | None) -> Iterator[tuple[str, str]]:
-    """``fleetplan serve`` on a fresh database; yields (base URL, admin token)."""
-    database = directory / "var" / "fleetplan.db"
-    port = free_port()
-    env = {**os.environ, "FLEETPLAN_DISPATCH_TIME_LIMIT_S": str(time_limit_s)}
-    if concurrency is not None:
-        env["FLEETPLAN_DISPATCH_CONCURRENCY"] = str(concurrency)
-    command = [
-        sys.executable,
-        "-m",
-        "api.cli",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--db",
-        f"sqlite:///{database}",
-    ]
-    with open(directory / "service.log", "w", encoding="utf-8") as log:
-        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(process, base_url, directory / "service.log")
-        yield base_url, (database.parent / "admin-token").read_text(encoding="utf-8").strip()
-    finally:
-        process.send_signal(signal.SIGTERM)
+def service(
+    directory: Path, time_limit_s: float, concurrency: int | None, processes: int = 1, postgres: str | None = None
+) -> Iterator[tuple[list[str], str]]:
+    """``processes`` × ``fleetplan serve`` on one fresh database (SQLite in ``directory``, or a new
+    schema of the PostgreSQL server ``postgres``, dropped afterwards); yields (base URLs, admin token)."""
+    with _fresh_database(directory, postgres) as database_url:
+        env = {
+            **os.environ,
+            "FLEETPLAN_DISPATCH_TIME_LIMIT_S": str(time_limit_s),
+            "FLEETPLAN_VAR_DIR": str(directory / "var"),
+        }
+        if concurrency is not None:
+            env["FLEETPLAN_DISPATCH_CONCURRENCY"] = str(concurrency)
+        started: list[subprocess.Popen] = []
+        base_urls = []
         try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+            for index in range(processes):  # one after another: the first migrates and writes the token
+                port = free_port()
+                command = [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+                log_path = directory / f"service-{index}.log"
+                with open(log_path, "w", encoding="utf-8") as log:
+                    started.append(
+                        subprocess.Popen(
+                            [*command, "--db", database_url], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT
+                        )
+                    )
+                base_urls.append(f"http://127.0.0.1:{port}")
+                _wait_until_up(started[-1], base_urls[-1], log_path)
+            yield base_urls, (directory / "var" / "admin-token").read_text(encoding="utf-8").strip()
+        finally:
+            for process in started:
+                process.send_signal(signal.SIGTERM)
+            for process in started:
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+
+
+@contextmanager
+def _fresh_database(directory: Path, postgres: str | None) -> Iterator[str]:
+    """An empty records database: SQLite in ``directory``, or a new schema on ``postgres``."""
+    if postgres is None:
+        yield f"sqlite:///{directory / 'var' / 'fleetplan.db'}"
+        return
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    schema = f"bench_{os.getpid()}_{int(time.time())}"
+    admin = create_engine(postgres)
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield (
+            make_url(postgres)
+            .update_query_dict({"options": f"-csearch_path={schema}"})
+            .render_as_string(hide_password=False)
+        )
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        admin.dispose()
 
 
 def _wait_until_up(process: subprocess.Popen, base_url: str, log: Path) -> None:
@@ -139,15 +172,16 @@ def report_bodies(count: int, seed: int) -> list[dict]:
     ]
 
 
-def run_clients(base_url: str, token: str, bodies: Sequence[dict], clients: int, duration_s: float) -> Run:
-    """``clients`` threads reporting for ``duration_s`` seconds; every report timed until its options."""
+def run_clients(base_urls: Sequence[str], token: str, bodies: Sequence[dict], clients: int, duration_s: float) -> Run:
+    """``clients`` threads reporting for ``duration_s`` seconds, client k to ``base_urls[k % n]`` (a
+    load balancer's round robin); every report timed until its options."""
     lock = threading.Lock()
     next_index = [0]
     started = time.monotonic()
     end = started + duration_s
     run = Run(clients, 0.0)
 
-    def client() -> None:
+    def client(base_url: str) -> None:
         headers = {"Authorization": f"Bearer {token}"}
         with httpx.Client(base_url=base_url, headers=headers, timeout=REQUEST_TIMEOUT_S) as http:
             for _ in range(MAX_REPORTS_PER_CLIENT):
@@ -167,7 +201,7 @@ def run_clients(base_url: str, token: str, bodies: Sequence[dict], clients: int,
                 if number is not None:  # untimed: keep the fleet as it was for the next reports
                     http.post(f"/incidents/{number}/void", json={"reason": "benchmark"})
 
-    threads = [threading.Thread(target=client) for _ in range(clients)]
+    threads = [threading.Thread(target=client, args=(base_urls[k % len(base_urls)],)) for k in range(clients)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -232,7 +266,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         "service's default (usable cores)",
     )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="service processes on one database, the clients spread over them (default 1; more than one "
+        "needs --postgres)",
+    )
+    parser.add_argument(
+        "--postgres",
+        default=None,
+        help="a PostgreSQL URL (e.g. $FLEETPLAN_TEST_POSTGRES_URL); the run uses a new schema of it, dropped "
+        "afterwards (default: SQLite in a temporary directory)",
+    )
     args = parser.parse_args(argv)
+    if args.processes < 1:
+        parser.error("--processes must be at least 1")
+    if args.processes > 1 and args.postgres is None:
+        parser.error("--processes above 1 needs --postgres (SQLite takes one service process)")
     counts = [int(part) for part in args.clients.split(",") if part.strip()]
     limits = [None if part.strip() == "default" else int(part) for part in args.concurrency.split(",")]
 
@@ -241,13 +292,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows = []
     for limit in limits:
         with tempfile.TemporaryDirectory(prefix="desk-latency-") as directory:
-            with service(Path(directory), args.time_limit, limit) as (base_url, token):
+            with service(Path(directory), args.time_limit, limit, args.processes, args.postgres) as (urls, token):
                 for clients in counts:
-                    run = run_clients(base_url, token, bodies, clients, args.duration)
+                    run = run_clients(urls, token, bodies, clients, args.duration)
                     rows.append(summary_row(run, str(limit) if limit else f"{len(os.sched_getaffinity(0))} (default)"))
     print(header("Dispatch desk: report → options through HTTP (loopback)", load_at_start))
     print(
-        f"- service: `fleetplan serve` on SQLite (WAL), dispatch deadline {args.time_limit} s, "
+        f"- service: {args.processes} × `fleetplan serve` on "
+        f"{'PostgreSQL' if args.postgres else 'SQLite (WAL)'}, dispatch deadline {args.time_limit} s, "
         f"{ALTERNATIVES} alternatives; {INCIDENT_POOL} seeded incidents (seed {args.seed}), each voided after "
         f"its options arrive; 'solves at once' is FLEETPLAN_DISPATCH_CONCURRENCY\n"
     )
