@@ -107,7 +107,11 @@ class Router:
     def _search(self, origin: Place, destination: Place, t0: int, ignore_entrances: bool) -> Route | None:
         if origin.key == destination.key:
             return Route(0, Fraction(0))
-        labels = self._labels(origin, t0, ignore_entrances)
+        if destination.node is not None:
+            targets = set(arrival_nodes(self.graph, destination.node))
+        else:
+            targets = {point.edge.start for point in destination.points}
+        labels = self._labels(origin, t0, ignore_entrances, targets)
         candidates: list[tuple[int, Fraction, tuple]] = []
         if destination.node is not None:
             for node in arrival_nodes(self.graph, destination.node):
@@ -122,17 +126,22 @@ class Router:
         t, length, legs = min(candidates, key=lambda c: (c[0], c[1]))
         return Route(t - t0, length, legs)
 
-    def _labels(self, origin: Place, t0: int, ignore_entrances: bool) -> dict[str, tuple[int, Fraction, tuple]]:
-        """Earliest (time, metres, legs) at every reachable node."""
+    def _labels(
+        self, origin: Place, t0: int, ignore_entrances: bool, targets: set[str]
+    ) -> dict[str, tuple[int, Fraction, tuple]]:
+        """Earliest (time, metres, legs) at every node settled until all ``targets`` are (a node is
+        settled at its earliest arrival, so the search stops there: the rest cannot change them)."""
         counter = itertools.count()
         heap = [(t, m, next(counter), node, legs) for t, m, node, legs in self._sources(origin, t0)]
         heapq.heapify(heap)
         settled: dict[str, tuple[int, Fraction, tuple]] = {}
-        while heap:
+        waiting = set(targets)
+        while heap and waiting:
             t, metres, _, node, legs = heapq.heappop(heap)
             if node in settled:
                 continue
             settled[node] = (t, metres, legs)
+            waiting.discard(node)
             for edge in self.graph.out.get(node, ()):
                 if edge.end in settled or not self._open(edge, ignore_entrances):
                     continue
