@@ -83,10 +83,6 @@ class AlertLog:
         with self.engine.connect() as connection:
             return {(row.vehicle_id, row.kind, row.since) for row in connection.execute(query)}
 
-    def attach_plan(self, alert_id: int, plan: dict[str, Any]) -> None:
-        with self.engine.begin() as connection:
-            connection.execute(update(alerts).where(alerts.c.id == alert_id).values(plan=plan))
-
     def alert(self, alert_id: int) -> Alert:
         with self.engine.connect() as connection:
             row = connection.execute(select(alerts).where(alerts.c.id == alert_id)).mappings().first()

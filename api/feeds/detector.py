@@ -31,9 +31,10 @@ LOOK_BACK = timedelta(hours=2)  # a terminal silent longer than this was alerted
 PLANNED_KINDS = frozenset({AlertKind.SUSPECTED_BREAKDOWN, AlertKind.EMERGENCY_ALARM})
 
 
-def alert_report(desk: Desk, alert: Alert, passengers: int | None = None) -> IncidentReport:
-    """The incident report an alert stands for: its coach, place and start; on board, what the dispatcher
-    says, else the booked passengers of the trip the timetable has it on then (none off a trip)."""
+def alert_report(desk: Desk, alert: Alert | Suspicion, passengers: int | None = None) -> IncidentReport:
+    """The incident report an alert (or the suspicion it is raised for) stands for: its coach, place and
+    start; on board, what the dispatcher says, else the booked passengers of the trip the timetable has
+    it on then (none off a trip)."""
     at = alert.since.replace(second=0, microsecond=0)
     if passengers is None:
         dataset = desk.corridor.at(at).dataset
@@ -87,12 +88,11 @@ class Detector:
                 continue  # open already, dismissed or confirmed for this run, or an open incident's coach
             if suspicion.kind == AlertKind.SUSPECTED_BREAKDOWN and scenes.rescuer_at_scene(suspicion.fix):
                 continue  # a rescue coach standing at its own incident's scene is doing its job
-            alert = self.alerts.raise_new(suspicion, now)
+            # planned before it is stored, and stored with its plan: no reader sees it without one
+            plan = self.plan_for(suspicion) if suspicion.kind in PLANNED_KINDS else None
+            alert = self.alerts.raise_new(suspicion, now, plan)
             if alert is None:
                 continue
-            if alert.kind in PLANNED_KINDS:
-                self.alerts.attach_plan(alert.id, self.plan_for(alert))
-                alert = self.alerts.alert(alert.id)
             logger.warning(
                 "alert %s: %s %s at %s since %s", alert.id, alert.kind, alert.vehicle_id, alert.place, alert.since
             )
@@ -146,7 +146,7 @@ class Detector:
                     raised.append(alert)
         return raised
 
-    def plan_for(self, alert: Alert) -> dict[str, Any]:
+    def plan_for(self, alert: Alert | Suspicion) -> dict[str, Any]:
         """The options of the dispatch path for the alert's incident, not recorded (or why there are none)."""
         try:
             prepared = self.desk.prepare(alert_report(self.desk, alert))

@@ -15,9 +15,10 @@ from fleetplan.corridor import load_corridor
 from fleetplan.positions import Position, PositionSource
 from fleetplan.units import china_now
 
+from api.alerts import AlertLog
 from api.feeds.detector import SceneLookup
 
-from tests.api.http_support import DeskClient, served_desk
+from tests.api.http_support import DeskClient, running_desk, served_desk, sqlite_url
 
 ON_G1 = {"lat": 43.4917, "lon": 124.8428}  # G1 at about K56.7
 DETECT_DEADLINE_S = 30.0  # the detector looks twice a second here; this only bounds a failure
@@ -82,6 +83,26 @@ def test_a_coach_standing_on_g1_is_an_alert_with_a_plan_and_confirming_it_report
     assert [i["number"] for i in desk.get("/incidents").json()] == [incident["number"]]  # reported once
     time.sleep(1.5)  # three more looks: the coach still stands, but its alert was dealt with
     assert desk.get("/alerts").json() == []
+
+
+def test_a_planned_alert_is_stored_with_its_plan_in_one_insert(tmp_path, monkeypatch):
+    """No reader may see a suspected breakdown or an alarm without its plan: the detector plans first and
+    stores the alert with the plan (it used to insert, then attach the plan)."""
+    inserted: list[tuple[str, bool]] = []
+    raise_new = AlertLog.raise_new
+
+    def recorded(self, suspicion, now, plan=None):
+        inserted.append((suspicion.kind.value, plan is not None))
+        return raise_new(self, suspicion, now, plan)
+
+    monkeypatch.setattr(AlertLog, "raise_new", recorded)
+    with running_desk(sqlite_url(tmp_path), detect_every_s=0.5) as in_process:
+        stand(in_process, "c03", 4)
+        stand(in_process, "c04", 1, emergency=True)
+        wait_for_alert(in_process, "c03", "suspected_breakdown")
+        wait_for_alert(in_process, "c04", "emergency_alarm")
+    assert ("suspected_breakdown", True) in inserted and ("emergency_alarm", True) in inserted
+    assert all(with_plan for kind, with_plan in inserted if kind in ("suspected_breakdown", "emergency_alarm"))
 
 
 def test_an_emergency_alarm_is_dismissed_with_a_reason_and_stays_closed(desk):
