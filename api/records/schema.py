@@ -84,6 +84,7 @@ incidents = Table(
     Column("report", JSON, nullable=False),
     Column("recorded_at", DateTime(), nullable=False),  # when the store recorded it
     Column("recorded_by", String(NAME_LENGTH), nullable=False),
+    Index(None, "reported_at"),  # today's incidents, the history by day (migration 0010)
 )
 
 entries = Table(
