@@ -146,6 +146,7 @@ def task_findings(
         personal_for_drive(driver, vehicle, to_stamp(task.start), to_stamp(task.end), policy, None)
     )
     earlier: list[DutyInterval] = []
+    logged: Timeline | None = None  # the log alone, built once for every piece that is no drive
     for piece in task.pieces:
         if not piece.duration_s:
             continue
@@ -153,7 +154,8 @@ def task_findings(
             drive = ProposedDrive(piece.start, piece.duration_s, task.distance_m, task.commuter)
             found += prepare_check(driver, [*log, *earlier], drive, policy).findings(to_stamp(piece.start))
         else:
-            found += _overlaps(Timeline(log, policy), piece)
+            logged = logged or Timeline(log, policy)
+            found += _overlaps(logged, piece)
         earlier.append(DutyInterval(driver.id, piece.start, piece.end, piece.activity))
     return list(dict.fromkeys(found))
 
