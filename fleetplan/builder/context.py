@@ -167,7 +167,7 @@ class BuildContext:
 
     def on_shift_when_ready(self, driver: Driver) -> bool:
         """Whether ``driver`` is on shift when a crew can leave (report + turnout): able to rescue now."""
-        return driver.on_shift(self.at + timedelta(seconds=self.ops.turnout_s))
+        return self.shift_window(driver, self.at + timedelta(seconds=self.ops.turnout_s)) is not None
 
     def reject(self, candidate: str, code: RejectionCode, said: Phrase, group_id: str | None = None) -> None:
         """Record a rejection once per candidate, reason kind and group, so the list stays readable;

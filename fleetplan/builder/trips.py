@@ -362,7 +362,9 @@ def _cover_start(
     present = ctx.shift_window(driver, free_at)
     if present is not None and present[0] <= task.departure < present[1]:
         return CoverStart(from_node, free_at, new_shift=False)
-    return cover_start(driver, from_node, free_at, home, task.departure, latest)
+    return cover_start(
+        driver, from_node, free_at, home, task.departure, latest, lambda moment: ctx.shift_window(driver, moment)
+    )
 
 
 def _reach_first_stop(

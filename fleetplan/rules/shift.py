@@ -9,6 +9,7 @@ evaluator ask it of every task (docs/world-model.md §7–§8). A shift runs fro
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
@@ -85,18 +86,28 @@ class CoverStart:
 
 
 def cover_start(
-    driver: Driver, crew_node: str, free_at: datetime, home_node: str, departure: datetime, latest: datetime
+    driver: Driver,
+    crew_node: str,
+    free_at: datetime,
+    home_node: str,
+    departure: datetime,
+    latest: datetime,
+    shift_window: Callable[[datetime], tuple[datetime, datetime] | None] | None = None,
 ) -> CoverStart | Phrase:
     """Where the crew (coach and driver, free at ``crew_node`` from ``free_at``) starts for a trip
     leaving at ``departure`` (at the latest ``latest``, retimed), or why it cannot (a phrase that
     :mod:`fleetplan.wording` words).
 
+    ``shift_window`` looks up the driver's shift at a moment (default :meth:`Driver.shift_window`; a
+    caller asking for thousands of crews passes one that remembers).
+
     In the shift the crew is in, it sets out from where it is. A trip in a later shift is driven in
     that shift, which the driver begins at the home depot (``home_node``) at its start: the coach must
     stand there too, and the empty run from there to the trip's first stop happens in that shift.
     """
-    window = driver.shift_window(departure) or driver.shift_window(latest)
-    if window is not None and window == driver.shift_window(free_at):
+    shift_window = shift_window or driver.shift_window
+    window = shift_window(departure) or shift_window(latest)
+    if window is not None and window == shift_window(free_at):
         return CoverStart(crew_node, free_at, new_shift=False)
     if window is not None and crew_node == home_node:
         return CoverStart(home_node, max(free_at, window[0]), new_shift=True)
