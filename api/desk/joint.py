@@ -186,7 +186,10 @@ class JointPlanner:
         except FleetplanError as error:  # the data changed under a recorded report
             raise InvalidValueError("numbers", f"they cannot be planned together now: {error}") from None
         alternatives = max(int(r.report.get("alternatives") or 3) for r in records)
-        params = SolveParams(budget=Budget.wall_clock(desk.settings.dispatch_time_limit_s), alternatives=alternatives)
+        proposed = frozenset((v, d) for r in records for v, d, _ in (first_crews(r) or ()))
+        params = SolveParams(
+            budget=Budget.wall_clock(desk.settings.dispatch_time_limit_s), alternatives=alternatives, keep=proposed
+        )
         with desk.solve_slots:
             outcome = dispatch_prepared(instance, params)
         view = views.desk_dispatch_view(outcome)

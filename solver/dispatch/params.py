@@ -101,6 +101,9 @@ class SolveParams:
         Passengers of one group may ride in several vehicles.
     hard_limits
         A plan must reach every passenger within the tier limit (otherwise lateness is penalised).
+    keep
+        (coach, driver) pairs proposed before: among the best plans, the first keeps as many of them
+        as it can (a re-plan that need not change a proposal does not).
 
     Raises
     ------
@@ -114,6 +117,7 @@ class SolveParams:
     seed: int = 0
     allow_split: bool = True
     hard_limits: bool = False
+    keep: frozenset[tuple[str, str]] = frozenset()
 
     def __post_init__(self) -> None:
         if not isinstance(self.budget, Budget):
@@ -124,6 +128,11 @@ class SolveParams:
         for name in ("allow_split", "hard_limits"):
             if not isinstance(getattr(self, name), bool):
                 raise InvalidValueError(name, f"{getattr(self, name)!r} must be true or false")
+        if not isinstance(self.keep, frozenset) or not all(
+            isinstance(pair, tuple) and len(pair) == 2 and all(isinstance(part, str) for part in pair)
+            for pair in self.keep
+        ):
+            raise InvalidValueError("keep", f"{self.keep!r} must be a frozenset of (coach id, driver id) pairs")
         if self.budget.is_deterministic and self.workers != 1:
             raise InvalidValueError(
                 "workers",

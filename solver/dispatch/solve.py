@@ -33,6 +33,7 @@ from solver.dispatch.stages import (
     StagesReached,
     bound_of,
     hint,
+    keep_proposed,
     lexicographic_stages,
     minimise_stages,
     term_upper_bounds,
@@ -172,6 +173,8 @@ def solve_lexicographic(
     reached = minimise_stages(dm, lexicographic_stages(open_terms), params, allowance, first=settled)
     if reached.solution is None:
         return NoPlan(reached.infeasible)
+    if params.keep and not excluded:  # the first plan: a tie goes to what was proposed before
+        keep_proposed(dm, reached, params, allowance)
     solution = reached.solution
     plan = build_plan(instance, solution.rescues, solution.trips, source="cp-sat", routes=solution.routes)
     return Found(plan, reached.proven, bound_of(reached))

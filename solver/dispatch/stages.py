@@ -297,6 +297,32 @@ def minimise_stages(
     return reached
 
 
+def keep_proposed(dm: DispatchModel, reached: StagesReached, params: SolveParams, allowance: Allowance) -> None:
+    """Among the plans as good as ``reached`` on every term (the stages fixed each one), the one that
+    uses the most of ``params.keep``'s crews: a tie is broken toward what was proposed before, never
+    by the search's order. Keeps ``reached``'s plan when no time is left or nothing better is found."""
+    options = {option.id: option for option in dm.instance.rescue_options}
+    kept = [
+        use
+        for option_id, use in dm.use_rescue.items()
+        if (options[option_id].vehicle_id, options[option_id].driver_id) in params.keep
+    ]
+    kept += [
+        dm.use_route[route.id]
+        for route in dm.instance.route_options
+        if (route.vehicle_id, route.driver_id) in params.keep
+    ]
+    if not kept or reached.solution is None or allowance.left_s() <= 0:
+        return
+    dm.model.maximize(sum(kept))
+    solver = new_solver(params)
+    allowance.limit(solver, max(allowance.left_s() * KEPT_RESCUES_SHARE, MIN_STAGE_TIME_S))
+    status = solver.solve(dm.model)
+    allowance.charge(solver)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        reached.solution = read_solution(dm, solver)
+
+
 def bound_of(reached: StagesReached) -> Objective:
     """The lexicographic lower bound the stages proved (0 for a term no stage reached)."""
     return Objective(**{name: reached.bounds.get(name, 0) for name in Objective.term_names()})
