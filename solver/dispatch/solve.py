@@ -2,11 +2,11 @@
 
 Solving order for each plan: the rescue terms on a model of the rescues alone (exact for them, and
 much smaller); the rescue options their values rule out dropped (:mod:`solver.dispatch.fixing`);
-then the trip and cost terms on the full model, each stage starting from the best plan that keeps
-the previous stage's rescues. Each alternative leaves out a rescue crew of every plan above it and
-serves the groups the first plan serves (:mod:`solver.dispatch.alternatives`). Whatever the
-budget, the answer comes: the best plan with its bound when a stage was cut, the greedy plan when
-CP-SAT found none, and ``infeasible`` with reasons and relaxations when passengers cannot be carried.
+then the trip and cost terms on the full model, each stage starting from the previous stage's plan.
+Each alternative leaves out a rescue crew of every plan above it and serves the groups the first
+plan serves (:mod:`solver.dispatch.alternatives`). Whatever the budget, the answer comes: the best
+plan with its bound when a stage was cut, the greedy plan when CP-SAT found none, and
+``infeasible`` with reasons and relaxations when passengers cannot be carried.
 """
 
 from __future__ import annotations
