@@ -36,7 +36,6 @@ MIN_STAGE_TIME_S = 0.02
 # A stage may use most of the time left: an earlier term outranks all later ones, and every later
 # stage starts from a plan already (the previous stage's), so a short stage still answers.
 LATER_STAGE_WEIGHT = 0.25
-KEPT_RESCUES_SHARE = 0.2  # of the stage's time, at most, for its start from the kept rescues
 MAX_STAGE_BITS = 40  # keep each stage's objective well inside CP-SAT's integer range
 # Terms that always open a stage of their own. Empty running weighted behind the trips in one
 # objective kept the 1,000-coach benchmark from closing in 30 s; as two stages both close in about 2 s.
@@ -197,40 +196,6 @@ def _hint_everything(dm: DispatchModel, solver: cp_model.CpSolver) -> None:
     dm.model.proto.solution_hint.values.extend(values)
 
 
-def _hint_best_with_rescues_kept(
-    dm: DispatchModel,
-    solution: Solution,
-    objective: cp_model.LinearExprT,
-    params: SolveParams,
-    allowance: Allowance,
-    time_limit_s: float,
-) -> None:
-    """Hint the stage about to run with the best plan that keeps ``solution``'s rescues.
-
-    With the rescues fixed, what remains is an assignment of crews to trips that CP-SAT closes in a
-    fraction of the stage's time. The previous stage's plan is indifferent to this stage's terms, so
-    this start is usually far better than it; the stage then searches from there."""
-    fixed = dm.model.clone()
-    for option_id, use in dm.use_rescue.items():
-        fixed.add(fixed.get_bool_var_from_proto_index(use.index) == (option_id in solution.rescues))
-        pax = dm.passengers[option_id]
-        fixed.add(fixed.get_int_var_from_proto_index(pax.index) == solution.rescues.get(option_id, 0))
-    for route in dm.instance.route_options:
-        use = dm.use_route[route.id]
-        fixed.add(fixed.get_bool_var_from_proto_index(use.index) == (route.id in solution.routes))
-        loads = solution.routes.get(route.id, (0,) * len(route.visits))
-        for group_id, load in zip(route.group_ids, loads):
-            var = dm.route_passengers[route.id, group_id]
-            fixed.add(fixed.get_int_var_from_proto_index(var.index) == load)
-    fixed.minimize(objective)
-    solver = new_solver(params)
-    allowance.limit(solver, time_limit_s)
-    status = solver.solve(fixed)
-    allowance.charge(solver)
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        _hint_everything(dm, solver)
-
-
 # --------------------------------------------------------------------------- the loop
 def minimise_stages(
     dm: DispatchModel,
@@ -273,11 +238,6 @@ def minimise_stages(
             reached.proven = False
             break
         objective = sum(weight * dm.terms[name] for name, weight in stage)
-        if reached.solution is not None and dm.instance.trip_options:
-            _hint_best_with_rescues_kept(
-                dm, reached.solution, objective, params, allowance, KEPT_RESCUES_SHARE * remaining
-            )
-            remaining = allowance.left_s()
         dm.model.minimize(objective)
         later = len(stages) - index - 1 + stages_after
         allowance.limit(solver, max(stage_time(remaining, later), MIN_STAGE_TIME_S))
@@ -338,7 +298,9 @@ def new_solver(params: SolveParams) -> cp_model.CpSolver:
     else:
         solver.parameters.subsolvers.extend(SUBSOLVERS)
     # Presolve runs again at every stage. On the 1,000-coach benchmark its symmetry search ran into
-    # its default one-second limit and probing took 0.3 s a stage, for no gain in the search.
+    # its default one-second limit and probing took 0.3 s a stage, for no gain in the search; of its
+    # three passes, the later two cost each call about a third of its presolve and found little.
     solver.parameters.symmetry_detection_deterministic_time_limit = 0.1
     solver.parameters.cp_model_probing_level = 0
+    solver.parameters.max_presolve_iterations = 1
     return solver
