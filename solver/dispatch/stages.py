@@ -45,6 +45,7 @@ STAGE_OPENERS = frozenset({"deadhead_km"})
 # second (18 % of single incidents ran out their deadline); max_lp proves these bounds at once.
 SUBSOLVERS = ("max_lp", "core", "default_lp", "quick_restart", "reduced_costs", "no_lp")
 
+KEEP_PROPOSED_SHARE = 0.2  # of the time left, at most, for breaking a tie toward the crews proposed before
 Stage = list[tuple[str, int]]  # (term name, weight) in order
 
 
@@ -276,7 +277,7 @@ def keep_proposed(dm: DispatchModel, reached: StagesReached, params: SolveParams
         return
     dm.model.maximize(sum(kept))
     solver = new_solver(params)
-    allowance.limit(solver, max(allowance.left_s() * KEPT_RESCUES_SHARE, MIN_STAGE_TIME_S))
+    allowance.limit(solver, max(allowance.left_s() * KEEP_PROPOSED_SHARE, MIN_STAGE_TIME_S))
     status = solver.solve(dm.model)
     allowance.charge(solver)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
