@@ -7,6 +7,7 @@ import importlib
 from dataclasses import replace
 
 from solver.dispatch import Budget, SolveParams, Status, solve
+from solver.dispatch.greedy import on_time_rescues
 from solver.dispatch.stages import STAGE_OPENERS, lexicographic_stages, stage_time
 
 from tests.solver.factory import InstanceBuilder
@@ -53,6 +54,41 @@ def test_the_rescue_stage_on_a_cut_deadline_still_answers_with_a_sound_plan():
     result = solve(instance, replace(FAST, budget=Budget.wall_clock(1e-9)))
     assert result.best is not None
     assert sum(r.passengers for r in result.best.rescues) == 30
+
+
+def sixty_passengers_two_backups_on_time_one_late():
+    b = InstanceBuilder().group("g", 60)
+    c1, c2, c3 = b.crew("c1", "d1", 35), b.crew("c2", "d2", 35), b.crew("c3", "d3", 49)
+    r1, r2 = b.rescue(c1, "g", eta_min=30, delay_min=10), b.rescue(c2, "g", eta_min=40, delay_min=20)
+    b.rescue(c3, "g", eta_min=75, delay_min=55)  # 15 min past the 60 min limit
+    return b.build(), r1, r2
+
+
+def test_the_quick_on_time_plan_splits_a_group_over_free_coaches_only_when_allowed():
+    instance, r1, r2 = sixty_passengers_two_backups_on_time_one_late()
+    rescues = on_time_rescues(instance)
+    assert rescues is not None and sorted(rescues) == sorted([r1, r2]) and sum(rescues.values()) == 60
+    assert on_time_rescues(instance, allow_split=False) is None
+
+
+def test_the_quick_on_time_plan_uses_each_coach_once():
+    b = InstanceBuilder().group("g1", 30).group("g2", 30)
+    c1 = b.crew("c1", "d1", 49)
+    b.rescue(c1, "g1", eta_min=30)
+    b.rescue(c1, "g2", eta_min=30)
+    assert on_time_rescues(b.build()) is None
+
+
+def test_rescue_stages_the_quick_plan_settles_at_zero_still_leave_the_delay_minimised():
+    # The quick plan takes the smallest coach big enough (c1); the least delay is c2's.
+    b = InstanceBuilder().group("g", 30)
+    c1, c2 = b.crew("c1", "d1", 30), b.crew("c2", "d2", 49)
+    b.rescue(c1, "g", eta_min=30, delay_min=20)
+    b.rescue(c2, "g", eta_min=30, delay_min=5)
+    result = solve(b.build(), FAST)
+    assert result.status == Status.OPTIMAL
+    assert [r.vehicle_id for r in result.best.rescues] == ["c2"]
+    assert result.best.objective.passengers_not_reached == 0
 
 
 def test_stage_openers_start_a_stage_even_when_the_bits_would_allow_packing():
