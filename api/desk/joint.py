@@ -44,8 +44,8 @@ from solver.dispatch import Budget, SolveParams, dispatch_prepared, prepare
 
 from api import views
 from api.desk.joint_views import Trigger, explain_change, first_crews, keep_previous, project
-from api.desk.live import conditions_view, plan_resources, sends_nobody
-from api.desk.reports import AcceptConflict, IncidentReport, Prepared
+from api.desk.live import plan_resources, sends_nobody
+from api.desk.reports import AcceptConflict, IncidentReport, Prepared, changed_statuses, decision_inputs
 from api.messaging.facts import ready_messages
 from api.records.types import (
     BookingConflict,
@@ -200,17 +200,9 @@ class JointPlanner:
                 task = next((t for t in instance.trip_tasks if t.trip_id == cover["trip_id"]), None)
                 owner = next((r for r in records if task and r.report["vehicle_id"] == task.planned_vehicle_id), None)
                 cover["incident_id"] = str((owner or records[0]).number)
-        view["inputs"] = {
-            "conditions": conditions_view(conditions),
-            "unavailable": dict(sorted(unavailable.items())),
-            "vehicle_statuses": {  # as the desk's own inputs: the recorded changes from the data
-                v.id: v.status.value
-                for v in corridor.dataset.vehicles
-                if v.status != desk.corridor.dataset.vehicle(v.id).status
-            },
-            "time_limit_s": desk.settings.dispatch_time_limit_s,
-            "alternatives": alternatives,
-        }
+        statuses = changed_statuses(corridor, desk.corridor)  # as the desk's own inputs
+        time_limit_s = desk.settings.dispatch_time_limit_s
+        view["inputs"] = decision_inputs(conditions, unavailable, statuses, time_limit_s, alternatives)
         return view
 
     async def replan_within_wait(

@@ -143,11 +143,11 @@ def changed_statuses(live: Corridor, configured: Corridor) -> dict[str, str]:
 
 
 def decision_inputs(
-    report: IncidentReport,
     conditions: Conditions,
     unavailable: dict[str, str],
     statuses: dict[str, str],
     time_limit_s: float,
+    alternatives: int,
 ) -> dict[str, Any]:
     """The decision's inputs, stored with its options."""
     return {
@@ -155,5 +155,5 @@ def decision_inputs(
         "unavailable": dict(sorted(unavailable.items())),
         "vehicle_statuses": statuses,
         "time_limit_s": time_limit_s,
-        "alternatives": report.alternatives,
+        "alternatives": alternatives,
     }

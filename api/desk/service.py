@@ -189,7 +189,8 @@ class Desk:
             )
         recorded = recorded_report(report, incident, instance.groups[0])
         statuses = changed_statuses(corridor, self.corridor)
-        inputs = decision_inputs(report, conditions, unavailable, statuses, self.settings.dispatch_time_limit_s)
+        time_limit_s = self.settings.dispatch_time_limit_s
+        inputs = decision_inputs(conditions, unavailable, statuses, time_limit_s, report.alternatives)
         return Prepared(recorded, instance, inputs, report.alternatives)
 
     def check(self, report: IncidentReport) -> dict[str, Any]:
