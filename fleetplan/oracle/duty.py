@@ -111,22 +111,35 @@ def continuous_findings(log: Sequence[Interval], policy: Policy) -> list[Finding
 
 def window_findings(log: Sequence[Interval], window_s: int, limit_s: int, rule: str) -> list[Finding]:
     """The busiest window of ``window_s`` holding new driving, if over ``limit_s``: windows start at
-    every drive's start and end at every drive's end (the maximum lies at one of those)."""
+    every drive's start and end at every drive's end (the maximum lies at one of those). Counted in
+    whole seconds from the first drive: a week's log has a few hundred candidate windows."""
     drives = [i for i in log if i.activity == "drive"]
-    length = timedelta(seconds=window_s)
-    starts = [d.start for d in drives] + [d.end - length for d in drives]
-    worst: tuple[int, datetime] | None = None
-    for start in starts:
-        end = start + length
-        if not any(d.new and overlap_s(d.start, d.end, start, end) for d in drives):
+    if not any(d.new for d in drives):
+        return []
+    origin = min(d.start for d in drives)
+    spans = [(_seconds(d.start, origin), _seconds(d.end, origin), d.new) for d in drives]
+    new = [(a, b) for a, b, is_new in spans if is_new]
+    worst: tuple[int, int] | None = None
+    for start in sorted({a for a, _, _ in spans} | {b - window_s for _, b, _ in spans}):
+        end = start + window_s
+        if not any(_overlap(a, b, start, end) for a, b in new):
             continue
-        driven = sum(overlap_s(d.start, d.end, start, end) for d in drives)
+        driven = sum(_overlap(a, b, start, end) for a, b, _ in spans)
         if driven > limit_s and (worst is None or driven > worst[0]):
             worst = (driven, start)
     if worst is None:
         return []
     driven, start = worst
-    return [Finding(rule, f"{driven / 3600:.2f} h driving from {start:%m-%d %H:%M} (limit {limit_s / 3600:g} h)")]
+    at = origin + timedelta(seconds=start)
+    return [Finding(rule, f"{driven / 3600:.2f} h driving from {at:%m-%d %H:%M} (limit {limit_s / 3600:g} h)")]
+
+
+def _seconds(moment: datetime, origin: datetime) -> int:
+    return int((moment - origin).total_seconds())
+
+
+def _overlap(a_start: int, a_end: int, b_start: int, b_end: int) -> int:
+    return max(0, min(a_end, b_end) - max(a_start, b_start))
 
 
 def overnight_applies(policy: Policy, distance_m: float | None, commuter: bool) -> bool:
@@ -151,12 +164,15 @@ def overnight_findings(log: Sequence[Interval], policy: Policy) -> list[Finding]
 
 def double_bookings(log: Sequence[Interval]) -> list[Finding]:
     """A new piece overlapping duty: a new drive or other duty over any busy interval, a new rest over
-    logged duty (world-model §7: every piece that is not a drive may not overlap logged duty)."""
+    logged duty (world-model §7: every piece that is not a drive may not overlap logged duty). Only
+    pairs holding a new piece are looked at, each once, in log order."""
     found = []
     for k, first in enumerate(log):
         for second in log[k + 1 :]:
+            if not (first.new or second.new):
+                continue
             busy = first.activity in BUSY or second.activity in BUSY
-            if (first.new or second.new) and busy and overlap_s(first.start, first.end, second.start, second.end):
+            if busy and overlap_s(first.start, first.end, second.start, second.end):
                 found.append(
                     Finding(
                         "double_booked",
