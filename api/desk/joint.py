@@ -9,6 +9,9 @@ have grabbed the same last backup. Accepted incidents keep their plans; their cr
   group, the assignments serving it, the routes through its scene, the failed coach's trips re-covered),
   with ``planned_with`` (the other incidents) and ``joint`` (the dispatch's id, incidents, trigger). A
   plan's objective, explanation and rank stay those of the joint plan.
+- **Batches.** Reports that come while a joint re-plan runs wait for it; the next run plans all of them
+  (:mod:`api.desk.batches`, :meth:`JointPlanner.plan_reported`), so a burst of reports costs a few joint
+  plans instead of one per report, each out of date when stored.
 - **Stability.** Among the plans whose objective equals the best, the one keeping the most incidents'
   previous first proposal (same crews) ranks first. An incident whose first proposal still changes gets
   ``changed_because`` (and ``_zh``): the trigger and what changed.
@@ -23,7 +26,6 @@ have grabbed the same last backup. Accepted incidents keep their plans; their cr
 
 from __future__ import annotations
 
-import logging
 import threading
 import uuid
 from collections.abc import Callable, Sequence
@@ -43,6 +45,7 @@ from fleetplan.operations import OperationsPolicy
 from solver.dispatch import Budget, SolveParams, dispatch_prepared, prepare
 
 from api import views
+from api.desk.batches import ReportBatches, Waiting
 from api.desk.joint_views import Trigger, explain_change, first_crews, keep_previous, project
 from api.desk.live import plan_resources, sends_nobody
 from api.desk.reports import AcceptConflict, IncidentReport, Prepared, changed_statuses, decision_inputs
@@ -59,8 +62,6 @@ from api.records.types import (
     RecordStore,
 )
 from api.settings import Settings
-
-logger = logging.getLogger(__name__)
 
 # Planned together: reported (options being computed, or released) or with options, not yet accepted
 UNACCEPTED = frozenset({IncidentStatus.REPORTED, IncidentStatus.OPTIONS})
@@ -100,6 +101,7 @@ class JointPlanner:
 
     def __init__(self, desk: DeskState) -> None:
         self.desk = desk
+        self.batches = ReportBatches(self.plan_reported)  # reports during a joint re-plan wait for the next
 
     # ------------------------------------------------------------------ which incidents
     def unaccepted(self, exclude: int | None = None, near: datetime | None = None) -> list[int]:
@@ -112,14 +114,15 @@ class JointPlanner:
             r.number for r in records if r.number != exclude and (near is None or abs(r.reported_at - near) <= window)
         )
 
-    def partners(self, number: int) -> list[int]:
+    def partners(self, number: int, planned: frozenset[int] = frozenset()) -> list[int]:
         """Those to plan together with the newly reported ``number``: the newest open incidents not yet
-        accepted reported near its time (``FLEETPLAN_JOINT_MAX_INCIDENTS`` with it); none when joint
-        planning is off."""
+        accepted reported near its time (``FLEETPLAN_JOINT_MAX_INCIDENTS`` with it), leaving out those
+        ``planned`` already; none when joint planning is off."""
         if not self.desk.settings.joint_planning:
             return []
         near = self.desk.store.incident(number).reported_at
-        return self.unaccepted(exclude=number, near=near)[-(self.desk.settings.joint_max_incidents - 1) :]
+        open_near = [n for n in self.unaccepted(exclude=number, near=near) if n not in planned]
+        return open_near[-(self.desk.settings.joint_max_incidents - 1) :]
 
     # ------------------------------------------------------------------ re-planning
     def replan(self, numbers: Sequence[int], actor: str, trigger: Trigger) -> dict[int, IncidentRecord]:
@@ -205,21 +208,28 @@ class JointPlanner:
         view["inputs"] = decision_inputs(conditions, unavailable, statuses, time_limit_s, alternatives)
         return view
 
-    async def replan_within_wait(
-        self, numbers: Sequence[int], number: int, actor: str, trigger: Trigger
-    ) -> IncidentRecord:
-        """:meth:`replan` off the loop; ``number``'s record, with options when ready within the wait."""
-        work = partial(self._replan_safely, numbers, number, actor, trigger)
+    async def plan_reported_within_wait(self, number: int, actor: str) -> IncidentRecord:
+        """Re-plan the newly reported ``number`` with its open partners, in the desk's next batch of
+        reports (:mod:`api.desk.batches`), off the loop; its record, with options when ready within the
+        wait."""
+        work = partial(self.batches.replan, number, actor)
         with anyio.move_on_after(self.desk.settings.dispatch_wait_s):
-            return await anyio.to_thread.run_sync(work, abandon_on_cancel=True)
+            await anyio.to_thread.run_sync(work, abandon_on_cancel=True)
         return await anyio.to_thread.run_sync(self.desk.store.incident, number)
 
-    def _replan_safely(self, numbers: Sequence[int], number: int, actor: str, trigger: Trigger) -> IncidentRecord:
-        try:
-            self.replan(numbers, actor, trigger)
-        except Exception:  # the report is recorded; the desk can ask again (options, plan together)
-            logger.exception("incidents %s: joint re-planning failed", list(numbers))
-        return self.desk.store.incident(number)
+    def plan_reported(self, batch: Sequence[Waiting]) -> None:
+        """Re-plan a batch of reports: the newest first, with its open partners (:meth:`partners`), then
+        the newest not yet planned with the partners left, and so on. Each incident is planned once per
+        batch, in one joint plan of at most ``FLEETPLAN_JOINT_MAX_INCIDENTS``; a report's trigger names
+        the reports of the batch in its plan."""
+        reported = {waiting.number for waiting in batch}
+        planned: set[int] = set()
+        for waiting in sorted(batch, key=lambda w: w.number, reverse=True):
+            if waiting.number in planned:
+                continue
+            together = [*self.partners(waiting.number, frozenset(planned)), waiting.number]
+            self.replan(together, waiting.actor, Trigger.reported(*sorted(reported.intersection(together))))
+            planned.update(together)
 
     # ------------------------------------------------------------------ the dispatcher's commands
     def plan_together(self, numbers: Sequence[int] | None, actor: str) -> list[IncidentRecord]:

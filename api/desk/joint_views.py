@@ -20,8 +20,10 @@ class Trigger:
     zh: str
 
     @classmethod
-    def reported(cls, number: int) -> Trigger:
-        return cls(f"incident {number} was reported", f"事件 {number} 上报")
+    def reported(cls, *numbers: int) -> Trigger:
+        text = ", ".join(str(n) for n in numbers)
+        en = f"incident {text} was reported" if len(numbers) == 1 else f"incidents {text} were reported"
+        return cls(en, f"事件 {text} 上报")
 
     @classmethod
     def together(cls) -> Trigger:

@@ -49,7 +49,7 @@ from solver.dispatch import Budget, SolveParams, check, dispatch_prepared, prepa
 
 from api import kpis, views
 from api.desk.checks import check_closure_target, find_vehicle
-from api.desk.joint import JointPlanner, Trigger, shared_holds
+from api.desk.joint import JointPlanner, shared_holds
 from api.desk.live import (
     conditions_view,
     crews_not_offered,
@@ -278,9 +278,8 @@ class Desk:
         record, created = await run_blocking(self.store.report, recorded, report.at, actor, idempotency_key, request)
         if not created:
             return record, False
-        if others := await run_blocking(self.joint.partners, record.number):
-            trigger = Trigger.reported(record.number)
-            return await self.joint.replan_within_wait([*others, record.number], record.number, actor, trigger), True
+        if await run_blocking(self.joint.partners, record.number):
+            return await self.joint.plan_reported_within_wait(record.number, actor), True
         # built under its number: the plans' words name the incident ("incident 7", never "new")
         prepared = await run_blocking(self.prepare, report, record.number)
         return await self._options_within_wait(prepared, record.number, actor), True

@@ -1,0 +1,157 @@
+"""Reports that come while a joint re-plan runs wait and are re-planned together (api.desk.batches), and
+a batch is split into joint plans newest first, each incident once (JointPlanner.plan_reported)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+
+import pytest
+
+from api.desk.batches import ReportBatches, Waiting
+from api.desk.joint import JointPlanner
+from api.desk.joint_views import Trigger
+
+WAIT_S = 10.0
+
+
+class GatedRuns:
+    """A batch runner that records each batch and holds the first ``held`` until released."""
+
+    def __init__(self, held: int = 1, fail_first: bool = False) -> None:
+        self.batches: list[list[int]] = []
+        self.started = threading.Semaphore(0)
+        self.release = [threading.Event() for _ in range(held)]
+        self.fail_first = fail_first
+
+    def __call__(self, batch: Sequence[Waiting]) -> None:
+        self.batches.append([w.number for w in batch])
+        index = len(self.batches) - 1
+        self.started.release()
+        if index < len(self.release):
+            assert self.release[index].wait(WAIT_S)
+        if self.fail_first and index == 0:
+            raise RuntimeError("the solver fell over")
+
+
+def start(batches: ReportBatches, number: int) -> threading.Thread:
+    thread = threading.Thread(target=batches.replan, args=(number, "dispatcher"), daemon=True)
+    thread.start()
+    return thread
+
+
+def wait_until(condition, timeout_s: float = WAIT_S) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def test_a_lone_report_is_planned_at_once_in_the_callers_thread():
+    runs = GatedRuns(held=0)
+    ReportBatches(runs).replan(7, "dispatcher")
+    assert runs.batches == [[7]]
+
+
+def test_reports_during_a_run_wait_and_are_planned_in_one_next_batch():
+    runs = GatedRuns(held=1)
+    batches = ReportBatches(runs)
+    first = start(batches, 1)
+    assert runs.started.acquire(timeout=WAIT_S)
+    later = [start(batches, n) for n in (2, 3, 4)]
+    wait_until(lambda: batches.waiting() == 3)
+    runs.release[0].set()
+    for thread in [first, *later]:
+        thread.join(WAIT_S)
+        assert not thread.is_alive()
+    assert [sorted(b) for b in runs.batches] == [[1], [2, 3, 4]]
+
+
+def test_a_caller_returns_when_its_own_batch_is_stored_not_after_the_next():
+    runs = GatedRuns(held=2)
+    batches = ReportBatches(runs)
+    first = start(batches, 1)
+    assert runs.started.acquire(timeout=WAIT_S)
+    second = start(batches, 2)
+    wait_until(lambda: batches.waiting() == 1)
+    runs.release[0].set()
+    first.join(WAIT_S)
+    assert runs.started.acquire(timeout=WAIT_S)  # the second batch is running, held
+    assert not first.is_alive() and second.is_alive()
+    runs.release[1].set()
+    second.join(WAIT_S)
+    assert not second.is_alive()
+
+
+def test_a_failed_batch_is_logged_and_frees_its_callers_and_the_next_batch_runs(caplog):
+    runs = GatedRuns(held=1, fail_first=True)
+    batches = ReportBatches(runs)
+    first = start(batches, 1)
+    assert runs.started.acquire(timeout=WAIT_S)
+    second = start(batches, 2)
+    wait_until(lambda: batches.waiting() == 1)
+    runs.release[0].set()
+    for thread in (first, second):
+        thread.join(WAIT_S)
+        assert not thread.is_alive()
+    assert runs.batches == [[1], [2]]
+    assert "joint re-planning failed" in caplog.text
+
+
+# --------------------------------------------------------------------------- splitting a batch
+class Settings:
+    joint_planning = True
+    joint_max_incidents = 3
+
+
+class Desk:
+    settings = Settings()
+
+
+class RecordingPlanner(JointPlanner):
+    """plan_reported over a fixed set of open incidents (all near in time), its re-plans recorded."""
+
+    def __init__(self, open_numbers: Sequence[int]) -> None:
+        super().__init__(Desk())  # type: ignore[arg-type]
+        self.open_numbers = sorted(open_numbers)
+        self.replans: list[tuple[list[int], str, str]] = []
+
+    def unaccepted(self, exclude=None, near=None):
+        return [n for n in self.open_numbers if n != exclude]
+
+    def partners(self, number, planned=frozenset()):
+        open_near = [n for n in self.unaccepted(exclude=number) if n not in planned]
+        return open_near[-(self.desk.settings.joint_max_incidents - 1) :]
+
+    def replan(self, numbers, actor, trigger: Trigger):
+        self.replans.append((sorted(numbers), actor, trigger.en))
+        return {}
+
+
+def test_a_batch_is_planned_newest_first_each_incident_once_within_the_cap():
+    planner = RecordingPlanner(open_numbers=[1, 2, 3, 4, 5, 6, 7])
+    batch = [Waiting(n, f"desk {n}") for n in (5, 6, 7)]
+    planner.plan_reported(batch)
+    assert planner.replans == [
+        ([5, 6, 7], "desk 7", "incidents 5, 6, 7 were reported"),
+    ]
+
+
+def test_reports_beyond_the_cap_are_planned_in_further_joint_plans_without_repeats():
+    planner = RecordingPlanner(open_numbers=[1, 2, 3, 4, 5, 6, 7])
+    batch = [Waiting(n, "dispatcher") for n in (2, 4, 7)]
+    planner.plan_reported(batch)
+    planned = [numbers for numbers, _, _ in planner.replans]
+    assert planned == [[5, 6, 7], [2, 3, 4]]  # 2 goes with 4, the newest report left; 1 is not reported
+    assert [trigger for _, _, trigger in planner.replans] == ["incident 7 was reported", "incidents 2, 4 were reported"]
+    every = [n for numbers in planned for n in numbers]
+    assert len(every) == len(set(every))
+
+
+@pytest.mark.parametrize("numbers", [(3,), (1, 2)])
+def test_the_trigger_names_one_report_or_several(numbers):
+    trigger = Trigger.reported(*numbers)
+    text = ", ".join(map(str, numbers))
+    assert text in trigger.en and text in trigger.zh
+    assert trigger.en.startswith("incident " if len(numbers) == 1 else "incidents ")
