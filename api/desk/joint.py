@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, Protocol
@@ -109,9 +109,9 @@ class JointPlanner:
         only those reported within ``FLEETPLAN_JOINT_WINDOW_MIN`` of it (hours apart, their rescues do
         not compete: a back-dated entry is never planned with today's)."""
         window = timedelta(minutes=self.desk.settings.joint_window_min)
-        records = self.desk.store.incidents(set(UNACCEPTED), limit=MAX_OPEN)
+        heads = self.desk.store.incident_heads(set(UNACCEPTED), limit=MAX_OPEN)
         return sorted(
-            r.number for r in records if r.number != exclude and (near is None or abs(r.reported_at - near) <= window)
+            h.number for h in heads if h.number != exclude and (near is None or abs(h.reported_at - near) <= window)
         )
 
     def partners(self, number: int, planned: frozenset[int] = frozenset()) -> list[int]:
@@ -398,7 +398,7 @@ class JointPlanner:
         return AcceptConflict(detail, entry.payload if entry else None)
 
 
-def shared_holds(records: Sequence[IncidentRecord]) -> dict[str, str]:
+def shared_holds(records: Iterable[IncidentRecord]) -> dict[str, str]:
     """Coach or driver id → why, for the crews of accepted joint plans of ``records`` (accepted or on
     scene): booked under one incident only, they stay held while any incident of the plan is open."""
     held: dict[str, str] = {}

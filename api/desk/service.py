@@ -80,6 +80,7 @@ from api.desk.times import (
 )
 from api.messaging.facts import ready_messages
 from api.operations_log import Closure, ClosureKind, OperationsLog
+from api.records.lifecycle import BOOKED_STATUSES
 from api.records.types import (
     NEXT_ENTRIES,
     BookingConflict,
@@ -156,12 +157,14 @@ class Desk:
             for resource in (booking.vehicle_id, booking.driver_id):
                 if resource:
                     held[resource] = f"booked by incident {booking.incident_number}"
-        opened = self.store.incidents(set(OPEN_STATUSES), limit=OPEN_INCIDENTS_LIMIT)
-        opened = [record for record in opened if record.number != exclude_number]
-        for record in opened:
-            if record.report.get("kind") in BROKEN_COACH_KINDS:
-                held.setdefault(record.report["vehicle_id"], f"broke down in incident {record.number}")
-        return {**shared_holds(opened), **held}  # a crew accepted jointly is booked under one incident
+        opened = self.store.incident_heads(set(OPEN_STATUSES), limit=OPEN_INCIDENTS_LIMIT)
+        opened = [head for head in opened if head.number != exclude_number]
+        for head in opened:
+            if head.report.get("kind") in BROKEN_COACH_KINDS:
+                held.setdefault(head.report["vehicle_id"], f"broke down in incident {head.number}")
+        # a crew accepted jointly is booked under one incident: the accepted plans say which others it holds
+        booked = self.store.incidents(set(BOOKED_STATUSES), limit=OPEN_INCIDENTS_LIMIT)
+        return {**shared_holds(r for r in booked if r.number != exclude_number), **held}
 
     def bookings_by_resource(self) -> dict[str, int]:
         """Coach or driver id → the incident number that books it."""

@@ -50,6 +50,7 @@ from api.records.lifecycle import RELEASING_KINDS, check_transition, derive_stat
 from api.records.schema import KEY_LENGTH, NAME_LENGTH, RESOURCE_ID_LENGTH, bookings, incidents, users
 from api.records.statements import (
     entries_by_incident,
+    entry_kinds_by_incident,
     held_by_others,
     incident_record,
     insert_entry,
@@ -65,6 +66,7 @@ from api.records.types import (
     BookingConflict,
     EntryKind,
     IdempotencyMismatch,
+    IncidentHead,
     IncidentQuery,
     IncidentRecord,
     IncidentStatus,
@@ -368,6 +370,20 @@ class SqlRecordStore:
             rows = connection.execute(statement).mappings().all()
             by_number = entries_by_incident(connection, [row["number"] for row in rows])
         return [incident_record(row, by_number[row["number"]]) for row in rows]
+
+    def incident_heads(self, statuses: set[IncidentStatus], limit: int = 200) -> list[IncidentHead]:
+        """The incidents in ``statuses`` (filtered as :meth:`incidents` does), newest first, without
+        their entries: their status from the entries' kinds alone."""
+        statement = (
+            select(incidents.c.number, incidents.c.reported_at, incidents.c.report)
+            .where(*conditions(_with_statuses(None, statuses)))
+            .order_by(incidents.c.number.desc())
+            .limit(max(0, int(limit)))
+        )
+        with self._reader.connect() as connection:
+            rows = connection.execute(statement).all()
+            kinds = entry_kinds_by_incident(connection, [row.number for row in rows])
+        return [IncidentHead(row.number, row.reported_at, row.report, derive_status(kinds[row.number])) for row in rows]
 
     def count_incidents(self, query: IncidentQuery | None = None) -> int:
         """How many incidents ``query`` finds (all of them without one)."""

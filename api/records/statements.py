@@ -138,6 +138,16 @@ def entries_by_incident(connection: Connection, numbers: list[int]) -> dict[int,
     return by_number
 
 
+def entry_kinds_by_incident(connection: Connection, numbers: list[int]) -> dict[int, list[EntryKind]]:
+    """Each incident's entry kinds in recorded order, without the payloads (its status, cheaply)."""
+    by_number: dict[int, list[EntryKind]] = defaultdict(list)
+    if numbers:
+        query = select(entries.c.incident_number, entries.c.kind).where(entries.c.incident_number.in_(numbers))
+        for number, kind in connection.execute(query.order_by(entries.c.id)):
+            by_number[number].append(EntryKind(kind))
+    return by_number
+
+
 def incident_record(row: Any, incident_entries: list[Entry]) -> IncidentRecord:
     return IncidentRecord(
         number=row["number"],

@@ -98,6 +98,17 @@ class IncidentRecord:
 
 
 @dataclass(frozen=True)
+class IncidentHead:
+    """An incident without its entries: enough to know who is open, where and since when (a desk asks
+    on every report; the entries hold every plan computed and are far larger)."""
+
+    number: int
+    reported_at: datetime
+    report: dict[str, Any]
+    status: IncidentStatus
+
+
+@dataclass(frozen=True)
 class IncidentQuery:
     """The filters of a history search (:mod:`api.records.filters` makes them SQL); ``None`` (or empty
     text) leaves a filter out.
@@ -233,6 +244,9 @@ class RecordStore(Protocol):
         offset: int = 0,
     ) -> list[IncidentRecord]:
         """Newest first, filtered in the database by ``statuses`` and ``query``, ``offset`` newest skipped."""
+
+    def incident_heads(self, statuses: set[IncidentStatus], limit: int = 200) -> list[IncidentHead]:
+        """The incidents in ``statuses`` without their entries, newest first."""
 
     def count_incidents(self, query: IncidentQuery | None = None) -> int:
         """How many incidents ``query`` finds."""

@@ -273,6 +273,27 @@ def test_incidents_filter_on_the_derived_status_newest_first(store):
         assert record == store.incident(record.number)
 
 
+def test_incident_heads_are_the_incidents_of_those_statuses_without_their_entries(store):
+    reported = _report(store)[0].number
+    with_options = _with_options(store)
+    accepted = _accepted(store, ["C07"], [])
+    voided = _with_options(store)
+    store.append(voided, EntryKind.VOID, DESK, {"reason": "duplicate"})
+
+    everyone = set(IncidentStatus)
+    heads = store.incident_heads(everyone)
+    assert [h.number for h in heads] == [voided, accepted, with_options, reported]
+    for head in heads:
+        record = store.incident(head.number)
+        assert (head.reported_at, head.report, head.status) == (record.reported_at, record.report, record.status)
+    open_heads = store.incident_heads({IncidentStatus.REPORTED, IncidentStatus.OPTIONS})
+    assert [(h.number, h.status) for h in open_heads] == [
+        (with_options, IncidentStatus.OPTIONS),
+        (reported, IncidentStatus.REPORTED),
+    ]
+    assert [h.number for h in store.incident_heads(everyone, limit=1)] == [voided]
+
+
 # --- bookings -------------------------------------------------------------------------------------
 
 
