@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 logger = logging.getLogger(__name__)
@@ -32,12 +32,14 @@ class Waiting:
 class ReportBatches:
     """One batch of reports re-planned at a time; the reports gathered meanwhile form the next.
 
-    ``run`` plans a batch (the reports in the order they came); it runs in the thread of one of the
-    batch's callers, never two at once. An error in it is logged and ends the batch: its reports keep
-    their records and the dispatcher can ask again (options, plan together).
+    ``run(batch, served)`` plans a batch (the reports in the order they came) and calls ``served``
+    with the numbers whose options are stored as soon as they are, so that their callers return while
+    the rest of the batch is planned. It runs in the thread of one of the batch's callers, never two
+    batches at once. An error in it is logged and ends the batch: its reports keep their records and
+    the dispatcher can ask again (options, plan together).
     """
 
-    def __init__(self, run: Callable[[Sequence[Waiting]], None]) -> None:
+    def __init__(self, run: Callable[[Sequence[Waiting], Callable[[Iterable[int]], None]], None]) -> None:
         self._run = run
         self._changed = threading.Condition()
         self._waiting: list[Waiting] = []
@@ -57,14 +59,23 @@ class ReportBatches:
             else:
                 self._served.discard(number)
                 return
+        told: set[int] = {number}  # this caller returns when the batch ends; the others when served
+
+        def served(numbers: Iterable[int]) -> None:
+            with self._changed:
+                fresh = set(numbers) - told
+                told.update(fresh)
+                self._served.update(fresh)
+                self._changed.notify_all()
+
         try:
-            self._run(batch)
+            self._run(batch, served)
         except Exception:  # the reports are recorded; the desk can ask again
             logger.exception("reports %s: joint re-planning failed", [w.number for w in batch])
         finally:
             with self._changed:
                 self._running = False
-                self._served.update(w.number for w in batch if w.number != number)
+                self._served.update(w.number for w in batch if w.number not in told)
                 self._changed.notify_all()
 
     def waiting(self) -> int:

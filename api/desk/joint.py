@@ -26,9 +26,11 @@ have grabbed the same last backup. Accepted incidents keep their plans; their cr
 
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, Protocol
@@ -66,6 +68,7 @@ from api.settings import Settings
 # Planned together: reported (options being computed, or released) or with options, not yet accepted
 UNACCEPTED = frozenset({IncidentStatus.REPORTED, IncidentStatus.OPTIONS})
 MAX_OPEN = 10_000
+logger = logging.getLogger(__name__)
 
 
 class DeskState(Protocol):
@@ -217,19 +220,39 @@ class JointPlanner:
             await anyio.to_thread.run_sync(work, abandon_on_cancel=True)
         return await anyio.to_thread.run_sync(self.desk.store.incident, number)
 
-    def plan_reported(self, batch: Sequence[Waiting]) -> None:
-        """Re-plan a batch of reports: the newest first, with its open partners (:meth:`partners`), then
-        the newest not yet planned with the partners left, and so on. Each incident is planned once per
-        batch, in one joint plan of at most ``FLEETPLAN_JOINT_MAX_INCIDENTS``; a report's trigger names
-        the reports of the batch in its plan."""
+    def plan_reported(
+        self, batch: Sequence[Waiting], served: Callable[[Iterable[int]], None] = lambda numbers: None
+    ) -> None:
+        """Re-plan a batch of reports: the newest with its open partners (:meth:`partners`), then the
+        newest not yet planned with the partners left, and so on; each incident is planned once per
+        batch, in one joint plan of at most ``FLEETPLAN_JOINT_MAX_INCIDENTS``, and a plan's trigger
+        names the batch's reports in it. The plans share no incident, so up to
+        ``FLEETPLAN_DISPATCH_CONCURRENCY`` run at once; ``served`` hears of each plan's reports as soon
+        as it is stored. A plan that fails is logged; the others go on."""
         reported = {waiting.number for waiting in batch}
         planned: set[int] = set()
+        plans: list[tuple[list[int], str]] = []
         for waiting in sorted(batch, key=lambda w: w.number, reverse=True):
-            if waiting.number in planned:
-                continue
-            together = [*self.partners(waiting.number, frozenset(planned)), waiting.number]
-            self.replan(together, waiting.actor, Trigger.reported(*sorted(reported.intersection(together))))
-            planned.update(together)
+            if waiting.number not in planned:
+                together = [*self.partners(waiting.number, frozenset(planned)), waiting.number]
+                plans.append((together, waiting.actor))
+                planned.update(together)
+
+        def plan(together: list[int], actor: str) -> None:
+            mine = sorted(reported.intersection(together))
+            try:
+                self.replan(together, actor, Trigger.reported(*mine))
+            except Exception:  # the reports are recorded; the desk can ask again (options, plan together)
+                logger.exception("incidents %s: joint re-planning failed", together)
+            served(mine)
+
+        workers = min(len(plans), self.desk.settings.dispatch_concurrency)
+        if workers <= 1:
+            for together, actor in plans:
+                plan(together, actor)
+            return
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="joint") as pool:
+            list(pool.map(lambda args: plan(*args), plans))
 
     # ------------------------------------------------------------------ the dispatcher's commands
     def plan_together(self, numbers: Sequence[int] | None, actor: str) -> list[IncidentRecord]:

@@ -25,7 +25,7 @@ class GatedRuns:
         self.release = [threading.Event() for _ in range(held)]
         self.fail_first = fail_first
 
-    def __call__(self, batch: Sequence[Waiting]) -> None:
+    def __call__(self, batch: Sequence[Waiting], served) -> None:
         self.batches.append([w.number for w in batch])
         index = len(self.batches) - 1
         self.started.release()
@@ -84,6 +84,38 @@ def test_a_caller_returns_when_its_own_batch_is_stored_not_after_the_next():
     assert not second.is_alive()
 
 
+def test_a_report_returns_as_soon_as_its_own_plan_is_stored_before_its_batch_ends():
+    second_served = threading.Event()
+    hold_rest = threading.Event()
+    first_started = threading.Event()
+    release_first = threading.Event()
+
+    def run(batch, served):
+        numbers = [w.number for w in batch]
+        if numbers == [1]:
+            first_started.set()
+            assert release_first.wait(WAIT_S)
+            return
+        served(numbers)  # stored: the caller not running the batch returns, its runner goes on
+        second_served.set()
+        assert hold_rest.wait(3 * WAIT_S)  # longer than the test waits for the served report
+
+    batches = ReportBatches(run)
+    first = start(batches, 1)
+    assert first_started.wait(WAIT_S)
+    second, third = start(batches, 2), start(batches, 3)
+    wait_until(lambda: batches.waiting() == 2)
+    release_first.set()
+    assert second_served.wait(WAIT_S)
+    wait_until(lambda: not second.is_alive() or not third.is_alive())
+    leader, follower = (third, second) if not second.is_alive() else (second, third)
+    assert not follower.is_alive() and leader.is_alive(), "the served report returns; the batch's runner goes on"
+    hold_rest.set()
+    for thread in (first, second, third):
+        thread.join(WAIT_S)
+        assert not thread.is_alive()
+
+
 def test_a_failed_batch_is_logged_and_frees_its_callers_and_the_next_batch_runs(caplog):
     runs = GatedRuns(held=1, fail_first=True)
     batches = ReportBatches(runs)
@@ -103,6 +135,7 @@ def test_a_failed_batch_is_logged_and_frees_its_callers_and_the_next_batch_runs(
 class Settings:
     joint_planning = True
     joint_max_incidents = 3
+    dispatch_concurrency = 1
 
 
 class Desk:
@@ -112,8 +145,11 @@ class Desk:
 class RecordingPlanner(JointPlanner):
     """plan_reported over a fixed set of open incidents (all near in time), its re-plans recorded."""
 
-    def __init__(self, open_numbers: Sequence[int]) -> None:
-        super().__init__(Desk())  # type: ignore[arg-type]
+    def __init__(self, open_numbers: Sequence[int], concurrency: int = 1) -> None:
+        desk = Desk()
+        desk.settings = Settings()
+        desk.settings.dispatch_concurrency = concurrency
+        super().__init__(desk)  # type: ignore[arg-type]
         self.open_numbers = sorted(open_numbers)
         self.replans: list[tuple[list[int], str, str]] = []
 
@@ -155,3 +191,36 @@ def test_the_trigger_names_one_report_or_several(numbers):
     text = ", ".join(map(str, numbers))
     assert text in trigger.en and text in trigger.zh
     assert trigger.en.startswith("incident " if len(numbers) == 1 else "incidents ")
+
+
+def test_the_plans_of_a_batch_run_at_once_up_to_the_concurrency_and_each_is_served():
+    planner = RecordingPlanner(open_numbers=[1, 2, 3, 4, 5, 6], concurrency=2)
+    both_in_flight = threading.Barrier(2, timeout=WAIT_S)
+    recorded = planner.replan
+
+    def replan(numbers, actor, trigger):
+        both_in_flight.wait()  # breaks (and the test fails) unless two plans run at the same time
+        return recorded(numbers, actor, trigger)
+
+    planner.replan = replan
+    served: list[list[int]] = []
+    planner.plan_reported([Waiting(n, "dispatcher") for n in (3, 6)], served.append)
+    assert sorted(numbers for numbers, _, _ in planner.replans) == [[1, 2, 3], [4, 5, 6]]
+    assert sorted(served) == [[3], [6]]
+
+
+def test_a_plan_that_fails_is_logged_and_the_others_of_the_batch_are_still_planned(caplog):
+    planner = RecordingPlanner(open_numbers=[1, 2, 3, 4, 5, 6])
+    recorded = planner.replan
+
+    def replan(numbers, actor, trigger):
+        if 6 in numbers:
+            raise RuntimeError("the store went away")
+        return recorded(numbers, actor, trigger)
+
+    planner.replan = replan
+    served: list[list[int]] = []
+    planner.plan_reported([Waiting(n, "dispatcher") for n in (3, 6)], served.append)
+    assert [numbers for numbers, _, _ in planner.replans] == [[1, 2, 3]]
+    assert sorted(served) == [[3], [6]]  # 6's caller is told too: its record says it has no options yet
+    assert "joint re-planning failed" in caplog.text
