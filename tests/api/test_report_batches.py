@@ -48,9 +48,11 @@ def wait_until(condition, timeout_s: float = WAIT_S) -> None:
         time.sleep(0.01)
 
 
-def test_a_lone_report_is_planned_at_once_in_the_callers_thread():
+def test_a_lone_report_is_planned_at_once():
     runs = GatedRuns(held=0)
-    ReportBatches(runs).replan(7, "dispatcher")
+    lone = start(ReportBatches(runs), 7)
+    lone.join(WAIT_S)
+    assert not lone.is_alive()
     assert runs.batches == [[7]]
 
 
@@ -85,7 +87,7 @@ def test_a_caller_returns_when_its_own_batch_is_stored_not_after_the_next():
 
 
 def test_a_report_returns_as_soon_as_its_own_plan_is_stored_before_its_batch_ends():
-    second_served = threading.Event()
+    batch_served = threading.Event()
     hold_rest = threading.Event()
     first_started = threading.Event()
     release_first = threading.Event()
@@ -96,8 +98,8 @@ def test_a_report_returns_as_soon_as_its_own_plan_is_stored_before_its_batch_end
             first_started.set()
             assert release_first.wait(WAIT_S)
             return
-        served(numbers)  # stored: the caller not running the batch returns, its runner goes on
-        second_served.set()
+        served([2])  # 2's plan is stored; 3's is still being planned
+        batch_served.set()
         assert hold_rest.wait(3 * WAIT_S)  # longer than the test waits for the served report
 
     batches = ReportBatches(run)
@@ -106,14 +108,14 @@ def test_a_report_returns_as_soon_as_its_own_plan_is_stored_before_its_batch_end
     second, third = start(batches, 2), start(batches, 3)
     wait_until(lambda: batches.waiting() == 2)
     release_first.set()
-    assert second_served.wait(WAIT_S)
-    wait_until(lambda: not second.is_alive() or not third.is_alive())
-    leader, follower = (third, second) if not second.is_alive() else (second, third)
-    assert not follower.is_alive() and leader.is_alive(), "the served report returns; the batch's runner goes on"
+    first.join(WAIT_S)
+    assert batch_served.wait(WAIT_S)
+    second.join(WAIT_S)
+    assert not first.is_alive() and not second.is_alive()
+    assert third.is_alive(), "3 waits for its own plan"
     hold_rest.set()
-    for thread in (first, second, third):
-        thread.join(WAIT_S)
-        assert not thread.is_alive()
+    third.join(WAIT_S)
+    assert not third.is_alive()
 
 
 def test_a_failed_batch_is_logged_and_frees_its_callers_and_the_next_batch_runs(caplog):
