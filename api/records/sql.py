@@ -250,7 +250,9 @@ class SqlRecordStore:
             insert_entry(connection, number, kind, now, actor, payload)
             if kind in RELEASING_KINDS:
                 release_bookings(connection, number, now)
-            return load_incident(connection, number)
+        # read after the commit: decoding every plan stored on it would hold the write lock meanwhile (on
+        # SQLite, the whole database's); the record may then hold an entry appended since, never less
+        return self.incident(number)
 
     def accept(
         self,
