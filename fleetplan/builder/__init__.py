@@ -22,9 +22,10 @@ from fleetplan.builder.routes import rescue_routes
 from fleetplan.builder.trips import ChainRescues, CoverCrews, trip_options, trip_tasks
 from fleetplan.corridor import Corridor
 from fleetplan.errors import InvalidValueError
-from fleetplan.instance import Instance, StrandedGroup
+from fleetplan.instance import Instance, RescueOption, StrandedGroup
 from fleetplan.live import NO_FIXES, LiveFixes, picture, with_positions
 from fleetplan.model import Conditions, Incident
+from fleetplan.on_time import on_time_rescues
 from fleetplan.operations import OperationsPolicy
 from fleetplan.state import snapshot
 
@@ -55,7 +56,7 @@ def build_instance(
     ctx.unavailable = {**failed_crews(ctx, groups), **ctx.unavailable}
     crews = candidate_crews(ctx, groups, failed)
     rescues = tuple(option for group in groups for option in group_rescues(ctx, group, crews))
-    routes = tuple(rescue_routes(ctx, groups, rescues))
+    routes = () if _everyone_on_time_alone(groups, rescues) else tuple(rescue_routes(ctx, groups, rescues))
     rescuing = {option.crew_id for option in rescues}
     tasks = trip_tasks(ctx, groups, [crew for crew in crews if crew.id in rescuing], failed)
     groups_by_id = {group.id: group for group in groups}
@@ -87,6 +88,17 @@ def build_instance(
         live=ctx.live,
         route_options=routes,
     )
+
+
+def _everyone_on_time_alone(groups: Sequence[StrandedGroup], rescues: Sequence[RescueOption]) -> bool:
+    """Whether one coach per group, each sent once, can reach every passenger on time (a quick search
+    finds such coaches, without splitting a group). A route then cannot better the leading terms of
+    the objective, and the solver chooses among the direct rescues alone: no route is built (on a
+    large fleet, thousands of routes whose driver rules cost seconds to check)."""
+    by_group: dict[str, list[RescueOption]] = {}
+    for option in rescues:
+        by_group.setdefault(option.group_id, []).append(option)
+    return on_time_rescues(groups, by_group, allow_split=False) is not None
 
 
 def stranded_groups(

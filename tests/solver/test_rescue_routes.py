@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+import fleetplan.builder as builder
 from fleetplan.corridor import Corridor, load_corridor
 from fleetplan.evaluate import evaluate
 from fleetplan.model import Incident, IncidentKind
@@ -243,21 +244,32 @@ def test_three_small_groups_one_backup_one_route_through_three_scenes(one_backup
     assert [s.group_ids for s in route.stops[:3]] == [("G-fr1",), ("G-fr2",), ("G-fr3",)]
 
 
-def test_routes_are_left_out_when_one_coach_per_group_reaches_everyone_in_time(one_backup):
-    """With a second Siping backup back from its charter, each group has a coach of its own in time:
-    routes are still offered (two coaches for two groups is no margin), but the plans are chosen among
-    the direct rescues, with the objective a route could not improve on the leading terms."""
+def test_no_route_is_built_when_one_coach_per_group_reaches_everyone_in_time(one_backup, monkeypatch):
+    """With a second Siping backup back from its charter, each group has a coach of its own in time: a
+    route could not better the leading terms, so none is built, and the plans are those the solver
+    chooses when the routes are built anyway (it sets them aside once the direct rescues reach
+    everyone on time)."""
     unavailable = {k: v for k, v in one_backup.unavailable.items() if k != "c21"}
-    outcome = dispatch(
-        one_backup.corridor,
-        one_backup.incidents,
-        one_backup.conditions,
-        ops=one_backup.ops,
-        params=PARAMS,
-        unavailable=unavailable,
-    )
-    assert outcome.instance.route_options  # built: the groups are short of a margin
+
+    def dispatched():
+        return dispatch(
+            one_backup.corridor,
+            one_backup.incidents,
+            one_backup.conditions,
+            ops=one_backup.ops,
+            params=PARAMS,
+            unavailable=unavailable,
+        )
+
+    outcome = dispatched()
+    assert outcome.instance.route_options == ()
     best = outcome.result.best
     assert best.objective.passengers_not_reached == 0 and best.objective.late_penalty == 0
     assert best.routes == () and len({r.vehicle_id for r in best.rescues}) == 2
     assert oracle_says(outcome, best) == ()
+
+    monkeypatch.setattr(builder, "_everyone_on_time_alone", lambda groups, rescues: False)
+    with_routes = dispatched()
+    assert with_routes.instance.route_options  # built: the groups are short of a margin
+    assert [p.objective for p in with_routes.result.plans] == [p.objective for p in outcome.result.plans]
+    assert with_routes.result.best.routes == ()
