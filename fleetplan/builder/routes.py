@@ -13,7 +13,8 @@ coach drives them (a scene on the other carriageway is reached through an interc
 whole duty is checked piece by piece (drive, duty at each scene, drive, set-down, drive); when it
 breaks a rule the driver rests ``min_rest`` after the transfer at one scene, the last first; a route
 no such rest makes legal, or one past the driver's shift, is not offered. Passengers get off a stop
-before the last in ``ops.transfer_s``.
+before the last in ``ops.transfer_s``. No route is built at all when one coach per group already
+reaches everyone on time (:func:`fleetplan.builder.build_instance` asks :mod:`fleetplan.on_time`).
 """
 
 from __future__ import annotations
