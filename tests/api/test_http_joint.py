@@ -10,6 +10,8 @@ collecting both groups on one route.
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from tests.api.http_support import running_desk, sqlite_url
@@ -296,3 +298,29 @@ def test_a_coach_that_breaks_down_itself_leaves_the_open_proposals_at_once(open_
     accepted = open_desk.post(f"/incidents/{first['number']}/accept", {"rank": 1})
     assert accepted.status_code == 200 and accepted.json()["accepted"]["accepted_with"] == []
     assert open_desk.get(f"/incidents/{broken['number']}").json()["status"] == "options"
+
+
+# --------------------------------------------------------------------------- (g) reports at the same time
+def test_reports_at_the_same_time_end_in_one_joint_plan_for_all_the_open_incidents(open_desk):
+    """Two reports sent at once while a first incident is open: whichever batch each lands in, the
+    joint plans run one batch after another, so the last one stored holds all three incidents and every
+    record's options are that plan's part (none is left with an older plan that misses a partner)."""
+    first = reported(open_desk, FR1)
+    far = {"vehicle_id": "c06", "location": "G1 K118 toward Changchun", "time": "2026-12-11T14:25", "passengers": 30}
+    answers: dict[str, dict] = {}
+
+    def report(name: str, body: dict) -> None:
+        answers[name] = reported(open_desk, body)
+
+    threads = [threading.Thread(target=report, args=(n, b)) for n, b in (("fr2", FR2), ("far", far))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert set(answers) == {"fr2", "far"}
+    numbers = sorted([first["number"], answers["fr2"]["number"], answers["far"]["number"]])
+    for answer in answers.values():
+        assert answer["options"] is not None and answer["options"]["joint"]["trigger"].startswith("incident")
+    joints = [open_desk.get(f"/incidents/{n}").json()["options"]["joint"] for n in numbers]
+    assert {joint["id"] for joint in joints} == {joints[0]["id"]}
+    assert sorted(joints[0]["incidents"]) == numbers
