@@ -57,30 +57,42 @@ class ReportBatches:
             self._served.discard(number)
 
     def _plan_batches(self) -> None:
-        """The planner thread: every batch gathered until no report waits."""
-        while True:
-            with self._changed:
-                if not self._waiting:
-                    self._running = False
-                    return
-                batch, self._waiting = self._waiting, []
-            told: set[int] = set()
-
-            def served(numbers: Iterable[int], told: set[int] = told) -> None:
+        """The planner thread: every batch gathered until no report waits (it stops in the same hold
+        of the lock that finds none, so a report that comes after starts the next thread)."""
+        stopped = False
+        try:
+            while not stopped:
+                stopped = self._plan_next_batch()
+        finally:
+            if not stopped:  # the thread dies (the interpreter ends): the next report starts another
                 with self._changed:
-                    fresh = set(numbers) - told
-                    told.update(fresh)
-                    self._served.update(fresh)
-                    self._changed.notify_all()
+                    self._running = False
 
-            try:
-                self._run(batch, served)
-            except Exception:  # the reports are recorded; the desk can ask again
-                logger.exception("reports %s: joint re-planning failed", [w.number for w in batch])
-            finally:
-                served(w.number for w in batch)  # those the run did not name (it failed) are let go too
+    def _plan_next_batch(self) -> bool:
+        """Plan the reports waiting now; True (the thread stops) when none waits."""
+        with self._changed:
+            if not self._waiting:
+                self._running = False
+                return True
+            batch, self._waiting = self._waiting, []
+        told: set[int] = set()
+
+        def served(numbers: Iterable[int]) -> None:
+            with self._changed:
+                fresh = set(numbers) - told
+                told.update(fresh)
+                self._served.update(fresh)
+                self._changed.notify_all()
+
+        try:
+            self._run(batch, served)
+        except Exception:  # the reports are recorded; the desk can ask again
+            logger.exception("reports %s: joint re-planning failed", [w.number for w in batch])
+        finally:
+            served(w.number for w in batch)  # those the run did not name (it failed) are let go too
+        return False
 
     def waiting(self) -> int:
-        """Reports waiting for the next batch (for tests and the service's health)."""
+        """Reports waiting for the next batch."""
         with self._changed:
             return len(self._waiting)

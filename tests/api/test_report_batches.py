@@ -56,6 +56,16 @@ def test_a_lone_report_is_planned_at_once():
     assert runs.batches == [[7]]
 
 
+def test_reports_one_after_another_each_start_a_batch_when_none_runs():
+    runs = GatedRuns(held=0)
+    batches = ReportBatches(runs)
+    for number in range(1, 6):
+        thread = start(batches, number)
+        thread.join(WAIT_S)
+        assert not thread.is_alive()
+    assert runs.batches == [[1], [2], [3], [4], [5]]
+
+
 def test_reports_during_a_run_wait_and_are_planned_in_one_next_batch():
     runs = GatedRuns(held=1)
     batches = ReportBatches(runs)
