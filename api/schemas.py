@@ -155,6 +155,10 @@ class DriverOut(BaseModel):
     qualified_until: str | None
     depot: str
     shift: str
+    phone: str | None = Field(
+        None,
+        description="the driver's mobile, for the desk's messages: shown to dispatchers and admins, null to others",
+    )
     booked_by: int | None = Field(None, description="number of the incident that has booked this driver")
 
 

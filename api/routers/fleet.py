@@ -9,7 +9,7 @@ from fleetplan.timetable import first_timetable_day
 
 from api import auth, views
 from api.desk import Desk, run_blocking
-from api.records.types import User
+from api.records.types import Role, User
 from api.routers.deps import get_desk
 from api.schemas import DriverOut, VehicleOut, VehicleStatusChange, error_responses
 
@@ -48,8 +48,18 @@ async def change_status(
 
 
 @router.get("/drivers", response_model=list[DriverOut], summary="The drivers")
-def drivers(desk: Desk = Depends(get_desk), _user: User = Depends(auth.viewer)) -> list[dict]:
+def drivers(desk: Desk = Depends(get_desk), user: User = Depends(auth.viewer)) -> list[dict]:
+    """The drivers, with who has booked each; their mobiles only to those who send the desk's messages
+    (dispatchers and admins): a viewer's screen is no place for a driver's private number."""
     dataset = desk.corridor.dataset
     booked = desk.bookings_by_resource()
     day = first_timetable_day(dataset, default=views.FALLBACK_DAY)
-    return [{**views.driver_view(driver, day), "booked_by": booked.get(driver.id)} for driver in dataset.drivers]
+    sees_phones = auth.role_allows(user.role, Role.DISPATCHER)
+    return [
+        {
+            **views.driver_view(driver, day),
+            "phone": driver.phone if sees_phones else None,
+            "booked_by": booked.get(driver.id),
+        }
+        for driver in dataset.drivers
+    ]

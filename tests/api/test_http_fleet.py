@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from fleetplan.corridor import load_corridor
+
 from api.operations_log import vehicle_status_changes
 
 from tests.api.http_support import running_desk, sqlite_url
@@ -102,3 +104,12 @@ def test_drivers_list_and_bookings_after_an_accept(desk):
     assert booked_coaches == {
         a["vehicle_id"]: incident["number"] for a in plan["assignments"] + plan["recovered_trips"]
     }
+
+
+def test_driver_mobiles_are_shown_to_dispatchers_and_admins_only(desk):
+    phones = {role: {d["id"]: d["phone"] for d in desk.get("/drivers", role=role).json()} for role in (
+        "viewer", "planner", "dispatcher", "admin")}  # fmt: skip
+    assert set(phones["viewer"].values()) == {None} and set(phones["planner"].values()) == {None}
+    known = {d.id: d.phone for d in load_corridor().dataset.drivers}
+    assert phones["dispatcher"] == phones["admin"] == known
+    assert any(phone for phone in known.values())  # the default drivers have mobiles
