@@ -246,11 +246,7 @@ class JointPlanner:
                 logger.exception("incidents %s: joint re-planning failed", together)
             served(mine)
 
-        workers = min(len(plans), self.desk.settings.dispatch_concurrency)
-        if workers <= 1:
-            for together, actor in plans:
-                plan(together, actor)
-            return
+        workers = max(1, min(len(plans), self.desk.settings.dispatch_concurrency))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="joint") as pool:
             list(pool.map(lambda args: plan(*args), plans))
 
