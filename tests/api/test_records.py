@@ -65,6 +65,16 @@ def _accepted(store: SqlRecordStore, vehicle_ids: list[str], driver_ids: list[st
     return number
 
 
+def _one_of_each_status(store: SqlRecordStore) -> tuple[int, int, int, int]:
+    """Four incidents, oldest first: reported, with options, accepted, voided; their numbers."""
+    reported = _report(store)[0].number
+    with_options = _with_options(store)
+    accepted = _accepted(store, ["C07"], [])
+    voided = _with_options(store)
+    store.append(voided, EntryKind.VOID, DESK, {"reason": "duplicate"})
+    return reported, with_options, accepted, voided
+
+
 def _run_together(count: int, task) -> list[Any]:
     """Run ``task(i)`` for i in 0..count-1 on as many threads released at once; exceptions are results."""
     barrier = threading.Barrier(count, timeout=60)  # a guard against a hang, not a timing check
@@ -254,11 +264,7 @@ def test_void_keeps_the_record_and_releases_its_bookings(store):
 
 
 def test_incidents_filter_on_the_derived_status_newest_first(store):
-    reported = _report(store)[0].number
-    with_options = _with_options(store)
-    accepted = _accepted(store, ["C07"], [])
-    voided = _with_options(store)
-    store.append(voided, EntryKind.VOID, DESK, {"reason": "duplicate"})
+    reported, with_options, accepted, voided = _one_of_each_status(store)
 
     assert [record.number for record in store.incidents()] == [voided, accepted, with_options, reported]
     assert [r.number for r in store.incidents({IncidentStatus.OPTIONS})] == [with_options]
@@ -274,11 +280,7 @@ def test_incidents_filter_on_the_derived_status_newest_first(store):
 
 
 def test_incident_heads_are_the_incidents_of_those_statuses_without_their_entries(store):
-    reported = _report(store)[0].number
-    with_options = _with_options(store)
-    accepted = _accepted(store, ["C07"], [])
-    voided = _with_options(store)
-    store.append(voided, EntryKind.VOID, DESK, {"reason": "duplicate"})
+    reported, with_options, accepted, voided = _one_of_each_status(store)
 
     everyone = set(IncidentStatus)
     heads = store.incident_heads(everyone)

@@ -41,6 +41,15 @@ def start(batches: ReportBatches, number: int) -> threading.Thread:
     return thread
 
 
+def one_running_one_waiting(runs: GatedRuns, batches: ReportBatches) -> tuple[threading.Thread, threading.Thread]:
+    """Report 1 in a batch that ``runs`` holds, report 2 waiting for the next; their callers."""
+    first = start(batches, 1)
+    assert runs.started.acquire(timeout=WAIT_S)
+    second = start(batches, 2)
+    wait_until(lambda: batches.waiting() == 1)
+    return first, second
+
+
 def wait_until(condition, timeout_s: float = WAIT_S) -> None:
     deadline = time.monotonic() + timeout_s
     while not condition():
@@ -83,10 +92,7 @@ def test_reports_during_a_run_wait_and_are_planned_in_one_next_batch():
 def test_a_caller_returns_when_its_own_batch_is_stored_not_after_the_next():
     runs = GatedRuns(held=2)
     batches = ReportBatches(runs)
-    first = start(batches, 1)
-    assert runs.started.acquire(timeout=WAIT_S)
-    second = start(batches, 2)
-    wait_until(lambda: batches.waiting() == 1)
+    first, second = one_running_one_waiting(runs, batches)
     runs.release[0].set()
     first.join(WAIT_S)
     assert runs.started.acquire(timeout=WAIT_S)  # the second batch is running, held
@@ -131,10 +137,7 @@ def test_a_report_returns_as_soon_as_its_own_plan_is_stored_before_its_batch_end
 def test_a_failed_batch_is_logged_and_frees_its_callers_and_the_next_batch_runs(caplog):
     runs = GatedRuns(held=1, fail_first=True)
     batches = ReportBatches(runs)
-    first = start(batches, 1)
-    assert runs.started.acquire(timeout=WAIT_S)
-    second = start(batches, 2)
-    wait_until(lambda: batches.waiting() == 1)
+    first, second = one_running_one_waiting(runs, batches)
     runs.release[0].set()
     for thread in (first, second):
         thread.join(WAIT_S)
