@@ -26,10 +26,11 @@ class OperationsPolicy:
     max_rescue_coaches: int = 30  # standing coaches considered per stranded group
     spare_drivers_per_coach: int = 3  # spare drivers offered with each coach, rotated over a depot's coaches
     max_trip_covers: int = 12  # coaches considered per later trip on their own (chained crews come on top)
-    # Rescue routes through two scenes (issue #18 §1): the crews considered per ordered pair of groups,
-    # those that reach the first scene soonest. 0 sends every crew to one group only.
+    # Rescue routes through several scenes (issue #18 §1): the crews considered per ordered pair of
+    # groups, those that reach the first scene soonest. 0 sends every crew to one group only.
     max_route_crews: int = 6
-    max_route_leg_s: int = 60 * 60  # the drive from the first scene to the second, at most
+    max_route_leg_s: int = 60 * 60  # the drive from one scene to the next, at most
+    max_route_scenes: int = 4  # the scenes one route calls at, at most (a further one only with seats to spare)
 
     def __post_init__(self) -> None:
         for name in (
@@ -44,6 +45,7 @@ class OperationsPolicy:
             "trip_horizon_s",
             "max_route_crews",
             "max_route_leg_s",
+            "max_route_scenes",
         ):
             require(getattr(self, name) >= 0, name, "must not be negative")
         for name in ("max_rescue_coaches", "max_trip_covers", "spare_drivers_per_coach"):

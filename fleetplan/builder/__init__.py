@@ -4,7 +4,7 @@ conditions: tasks, candidate crews, every feasible option, and a reason for ever
 Eligibility is decided here, before any model (DESIGN §3.2), so the solver only chooses. The steps:
 :mod:`~fleetplan.builder.groups` (stranded passengers, tier and deadline), :mod:`~fleetplan.builder.crews`
 (candidate coach–driver pairs), :mod:`~fleetplan.builder.rescues` (rescue options), :mod:`~fleetplan.builder.routes` (one crew
-through two or three scenes) and
+through several scenes) and
 :mod:`~fleetplan.builder.trips` (later trips and who could run them), sharing a
 :class:`~fleetplan.builder.context.BuildContext`. The one caller is :func:`solver.dispatch.prepare`.
 """

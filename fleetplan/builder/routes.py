@@ -1,17 +1,18 @@
-"""Rescue routes through two or three scenes (issue #18 §1): one standing crew collects a group,
-drives on to a second scene and collects that group too (as many as the seats left allow: the solver
-chooses how many each group sends), perhaps a third, and sets them all down at their destinations, in
-every order of the distinct stops.
+"""Rescue routes through several scenes (issue #18 §1): one standing crew collects a group, drives
+on to a second scene and collects that group too (as many as the seats left allow: the solver chooses
+how many each group sends), perhaps a third and more (up to ``ops.max_route_scenes``), and sets them
+all down at their destinations, in every order of the distinct stops.
 
 A route starts as the crew's own rescue option for the first group (its departure, arrival and
 boarding, already checked against the turnout and the rules), so only crews that could rescue the
 first group alone are tried: those with seats to spare after it, the ``ops.max_route_crews`` that
-reach it soonest; a further scene only for a group short of an on-time coach of its own, at most
-``ops.max_route_leg_s`` from the scene before; a third only with seats to spare after the first two.
-The legs between the scenes and the stops are searched on the directed network at the time the
-coach drives them (a scene on the other carriageway is reached through an interchange). The driver's
-whole duty is checked piece by piece (drive, duty at each scene, drive, set-down, drive); when it
-breaks a rule the driver rests ``min_rest`` after the transfer at one scene, the last first; a route
+reach it soonest. A further scene is added only for a group short of an on-time coach of its own, at
+most ``ops.max_route_leg_s`` from the scene before, and only while seats are to spare after every
+group already on board; a route that breaks a rule or comes too late ends there (one more scene only
+adds time). The legs between the scenes and the stops are searched on the directed network at the time
+the coach drives them (a scene on the other carriageway is reached through an interchange). The
+driver's whole duty is checked piece by piece (drive, duty at each scene, drive, set-down, drive); when
+it breaks a rule the driver rests ``min_rest`` after the transfer at one scene, the last first; a route
 no such rest makes legal, or one past the driver's shift, is not offered. Passengers get off a stop
 before the last in ``ops.transfer_s``. No route is built at all when one coach per group already
 reaches everyone on time (:func:`fleetplan.builder.build_instance` asks :mod:`fleetplan.on_time`).
@@ -41,9 +42,9 @@ def rescue_routes(
     ctx: BuildContext, groups: Sequence[StrandedGroup], rescues: Sequence[RescueOption]
 ) -> list[RouteOption]:
     """Every legal route through two scenes (for each ordered pair of groups, the first group's
-    soonest crews) and through three (a legal two-scene route with seats to spare after both groups,
-    on to a third group short of a coach of its own)."""
-    if ctx.ops.max_route_crews == 0 or len(groups) < 2:
+    soonest crews) and through more (a legal route with seats to spare after its groups, on to one
+    more group short of a coach of its own, up to ``ops.max_route_scenes``)."""
+    if ctx.ops.max_route_crews == 0 or ctx.ops.max_route_scenes < 2 or len(groups) < 2:
         return []
     standing: dict[str, list[RescueOption]] = defaultdict(list)
     for option in rescues:
@@ -55,17 +56,33 @@ def rescue_routes(
         # a coach goes on to a second scene only with seats to spare after the first group
         spare = [o for o in standing[first.id] if o.capacity > first.passengers]
         starts = sorted(spare, key=lambda o: (o.scene_arrival, o.vehicle_id, o.driver_id))
-        for second in (group for group in short if group.id != first.id and _within_reach(ctx, first, group)):
+        for second in _next_scenes(ctx, (first,), short):
             for start in starts[: ctx.ops.max_route_crews]:
-                pair = _routes_through(ctx, start, (first, second))
-                if pair is None:
-                    continue
-                found += pair
-                if start.capacity <= first.passengers + second.passengers:
-                    continue
-                for third in (g for g in short if g.id not in (first.id, second.id) and _within_reach(ctx, second, g)):
-                    found += _routes_through(ctx, start, (first, second, third)) or []
+                found += _routes_on(ctx, start, (first, second), short)
     return found
+
+
+def _routes_on(
+    ctx: BuildContext, start: RescueOption, groups: tuple[StrandedGroup, ...], short: Sequence[StrandedGroup]
+) -> list[RouteOption]:
+    """The legal routes of ``start``'s crew through the scenes of ``groups`` in order, and those that
+    go on from the last to further scenes (while seats are to spare after every group on board)."""
+    routes = _routes_through(ctx, start, groups)
+    if routes is None:
+        return []  # a further scene only adds time: it would break a rule or come too late as well
+    if len(groups) >= ctx.ops.max_route_scenes or start.capacity <= sum(g.passengers for g in groups):
+        return routes
+    for further in _next_scenes(ctx, groups, short):
+        routes += _routes_on(ctx, start, (*groups, further), short)
+    return routes
+
+
+def _next_scenes(
+    ctx: BuildContext, collected: tuple[StrandedGroup, ...], short: Sequence[StrandedGroup]
+) -> list[StrandedGroup]:
+    """The groups short of a coach of their own that a route having collected ``collected`` may go on
+    to: not on board yet, within reach of the last scene."""
+    return [g for g in short if g not in collected and _within_reach(ctx, collected[-1], g)]
 
 
 def _routes_through(

@@ -1,4 +1,4 @@
-"""Rescue routes through two scenes (issue #18 §1): one coach collects two stranded groups in turn.
+"""Rescue routes through several scenes (issue #18 §1): one coach collects stranded groups in turn.
 
 Every plan here is checked by the independent oracle (:mod:`fleetplan.oracle`), never by the engine
 that made it; the oracle's own checks of a route are shown to catch a route that is wrong stop by stop.
@@ -242,6 +242,26 @@ def test_three_small_groups_one_backup_one_route_through_three_scenes(one_backup
     assert oracle_says(outcome, best) == ()
     # the order along the carriageway: K11, K13, K15 (turning back costs more than the minute FR3 is late)
     assert [s.group_ids for s in route.stops[:3]] == [("G-fr1",), ("G-fr2",), ("G-fr3",)]
+
+
+def test_four_small_groups_one_backup_one_route_through_four_scenes(one_backup):
+    """Four groups of 12 at K11, K12, K13 and K14 (48 of c19's 53 seats): one route collects them all,
+    and the oracle checks it call by call. With routes capped at three scenes, one group waits for a
+    second coach from Changchun, later."""
+    fr1, fr2 = one_backup.incidents
+    fr3 = replace(fr2, id="fr3", vehicle_id="c17", location="G1 K12 toward Changchun")
+    fr4 = replace(fr2, id="fr4", vehicle_id="c18", location="G1 K14 toward Changchun")
+    four = [replace(incident, passengers=12) for incident in (fr1, fr3, fr2, fr4)]
+    outcome = run(one_backup, incidents=four)
+    best = outcome.result.best
+    (route,) = best.routes
+    assert [s.kind for s in route.stops] == [PICKUP] * 4 + [DELIVER]
+    assert sum(r.passengers for r in best.rescues) == 48 and {r.vehicle_id for r in best.rescues} == {"c19"}
+    assert oracle_says(outcome, best) == ()
+    capped = run(one_backup, ops=replace(one_backup.ops, max_route_scenes=3), incidents=four)
+    assert max(len(route.visits) for route in capped.instance.route_options) == 3
+    assert capped.result.best.objective.rescue_coaches == 2
+    assert capped.result.best.objective.late_penalty > best.objective.late_penalty
 
 
 def test_no_route_is_built_when_one_coach_per_group_reaches_everyone_in_time(one_backup, monkeypatch):
