@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import cached_property
 from typing import Any
@@ -209,10 +209,18 @@ class RouteOption:
     def end(self) -> datetime:
         return self.drops[-1].arrival
 
+    @property
+    def calls(self) -> tuple[tuple[datetime, datetime, datetime], ...]:
+        """Each call as (arrival, busy until, leave): the transfer at a scene, then any rest; the
+        passengers getting off at a stop (:func:`fleetplan.rules.route_task` makes the duty of them)."""
+        scenes = tuple((v.scene_arrival, v.leave_at - timedelta(seconds=v.rest_s), v.leave_at) for v in self.visits)
+        return scenes + tuple((drop.arrival, drop.leave_at, drop.leave_at) for drop in self.drops)
+
 
 @dataclass(frozen=True)
 class TripOption:
-    """Crew ``crew_id`` running trip ``trip_id``, standalone or right after rescue ``after_rescue_id``."""
+    """Crew ``crew_id`` running trip ``trip_id``, standalone or right after rescue ``after_rescue_id``
+    (or route ``after_route_id``: from the route's last stop on)."""
 
     id: str
     crew_id: str
@@ -224,6 +232,12 @@ class TripOption:
     deadhead_m: int
     # The trip's planned crew runs it as the timetable has it: no change, no call, no extra empty running.
     keeps_timetable: bool = False
+    after_route_id: str | None = None
+
+    @property
+    def chained(self) -> bool:
+        """Whether the crew runs the trip right after a rescue or a route of its own (else on its own)."""
+        return self.after_rescue_id is not None or self.after_route_id is not None
 
 
 @dataclass(frozen=True)

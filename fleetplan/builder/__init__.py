@@ -61,7 +61,7 @@ def build_instance(
     tasks = trip_tasks(ctx, groups, [crew for crew in crews if crew.id in rescuing], failed)
     groups_by_id = {group.id: group for group in groups}
     task_ids = frozenset(task.trip_id for task in tasks)
-    covers, chains = CoverCrews.of(crews), ChainRescues.of(rescues)
+    covers, chains = CoverCrews.of(crews), ChainRescues.of(rescues, routes)
     trip_opts = tuple(
         option for task in tasks for option in trip_options(ctx, task, covers, chains, groups_by_id, task_ids)
     )

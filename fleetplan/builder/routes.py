@@ -160,7 +160,6 @@ def _timed(
     first = groups[0]
     leave = start.boarding_at + transfer + timedelta(seconds=rests[0])
     visits = [_visit(first, start.scene_arrival, start.boarding_at, leave, rests[0], start.needs_new_sign)]
-    calls = [(start.scene_arrival, start.boarding_at + transfer, leave)]
     metres, drive_s = start.deadhead_m, (start.scene_arrival - start.depart_at).total_seconds()
     place = first.scene
     for k, group in enumerate(groups[1:], start=1):
@@ -176,7 +175,6 @@ def _timed(
         boarding = earliest_boarding(arrival, ctx.at, sign, ctx.dataset.driving_policy)
         leave = boarding + transfer + timedelta(seconds=rests[k])
         visits.append(_visit(group, arrival, boarding, leave, rests[k], sign))
-        calls.append((arrival, boarding + transfer, leave))
         metres, drive_s, place = metres + leg.length_m, drive_s + leg.travel_time_s, group.scene
     route_drops: list[RouteDrop] = []
     moment = leave
@@ -184,7 +182,6 @@ def _timed(
         leg = ctx.route(vehicle, place, node, moment)
         arrival = moment + timedelta(seconds=leg.travel_time_s)
         leave = arrival + (transfer if k < len(drops) - 1 else timedelta(0))
-        calls.append((arrival, leave, leave))
         route_drops.append(RouteDrop(node, arrival, leave, group_ids))
         metres, drive_s, place, moment = metres + leg.length_m, drive_s + leg.travel_time_s, node, leave
     dropped_at = {gid: drop for drop in route_drops for gid in drop.group_ids}
@@ -206,7 +203,7 @@ def _timed(
         visits=tuple(visits),
         drops=tuple(route_drops),
     )
-    return route, route_task(start.depart_at, calls, distance_m=float(metres))
+    return route, route_task(start.depart_at, route.calls, distance_m=float(metres))
 
 
 def _visit(

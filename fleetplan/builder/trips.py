@@ -1,5 +1,5 @@
 """Later trips: the trips a failure or a rescue leaves without their coach or driver, and who could run
-each of them (a rescuing crew right after its rescue, or a crew on its own) within the allowed
+each of them (a rescuing crew right after its rescue or route, or a crew on its own) within the allowed
 retiming, from where the crew can set out, and inside the driver's shift."""
 
 from __future__ import annotations
@@ -13,7 +13,16 @@ from functools import partial
 
 from fleetplan.builder.context import BuildContext
 from fleetplan.errors import NoRouteError
-from fleetplan.instance import Crew, CrewKind, RejectionCode, RescueOption, StrandedGroup, TripOption, TripTask
+from fleetplan.instance import (
+    Crew,
+    CrewKind,
+    RejectionCode,
+    RescueOption,
+    RouteOption,
+    StrandedGroup,
+    TripOption,
+    TripTask,
+)
 from fleetplan.model import Activity, Driver, DutyInterval, Vehicle
 from fleetplan.network.distance import fastest_kmh, road_distance_m
 from fleetplan.phrase import Phrase, phrase
@@ -22,6 +31,7 @@ from fleetplan.rules import (
     cover_start,
     needs_new_sign,
     rescue_task,
+    route_task,
     sign_ready_at,
     violations_at,
 )
@@ -99,14 +109,15 @@ class CoverCrews:
 @dataclass(frozen=True)
 class ChainRescues:
     """The rescue options by coach and by driver, so that a later trip finds its own crews' rescues
-    without reading every rescue of a large fleet."""
+    without reading every rescue of a large fleet; and the rescue routes (a few at most)."""
 
     every: tuple[RescueOption, ...]
     by_vehicle: Mapping[str, tuple[int, ...]]  # indices into ``every``
     by_driver: Mapping[str, tuple[int, ...]]
+    routes: tuple[RouteOption, ...] = ()
 
     @classmethod
-    def of(cls, rescues: Sequence[RescueOption]) -> ChainRescues:
+    def of(cls, rescues: Sequence[RescueOption], routes: Sequence[RouteOption] = ()) -> ChainRescues:
         by_vehicle: dict[str, list[int]] = {}
         by_driver: dict[str, list[int]] = {}
         for index, rescue in enumerate(rescues):
@@ -116,12 +127,17 @@ class ChainRescues:
             tuple(rescues),
             {key: tuple(found) for key, found in by_vehicle.items()},
             {key: tuple(found) for key, found in by_driver.items()},
+            tuple(routes),
         )
 
     def of_crew(self, vehicle_id: str, driver_id: str) -> list[RescueOption]:
         """The rescues of coach ``vehicle_id`` or of driver ``driver_id``, in their original order."""
         found = set(self.by_vehicle.get(vehicle_id, ())) | set(self.by_driver.get(driver_id, ()))
         return [self.every[index] for index in sorted(found)]
+
+    def routes_of_crew(self, vehicle_id: str, driver_id: str) -> list[RouteOption]:
+        """The routes of coach ``vehicle_id`` or of driver ``driver_id``."""
+        return [route for route in self.routes if route.vehicle_id == vehicle_id or route.driver_id == driver_id]
 
 
 def trip_options(
@@ -133,42 +149,48 @@ def trip_options(
     task_ids: frozenset[str],
 ) -> list[TripOption]:
     """Who could run ``task`` (one of the trips ``task_ids``): rescuing crews right after their
-    rescue (:func:`_chained_options`) and crews on their own (:func:`_standalone_options`)."""
+    rescue or route (:func:`_chained_options`) and crews on their own (:func:`_standalone_options`)."""
     # a failed coach's trip may go to any rescuer (it takes over the duty), another trip only to its own crew's
-    chainable = (
-        rescues.every
-        if task.planned_vehicle_id in ctx.failed
-        else rescues.of_crew(task.planned_vehicle_id, task.planned_driver_id)
-    )
-    return _chained_options(ctx, task, chainable, groups, task_ids) + _standalone_options(ctx, task, crews, task_ids)
+    if task.planned_vehicle_id in ctx.failed:
+        chainable, routes = list(rescues.every), list(rescues.routes)
+    else:
+        chainable = rescues.of_crew(task.planned_vehicle_id, task.planned_driver_id)
+        routes = rescues.routes_of_crew(task.planned_vehicle_id, task.planned_driver_id)
+    chained = _chained_options(ctx, task, chainable, routes, groups, task_ids)
+    return chained + _standalone_options(ctx, task, crews, task_ids)
 
 
 def _chained_options(
     ctx: BuildContext,
     task: TripTask,
     rescues: Sequence[RescueOption],
+    routes: Sequence[RouteOption],
     groups: Mapping[str, StrandedGroup],
     task_ids: frozenset[str],
 ) -> list[TripOption]:
-    """A rescuing crew runs ``task`` after its rescue if it is the crew's own trip, or a failed
-    coach's trip (the rescuer takes over its duty) for the ``ops.max_trip_covers`` coaches that could
-    run it soonest, keeping its own later trips; other pulled trips go to crews on their own."""
+    """A rescuing crew runs ``task`` after its rescue or its route (from the last stop) if it is the
+    crew's own trip, or a failed coach's trip (the rescuer takes over its duty) for the
+    ``ops.max_trip_covers`` coaches that could run it soonest, keeping its own later trips; other
+    pulled trips go to crews on their own."""
     latest = task.departure + timedelta(seconds=task.max_shift_s)
+    # each rescue or route with where and when its crew is free
+    ends: Iterator[tuple[RescueOption | RouteOption, str, datetime]] = itertools.chain(
+        (
+            (r, r.destination_node or groups[r.group_id].destination_node, r.destination_arrival)
+            for r in rescues
+            if r.kind != CrewKind.PASSING
+        ),
+        ((route, route.drops[-1].node, route.end) for route in routes),
+    )
     ranked = []
-    for rescue in rescues:
-        own = task.planned_vehicle_id == rescue.vehicle_id or task.planned_driver_id == rescue.driver_id
-        if (
-            rescue.kind == CrewKind.PASSING
-            or rescue.capacity < task.passengers
-            or rescue.destination_arrival > latest
-            or not (own or task.planned_vehicle_id in ctx.failed)
-        ):
+    for before, free_node, free_at in ends:
+        own = task.planned_vehicle_id == before.vehicle_id or task.planned_driver_id == before.driver_id
+        if before.capacity < task.passengers or free_at > latest or not (own or task.planned_vehicle_id in ctx.failed):
             continue
-        delivered_at = rescue.destination_node or groups[rescue.group_id].destination_node
-        timing = _cover_timing(ctx, rescue.vehicle_id, rescue.driver_id, task, delivered_at, rescue.destination_arrival)
+        timing = _cover_timing(ctx, before.vehicle_id, before.driver_id, task, free_node, free_at)
         if timing is not None:
-            make = partial(_chained_option, ctx, rescue, task, timing, task_ids)
-            ranked.append(((timing[0], timing[1], rescue.id), rescue.vehicle_id, own, make))
+            make = partial(_chained_option, ctx, before, task, timing, task_ids)
+            ranked.append(((timing[0], timing[1], before.id), before.vehicle_id, own, make))
     return _soonest_coaches(ranked, ctx.ops.max_trip_covers)
 
 
@@ -308,13 +330,20 @@ def _standalone_option(
 
 
 def _chained_option(
-    ctx: BuildContext, rescue: RescueOption, task: TripTask, timing: tuple[int, int, int], task_ids: frozenset[str]
+    ctx: BuildContext,
+    before: RescueOption | RouteOption,
+    task: TripTask,
+    timing: tuple[int, int, int],
+    task_ids: frozenset[str],
 ) -> TripOption | None:
-    own_trips = _own_trips_kept(ctx, rescue.vehicle_id, rescue.driver_id, task, timing[0], task_ids)
+    own_trips = _own_trips_kept(ctx, before.vehicle_id, before.driver_id, task, timing[0], task_ids)
     if own_trips is None:
         return None
-    crew = (rescue.crew_id, rescue.vehicle_id, rescue.driver_id)
-    return _legal_option(ctx, crew, task, timing, rescue.id, rescue_log(ctx, rescue) + own_trips)
+    crew = (before.crew_id, before.vehicle_id, before.driver_id)
+    if isinstance(before, RouteOption):
+        route_log = route_task(before.depart_at, before.calls).log(before.driver_id)
+        return _legal_option(ctx, crew, task, timing, None, route_log + own_trips, after_route_id=before.id)
+    return _legal_option(ctx, crew, task, timing, before.id, rescue_log(ctx, before) + own_trips)
 
 
 def _cover_timing(
@@ -431,6 +460,7 @@ def _legal_option(
     timing: tuple[int, int, int],
     after_rescue_id: str | None,
     extra_log: tuple[DutyInterval, ...],
+    after_route_id: str | None = None,
 ) -> TripOption | None:
     """The option of ``crew`` (crew, coach and driver ids) if its driver may drive it, else None."""
     crew_id, vehicle_id, driver_id = crew
@@ -448,8 +478,9 @@ def _legal_option(
         driver, log, ProposedDrive(start, duration_s, None, commuter=True), vehicle, ctx.dataset.driving_policy
     ):
         return None
+    after = after_rescue_id or after_route_id
     return TripOption(
-        f"T:{crew_id}>{task.trip_id}" + (f"@{after_rescue_id}" if after_rescue_id else ""),
+        f"T:{crew_id}>{task.trip_id}" + (f"@{after}" if after else ""),
         crew_id,
         task.trip_id,
         vehicle_id,
@@ -457,4 +488,5 @@ def _legal_option(
         after_rescue_id,
         shift_s,
         deadhead_m,
+        after_route_id=after_route_id,
     )

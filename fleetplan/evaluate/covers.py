@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from fleetplan.errors import FleetplanError
 from fleetplan.evaluate.facts import Facts
+from fleetplan.evaluate.routes import route_duty
 from fleetplan.model import VehicleStatus
 from fleetplan.phrase import Phrase
 from fleetplan.plan import Plan, TripCover
@@ -91,7 +92,11 @@ def check_trip_cover(facts: Facts, cover: TripCover, plan: Plan) -> list[Problem
     if cover.keeps_timetable:
         return problems + _kept_problems(cover, trip, plan, where)
     before = next((r for r in plan.rescues if r.vehicle_id == vehicle.id), None)
-    if before is not None:
+    route = next((r for r in plan.routes if before is not None and r.id == before.route_id), None)
+    if route is not None:  # after a route the crew sets out from its last stop
+        start_node, free_at = route.stops[-1].place, route.end
+        extra = list(route_duty(facts, route).log(driver.id))
+    elif before is not None:
         start_node = before.destination_node or facts.instance.group(before.group_id).destination_node
         free_at = before.destination_arrival
         extra = list(facts.rescue_duty(before).log(driver.id))

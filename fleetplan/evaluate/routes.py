@@ -12,9 +12,16 @@ from datetime import datetime, timedelta
 from fleetplan.errors import FleetplanError
 from fleetplan.evaluate.facts import Facts
 from fleetplan.evaluate.rescues import standing_crew
-from fleetplan.plan import DELIVER, PICKUP, Plan, Rescue, RescueRoute
+from fleetplan.plan import DELIVER, PICKUP, Plan, Rescue, RescueRoute, RouteStop
 from fleetplan.problems import Problem, ProblemCode, problem
-from fleetplan.rules import earliest_boarding, needs_new_sign, off_shift_reason, route_task, task_violations
+from fleetplan.rules import (
+    ProposedTask,
+    earliest_boarding,
+    needs_new_sign,
+    off_shift_reason,
+    route_task,
+    task_violations,
+)
 
 
 def check_routes(facts: Facts, plan: Plan) -> list[Problem]:
@@ -68,13 +75,12 @@ def check_route(facts: Facts, route: RescueRoute, parts: Sequence[Rescue]) -> li
             said = f"claims {first.deadhead_m} m empty running, the network says {leg_m} m"
             problems.append(problem(ProblemCode.EMPTY_RUNNING, where, said, claimed_m=first.deadhead_m, found_m=leg_m))
         metres += leg_m
+        busy_until = _busy_until(stop, transfer, last=k == len(route.stops) - 1)
         if stop.kind == PICKUP:
             problems += _boarding(facts, route, stop.group_ids[0], stop.arrival, stop.boarding_at, where)
-            busy_until = (stop.boarding_at or stop.arrival) + transfer
             leave = busy_until + timedelta(seconds=stop.rest_s)
         else:
-            last = k == len(route.stops) - 1
-            busy_until = leave = stop.arrival if last else stop.arrival + transfer
+            leave = busy_until
             problems += _set_down(facts, stop.place, stop.group_ids, where)
         if stop.leave_at != leave:
             said = f"claims to leave stop {k + 1} at {stop.leave_at:%H:%M:%S}, the rules say {leave:%H:%M:%S}"
@@ -90,6 +96,22 @@ def check_route(facts: Facts, route: RescueRoute, parts: Sequence[Rescue]) -> li
         problem(ProblemCode.DRIVING_RULES, where, f"driver {driver.id}: {v.message}", rule=v.code) for v in violations
     ]
     return problems + _parts_times(route, parts, pickups, where)
+
+
+def _busy_until(stop: RouteStop, transfer: timedelta, last: bool) -> datetime:
+    """Until when the driver is on duty at a call: the transfer after the group boards at a scene, the
+    passengers getting off at a stop (none at the last: the task ends there)."""
+    if stop.kind == PICKUP:
+        return (stop.boarding_at or stop.arrival) + transfer
+    return stop.arrival if last else stop.arrival + transfer
+
+
+def route_duty(facts: Facts, route: RescueRoute) -> ProposedTask:
+    """The duty the route adds to its driver's log, at the times it claims (:func:`check_route`
+    checks them against the network)."""
+    transfer, last = timedelta(seconds=facts.ops.transfer_s), len(route.stops) - 1
+    calls = [(s.arrival, _busy_until(s, transfer, k == last), s.leave_at) for k, s in enumerate(route.stops)]
+    return route_task(route.depart_at, calls)
 
 
 def _parts_match(route: RescueRoute, parts: Sequence[Rescue], where: str) -> list[Problem]:

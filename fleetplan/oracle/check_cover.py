@@ -35,10 +35,13 @@ class CoverFacts:
 
 
 def free_at(facts: Facts, coach: Coach, rescues: Mapping[str, RescueFacts]) -> tuple[str, datetime]:
-    """Where and when the crew is free: after its rescue in this plan at the delivery stop, after its
-    trip under way at that trip's end, else where the coach stands after the turnout."""
+    """Where and when the crew is free: after its rescue in this plan at the delivery stop (after its
+    route at the route's last stop), after its trip under way at that trip's end, else where the coach
+    stands after the turnout."""
     case = facts.case
     before = rescues.get(coach.id)
+    if before is not None and before.end_node is not None and before.task is not None:
+        return before.end_node, before.task[1]
     if before is not None and before.passing_trip is None and before.delivery_stop is not None:
         return before.delivery_stop, before.rescue.destination_arrival
     underway = facts.coach_trip_at(coach.id, case.at)

@@ -78,7 +78,11 @@ def without_rescue_options(instance: Instance, option_ids: frozenset[str]) -> In
     return replace(
         instance,
         rescue_options=tuple(o for o in instance.rescue_options if o.id not in option_ids),
-        trip_options=tuple(o for o in instance.trip_options if o.after_rescue_id not in option_ids),
+        trip_options=tuple(
+            o
+            for o in instance.trip_options
+            if o.after_rescue_id not in option_ids and o.after_route_id not in option_ids
+        ),
         route_options=tuple(r for r in instance.route_options if r.id not in option_ids),
     )
 

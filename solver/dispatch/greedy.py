@@ -54,8 +54,8 @@ def solve(instance: Instance) -> Plan:
 
 def cover_trips(instance: Instance, rescue_option_ids: Iterable[str], routes: Iterable[RouteOption] = ()) -> list[str]:
     """The trip options a dispatcher would add by hand to these rescues and routes (each trip to its
-    own crew if still free, else to the free coach that runs it with the least delay; a route's crew
-    runs no trip after it)."""
+    own crew if still free, else to the free coach that runs it with the least delay; a rescuing or
+    route crew only right after its rescue or route)."""
     wanted = set(rescue_option_ids)
     chosen = [o for o in instance.rescue_options if o.id in wanted]
     routes = list(routes)
@@ -108,13 +108,9 @@ def _cover_trips(
 def _usable(
     option: TripOption, crews_rescuing: dict[str, str], busy_vehicles: set[str], busy_drivers: set[str]
 ) -> bool:
-    if option.crew_id in crews_rescuing:  # this crew rescued: only its chained option fits
-        return option.after_rescue_id == crews_rescuing[option.crew_id]
-    return (
-        option.after_rescue_id is None
-        and option.vehicle_id not in busy_vehicles
-        and option.driver_id not in busy_drivers
-    )
+    if option.crew_id in crews_rescuing:  # this crew rescued: only an option chained after its rescue or route fits
+        return (option.after_rescue_id or option.after_route_id) == crews_rescuing[option.crew_id]
+    return not option.chained and option.vehicle_id not in busy_vehicles and option.driver_id not in busy_drivers
 
 
 def on_time_rescues(instance: Instance, allow_split: bool = True) -> dict[str, int] | None:

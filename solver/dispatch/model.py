@@ -117,8 +117,8 @@ def add_group_passenger_limits(dm: DispatchModel, params: SolveParams) -> None:
 
 def add_crew_sequences(dm: DispatchModel) -> None:
     """A crew does at most one rescue (or one route through several scenes) and at most one trip; a
-    trip chained after a rescue needs that rescue, and a standalone trip option excludes any rescue of
-    the crew (a route's crew runs no trip after it).
+    trip chained after a rescue or a route needs it, and a standalone trip option excludes any rescue
+    or route of the crew.
 
     A crew's *starts* are its rescue options and its standalone trip options: at most one of them is
     used, and the crew is used exactly when one is (a chained trip implies its rescue). One clique per
@@ -130,7 +130,7 @@ def add_crew_sequences(dm: DispatchModel) -> None:
     for crew in dm.instance.crews:
         trips = trips_by_crew.get(crew.id, [])
         starts = [dm.use_rescue[o.id] for o in rescues_by_crew.get(crew.id, [])] + [
-            dm.use_trip[o.id] for o in trips if o.after_rescue_id is None
+            dm.use_trip[o.id] for o in trips if not o.chained
         ]
         starts += [dm.use_route[r.id] for r in routes_by_crew.get(crew.id, [])]  # a route is the crew's task
         dm.model.add_at_most_one(starts)
@@ -138,6 +138,8 @@ def add_crew_sequences(dm: DispatchModel) -> None:
         for option in trips:
             if option.after_rescue_id is not None:
                 dm.model.add_implication(dm.use_trip[option.id], dm.use_rescue[option.after_rescue_id])
+            if option.after_route_id is not None:
+                dm.model.add_implication(dm.use_trip[option.id], dm.use_route[option.after_route_id])
         dm.crew_starts[crew.id] = starts
         dm.crew_used[crew.id] = sum(starts)
 
@@ -192,7 +194,8 @@ def add_interchangeable_order(dm: DispatchModel) -> None:
 
 def crew_signatures(instance: Instance) -> dict[str, tuple]:
     """Per crew, everything the model reads from it and its options, without coach or driver ids."""
-    rescue_group = {o.id: o.group_id for o in instance.rescue_options}
+    rescue_group: dict[str, tuple[str, ...]] = {o.id: (o.group_id,) for o in instance.rescue_options}
+    rescue_group |= {r.id: r.group_ids for r in instance.route_options}  # what a chained trip follows
     recrewing = recrewing_options(instance)  # the planned crew of a trip is not interchangeable with another
     rescues = group_by(instance.rescue_options, lambda o: o.crew_id)
     trips = group_by(instance.trip_options, lambda o: o.crew_id)
@@ -219,7 +222,7 @@ def crew_signatures(instance: Instance) -> dict[str, tuple]:
                 sorted(
                     (
                         o.trip_id,
-                        rescue_group.get(o.after_rescue_id, ""),
+                        rescue_group.get(o.after_rescue_id or o.after_route_id or "", ()),
                         o.departure_shift_s,
                         o.deadhead_m,
                         o.id in recrewing,

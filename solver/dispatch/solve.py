@@ -195,7 +195,7 @@ def _routes_if_needed(
     fleet, hundreds). Otherwise the solve starts again with the routes."""
     if not instance.route_options:
         return instance, None
-    plain = replace(instance, route_options=())
+    plain = without_rescue_options(instance, frozenset(route.id for route in instance.route_options))
     share = BEST_PLAN_SHARE if params.alternatives > 1 else 1.0
     settled = settle_rescue_terms(plain, params, allowance.share(allowance.left_s() * share), term_upper_bounds(plain))
     # the terms are never negative: a plan with both at 0 is optimal for them, proven or not

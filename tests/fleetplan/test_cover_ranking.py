@@ -30,7 +30,7 @@ def _rank(option: TripOption) -> tuple[int, int, str]:
 def _standalone(instance: Instance) -> dict[str, list[TripOption]]:
     by_trip: dict[str, list[TripOption]] = defaultdict(list)
     for option in instance.trip_options:
-        if option.after_rescue_id is None:
+        if not option.chained:
             by_trip[option.trip_id].append(option)
     return by_trip
 

@@ -7,7 +7,7 @@ that made it; the oracle's own checks of a route are shown to catch a route that
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -262,6 +262,36 @@ def test_four_small_groups_one_backup_one_route_through_four_scenes(one_backup):
     assert max(len(route.visits) for route in capped.instance.route_options) == 3
     assert capped.result.best.objective.rescue_coaches == 2
     assert capped.result.best.objective.late_penalty > best.objective.late_penalty
+
+
+def test_a_route_crew_runs_a_failed_coach_trip_from_the_last_stop(corridor):
+    """Thursday 07:30: AM1 (c01) and AM2 (c02) fail near Siping with 20 aboard each; c19 is the one
+    coach left and collects both. Their evening runs from the campus (PM1, PM2 at 17:15) lose their
+    coaches; c19's crew, with a long-day shift, runs one of them after its route, from the campus where
+    the route ends. The oracle and the evaluator confirm the plan; the other run is lost."""
+    long_day = tuple(
+        replace(d, shift_start=time(6, 0), shift_end=time(22, 0)) if d.home_depot == "siping_depot" else d
+        for d in corridor.dataset.drivers
+    )
+    longer = Corridor(replace(corridor.dataset, drivers=long_day), corridor.network, corridor.directory)
+    at = datetime(2026, 12, 10, 7, 30)
+    failed = [
+        Incident("am1", IncidentKind.BREAKDOWN, "c01", None, "G1 K20 toward Siping", at, 20),
+        Incident("am2", IncidentKind.BREAKDOWN, "c02", None, "G1 K22 toward Siping", at, 20),
+    ]
+    others = [f"c{n:02d}" for n in (*range(3, 14), *range(15, 19), *range(20, 25))]
+    outcome = dispatch(
+        longer, failed, longer.dataset.clear_conditions, params=PARAMS, unavailable=dict.fromkeys(others, "out")
+    )
+    assert any(option.after_route_id for option in outcome.instance.trip_options)
+    best = outcome.result.best
+    (route,) = best.routes
+    (cover,) = best.trip_covers
+    assert (cover.vehicle_id, cover.driver_id) == (route.vehicle_id, route.driver_id) == ("c19", cover.driver_id)
+    assert cover.trip_id in ("T1210-PM1", "T1210-PM2") and len(best.uncovered_trip_ids) == 1
+    assert sum(r.passengers for r in best.rescues) == 40
+    assert oracle_says(outcome, best) == ()
+    assert evaluate(best, outcome.instance) == []
 
 
 def test_no_route_is_built_when_one_coach_per_group_reaches_everyone_in_time(one_backup, monkeypatch):

@@ -255,9 +255,7 @@ class Replication:
         trip_options = {option.id: option for option in instance.trip_options}
         rescue_options = {option.id: option for option in instance.rescue_options}
         chained = {
-            trip_options[c.option_id].crew_id: c.trip_id
-            for c in plan.trip_covers
-            if trip_options[c.option_id].after_rescue_id is not None
+            trip_options[c.option_id].crew_id: c.trip_id for c in plan.trip_covers if trip_options[c.option_id].chained
         }  # crew → the trip it runs next
         used_vehicles, used_drivers = set(), set()
         for cover in plan.trip_covers:
