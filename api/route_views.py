@@ -35,8 +35,9 @@ def routes_view(instance, plan, names: Names) -> list[dict[str, Any]]:
 
 def scenes_route_view(instance, plan, route, names: Names) -> dict[str, Any]:
     """A coach collecting several groups: depart → each scene (pickup, any rest) → each delivery stop."""
-    carried = {r.group_id: r.passengers for r in plan.rescues if r.route_id == route.id}
-    stops = [stop(DEPART, route.origin_node, PlaceRef(route.origin_node), route.depart_at, names)]
+    parts = [r for r in plan.rescues if r.route_id == route.id]
+    carried = {r.group_id: r.passengers for r in parts}
+    stops = [depart_stop(parts[0], names)]  # a passing coach's route sets out from its trip
     for call in route.stops:
         for group_id in call.group_ids:
             group = instance.group(group_id)

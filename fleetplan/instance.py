@@ -185,7 +185,11 @@ class RouteOption:
     """Crew ``crew_id`` collecting several groups in turn and setting them down (issue #18 §1): it
     leaves ``origin_node`` at ``depart_at``, calls at every scene of ``visits`` in order, then at
     every stop of ``drops`` in order. The seats (``capacity``) are shared by all the groups on board;
-    the passengers each group sends are the solver's to choose."""
+    the passengers each group sends are the solver's to choose.
+
+    A passing coach's route (``passing_trip_id``) stops at scenes its trip passes, from the first
+    (``depart_at`` is its arrival there, ``origin_node`` empty), and sets the groups down at stops of
+    its own trip; its ``own_passengers`` reach the trip's last stop ``own_passenger_delay_s`` later."""
 
     id: str
     crew_id: str
@@ -200,6 +204,9 @@ class RouteOption:
     driver_hours_left_s: int
     visits: tuple[RouteVisit, ...]
     drops: tuple[RouteDrop, ...]
+    passing_trip_id: str | None = None
+    own_passengers: int = 0
+    own_passenger_delay_s: int = 0
 
     @property
     def group_ids(self) -> tuple[str, ...]:

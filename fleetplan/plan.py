@@ -115,6 +115,7 @@ class RescueRoute:
     stops: tuple[RouteStop, ...]
     deadhead_m: int  # empty running to the first scene
     driver_hours_left_s: int = 0
+    passing_trip_id: str | None = None  # a coach on this trip stops at the scenes it passes
 
     def __post_init__(self) -> None:
         require(len(self.stops) >= 2, "stops", "a route calls at a scene and a stop at least")

@@ -4,7 +4,8 @@ conditions: tasks, candidate crews, every feasible option, and a reason for ever
 Eligibility is decided here, before any model (DESIGN §3.2), so the solver only chooses. The steps:
 :mod:`~fleetplan.builder.groups` (stranded passengers, tier and deadline), :mod:`~fleetplan.builder.crews`
 (candidate coach–driver pairs), :mod:`~fleetplan.builder.rescues` (rescue options), :mod:`~fleetplan.builder.routes` (one crew
-through several scenes) and
+through several scenes; :mod:`~fleetplan.builder.passing_routes` a coach on its trip stopping at
+several) and
 :mod:`~fleetplan.builder.trips` (later trips and who could run them), sharing a
 :class:`~fleetplan.builder.context.BuildContext`. The one caller is :func:`solver.dispatch.prepare`.
 """

@@ -10,10 +10,11 @@ from fleetplan.builder.groups import arrival_delay_s
 from fleetplan.errors import NoRouteError
 from fleetplan.instance import Crew, CrewKind, RejectionCode, RescueOption, StrandedGroup
 from fleetplan.live import seen_passing
-from fleetplan.model import Stop, Vehicle
+from fleetplan.model import Stop, Trip, Vehicle
+from fleetplan.network.locate import Location
 from fleetplan.phrase import Phrase, PlaceRef, phrase
 from fleetplan.rules import earliest_boarding, needs_new_sign
-from fleetplan.timetable import caused_delay_s, passing, trip_course
+from fleetplan.timetable import Passing, caused_delay_s, passing, trip_course
 
 
 def passing_option(ctx: BuildContext, crew: Crew, group: StrandedGroup) -> RescueOption | None:
@@ -22,11 +23,7 @@ def passing_option(ctx: BuildContext, crew: Crew, group: StrandedGroup) -> Rescu
     way)."""
     vehicle = ctx.dataset.vehicle(crew.vehicle_id)
     trip = ctx.dataset.trip(crew.trip_id or ctx.state.vehicles[vehicle.id].current_trip_id)
-    course = trip_course(ctx.network, trip, vehicle.vehicle_class, ctx.dataset.clear_conditions)
-    found = passing(ctx.travel(vehicle), trip, course, group.scene, ctx.at)
-    seen = ctx.live.sighted.get(vehicle.id)
-    if seen is not None and not isinstance(found, Phrase):  # where its fresh fix has it, not its timetable
-        found = seen_passing(ctx.travel(vehicle), trip, course, group.scene, ctx.at, seen, found)
+    found = passes(ctx, vehicle, trip, group)
     if isinstance(found, Phrase):
         said = phrase("wrong_direction", vehicle=vehicle.id, trip=trip.id, why=found)
         ctx.reject(crew.vehicle_id, RejectionCode.WRONG_DIRECTION, said, group.id)
@@ -49,8 +46,8 @@ def passing_option(ctx: BuildContext, crew: Crew, group: StrandedGroup) -> Rescu
     boarding_at = earliest_boarding(found.eta, ctx.at, sign, ctx.dataset.driving_policy)
     leave_scene = boarding_at + timedelta(seconds=ctx.ops.passing_dwell_s)
     try:
-        arrivals = _arrivals(ctx, vehicle, group, found.stops_ahead, leave_scene)
-        unstopped = _arrivals(ctx, vehicle, group, found.stops_ahead, found.eta)  # had it driven on
+        arrivals = stop_arrivals(ctx, vehicle, group.scene, found.stops_ahead, leave_scene)
+        unstopped = stop_arrivals(ctx, vehicle, group.scene, found.stops_ahead, found.eta)  # had it driven on
     except NoRouteError as error:
         ctx.reject(crew.vehicle_id, RejectionCode.UNREACHABLE, no_route_phrase(error), group.id)
         return None
@@ -88,12 +85,24 @@ def passing_option(ctx: BuildContext, crew: Crew, group: StrandedGroup) -> Rescu
     )
 
 
-def _arrivals(
-    ctx: BuildContext, vehicle: Vehicle, group: StrandedGroup, stops: tuple[Stop, ...], leave_scene: datetime
+def passes(ctx: BuildContext, vehicle: Vehicle, trip: Trip, group: StrandedGroup) -> Passing | Phrase:
+    """How ``vehicle`` on ``trip`` passes the group's scene ahead of it (where its fresh GPS fix has it,
+    else its timetable), or why it does not."""
+    course = trip_course(ctx.network, trip, vehicle.vehicle_class, ctx.dataset.clear_conditions)
+    found = passing(ctx.travel(vehicle), trip, course, group.scene, ctx.at)
+    seen = ctx.live.sighted.get(vehicle.id)
+    if seen is not None and not isinstance(found, Phrase):
+        found = seen_passing(ctx.travel(vehicle), trip, course, group.scene, ctx.at, seen, found)
+    return found
+
+
+def stop_arrivals(
+    ctx: BuildContext, vehicle: Vehicle, scene: Location, stops: tuple[Stop, ...], leave_scene: datetime
 ) -> list[datetime]:
-    """When the coach reaches each of its ``stops`` driving on from the scene; it never leaves a stop
+    """When the coach reaches each of its ``stops`` driving on from ``scene``; it never leaves a stop
     before the timetable's time there (someone may be waiting to board)."""
-    arrivals, here, clock = [], group.scene, leave_scene
+    arrivals, clock = [], leave_scene
+    here: Location | str = scene
     for stop in stops:
         clock += timedelta(seconds=ctx.route(vehicle, here, stop.node_id, clock).travel_time_s)
         arrivals.append(clock)

@@ -28,6 +28,7 @@ from itertools import permutations
 
 from fleetplan.builder.context import BuildContext
 from fleetplan.builder.groups import arrival_delay_s
+from fleetplan.builder.passing_routes import passing_routes
 from fleetplan.errors import NoRouteError
 from fleetplan.geo import haversine_m
 from fleetplan.instance import CrewKind, RescueOption, RouteDrop, RouteOption, RouteVisit, StrandedGroup
@@ -51,7 +52,7 @@ def rescue_routes(
         if option.kind != CrewKind.PASSING:
             standing[option.group_id].append(option)
     short = [group for group in groups if not _well_served(group, rescues, len(groups))]
-    found = []
+    found = passing_routes(ctx, groups, rescues, frozenset(group.id for group in short))
     for first in groups:
         # a coach goes on to a second scene only with seats to spare after the first group
         spare = [o for o in standing[first.id] if o.capacity > first.passengers]

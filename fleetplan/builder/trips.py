@@ -180,7 +180,7 @@ def _chained_options(
             for r in rescues
             if r.kind != CrewKind.PASSING
         ),
-        ((route, route.drops[-1].node, route.end) for route in routes),
+        ((route, route.drops[-1].node, route.end) for route in routes if route.kind != CrewKind.PASSING),
     )
     ranked = []
     for before, free_node, free_at in ends:

@@ -6,6 +6,7 @@ from collections import Counter, defaultdict
 
 from fleetplan.errors import FleetplanError
 from fleetplan.evaluate.facts import Facts
+from fleetplan.evaluate.passing_routes import passing_route_own_delay_min
 from fleetplan.evaluate.rescues import own_delay_caused_s
 from fleetplan.model import SiteKind
 from fleetplan.plan import Objective, Plan
@@ -47,9 +48,12 @@ def recomputed_objective(facts: Facts, plan: Plan) -> Objective:
         if planned is not None:
             delay += rescue.passengers * ceil_minutes((rescue.destination_arrival - planned).total_seconds())
         trip = facts.passing_trip(rescue)
-        if trip is not None:  # a passing coach delays its own passengers
+        if trip is not None and not rescue.route_id:  # a passing coach delays its own passengers
             delay += trip.booked_passengers * ceil_minutes(own_delay_caused_s(facts, rescue, trip))
         carried[group.id] += rescue.passengers
+    for route in plan.routes:  # a passing coach's route: all its stops, once
+        if route.passing_trip_id is not None:
+            delay += passing_route_own_delay_min(facts, route)
     for group in facts.instance.groups:
         _, tier = facts.deadline(group)
         lateness += (group.passengers - carried[group.id]) * unreached_penalty(policy, tier)

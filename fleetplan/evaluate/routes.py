@@ -10,14 +10,14 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from fleetplan.errors import FleetplanError
+from fleetplan.evaluate.calls import boarding_problems, set_down_problems
 from fleetplan.evaluate.facts import Facts
+from fleetplan.evaluate.passing_routes import check_passing_route
 from fleetplan.evaluate.rescues import standing_crew
 from fleetplan.plan import DELIVER, PICKUP, Plan, Rescue, RescueRoute, RouteStop
 from fleetplan.problems import Problem, ProblemCode, problem
 from fleetplan.rules import (
     ProposedTask,
-    earliest_boarding,
-    needs_new_sign,
     off_shift_reason,
     route_task,
     task_violations,
@@ -50,10 +50,12 @@ def check_route(facts: Facts, route: RescueRoute, parts: Sequence[Rescue]) -> li
     problems = _parts_match(route, parts, where)
     if problems:
         return problems
+    if route.passing_trip_id is not None:
+        return check_passing_route(facts, route, parts, where) + _parts_times(route, parts, _pickups(route), where)
     first = parts[0]
     problems += standing_crew(facts, first)
     vehicle, driver = facts.dataset.vehicle(route.vehicle_id), facts.dataset.driver(route.driver_id)
-    pickups = {stop.group_ids[0]: stop for stop in route.stops if stop.kind == PICKUP}
+    pickups = _pickups(route)
     carried = sum(part.passengers for part in parts)
     if carried > vehicle.seats:
         reason = f"{carried} passengers on board at once exceed {vehicle.seats} seats"
@@ -77,11 +79,11 @@ def check_route(facts: Facts, route: RescueRoute, parts: Sequence[Rescue]) -> li
         metres += leg_m
         busy_until = _busy_until(stop, transfer, last=k == len(route.stops) - 1)
         if stop.kind == PICKUP:
-            problems += _boarding(facts, route, stop.group_ids[0], stop.arrival, stop.boarding_at, where)
+            problems += boarding_problems(facts, route, stop.group_ids[0], stop.arrival, stop.boarding_at, where)
             leave = busy_until + timedelta(seconds=stop.rest_s)
         else:
             leave = busy_until
-            problems += _set_down(facts, stop.place, stop.group_ids, where)
+            problems += set_down_problems(facts, stop.place, stop.group_ids, where)
         if stop.leave_at != leave:
             said = f"claims to leave stop {k + 1} at {stop.leave_at:%H:%M:%S}, the rules say {leave:%H:%M:%S}"
             problems.append(problem(ProblemCode.ARRIVAL_TIME, where, said, claimed=stop.leave_at, found=leave))
@@ -112,6 +114,10 @@ def route_duty(facts: Facts, route: RescueRoute) -> ProposedTask:
     transfer, last = timedelta(seconds=facts.ops.transfer_s), len(route.stops) - 1
     calls = [(s.arrival, _busy_until(s, transfer, k == last), s.leave_at) for k, s in enumerate(route.stops)]
     return route_task(route.depart_at, calls)
+
+
+def _pickups(route: RescueRoute) -> dict[str, RouteStop]:
+    return {stop.group_ids[0]: stop for stop in route.stops if stop.kind == PICKUP}
 
 
 def _parts_match(route: RescueRoute, parts: Sequence[Rescue], where: str) -> list[Problem]:
@@ -147,30 +153,4 @@ def _parts_times(route: RescueRoute, parts: Sequence[Rescue], pickups: dict, whe
         if claimed != (pickup.arrival, pickup.boarding_at, drop.arrival, drop.place):
             said = f"the part for {part.group_id} differs from the route's calls"
             found.append(problem(ProblemCode.SCENE_TIME, where, said))
-    return found
-
-
-def _boarding(
-    facts: Facts, route: RescueRoute, group_id: str, arrival: datetime, boarding_at: datetime | None, where: str
-) -> list[Problem]:
-    """The group boards when the coach is there and, if the crew needs one, its new charter sign is filed."""
-    group = facts.instance.group(group_id)
-    trip = facts.dataset.trip(group.trip_id) if group.trip_id else None
-    needed = needs_new_sign(trip, route.vehicle_id, route.driver_id)
-    earliest = earliest_boarding(arrival, facts.at, needed, facts.instance.driving_policy)
-    if boarding_at is None or boarding_at != earliest:
-        said = f"{group_id} boards at {boarding_at}, the arrival and the charter sign allow {earliest:%H:%M:%S}"
-        return [problem(ProblemCode.BOARDS_TOO_EARLY, where, said, boarding_at=boarding_at)]
-    return []
-
-
-def _set_down(facts: Facts, node: str, group_ids: Sequence[str], where: str) -> list[Problem]:
-    """Each group gets off at its destination or a stop its failed trip still had ahead."""
-    found = []
-    for group_id in group_ids:
-        group = facts.instance.group(group_id)
-        allowed = {group.destination_node} | {stop for stop, _ in group.remaining_stops}
-        if node not in allowed:
-            said = f"sets {group_id} down at {node}, not a stop its trip had ahead"
-            found.append(problem(ProblemCode.WRONG_DESTINATION, where, said))
     return found

@@ -40,7 +40,16 @@ def rescue_text(words: Words, rescue: RescueOrder, lang: str) -> str:
         if d.deadline
         else ""
     )
-    if rescue.passing:
+    if rescue.passing and rescue.calls_before:  # a passing coach's route: other scenes first, then this one
+        first = pick(lang, "、", ", ").join(pick(lang, zh, en) for en, zh in rescue.calls_before)
+        go = pick(
+            lang,
+            f"您驾驶的 {coach} 本班次途经多个现场：先在 {first} 停车接载另一事件的乘客，再在 {scene} 停车接载 "
+            f"{failed} 的 {rescue.passengers} 名乘客，预计 {eta} 到达{limit}。",
+            f"your trip with {coach} passes several scenes: stop first at {first} for another incident's "
+            f"passengers, then at {scene} and take on {rescue.passengers} passengers of {failed}; ETA {eta}{limit}.",
+        )
+    elif rescue.passing:
         go = pick(
             lang,
             f"您驾驶的 {coach} 本班次途经现场，请在 {scene} 停车接载 {failed} 的 {rescue.passengers} 名乘客，"

@@ -10,6 +10,9 @@ stop it happens. The groups on board at once must fit the coach's seats; each gr
 stop its failed trip still had ahead; the driver's whole duty, from departure to the last stop, must
 keep the time rules and lie in one shift.
 
+A passing coach's route (``passing_trip_id``) is checked against its own trip instead
+(:mod:`~fleetplan.oracle.check_passing_route`).
+
 What each part of the route (a :class:`~fleetplan.plan.Rescue` with this ``route_id``) claims must be
 the route's: its scene arrival, boarding, delivery stop and time. The plan-wide checks then read the
 parts as rescues: the first carries the route's whole task and empty running, the others none.
@@ -20,13 +23,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from fleetplan.oracle.case import CaseIncident, Claim, Disagreement
+from fleetplan.oracle.check_passing_route import check_passing_route
 from fleetplan.oracle.check_rescue import usability
 from fleetplan.oracle.check_standing import crew_ready, waited
 from fleetplan.oracle.duty import Interval, hours_left_s, overnight_applies, shift_finding, time_findings
 from fleetplan.oracle.facts import Facts
 from fleetplan.oracle.paths import Route
 from fleetplan.oracle.places import Place
-from fleetplan.oracle.rescue_common import SLACK_S, RescueFacts, boarding, compare_time, seconds, tolerance_s
+from fleetplan.oracle.rescue_common import SLACK_S, RescueFacts, boarding, compare_time, seconds, set_down, tolerance_s
 from fleetplan.oracle.sightings import ON_THE_ROAD
 from fleetplan.oracle.speed import to_s
 from fleetplan.plan import DELIVER, PICKUP, Rescue, RescueRoute, RouteStop
@@ -47,6 +51,8 @@ def check_route(
             reason = "the oracle knows no such coach, driver or group"
             found.append(claim.disagree("route", route.id, "unknown", "unknown_id", reason))
         return found, plain
+    if route.passing_trip_id is not None:
+        return check_passing_route(facts, claim, route, parts, (coach, driver), taken_away)
     found += usability(facts, claim, coach, driver, route.depart_at, route.end)
     if facts.coach_trip_at(coach.id, case.at) is not None:
         reason = f"{coach.id} is on a trip: a route is driven by a standing crew"
@@ -150,7 +156,7 @@ def _walk(facts: Facts, claim: Claim, route: RescueRoute, by_group: dict, start:
             done = (stop.boarding_at or stop.arrival) + transfer
             expected_leave = done + timedelta(seconds=stop.rest_s)
         else:
-            walk.found += _set_down(facts, claim, stop, by_group)
+            walk.found += set_down(facts, claim, stop, by_group)
             done = expected_leave = stop.arrival if k == last else stop.arrival + transfer
         if abs(seconds(stop.leave_at - expected_leave)) > SLACK_S:
             reason = "leaves the call at another time than the boarding, transfer, rest or set-down allow"
@@ -180,17 +186,6 @@ def _reach(
     if not reached:
         return scene, None
     return min(reached, key=lambda pair: abs(seconds(moment + timedelta(seconds=pair[1].seconds) - stop.arrival)))
-
-
-def _set_down(facts: Facts, claim: Claim, stop: RouteStop, by_group: dict) -> list[Disagreement]:
-    """Each group gets off at a stop its failed trip still had ahead."""
-    found = []
-    for group_id in stop.group_ids:
-        allowed = [s.node_id for s in facts.remaining_stops(by_group[group_id])]
-        if allowed and stop.place not in allowed:
-            reason = f"{group_id} is set down at a stop its trip did not have ahead"
-            found.append(claim.disagree("destination_node", stop.place, "/".join(allowed), "destination", reason))
-    return found
 
 
 def _derived(route: RescueRoute, parts: list[Rescue], by_group: dict, walk: _Walk) -> list[RescueFacts]:

@@ -134,7 +134,7 @@ def passenger_delay_min(facts: Facts, rescues: list[RescueFacts]) -> Term | None
         if planned is not None:
             total += r.rescue.passengers * started_min(seconds(r.rescue.destination_arrival - planned))
         if r.passing_trip is not None:
-            own = own_passengers_delay_min(facts, r)
+            own = route_own_delay_min(r) if r.passing_route else own_passengers_delay_min(facts, r)
             if own is None:
                 return None
             total += own
@@ -173,6 +173,13 @@ def own_passengers_delay_min(facts: Facts, r: RescueFacts) -> int | None:
     late_s = max(0, seconds(stopping[0] - last.planned))
     late_anyway_s = max(0, seconds(driving_on[0] - last.planned))
     return trip.booked * started_min(late_s - late_anyway_s)
+
+
+def route_own_delay_min(r: RescueFacts) -> int | None:
+    """What a passing coach's route costs its own booked passengers: the started minutes of the lateness
+    all its stops add at its last stop (:mod:`~fleetplan.oracle.check_passing_route`)."""
+    assert r.passing_trip is not None
+    return None if r.route_own_delay_s is None else r.passing_trip.booked * started_min(r.route_own_delay_s)
 
 
 def passing_course(facts: Facts, r: RescueFacts) -> tuple[Place, tuple[StopRow, ...]] | None:

@@ -16,7 +16,7 @@ from fleetplan.oracle.duty import Interval
 from fleetplan.oracle.facts import Facts
 from fleetplan.oracle.paths import Route
 from fleetplan.oracle.world import TripRow
-from fleetplan.plan import Rescue
+from fleetplan.plan import Rescue, RouteStop
 
 SLACK_S = 30  # tolerance on top of 1 s per edge driven
 
@@ -35,6 +35,10 @@ class RescueFacts:
     distance_m: float | None = None  # the task's driving, for the 02:00–05:00 exemption by length
     end_node: str | None = None  # where the task ends when not at the delivery stop (a route's last stop)
     empty_m: tuple[float, ...] | None = None  # the empty running as the oracle derived it (a route's parts)
+    # A passing coach's route (on its first part): the seconds all its stops add to its own trip's
+    # lateness at its last stop (None: its course cannot be followed)
+    passing_route: bool = False
+    route_own_delay_s: int | None = None
 
 
 def tolerance_s(route: Route) -> int:
@@ -82,3 +86,14 @@ def boarding(facts: Facts, claim: Claim, rescue: Rescue, incident: CaseIncident)
 
 def no_stop(claim: Claim, named: str, allowed: list[str], reason: str) -> list[Disagreement]:
     return [claim.disagree("destination_node", named or "-", "/".join(allowed) or "none", "destination", reason)]
+
+
+def set_down(facts: Facts, claim: Claim, stop: RouteStop, by_group: dict) -> list[Disagreement]:
+    """Each group gets off at a stop its failed trip still had ahead."""
+    found = []
+    for group_id in stop.group_ids:
+        allowed = [s.node_id for s in facts.remaining_stops(by_group[group_id])]
+        if allowed and stop.place not in allowed:
+            reason = f"{group_id} is set down at a stop its trip did not have ahead"
+            found.append(claim.disagree("destination_node", stop.place, "/".join(allowed), "destination", reason))
+    return found

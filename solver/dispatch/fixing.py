@@ -149,6 +149,7 @@ def _solve_relaxation(instance: Instance, settled: Mapping[str, int]) -> _Relaxa
     lp.Minimize(
         sum(delay_min_per_passenger(o) * passengers[o.id] + own_passengers_delay_min(o) * use[o.id] for o in options)
         + sum(ceil_minutes(v.delay_at_destination_s) * passengers[r.id, v.group_id] for r in routes for v in r.visits)
+        + sum(own_passengers_delay_min(r) * use[r.id] for r in routes)
     )
     if lp.Solve() != pywraplp.Solver.OPTIMAL:
         return None

@@ -239,7 +239,7 @@ def crew_signatures(instance: Instance) -> dict[str, tuple]:
 def route_signature(route: RouteOption) -> tuple:
     """What the model reads from a route, without its coach or driver."""
     visits = tuple((v.group_id, v.late_s, v.delay_at_destination_s) for v in route.visits)
-    return (visits, route.capacity, route.deadhead_m)
+    return (visits, route.capacity, route.deadhead_m, route.own_passengers, route.own_passenger_delay_s)
 
 
 def add_objective_terms(dm: DispatchModel, params: SolveParams) -> None:
@@ -253,10 +253,14 @@ def add_objective_terms(dm: DispatchModel, params: SolveParams) -> None:
         + sum(route_pax[r.id, v.group_id] * visit_late_penalty(instance, v.group_id, v.late_s) for r, v in visits)
         + sum(unreached_penalty(instance, g.id) * dm.left_behind[g.id] for g in instance.groups)
     )
-    dm.terms["passenger_delay_min"] = sum(
-        pax[o.id] * delay_min_per_passenger(o) + use_r[o.id] * own_passengers_delay_min(o)
-        for o in instance.rescue_options
-    ) + sum(route_pax[r.id, v.group_id] * ceil_minutes(v.delay_at_destination_s) for r, v in visits)
+    dm.terms["passenger_delay_min"] = (
+        sum(
+            pax[o.id] * delay_min_per_passenger(o) + use_r[o.id] * own_passengers_delay_min(o)
+            for o in instance.rescue_options
+        )
+        + sum(route_pax[r.id, v.group_id] * ceil_minutes(v.delay_at_destination_s) for r, v in visits)
+        + sum(use_routes[r.id] * own_passengers_delay_min(r) for r in instance.route_options)
+    )
     dm.terms["trips_uncovered"] = sum(dm.uncovered.values())
     dm.terms["trips_retimed_min"] = sum(use_t[o.id] * ceil_minutes(o.departure_shift_s) for o in instance.trip_options)
     dm.terms["trips_recrewed"] = sum(use_t[option_id] for option_id in recrewing_options(instance))

@@ -55,7 +55,7 @@ def route_parts(instance: Instance, route: RouteOption, loads: tuple[int, ...]) 
             group_id=visit.group_id,
             vehicle_id=route.vehicle_id,
             driver_id=route.driver_id,
-            origin_node=route.origin_node,
+            origin_node=route.origin_node or f"on trip ({route.vehicle_id})",
             depart_at=route.depart_at,
             scene_arrival=visit.scene_arrival,
             boarding_at=visit.boarding_at,
@@ -66,6 +66,7 @@ def route_parts(instance: Instance, route: RouteOption, loads: tuple[int, ...]) 
             destination_node=visit.destination_node,
             rest_at_scene_s=visit.rest_s,
             route_id=route.id,
+            passing_trip_id=route.passing_trip_id,
         )
         for k, (visit, pax) in enumerate(zip(route.visits, loads))
     )
@@ -90,11 +91,12 @@ def rescue_route(instance: Instance, route: RouteOption) -> RescueRoute:
         route.id,
         route.vehicle_id,
         route.driver_id,
-        route.origin_node,
+        route.origin_node or f"on trip ({route.vehicle_id})",
         route.depart_at,
         tuple(stops),
         route.deadhead_m,
         route.driver_hours_left_s,
+        route.passing_trip_id,
     )
 
 
@@ -143,7 +145,8 @@ def objective_from(
         late_penalty=sum(p * visit_late_penalty(instance, g, late) for g, late, _, p in carried)
         + sum(unreached_penalty(instance, g.id) * (g.passengers - carried_by_group[g.id]) for g in instance.groups),
         passenger_delay_min=sum(p * ceil_minutes(delay) for _, _, delay, p in carried)
-        + sum(own_passengers_delay_min(o) for o, _ in used_r),
+        + sum(own_passengers_delay_min(o) for o, _ in used_r)
+        + sum(own_passengers_delay_min(r) for r in used_routes),
         trips_uncovered=sum(1 for t in instance.trip_tasks if t.trip_id not in covered),
         trips_retimed_min=sum(ceil_minutes(o.departure_shift_s) for o in used_t),
         trips_recrewed=len(trips & recrewing_options(instance)),
@@ -254,8 +257,9 @@ def delay_min_per_passenger(option: RescueOption) -> int:
     return ceil_minutes(option.delay_at_destination_s)
 
 
-def own_passengers_delay_min(option: RescueOption) -> int:
-    """Passenger-minutes of delay a rescue causes a passing coach's own passengers (0 for others)."""
+def own_passengers_delay_min(option: RescueOption | RouteOption) -> int:
+    """Passenger-minutes of delay a rescue or a route causes a passing coach's own passengers (0 for
+    others)."""
     return option.own_passengers * ceil_minutes(option.own_passenger_delay_s)
 
 

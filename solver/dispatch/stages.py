@@ -84,7 +84,8 @@ def term_upper_bounds(instance: Instance) -> dict[str, int]:
         "passengers_not_reached": sum(g.passengers for g in groups),
         "late_penalty": sum(g.passengers * worst_late[g.id] for g in groups),
         "passenger_delay_min": sum(g.passengers * worst_delay[g.id] for g in groups)
-        + sum(own_passengers_delay_min(o) for o in instance.rescue_options),
+        + sum(own_passengers_delay_min(o) for o in instance.rescue_options)
+        + sum(own_passengers_delay_min(r) for r in instance.route_options),
         "trips_uncovered": len(instance.trip_tasks),
         "trips_retimed_min": sum(
             max(ceil_minutes(o.departure_shift_s) for o in options) for options in trips_by_task.values()

@@ -264,6 +264,23 @@ def test_a_crew_on_a_route_is_told_to_collect_the_other_group_first(corridor):
     assert "先到 G1 K11 往长春方向 接另一事件的乘客，再前往" in zh
 
 
+def test_a_passing_coach_on_a_route_is_told_to_stop_at_the_other_scene_first(corridor):
+    """Issue 18 §1: a coach on its trip that takes two groups stops at both scenes in turn."""
+    passing = replace(
+        RESCUE,
+        vehicle_id="c15",
+        driver_id="d19",
+        passing=True,
+        passengers=5,
+        calls_before=(("G1 K40 toward Siping", "G1 K40 往四平方向"),),
+    )
+    messages = compose(corridor, replace(DISPATCH, rescues=(passing,)))
+    en, zh = (one(messages, RecipientRole.RESCUE_DRIVER, lang).text for lang in ("en", "zh"))
+    assert "passes several scenes: stop first at G1 K40 toward Siping for another incident's passengers" in en
+    assert "take on 5 passengers of c01" in en
+    assert "先在 G1 K40 往四平方向 停车接载另一事件的乘客" in zh
+
+
 def test_times_after_midnight_say_so(corridor):
     late = replace(RESCUE, destination_arrival=DAY.replace(day=8, hour=0, minute=40))
     zh = one(compose(corridor, replace(DISPATCH, rescues=(late,))), RecipientRole.RESCUE_DRIVER, "zh").text
