@@ -31,6 +31,10 @@ class OperationsPolicy:
     max_route_crews: int = 6
     max_route_leg_s: int = 60 * 60  # the drive from one scene to the next, at most
     max_route_scenes: int = 4  # the scenes one route calls at, at most (a further one only with seats to spare)
+    max_route_next: int = 3  # from each scene a route goes on to one of the nearest groups short of a coach
+    # Routes offered at most: the longer ones, most promising first, while the count stays below it (the
+    # routes of one more scene grow as groups³; thousands would outgrow the one-second solve)
+    max_routes: int = 300
 
     def __post_init__(self) -> None:
         for name in (
@@ -46,6 +50,8 @@ class OperationsPolicy:
             "max_route_crews",
             "max_route_leg_s",
             "max_route_scenes",
+            "max_route_next",
+            "max_routes",
         ):
             require(getattr(self, name) >= 0, name, "must not be negative")
         for name in ("max_rescue_coaches", "max_trip_covers", "spare_drivers_per_coach"):

@@ -6,10 +6,13 @@ all down at their destinations, in every order of the distinct stops.
 A route starts as the crew's own rescue option for the first group (its departure, arrival and
 boarding, already checked against the turnout and the rules), so only crews that could rescue the
 first group alone are tried: those with seats to spare after it, the ``ops.max_route_crews`` that
-reach it soonest. A further scene is added only for a group short of an on-time coach of its own, at
-most ``ops.max_route_leg_s`` from the scene before, and only while seats are to spare after every
-group already on board; a route that breaks a rule or comes too late ends there (one more scene only
-adds time). The legs between the scenes and the stops are searched on the directed network at the time
+reach it soonest with a legal route (two drivers of one coach at most). A further scene is added only
+for a group short of an on-time coach of its own, one of the ``ops.max_route_next`` nearest to the
+scene before and at most ``ops.max_route_leg_s`` from it, and only while seats are to spare after
+every group already on board; a route that breaks a rule or comes too late ends there (one more scene
+only adds time). The routes grow one scene per round, the most promising first (least lateness at the
+scenes, then the earliest end), until ``ops.max_routes`` are offered: with many small groups, routes
+through every ordered triple or quadruple of scenes would number thousands and outgrow the solve. The legs between the scenes and the stops are searched on the directed network at the time
 the coach drives them (a scene on the other carriageway is reached through an interchange). The
 driver's whole duty is checked piece by piece (drive, duty at each scene, drive, set-down, drive); when
 it breaks a rule the driver rests ``min_rest`` after the transfer at one scene, the last first; a route
@@ -20,9 +23,9 @@ reaches everyone on time (:func:`fleetplan.builder.build_instance` asks :mod:`fl
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from itertools import permutations
 
@@ -53,37 +56,100 @@ def rescue_routes(
             standing[option.group_id].append(option)
     short = [group for group in groups if not _well_served(group, rescues, len(groups))]
     found = passing_routes(ctx, groups, rescues, frozenset(group.id for group in short))
+    level: list[Prefix] = []
     for first in groups:
         # a coach goes on to a second scene only with seats to spare after the first group
         spare = [o for o in standing[first.id] if o.capacity > first.passengers]
         starts = sorted(spare, key=lambda o: (o.scene_arrival, o.vehicle_id, o.driver_id))
         for second in _next_scenes(ctx, (first,), short):
-            for start in starts[: ctx.ops.max_route_crews]:
-                found += _routes_on(ctx, start, (first, second), short)
+            level += _soonest_crews_through(ctx, starts, (first, second))
+    level = _most_promising(level, ctx.ops.max_routes - len(found))
+    while level:  # one more scene per round, the most promising routes first, within ops.max_routes
+        found += [route for prefix in level for route in prefix.routes]
+        level = _one_scene_further(ctx, level, short, ctx.ops.max_routes - len(found))
     return found
 
 
-def _routes_on(
-    ctx: BuildContext, start: RescueOption, groups: tuple[StrandedGroup, ...], short: Sequence[StrandedGroup]
-) -> list[RouteOption]:
-    """The legal routes of ``start``'s crew through the scenes of ``groups`` in order, and those that
-    go on from the last to further scenes (while seats are to spare after every group on board)."""
-    routes = _routes_through(ctx, start, groups)
-    if routes is None:
-        return []  # a further scene only adds time: it would break a rule or come too late as well
-    if len(groups) >= ctx.ops.max_route_scenes or start.capacity <= sum(g.passengers for g in groups):
-        return routes
-    for further in _next_scenes(ctx, groups, short):
-        routes += _routes_on(ctx, start, (*groups, further), short)
-    return routes
+def _most_promising(level: list[Prefix], budget: int) -> list[Prefix]:
+    """The most promising of ``level`` whose routes fit in ``budget``, in their original order."""
+    kept: set[int] = set()
+    for index in sorted(range(len(level)), key=lambda i: level[i].promise):
+        if len(level[index].routes) <= budget:
+            kept.add(index)
+            budget -= len(level[index].routes)
+    return [prefix for index, prefix in enumerate(level) if index in kept]
+
+
+@dataclass(frozen=True)
+class Prefix:
+    """The legal routes of one crew (``start``) through ``groups`` in order, one per order of the stops."""
+
+    start: RescueOption
+    groups: tuple[StrandedGroup, ...]
+    routes: tuple[RouteOption, ...]
+
+    @property
+    def promise(self) -> tuple[int, datetime]:
+        """Least lateness at the scenes, then the earliest end: the routes worth going on from first."""
+        return min((sum(v.late_s for v in r.visits), r.end) for r in self.routes)
+
+
+ROUTE_DRIVERS_PER_COACH = 2  # a coach's other drivers make the same route again: the solver needs a spare
+
+
+def _soonest_crews_through(
+    ctx: BuildContext, starts: Sequence[RescueOption], groups: tuple[StrandedGroup, ...]
+) -> list[Prefix]:
+    """The routes through ``groups`` of the soonest crews that have one: ``ops.max_route_crews`` crews
+    at most, and at most :data:`ROUTE_DRIVERS_PER_COACH` of one coach (its crews time alike, and the
+    drivers of one depot's coach would crowd out the other coaches)."""
+    found: list[Prefix] = []
+    per_coach: Counter[str] = Counter()
+    for start in starts:
+        if len(found) >= ctx.ops.max_route_crews:
+            break
+        if per_coach[start.vehicle_id] >= ROUTE_DRIVERS_PER_COACH:
+            continue
+        routes = _routes_through(ctx, start, groups)
+        if routes:
+            per_coach[start.vehicle_id] += 1
+            found.append(Prefix(start, groups, tuple(routes)))
+    return found
+
+
+def _one_scene_further(
+    ctx: BuildContext, level: list[Prefix], short: Sequence[StrandedGroup], budget: int
+) -> list[Prefix]:
+    """The legal routes one scene longer than those of ``level`` (each crew with seats to spare after
+    every group on board, up to ``ops.max_route_scenes``), the most promising first, while they fit in
+    ``budget`` routes. A route that breaks a rule or comes too late goes no further: one more scene
+    only adds time."""
+    longer: list[Prefix] = []
+    extendable = [
+        p
+        for p in level
+        if len(p.groups) < ctx.ops.max_route_scenes and p.start.capacity > sum(g.passengers for g in p.groups)
+    ]
+    for prefix in sorted(extendable, key=lambda p: p.promise):
+        if budget <= 0:
+            break
+        for further in _next_scenes(ctx, prefix.groups, short):
+            routes = _routes_through(ctx, prefix.start, (*prefix.groups, further))
+            if routes and len(routes) <= budget:
+                longer.append(Prefix(prefix.start, (*prefix.groups, further), tuple(routes)))
+                budget -= len(routes)
+    return longer
 
 
 def _next_scenes(
     ctx: BuildContext, collected: tuple[StrandedGroup, ...], short: Sequence[StrandedGroup]
 ) -> list[StrandedGroup]:
     """The groups short of a coach of their own that a route having collected ``collected`` may go on
-    to: not on board yet, within reach of the last scene."""
-    return [g for g in short if g not in collected and _within_reach(ctx, collected[-1], g)]
+    to: not on board yet, within reach of the last scene, the ``ops.max_route_next`` nearest to it."""
+    last = ctx.place(collected[-1].scene)
+    near = [g for g in short if g not in collected and _within_reach(ctx, collected[-1], g)]
+    near.sort(key=lambda g: (haversine_m(last.lat, last.lon, ctx.place(g.scene).lat, ctx.place(g.scene).lon), g.id))
+    return near[: ctx.ops.max_route_next]
 
 
 def _routes_through(

@@ -294,6 +294,27 @@ def test_a_route_crew_runs_a_failed_coach_trip_from_the_last_stop(corridor):
     assert evaluate(best, outcome.instance) == []
 
 
+def test_many_small_groups_get_a_bounded_number_of_routes_and_a_checked_plan(corridor):
+    """Friday 14:40: eight coaches fail between K10 and K38 toward Changchun with 8 aboard each, and
+    the Siping and Changchun backups are out but c19. Routes through every ordered triple and quadruple
+    of scenes would number thousands; the builder offers ``ops.max_routes`` at most, longer ones the
+    most promising first, and the plan it gives is the oracle's to confirm."""
+    at = datetime(2026, 12, 11, 14, 40)
+    coaches = ("c15", "c16", "c17", "c18", "c01", "c02", "c03", "c04")
+    failed = [
+        Incident(f"x{k}", IncidentKind.BREAKDOWN, vehicle, None, f"G1 K{10 + 4 * k} toward Changchun", at, 8)
+        for k, vehicle in enumerate(coaches)
+    ]
+    out = dict.fromkeys(("c09", "c10", "c11", "c12", "c13", "c20", "c21", "c22", "c23", "c24"), "out")
+    ops = OperationsPolicy()
+    outcome = dispatch(corridor, failed, corridor.dataset.clear_conditions, ops=ops, params=PARAMS, unavailable=out)
+    routes = outcome.instance.route_options
+    assert 0 < len(routes) <= ops.max_routes
+    assert max(len(route.visits) for route in routes) >= 3  # longer routes fit in too, the promising ones
+    best = outcome.result.best
+    assert best.routes and oracle_says(outcome, best) == ()
+
+
 def test_no_route_is_built_when_one_coach_per_group_reaches_everyone_in_time(one_backup, monkeypatch):
     """With a second Siping backup back from its charter, each group has a coach of its own in time: a
     route could not better the leading terms, so none is built, and the plans are those the solver
