@@ -129,6 +129,15 @@ def test_blizzard_routes_benchmark_compares_both_dispatches_on_the_same_incident
     assert plot.stat().st_size > 1000
 
 
+def test_route_pool_benchmark_reports_bounded_routes_the_oracle_confirms(capsys):
+    from bench import route_pool
+
+    route_pool.main(["--groups", "6", "--time-limit", "0.5"])
+    row = capsys.readouterr().out.strip().splitlines()[-1].strip("|").split("|")
+    cells = [cell.strip() for cell in row]
+    assert cells[0] == "6" and 0 < int(cells[2]) <= 300 and cells[-1] == "yes"
+
+
 def test_large_fleet_benchmark_runs():
     from bench import large_fleet
 
