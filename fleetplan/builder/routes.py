@@ -12,13 +12,15 @@ scene before and at most ``ops.max_route_leg_s`` from it, and only while seats a
 every group already on board; a route that breaks a rule or comes too late ends there (one more scene
 only adds time). The routes grow one scene per round, the most promising first (least lateness at the
 scenes, then the earliest end), until ``ops.max_routes`` are offered: with many small groups, routes
-through every ordered triple or quadruple of scenes would number thousands and outgrow the solve. The legs between the scenes and the stops are searched on the directed network at the time
-the coach drives them (a scene on the other carriageway is reached through an interchange). The
-driver's whole duty is checked piece by piece (drive, duty at each scene, drive, set-down, drive); when
-it breaks a rule the driver rests ``min_rest`` after the transfer at one scene, the last first; a route
-no such rest makes legal, or one past the driver's shift, is not offered. Passengers get off a stop
-before the last in ``ops.transfer_s``. No route is built at all when one coach per group already
-reaches everyone on time (:func:`fleetplan.builder.build_instance` asks :mod:`fleetplan.on_time`).
+through every ordered triple or quadruple of scenes would number thousands and outgrow the solve.
+
+The legs between the scenes and the stops are searched on the directed network at the time the coach
+drives them (a scene on the other carriageway is reached through an interchange). The driver's whole
+duty is checked piece by piece (drive, duty at each scene, drive, set-down, drive); when it breaks a
+rule the driver rests ``min_rest`` after the transfer at one scene, the last first; a route no such rest
+makes legal, or one past the driver's shift, is not offered. Passengers get off a stop before the last
+in ``ops.transfer_s``. No route is built at all when one coach per group already reaches everyone on
+time (:func:`fleetplan.builder.build_instance` asks :mod:`fleetplan.on_time`).
 """
 
 from __future__ import annotations
@@ -45,9 +47,11 @@ Drops = tuple[tuple[str, tuple[str, ...]], ...]  # (stop node, groups set down t
 def rescue_routes(
     ctx: BuildContext, groups: Sequence[StrandedGroup], rescues: Sequence[RescueOption]
 ) -> list[RouteOption]:
-    """Every legal route through two scenes (for each ordered pair of groups, the first group's
-    soonest crews) and through more (a legal route with seats to spare after its groups, on to one
-    more group short of a coach of its own, up to ``ops.max_route_scenes``)."""
+    """The legal routes through two scenes (for each group, on to the nearest groups short of a coach
+    of their own, with the first group's soonest crews) and through more (a legal route with seats to
+    spare after its groups, on to one more such group, up to ``ops.max_route_scenes``), the most
+    promising first, ``ops.max_routes`` at most; and the passing coaches' routes
+    (:mod:`~fleetplan.builder.passing_routes`)."""
     if ctx.ops.max_route_crews == 0 or ctx.ops.max_route_scenes < 2 or len(groups) < 2:
         return []
     standing: dict[str, list[RescueOption]] = defaultdict(list)
