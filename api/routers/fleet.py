@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, HTTPException, Path, status
 
 from fleetplan.errors import UnknownIdError
-from fleetplan.timetable import first_timetable_day
 
 from api import auth, views
 from api.desk import Desk, run_blocking
@@ -20,7 +19,7 @@ router = APIRouter(tags=["fleet"], responses=error_responses(401, 403))
 def fleet(desk: Desk = Depends(get_desk), _user: User = Depends(auth.viewer)) -> list[dict]:
     dataset = desk.live_corridor().dataset
     booked = desk.bookings_by_resource()
-    day = first_timetable_day(dataset, default=views.FALLBACK_DAY)
+    day = desk.clock().date()  # ages as of today on the desk's clock (a drill's own)
     return [{**views.vehicle_view(vehicle, day), "booked_by": booked.get(vehicle.id)} for vehicle in dataset.vehicles]
 
 
@@ -43,7 +42,7 @@ async def change_status(
     except UnknownIdError as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"vehicle_id: {error}") from None
     booked = await run_blocking(desk.bookings_by_resource)
-    day = first_timetable_day(desk.corridor.dataset, default=views.FALLBACK_DAY)
+    day = desk.clock().date()
     return {**views.vehicle_view(vehicle, day), "booked_by": booked.get(vehicle.id)}
 
 
@@ -53,7 +52,7 @@ def drivers(desk: Desk = Depends(get_desk), user: User = Depends(auth.viewer)) -
     (dispatchers and admins): a viewer's screen is no place for a driver's private number."""
     dataset = desk.corridor.dataset
     booked = desk.bookings_by_resource()
-    day = first_timetable_day(dataset, default=views.FALLBACK_DAY)
+    day = desk.clock().date()  # ages as of today on the desk's clock (a drill's own)
     sees_phones = auth.role_allows(user.role, Role.DISPATCHER)
     return [
         {

@@ -113,3 +113,18 @@ def test_driver_mobiles_are_shown_to_dispatchers_and_admins_only(desk):
     known = {d.id: d.phone for d in load_corridor().dataset.drivers}
     assert phones["dispatcher"] == phones["admin"] == known
     assert any(phone for phone in known.values())  # the default drivers have mobiles
+
+
+def test_ages_are_judged_on_the_desk_s_own_day(tmp_path):
+    """A drill desk dated 2030: every coach and driver is as old as they are then, not on the timetable's
+    template day (the ages a dispatcher reads are today's)."""
+    from datetime import date, datetime
+
+    dataset = load_corridor().dataset
+    with running_desk(sqlite_url(tmp_path), clock_from=datetime(2030, 12, 9, 8, 0)) as later:
+        drivers = {d["id"]: d for d in later.get("/drivers").json()}
+        fleet = {v["id"]: v for v in later.get("/fleet").json()}
+    day = date(2030, 12, 9)
+    assert all(drivers[d.id]["age"] == d.age_years(day) for d in dataset.drivers)
+    assert all(fleet[v.id]["age_years"] == round(v.age_years(day), 1) for v in dataset.vehicles)
+    assert any(d.age_years(day) != d.age_years(date(2026, 12, 7)) for d in dataset.drivers)

@@ -1,7 +1,10 @@
 """The timetable over a what-if period.
 
 The dataset holds one week of trips; over the period it repeats weekly: a day of the period runs the
-trips of the dataset day with the same weekday, shifted to that date, with ids ``<trip>@<date>``.
+trips of the dataset day with the same weekday, shifted to that date, with ids ``<trip>@<date>``. With
+a service calendar (``calendar.toml``) a day runs as the calendar says, as at the desk: a public
+holiday runs none of the kinds it names, a make-up working day runs as another weekday, and no day
+outside the calendar's period runs anything.
 The drivers' recorded history (the 7 days before the dataset week) is shifted the same way so that it
 lies before the period's first week. Where a trip is at each moment (its course) is
 :func:`fleetplan.timetable.trip_course`.
@@ -25,7 +28,8 @@ def template_day(dataset: Dataset, day: date) -> date:
 
 
 def period_trips(dataset: Dataset, days: tuple[date, ...]) -> tuple[Trip, ...]:
-    """Every trip run on ``days``: the template week repeated, in departure order.
+    """Every trip run on ``days``: the template week repeated (as its calendar says, if it has one), in
+    departure order.
 
     Trips of the dataset outside its first 7 days are not repeated.
     """
@@ -34,8 +38,22 @@ def period_trips(dataset: Dataset, days: tuple[date, ...]) -> tuple[Trip, ...]:
     for trip in dataset.trips:
         if (trip.departure.date() - first).days < WEEK_DAYS:
             by_day.setdefault(trip.departure.date(), []).append(trip)
-    trips = [shifted_trip(trip, day) for day in days for trip in by_day.get(template_day(dataset, day), [])]
+    trips = [shifted_trip(trip, day) for day in days for trip in _runs_on(dataset, by_day, day)]
     return tuple(sorted(trips, key=lambda t: (t.departure, t.id)))
+
+
+def _runs_on(dataset: Dataset, by_day: dict[date, list[Trip]], day: date) -> list[Trip]:
+    """The template trips that run on ``day``: those of its weekday, or as the calendar says."""
+    calendar = dataset.calendar
+    if calendar is None:
+        return by_day.get(template_day(dataset, day), [])
+    return [
+        trip
+        for trips in by_day.values()
+        for trip in trips
+        if (weekday := calendar.runs_as(day, trip.kind)) is not None
+        and trip.departure.date() == calendar.template_day(weekday)
+    ]
 
 
 def shifted_trip(trip: Trip, day: date) -> Trip:

@@ -12,7 +12,7 @@ import pytest
 
 from fleetplan.corridor import Corridor, load_corridor
 from fleetplan.errors import InvalidValueError, UnknownIdError
-from fleetplan.model import IncidentKind, VehicleStatus, Weather
+from fleetplan.model import IncidentKind, TripKind, VehicleStatus, Weather
 from fleetplan.rules import personal_eligibility
 from fleetplan.timetable import trip_course
 
@@ -147,6 +147,18 @@ def test_the_week_repeats_over_the_period_on_the_right_weekdays(corridor):
         assert trip.departure.weekday() == original.departure.weekday()
         assert trip.departure.time() == original.departure.time()
         assert trip.id.endswith(trip.departure.date().isoformat())
+
+
+def test_the_period_runs_as_the_service_calendar_says(corridor):
+    """New Year's Day 2027 (a Friday) runs no staff runs (calendar.toml), as at the desk; the students'
+    Friday runs still leave. Without the calendar every Friday trip would run."""
+    new_year = date(2027, 1, 1)
+    kinds = {trip.kind for trip in period_trips(corridor.dataset, (new_year,))}
+    assert kinds and not kinds & {TripKind.STAFF_MORNING, TripKind.STAFF_EVENING}
+    plain = replace(corridor.dataset, calendar=None)
+    assert {TripKind.STAFF_MORNING, TripKind.STAFF_EVENING} <= {t.kind for t in period_trips(plain, (new_year,))}
+    friday = date(2027, 1, 8)  # an ordinary Friday runs the same trips with and without the calendar
+    assert [t.id for t in period_trips(corridor.dataset, (friday,))] == [t.id for t in period_trips(plain, (friday,))]
 
 
 def test_history_is_shifted_to_lie_before_the_period(corridor):
