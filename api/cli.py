@@ -20,7 +20,7 @@ from fleetplan.corridor import Corridor, load_corridor, validate_corridor
 from fleetplan.errors import DataProblem, DataValidationError, FleetplanError, InvalidValueError
 from fleetplan.model import VehicleClass
 from fleetplan.timetable import first_timetable_day
-from fleetplan.units import parse_hhmm
+from fleetplan.units import china_now, parse_hhmm
 
 from api import views
 from api.cli_dispatch import add_dispatch_command
@@ -315,7 +315,7 @@ def run_route(args: argparse.Namespace, out: Printer) -> int:
 
 def run_fleet_list(args: argparse.Namespace, out: Printer) -> int:
     dataset = _corridor(args).dataset
-    day = first_timetable_day(dataset, default=views.FALLBACK_DAY)
+    day = china_now().date()  # ages as of today, as the desk shows them
     rows = [views.vehicle_view(vehicle, day) for vehicle in dataset.vehicles]
     if args.json:
         out(json.dumps({"vehicles": rows}, ensure_ascii=False))
@@ -331,7 +331,7 @@ def run_fleet_list(args: argparse.Namespace, out: Printer) -> int:
 
 def run_drivers_list(args: argparse.Namespace, out: Printer) -> int:
     dataset = _corridor(args).dataset
-    day = first_timetable_day(dataset, default=views.FALLBACK_DAY)
+    day = china_now().date()
     rows = [views.driver_view(driver, day) for driver in dataset.drivers]
     if args.json:
         out(json.dumps({"drivers": rows}, ensure_ascii=False))
