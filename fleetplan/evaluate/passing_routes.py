@@ -34,6 +34,9 @@ def check_passing_route(facts: Facts, route: RescueRoute, parts: Sequence[Rescue
     if route.driver_id != trip.driver_id:
         said = f"its driver is {trip.driver_id}, not {route.driver_id}"
         problems.append(problem(ProblemCode.WRONG_DRIVER, where, said, claimed=route.driver_id, found=trip.driver_id))
+    if parts[0].deadhead_m:
+        said = f"claims {parts[0].deadhead_m} m empty running for a coach on its trip"
+        problems.append(problem(ProblemCode.EMPTY_RUNNING, where, said, claimed_m=parts[0].deadhead_m, found_m=0))
     free = facts.dataset.vehicle(route.vehicle_id).seats - trip.booked_passengers
     carried = sum(part.passengers for part in parts)
     if carried > free:

@@ -214,10 +214,20 @@ def _derived(
         task=(route.depart_at, route.end),
         intervals=tuple(intervals),
         distance_m=distance_m,
+        empty_m=(0.0,),
         route_own_delay_s=own_delay,
         passing_route=True,
     )
-    return [first] + [
-        RescueFacts(part, incident, scene_earliest=earliest.get(part.group_id), delivery_stop=part.destination_node)
-        for part, incident in zip(parts[1:], incidents[1:])
-    ]
+    return (
+        [first]
+        + [  # a coach on its trip runs no empty kilometre, whatever a part claims
+            RescueFacts(
+                part,
+                incident,
+                scene_earliest=earliest.get(part.group_id),
+                delivery_stop=part.destination_node,
+                empty_m=(0.0,),
+            )
+            for part, incident in zip(parts[1:], incidents[1:])
+        ]
+    )
