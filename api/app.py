@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from functools import partial
+from typing import TypeVar, cast
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -71,6 +72,8 @@ from api.routers.deps import get_settings
 from api.safe_errors import SafeJSONResponse, method_not_allowed, validation_error
 from api.settings import Settings, prepare_database_dir
 from api.whatif_jobs import RunnerConfig, WhatIfJobs
+
+E = TypeVar("E", bound=Exception)
 
 logger = logging.getLogger(__name__)
 
@@ -221,15 +224,20 @@ def include_desk(app: FastAPI) -> None:
 
 # --------------------------------------------------------------------------- errors
 def add_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(RequestValidationError, validation_error)
-    app.add_exception_handler(IdempotencyMismatch, _idempotency_mismatch)
-    app.add_exception_handler(FleetplanError, _domain_error)
-    app.add_exception_handler(NotFound, _not_found)
-    app.add_exception_handler(InvalidTransition, _conflict)
-    app.add_exception_handler(BookingConflict, _conflict)
-    app.add_exception_handler(RecordError, _record_input)
-    app.add_exception_handler(OperationalError, _database_unavailable)
+    _on(app, StarletteHTTPException, _http_error)
+    _on(app, RequestValidationError, validation_error)
+    _on(app, IdempotencyMismatch, _idempotency_mismatch)
+    _on(app, FleetplanError, _domain_error)
+    _on(app, NotFound, _not_found)
+    _on(app, InvalidTransition, _conflict)
+    _on(app, BookingConflict, _conflict)
+    _on(app, RecordError, _record_input)
+    _on(app, OperationalError, _database_unavailable)
+
+
+def _on(app: FastAPI, kind: type[E], handler: Callable[[Request, E], Awaitable[Response]]) -> None:
+    """Starlette types every handler as taking any exception; it calls this one with ``kind`` only."""
+    app.add_exception_handler(kind, cast(Callable[[Request, Exception], Awaitable[Response]], handler))
 
 
 async def _http_error(request: Request, error: StarletteHTTPException) -> Response:

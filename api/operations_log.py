@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from fleetplan.model import VehicleStatus
 
-from api.records.schema import closure_lifts, closures, vehicle_status_changes
+from api.records.schema import closure_lifts, closures, inserted_id, vehicle_status_changes
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 POOL_SIZE, POOL_MAX_OVERFLOW = 5, 35  # room for the service's worker threads
@@ -76,11 +76,13 @@ class OperationsLog:
         self, vehicle_id: str, status: VehicleStatus, reason: str, at: datetime, actor: str
     ) -> StatusChange:
         with self.engine.begin() as connection:
-            new_id = connection.execute(
-                insert(vehicle_status_changes).values(
-                    vehicle_id=vehicle_id, status=status.value, reason=reason, at=at, actor=actor
+            new_id = inserted_id(
+                connection.execute(
+                    insert(vehicle_status_changes).values(
+                        vehicle_id=vehicle_id, status=status.value, reason=reason, at=at, actor=actor
+                    )
                 )
-            ).inserted_primary_key[0]
+            )
         return StatusChange(new_id, vehicle_id, status, reason, at, actor)
 
     def latest_statuses(self) -> dict[str, StatusChange]:
@@ -97,9 +99,13 @@ class OperationsLog:
     # ------------------------------------------------------------------ closures
     def close(self, kind: ClosureKind, target: str, reason: str, at: datetime, actor: str) -> Closure:
         with self.engine.begin() as connection:
-            new_id = connection.execute(
-                insert(closures).values(kind=kind.value, target=target, reason=reason, created_at=at, created_by=actor)
-            ).inserted_primary_key[0]
+            new_id = inserted_id(
+                connection.execute(
+                    insert(closures).values(
+                        kind=kind.value, target=target, reason=reason, created_at=at, created_by=actor
+                    )
+                )
+            )
         return Closure(new_id, kind, target, reason, at, actor)
 
     def active_closures(self) -> list[Closure]:

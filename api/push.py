@@ -158,10 +158,10 @@ class PushHub:
             for event in await run_blocking(self.snapshot):
                 yield event
             while True:
-                event = await queue.get()
-                if event is None:  # dropped for falling behind: the client reconnects
+                queued = await queue.get()
+                if queued is None:  # dropped for falling behind: the client reconnects
                     return
-                yield event
+                yield queued
         finally:
             self._queues.discard(queue)
 

@@ -293,7 +293,7 @@ def _candidates_table(candidates: list[dict[str, Any]], names: _Names) -> str:
     by_coach: dict[tuple, list[str]] = {}
     for c in candidates:
         key = (c.get("vehicle_id"), c.get("kind"), c.get("origin"), c.get("available_from"), c.get("capacity"))
-        by_coach.setdefault(key, []).append(c.get("driver_id"))
+        by_coach.setdefault(key, []).append(str(c.get("driver_id") or ""))
     rows = "".join(
         f"<tr><td class=nowrap>{names.coach(vehicle)}</td><td>{_text(kind)}</td><td>{names.place(origin)}</td>"
         f"<td>{_text(available)}</td><td class=num>{_text(capacity)}</td>"
@@ -359,7 +359,7 @@ def _response_section(view: dict[str, Any]) -> str:
 def _timeline_section(entries: list[dict[str, Any]]) -> str:
     rows = "".join(
         f"<tr><td>{_text((e.get('at') or '').replace('T', ' '))}</td>"
-        f"<td>{escape(ENTRY_LABELS.get(e.get('kind'), str(e.get('kind'))))}</td>"
+        f"<td>{escape(ENTRY_LABELS.get(str(e.get('kind')), str(e.get('kind'))))}</td>"
         f"<td>{_text(e.get('actor'))}</td><td>{escape(_entry_summary(e))}</td></tr>"
         for e in entries
     )
@@ -376,10 +376,10 @@ def _outbox_section(messages: list[dict[str, Any]]) -> str:
         return f"<section class=outbox>{heading}<p class=muted>无消息 No messages.</p></section>"
     rows = "".join(
         f"<tr{' class=late' if m.get('status') == 'failed' else ''}>"
-        f"<td>{escape(RECIPIENT_LABELS.get(m.get('recipient_role'), str(m.get('recipient_role'))))}<br>"
+        f"<td>{escape(RECIPIENT_LABELS.get(str(m.get('recipient_role')), str(m.get('recipient_role'))))}<br>"
         f"{_text(m.get('recipient_name'))}<br><small>{_text(m.get('phone'))}</small></td>"
         f"<td>{_text(m.get('lang'))}</td><td class=message>{_text(m.get('text'))}</td>"
-        f"<td>{escape(MESSAGE_STATUS_LABELS.get(m.get('status'), str(m.get('status'))))}"
+        f"<td>{escape(MESSAGE_STATUS_LABELS.get(str(m.get('status')), str(m.get('status'))))}"
         f"{_message_times(m)}{'<br><small>' + _text(m.get('error')) + '</small>' if m.get('error') else ''}</td></tr>"
         for m in messages
     )

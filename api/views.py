@@ -47,7 +47,9 @@ def _vehicle_index(dataset: Dataset) -> tuple[dict[str, Vehicle], dict[str, Vehi
     cached = _indexes.get(id(dataset))
     if cached is not None and cached[0] is dataset:
         return cached[1]
-    ids, plates, phones = {}, {}, {}
+    ids: dict[str, Vehicle] = {}
+    plates: dict[str, Vehicle] = {}
+    phones: dict[str, Vehicle] = {}
     for vehicle in dataset.vehicles:  # the first of a (refused) duplicate wins, as a scan would
         ids.setdefault(vehicle.id, vehicle)
         plates.setdefault(_plain_plate(vehicle.plate), vehicle)

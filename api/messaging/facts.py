@@ -62,7 +62,7 @@ def dispatch_facts(
 ) -> AcceptedDispatch:
     """The facts of ``plan`` (one of ``options``' plans) for the incident ``record``."""
     report, reported_at = record.report, record.reported_at
-    group = next(iter(options.get("incidents") or []), {})
+    group: dict[str, Any] = next(iter(options.get("incidents") or []), {})
     kinds = {(c.get("vehicle_id"), c.get("driver_id")): c.get("kind") for c in options.get("candidates") or []}
     conditions = (options.get("inputs") or {}).get("conditions") or {}
     deadline = report.get("deadline") or group.get("deadline")
@@ -74,7 +74,7 @@ def dispatch_facts(
         scene=report["location"],  # as reported, which the network read when the report was planned
         reported_at=reported_at,
         passengers=int(report.get("passengers") or 0),
-        destination=group.get("destination") or next(iter(plan["assignments"]), {}).get("destination", ""),
+        destination=group.get("destination") or _first_destination(plan),
         deadline=datetime.fromisoformat(deadline) if deadline else None,
         rescues=tuple(
             rescue_order(a, reported_at, kinds.get((a["vehicle_id"], a["driver_id"])) == PASSING, plan)
@@ -90,6 +90,12 @@ def dispatch_facts(
         accepted_by=actor[:NAME_LENGTH],
         accepted_at=accepted_at,
     )
+
+
+def _first_destination(plan: dict[str, Any]) -> str:
+    """Where the plan's first assignment sets down, for an incident whose group names no destination."""
+    first: dict[str, Any] = next(iter(plan["assignments"]), {})
+    return str(first.get("destination", ""))
 
 
 def calls_before(assignment: dict[str, Any], plan: dict[str, Any]) -> tuple[tuple[str, str], ...]:

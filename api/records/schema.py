@@ -17,11 +17,14 @@ Append-only by construction:
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
     Column,
+    CursorResult,
     DateTime,
     Double,
     ForeignKey,
@@ -345,3 +348,10 @@ whatif_job_runs = Table(
     Column("outcome", String(16), nullable=True),
     CheckConstraint(_in_list("outcome", list(WHATIF_RUN_OUTCOMES)), name="outcome"),
 )
+
+
+def inserted_id(result: CursorResult[Any]) -> int:
+    """The key of the one row an INSERT just added (every table here has a one-column integer key)."""
+    key = result.inserted_primary_key
+    assert key is not None  # an INSERT of a row always reports its key
+    return int(key[0])

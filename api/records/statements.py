@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, or_, select, update
 
 from api.records.lifecycle import derive_status
-from api.records.schema import INCIDENT_COUNTER, bookings, counters, entries, incidents, outbox
+from api.records.schema import INCIDENT_COUNTER, bookings, counters, entries, incidents, inserted_id, outbox
 from api.records.types import Entry, EntryKind, IncidentRecord, IncidentStatus, NotFound
 
 # --- statements -----------------------------------------------------------------------------------
@@ -57,7 +57,7 @@ def insert_entry(
     result = connection.execute(
         insert(entries).values(incident_number=number, kind=kind.value, at=at, actor=actor, payload=payload)
     )
-    return result.inserted_primary_key[0]
+    return inserted_id(result)
 
 
 def queue_messages(

@@ -28,6 +28,7 @@ from sqlalchemy import Connection, Double, and_, func, insert, or_, select, upda
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
+from api.records.schema import inserted_id
 from api.records.schema import whatif_job_runs as runs_table
 from api.records.schema import whatif_jobs as jobs_table
 from api.whatif_jobs.request import WhatIfRequest
@@ -129,11 +130,13 @@ def claim_next(connection: Connection, runner: str, lease_s: float, clock: Calla
                 )
                 continue
         lease_until_s = now_s + lease_s
-        run_id = connection.execute(
-            insert(runs_table).values(
-                job_id=row.id, runner=runner, started_epoch_s=now_s, lease_until_epoch_s=lease_until_s
+        run_id = inserted_id(
+            connection.execute(
+                insert(runs_table).values(
+                    job_id=row.id, runner=runner, started_epoch_s=now_s, lease_until_epoch_s=lease_until_s
+                )
             )
-        ).inserted_primary_key[0]
+        )
         connection.execute(
             update(jobs_table)
             .where(jobs_table.c.id == row.id)

@@ -90,6 +90,7 @@ def validate_request(
     _require_whole(reps, "reps", 1, MAX_HTTP_REPS)
     _require_whole(seed, "seed", 0, MAX_SEED)
     scenario = WhatIfScenario(start, end, dict(backups), calendar=calendar)
+    assert isinstance(scenario.backups, tuple)  # WhatIfScenario normalises backups to (site, count) pairs
     try:
         # the same check run_whatif makes before it starts: sites exist, enough usable standby coaches and drivers
         staged_dataset(corridor.dataset, scenario.backups, scenario.start, scenario.end)

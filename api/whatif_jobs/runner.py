@@ -45,7 +45,7 @@ from solver.planning.whatif import Engine as WhatIfEngine
 from solver.planning.whatif import kpis_csv_text, run_whatif
 
 from api.records.engine import WRITE_OPTION
-from api.records.schema import NAME_LENGTH
+from api.records.schema import NAME_LENGTH, inserted_id
 from api.records.schema import whatif_jobs as jobs_table
 from api.settings import Settings
 from api.whatif_jobs import leases
@@ -197,17 +197,19 @@ class WhatIfJobs:
         """
         with self._writer.begin() as connection:
             check_caps(connection, submitted_by, self._config.caps, self._clock())
-            job_id = connection.execute(
-                insert(jobs_table).values(
-                    status=JobStatus.QUEUED,
-                    request=request.as_dict(),
-                    submitted_by=submitted_by,
-                    submitted_at=self._clock(),
-                    done_reps=0,
-                    total_reps=request.reps,
-                    cancel_requested=False,
+            job_id = inserted_id(
+                connection.execute(
+                    insert(jobs_table).values(
+                        status=JobStatus.QUEUED,
+                        request=request.as_dict(),
+                        submitted_by=submitted_by,
+                        submitted_at=self._clock(),
+                        done_reps=0,
+                        total_reps=request.reps,
+                        cancel_requested=False,
+                    )
                 )
-            ).inserted_primary_key[0]
+            )
         self._fill()
         return self.job(job_id)
 
