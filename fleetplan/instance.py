@@ -79,6 +79,12 @@ class StrandedGroup:
         """The failed trip's planned time at stop ``node_id`` ahead, or None."""
         return next((planned for node, planned in self.remaining_stops if node == node_id), None)
 
+    @property
+    def set_down_nodes(self) -> set[str]:
+        """Where a passing coach may set the passengers down: the failed trip's stops still ahead, else
+        (no trip) the destination."""
+        return {node for node, _ in self.remaining_stops} or {self.destination_node}
+
 
 @dataclass(frozen=True)
 class TripTask:

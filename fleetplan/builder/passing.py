@@ -28,7 +28,7 @@ def passing_option(ctx: BuildContext, crew: Crew, group: StrandedGroup) -> Rescu
         said = phrase("wrong_direction", vehicle=vehicle.id, trip=trip.id, why=found)
         ctx.reject(crew.vehicle_id, RejectionCode.WRONG_DIRECTION, said, group.id)
         return None
-    wanted = {node for node, _ in group.remaining_stops} or {group.destination_node}
+    wanted = group.set_down_nodes
     shared = [stop for stop in found.stops_ahead if stop.node_id in wanted]
     if not shared:
         said = phrase(

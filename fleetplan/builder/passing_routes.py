@@ -173,8 +173,7 @@ def _drops(stops: tuple[Stop, ...], arrivals: list[datetime], groups: list[Stran
     route's end)."""
     leaving: dict[str, list[str]] = defaultdict(list)
     for group in groups:
-        wanted = {node for node, _ in group.remaining_stops} or {group.destination_node}
-        leaving[[stop.node_id for stop in stops if stop.node_id in wanted][-1]].append(group.id)
+        leaving[[stop.node_id for stop in stops if stop.node_id in group.set_down_nodes][-1]].append(group.id)
     called = [(stop, arrival) for stop, arrival in zip(stops, arrivals) if stop.node_id in leaving]
     return tuple(
         RouteDrop(

@@ -301,7 +301,7 @@ def _passing(facts: Facts, rescue: Rescue, trip: Trip, group: StrandedGroup) -> 
     if isinstance(found, Phrase):
         return problems + [problem(ProblemCode.DOES_NOT_PASS, where, facts.say(found))]
     eta, arrival_at = found
-    wanted = {node for node, _ in group.remaining_stops} or {group.destination_node}
+    wanted = group.set_down_nodes
     ahead = list(arrival_at)
     destination = rescue.destination_node or group.destination_node
     if destination not in wanted or destination not in ahead:
