@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from fleetplan.errors import FleetplanError
 from fleetplan.evaluate.calls import boarding_problems, set_down_problems
 from fleetplan.evaluate.facts import Facts
-from fleetplan.evaluate.rescues import passing_arrivals
+from fleetplan.evaluate.rescues import own_stop_arrivals, passing_arrivals
 from fleetplan.model import Trip
 from fleetplan.phrase import Phrase
 from fleetplan.plan import PICKUP, Rescue, RescueRoute
@@ -119,7 +119,8 @@ def _walk(facts: Facts, route: RescueRoute, trip: Trip, where: str) -> _Walked |
         if stop.leave_at != leave:
             said = f"claims to leave stop {k + 1} at {stop.leave_at:%H:%M:%S}, the rules say {leave:%H:%M:%S}"
             problems.append(problem(ProblemCode.ARRIVAL_TIME, where, said, claimed=stop.leave_at, found=leave))
-    arrivals = _own_stops(facts, route.vehicle_id, trip, groups[-1].scene, leave, ahead[0])
+    own_ahead = [stop for stop in trip.stops if stop.node_id in ahead[0]]  # the stops after the scenes
+    arrivals = own_stop_arrivals(facts, route.vehicle_id, groups[-1].scene, leave, own_ahead)
     for stop in route.stops[len(pickups) :]:
         found = arrivals.get(stop.place)
         if found is None:
@@ -130,16 +131,3 @@ def _walk(facts: Facts, route: RescueRoute, trip: Trip, where: str) -> _Walked |
             problems.append(problem(ProblemCode.ARRIVAL_TIME, where, said, claimed=stop.arrival, found=found))
         problems += set_down_problems(facts, stop.place, stop.group_ids, where)
     return _Walked(problems, list(arrivals.values())[-1], list(first[1].values())[-1])
-
-
-def _own_stops(
-    facts: Facts, vehicle_id: str, trip: Trip, scene, leave: datetime, nodes: list[str]
-) -> dict[str, datetime]:
-    """The arrival at each of the coach's own stops ahead (``nodes``), driving on from ``scene`` at
-    ``leave`` and leaving none before its timetabled time."""
-    planned = {stop.node_id: stop.planned for stop in trip.stops}
-    here, clock, arrivals = scene, leave, {}
-    for node in nodes:
-        clock += timedelta(seconds=facts.route_s(vehicle_id, here, node, clock)[0])
-        arrivals[node], here, clock = clock, node, max(clock, planned[node])
-    return arrivals

@@ -3,13 +3,15 @@ the destination, the seats, the rules and the hours left; a passing coach agains
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from fleetplan.errors import FleetplanError
 from fleetplan.evaluate.facts import Facts
 from fleetplan.instance import StrandedGroup
 from fleetplan.live import seen_passing
-from fleetplan.model import Trip, VehicleStatus
+from fleetplan.model import Stop, Trip, VehicleStatus
 from fleetplan.phrase import Phrase
 from fleetplan.plan import Rescue
 from fleetplan.problems import Problem, ProblemCode, problem
@@ -384,13 +386,21 @@ def passing_arrivals(
         clock = boarding + timedelta(seconds=facts.ops.passing_dwell_s)
     else:
         clock = found.eta
-    here, arrival_at = group.scene, {}
-    for stop in found.stops_ahead:
+    return found.eta, own_stop_arrivals(facts, vehicle_id, group.scene, clock, found.stops_ahead)
+
+
+def own_stop_arrivals(
+    facts: Facts, vehicle_id: str, scene: Any, leave: datetime, stops: Sequence[Stop]
+) -> dict[str, datetime]:
+    """When a passing coach leaving ``scene`` at ``leave`` reaches each of its own ``stops`` ahead, by
+    node; it does not leave a stop before its timetabled time."""
+    here, clock, arrival_at = scene, leave, {}
+    for stop in stops:
         seconds, _ = facts.route_s(vehicle_id, here, stop.node_id, clock)
         clock += timedelta(seconds=seconds)
         arrival_at[stop.node_id], here = clock, stop.node_id
-        clock = max(clock, stop.planned)  # it does not leave a stop before its timetabled time
-    return found.eta, arrival_at
+        clock = max(clock, stop.planned)
+    return arrival_at
 
 
 def own_delay_caused_s(facts: Facts, rescue: Rescue, trip: Trip) -> int:
