@@ -133,6 +133,27 @@ def course_arrival(
     return None
 
 
+def stops_delay_s(
+    facts: Facts,
+    trip: TripRow,
+    ahead: tuple[StopRow, ...],
+    driving_on: tuple[Place, datetime],
+    stopping: tuple[Place, datetime],
+) -> tuple[int, datetime] | None:
+    """What a passing coach's stops cost its own passengers: the seconds they add to its lateness at its
+    trip's last stop (its lateness leaving the last scene at ``stopping``, less its lateness had it
+    driven on from ``driving_on``: a coach running early absorbs them, a delay of the conditions is
+    theirs either way), and when it reaches that stop. None when the oracle cannot follow its course."""
+    last = trip.stops[-1]
+    stopped = course_arrival(facts, ahead, stopping[0], stopping[1], last.node_id)
+    not_stopped = course_arrival(facts, ahead, driving_on[0], driving_on[1], last.node_id)
+    if stopped is None or not_stopped is None:
+        return None
+    late_s = max(0, seconds(stopped[0] - last.planned))
+    late_anyway_s = max(0, seconds(not_stopped[0] - last.planned))
+    return late_s - late_anyway_s, stopped[0]
+
+
 def passing(
     facts: Facts, claim: Claim, rescue: Rescue, incident: CaseIncident, coach: Coach, trip: TripRow, scene: Place
 ) -> tuple[list[Disagreement], RescueFacts]:

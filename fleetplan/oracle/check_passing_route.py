@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from fleetplan.oracle.case import CaseIncident, Claim, Disagreement
-from fleetplan.oracle.check_passing import course_arrival, passing_window
+from fleetplan.oracle.check_passing import course_arrival, passing_window, stops_delay_s
 from fleetplan.oracle.check_rescue import scene_sides, usability
 from fleetplan.oracle.duty import Interval, overnight_applies, time_findings
 from fleetplan.oracle.facts import Facts
@@ -77,15 +77,16 @@ def check_passing_route(
     for k, stop in enumerate(route.stops[len(pickups) :], start=len(pickups) + 1):
         found += _drop(facts, claim, (k, stop), ahead, (last_scene, last_leave))
         found += set_down(facts, claim, stop, by_group)
-    own = _own_delay_s(facts, trip, ahead, (scenes[0][0], pickups[0].arrival), (last_scene, last_leave))
-    intervals = _intervals(trip, pickups, own[1])
+    own = stops_delay_s(facts, trip, ahead, (scenes[0][0], pickups[0].arrival), (last_scene, last_leave))
+    intervals = _intervals(trip, pickups, max(own[1], trip.arrival) if own else trip.arrival)
     base = facts.base_log(driver.id, taken_away | {trip.id})  # its own trip is in the intervals, stops and all
     overnight = overnight_applies(facts.world.policy, facts.trip_length_m(trip), commuter=False)
     found += [
         claim.disagree("driver_id", driver.id, finding.rule, finding.rule, finding.reason)
         for finding in time_findings(base + intervals, facts.world.policy, overnight)
     ]
-    return found, _derived(parts, incidents, trip, earliest, (own[0], intervals, facts.trip_length_m(trip), route))
+    own_delay_s = own[0] if own else None
+    return found, _derived(parts, incidents, trip, earliest, (own_delay_s, intervals, facts.trip_length_m(trip), route))
 
 
 def _own_trip(facts: Facts, coach: Coach, route: RescueRoute) -> TripRow | None:
@@ -164,22 +165,6 @@ def _drop(
     planned = next(s.planned for s in ahead if s.node_id == stop.place)
     explained = seconds(max(course[0], planned) - course[0])
     return compare_time(claim, f"stop {k} arrival", stop.arrival, course[0], course[1], explained)
-
-
-def _own_delay_s(
-    facts: Facts, trip: TripRow, ahead: tuple[StopRow, ...], first: tuple[Place, datetime], left: tuple[Place, datetime]
-) -> tuple[int | None, datetime]:
-    """The seconds the stops add to the coach's lateness at its last stop (its lateness with them, less
-    its lateness had it driven on at the first scene; None when its course cannot be followed), and
-    when it reaches its last stop."""
-    last = trip.stops[-1]
-    stopping = course_arrival(facts, ahead, left[0], left[1], last.node_id)
-    driving_on = course_arrival(facts, ahead, first[0], first[1], last.node_id)
-    if stopping is None or driving_on is None:
-        return None, trip.arrival
-    late_s = max(0, seconds(stopping[0] - last.planned))
-    late_anyway_s = max(0, seconds(driving_on[0] - last.planned))
-    return late_s - late_anyway_s, max(stopping[0], trip.arrival)
 
 
 def _intervals(trip: TripRow, pickups: list[RouteStop], end: datetime) -> list[Interval]:

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from fleetplan.oracle.case import Claim, Disagreement
 from fleetplan.oracle.check_cover import CoverFacts
-from fleetplan.oracle.check_passing import course_arrival, passing_window
+from fleetplan.oracle.check_passing import passing_window, stops_delay_s
 from fleetplan.oracle.deadlines import tier_verdict
 from fleetplan.oracle.facts import Facts
 from fleetplan.oracle.places import Place
@@ -164,15 +164,9 @@ def own_passengers_delay_min(facts: Facts, r: RescueFacts) -> int | None:
     if course is None:
         return None
     scene, ahead = course
-    last = trip.stops[-1]
     leave = rescue.boarding_at + timedelta(seconds=facts.case.passing_dwell_s)
-    stopping = course_arrival(facts, ahead, scene, leave, last.node_id)
-    driving_on = course_arrival(facts, ahead, scene, rescue.scene_arrival, last.node_id)
-    if stopping is None or driving_on is None:
-        return None
-    late_s = max(0, seconds(stopping[0] - last.planned))
-    late_anyway_s = max(0, seconds(driving_on[0] - last.planned))
-    return trip.booked * started_min(late_s - late_anyway_s)
+    found = stops_delay_s(facts, trip, ahead, (scene, rescue.scene_arrival), (scene, leave))
+    return None if found is None else trip.booked * started_min(found[0])
 
 
 def route_own_delay_min(r: RescueFacts) -> int | None:
