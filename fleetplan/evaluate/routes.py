@@ -62,7 +62,6 @@ def check_route(facts: Facts, route: RescueRoute, parts: Sequence[Rescue]) -> li
         problems.append(problem(ProblemCode.SEATS_EXCEEDED, where, reason, passengers=carried, seats=vehicle.seats))
     policy, transfer = facts.instance.driving_policy, timedelta(seconds=facts.ops.transfer_s)
     place, moment, metres = facts.vehicle_node(vehicle.id), route.depart_at, 0
-    calls: list[tuple[datetime, datetime, datetime]] = []
     for k, stop in enumerate(route.stops):
         target = facts.instance.group(stop.group_ids[0]).scene if stop.kind == PICKUP else stop.place
         leg_s, leg_m = facts.route_s(vehicle.id, place, target, moment)
@@ -87,13 +86,11 @@ def check_route(facts: Facts, route: RescueRoute, parts: Sequence[Rescue]) -> li
         if stop.leave_at != leave:
             said = f"claims to leave stop {k + 1} at {stop.leave_at:%H:%M:%S}, the rules say {leave:%H:%M:%S}"
             problems.append(problem(ProblemCode.ARRIVAL_TIME, where, said, claimed=stop.leave_at, found=leave))
-        calls.append((stop.arrival, busy_until, stop.leave_at))
         place, moment = target, stop.leave_at
     off_shift = off_shift_reason(driver, route.depart_at, route.end)
     if off_shift is not None:
         problems.append(problem(ProblemCode.OFF_SHIFT, where, off_shift))
-    duty = route_task(route.depart_at, calls, distance_m=float(metres))
-    violations = task_violations(driver, facts.duty_log(driver.id), duty, vehicle, policy)
+    violations = task_violations(driver, facts.duty_log(driver.id), route_duty(facts, route, metres), vehicle, policy)
     problems += [
         problem(ProblemCode.DRIVING_RULES, where, f"driver {driver.id}: {v.message}", rule=v.code) for v in violations
     ]
@@ -108,12 +105,12 @@ def _busy_until(stop: RouteStop, transfer: timedelta, last: bool) -> datetime:
     return stop.arrival if last else stop.arrival + transfer
 
 
-def route_duty(facts: Facts, route: RescueRoute) -> ProposedTask:
+def route_duty(facts: Facts, route: RescueRoute, distance_m: float | None = None) -> ProposedTask:
     """The duty the route adds to its driver's log, at the times it claims (:func:`check_route`
-    checks them against the network)."""
+    checks them against the network); ``distance_m``, its length, matters for the 02:00–05:00 rule."""
     transfer, last = timedelta(seconds=facts.ops.transfer_s), len(route.stops) - 1
     calls = [(s.arrival, _busy_until(s, transfer, k == last), s.leave_at) for k, s in enumerate(route.stops)]
-    return route_task(route.depart_at, calls)
+    return route_task(route.depart_at, calls, distance_m=distance_m)
 
 
 def _pickups(route: RescueRoute) -> dict[str, RouteStop]:
