@@ -12,7 +12,9 @@ from __future__ import annotations
 import functools
 import json
 import os
+import sqlite3
 import stat
+import time
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +97,7 @@ def _configure_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_S * 1000}")  # first: WAL may wait
-        cursor.execute("PRAGMA journal_mode = WAL")
+        _enable_wal(cursor)
         cursor.execute("PRAGMA synchronous = FULL")  # an acknowledged commit survives power loss too
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
@@ -105,6 +107,30 @@ def _configure_sqlite(engine: Engine) -> None:
         # IMMEDIATE takes the write lock up front: writers queue instead of failing mid-transaction.
         immediate = connection.get_execution_options().get(WRITE_OPTION, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+WAL_RETRY_PAUSE_S = 0.02
+
+
+def _enable_wal(cursor: Any) -> None:
+    """Put the database in WAL mode, waiting while another connection holds it.
+
+    While another connection holds the write lock of a file still in rollback mode (several processes
+    opening one new file), SQLite refuses the change at once with "database is locked": the busy
+    handler is skipped to avoid a deadlock. The mode persists in the file, so only the first openers
+    of a new file ever wait here."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_S
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() == "wal":
+                return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+        else:
+            if time.monotonic() > deadline:
+                raise sqlite3.OperationalError("database is locked: cannot switch it to WAL mode")
+        time.sleep(WAL_RETRY_PAUSE_S)
 
 
 def _alembic_config(connection: Connection | None = None) -> Config:

@@ -7,6 +7,7 @@ On SQLite and on PostgreSQL (skipped without ``FLEETPLAN_TEST_POSTGRES_URL``).
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
@@ -61,3 +62,21 @@ def test_opening_a_new_database_from_several_threads_at_one_moment_migrates_it_o
     with open_store(store_url) as store:
         assert store.user_for_token(token).name == "admin"
         assert store.integrity_problems() == []
+
+
+def test_a_new_sqlite_file_locked_by_another_opener_is_switched_to_wal_once_the_lock_is_released(tmp_path):
+    """While another connection holds the write lock of a file still in rollback mode, SQLite refuses
+    a journal-mode change at once ("database is locked", the busy handler is skipped to avoid a
+    deadlock): the opener waits for the lock instead of failing."""
+    path = tmp_path / "records.db"
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(0.5, holder.rollback)
+    release.start()
+    try:
+        with open_store(f"sqlite:///{path}") as store, store.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert store.integrity_problems() == []
+    finally:
+        release.join()
+        holder.close()
