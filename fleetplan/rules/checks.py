@@ -21,7 +21,7 @@ from fleetplan.rules.timeline import (
     Stretch,
     Timeline,
     daily_marks,
-    normalised_log,
+    timeline_of,
 )
 from fleetplan.rules.values import Finding, ProposedDrive, RuleCode
 from fleetplan.units import DAY, KM
@@ -256,5 +256,5 @@ def prepare_check(
     driver: Driver, duty_log: Iterable[DutyInterval], drive: ProposedDrive, policy: DrivingPolicy
 ) -> Check:
     """The :class:`Check` of ``drive`` against the driver's log (normalised; other drivers' entries raise)."""
-    timeline = Timeline(normalised_log(duty_log, driver.id), policy)
+    timeline = timeline_of(duty_log, driver.id, policy)
     return Check(timeline, drive, overnight_applies=not overnight_exempt(drive, policy))

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from fleetplan.model import Activity, Driver, DrivingPolicy, DutyInterval, Vehicle, require
 from fleetplan.rules.checks import DoubleBookingFinding, prepare_check
 from fleetplan.rules.personal import personal_for_drive
-from fleetplan.rules.timeline import Timeline, normalised_log, to_stamp
+from fleetplan.rules.timeline import Timeline, normalised_log, timeline_of, to_stamp
 from fleetplan.rules.values import Finding, ProposedDrive
 
 
@@ -154,7 +154,7 @@ def task_findings(
             drive = ProposedDrive(piece.start, piece.duration_s, task.distance_m, task.commuter)
             found += prepare_check(driver, [*log, *earlier], drive, policy).findings(to_stamp(piece.start))
         else:
-            logged = logged or Timeline(log, policy)
+            logged = logged or timeline_of(log, driver.id, policy)
             found += _overlaps(logged, piece)
         earlier.append(DutyInterval(driver.id, piece.start, piece.end, piece.activity))
     return list(dict.fromkeys(found))

@@ -8,6 +8,7 @@ turns their numbers into text.
 
 from __future__ import annotations
 
+import functools
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -19,6 +20,7 @@ from fleetplan.units import DAY, seconds_since_midnight
 
 WINDOW_24H_S = DAY
 WINDOW_7D_S = 7 * DAY
+TIMELINE_CACHE_SIZE = 4096  # logs: a build times each candidate driver's log many times over
 
 DEFAULT_POLICY = DrivingPolicy()
 _EPOCH = datetime(2000, 1, 1)  # a midnight, so that a timestamp modulo DAY is the clock time
@@ -158,7 +160,9 @@ class Stretch:
 
 
 class Timeline:
-    """A driver's log as sorted integer timestamps with the prefix sums the rules need."""
+    """A driver's log as sorted integer timestamps with the prefix sums the rules need.
+
+    Read-only once built: :func:`timeline_of` shares one between every check of the same log."""
 
     def __init__(self, log: Sequence[DutyInterval], policy: DrivingPolicy) -> None:
         self.policy = policy
@@ -329,12 +333,24 @@ def driving_state(
     -------
     DrivingState
     """
-    return Timeline(normalised_log(duty_log, None), policy).state_at(to_stamp(at))
+    return timeline_of(duty_log, None, policy).state_at(to_stamp(at))
 
 
 def driving_states(
     duty_log: Iterable[DutyInterval], policy: DrivingPolicy = DEFAULT_POLICY
 ) -> Callable[[datetime], DrivingState]:
     """:func:`driving_state` of one log at many moments: the log is read once, each moment is a look-up."""
-    timeline = Timeline(normalised_log(duty_log, None), policy)
+    timeline = timeline_of(duty_log, None, policy)
     return lambda at: timeline.state_at(to_stamp(at))
+
+
+def timeline_of(duty_log: Iterable[DutyInterval], driver_id: str | None, policy: DrivingPolicy) -> Timeline:
+    """The :class:`Timeline` of one driver's log, normalised (:func:`normalised_log`; ``driver_id``
+    as there). The same log gives the same timeline: a dispatch checks one driver's log once per
+    timing and task it tries, so the timelines are kept (the last :data:`TIMELINE_CACHE_SIZE` logs)."""
+    return _timeline(tuple(duty_log), driver_id, policy)
+
+
+@functools.lru_cache(maxsize=TIMELINE_CACHE_SIZE)
+def _timeline(duty_log: tuple[DutyInterval, ...], driver_id: str | None, policy: DrivingPolicy) -> Timeline:
+    return Timeline(normalised_log(duty_log, driver_id), policy)
