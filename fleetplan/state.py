@@ -82,6 +82,14 @@ def snapshot(dataset: Dataset, at: datetime) -> LiveState:
     return LiveState(at, MappingProxyType(vehicles), MappingProxyType(drivers))
 
 
+def vehicle_state_at(dataset: Dataset, vehicle_id: str, at: datetime) -> VehicleState:
+    """The state of one coach at ``at`` implied by the timetable (as :func:`snapshot` has it)."""
+    vehicle = dataset.vehicle(vehicle_id)
+    depot = next((site.node_id for site in dataset.sites if site.id == vehicle.home_depot), vehicle.home_depot)
+    trips = sorted((trip for trip in dataset.trips if trip.vehicle_id == vehicle_id), key=lambda t: t.departure)
+    return _vehicle_state(vehicle_id, vehicle.status, depot, trips, at)
+
+
 def _vehicle_state(
     vehicle_id: str, status: VehicleStatus, home_node: str, trips: list[Trip], at: datetime
 ) -> VehicleState:

@@ -9,7 +9,7 @@ from fleetplan.errors import InvalidValueError
 from fleetplan.instance import StrandedGroup
 from fleetplan.model import Incident, SiteKind, Trip
 from fleetplan.network.distance import nearest_road_distance_m
-from fleetplan.state import Whereabouts
+from fleetplan.state import Whereabouts, vehicle_state_at
 from fleetplan.tiers import classify
 
 
@@ -64,7 +64,11 @@ def _incident_trip(ctx: BuildContext, incident: Incident) -> Trip | None:
         if trip.vehicle_id != incident.vehicle_id:
             raise InvalidValueError("trip_id", f"trip {trip.id} is run by {trip.vehicle_id}, not {incident.vehicle_id}")
         return trip
-    state = ctx.state.vehicles[incident.vehicle_id]
+    # the trip it was on when it failed: a joint plan is built at its latest report, maybe hours after
+    if incident.at == ctx.at:
+        state = ctx.state.vehicles[incident.vehicle_id]
+    else:
+        state = vehicle_state_at(ctx.dataset, incident.vehicle_id, incident.at)
     if state.current_trip_id:
         return ctx.dataset.trip(state.current_trip_id)
     # a failure before departure: the vehicle's next trip leaving within the pre-departure window
