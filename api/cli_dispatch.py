@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from fleetplan.corridor import Corridor, load_corridor
@@ -22,6 +22,7 @@ from api.cli_options import (
     non_negative_int,
     positive_float,
     positive_int,
+    settings_from,
     solve_params,
 )
 from api.incidents_file import read_incidents
@@ -44,7 +45,8 @@ def add_dispatch_command(commands) -> None:
         "--incidents",
         type=Path,
         metavar="FILE",
-        help="CSV with columns vehicle,at,time,passengers (required) and day,kind (optional); all planned together",
+        help="CSV with columns vehicle,at,time,passengers (required) and day,kind (optional); all planned "
+        "together at the latest report, so reported within FLEETPLAN_JOINT_WINDOW_MIN (120) min of each other",
     )
     given.add_argument("--vehicle", help="the failed coach: id (c07) or plate (with --at, --time, --passengers)")
     dispatch.add_argument(
@@ -97,7 +99,8 @@ def run_dispatch(args: argparse.Namespace, out: Printer) -> int:
     corridor = load_corridor(args.data)
     day = args.day or first_timetable_day(corridor.dataset, default=views.FALLBACK_DAY)
     if args.incidents is not None:
-        incidents = read_incidents(args.incidents, corridor, day)  # a bad row stops here: nothing is solved
+        window = timedelta(minutes=settings_from({}).joint_window_min)  # as the desk plans together
+        incidents = read_incidents(args.incidents, corridor, day, window)  # a bad row stops here: nothing is solved
     else:
         incidents = (single_incident(args, corridor, day),)
     conditions = corridor.dataset.conditions_named(args.conditions)

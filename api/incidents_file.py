@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from fleetplan.corridor import Corridor
@@ -49,7 +49,9 @@ class _Rows:
         self.problems.append(f"{self.path}: row {row}, column {column}: {problem}")
 
 
-def read_incidents(path: Path, corridor: Corridor, default_day: date) -> tuple[Incident, ...]:
+def read_incidents(
+    path: Path, corridor: Corridor, default_day: date, window: timedelta | None = None
+) -> tuple[Incident, ...]:
     """The incidents of ``path``, ids ``cli-1``, ``cli-2``, … in file order (the single form is ``cli-1``).
 
     Parameters
@@ -60,19 +62,23 @@ def read_incidents(path: Path, corridor: Corridor, default_day: date) -> tuple[I
         Resolves coaches (id or plate, as ``--vehicle``), their seats and the locations.
     default_day
         The day of a row without one (the single form's ``--day`` default).
+    window
+        How far apart the reports may lie (the desk's ``FLEETPLAN_JOINT_WINDOW_MIN``): one file is
+        planned together, at its latest report; None for no limit.
 
     Raises
     ------
     IncidentsFileError
         Every problem of the file: unreadable, no header, a required column missing or an unknown one,
         no incident, and per row an empty or bad cell, an unknown coach, more passengers than its
-        seats, a coach on two rows (naming both).
+        seats, a coach on two rows (naming both), a report more than ``window`` after the earliest.
     """
     rows = _Rows(path)
     lines = _records(path, rows)
     header = _header(next(lines, None), rows)
     incidents: list[Incident] = []
     seen: dict[str, int] = {}  # vehicle id → the row it was first on
+    row_of: dict[str, int] = {}  # incident id → its row
     for number, cells in lines:
         if header is None:
             break
@@ -89,12 +95,35 @@ def read_incidents(path: Path, corridor: Corridor, default_day: date) -> tuple[I
             )
             continue
         seen[incident.vehicle_id] = number
+        row_of[incident.id] = number
         incidents.append(incident)
     if header is not None and not incidents and not rows.problems:
         rows.bad(2, "vehicle", "no incident: give one row per failed coach under the header")
+    if window is not None:
+        _within_window(incidents, row_of, window, rows)
     if rows.problems:
         raise IncidentsFileError(rows.problems)
     return tuple(incidents)
+
+
+def _within_window(incidents: list[Incident], row_of: dict[str, int], window: timedelta, rows: _Rows) -> None:
+    """Name each report more than ``window`` after the earliest: the file is planned as one decision at
+    its latest report, and reports hours apart do not compete for the same coaches."""
+    if not incidents:
+        return
+    earliest = min(incidents, key=lambda incident: incident.at)
+    for incident in incidents:
+        if incident.at - earliest.at > window:
+            column = "time" if incident.at.date() == earliest.at.date() else "day"
+            apart_min = int((incident.at - earliest.at).total_seconds() // 60)
+            rows.bad(
+                row_of[incident.id],
+                column,
+                f"{incident.at:%Y-%m-%d %H:%M} is {apart_min} min after row {row_of[earliest.id]} "
+                f"({earliest.at:%Y-%m-%d %H:%M}); one file is planned together and its reports must lie "
+                f"within {int(window.total_seconds() // 60)} min (FLEETPLAN_JOINT_WINDOW_MIN): "
+                "put the later ones in another file",
+            )
 
 
 def _records(path: Path, rows: _Rows) -> Iterator[tuple[int, list[str]]]:

@@ -266,10 +266,13 @@ def test_a_byte_order_mark_blank_lines_a_plate_and_the_optional_columns_are_acce
         (f"{HEADER}\n\n", "row 2, column vehicle", ["no incident"]),
         (f"{C01}\n{C02}\n", "row 1, column vehicle", ["no header"]),
         (f"{HEADER},pax\n{C01},1\n", "row 1, column pax", ["unknown column"]),
+        (f"{HEADER}\n{C01}\nc02,G1 K40 toward Changchun,17:50,30,\n", "row 3, column time", ["610 min", "row 2"]),
+        (f"{HEADER}\nc02,G1 K40 toward Changchun,07:50,30,2026-12-08\n{C01}\n", "row 2, column day", ["row 3"]),
     ],
     ids=[
         "missing-column", "bad-time", "bad-passengers", "unknown-vehicle", "duplicate-vehicle", "above-seats",
         "bad-location", "bad-day", "bad-kind", "empty-file", "header-only", "no-header", "unknown-column",
+        "hours-apart", "days-apart",
     ],
 )  # fmt: skip
 def test_a_bad_file_exits_2_naming_row_and_column_and_solves_nothing(capsys, tmp_path, monkeypatch, text, where, words):
@@ -282,6 +285,19 @@ def test_a_bad_file_exits_2_naming_row_and_column_and_solves_nothing(capsys, tmp
     assert "Traceback" not in err
     for word in words:
         assert word in line, line
+
+
+def test_reports_within_the_desk_s_joint_window_are_planned_together_and_the_window_follows_its_setting(
+    capsys, tmp_path, monkeypatch
+):
+    path = csv_file(tmp_path, f"{HEADER}\n{C01}\nc02,G1 K40 toward Changchun,09:40,30,\n")  # 120 min apart
+    code, out, err = run(capsys, "dispatch", "--incidents", str(path), "--json")
+    assert code == 0, err
+    assert len(json.loads(out)["incidents"]) == 2
+    monkeypatch.setenv("FLEETPLAN_JOINT_WINDOW_MIN", "90")
+    code, out, err = run(capsys, "dispatch", "--incidents", str(path), "--json")
+    assert (code, out) == (2, "")
+    assert "row 3, column time" in err and "within 90 min" in err
 
 
 def test_every_bad_row_is_named_not_only_the_first(capsys, tmp_path):
