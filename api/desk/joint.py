@@ -107,14 +107,21 @@ class JointPlanner:
         self.batches = ReportBatches(self.plan_reported)  # reports during a joint re-plan wait for the next
 
     # ------------------------------------------------------------------ which incidents
-    def unaccepted(self, exclude: int | None = None, near: datetime | None = None) -> list[int]:
+    def unaccepted(
+        self, exclude: int | None = None, near: datetime | None = None, conditions: str | None = None
+    ) -> list[int]:
         """The open incidents not yet accepted (reported or with options), oldest first; with ``near``,
         only those reported within ``FLEETPLAN_JOINT_WINDOW_MIN`` of it (hours apart, their rescues do
-        not compete: a back-dated entry is never planned with today's)."""
+        not compete: a back-dated entry is never planned with today's); with ``conditions``, only those
+        reported under that conditions preset (:func:`conditions_of`)."""
         window = timedelta(minutes=self.desk.settings.joint_window_min)
         heads = self.desk.store.incident_heads(set(UNACCEPTED), limit=MAX_OPEN)
         return sorted(
-            h.number for h in heads if h.number != exclude and (near is None or abs(h.reported_at - near) <= window)
+            h.number
+            for h in heads
+            if h.number != exclude
+            and (near is None or abs(h.reported_at - near) <= window)
+            and (conditions is None or conditions_of(h.report) == conditions)
         )
 
     def partners(self, number: int, planned: frozenset[int] = frozenset()) -> list[int]:
@@ -123,8 +130,9 @@ class JointPlanner:
         ``planned`` already; none when joint planning is off."""
         if not self.desk.settings.joint_planning:
             return []
-        near = self.desk.store.incident(number).reported_at
-        open_near = [n for n in self.unaccepted(exclude=number, near=near) if n not in planned]
+        record = self.desk.store.incident(number)
+        near, conditions = record.reported_at, conditions_of(record.report)
+        open_near = [n for n in self.unaccepted(number, near, conditions) if n not in planned]
         return open_near[-(self.desk.settings.joint_max_incidents - 1) :]
 
     # ------------------------------------------------------------------ re-planning
@@ -132,10 +140,16 @@ class JointPlanner:
         """Dispatch ``numbers`` together (those still unaccepted) and store each one's part.
 
         Returns the records re-planned (or as they are, when another desk changed them meanwhile).
-        One incident alone is dispatched alone, as a report is.
+        One incident alone is dispatched alone, as a report is; incidents reported under different
+        conditions are planned apart, each set under its own (one instance has one weather).
         """
         store = self.desk.store
         records = [r for r in (store.incident(n) for n in sorted(set(numbers))) if r.status in UNACCEPTED]
+        by_conditions: dict[str, list[int]] = {}
+        for record in records:
+            by_conditions.setdefault(conditions_of(record.report), []).append(record.number)
+        if len(by_conditions) > 1:
+            return {n: r for same in by_conditions.values() for n, r in self.replan(same, actor, trigger).items()}
         if len(records) == 1:
             record = records[0]
             prepared = self.desk.prepare(IncidentReport.from_record(record), record.number)
@@ -167,9 +181,9 @@ class JointPlanner:
         """The desk's dispatch view of all ``records`` in one instance, assignments tagged by incident."""
         desk = self.desk
         corridor = desk.live_corridor()
-        newest = max(records, key=lambda r: (r.reported_at, r.number))
-        # one instance has one weather: the latest report's (the freshest word on the road)
-        conditions = desk.live_conditions(corridor, newest.report.get("conditions") or "clear")
+        # one instance has one weather: :meth:`replan` plans together only reports that name the same
+        (preset,) = {conditions_of(r.report) for r in records}
+        conditions = desk.live_conditions(corridor, preset)
         failed = {r.report["vehicle_id"] for r in records}  # each is its own incident's failed coach here
         booked = set(desk.bookings_by_resource())
         unavailable = {r: why for r, why in desk.unavailable().items() if r not in failed or r in booked}
@@ -263,13 +277,13 @@ class JointPlanner:
         """
         window_min = self.desk.settings.joint_window_min
         if numbers is None:
-            newest = self.unaccepted()[-1:]
-            near = self.desk.store.incident(newest[0]).reported_at if newest else None
-            chosen = self.unaccepted(near=near)
+            newest = [self.desk.store.incident(n) for n in self.unaccepted()[-1:]]
+            near = newest[0].reported_at if newest else None
+            chosen = self.unaccepted(near=near, conditions=conditions_of(newest[0].report) if newest else None)
             if len(chosen) < 2:
                 raise InvalidTransition(
                     f"{len(chosen)} incident(s) open, not accepted and reported within {window_min} min of the "
-                    "latest: planning together needs at least two"
+                    "latest under its road conditions: planning together needs at least two"
                 )
         else:
             chosen = sorted(set(numbers))
@@ -286,10 +300,18 @@ class JointPlanner:
                         f"numbers: incident {number} is {record.status.value}: only open incidents not yet "
                         f"accepted are planned together{hint}"
                     )
-            times = [self.desk.store.incident(n).reported_at for n in chosen]
+            records = [self.desk.store.incident(n) for n in chosen]
+            times = [record.reported_at for record in records]
             if max(times) - min(times) > timedelta(minutes=window_min):
                 raise InvalidValueError(
                     "numbers", f"their reports lie more than {window_min} min apart: their rescues do not compete"
+                )
+            named = sorted({conditions_of(record.report) for record in records})
+            if len(named) > 1:
+                raise InvalidValueError(
+                    "numbers",
+                    f"their reports name different road conditions ({', '.join(named)}): one plan has one "
+                    "weather, so they are planned apart",
                 )
         done = self.replan(chosen, actor, Trigger.together())
         return [done[n] for n in chosen if n in done]
@@ -311,7 +333,7 @@ class JointPlanner:
             }
         }
         self.desk.store.release(released, actor, payload)  # InvalidTransition once on scene
-        near = self.unaccepted(near=record.reported_at)
+        near = self.unaccepted(near=record.reported_at, conditions=conditions_of(record.report))
         self.replan(sorted({*released, *near}), actor, Trigger.released(released))
         return self.desk.store.incident(number)
 
@@ -409,12 +431,17 @@ class JointPlanner:
     def _conflict(self, record: IncidentRecord, detail: str, actor: str, trigger: Trigger) -> AcceptConflict:
         """An AcceptConflict with ``record``'s fresh options (re-planned jointly with the open ones)."""
         try:
-            near = self.unaccepted(near=record.reported_at)
+            near = self.unaccepted(near=record.reported_at, conditions=conditions_of(record.report))
             fresh = self.replan(sorted({record.number, *near}), actor, trigger).get(record.number)
         except (RecordError, FleetplanError):
             fresh = None
         entry = fresh.latest(EntryKind.OPTIONS) if fresh is not None else None
         return AcceptConflict(detail, entry.payload if entry else None)
+
+
+def conditions_of(report: dict[str, Any]) -> str:
+    """The road conditions preset a recorded report names (``clear`` when it names none)."""
+    return str(report.get("conditions") or "clear")
 
 
 def shared_holds(records: Iterable[IncidentRecord]) -> dict[str, str]:

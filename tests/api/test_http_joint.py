@@ -268,6 +268,25 @@ def test_plan_together_names_numbers_that_are_repeated_unknown_or_hours_apart(op
     assert open_desk.post("/incidents/plan-together").status_code == 409  # none near the latest
 
 
+def test_reports_under_different_road_conditions_are_planned_apart_each_under_its_own(open_desk):
+    """One plan has one weather: a later report that names none (clear) must not re-plan a blizzard
+    incident as if the roads were clear, nor a blizzard report turn a clear one's plan to snow speeds."""
+    storm = reported(open_desk, {**FR1, "conditions": "blizzard"})
+    clear = reported(open_desk, FR2)
+    storm_now = open_desk.get(f"/incidents/{storm['number']}").json()
+    assert storm_now["options"].get("planned_with") is None and clear["options"].get("planned_with") is None
+    assert storm_now["options"] == storm["options"]  # not re-planned by the clear report
+    assert storm_now["options"]["inputs"]["conditions"]["preset"] == "blizzard"
+    assert clear["options"]["inputs"]["conditions"]["preset"] == "clear"
+    mixed = open_desk.post("/incidents/plan-together", {"numbers": [storm["number"], clear["number"]]})
+    assert mixed.status_code == 400
+    assert mixed.json()["detail"].startswith("numbers") and "blizzard, clear" in mixed.json()["detail"]
+    assert open_desk.post("/incidents/plan-together").status_code == 409  # none under the latest's conditions
+    also_storm = reported(open_desk, {**FR2, "vehicle_id": "c05", "conditions": "blizzard"})
+    assert also_storm["options"]["planned_with"] == [storm["number"]]
+    assert also_storm["options"]["inputs"]["conditions"]["preset"] == "blizzard"
+
+
 def test_get_of_the_plan_together_path_is_not_an_incident_number(open_desk):
     assert open_desk.get("/incidents/plan-together").status_code == 405
     assert open_desk.client.options("/incidents/plan-together", headers=open_desk.headers()).headers["allow"] == (
