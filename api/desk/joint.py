@@ -153,7 +153,10 @@ class JointPlanner:
         if len(records) == 1:
             record = records[0]
             prepared = self.desk.prepare(IncidentReport.from_record(record), record.number)
-            return {record.number: self.desk.solve_and_record(prepared, record.number, actor)}
+            try:
+                return {record.number: self.desk.solve_and_record(prepared, record.number, actor)}
+            except RecordError:  # accepted or voided by another desk meanwhile: its record stays
+                return {record.number: store.incident(record.number)}
         if not records:
             return {}
         view = self.joint_view(records)

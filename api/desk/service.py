@@ -281,7 +281,8 @@ class Desk:
         record, created = await run_blocking(self.store.report, recorded, report.at, actor, idempotency_key, request)
         if not created:
             return record, False
-        if await run_blocking(self.joint.partners, record.number):
+        if self.settings.joint_planning:  # alone or with partners, in the batches: a report's own plan
+            # is stored before a later report's joint re-plan reads it, so a change always says why
             return await self.joint.plan_reported_within_wait(record.number, actor), True
         # built under its number: the plans' words name the incident ("incident 7", never "new")
         prepared = await run_blocking(self.prepare, report, record.number)

@@ -14,6 +14,9 @@ import threading
 
 import pytest
 
+from api.desk.joint_views import crews_of
+from api.records.types import EntryKind
+
 from tests.api.http_support import running_desk, sqlite_url
 
 OUT = ("c21", "c22", "c23", "c24", "c01", "c02", "c03", "c04", "c17", "c18")  # the scenario's unavailable
@@ -342,4 +345,30 @@ def test_reports_at_the_same_time_end_in_one_joint_plan_for_all_the_open_inciden
         assert answer["options"] is not None and answer["options"]["joint"]["trigger"].startswith("incident")
     joints = [open_desk.get(f"/incidents/{n}").json()["options"]["joint"] for n in numbers]
     assert {joint["id"] for joint in joints} == {joints[0]["id"]}
+    assert sorted(joints[0]["incidents"]) == numbers
+
+
+@pytest.mark.parametrize("trial", range(3))
+def test_reports_sent_at_once_never_change_a_proposal_without_saying_why(open_desk, trial):
+    """The first report of a burst has no open partner yet; its own plan and the joint re-plan a second
+    report triggers must not race: each stored proposal that differs from the one before it says why,
+    and every incident's latest options are one joint plan holding all three."""
+    near = [FR1, FR2, {**FR2, "vehicle_id": "c05", "location": "G1 K15 toward Changchun", "passengers": 15}]
+    answers: list[dict] = []
+    threads = [threading.Thread(target=lambda body=body: answers.append(reported(open_desk, body))) for body in near]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(answers) == 3
+    numbers = sorted(answer["number"] for answer in answers)
+    with open_desk.records() as store:
+        records = [store.incident(n) for n in numbers]
+    for record in records:
+        proposals = [e.payload["plans"][0] for e in record.entries if e.kind.value == "options" and e.payload["plans"]]
+        for before, after in zip(proposals, proposals[1:]):
+            if crews_of(before) != crews_of(after):
+                assert after.get("changed_because"), (record.number, crews_of(before), crews_of(after))
+    joints = [record.latest(EntryKind.OPTIONS).payload.get("joint") or {} for record in records]
+    assert {joint.get("id") for joint in joints} == {joints[0].get("id")} and joints[0].get("id")
     assert sorted(joints[0]["incidents"]) == numbers
