@@ -7,7 +7,9 @@ then:
   sender tries again up to ``max_attempts`` times; after the last one it is **failed**;
 - a failed message is queued again by a dispatcher (:meth:`Outbox.resend`), for another round of
   attempts;
-- a sent message is **acknowledged** once, by a dispatcher, when its recipient confirmed it.
+- a sent message is **acknowledged** once, by a dispatcher, when its recipient confirmed it;
+- a message not yet sent when its plan is released or its incident voided is **withdrawn** (never
+  sent), and whoever was sent one gets a stand-down (:mod:`api.records.stand_down`).
 
 Several service processes may send from one database: a sender first *claims* a due message with one
 ``UPDATE … WHERE status = 'queued' AND (unclaimed or the claim expired)`` and sends only what its
@@ -30,7 +32,7 @@ from api.records.schema import MESSAGE_ERROR_LENGTH, NAME_LENGTH, outbox
 from api.records.types import InvalidTransition
 from api.views import local_minute
 
-QUEUED, SENT, FAILED, ACKNOWLEDGED = "queued", "sent", "failed", "acknowledged"
+QUEUED, SENT, FAILED, ACKNOWLEDGED = "queued", "sent", "failed", "acknowledged"  # and "withdrawn"
 CLAIM_S = 120.0  # longer than any one send (the webhook's timeout is at most 60 s)
 CLAIM_BATCH = 50
 

@@ -30,9 +30,10 @@ class MessageOut(BaseModel):
     phone: str | None = Field(description="the number the data hold; none for the passengers or a driver without one")
     lang: Literal["zh", "en"]
     text: str
-    status: Literal["queued", "sent", "failed", "acknowledged"] = Field(
+    status: Literal["queued", "sent", "failed", "acknowledged", "withdrawn"] = Field(
         description="queued (also between attempts), sent (the gateway took it), failed (after the last attempt: "
-        "resend queues it again), acknowledged (a dispatcher recorded the recipient's confirmation)"
+        "resend queues it again), acknowledged (a dispatcher recorded the recipient's confirmation), withdrawn "
+        "(its plan was released or its incident voided before it went out: never sent)"
     )
     attempts: int = Field(description="sends tried, every round included")
     error: str | None = Field(description="why the latest attempt failed")

@@ -19,8 +19,11 @@ from typing import Any
 
 from sqlalchemy import Engine, insert
 
+from fleetplan.messages.stand_down import Withdrawal
+
 from api.records.lifecycle import check_transition
 from api.records.schema import bookings
+from api.records.stand_down import stand_down
 from api.records.statements import (
     held_by_others,
     insert_entry,
@@ -101,7 +104,9 @@ def release(
             if status != IncidentStatus.ACCEPTED:
                 raise InvalidTransition(f"incident {number} is {status}: only an accepted plan can be released")
         now = clock()
+        reason = str((payload.get("release") or {}).get("reason") or "")
         for number in ordered:
-            insert_entry(connection, number, EntryKind.REPORT, now, actor, payload)
+            entry_id = insert_entry(connection, number, EntryKind.REPORT, now, actor, payload)
             release_bookings(connection, number, now)
+            stand_down(connection, number, entry_id, now, Withdrawal.RELEASED, reason)
         return [load_incident(connection, number) for number in ordered]

@@ -266,7 +266,7 @@ OUTBOX_ROLES = (
     "duty_manager",
     "highway_police",
 )
-OUTBOX_STATUSES = ("queued", "sent", "failed", "acknowledged")
+OUTBOX_STATUSES = ("queued", "sent", "failed", "acknowledged", "withdrawn")  # withdrawn: migration 0011
 OUTBOX_LANGS = ("zh", "en")
 PHONE_LENGTH = 20
 RECIPIENT_ID_LENGTH = 80  # an id of up to 64 characters behind "trip:" or "vehicle:"

@@ -40,6 +40,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from fleetplan.messages.stand_down import Withdrawal
 from fleetplan.units import china_now
 
 from api.records import audit, joint
@@ -48,6 +49,7 @@ from api.records.fields import json_ready, local_naive, request_fingerprint, tex
 from api.records.filters import conditions
 from api.records.lifecycle import RELEASING_KINDS, check_transition, derive_status, lifecycle_problems
 from api.records.schema import KEY_LENGTH, NAME_LENGTH, RESOURCE_ID_LENGTH, bookings, incidents, users
+from api.records.stand_down import STANDING, stand_down
 from api.records.statements import (
     entries_by_incident,
     entry_kinds_by_incident,
@@ -247,9 +249,11 @@ class SqlRecordStore:
             if kind == EntryKind.REPORT:  # after an accept only: un-accepting frees bookings (release)
                 raise InvalidTransition(f"incident {number} is {status}: un-accepting a plan is a release: use release")
             now = self._clock()
-            insert_entry(connection, number, kind, now, actor, payload)
+            entry_id = insert_entry(connection, number, kind, now, actor, payload)
             if kind in RELEASING_KINDS:
                 release_bookings(connection, number, now)
+            if kind == EntryKind.VOID and status in STANDING:  # whoever was told to act must not
+                stand_down(connection, number, entry_id, now, Withdrawal.VOIDED, str(payload.get("reason") or ""))
         # read after the commit: decoding every plan stored on it would hold the write lock meanwhile (on
         # SQLite, the whole database's); the record may then hold an entry appended since, never less
         return self.incident(number)

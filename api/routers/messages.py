@@ -28,7 +28,7 @@ MessageId = Path(ge=1, le=2**31 - 1, description="the message's id (from the inc
 @router.get(
     "/{number}/messages",
     response_model=list[MessageOut],
-    summary="The ready messages of the accepted plan (outbox)",
+    summary="The ready messages of the accepted plan, and stand-downs after a release or void (outbox)",
     responses=error_responses(404),
 )
 def messages(

@@ -21,7 +21,7 @@ const NEXT_STEPS = {
 };
 const STEP_LABEL = { "on-scene": "on_scene", resolved: "resolved", "follow-up": "follow_up", void: "void", release: "release" };
 const WAITING = new Set(["reported", "options"]); // nobody sent yet: these escalate
-const MESSAGE_FINAL = new Set(["acknowledged"]);
+const MESSAGE_FINAL = new Set(["acknowledged", "withdrawn"]);
 
 const state = {
   lang: initialLanguage(),

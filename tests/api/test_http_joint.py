@@ -203,6 +203,13 @@ def test_release_frees_the_bookings_records_why_and_replans(friday):
     assert len(release) == 1 and release[0]["payload"]["release"]["reason"] == "c19's driver is ill"
     assert release[0]["payload"]["release"]["released_together"] == [two["number"]]
     assert friday.get(f"/incidents/{two['number']}").json()["status"] == "options"
+    # the crews told to drive out are told not to: what had not gone out is withdrawn, the rest stood down
+    for number in (one["number"], two["number"]):
+        messages = friday.get(f"/incidents/{number}/messages").json()
+        orders = [m for m in messages if "CANCELLED" not in m["text"] and "【取消】" not in m["text"]]
+        stand_downs = {(m["recipient_id"], m["lang"]) for m in messages if m not in orders}
+        assert orders and all(m["status"] in ("withdrawn", "sent") for m in orders)
+        assert {(m["recipient_id"], m["lang"]) for m in orders if m["status"] == "sent"} <= stand_downs
     # accepted again, it books again
     assert friday.post(f"/incidents/{two['number']}/accept", {"rank": 1}).status_code == 200
     assert {number for number, _, _ in active_bookings(friday)} == {one["number"]}

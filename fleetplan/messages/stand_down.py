@@ -1,0 +1,35 @@
+"""The stand-down message: the plan a recipient was sent no longer holds (it was released, or its
+incident voided), so whoever was told to act must not, and waits for a new instruction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from fleetplan.messages.notices import clip
+from fleetplan.messages.words import pick
+
+REASON_ROOM = 80  # characters of the dispatcher's reason quoted in the message
+
+
+class Withdrawal(StrEnum):
+    RELEASED = "released"  # the dispatcher un-accepted the plan before anyone was on scene
+    VOIDED = "voided"  # the incident was voided (a false report, a duplicate)
+
+
+def stand_down_text(lang: str, incident_number: int, withdrawal: Withdrawal, reason: str, sent_at: datetime) -> str:
+    """The stand-down text in ``lang`` for the instruction sent at ``sent_at`` of ``incident_number``."""
+    quoted = clip(" ".join(reason.split()), REASON_ROOM)
+    why = {
+        Withdrawal.RELEASED: pick(
+            lang, f"调度员已撤回该方案（{quoted}）", f"the dispatcher released the plan ({quoted})"
+        ),
+        Withdrawal.VOIDED: pick(lang, f"该事件已作废（{quoted}）", f"the incident was voided ({quoted})"),
+    }[withdrawal]
+    return pick(
+        lang,
+        f"【取消】事件 {incident_number}：{sent_at:%H:%M} 发给您的调度指令已取消：{why}。"
+        "请勿执行；如需行动，调度员将另行通知。",
+        f"CANCELLED, incident {incident_number}: the instruction sent to you at {sent_at:%H:%M} no longer "
+        f"holds: {why}. Do not act on it; the dispatcher will tell you if you are needed.",
+    )
