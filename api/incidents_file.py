@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import unicodedata
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -24,6 +26,7 @@ from api.views import find_vehicle
 
 REQUIRED = ("vehicle", "at", "time", "passengers")
 OPTIONAL = ("day", "kind")
+WHOLE_NUMBER = re.compile(r"-?[0-9]+")
 SHOWN_PROBLEMS = 8  # one line on stderr: the first few, then how many more
 KINDS = ", ".join(kind.value for kind in IncidentKind)
 
@@ -85,6 +88,9 @@ def read_incidents(
         incident = _incident(number, dict(zip(header, cells)), corridor, default_day, rows, len(incidents) + 1)
         if len(cells) > len(header):
             rows.bad(number, str(len(header) + 1), f"{len(cells)} cells, but the header names {len(header)} columns")
+        for position, (name, cell) in enumerate(zip(header, cells), start=1):
+            if not name and cell:
+                rows.bad(number, str(position), f"{cell!r} under a column the header leaves unnamed")
         if incident is None:
             continue
         if incident.vehicle_id in seen:
@@ -163,6 +169,8 @@ def _header(first: tuple[int, list[str]] | None, rows: _Rows) -> list[str] | Non
         )
         return None
     for position, (name, cell) in enumerate(zip(names, cells), start=1):
+        if not name:  # a spreadsheet's trailing comma: allowed while the rows leave the column empty
+            continue
         if name not in REQUIRED + OPTIONAL:
             known = ", ".join(REQUIRED + OPTIONAL)
             rows.bad(number, cell or str(position), f"unknown column (the columns are {known})")
@@ -237,11 +245,11 @@ def _passengers(number: int, text: str, vehicle: Vehicle | None, rows: _Rows) ->
     if not text:
         rows.bad(number, "passengers", "empty; give the passengers on board (0 or more)")
         return None
-    try:
-        value = int(text)
-    except ValueError:
+    digits = unicodedata.normalize("NFKC", text)  # full-width digits, as a Chinese keyboard types them
+    if not WHOLE_NUMBER.fullmatch(digits):  # not int()'s wider syntax: "4_2" or "+5" is a typing slip
         rows.bad(number, "passengers", f"{text!r} is not a whole number")
         return None
+    value = int(digits)
     if value < 0:
         rows.bad(number, "passengers", f"{value} is negative")
         return None

@@ -300,7 +300,7 @@ class JointPlanner:
                 if record.status not in UNACCEPTED:
                     hint = "; release it first" if record.status == IncidentStatus.ACCEPTED else ""
                     raise InvalidTransition(
-                        f"numbers: incident {number} is {record.status.value}: only open incidents not yet "
+                        f"incident {number} is {record.status.value}: only open incidents not yet "
                         f"accepted are planned together{hint}"
                     )
             records = [self.desk.store.incident(n) for n in chosen]

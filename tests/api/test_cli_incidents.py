@@ -268,11 +268,14 @@ def test_a_byte_order_mark_blank_lines_a_plate_and_the_optional_columns_are_acce
         (f"{HEADER},pax\n{C01},1\n", "row 1, column pax", ["unknown column"]),
         (f"{HEADER}\n{C01}\nc02,G1 K40 toward Changchun,17:50,30,\n", "row 3, column time", ["610 min", "row 2"]),
         (f"{HEADER}\nc02,G1 K40 toward Changchun,07:50,30,2026-12-08\n{C01}\n", "row 2, column day", ["row 3"]),
+        (f"{HEADER}\nc01,G1 K78 toward Siping,07:40,4_2,\n", "row 2, column passengers", ["4_2"]),
+        (f"{HEADER}\nc01,G1 K78 toward Siping,07:40,+5,\n", "row 2, column passengers", ["+5"]),
+        (f"{HEADER},\n{C01},oops\n", "row 2, column 6", ["oops", "unnamed"]),
     ],
     ids=[
         "missing-column", "bad-time", "bad-passengers", "unknown-vehicle", "duplicate-vehicle", "above-seats",
         "bad-location", "bad-day", "bad-kind", "empty-file", "header-only", "no-header", "unknown-column",
-        "hours-apart", "days-apart",
+        "hours-apart", "days-apart", "underscore-number", "plus-number", "value-under-unnamed-column",
     ],
 )  # fmt: skip
 def test_a_bad_file_exits_2_naming_row_and_column_and_solves_nothing(capsys, tmp_path, monkeypatch, text, where, words):
@@ -285,6 +288,13 @@ def test_a_bad_file_exits_2_naming_row_and_column_and_solves_nothing(capsys, tmp
     assert "Traceback" not in err
     for word in words:
         assert word in line, line
+
+
+def test_a_spreadsheet_s_trailing_comma_and_full_width_digits_are_read(capsys, tmp_path):
+    path = csv_file(tmp_path, f"{HEADER},\n{C01},\nc02,G1 K40 toward Changchun,07:50,３０,2026-12-07,\n")
+    code, out, err = run(capsys, "dispatch", "--incidents", str(path), "--json")
+    assert code == 0, err
+    assert [i["passengers"] for i in json.loads(out)["incidents"]] == [42, 30]
 
 
 def test_reports_within_the_desk_s_joint_window_are_planned_together_and_the_window_follows_its_setting(

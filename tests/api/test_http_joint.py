@@ -181,6 +181,7 @@ def test_plan_together_refuses_accepted_incidents_and_fewer_than_two(friday):
     assert friday.post(f"/incidents/{one['number']}/accept", {"rank": 1}).status_code == 200
     refused = friday.post("/incidents/plan-together", {"numbers": [one["number"], two["number"]]})
     assert refused.status_code == 409 and "release it first" in refused.json()["detail"]
+    assert refused.json()["detail"].startswith(f"status: incident {one['number']} is accepted")  # one field named
     alone = friday.post("/incidents/plan-together")
     assert alone.status_code == 409 and "at least two" in alone.json()["detail"]
 
