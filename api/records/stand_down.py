@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, RowMapping, func, select, update
 
 from fleetplan.messages.stand_down import Withdrawal, stand_down_text
 
@@ -46,7 +47,7 @@ def stand_down(
     if accept_id is None:
         return
     rows = connection.execute(select(outbox).where(outbox.c.accept_entry_id == accept_id).order_by(outbox.c.id))
-    told = []
+    told: list[RowMapping] = []
     for row in rows.mappings():
         sending = row["status"] == QUEUED and (row["claimed_until_epoch_s"] or 0.0) > wall_now
         if row["status"] in (QUEUED, FAILED):  # a send in flight finds it withdrawn and leaves it so
@@ -57,7 +58,7 @@ def stand_down(
     queue_messages(connection, number, entry_id, at, [_stand_down_message(r, number, withdrawal, reason) for r in told])
 
 
-def _stand_down_message(row, number: int, withdrawal: Withdrawal, reason: str) -> dict:
+def _stand_down_message(row: RowMapping, number: int, withdrawal: Withdrawal, reason: str) -> dict[str, Any]:
     sent_at = row["sent_at"] or row["queued_at"]
     return {
         "recipient_role": row["recipient_role"],
