@@ -26,6 +26,7 @@ class Waiting:
 
     number: int
     actor: str
+    recomputed: bool = False  # the dispatcher asked for fresh options; else a new report
 
 
 class ReportBatches:
@@ -45,10 +46,10 @@ class ReportBatches:
         self._served: set[int] = set()  # reports planned whose caller has not looked yet
         self._running = False
 
-    def replan(self, number: int, actor: str) -> None:
+    def replan(self, number: int, actor: str, recomputed: bool = False) -> None:
         """Re-plan report ``number`` with the others gathered; returns once its options are stored."""
         with self._changed:
-            self._waiting.append(Waiting(number, actor))
+            self._waiting.append(Waiting(number, actor, recomputed))
             if not self._running:
                 self._running = True
                 threading.Thread(target=self._plan_batches, name="joint-batches", daemon=True).start()

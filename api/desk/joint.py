@@ -228,11 +228,11 @@ class JointPlanner:
         view["inputs"] = decision_inputs(conditions, unavailable, statuses, time_limit_s, alternatives)
         return view
 
-    async def plan_reported_within_wait(self, number: int, actor: str) -> IncidentRecord:
-        """Re-plan the newly reported ``number`` with its open partners, in the desk's next batch of
-        reports (:mod:`api.desk.batches`), off the loop; its record, with options when ready within the
-        wait."""
-        work = partial(self.batches.replan, number, actor)
+    async def plan_reported_within_wait(self, number: int, actor: str, recomputed: bool = False) -> IncidentRecord:
+        """Re-plan the newly reported ``number`` (or one whose options the dispatcher asked for again:
+        ``recomputed``) with its open partners, in the desk's next batch of reports
+        (:mod:`api.desk.batches`), off the loop; its record, with options when ready within the wait."""
+        work = partial(self.batches.replan, number, actor, recomputed)
         with anyio.move_on_after(self.desk.settings.dispatch_wait_s):
             await anyio.to_thread.run_sync(work, abandon_on_cancel=True)
         return await anyio.to_thread.run_sync(self.desk.store.incident, number)
@@ -247,6 +247,7 @@ class JointPlanner:
         ``FLEETPLAN_DISPATCH_CONCURRENCY`` run at once; ``served`` hears of each plan's reports as soon
         as it is stored. A plan that fails is logged; the others go on."""
         reported = {waiting.number for waiting in batch}
+        recomputed = {waiting.number for waiting in batch if waiting.recomputed}
         planned: set[int] = set()
         plans: list[tuple[list[int], str]] = []
         for waiting in sorted(batch, key=lambda w: w.number, reverse=True):
@@ -257,8 +258,10 @@ class JointPlanner:
 
         def plan(together: list[int], actor: str) -> None:
             mine = sorted(reported.intersection(together))
+            new = [n for n in mine if n not in recomputed]
+            trigger = Trigger.reported(*new) if new else Trigger.recomputed(*mine)
             try:
-                self.replan(together, actor, Trigger.reported(*mine))
+                self.replan(together, actor, trigger)
             except Exception:  # the reports are recorded; the desk can ask again (options, plan together)
                 logger.exception("incidents %s: joint re-planning failed", together)
             served(mine)

@@ -26,6 +26,11 @@ class Trigger:
         return cls(en, f"事件 {text} 上报")
 
     @classmethod
+    def recomputed(cls, *numbers: int) -> Trigger:
+        text = ", ".join(str(n) for n in numbers)
+        return cls(f"fresh options were asked for incident {text}", f"调度员要求重新计算事件 {text} 的方案")
+
+    @classmethod
     def together(cls) -> Trigger:
         return cls("the dispatcher asked to plan them together", "调度员要求合并规划")
 

@@ -289,10 +289,12 @@ class Desk:
         return await self._options_within_wait(prepared, record.number, actor), True
 
     async def recompute(self, number: int, actor: str) -> IncidentRecord:
-        """Dispatch a recorded incident again with the live state (new closures, bookings, statuses)."""
+        """Dispatch a recorded incident again with the live state, with its open partners (joint planning)."""
         record = await run_blocking(self.store.incident, number)
         if EntryKind.OPTIONS not in NEXT_ENTRIES[record.status]:
             raise InvalidTransition(f"incident {number} is {record.status.value}; options can no longer change")
+        if self.settings.joint_planning:
+            return await self.joint.plan_reported_within_wait(number, actor, recomputed=True)
         prepared = await run_blocking(self.prepare, IncidentReport.from_record(record), number)
         return await self._options_within_wait(prepared, number, actor)
 

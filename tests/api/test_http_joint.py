@@ -380,3 +380,19 @@ def test_reports_sent_at_once_never_change_a_proposal_without_saying_why(open_de
     joints = [record.latest(EntryKind.OPTIONS).payload.get("joint") or {} for record in records]
     assert {joint.get("id") for joint in joints} == {joints[0].get("id")} and joints[0].get("id")
     assert sorted(joints[0]["incidents"]) == numbers
+
+
+def test_fresh_options_for_an_incident_planned_together_replan_its_partners_with_it(friday):
+    """POST /incidents/{n}/options on an incident of a joint plan: alone, it would leave the plan its
+    partners still point to; it is planned again with them, the trigger saying the dispatcher asked."""
+    one, two = both_reported(friday)
+    response = friday.post(f"/incidents/{one['number']}/options")
+    assert response.status_code == 200, response.text
+    fresh = response.json()["options"]
+    assert fresh["planned_with"] == [two["number"]]
+    assert fresh["joint"]["trigger"] == f"fresh options were asked for incident {one['number']}"
+    assert fresh["joint"]["trigger_zh"] == f"调度员要求重新计算事件 {one['number']} 的方案"
+    partner = friday.get(f"/incidents/{two['number']}").json()["options"]
+    assert partner["joint"]["id"] == fresh["joint"]["id"] and partner["planned_with"] == [one["number"]]
+    # the same world: the proposal stays (one coach on one route through both scenes)
+    assert crews_of(fresh["plans"][0]) == crews_of(one["options"]["plans"][0])
