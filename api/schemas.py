@@ -365,6 +365,14 @@ class EntryOut(BaseModel):
     payload: dict[str, Any]
 
 
+class PlanWarningOut(BaseModel):
+    code: Literal["rescue_coach_broke_down"] = Field(description="a coach the accepted plan books broke down since")
+    vehicle_id: str
+    incident: int = Field(description="the incident it broke down in")
+    text: str
+    text_zh: str
+
+
 class IncidentOut(BaseModel):
     number: int = Field(description="the record number: sequential, no gaps, never reused")
     status: str
@@ -387,6 +395,9 @@ class IncidentOut(BaseModel):
     voided: VoidedOut | None
     entries: list[EntryOut] | None = None
     messages: list[MessageOut] | None = Field(None, description="the outbox (with the entries): ready messages")
+    warnings: list[PlanWarningOut] | None = Field(
+        None, description="(one incident, and the desk's list) what no longer holds in its accepted plan"
+    )
 
 
 class AcceptConflictBody(BaseModel):

@@ -32,6 +32,7 @@ from api import auth, views
 from api.alerts import AlertLog
 from api.clock import DrillClock
 from api.desk import Desk
+from api.desk.warnings import plan_warnings
 from api.positions_log import PositionLog
 from api.push import Event, PushHub, Sources
 from api.records.types import IncidentRecord, IncidentStatus, User
@@ -120,11 +121,13 @@ def desk_incidents(desk: Desk) -> list[dict[str, Any]]:
     today = desk.clock().date()
     records = desk.store.incidents(None, limit=DESK_LIST_READ)
     shown = [r for r in records if r.reported_at.date() == today or r.status in UNFINISHED]
-    return [incident_summary(record) for record in sorted(shown, key=lambda r: r.number, reverse=True)]
+    warnings = plan_warnings(desk.store)
+    return [incident_summary(record, warnings) for record in sorted(shown, key=lambda r: r.number, reverse=True)]
 
 
-def incident_summary(record: IncidentRecord) -> dict[str, Any]:
+def incident_summary(record: IncidentRecord, warnings: dict[int, list[dict[str, Any]]]) -> dict[str, Any]:
     view = views.incident_view(record)
+    view["warnings"] = warnings.get(record.number, [])  # e.g. a coach of its accepted plan broke down since
     options = view.pop("options")
     view["feasibility"] = feasibility(options, (view["report"] or {}).get("passengers") or 0)
     view["joint_id"] = ((options or {}).get("joint") or {}).get("id")  # planned again together: the desk reloads

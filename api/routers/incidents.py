@@ -15,6 +15,7 @@ from fleetplan.model import IncidentKind
 
 from api import auth, views
 from api.desk import AcceptConflict, Desk, IncidentReport, parse_local_minute, run_blocking
+from api.desk.warnings import plan_warnings
 from api.incident_history import HistoryFilters, csv_lines, every_incident, incident_query, period_name
 from api.messaging.outbox import Outbox
 from api.records.types import User
@@ -209,7 +210,9 @@ def incident(
 ) -> dict:
     """With every entry of the record and the ready messages of its accepted plan (the outbox)."""
     record = desk.store.incident(number)
-    return views.incident_view(record, with_entries=True, messages=[m.view() for m in outbox.for_incident(number)])
+    view = views.incident_view(record, with_entries=True, messages=[m.view() for m in outbox.for_incident(number)])
+    view["warnings"] = plan_warnings(desk.store).get(number, [])
+    return view
 
 
 @router.post(

@@ -1176,6 +1176,14 @@ function feasibilityChip(incident) {
     t(`feasibility.${incident.feasibility}`));
 }
 
+/** What no longer holds in an accepted plan (a coach it books broke down since), in the desk's language. */
+function planWarnings(incident) {
+  const warnings = incident.warnings || [];
+  if (!warnings.length) return null;
+  const texts = warnings.map((w) => (state.lang === "zh" ? w.text_zh : w.text));
+  return h("div", { class: "late-text plan-warning", role: "alert", "data-warning": warnings[0].code }, "⚠ ", texts.join(" "));
+}
+
 function incidentRow(incident) {
   const report = incident.report || {};
   const vehicle = state.vehicles.get(report.vehicle_id);
@@ -1197,7 +1205,7 @@ function incidentRow(incident) {
     h("td", { class: "loc", title: placeText(report.location) }, placeText(report.location)),
     h("td", { class: "num" }, report.passengers),
     h("td", { class: "mono nowrap" }, response, incident.limit_min != null ? `${incident.limit_min} ${t("min")}` : "—"),
-    h("td", { class: "nowrap" }, statusBadge(incident.status), " ", feasibilityChip(incident)),
+    h("td", { class: "nowrap" }, statusBadge(incident.status), " ", feasibilityChip(incident), planWarnings(incident)),
     h("td", { class: "row-actions" },
       stepButtons(incident, true),
       h("button", { type: "button", class: "link record-link", "data-focus": "record",

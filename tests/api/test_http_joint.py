@@ -16,6 +16,7 @@ import pytest
 
 from api.desk.joint_views import crews_of
 from api.records.types import EntryKind
+from api.routers.events import desk_incidents
 
 from tests.api.http_support import running_desk, sqlite_url
 
@@ -396,3 +397,32 @@ def test_fresh_options_for_an_incident_planned_together_replan_its_partners_with
     assert partner["joint"]["id"] == fresh["joint"]["id"] and partner["planned_with"] == [one["number"]]
     # the same world: the proposal stays (one coach on one route through both scenes)
     assert crews_of(fresh["plans"][0]) == crews_of(one["options"]["plans"][0])
+
+
+def test_a_coach_of_an_accepted_plan_that_breaks_down_since_is_flagged_on_that_plan(friday):
+    """The accepted plan stays as it is (only the dispatcher releases it), but the desk says at once, in
+    both languages, that its coach broke down, on the incident and in the desk's list."""
+    one, two = both_reported(friday)
+    assert friday.post(f"/incidents/{one['number']}/accept", {"rank": 1}).status_code == 200
+    assert friday.get(f"/incidents/{one['number']}").json()["warnings"] == []
+    coach = one["options"]["plans"][0]["assignments"][0]["vehicle_id"]
+    broken = reported(friday, {"vehicle_id": coach, "location": "G1 K20 toward Changchun",
+                               "time": "2026-12-11T14:29", "passengers": 45})  # fmt: skip
+    held_by = {number for number, vehicle, _ in active_bookings(friday) if vehicle == coach}
+    for number in (one["number"], two["number"]):
+        warnings = friday.get(f"/incidents/{number}").json()["warnings"]
+        if number in held_by:
+            (warning,) = warnings
+            assert (warning["code"], warning["vehicle_id"], warning["incident"]) == (
+                "rescue_coach_broke_down",
+                coach,
+                broken["number"],
+            )
+            assert f"incident {broken['number']}" in warning["text"] and "事件" in warning["text_zh"]
+        else:
+            assert warnings == []
+    assert friday.get(f"/incidents/{one['number']}").json()["status"] == "accepted"  # not changed behind the desk
+    listed = {view["number"]: view["warnings"] for view in desk_incidents(friday.client.app.state.desk)}
+    assert [len(listed[n]) for n in sorted(held_by)] == [1] and listed[broken["number"]] == []
+    friday.post(f"/incidents/{one['number']}/release", {"reason": "c19 broke down"})
+    assert all(friday.get(f"/incidents/{n}").json()["warnings"] == [] for n in (one["number"], two["number"]))
