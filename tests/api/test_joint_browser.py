@@ -82,6 +82,18 @@ def test_joint_options_plan_together_accept_and_release_on_the_page(desk, servic
     _, partner = service.json("GET", f"/incidents/{two['number']}")
     assert partner["status"] == "accepted" and partner["accepted"]["accepted_with"] == [one["number"]]
 
+    # the shared coach breaks down: the accepted plan is flagged on its row, in red, until it no longer holds
+    _, mine = service.json("GET", f"/incidents/{one['number']}")
+    coach = mine["accepted"]["plan"]["assignments"][0]["vehicle_id"]
+    failed = {"vehicle_id": coach, "location": "G1 K20 toward Changchun", "time": "2026-12-11T14:29", "passengers": 45}
+    status, broken = service.json("POST", "/incidents", failed)
+    assert status == 201, broken
+    warning = page.locator("#incidents tbody tr .plan-warning")
+    warning.wait_for()
+    assert f"{coach}, booked in this plan, broke down (incident {broken['number']})" in warning.inner_text()
+    service.json("POST", f"/incidents/{broken['number']}/void", {"reason": "browser test"})
+    warning.wait_for(state="detached")
+
     release = page.locator("#options article.plan.is-accepted button[data-step='release']")
     release.click()
     page.wait_for_selector("#step-dialog[open]")
