@@ -97,8 +97,7 @@ from api.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-OPEN_INCIDENTS_LIMIT = 10_000
-ALL_INCIDENTS_LIMIT = 1_000_000
+OPEN_INCIDENTS_LIMIT, ALL_INCIDENTS_LIMIT = 10_000, 1_000_000
 
 T = TypeVar("T")
 
@@ -281,8 +280,7 @@ class Desk:
         record, created = await run_blocking(self.store.report, recorded, report.at, actor, idempotency_key, request)
         if not created:
             return record, False
-        if self.settings.joint_planning:  # alone or with partners, in the batches: a report's own plan
-            # is stored before a later report's joint re-plan reads it, so a change always says why
+        if self.settings.joint_planning:  # in the batches, alone or not: no solo plan races a joint one
             return await self.joint.plan_reported_within_wait(record.number, actor), True
         # built under its number: the plans' words name the incident ("incident 7", never "new")
         prepared = await run_blocking(self.prepare, report, record.number)
@@ -293,9 +291,11 @@ class Desk:
         record = await run_blocking(self.store.incident, number)
         if EntryKind.OPTIONS not in NEXT_ENTRIES[record.status]:
             raise InvalidTransition(f"incident {number} is {record.status.value}; options can no longer change")
+        report = IncidentReport.from_record(record)
         if self.settings.joint_planning:
+            await run_blocking(self.check, report)  # what the live data no longer allow: a 4xx, as alone
             return await self.joint.plan_reported_within_wait(number, actor, recomputed=True)
-        prepared = await run_blocking(self.prepare, IncidentReport.from_record(record), number)
+        prepared = await run_blocking(self.prepare, report, number)
         return await self._options_within_wait(prepared, number, actor)
 
     async def accept(self, number: int, rank: int, actor: str) -> IncidentRecord:
