@@ -411,12 +411,14 @@ def _reach_first_stop(
 def _own_trips_kept(
     ctx: BuildContext, vehicle_id: str, driver_id: str, task: TripTask, shift_s: int, task_ids: frozenset[str]
 ) -> tuple[DutyInterval, ...] | None:
-    """The driver's own trips within the horizon that are not tasks, as planned driving, if the coach
+    """The driver's own later trips that are not tasks, as planned driving, if the coach
     and the driver can still reach the first of their own trips after running ``task``; None if
     covering ``task`` would break one (a trip of theirs no task re-covers is kept, §6: no coach or
     driver serves two tasks at once)."""
     own: dict[str, DutyInterval] = {}
     finished = task.arrival + timedelta(seconds=shift_s)
+    # A cover may run past the horizon: every later trip of the coach and the driver that is no task
+    # stays theirs, so each counts, whenever it leaves (the driver's 24 h and 7 d windows reach it).
     for trip_ids, drives in (
         (ctx.state.vehicles[vehicle_id].later_trip_ids, False),
         (ctx.state.drivers[driver_id].later_trip_ids, True),
@@ -424,7 +426,7 @@ def _own_trips_kept(
         kept = [
             trip
             for trip in (ctx.dataset.trip(trip_id) for trip_id in trip_ids)
-            if trip.departure <= ctx.horizon() and trip.id not in task_ids and trip.id != task.trip_id
+            if trip.id not in task_ids and trip.id != task.trip_id
         ]
         if not kept:
             continue
