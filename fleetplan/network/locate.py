@@ -26,6 +26,7 @@ from fleetplan.model import RoadClass, require, require_id
 from fleetplan.network.graph import Direction, RoadGraph
 
 MAX_SNAP_DISTANCE_M = 5_000.0  # farther than this from every road means the point is off the network
+AT_NODE_M = 0.5  # a point this near an edge's end is that node (as the oracle reads it: fleetplan.oracle.places)
 
 _NUMBER = r"[-+]?\d+(?:\.\d+)?"
 _DIRECTION = r"(?:toward|towards|to)\s+\S+"
@@ -274,8 +275,8 @@ def _edge_location(
     end is that node (a coach at an interchange's post may take its off-ramp, whichever edge found it)."""
     graph = network.graph
     data = graph.edges[u, v]
-    if offset_m <= 0 or offset_m >= data["length_m"]:
-        at_node = node_location(network, u if offset_m <= 0 else v, text)
+    if offset_m < AT_NODE_M or data["length_m"] - offset_m < AT_NODE_M:  # K87.5 − K71.9 is 15599.999… m
+        at_node = node_location(network, u if offset_m < AT_NODE_M else v, text)
         return replace(at_node, snapped_m=snapped_m)
     points = [EdgePoint(u, v, offset_m, data["length_m"])]
     if graph.has_edge(v, u) and graph.edges[v, u]["name"] == data["name"] and data.get("direction") is None:

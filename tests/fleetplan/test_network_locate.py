@@ -237,3 +237,18 @@ def test_snapping_a_km_post_point_with_its_direction_gives_back_the_km(network, 
 def test_every_km_post_beyond_the_section_is_refused(network, km, direction):
     with pytest.raises(LocationError, match="outside the G1 section"):
         network.locate(f"G1 K{km:.2f} {direction.label}")
+
+
+def test_every_post_written_as_a_km_post_is_its_carriageway_node(network):
+    # a post's metres come out of a float subtraction (K87.5 − K71.9 = 15599.999… m on a 15,600 m
+    # edge): read as a point a hair before the node, a coach there could not take its ramps
+    posts = {
+        (node, km, data["direction"])
+        for u, v, data in network.graph.edges(data=True)
+        if data.get("direction") is not None
+        for node, km in ((u, data["km_from"]), (v, data["km_to"]))
+    }
+    assert len(posts) > 10
+    for node, km, direction in sorted(posts):
+        toward = "Changchun" if direction == Direction.TO_CHANGCHUN else "Siping"
+        assert network.locate(f"G1 K{km:g} toward {toward}").node_id == node
