@@ -158,7 +158,7 @@ def _rested(ctx: BuildContext, crew: Crew, group: StrandedGroup, plain: _Timing,
         pieces = timing.task(ctx.ops.transfer_s).pieces
         before = ProposedTask(pieces[:-1]).log(driver.id)  # every piece before the onward drive
         distance_m = timing.to_scene.length_m + timing.onward_m
-        onward = ProposedDrive(timing.leave_scene, timing.onward[0].travel_time_s, distance_m, commuter=True)
+        onward = ProposedDrive(timing.leave_scene, timing.onward[0].travel_time_s, distance_m)
         verdict = check_drive(driver, (*log, *before), onward, vehicle, policy)
         later = verdict.earliest_legal_start
         if verdict.legal or later is None or later <= timing.leave_scene:
@@ -222,7 +222,8 @@ def _legal_timing(ctx: BuildContext, crew: Crew, group: StrandedGroup, sign: boo
             plain = _timing(ctx, vehicle, crew.origin_node, group, depart_at, sign, 0)
             if not task_violations(driver, log, plain.task(ctx.ops.transfer_s), vehicle, policy):
                 return _on_shift(ctx, crew, group, plain)  # the common case: one cheap check
-            to_scene = ProposedDrive(depart_at, plain.to_scene.travel_time_s, plain.to_scene.length_m, commuter=True)
+            whole_m = plain.to_scene.length_m + plain.onward_m  # the 02:00–05:00 exemption goes by the task's length
+            to_scene = ProposedDrive(depart_at, plain.to_scene.travel_time_s, whole_m)
             if violations_at(driver, log, to_scene, vehicle, policy):
                 verdict = check_drive(driver, log, to_scene, vehicle, policy)
                 if verdict.earliest_legal_start is None or verdict.earliest_legal_start <= depart_at:
@@ -259,6 +260,13 @@ def _driven_rescue(ctx: BuildContext, crew: Crew, group: StrandedGroup) -> Rescu
     sign = needs_new_sign(trip, crew.vehicle_id, crew.driver_id)
     timing = _legal_timing(ctx, crew, group, sign)
     if timing is None:
+        return None
+    vehicle = ctx.dataset.vehicle(crew.vehicle_id)
+    if not vehicle.permit_valid_on(timing.arrival.date()):  # judged on every day the rescue drives
+        said = phrase(
+            "rescue_permit", vehicle=vehicle.id, date=vehicle.permit_valid_until, end=f"{timing.arrival:%m-%d %H:%M}"
+        )
+        ctx.reject(vehicle.id, RejectionCode.PERMIT, said, group.id)
         return None
     depart_at, scene_arrival, destination_arrival = timing.depart_at, timing.scene_arrival, timing.arrival
     late_s = max(0, int((scene_arrival - group.deadline).total_seconds()))

@@ -83,7 +83,7 @@ def rescue_task(
     *,
     rest_on_way: tuple[datetime, int] | None = None,
     distance_m: float | None = None,
-    commuter: bool = True,
+    commuter: bool = False,
 ) -> ProposedTask:
     """A rescue as its pieces: the drive to the scene, duty at the scene from the arrival until the
     passengers have changed coach (waiting for boarding, then ``transfer_s``), a rest of ``rest_s``
@@ -117,7 +117,7 @@ def route_task(
     calls: Sequence[tuple[datetime, datetime, datetime]],
     *,
     distance_m: float | None = None,
-    commuter: bool = True,
+    commuter: bool = False,
 ) -> ProposedTask:
     """A rescue route as its pieces (issue #18 §1): for each call ``(arrival, busy_until, leave)``, in
     order, the drive to it, duty there until ``busy_until`` (passengers board and change coach, or get
