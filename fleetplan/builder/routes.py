@@ -212,7 +212,8 @@ def _route(
             return None
         route, task = timed
         if not task_violations(driver, log, task, vehicle, policy):
-            return route if shift_finding(driver, route.depart_at, route.end) is None else None
+            on_shift = shift_finding(driver, route.depart_at, route.end) is None
+            return route if on_shift and vehicle.permit_valid_on(route.end.date()) else None
     return None
 
 

@@ -50,6 +50,7 @@ EN: dict[str, Template] = {
     "own_delay": "stopping would delay {vehicle}'s own passengers by {min} min",
     # ------------------------------------------------------------------ rejections: later trips
     "trip_permit": "trip {trip}: {vehicle}'s road-transport permit expires on {date}",
+    "rescue_permit": "{vehicle}'s road-transport permit expires on {date}, before the rescue ends ({end})",
     "trip": "trip {trip}: {why}",
     "cover.off_shift": "{driver} is off shift when the trip leaves at {at} (shift {shift})",
     "cover.next_shift": (
@@ -166,6 +167,7 @@ ZH: dict[str, Template] = {
     "stops_elsewhere": "{vehicle}（车次 {trip}）停靠 {stops}，都不是乘客要去的站点（{wanted}）",
     "own_delay": "停车接客会使 {vehicle} 本车乘客延误 {min} 分钟",
     "trip_permit": "车次 {trip}：{vehicle} 的道路运输证于 {date} 到期",
+    "rescue_permit": "{vehicle} 的道路运输证于 {date} 到期，早于救援结束（{end}）",
     "trip": "车次 {trip}：{why}",
     "cover.off_shift": "{at} 发车时 {driver} 不当班（班次 {shift}）",
     "cover.next_shift": "{at} 的车次在 {driver} 的下一个班次（{shift}）内，该班次从所属场站 {home} 开始，而车辆停在 {where}",

@@ -145,6 +145,7 @@ REJECTIONS: dict[RejectionCode, list[Phrase]] = {
     RejectionCode.PERMIT: [
         phrase("permit_expired", vehicle="c20", date=date(2026, 11, 30)),
         phrase("trip_permit", trip="T1207-PM1", vehicle="c20", date=date(2026, 12, 8)),
+        phrase("rescue_permit", vehicle="c09", date=date(2026, 12, 10), end="12-11 00:40"),
     ],
     RejectionCode.IN_WORKSHOP: [phrase("in_workshop", vehicle="c14")],
     RejectionCode.UNREACHABLE: [phrase("unreachable", route=NO_ROUTE)],
