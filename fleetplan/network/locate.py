@@ -12,12 +12,17 @@ Accepted texts (case-insensitive):
   the nearest road edge, or with a direction to the nearest edge of that G1 carriageway;
 - ``G1 K78 toward Changchun``, ``G1 K78.4 toward Siping``, ``G1 K78+300 toward Changchun`` (the
   ``G1`` may be left out: it is the only expressway).
+
+A direction may be written in Chinese as the desk prints it (``G1 K78 往四平方向``, ``往长春``,
+``向四平``), the road named as the crews' messages name it (``G1 京哈高速 K78``), and full-width digits
+and signs are read as half-width.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 
 from fleetplan.errors import LocationError
@@ -35,6 +40,9 @@ _KM_POST = re.compile(
 )
 _LAT_LON = re.compile(rf"^(?P<lat>{_NUMBER})\s*,\s*(?P<lon>{_NUMBER})(?:\s+(?P<dir>{_DIRECTION}))?$", re.IGNORECASE)
 _LOOKS_LIKE_ID = re.compile(r"^[A-Za-z][\w.]*$")
+_ZH_CITIES = {"长春": "Changchun", "四平": "Siping"}
+G1_NAME_ZH = "京哈高速"
+_ZH_DIRECTION = re.compile(r"\s*(?:往|向|去|开往|驶往)\s*(?P<city>长春|四平)\s*(?:方向)?\s*$")
 _HELP = (
     "give a node id (e.g. siping_depot), 'lat,lon' (e.g. 43.50,124.83 toward Changchun) or 'G1 K78 toward Changchun'"
 )
@@ -145,7 +153,7 @@ def locate(network: RoadGraph, text: str) -> Location:
         If the text cannot be read, names an unknown node, gives a kilometre post outside the section
         or a point farther than 5 km from every road; the message says which.
     """
-    cleaned = " ".join(text.strip().split())
+    cleaned = " ".join(_latin_direction(text).strip().split())
     if not cleaned:
         raise LocationError(f"empty location; {_HELP}")
     if cleaned in network.graph:
@@ -167,6 +175,14 @@ def locate(network: RoadGraph, text: str) -> Location:
         hint = f"; did you mean {', '.join(guesses)}?" if guesses else f"; {_HELP}"
         raise LocationError(f"unknown place {cleaned!r}{hint}")
     raise LocationError(f"cannot read location {cleaned!r}; {_HELP}")
+
+
+def _latin_direction(text: str) -> str:
+    """``text`` with a Chinese direction as the desk prints it ("G1 K78 往四平方向", also "K78＋300 往长春"
+    or "向四平") written the English way, the road's Chinese name as the crews' messages print it
+    ("G1 京哈高速 K78") left out, and full-width characters as half-width (NFKC)."""
+    half_width = unicodedata.normalize("NFKC", text).replace(G1_NAME_ZH, " ")
+    return _ZH_DIRECTION.sub(lambda found: f" toward {_ZH_CITIES[found['city']]}", half_width)
 
 
 def node_location(network: RoadGraph, node_id: str, text: str | None = None) -> Location:

@@ -1,4 +1,5 @@
-"""Locating a place (world-model §4): a node id, ``G1 K<km> toward Changchun|Siping``, or ``lat,lon``.
+"""Locating a place (world-model §4): a node id, ``G1 K<km> toward Changchun|Siping``, or ``lat,lon``
+(the direction and the road's name may be written in Chinese).
 
 A ``lat,lon`` is snapped to the nearest road (ramps and slip roads have no drawn course and are not
 snapped to). The data draw G1 by its centre line; the oracle puts each carriageway
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
@@ -67,6 +69,16 @@ def arrival_nodes(graph: Graph, node: str) -> tuple[str, ...]:
     return graph.parkings.get(node, (node,))
 
 
+_CHINESE_TOWARD = re.compile(r"(?:开往|驶往|往|向|去)\s*(长春|四平)(?:方向)?\s*$")
+_CITY_IN_ENGLISH = {"长春": "Changchun", "四平": "Siping"}
+
+
+def _in_english(text: str) -> str:
+    """The Chinese spelling of §4 (``G1 京哈高速 K78＋300 往长春方向``) in the English one."""
+    half_width = unicodedata.normalize("NFKC", text).replace("京哈高速", " ")
+    return _CHINESE_TOWARD.sub(lambda m: " toward " + _CITY_IN_ENGLISH[m.group(1)], half_width).strip()
+
+
 def locate(graph: Graph, text: str) -> Place:
     """Resolve a location text on ``graph``.
 
@@ -76,7 +88,7 @@ def locate(graph: Graph, text: str) -> Place:
         If the text is none of the three forms, names an unknown node, a kilometre post outside the
         section, or a point farther than 5 km from every road.
     """
-    cleaned = " ".join(text.strip().split())
+    cleaned = " ".join(_in_english(text).split())
     if cleaned in graph.kinds:
         return Place(text, node=cleaned)
     km_match = _KM_POST.match(cleaned)

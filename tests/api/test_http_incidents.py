@@ -313,3 +313,31 @@ def test_an_unknown_incident_is_404(desk):
     assert response.status_code == 404 and response.json()["detail"].startswith("number:")
     assert desk.post("/incidents/7/accept", {"rank": 1}).status_code == 404
     assert desk.get("/incidents/0").status_code == 422
+
+
+# --------------------------------------------------------------------------- a place written in Chinese
+def test_a_place_written_in_chinese_as_the_desk_prints_it_is_planned_like_the_english_one(tmp_path):
+    # both readers must read it: the engine's and the independent oracle's that checks every plan
+    answers = {}
+    for name, location in (("zh", "G1 京哈高速 K78 往四平方向"), ("en", "G1 K78 toward Siping")):
+        with running_desk(sqlite_url(tmp_path / name)) as desk:
+            response = desk.report(location=location)
+            assert response.status_code == 201, response.text
+            answers[name] = response.json()
+    chinese, english = answers["zh"], answers["en"]
+    assert chinese["report"]["location"] == "G1 京哈高速 K78 往四平方向"  # kept as written
+    assert chinese["options"]["status"] == english["options"]["status"] == "optimal"
+    assert (chinese["tier"], chinese["limit_min"]) == (english["tier"], english["limit_min"])
+    crews = [
+        [(a["vehicle_id"], a["driver_id"]) for a in plan["assignments"]]
+        for answer in (chinese, english)
+        for plan in answer["options"]["plans"][:1]
+    ]
+    assert crews[0] == crews[1]
+
+
+def test_a_chinese_direction_to_a_city_off_the_corridor_is_a_400_naming_the_location(desk):
+    response = desk.report(location="G1 K78 往北京方向")
+    assert response.status_code == 400
+    assert "location" in response.text
+    assert desk.numbers() == []

@@ -252,3 +252,24 @@ def test_every_post_written_as_a_km_post_is_its_carriageway_node(network):
     for node, km, direction in sorted(posts):
         toward = "Changchun" if direction == Direction.TO_CHANGCHUN else "Siping"
         assert network.locate(f"G1 K{km:g} toward {toward}").node_id == node
+
+
+@pytest.mark.parametrize(
+    ("chinese", "english"),
+    [
+        ("G1 K78 往四平方向", "G1 K78 toward Siping"),  # as the desk prints a place in Chinese
+        ("G1 K78+300 往长春", "G1 K78+300 toward Changchun"),
+        ("K78＋300 向四平", "G1 K78+300 toward Siping"),  # a full-width plus
+        ("４３.５０,１２４.８３ 往长春方向", "43.50,124.83 toward Changchun"),
+        ("G1 京哈高速 K78 往长春方向", "G1 K78 toward Changchun"),  # as the crews' messages print it
+    ],
+)
+def test_a_place_written_in_chinese_is_the_same_place_as_in_english(network, chinese, english):
+    found, expected = network.locate(chinese), network.locate(english)
+    assert (found.edge_points, found.node_id) == (expected.edge_points, expected.node_id)
+    assert found.text == chinese  # what the reporter wrote stays on the record
+
+
+def test_a_chinese_direction_to_a_city_off_the_corridor_is_refused(network):
+    with pytest.raises(LocationError, match="kilometre post"):
+        network.locate("G1 K78 往北京方向")

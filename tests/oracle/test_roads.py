@@ -142,6 +142,19 @@ def test_km_posts_lie_on_their_own_carriageway(graph):
     assert locate(graph, "G1 K10 toward Siping").node == "s_sa.to_siping"
 
 
+@pytest.mark.parametrize(
+    ("chinese", "english"),
+    [
+        ("G1 K5+300 往长春方向", "G1 K5+300 toward Changchun"),
+        ("G1 京哈高速 K5＋300 向四平", "G1 K5+300 toward Siping"),
+        ("Ｋ１０ 开往四平方向", "K10 toward Siping"),
+        ("43.045,124.0 往四平", "43.045,124.0 toward Siping"),
+    ],
+)
+def test_a_place_written_in_chinese_is_the_place_written_in_english(graph, chinese, english):
+    assert locate(graph, chinese).key == locate(graph, english).key
+
+
 def test_a_point_on_the_centre_line_of_g1_is_ambiguous_but_one_beside_it_is_not(graph):
     centre = locate(graph, "43.045,124.0")
     assert centre.side_ambiguous and centre.other_side
@@ -157,7 +170,7 @@ def test_a_point_on_a_two_way_road_lies_on_both_directions(graph):
     assert {(p.edge.start, p.edge.end) for p in place.points} == {("x", "a_ic"), ("a_ic", "x")}
 
 
-@pytest.mark.parametrize("text", ["nowhere", "G1 K25 toward Changchun", "K5", "10.0,10.0"])
+@pytest.mark.parametrize("text", ["nowhere", "G1 K25 toward Changchun", "K5", "10.0,10.0", "G1 K5 往北京方向"])
 def test_what_cannot_be_located_is_said(graph, text):
     with pytest.raises(LocationError):
         locate(graph, text)
