@@ -3,11 +3,14 @@ problems on the plan, beside the evaluator's.
 
 The oracle reads the dataset the instance was built from (changed in memory or not) and the network
 files of its data directory with code of its own. A network that is not the corridor's CSV tables (an
-OpenStreetMap extract) is beyond it: those plans carry the evaluator's word alone, and say so.
+OpenStreetMap extract) is beyond it: those plans carry the evaluator's word alone, and say so. An oracle
+that fails on a case (a bug, or a text it cannot read) marks every plan disputed, "unchecked", and is
+logged: the dispatcher still gets the options.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,6 +22,8 @@ from fleetplan.problems import Problem, ProblemCode, problem
 
 NETWORK_TABLES = ("g1_posts.csv", "places.csv", "roads.csv")
 
+_log = logging.getLogger(__name__)
+
 _worlds: dict[int, tuple[Dataset, oracle.World]] = {}  # by dataset identity: one build per loaded dataset
 
 
@@ -28,6 +33,21 @@ def oracle_problems(instance: Instance, plans: Sequence[Plan]) -> tuple[tuple[Pr
     world = _world(instance.dataset)
     if world is None:
         return None
+    try:
+        found = _check(world, instance, plans)
+    except Exception as error:  # noqa: BLE001 - a checker that fails must not cost the desk its options
+        _log.exception("the oracle could not check the plans of incidents %s", [i.id for i in instance.incidents])
+        unchecked = problem(
+            ProblemCode.ORACLE_DISAGREES,
+            "plan",
+            f"the independent oracle could not check this plan ({type(error).__name__}: {error}); treat it with care",
+            kind="unchecked",
+        )
+        return tuple((unchecked,) for _ in plans)
+    return tuple(tuple(_as_problem(d) for d in disagreements) for disagreements in found)
+
+
+def _check(world: oracle.World, instance: Instance, plans: Sequence[Plan]):
     case = oracle.case_of(
         instance.incidents,
         instance.conditions,
@@ -39,8 +59,7 @@ def oracle_problems(instance: Instance, plans: Sequence[Plan]) -> tuple[tuple[Pr
         trip_horizon_s=instance.ops.trip_horizon_s,
         passing_window_s=instance.ops.passing_window_s,
     )
-    found = oracle.check_dispatch(world, case, plans)
-    return tuple(tuple(_as_problem(d) for d in disagreements) for disagreements in found)
+    return oracle.check_dispatch(world, case, plans)
 
 
 def _as_problem(disagreement: oracle.Disagreement) -> Problem:
