@@ -11,7 +11,7 @@ from fleetplan.corridor import Corridor
 from fleetplan.errors import NoRouteError
 from fleetplan.instance import Rejection, RejectionCode, RescueOption
 from fleetplan.live import LivePicture
-from fleetplan.model import Conditions, Driver, Trip, Vehicle
+from fleetplan.model import Activity, Conditions, Driver, DutyInterval, Trip, Vehicle
 from fleetplan.network import Location, Route, SpeedRules, TravelTimes
 from fleetplan.operations import OperationsPolicy
 from fleetplan.phrase import Phrase, phrase
@@ -62,6 +62,7 @@ class BuildContext:
     _drivers_at: dict = field(default_factory=dict)
     _routes: dict = field(default_factory=dict)
     _driving_states: dict[str, Callable[[datetime], DrivingState]] = field(default_factory=dict)
+    _rescue_logs: dict[str, tuple[DutyInterval, ...]] = field(default_factory=dict)
     _driver_problems: dict[tuple[str, str], tuple[RejectionCode, Phrase] | None] = field(default_factory=dict)
     cover_reach: dict = field(default_factory=dict)  # empty runs to a later trip's first stop (builder.trips)
     _shift_windows: dict = field(default_factory=dict)
@@ -146,6 +147,20 @@ class BuildContext:
             return None
         trip = self.dataset.trip(trip_ids[0])
         return trip if trip.departure <= self.horizon() else None
+
+    def rescue_log(self, driver_id: str) -> tuple[DutyInterval, ...]:
+        """The log a rescue by ``driver_id`` is judged with: the history and every later trip of theirs
+        that stays theirs whatever the plan (all but the next one when it leaves within the horizon:
+        that one is a task, re-covered or run after the rescue). A trip tomorrow morning counts in the
+        24 h window of a rescue this afternoon."""
+        if driver_id not in self._rescue_logs:
+            state = self.state.drivers[driver_id]
+            later = [self.dataset.trip(trip_id) for trip_id in state.later_trip_ids]
+            if later and later[0].departure <= self.horizon():
+                later = later[1:]
+            kept = tuple(DutyInterval(driver_id, t.departure, t.arrival, Activity.DRIVE) for t in later)
+            self._rescue_logs[driver_id] = tuple(sorted(state.duty_log + kept, key=lambda d: d.start))
+        return self._rescue_logs[driver_id]
 
     def driving_left_s(self, driver_id: str, at: datetime) -> int:
         """Driving the driver may still do at ``at`` under the 24-hour and 7-day limits, whichever is

@@ -150,7 +150,7 @@ def _rested(ctx: BuildContext, crew: Crew, group: StrandedGroup, plain: _Timing,
     past the driver's shift (the rule is then the reason, not the shift). The caller checks the
     result whole. Raises NoRouteError."""
     vehicle, driver = ctx.dataset.vehicle(crew.vehicle_id), ctx.dataset.driver(crew.driver_id)
-    policy, log = ctx.dataset.driving_policy, ctx.state.drivers[driver.id].duty_log
+    policy, log = ctx.dataset.driving_policy, ctx.rescue_log(driver.id)
     assert crew.origin_node is not None  # a standing crew (see _legal_timing)
     shift_ends = (driver.shift_window(plain.depart_at) or (plain.depart_at, plain.depart_at))[1]
     shortest = timing = _timing(ctx, vehicle, crew.origin_node, group, plain.depart_at, sign, policy.min_rest_s)
@@ -176,7 +176,7 @@ def _rested_on_way(ctx: BuildContext, crew: Crew, group: StrandedGroup, plain: _
     of those after which the whole duty is legal, the one that delivers first (no rest at the scene,
     then the nearer place, on a tie). None when none makes the duty legal. Raises NoRouteError."""
     vehicle, driver = ctx.dataset.vehicle(crew.vehicle_id), ctx.dataset.driver(crew.driver_id)
-    policy, log = ctx.dataset.driving_policy, ctx.state.drivers[driver.id].duty_log
+    policy, log = ctx.dataset.driving_policy, ctx.rescue_log(driver.id)
     ends = {group.destination_node, *ctx.place(group.scene).arrival_nodes}
     best: _Timing | None = None
     for scene_rest_s in (0, policy.min_rest_s):
@@ -209,7 +209,7 @@ def _legal_timing(ctx: BuildContext, crew: Crew, group: StrandedGroup, sign: boo
     with a rest at the scene when the onward drive needs one; or leaving later when the drive to the
     scene is not legal yet. None, with the rejection, when none of these works."""
     vehicle, driver = ctx.dataset.vehicle(crew.vehicle_id), ctx.dataset.driver(crew.driver_id)
-    policy, log = ctx.dataset.driving_policy, ctx.state.drivers[driver.id].duty_log
+    policy, log = ctx.dataset.driving_policy, ctx.rescue_log(driver.id)
     assert crew.origin_node is not None  # not a passing coach (rescue_options), so it stands at a node
     if not driver.on_shift(crew.available_from):  # a crew for the later trips only (its shift begins later)
         moment = f"{crew.available_from:%Y-%m-%d %H:%M}"

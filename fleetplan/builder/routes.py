@@ -200,7 +200,7 @@ def _route(
     """The route from ``start`` (the crew's rescue of the first group) with the first rest placement
     that makes the duty legal (none, then ``min_rest`` at one scene, the last first), or None."""
     vehicle, driver = ctx.dataset.vehicle(start.vehicle_id), ctx.dataset.driver(start.driver_id)
-    policy, log = ctx.dataset.driving_policy, ctx.state.drivers[driver.id].duty_log
+    policy, log = ctx.dataset.driving_policy, ctx.rescue_log(driver.id)
     none = (0,) * len(groups)
     placements = [none] + [none[:k] + (policy.min_rest_s,) + none[k + 1 :] for k in reversed(range(len(groups)))]
     for rests in placements:

@@ -1,7 +1,11 @@
-"""A cover of a later trip may run past the trip horizon (it must only *leave* within it). The driver's
-own trips beyond the horizon are still theirs: a cover that overlaps one, or breaks a driving rule with
-one, is no option. Found by the oracle: Sunday 18:20, a cover of Monday's 06:20 run went to a driver who
-drives 06:25–08:30 himself, one minute past the 12 h horizon."""
+"""A driver's own trips beyond the trip horizon are still theirs, and the driving rules reach them.
+
+- A cover of a later trip may run past the horizon (it must only *leave* within it): a cover that
+  overlaps one of the driver's own trips, or breaks a rule with one, is no option. Found by the oracle:
+  Sunday 18:20, a cover of Monday's 06:20 run went to a driver who drives 06:25–08:30 himself.
+- A long rescue this afternoon and the driver's run tomorrow morning share a 24 h window. Found by the
+  oracle: Sunday 10:47 in snow, a six-hour rescue by a driver of Monday's 06:20 run, 8.02 h in 24 h.
+"""
 
 from __future__ import annotations
 
@@ -59,3 +63,15 @@ def test_evening_reports_whose_horizon_cuts_into_monday_morning_are_confirmed_by
 ):
     _, found = plan_and_check(corridor, SUNDAY_EVENING + timedelta(minutes=minutes_after_six))
     assert found == ()
+
+
+def test_a_rescue_counts_the_driver_s_run_next_morning_in_its_24_h_window(corridor):
+    incident = Incident(
+        "1", IncidentKind.ACCIDENT, "c22", None, "G1 K118.2 toward Siping", datetime(2026, 12, 13, 10, 47), 21
+    )
+    params = SolveParams(budget=Budget.wall_clock(5.0), alternatives=3)
+    outcome = dispatch(corridor, [incident], corridor.dataset.conditions_named("snow"), params=params)
+
+    assert len(outcome.result.plans) > 1
+    assert oracle_problems(outcome.instance, outcome.result.plans) == ((),) * len(outcome.result.plans)
+    assert outcome.result.status.value == "optimal"
