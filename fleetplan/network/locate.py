@@ -217,7 +217,8 @@ def km_post_location(network: RoadGraph, km: float, direction: Direction, text: 
             continue
         low, high = sorted((data["km_from"], data["km_to"]))
         if low <= km <= high:
-            offset_m = min(float(data["length_m"]), abs(km - data["km_from"]) * 1000)
+            # to the millimetre: K114.1 − K64.1 is 50000.000000000007 m, past a 50 km radius
+            offset_m = min(float(data["length_m"]), round(abs(km - data["km_from"]) * 1000, 3))
             return _edge_location(
                 network, u, v, offset_m, text or f"G1 K{km:g} {direction.label}", km=km, direction=direction
             )

@@ -321,3 +321,26 @@ def test_a_coach_at_an_interchange_post_may_leave_there():
         if seconds is None or seconds > 120:  # the off-ramp, 800 m at 30 km/h, is 96 s
             stuck.append((text, seconds))
     assert stuck == []
+
+
+# --------------------------------------------------------------------------- (c) road distances at posts
+def test_road_distances_to_every_100_m_post_agree_to_the_millimetre():
+    # a tier's radius is a bound on a road distance (world-model §5): K114.1 toward Siping lies exactly
+    # 50 km from the Changchun backups, and float metres of 50000.000000000007 made it "corridor"
+    from fleetplan.network.distance import road_distance_m as engine_distance_m
+    from fleetplan.oracle.paths import road_distance_m as oracle_distance_m
+
+    network, dataset = engine()
+    _, graph = oracle()
+    depots = sorted({vehicle.home_depot for vehicle in dataset.vehicles})
+    last = round(network.section_km[1] * 10)
+    for tenths in range(0, last + 1):
+        for toward in ("Changchun", "Siping"):
+            text = f"G1 K{tenths / 10:g} toward {toward}"
+            here, there = network.locate(text), locate(graph, text)
+            for depot in depots:
+                mine, theirs = engine_distance_m(network, depot, here), oracle_distance_m(graph, depot, there)
+                assert (mine is None) == (theirs is None), (text, depot)
+                if mine is not None:
+                    assert abs(mine - float(theirs)) < 1e-3, (text, depot, mine, theirs)
+                    assert round(mine, 3) == mine, (text, depot, mine)  # no float dust across a radius
