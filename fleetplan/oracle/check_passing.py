@@ -2,8 +2,9 @@
 it on its own carriageway, its free seats, and delivery at a remaining stop of its own trip that the
 failed trip also serves.
 
-The coach follows its timetable: on the leg that passes the scene it is there no earlier than the
-leg's planned departure plus the oracle's earliest drive to the scene (on a leg under way, along the
+The coach follows its timetable: on the leg that passes the scene it is there no earlier than it can
+leave the leg's first stop (its planned time, or later when the legs before, driven in the reported
+conditions, bring it there late) plus the oracle's earliest drive to the scene (on a leg under way, along the
 leg's own course: the coach keeps to the way it is on), and no later than the leg's
 next planned time minus the earliest drive on from the scene, or, on the leg under way, than if it had
 left its stop as late as the leg's slack allows (the slack of the timetable may lie anywhere). The
@@ -20,7 +21,7 @@ from datetime import datetime, timedelta
 from fleetplan.oracle.case import CaseIncident, Claim, Disagreement
 from fleetplan.oracle.duty import Interval
 from fleetplan.oracle.facts import Facts
-from fleetplan.oracle.paths import Route, passes
+from fleetplan.oracle.paths import Route, Router, passes
 from fleetplan.oracle.places import Place
 from fleetplan.oracle.rescue_common import RescueFacts, boarding, compare_time, no_stop, seconds, tolerance_s
 from fleetplan.oracle.sightings import OFF_ROUTE_M, CaseFix, OnLeg, on_legs
@@ -41,31 +42,50 @@ def passing_window(facts: Facts, trip: TripRow, scene: Place) -> tuple[datetime,
     seen = seen_on_trip(facts, trip, fix) if fix is not None else None
     if fix is not None and (seen is None or seen.off_m > OFF_ROUTE_M):
         return None  # its fix is off its route: it has left it
+    router = facts.router_since_report
+    reached: datetime | None = None  # the earliest at the leg's first stop, the legs before driven since the report
     for index, (here, there) in enumerate(zip(trip.stops, trip.stops[1:])):
         if there.planned < at:
             continue
         underway = here.planned <= at
         start, end = facts.place(here.node_id), facts.place(there.node_id)
-        router = facts.router_since_report
+        leave = here.planned if reached is None else max(here.planned, reached)  # never before its time
         course = facts.clear_router if underway else router
         leg = course.fastest(start, end, to_s(here.planned), underway)
+        reached = _next_stop_reached(router, leg, (start, end), leave, underway)
         if leg is None or not passes(leg, facts.graph, scene):
             continue
         if underway:  # it keeps to its course: the leg's own way, driven in the conditions from the report
             to_scene_s = router.along(leg, scene, to_s(here.planned))
             tol_s = tolerance_s(leg)
         else:
-            to_scene = router.fastest(start, scene, to_s(here.planned))
+            to_scene = router.fastest(start, scene, to_s(leave))
             to_scene_s, tol_s = (to_scene.seconds, tolerance_s(to_scene)) if to_scene else (None, 0)
         if to_scene_s is None:
             continue
-        earliest = here.planned + timedelta(seconds=to_scene_s)
+        earliest = leave + timedelta(seconds=to_scene_s)
         latest = max(earliest, latest_passing(facts, (here, there), leg, scene, underway))
         if latest >= at and seen is not None and fix is not None:
             return _as_seen(facts, (here, scene), (earliest, latest, tol_s, index), seen, fix)
         if latest >= at:
             return max(earliest, at), latest, tol_s, index
     return None
+
+
+def _next_stop_reached(
+    router: Router, leg: Route | None, stops: tuple[Place, Place], leave: datetime, underway: bool
+) -> datetime | None:
+    """The earliest the coach is at the leg's second stop, leaving the first at ``leave`` (a leg under
+    way along its own course from its planned time); None when no road leads there. A later leg cannot
+    begin before it: in ice, a coach late at its stop is late past the scene too."""
+    if leg is None:
+        return None
+    if underway:
+        seconds_on = router.along(leg, stops[1], to_s(leave))
+    else:
+        fastest = router.fastest(stops[0], stops[1], to_s(leave))
+        seconds_on = fastest.seconds if fastest else None
+    return None if seconds_on is None else leave + timedelta(seconds=seconds_on)
 
 
 def seen_on_trip(facts: Facts, trip: TripRow, fix: CaseFix) -> OnLeg | None:

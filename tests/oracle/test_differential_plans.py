@@ -209,3 +209,23 @@ def test_the_oracle_confirms_the_engine_s_plans_for_any_coach_at_any_hour(found)
     note(repr(found))
     plans, disagreements = dispatched(found, "clear")
     assert [str(d) for per_plan in disagreements for d in per_plan] == []
+
+
+# c02 on T1207-AM2 leaves changchun_gov at 06:25 and is due at changchun_hightech at 06:40; in ice the
+# first leg takes longer, so it leaves the high-tech zone late and passes G1 K67 late: the oracle put it
+# there by the planned 06:40 and called the engine's later, true, time pessimistic
+def test_a_passing_coach_late_at_its_stop_in_ice_is_late_at_the_scene_after_it():
+    reported = datetime(2026, 12, 7, 6, 19)
+    incidents = [
+        Incident("1", IncidentKind.BREAKDOWN, "c03", None, "G1 K83.6 toward Changchun", reported, 31),
+        Incident("2", IncidentKind.ACCIDENT, "c01", None, "G1 K67 toward Siping", reported, 4),
+        Incident("3", IncidentKind.ACCIDENT, "c04", None, "G1 K84.6 toward Siping", reported, 10),
+    ]
+    from solver.dispatch import SolveParams, dispatch
+
+    outcome = dispatch(corridor(), incidents, corridor().dataset.conditions_named("ice"), params=SolveParams())
+    passing = [r for plan in outcome.result.plans for r in plan.rescues if r.passing_trip_id == "T1207-AM2"]
+    assert passing  # the case is about it
+    case = Case(tuple(CaseIncident(i.id, i.vehicle_id, i.location, i.at, i.passengers) for i in incidents), "ice")
+    world, _ = oracle()
+    assert check_dispatch(world, case, outcome.result.plans) == ((),) * len(outcome.result.plans)
