@@ -78,6 +78,7 @@ from api.desk.times import (
     earliest_on_scene,
     plannable_time,
 )
+from api.desk.warnings import broken_coaches
 from api.messaging.facts import ready_messages
 from api.operations_log import Closure, ClosureKind, OperationsLog
 from api.records.lifecycle import BOOKED_STATUSES
@@ -92,7 +93,6 @@ from api.records.types import (
     RecordStore,
     ResourceUnusable,
 )
-from api.records.usability import BROKEN_COACH_KINDS, OPEN_STATUSES
 from api.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -156,11 +156,8 @@ class Desk:
             for resource in (booking.vehicle_id, booking.driver_id):
                 if resource:
                     held[resource] = f"booked by incident {booking.incident_number}"
-        opened = self.store.incident_heads(set(OPEN_STATUSES), limit=OPEN_INCIDENTS_LIMIT)
-        opened = [head for head in opened if head.number != exclude_number]
-        for head in opened:
-            if head.report.get("kind") in BROKEN_COACH_KINDS:
-                held.setdefault(head.report["vehicle_id"], f"broke down in incident {head.number}")
+        for vehicle_id, number in broken_coaches(self.store, exclude_number).items():
+            held.setdefault(vehicle_id, f"broke down in incident {number}")
         # a crew accepted jointly is booked under one incident: the accepted plans say which others it holds
         booked = self.store.incidents(set(BOOKED_STATUSES), limit=OPEN_INCIDENTS_LIMIT)
         return {**shared_holds(r for r in booked if r.number != exclude_number), **held}

@@ -15,12 +15,19 @@ OPEN_LIMIT = 10_000
 RESCUE_COACH_BROKE_DOWN = "rescue_coach_broke_down"
 
 
+def broken_coaches(store: RecordStore, exclude_number: int | None = None) -> dict[str, int]:
+    """Coach id → the open incident it broke down in (a breakdown or accident reported with it), the
+    incident ``exclude_number`` left out."""
+    broken: dict[str, int] = {}
+    for head in store.incident_heads(set(OPEN_STATUSES), limit=OPEN_LIMIT):
+        if head.number != exclude_number and head.report.get("kind") in BROKEN_COACH_KINDS:
+            broken.setdefault(head.report["vehicle_id"], head.number)
+    return broken
+
+
 def plan_warnings(store: RecordStore) -> dict[int, list[dict[str, Any]]]:
     """Incident number → the warnings on its accepted plan (none for most)."""
-    broken: dict[str, int] = {}  # coach → the open incident it failed in
-    for head in store.incident_heads(set(OPEN_STATUSES), limit=OPEN_LIMIT):
-        if head.report.get("kind") in BROKEN_COACH_KINDS:
-            broken.setdefault(head.report["vehicle_id"], head.number)
+    broken = broken_coaches(store)
     found: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for booking in store.bookings():
         failed_in = broken.get(booking.vehicle_id or "")

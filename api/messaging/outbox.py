@@ -28,11 +28,10 @@ from typing import Any
 from sqlalchemy import Engine, and_, or_, select, update
 
 from api.records.engine import WRITE_OPTION
-from api.records.schema import MESSAGE_ERROR_LENGTH, NAME_LENGTH, outbox
+from api.records.schema import ACKNOWLEDGED, FAILED, MESSAGE_ERROR_LENGTH, NAME_LENGTH, QUEUED, SENT, outbox
 from api.records.types import InvalidTransition
 from api.views import local_minute
 
-QUEUED, SENT, FAILED, ACKNOWLEDGED = "queued", "sent", "failed", "acknowledged"  # and "withdrawn"
 CLAIM_S = 120.0  # longer than any one send (the webhook's timeout is at most 60 s)
 CLAIM_BATCH = 50
 

@@ -266,7 +266,9 @@ OUTBOX_ROLES = (
     "duty_manager",
     "highway_police",
 )
-OUTBOX_STATUSES = ("queued", "sent", "failed", "acknowledged", "withdrawn")  # withdrawn: migration 0011
+# An outbox message's states (api.messaging.outbox); withdrawn: never sent, its plan released (migration 0011)
+QUEUED, SENT, FAILED, ACKNOWLEDGED, WITHDRAWN = "queued", "sent", "failed", "acknowledged", "withdrawn"
+OUTBOX_STATUSES = (QUEUED, SENT, FAILED, ACKNOWLEDGED, WITHDRAWN)
 OUTBOX_LANGS = ("zh", "en")
 PHONE_LENGTH = 20
 RECIPIENT_ID_LENGTH = 80  # an id of up to 64 characters behind "trip:" or "vehicle:"

@@ -18,12 +18,11 @@ from sqlalchemy import Connection, RowMapping, func, select, update
 
 from fleetplan.messages.stand_down import Withdrawal, stand_down_text
 
-from api.records.schema import entries, outbox
+from api.records.schema import ACKNOWLEDGED, FAILED, QUEUED, SENT, WITHDRAWN, entries, outbox
 from api.records.statements import queue_messages
 from api.records.types import EntryKind, IncidentStatus
 
 # the outbox's statuses (api.messaging.outbox names them; the records cannot import the messaging)
-QUEUED, SENT, FAILED, ACKNOWLEDGED, WITHDRAWN = "queued", "sent", "failed", "acknowledged", "withdrawn"
 STANDING = frozenset({IncidentStatus.ACCEPTED, IncidentStatus.ON_SCENE})  # a plan someone may be acting on
 WITHDRAWN_NOTE = {Withdrawal.RELEASED: "withdrawn: the plan was released", Withdrawal.VOIDED: "withdrawn: voided"}
 
