@@ -39,12 +39,16 @@ def relay_options(instance: Instance) -> list[RescueOption]:
         if crew is None or crew.kind == CrewKind.PASSING or crew.origin_node is None:
             continue
         ready = crew.available_from
-        if option.depart_at <= ready or not _only_the_night_stop(instance, option, ready):
+        if option.depart_at <= ready:
             continue
         group = instance.group(option.group_id)
-        arrival = travel.arrival(option.vehicle_id, crew.origin_node, group.scene, ready)
-        if arrival is None or arrival >= option.scene_arrival:
+        to_scene = travel.leg(option.vehicle_id, crew.origin_node, group.scene, ready)
+        onward = travel.leg(option.vehicle_id, group.scene, option.destination_node, option.boarding_at)
+        if to_scene is None or onward is None or to_scene[0] >= option.scene_arrival:
             continue
+        if not _only_the_night_stop(instance, option, ready, to_scene[1] + onward[1]):
+            continue
+        arrival = to_scene[0]
         gained = option.scene_arrival - arrival
         relayed.append(
             replace(
@@ -60,9 +64,9 @@ def relay_options(instance: Instance) -> list[RescueOption]:
     return relayed
 
 
-def _only_the_night_stop(instance: Instance, option: RescueOption, start: datetime) -> bool:
+def _only_the_night_stop(instance: Instance, option: RescueOption, start: datetime, distance_m: float) -> bool:
     driver, vehicle = instance.dataset.driver(option.driver_id), instance.dataset.vehicle(option.vehicle_id)
-    drive = ProposedDrive(start, option.drive_s, None, commuter=True)
+    drive = ProposedDrive(start, option.drive_s, distance_m)  # the rescue's length decides the exemption
     broken = {
         v.code
         for v in violations_at(driver, instance.duty_logs.get(driver.id, ()), drive, vehicle, instance.driving_policy)
@@ -134,16 +138,18 @@ def _priced_call_in(
     group: StrandedGroup,
     start: datetime,
 ) -> CallIn | None:
-    scene_arrival = travel.arrival(vehicle.id, node, group.scene, start)
-    if scene_arrival is None:
+    to_scene = travel.leg(vehicle.id, node, group.scene, start)
+    if to_scene is None:
         return None
+    scene_arrival, to_scene_m = to_scene
     leave_scene = scene_arrival + timedelta(seconds=instance.ops.transfer_s)
-    delivered = travel.arrival(vehicle.id, group.scene, group.destination_node, leave_scene)
-    if delivered is None:
+    onward = travel.leg(vehicle.id, group.scene, group.destination_node, leave_scene)
+    if onward is None:
         return None
+    delivered, onward_m = onward
     driven_s = int((scene_arrival - start).total_seconds() + (delivered - leave_scene).total_seconds())
     driver = instance.dataset.driver(driver_id)
-    drive = ProposedDrive(start, max(driven_s, 1), None, commuter=True)
+    drive = ProposedDrive(start, max(driven_s, 1), to_scene_m + onward_m)  # the length decides the night stop
     if violations_at(driver, instance.duty_logs.get(driver_id, ()), drive, vehicle, instance.driving_policy):
         return None
     late_s = max(0, int((scene_arrival - group.deadline).total_seconds()))
@@ -162,13 +168,18 @@ class _Travel:
     def arrival(self, vehicle_id: str, origin, destination, depart_at: datetime) -> datetime | None:
         """When coach ``vehicle_id`` leaving ``origin`` at ``depart_at`` reaches ``destination``
         (None: no route under the conditions)."""
+        found = self.leg(vehicle_id, origin, destination, depart_at)
+        return None if found is None else found[0]
+
+    def leg(self, vehicle_id: str, origin, destination, depart_at: datetime) -> tuple[datetime, int] | None:
+        """(arrival, metres) of :meth:`arrival`'s drive; the metres decide the 02:00–05:00 exemption."""
         vehicle_class = self.instance.dataset.vehicle(vehicle_id).vehicle_class
         key = (vehicle_class, _key(origin), _key(destination), depart_at)
         if key not in self._arrivals:
-            self._arrivals[key] = self._route_arrival(vehicle_class, origin, destination, depart_at)
+            self._arrivals[key] = self._route_leg(vehicle_class, origin, destination, depart_at)
         return self._arrivals[key]
 
-    def _route_arrival(self, vehicle_class, origin, destination, depart_at: datetime) -> datetime | None:
+    def _route_leg(self, vehicle_class, origin, destination, depart_at: datetime) -> tuple[datetime, int] | None:
         if vehicle_class not in self._by_class:
             self._by_class[vehicle_class] = TravelTimes(
                 self.instance.network,
@@ -180,7 +191,7 @@ class _Travel:
             route = self._by_class[vehicle_class].route(origin, destination, depart_at)
         except NoRouteError:
             return None
-        return depart_at + timedelta(seconds=route.travel_time_s)
+        return depart_at + timedelta(seconds=route.travel_time_s), route.length_m
 
 
 def _key(place) -> object:
