@@ -63,6 +63,7 @@ class BuildContext:
     _routes: dict = field(default_factory=dict)
     _driving_states: dict[str, Callable[[datetime], DrivingState]] = field(default_factory=dict)
     _rescue_logs: dict[str, tuple[DutyInterval, ...]] = field(default_factory=dict)
+    _trip_lengths: dict[tuple, float | None] = field(default_factory=dict)
     _driver_problems: dict[tuple[str, str], tuple[RejectionCode, Phrase] | None] = field(default_factory=dict)
     cover_reach: dict = field(default_factory=dict)  # empty runs to a later trip's first stop (builder.trips)
     _shift_windows: dict = field(default_factory=dict)
@@ -147,6 +148,19 @@ class BuildContext:
             return None
         trip = self.dataset.trip(trip_ids[0])
         return trip if trip.departure <= self.horizon() else None
+
+    def trip_length_m(self, vehicle: Vehicle, trip_id: str) -> float | None:
+        """Metres of the trip's legs by their fastest routes at the planned times (None: a leg has no
+        route): with its empty run, the length that decides a cover's 02:00–05:00 exemption."""
+        key = (vehicle.vehicle_class, trip_id)
+        if key not in self._trip_lengths:
+            stops = self.dataset.trip(trip_id).stops
+            try:
+                legs = [self.route(vehicle, a.node_id, b.node_id, a.planned).length_m for a, b in zip(stops, stops[1:])]
+                self._trip_lengths[key] = float(sum(legs))
+            except NoRouteError:
+                self._trip_lengths[key] = None
+        return self._trip_lengths[key]
 
     def rescue_log(self, driver_id: str) -> tuple[DutyInterval, ...]:
         """The log a rescue by ``driver_id`` is judged with: the history and every later trip of theirs

@@ -476,9 +476,9 @@ def _legal_option(
         return None
     log = tuple(sorted(ctx.state.drivers[driver.id].duty_log + extra_log, key=lambda d: d.start))
     # a yes/no is enough here: a trip leaves at its time or is re-covered by someone else
-    if violations_at(
-        driver, log, ProposedDrive(start, duration_s, None, commuter=True), vehicle, ctx.dataset.driving_policy
-    ):
+    trip_m = ctx.trip_length_m(vehicle, task.trip_id)
+    drive = ProposedDrive(start, duration_s, None if trip_m is None else trip_m + deadhead_m)
+    if violations_at(driver, log, drive, vehicle, ctx.dataset.driving_policy):
         return None
     after = after_rescue_id or after_route_id
     return TripOption(

@@ -9,7 +9,7 @@ from datetime import timedelta
 from fleetplan.errors import FleetplanError
 from fleetplan.evaluate.facts import Facts
 from fleetplan.evaluate.routes import route_duty
-from fleetplan.model import VehicleStatus
+from fleetplan.model import Trip, VehicleStatus
 from fleetplan.phrase import Phrase
 from fleetplan.plan import Plan, TripCover
 from fleetplan.problems import Problem, ProblemCode, problem
@@ -150,11 +150,11 @@ def check_trip_cover(facts: Facts, cover: TripCover, plan: Plan) -> list[Problem
                 )
             )
     log = sorted(facts.duty_log(driver.id) + extra, key=lambda d: d.start)
+    trip_m = _trip_length_m(facts, vehicle.id, trip)
     drive = ProposedDrive(
         departure - timedelta(seconds=deadhead_s),
         deadhead_s + int((trip.arrival - trip.departure).total_seconds()),
-        None,
-        commuter=True,
+        None if trip_m is None else trip_m + deadhead_m,  # the length decides the 02:00–05:00 exemption
     )
     off_shift = off_shift_reason(driver, drive.start, drive.end)
     if off_shift is not None:  # the whole cover, the empty run to the trip's arrival, in one shift
@@ -164,3 +164,16 @@ def check_trip_cover(facts: Facts, cover: TripCover, plan: Plan) -> list[Problem
         for v in violations_at(driver, log, drive, vehicle, facts.instance.driving_policy)
     ]
     return problems
+
+
+def _trip_length_m(facts: Facts, vehicle_id: str, trip: Trip) -> float | None:
+    """Metres of the trip's legs by their fastest routes at the planned times (None: a leg has no route)."""
+    try:
+        return float(
+            sum(
+                facts.route_s(vehicle_id, a.node_id, b.node_id, a.planned)[1]
+                for a, b in zip(trip.stops, trip.stops[1:])
+            )
+        )
+    except FleetplanError:
+        return None
