@@ -138,6 +138,17 @@ def test_route_pool_benchmark_reports_bounded_routes_the_oracle_confirms(capsys)
     assert cells[0] == "6" and 0 < int(cells[2]) <= 300 and cells[-1] == "yes"
 
 
+def test_oracle_sweep_counts_every_case_and_finds_no_disputed_plan(capsys):
+    from bench import oracle_sweep
+
+    oracle_sweep.main(["--cases", "6", "--seed", "3", "--fixes"])
+    out = capsys.readouterr().out
+    counted = [line.strip("|").split("|") for line in out.splitlines() if line.startswith("| ") and "---" not in line]
+    by_status = {cells[0].strip(): int(cells[1]) for cells in counted[1:]}
+    assert by_status.pop("cases with a disputed plan") == 0
+    assert sum(by_status.values()) == 6
+
+
 def test_large_fleet_benchmark_runs():
     from bench import large_fleet
 

@@ -229,3 +229,31 @@ def test_a_passing_coach_late_at_its_stop_in_ice_is_late_at_the_scene_after_it()
     case = Case(tuple(CaseIncident(i.id, i.vehicle_id, i.location, i.at, i.passengers) for i in incidents), "ice")
     world, _ = oracle()
     assert check_dispatch(world, case, outcome.result.plans) == ((),) * len(outcome.result.plans)
+
+
+@st.composite
+def joint_incidents(draw):
+    """Two or three coaches failing within half an hour of each other anywhere on G1 (planned together,
+    issue 18), in any weather: the passing coach late in ice was found this way."""
+    first = draw(off_trip_incident())
+    found = [first]
+    others = draw(st.lists(off_trip_incident(), min_size=1, max_size=2, unique_by=lambda i: i.vehicle_id))
+    for k, other in enumerate(o for o in others if o.vehicle_id != first.vehicle_id):
+        at = first.at + timedelta(minutes=draw(st.integers(0, 30)))
+        found.append(Incident(f"x{k + 2}", other.kind, other.vehicle_id, None, other.location, at, other.passengers))
+    return found
+
+
+@settings(max_examples=max(3, EXAMPLES // 3), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(joint_incidents(), st.sampled_from(["clear", "snow", "snowfall", "ice", "fog", "blizzard"]))
+def test_the_oracle_confirms_joint_plans_in_any_weather(found, preset):
+    from solver.dispatch import SolveParams, dispatch
+
+    note(f"{found!r} under {preset}")
+    outcome = dispatch(
+        corridor(), found, corridor().dataset.conditions_named(preset), params=SolveParams(alternatives=2)
+    )
+    case = Case(tuple(CaseIncident(i.id, i.vehicle_id, i.location, i.at, i.passengers) for i in found), preset)
+    world, _ = oracle()
+    disagreements = check_dispatch(world, case, outcome.result.plans)
+    assert [str(d) for per_plan in disagreements for d in per_plan] == []
