@@ -33,9 +33,10 @@ from fleetplan.plan import Rescue
 def passing_window(facts: Facts, trip: TripRow, scene: Place) -> tuple[datetime, datetime, int, int] | None:
     """(earliest, latest, tolerance, leg index) of the trip at the scene, ahead of it at the report.
 
-    The leg under way at the report follows its timetabled course (the earliest route in clear weather,
-    which the timetable was planned for) and keeps closed entrances open (a coach already on its way
-    drives on, §6); a later leg takes the earliest route under the conditions.
+    Every leg follows its timetabled course (the earliest route in clear weather, which the timetable
+    was planned for). The leg under way at the report keeps closed entrances open (a coach already on
+    its way drives on, §6); on a later leg the coach drives the earliest way to the scene under the
+    conditions, and passes it only if that way keeps to the course.
     """
     at = facts.case.at
     fix = facts.case.fix_of(trip.vehicle_id)
@@ -50,17 +51,18 @@ def passing_window(facts: Facts, trip: TripRow, scene: Place) -> tuple[datetime,
         underway = here.planned <= at
         start, end = facts.place(here.node_id), facts.place(there.node_id)
         leave = here.planned if reached is None else max(here.planned, reached)  # never before its time
-        course = facts.clear_router if underway else router
-        leg = course.fastest(start, end, to_s(here.planned), underway)
+        # every leg keeps to its timetabled way (§6: a coach about to start runs its trip like one under way)
+        leg = facts.clear_router.fastest(start, end, to_s(here.planned), underway)
         reached = _next_stop_reached(router, leg, (start, end), leave, underway)
         if leg is None or not passes(leg, facts.graph, scene):
             continue
         if underway:  # it keeps to its course: the leg's own way, driven in the conditions from the report
             to_scene_s = router.along(leg, scene, to_s(here.planned))
             tol_s = tolerance_s(leg)
-        else:
+        else:  # the way there in the conditions, if it keeps to the course (else it would leave it)
             to_scene = router.fastest(start, scene, to_s(leave))
-            to_scene_s, tol_s = (to_scene.seconds, tolerance_s(to_scene)) if to_scene else (None, 0)
+            on_course = to_scene is not None and set(to_scene.nodes) <= set(leg.nodes)
+            to_scene_s, tol_s = (to_scene.seconds, tolerance_s(to_scene)) if on_course else (None, 0)
         if to_scene_s is None:
             continue
         earliest = leave + timedelta(seconds=to_scene_s)

@@ -257,3 +257,15 @@ def test_the_oracle_confirms_joint_plans_in_any_weather(found, preset):
     world, _ = oracle()
     disagreements = check_dispatch(world, case, outcome.result.plans)
     assert [str(d) for per_plan in disagreements for d in per_plan] == []
+
+
+# c04 is about to start T1207-PM4 from the Siping campus (17:30) when c01 fails at G1 K0.6 toward
+# Changchun in snow: it runs its trip like one under way, along its timetabled course past K0.6. The
+# oracle took the leg's earliest way in snow instead, which misses the scene, and said it did not pass
+def test_a_coach_about_to_start_keeps_to_its_course_in_snow():
+    found = Incident(
+        "x1", IncidentKind.BREAKDOWN, "c01", None, "G1 K0.6 toward Changchun", datetime(2026, 12, 7, 17, 29, 35), 40
+    )
+    plans, disagreements = dispatched(found, "snow")
+    assert any(r.passing_trip_id == "T1207-PM4" for plan in plans for r in plan.rescues)  # the case is about it
+    assert [str(d) for per_plan in disagreements for d in per_plan] == []
