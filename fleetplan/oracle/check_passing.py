@@ -62,7 +62,7 @@ def passing_window(facts: Facts, trip: TripRow, scene: Place) -> tuple[datetime,
         else:  # the way there in the conditions, if it keeps to the course (else it would leave it)
             to_scene = router.fastest(start, scene, to_s(leave))
             on_course = to_scene is not None and set(to_scene.nodes) <= set(leg.nodes)
-            to_scene_s, tol_s = (to_scene.seconds, tolerance_s(to_scene)) if on_course else (None, 0)
+            to_scene_s, tol_s = (to_scene.seconds, tolerance_s(to_scene)) if to_scene and on_course else (None, 0)
         if to_scene_s is None:
             continue
         earliest = leave + timedelta(seconds=to_scene_s)
