@@ -163,21 +163,16 @@ class _Travel:
     def __init__(self, instance: Instance) -> None:
         self.instance = instance
         self._by_class: dict = {}
-        self._arrivals: dict = {}  # every driver standing with a coach asks for the same route
-
-    def arrival(self, vehicle_id: str, origin, destination, depart_at: datetime) -> datetime | None:
-        """When coach ``vehicle_id`` leaving ``origin`` at ``depart_at`` reaches ``destination``
-        (None: no route under the conditions)."""
-        found = self.leg(vehicle_id, origin, destination, depart_at)
-        return None if found is None else found[0]
+        self._legs: dict = {}  # every driver standing with a coach asks for the same route
 
     def leg(self, vehicle_id: str, origin, destination, depart_at: datetime) -> tuple[datetime, int] | None:
-        """(arrival, metres) of :meth:`arrival`'s drive; the metres decide the 02:00–05:00 exemption."""
+        """(arrival, metres) of coach ``vehicle_id`` leaving ``origin`` at ``depart_at`` for ``destination``
+        (None: no route under the conditions); the metres decide the 02:00–05:00 exemption."""
         vehicle_class = self.instance.dataset.vehicle(vehicle_id).vehicle_class
         key = (vehicle_class, _key(origin), _key(destination), depart_at)
-        if key not in self._arrivals:
-            self._arrivals[key] = self._route_leg(vehicle_class, origin, destination, depart_at)
-        return self._arrivals[key]
+        if key not in self._legs:
+            self._legs[key] = self._route_leg(vehicle_class, origin, destination, depart_at)
+        return self._legs[key]
 
     def _route_leg(self, vehicle_class, origin, destination, depart_at: datetime) -> tuple[datetime, int] | None:
         if vehicle_class not in self._by_class:
