@@ -175,19 +175,20 @@ def check_drive(
         legal_start = earliest_legal_start(check, start, None if on is not None else personal_ok, horizon_s)
         earliest = None if legal_start is None else from_stamp(legal_start)
     timeline = check.timeline
+    headroom = {
+        "continuous": (lambda x: timeline.stretch(start, start + x).excess <= 0, policy.day_continuous_max_s),
+        "24h": (
+            lambda x: timeline.busiest_window(start, start + x, WINDOW_24H_S)[0] <= policy.max_driving_24h_s,
+            policy.max_driving_24h_s,
+        ),
+        "7d": (
+            lambda x: timeline.busiest_window(start, start + x, WINDOW_7D_S)[0] <= policy.max_driving_7d_s,
+            policy.max_driving_7d_s,
+        ),
+    }
     return DriveVerdict(
         legal=not found,
         violations=found,
         earliest_legal_start=earliest,
-        remaining_continuous_s=longest_allowed(
-            lambda x: timeline.stretch(start, start + x).excess <= 0, policy.day_continuous_max_s
-        ),
-        remaining_24h_s=longest_allowed(
-            lambda x: timeline.busiest_window(start, start + x, WINDOW_24H_S)[0] <= policy.max_driving_24h_s,
-            policy.max_driving_24h_s,
-        ),
-        remaining_7d_s=longest_allowed(
-            lambda x: timeline.busiest_window(start, start + x, WINDOW_7D_S)[0] <= policy.max_driving_7d_s,
-            policy.max_driving_7d_s,
-        ),
+        headroom=lambda rule: longest_allowed(*headroom[rule]),
     )

@@ -6,9 +6,11 @@ A check first finds what is broken as numbers (a *finding*: a ``code`` and the f
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import cached_property
 from typing import Any, Protocol
 
 from fleetplan.model import require
@@ -134,9 +136,21 @@ class DriveVerdict:
     legal: bool
     violations: tuple[Violation, ...]
     earliest_legal_start: datetime | None
-    remaining_continuous_s: int
-    remaining_24h_s: int
-    remaining_7d_s: int
+    # rule ("continuous", "24h", "7d") → its remaining seconds, worked out when first asked: each is a
+    # search over the driver's log, and a dispatch asks thousands of verdicts for their legality alone
+    headroom: Callable[[str], int] = field(repr=False, compare=False)
+
+    @cached_property
+    def remaining_continuous_s(self) -> int:
+        return self.headroom("continuous")
+
+    @cached_property
+    def remaining_24h_s(self) -> int:
+        return self.headroom("24h")
+
+    @cached_property
+    def remaining_7d_s(self) -> int:
+        return self.headroom("7d")
 
     @property
     def codes(self) -> frozenset[RuleCode]:

@@ -33,6 +33,7 @@ from fleetplan.rules import (
     required_licence,
     violations_at,
 )
+from fleetplan.rules.timeline import WINDOW_7D_S, WINDOW_24H_S, timeline_of, to_stamp
 
 from tests.fleetplan.rules_cases import (
     B1_DRIVER,
@@ -441,3 +442,29 @@ def test_remaining_driving_is_the_longest_drive_each_rule_allows(scenario) -> No
 
 def test_time_and_personal_codes_partition_the_rules() -> None:
     assert TIME_RULES | PERSONAL_RULES == set(RuleCode) and not TIME_RULES & PERSONAL_RULES
+
+
+@FAST
+@given(scenarios())
+def test_busiest_window_is_the_minute_by_minute_maximum(scenario) -> None:
+    """The busiest 24 h and 7 d window a drive falls in, as the window checks and their messages
+    give it, against every window start on the minute grid (the drive counted as driving)."""
+    log, proposed, policy = scenario
+    start, end = _minute(proposed.start), _minute(proposed.end)
+    assume(not any(_minute(i.start) < end and _minute(i.end) > start for i in log))  # overlaps count twice
+    length = end + 16 * 24 * 60
+    driving = np.zeros(length, dtype=np.int64)
+    for interval in log:
+        if interval.activity == Activity.DRIVE:
+            driving[_minute(interval.start) : _minute(interval.end)] = 1
+    driving[start:end] = 1
+    cumulative = np.concatenate([[0], np.cumsum(driving)])
+    timeline = timeline_of(log, "D01", policy)
+    for window_s in (WINDOW_24H_S, WINDOW_7D_S):
+        window = window_s // 60
+        starts = np.arange(start - window, end + 1)
+        totals = cumulative[np.clip(starts + window, 0, length)] - cumulative[np.clip(starts, 0, length)]
+        found, window_start = timeline.busiest_window(to_stamp(proposed.start), to_stamp(proposed.end), window_s)
+        assert found == int(totals.max()) * 60
+        a = (window_start - to_stamp(ORIGIN)) // 60
+        assert int(cumulative[min(a + window, length)] - cumulative[max(a, 0)]) * 60 == found
