@@ -469,7 +469,7 @@ class Dataset:
         """The preset ``name``, or ``fallback`` when the data lack it."""
         return next((preset for preset in self.conditions if preset.name == name), fallback)
 
-    @property
+    @cached_property  # asked for every passing coach a large fleet tries
     def clear_conditions(self) -> Conditions:
         """The timetable's weather: the ``clear`` preset, or plain clear conditions if the data lack it."""
         return self.conditions_or(CLEAR, Conditions(CLEAR))

@@ -69,6 +69,7 @@ class BuildContext:
     _shift_windows: dict = field(default_factory=dict)
     _names: Names | None = None
     roles_at: dict = field(default_factory=dict)  # drivers standing at a place by role (builder.crews)
+    spares_by_rest: dict = field(default_factory=dict)  # a place's spare drivers, most rested first (builder.crews)
 
     @property
     def dataset(self):

@@ -106,10 +106,11 @@ def _offered_spares(ctx: BuildContext, vehicle: Vehicle, node_id: str, spares: S
     coaches there can leave together with different drivers; and, rotated the same way,
     :data:`LATER_SHIFT_SPARES` whose shift begins later (they cannot rescue now, but can run a later
     trip inside their shift, which a driver on shift now often cannot)."""
-    legal = sorted(
-        (d for d in spares if d.id not in ctx.unavailable and ctx.driver_problem(d, vehicle) is None),
-        key=lambda d: (_driven_last_day_s(ctx, d), d.id),
-    )
+    legal = [
+        d
+        for d in _most_rested_first(ctx, node_id, spares)
+        if d.id not in ctx.unavailable and ctx.driver_problem(d, vehicle) is None
+    ]
     now = [d for d in legal if ctx.on_shift_when_ready(d)]
     later = [d for d in legal if not ctx.on_shift_when_ready(d)]
     place = ctx.standing_at(node_id).index(vehicle.id) if vehicle.id in ctx.standing_at(node_id) else 0
@@ -117,6 +118,14 @@ def _offered_spares(ctx: BuildContext, vehicle: Vehicle, node_id: str, spares: S
     # the others are still named, so that their own reasons (licence, hours) are reported
     legal_ids = {d.id for d in legal}
     return offered + [d for d in spares if d.id not in legal_ids]
+
+
+def _most_rested_first(ctx: BuildContext, node_id: str, spares: Sequence[Driver]) -> list[Driver]:
+    """The spares standing at ``node_id``, least driving in the last day first (then by id); sorted
+    once per place, as every coach standing there asks."""
+    if node_id not in ctx.spares_by_rest:
+        ctx.spares_by_rest[node_id] = sorted(spares, key=lambda d: (_driven_last_day_s(ctx, d), d.id))
+    return ctx.spares_by_rest[node_id]
 
 
 def _rotated(drivers: Sequence[Driver], place: int, count: int) -> list[Driver]:
