@@ -118,11 +118,11 @@ def _solve_relaxation(instance: Instance, settled: Mapping[str, int]) -> _Relaxa
             pax = passengers[route.id, visit.group_id] = lp.NumVar(0, most, f"pax_{route.id}@{visit.group_id}")
             lp.Add(pax >= use[route.id])
             loads.append(pax)
-        lp.Add(sum(loads) <= route.capacity * use[route.id])
+        lp.Add(lp.Sum(loads) <= route.capacity * use[route.id])
     # A clique of one option repeats its bound use ≤ 1; left out, it carries no price, so with nothing
     # shared the group problems are the exact ones.
     cliques = [
-        (lp.Add(sum(use[o.id] for o in members) <= 1), members)
+        (lp.Add(lp.Sum([use[o.id] for o in members]) <= 1), members)
         for by in (lambda o: o.crew_id, lambda o: o.vehicle_id, lambda o: o.driver_id)
         for members in group_by([*options, *routes], by).values()
         if len(members) > 1
@@ -138,18 +138,22 @@ def _solve_relaxation(instance: Instance, settled: Mapping[str, int]) -> _Relaxa
         parts += [(passengers[r.id, group.id], v.late_s) for r, v in visits_of_group(instance, group.id)]
         left_behind = lp.NumVar(0, group.passengers, f"left_{group.id}")
         not_reached = lp.NumVar(0, group.passengers, f"late_{group.id}")
-        lp.Add(sum(pax for pax, _ in parts) + left_behind == group.passengers)
-        lp.Add(sum(pax for pax, late_s in parts if late_s == 0) + not_reached == group.passengers)
+        lp.Add(lp.Sum([pax for pax, _ in parts]) + left_behind == group.passengers)
+        lp.Add(lp.Sum([pax for pax, late_s in parts if late_s == 0]) + not_reached == group.passengers)
         not_on_time.append(not_reached)
         late.append(unreached_penalty(instance, group.id) * left_behind)
     if "passengers_not_reached" in settled:
-        lp.Add(sum(not_on_time) <= settled["passengers_not_reached"])
+        lp.Add(lp.Sum(not_on_time) <= settled["passengers_not_reached"])
     if "late_penalty" in settled:
-        lp.Add(sum(late) <= settled["late_penalty"])
+        lp.Add(lp.Sum(late) <= settled["late_penalty"])
+    # lp.Sum, never Python's sum: adding expressions one by one nests them, quadratic in the options
     lp.Minimize(
-        sum(delay_min_per_passenger(o) * passengers[o.id] + own_passengers_delay_min(o) * use[o.id] for o in options)
-        + sum(ceil_minutes(v.delay_at_destination_s) * passengers[r.id, v.group_id] for r in routes for v in r.visits)
-        + sum(own_passengers_delay_min(r) * use[r.id] for r in routes)
+        lp.Sum(
+            [delay_min_per_passenger(o) * passengers[o.id] for o in options]
+            + [own_passengers_delay_min(o) * use[o.id] for o in options]
+            + [ceil_minutes(v.delay_at_destination_s) * passengers[r.id, v.group_id] for r in routes for v in r.visits]
+            + [own_passengers_delay_min(r) * use[r.id] for r in routes]
+        )
     )
     if lp.Solve() != pywraplp.Solver.OPTIMAL:
         return None
