@@ -178,7 +178,7 @@ def _rested_on_way(ctx: BuildContext, crew: Crew, group: StrandedGroup, plain: _
     vehicle, driver = ctx.dataset.vehicle(crew.vehicle_id), ctx.dataset.driver(crew.driver_id)
     policy, log = ctx.dataset.driving_policy, ctx.rescue_log(driver.id)
     ends = {group.destination_node, *ctx.place(group.scene).arrival_nodes}
-    best: _Timing | None = None
+    candidates: list[_Timing] = []
     for scene_rest_s in (0, policy.min_rest_s):
         leave = plain.boarding_at + timedelta(seconds=ctx.ops.transfer_s + scene_rest_s)
         direct = ctx.route(vehicle, group.scene, group.destination_node, leave)  # the way it would drive on
@@ -197,11 +197,13 @@ def _rested_on_way(ctx: BuildContext, crew: Crew, group: StrandedGroup, plain: _
                 arrival=arrival,
                 rest_on_way=on_way,
             )
-            if (best is None or arrival < best.arrival) and not task_violations(
-                driver, log, timing.task(ctx.ops.transfer_s), vehicle, policy
-            ):
-                best = timing
-    return best
+            candidates.append(timing)
+    # in order of delivery (a stable sort keeps the order above on a tie): the first legal one is the answer,
+    # and the whole duty's check, the costly part, is made only until it is found
+    for timing in sorted(candidates, key=lambda candidate: candidate.arrival):
+        if not task_violations(driver, log, timing.task(ctx.ops.transfer_s), vehicle, policy):
+            return timing
+    return None
 
 
 def _legal_timing(ctx: BuildContext, crew: Crew, group: StrandedGroup, sign: bool) -> _Timing | None:
