@@ -18,8 +18,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from fleetplan.corridor import Corridor, load_corridor
+from fleetplan.errors import FleetplanError
 from fleetplan.evaluate import evaluate
 from fleetplan.instance import Instance
+from fleetplan.model import Conditions
 
 from solver.dispatch import Result, SolveParams, prepare, solve
 from solver.dispatch.oracle_check import oracle_problems
@@ -53,10 +55,14 @@ class Measurement:
 
 
 def measure(
-    corridor: Corridor, generated: GeneratedIncident, param_sets: Sequence[tuple[str, SolveParams]] = PARAM_SETS
+    corridor: Corridor,
+    generated: GeneratedIncident,
+    param_sets: Sequence[tuple[str, SolveParams]] = PARAM_SETS,
+    conditions: Conditions | None = None,
 ) -> Measurement:
-    """Build and solve one incident with each parameter set; evaluate the plans untimed."""
-    conditions = corridor.dataset.clear_conditions
+    """Build and solve one incident with each parameter set (in clear weather unless ``conditions``
+    say otherwise); evaluate the plans untimed."""
+    conditions = conditions or corridor.dataset.clear_conditions
     started = time.perf_counter()
     instance = prepare(corridor, [generated.incident], conditions)
     build_ms = (time.perf_counter() - started) * 1000
@@ -134,6 +140,7 @@ def report(
     seed: int,
     param_sets: Sequence[tuple[str, SolveParams]] = PARAM_SETS,
     load_at_start: str | None = None,
+    conditions: str = "clear",
 ) -> str:
     """The Markdown report."""
     counts = describe(generated)
@@ -145,7 +152,8 @@ def report(
     ]
     parts = [
         header(
-            f"Single-incident dispatch latency, default data ({len(measurements)} incidents, seed {seed})",
+            f"Single-incident dispatch latency, default data ({len(measurements)} incidents, seed {seed}, "
+            f"conditions {conditions})",
             load_at_start,
         ),
         "Incidents: "
@@ -179,12 +187,19 @@ def main(argv: Sequence[str] | None = None) -> str:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--incidents", type=int, default=200)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument(
+        "--conditions", default="clear", help="a conditions preset of the data (snow, blizzard, …); default clear"
+    )
     args = parser.parse_args(argv)
     load_at_start = load_average()
     corridor = load_corridor()
+    try:
+        conditions = corridor.dataset.conditions_named(args.conditions)
+    except FleetplanError as error:
+        parser.error(f"--conditions: {error}")
     generated = generate_incidents(corridor, args.incidents, args.seed)
-    measurements = [measure(corridor, g) for g in generated]
-    text = report(measurements, generated, args.seed, load_at_start=load_at_start)
+    measurements = [measure(corridor, g, conditions=conditions) for g in generated]
+    text = report(measurements, generated, args.seed, load_at_start=load_at_start, conditions=args.conditions)
     print(text)
     return text
 

@@ -76,6 +76,17 @@ def test_latency_benchmark_runs(capsys):
     assert capsys.readouterr().out.strip() == text.strip()
 
 
+def test_latency_benchmark_runs_in_other_weather_and_names_an_unknown_preset(capsys):
+    from bench import dispatch_latency
+
+    text = dispatch_latency.main(["--incidents", "2", "--seed", "3", "--conditions", "snow"])
+    assert "conditions snow" in text and "| build_instance |" in text
+    with pytest.raises(SystemExit) as stopped:
+        dispatch_latency.main(["--incidents", "2", "--conditions", "monsoon"])
+    assert stopped.value.code == 2
+    assert "--conditions" in capsys.readouterr().err
+
+
 def test_quality_benchmark_runs():
     from bench import dispatch_quality
 
