@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from fleetplan.corridor import Corridor
 from fleetplan.errors import NoRouteError
@@ -15,7 +16,14 @@ from fleetplan.model import Activity, Conditions, Driver, DutyInterval, Trip, Ve
 from fleetplan.network import Location, Route, SpeedRules, TravelTimes
 from fleetplan.operations import OperationsPolicy
 from fleetplan.phrase import Phrase, phrase
-from fleetplan.rules import DrivingState, driving_states, next_shift_start, personal_eligibility, shift_label
+from fleetplan.rules import (
+    DrivingState,
+    driving_states,
+    next_shift_start,
+    personal_eligibility,
+    shift_label,
+    sign_ready_at,
+)
 from fleetplan.state import LiveState
 from fleetplan.wording import Names, names_of, render
 from fleetplan.wording.given import unavailable_phrase
@@ -70,6 +78,7 @@ class BuildContext:
     _names: Names | None = None
     roles_at: dict = field(default_factory=dict)  # drivers standing at a place by role (builder.crews)
     spares_by_rest: dict = field(default_factory=dict)  # a place's spare drivers, most rested first (builder.crews)
+    rescue_duties: dict = field(default_factory=dict)  # a rescue's duty pieces by its id (builder.trips)
 
     @property
     def dataset(self):
@@ -138,6 +147,11 @@ class BuildContext:
         if isinstance(found, NoRouteError):
             raise found
         return found
+
+    @cached_property
+    def sign_ready(self) -> datetime:
+        """When a new charter sign filed at the report is ready (asked for every crew a sign does not name)."""
+        return sign_ready_at(self.at, self.dataset.driving_policy)
 
     def horizon(self) -> datetime:
         """Later trips leaving before this are re-covered if the incident takes their coach or driver."""

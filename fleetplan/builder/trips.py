@@ -32,7 +32,6 @@ from fleetplan.rules import (
     needs_new_sign,
     rescue_task,
     route_task,
-    sign_ready_at,
     violations_at,
 )
 from fleetplan.rules.shift import CoverStart, shift_finding
@@ -376,7 +375,7 @@ def _cover_timing(
         return None
     ready, length_m, travel_s = reach
     if needs_new_sign(ctx.dataset.trip(task.trip_id), vehicle_id, driver_id):
-        ready = max(ready, sign_ready_at(ctx.at, ctx.dataset.driving_policy))
+        ready = max(ready, ctx.sign_ready)
     shift_s = max(0, int((ready - task.departure).total_seconds()))
     if shift_s > task.max_shift_s:
         return None
@@ -442,7 +441,14 @@ def _own_trips_kept(
 
 
 def rescue_log(ctx: BuildContext, rescue: RescueOption) -> tuple[DutyInterval, ...]:
-    """The duty a driven rescue adds to its driver's log (drive, duty at the scene, rest, drive)."""
+    """The duty a driven rescue adds to its driver's log (drive, duty at the scene, rest, drive);
+    worked out once per rescue, as every trip the crew could run after it asks."""
+    if rescue.id not in ctx.rescue_duties:
+        ctx.rescue_duties[rescue.id] = _rescue_duty(ctx, rescue)
+    return ctx.rescue_duties[rescue.id]
+
+
+def _rescue_duty(ctx: BuildContext, rescue: RescueOption) -> tuple[DutyInterval, ...]:
     task = rescue_task(
         rescue.depart_at,
         rescue.scene_arrival,
