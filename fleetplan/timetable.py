@@ -14,6 +14,7 @@ route from the leg's planned departure (the leg's slack is not spread), to the m
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -392,6 +393,16 @@ def passing(travel: TravelTimes, trip: Trip, course: TripCourse, scene: Location
             here, clock = target.node_id, max(clock, target.planned)
     ahead = tuple(stop for stop in trip.stops[1:] if stop.planned > scene_planned)
     return Passing(clock, ahead or trip.stops[-1:])
+
+
+def trip_length_m(trip: Trip, leg_m: Callable[[str, str, datetime], float]) -> float | None:
+    """Metres of ``trip``'s legs, each ``leg_m(from node, to node, planned departure)`` (the fastest
+    route at the planned time); None when a leg has no route. With its empty run, the length that
+    decides a cover's 02:00–05:00 exemption."""
+    try:
+        return float(sum(leg_m(a.node_id, b.node_id, a.planned) for a, b in zip(trip.stops, trip.stops[1:])))
+    except NoRouteError:
+        return None
 
 
 def caused_delay_s(planned: datetime, stopping: datetime, driving_on: datetime) -> int:

@@ -25,6 +25,7 @@ from fleetplan.rules import (
     sign_ready_at,
 )
 from fleetplan.state import LiveState
+from fleetplan.timetable import trip_length_m
 from fleetplan.wording import Names, names_of, render
 from fleetplan.wording.given import unavailable_phrase
 
@@ -165,16 +166,14 @@ class BuildContext:
         return trip if trip.departure <= self.horizon() else None
 
     def trip_length_m(self, vehicle: Vehicle, trip_id: str) -> float | None:
-        """Metres of the trip's legs by their fastest routes at the planned times (None: a leg has no
-        route): with its empty run, the length that decides a cover's 02:00–05:00 exemption."""
+        """:func:`~fleetplan.timetable.trip_length_m` of a coach like ``vehicle``, remembered."""
         key = (vehicle.vehicle_class, trip_id)
         if key not in self._trip_lengths:
-            stops = self.dataset.trip(trip_id).stops
-            try:
-                legs = [self.route(vehicle, a.node_id, b.node_id, a.planned).length_m for a, b in zip(stops, stops[1:])]
-                self._trip_lengths[key] = float(sum(legs))
-            except NoRouteError:
-                self._trip_lengths[key] = None
+
+            def leg_m(origin: str, destination: str, at: datetime) -> float:
+                return self.route(vehicle, origin, destination, at).length_m
+
+            self._trip_lengths[key] = trip_length_m(self.dataset.trip(trip_id), leg_m)
         return self._trip_lengths[key]
 
     def rescue_log(self, driver_id: str) -> tuple[DutyInterval, ...]:

@@ -9,7 +9,7 @@ from datetime import timedelta
 from fleetplan.errors import FleetplanError
 from fleetplan.evaluate.facts import Facts
 from fleetplan.evaluate.routes import route_duty
-from fleetplan.model import Trip, VehicleStatus
+from fleetplan.model import VehicleStatus
 from fleetplan.phrase import Phrase
 from fleetplan.plan import Plan, TripCover
 from fleetplan.problems import Problem, ProblemCode, problem
@@ -22,6 +22,7 @@ from fleetplan.rules import (
     sign_ready_at,
     violations_at,
 )
+from fleetplan.timetable import trip_length_m
 
 
 def _kept_problems(cover: TripCover, trip, plan: Plan, where: str) -> list[Problem]:
@@ -150,7 +151,7 @@ def check_trip_cover(facts: Facts, cover: TripCover, plan: Plan) -> list[Problem
                 )
             )
     log = sorted(facts.duty_log(driver.id) + extra, key=lambda d: d.start)
-    trip_m = _trip_length_m(facts, vehicle.id, trip)
+    trip_m = trip_length_m(trip, lambda a, b, at: facts.route_s(vehicle.id, a, b, at)[1])
     drive = ProposedDrive(
         departure - timedelta(seconds=deadhead_s),
         deadhead_s + int((trip.arrival - trip.departure).total_seconds()),
@@ -164,16 +165,3 @@ def check_trip_cover(facts: Facts, cover: TripCover, plan: Plan) -> list[Problem
         for v in violations_at(driver, log, drive, vehicle, facts.instance.driving_policy)
     ]
     return problems
-
-
-def _trip_length_m(facts: Facts, vehicle_id: str, trip: Trip) -> float | None:
-    """Metres of the trip's legs by their fastest routes at the planned times (None: a leg has no route)."""
-    try:
-        return float(
-            sum(
-                facts.route_s(vehicle_id, a.node_id, b.node_id, a.planned)[1]
-                for a, b in zip(trip.stops, trip.stops[1:])
-            )
-        )
-    except FleetplanError:
-        return None
