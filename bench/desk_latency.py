@@ -156,8 +156,8 @@ def _wait_until_up(process: subprocess.Popen, base_url: str, log: Path) -> None:
 
 
 # --------------------------------------------------------------------------- the load
-def report_bodies(count: int, seed: int) -> list[dict]:
-    """Seeded incidents of the timetable as desk reports."""
+def report_bodies(count: int, seed: int, alternatives: int = ALTERNATIVES) -> list[dict]:
+    """Seeded incidents of the timetable as desk reports, each asking for ``alternatives`` plans."""
     corridor = load_corridor()
     return [
         {
@@ -166,7 +166,7 @@ def report_bodies(count: int, seed: int) -> list[dict]:
             "time": g.incident.at.strftime("%Y-%m-%dT%H:%M"),
             "passengers": g.incident.passengers,
             "kind": g.incident.kind.value,
-            "alternatives": ALTERNATIVES,
+            "alternatives": alternatives,
         }
         for g in generate_incidents(corridor, count, seed)
     ]
@@ -267,6 +267,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument(
+        "--alternatives",
+        type=int,
+        default=ALTERNATIVES,
+        help="plans each report asks for (default %(default)s; 1: the best plan only)",
+    )
+    parser.add_argument(
         "--processes",
         type=int,
         default=1,
@@ -280,6 +286,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "afterwards (default: SQLite in a temporary directory)",
     )
     args = parser.parse_args(argv)
+    if not 1 <= args.alternatives <= 5:
+        parser.error("--alternatives must be between 1 and 5 (what a report may ask)")
     if args.processes < 1:
         parser.error("--processes must be at least 1")
     if args.processes > 1 and args.postgres is None:
@@ -288,7 +296,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     limits = [None if part.strip() == "default" else int(part) for part in args.concurrency.split(",")]
 
     load_at_start = load_average()
-    bodies = report_bodies(INCIDENT_POOL, args.seed)
+    bodies = report_bodies(INCIDENT_POOL, args.seed, args.alternatives)
     rows = []
     for limit in limits:
         with tempfile.TemporaryDirectory(prefix="desk-latency-") as directory:
@@ -300,7 +308,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"- service: {args.processes} × `fleetplan serve` on "
         f"{'PostgreSQL' if args.postgres else 'SQLite (WAL)'}, dispatch deadline {args.time_limit} s, "
-        f"{ALTERNATIVES} alternatives; {INCIDENT_POOL} seeded incidents (seed {args.seed}), each voided after "
+        f"{args.alternatives} plan(s) asked per report; {INCIDENT_POOL} seeded incidents (seed {args.seed}), each voided after "
         f"its options arrive; 'solves at once' is FLEETPLAN_DISPATCH_CONCURRENCY\n"
     )
     print(

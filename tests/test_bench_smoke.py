@@ -244,3 +244,17 @@ def test_incidents_on_a_dataset_without_g1_trips_fail_with_a_reason(corridor):
         patch.setattr(incidents, "_g1_incident", lambda *args: None)
         with pytest.raises(ValueError, match="no trip of the data takes a g1 incident"):
             generate_incidents(corridor, 3, pre_departure_share=0.0, stop_share=0.0)
+
+
+def test_desk_latency_benchmark_runs_with_one_plan_per_report(capsys):
+    from bench import desk_latency
+
+    assert {body["alternatives"] for body in desk_latency.report_bodies(5, 3, alternatives=1)} == {1}
+    assert desk_latency.main(["--clients", "1", "--duration", "2", "--alternatives", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "1 plan(s) asked per report" in out
+    row = next(line for line in out.splitlines() if line.startswith("| 1 |"))
+    assert row.split("|")[5].strip() == "0"  # no errors
+    with pytest.raises(SystemExit) as stopped:
+        desk_latency.main(["--alternatives", "6"])
+    assert stopped.value.code == 2
