@@ -196,6 +196,11 @@ class Check:
             (RuleCode.DAILY_8H, WINDOW_24H_S, self.policy.max_driving_24h_s),
             (RuleCode.WEEKLY_44H, WINDOW_7D_S, self.policy.max_driving_7d_s),
         ):
+            # Every window the drive falls in lies inside [start − window, end + window): when all the
+            # driving logged there and the drive itself stay within the limit, none can break it (most
+            # checks of a dispatch end here; the busiest window is searched only when it might).
+            if self.timeline.driven_between(start - window_s, end + window_s) + end - start <= limit_s:
+                continue
             driving, a = self.timeline.busiest_window(start, end, window_s)
             if driving > limit_s:
                 found.append(WindowFinding(code, driving, a, window_s, limit_s))
