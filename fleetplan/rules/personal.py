@@ -7,6 +7,7 @@ Each rule broken becomes a finding with its numbers (who, which dates, which lim
 from __future__ import annotations
 
 import calendar
+import functools
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import ClassVar
@@ -14,6 +15,8 @@ from typing import ClassVar
 from fleetplan.model import AgeReached, Driver, DrivingPolicy, LicenceClass, Vehicle
 from fleetplan.rules.timeline import from_stamp
 from fleetplan.rules.values import RULE_ORDER, Finding, RuleCode
+
+PAIRS_CACHE_SIZE = 8192  # (driver, coach, day) triples a large fleet's dispatch asks about
 
 A1_MIN_LENGTH_M = 6.0  # 驾驶证规定 Art. 11: large passenger vehicle from 6 m …
 A1_MIN_OCCUPANTS = 20  # … or from 20 occupants, the driver included
@@ -115,6 +118,9 @@ def licence_finding(driver: Driver, vehicle: Vehicle) -> LicenceFinding | None:
     return LicenceFinding(driver.id, driver.licence_class, vehicle.plate, vehicle.length_m, occupants, needed)
 
 
+# Remembered: every drive a dispatch checks asks again for its pair on its first and last day. The
+# findings are frozen, and the pair, the day and the policy are all a finding depends on.
+@functools.lru_cache(maxsize=PAIRS_CACHE_SIZE)
 def personal_findings(driver: Driver, vehicle: Vehicle, on: date, policy: DrivingPolicy) -> tuple[Finding, ...]:
     """The personal rules the pair breaks on day ``on``, in the order licence, probation, age, qualification.
 
