@@ -74,6 +74,7 @@ class BuildContext:
     _rescue_logs: dict[str, tuple[DutyInterval, ...]] = field(default_factory=dict)
     _trip_lengths: dict[tuple, float | None] = field(default_factory=dict)
     _driver_problems: dict[tuple[str, str], tuple[RejectionCode, Phrase] | None] = field(default_factory=dict)
+    _shift_problems: dict[str, tuple[RejectionCode, Phrase] | None] = field(default_factory=dict)
     cover_reach: dict = field(default_factory=dict)  # empty runs to a later trip's first stop (builder.trips)
     _shift_windows: dict = field(default_factory=dict)
     _names: Names | None = None
@@ -208,6 +209,13 @@ class BuildContext:
             self._driver_problems[key] = _driver_problem(self, driver, vehicle)
         return self._driver_problems[key]
 
+    def shift_problem(self, driver: Driver) -> tuple[RejectionCode, Phrase] | None:
+        """Why ``driver`` has no shift to run anything in before the horizon, or None; remembered per
+        driver (:meth:`driver_problem` asks it of every pair)."""
+        if driver.id not in self._shift_problems:
+            self._shift_problems[driver.id] = _shift_problem(self, driver)
+        return self._shift_problems[driver.id]
+
     def on_shift_when_ready(self, driver: Driver) -> bool:
         """Whether ``driver`` is on shift when a crew can leave (report + turnout): able to rescue now."""
         return self.shift_window(driver, self.at + timedelta(seconds=self.ops.turnout_s)) is not None
@@ -239,6 +247,10 @@ def _driver_problem(ctx: BuildContext, driver: Driver, vehicle: Vehicle) -> tupl
         first = violations[0]
         code = VIOLATION_CODES.get(first.code, RejectionCode.LICENCE_CLASS)
         return code, phrase("driver_rule", driver=driver.id, rule=first.finding)
+    return ctx.shift_problem(driver)
+
+
+def _shift_problem(ctx: BuildContext, driver: Driver) -> tuple[RejectionCode, Phrase] | None:
     # A driver whose shift begins later still runs later trips in it; each task is checked whole
     # against the shift (§7), so only a driver with no shift before the horizon is left out here.
     ready = ctx.at + timedelta(seconds=ctx.ops.turnout_s)

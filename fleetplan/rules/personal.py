@@ -16,7 +16,7 @@ from fleetplan.model import AgeReached, Driver, DrivingPolicy, LicenceClass, Veh
 from fleetplan.rules.timeline import from_stamp
 from fleetplan.rules.values import RULE_ORDER, Finding, RuleCode
 
-PAIRS_CACHE_SIZE = 8192  # (driver, coach, day) triples a large fleet's dispatch asks about
+DRIVERS_CACHE_SIZE = 8192  # (driver, day) pairs: a large fleet's dispatch asks about a thousand drivers
 
 A1_MIN_LENGTH_M = 6.0  # 驾驶证规定 Art. 11: large passenger vehicle from 6 m …
 A1_MIN_OCCUPANTS = 20  # … or from 20 occupants, the driver included
@@ -118,9 +118,6 @@ def licence_finding(driver: Driver, vehicle: Vehicle) -> LicenceFinding | None:
     return LicenceFinding(driver.id, driver.licence_class, vehicle.plate, vehicle.length_m, occupants, needed)
 
 
-# Remembered: every drive a dispatch checks asks again for its pair on its first and last day. The
-# findings are frozen, and the pair, the day and the policy are all a finding depends on.
-@functools.lru_cache(maxsize=PAIRS_CACHE_SIZE)
 def personal_findings(driver: Driver, vehicle: Vehicle, on: date, policy: DrivingPolicy) -> tuple[Finding, ...]:
     """The personal rules the pair breaks on day ``on``, in the order licence, probation, age, qualification.
 
@@ -128,10 +125,18 @@ def personal_findings(driver: Driver, vehicle: Vehicle, on: date, policy: Drivin
     ``max_driver_age`` with ``driver_age_reached`` (周岁, see :func:`age_in_zhousui`; more than
     ``max_driver_age`` is refused, so 60 is still allowed, up to and including the 61st birthday).
     """
-    found: list[Finding] = []
     licence = licence_finding(driver, vehicle)
-    if licence is not None:
-        found.append(licence)
+    return ((licence,) if licence is not None else ()) + driver_findings(driver, on, policy)
+
+
+# Remembered: a dispatch asks about each driver with every coach it may take, on the first and the last
+# day of every drive it checks. The findings are frozen; the driver, the day and the policy are all
+# they depend on.
+@functools.lru_cache(maxsize=DRIVERS_CACHE_SIZE)
+def driver_findings(driver: Driver, on: date, policy: DrivingPolicy) -> tuple[Finding, ...]:
+    """The personal rules of the driver alone (whatever the coach) on day ``on``: probation, age,
+    qualification, in that order."""
+    found: list[Finding] = []
     probation_ends = _add_months(driver.licence_issued, policy.probation_months)
     if on < probation_ends:
         found.append(ProbationFinding(driver.id, driver.licence_issued, policy.probation_months, probation_ends))

@@ -18,6 +18,9 @@ _CJK = r"\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
 _CJK_SPACE = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
 
 
+_PLAIN = frozenset({str, int, float})
+
+
 def render(said: Phrase, lang: str, names: Names = NO_NAMES) -> str:
     """``said`` in ``lang`` (``zh`` or ``en``), places named by ``names``.
 
@@ -37,6 +40,8 @@ def render(said: Phrase, lang: str, names: Names = NO_NAMES) -> str:
 
 def fact_text(value: Any, lang: str, names: Names = NO_NAMES) -> str:
     """One fact in ``lang``: a phrase, place, tier, list, rule finding, code, clock time or number."""
+    if type(value) in _PLAIN:  # most facts are ids and counts (exact types: a StrEnum is a code word)
+        return str(value)
     if value is None:
         return ""
     if isinstance(value, Phrase):
