@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -22,17 +22,26 @@ from tests.api.http_support import DeskClient, running_desk, served_desk, sqlite
 
 ON_G1 = {"lat": 43.4917, "lon": 124.8428}  # G1 at about K56.7
 DETECT_DEADLINE_S = 30.0  # the detector looks twice a second here; this only bounds a failure
+# A drill clock on a Monday morning: a report "now" finds crews on shift whatever the hour the suite
+# runs (between 02:00 and 05:00 China time a rescue may find no one, and nothing would be accepted).
+DRILL_CLOCK = "2026-12-07T10:00"
 
 
 @pytest.fixture
 def desk(store_url, tmp_path) -> Iterator[DeskClient]:
-    with served_desk(store_url, tmp_path, detect_every_s=0.5) as running:
+    with served_desk(store_url, tmp_path, detect_every_s=0.5, clock_from=DRILL_CLOCK) as running:
         yield running
 
 
+def service_now(desk: DeskClient) -> datetime:
+    """The service's clock (a drill clock here, the wall clock elsewhere), China local."""
+    return datetime.fromisoformat(desk.get("/health").json()["clock"]["now"])
+
+
 def stand(desk: DeskClient, vehicle_id: str, minutes: float, emergency: bool = False) -> str:
-    """Fixes of a coach standing on G1 for ``minutes`` (heading toward Changchun); the first fix's time."""
-    now = china_now().replace(microsecond=0)
+    """Fixes of a coach standing on G1 for ``minutes`` (heading toward Changchun), up to the service's
+    now; the first fix's time."""
+    now = service_now(desk).replace(microsecond=0)
     times = [now - timedelta(seconds=s) for s in range(int(minutes * 60), 0, -30)]
     fixes = [
         {
@@ -134,7 +143,7 @@ def test_who_may_do_what_with_alerts(desk):
 
 def test_a_rescue_coach_standing_at_its_scene_is_no_suspected_breakdown(desk):
     reported = desk.report(
-        vehicle_id="c03", location="G1 K56.7 toward Changchun", time=china_now().strftime("%Y-%m-%dT%H:%M")
+        vehicle_id="c03", location="G1 K56.7 toward Changchun", time=service_now(desk).strftime("%Y-%m-%dT%H:%M")
     ).json()
     accepted = desk.post(f"/incidents/{reported['number']}/accept", {"rank": 1}).json()
     rescuer = accepted["accepted"]["plan"]["assignments"][0]["vehicle_id"]
