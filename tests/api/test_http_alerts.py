@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -33,15 +33,10 @@ def desk(store_url, tmp_path) -> Iterator[DeskClient]:
         yield running
 
 
-def service_now(desk: DeskClient) -> datetime:
-    """The service's clock (a drill clock here, the wall clock elsewhere), China local."""
-    return datetime.fromisoformat(desk.get("/health").json()["clock"]["now"])
-
-
 def stand(desk: DeskClient, vehicle_id: str, minutes: float, emergency: bool = False) -> str:
     """Fixes of a coach standing on G1 for ``minutes`` (heading toward Changchun), up to the service's
     now; the first fix's time."""
-    now = service_now(desk).replace(microsecond=0)
+    now = desk.now().replace(microsecond=0)
     times = [now - timedelta(seconds=s) for s in range(int(minutes * 60), 0, -30)]
     fixes = [
         {
@@ -143,7 +138,7 @@ def test_who_may_do_what_with_alerts(desk):
 
 def test_a_rescue_coach_standing_at_its_scene_is_no_suspected_breakdown(desk):
     reported = desk.report(
-        vehicle_id="c03", location="G1 K56.7 toward Changchun", time=service_now(desk).strftime("%Y-%m-%dT%H:%M")
+        vehicle_id="c03", location="G1 K56.7 toward Changchun", time=desk.now().strftime("%Y-%m-%dT%H:%M")
     ).json()
     accepted = desk.post(f"/incidents/{reported['number']}/accept", {"rank": 1}).json()
     rescuer = accepted["accepted"]["plan"]["assignments"][0]["vehicle_id"]

@@ -3,7 +3,7 @@ coach, a coach seen on the road is rejected by name, and without fixes the timet
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -36,13 +36,8 @@ def at_depot(vehicle) -> dict:
     return {"lat": node["lat"] + 0.0003, "lon": node["lon"]}
 
 
-def service_now(desk) -> datetime:
-    """The service's clock (the drill clock), China local."""
-    return datetime.fromisoformat(desk.get("/health").json()["clock"]["now"])
-
-
 def report_now(desk) -> dict:
-    now = service_now(desk).strftime("%Y-%m-%dT%H:%M")
+    now = desk.now().strftime("%Y-%m-%dT%H:%M")
     response = desk.post("/incidents", {"vehicle_id": "c11", "location": SCENE, "time": now, "passengers": 15})
     assert response.status_code == 201, response.text
     return response.json()["options"]
@@ -50,7 +45,7 @@ def report_now(desk) -> dict:
 
 def test_assignments_say_gps_for_coaches_seen_fresh_and_timetable_otherwise(desk):
     seen = standby_coaches()[::2]
-    taken = (service_now(desk) - timedelta(seconds=20)).isoformat(timespec="seconds")
+    taken = (desk.now() - timedelta(seconds=20)).isoformat(timespec="seconds")
     fixes = [{"vehicle_id": v.id, **at_depot(v), "at": taken, "speed_kmh": 0} for v in seen]
     assert desk.post("/positions", fixes, role="feed").json()["stored"] == len(seen)
     options = report_now(desk)
@@ -65,7 +60,7 @@ def test_assignments_say_gps_for_coaches_seen_fresh_and_timetable_otherwise(desk
 
 def test_a_standby_coach_seen_on_the_road_is_rejected_by_name_and_never_sent(desk):
     coach = standby_coaches()[0]
-    taken = (service_now(desk) - timedelta(seconds=20)).isoformat(timespec="seconds")
+    taken = (desk.now() - timedelta(seconds=20)).isoformat(timespec="seconds")
     fix = {"vehicle_id": coach.id, **ON_G1_K70_TOWARD_SIPING, "at": taken, "speed_kmh": 85, "heading_deg": 225.0}
     assert desk.post("/positions", [fix], role="feed").json()["stored"] == 1
     options = report_now(desk)
@@ -76,7 +71,7 @@ def test_a_standby_coach_seen_on_the_road_is_rejected_by_name_and_never_sent(des
 
 def test_a_fix_older_than_the_freshness_limit_leaves_the_timetable_in_charge(desk):
     coach = standby_coaches()[0]
-    old = service_now(desk) - timedelta(minutes=10)
+    old = desk.now() - timedelta(minutes=10)
     fix = {"vehicle_id": coach.id, **ON_G1_K70_TOWARD_SIPING, "at": old.isoformat(timespec="seconds"), "speed_kmh": 85}
     assert desk.post("/positions", [fix], role="feed").json()["stored"] == 1
     options = report_now(desk)

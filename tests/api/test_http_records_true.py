@@ -55,11 +55,6 @@ def daytime_desk(tmp_path) -> Iterator[DeskClient]:
         yield running
 
 
-def service_now(desk: DeskClient) -> datetime:
-    """The service's clock, China local."""
-    return datetime.fromisoformat(desk.get("/health").json()["clock"]["now"])
-
-
 @pytest.fixture
 def desk_app_any(store_url) -> Iterator[DeskClient]:
     """The app in process on SQLite and on PostgreSQL, for a test that reaches inside it."""
@@ -393,7 +388,7 @@ def test_resolved_before_on_scene_is_a_400_naming_at(desk_served):
 def test_lifecycle_times_ahead_of_the_clock_are_refused(daytime_desk):
     """An incident reported in real time (two hours ago): its steps may not lie in the future."""
     desk = daytime_desk
-    now = service_now(desk)
+    now = desk.now()
     incident = accepted(desk, time=minute(now - timedelta(hours=2)))
     number = incident["number"]
     response = desk.post(f"/incidents/{number}/on-scene", {"at": minute(now + timedelta(hours=1))})
@@ -406,7 +401,7 @@ def test_lifecycle_times_ahead_of_the_clock_are_refused(daytime_desk):
 
 def test_on_scene_by_default_is_now_and_checked_like_any_other(daytime_desk):
     desk = daytime_desk
-    now = service_now(desk)
+    now = desk.now()
     incident = accepted(desk, time=minute(now - timedelta(hours=2)))
     view = desk.post(f"/incidents/{incident['number']}/on-scene").json()
     assert datetime.fromisoformat(view["on_scene_at"]) >= first_arrival(incident)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -29,14 +29,9 @@ def desk(store_url, tmp_path) -> Iterator[DeskClient]:
         yield running
 
 
-def service_now(desk: DeskClient) -> datetime:
-    """The service's clock (the drill clock), China local."""
-    return datetime.fromisoformat(desk.get("/health").json()["clock"]["now"])
-
-
 def accepted_now(desk: DeskClient) -> tuple[dict, str]:
     """c11 broken down at K30 this minute, its first option accepted; the incident and its rescue coach."""
-    now = service_now(desk).strftime("%Y-%m-%dT%H:%M")
+    now = desk.now().strftime("%Y-%m-%dT%H:%M")
     incident = desk.report(vehicle_id="c11", location=SCENE, time=now, passengers=30).json()
     accepted = desk.post(f"/incidents/{incident['number']}/accept", {"rank": 1})
     assert accepted.status_code == 200, accepted.text
@@ -44,7 +39,7 @@ def accepted_now(desk: DeskClient) -> tuple[dict, str]:
 
 
 def fix(desk: DeskClient, vehicle_id: str, where: dict, seconds_ago: int = 5, heading: float | None = None) -> None:
-    at = (service_now(desk) - timedelta(seconds=seconds_ago)).replace(microsecond=0).isoformat()
+    at = (desk.now() - timedelta(seconds=seconds_ago)).replace(microsecond=0).isoformat()
     body = {"vehicle_id": vehicle_id, **where, "at": at, "speed_kmh": 80.0} | (
         {"heading_deg": heading} if heading else {}
     )
