@@ -283,27 +283,8 @@ class Timeline:
             yield key, a, self.driven_between(a, a + window_s) + own
 
     def busiest_window(self, start: int, end: int, window_s: int) -> tuple[int, int]:
-        """``(driving, window_start)`` of the busiest window of ``window_s`` overlapping the drive: the
-        maximum of :meth:`windows` (ties to the latest start), in one tight loop, since every rescue and
-        cover a dispatch tries asks it twice."""
-        low_a, high_a = start - window_s, end
-        starts, ends, prefix = self.drive_starts, self.drive_ends, self.drive_prefix
-        candidates = starts[bisect_left(starts, low_a) : bisect_right(starts, high_a)]
-        first_end, last_end = bisect_left(ends, low_a + window_s), bisect_right(ends, high_a + window_s)
-        candidates += [moment - window_s for moment in ends[first_end:last_end]]
-        candidates += (low_a, start, end - window_s, end)
-        best_driving, best_a = -1, low_a
-        for a in candidates:
-            driving = max(0, min(end, a + window_s) - max(start, a))  # the drive's own part
-            k = bisect_right(starts, a + window_s) - 1  # + driven_before(a + window_s) …
-            if k >= 0:
-                driving += prefix[k] + min(a + window_s, ends[k]) - starts[k]
-            k = bisect_right(starts, a) - 1  # … − driven_before(a)
-            if k >= 0:
-                driving -= prefix[k] + min(a, ends[k]) - starts[k]
-            if driving > best_driving or (driving == best_driving and a > best_a):
-                best_driving, best_a = driving, a
-        return best_driving, best_a
+        """``(driving, window_start)`` of the busiest window of ``window_s`` overlapping the drive."""
+        return max((driving, a) for _, a, driving in self.windows(start, end, window_s))
 
     # ------------------------------------------------------------------ state before a moment
     def state_at(self, moment: int) -> DrivingState:
