@@ -51,6 +51,10 @@ EXIT_BAD_INPUT = 2
 
 DEFAULT_ROUTE_TIME = "10:00"
 ADMIN_USER = "admin"
+# A request line and headers are read whole up to this size, then answered by the app (a 4xx naming
+# the field). Past h11's default of 16 KiB the server dropped the connection mid-request, so a client
+# sending a long query (many vehicle_id) got a connection reset, or not, by how TCP split its bytes.
+MAX_REQUEST_HEAD_BYTES = 1024 * 1024
 
 
 class UsageError(FleetplanError):
@@ -201,7 +205,14 @@ def run_serve(args: argparse.Namespace, out: Printer) -> int:
             f"{admin_token_path(settings)}:\n{token}"
         )
     # open event streams never end by themselves: a stop waits this long for them, then closes them
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info", timeout_graceful_shutdown=5)
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        timeout_graceful_shutdown=5,
+        h11_max_incomplete_event_size=MAX_REQUEST_HEAD_BYTES,
+    )
     return EXIT_OK
 
 
