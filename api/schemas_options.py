@@ -222,3 +222,9 @@ class OptionsOut(BaseModel):
         "accepting an option accepts it for all of them. Absent for an incident planned alone",
     )
     joint: JointOut | None = Field(None, description="joint re-planning: the joint plan's id, incidents and trigger")
+    more_options_coming: bool = Field(
+        False,
+        description="the best plan alone, stored at once because other reports were waiting (issue 18 §5); the "
+        "other options asked for follow in a newer options entry when the desk is free, with the same first plan "
+        "(and joint id) unless it changed, which its changed_because then says",
+    )

@@ -29,18 +29,34 @@ class Waiting:
     recomputed: bool = False  # the dispatcher asked for fresh options; else a new report
 
 
+@dataclass(frozen=True)
+class IdleWork:
+    """Work the planner thread does, a step at a time, while no report waits: ``pending`` (asked under
+    the batches' lock, so it must be quick) says whether a step is left; ``step`` does one, and a report
+    that comes meanwhile waits for that step only."""
+
+    pending: Callable[[], bool]
+    step: Callable[[], None]
+
+
 class ReportBatches:
     """One batch of reports re-planned at a time; the reports gathered meanwhile form the next.
 
     ``run(batch, served)`` plans a batch (the reports in the order they came) and calls ``served``
     with the numbers whose options are stored as soon as they are. Batches run one after another on a
-    planner thread, started by the first report when none runs and ending when no report waits; each
-    caller returns as soon as its own report is served. An error in ``run`` is logged and ends the
-    batch: its reports keep their records and the dispatcher can ask again (options, plan together).
+    planner thread, started by the first report when none runs and ending when no report waits and no
+    ``idle`` work is left; each caller returns as soon as its own report is served. An error in ``run``
+    is logged and ends the batch: its reports keep their records and the dispatcher can ask again
+    (options, plan together). An error in an idle step is logged and the next step goes on.
     """
 
-    def __init__(self, run: Callable[[Sequence[Waiting], Callable[[Iterable[int]], None]], None]) -> None:
+    def __init__(
+        self,
+        run: Callable[[Sequence[Waiting], Callable[[Iterable[int]], None]], None],
+        idle: IdleWork | None = None,
+    ) -> None:
         self._run = run
+        self._idle = idle
         self._changed = threading.Condition()
         self._waiting: list[Waiting] = []
         self._served: set[int] = set()  # reports planned whose caller has not looked yet
@@ -58,8 +74,9 @@ class ReportBatches:
             self._served.discard(number)
 
     def _plan_batches(self) -> None:
-        """The planner thread: every batch gathered until no report waits (it stops in the same hold
-        of the lock that finds none, so a report that comes after starts the next thread)."""
+        """The planner thread: every batch gathered, and the idle work between, until no report waits
+        and no idle work is left (it stops in the same hold of the lock that finds none, so a report
+        that comes after starts the next thread)."""
         stopped = False
         try:
             while not stopped:
@@ -70,12 +87,18 @@ class ReportBatches:
                     self._running = False
 
     def _plan_next_batch(self) -> bool:
-        """Plan the reports waiting now; True (the thread stops) when none waits."""
+        """Plan the reports waiting now, or else one idle step; True (the thread stops) when neither is left."""
         with self._changed:
             if not self._waiting:
-                self._running = False
-                return True
-            batch, self._waiting = self._waiting, []
+                if self._idle is None or not self._idle.pending():
+                    self._running = False
+                    return True
+                batch: list[Waiting] = []
+            else:
+                batch, self._waiting = self._waiting, []
+        if not batch:
+            self._idle_step()
+            return False
         told: set[int] = set()
 
         def served(numbers: Iterable[int]) -> None:
@@ -92,6 +115,13 @@ class ReportBatches:
         finally:
             served(w.number for w in batch)  # those the run did not name (it failed) are let go too
         return False
+
+    def _idle_step(self) -> None:
+        assert self._idle is not None
+        try:
+            self._idle.step()
+        except Exception:  # the records keep what was stored; the next step goes on
+            logger.exception("idle work between report batches failed")
 
     def waiting(self) -> int:
         """Reports waiting for the next batch."""

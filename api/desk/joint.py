@@ -31,6 +31,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, Protocol
@@ -47,8 +48,9 @@ from fleetplan.operations import OperationsPolicy
 from solver.dispatch import Budget, SolveParams, dispatch_prepared, prepare
 
 from api import views
-from api.desk.batches import ReportBatches, Waiting
-from api.desk.joint_views import Trigger, explain_change, first_crews, keep_previous, project
+from api.desk.batches import IdleWork, ReportBatches, Waiting
+from api.desk.first_answers import FirstAnswer, FirstAnswers, keep_joint_id, mark_more_coming, still_first
+from api.desk.joint_views import Trigger, conditions_of, explain_change, first_crews, keep_previous, project
 from api.desk.live import plan_resources, sends_nobody
 from api.desk.reports import AcceptConflict, IncidentReport, Prepared, changed_statuses, decision_inputs
 from api.messaging.facts import ready_messages
@@ -68,6 +70,7 @@ from api.settings import Settings
 # Planned together: reported (options being computed, or released) or with options, not yet accepted
 UNACCEPTED = frozenset({IncidentStatus.REPORTED, IncidentStatus.OPTIONS})
 MAX_OPEN = 10_000
+MAX_PLANS = 5  # a report asks for at most five
 logger = logging.getLogger(__name__)
 
 
@@ -92,7 +95,9 @@ class DeskState(Protocol):
 
     def prepare(self, report: IncidentReport, number: int | None = None) -> Prepared: ...
 
-    def solve_and_record(self, prepared: Prepared, number: int, actor: str) -> IncidentRecord: ...
+    def solve(
+        self, prepared: Prepared, number: int, keep: frozenset[tuple[str, str]] = frozenset()
+    ) -> dict[str, Any]: ...
 
     def check_crews_usable(self, record: IncidentRecord, plan: dict[str, Any]) -> None: ...
 
@@ -104,7 +109,9 @@ class JointPlanner:
 
     def __init__(self, desk: DeskState) -> None:
         self.desk = desk
-        self.batches = ReportBatches(self.plan_reported)  # reports during a joint re-plan wait for the next
+        self.first_answers = FirstAnswers()  # the best plan stored alone while others waited
+        # reports during a joint re-plan wait for the next; the alternatives come when none waits
+        self.batches = ReportBatches(self.plan_reported, IdleWork(self.first_answers.pending, self.add_alternatives))
 
     # ------------------------------------------------------------------ which incidents
     def unaccepted(
@@ -136,12 +143,16 @@ class JointPlanner:
         return open_near[-(self.desk.settings.joint_max_incidents - 1) :]
 
     # ------------------------------------------------------------------ re-planning
-    def replan(self, numbers: Sequence[int], actor: str, trigger: Trigger) -> dict[int, IncidentRecord]:
+    def replan(
+        self, numbers: Sequence[int], actor: str, trigger: Trigger, first_only: bool = False
+    ) -> dict[int, IncidentRecord]:
         """Dispatch ``numbers`` together (those still unaccepted) and store each one's part.
 
         Returns the records re-planned (or as they are, when another desk changed them meanwhile).
         One incident alone is dispatched alone, as a report is; incidents reported under different
-        conditions are planned apart, each set under its own (one instance has one weather).
+        conditions are planned apart, each set under its own (one instance has one weather). With
+        ``first_only`` (other reports wait) the best plan is stored alone, the alternatives follow when
+        the desk is free (:mod:`api.desk.first_answers`).
         """
         store = self.desk.store
         records = [r for r in (store.incident(n) for n in sorted(set(numbers))) if r.status in UNACCEPTED]
@@ -149,39 +160,79 @@ class JointPlanner:
         for record in records:
             by_conditions.setdefault(conditions_of(record.report), []).append(record.number)
         if len(by_conditions) > 1:
-            return {n: r for same in by_conditions.values() for n, r in self.replan(same, actor, trigger).items()}
-        if len(records) == 1:
-            record = records[0]
-            prepared = self.desk.prepare(IncidentReport.from_record(record), record.number)
-            try:
-                return {record.number: self.desk.solve_and_record(prepared, record.number, actor)}
-            except RecordError:  # accepted or voided by another desk meanwhile: its record stays
-                return {record.number: store.incident(record.number)}
-        if not records:
-            return {}
-        view = self.joint_view(records)
+            return {
+                n: r
+                for same in by_conditions.values()
+                for n, r in self.replan(same, actor, trigger, first_only).items()
+            }
+        return self._plan(records, actor, trigger, first_only) if records else {}
+
+    def add_alternatives(self) -> None:
+        """The full options of the oldest first answer still waiting for them (the desk's idle work)."""
+        answer = self.first_answers.take()
+        if answer is None:
+            return
+        fresh = still_first(answer, [self.desk.store.incident(n) for n in answer.numbers])
+        if fresh:
+            self._plan(fresh, answer.actor, Trigger.alternatives(), answer=answer)
+
+    def _plan(
+        self,
+        records: Sequence[IncidentRecord],
+        actor: str,
+        trigger: Trigger,
+        first_only: bool = False,
+        answer: FirstAnswer | None = None,
+    ) -> dict[int, IncidentRecord]:
+        """Dispatch ``records`` (one weather) in one instance and store each one's part. After a first
+        ``answer``, the full options keep its first plan among equal ones, and its joint id when they
+        plan the same incidents with the same first crews; they are stored only on a record whose
+        latest entry is still that answer."""
+        store = self.desk.store
+        after = dict(answer.entries) if answer else {}
         first_before = {r.number: first_crews(r) for r in records}
-        keep_previous(view, first_before)
-        joint = {
-            "id": uuid.uuid4().hex,
-            "incidents": [r.number for r in records],
-            "trigger": trigger.en,
-            "trigger_zh": trigger.zh,
-        }
+        wanted = max(int(r.report.get("alternatives") or 3) for r in records)
+        if len(records) == 1:
+            (record,) = records
+            prepared = self.desk.prepare(IncidentReport.from_record(record), record.number)
+            before = first_before[record.number] if answer else None
+            keep = frozenset((v, d) for v, d, _ in before or ())
+            view = self.desk.solve(replace(prepared, alternatives=1) if first_only else prepared, record.number, keep)
+            payloads = {record.number: view}
+            joint = None
+        else:
+            view = self.joint_view(records, plans=1 if first_only else None)
+            keep_previous(view, first_before)
+            joint = {
+                "id": uuid.uuid4().hex,
+                "incidents": [r.number for r in records],
+                "trigger": trigger.en,
+                "trigger_zh": trigger.zh,
+            }
+            payloads = {r.number: project(view, r.number, joint) for r in records}
+        if answer is not None and joint is not None:
+            keep_joint_id(payloads, first_before, answer, records)
+        for record in records:
+            payload, before = payloads[record.number], first_before[record.number]
+            if before is not None and payload["plans"] and (answer is not None or joint is not None):
+                explain_change(payload["plans"][0], before, record.number, trigger)
+            if first_only:
+                mark_more_coming(payload, wanted)
         done = {}
         for record in records:
-            payload = project(view, record.number, joint)
-            before = first_before[record.number]
-            if before is not None and payload["plans"]:
-                explain_change(payload["plans"][0], before, record.number, trigger)
             try:
-                done[record.number] = store.append(record.number, EntryKind.OPTIONS, actor, payload)
-            except RecordError:  # accepted or voided by another desk meanwhile: its record stays
+                done[record.number] = store.append(
+                    record.number, EntryKind.OPTIONS, actor, payloads[record.number], after=after.get(record.number)
+                )
+            except RecordError:  # accepted, voided or planned again meanwhile: its record stays
                 done[record.number] = store.incident(record.number)
+        if first_only:
+            self.first_answers.remember(done.values(), actor, str(joint["id"]) if joint else None)
         return done
 
-    def joint_view(self, records: Sequence[IncidentRecord]) -> dict[str, Any]:
-        """The desk's dispatch view of all ``records`` in one instance, assignments tagged by incident."""
+    def joint_view(self, records: Sequence[IncidentRecord], plans: int | None = None) -> dict[str, Any]:
+        """The desk's dispatch view of all ``records`` in one instance, assignments tagged by incident;
+        with ``plans``, at most that many plans (else as many as the reports ask for)."""
         desk = self.desk
         corridor = desk.live_corridor()
         # one instance has one weather: :meth:`replan` plans together only reports that name the same
@@ -208,7 +259,7 @@ class JointPlanner:
             )
         except FleetplanError as error:  # the data changed under a recorded report
             raise InvalidValueError("numbers", f"they cannot be planned together now: {error}") from None
-        alternatives = max(int(r.report.get("alternatives") or 3) for r in records)
+        alternatives = min(plans or MAX_PLANS, max(int(r.report.get("alternatives") or 3) for r in records))
         proposed = frozenset((v, d) for r in records for v, d, _ in (first_crews(r) or ()))
         params = SolveParams(
             budget=Budget.wall_clock(desk.settings.dispatch_time_limit_s), alternatives=alternatives, keep=proposed
@@ -260,8 +311,9 @@ class JointPlanner:
             mine = sorted(reported.intersection(together))
             new = [n for n in mine if n not in recomputed]
             trigger = Trigger.reported(*new) if new else Trigger.recomputed(*mine)
+            others_wait = len(plans) > 1 or self.batches.waiting() > 0  # the best plan first, for them
             try:
-                self.replan(together, actor, trigger)
+                self.replan(together, actor, trigger, first_only=others_wait)
             except Exception:  # the reports are recorded; the desk can ask again (options, plan together)
                 logger.exception("incidents %s: joint re-planning failed", together)
             served(mine)
@@ -443,21 +495,3 @@ class JointPlanner:
             fresh = None
         entry = fresh.latest(EntryKind.OPTIONS) if fresh is not None else None
         return AcceptConflict(detail, entry.payload if entry else None)
-
-
-def conditions_of(report: dict[str, Any]) -> str:
-    """The road conditions preset a recorded report names (``clear`` when it names none)."""
-    return str(report.get("conditions") or "clear")
-
-
-def shared_holds(records: Iterable[IncidentRecord]) -> dict[str, str]:
-    """Coach or driver id → why, for the crews of accepted joint plans of ``records`` (accepted or on
-    scene): booked under one incident only, they stay held while any incident of the plan is open."""
-    held: dict[str, str] = {}
-    for record in records:
-        accepted = record.latest(EntryKind.ACCEPT)
-        booked = record.status in (IncidentStatus.ACCEPTED, IncidentStatus.ON_SCENE)
-        if booked and accepted is not None and accepted.payload.get("accepted_with"):
-            for resource in (r for part in plan_resources(accepted.payload.get("plan") or {}) for r in part):
-                held.setdefault(resource, f"booked by incident {record.number} (planned together)")
-    return held

@@ -5,11 +5,12 @@ plans, and what a changed proposal says."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from api.records.types import EntryKind, IncidentRecord
+from api.desk.live import plan_resources
+from api.records.types import EntryKind, IncidentRecord, IncidentStatus
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,10 @@ class Trigger:
         text = ", ".join(str(n) for n in numbers)
         en = f"incident {text} was released" if len(numbers) == 1 else f"incidents {text} were released"
         return cls(en, f"事件 {text} 的方案已释放")
+
+    @classmethod
+    def alternatives(cls) -> Trigger:
+        return cls("the other options were computed", "其余备选方案已算出")
 
     @classmethod
     def changed(cls, number: int, status: str) -> Trigger:
@@ -165,3 +170,22 @@ def explain_change(plan: dict[str, Any], before: Crews, number: int, trigger: Tr
         en, zh = f"now {new} instead of {old}", f"现派 {new}，原为 {old}"
     plan["changed_because"] = f"{trigger.en}: {en}"
     plan["changed_because_zh"] = f"{trigger.zh}：{zh}"
+
+
+# --------------------------------------------------------------------------- records planned together
+def conditions_of(report: dict[str, Any]) -> str:
+    """The road conditions preset a recorded report names (``clear`` when it names none)."""
+    return str(report.get("conditions") or "clear")
+
+
+def shared_holds(records: Iterable[IncidentRecord]) -> dict[str, str]:
+    """Coach or driver id → why, for the crews of accepted joint plans of ``records`` (accepted or on
+    scene): booked under one incident only, they stay held while any incident of the plan is open."""
+    held: dict[str, str] = {}
+    for record in records:
+        accepted = record.latest(EntryKind.ACCEPT)
+        booked = record.status in (IncidentStatus.ACCEPTED, IncidentStatus.ON_SCENE)
+        if booked and accepted is not None and accepted.payload.get("accepted_with"):
+            for resource in (r for part in plan_resources(accepted.payload.get("plan") or {}) for r in part):
+                held.setdefault(resource, f"booked by incident {record.number} (planned together)")
+    return held

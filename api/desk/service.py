@@ -49,7 +49,8 @@ from solver.dispatch import Budget, SolveParams, check, dispatch_prepared, prepa
 
 from api import kpis, views
 from api.desk.checks import check_closure_target, find_vehicle
-from api.desk.joint import JointPlanner, shared_holds
+from api.desk.joint import JointPlanner
+from api.desk.joint_views import shared_holds
 from api.desk.live import (
     conditions_view,
     crews_not_offered,
@@ -225,10 +226,11 @@ class Desk:
         )
         return corridor, incident, conditions, self.unavailable(number)
 
-    def solve(self, prepared: Prepared, number: int) -> dict[str, Any]:
-        """Solve a prepared instance and check every plan with the evaluator; the options payload."""
+    def solve(self, prepared: Prepared, number: int, keep: frozenset[tuple[str, str]] = frozenset()) -> dict[str, Any]:
+        """Solve a prepared instance and check every plan with the evaluator; the options payload. Among
+        equally good plans the first keeps the most of the (coach, driver) crews ``keep``."""
         params = SolveParams(
-            budget=Budget.wall_clock(self.settings.dispatch_time_limit_s), alternatives=prepared.alternatives
+            budget=Budget.wall_clock(self.settings.dispatch_time_limit_s), alternatives=prepared.alternatives, keep=keep
         )
         with self.solve_slots:
             outcome = dispatch_prepared(prepared.instance, params)

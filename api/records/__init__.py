@@ -20,6 +20,7 @@ from api.records.types import (
     RecordStore,
     ResourceUnusable,
     Role,
+    Superseded,
     User,
 )
 
@@ -42,6 +43,7 @@ __all__ = [
     "ResourceUnusable",
     "Role",
     "SqlRecordStore",
+    "Superseded",
     "User",
     "derive_status",
     "open_store",

@@ -37,7 +37,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from fleetplan.messages.stand_down import Withdrawal
@@ -56,18 +56,18 @@ from api.records.statements import (
     held_by_others,
     incident_record,
     insert_entry,
-    key_holder,
+    latest_entry_id,
     load_incident,
     locked_status,
     next_incident_number,
     queue_messages,
     release_bookings,
+    replayed,
 )
 from api.records.types import (
     Booking,
     BookingConflict,
     EntryKind,
-    IdempotencyMismatch,
     IncidentHead,
     IncidentQuery,
     IncidentRecord,
@@ -77,6 +77,7 @@ from api.records.types import (
     RecordError,
     ResourceUnusable,
     Role,
+    Superseded,
     User,
 )
 from api.records.usability import unusable_coaches
@@ -195,9 +196,9 @@ class SqlRecordStore:
         try:
             with self._writer.begin() as connection:
                 if idempotency_key is not None:  # authoritative check, under the write lock
-                    replayed = _replayed(connection, idempotency_key, fingerprint)
-                    if replayed is not None:
-                        return replayed, False
+                    known = replayed(connection, idempotency_key, fingerprint)
+                    if known is not None:
+                        return known, False
                 number = next_incident_number(connection)
                 now = self._clock()
                 connection.execute(
@@ -225,10 +226,15 @@ class SqlRecordStore:
 
     def _incident_for_key(self, key: str, fingerprint: str | None) -> IncidentRecord | None:
         with self._reader.connect() as connection:
-            return _replayed(connection, key, fingerprint)
+            return replayed(connection, key, fingerprint)
 
-    def append(self, number: int, kind: EntryKind, actor: str, payload: dict[str, Any]) -> IncidentRecord:
+    def append(
+        self, number: int, kind: EntryKind, actor: str, payload: dict[str, Any], after: int | None = None
+    ) -> IncidentRecord:
         """Append a lifecycle entry; RESOLVED and VOID release the incident's bookings.
+
+        With ``after``, the entry is appended only while entry ``after`` is still the incident's latest:
+        what was computed from it (the alternatives to a first plan) must not overwrite a newer entry.
 
         Raises
         ------
@@ -237,6 +243,8 @@ class SqlRecordStore:
         InvalidTransition
             The entry is not allowed in the incident's status (see :data:`NEXT_ENTRIES`), or it is an
             ACCEPT (use :meth:`accept`) or a REPORT.
+        Superseded
+            Entry ``after`` is no longer the latest (an InvalidTransition).
         """
         kind = EntryKind(kind)
         if kind == EntryKind.ACCEPT:
@@ -246,6 +254,8 @@ class SqlRecordStore:
         with self._writer.begin() as connection:
             status = locked_status(connection, number)
             check_transition(number, status, kind)
+            if after is not None and latest_entry_id(connection, number) != after:
+                raise Superseded(f"incident {number} has an entry newer than {after}")
             if kind == EntryKind.REPORT:  # after an accept only: un-accepting frees bookings (release)
                 raise InvalidTransition(f"incident {number} is {status}: un-accepting a plan is a release: use release")
             now = self._clock()
@@ -465,20 +475,6 @@ class SqlRecordStore:
 def _with_statuses(query: IncidentQuery | None, statuses: set[IncidentStatus] | None) -> IncidentQuery:
     query = query or IncidentQuery()
     return query if statuses is None else replace(query, statuses=frozenset(statuses))
-
-
-def _replayed(connection: Connection, key: str, fingerprint: str | None) -> IncidentRecord | None:
-    """The incident recorded under ``key``, if any, when ``fingerprint`` matches the stored one."""
-    held = key_holder(connection, key)
-    if held is None:
-        return None
-    number, stored = held
-    if stored is not None and stored != fingerprint:
-        raise IdempotencyMismatch(
-            "Idempotency-Key: this key was used for a different report or by another user; "
-            "send a new report with a new key"
-        )
-    return load_incident(connection, number)
 
 
 def open_store(url: str, *, clock: Callable[[], datetime] = china_now) -> SqlRecordStore:

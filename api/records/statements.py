@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, or_, select, update
+from sqlalchemy import Connection, func, insert, or_, select, update
 
 from api.records.lifecycle import derive_status
 from api.records.schema import INCIDENT_COUNTER, bookings, counters, entries, incidents, inserted_id, outbox
-from api.records.types import Entry, EntryKind, IncidentRecord, IncidentStatus, NotFound
+from api.records.types import Entry, EntryKind, IdempotencyMismatch, IncidentRecord, IncidentStatus, NotFound
 
 # --- statements -----------------------------------------------------------------------------------
 
@@ -60,6 +60,20 @@ def insert_entry(
     return inserted_id(result)
 
 
+def replayed(connection: Connection, key: str, fingerprint: str | None) -> IncidentRecord | None:
+    """The incident recorded under ``key``, if any, when ``fingerprint`` matches the stored one."""
+    held = key_holder(connection, key)
+    if held is None:
+        return None
+    number, stored = held
+    if stored is not None and stored != fingerprint:
+        raise IdempotencyMismatch(
+            "Idempotency-Key: this key was used for a different report or by another user; "
+            "send a new report with a new key"
+        )
+    return load_incident(connection, number)
+
+
 def queue_messages(
     connection: Connection, number: int, entry_id: int, at: datetime, messages: Sequence[dict[str, Any]]
 ) -> None:
@@ -84,6 +98,11 @@ def locked_status(connection: Connection, number: int) -> IncidentStatus:
         select(entries.c.kind).where(entries.c.incident_number == number).order_by(entries.c.id)
     ).scalars()
     return derive_status([EntryKind(kind) for kind in kinds])
+
+
+def latest_entry_id(connection: Connection, number: int) -> int | None:
+    """The id of the incident's latest entry (entries are only ever appended)."""
+    return connection.execute(select(func.max(entries.c.id)).where(entries.c.incident_number == number)).scalar()
 
 
 def release_bookings(connection: Connection, number: int, at: datetime) -> None:

@@ -155,6 +155,10 @@ class InvalidTransition(RecordError):
     """The entry is not allowed in the incident's current status."""
 
 
+class Superseded(InvalidTransition):
+    """An entry meant to follow a given entry came after another: the record moved on meanwhile."""
+
+
 class IdempotencyMismatch(RecordError):
     """The idempotency key is known, but it came with another request or from another user."""
 
@@ -207,9 +211,12 @@ class RecordStore(Protocol):
         same user, return the existing one (else IdempotencyMismatch).
         The bool is True when the incident was created by this call."""
 
-    def append(self, number: int, kind: EntryKind, actor: str, payload: dict[str, Any]) -> IncidentRecord:
+    def append(
+        self, number: int, kind: EntryKind, actor: str, payload: dict[str, Any], after: int | None = None
+    ) -> IncidentRecord:
         """Append a lifecycle entry (not ACCEPT); raises InvalidTransition or NotFound. VOID releases bookings;
-        RESOLVED releases bookings."""
+        RESOLVED releases bookings. With ``after``, only while entry ``after`` is still the incident's latest
+        (else Superseded)."""
 
     def accept(
         self,

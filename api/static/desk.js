@@ -711,6 +711,9 @@ function renderOptions() {
       parts.push(h("p", { class: "empty infeasible" }, t("no_plans"), " ", reasons.join("; ")));
     }
     parts.push(...plans.map((plan) => planCard(view, plan)));
+    if (dispatch.more_options_coming && view.status === "options") {
+      parts.push(h("p", { class: "more-coming hint", role: "status" }, t("more_options_coming")));
+    }
     if (plans.length && view.status === "options") parts.push(h("p", { class: "keys hint" }, t("keys_help")));
     if (dispatch.relaxations && dispatch.relaxations.length) parts.push(relaxations(dispatch.relaxations));
     if (dispatch.rejected && dispatch.rejected.length) parts.push(rejectedList(dispatch.rejected));

@@ -69,11 +69,11 @@ def test_the_service_answers_while_a_dispatch_is_being_solved(tmp_path):
         solving, release, solved = threading.Event(), threading.Event(), threading.Event()
         solve = service.solve
 
-        def held_solve(prepared, number):
+        def held_solve(prepared, number, *more):
             solving.set()
             release.wait(WAIT_S)  # holds a worker thread, as a long solve would
             try:
-                return solve(prepared, number)
+                return solve(prepared, number, *more)
             finally:
                 solved.set()
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from api.desk.batches import ReportBatches, Waiting
+from api.desk.batches import IdleWork, ReportBatches, Waiting
 from api.desk.joint import JointPlanner
 from api.desk.joint_views import Trigger
 
@@ -167,6 +167,7 @@ class RecordingPlanner(JointPlanner):
         super().__init__(desk)  # type: ignore[arg-type]
         self.open_numbers = sorted(open_numbers)
         self.replans: list[tuple[list[int], str, str]] = []
+        self.first_only: list[bool] = []
 
     def unaccepted(self, exclude=None, near=None):
         return [n for n in self.open_numbers if n != exclude]
@@ -175,8 +176,9 @@ class RecordingPlanner(JointPlanner):
         open_near = [n for n in self.unaccepted(exclude=number) if n not in planned]
         return open_near[-(self.desk.settings.joint_max_incidents - 1) :]
 
-    def replan(self, numbers, actor, trigger: Trigger):
+    def replan(self, numbers, actor, trigger: Trigger, first_only=False):
         self.replans.append((sorted(numbers), actor, trigger.en))
+        self.first_only.append(first_only)
         return {}
 
 
@@ -213,9 +215,9 @@ def test_the_plans_of_a_batch_run_at_once_up_to_the_concurrency_and_each_is_serv
     both_in_flight = threading.Barrier(2, timeout=WAIT_S)
     recorded = planner.replan
 
-    def replan(numbers, actor, trigger):
+    def replan(numbers, actor, trigger, first_only=False):
         both_in_flight.wait()  # breaks (and the test fails) unless two plans run at the same time
-        return recorded(numbers, actor, trigger)
+        return recorded(numbers, actor, trigger, first_only)
 
     planner.replan = replan
     served: list[list[int]] = []
@@ -228,10 +230,10 @@ def test_a_plan_that_fails_is_logged_and_the_others_of_the_batch_are_still_plann
     planner = RecordingPlanner(open_numbers=[1, 2, 3, 4, 5, 6])
     recorded = planner.replan
 
-    def replan(numbers, actor, trigger):
+    def replan(numbers, actor, trigger, first_only=False):
         if 6 in numbers:
             raise RuntimeError("the store went away")
-        return recorded(numbers, actor, trigger)
+        return recorded(numbers, actor, trigger, first_only)
 
     planner.replan = replan
     served: list[list[int]] = []
@@ -239,3 +241,86 @@ def test_a_plan_that_fails_is_logged_and_the_others_of_the_batch_are_still_plann
     assert [numbers for numbers, _, _ in planner.replans] == [[1, 2, 3]]
     assert sorted(served) == [[3], [6]]  # 6's caller is told too: its record says it has no options yet
     assert "joint re-planning failed" in caplog.text
+
+
+# --------------------------------------------------------------------------- the best plan first
+def test_each_plan_of_a_batch_of_several_is_a_first_answer_and_a_lone_report_gets_all_its_options():
+    planner = RecordingPlanner(open_numbers=[1, 2, 3, 4, 5, 6])
+    planner.plan_reported([Waiting(6, "dispatcher")])
+    assert planner.first_only == [False], "nobody waits: all the options at once"
+    planner.plan_reported([Waiting(n, "dispatcher") for n in (3, 6)])
+    assert planner.first_only[1:] == [True, True], "two plans in the batch: each answers its reports first"
+
+
+def test_a_plan_started_while_another_report_waits_is_a_first_answer():
+    planner = RecordingPlanner(open_numbers=[1, 2])
+    planner.batches.waiting = lambda: 1  # type: ignore[method-assign]
+    planner.plan_reported([Waiting(2, "dispatcher")])
+    assert planner.first_only == [True]
+
+
+class IdleSteps:
+    """Idle work of ``steps`` steps, each recorded (and the first one held until released)."""
+
+    def __init__(self, steps: int, hold_first: bool = False, fail_first: bool = False) -> None:
+        self.left = steps
+        self.done: list[int] = []
+        self.started = threading.Event()
+        self.release = threading.Event()
+        if not hold_first:
+            self.release.set()
+        self.fail_first = fail_first
+
+    def pending(self) -> bool:
+        return self.left > 0
+
+    def step(self) -> None:
+        self.left -= 1
+        self.started.set()
+        assert self.release.wait(WAIT_S)
+        self.done.append(self.left)
+        if self.fail_first and len(self.done) == 1:
+            raise RuntimeError("the solver fell over")
+
+
+def test_idle_work_runs_after_the_batches_step_by_step_and_the_thread_then_stops():
+    runs = GatedRuns(held=0)
+    idle = IdleSteps(3)
+    batches = ReportBatches(runs, IdleWork(idle.pending, idle.step))
+    start(batches, 1).join(WAIT_S)
+    wait_until(lambda: idle.done == [2, 1, 0])
+    wait_until(lambda: not batches._running)
+    assert runs.batches == [[1]]
+
+
+def test_a_report_during_an_idle_step_waits_for_that_step_only_then_goes_before_the_rest():
+    order: list[str] = []
+    runs = GatedRuns(held=0)
+    idle = IdleSteps(3, hold_first=True)
+
+    def run(batch, served):
+        order.append(f"batch {[w.number for w in batch]}")
+        runs(batch, served)
+
+    def step():
+        order.append(f"idle step {3 - idle.left + 1}")
+        idle.step()
+
+    batches = ReportBatches(run, IdleWork(idle.pending, step))
+    start(batches, 1).join(WAIT_S)
+    assert idle.started.wait(WAIT_S)  # the first idle step runs, held
+    second = start(batches, 2)
+    wait_until(lambda: batches.waiting() == 1)
+    idle.release.set()
+    second.join(WAIT_S)
+    assert not second.is_alive()
+    wait_until(lambda: idle.done == [2, 1, 0])
+    assert order == ["batch [1]", "idle step 1", "batch [2]", "idle step 2", "idle step 3"]
+
+
+def test_a_failed_idle_step_is_logged_and_the_next_goes_on(caplog):
+    idle = IdleSteps(2, fail_first=True)
+    batches = ReportBatches(GatedRuns(held=0), IdleWork(idle.pending, idle.step))
+    start(batches, 1).join(WAIT_S)
+    wait_until(lambda: idle.done == [1, 0])
+    assert "idle work between report batches failed" in caplog.text
