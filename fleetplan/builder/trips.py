@@ -342,7 +342,7 @@ def _chained_option(
     if isinstance(before, RouteOption):
         route_log = route_task(before.depart_at, before.calls).log(before.driver_id)
         return _legal_option(ctx, crew, task, timing, None, route_log + own_trips, after_route_id=before.id)
-    return _legal_option(ctx, crew, task, timing, before.id, rescue_log(ctx, before) + own_trips)
+    return _legal_option(ctx, crew, task, timing, before.id, rescue_duty(ctx, before) + own_trips)
 
 
 def _cover_timing(
@@ -440,15 +440,15 @@ def _own_trips_kept(
     return tuple(own.values())
 
 
-def rescue_log(ctx: BuildContext, rescue: RescueOption) -> tuple[DutyInterval, ...]:
+def rescue_duty(ctx: BuildContext, rescue: RescueOption) -> tuple[DutyInterval, ...]:
     """The duty a driven rescue adds to its driver's log (drive, duty at the scene, rest, drive);
     worked out once per rescue, as every trip the crew could run after it asks."""
     if rescue.id not in ctx.rescue_duties:
-        ctx.rescue_duties[rescue.id] = _rescue_duty(ctx, rescue)
+        ctx.rescue_duties[rescue.id] = _worked_out_rescue_duty(ctx, rescue)
     return ctx.rescue_duties[rescue.id]
 
 
-def _rescue_duty(ctx: BuildContext, rescue: RescueOption) -> tuple[DutyInterval, ...]:
+def _worked_out_rescue_duty(ctx: BuildContext, rescue: RescueOption) -> tuple[DutyInterval, ...]:
     task = rescue_task(
         rescue.depart_at,
         rescue.scene_arrival,
