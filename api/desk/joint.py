@@ -27,32 +27,27 @@ have grabbed the same last backup. Accepted incidents keep their plans; their cr
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, Protocol
+from typing import Any
 
 import anyio
 import anyio.to_thread
 
-from fleetplan.corridor import Corridor
 from fleetplan.errors import FleetplanError, InvalidValueError
-from fleetplan.live import LiveFixes
-from fleetplan.model import Conditions, Incident, IncidentKind
-from fleetplan.operations import OperationsPolicy
 
-from solver.dispatch import Budget, SolveParams, dispatch_prepared, prepare
+from solver.dispatch import all_wanted
 
-from api import views
 from api.desk.batches import IdleWork, ReportBatches, Waiting
 from api.desk.first_answers import FirstAnswer, FirstAnswers, keep_joint_id, mark_more_coming, still_first
+from api.desk.joint_dispatch import DeskState, joint_view
 from api.desk.joint_views import Trigger, conditions_of, explain_change, first_crews, keep_previous, project
 from api.desk.live import plan_resources, sends_nobody
-from api.desk.reports import AcceptConflict, IncidentReport, Prepared, changed_statuses, decision_inputs
+from api.desk.reports import AcceptConflict, IncidentReport
 from api.messaging.facts import ready_messages
 from api.records.types import (
     BookingConflict,
@@ -63,45 +58,12 @@ from api.records.types import (
     JointAccept,
     NotFound,
     RecordError,
-    RecordStore,
 )
-from api.settings import Settings
 
 # Planned together: reported (options being computed, or released) or with options, not yet accepted
 UNACCEPTED = frozenset({IncidentStatus.REPORTED, IncidentStatus.OPTIONS})
 MAX_OPEN = 10_000
-MAX_PLANS = 5  # a report asks for at most five
 logger = logging.getLogger(__name__)
-
-
-class DeskState(Protocol):
-    """What joint planning needs of :class:`api.desk.service.Desk`."""
-
-    corridor: Corridor
-    store: RecordStore
-    settings: Settings
-    ops: OperationsPolicy
-    solve_slots: threading.BoundedSemaphore
-    fixes: Callable[[], LiveFixes]
-    clock: Callable[[], datetime]
-
-    def live_corridor(self) -> Corridor: ...
-
-    def live_conditions(self, corridor: Corridor, preset: str) -> Conditions: ...
-
-    def unavailable(self, exclude_number: int | None = None) -> dict[str, str]: ...
-
-    def bookings_by_resource(self) -> dict[str, int]: ...
-
-    def prepare(self, report: IncidentReport, number: int | None = None) -> Prepared: ...
-
-    def solve(
-        self, prepared: Prepared, number: int, keep: frozenset[tuple[str, str]] = frozenset()
-    ) -> dict[str, Any]: ...
-
-    def check_crews_usable(self, record: IncidentRecord, plan: dict[str, Any]) -> None: ...
-
-    def closures_changed_since(self, record: IncidentRecord, options: dict[str, Any]) -> str | None: ...
 
 
 class JointPlanner:
@@ -184,11 +146,13 @@ class JointPlanner:
         first_only: bool = False,
         answer: FirstAnswer | None = None,
     ) -> dict[int, IncidentRecord]:
-        """Dispatch ``records`` (one weather) in one instance and store each one's part. After a first
+        """Dispatch ``records`` (one weather) in one instance and store each one's part. The best plan
+        alone with ``first_only``, or when a report comes to wait before the alternatives. After a first
         ``answer``, the full options keep its first plan among equal ones, and its joint id when they
         plan the same incidents with the same first crews; they are stored only on a record whose
         latest entry is still that answer."""
         store = self.desk.store
+        more_wanted = all_wanted if first_only or answer is not None else self._nobody_waits
         after = dict(answer.entries) if answer else {}
         first_before = {r.number: first_crews(r) for r in records}
         wanted = max(int(r.report.get("alternatives") or 3) for r in records)
@@ -197,11 +161,12 @@ class JointPlanner:
             prepared = self.desk.prepare(IncidentReport.from_record(record), record.number)
             before = first_before[record.number] if answer else None
             keep = frozenset((v, d) for v, d, _ in before or ())
-            view = self.desk.solve(replace(prepared, alternatives=1) if first_only else prepared, record.number, keep)
+            plans = replace(prepared, alternatives=1) if first_only else prepared
+            view = self.desk.solve(plans, record.number, keep, more_wanted)
             payloads = {record.number: view}
             joint = None
         else:
-            view = self.joint_view(records, plans=1 if first_only else None)
+            view = joint_view(self.desk, records, 1 if first_only else None, more_wanted)
             keep_previous(view, first_before)
             joint = {
                 "id": uuid.uuid4().hex,
@@ -226,58 +191,11 @@ class JointPlanner:
                 )
             except RecordError:  # accepted, voided or planned again meanwhile: its record stays
                 done[record.number] = store.incident(record.number)
-        if first_only:
-            self.first_answers.remember(done.values(), actor, str(joint["id"]) if joint else None)
+        self.first_answers.remember(done.values(), actor, str(joint["id"]) if joint else None)  # if marked
         return done
 
-    def joint_view(self, records: Sequence[IncidentRecord], plans: int | None = None) -> dict[str, Any]:
-        """The desk's dispatch view of all ``records`` in one instance, assignments tagged by incident;
-        with ``plans``, at most that many plans (else as many as the reports ask for)."""
-        desk = self.desk
-        corridor = desk.live_corridor()
-        # one instance has one weather: :meth:`replan` plans together only reports that name the same
-        (preset,) = {conditions_of(r.report) for r in records}
-        conditions = desk.live_conditions(corridor, preset)
-        failed = {r.report["vehicle_id"] for r in records}  # each is its own incident's failed coach here
-        booked = set(desk.bookings_by_resource())
-        unavailable = {r: why for r, why in desk.unavailable().items() if r not in failed or r in booked}
-        incidents = [
-            Incident(
-                id=str(r.number),
-                kind=IncidentKind(r.report["kind"]),
-                vehicle_id=r.report["vehicle_id"],
-                trip_id=r.report.get("trip_id"),
-                location=r.report["location"],
-                at=r.reported_at,
-                passengers=r.report["passengers"],
-            )
-            for r in records
-        ]
-        try:
-            instance = prepare(
-                corridor, incidents, conditions, ops=desk.ops, unavailable=unavailable, fixes=desk.fixes()
-            )
-        except FleetplanError as error:  # the data changed under a recorded report
-            raise InvalidValueError("numbers", f"they cannot be planned together now: {error}") from None
-        alternatives = min(plans or MAX_PLANS, max(int(r.report.get("alternatives") or 3) for r in records))
-        proposed = frozenset((v, d) for r in records for v, d, _ in (first_crews(r) or ()))
-        params = SolveParams(
-            budget=Budget.wall_clock(desk.settings.dispatch_time_limit_s), alternatives=alternatives, keep=proposed
-        )
-        with desk.solve_slots:
-            outcome = dispatch_prepared(instance, params)
-        view = views.desk_dispatch_view(outcome)
-        for plan, shown in zip(outcome.result.plans, view["plans"]):
-            for rescue, assignment in zip(plan.rescues, shown["assignments"]):
-                assignment["incident_id"] = instance.group(rescue.group_id).incident_id
-            for cover in shown["recovered_trips"]:  # the failed coach's trip belongs to its incident
-                task = next((t for t in instance.trip_tasks if t.trip_id == cover["trip_id"]), None)
-                owner = next((r for r in records if task and r.report["vehicle_id"] == task.planned_vehicle_id), None)
-                cover["incident_id"] = str((owner or records[0]).number)
-        statuses = changed_statuses(corridor, desk.corridor)  # as the desk's own inputs
-        time_limit_s = desk.settings.dispatch_time_limit_s
-        view["inputs"] = decision_inputs(conditions, unavailable, statuses, time_limit_s, alternatives)
-        return view
+    def _nobody_waits(self) -> bool:
+        return self.batches.waiting() == 0
 
     async def plan_reported_within_wait(self, number: int, actor: str, recomputed: bool = False) -> IncidentRecord:
         """Re-plan the newly reported ``number`` (or one whose options the dispatcher asked for again:

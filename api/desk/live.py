@@ -118,3 +118,18 @@ def candidate_reasons(instance: Instance) -> dict[str, str]:
         if rejection.code in RESOURCE_CODES:
             reasons.setdefault(rejection.candidate, rejection.reason)
     return reasons
+
+
+def closures_changed(then: dict[str, Any], now: dict[str, Any]) -> str | None:
+    """The closures set or lifted between two conditions views (:func:`conditions_view`), said for the
+    dispatcher; None when they close the same entrances and edges."""
+    before = set(then.get("closed_entrances", [])) | set(then.get("closed_edges", []))
+    after = set(now["closed_entrances"]) | set(now["closed_edges"])
+    if before == after:
+        return None
+    parts = [
+        f"{label}: {', '.join(sorted(items))}"
+        for label, items in (("closed since", after - before), ("lifted since", before - after))
+        if items
+    ]
+    return f"the road closures changed since these options ({'; '.join(parts)})"

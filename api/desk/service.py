@@ -45,13 +45,15 @@ from fleetplan.model import Conditions, Incident, Vehicle, VehicleStatus
 from fleetplan.operations import OperationsPolicy
 from fleetplan.units import china_now
 
-from solver.dispatch import Budget, SolveParams, check, dispatch_prepared, prepare
+from solver.dispatch import Budget, MoreWanted, SolveParams, all_wanted, check, dispatch_prepared, prepare
 
 from api import kpis, views
 from api.desk.checks import check_closure_target, find_vehicle
+from api.desk.first_answers import MORE_OPTIONS_COMING
 from api.desk.joint import JointPlanner
 from api.desk.joint_views import shared_holds
 from api.desk.live import (
+    closures_changed,
     conditions_view,
     crews_not_offered,
     plan_resources,
@@ -226,15 +228,23 @@ class Desk:
         )
         return corridor, incident, conditions, self.unavailable(number)
 
-    def solve(self, prepared: Prepared, number: int, keep: frozenset[tuple[str, str]] = frozenset()) -> dict[str, Any]:
-        """Solve a prepared instance and check every plan with the evaluator; the options payload. Among
-        equally good plans the first keeps the most of the (coach, driver) crews ``keep``."""
+    def solve(
+        self,
+        prepared: Prepared,
+        number: int,
+        keep: frozenset[tuple[str, str]] = frozenset(),
+        more_wanted: MoreWanted = all_wanted,
+    ) -> dict[str, Any]:
+        """Solve and check every plan with the evaluator; the options payload. The first of equal plans
+        keeps most of the crews ``keep``; ``more_wanted`` false: the best plan alone, marked so."""
         params = SolveParams(
             budget=Budget.wall_clock(self.settings.dispatch_time_limit_s), alternatives=prepared.alternatives, keep=keep
         )
         with self.solve_slots:
-            outcome = dispatch_prepared(prepared.instance, params)
+            outcome = dispatch_prepared(prepared.instance, params, more_wanted)
         view = views.desk_dispatch_view(outcome)
+        if outcome.result.alternatives_deferred:
+            view[MORE_OPTIONS_COMING] = True
         for incident in view["incidents"]:  # prepared before the store gave the number
             incident["incident_id"] = str(number)
         view["inputs"] = prepared.inputs
@@ -367,17 +377,7 @@ class Desk:
         if not isinstance(then, dict):
             return None
         preset = record.report.get("conditions") or "clear"
-        now = conditions_view(self.live_conditions(self.live_corridor(), preset))
-        before = set(then.get("closed_entrances", [])) | set(then.get("closed_edges", []))
-        after = set(now["closed_entrances"]) | set(now["closed_edges"])
-        if before == after:
-            return None
-        parts = [
-            f"{label}: {', '.join(sorted(items))}"
-            for label, items in (("closed since", after - before), ("lifted since", before - after))
-            if items
-        ]
-        return f"the road closures changed since these options ({'; '.join(parts)})"
+        return closures_changed(then, conditions_view(self.live_conditions(self.live_corridor(), preset)))
 
     def check_crews_usable(self, record: IncidentRecord, plan: dict[str, Any]) -> None:
         """Raise ResourceUnusable for the plan's crews the dispatch path would not send now.

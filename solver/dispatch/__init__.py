@@ -20,16 +20,18 @@ from solver.dispatch.params import Budget, BudgetKind, SolveParams
 from solver.dispatch.path import check, dispatch, dispatch_prepared, prepare
 from solver.dispatch.plans import build_plan
 from solver.dispatch.result import Dispatch, Relaxation, Result, Status
-from solver.dispatch.solve import solve
+from solver.dispatch.solve import MoreWanted, all_wanted, solve
 
 __all__ = [
     "Budget",
     "BudgetKind",
     "Dispatch",
+    "MoreWanted",
     "Relaxation",
     "Result",
     "SolveParams",
     "Status",
+    "all_wanted",
     "build_plan",
     "check",
     "dispatch",

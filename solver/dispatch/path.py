@@ -26,7 +26,7 @@ from fleetplan.operations import OperationsPolicy
 from solver.dispatch.oracle_check import oracle_problems
 from solver.dispatch.params import SolveParams
 from solver.dispatch.result import Dispatch, Status
-from solver.dispatch.solve import solve
+from solver.dispatch.solve import MoreWanted, all_wanted, solve
 
 NOTHING_UNAVAILABLE: Mapping[str, str] = MappingProxyType({})
 
@@ -106,7 +106,9 @@ def check(
     return stranded_groups(corridor, incidents, conditions, ops, fixes)
 
 
-def dispatch_prepared(instance: Instance, params: SolveParams = SolveParams()) -> Dispatch:
+def dispatch_prepared(
+    instance: Instance, params: SolveParams = SolveParams(), more_wanted: MoreWanted = all_wanted
+) -> Dispatch:
     """The second step of :func:`dispatch`: solve ``instance`` and evaluate every plan.
 
     Parameters
@@ -115,12 +117,14 @@ def dispatch_prepared(instance: Instance, params: SolveParams = SolveParams()) -
         From :func:`prepare`.
     params
         As for :func:`dispatch`.
+    more_wanted
+        As for :func:`solver.dispatch.solve.solve`: False before an alternative leaves the rest for later.
 
     Returns
     -------
     Dispatch
     """
-    result = solve(instance, params)
+    result = solve(instance, params, more_wanted)
     problems = tuple(tuple(evaluate(plan, instance)) for plan in result.plans)
     checked = oracle_problems(instance, result.plans)
     if checked is not None:

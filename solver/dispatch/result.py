@@ -52,6 +52,8 @@ class Result:
     # Whether the search closed every stage of the best plan (or proved the model has no plan): always
     # for ``optimal``, never for ``feasible`` and ``greedy_fallback``, either way for ``infeasible``.
     proven: bool = False
+    # The alternatives were left for later: the caller said no more were wanted now (others wait)
+    alternatives_deferred: bool = False
 
     @property
     def best(self) -> Plan | None:

@@ -12,6 +12,7 @@ plan with its bound when a stage was cut, the greedy plan when CP-SAT found none
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from itertools import takewhile
 
@@ -52,9 +53,15 @@ GREEDY = phrase("reason.greedy")
 # feeding the second costs more than it finds, and a desk answering several reports at once keeps
 # the other core for the next one (the default corridor: 44 ms of CP-SAT a dispatch against 66 ms).
 ONE_WORKER_OPTIONS = 400
+MoreWanted = Callable[[], bool]
 
 
-def solve(instance: Instance, params: SolveParams = SolveParams()) -> Result:
+def all_wanted() -> bool:
+    """Every alternative asked for, now (the default)."""
+    return True
+
+
+def solve(instance: Instance, params: SolveParams = SolveParams(), more_wanted: MoreWanted = all_wanted) -> Result:
     """Ranked plans for ``instance`` within ``params.budget``.
 
     Parameters
@@ -63,6 +70,9 @@ def solve(instance: Instance, params: SolveParams = SolveParams()) -> Result:
         From :func:`solver.dispatch.prepare` (every option already feasible).
     params
         Budget, alternatives wanted, workers, seed, splitting and hard limits.
+    more_wanted
+        Asked before each alternative: False leaves the alternatives for later (the desk answers other
+        reports first) and the result says so (``alternatives_deferred``).
 
     Returns
     -------
@@ -77,9 +87,13 @@ def solve(instance: Instance, params: SolveParams = SolveParams()) -> Result:
     plans: list[Plan] = []
     bound: Objective | None = None
     all_optimal = True
+    deferred = False
     for rank in range(params.alternatives):
         remaining = allowance.left_s()
         if rank > 0 and remaining < MIN_STAGE_TIME_S * len(Objective.term_names()):
+            break
+        if rank > 0 and not more_wanted():
+            deferred = True
             break
         # the best plan may use most of the budget; alternatives share what is left
         share = BEST_PLAN_SHARE if rank == 0 and params.alternatives > 1 else 1.0 / (params.alternatives - rank)
@@ -116,6 +130,7 @@ def solve(instance: Instance, params: SolveParams = SolveParams()) -> Result:
         bound,
         wall_capped=allowance.wall_capped,
         proven=all_optimal,
+        alternatives_deferred=deferred,
     )
 
 
