@@ -13,6 +13,9 @@ reports do not pile up and change later dispatches. The loops are bounded by the
 Prints Markdown: latency p50/p95/max/mean, completed reports per second, and the solver's own time
 (``solve_ms`` of the options) to tell queueing from computing.
 
+With ``--burst N``, N reports near in time are sent at once instead (a pile-up), each first answer
+timed, then the wait until every incident holds all the plans it asked for.
+
 Run: ``python -m bench.desk_latency [--clients 1,20] [--duration 60] [--time-limit 1.0]``; with
 ``--processes 2 --postgres URL`` two service processes share one PostgreSQL database (the supported
 way to use more than one core, issue 15) and the clients are spread over them.
@@ -51,6 +54,7 @@ REQUEST_TIMEOUT_S = 300.0
 INCIDENT_POOL = 400
 ALTERNATIVES = 3
 SOLVER_STATUSES = ("optimal", "feasible", "greedy_fallback", "infeasible")
+FULL_OPTIONS_WAIT_S = 60.0  # a burst: how long to wait for every incident's full options
 
 
 @dataclass
@@ -230,6 +234,61 @@ def timed_report(http: httpx.Client, body: dict) -> tuple[Sample, int | None]:
     )
 
 
+# --------------------------------------------------------------------------- a burst
+def near_in_time(bodies: Sequence[dict], count: int) -> list[dict]:
+    """``count`` reports of ``bodies`` a few hours apart at most: every ``len(bodies) // (4 * count)``-th in
+    time from a quarter in (the 400 seeded incidents spread over the day; ten next to each other would
+    fall within minutes on the same trips, more than the corridor's backups can carry)."""
+    ordered = sorted(bodies, key=lambda body: body["time"])
+    step = max(1, len(ordered) // (4 * count))
+    start = min(len(ordered) // 4, max(0, len(ordered) - count * step))
+    return ordered[start : start + count * step : step]
+
+
+def run_burst(base_url: str, token: str, bodies: Sequence[dict]) -> tuple[list[float], float | None, Counter]:
+    """Every report of ``bodies`` sent at once, each by its own client: each first answer's latency (ms,
+    sorted), the seconds from the burst until every incident holds all the plans it asked for (None if
+    not within ``FULL_OPTIONS_WAIT_S``), and the final options' statuses."""
+    headers = {"Authorization": f"Bearer {token}"}
+    answered: dict[int, float] = {}
+    started = time.perf_counter()
+
+    def report(body: dict) -> None:
+        with httpx.Client(base_url=base_url, headers=headers, timeout=REQUEST_TIMEOUT_S) as http:
+            sample, number = timed_report(http, body)
+            if number is not None:
+                answered[number] = sample.latency_ms
+
+    threads = [threading.Thread(target=report, args=(body,)) for body in bodies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    full_s, statuses = None, Counter()
+    with httpx.Client(base_url=base_url, headers=headers, timeout=REQUEST_TIMEOUT_S) as http:
+        while time.perf_counter() - started < FULL_OPTIONS_WAIT_S:
+            options = [http.get(f"/incidents/{number}").json()["options"] or {} for number in answered]
+            if all(not o.get("more_options_coming") and o.get("plans") is not None for o in options):
+                full_s = time.perf_counter() - started
+                statuses = Counter(o.get("status") for o in options)
+                break
+            time.sleep(0.05)
+    return sorted(answered.values()), full_s, statuses
+
+
+def print_burst(args: argparse.Namespace, latencies: list[float], full_s: float | None, statuses: Counter) -> None:
+    print(header("Dispatch desk: a burst of reports at once through HTTP (loopback)", load_average()))
+    print(
+        f"- {args.burst} seeded incidents near in time (seed {args.seed}), {args.alternatives} plan(s) asked per "
+        f"report, each reported by its own client at the same moment; dispatch deadline {args.time_limit} s\n"
+    )
+    print(f"- first answers, ms (sorted): {' '.join(f'{ms:,.0f}' for ms in latencies)}")
+    print(f"- reports answered: {len(latencies)} of {args.burst}")
+    waited = f"{full_s:.1f} s after the burst" if full_s is not None else f"not within {FULL_OPTIONS_WAIT_S:.0f} s"
+    print(f"- every incident holds all its options: {waited}")
+    print(f"- final options' statuses: {', '.join(f'{k} {v}' for k, v in sorted(statuses.items())) or '–'}")
+
+
 # --------------------------------------------------------------------------- report
 def summary_row(run: Run, concurrency: str) -> list[object]:
     ok = [s for s in run.samples if s.status == 201 and s.solve_ms is not None]
@@ -285,7 +344,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="a PostgreSQL URL (e.g. $FLEETPLAN_TEST_POSTGRES_URL); the run uses a new schema of it, dropped "
         "afterwards (default: SQLite in a temporary directory)",
     )
+    parser.add_argument(
+        "--burst",
+        type=int,
+        default=None,
+        help="instead of clients reporting for --duration: this many reports near in time sent at once, each "
+        "first answer timed, then the wait until every incident holds all its options",
+    )
     args = parser.parse_args(argv)
+    if args.burst is not None and not 1 <= args.burst <= INCIDENT_POOL // 2:
+        parser.error(f"--burst must be between 1 and {INCIDENT_POOL // 2}")
     if not 1 <= args.alternatives <= 5:
         parser.error("--alternatives must be between 1 and 5 (what a report may ask)")
     if args.processes < 1:
@@ -297,6 +365,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     load_at_start = load_average()
     bodies = report_bodies(INCIDENT_POOL, args.seed, args.alternatives)
+    if args.burst is not None:
+        with tempfile.TemporaryDirectory(prefix="desk-burst-") as directory:
+            with service(Path(directory), args.time_limit, None) as (urls, token):
+                print_burst(args, *run_burst(urls[0], token, near_in_time(bodies, args.burst)))
+        return 0
     rows = []
     for limit in limits:
         with tempfile.TemporaryDirectory(prefix="desk-latency-") as directory:

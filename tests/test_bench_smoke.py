@@ -258,3 +258,17 @@ def test_desk_latency_benchmark_runs_with_one_plan_per_report(capsys):
     with pytest.raises(SystemExit) as stopped:
         desk_latency.main(["--alternatives", "6"])
     assert stopped.value.code == 2
+
+
+def test_desk_latency_burst_times_each_first_answer_and_waits_for_all_options(capsys):
+    from bench import desk_latency
+
+    chosen = desk_latency.near_in_time(desk_latency.report_bodies(40, 3), 4)
+    assert len(chosen) == 4 and [b["time"] for b in chosen] == sorted(b["time"] for b in chosen)
+    assert desk_latency.main(["--burst", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "reports answered: 3 of 3" in out
+    assert "every incident holds all its options: " in out and "not within" not in out
+    with pytest.raises(SystemExit) as stopped:
+        desk_latency.main(["--burst", "0"])
+    assert stopped.value.code == 2
