@@ -6,7 +6,7 @@ Events (each ``data`` is JSON):
   is stale), ``escalate_after_s`` (an incident not accepted this long after its report escalates) and
   ``tiles`` (the basemap's URL template, datum and attribution, or null: no basemap);
   first on every connection and again every ``ping_s`` as ``ping``, so desks keep their clocks in step;
-- ``incidents``: the desk's list (today's incidents, and earlier ones not yet followed up or voided), each as ``GET /incidents/{number}`` without its options but with ``feasibility``;
+- ``incidents``: the desk's list (today's incidents, and earlier ones not yet followed up or voided), each as ``GET /incidents/{number}`` without its options but with ``feasibility``, ``joint_id`` and ``more_options_coming`` (the best plan stored alone, the others to come);
 - ``alerts``: the open alerts, as ``GET /alerts``;
 - ``closures``: the active closures, as ``GET /closures``;
 - ``fleet``: the coaches, as ``GET /fleet``;
@@ -131,6 +131,8 @@ def incident_summary(record: IncidentRecord, warnings: dict[int, list[dict[str, 
     options = view.pop("options")
     view["feasibility"] = feasibility(options, (view["report"] or {}).get("passengers") or 0)
     view["joint_id"] = ((options or {}).get("joint") or {}).get("id")  # planned again together: the desk reloads
+    # the best plan alone, the others to come: when they come the flag drops and the desk reloads
+    view["more_options_coming"] = bool((options or {}).get("more_options_coming"))
     return view
 
 

@@ -286,7 +286,9 @@ async function followCurrent(incidents) {
   if (!state.current) return;
   const listed = incidents.find((i) => i.number === state.current.number);
   const jointOf = (view) => (view.options ? (view.options.joint && view.options.joint.id) || null : view.joint_id || null);
-  if (listed && (listed.status !== state.current.status || (listed.joint_id || null) !== jointOf(state.current))) {
+  const moreComing = (view) => Boolean(view.options ? view.options.more_options_coming : view.more_options_coming);
+  if (listed && (listed.status !== state.current.status || (listed.joint_id || null) !== jointOf(state.current)
+      || moreComing(listed) !== moreComing(state.current))) {
     try {
       state.current = await api.incident(state.current.number);
     } catch (error) {

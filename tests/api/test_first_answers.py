@@ -17,6 +17,7 @@ from api.desk.joint import JointPlanner
 from api.desk.joint_views import Trigger, crews_of
 from api.records import Superseded
 from api.records.types import EntryKind
+from api.routers.events import desk_incidents
 
 from tests.api.http_support import running_desk, sqlite_url
 
@@ -159,3 +160,17 @@ def test_a_report_that_comes_to_wait_during_a_solve_cuts_it_to_the_best_plan(des
     del joint.batches.waiting  # nobody waits any more
     joint.add_alternatives()
     assert all(len(options(desk, n)["plans"]) > 1 for n in numbers)
+
+
+def test_the_desk_list_says_when_more_options_are_coming_and_when_they_came(desk):
+    number = reported(desk, FR1)
+    service = desk.client.app.state.desk
+
+    def listed() -> bool:
+        return next(v for v in desk_incidents(service) if v["number"] == number)["more_options_coming"]
+
+    assert listed() is False
+    joint = first_answered(desk, [number])
+    assert listed() is True  # the page shows the best plan and says more are coming
+    joint.add_alternatives()
+    assert listed() is False  # the flag drops: the page reloads the incident and shows them all
