@@ -3,6 +3,10 @@
 - :mod:`~api.desk.reports`: a report as given, its parsed time, the prepared dispatch;
 - :mod:`~api.desk.live`: the live corridor and conditions, what a plan books;
 - :mod:`~api.desk.checks`: a coach by id or plate, a closure's target;
+- :mod:`~api.desk.joint`, :mod:`~api.desk.joint_dispatch`, :mod:`~api.desk.joint_views`: open incidents
+  planned together, accepted together, released (issue 18 §3);
+- :mod:`~api.desk.batches`, :mod:`~api.desk.first_answers`: reports re-planned in batches, the best plan
+  first while others wait and the alternatives when the desk is free (issue 18 §5);
 - :mod:`~api.desk.service`: :class:`Desk`, the orchestration the routers call.
 """
 
