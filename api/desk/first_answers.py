@@ -2,9 +2,9 @@
 
 Under a burst of reports each alternative costs as much as the best plan again (another lexicographic
 solve, another check by the oracle), and every report behind it waits for them. So a joint re-plan
-that starts while other reports wait (:meth:`api.desk.joint.JointPlanner.plan_reported`) solves for
-the best plan alone and stores it marked :data:`MORE_OPTIONS_COMING`; the dispatcher can act on it at
-once. When no report waits, the batch planner (:mod:`api.desk.batches`) takes these answers one at a
+that starts while other reports wait (:meth:`api.desk.joint.JointPlanner.plan_reported`), or during
+whose solve a report comes to wait, stores the best plan alone marked :data:`MORE_OPTIONS_COMING`; the
+dispatcher can act on it at once. When no report waits, the batch planner (:mod:`api.desk.batches`) takes these answers one at a
 time, oldest first, and stores the full options, the same first plan kept among equal ones, unless
 the record moved on meanwhile (accepted, voided, planned again): a later entry is never overwritten.
 A lone report is answered with all its options at once, as before.
