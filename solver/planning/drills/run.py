@@ -15,7 +15,7 @@ from fleetplan.operations import OperationsPolicy
 
 from solver.dispatch import Budget, Dispatch, SolveParams, dispatch
 from solver.planning.drills.checks import drill_checks
-from solver.planning.drills.remedies import find_remedies
+from solver.planning.drills.remedies import REMEDY_PARAMS, find_remedies
 from solver.planning.drills.results import DrillReport, RescueLeg
 from solver.planning.drills.scenarios import DrillKind, DrillScenario, drill_scenario
 from solver.planning.drills.scores import score_dispatch
@@ -31,6 +31,7 @@ def run_drill(
     ops: OperationsPolicy = OperationsPolicy(),
     *,
     remedies: bool = True,
+    remedy_params: SolveParams = REMEDY_PARAMS,
 ) -> DrillReport:
     """Stage the ``kind`` drill drawn with ``seed``, dispatch it through the real path and score it.
 
@@ -48,6 +49,8 @@ def run_drill(
         Operating assumptions (turnout, transfer, horizons).
     remedies
         Find what would have met each missed limit (see :func:`run_scenario`).
+    remedy_params
+        For each of those extra solves (a deterministic budget makes the remedies independent of load).
 
     Returns
     -------
@@ -55,7 +58,7 @@ def run_drill(
     """
     corridor = corridor or load_corridor()
     scenario = drill_scenario(kind, seed, corridor)
-    return run_scenario(scenario, corridor, params, ops, remedies=remedies)
+    return run_scenario(scenario, corridor, params, ops, remedies=remedies, remedy_params=remedy_params)
 
 
 def run_scenario(
@@ -65,11 +68,13 @@ def run_scenario(
     ops: OperationsPolicy = OperationsPolicy(),
     *,
     remedies: bool = True,
+    remedy_params: SolveParams = REMEDY_PARAMS,
 ) -> DrillReport:
     """Dispatch a scenario wave by wave (coaches and drivers sent earlier are busy later) and score it.
 
     With ``remedies`` (the default), each incident beyond its limit gets what would have met it
-    (:func:`~solver.planning.drills.remedies.find_remedies`: a few more short solves per late wave).
+    (:func:`~solver.planning.drills.remedies.find_remedies`: a few more short solves per late wave,
+    each with ``remedy_params``).
     """
     params = replace(params, seed=scenario.seed)
     busy: dict[str, str] = {}
@@ -101,7 +106,7 @@ def run_scenario(
         tuple(c.trip_id for p in plans for c in p.trip_covers),
     )
     report = replace(report, checks=drill_checks(report, corridor))
-    return replace(report, remedies=find_remedies(report, corridor, ops)) if remedies else report
+    return replace(report, remedies=find_remedies(report, corridor, ops, remedy_params)) if remedies else report
 
 
 def rescue_legs(outcome: Dispatch, corridor: Corridor, ops: OperationsPolicy = OperationsPolicy()) -> list[RescueLeg]:

@@ -32,6 +32,9 @@ from solver.planning.drills import (
 from tests.solver.planning.test_staging import run
 
 AT = datetime(2026, 12, 7, 18, 10)
+# Deterministic budgets: the drill and its remedy probes plan the same whatever else the machine runs.
+DRILL_PARAMS = SolveParams(budget=Budget.deterministic(2.0), workers=1, alternatives=1)
+REMEDY_PARAMS = SolveParams(budget=Budget.deterministic(0.5), workers=1, alternatives=1)
 
 
 def score(incident_id, tier, limit_min, passengers, carried, within, late_s=0) -> IncidentScore:
@@ -63,7 +66,7 @@ def corridor() -> Corridor:
 
 @pytest.fixture(scope="module")
 def blizzard(corridor):
-    return run_drill("blizzard", 0, corridor)
+    return run_drill("blizzard", 0, corridor, DRILL_PARAMS, remedy_params=REMEDY_PARAMS)
 
 
 # --------------------------------------------------------------------------- the score, by hand
