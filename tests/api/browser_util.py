@@ -192,6 +192,20 @@ def open_desk(browser, service: Service, viewport: dict, locale: str = "en-GB", 
     return page, errors
 
 
+@contextmanager
+def desk_page(
+    browser, service: Service, viewport: dict, locale: str = "en-GB", scripts: tuple[str, ...] = ()
+) -> Iterator[Any]:
+    """:func:`open_desk` as a context: yields the page, then closes its tab and fails on any script error
+    the page raised meanwhile (a test's own failure is reported first, not hidden by this one)."""
+    page, errors = open_desk(browser, service, viewport, locale, scripts)
+    try:
+        yield page
+    finally:
+        page.context.close()
+    assert script_errors(errors) == []
+
+
 def script_errors(errors: list[str]) -> list[str]:
     """The page's errors, less Chromium's "Failed to load resource" for every 4xx the tests provoke."""
     return [error for error in errors if "Failed to load resource" not in error]

@@ -23,9 +23,8 @@ from tests.api.browser_util import (
     ARTIFACTS,
     UI_TIMEOUT_MS,
     Service,
-    open_desk,
+    desk_page,
     running_service,
-    script_errors,
 )
 
 BREAKDOWN = {"vehicle": "c01", "location": "G1 K78 toward Siping", "time": "2026-12-07T07:40", "passengers": "42"}
@@ -57,11 +56,9 @@ def service(tmp_path_factory) -> Iterator[Service]:
 def desk(browser, service):
     """A fresh tab on the desk, signed in as the dispatcher, English labels; fails on any script error
     and on anything the page's Content-Security-Policy refused."""
-    page, errors = open_desk(browser, service, VIEWPORT, scripts=(CSP_LISTENER,))
-    yield page
-    refused = [] if page.is_closed() else page.evaluate("window.__cspViolations")
-    page.context.close()
-    assert script_errors(errors) == []
+    with desk_page(browser, service, VIEWPORT, scripts=(CSP_LISTENER,)) as page:
+        yield page
+        refused = [] if page.is_closed() else page.evaluate("window.__cspViolations")
     assert refused == [], refused
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from api.records import EntryKind, open_store
 
-from tests.api.browser_util import Service, open_desk, running_service, script_errors
+from tests.api.browser_util import Service, desk_page, running_service
 from tests.api.test_http_joint import FR1
 
 VIEWPORT = {"width": 1440, "height": 1000}
@@ -32,10 +32,8 @@ def service(tmp_path_factory) -> Iterator[Service]:
 
 @pytest.fixture
 def desk(browser, service):
-    page, errors = open_desk(browser, service, VIEWPORT)
-    yield page
-    page.context.close()
-    assert script_errors(errors) == []
+    with desk_page(browser, service, VIEWPORT) as page:
+        yield page
 
 
 def store_options(service: Service, number: int, payload: dict) -> None:

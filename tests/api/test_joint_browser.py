@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.api.browser_util import ARTIFACTS, Service, open_desk, running_service, script_errors
+from tests.api.browser_util import ARTIFACTS, Service, desk_page, running_service
 from tests.api.test_http_joint import FR1, FR2, OUT
 
 VIEWPORT = {"width": 1440, "height": 1000}
@@ -32,10 +32,8 @@ def service(tmp_path_factory) -> Iterator[Service]:
 
 @pytest.fixture
 def desk(browser, service):
-    page, errors = open_desk(browser, service, VIEWPORT)
-    yield page
-    page.context.close()
-    assert script_errors(errors) == []
+    with desk_page(browser, service, VIEWPORT) as page:
+        yield page
 
 
 def shown(page, number: int) -> None:

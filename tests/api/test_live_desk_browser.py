@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.api.browser_util import ARTIFACTS, Service, open_desk, running_service, script_errors
+from tests.api.browser_util import ARTIFACTS, Service, desk_page, open_desk, running_service, script_errors
 from tests.api.test_desk_browser import CSP_LISTENER
 
 DRILL_START = "2026-12-07T07:30"  # a Monday: the morning staff runs are on the road
@@ -56,11 +56,9 @@ def desk_tab(browser, service: Service, size: str = "1366", locale: str = "en-GB
 
 @pytest.fixture
 def desk(browser, drill):
-    page, errors = desk_tab(browser, drill)
-    yield page
-    refused = page.evaluate("window.__cspViolations")
-    page.context.close()
-    assert script_errors(errors) == []
+    with desk_page(browser, drill, SIZES["1366"], scripts=(CSP_LISTENER, SOUND_PROBE)) as page:
+        yield page
+        refused = page.evaluate("window.__cspViolations")
     assert refused == [], refused
 
 
