@@ -4,14 +4,13 @@ retiming, from where the crew can set out, and inside the driver's shift."""
 
 from __future__ import annotations
 
-import heapq
 import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 
 from fleetplan.builder.context import BuildContext
+from fleetplan.builder.cover_rank import Entry, Rank, T, Timed, Timing, grouped_by_start, in_rank_order
 from fleetplan.errors import NoRouteError
 from fleetplan.instance import (
     Crew,
@@ -24,7 +23,6 @@ from fleetplan.instance import (
     TripTask,
 )
 from fleetplan.model import Activity, Driver, DutyInterval, Vehicle
-from fleetplan.network.distance import fastest_kmh, road_distance_m
 from fleetplan.phrase import Phrase, phrase
 from fleetplan.rules import (
     ProposedDrive,
@@ -181,20 +179,61 @@ def _chained_options(
         ),
         ((route, route.drops[-1].node, route.end) for route in routes if route.kind != CrewKind.PASSING),
     )
-    ranked = []
+
+    def time_after(before: RescueOption | RouteOption, free_node: str, free_at: datetime) -> Timed | None:
+        timing = _cover_timing(ctx, before.vehicle_id, before.driver_id, task, free_node, free_at)
+        return None if timing is None else ((timing[0], timing[1], before.id), before, timing)
+
+    own_entries: list[Entry] = []  # the crew's own trip: offered whatever its rank
+    others: list[tuple[RescueOption | RouteOption, str, datetime]] = []
     for before, free_node, free_at in ends:
         own = task.planned_vehicle_id == before.vehicle_id or task.planned_driver_id == before.driver_id
         if before.capacity < task.passengers or free_at > latest or not (own or task.planned_vehicle_id in ctx.failed):
             continue
-        timing = _cover_timing(ctx, before.vehicle_id, before.driver_id, task, free_node, free_at)
-        if timing is not None:
-            make = partial(_chained_option, ctx, before, task, timing, task_ids)
-            ranked.append(((timing[0], timing[1], before.id), before.vehicle_id, own, make))
-    return _soonest_coaches(ranked, ctx.ops.max_trip_covers)
+        if not own:
+            others.append((before, free_node, free_at))
+        elif (entry := time_after(before, free_node, free_at)) is not None:
+            own_entries.append(entry)
+    free_from = {before.id: (free_node, free_at) for before, free_node, free_at in others}
+    return _soonest_coaches(
+        ctx,
+        task,
+        grouped_by_start(others),
+        lambda before: time_after(before, *free_from[before.id]),
+        own_entries,
+        lambda before, timing: _chained_option(ctx, before, task, timing, task_ids),
+    )
 
 
-# A crew's place in the queue for a trip: (departure shift s, empty running m, crew id).
-Rank = tuple[int, int, str]
+def _soonest_coaches(
+    ctx: BuildContext,
+    task: TripTask,
+    starts: Sequence[tuple[str, datetime, Sequence[T]]],
+    time_item: Callable[[T], Entry | None],
+    own_entries: Sequence[Entry],
+    make: Callable[[T, Timing], TripOption | None],
+) -> list[TripOption]:
+    """Options in rank order from the first ``ops.max_trip_covers`` coaches that yield any (every
+    option of those coaches), plus the ``own_entries``, offered always. Legality is checked only for
+    these, and only their candidates are timed (:func:`~fleetplan.builder.cover_rank.in_rank_order`)."""
+    limit = ctx.ops.max_trip_covers
+    own_ids = {entry[1].id for entry in own_entries}
+    own_coaches = {entry[1].vehicle_id for entry in own_entries}
+    coaches: set[str] = set()
+
+    def wanted(item: T) -> bool:
+        return len(coaches) < limit or item.vehicle_id in coaches or item.vehicle_id in own_coaches
+
+    options: list[TripOption] = []
+    for _, item, timing in in_rank_order(ctx, task, starts, time_item, own_entries, wanted):
+        if len(coaches) >= limit and item.vehicle_id not in coaches and item.id not in own_ids:
+            continue
+        assert timing is not None  # every entry here was timed
+        option = make(item, timing)
+        if option is not None:
+            options.append(option)
+            coaches.add(item.vehicle_id)
+    return options
 
 
 def _standalone_options(
@@ -207,14 +246,14 @@ def _standalone_options(
     Crews are timed nearest first and only until those coaches are found: a large fleet has
     thousands of crews and a trip wants a dozen coaches near it."""
     planned = crews.by_pair.get((task.planned_vehicle_id, task.planned_driver_id))
-    timed: dict[str, tuple[Rank, Crew, tuple[int, int, int]] | None] = {}
+    timed: dict[str, Timed | None] = {}
 
-    def time_crew(crew: Crew) -> tuple[Rank, Crew, tuple[int, int, int]] | None:
+    def time_crew(crew: Crew) -> Timed | None:
         if crew.id not in timed:
             timed[crew.id] = _timed_cover(ctx, crew, task)
         return timed[crew.id]
 
-    def option(crew: Crew, timing: tuple[int, int, int]) -> TripOption | None:
+    def option(crew: Crew, timing: Timing) -> TripOption | None:
         return _standalone_option(ctx, crew, task, timing, task_ids)
 
     options: list[tuple[Rank, TripOption]] = []
@@ -224,7 +263,7 @@ def _standalone_options(
     if planned is not None and planned.capacity >= task.passengers:  # it sets out as the timetable has it
         timed[planned.id] = None
         kept.append(((0, 0, planned.id), planned, None))
-    for rank, crew, timing in _in_rank_order(ctx, task, crews, time_crew, kept):
+    for rank, crew, timing in in_rank_order(ctx, task, crews.by_start, time_crew, kept):
         if len(chosen) >= ctx.ops.max_trip_covers:
             break
         if crew.vehicle_id in chosen:
@@ -245,71 +284,13 @@ def _standalone_options(
     return [made for _, made in sorted(options, key=lambda pair: pair[0])]
 
 
-def _timed_cover(ctx: BuildContext, crew: Crew, task: TripTask) -> tuple[Rank, Crew, tuple[int, int, int]] | None:
+def _timed_cover(ctx: BuildContext, crew: Crew, task: TripTask) -> Timed | None:
     """``crew``'s rank and timing for ``task`` (see :func:`_cover_timing`), None if it cannot run it."""
     if crew.capacity < task.passengers:
         return None
     assert crew.origin_node is not None
     timing = _cover_timing(ctx, crew.vehicle_id, crew.driver_id, task, crew.origin_node, crew.available_from)
     return None if timing is None else ((timing[0], timing[1], crew.id), crew, timing)
-
-
-def _in_rank_order(
-    ctx: BuildContext,
-    task: TripTask,
-    crews: CoverCrews,
-    time_crew: Callable[[Crew], tuple[Rank, Crew, tuple[int, int, int]] | None],
-    kept: Sequence[tuple[Rank, Crew, None]],
-) -> Iterator[tuple[Rank, Crew, tuple[int, int, int] | None]]:
-    """The crews that can run ``task``, timed lazily, in rank order (``kept`` entries as they are).
-
-    Crews free at one place and time share a lower bound on their shift and empty running: the
-    shortest road from there (all roads open) at the network's highest speed. Each such group waits
-    in the queue as a cursor at its bound and its next crew by id; a crew is timed only when its
-    cursor comes first, and a timed crew comes out once nothing untimed can rank before it. So crews
-    far from the trip, or behind enough crews at the same place, are never timed."""
-    destination = ctx.place(task.origin_node)
-    fastest_mps = fastest_kmh(ctx.network) / 3.6
-    order = itertools.count()
-    queue: list[tuple[Rank, int, tuple[Rank, Crew, tuple[int, int, int] | None] | None, tuple]] = [
-        (entry[0], next(order), entry, ()) for entry in kept
-    ]
-    for node, free_at, group in crews.by_start:
-        metres = road_distance_m(ctx.network, node, destination)
-        if metres is None:
-            continue  # no road from there at all
-        earliest = free_at + timedelta(seconds=metres / fastest_mps)
-        bound = (max(0, int((earliest - task.departure).total_seconds())), int(metres))
-        queue.append(((*bound, group[0].id), next(order), None, (bound, group, 0)))
-    heapq.heapify(queue)
-    while queue:
-        _, _, entry, cursor = heapq.heappop(queue)
-        if entry is not None:
-            yield entry
-            continue
-        bound, group, index = cursor
-        timed = time_crew(group[index])
-        if timed is not None:
-            heapq.heappush(queue, (timed[0], next(order), timed, ()))
-        if index + 1 < len(group):
-            heapq.heappush(queue, ((*bound, group[index + 1].id), next(order), None, (bound, group, index + 1)))
-
-
-def _soonest_coaches(
-    ranked: Sequence[tuple[tuple[int, int, str], str, bool, Callable[[], TripOption | None]]], limit: int
-) -> list[TripOption]:
-    """Options in rank order from the first ``limit`` coaches that yield any (every option of those
-    coaches), plus the ones marked to keep always. Legality is checked only for these."""
-    options: list[TripOption] = []
-    coaches: set[str] = set()
-    for _, vehicle_id, keep, make in sorted(ranked, key=lambda entry: entry[0]):
-        if len(coaches) >= limit and vehicle_id not in coaches and not keep:
-            continue
-        option = make()
-        if option is not None:
-            options.append(option)
-            coaches.add(vehicle_id)
-    return options
 
 
 def _kept_option(crew: Crew, task: TripTask) -> TripOption:
@@ -320,7 +301,7 @@ def _kept_option(crew: Crew, task: TripTask) -> TripOption:
 
 
 def _standalone_option(
-    ctx: BuildContext, crew: Crew, task: TripTask, timing: tuple[int, int, int], task_ids: frozenset[str]
+    ctx: BuildContext, crew: Crew, task: TripTask, timing: Timing, task_ids: frozenset[str]
 ) -> TripOption | None:
     own_trips = _own_trips_kept(ctx, crew.vehicle_id, crew.driver_id, task, timing[0], task_ids)
     if own_trips is None:
@@ -332,7 +313,7 @@ def _chained_option(
     ctx: BuildContext,
     before: RescueOption | RouteOption,
     task: TripTask,
-    timing: tuple[int, int, int],
+    timing: Timing,
     task_ids: frozenset[str],
 ) -> TripOption | None:
     own_trips = _own_trips_kept(ctx, before.vehicle_id, before.driver_id, task, timing[0], task_ids)
@@ -347,7 +328,7 @@ def _chained_option(
 
 def _cover_timing(
     ctx: BuildContext, vehicle_id: str, driver_id: str, task: TripTask, from_node: str, free_at: datetime
-) -> tuple[int, int, int] | None:
+) -> Timing | None:
     """(departure shift s, empty running m, empty running s) of coach ``vehicle_id`` with driver
     ``driver_id`` running ``task`` when free at ``from_node`` from ``free_at``; None if it cannot be at the trip's
     first stop within the allowed shift. In the crew's present shift it sets out from where it is; a
@@ -465,7 +446,7 @@ def _legal_option(
     ctx: BuildContext,
     crew: tuple[str, str, str],
     task: TripTask,
-    timing: tuple[int, int, int],
+    timing: Timing,
     after_rescue_id: str | None,
     extra_log: tuple[DutyInterval, ...],
     after_route_id: str | None = None,
