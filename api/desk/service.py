@@ -184,7 +184,8 @@ class Desk:
             Naming the field: unknown coach, unreadable location, unknown conditions or trip,
             passengers above the coach's seats.
         """
-        corridor, incident, conditions, unavailable = self._incident(report, number)
+        corridor, incident, conditions = self._incident(report, number)
+        unavailable = self.unavailable(number)
         with fields_named(report):
             instance = prepare(
                 corridor, [incident], conditions, ops=self.ops, unavailable=unavailable, fixes=self.fixes()
@@ -204,15 +205,13 @@ class Desk:
         FleetplanError
             As :meth:`prepare`.
         """
-        corridor, incident, conditions, _ = self._incident(report, None)
+        corridor, incident, conditions = self._incident(report, None)  # who is unavailable: not asked
         with fields_named(report):
             (group,) = check(corridor, [incident], conditions, ops=self.ops, fixes=self.fixes())
         return recorded_report(report, incident, group)
 
-    def _incident(
-        self, report: IncidentReport, number: int | None
-    ) -> tuple[Corridor, Incident, Conditions, dict[str, str]]:
-        """The live corridor, the report as an incident, its conditions and who is unavailable."""
+    def _incident(self, report: IncidentReport, number: int | None) -> tuple[Corridor, Incident, Conditions]:
+        """The live corridor, the report as an incident and its conditions."""
         plannable_time(report.at)
         corridor = self.live_corridor()
         vehicle = find_vehicle(corridor, report.vehicle)
@@ -226,7 +225,7 @@ class Desk:
             at=report.at,
             passengers=report.passengers,
         )
-        return corridor, incident, conditions, self.unavailable(number)
+        return corridor, incident, conditions
 
     def solve(
         self,

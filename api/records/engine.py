@@ -58,6 +58,9 @@ def create_store_engine(url: str | URL) -> Engine:
         if database in ("", ":memory:") or database.startswith("file::memory:"):
             raise RecordError("database URL: SQLite needs a file (sqlite:///var/fleetplan.db), not memory")
         private_sqlite_file(Path(database))
+        # Every connection is kept: a SQLite connection is a file handle, and one opened anew per
+        # request under load (the overflow is closed when returned) set its pragmas each time.
+        pool = {"pool_size": POOL_SIZE + POOL_MAX_OVERFLOW, "max_overflow": POOL_MAX_OVERFLOW}
         engine = create_engine(parsed, json_serializer=_dumps, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}, **pool)
         _configure_sqlite(engine)
         return engine

@@ -483,6 +483,23 @@ def test_sqlite_connections_are_durable_wal_with_foreign_keys(tmp_path):
     assert pragma == {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1, "busy_timeout": 30_000}
 
 
+def test_sqlite_connections_are_kept_after_a_burst_of_requests(tmp_path):
+    """Twenty requests at once open twenty connections; all stay in the pool, none is opened again
+    (each new one sets its pragmas and reads the WAL: under load that showed in every request)."""
+    with open_store(f"sqlite:///{tmp_path / 'records.db'}") as store:
+        opened: list[int] = []
+        event.listen(store.engine, "connect", lambda *_: opened.append(1))
+        for burst in (1, 2):
+            held = [store.engine.connect() for _ in range(20)]
+            for connection in held:
+                connection.close()
+            assert store.engine.pool.checkedin() >= 20
+            if burst == 1:
+                assert opened, "the burst opened no connection: the test sees nothing"
+                opened.clear()
+        assert opened == []  # the second burst found every connection it needed in the pool
+
+
 def test_unsupported_database_urls_are_refused_with_a_reason(tmp_path):
     with pytest.raises(RecordError, match="not memory"):
         SqlRecordStore("sqlite://")
