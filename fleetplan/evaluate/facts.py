@@ -3,7 +3,9 @@ who drives what, the drivers' logs, the routes, and each group's tier and deadli
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from fleetplan.instance import Instance, StrandedGroup
 from fleetplan.model import Activity, Dataset, DutyInterval, SiteKind, Trip, VehicleClass, VehicleStatus
@@ -49,8 +51,29 @@ class Facts:
     def locate(self, where):
         return self.network.locate(where) if isinstance(where, str) else where
 
+    # Each coach's and driver's trips, and each driver's logged duty, sorted once: a large fleet asks for
+    # them thousands of times, and scanning the timetable every time made the check quadratic.
+    @cached_property
+    def _trips_by(self) -> dict[str, dict[str, list[Trip]]]:
+        by: dict[str, dict[str, list[Trip]]] = {"vehicle_id": defaultdict(list), "driver_id": defaultdict(list)}
+        for trip in sorted(self.dataset.trips, key=lambda t: t.departure):
+            by["vehicle_id"][trip.vehicle_id].append(trip)
+            by["driver_id"][trip.driver_id].append(trip)
+        return by
+
+    @cached_property
+    def _logged_by_driver(self) -> dict[str, list[DutyInterval]]:
+        by: dict[str, list[DutyInterval]] = defaultdict(list)
+        for duty in self.dataset.duty_log:
+            by[duty.driver_id].append(duty)
+        return by
+
+    def trips_of(self, attribute: str, resource: str) -> list[Trip]:
+        """The trips of coach or driver ``resource`` (``attribute`` ``vehicle_id`` or ``driver_id``), by departure."""
+        return list(self._trips_by[attribute].get(resource, ()))
+
     def trips_of_vehicle(self, vehicle_id: str) -> list[Trip]:
-        return sorted((t for t in self.dataset.trips if t.vehicle_id == vehicle_id), key=lambda t: t.departure)
+        return self.trips_of("vehicle_id", vehicle_id)
 
     def current_trip(self, vehicle_id: str) -> Trip | None:
         return next((t for t in self.trips_of_vehicle(vehicle_id) if t.departure <= self.at < t.arrival), None)
@@ -74,19 +97,18 @@ class Facts:
         return self.current_trip(vehicle_id) is None and vehicle.status != VehicleStatus.WORKSHOP
 
     def driver_node(self, driver_id: str) -> str:
-        trips = sorted((t for t in self.dataset.trips if t.driver_id == driver_id), key=lambda t: t.departure)
-        done = [t for t in trips if t.arrival <= self.at]
+        done = [t for t in self.trips_of("driver_id", driver_id) if t.arrival <= self.at]
         if done and done[-1].departure.date() == self.at.date():
             return done[-1].destination
         return self.dataset.site(self.dataset.driver(driver_id).home_depot).node_id
 
     def duty_log(self, driver_id: str) -> list[DutyInterval]:
         # the log as known at the report: what began before it, whole (a duty under way is kept to its end)
-        history = [d for d in self.dataset.duty_log if d.driver_id == driver_id and d.start < self.at]
+        history = [d for d in self._logged_by_driver.get(driver_id, ()) if d.start < self.at]
         driven = [
             DutyInterval(driver_id, t.departure, min(t.arrival, self.at), Activity.DRIVE)
-            for t in self.dataset.trips
-            if t.driver_id == driver_id and t.departure < self.at and not _in_log(history, t)
+            for t in self.trips_of("driver_id", driver_id)
+            if t.departure < self.at and not _in_log(history, t)
         ]
         return sorted(history + driven, key=lambda d: d.start)
 
@@ -95,22 +117,28 @@ class Facts:
         and the tier policy."""
         trip = self.dataset.trip(group.trip_id) if group.trip_id else None
         depots = [s.node_id for s in self.dataset.sites if s.kind == SiteKind.DEPOT]
-        backups = {
-            self.vehicle_node(v.id)
-            for v in self.standby_vehicles()
-            if v.id not in self.instance.unavailable
-            and v.id not in self.failed
-            and v.permit_valid_on(self.at.date())
-            and not self.on_road(v.id)
-        }
         tier, deadline = classify(
             self.instance.tier_policy,
             group.reported_at,
             trip.departure if trip else None,
             nearest_road_distance_m(self.network, depots, group.scene),
-            nearest_road_distance_m(self.network, sorted(backups), group.scene),
+            nearest_road_distance_m(self.network, self._backup_nodes, group.scene),
         )
         return deadline, tier
+
+    @cached_property
+    def _backup_nodes(self) -> list[str]:
+        """Where the standby coaches that could be sent stand (the same for every group)."""
+        return sorted(
+            {
+                self.vehicle_node(v.id)
+                for v in self.standby_vehicles()
+                if v.id not in self.instance.unavailable
+                and v.id not in self.failed
+                and v.permit_valid_on(self.at.date())
+                and not self.on_road(v.id)
+            }
+        )
 
     def standby_vehicles(self):
         return [
@@ -121,14 +149,9 @@ class Facts:
         """The first trip of coach or driver ``resource`` (``attribute`` ``vehicle_id`` or
         ``driver_id``) leaving after the decision and within the trip horizon, other than ``besides``."""
         horizon = self.at + timedelta(seconds=self.ops.trip_horizon_s)
-        return min(
-            (
-                t
-                for t in self.dataset.trips
-                if getattr(t, attribute) == resource and self.at < t.departure <= horizon and t.id != besides
-            ),
-            key=lambda t: t.departure,
-            default=None,
+        return next(
+            (t for t in self.trips_of(attribute, resource) if self.at < t.departure <= horizon and t.id != besides),
+            None,
         )
 
     def passing_rescue(self, rescue: Rescue) -> bool:
