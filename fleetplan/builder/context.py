@@ -25,7 +25,7 @@ from fleetplan.rules import (
     sign_ready_at,
 )
 from fleetplan.state import LiveState
-from fleetplan.timetable import trip_length_m
+from fleetplan.timetable import TripCourse, trip_course, trip_length_m
 from fleetplan.wording import Names, names_of, render
 from fleetplan.wording.given import unavailable_phrase
 
@@ -81,6 +81,7 @@ class BuildContext:
     roles_at: dict = field(default_factory=dict)  # drivers standing at a place by role (builder.crews)
     spares_by_rest: dict = field(default_factory=dict)  # a place's spare drivers, most rested first (builder.crews)
     rescue_duties: dict = field(default_factory=dict)  # a rescue's duty pieces by its id (builder.trips)
+    _courses: dict[tuple[str, str], TripCourse] = field(default_factory=dict)
 
     @property
     def dataset(self):
@@ -165,6 +166,14 @@ class BuildContext:
             return None
         trip = self.dataset.trip(trip_ids[0])
         return trip if trip.departure <= self.horizon() else None
+
+    def course(self, trip: Trip, vehicle: Vehicle) -> TripCourse:
+        """:func:`~fleetplan.timetable.trip_course` of ``trip`` run by a coach like ``vehicle``,
+        remembered: every passing coach's course is asked for once per stranded group."""
+        key = (trip.id, vehicle.vehicle_class)
+        if key not in self._courses:
+            self._courses[key] = trip_course(self.network, trip, vehicle.vehicle_class, self.dataset.clear_conditions)
+        return self._courses[key]
 
     def trip_length_m(self, vehicle: Vehicle, trip_id: str) -> float | None:
         """:func:`~fleetplan.timetable.trip_length_m` of a coach like ``vehicle``, remembered."""

@@ -14,7 +14,7 @@ from fleetplan.model import Stop, Trip, Vehicle
 from fleetplan.network.locate import Location
 from fleetplan.phrase import Phrase, PlaceRef, phrase
 from fleetplan.rules import earliest_boarding, needs_new_sign
-from fleetplan.timetable import Passing, caused_delay_s, passing, trip_course
+from fleetplan.timetable import Passing, caused_delay_s, passing
 
 
 def passing_option(ctx: BuildContext, crew: Crew, group: StrandedGroup) -> RescueOption | None:
@@ -88,7 +88,7 @@ def passing_option(ctx: BuildContext, crew: Crew, group: StrandedGroup) -> Rescu
 def passes(ctx: BuildContext, vehicle: Vehicle, trip: Trip, group: StrandedGroup) -> Passing | Phrase:
     """How ``vehicle`` on ``trip`` passes the group's scene ahead of it (where its fresh GPS fix has it,
     else its timetable), or why it does not."""
-    course = trip_course(ctx.network, trip, vehicle.vehicle_class, ctx.dataset.clear_conditions)
+    course = ctx.course(trip, vehicle)
     found = passing(ctx.travel(vehicle), trip, course, group.scene, ctx.at)
     seen = ctx.live.sighted.get(vehicle.id)
     if seen is not None and not isinstance(found, Phrase):

@@ -27,7 +27,7 @@ from fleetplan.errors import NoRouteError
 from fleetplan.instance import CrewKind, RescueOption, RouteDrop, RouteOption, RouteVisit, StrandedGroup
 from fleetplan.model import Stop, Trip, Vehicle
 from fleetplan.rules import earliest_boarding, needs_new_sign
-from fleetplan.timetable import Passing, caused_delay_s, trip_course
+from fleetplan.timetable import Passing, caused_delay_s
 
 
 def passing_routes(
@@ -49,7 +49,7 @@ def passing_routes(
         passings = {o.group_id: passes(ctx, vehicle, trip, by_id[o.group_id]) for o in options}
         stops = {gid: p for gid, p in passings.items() if isinstance(p, Passing)}
         ordered = sorted((o for o in options if o.group_id in stops), key=lambda o: (o.scene_arrival, o.group_id))
-        course = trip_course(ctx.network, trip, vehicle.vehicle_class, ctx.dataset.clear_conditions)
+        course = ctx.course(trip, vehicle)
         coach = _Coach(vehicle, trip, frozenset(point.node_id for point in course.points))
         for k, start in enumerate(ordered):
             found += _extended(ctx, coach, (start,), ordered[k + 1 :], stops, by_id, short)
