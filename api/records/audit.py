@@ -13,7 +13,7 @@ from sqlalchemy import Connection, select, text
 
 from api.records.engine import schema_head
 from api.records.lifecycle import BOOKED_STATUSES, derive_status, lifecycle_problems
-from api.records.schema import INCIDENT_COUNTER, bookings, counters, entries, incidents
+from api.records.schema import INCIDENT_COUNTER, bookings, counters, entries, incidents, latest_entries
 from api.records.types import EntryKind, IncidentStatus
 
 _MAX_LISTED = 10  # problems listing numbers show at most this many
@@ -31,6 +31,7 @@ def integrity_problems(connection: Connection) -> list[str]:
     problems += _numbering_problems(connection)
     statuses, lifecycle = _lifecycle_check(connection)
     problems += lifecycle
+    problems += _latest_entry_problems(connection)
     problems += _booking_problems(connection, statuses)
     return problems
 
@@ -90,6 +91,24 @@ def _lifecycle_check(connection: Connection) -> tuple[dict[int, IncidentStatus],
         if kinds[number]:
             statuses[number] = derive_status(kinds[number])
     return statuses, problems
+
+
+def _latest_entry_problems(connection: Connection) -> list[str]:
+    """Incidents whose indexed latest entry (``latest_entries``, what the status filters read) is not
+    their latest entry."""
+    latest: dict[int, tuple[int, str]] = {}
+    for number, entry_id, kind in connection.execute(
+        select(entries.c.incident_number, entries.c.id, entries.c.kind).order_by(entries.c.id)
+    ):
+        latest[number] = (entry_id, kind)  # later rows overwrite earlier ones
+    indexed = {row.number: (row.entry_id, row.kind) for row in connection.execute(select(latest_entries))}
+    problems = []
+    for number in sorted(set(latest) | set(indexed)):
+        if latest.get(number) != indexed.get(number):
+            said = "none" if number not in indexed else "entry {} ({})".format(*indexed[number])
+            truth = "none" if number not in latest else "entry {} ({})".format(*latest[number])
+            problems.append(f"incident {number}: its latest entry is {truth}, the status index says {said}")
+    return problems
 
 
 def _booking_problems(connection: Connection, statuses: dict[int, IncidentStatus]) -> list[str]:

@@ -3,7 +3,7 @@
 Everything is filtered in the database (the history can hold years of incidents): the reported day
 on the ``reported_at`` column (naive China-local, as recorded), the coach, tier and kind on the
 recorded report (JSON, read with the backend's own JSON functions), the status on the latest entry
-(see :func:`~api.records.statements.latest_entry_kind`) and free text on the report, the recorder and
+(see :func:`~api.records.statements.with_latest_kind`) and free text on the report, the recorder and
 the notes of the lifecycle entries.
 """
 
@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, exists, func, or_
 
 from api.records.lifecycle import KIND_FOR_STATUS
 from api.records.schema import entries, incidents
-from api.records.statements import latest_entry_kind
+from api.records.statements import with_latest_kind
 from api.records.types import IncidentQuery, IncidentStatus
 
 # The report's fields the free text searches, and the free-text notes of the lifecycle entries.
@@ -30,8 +30,7 @@ def conditions(query: IncidentQuery) -> list[ColumnElement[bool]]:
     report = incidents.c.report
     found: list[ColumnElement[bool]] = []
     if query.statuses is not None:
-        kinds = [KIND_FOR_STATUS[IncidentStatus(status)].value for status in query.statuses]
-        found.append(latest_entry_kind().in_(kinds))
+        found.append(with_latest_kind(KIND_FOR_STATUS[IncidentStatus(status)].value for status in query.statuses))
     if query.reported_from is not None:
         found.append(incidents.c.reported_at >= datetime.combine(query.reported_from, time()))
     if query.reported_to is not None and query.reported_to < date.max:

@@ -9,6 +9,10 @@ Append-only by construction:
   same transaction as the insert, so numbers have no gaps and are never reused.
 - ``entries`` is the lifecycle (report, options, accept, on scene, resolved, follow-up, void); the
   status of an incident is derived from its latest entry, never stored.
+- ``latest_entries`` indexes each incident's latest entry (its id and kind), moved forward in the
+  transaction that appends the entry (migration 0012): the desk asks for the open incidents on every
+  report, and finding them by the latest entry of every incident ever recorded grew with the records.
+  It is derived from ``entries``, which stay the record; the integrity audit compares the two.
 - ``bookings`` are the only rows ever updated: ``released_at`` is set once when the incident is
   resolved or voided. Partial unique indexes allow one *active* booking per coach and per driver.
 - Triggers (created by the migration) refuse UPDATE and DELETE on ``incidents`` and ``entries``,
@@ -101,6 +105,14 @@ entries = Table(
     Column("payload", JSON, nullable=False),
     CheckConstraint(ENTRY_KINDS_CHECK, name="kind"),
     Index(None, "incident_number", "id"),
+)
+
+latest_entries = Table(
+    "latest_entries",
+    metadata,
+    Column("number", Integer, ForeignKey("incidents.number"), primary_key=True, autoincrement=False),
+    Column("entry_id", Integer, nullable=False),
+    Column("kind", String(20), nullable=False, index=True),
 )
 
 bookings = Table(

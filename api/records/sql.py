@@ -466,7 +466,8 @@ class SqlRecordStore:
         Checks: SQLite ``PRAGMA integrity_check`` and ``foreign_key_check`` (PostgreSQL: the server
         answers); the schema is at the newest migration; incident numbers are exactly 1..counter;
         every incident starts with a REPORT entry and its entries follow :data:`NEXT_ENTRIES`; no
-        coach or driver has two active bookings; only accepted or on-scene incidents hold bookings.
+        coach or driver has two active bookings; only accepted or on-scene incidents hold bookings; each
+        incident's indexed latest entry (``latest_entries``) is its latest entry.
         """
         with self._reader.connect() as connection:  # one snapshot for every check
             return audit.integrity_problems(connection)

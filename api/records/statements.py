@@ -7,29 +7,33 @@ and ends (see :class:`api.records.sql.SqlRecordStore`), these only say what is r
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, func, insert, or_, select, update
 
 from api.records.lifecycle import derive_status
-from api.records.schema import INCIDENT_COUNTER, bookings, counters, entries, incidents, inserted_id, outbox
+from api.records.schema import (
+    INCIDENT_COUNTER,
+    bookings,
+    counters,
+    entries,
+    incidents,
+    inserted_id,
+    latest_entries,
+    outbox,
+)
 from api.records.types import Entry, EntryKind, IdempotencyMismatch, IncidentRecord, IncidentStatus, NotFound
 
 # --- statements -----------------------------------------------------------------------------------
 
 
-def latest_entry_kind():
-    """The kind of each incident's latest entry, as a correlated subquery on ``incidents``: its status
-    follows from it (:func:`~api.records.lifecycle.derive_status`), so no status column is needed."""
-    return (
-        select(entries.c.kind)
-        .where(entries.c.incident_number == incidents.c.number)
-        .order_by(entries.c.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
+def with_latest_kind(kinds: Iterable[str]) -> ColumnElement[bool]:
+    """On ``incidents``: those whose latest entry is of one of ``kinds`` (their status follows from it,
+    :func:`~api.records.lifecycle.derive_status`), found through ``latest_entries``' index on the kind,
+    not by reading every incident's entries."""
+    return incidents.c.number.in_(select(latest_entries.c.number).where(latest_entries.c.kind.in_(sorted(kinds))))
 
 
 def next_incident_number(connection: Connection) -> int:
@@ -53,11 +57,25 @@ def key_holder(connection: Connection, key: str) -> tuple[int, str | None] | Non
 def insert_entry(
     connection: Connection, number: int, kind: EntryKind, at: datetime, actor: str, payload: dict[str, Any]
 ) -> int:
-    """Append an entry; its id."""
+    """Append an entry, and make it the incident's latest in ``latest_entries``; its id.
+
+    The index only moves forward (to a higher entry id), so two appends committing out of id order
+    on PostgreSQL still leave it at the latest; the incident's first entry creates it.
+    """
     result = connection.execute(
         insert(entries).values(incident_number=number, kind=kind.value, at=at, actor=actor, payload=payload)
     )
-    return inserted_id(result)
+    entry_id = inserted_id(result)
+    moved = connection.execute(
+        update(latest_entries)
+        .where(latest_entries.c.number == number, latest_entries.c.entry_id < entry_id)
+        .values(entry_id=entry_id, kind=kind.value)
+    )
+    if moved.rowcount == 0:  # its first entry, or a later one committed first
+        known = connection.execute(select(latest_entries.c.number).where(latest_entries.c.number == number)).first()
+        if known is None:
+            connection.execute(insert(latest_entries).values(number=number, entry_id=entry_id, kind=kind.value))
+    return entry_id
 
 
 def replayed(connection: Connection, key: str, fingerprint: str | None) -> IncidentRecord | None:

@@ -18,7 +18,7 @@ from fleetplan.model import IncidentKind, VehicleStatus
 
 from api.records.lifecycle import KIND_FOR_STATUS
 from api.records.schema import incidents, vehicle_status_changes
-from api.records.statements import latest_entry_kind
+from api.records.statements import with_latest_kind
 from api.records.types import IncidentStatus
 
 # A report of these kinds means the coach itself cannot run (a sick driver or the weather do not)
@@ -53,11 +53,10 @@ def coaches_in_workshop(connection: Connection, vehicle_ids: list[str]) -> dict[
 
 def coaches_broken_elsewhere(connection: Connection, number: int, vehicle_ids: list[str]) -> dict[str, str]:
     """Those of ``vehicle_ids`` reported broken down (or crashed) in an open incident other than ``number``."""
-    latest_kind = latest_entry_kind()
     open_kinds = [KIND_FOR_STATUS[status].value for status in OPEN_STATUSES]
     rows = connection.execute(
         select(incidents.c.number, incidents.c.report)
-        .where(incidents.c.number != number, latest_kind.in_(open_kinds))
+        .where(incidents.c.number != number, with_latest_kind(open_kinds))
         .order_by(incidents.c.number)
     ).all()
     broken: dict[str, str] = {}

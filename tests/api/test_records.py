@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import event, insert, select
+from sqlalchemy import event, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
@@ -33,7 +34,8 @@ from api.records import (
     open_store,
     token_hash,
 )
-from api.records.schema import entries, incidents, metadata
+from api.records.engine import WRITE_OPTION, _alembic_config, create_store_engine
+from api.records.schema import entries, incidents, latest_entries, metadata
 from api.records.sql import lifecycle_problems
 
 WHEN = datetime(2026, 1, 5, 7, 40)
@@ -403,7 +405,11 @@ def test_integrity_check_replays_the_entries(store):
         connection.execute(
             insert(entries).values(incident_number=number, kind="resolved", at=WHEN, actor="x", payload={})
         )
-    assert store.integrity_problems() == [f"incident {number}: entry 2 (resolved) is not allowed after reported"]
+    assert store.integrity_problems() == [
+        f"incident {number}: entry 2 (resolved) is not allowed after reported",
+        # written past the store, the entry did not move the status index either
+        f"incident {number}: its latest entry is entry 2 (resolved), the status index says entry 1 (report)",
+    ]
 
 
 GUARDED = [
@@ -432,7 +438,45 @@ def test_the_database_refuses_edits_and_deletes_of_records(store):
     assert store.integrity_problems() == []
 
 
-def test_the_store_only_updates_the_counter_and_bookings_and_never_deletes(store):
+def test_an_older_database_gets_its_status_index_from_its_entries(store_url):
+    """Migration 0012 fills ``latest_entries`` from the entries already recorded; the status filters
+    then find exactly the incidents they found before, and the store keeps the index from there."""
+    engine = create_store_engine(store_url)
+    try:
+        with engine.execution_options(**{WRITE_OPTION: True}).begin() as connection:
+            command.upgrade(_alembic_config(connection), "0011")
+            rows = {1: ["report", "options", "void"], 2: ["report", "options"], 3: ["report"]}
+            for number, kinds in rows.items():
+                connection.execute(text("UPDATE counters SET value = value + 1 WHERE name = 'incident_number'"))
+                connection.execute(
+                    text(
+                        "INSERT INTO incidents (number, reported_at, report, recorded_at, recorded_by)"
+                        " VALUES (:number, :at, '{\"vehicle_id\": \"c01\"}', :at, 'desk-1')"
+                    ),
+                    {"number": number, "at": WHEN},
+                )
+                for kind in kinds:
+                    connection.execute(
+                        text(
+                            "INSERT INTO entries (incident_number, kind, at, actor, payload)"
+                            " VALUES (:number, :kind, :at, 'desk-1', '{}')"
+                        ),
+                        {"number": number, "kind": kind, "at": WHEN},
+                    )
+    finally:
+        engine.dispose()
+    with open_store(store_url) as store:
+        with store.engine.connect() as connection:
+            indexed = {row.number: row.kind for row in connection.execute(select(latest_entries))}
+        assert indexed == {1: "void", 2: "options", 3: "report"}
+        assert [h.number for h in store.incident_heads({IncidentStatus.OPTIONS, IncidentStatus.REPORTED})] == [3, 2]
+        assert [r.number for r in store.incidents({IncidentStatus.VOIDED})] == [1]
+        store.append(3, EntryKind.VOID, DESK, {"reason": "test"})
+        assert [r.number for r in store.incidents({IncidentStatus.VOIDED})] == [3, 1]
+        assert store.integrity_problems() == []
+
+
+def test_the_store_only_updates_the_counter_bookings_and_status_index_and_never_deletes(store):
     statements: list[str] = []
 
     def record(_conn, _cursor, statement, *_args) -> None:
@@ -450,7 +494,7 @@ def test_the_store_only_updates_the_counter_and_bookings_and_never_deletes(store
     words = [statement.split(None, 2) for statement in statements]
     assert not [w for w in words if w[0].upper() == "DELETE"]
     updated = {w[1].strip('"') for w in words if w[0].upper() == "UPDATE"}
-    assert updated == {"counters", "bookings"}
+    assert updated == {"counters", "bookings", "latest_entries"}  # the record itself is only ever appended to
 
 
 def test_the_migrations_build_exactly_the_declared_schema(store):
