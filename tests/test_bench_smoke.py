@@ -272,3 +272,13 @@ def test_desk_latency_burst_times_each_first_answer_and_waits_for_all_options(ca
     with pytest.raises(SystemExit) as stopped:
         desk_latency.main(["--burst", "0"])
     assert stopped.value.code == 2
+
+
+def test_record_growth_benchmark_runs():
+    from bench import record_growth
+
+    text = record_growth.main(["--incidents", "25,30", "--open", "5", "--repeats", "1"])
+    rows = [line.split("|") for line in text.splitlines() if line.startswith("| 25 |") or line.startswith("| 30 |")]
+    assert len(rows) == 2 * 5  # four questions and the fill time, per size
+    open_rows = [row for row in rows if "open incidents" in row[2]]
+    assert [row[3].strip() for row in open_rows] == ["5", "5"]  # the five open ones, whatever lies closed beside them
