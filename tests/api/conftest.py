@@ -19,7 +19,16 @@ from sqlalchemy.engine import make_url
 
 from api.records import SqlRecordStore, open_store
 
-from tests.api.http_support import DeskClient, Server, add_users, free_port, running_server, served_desk, sqlite_url
+from tests.api.http_support import (
+    AFTER_THE_REPORTS,
+    DeskClient,
+    Server,
+    add_users,
+    free_port,
+    running_server,
+    served_desk,
+    sqlite_url,
+)
 
 POSTGRES_ENV = "FLEETPLAN_TEST_POSTGRES_URL"
 BACKENDS = ["sqlite", "postgres"]
@@ -93,6 +102,14 @@ def desk_served(store_url: str, tmp_path) -> Iterator[DeskClient]:
     """A real ``fleetplan serve`` on an empty database and a client of it, once per backend: the
     adversary's view (issue 15), black box over HTTP."""
     with served_desk(store_url, tmp_path) as desk:
+        yield desk
+
+
+@pytest.fixture
+def desk_served_after(store_url: str, tmp_path) -> Iterator[DeskClient]:
+    """:func:`desk_served` on a drill clock the day after the reports' day (``AFTER_THE_REPORTS``), for
+    tests that record lifecycle times of that day."""
+    with served_desk(store_url, tmp_path, clock_from=AFTER_THE_REPORTS) as desk:
         yield desk
 
 

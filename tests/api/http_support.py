@@ -27,6 +27,11 @@ from api.settings import Settings, admin_token_path
 REPO = Path(__file__).resolve().parents[2]
 TEST_TIME_LIMIT_S = 0.3  # solver deadline in tests (DESIGN: ≤1 s)
 SERVER_START_TIMEOUT_S = 60.0
+# A drill clock the day after REPORT's day: its lifecycle times (on scene 08:25, resolved 09:30, …) lie in
+# the past whatever the wall clock says. On 2026-12-07 China time the wall clock stood between the report
+# and those times, and the desk rightly refused them as in the future.
+AFTER_THE_REPORTS = "2026-12-08T12:00"
+
 REPORT = {
     "vehicle_id": "c01",
     "location": "G1 K78 toward Siping",

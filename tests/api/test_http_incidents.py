@@ -12,21 +12,21 @@ import pytest
 
 from api.desk import plan_resources
 
-from tests.api.http_support import REPORT, running_desk, sqlite_url
+from tests.api.http_support import AFTER_THE_REPORTS, REPORT, running_desk, sqlite_url
 
 POLL_LIMIT = 100  # bounded polling for options stored by a worker after the response
 
 
 @pytest.fixture
 def desk(tmp_path):
-    with running_desk(sqlite_url(tmp_path)) as running:
+    with running_desk(sqlite_url(tmp_path), clock_from=AFTER_THE_REPORTS) as running:
         yield running
 
 
 @pytest.fixture
 def desk_any(store_url):
     """The app on SQLite and on PostgreSQL (``store_url`` is parametrised by tests/api/conftest.py)."""
-    with running_desk(store_url) as running:
+    with running_desk(store_url, clock_from=AFTER_THE_REPORTS) as running:
         yield running
 
 

@@ -7,7 +7,7 @@ import pytest
 from api.kpis import response_stats
 from api.records.types import EntryKind
 
-from tests.api.http_support import running_desk, sqlite_url
+from tests.api.http_support import AFTER_THE_REPORTS, running_desk, sqlite_url
 
 
 def accept(desk, **changes) -> dict:
@@ -23,7 +23,7 @@ def clock(minutes_after_0740: int, day: str = "2026-12-07") -> str:
 @pytest.fixture(scope="module")
 def history(tmp_path_factory):
     """Five incidents: on time and followed up; late; voided; still open; one in January (outside the timetable)."""
-    with running_desk(sqlite_url(tmp_path_factory.mktemp("kpis"))) as desk:
+    with running_desk(sqlite_url(tmp_path_factory.mktemp("kpis")), clock_from=AFTER_THE_REPORTS) as desk:
         on_time = accept(desk)
         # 45 min: its plan's coach cannot be there sooner (an on-scene after 40 min was accepted before issue 15 §3)
         assert desk.post(f"/incidents/{on_time['number']}/on-scene", {"at": clock(45)}).status_code == 200
@@ -134,8 +134,8 @@ def legacy_on_scene(desk, vehicle_id: str, at: str, reason: str | None = None) -
     return number
 
 
-def test_on_scene_times_no_rescue_could_have_had_are_set_aside_with_their_reason(desk_served):
-    desk = desk_served
+def test_on_scene_times_no_rescue_could_have_had_are_set_aside_with_their_reason(desk_served_after):
+    desk = desk_served_after
     believed = accept(desk)
     assert desk.post(f"/incidents/{believed['number']}/on-scene", {"at": clock(45)}).status_code == 200
     before = desk.get("/kpis").json()

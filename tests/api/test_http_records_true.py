@@ -28,7 +28,7 @@ from api.operations_log import OperationsLog, log_engine
 from api.records import EntryKind, IncidentStatus, ResourceUnusable, open_store
 from api.records.types import IncidentRecord
 
-from tests.api.http_support import DeskClient, running_desk, served_desk, sqlite_url
+from tests.api.http_support import AFTER_THE_REPORTS, DeskClient, running_desk, served_desk, sqlite_url
 
 # The issue's example: c11 broken down on the Changchun-bound carriageway on the timetable's Thursday
 C11_AT_K30 = {
@@ -44,6 +44,13 @@ DAYTIME = "2026-12-10T16:00"  # the drill clock of the tests that report "now"
 @pytest.fixture
 def desk(tmp_path) -> Iterator[DeskClient]:
     with running_desk(sqlite_url(tmp_path)) as running:
+        yield running
+
+
+@pytest.fixture
+def desk_after(tmp_path) -> Iterator[DeskClient]:
+    """A desk on a drill clock the day after the reports' day, for tests that record lifecycle times of it."""
+    with running_desk(sqlite_url(tmp_path), clock_from=AFTER_THE_REPORTS) as running:
         yield running
 
 
@@ -328,18 +335,19 @@ def test_an_on_scene_of_a_plan_that_sent_nobody_is_never_within_the_limit(desk):
 
 
 # =========================================================================== §3 lifecycle times
-def test_on_scene_before_the_plan_can_arrive_is_a_400_naming_at(desk_served):
-    incident = accepted(desk_served)
+def test_on_scene_before_the_plan_can_arrive_is_a_400_naming_at(desk_served_after):
+    incident = accepted(desk_served_after)
     arrival = first_arrival(incident)
     too_soon = minute(arrival - 5 * MINUTE)
-    response = desk_served.post(f"/incidents/{incident['number']}/on-scene", {"at": too_soon})
+    response = desk_served_after.post(f"/incidents/{incident['number']}/on-scene", {"at": too_soon})
     assert response.status_code == 400, response.text
     detail = response.json()["detail"]
     assert detail.startswith("at:") and "override_reason" in detail and minute(arrival) in detail
-    assert desk_served.get(f"/incidents/{incident['number']}").json()["status"] == "accepted"
+    assert desk_served_after.get(f"/incidents/{incident['number']}").json()["status"] == "accepted"
 
 
-def test_on_scene_within_the_tolerance_of_the_plan_s_arrival_is_taken(desk):
+def test_on_scene_within_the_tolerance_of_the_plan_s_arrival_is_taken(desk_after):
+    desk = desk_after
     incident = accepted(desk)
     arrival = first_arrival(incident)
     at = minute(arrival - 2 * MINUTE + timedelta(seconds=59))  # the minute that starts within 2 min before
@@ -347,22 +355,24 @@ def test_on_scene_within_the_tolerance_of_the_plan_s_arrival_is_taken(desk):
     assert view["on_scene_at"] == at
 
 
-def test_an_earlier_on_scene_stands_with_a_reason_which_is_recorded(desk_served):
-    incident = accepted(desk_served)
+def test_an_earlier_on_scene_stands_with_a_reason_which_is_recorded(desk_served_after):
+    incident = accepted(desk_served_after)
     early = minute(first_arrival(incident) - 20 * MINUTE)
     reason = "crew was already on G1 returning from the workshop"
-    response = desk_served.post(f"/incidents/{incident['number']}/on-scene", {"at": early, "override_reason": reason})
+    response = desk_served_after.post(
+        f"/incidents/{incident['number']}/on-scene", {"at": early, "override_reason": reason}
+    )
     assert response.status_code == 200, response.text
-    entry = desk_served.get(f"/incidents/{incident['number']}").json()["entries"][-1]
+    entry = desk_served_after.get(f"/incidents/{incident['number']}").json()["entries"][-1]
     assert entry["kind"] == "on_scene" and entry["payload"]["override_reason"] == reason
     assert entry["payload"]["earliest"] == minute(first_arrival(incident))
     assert response.json()["on_scene_override_reason"] == reason
     # the printed record says why, in both languages, and escapes it like any free text
     tricky = "<b>K76</b> & 已在现场"
-    again = accepted(desk_served, vehicle_id="c02")
+    again = accepted(desk_served_after, vehicle_id="c02")
     at = minute(first_arrival(again) - 20 * MINUTE)
-    desk_served.post(f"/incidents/{again['number']}/on-scene", {"at": at, "override_reason": tricky})
-    record = desk_served.get(f"/incidents/{again['number']}/record").text
+    desk_served_after.post(f"/incidents/{again['number']}/on-scene", {"at": at, "override_reason": tricky})
+    record = desk_served_after.get(f"/incidents/{again['number']}/record").text
     assert "早于方案到达的原因 Earlier than the plan's arrival because" in record
     assert "&lt;b&gt;K76&lt;/b&gt; &amp; 已在现场" in record and "<b>K76</b>" not in record
 
@@ -374,15 +384,15 @@ def test_a_blank_reason_is_no_reason(desk):
     assert response.status_code == 400 and response.json()["detail"].startswith("at:")
 
 
-def test_resolved_before_on_scene_is_a_400_naming_at(desk_served):
-    incident = accepted(desk_served)
+def test_resolved_before_on_scene_is_a_400_naming_at(desk_served_after):
+    incident = accepted(desk_served_after)
     number = incident["number"]
     on_scene = first_arrival(incident) + 5 * MINUTE
-    assert desk_served.post(f"/incidents/{number}/on-scene", {"at": minute(on_scene)}).status_code == 200
-    response = desk_served.post(f"/incidents/{number}/resolved", {"at": minute(on_scene - MINUTE)})
+    assert desk_served_after.post(f"/incidents/{number}/on-scene", {"at": minute(on_scene)}).status_code == 200
+    response = desk_served_after.post(f"/incidents/{number}/resolved", {"at": minute(on_scene - MINUTE)})
     assert response.status_code == 400 and response.json()["detail"].startswith("at:")
     assert "on-scene time" in response.json()["detail"]
-    assert desk_served.post(f"/incidents/{number}/resolved", {"at": minute(on_scene)}).status_code == 200
+    assert desk_served_after.post(f"/incidents/{number}/resolved", {"at": minute(on_scene)}).status_code == 200
 
 
 def test_lifecycle_times_ahead_of_the_clock_are_refused(daytime_desk):
