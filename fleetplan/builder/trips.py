@@ -90,14 +90,14 @@ class CoverCrews:
     @classmethod
     def of(cls, crews: Sequence[Crew]) -> CoverCrews:
         standing = sorted((crew for crew in crews if crew.kind != CrewKind.PASSING), key=lambda crew: crew.id)
-        by_start: dict[tuple[str, datetime], list[Crew]] = {}
         by_vehicle: dict[str, list[Crew]] = {}
+        starts: list[tuple[Crew, str, datetime]] = []
         for crew in standing:
             assert crew.origin_node is not None  # only a passing coach has no origin node
-            by_start.setdefault((crew.origin_node, crew.available_from), []).append(crew)
+            starts.append((crew, crew.origin_node, crew.available_from))
             by_vehicle.setdefault(crew.vehicle_id, []).append(crew)
         return cls(
-            tuple((node, free_at, tuple(group)) for (node, free_at), group in by_start.items()),
+            tuple(grouped_by_start(starts)),
             {vehicle_id: tuple(group) for vehicle_id, group in by_vehicle.items()},
             {(crew.vehicle_id, crew.driver_id): crew for crew in standing},
         )
