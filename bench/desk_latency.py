@@ -382,7 +382,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"- service: {args.processes} × `fleetplan serve` on "
         f"{'PostgreSQL' if args.postgres else 'SQLite (WAL)'}, dispatch deadline {args.time_limit} s, "
         f"{args.alternatives} plan(s) asked per report; {INCIDENT_POOL} seeded incidents (seed {args.seed}), each voided after "
-        f"its options arrive; 'solves at once' is FLEETPLAN_DISPATCH_CONCURRENCY\n"
+        f"its options arrive; 'solves at once' is FLEETPLAN_DISPATCH_CONCURRENCY; dispatch worker processes per "
+        f"service: {os.environ.get('FLEETPLAN_DISPATCH_PROCESSES', 'the default')} (FLEETPLAN_DISPATCH_PROCESSES)\n"
     )
     print(
         markdown_table(

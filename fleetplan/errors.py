@@ -11,7 +11,11 @@ from dataclasses import dataclass
 
 
 class FleetplanError(Exception):
-    """Base class of every domain error; its message is written for the user."""
+    """Base class of every domain error; its message is written for the user.
+
+    Subclasses whose ``__init__`` takes other arguments than the message say how to build them again
+    (``__reduce__``): an error raised in a worker process must reach the service as itself.
+    """
 
 
 class InvalidValueError(FleetplanError, ValueError):
@@ -25,6 +29,9 @@ class InvalidValueError(FleetplanError, ValueError):
         self.problem = problem
         super().__init__(f"{field}: {problem}")
 
+    def __reduce__(self) -> tuple:
+        return type(self), (self.field, self.problem)
+
 
 class UnknownIdError(FleetplanError, KeyError):
     """An identifier (vehicle, driver, node, preset, …) that the data does not contain."""
@@ -32,6 +39,7 @@ class UnknownIdError(FleetplanError, KeyError):
     def __init__(self, kind: str, identifier: str, known: list[str] | None = None) -> None:
         self.kind = kind
         self.identifier = identifier
+        self.known = known
         hint = ""
         if known:
             shown = ", ".join(sorted(known)[:12])
@@ -41,6 +49,9 @@ class UnknownIdError(FleetplanError, KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the message
         return self.args[0]
+
+    def __reduce__(self) -> tuple:
+        return type(self), (self.kind, self.identifier, self.known)
 
 
 class LocationError(FleetplanError):
@@ -54,6 +65,9 @@ class NoRouteError(FleetplanError):
     def __init__(self, message: str, finding: object | None = None) -> None:
         super().__init__(message)
         self.finding = finding
+
+    def __reduce__(self) -> tuple:
+        return type(self), (self.args[0], self.finding)
 
 
 @dataclass(frozen=True)
@@ -81,6 +95,9 @@ class DataValidationError(FleetplanError):
         self.problems = list(problems)
         lines = "\n".join(f"  - {problem}" for problem in self.problems)
         super().__init__(f"{len(self.problems)} problem(s) in the data:\n{lines}")
+
+    def __reduce__(self) -> tuple:
+        return type(self), (self.problems,)
 
 
 # --------------------------------------------------------------------------- validation helpers

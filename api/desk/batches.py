@@ -45,7 +45,8 @@ class ReportBatches:
     ``run(batch, served)`` plans a batch (the reports in the order they came) and calls ``served``
     with the numbers whose options are stored as soon as they are. Batches run one after another on a
     planner thread, started by the first report when none runs and ending when no report waits and no
-    ``idle`` work is left; each caller returns as soon as its own report is served. An error in ``run``
+    ``idle`` work is left; each caller returns as soon as its own report is served. ``on_waiting`` hears
+    how many reports wait whenever that changes (a dispatch in a worker process reads it there). An error in ``run``
     is logged and ends the batch: its reports keep their records and the dispatcher can ask again
     (options, plan together). An error in an idle step is logged and the next step goes on.
     """
@@ -54,9 +55,11 @@ class ReportBatches:
         self,
         run: Callable[[Sequence[Waiting], Callable[[Iterable[int]], None]], None],
         idle: IdleWork | None = None,
+        on_waiting: Callable[[int], None] = lambda count: None,
     ) -> None:
         self._run = run
         self._idle = idle
+        self._on_waiting = on_waiting  # hears the count of waiting reports as it changes (under the lock)
         self._changed = threading.Condition()
         self._waiting: list[Waiting] = []
         self._served: set[int] = set()  # reports planned whose caller has not looked yet
@@ -66,6 +69,7 @@ class ReportBatches:
         """Re-plan report ``number`` with the others gathered; returns once its options are stored."""
         with self._changed:
             self._waiting.append(Waiting(number, actor, recomputed))
+            self._on_waiting(len(self._waiting))
             if not self._running:
                 self._running = True
                 threading.Thread(target=self._plan_batches, name="joint-batches", daemon=True).start()
@@ -96,6 +100,7 @@ class ReportBatches:
                 batch: list[Waiting] = []
             else:
                 batch, self._waiting = self._waiting, []
+                self._on_waiting(0)
         if not batch:
             self._idle_step()
             return False

@@ -30,7 +30,6 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -40,14 +39,12 @@ import anyio.to_thread
 
 from fleetplan.errors import FleetplanError, InvalidValueError
 
-from solver.dispatch import all_wanted
-
 from api.desk.batches import IdleWork, ReportBatches, Waiting
 from api.desk.first_answers import FirstAnswer, FirstAnswers, keep_joint_id, mark_more_coming, still_first
-from api.desk.joint_dispatch import DeskState, joint_view
+from api.desk.joint_dispatch import DeskState, joint_view, single_view
 from api.desk.joint_views import Trigger, conditions_of, explain_change, first_crews, keep_previous, project
 from api.desk.live import plan_resources, sends_nobody
-from api.desk.reports import AcceptConflict, IncidentReport
+from api.desk.reports import AcceptConflict
 from api.messaging.facts import ready_messages
 from api.records.types import (
     BookingConflict,
@@ -73,7 +70,11 @@ class JointPlanner:
         self.desk = desk
         self.first_answers = FirstAnswers()  # the best plan stored alone while others waited
         # reports during a joint re-plan wait for the next; the alternatives come when none waits
-        self.batches = ReportBatches(self.plan_reported, IdleWork(self.first_answers.pending, self.add_alternatives))
+        self.batches = ReportBatches(
+            self.plan_reported,
+            IdleWork(self.first_answers.pending, self.add_alternatives),
+            on_waiting=desk.dispatch_pool.reports_waiting.set,  # what a deferring dispatch asks
+        )
 
     # ------------------------------------------------------------------ which incidents
     def unaccepted(
@@ -152,21 +153,19 @@ class JointPlanner:
         plan the same incidents with the same first crews; they are stored only on a record whose
         latest entry is still that answer."""
         store = self.desk.store
-        more_wanted = all_wanted if first_only or answer is not None else self._nobody_waits
+        defer = not first_only and answer is None  # the alternatives unless reports wait by then
         after = dict(answer.entries) if answer else {}
         first_before = {r.number: first_crews(r) for r in records}
         wanted = max(int(r.report.get("alternatives") or 3) for r in records)
         if len(records) == 1:
             (record,) = records
-            prepared = self.desk.prepare(IncidentReport.from_record(record), record.number)
             before = first_before[record.number] if answer else None
             keep = frozenset((v, d) for v, d, _ in before or ())
-            plans = replace(prepared, alternatives=1) if first_only else prepared
-            view = self.desk.solve(plans, record.number, keep, more_wanted)
+            view = single_view(self.desk, record, keep, best_only=first_only, defer_alternatives=defer)
             payloads = {record.number: view}
             joint = None
         else:
-            view = joint_view(self.desk, records, 1 if first_only else None, more_wanted)
+            view = joint_view(self.desk, records, 1 if first_only else None, defer)
             keep_previous(view, first_before)
             joint = {
                 "id": uuid.uuid4().hex,
@@ -193,9 +192,6 @@ class JointPlanner:
                 done[record.number] = store.incident(record.number)
         self.first_answers.remember(done.values(), actor, str(joint["id"]) if joint else None)  # if marked
         return done
-
-    def _nobody_waits(self) -> bool:
-        return self.batches.waiting() == 0
 
     async def plan_reported_within_wait(self, number: int, actor: str, recomputed: bool = False) -> IncidentRecord:
         """Re-plan the newly reported ``number`` (or one whose options the dispatcher asked for again:

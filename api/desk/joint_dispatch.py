@@ -1,11 +1,12 @@
-"""One dispatch of several open incidents, as the desk stores it (issue 18 §3; :mod:`api.desk.joint`
-decides which incidents and when): the live state read once, one instance, one solve, every
-assignment and re-covered trip tagged with its incident."""
+"""One dispatch of the desk's open incidents, as the desk stores it (issue 18 §3; :mod:`api.desk.joint`
+decides which incidents and when): the live state read once, one instance, one solve (in the desk's
+dispatch worker, :mod:`api.desk.dispatch_pool`), every assignment and re-covered trip of a joint
+dispatch tagged with its incident."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -15,12 +16,12 @@ from fleetplan.live import LiveFixes
 from fleetplan.model import Conditions, Incident, IncidentKind
 from fleetplan.operations import OperationsPolicy
 
-from solver.dispatch import Budget, MoreWanted, SolveParams, all_wanted, dispatch_prepared, prepare
+from solver.dispatch import Budget, SolveParams
 
-from api import views
-from api.desk.first_answers import MORE_OPTIONS_COMING
+from api.desk.dispatch_pool import DispatchJob, DispatchPool
 from api.desk.joint_views import conditions_of, first_crews
-from api.desk.reports import IncidentReport, Prepared, changed_statuses, decision_inputs
+from api.desk.reports import IncidentReport, changed_statuses, decision_inputs, fields_named
+from api.operations_log import OperationsLog, StatusChange
 from api.records.types import IncidentRecord, RecordStore
 from api.settings import Settings
 
@@ -35,26 +36,20 @@ class DeskState(Protocol):
     settings: Settings
     ops: OperationsPolicy
     solve_slots: threading.BoundedSemaphore
+    dispatch_pool: DispatchPool
+    log: OperationsLog
     fixes: Callable[[], LiveFixes]
     clock: Callable[[], datetime]
 
-    def live_corridor(self) -> Corridor: ...
+    def live_incident(
+        self, report: IncidentReport, number: int, statuses: Mapping[str, StatusChange]
+    ) -> tuple[Corridor, Incident, Conditions]: ...
 
     def live_conditions(self, corridor: Corridor, preset: str) -> Conditions: ...
 
     def unavailable(self, exclude_number: int | None = None) -> dict[str, str]: ...
 
     def bookings_by_resource(self) -> dict[str, int]: ...
-
-    def prepare(self, report: IncidentReport, number: int | None = None) -> Prepared: ...
-
-    def solve(
-        self,
-        prepared: Prepared,
-        number: int,
-        keep: frozenset[tuple[str, str]] = frozenset(),
-        more_wanted: MoreWanted = all_wanted,
-    ) -> dict[str, Any]: ...
 
     def check_crews_usable(self, record: IncidentRecord, plan: dict[str, Any]) -> None: ...
 
@@ -65,19 +60,20 @@ def joint_view(
     desk: DeskState,
     records: Sequence[IncidentRecord],
     plans: int | None = None,
-    more_wanted: MoreWanted = all_wanted,
+    defer_alternatives: bool = False,
 ) -> dict[str, Any]:
     """The desk's dispatch view of all ``records`` in one instance, assignments tagged by incident;
-    with ``plans``, at most that many plans (else as many as the reports ask for); ``more_wanted``
-    as for :meth:`api.desk.service.Desk.solve`."""
-    corridor = desk.live_corridor()
+    with ``plans``, at most that many plans (else as many as the reports ask for); with
+    ``defer_alternatives``, the best plan alone when reports wait once it is found (marked so)."""
+    statuses = desk.log.latest_statuses()
+    corridor = desk.dispatch_pool.corridors.of(statuses)
     # one instance has one weather: JointPlanner.replan plans together only reports that name the same
     (preset,) = {conditions_of(r.report) for r in records}
     conditions = desk.live_conditions(corridor, preset)
     failed = {r.report["vehicle_id"] for r in records}  # each is its own incident's failed coach here
     booked = set(desk.bookings_by_resource())
     unavailable = {r: why for r, why in desk.unavailable().items() if r not in failed or r in booked}
-    incidents = [
+    incidents = tuple(
         Incident(
             id=str(r.number),
             kind=IncidentKind(r.report["kind"]),
@@ -88,29 +84,49 @@ def joint_view(
             passengers=r.report["passengers"],
         )
         for r in records
-    ]
-    try:
-        instance = prepare(corridor, incidents, conditions, ops=desk.ops, unavailable=unavailable, fixes=desk.fixes())
-    except FleetplanError as error:  # the data changed under a recorded report
-        raise InvalidValueError("numbers", f"they cannot be planned together now: {error}") from None
+    )
     alternatives = min(plans or MAX_PLANS, max(int(r.report.get("alternatives") or 3) for r in records))
     proposed = frozenset((v, d) for r in records for v, d, _ in (first_crews(r) or ()))
-    params = SolveParams(
-        budget=Budget.wall_clock(desk.settings.dispatch_time_limit_s), alternatives=alternatives, keep=proposed
+    params = SolveParams(budget=_budget(desk), alternatives=alternatives, keep=proposed)
+    job = DispatchJob(statuses, incidents, conditions, desk.ops, unavailable, desk.fixes(), params, defer_alternatives)
+    try:
+        return _options(desk, job, corridor, alternatives)
+    except FleetplanError as error:  # the data changed under a recorded report
+        raise InvalidValueError("numbers", f"they cannot be planned together now: {error}") from None
+
+
+def single_view(
+    desk: DeskState,
+    record: IncidentRecord,
+    keep: frozenset[tuple[str, str]],
+    best_only: bool = False,
+    defer_alternatives: bool = False,
+) -> dict[str, Any]:
+    """The desk's dispatch view of ``record`` alone, as a report is dispatched: with ``best_only`` the
+    best plan alone, with ``defer_alternatives`` the best plan alone when reports wait once it is
+    found (either marked so); the first of equal plans keeps most of the crews ``keep``."""
+    report = IncidentReport.from_record(record)
+    statuses = desk.log.latest_statuses()
+    corridor, incident, conditions = desk.live_incident(report, record.number, statuses)
+    unavailable = desk.unavailable(record.number)
+    params = SolveParams(budget=_budget(desk), alternatives=1 if best_only else report.alternatives, keep=keep)
+    job = DispatchJob(
+        statuses, (incident,), conditions, desk.ops, unavailable, desk.fixes(), params, defer_alternatives
     )
+    with fields_named(report):
+        return _options(desk, job, corridor, report.alternatives)
+
+
+def _budget(desk: DeskState) -> Budget:
+    return Budget.wall_clock(desk.settings.dispatch_time_limit_s)
+
+
+def _options(desk: DeskState, job: DispatchJob, corridor: Corridor, asked: int) -> dict[str, Any]:
+    """``job``'s options view (from the dispatch worker) with the decision's inputs; ``corridor`` is the
+    live one it was planned on, ``asked`` the plans the reports asked for."""
     with desk.solve_slots:
-        outcome = dispatch_prepared(instance, params, more_wanted)
-    view = views.desk_dispatch_view(outcome)
-    if outcome.result.alternatives_deferred:
-        view[MORE_OPTIONS_COMING] = True
-    for plan, shown in zip(outcome.result.plans, view["plans"]):
-        for rescue, assignment in zip(plan.rescues, shown["assignments"]):
-            assignment["incident_id"] = instance.group(rescue.group_id).incident_id
-        for cover in shown["recovered_trips"]:  # the failed coach's trip belongs to its incident
-            task = next((t for t in instance.trip_tasks if t.trip_id == cover["trip_id"]), None)
-            owner = next((r for r in records if task and r.report["vehicle_id"] == task.planned_vehicle_id), None)
-            cover["incident_id"] = str((owner or records[0]).number)
-    statuses = changed_statuses(corridor, desk.corridor)  # as the desk's own inputs
+        view = desk.dispatch_pool.run(job)
+    changed = changed_statuses(corridor, desk.corridor)  # as the desk's own inputs
     time_limit_s = desk.settings.dispatch_time_limit_s
-    view["inputs"] = decision_inputs(conditions, unavailable, statuses, time_limit_s, alternatives)
+    view["inputs"] = decision_inputs(job.conditions, dict(job.unavailable), changed, time_limit_s, asked)
     return view

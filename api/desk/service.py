@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import cached_property, partial
 from typing import Any, TypeVar
@@ -45,11 +45,11 @@ from fleetplan.model import Conditions, Incident, Vehicle, VehicleStatus
 from fleetplan.operations import OperationsPolicy
 from fleetplan.units import china_now
 
-from solver.dispatch import Budget, MoreWanted, SolveParams, all_wanted, check, dispatch_prepared, prepare
+from solver.dispatch import Budget, SolveParams, check, dispatch_prepared, prepare
 
 from api import kpis, views
 from api.desk.checks import check_closure_target, find_vehicle
-from api.desk.first_answers import MORE_OPTIONS_COMING
+from api.desk.dispatch_pool import DispatchPool
 from api.desk.joint import JointPlanner
 from api.desk.joint_views import shared_holds
 from api.desk.live import (
@@ -59,7 +59,6 @@ from api.desk.live import (
     plan_resources,
     sends_nobody,
     with_closures,
-    with_statuses,
 )
 from api.desk.reports import (
     AcceptConflict,
@@ -83,7 +82,7 @@ from api.desk.times import (
 )
 from api.desk.warnings import broken_coaches
 from api.messaging.facts import ready_messages
-from api.operations_log import Closure, ClosureKind, OperationsLog
+from api.operations_log import Closure, ClosureKind, OperationsLog, StatusChange
 from api.records.lifecycle import BOOKED_STATUSES
 from api.records.types import (
     NEXT_ENTRIES,
@@ -121,12 +120,16 @@ class Desk:
         self.clock = clock  # naive China-local wall clock; tests fix it
         self.fixes: Callable[[], LiveFixes] = lambda: NO_FIXES  # the feeds' latest fixes, once the app has them
         self.times = TimeRules.from_settings(settings, corridor.dataset, clock)
-        self._live: tuple[tuple, Corridor] | None = None
-        self._lock = threading.Lock()
+        # the dispatches' Python in a worker process, so that the requests and the records keep a core
+        self.dispatch_pool = DispatchPool(corridor, settings.dispatch_processes)
         # CP-SAT's deadline is wall-clock: solves beyond the cores would each get a slice of a core for
         # the same second and return worse plans, so extra ones wait for a slot instead.
         self.solve_slots = threading.BoundedSemaphore(settings.dispatch_concurrency)
         self.joint = JointPlanner(self)  # open incidents not yet accepted are planned together (issue 18 §3)
+
+    def shutdown(self) -> None:
+        """Stop the dispatch worker processes (after the dispatch running in them, if one is)."""
+        self.dispatch_pool.close()
 
     @cached_property
     def trip_km(self) -> dict[str, kpis.TripKm]:
@@ -136,12 +139,7 @@ class Desk:
     # ------------------------------------------------------------------ live state
     def live_corridor(self) -> Corridor:
         """The corridor with the recorded status changes applied (rebuilt only when they change)."""
-        changes = self.log.latest_statuses()
-        key = tuple(sorted((vehicle_id, change.status.value) for vehicle_id, change in changes.items()))
-        with self._lock:
-            if self._live is None or self._live[0] != key:
-                self._live = (key, with_statuses(self.corridor, changes))
-            return self._live[1]
+        return self.dispatch_pool.corridors.of(self.log.latest_statuses())
 
     def live_conditions(self, corridor: Corridor, preset: str) -> Conditions:
         try:
@@ -212,8 +210,14 @@ class Desk:
 
     def _incident(self, report: IncidentReport, number: int | None) -> tuple[Corridor, Incident, Conditions]:
         """The live corridor, the report as an incident and its conditions."""
+        return self.live_incident(report, number, self.log.latest_statuses())
+
+    def live_incident(
+        self, report: IncidentReport, number: int | None, statuses: Mapping[str, StatusChange]
+    ) -> tuple[Corridor, Incident, Conditions]:
+        """The corridor with the coaches' recorded ``statuses``, the report as an incident and its conditions."""
         plannable_time(report.at)
-        corridor = self.live_corridor()
+        corridor = self.dispatch_pool.corridors.of(statuses)
         vehicle = find_vehicle(corridor, report.vehicle)
         conditions = self.live_conditions(corridor, report.conditions)
         incident = Incident(
@@ -227,23 +231,16 @@ class Desk:
         )
         return corridor, incident, conditions
 
-    def solve(
-        self,
-        prepared: Prepared,
-        number: int,
-        keep: frozenset[tuple[str, str]] = frozenset(),
-        more_wanted: MoreWanted = all_wanted,
-    ) -> dict[str, Any]:
-        """Solve and check every plan with the evaluator; the options payload. The first of equal plans
-        keeps most of the crews ``keep``; ``more_wanted`` false: the best plan alone, marked so."""
-        params = SolveParams(
-            budget=Budget.wall_clock(self.settings.dispatch_time_limit_s), alternatives=prepared.alternatives, keep=keep
-        )
+    def solve(self, prepared: Prepared, number: int) -> dict[str, Any]:
+        """Solve ``prepared`` here and check every plan with the evaluator; the options payload (a report
+        when joint planning is off, and the alert detector's look; the desk's reports go through
+        :mod:`api.desk.joint_dispatch`, in the dispatch worker)."""
+        budget = Budget.wall_clock(self.settings.dispatch_time_limit_s)
         with self.solve_slots:
-            outcome = dispatch_prepared(prepared.instance, params, more_wanted)
+            outcome = dispatch_prepared(
+                prepared.instance, SolveParams(budget=budget, alternatives=prepared.alternatives)
+            )
         view = views.desk_dispatch_view(outcome)
-        if outcome.result.alternatives_deferred:
-            view[MORE_OPTIONS_COMING] = True
         for incident in view["incidents"]:  # prepared before the store gave the number
             incident["incident_id"] = str(number)
         view["inputs"] = prepared.inputs

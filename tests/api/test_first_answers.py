@@ -151,13 +151,14 @@ def test_the_store_refuses_an_entry_meant_to_follow_one_that_is_no_longer_the_la
 def test_a_report_that_comes_to_wait_during_a_solve_cuts_it_to_the_best_plan(desk):
     numbers = [reported(desk, FR1), reported(desk, FR2)]
     joint = planner(desk)
-    joint.batches.waiting = lambda: 1  # a report is now waiting for the planner
+    waiting = joint.desk.dispatch_pool.reports_waiting  # what the batches tell a dispatch, in or out of process
+    waiting.set(1)  # a report is now waiting for the planner
     joint.replan(numbers, "dispatcher", Trigger.recomputed(*numbers))  # not asked for the best plan alone
     for number in numbers:
         cut = options(desk, number)
         assert len(cut["plans"]) == 1 and cut[MORE_OPTIONS_COMING] and cut["status"] in SOUND
     assert joint.first_answers.pending(), "the alternatives are still to come"
-    del joint.batches.waiting  # nobody waits any more
+    waiting.set(0)  # nobody waits any more
     joint.add_alternatives()
     assert all(len(options(desk, n)["plans"]) > 1 for n in numbers)
 

@@ -67,17 +67,17 @@ def test_the_service_answers_while_a_dispatch_is_being_solved(tmp_path):
     with running_desk(sqlite_url(tmp_path)) as desk:
         service = desk.client.app.state.desk
         solving, release, solved = threading.Event(), threading.Event(), threading.Event()
-        solve = service.solve
+        run = service.dispatch_pool.run
 
-        def held_solve(prepared, number, *more):
+        def held_solve(job):
             solving.set()
             release.wait(WAIT_S)  # holds a worker thread, as a long solve would
             try:
-                return solve(prepared, number, *more)
+                return run(job)
             finally:
                 solved.set()
 
-        service.solve = held_solve
+        service.dispatch_pool.run = held_solve
         reported = {}
         reporter = threading.Thread(target=lambda: reported.update(response=desk.report()))
         reporter.start()

@@ -6,10 +6,12 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
+from types import SimpleNamespace
 
 import pytest
 
 from api.desk.batches import IdleWork, ReportBatches, Waiting
+from api.desk.dispatch_pool import ReportsWaiting
 from api.desk.joint import JointPlanner
 from api.desk.joint_views import Trigger
 
@@ -155,6 +157,7 @@ class Settings:
 
 class Desk:
     settings = Settings()
+    dispatch_pool = SimpleNamespace(reports_waiting=ReportsWaiting(shared=False))
 
 
 class RecordingPlanner(JointPlanner):
