@@ -97,7 +97,7 @@ def options_view(corridor: Corridor, job: DispatchJob, more_wanted: MoreWanted =
 def tag_incidents(view: dict[str, Any], instance: Instance, outcome: Dispatch, incidents: tuple[Incident, ...]) -> None:
     """Name each plan's assignments and re-covered trips by incident: a rescue by its group's, a cover
     by the incident whose failed coach planned the trip (else the first: a trip of a coach sent away)."""
-    owner_of_vehicle = {incident.vehicle_id: incident.id for incident in incidents}
+    owner_of_vehicle: dict[str | None, str] = {incident.vehicle_id: incident.id for incident in incidents}
     planned_vehicle = {task.trip_id: task.planned_vehicle_id for task in instance.trip_tasks}
     for plan, shown in zip(outcome.result.plans, view["plans"]):
         for rescue, assignment in zip(plan.rescues, shown["assignments"]):
