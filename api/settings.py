@@ -10,7 +10,7 @@
 | ``FLEETPLAN_JOINT_MAX_INCIDENTS`` | ``6`` | at most this many incidents in one joint plan on a report: the newest open ones |
 | ``FLEETPLAN_JOINT_WINDOW_MIN`` | ``120`` | incidents are planned together only when reported within this many minutes of each other |
 | ``FLEETPLAN_DISPATCH_CONCURRENCY`` | usable cores | solves run at once; more wait their turn |
-| ``FLEETPLAN_DISPATCH_PROCESSES`` | ``1`` on two cores or more, else ``0`` | worker processes that build and solve the desk's dispatches, so that the requests and the records keep a core; ``0``: in the service process |
+| ``FLEETPLAN_DISPATCH_PROCESSES`` | usable cores when two or more, else ``0`` | worker processes that build and solve the desk's dispatches (one per solve at once), so that the requests and the records keep the service's core; ``0``: in the service process |
 | ``FLEETPLAN_VAR_DIR`` | ``var`` | local state (the first-start admin token when the database is not a SQLite file) |
 | ``FLEETPLAN_TIME_WINDOW_DAYS`` | ``30`` | report and lifecycle times are accepted this many days back from now, or this near the data's timetable days |
 | ``FLEETPLAN_CLOCK_SKEW_MIN`` | ``5`` | how far a time may lie ahead of the service's clock (the desk's clock may run ahead) |
@@ -89,7 +89,7 @@ class Settings(BaseSettings):
         "sharing a core with many others returns worse plans",
     )
     dispatch_processes: int = Field(
-        default_factory=lambda: 1 if len(os.sched_getaffinity(0)) >= 2 else 0,
+        default_factory=lambda: cores if (cores := len(os.sched_getaffinity(0))) >= 2 else 0,
         ge=0,
         le=64,
         description="worker processes that build and solve the desk's dispatches; 0: in the service process",

@@ -2,9 +2,9 @@
 
 A service process runs its Python on one core. Under a stream of reports, building, solving and
 checking the dispatches took most of that core, and the requests and the records queued behind them
-while the second core idled. With ``FLEETPLAN_DISPATCH_PROCESSES`` ≥ 1 (the default on two cores or
-more) a :class:`DispatchPool` runs each dispatch in a worker process started with the service: the
-worker loads nothing itself, it is handed the desk's corridor once when it starts; each
+while the second core idled. With ``FLEETPLAN_DISPATCH_PROCESSES`` ≥ 1 (by default one per usable
+core, when there are two or more) a :class:`DispatchPool` runs each dispatch in a worker process
+started with the service: a worker loads nothing itself, it is handed the desk's corridor once when it starts; each
 :class:`DispatchJob` carries only what is live (the coaches' recorded statuses, the conditions with
 their closures, who is unavailable, the latest positions) and comes back as the options view, plain
 JSON-ready data. The records stay in the service process: a worker never writes one.

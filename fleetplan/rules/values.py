@@ -13,6 +13,7 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Any, Protocol
 
+from fleetplan.errors import InvalidValueError
 from fleetplan.model import require
 from fleetplan.rules.timeline import night_seconds
 
@@ -94,13 +95,11 @@ class ProposedDrive:
     def __post_init__(self) -> None:
         require(self.start.tzinfo is None, "start", "must be a naive China-local datetime")
         # 0 s is a drive too: a rescue from the node where the scene is drives nowhere
-        require(
-            int(self.duration_s) == self.duration_s and self.duration_s >= 0,
-            "duration_s",
-            f"{self.duration_s} must be a whole number of seconds, not negative",
-        )
+        if int(self.duration_s) != self.duration_s or self.duration_s < 0:  # the message only when it fails
+            raise InvalidValueError("duration_s", f"{self.duration_s} must be a whole number of seconds, not negative")
         object.__setattr__(self, "duration_s", int(self.duration_s))
-        require(self.distance_m is None or self.distance_m >= 0, "distance_m", f"{self.distance_m} is negative")
+        if self.distance_m is not None and self.distance_m < 0:
+            raise InvalidValueError("distance_m", f"{self.distance_m} is negative")
 
     @property
     def end(self) -> datetime:
