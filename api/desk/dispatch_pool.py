@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
@@ -44,7 +45,9 @@ logger = logging.getLogger(__name__)
 # Workers fork from multiprocessing's fork server. With the dispatch code loaded there, a new worker
 # starts in milliseconds, not the two seconds its imports take. Set on import: before anything in this
 # process (a pool of ours or of the what-if jobs) starts the server.
-multiprocessing.get_context("forkserver").set_forkserver_preload([__name__])
+_METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+if _METHOD == "forkserver":
+    multiprocessing.get_context(_METHOD).set_forkserver_preload([__name__])
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,8 @@ _worker_reports_waiting: Any = None  # a shared int, written by the service's re
 def _start_worker(corridor: Corridor, reports_waiting: Any, owner_pid: int) -> None:
     global _worker_corridors, _worker_reports_waiting
     exit_with(owner_pid)  # a service killed with kill -9 leaves no worker behind
+    # Ctrl-C reaches the whole process group: the service stops its workers itself, after their dispatch
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker_corridors, _worker_reports_waiting = LiveCorridors(corridor), reports_waiting
 
 
@@ -139,7 +144,7 @@ class ReportsWaiting:
 
     def __init__(self, shared: bool) -> None:
         # lock=False: one writer (under the batches' own lock), readers that only compare it with 0
-        self._value: Any = multiprocessing.get_context("forkserver").Value("i", 0, lock=False) if shared else _Int()
+        self._value: Any = multiprocessing.get_context(_METHOD).Value("i", 0, lock=False) if shared else _Int()
 
     @property
     def shared(self) -> Any:
@@ -207,7 +212,7 @@ class DispatchPool:
             if self._executor is None:
                 self._executor = ProcessPoolExecutor(
                     max_workers=self.processes,
-                    mp_context=multiprocessing.get_context("forkserver"),
+                    mp_context=multiprocessing.get_context(_METHOD),
                     initializer=_start_worker,
                     initargs=(self.corridors.corridor, self.reports_waiting.shared, os.getpid()),
                 )

@@ -41,6 +41,9 @@ from api.desk.first_answers import MORE_OPTIONS_COMING
 from api.operations_log import StatusChange
 from api.settings import Settings
 
+from tests.api.http_support import Server, free_port, sqlite_url, wait_until_up
+from tests.api.process_support import descendants, still_alive
+
 AT = datetime(2026, 12, 11, 14, 18)
 FAILED = (("c15", "G1 K11 toward Changchun", 20), ("c16", "G1 K13 toward Changchun", 25))
 
@@ -192,3 +195,33 @@ def _alive(pid: int) -> bool:
             return stat.read().split(") ")[1][0] != "Z"  # a zombie has ended; its parent reaps it later
     except FileNotFoundError:
         return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads the process table from /proc")
+def test_ctrl_c_stops_the_desk_and_its_workers_without_a_traceback(tmp_path):
+    port, log_path = free_port(), tmp_path / "serve.log"
+    env = {**os.environ, "FLEETPLAN_VAR_DIR": str(tmp_path / "var"), "FLEETPLAN_DISPATCH_PROCESSES": "2"}
+    command = [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--db", sqlite_url(tmp_path)]
+    root = Path(__file__).resolve().parents[2]
+    with open(log_path, "w", encoding="utf-8") as log:  # its own session: Ctrl-C reaches its group only
+        process = subprocess.Popen(
+            command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        wait_until_up(Server(process, f"http://127.0.0.1:{port}", log_path))
+        deadline = time.monotonic() + 60
+        while len(descendants(process.pid)) < 3 and time.monotonic() < deadline:  # the fork server, two workers
+            time.sleep(0.1)
+        below = descendants(process.pid)
+        assert len(below) >= 3, below
+        os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
+        assert process.wait(timeout=60) == 0
+        deadline = time.monotonic() + 30
+        while still_alive(below) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert still_alive(below) == []
+        said = log_path.read_text(encoding="utf-8")
+        assert "Traceback" not in said and "KeyboardInterrupt" not in said, said
+    finally:
+        if process.poll() is None:
+            process.kill()
