@@ -22,7 +22,7 @@ import os
 import signal
 import threading
 from collections.abc import Mapping
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
@@ -172,23 +172,29 @@ class DispatchPool:
         self.reports_waiting = ReportsWaiting(shared=processes > 0)
         self._lock = threading.Lock()
         self._executor: ProcessPoolExecutor | None = None
+        self._closed = False
 
     def start(self) -> None:
         """Start the workers now rather than at the first report (they take a second or two to start);
         returns at once."""
-        if self.processes > 0:
-            self._pool().submit(_worker_pid)
+        executor = self._pool()
+        if executor is not None:
+            executor.submit(_worker_pid)
 
     def run(self, job: DispatchJob) -> dict[str, Any]:
-        """The options view of ``job``."""
-        if self.processes == 0:
-            return self.run_here(job)
+        """The options view of ``job``: from a worker, or built here with no workers, when one died
+        (the next job starts a new one) or while the service stops them."""
         executor = self._pool()
+        if executor is None:
+            return self.run_here(job)
         try:
             return executor.submit(_run_in_worker, job).result()
-        except BrokenProcessPool:  # a worker died: a new pool for the next job, this one run here
-            logger.exception("a dispatch worker process died; running the dispatch in the service process")
-            self._replace(executor)
+        except (BrokenProcessPool, CancelledError, RuntimeError) as error:
+            if isinstance(error, RuntimeError) and not self._closed:  # not "cannot schedule … after shutdown"
+                raise
+            if not self._closed:
+                logger.exception("a dispatch worker process died; running the dispatch in the service process")
+                self._replace(executor)
             return self.run_here(job)
 
     def run_here(self, job: DispatchJob) -> dict[str, Any]:
@@ -197,18 +203,22 @@ class DispatchPool:
         return options_view(self.corridors.of(job.statuses), job, more_wanted)
 
     def worker_pids(self) -> list[int]:
-        """The worker processes' ids (for tests and operators)."""
+        """The worker processes' ids (for tests and operators; the executor keeps them privately)."""
         executor = self._executor
         return [] if executor is None else [p.pid for p in getattr(executor, "_processes", {}).values()]
 
     def close(self) -> None:
+        """Stop the workers once their dispatch is done; later jobs run in the calling thread."""
         with self._lock:
-            executor, self._executor = self._executor, None
+            executor, self._executor, self._closed = self._executor, None, True
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
 
-    def _pool(self) -> ProcessPoolExecutor:
+    def _pool(self) -> ProcessPoolExecutor | None:
+        """The workers, started at the first call; None with no workers or once closed."""
         with self._lock:
+            if self.processes == 0 or self._closed:
+                return None
             if self._executor is None:
                 self._executor = ProcessPoolExecutor(
                     max_workers=self.processes,

@@ -225,3 +225,11 @@ def test_ctrl_c_stops_the_desk_and_its_workers_without_a_traceback(tmp_path):
     finally:
         if process.poll() is None:
             process.kill()
+
+
+def test_a_closed_pool_dispatches_in_the_calling_thread(corridor):
+    pool = DispatchPool(corridor, processes=1)
+    expected = decided(pool.run(job(corridor)))
+    pool.close()  # the service is stopping; a batch still running asks for one more dispatch
+    assert decided(pool.run(job(corridor))) == expected
+    assert pool.worker_pids() == []  # and no worker was started again for it
