@@ -189,12 +189,14 @@ class DispatchPool:
             return self.run_here(job)
         try:
             return executor.submit(_run_in_worker, job).result()
-        except (BrokenProcessPool, CancelledError, RuntimeError) as error:
-            if isinstance(error, RuntimeError) and not self._closed:  # not "cannot schedule … after shutdown"
-                raise
+        except (BrokenProcessPool, CancelledError):  # a worker died, or the service stops them
             if not self._closed:
                 logger.exception("a dispatch worker process died; running the dispatch in the service process")
                 self._replace(executor)
+            return self.run_here(job)
+        except RuntimeError:  # "cannot schedule new futures after shutdown": closed since _pool()
+            if not self._closed:
+                raise
             return self.run_here(job)
 
     def run_here(self, job: DispatchJob) -> dict[str, Any]:
