@@ -157,7 +157,7 @@ def open_resources(app: FastAPI, settings: Settings) -> None:
     app.state.alerts = AlertLog(log.engine)
     app.state.desk = Desk(corridor, store, log, settings, clock=clock)
     app.state.desk.fixes = partial(app.state.positions.as_fixes, settings.position_fresh_s)
-    app.state.desk.dispatch_pool.start()  # the worker starts now, not at the first report
+    app.state.desk.dispatch_pool.start()  # the workers start now, not at the first report
     app.state.outbox = Outbox(store.engine, clock, settings.message_max_attempts, settings.message_backoff_s)
     app.state.whatif_jobs = WhatIfJobs(store.engine, corridor, RunnerConfig.from_settings(settings))
     app.state.whatif_jobs.start()  # claims queued jobs, and those of a dead process once their lease expired

@@ -45,10 +45,10 @@ class ReportBatches:
     ``run(batch, served)`` plans a batch (the reports in the order they came) and calls ``served``
     with the numbers whose options are stored as soon as they are. Batches run one after another on a
     planner thread, started by the first report when none runs and ending when no report waits and no
-    ``idle`` work is left; each caller returns as soon as its own report is served. ``on_waiting`` hears
-    how many reports wait whenever that changes (a dispatch in a worker process reads it there). An error in ``run``
-    is logged and ends the batch: its reports keep their records and the dispatcher can ask again
-    (options, plan together). An error in an idle step is logged and the next step goes on.
+    ``idle`` work is left; each caller returns as soon as its own report is served. ``on_waiting``
+    hears how many reports wait whenever that changes (a dispatch in a worker process reads it there).
+    An error in ``run`` is logged and ends the batch: its reports keep their records and the dispatcher
+    can ask again (options, plan together). An error in an idle step is logged and the next step goes on.
     """
 
     def __init__(

@@ -120,7 +120,7 @@ class Desk:
         self.clock = clock  # naive China-local wall clock; tests fix it
         self.fixes: Callable[[], LiveFixes] = lambda: NO_FIXES  # the feeds' latest fixes, once the app has them
         self.times = TimeRules.from_settings(settings, corridor.dataset, clock)
-        # the dispatches' Python in a worker process, so that the requests and the records keep a core
+        # the dispatches' Python in worker processes, so that the requests and the records keep a core
         self.dispatch_pool = DispatchPool(corridor, settings.dispatch_processes)
         # CP-SAT's deadline is wall-clock: solves beyond the cores would each get a slice of a core for
         # the same second and return worse plans, so extra ones wait for a slot instead.
