@@ -51,6 +51,7 @@ from api import kpis, views
 from api.desk.checks import check_closure_target, find_vehicle
 from api.desk.dispatch_pool import DispatchPool
 from api.desk.joint import JointPlanner
+from api.desk.joint_dispatch import single_view
 from api.desk.joint_views import shared_holds
 from api.desk.live import (
     closures_changed,
@@ -232,9 +233,9 @@ class Desk:
         return corridor, incident, conditions
 
     def solve(self, prepared: Prepared, number: int) -> dict[str, Any]:
-        """Solve ``prepared`` here and check every plan with the evaluator; the options payload (a report
-        when joint planning is off, and the alert detector's look; the desk's reports go through
-        :mod:`api.desk.joint_dispatch`, in the dispatch worker)."""
+        """Solve ``prepared`` here and check every plan with the evaluator; the options payload (the alert
+        detector's look; the desk's reports go through :mod:`api.desk.joint_dispatch`, in the dispatch
+        workers)."""
         budget = Budget.wall_clock(self.settings.dispatch_time_limit_s)
         with self.solve_slots:
             outcome = dispatch_prepared(
@@ -245,9 +246,6 @@ class Desk:
             incident["incident_id"] = str(number)
         view["inputs"] = prepared.inputs
         return view
-
-    def solve_and_record(self, prepared: Prepared, number: int, actor: str) -> IncidentRecord:
-        return self.store.append(number, EntryKind.OPTIONS, actor, self.solve(prepared, number))
 
     # ------------------------------------------------------------------ dispatch (async, off the loop)
     async def report(
@@ -287,9 +285,7 @@ class Desk:
             return record, False
         if self.settings.joint_planning:  # in the batches, alone or not: no solo plan races a joint one
             return await self.joint.plan_reported_within_wait(record.number, actor), True
-        # built under its number: the plans' words name the incident ("incident 7", never "new")
-        prepared = await run_blocking(self.prepare, report, record.number)
-        return await self._options_within_wait(prepared, record.number, actor), True
+        return await self._options_within_wait(record, actor), True
 
     async def recompute(self, number: int, actor: str) -> IncidentRecord:
         """Dispatch a recorded incident again with the live state, with its open partners (joint planning)."""
@@ -297,11 +293,10 @@ class Desk:
         if EntryKind.OPTIONS not in NEXT_ENTRIES[record.status]:
             raise InvalidTransition(f"incident {number} is {record.status.value}; options can no longer change")
         report = IncidentReport.from_record(record)
+        await run_blocking(self.check, report)  # what the live data no longer allow: a 4xx
         if self.settings.joint_planning:
-            await run_blocking(self.check, report)  # what the live data no longer allow: a 4xx, as alone
             return await self.joint.plan_reported_within_wait(number, actor, recomputed=True)
-        prepared = await run_blocking(self.prepare, report, number)
-        return await self._options_within_wait(prepared, number, actor)
+        return await self._options_within_wait(record, actor)
 
     async def accept(self, number: int, rank: int, actor: str) -> IncidentRecord:
         """Accept option ``rank``: book its coaches and drivers and record who accepted it.
@@ -402,23 +397,25 @@ class Desk:
         entry = record.latest(EntryKind.OPTIONS)
         return entry.payload if entry else None
 
-    async def _options_within_wait(self, prepared: Prepared, number: int, actor: str) -> IncidentRecord:
-        work = partial(self._solve_and_record_safely, prepared, number, actor)
+    async def _options_within_wait(self, record: IncidentRecord, actor: str) -> IncidentRecord:
+        """Dispatch ``record`` alone (joint planning off) and store its options; the record, with them
+        when they came within ``dispatch_wait_s``."""
+        work = partial(self._dispatch_and_record_safely, record, actor)
         with anyio.move_on_after(self.settings.dispatch_wait_s):
             # abandon_on_cancel: past the wait the worker keeps going and still stores the options
             return await anyio.to_thread.run_sync(work, abandon_on_cancel=True)
         wait_s = self.settings.dispatch_wait_s
-        logger.warning("incident %s: options not ready within %.1f s; answering without them", number, wait_s)
-        return await run_blocking(self.store.incident, number)
+        logger.warning("incident %s: options not ready within %.1f s; answering without them", record.number, wait_s)
+        return await run_blocking(self.store.incident, record.number)
 
-    def _solve_and_record_safely(self, prepared: Prepared, number: int, actor: str) -> IncidentRecord:
-        try:
-            return self.solve_and_record(prepared, number, actor)
+    def _dispatch_and_record_safely(self, record: IncidentRecord, actor: str) -> IncidentRecord:
+        try:  # built under its number: the plans' words name the incident ("incident 7", never "new")
+            return self.store.append(record.number, EntryKind.OPTIONS, actor, single_view(self, record, frozenset()))
         except RecordError:  # e.g. voided while solving: the record stays as it is
-            return self.store.incident(number)
+            return self.store.incident(record.number)
         except Exception:  # the report is recorded; the desk can ask again with POST .../options
-            logger.exception("incident %s: dispatch failed after the report was recorded", number)
-            return self.store.incident(number)
+            logger.exception("incident %s: dispatch failed after the report was recorded", record.number)
+            return self.store.incident(record.number)
 
     # ------------------------------------------------------------------ lifecycle (blocking)
     def on_scene(
