@@ -42,12 +42,12 @@ from api.desk.live import with_statuses
 from api.operations_log import StatusChange
 
 logger = logging.getLogger(__name__)
-# Workers fork from multiprocessing's fork server. With the dispatch code loaded there, a new worker
-# starts in milliseconds, not the two seconds its imports take. Set on import: before anything in this
-# process (a pool of ours or of the what-if jobs) starts the server.
+# Workers fork from multiprocessing's fork server. With the main module (multiprocessing's own default)
+# and the dispatch code loaded there, a new worker starts in milliseconds, not the seconds its imports
+# take. Set on import: before anything in this process (a pool of ours or the what-if jobs') starts it.
 _METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
 if _METHOD == "forkserver":
-    multiprocessing.get_context(_METHOD).set_forkserver_preload([__name__])
+    multiprocessing.get_context(_METHOD).set_forkserver_preload(["__main__", __name__])
 
 
 @dataclass(frozen=True)

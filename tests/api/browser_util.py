@@ -120,7 +120,11 @@ def running_service(workdir: Path, **settings: object) -> Iterator[Service]:
     database_url = f"sqlite:///{workdir / 't.db'}"
     port = free_port()
     log_path = workdir / "serve.log"
-    env = {**os.environ, "FLEETPLAN_VAR_DIR": str(workdir / "var")}
+    env = {
+        **os.environ,
+        "FLEETPLAN_VAR_DIR": str(workdir / "var"),
+        "FLEETPLAN_DISPATCH_PROCESSES": "0",  # in the service process, as http_support.running_server says why
+    }
     env.update({f"FLEETPLAN_{name.upper()}": str(value) for name, value in settings.items()})
     with open(log_path, "wb") as log:
         process = subprocess.Popen(

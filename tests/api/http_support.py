@@ -26,6 +26,7 @@ from api.settings import Settings, admin_token_path
 
 REPO = Path(__file__).resolve().parents[2]
 TEST_TIME_LIMIT_S = 0.3  # solver deadline in tests (DESIGN: ≤1 s)
+SUBPROCESS_DISPATCH_PROCESSES = "0"  # a served desk's dispatch workers (see running_server)
 SERVER_START_TIMEOUT_S = 60.0
 # A drill clock the day after REPORT's day: its lifecycle times (on scene 08:25, resolved 09:30, …) lie in
 # the past whatever the wall clock says. On 2026-12-07 China time the wall clock stood between the report
@@ -157,6 +158,9 @@ def running_server(
         "FLEETPLAN_DISPATCH_TIME_LIMIT_S": str(TEST_TIME_LIMIT_S),
         "FLEETPLAN_VAR_DIR": str(state_dir / "var"),
         "PYTHONUNBUFFERED": "1",
+        # dispatches in the service process unless a test asks for workers: each served desk would start a
+        # fork server of its own and import the dispatch code in it (in-process desks share pytest's)
+        "FLEETPLAN_DISPATCH_PROCESSES": SUBPROCESS_DISPATCH_PROCESSES,
         **{f"FLEETPLAN_{field.upper()}": str(value) for field, value in (settings or {}).items()},
     }
     command = [

@@ -47,6 +47,7 @@ from api.records.schema import whatif_job_runs, whatif_jobs
 from tests.api.http_support import (
     REPO,
     REPORT,
+    SUBPROCESS_DISPATCH_PROCESSES,
     TEST_TIME_LIMIT_S,
     Server,
     add_users,
@@ -66,6 +67,7 @@ VEHICLES = ["c01", "c02", "c03", "c05", "c06", "c07", "c08", "c15"]  # coaches w
 WAIT_S = 60.0  # bounds each wait; a healthy run needs a fraction of it
 SERVICE_ENV = {
     "FLEETPLAN_DISPATCH_TIME_LIMIT_S": str(TEST_TIME_LIMIT_S),
+    "FLEETPLAN_DISPATCH_PROCESSES": SUBPROCESS_DISPATCH_PROCESSES,
     "FLEETPLAN_WHATIF_ENGINE": "processes",
     "FLEETPLAN_WHATIF_WORKERS": "1",
     "FLEETPLAN_WHATIF_LEASE_S": str(LEASE_S),
