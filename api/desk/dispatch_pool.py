@@ -1,17 +1,17 @@
-"""The desk's dispatches built and solved in a worker process (issue 18 §5: the desk under load).
+"""The desk's dispatches built and solved in worker processes (issue 18 §5: the desk under load).
 
 A service process runs its Python on one core. Under a stream of reports, building, solving and
 checking the dispatches took most of that core, and the requests and the records queued behind them
 while the second core idled. With ``FLEETPLAN_DISPATCH_PROCESSES`` ≥ 1 (by default one per usable
 core, when there are two or more) a :class:`DispatchPool` runs each dispatch in a worker process
-started with the service: a worker loads nothing itself, it is handed the desk's corridor once when it starts; each
-:class:`DispatchJob` carries only what is live (the coaches' recorded statuses, the conditions with
-their closures, who is unavailable, the latest positions) and comes back as the options view, plain
-JSON-ready data. The records stay in the service process: a worker never writes one.
+started with the service. A worker loads nothing itself: it is handed the desk's corridor once, when
+it starts; each :class:`DispatchJob` carries only what is live (the coaches' recorded statuses, the
+conditions with their closures, who is unavailable, the latest positions) and comes back as the
+options view, plain JSON-ready data. The records stay in the service process: a worker never writes one.
 
 With 0 processes the dispatch runs in the calling thread, through the same function. A worker that
-dies (killed, out of memory) breaks the pool: the job it held is run again in the service process and
-the next job starts a new worker, so a report never loses its options to it.
+dies (killed, out of memory) breaks the pool: the jobs it broke run again in the service process and
+the next job starts new workers, so a report never loses its options to it.
 """
 
 from __future__ import annotations
