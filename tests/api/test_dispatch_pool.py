@@ -1,7 +1,7 @@
 """The desk's dispatches in a worker process (api.desk.dispatch_pool, issue 18 §5): the same options as
 in the service process, the live state sent with each job, errors that arrive as themselves, the
-reports-waiting count read across the process boundary, and a dead worker that costs no report its
-options.
+reports-waiting count read across the process boundary, a dead worker that costs no report its
+options, and no worker left behind by a service killed or stopped with Ctrl-C.
 
 The incidents are those of ``tests/api/test_http_joint.py``: Friday 2026-12-11 14:18, c15 fails at
 G1 K11 toward Changchun with 20 aboard, c16 at K13 with 25. The budgets are deterministic (one CP-SAT
