@@ -110,27 +110,27 @@ def tag_incidents(view: dict[str, Any], instance: Instance, outcome: Dispatch, i
             cover["incident_id"] = owner_of_vehicle.get(vehicle_id, incidents[0].id)
 
 
+def _run(job: DispatchJob, corridors: LiveCorridors, reports_waiting: ReportsWaiting) -> dict[str, Any]:
+    """:func:`options_view` of ``job`` on the live corridor, the alternatives deferred as it asks."""
+    more_wanted = reports_waiting.none if job.alternatives_unless_reports_wait else all_wanted
+    return options_view(corridors.of(job.statuses), job, more_wanted)
+
+
 # --------------------------------------------------------------------------- the worker process
-_worker_corridors: LiveCorridors | None = None
-_worker_reports_waiting: Any = None  # a shared int, written by the service's report batches
+_worker: tuple[LiveCorridors, ReportsWaiting] | None = None  # set by the pool's initializer
 
 
-def _start_worker(corridor: Corridor, reports_waiting: Any, owner_pid: int) -> None:
-    global _worker_corridors, _worker_reports_waiting
+def _start_worker(corridor: Corridor, reports_waiting: ReportsWaiting, owner_pid: int) -> None:
+    global _worker
     exit_with(owner_pid)  # a service killed with kill -9 leaves no worker behind
     # Ctrl-C reaches the whole process group: the service stops its workers itself, after their dispatch
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _worker_corridors, _worker_reports_waiting = LiveCorridors(corridor), reports_waiting
+    _worker = (LiveCorridors(corridor), reports_waiting)
 
 
 def _run_in_worker(job: DispatchJob) -> dict[str, Any]:
-    assert _worker_corridors is not None, "the pool's initializer hands each worker the corridor"
-    more_wanted = _nobody_waits_in_worker if job.alternatives_unless_reports_wait else all_wanted
-    return options_view(_worker_corridors.of(job.statuses), job, more_wanted)
-
-
-def _nobody_waits_in_worker() -> bool:
-    return _worker_reports_waiting.value == 0
+    assert _worker is not None, "the pool's initializer hands each worker the corridor"
+    return _run(job, *_worker)
 
 
 def _worker_pid() -> int:
@@ -143,13 +143,9 @@ class ReportsWaiting:
     write it, a dispatch that defers its alternatives reads it."""
 
     def __init__(self, shared: bool) -> None:
-        # lock=False: one writer (under the batches' own lock), readers that only compare it with 0
+        # lock=False: one writer (under the batches' own lock), readers that only compare it with 0.
+        # Shared, it goes to a worker as its initializer's argument: the int itself, not a copy.
         self._value: Any = multiprocessing.get_context(_METHOD).Value("i", 0, lock=False) if shared else _Int()
-
-    @property
-    def shared(self) -> Any:
-        """The int itself, to hand to a worker process."""
-        return self._value
 
     def set(self, count: int) -> None:
         self._value.value = count
@@ -201,8 +197,7 @@ class DispatchPool:
 
     def run_here(self, job: DispatchJob) -> dict[str, Any]:
         """The options view of ``job``, built and solved in the calling thread."""
-        more_wanted = self.reports_waiting.none if job.alternatives_unless_reports_wait else all_wanted
-        return options_view(self.corridors.of(job.statuses), job, more_wanted)
+        return _run(job, self.corridors, self.reports_waiting)
 
     def worker_pids(self) -> list[int]:
         """The worker processes' ids (for tests and operators; the executor keeps them privately)."""
@@ -226,7 +221,7 @@ class DispatchPool:
                     max_workers=self.processes,
                     mp_context=multiprocessing.get_context(_METHOD),
                     initializer=_start_worker,
-                    initargs=(self.corridors.corridor, self.reports_waiting.shared, os.getpid()),
+                    initargs=(self.corridors.corridor, self.reports_waiting, os.getpid()),
                 )
             return self._executor
 
