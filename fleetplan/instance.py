@@ -255,15 +255,33 @@ class TripOption:
 
 @dataclass(frozen=True)
 class Rejection:
-    """Why a candidate (a coach, a driver or a coach–driver pair) cannot serve a task: the ``reason``
-    in English and, as facts, the ``phrase`` it was worded from (:mod:`fleetplan.wording` renders it
-    in any language)."""
+    """Why a candidate (a coach, a driver or a coach–driver pair) cannot serve a task: ``said`` is the
+    reason as facts (a :class:`Phrase`, which :mod:`fleetplan.wording` renders in any language, with
+    ``names`` for its places) or as English text.
+
+    A build rejects thousands of candidates on a large fleet and most reasons are never read (a
+    what-if, a benchmark), so the English ``reason`` is worded when first asked for."""
 
     candidate: str
     code: RejectionCode
-    reason: str
+    said: Phrase | str
     group_id: str | None = None
-    phrase: Phrase | None = field(default=None, compare=False)
+    names: Any = field(default=None, compare=False, repr=False)  # fleetplan.wording.Names
+
+    @property
+    def phrase(self) -> Phrase | None:
+        """The facts the reason is worded from (None when it was given as text)."""
+        return self.said if isinstance(self.said, Phrase) else None
+
+    @cached_property
+    def reason(self) -> str:
+        """The reason in English."""
+        if isinstance(self.said, str):
+            return self.said
+        from fleetplan.wording.names import NO_NAMES  # the wording package imports this module
+        from fleetplan.wording.render import render
+
+        return render(self.said, "en", NO_NAMES if self.names is None else self.names)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from fleetplan.rules import (
 )
 from fleetplan.state import LiveState
 from fleetplan.timetable import TripCourse, trip_course, trip_length_m
-from fleetplan.wording import Names, names_of, render
+from fleetplan.wording import Names, names_of
 from fleetplan.wording.given import unavailable_phrase
 
 # The rules' violation codes as the rejection codes a dispatcher reads.
@@ -230,12 +230,11 @@ class BuildContext:
         return self.shift_window(driver, self.at + timedelta(seconds=self.ops.turnout_s)) is not None
 
     def reject(self, candidate: str, code: RejectionCode, said: Phrase, group_id: str | None = None) -> None:
-        """Record a rejection once per candidate, reason kind and group, so the list stays readable;
-        its reason is ``said`` in English (the phrase is kept for the other language)."""
+        """Record a rejection once per candidate, reason kind and group, so the list stays readable."""
         key = (candidate, code, group_id)
         if key not in self._reported:
             self._reported.add(key)
-            self.rejections.append(Rejection(candidate, code, render(said, "en", self.names), group_id, said))
+            self.rejections.append(Rejection(candidate, code, said, group_id, self.names))
 
     def shift_window(self, driver: Driver, moment: datetime) -> tuple[datetime, datetime] | None:
         """:meth:`Driver.shift_window`, remembered: each crew's is asked for once per later trip."""
