@@ -53,6 +53,11 @@ GREEDY = phrase("reason.greedy")
 # feeding the second costs more than it finds, and a desk answering several reports at once keeps
 # the other core for the next one (the default corridor: 44 ms of CP-SAT a dispatch against 66 ms).
 ONE_WORKER_OPTIONS = 400
+# Below this many options the full model is small without fixing (solver.dispatch.fixing): its LP
+# costs more than the options it rules out save. The desk's dispatches (median 47 options, at most
+# ~700) were 8 % faster without it, the generated 50- to 200-coach fleets (600 to 3,600) up to 20 %
+# faster with it (docs/benchmarks.md, stop 35).
+FIXING_MIN_OPTIONS = 400
 MoreWanted = Callable[[], bool]
 
 
@@ -136,8 +141,13 @@ def solve(instance: Instance, params: SolveParams = SolveParams(), more_wanted: 
 
 def _workers_for(instance: Instance, params: SolveParams) -> SolveParams:
     """``params`` with one CP-SAT worker when the model is small (see :data:`ONE_WORKER_OPTIONS`)."""
-    options = len(instance.rescue_options) + len(instance.route_options) + len(instance.trip_options)
-    return replace(params, workers=1) if params.workers > 1 and options < ONE_WORKER_OPTIONS else params
+    small = _options(instance) < ONE_WORKER_OPTIONS
+    return replace(params, workers=1) if params.workers > 1 and small else params
+
+
+def _options(instance: Instance) -> int:
+    """The options the full model chooses among: rescues, routes and trip covers."""
+    return len(instance.rescue_options) + len(instance.route_options) + len(instance.trip_options)
 
 
 @dataclass(frozen=True)
@@ -263,8 +273,11 @@ def _leading_stages_at_zero(
 
 def _without_ruled_out_rescues(instance: Instance, settled: StagesReached) -> Instance:
     """The instance the full model needs once the rescue terms are settled: without the rescue
-    options (and their chained trips) that :mod:`solver.dispatch.fixing` rules out. The settled
-    plan's own rescues always stay, whatever the LP's tolerances say."""
+    options (and their chained trips) that :mod:`solver.dispatch.fixing` rules out, on a model of
+    :data:`FIXING_MIN_OPTIONS` or more. The settled plan's own rescues always stay, whatever the
+    LP's tolerances say."""
+    if _options(instance) < FIXING_MIN_OPTIONS:
+        return instance
     kept = {*settled.solution.rescues, *settled.solution.routes} if settled.solution else set()
     ruled_out = rescue_options_ruled_out(instance, settled.values) - kept
     return without_rescue_options(instance, frozenset(ruled_out))

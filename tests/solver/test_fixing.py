@@ -3,10 +3,20 @@ use, by the LP's reduced costs and by a Lagrangian bound solved exactly group by
 
 from __future__ import annotations
 
-from solver.dispatch import Budget, SolveParams, Status, solve
-from solver.dispatch.fixing import least_delay_with_each_option, rescue_options_ruled_out, without_rescue_options
+import importlib
 
+import pytest
+
+from fleetplan.corridor import load_corridor
+
+from solver.dispatch import Budget, SolveParams, Status, prepare, solve
+from solver.dispatch.fixing import least_delay_with_each_option, rescue_options_ruled_out, without_rescue_options
+from solver.dispatch.oracle_check import oracle_problems
+
+from bench.incidents import DEFAULT_SEED, generate_incidents
 from tests.solver.factory import InstanceBuilder
+
+solve_module = importlib.import_module("solver.dispatch.solve")  # the package's `solve` is the function
 
 EVERYONE_ON_TIME = {"passengers_not_reached": 0, "late_penalty": 0}
 
@@ -35,13 +45,49 @@ def test_fixing_drops_a_rescuer_no_delay_optimal_plan_uses_and_its_chained_trip(
     assert rescue_options_ruled_out(instance, {"passengers_not_reached": 0}) == frozenset()
 
 
-def test_solving_with_the_slow_rescuer_dropped_keeps_the_delay_optimum():
-    instance, fast, _, _ = a_slow_rescuer_whose_trip_would_tempt_the_full_model()
+def fixing_recorded(monkeypatch) -> list[frozenset[str]]:
+    """What each fixing of the solves rules out, in order."""
+    found: list[frozenset[str]] = []
+    real = solve_module.rescue_options_ruled_out
+
+    def ruled_out(*args):
+        found.append(real(*args))
+        return found[-1]
+
+    monkeypatch.setattr(solve_module, "rescue_options_ruled_out", ruled_out)
+    return found
+
+
+def test_solving_with_the_slow_rescuer_dropped_keeps_the_delay_optimum(monkeypatch):
+    monkeypatch.setattr(solve_module, "FIXING_MIN_OPTIONS", 0)  # fix this small model too
+    ruled_out = fixing_recorded(monkeypatch)
+    instance, fast, slow, _ = a_slow_rescuer_whose_trip_would_tempt_the_full_model()
     result = solve(instance, SolveParams(budget=Budget.wall_clock(2.0), alternatives=1))
     assert result.status == Status.OPTIMAL
     assert [r.option_id for r in result.best.rescues] == [fast]
     assert result.best.objective.passenger_delay_min == 30 * 10
     assert result.best.uncovered_trip_ids == ("T",)
+    assert ruled_out == [{slow}], "the solve fixed the model before the trip stages"
+
+
+@pytest.mark.parametrize("index", range(0, 40, 4))
+def test_fixing_or_not_the_desks_dispatches_reach_the_same_optimum(monkeypatch, index):
+    """A dispatch of the default corridor is small (tens of options): the solve skips the fixing LP
+    (FIXING_MIN_OPTIONS); fixed anyway, it reaches the same optimum, both plans clean for the oracle."""
+    corridor = load_corridor()
+    incident = generate_incidents(corridor, 40, DEFAULT_SEED)[index].incident
+    instance = prepare(corridor, [incident], corridor.dataset.clear_conditions)
+    params = SolveParams(budget=Budget.deterministic(5.0), workers=1, alternatives=1)
+    called = fixing_recorded(monkeypatch)
+    plain = solve(instance, params)
+    assert not called, f"{len(instance.rescue_options)} rescue options: below the fixing threshold"
+    monkeypatch.setattr(solve_module, "FIXING_MIN_OPTIONS", 0)
+    fixed = solve(instance, params)
+    assert bool(called) == bool(instance.trip_tasks), "forced, the fixing runs wherever trips follow the rescues"
+    assert plain.status == fixed.status
+    if plain.plans:
+        assert plain.plans[0].objective == fixed.plans[0].objective
+        assert oracle_problems(instance, [plain.plans[0], fixed.plans[0]]) == ((), ())
 
 
 def cheap_small_coaches_and_a_dear_big_one():
