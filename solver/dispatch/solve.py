@@ -31,6 +31,7 @@ from solver.dispatch.relax import find_relaxations
 from solver.dispatch.result import Result, Status
 from solver.dispatch.stages import (
     MIN_STAGE_TIME_S,
+    STAGE_OPENERS,
     Solution,
     Stage,
     StagesReached,
@@ -145,6 +146,12 @@ def _workers_for(instance: Instance, params: SolveParams) -> SolveParams:
     return replace(params, workers=1) if params.workers > 1 and small else params
 
 
+def _stage_openers(instance: Instance) -> frozenset[str]:
+    """:data:`STAGE_OPENERS` on a model of :data:`ONE_WORKER_OPTIONS` options or more; none on a
+    smaller one, which closes every stage at once: a stage of its own is one more CP-SAT call there."""
+    return STAGE_OPENERS if _options(instance) >= ONE_WORKER_OPTIONS else frozenset()
+
+
 def _options(instance: Instance) -> int:
     """The options the full model chooses among: rescues, routes and trip covers."""
     return len(instance.rescue_options) + len(instance.route_options) + len(instance.trip_options)
@@ -197,7 +204,8 @@ def solve_lexicographic(
             dm.model.add(dm.terms[name] <= value)
         hint(dm, settled.solution)
     open_terms = {name: bound for name, bound in upper_bounds.items() if settled is None or name not in settled.values}
-    reached = minimise_stages(dm, lexicographic_stages(open_terms), params, allowance, first=settled)
+    stages = lexicographic_stages(open_terms, _stage_openers(modelled))
+    reached = minimise_stages(dm, stages, params, allowance, first=settled)
     if reached.solution is None:
         return NoPlan(reached.infeasible)
     if params.keep and not excluded:  # the first plan: a tie goes to what was proposed before

@@ -37,8 +37,9 @@ MIN_STAGE_TIME_S = 0.02
 # stage starts from a plan already (the previous stage's), so a short stage still answers.
 LATER_STAGE_WEIGHT = 0.25
 MAX_STAGE_BITS = 40  # keep each stage's objective well inside CP-SAT's integer range
-# Terms that always open a stage of their own. Empty running weighted behind the trips in one
+# Terms that open a stage of their own on a large model. Empty running weighted behind the trips in one
 # objective kept the 1,000-coach benchmark from closing in 30 s; as two stages both close in about 2 s.
+# On the desk's small models the extra stage is only an extra CP-SAT call (docs/benchmarks.md, stop 35).
 STAGE_OPENERS = frozenset({"deadhead_km"})
 # Full-problem workers in order of use. With two workers CP-SAT's default portfolio has none that
 # linearises the at-most-one constraints, and it could not prove even "uncovered trips ≥ 0" within a
@@ -105,19 +106,19 @@ def term_upper_bounds(instance: Instance) -> dict[str, int]:
     return bounds
 
 
-def lexicographic_stages(upper_bounds: dict[str, int]) -> list[Stage]:
+def lexicographic_stages(upper_bounds: dict[str, int], openers: frozenset[str] = STAGE_OPENERS) -> list[Stage]:
     """Consecutive terms (in the order of ``upper_bounds``) packed into stages with mixed-radix weights.
 
     Inside a stage, a term's weight is the product of (bound + 1) of the terms after it, so the
     weighted sum orders plans exactly lexicographically; a stage closes before its largest possible
-    value would exceed ``2**MAX_STAGE_BITS`` and at every term of :data:`STAGE_OPENERS`. Fewer stages
-    mean fewer CP-SAT calls.
+    value would exceed ``2**MAX_STAGE_BITS`` and at every term of ``openers`` (by default
+    :data:`STAGE_OPENERS`). Fewer stages mean fewer CP-SAT calls.
     """
     stages: list[list[str]] = [[]]
     span = 1
     for name, bound in upper_bounds.items():
         radix = bound + 1
-        if stages[-1] and (span * radix > 2**MAX_STAGE_BITS or name in STAGE_OPENERS):
+        if stages[-1] and (span * radix > 2**MAX_STAGE_BITS or name in openers):
             stages.append([])
             span = 1
         stages[-1].append(name)

@@ -90,7 +90,9 @@ def test_no_alternative_adds_a_coach_to_a_plan_above_it():
         b.rescue(b.crew(vehicle, f"d{vehicle}", seats), "g", eta_min=10, deadhead_km=0)
     result = solve(b.build(), THREE)
     plans = result.plans
-    assert [crews(p) for p in plans][:2] == [{("c15", "dc15")}, {("c23", "dc23")}]
+    # c15 and c23 each carry all 30 alike: which the search finds first is a tie (keep_proposed keeps it
+    # stable from one dispatch to the next); neither is ranked with a second coach added
+    assert {crews(p) for p in plans[:2]} == {frozenset({("c15", "dc15")}), frozenset({("c23", "dc23")})}
     for index, plan in enumerate(plans):
         for other in plans[:index] + plans[index + 1 :]:
             assert not dominated(plan, other), (plan.rescues, other.rescues)

@@ -6,10 +6,16 @@ from __future__ import annotations
 import importlib
 from dataclasses import replace
 
-from solver.dispatch import Budget, SolveParams, Status, solve
+import pytest
+
+from fleetplan.corridor import load_corridor
+
+from solver.dispatch import Budget, SolveParams, Status, prepare, solve
 from solver.dispatch.greedy import on_time_rescues
+from solver.dispatch.oracle_check import oracle_problems
 from solver.dispatch.stages import STAGE_OPENERS, lexicographic_stages, stage_time
 
+from bench.incidents import DEFAULT_SEED, generate_incidents
 from tests.solver.factory import InstanceBuilder
 
 solving = importlib.import_module("solver.dispatch.solve")  # the module, not the function of that name
@@ -102,6 +108,24 @@ def test_stage_openers_start_a_stage_even_when_the_bits_would_allow_packing():
     # inside a stage the weights order lexicographically: one trip outweighs every retimed minute
     (_, trip_weight), (_, minute_weight) = stages[0]
     assert trip_weight == (10 + 1) * minute_weight
+    assert len(lexicographic_stages(bounds, openers=frozenset())) == 1  # a small model's: one call
+
+
+@pytest.mark.parametrize("index", range(2, 40, 4))
+def test_a_small_model_ranks_empty_running_in_the_trips_stage_with_the_same_optimum(monkeypatch, index):
+    """The desk's models are small: the empty running shares the trips' stage (one CP-SAT call fewer)
+    and the plan is the one a stage of its own finds, clean for the oracle."""
+    corridor = load_corridor()
+    incident = generate_incidents(corridor, 40, DEFAULT_SEED)[index].incident
+    instance = prepare(corridor, [incident], corridor.dataset.clear_conditions)
+    params = SolveParams(budget=Budget.deterministic(5.0), workers=1, alternatives=1)
+    packed = solve(instance, params)
+    monkeypatch.setattr(solving, "ONE_WORKER_OPTIONS", 0)  # every model counts as large: deadhead opens
+    apart = solve(instance, params)
+    assert packed.status == apart.status
+    if packed.plans:
+        assert packed.plans[0].objective == apart.plans[0].objective
+        assert oracle_problems(instance, [packed.plans[0], apart.plans[0]]) == ((), ())
 
 
 def test_a_stage_keeps_a_share_for_each_later_stage():
