@@ -231,7 +231,16 @@ class SqlRecordStore:
     def append(
         self, number: int, kind: EntryKind, actor: str, payload: dict[str, Any], after: int | None = None
     ) -> IncidentRecord:
-        """Append a lifecycle entry; RESOLVED and VOID release the incident's bookings.
+        """:meth:`append_entry`, then the incident as it is after it (read after the commit: decoding every
+        plan stored on it would hold the write lock meanwhile, on SQLite the whole database's; the record
+        may then hold an entry appended since, never less)."""
+        self.append_entry(number, kind, actor, payload, after)
+        return self.incident(number)
+
+    def append_entry(
+        self, number: int, kind: EntryKind, actor: str, payload: dict[str, Any], after: int | None = None
+    ) -> int:
+        """Append a lifecycle entry, its id; RESOLVED and VOID release the incident's bookings.
 
         With ``after``, the entry is appended only while entry ``after`` is still the incident's latest:
         what was computed from it (the alternatives to a first plan) must not overwrite a newer entry.
@@ -250,7 +259,6 @@ class SqlRecordStore:
         if kind == EntryKind.ACCEPT:
             raise InvalidTransition("accepting a plan books its coaches and drivers: use accept")
         actor = text_field("actor", actor, NAME_LENGTH)
-        json_ready("payload", payload)
         with self._writer.begin() as connection:
             status = locked_status(connection, number)
             check_transition(number, status, kind)
@@ -264,9 +272,7 @@ class SqlRecordStore:
                 release_bookings(connection, number, now)
             if kind == EntryKind.VOID and status in STANDING:  # whoever was told to act must not
                 stand_down(connection, number, entry_id, now, Withdrawal.VOIDED, str(payload.get("reason") or ""))
-        # read after the commit: decoding every plan stored on it would hold the write lock meanwhile (on
-        # SQLite, the whole database's); the record may then hold an entry appended since, never less
-        return self.incident(number)
+        return entry_id
 
     def accept(
         self,
@@ -291,7 +297,6 @@ class SqlRecordStore:
             As for :meth:`append`.
         """
         actor = text_field("actor", actor, NAME_LENGTH)
-        json_ready("payload", payload)
         # Sorted: concurrent accepts take the unique-index entries in one order, so PostgreSQL
         # makes the later one wait and fail instead of deadlocking.
         vehicles = sorted({text_field("vehicle_ids", v, RESOURCE_ID_LENGTH) for v in vehicle_ids})
@@ -338,8 +343,6 @@ class SqlRecordStore:
     def accept_jointly(self, accepts: Sequence[JointAccept], actor: str) -> list[IncidentRecord]:
         """Accept one joint plan for several incidents, all or none (:func:`api.records.joint.accept_jointly`)."""
         actor = text_field("actor", actor, NAME_LENGTH)
-        for part in accepts:
-            json_ready("payload", part.payload)
         try:
             return joint.accept_jointly(self._writer, self._clock, accepts, actor)
         except IntegrityError:  # another transaction booked one first (PostgreSQL): name the holders
@@ -351,7 +354,6 @@ class SqlRecordStore:
 
     def release(self, numbers: Sequence[int], actor: str, payload: dict[str, Any]) -> list[IncidentRecord]:
         """Un-accept incidents not yet on scene, freeing their bookings (:func:`api.records.joint.release`)."""
-        json_ready("payload", payload)
         return joint.release(self._writer, self._clock, numbers, text_field("actor", actor, NAME_LENGTH), payload)
 
     def incident(self, number: int) -> IncidentRecord:

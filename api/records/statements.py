@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, func, insert, or_, select, update
+from sqlalchemy.exc import StatementError
 
 from api.records.lifecycle import derive_status
 from api.records.schema import (
@@ -24,7 +25,15 @@ from api.records.schema import (
     latest_entries,
     outbox,
 )
-from api.records.types import Entry, EntryKind, IdempotencyMismatch, IncidentRecord, IncidentStatus, NotFound
+from api.records.types import (
+    Entry,
+    EntryKind,
+    IdempotencyMismatch,
+    IncidentRecord,
+    IncidentStatus,
+    NotFound,
+    RecordError,
+)
 
 # --- statements -----------------------------------------------------------------------------------
 
@@ -61,10 +70,19 @@ def insert_entry(
 
     The index only moves forward (to a higher entry id), so two appends committing out of id order
     on PostgreSQL still leave it at the latest; the incident's first entry creates it.
+
+    Raises RecordError naming ``payload`` when JSON cannot hold it (the caller's transaction then
+    rolls back: nothing is stored). The payload is encoded once, here: an options payload is tens of
+    kilobytes, and checking it beforehand cost as much as storing it.
     """
-    result = connection.execute(
-        insert(entries).values(incident_number=number, kind=kind.value, at=at, actor=actor, payload=payload)
-    )
+    try:
+        result = connection.execute(
+            insert(entries).values(incident_number=number, kind=kind.value, at=at, actor=actor, payload=payload)
+        )
+    except StatementError as error:
+        if isinstance(error.orig, (TypeError, ValueError)):  # raised by the JSON encoder
+            raise RecordError(f"payload: cannot be stored as JSON ({error.orig})") from None
+        raise
     entry_id = inserted_id(result)
     moved = connection.execute(
         update(latest_entries)

@@ -218,6 +218,11 @@ class RecordStore(Protocol):
         RESOLVED releases bookings. With ``after``, only while entry ``after`` is still the incident's latest
         (else Superseded)."""
 
+    def append_entry(
+        self, number: int, kind: EntryKind, actor: str, payload: dict[str, Any], after: int | None = None
+    ) -> int:
+        """As :meth:`append`, the new entry's id instead of the record (nothing read back)."""
+
     def accept(
         self,
         number: int,

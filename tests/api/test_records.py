@@ -137,6 +137,24 @@ def test_a_report_that_cannot_be_stored_is_refused_and_records_nothing(store):
     assert _report(store)[0].number == 1
 
 
+def test_a_payload_json_cannot_hold_is_refused_by_name_and_stores_nothing(store):
+    number = _with_options(store)
+    before = store.incident(number)
+    unstorable = {"plans": [{"rank": 1, "when": WHEN}]}  # a datetime: JSON has none
+    with pytest.raises(RecordError, match="payload: cannot be stored as JSON"):
+        store.append(number, EntryKind.OPTIONS, DESK, unstorable)
+    with pytest.raises(RecordError, match="payload"):
+        store.accept(number, DESK, {"rank": 1, "crews": {("C07", "D07")}}, ["C07"], [])
+    assert store.incident(number) == before
+    assert store.bookings() == []
+    accepted = _accepted(store, ["C08"], [])
+    with pytest.raises(RecordError, match="payload"):
+        store.release([accepted], DESK, {"release": {"reason": object()}})
+    assert store.incident(accepted).status == IncidentStatus.ACCEPTED
+    assert [b.vehicle_id for b in store.bookings()] == ["C08"]
+    assert store.integrity_problems() == []
+
+
 def test_the_report_is_kept_as_first_recorded(store):
     record, created = _report(store)
     again = store.incident(record.number)
