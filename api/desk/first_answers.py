@@ -45,13 +45,9 @@ class FirstAnswers:
         self._lock = threading.Lock()
         self._queue: deque[FirstAnswer] = deque()
 
-    def remember(self, stored: Iterable[IncidentRecord], actor: str, joint_id: str | None) -> None:
-        """Remember the options just stored on ``stored`` when they say more are coming."""
-        entries = tuple(
-            (record.number, entry.id)
-            for record in stored
-            if (entry := record.latest(EntryKind.OPTIONS)) is not None and entry.payload.get(MORE_OPTIONS_COMING)
-        )
+    def remember(self, stored: Iterable[tuple[int, int, dict[str, Any]]], actor: str, joint_id: str | None) -> None:
+        """Remember the options just ``stored`` (incident, entry id, payload) when they say more are coming."""
+        entries = tuple((number, entry_id) for number, entry_id, payload in stored if payload.get(MORE_OPTIONS_COMING))
         if entries:
             with self._lock:
                 self._queue.append(FirstAnswer(entries, actor, joint_id))

@@ -49,6 +49,7 @@ from api.messaging.facts import ready_messages
 from api.records.types import (
     BookingConflict,
     EntryKind,
+    IncidentHead,
     IncidentRecord,
     IncidentStatus,
     InvalidTransition,
@@ -78,14 +79,19 @@ class JointPlanner:
 
     # ------------------------------------------------------------------ which incidents
     def unaccepted(
-        self, exclude: int | None = None, near: datetime | None = None, conditions: str | None = None
+        self,
+        exclude: int | None = None,
+        near: datetime | None = None,
+        conditions: str | None = None,
+        heads: Sequence[IncidentHead] | None = None,
     ) -> list[int]:
         """The open incidents not yet accepted (reported or with options), oldest first; with ``near``,
         only those reported within ``FLEETPLAN_JOINT_WINDOW_MIN`` of it (hours apart, their rescues do
         not compete: a back-dated entry is never planned with today's); with ``conditions``, only those
-        reported under that conditions preset (:func:`conditions_of`)."""
+        reported under that conditions preset (:func:`conditions_of`). ``heads``: theirs, if just read."""
         window = timedelta(minutes=self.desk.settings.joint_window_min)
-        heads = self.desk.store.incident_heads(set(UNACCEPTED), limit=MAX_OPEN)
+        if heads is None:
+            heads = self.desk.store.incident_heads(set(UNACCEPTED), limit=MAX_OPEN)
         return sorted(
             h.number
             for h in heads
@@ -97,21 +103,24 @@ class JointPlanner:
     def partners(self, number: int, planned: frozenset[int] = frozenset()) -> list[int]:
         """Those to plan together with the newly reported ``number``: the newest open incidents not yet
         accepted reported near its time (``FLEETPLAN_JOINT_MAX_INCIDENTS`` with it), leaving out those
-        ``planned`` already; none when joint planning is off."""
+        ``planned`` already; none when joint planning is off, or when ``number`` is no longer open and
+        unaccepted (:meth:`replan` then leaves it as it is)."""
         if not self.desk.settings.joint_planning:
             return []
-        record = self.desk.store.incident(number)
-        near, conditions = record.reported_at, conditions_of(record.report)
-        open_near = [n for n in self.unaccepted(number, near, conditions) if n not in planned]
+        heads = self.desk.store.incident_heads(set(UNACCEPTED), limit=MAX_OPEN)
+        head = next((h for h in heads if h.number == number), None)
+        if head is None:
+            return []
+        near, conditions = head.reported_at, conditions_of(head.report)
+        open_near = [n for n in self.unaccepted(number, near, conditions, heads) if n not in planned]
         return open_near[-(self.desk.settings.joint_max_incidents - 1) :]
 
     # ------------------------------------------------------------------ re-planning
-    def replan(
-        self, numbers: Sequence[int], actor: str, trigger: Trigger, first_only: bool = False
-    ) -> dict[int, IncidentRecord]:
+    def replan(self, numbers: Sequence[int], actor: str, trigger: Trigger, first_only: bool = False) -> list[int]:
         """Dispatch ``numbers`` together (those still unaccepted) and store each one's part.
 
-        Returns the records re-planned (or as they are, when another desk changed them meanwhile).
+        Returns the numbers re-planned: each holds its new options, or is as another desk left it when
+        it changed meanwhile (nothing is read back: a report's batch has no use for the records).
         One incident alone is dispatched alone, as a report is; incidents reported under different
         conditions are planned apart, each set under its own (one instance has one weather). With
         ``first_only`` (other reports wait) the best plan is stored alone, the alternatives follow when
@@ -123,12 +132,8 @@ class JointPlanner:
         for record in records:
             by_conditions.setdefault(conditions_of(record.report), []).append(record.number)
         if len(by_conditions) > 1:
-            return {
-                n: r
-                for same in by_conditions.values()
-                for n, r in self.replan(same, actor, trigger, first_only).items()
-            }
-        return self._plan(records, actor, trigger, first_only) if records else {}
+            return [n for same in by_conditions.values() for n in self.replan(same, actor, trigger, first_only)]
+        return self._plan(records, actor, trigger, first_only) if records else []
 
     def add_alternatives(self) -> None:
         """The full options of the oldest first answer still waiting for them (the desk's idle work)."""
@@ -146,7 +151,7 @@ class JointPlanner:
         trigger: Trigger,
         first_only: bool = False,
         answer: FirstAnswer | None = None,
-    ) -> dict[int, IncidentRecord]:
+    ) -> list[int]:
         """Dispatch ``records`` (one weather) in one instance and store each one's part. The best plan
         alone with ``first_only``, or when a report comes to wait before the alternatives. After a first
         ``answer``, the full options keep its first plan among equal ones, and its joint id when they
@@ -182,16 +187,18 @@ class JointPlanner:
                 explain_change(payload["plans"][0], before, record.number, trigger)
             if first_only:
                 mark_more_coming(payload, wanted)
-        done = {}
+        stored = []
         for record in records:
+            payload = payloads[record.number]
             try:
-                done[record.number] = store.append(
-                    record.number, EntryKind.OPTIONS, actor, payloads[record.number], after=after.get(record.number)
+                entry_id = store.append_entry(
+                    record.number, EntryKind.OPTIONS, actor, payload, after=after.get(record.number)
                 )
             except RecordError:  # accepted, voided or planned again meanwhile: its record stays
-                done[record.number] = store.incident(record.number)
-        self.first_answers.remember(done.values(), actor, str(joint["id"]) if joint else None)  # if marked
-        return done
+                continue
+            stored.append((record.number, entry_id, payload))
+        self.first_answers.remember(stored, actor, str(joint["id"]) if joint else None)  # if marked
+        return [record.number for record in records]
 
     async def plan_reported_within_wait(self, number: int, actor: str, recomputed: bool = False) -> IncidentRecord:
         """Re-plan the newly reported ``number`` (or one whose options the dispatcher asked for again:
@@ -285,8 +292,8 @@ class JointPlanner:
                     f"their reports name different road conditions ({', '.join(named)}): one plan has one "
                     "weather, so they are planned apart",
                 )
-        done = self.replan(chosen, actor, Trigger.together())
-        return [done[n] for n in chosen if n in done]
+        planned = set(self.replan(chosen, actor, Trigger.together()))
+        return [self.desk.store.incident(n) for n in chosen if n in planned]
 
     def release(self, number: int, reason: str, actor: str) -> IncidentRecord:
         """Un-accept ``number`` (and the incidents accepted together with it), then re-plan them jointly
@@ -404,7 +411,8 @@ class JointPlanner:
         """An AcceptConflict with ``record``'s fresh options (re-planned jointly with the open ones)."""
         try:
             near = self.unaccepted(near=record.reported_at, conditions=conditions_of(record.report))
-            fresh = self.replan(sorted({record.number, *near}), actor, trigger).get(record.number)
+            planned = self.replan(sorted({record.number, *near}), actor, trigger)
+            fresh = self.desk.store.incident(record.number) if record.number in planned else None
         except (RecordError, FleetplanError):
             fresh = None
         entry = fresh.latest(EntryKind.OPTIONS) if fresh is not None else None
