@@ -79,10 +79,12 @@ def insert_entry(
         result = connection.execute(
             insert(entries).values(incident_number=number, kind=kind.value, at=at, actor=actor, payload=payload)
         )
-    except StatementError as error:
+    except StatementError as error:  # SQLAlchemy encodes before executing (SQLite)
         if isinstance(error.orig, (TypeError, ValueError)):  # raised by the JSON encoder
             raise RecordError(f"payload: cannot be stored as JSON ({error.orig})") from None
         raise
+    except (TypeError, ValueError) as error:  # psycopg encodes while executing (PostgreSQL)
+        raise RecordError(f"payload: cannot be stored as JSON ({error})") from None
     entry_id = inserted_id(result)
     moved = connection.execute(
         update(latest_entries)
