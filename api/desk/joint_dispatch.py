@@ -22,7 +22,7 @@ from api.desk.dispatch_pool import DispatchJob, DispatchPool
 from api.desk.joint_views import conditions_of, first_crews
 from api.desk.reports import IncidentReport, changed_statuses, decision_inputs, fields_named
 from api.operations_log import OperationsLog, StatusChange
-from api.records.types import IncidentRecord, RecordStore
+from api.records.types import Booking, IncidentRecord, RecordStore
 from api.settings import Settings
 
 MAX_PLANS = 5  # a report asks for at most five
@@ -47,9 +47,9 @@ class DeskState(Protocol):
 
     def live_conditions(self, corridor: Corridor, preset: str) -> Conditions: ...
 
-    def unavailable(self, exclude_number: int | None = None) -> dict[str, str]: ...
-
-    def bookings_by_resource(self) -> dict[str, int]: ...
+    def unavailable(
+        self, exclude_number: int | None = None, bookings: Sequence[Booking] | None = None
+    ) -> dict[str, str]: ...
 
     def check_crews_usable(self, record: IncidentRecord, plan: dict[str, Any]) -> None: ...
 
@@ -71,8 +71,9 @@ def joint_view(
     (preset,) = {conditions_of(r.report) for r in records}
     conditions = desk.live_conditions(corridor, preset)
     failed = {r.report["vehicle_id"] for r in records}  # each is its own incident's failed coach here
-    booked = set(desk.bookings_by_resource())
-    unavailable = {r: why for r, why in desk.unavailable().items() if r not in failed or r in booked}
+    bookings = desk.store.bookings()
+    booked = {resource for b in bookings for resource in (b.vehicle_id, b.driver_id) if resource}
+    unavailable = {r: why for r, why in desk.unavailable(bookings=bookings).items() if r not in failed or r in booked}
     incidents = tuple(
         Incident(
             id=str(r.number),

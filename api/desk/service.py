@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from functools import cached_property, partial
 from typing import Any, TypeVar
@@ -87,6 +87,7 @@ from api.operations_log import Closure, ClosureKind, OperationsLog, StatusChange
 from api.records.lifecycle import BOOKED_STATUSES
 from api.records.types import (
     NEXT_ENTRIES,
+    Booking,
     BookingConflict,
     EntryKind,
     IncidentRecord,
@@ -149,10 +150,12 @@ class Desk:
             raise InvalidValueError("conditions", str(error)) from None
         return with_closures(conditions, self.log.active_closures())
 
-    def unavailable(self, exclude_number: int | None = None) -> dict[str, str]:
-        """Coach or driver id → why it cannot be sent now (bookings, broken down elsewhere)."""
+    def unavailable(
+        self, exclude_number: int | None = None, bookings: Sequence[Booking] | None = None
+    ) -> dict[str, str]:
+        """Coach or driver id → why it cannot be sent now (``bookings``, default the store's; broken down elsewhere)."""
         held: dict[str, str] = {}
-        for booking in self.store.bookings():
+        for booking in self.store.bookings() if bookings is None else bookings:
             if booking.incident_number == exclude_number:
                 continue
             for resource in (booking.vehicle_id, booking.driver_id):
