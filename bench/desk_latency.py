@@ -10,8 +10,10 @@ wait counts). Each incident is then voided, untimed, so that the broken-down coa
 reports do not pile up and change later dispatches. The loops are bounded by the duration and by
 ``MAX_REPORTS_PER_CLIENT``.
 
-Prints Markdown: latency p50/p95/max/mean, completed reports per second, and the solver's own time
-(``solve_ms`` of the options) to tell queueing from computing.
+Prints Markdown: latency p50/p95/max/mean, completed reports per second, the solver's own time
+(``solve_ms`` of the options) to tell queueing from computing, and the CPU time per report of the
+service processes and of their dispatch workers (from ``/proc``, Linux only: the reports a second drift
+with this machine's speed, the CPU a report costs less so).
 
 With ``--burst N``, N reports near in time are sent at once instead (a pile-up), each first answer
 timed, then the wait until every incident holds all the plans it asked for.
@@ -83,9 +85,10 @@ def free_port() -> int:
 @contextmanager
 def service(
     directory: Path, time_limit_s: float, concurrency: int | None, processes: int = 1, postgres: str | None = None
-) -> Iterator[tuple[list[str], str]]:
+) -> Iterator[tuple[list[str], str, list[int]]]:
     """``processes`` × ``fleetplan serve`` on one fresh database (SQLite in ``directory``, or a new
-    schema of the PostgreSQL server ``postgres``, dropped afterwards); yields (base URLs, admin token)."""
+    schema of the PostgreSQL server ``postgres``, dropped afterwards); yields (base URLs, admin token,
+    the services' process ids)."""
     with _fresh_database(directory, postgres) as database_url:
         env = {
             **os.environ,
@@ -109,7 +112,8 @@ def service(
                     )
                 base_urls.append(f"http://127.0.0.1:{port}")
                 _wait_until_up(started[-1], base_urls[-1], log_path)
-            yield base_urls, (directory / "var" / "admin-token").read_text(encoding="utf-8").strip()
+            token = (directory / "var" / "admin-token").read_text(encoding="utf-8").strip()
+            yield base_urls, token, [process.pid for process in started]
         finally:
             for process in started:
                 process.send_signal(signal.SIGTERM)
@@ -157,6 +161,38 @@ def _wait_until_up(process: subprocess.Popen, base_url: str, log: Path) -> None:
             pass
         time.sleep(0.2)
     raise RuntimeError(f"the service did not start within {START_TIMEOUT_S} s")
+
+
+# --------------------------------------------------------------------------- CPU time
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` so far (``/proc``; 0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (the fork server, the dispatch workers), from ``/proc``."""
+    found, todo = [], [pid]
+    while todo:
+        for task in Path(f"/proc/{todo.pop()}/task").glob("*/children"):
+            try:
+                children = [int(child) for child in task.read_text().split()]
+            except OSError:
+                continue
+            found += children
+            todo += children
+    return found
+
+
+def cpu_of(service_pids: Sequence[int]) -> tuple[float, float]:
+    """CPU seconds so far of the service processes and of their descendants (NaN without ``/proc``)."""
+    if not Path("/proc/self/stat").exists():
+        return float("nan"), float("nan")
+    below = [child for pid in service_pids for child in descendants(pid)]
+    return sum(map(cpu_seconds, service_pids)), sum(map(cpu_seconds, below))
 
 
 # --------------------------------------------------------------------------- the load
@@ -290,7 +326,8 @@ def print_burst(args: argparse.Namespace, latencies: list[float], full_s: float 
 
 
 # --------------------------------------------------------------------------- report
-def summary_row(run: Run, concurrency: str) -> list[object]:
+def summary_row(run: Run, concurrency: str, cpu_s: tuple[float, float]) -> list[object]:
+    """One table row; ``cpu_s``: the CPU seconds the services and their workers spent during the run."""
     ok = [s for s in run.samples if s.status == 201 and s.solve_ms is not None]
     latencies = [s.latency_ms for s in ok]
     solves = [float(s.solve_ms) for s in ok]
@@ -310,6 +347,7 @@ def summary_row(run: Run, concurrency: str) -> list[object]:
         percentile(solves, 50),
         percentile(solves, 95),
         " / ".join(str(statuses[name]) for name in SOLVER_STATUSES),
+        *(1000 * seconds / len(ok) if ok else float("nan") for seconds in cpu_s),
     ]
 
 
@@ -367,16 +405,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     bodies = report_bodies(INCIDENT_POOL, args.seed, args.alternatives)
     if args.burst is not None:
         with tempfile.TemporaryDirectory(prefix="desk-burst-") as directory:
-            with service(Path(directory), args.time_limit, None) as (urls, token):
+            with service(Path(directory), args.time_limit, None) as (urls, token, _pids):
                 print_burst(args, *run_burst(urls[0], token, near_in_time(bodies, args.burst)))
         return 0
     rows = []
     for limit in limits:
         with tempfile.TemporaryDirectory(prefix="desk-latency-") as directory:
-            with service(Path(directory), args.time_limit, limit, args.processes, args.postgres) as (urls, token):
+            with service(Path(directory), args.time_limit, limit, args.processes, args.postgres) as (urls, token, pids):
                 for clients in counts:
+                    before = cpu_of(pids)
                     run = run_clients(urls, token, bodies, clients, args.duration)
-                    rows.append(summary_row(run, str(limit) if limit else f"{len(os.sched_getaffinity(0))} (default)"))
+                    spent = tuple(after - then for after, then in zip(cpu_of(pids), before))
+                    label = str(limit) if limit else f"{len(os.sched_getaffinity(0))} (default)"
+                    rows.append(summary_row(run, label, spent))
     print(header("Dispatch desk: report → options through HTTP (loopback)", load_at_start))
     print(
         f"- service: {args.processes} × `fleetplan serve` on "
@@ -401,6 +442,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "solve p50 ms",
                 "solve p95 ms",
                 "optimal / feasible / greedy / infeasible",
+                "service CPU ms/report",
+                "workers CPU ms/report",
             ],
             rows,
         )

@@ -7,6 +7,7 @@ that what they report is internally consistent.
 from __future__ import annotations
 
 import json
+import os
 from datetime import datetime, timedelta
 
 import pytest
@@ -255,6 +256,10 @@ def test_desk_latency_benchmark_runs_with_one_plan_per_report(capsys):
     assert "1 plan(s) asked per report" in out
     row = next(line for line in out.splitlines() if line.startswith("| 1 |"))
     assert row.split("|")[5].strip() == "0"  # no errors
+    service_ms, workers_ms = (float(cell) for cell in row.split("|")[-3:-1])
+    assert service_ms > 0, "the service spent CPU on the reports"
+    if len(os.sched_getaffinity(0)) >= 2:  # a service on one core dispatches in its own process
+        assert workers_ms > 0, "its dispatch workers spent CPU on the reports"
     with pytest.raises(SystemExit) as stopped:
         desk_latency.main(["--alternatives", "6"])
     assert stopped.value.code == 2
