@@ -15,13 +15,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fleetplan.live import LivePicture
 from fleetplan.model import Conditions, Dataset, DrivingPolicy, DutyInterval, Incident
 from fleetplan.operations import OperationsPolicy
 from fleetplan.phrase import Phrase
 from fleetplan.tiers import Tier, TierPolicy
+
+if TYPE_CHECKING:  # the wording package imports this module
+    from fleetplan.wording.names import Names
 
 
 class CrewKind(StrEnum):
@@ -266,7 +269,7 @@ class Rejection:
     code: RejectionCode
     said: Phrase | str
     group_id: str | None = None
-    names: Any = field(default=None, compare=False, repr=False)  # fleetplan.wording.Names
+    names: Names | None = field(default=None, compare=False, repr=False)
 
     @property
     def phrase(self) -> Phrase | None:

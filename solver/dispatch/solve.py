@@ -55,9 +55,9 @@ GREEDY = phrase("reason.greedy")
 # the other core for the next one (the default corridor: 44 ms of CP-SAT a dispatch against 66 ms).
 ONE_WORKER_OPTIONS = 400
 # Below this many options the full model is small without fixing (solver.dispatch.fixing): its LP
-# costs more than the options it rules out save. The desk's dispatches (median 47 options, at most
-# ~700) were 8 % faster without it, the generated 50- to 200-coach fleets (600 to 3,600) up to 20 %
-# faster with it (docs/benchmarks.md, stop 35).
+# costs more than the options it rules out save. The desk's captured dispatches (median 47 options)
+# solved 3-10 % faster without it; on generated 50- to 200-coach fleets (600 to 3,600 options) it
+# saved up to a fifth in five of six (docs/benchmarks.md, stop 35).
 FIXING_MIN_OPTIONS = 400
 MoreWanted = Callable[[], bool]
 
