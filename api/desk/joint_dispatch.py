@@ -72,7 +72,7 @@ def joint_view(
     conditions = desk.live_conditions(corridor, preset)
     failed = {r.report["vehicle_id"] for r in records}  # each is its own incident's failed coach here
     bookings = desk.store.bookings()
-    booked = {resource for b in bookings for resource in (b.vehicle_id, b.driver_id) if resource}
+    booked = {resource for booking in bookings for resource in booking.resources}
     unavailable = {r: why for r, why in desk.unavailable(bookings=bookings).items() if r not in failed or r in booked}
     incidents = tuple(
         Incident(

@@ -158,9 +158,8 @@ class Desk:
         for booking in self.store.bookings() if bookings is None else bookings:
             if booking.incident_number == exclude_number:
                 continue
-            for resource in (booking.vehicle_id, booking.driver_id):
-                if resource:
-                    held[resource] = f"booked by incident {booking.incident_number}"
+            for resource in booking.resources:
+                held[resource] = f"booked by incident {booking.incident_number}"
         for vehicle_id, number in broken_coaches(self.store, exclude_number).items():
             held.setdefault(vehicle_id, f"broke down in incident {number}")
         # a crew accepted jointly is booked under one incident: the accepted plans say which others it holds
@@ -169,12 +168,9 @@ class Desk:
 
     def bookings_by_resource(self) -> dict[str, int]:
         """Coach or driver id → the incident number that books it."""
-        held = {}
-        for booking in self.store.bookings():
-            for resource in (booking.vehicle_id, booking.driver_id):
-                if resource:
-                    held[resource] = booking.incident_number
-        return held
+        return {
+            resource: booking.incident_number for booking in self.store.bookings() for resource in booking.resources
+        }
 
     # ------------------------------------------------------------------ dispatch steps (blocking)
     def prepare(self, report: IncidentReport, number: int | None = None) -> Prepared:

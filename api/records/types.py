@@ -83,6 +83,11 @@ class Booking:
     vehicle_id: str | None
     driver_id: str | None
 
+    @property
+    def resources(self) -> tuple[str, ...]:
+        """The coach and the driver it holds (a booking holds one of them)."""
+        return tuple(resource for resource in (self.vehicle_id, self.driver_id) if resource)
+
 
 @dataclass(frozen=True)
 class IncidentRecord:
