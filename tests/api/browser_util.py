@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.api.http_support import SUBPROCESS_DISPATCH_PROCESSES
+
 CHROMIUM = Path("/usr/bin/chromium")
 # the desk's sound cue may play without a click first (a real desk has been clicked: its sign-in)
 CHROMIUM_ARGS = [
@@ -123,7 +125,7 @@ def running_service(workdir: Path, **settings: object) -> Iterator[Service]:
     env = {
         **os.environ,
         "FLEETPLAN_VAR_DIR": str(workdir / "var"),
-        "FLEETPLAN_DISPATCH_PROCESSES": "0",  # in the service process, as http_support.running_server says why
+        "FLEETPLAN_DISPATCH_PROCESSES": SUBPROCESS_DISPATCH_PROCESSES,  # see http_support.running_server
     }
     env.update({f"FLEETPLAN_{name.upper()}": str(value) for name, value in settings.items()})
     with open(log_path, "wb") as log:

@@ -8,14 +8,11 @@ from dataclasses import replace
 
 import pytest
 
-from fleetplan.corridor import load_corridor
-
-from solver.dispatch import Budget, SolveParams, Status, prepare, solve
+from solver.dispatch import Budget, SolveParams, Status, solve
 from solver.dispatch.greedy import on_time_rescues
-from solver.dispatch.oracle_check import oracle_problems
 from solver.dispatch.stages import STAGE_OPENERS, lexicographic_stages, stage_time
 
-from bench.incidents import DEFAULT_SEED, generate_incidents
+from tests.solver.desk_incidents import COUNT, ONE_PLAN, assert_same_best, desk_instance
 from tests.solver.factory import InstanceBuilder
 
 solving = importlib.import_module("solver.dispatch.solve")  # the module, not the function of that name
@@ -111,21 +108,15 @@ def test_stage_openers_start_a_stage_even_when_the_bits_would_allow_packing():
     assert len(lexicographic_stages(bounds, openers=frozenset())) == 1  # a small model's: one call
 
 
-@pytest.mark.parametrize("index", range(2, 40, 4))
+@pytest.mark.parametrize("index", range(2, COUNT, 4))
 def test_a_small_model_ranks_empty_running_in_the_trips_stage_with_the_same_optimum(monkeypatch, index):
     """The desk's models are small: the empty running shares the trips' stage (one CP-SAT call fewer)
     and the plan is the one a stage of its own finds, clean for the oracle."""
-    corridor = load_corridor()
-    incident = generate_incidents(corridor, 40, DEFAULT_SEED)[index].incident
-    instance = prepare(corridor, [incident], corridor.dataset.clear_conditions)
-    params = SolveParams(budget=Budget.deterministic(5.0), workers=1, alternatives=1)
-    packed = solve(instance, params)
+    instance = desk_instance(index)
+    packed = solve(instance, ONE_PLAN)
     monkeypatch.setattr(solving, "ONE_WORKER_OPTIONS", 0)  # every model counts as large: deadhead opens
-    apart = solve(instance, params)
-    assert packed.status == apart.status
-    if packed.plans:
-        assert packed.plans[0].objective == apart.plans[0].objective
-        assert oracle_problems(instance, [packed.plans[0], apart.plans[0]]) == ((), ())
+    apart = solve(instance, ONE_PLAN)
+    assert_same_best(instance, packed, apart)
 
 
 def test_a_stage_keeps_a_share_for_each_later_stage():

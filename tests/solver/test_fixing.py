@@ -7,13 +7,10 @@ import importlib
 
 import pytest
 
-from fleetplan.corridor import load_corridor
-
-from solver.dispatch import Budget, SolveParams, Status, prepare, solve
+from solver.dispatch import Budget, SolveParams, Status, solve
 from solver.dispatch.fixing import least_delay_with_each_option, rescue_options_ruled_out, without_rescue_options
-from solver.dispatch.oracle_check import oracle_problems
 
-from bench.incidents import DEFAULT_SEED, generate_incidents
+from tests.solver.desk_incidents import COUNT, ONE_PLAN, assert_same_best, desk_instance
 from tests.solver.factory import InstanceBuilder
 
 solve_module = importlib.import_module("solver.dispatch.solve")  # the package's `solve` is the function
@@ -70,24 +67,18 @@ def test_solving_with_the_slow_rescuer_dropped_keeps_the_delay_optimum(monkeypat
     assert ruled_out == [{slow}], "the solve fixed the model before the trip stages"
 
 
-@pytest.mark.parametrize("index", range(0, 40, 4))
+@pytest.mark.parametrize("index", range(0, COUNT, 4))
 def test_fixing_or_not_the_desks_dispatches_reach_the_same_optimum(monkeypatch, index):
     """A dispatch of the default corridor is small (tens of options): the solve skips the fixing LP
     (FIXING_MIN_OPTIONS); fixed anyway, it reaches the same optimum, both plans clean for the oracle."""
-    corridor = load_corridor()
-    incident = generate_incidents(corridor, 40, DEFAULT_SEED)[index].incident
-    instance = prepare(corridor, [incident], corridor.dataset.clear_conditions)
-    params = SolveParams(budget=Budget.deterministic(5.0), workers=1, alternatives=1)
+    instance = desk_instance(index)
     called = fixing_recorded(monkeypatch)
-    plain = solve(instance, params)
+    plain = solve(instance, ONE_PLAN)
     assert not called, f"{len(instance.rescue_options)} rescue options: below the fixing threshold"
     monkeypatch.setattr(solve_module, "FIXING_MIN_OPTIONS", 0)
-    fixed = solve(instance, params)
+    fixed = solve(instance, ONE_PLAN)
     assert bool(called) == bool(instance.trip_tasks), "forced, the fixing runs wherever trips follow the rescues"
-    assert plain.status == fixed.status
-    if plain.plans:
-        assert plain.plans[0].objective == fixed.plans[0].objective
-        assert oracle_problems(instance, [plain.plans[0], fixed.plans[0]]) == ((), ())
+    assert_same_best(instance, plain, fixed)
 
 
 def cheap_small_coaches_and_a_dear_big_one():
