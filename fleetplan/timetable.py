@@ -349,8 +349,9 @@ def scene_offset_s(course: TripCourse, network: RoadNetwork, scene: Location) ->
                 share = point.offset_m / point.length_m if point.length_m else 0.0
                 return a.offset_s + (b.offset_s - a.offset_s) * share
     if scene.node_id is not None:
+        stops = network.stop_nodes(scene)
         for course_point in points:
-            if network.path_passes((course_point.node_id,), scene):
+            if course_point.node_id in stops:
                 return course_point.offset_s
     return None
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
+from fleetplan.builder.collector import collector_paused
 from fleetplan.builder.context import BuildContext
 from fleetplan.builder.crews import candidate_crews, standby_by_city
 from fleetplan.builder.groups import failed_crews, stranded_group
@@ -52,6 +53,18 @@ def build_instance(
     UnknownIdError, InvalidValueError, LocationError
         For an unknown coach or trip, passengers above the coach's seats, or an unknown location.
     """
+    with collector_paused():
+        return _build(corridor, incidents, conditions, ops, unavailable, fixes)
+
+
+def _build(
+    corridor: Corridor,
+    incidents: Sequence[Incident],
+    conditions: Conditions,
+    ops: OperationsPolicy,
+    unavailable: Mapping[str, str],
+    fixes: LiveFixes,
+) -> Instance:
     ctx, groups = _context_and_groups(corridor, incidents, conditions, ops, unavailable, fixes)
     corridor, at, failed = ctx.corridor, ctx.at, set(ctx.failed)
     ctx.unavailable = {**failed_crews(ctx, groups), **ctx.unavailable}

@@ -76,6 +76,7 @@ class BuildContext:
     _driver_problems: dict[tuple[str, str], tuple[RejectionCode, Phrase] | None] = field(default_factory=dict)
     _shift_problems: dict[str, tuple[RejectionCode, Phrase] | None] = field(default_factory=dict)
     cover_reach: dict = field(default_factory=dict)  # empty runs to a later trip's first stop (builder.trips)
+    cover_starts: dict = field(default_factory=dict)  # where a crew sets out for a later trip (builder.trips)
     _shift_windows: dict = field(default_factory=dict)
     _names: Names | None = None
     roles_at: dict = field(default_factory=dict)  # drivers standing at a place by role (builder.crews)
@@ -228,6 +229,11 @@ class BuildContext:
     def on_shift_when_ready(self, driver: Driver) -> bool:
         """Whether ``driver`` is on shift when a crew can leave (report + turnout): able to rescue now."""
         return self.shift_window(driver, self.at + timedelta(seconds=self.ops.turnout_s)) is not None
+
+    def rejected(self, candidate: str, code: RejectionCode, group_id: str | None = None) -> bool:
+        """Whether a rejection of ``candidate`` for this reason kind and group is recorded (a later
+        one would not be: a caller may skip wording it)."""
+        return (candidate, code, group_id) in self._reported
 
     def reject(self, candidate: str, code: RejectionCode, said: Phrase, group_id: str | None = None) -> None:
         """Record a rejection once per candidate, reason kind and group, so the list stays readable."""

@@ -80,10 +80,11 @@ def trip_tasks(
 
 @dataclass(frozen=True)
 class CoverCrews:
-    """The crews that could run a later trip on their own, sorted once per build: by where and when
-    they are free (crews that set out alike are bounded together), by coach, and by coach and driver."""
+    """The crews that could run a later trip on their own, sorted once per build: by seats, then by
+    where and when they are free (crews that set out alike are bounded together), by coach, and by
+    coach and driver."""
 
-    by_start: tuple[tuple[str, datetime, tuple[Crew, ...]], ...]
+    by_seats: tuple[tuple[int, tuple[tuple[str, datetime, tuple[Crew, ...]], ...]], ...]
     by_vehicle: Mapping[str, tuple[Crew, ...]]
     by_pair: Mapping[tuple[str, str], Crew]
 
@@ -91,16 +92,23 @@ class CoverCrews:
     def of(cls, crews: Sequence[Crew]) -> CoverCrews:
         standing = sorted((crew for crew in crews if crew.kind != CrewKind.PASSING), key=lambda crew: crew.id)
         by_vehicle: dict[str, list[Crew]] = {}
-        starts: list[tuple[Crew, str, datetime]] = []
+        starts: dict[int, list[tuple[Crew, str, datetime]]] = {}
         for crew in standing:
             assert crew.origin_node is not None  # only a passing coach has no origin node
-            starts.append((crew, crew.origin_node, crew.available_from))
+            starts.setdefault(crew.capacity, []).append((crew, crew.origin_node, crew.available_from))
             by_vehicle.setdefault(crew.vehicle_id, []).append(crew)
         return cls(
-            tuple(grouped_by_start(starts)),
+            tuple((seats, tuple(grouped_by_start(starts[seats]))) for seats in sorted(starts)),
             {vehicle_id: tuple(group) for vehicle_id, group in by_vehicle.items()},
             {(crew.vehicle_id, crew.driver_id): crew for crew in standing},
         )
+
+    def starts_seating(self, passengers: int) -> Iterator[tuple[str, datetime, tuple[Crew, ...]]]:
+        """The start groups of the crews with seats for ``passengers``: a smaller coach is never timed.
+        Groups split by seats keep their bound, so the rank order of the rest is unchanged."""
+        for seats, starts in self.by_seats:
+            if seats >= passengers:
+                yield from starts
 
 
 @dataclass(frozen=True)
@@ -263,7 +271,7 @@ def _standalone_options(
     if planned is not None and planned.capacity >= task.passengers:  # it sets out as the timetable has it
         timed[planned.id] = None
         kept.append(((0, 0, planned.id), planned, None))
-    for rank, crew, timing in in_rank_order(ctx, task, crews.by_start, time_crew, kept):
+    for rank, crew, timing in in_rank_order(ctx, task, crews.starts_seating(task.passengers), time_crew, kept):
         if len(chosen) >= ctx.ops.max_trip_covers:
             break
         if crew.vehicle_id in chosen:
@@ -344,8 +352,7 @@ def _cover_timing(
         return None
     home = ctx.dataset.site(driver.home_depot).node_id
     start = _cover_start(ctx, driver, from_node, free_at, home, task, latest)
-    if isinstance(start, Phrase):
-        ctx.reject(driver_id, RejectionCode.OFF_SHIFT, phrase("trip", trip=task.trip_id, why=start))
+    if start is None:
         return None
     # Thousands of crews set out from a few dozen places and times: each empty run is worked out once.
     kind = (vehicle.vehicle_class, start.node, start.at, task.trip_id)
@@ -365,15 +372,30 @@ def _cover_timing(
 
 def _cover_start(
     ctx: BuildContext, driver: Driver, from_node: str, free_at: datetime, home: str, task: TripTask, latest: datetime
-) -> CoverStart | Phrase:
+) -> CoverStart | None:
     """:func:`~fleetplan.rules.cover_start`, with its common case first: a trip leaving in the shift
-    the driver is in when free is driven from where the crew is (the shift looked up once per crew)."""
+    the driver is in when free is driven from where the crew is (the shift looked up once per crew).
+    None, with the rejection, when the driver cannot run the trip in a shift of theirs.
+
+    The answer depends on the driver only through the shift and the home depot, so it is worked out
+    once for the crews that are alike (on a large fleet, thousands off shift for each daytime trip),
+    and a driver already rejected as off shift is not worded again."""
     present = ctx.shift_window(driver, free_at)
     if present is not None and present[0] <= task.departure < present[1]:
         return CoverStart(from_node, free_at, new_shift=False)
-    return cover_start(
+    alike = (driver.shift_start, driver.shift_end, home, from_node, free_at, task.departure, latest)
+    if alike in ctx.cover_starts and (
+        ctx.cover_starts[alike] is not None or ctx.rejected(driver.id, RejectionCode.OFF_SHIFT)
+    ):
+        return ctx.cover_starts[alike]
+    answer = cover_start(
         driver, from_node, free_at, home, task.departure, latest, lambda moment: ctx.shift_window(driver, moment)
     )
+    found = answer if isinstance(answer, CoverStart) else None
+    if isinstance(answer, Phrase):
+        ctx.reject(driver.id, RejectionCode.OFF_SHIFT, phrase("trip", trip=task.trip_id, why=answer))
+    ctx.cover_starts[alike] = found
+    return found
 
 
 def _reach_first_stop(

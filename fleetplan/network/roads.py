@@ -42,12 +42,17 @@ class RoadNetwork(RoadGraph):
         if location.node_id is None:
             driven = set(zip(path, path[1:]))
             return any(point.edge in driven for point in location.edge_points)
-        visited = set(path)
+        return not self.stop_nodes(location).isdisjoint(path)
+
+    def stop_nodes(self, location: Location) -> frozenset[str]:
+        """The nodes at which a vehicle passes ``location``, a node, and could stop there: the node, its
+        arrival nodes, and the carriageway node beside a service area's parking."""
+        assert location.node_id is not None  # a point on an edge is passed by its edge (path_passes)
         stops = {location.node_id, *location.arrival_nodes}
         for node in location.arrival_nodes:
             if self.graph.nodes[node].get("kind") == "parking":
                 stops.update(self.graph.predecessors(node))  # the carriageway node beside the parking
-        return bool(visited & stops)
+        return frozenset(stops)
 
     def rest_places_on(self, path: tuple[str, ...] | list[str]) -> tuple[str, ...]:
         """The rest places a coach driving the node ``path`` passes, in order: the depots, stops and
