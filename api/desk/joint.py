@@ -91,7 +91,7 @@ class JointPlanner:
         reported under that conditions preset (:func:`conditions_of`). ``heads``: theirs, if just read."""
         window = timedelta(minutes=self.desk.settings.joint_window_min)
         if heads is None:
-            heads = self.desk.store.incident_heads(set(UNACCEPTED), limit=MAX_OPEN)
+            heads = self.open_heads()
         return sorted(
             h.number
             for h in heads
@@ -100,14 +100,21 @@ class JointPlanner:
             and (conditions is None or conditions_of(h.report) == conditions)
         )
 
-    def partners(self, number: int, planned: frozenset[int] = frozenset()) -> list[int]:
+    def open_heads(self) -> list[IncidentHead]:
+        """The heads of the open incidents not yet accepted, in one read."""
+        return self.desk.store.incident_heads(set(UNACCEPTED), limit=MAX_OPEN)
+
+    def partners(
+        self, number: int, planned: frozenset[int] = frozenset(), heads: Sequence[IncidentHead] | None = None
+    ) -> list[int]:
         """Those to plan together with the newly reported ``number``: the newest open incidents not yet
         accepted reported near its time (``FLEETPLAN_JOINT_MAX_INCIDENTS`` with it), leaving out those
         ``planned`` already; none when joint planning is off, or when ``number`` is no longer open and
-        unaccepted (:meth:`replan` then leaves it as it is)."""
+        unaccepted (:meth:`replan` then leaves it as it is). ``heads``: :meth:`open_heads`, if just read."""
         if not self.desk.settings.joint_planning:
             return []
-        heads = self.desk.store.incident_heads(set(UNACCEPTED), limit=MAX_OPEN)
+        if heads is None:
+            heads = self.open_heads()
         head = next((h for h in heads if h.number == number), None)
         if head is None:
             return []
@@ -222,9 +229,10 @@ class JointPlanner:
         recomputed = {waiting.number for waiting in batch if waiting.recomputed}
         planned: set[int] = set()
         plans: list[tuple[list[int], str]] = []
+        heads = self.open_heads() if self.desk.settings.joint_planning else []  # once for the whole batch
         for waiting in sorted(batch, key=lambda w: w.number, reverse=True):
             if waiting.number not in planned:
-                together = [*self.partners(waiting.number, frozenset(planned)), waiting.number]
+                together = [*self.partners(waiting.number, frozenset(planned), heads), waiting.number]
                 plans.append((together, waiting.actor))
                 planned.update(together)
 

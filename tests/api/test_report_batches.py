@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -14,6 +15,7 @@ from api.desk.batches import IdleWork, ReportBatches, Waiting
 from api.desk.dispatch_pool import ReportsWaiting
 from api.desk.joint import JointPlanner
 from api.desk.joint_views import Trigger
+from api.records.types import IncidentHead, IncidentStatus
 
 WAIT_S = 10.0
 
@@ -175,7 +177,10 @@ class RecordingPlanner(JointPlanner):
     def unaccepted(self, exclude=None, near=None):
         return [n for n in self.open_numbers if n != exclude]
 
-    def partners(self, number, planned=frozenset()):
+    def open_heads(self):
+        return []  # partners below knows the open incidents
+
+    def partners(self, number, planned=frozenset(), heads=None):
         open_near = [n for n in self.unaccepted(exclude=number) if n not in planned]
         return open_near[-(self.desk.settings.joint_max_incidents - 1) :]
 
@@ -327,3 +332,38 @@ def test_a_failed_idle_step_is_logged_and_the_next_goes_on(caplog):
     start(batches, 1).join(WAIT_S)
     wait_until(lambda: idle.done == [1, 0])
     assert "idle work between report batches failed" in caplog.text
+
+
+class CountingStore:
+    """Open incidents' heads, counting the reads (every statement of the service is paid per report)."""
+
+    def __init__(self, numbers: Sequence[int]) -> None:
+        at = datetime(2026, 12, 8, 7, 40)
+        self.heads = [IncidentHead(n, at + timedelta(minutes=n), {}, IncidentStatus.OPTIONS) for n in numbers]
+        self.reads = 0
+
+    def incident_heads(self, statuses, limit):
+        self.reads += 1
+        return list(self.heads)
+
+
+class ReadingPlanner(RecordingPlanner):
+    """The planner's own choice of partners, over the open incidents its store holds."""
+
+    open_heads = JointPlanner.open_heads
+    unaccepted = JointPlanner.unaccepted
+    partners = JointPlanner.partners
+
+    def __init__(self, store: CountingStore) -> None:
+        super().__init__(open_numbers=[])
+        self.desk.settings.joint_window_min = 120
+        self.desk.store = store  # type: ignore[attr-defined]
+
+
+def test_a_batch_reads_the_open_incidents_once_whatever_its_size():
+    store = CountingStore(range(1, 10))
+    planner = ReadingPlanner(store)
+    planner.plan_reported([Waiting(n, "dispatcher") for n in (3, 6, 9)])
+    planned = [numbers for numbers, _, _ in planner.replans]
+    assert planned == [[7, 8, 9], [4, 5, 6], [1, 2, 3]]  # newest first, each with its two newest partners
+    assert store.reads == 1
