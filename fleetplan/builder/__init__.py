@@ -6,8 +6,9 @@ Eligibility is decided here, before any model (DESIGN §3.2), so the solver only
 (candidate coach–driver pairs), :mod:`~fleetplan.builder.rescues` (rescue options), :mod:`~fleetplan.builder.routes` (one crew
 through several scenes; :mod:`~fleetplan.builder.passing_routes` a coach on its trip stopping at
 several) and
-:mod:`~fleetplan.builder.trips` (later trips and who could run them), sharing a
-:class:`~fleetplan.builder.context.BuildContext`. The one caller is :func:`solver.dispatch.prepare`.
+:mod:`~fleetplan.builder.trips` (later trips and who could run them; :mod:`~fleetplan.builder.cover_timing`
+when a crew can be at one), sharing a :class:`~fleetplan.builder.context.BuildContext`. The one caller is
+:func:`solver.dispatch.prepare`; the cyclic collector is paused meanwhile (:mod:`~fleetplan.builder.collector`).
 """
 
 from __future__ import annotations

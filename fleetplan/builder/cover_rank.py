@@ -16,7 +16,7 @@ from fleetplan.network.distance import fastest_kmh, road_distance_m
 
 # A crew's place in the queue for a trip: (departure shift s, empty running m, crew or rescue id).
 Rank = tuple[int, int, str]
-# (shift s, empty running m, empty running s), as :func:`fleetplan.builder.trips._cover_timing` gives it
+# (shift s, empty running m, empty running s), as :func:`fleetplan.builder.cover_timing.cover_timing` gives it
 Timing = tuple[int, int, int]
 
 

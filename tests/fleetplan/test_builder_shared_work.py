@@ -13,7 +13,7 @@ import pytest
 
 from fleetplan.builder import BuildContext, build_instance
 from fleetplan.builder.collector import collector_paused
-from fleetplan.builder.trips import _cover_start
+from fleetplan.builder.cover_timing import cover_start_for
 from fleetplan.corridor import Corridor, load_corridor
 from fleetplan.errors import LocationError
 from fleetplan.instance import RejectionCode, TripTask
@@ -57,7 +57,7 @@ def _incident(where: str) -> Incident:
 def _start(ctx: BuildContext, corridor: Corridor, driver_id: str, node: str, free_at: datetime, task: TripTask):
     driver = corridor.dataset.driver(driver_id)
     home = corridor.dataset.site(driver.home_depot).node_id
-    return _cover_start(ctx, driver, node, free_at, home, task, task.departure + timedelta(seconds=task.max_shift_s))
+    return cover_start_for(ctx, driver, node, free_at, home, task, task.departure + timedelta(seconds=task.max_shift_s))
 
 
 def test_drivers_alike_off_shift_are_each_rejected_by_name(corridor):
