@@ -75,8 +75,9 @@ class BuildContext:
     _trip_lengths: dict[tuple, float | None] = field(default_factory=dict)
     _driver_problems: dict[tuple[str, str], tuple[RejectionCode, Phrase] | None] = field(default_factory=dict)
     _shift_problems: dict[str, tuple[RejectionCode, Phrase] | None] = field(default_factory=dict)
-    cover_reach: dict = field(default_factory=dict)  # empty runs to a later trip's first stop (builder.trips)
-    cover_starts: dict = field(default_factory=dict)  # where a crew sets out for a later trip (builder.trips)
+    # builder.cover_timing: the empty runs to a later trip's first stop, where crews alike set out for it
+    cover_reach: dict = field(default_factory=dict)
+    cover_starts: dict = field(default_factory=dict)
     _shift_windows: dict = field(default_factory=dict)
     _names: Names | None = None
     roles_at: dict = field(default_factory=dict)  # drivers standing at a place by role (builder.crews)
