@@ -29,7 +29,7 @@ settled delay; it rules out 274–927 of 1,270–1,530 rescue options, where red
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from ortools.linear_solver import pywraplp
@@ -55,14 +55,16 @@ INF = pywraplp.Solver.infinity()
 NO_WAY = 1e12  # the delay of carrying a number of passengers no choice of coaches can carry
 
 
-def rescue_options_ruled_out(instance: Instance, settled: Mapping[str, int]) -> frozenset[str]:
+def rescue_options_ruled_out(
+    instance: Instance, settled: Mapping[str, int], relaxation: Relaxation | None = None
+) -> frozenset[str]:
     """Ids of rescue options that no plan meeting the ``settled`` rescue term values can use.
 
-    Empty when passenger delay is not settled or the relaxation has no optimum (nothing is then
-    claimed)."""
+    ``relaxation``: :func:`relaxation` with the same leading terms settled, if solved already. Empty
+    when passenger delay is not settled or the relaxation has no optimum (nothing is then claimed)."""
     if "passenger_delay_min" not in settled or not instance.rescue_options:
         return frozenset()
-    relaxation = _solve_relaxation(instance, settled)
+    relaxation = relaxation or relaxation_of(instance, settled)
     if relaxation is None:
         return frozenset()
     limit = settled["passenger_delay_min"] + INTEGRALITY_MARGIN
@@ -90,14 +92,20 @@ def without_rescue_options(instance: Instance, option_ids: frozenset[str]) -> In
 
 # --------------------------------------------------------------------------- the LP
 @dataclass(frozen=True)
-class _Relaxation:
+class Relaxation:
+    """The LP's optimum, its reduced costs and clique prices, and its solution."""
+
     floor: float  # the LP optimum z*
     reduced_cost: dict[str, float]  # option → rc(use) + rc(passengers)
     price: dict[str, float]  # option → the duals of its crew, coach and driver cliques (each ≥ 0)
     prices_total: float  # the sum of every clique's dual
+    used: dict[str, float] = field(default_factory=dict)  # rescue option → its use in the LP's solution
+    carried: dict[str, float] = field(default_factory=dict)  # rescue option → the passengers it carries
 
 
-def _solve_relaxation(instance: Instance, settled: Mapping[str, int]) -> _Relaxation | None:
+def relaxation_of(instance: Instance, settled: Mapping[str, int]) -> Relaxation | None:
+    """The LP (see the module's text) with the leading terms in ``settled`` at most their values;
+    None when it has no optimum."""
     lp = pywraplp.Solver.CreateSolver("GLOP")
     if lp is None:
         return None
@@ -172,11 +180,13 @@ def _solve_relaxation(instance: Instance, settled: Mapping[str, int]) -> _Relaxa
     reduced_cost |= {
         r.id: use[r.id].reduced_cost() + sum(passengers[r.id, g].reduced_cost() for g in r.group_ids) for r in routes
     }
-    return _Relaxation(
+    return Relaxation(
         floor=lp.Objective().Value(),
         reduced_cost=reduced_cost,
         price=price,
         prices_total=prices_total,
+        used={o.id: use[o.id].solution_value() for o in options},
+        carried={o.id: passengers[o.id].solution_value() for o in options},
     )
 
 
@@ -193,7 +203,7 @@ def _row(
 
 
 # --------------------------------------------------------------------------- group by group
-def _ruled_out_group_by_group(instance: Instance, relaxation: _Relaxation, limit: float) -> set[str]:
+def _ruled_out_group_by_group(instance: Instance, relaxation: Relaxation, limit: float) -> set[str]:
     """Options whose Lagrangian bound exceeds ``limit``, with everyone reached on time: each group's
     passengers all ride on-time rescues, so late options carry no one."""
     bound, extra_with = -relaxation.prices_total, {}

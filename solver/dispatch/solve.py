@@ -23,7 +23,8 @@ from fleetplan.wording import render
 
 from solver.dispatch import greedy
 from solver.dispatch.alternatives import ranked
-from solver.dispatch.fixing import rescue_options_ruled_out, without_rescue_options
+from solver.dispatch.fixing import Relaxation, rescue_options_ruled_out, without_rescue_options
+from solver.dispatch.lp_settle import EVERYONE_ON_TIME, settled_by_relaxation
 from solver.dispatch.model import DispatchModel, add_alternative_cut, add_groups_served, build_model
 from solver.dispatch.params import Allowance, SolveParams
 from solver.dispatch.plans import build_plan, objective_from
@@ -191,10 +192,13 @@ def solve_lexicographic(
     # Without trips the rescues-only model is the model itself. With excluded plans the full model
     # may not reach the rescues-only optimum (the exclusion can forbid its only extension).
     if instance.trip_tasks and not excluded:
-        settled = settled_first or settle_rescue_terms(instance, params, allowance, upper_bounds)
+        settled, relaxation = settled_first, None
+        if settled is None and _options(instance) >= FIXING_MIN_OPTIONS:  # the LP the fixing solves anyway
+            settled, relaxation = settled_by_relaxation(instance, params)
+        settled = settled or settle_rescue_terms(instance, params, allowance, upper_bounds)
         if settled.solution is None:
             return NoPlan(settled.infeasible)
-        modelled = _without_ruled_out_rescues(instance, settled)
+        modelled = _without_ruled_out_rescues(instance, settled, relaxation)
     dm = build_model(modelled, params)
     for crews_above in excluded:
         add_alternative_cut(dm, crews_above)
@@ -279,15 +283,19 @@ def _leading_stages_at_zero(
     return StagesReached(solution=solution, values=values, bounds=dict(values)), len(zero_stages)
 
 
-def _without_ruled_out_rescues(instance: Instance, settled: StagesReached) -> Instance:
+def _without_ruled_out_rescues(
+    instance: Instance, settled: StagesReached, relaxation: Relaxation | None = None
+) -> Instance:
     """The instance the full model needs once the rescue terms are settled: without the rescue
     options (and their chained trips) that :mod:`solver.dispatch.fixing` rules out, on a model of
     :data:`FIXING_MIN_OPTIONS` or more. The settled plan's own rescues always stay, whatever the
-    LP's tolerances say."""
+    LP's tolerances say. ``relaxation``: the LP with everyone reached on time, if solved already
+    (used when the settled values say so too)."""
     if _options(instance) < FIXING_MIN_OPTIONS:
         return instance
     kept = {*settled.solution.rescues, *settled.solution.routes} if settled.solution else set()
-    ruled_out = rescue_options_ruled_out(instance, settled.values) - kept
+    on_time = all(settled.values.get(name) == value for name, value in EVERYONE_ON_TIME.items())
+    ruled_out = rescue_options_ruled_out(instance, settled.values, relaxation if on_time else None) - kept
     return without_rescue_options(instance, frozenset(ruled_out))
 
 
