@@ -9,8 +9,9 @@ delay within half a minute of that bound, the plan is optimal for the three resc
 call, and its model, are not needed. The fixing then uses the same LP (also when CP-SAT settles).
 
 On the 1,000-coach benchmark's 8 fleets the LP's optimum equals the settled delay on every fleet, and
-its solution rounds to such a plan on fleets 2, 4 and 7 (docs/benchmarks.md, stop 36). Anything short of a
-plan (routes, a fractional choice, someone not reached) leaves the CP-SAT settle to do its work.
+its solution rounds to such a plan on fleets 2, 4, 6 and 7 (docs/benchmarks.md, stop 36). Anything short
+of a plan (routes, a choice that rounds badly, someone not reached) leaves the CP-SAT settle to do its
+work.
 """
 
 from __future__ import annotations
