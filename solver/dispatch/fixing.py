@@ -60,7 +60,7 @@ def rescue_options_ruled_out(
 ) -> frozenset[str]:
     """Ids of rescue options that no plan meeting the ``settled`` rescue term values can use.
 
-    ``relaxation``: :func:`relaxation` with the same leading terms settled, if solved already. Empty
+    ``relaxation``: :func:`relaxation_of` with the same leading terms settled, if solved already. Empty
     when passenger delay is not settled or the relaxation has no optimum (nothing is then claimed)."""
     if "passenger_delay_min" not in settled or not instance.rescue_options:
         return frozenset()

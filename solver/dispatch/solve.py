@@ -1,7 +1,8 @@
 """Solve a dispatch instance: ranked plans within the budget, or a status that says why not.
 
 Solving order for each plan: the rescue terms on a model of the rescues alone (exact for them, and
-much smaller); the rescue options their values rule out dropped (:mod:`solver.dispatch.fixing`);
+much smaller), or by the fixing's LP when its solution is a plan that meets its bound
+(:mod:`solver.dispatch.lp_settle`); the rescue options their values rule out dropped (:mod:`solver.dispatch.fixing`);
 then the trip and cost terms on the full model, each stage starting from the previous stage's plan.
 Each alternative leaves out a rescue crew of every plan above it and serves the groups the first
 plan serves (:mod:`solver.dispatch.alternatives`). Whatever the budget, the answer comes: the best
