@@ -35,6 +35,7 @@ from fleetplan.state import snapshot
 __all__ = ["BuildContext", "build_instance", "candidate_crews", "stranded_groups"]
 
 
+@collector_paused()
 def build_instance(
     corridor: Corridor,
     incidents: Sequence[Incident],
@@ -54,18 +55,6 @@ def build_instance(
     UnknownIdError, InvalidValueError, LocationError
         For an unknown coach or trip, passengers above the coach's seats, or an unknown location.
     """
-    with collector_paused():
-        return _build(corridor, incidents, conditions, ops, unavailable, fixes)
-
-
-def _build(
-    corridor: Corridor,
-    incidents: Sequence[Incident],
-    conditions: Conditions,
-    ops: OperationsPolicy,
-    unavailable: Mapping[str, str],
-    fixes: LiveFixes,
-) -> Instance:
     ctx, groups = _context_and_groups(corridor, incidents, conditions, ops, unavailable, fixes)
     corridor, at, failed = ctx.corridor, ctx.at, set(ctx.failed)
     ctx.unavailable = {**failed_crews(ctx, groups), **ctx.unavailable}

@@ -21,8 +21,8 @@ _paused_by_us = False
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
-    """Pause the cyclic collector for the block; thread-safe and nestable. A collector someone else
-    disabled stays disabled."""
+    """Pause the cyclic collector for the block (or the decorated function: each call pauses anew);
+    thread-safe and nestable. A collector someone else disabled stays disabled."""
     global _pausing, _paused_by_us
     with _lock:
         if _pausing == 0:
