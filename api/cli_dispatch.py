@@ -45,7 +45,8 @@ def add_dispatch_command(commands) -> None:
         "--incidents",
         type=Path,
         metavar="FILE",
-        help="CSV with columns vehicle,at,time,passengers (required) and day,kind (optional); all planned "
+        help="CSV with columns vehicle,at,time,passengers (required) and day,kind (optional); time is HH:MM "
+        "or YYYY-MM-DDTHH:MM; all planned "
         "together at the latest report, so reported within FLEETPLAN_JOINT_WINDOW_MIN (120) min of each other",
     )
     given.add_argument("--vehicle", help="the failed coach: id (c07) or plate (with --at, --time, --passengers)")

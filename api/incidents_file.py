@@ -2,6 +2,8 @@
 
 The header names the columns ``vehicle,at,time,passengers`` (required, any order) and ``day,kind``
 (optional); one row per failed coach, as the single form's ``--vehicle --at --time --passengers``.
+``time`` is HH:MM on the row's ``day``, or a whole moment ``YYYY-MM-DDTHH:MM`` (as the desk's reports
+write it; an offset is turned into China's time), which a ``day`` in the same row must agree with.
 A UTF-8 byte-order mark (spreadsheets write one) and blank lines are accepted. The file is refused
 whole — nothing is planned from a file with a bad row — with every problem as
 ``FILE: row N, column C: problem``, N counted as a spreadsheet shows it (the header is row 1).
@@ -20,13 +22,14 @@ from pathlib import Path
 from fleetplan.corridor import Corridor
 from fleetplan.errors import FleetplanError
 from fleetplan.model import Incident, IncidentKind, Vehicle
-from fleetplan.units import parse_hhmm
+from fleetplan.units import CHINA, parse_hhmm
 
 from api.views import find_vehicle
 
 REQUIRED = ("vehicle", "at", "time", "passengers")
 OPTIONAL = ("day", "kind")
 WHOLE_NUMBER = re.compile(r"-?[0-9]+")
+FULL_MOMENT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9:.]+([+-][0-9:]+|Z)?")  # a day in the time column
 SHOWN_PROBLEMS = 8  # one line on stderr: the first few, then how many more
 KINDS = ", ".join(kind.value for kind in IncidentKind)
 
@@ -188,12 +191,11 @@ def _incident(
     """The row's incident, or None after naming each bad cell."""
     vehicle = _vehicle(number, cells.get("vehicle", ""), corridor, rows)
     location = _location(number, cells.get("at", ""), corridor, rows)
-    clock = _clock(number, cells.get("time", ""), rows)
+    moment = _moment(number, cells.get("time", ""), cells.get("day", ""), default_day, rows)
     passengers = _passengers(number, cells.get("passengers", ""), vehicle, rows)
-    day = _day(number, cells.get("day", ""), default_day, rows)
     kind = _kind(number, cells.get("kind", ""), rows)
     # each helper gives None exactly when it named a problem
-    if vehicle is None or location is None or clock is None or passengers is None or day is None or kind is None:
+    if vehicle is None or location is None or moment is None or passengers is None or kind is None:
         return None
     return Incident(
         id=f"cli-{index}",
@@ -201,7 +203,7 @@ def _incident(
         vehicle_id=vehicle.id,
         trip_id=None,  # the builder finds the trip the coach is on, as for the single form
         location=location,
-        at=datetime.combine(day, clock),
+        at=moment,
         passengers=passengers,
     )
 
@@ -230,14 +232,37 @@ def _location(number: int, text: str, corridor: Corridor, rows: _Rows) -> str | 
     return text
 
 
+def _moment(number: int, time_text: str, day_text: str, default_day: date, rows: _Rows) -> datetime | None:
+    """The report's moment: ``time`` as HH:MM on the row's ``day`` (or the default day), or a whole
+    moment in ``time`` (``2026-12-08T07:40``, as the desk's reports write it), which a ``day`` given
+    too must agree with."""
+    day = _day(number, day_text, default_day, rows)
+    if FULL_MOMENT.fullmatch(time_text.strip()):
+        try:
+            moment = datetime.fromisoformat(time_text.strip())
+        except ValueError:
+            rows.bad(number, "time", f"{time_text!r} is not a moment YYYY-MM-DDTHH:MM")
+            return None
+        if moment.tzinfo is not None:  # the corridor's clock is China's local time
+            moment = moment.astimezone(CHINA).replace(tzinfo=None)
+        if day is None:  # a bad day, named
+            return None
+        if day_text and day != moment.date():
+            rows.bad(number, "day", f"{day_text} is not the day of the time {time_text.strip()!r}")
+            return None
+        return moment.replace(second=0, microsecond=0)
+    clock = _clock(number, time_text, rows)
+    return None if clock is None or day is None else datetime.combine(day, clock)
+
+
 def _clock(number: int, text: str, rows: _Rows) -> time | None:
     if not text:
-        rows.bad(number, "time", "empty; give the time of the report, HH:MM")
+        rows.bad(number, "time", "empty; give the time of the report, HH:MM (or YYYY-MM-DDTHH:MM)")
         return None
     try:
         return parse_hhmm(text)
     except ValueError as error:  # "time '7.40' is not HH:MM"
-        rows.bad(number, "time", str(error))
+        rows.bad(number, "time", f"{error} (or YYYY-MM-DDTHH:MM)")
         return None
 
 

@@ -9,17 +9,19 @@ import json
 import re
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from fleetplan.corridor import load_corridor
 from fleetplan.oracle import Case, CaseIncident, check_dispatch, read_world, tier_of
 from fleetplan.wording import names_of
 
 import solver.dispatch
 
 from api.cli import main
+from api.incidents_file import read_incidents
 from api.messaging.facts import calls_before
 from api.route_views import route_view
 
@@ -271,11 +273,14 @@ def test_a_byte_order_mark_blank_lines_a_plate_and_the_optional_columns_are_acce
         (f"{HEADER}\nc01,G1 K78 toward Siping,07:40,4_2,\n", "row 2, column passengers", ["4_2"]),
         (f"{HEADER}\nc01,G1 K78 toward Siping,07:40,+5,\n", "row 2, column passengers", ["+5"]),
         (f"{HEADER},\n{C01},oops\n", "row 2, column 6", ["oops", "unnamed"]),
+        (f"{HEADER}\nc01,G1 K78 toward Siping,2026-12-07T07:40,42,2026-12-08\n", "row 2, column day", ["2026-12-07"]),
+        (f"{HEADER}\nc01,G1 K78 toward Siping,2026-12-07T31:40,42,\n", "row 2, column time", ["YYYY-MM-DDTHH:MM"]),
     ],
     ids=[
         "missing-column", "bad-time", "bad-passengers", "unknown-vehicle", "duplicate-vehicle", "above-seats",
         "bad-location", "bad-day", "bad-kind", "empty-file", "header-only", "no-header", "unknown-column",
         "hours-apart", "days-apart", "underscore-number", "plus-number", "value-under-unnamed-column",
+        "day-not-the-moment-s", "bad-moment",
     ],
 )  # fmt: skip
 def test_a_bad_file_exits_2_naming_row_and_column_and_solves_nothing(capsys, tmp_path, monkeypatch, text, where, words):
@@ -308,6 +313,23 @@ def test_reports_within_the_desk_s_joint_window_are_planned_together_and_the_win
     code, out, err = run(capsys, "dispatch", "--incidents", str(path), "--json")
     assert (code, out) == (2, "")
     assert "row 3, column time" in err and "within 90 min" in err
+
+
+@pytest.mark.parametrize(
+    "time_cell, day_cell",
+    [
+        ("2026-12-07T07:40", ""),
+        ("2026-12-07 07:40", "2026-12-07"),
+        ("2026-12-06T23:40Z", ""),
+        ("2026-12-07T07:40:30", ""),
+    ],
+    ids=["desk-form", "space-and-same-day", "utc-offset", "seconds-dropped"],
+)
+def test_a_whole_moment_in_the_time_column_reads_as_time_and_day(tmp_path, time_cell, day_cell):
+    corridor = load_corridor(DATA)
+    split = read_incidents(csv_file(tmp_path, f"{HEADER}\n{C01}\n", "split.csv"), corridor, date(2026, 12, 1))
+    whole = csv_file(tmp_path, f"{HEADER}\nc01,G1 K78 toward Siping,{time_cell},42,{day_cell}\n", "whole.csv")
+    assert read_incidents(whole, corridor, date(2026, 12, 1)) == split  # the default day does not apply
 
 
 def test_every_bad_row_is_named_not_only_the_first(capsys, tmp_path):
