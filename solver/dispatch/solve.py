@@ -224,23 +224,37 @@ def _routes_if_needed(
     instance: Instance, params: SolveParams, allowance: Allowance
 ) -> tuple[Instance, StagesReached | None]:
     """``instance`` with its rescue routes when one coach per group leaves someone late or unreached,
-    else without them, with the rescue terms then already settled.
+    else without them; with the rescue terms settled either way.
 
     A route can only do better than one coach per group on the leading terms when a coach is short
-    at some scene. So the rescue terms are settled first without routes (the step every solve takes
-    anyway); where every passenger is reached on time, the plans are chosen among the direct rescues
-    and that settlement is kept; the routes would only add options to every later search (on a large
-    fleet, hundreds). Otherwise the solve starts again with the routes."""
+    at some scene. So the rescue terms are settled first, with the routes (the step every solve takes
+    anyway). Where every passenger is then reached on time by a plan that sends no route, the same
+    plan is optimal without the routes, and the plans are chosen among the direct rescues: the routes
+    would only add options to every later search (on a large fleet, hundreds). Where the settled plan
+    reaches everyone on time by a route, the direct rescues are settled too, and the routes are
+    dropped if they also reach everyone on time. Otherwise the routes stay, and so does their
+    settlement (settled once, not again by the solve)."""
     if not instance.route_options:
         return instance, None
-    plain = without_rescue_options(instance, frozenset(route.id for route in instance.route_options))
     share = BEST_PLAN_SHARE if params.alternatives > 1 else 1.0
-    settled = settle_rescue_terms(plain, params, allowance.share(allowance.left_s() * share), term_upper_bounds(plain))
-    # the terms are never negative: a plan with both at 0 is optimal for them, proven or not
-    leading = [settled.values.get(name) for name in RESCUE_TERMS[:2]]
-    if settled.solution is not None and leading == [0, 0]:
+    settled = settle_rescue_terms(
+        instance, params, allowance.share(allowance.left_s() * share), term_upper_bounds(instance)
+    )
+    if settled.solution is None or not _everyone_on_time(settled):
+        return instance, settled
+    plain = without_rescue_options(instance, frozenset(route.id for route in instance.route_options))
+    if not settled.solution.routes:  # a plan of direct rescues: optimal among them too
         return plain, settled
-    return instance, None
+    direct = settle_rescue_terms(plain, params, allowance.share(allowance.left_s() * share), term_upper_bounds(plain))
+    if direct.solution is not None and _everyone_on_time(direct):
+        return plain, direct
+    return instance, settled
+
+
+def _everyone_on_time(settled: StagesReached) -> bool:
+    """Whether the leading terms (not reached, late) are settled at 0: optimal, proven or not, as
+    the terms are never negative."""
+    return all(settled.values.get(name) == 0 for name in RESCUE_TERMS[:2])
 
 
 def settle_rescue_terms(

@@ -6,6 +6,7 @@ that made it; the oracle's own checks of a route are shown to catch a route that
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import replace
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -23,6 +24,8 @@ from fleetplan.rules import route_task
 from solver.dispatch import Budget, SolveParams, dispatch
 from solver.dispatch.oracle_check import oracle_problems
 from solver.planning.scenarios import load_scenario, stage
+
+solve_module = importlib.import_module("solver.dispatch.solve")  # the package's `solve` is the function
 
 BOOK = Path(__file__).resolve().parents[1] / "scenarios"
 PARAMS = SolveParams(budget=Budget.deterministic(5.0), alternatives=1, workers=1)
@@ -343,4 +346,31 @@ def test_no_route_is_built_when_one_coach_per_group_reaches_everyone_in_time(one
     with_routes = dispatched()
     assert with_routes.instance.route_options  # built: the groups are short of a margin
     assert [p.objective for p in with_routes.result.plans] == [p.objective for p in outcome.result.plans]
-    assert with_routes.result.best.routes == ()
+    assert all(plan.routes == () for plan in with_routes.result.plans)
+
+
+@pytest.mark.parametrize(
+    "passengers, settled_without_routes",
+    [((40, 30), False), ((20, 25), True)],
+    ids=["some-left-behind", "everyone-on-time-by-the-route"],
+)
+def test_the_solve_keeps_the_settlement_made_with_the_routes(
+    one_backup, monkeypatch, passengers, settled_without_routes
+):
+    """The rescue terms are settled with the routes first, and not again by the solve. Only where the
+    route reaches everyone on time are the direct rescues settled too (one coach per group might
+    then do as well, and the routes would be dropped); here they do not, and the route stays."""
+    settled_on = []
+    real = solve_module.settle_rescue_terms
+
+    def recorded(instance, *args):
+        settled_on.append(len(instance.route_options))
+        return real(instance, *args)
+
+    monkeypatch.setattr(solve_module, "settle_rescue_terms", recorded)
+    outcome = run(one_backup, incidents=[replace(i, passengers=p) for i, p in zip(one_backup.incidents, passengers)])
+    best = outcome.result.best
+    assert best.routes and oracle_says(outcome, best) == ()
+    assert (best.objective.passengers_not_reached == 0) == settled_without_routes
+    routes = len(outcome.instance.route_options)
+    assert routes > 0 and settled_on == ([routes, 0] if settled_without_routes else [routes])
