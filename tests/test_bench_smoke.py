@@ -173,7 +173,7 @@ def test_large_fleet_benchmark_runs():
 
 
 def test_generated_fleet_matches_its_spec(corridor):
-    from bench.large_fleet import FleetSpec, generate_dataset
+    from bench.fleet_generator import FleetSpec, generate_dataset
 
     dataset = generate_dataset(corridor, FleetSpec(coaches=60, seed=5))
     assert len(dataset.vehicles) == 60

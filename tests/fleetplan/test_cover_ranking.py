@@ -16,8 +16,8 @@ from fleetplan.corridor import load_corridor
 from fleetplan.instance import Instance, TripOption, TripTask
 from fleetplan.operations import OperationsPolicy
 
+from bench.fleet_generator import FleetSpec, generate_corridor
 from bench.incidents import simultaneous_incidents
-from bench.large_fleet import FleetSpec, generate_corridor
 
 pytestmark = pytest.mark.slow
 

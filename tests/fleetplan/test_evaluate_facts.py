@@ -12,8 +12,8 @@ from fleetplan.corridor import load_corridor
 from fleetplan.evaluate.facts import Facts
 from fleetplan.model import Trip
 
+from bench.fleet_generator import FleetSpec, generate_corridor
 from bench.incidents import simultaneous_incidents
-from bench.large_fleet import FleetSpec, generate_corridor
 
 pytestmark = pytest.mark.slow
 

@@ -19,8 +19,8 @@ from solver.dispatch.fixing import relaxation_of
 from solver.dispatch.lp_settle import EVERYONE_ON_TIME, is_rescue_plan, rounded_rescues, settled_by_relaxation
 from solver.dispatch.oracle_check import oracle_problems
 
+from bench.fleet_generator import FleetSpec, generate_corridor
 from bench.incidents import simultaneous_incidents
-from bench.large_fleet import FleetSpec, generate_corridor
 from tests.solver.factory import InstanceBuilder
 
 solve_module = importlib.import_module("solver.dispatch.solve")  # the package's `solve` is the function
