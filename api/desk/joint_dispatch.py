@@ -87,7 +87,8 @@ def joint_view(
         for r in records
     )
     alternatives = min(plans or MAX_PLANS, max(int(r.report.get("alternatives") or 3) for r in records))
-    proposed = frozenset((v, d) for r in records for v, d, _ in (first_crews(r) or ()))
+    # each incident's proposal kept for that incident: a crew moved to another one is a change too
+    proposed = frozenset((v, d, str(r.number)) for r in records for v, d, _ in (first_crews(r) or ()))
     params = SolveParams(budget=_budget(desk), alternatives=alternatives, keep=proposed)
     job = DispatchJob(statuses, incidents, conditions, desk.ops, unavailable, desk.fixes(), params, defer_alternatives)
     try:

@@ -102,8 +102,9 @@ class SolveParams:
     hard_limits
         A plan must reach every passenger within the tier limit (otherwise lateness is penalised).
     keep
-        (coach, driver) pairs proposed before: among the best plans, the first keeps as many of them
-        as it can (a re-plan that need not change a proposal does not).
+        Crews proposed before, as (coach, driver) or (coach, driver, incident id): among the best plans,
+        the first keeps as many of them as it can (a re-plan that need not change a proposal does not);
+        a crew given with its incident counts only where it rescues that incident's passengers.
 
     Raises
     ------
@@ -117,7 +118,7 @@ class SolveParams:
     seed: int = 0
     allow_split: bool = True
     hard_limits: bool = False
-    keep: frozenset[tuple[str, str]] = frozenset()
+    keep: frozenset[tuple[str, ...]] = frozenset()
 
     def __post_init__(self) -> None:
         if not isinstance(self.budget, Budget):
@@ -129,10 +130,12 @@ class SolveParams:
             if not isinstance(getattr(self, name), bool):
                 raise InvalidValueError(name, f"{getattr(self, name)!r} must be true or false")
         if not isinstance(self.keep, frozenset) or not all(
-            isinstance(pair, tuple) and len(pair) == 2 and all(isinstance(part, str) for part in pair)
-            for pair in self.keep
+            isinstance(crew, tuple) and len(crew) in (2, 3) and all(isinstance(part, str) for part in crew)
+            for crew in self.keep
         ):
-            raise InvalidValueError("keep", f"{self.keep!r} must be a frozenset of (coach id, driver id) pairs")
+            raise InvalidValueError(
+                "keep", f"{self.keep!r} must be a frozenset of (coach id, driver id[, incident id]) tuples"
+            )
         if self.budget.is_deterministic and self.workers != 1:
             raise InvalidValueError(
                 "workers",

@@ -9,6 +9,7 @@ CP-SAT calls order plans exactly lexicographically. Every call takes its limit f
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
@@ -263,17 +264,26 @@ def minimise_stages(
 def keep_proposed(dm: DispatchModel, reached: StagesReached, params: SolveParams, allowance: Allowance) -> None:
     """Among the plans as good as ``reached`` on every term (the stages fixed each one), the one that
     uses the most of ``params.keep``'s crews: a tie is broken toward what was proposed before, never
-    by the search's order. Keeps ``reached``'s plan when no time is left or nothing better is found."""
+    by the search's order. A crew kept for an incident counts only where it goes to that incident's
+    passengers (planned together, a crew moved to another incident is a changed proposal). Keeps
+    ``reached``'s plan when no time is left or nothing better is found."""
+    incident_of = {group.id: group.incident_id for group in dm.instance.groups}
+
+    def proposed(vehicle_id: str, driver_id: str, group_ids: Iterable[str]) -> bool:
+        return (vehicle_id, driver_id) in params.keep or any(
+            (vehicle_id, driver_id, incident_of[group_id]) in params.keep for group_id in group_ids
+        )
+
     options = {option.id: option for option in dm.instance.rescue_options}
     kept = [
         use
         for option_id, use in dm.use_rescue.items()
-        if (options[option_id].vehicle_id, options[option_id].driver_id) in params.keep
+        if proposed(options[option_id].vehicle_id, options[option_id].driver_id, (options[option_id].group_id,))
     ]
     kept += [
         dm.use_route[route.id]
         for route in dm.instance.route_options
-        if (route.vehicle_id, route.driver_id) in params.keep
+        if proposed(route.vehicle_id, route.driver_id, route.group_ids)
     ]
     if not kept or reached.solution is None or allowance.left_s() <= 0:
         return
