@@ -10,6 +10,7 @@ from fleetplan.phrase import Phrase, phrase
 
 _KNOWN = (
     (re.compile(r"booked by incident (\S+)"), "unavailable.booked", "incident"),
+    (re.compile(r"booked by incident (\S+) \(planned together\)"), "unavailable.booked_jointly", "incident"),
     (re.compile(r"broke down in incident (\S+)"), "unavailable.broke_down", "incident"),
     (re.compile(r"drives the failed coach (\S+)"), "unavailable.drives_failed", "vehicle"),
     (re.compile(r"with the failed coach (\S+)"), "unavailable.with_failed", "vehicle"),

@@ -13,6 +13,7 @@ EN: dict[str, Template] = {
     # ------------------------------------------------------------------ rejections: coaches and drivers
     "busy": "{who}: {why}",
     "unavailable.booked": "booked by incident {incident}",
+    "unavailable.booked_jointly": "booked by incident {incident} (planned together)",
     "unavailable.broke_down": "broke down in incident {incident}",
     "unavailable.drives_failed": "drives the failed coach {vehicle}",
     "unavailable.with_failed": "with the failed coach {vehicle}",
@@ -135,6 +136,7 @@ EN: dict[str, Template] = {
 ZH: dict[str, Template] = {
     "busy": "{who}：{why}",
     "unavailable.booked": "已被事件 {incident} 预订",
+    "unavailable.booked_jointly": "已被事件 {incident} 预订（联合方案）",
     "unavailable.broke_down": "已在事件 {incident} 中故障",
     "unavailable.drives_failed": "正驾驶故障车 {vehicle}",
     "unavailable.with_failed": "正随故障车 {vehicle}",

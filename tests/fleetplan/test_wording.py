@@ -175,6 +175,7 @@ REJECTIONS: dict[RejectionCode, list[Phrase]] = {
         phrase("busy", who="c21", why=unavailable_phrase(text))
         for text in (
             "booked by incident 12",
+            "booked by incident 12 (planned together)",
             "broke down in incident 13",
             "drives the failed coach c05",
             "with the failed coach c05",
