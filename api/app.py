@@ -51,7 +51,14 @@ from api.messaging.sender import Sender
 from api.openapi_data import add_data_ids
 from api.operations_log import OperationsLog, log_engine
 from api.positions_log import PositionLog
-from api.records.types import BookingConflict, IdempotencyMismatch, InvalidTransition, NotFound, RecordError
+from api.records.types import (
+    AlreadyReported,
+    BookingConflict,
+    IdempotencyMismatch,
+    InvalidTransition,
+    NotFound,
+    RecordError,
+)
 from api.routers import (
     alerts,
     closures,
@@ -231,6 +238,7 @@ def add_error_handlers(app: FastAPI) -> None:
     _on(app, FleetplanError, _domain_error)
     _on(app, NotFound, _not_found)
     _on(app, InvalidTransition, _conflict)
+    _on(app, AlreadyReported, _already_reported)
     _on(app, BookingConflict, _conflict)
     _on(app, RecordError, _record_input)
     _on(app, OperationalError, _database_unavailable)
@@ -261,6 +269,10 @@ async def _not_found(request: Request, error: NotFound) -> JSONResponse:
 
 async def _conflict(request: Request, error: RecordError) -> JSONResponse:
     return SafeJSONResponse(status_code=409, content={"detail": f"status: {error}"})
+
+
+async def _already_reported(request: Request, error: RecordError) -> JSONResponse:
+    return SafeJSONResponse(status_code=409, content={"detail": f"vehicle_id: {error}"})
 
 
 async def _record_input(request: Request, error: RecordError) -> JSONResponse:

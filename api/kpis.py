@@ -18,8 +18,10 @@ Definitions (voided incidents never count — a void corrects the record):
 - **follow-up-call rate**: followed-up incidents over incidents resolved or followed up;
 - **incidents per 10,000 km**: incidents reported in the period over the kilometres of the timetable
   trips that depart in the period, where a trip's kilometres are the length of its clear-weather
-  route on the road network through its stops. The period is the query's ``from``–``to`` clipped to
-  the timetable's days (the data hold one timetable period, so kilometres exist only there).
+  route on the road network through its stops. Every day of the period counts the trips its calendar
+  runs (the template week repeated, with its exceptions; days the drivers' duty log covers run none).
+  The period is the query's ``from``–``to``; an open side is the first or last counted incident's day
+  (the template week without incidents).
 """
 
 from __future__ import annotations
@@ -32,8 +34,10 @@ from typing import Any
 
 import numpy as np
 
+from fleetplan.calendar import logged_days
 from fleetplan.corridor import Corridor
 from fleetplan.errors import FleetplanError
+from fleetplan.model import ServiceCalendar, TripKind
 from fleetplan.timetable import trip_course
 from fleetplan.units import KM
 
@@ -50,10 +54,42 @@ LONGEST_BELIEVABLE_RESPONSE = timedelta(hours=24)
 class TripKm:
     departure_day: date
     km: float
+    kind: TripKind
 
 
-def trip_km(corridor: Corridor) -> dict[str, TripKm]:
-    """Every timetable trip's route length through its stops (its course in clear weather, its coach's class)."""
+@dataclass(frozen=True)
+class TimetableKm:
+    """Route kilometres of the timetable's trips on any day: each trip of the data measured once, each
+    day the sum over the trips its calendar runs that day (the data's dated trips without a calendar)."""
+
+    trips: Mapping[str, TripKm]
+    calendar: ServiceCalendar | None
+    logged: frozenset[date]  # days the drivers' duty log covers: the pattern runs no trips on them
+
+    def on(self, day: date) -> float:
+        if self.calendar is None:
+            return sum(trip.km for trip in self.trips.values() if trip.departure_day == day)
+        if day in self.logged:
+            return 0.0
+        calendar = self.calendar
+        return sum(
+            trip.km
+            for trip in self.trips.values()
+            if (weekday := calendar.runs_as(day, trip.kind)) is not None
+            and trip.departure_day == calendar.template_day(weekday)
+        )
+
+    def between(self, first: date, last: date) -> float:
+        return sum(self.on(first + timedelta(days=n)) for n in range((last - first).days + 1))
+
+    def template_days(self) -> tuple[date, date] | None:
+        days = [trip.departure_day for trip in self.trips.values()]
+        return (min(days), max(days)) if days else None
+
+
+def trip_km(corridor: Corridor) -> TimetableKm:
+    """Every trip of the data measured: its route length through its stops (its course in clear weather,
+    its coach's class), with the calendar that repeats them."""
     dataset, network = corridor.dataset, corridor.network
     lengths = {}
     for trip in dataset.trips:
@@ -62,13 +98,13 @@ def trip_km(corridor: Corridor) -> dict[str, TripKm]:
             km = trip_course(network, trip, vehicle_class, dataset.clear_conditions).length_m / KM
         except FleetplanError:  # a trip the network cannot route adds nothing rather than failing the KPIs
             km = 0.0
-        lengths[trip.id] = TripKm(trip.departure.date(), km)
-    return lengths
+        lengths[trip.id] = TripKm(trip.departure.date(), km, trip.kind)
+    return TimetableKm(lengths, dataset.calendar, logged_days(dataset))
 
 
 def kpis(
     records: Iterable[IncidentRecord],
-    trips: Mapping[str, TripKm],
+    trips: TimetableKm,
     period_from: date | None = None,
     period_to: date | None = None,
     on_scene_tolerance: timedelta = timedelta(0),
@@ -81,7 +117,7 @@ def kpis(
     records
         Incidents with their entries; voided ones are left out.
     trips
-        Timetable trip id → departure day and route kilometres (:func:`trip_km`).
+        The timetable's kilometres on any day (:func:`trip_km`).
     period_from, period_to
         First and last day (inclusive) of the reported times counted; ``None`` leaves that side open.
     on_scene_tolerance
@@ -243,17 +279,17 @@ def follow_up_rate(records: list[IncidentRecord]) -> float | None:
 
 
 def incident_rate(
-    records: list[IncidentRecord], trips: Mapping[str, TripKm], period_from: date | None, period_to: date | None
+    records: list[IncidentRecord], trips: TimetableKm, period_from: date | None, period_to: date | None
 ) -> dict[str, Any]:
-    days = [trip.departure_day for trip in trips.values()]
-    if not days:
+    days = sorted(r.reported_at.date() for r in records) or list(trips.template_days() or ())
+    if period_from is None and not days:
         return {
             "incidents_per_10k_km": None,
             "km_basis": {"period_from": None, "period_to": None, "km": 0.0, "incidents": 0},
         }
-    start = max(min(days), period_from) if period_from else min(days)
-    end = min(max(days), period_to) if period_to else max(days)
-    km = sum(trip.km for trip in trips.values() if start <= trip.departure_day <= end)
+    start = period_from or days[0]
+    end = period_to or max(days[-1] if days else start, start)
+    km = trips.between(start, end)
     incidents = sum(1 for r in records if start <= r.reported_at.date() <= end)
     return {
         "incidents_per_10k_km": round(incidents / km * PER_KM, 2) if km > 0 else None,

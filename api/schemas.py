@@ -58,6 +58,7 @@ LOCAL_MINUTE = f"^{calendar_day_pattern()}T{CLOCK_MINUTE}$"
 LOCAL_MINUTE_OR_NOW = f"^(?:{calendar_day_pattern()}T{CLOCK_MINUTE})?$"  # empty: now
 LOCAL_MINUTE_EXAMPLE = "2026-12-07T07:40"
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL; refuse it at the door rather than fail later
+WORDS = r"^[^\x00]*[^\s\x00][^\x00]*$"  # a required reason or note: no NUL, and more than blanks
 
 
 # Free text a person types (notes, reasons, locations): bidi controls are removed after the field's
@@ -168,7 +169,7 @@ class VehicleStatusChange(BaseModel):
     )
 
     status: VehicleStatus
-    reason: FreeText = Field(min_length=1, max_length=500, pattern=NO_NUL)
+    reason: FreeText = Field(min_length=1, max_length=500, pattern=WORDS)
 
 
 class FeatureCollection(BaseModel):
@@ -293,7 +294,7 @@ class FollowUpIn(BaseModel):
     note: FreeText = Field(
         min_length=1,
         max_length=2000,
-        pattern=NO_NUL,
+        pattern=WORDS,
         description="what the passengers said on the follow-up call (回访)",
     )
 
@@ -301,13 +302,13 @@ class FollowUpIn(BaseModel):
 class VoidIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: FreeText = Field(min_length=1, max_length=2000, pattern=NO_NUL)
+    reason: FreeText = Field(min_length=1, max_length=2000, pattern=WORDS)
 
 
 class ReleaseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: FreeText = Field(min_length=1, max_length=2000, pattern=NO_NUL, description="why the plan is released")
+    reason: FreeText = Field(min_length=1, max_length=2000, pattern=WORDS, description="why the plan is released")
 
 
 # constraints on the integer itself, then the float-as-integer step around it: so the schema says minimum
@@ -366,9 +367,11 @@ class EntryOut(BaseModel):
 
 
 class PlanWarningOut(BaseModel):
-    code: Literal["rescue_coach_broke_down"] = Field(description="a coach the accepted plan books broke down since")
+    code: Literal["rescue_coach_broke_down", "rescue_coach_in_workshop"] = Field(
+        description="a coach the accepted plan books broke down since, or was sent to the workshop since"
+    )
     vehicle_id: str
-    incident: int = Field(description="the incident it broke down in")
+    incident: int | None = Field(description="the incident it broke down in (null: sent to the workshop)")
     text: str
     text_zh: str
 

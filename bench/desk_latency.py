@@ -217,9 +217,18 @@ def run_clients(base_urls: Sequence[str], token: str, bodies: Sequence[dict], cl
     load balancer's round robin); every report timed until its options."""
     lock = threading.Lock()
     next_index = [0]
+    reported: set[str] = set()  # coaches in an open incident: the desk refuses a second report of one (409)
     started = time.monotonic()
     end = started + duration_s
     run = Run(clients, 0.0)
+
+    def next_body() -> dict:
+        with lock:
+            while (body := bodies[next_index[0] % len(bodies)])["vehicle_id"] in reported:
+                next_index[0] += 1
+            next_index[0] += 1
+            reported.add(body["vehicle_id"])
+            return body
 
     def client(base_url: str) -> None:
         headers = {"Authorization": f"Bearer {token}"}
@@ -227,19 +236,20 @@ def run_clients(base_urls: Sequence[str], token: str, bodies: Sequence[dict], cl
             for _ in range(MAX_REPORTS_PER_CLIENT):
                 if time.monotonic() >= end:
                     return
-                with lock:
-                    body = bodies[next_index[0] % len(bodies)]
-                    next_index[0] += 1
+                body = next_body()
                 try:
                     sample, number = timed_report(http, body)
+                    if number is not None:  # untimed: keep the fleet as it was for the next reports
+                        http.post(f"/incidents/{number}/void", json={"reason": "benchmark"})
                 except httpx.HTTPError as error:
                     with lock:
                         run.errors.append(f"{type(error).__name__}: {error}")
                     continue
+                finally:
+                    with lock:
+                        reported.discard(body["vehicle_id"])
                 with lock:
                     run.samples.append(sample)
-                if number is not None:  # untimed: keep the fleet as it was for the next reports
-                    http.post(f"/incidents/{number}/void", json={"reason": "benchmark"})
 
     threads = [threading.Thread(target=client, args=(base_urls[k % len(base_urls)],)) for k in range(clients)]
     for thread in threads:
@@ -274,8 +284,10 @@ def timed_report(http: httpx.Client, body: dict) -> tuple[Sample, int | None]:
 def near_in_time(bodies: Sequence[dict], count: int) -> list[dict]:
     """``count`` reports of ``bodies`` a few hours apart at most: every ``len(bodies) // (4 * count)``-th in
     time from a quarter in (the 400 seeded incidents spread over the day; ten next to each other would
-    fall within minutes on the same trips, more than the corridor's backups can carry)."""
-    ordered = sorted(bodies, key=lambda body: body["time"])
+    fall within minutes on the same trips, more than the corridor's backups can carry); a coach once
+    (the desk refuses a second report of a coach in an open incident)."""
+    first_of_coach = {body["vehicle_id"]: body for body in sorted(bodies, key=lambda body: body["time"], reverse=True)}
+    ordered = sorted(first_of_coach.values(), key=lambda body: body["time"])
     step = max(1, len(ordered) // (4 * count))
     start = min(len(ordered) // 4, max(0, len(ordered) - count * step))
     return ordered[start : start + count * step : step]
@@ -403,6 +415,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     load_at_start = load_average()
     bodies = report_bodies(INCIDENT_POOL, args.seed, args.alternatives)
+    coaches = len({body["vehicle_id"] for body in bodies})
+    if max(counts) >= coaches:  # each client reports a coach no other holds open (the desk refuses that)
+        parser.error(f"--clients must stay below the {coaches} coaches of the seeded incidents")
     if args.burst is not None:
         with tempfile.TemporaryDirectory(prefix="desk-burst-") as directory:
             with service(Path(directory), args.time_limit, None) as (urls, token, _pids):

@@ -319,7 +319,8 @@ class JointPlanner:
                 "released_together": [n for n in released if n != number],
             }
         }
-        self.desk.store.release(released, actor, payload)  # InvalidTransition once on scene
+        # InvalidTransition once on scene, or when not accepted: naming ``number`` first if it is the one
+        self.desk.store.release([number, *payload["release"]["released_together"]], actor, payload)
         near = self.unaccepted(near=record.reported_at, conditions=conditions_of(record.report))
         self.replan(sorted({*released, *near}), actor, Trigger.released(released))
         return self.desk.store.incident(number)

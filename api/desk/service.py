@@ -31,7 +31,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property, partial
 from typing import Any, TypeVar
 
@@ -134,8 +134,8 @@ class Desk:
         self.dispatch_pool.close()
 
     @cached_property
-    def trip_km(self) -> dict[str, kpis.TripKm]:
-        """Route kilometres of the timetable's trips (the data never change while the service runs)."""
+    def trip_km(self) -> kpis.TimetableKm:
+        """Route kilometres of the timetable's trips on any day (the data never change while the service runs)."""
         return kpis.trip_km(self.corridor)
 
     # ------------------------------------------------------------------ live state
@@ -279,7 +279,10 @@ class Desk:
         """
         check_window(self.times, report.at, self.clock(), "time")
         recorded = await run_blocking(self.check, report)
-        record, created = await run_blocking(self.store.report, recorded, report.at, actor, idempotency_key, request)
+        window = timedelta(minutes=self.settings.joint_window_min)  # the same breakdown, reported twice
+        record, created = await run_blocking(
+            self.store.report, recorded, report.at, actor, idempotency_key, request, window
+        )
         if not created:
             return record, False
         if self.settings.joint_planning:  # in the batches, alone or not: no solo plan races a joint one
@@ -454,6 +457,10 @@ class Desk:
 
     def resolved(self, number: int, at_text: str | None, note: str, actor: str) -> IncidentRecord:
         record = self.store.incident(number)
+        if record.status in (IncidentStatus.OPTIONS, IncidentStatus.ACCEPTED) and record.report.get("passengers"):
+            raise InvalidTransition(  # only a coach that failed with nobody aboard has no rescue to wait for
+                f"incident {number} is {record.status.value}: its passengers wait for a rescue; record on scene first"
+            )
         at = self._lifecycle_moment(record, at_text)
         check_resolved(record, at)
         return self.store.append(number, EntryKind.RESOLVED, actor, {"at": views.local_minute(at), "note": note})

@@ -1,18 +1,25 @@
 """What no longer holds in an accepted plan: a coach it books has broken down since (a breakdown or
-accident reported with that coach while the plan is open). The desk shows it on the plan's incident,
+accident reported with that coach while the plan is open), or has been sent to the workshop since (a
+booked coach cannot have been in it when it was booked: the accept refuses such a coach). The desk
+shows it on the plan's incident,
 in both languages, so the dispatcher releases the plan and plans again; the plan itself is never
 changed behind the dispatcher's back (issue 18 §3: accepted plans stay fixed until released)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import Any
 
+from fleetplan.model import VehicleStatus
+
+from api.operations_log import StatusChange
 from api.records.types import RecordStore
 from api.records.usability import BROKEN_COACH_KINDS, OPEN_STATUSES
 
 OPEN_LIMIT = 10_000
 RESCUE_COACH_BROKE_DOWN = "rescue_coach_broke_down"
+RESCUE_COACH_IN_WORKSHOP = "rescue_coach_in_workshop"
 
 
 def broken_coaches(store: RecordStore, exclude_number: int | None = None) -> dict[str, int]:
@@ -25,14 +32,21 @@ def broken_coaches(store: RecordStore, exclude_number: int | None = None) -> dic
     return broken
 
 
-def plan_warnings(store: RecordStore) -> dict[int, list[dict[str, Any]]]:
-    """Incident number → the warnings on its accepted plan (none for most)."""
+def plan_warnings(
+    store: RecordStore, statuses: Mapping[str, StatusChange] | None = None
+) -> dict[int, list[dict[str, Any]]]:
+    """Incident number → the warnings on its accepted plan (none for most); ``statuses``: each coach's
+    latest status change (the operations log's), for the coaches sent to the workshop."""
     broken = broken_coaches(store)
     found: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for booking in store.bookings():
-        failed_in = broken.get(booking.vehicle_id or "")
+        vehicle_id = booking.vehicle_id or ""
+        failed_in = broken.get(vehicle_id)
+        change = (statuses or {}).get(vehicle_id)
         if failed_in is not None and failed_in != booking.incident_number:
-            found[booking.incident_number].append(broken_coach_warning(booking.vehicle_id or "", failed_in))
+            found[booking.incident_number].append(broken_coach_warning(vehicle_id, failed_in))
+        elif change is not None and change.status == VehicleStatus.WORKSHOP:
+            found[booking.incident_number].append(workshop_warning(change))
     return dict(found)
 
 
@@ -45,4 +59,16 @@ def broken_coach_warning(vehicle_id: str, failed_in: int) -> dict[str, Any]:
         "holds; release it and plan again (once on scene, handle it in that incident)",
         "text_zh": f"本方案预订的 {vehicle_id} 已故障（事件 {failed_in}）：方案已不成立，请释放并重新规划"
         "（若已到达现场，请在该事件中处理）",
+    }
+
+
+def workshop_warning(change: StatusChange) -> dict[str, Any]:
+    vehicle_id, at = change.vehicle_id, f"{change.at:%m-%d %H:%M}"
+    return {
+        "code": RESCUE_COACH_IN_WORKSHOP,
+        "vehicle_id": vehicle_id,
+        "incident": None,
+        "text": f"{vehicle_id}, booked in this plan, was sent to the workshop ({at}: {change.reason}): the plan "
+        "no longer holds; release it and plan again",
+        "text_zh": f"本方案预订的 {vehicle_id} 已送修（{at}：{change.reason}）：方案已不成立，请释放并重新规划",
     }

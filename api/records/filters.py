@@ -9,6 +9,7 @@ the notes of the lifecycle entries.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -23,6 +24,12 @@ from api.records.types import IncidentQuery, IncidentStatus
 TEXT_REPORT_FIELDS = ("vehicle_id", "location", "scene")
 NOTE_FIELDS = ("note", "reason", "override_reason")  # resolved and follow-up notes, void reason, on-scene reason
 LIKE_ESCAPE = "\\"
+
+
+def with_statuses(query: IncidentQuery | None, statuses: set[IncidentStatus] | None) -> IncidentQuery:
+    """``query`` (or every incident) narrowed to ``statuses`` when they are given."""
+    query = query or IncidentQuery()
+    return query if statuses is None else replace(query, statuses=frozenset(statuses))
 
 
 def conditions(query: IncidentQuery) -> list[ColumnElement[bool]]:

@@ -84,7 +84,7 @@ def accept_jointly(
 def release(
     writer: Engine, clock: Callable[[], datetime], numbers: Sequence[int], actor: str, payload: dict[str, Any]
 ) -> list[IncidentRecord]:
-    """Un-accept ``numbers`` in one transaction (see the module); the records, in order.
+    """Un-accept ``numbers`` in one transaction (see the module); the records, in number order.
 
     Raises
     ------
@@ -93,10 +93,11 @@ def release(
     NotFound
         No incident has one of the numbers.
     """
-    ordered = sorted(set(numbers))
+    ordered = sorted(set(numbers))  # locked in number order, as every writer does
     with writer.begin() as connection:
-        for number in ordered:
-            status = locked_status(connection, number)
+        statuses = {number: locked_status(connection, number) for number in ordered}
+        for number in dict.fromkeys(numbers):  # judged in the caller's order: the one asked about first
+            status = statuses[number]
             if status in (IncidentStatus.ON_SCENE, IncidentStatus.RESOLVED, IncidentStatus.FOLLOWED_UP):
                 raise InvalidTransition(
                     f"incident {number} is {status}: its rescue has started, so its plan can no longer be released"

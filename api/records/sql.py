@@ -33,8 +33,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, func, insert, select
@@ -46,7 +45,7 @@ from fleetplan.units import china_now
 from api.records import audit, joint
 from api.records.engine import WRITE_OPTION, create_store_engine, upgrade_schema
 from api.records.fields import json_ready, local_naive, request_fingerprint, text_field
-from api.records.filters import conditions
+from api.records.filters import conditions, with_statuses
 from api.records.lifecycle import RELEASING_KINDS, check_transition, derive_status, lifecycle_problems
 from api.records.schema import KEY_LENGTH, NAME_LENGTH, RESOURCE_ID_LENGTH, bookings, incidents, users
 from api.records.stand_down import STANDING, stand_down
@@ -80,7 +79,7 @@ from api.records.types import (
     Superseded,
     User,
 )
-from api.records.usability import unusable_coaches
+from api.records.usability import refuse_same_breakdown, unusable_coaches
 
 # derive_status and lifecycle_problems live in api.records.lifecycle; callers import them from here too.
 __all__ = ["SqlRecordStore", "derive_status", "lifecycle_problems", "open_store", "token_hash"]
@@ -153,6 +152,7 @@ class SqlRecordStore:
         actor: str,
         idempotency_key: str | None,
         request: dict[str, Any] | None = None,
+        same_breakdown_within: timedelta | None = None,
     ) -> tuple[IncidentRecord, bool]:
         """Record a new incident under the next number, or return the one a known key created.
 
@@ -169,6 +169,8 @@ class SqlRecordStore:
         request
             The request as the client sent it (JSON-ready), fingerprinted with ``actor`` and stored
             with the key; default: ``report`` and ``reported_at``.
+        same_breakdown_within
+            An open incident of the coach reported this close in time is the same breakdown (None: no check).
 
         Returns
         -------
@@ -179,6 +181,8 @@ class SqlRecordStore:
         ------
         IdempotencyMismatch
             The key is known but was sent with another request or by another user; nothing recorded.
+        AlreadyReported
+            See ``same_breakdown_within`` (checked under the write lock); nothing recorded.
         """
         json_ready("report", report)
         reported_at = local_naive("reported_at", reported_at)
@@ -199,6 +203,8 @@ class SqlRecordStore:
                     known = replayed(connection, idempotency_key, fingerprint)
                     if known is not None:
                         return known, False
+                if same_breakdown_within is not None:
+                    refuse_same_breakdown(connection, report.get("vehicle_id", ""), reported_at, same_breakdown_within)
                 number = next_incident_number(connection)
                 now = self._clock()
                 connection.execute(
@@ -376,7 +382,7 @@ class SqlRecordStore:
         Every filter runs in SQL; the status filter on each incident's latest entry (the same rule as
         :func:`derive_status`), so no status column is needed.
         """
-        query = _with_statuses(query, statuses)
+        query = with_statuses(query, statuses)
         statement = (
             select(incidents)
             .where(*conditions(query))
@@ -394,7 +400,7 @@ class SqlRecordStore:
         their entries: their status from the entries' kinds alone."""
         statement = (
             select(incidents.c.number, incidents.c.reported_at, incidents.c.report)
-            .where(*conditions(_with_statuses(None, statuses)))
+            .where(*conditions(with_statuses(None, statuses)))
             .order_by(incidents.c.number.desc())
             .limit(max(0, int(limit)))
         )
@@ -405,7 +411,7 @@ class SqlRecordStore:
 
     def count_incidents(self, query: IncidentQuery | None = None) -> int:
         """How many incidents ``query`` finds (all of them without one)."""
-        statement = select(func.count()).select_from(incidents).where(*conditions(_with_statuses(query, None)))
+        statement = select(func.count()).select_from(incidents).where(*conditions(with_statuses(query, None)))
         with self._reader.connect() as connection:
             return int(connection.execute(statement).scalar_one())
 
@@ -473,11 +479,6 @@ class SqlRecordStore:
         """
         with self._reader.connect() as connection:  # one snapshot for every check
             return audit.integrity_problems(connection)
-
-
-def _with_statuses(query: IncidentQuery | None, statuses: set[IncidentStatus] | None) -> IncidentQuery:
-    query = query or IncidentQuery()
-    return query if statuses is None else replace(query, statuses=frozenset(statuses))
 
 
 def open_store(url: str, *, clock: Callable[[], datetime] = china_now) -> SqlRecordStore:

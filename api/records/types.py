@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -45,10 +45,11 @@ class EntryKind(StrEnum):
 # Allowed lifecycle: the entry kinds that may follow each status.
 NEXT_ENTRIES: dict[IncidentStatus, frozenset[EntryKind]] = {
     IncidentStatus.REPORTED: frozenset({EntryKind.OPTIONS, EntryKind.VOID}),
-    IncidentStatus.OPTIONS: frozenset({EntryKind.OPTIONS, EntryKind.ACCEPT, EntryKind.VOID}),
+    # RESOLVED before anyone is on scene: a coach that failed with nobody aboard (the desk checks that)
+    IncidentStatus.OPTIONS: frozenset({EntryKind.OPTIONS, EntryKind.ACCEPT, EntryKind.RESOLVED, EntryKind.VOID}),
     # REPORT after ACCEPTED is a release (issue 18 §3): the plan un-accepted before anyone is on scene,
     # its bookings freed, the incident back to "reported" until its new options (SqlRecordStore.release)
-    IncidentStatus.ACCEPTED: frozenset({EntryKind.ON_SCENE, EntryKind.VOID, EntryKind.REPORT}),
+    IncidentStatus.ACCEPTED: frozenset({EntryKind.ON_SCENE, EntryKind.RESOLVED, EntryKind.VOID, EntryKind.REPORT}),
     IncidentStatus.ON_SCENE: frozenset({EntryKind.RESOLVED, EntryKind.VOID}),
     IncidentStatus.RESOLVED: frozenset({EntryKind.FOLLOW_UP, EntryKind.VOID}),
     IncidentStatus.FOLLOWED_UP: frozenset({EntryKind.VOID}),
@@ -168,6 +169,18 @@ class IdempotencyMismatch(RecordError):
     """The idempotency key is known, but it came with another request or from another user."""
 
 
+class AlreadyReported(RecordError):
+    """The coach is in an open incident reported close in time (within the joint window): the same
+    breakdown reported twice, whose passengers a second incident would plan for again."""
+
+    def __init__(self, vehicle_id: str, number: int, reported_at: datetime) -> None:
+        self.vehicle_id, self.number = vehicle_id, number
+        super().__init__(
+            f"{vehicle_id} is already in open incident {number}, reported {reported_at:%Y-%m-%d %H:%M}: "
+            "work on that one (or void it if it was reported in error, resolve it if the coach runs again)"
+        )
+
+
 class BookingConflict(RecordError):
     """Another accepted incident already holds some of these coaches or drivers."""
 
@@ -211,9 +224,11 @@ class RecordStore(Protocol):
         actor: str,
         idempotency_key: str | None,
         request: dict[str, Any] | None = None,
+        same_breakdown_within: timedelta | None = None,
     ) -> tuple[IncidentRecord, bool]:
         """Record a new incident (next number) or, for a known key sent with the same request by the
-        same user, return the existing one (else IdempotencyMismatch).
+        same user, return the existing one (else IdempotencyMismatch). With ``same_breakdown_within``,
+        AlreadyReported when the coach is in an open incident reported that close in time.
         The bool is True when the incident was created by this call."""
 
     def append(

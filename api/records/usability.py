@@ -12,6 +12,8 @@ incident's time, which no desk changes: the desk checks that before (:func:`api.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from sqlalchemy import Connection, select
 
 from fleetplan.model import IncidentKind, VehicleStatus
@@ -19,7 +21,7 @@ from fleetplan.model import IncidentKind, VehicleStatus
 from api.records.lifecycle import KIND_FOR_STATUS
 from api.records.schema import incidents, vehicle_status_changes
 from api.records.statements import with_latest_kind
-from api.records.types import IncidentStatus
+from api.records.types import AlreadyReported, IncidentStatus
 
 # A report of these kinds means the coach itself cannot run (a sick driver or the weather do not)
 BROKEN_COACH_KINDS = frozenset({IncidentKind.BREAKDOWN.value, IncidentKind.ACCIDENT.value})
@@ -49,6 +51,23 @@ def coaches_in_workshop(connection: Connection, vehicle_ids: list[str]) -> dict[
         for vehicle_id, status in sorted(latest.items())
         if status == VehicleStatus.WORKSHOP.value
     }
+
+
+def refuse_same_breakdown(connection: Connection, vehicle_id: str, reported_at: datetime, within: timedelta) -> None:
+    """Raise AlreadyReported when ``vehicle_id`` is in an open incident (any kind) reported ``within`` of
+    ``reported_at``: the same breakdown. Further apart it may be a new one after a repair the records
+    have not caught up with, and the dispatcher is not kept from reporting it."""
+    open_kinds = [KIND_FOR_STATUS[status].value for status in OPEN_STATUSES]
+    rows = connection.execute(
+        select(incidents.c.number, incidents.c.reported_at, incidents.c.report)
+        .where(
+            with_latest_kind(open_kinds), incidents.c.reported_at.between(reported_at - within, reported_at + within)
+        )
+        .order_by(incidents.c.number)
+    ).all()
+    for row in rows:  # open incidents are few; the report is JSON, read here as below
+        if row.report.get("vehicle_id") == vehicle_id:
+            raise AlreadyReported(vehicle_id, row.number, row.reported_at)
 
 
 def coaches_broken_elsewhere(connection: Connection, number: int, vehicle_ids: list[str]) -> dict[str, str]:

@@ -17,7 +17,7 @@ from api.desk import Desk, run_blocking
 from api.feeds.detector import alert_report
 from api.records.types import User
 from api.routers.deps import get_alerts, get_desk
-from api.schemas import FreeText, IncidentOut, WholeNumber, error_responses
+from api.schemas import WORDS, FreeText, IncidentOut, WholeNumber, error_responses
 
 router = APIRouter(tags=["alerts"], responses=error_responses(401, 403))
 AlertId = Path(ge=1, le=2**31 - 1, description="alert id")
@@ -55,7 +55,7 @@ class ConfirmIn(BaseModel):
 class DismissIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: FreeText = Field(min_length=1, max_length=2000, pattern=r"\S", description="why it is no incident")
+    reason: FreeText = Field(min_length=1, max_length=2000, pattern=WORDS, description="why it is no incident")
 
 
 class ConfirmedOut(BaseModel):
@@ -100,7 +100,7 @@ def list_alerts(
     responses=error_responses(400, 404, 409, checked=("passengers", "location", "time")),
 )
 async def confirm(
-    body: ConfirmIn,
+    body: ConfirmIn | None = None,  # no body: the booked passengers, as the README's example has it
     alert_id: int = AlertId,
     desk: Desk = Depends(get_desk),
     alerts: AlertLog = Depends(get_alerts),
@@ -115,7 +115,7 @@ async def confirm(
             f"alert_id: a late rescue is no new incident: re-plan incident {(alert.plan or {}).get('incident')} "
             "and dismiss this alert",
         )
-    report = alert_report(desk, alert, body.passengers)
+    report = alert_report(desk, alert, body.passengers if body else None)
     request = {"alert": alert_id, "passengers": report.passengers}
     record, _ = await desk.report(report, user.name, f"alert:{alert_id}", request)
     try:

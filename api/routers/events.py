@@ -121,7 +121,7 @@ def desk_incidents(desk: Desk) -> list[dict[str, Any]]:
     today = desk.clock().date()
     records = desk.store.incidents(None, limit=DESK_LIST_READ)
     shown = [r for r in records if r.reported_at.date() == today or r.status in UNFINISHED]
-    warnings = plan_warnings(desk.store)
+    warnings = plan_warnings(desk.store, desk.log.latest_statuses())
     return [incident_summary(record, warnings) for record in sorted(shown, key=lambda r: r.number, reverse=True)]
 
 

@@ -26,6 +26,7 @@ from api.schemas import (
     NO_NUL,
     AcceptConflictBody,
     AcceptIn,
+    ErrorBody,
     FollowUpIn,
     IncidentIn,
     IncidentOut,
@@ -56,6 +57,11 @@ Number = Path(ge=1, le=MAX_NUMBER, description="the incident's record number")
             "description": "this Idempotency-Key was seen before: the incident recorded then, never a second one",
         },
         **error_responses(400, checked=("location", "passengers", "time", "trip_id")),
+        409: {
+            "model": ErrorBody,
+            "description": "the coach is in an open incident reported within FLEETPLAN_JOINT_WINDOW_MIN of this "
+            "one: the same breakdown (the detail names vehicle_id and that incident); nothing recorded",
+        },
     },
     openapi_extra={
         "responses": {
@@ -211,7 +217,7 @@ def incident(
     """With every entry of the record and the ready messages of its accepted plan (the outbox)."""
     record = desk.store.incident(number)
     view = views.incident_view(record, with_entries=True, messages=[m.view() for m in outbox.for_incident(number)])
-    view["warnings"] = plan_warnings(desk.store).get(number, [])
+    view["warnings"] = plan_warnings(desk.store, desk.log.latest_statuses()).get(number, [])
     return view
 
 
@@ -310,6 +316,8 @@ async def resolved(
     desk: Desk = Depends(get_desk),
     user: User = Depends(auth.dispatcher),
 ) -> dict:
+    """After on scene; a coach that failed with nobody aboard may be resolved from its options or its
+    accepted plan (re-covered trips only), no rescue being owed. 409 otherwise."""
     body = body or ResolvedIn()
     return views.incident_view(await run_blocking(desk.resolved, number, body.at, body.note, user.name))
 

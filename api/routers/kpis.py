@@ -32,9 +32,12 @@ def service_kpis(
     _user: User = Depends(auth.viewer),
 ) -> dict:
     """Voided incidents are left out; on-scene times no rescue could have had are set aside (listed with
-    why). Kilometres: the road-network route length of the timetable trips
-    departing in the period (clipped to the timetable's days)."""
+    why). Kilometres: the road-network route length of the trips the timetable's calendar runs on the
+    period's days; an open side of the period is the first or last incident's day. 400 naming ``from``
+    when it is after ``to``."""
     start, end = calendar_day(period_from, "from"), calendar_day(period_to, "to")
+    if start is not None and end is not None and start > end:  # as the history says it
+        raise InvalidValueError("from", f"{start.isoformat()} is after to ({end.isoformat()})")
     period = IncidentQuery(reported_from=start, reported_to=end)  # the period is read in SQL
     records = desk.store.incidents(None, limit=ALL_INCIDENTS_LIMIT, query=period)
     limits = {tier.name: tier.limit_s // 60 for tier in desk.corridor.dataset.tier_policy.tiers}

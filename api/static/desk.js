@@ -773,7 +773,13 @@ function statusBadge(status) {
 
 /** The lifecycle steps of an incident as buttons (beside the accepted plan, and in the list). */
 function stepButtons(incident, focusKeys = false) {
-  const steps = [...(NEXT_STEPS[incident.status] || []), ...(incident.status !== "voided" ? ["void"] : [])];
+  // a coach that failed with nobody aboard owes no rescue: it may be resolved before anyone is on scene
+  const nobodyAboard = (incident.report || {}).passengers === 0 && ["options", "accepted"].includes(incident.status);
+  const steps = [
+    ...(nobodyAboard ? ["resolved"] : []),
+    ...(NEXT_STEPS[incident.status] || []),
+    ...(incident.status !== "voided" ? ["void"] : []),
+  ];
   return steps.map((step) => h("button", { type: "button", class: step === "void" ? "quiet danger" : "quiet step",
     "data-step": step, "data-focus": focusKeys ? step : null, onclick: () => openStep(incident.number, step) }, t(STEP_LABEL[step])));
 }

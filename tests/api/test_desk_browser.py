@@ -156,11 +156,12 @@ def test_report_accept_list_and_record(desk, service):
 def test_accepting_a_coach_booked_meanwhile_shows_the_conflict_and_fresh_options(desk, service):
     page = desk
     mine = report(page, "c02", "G1 K40 toward Changchun", "2026-12-07T07:10", "30")
-    # Another desk reports the same breakdown and books a plan sharing a coach or driver with my option 1.
+    # Another desk reports a breakdown at the same place (a second coach: the same one again is refused)
+    # and books a plan sharing a coach or driver with my option 1.
     status, other = service.json(
         "POST",
         "/incidents",
-        {"vehicle_id": "c02", "location": "G1 K40 toward Changchun", "time": "2026-12-07T07:10", "passengers": 30},
+        {"vehicle_id": "c03", "location": "G1 K40 toward Changchun", "time": "2026-12-07T07:10", "passengers": 30},
     )
     assert status == 201, other
     _, shown = service.json("GET", f"/incidents/{mine}")
@@ -175,7 +176,7 @@ def test_accepting_a_coach_booked_meanwhile_shows_the_conflict_and_fresh_options
         ),
         (None, None),
     )
-    assert rival is not None, "identical reports should compete for the same crews"
+    assert rival is not None, "reports at one place and time should compete for the same crews"
     status, _ = service.json("POST", f"/incidents/{other['number']}/accept", {"rank": rival})
     assert status == 200
 

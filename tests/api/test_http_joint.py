@@ -205,6 +205,8 @@ def test_release_frees_the_bookings_records_why_and_replans(friday):
     assert len(release) == 1 and release[0]["payload"]["release"]["reason"] == "c19's driver is ill"
     assert release[0]["payload"]["release"]["released_together"] == [two["number"]]
     assert friday.get(f"/incidents/{two['number']}").json()["status"] == "options"
+    again = friday.post(f"/incidents/{two['number']}/release", {"reason": "twice"})  # the partner, not one
+    assert again.status_code == 409 and again.json()["detail"].startswith(f"status: incident {two['number']} is options")
     # the crews told to drive out are told not to: what had not gone out is withdrawn, the rest stood down
     for number in (one["number"], two["number"]):
         messages = friday.get(f"/incidents/{number}/messages").json()
@@ -426,3 +428,22 @@ def test_a_coach_of_an_accepted_plan_that_breaks_down_since_is_flagged_on_that_p
     assert [len(listed[n]) for n in sorted(held_by)] == [1] and listed[broken["number"]] == []
     friday.post(f"/incidents/{one['number']}/release", {"reason": "c19 broke down"})
     assert all(friday.get(f"/incidents/{n}").json()["warnings"] == [] for n in (one["number"], two["number"]))
+
+
+def test_a_coach_of_an_accepted_plan_sent_to_the_workshop_since_is_flagged_on_that_plan(friday):
+    """As a breakdown: the desk accepts the status change (the coach may well need the workshop) and
+    says on the plan, in both languages, that it no longer holds; a release clears it."""
+    one, _ = both_reported(friday)
+    assert friday.post(f"/incidents/{one['number']}/accept", {"rank": 1}).status_code == 200
+    coach = one["options"]["plans"][0]["assignments"][0]["vehicle_id"]
+    change = {"status": "workshop", "reason": "brake warning light"}
+    assert friday.client.patch(f"/fleet/{coach}", json=change, headers=friday.headers()).status_code == 200
+    held_by = {number for number, vehicle, _ in active_bookings(friday) if vehicle == coach}
+    (number,) = held_by
+    (warning,) = friday.get(f"/incidents/{number}").json()["warnings"]
+    assert (warning["code"], warning["vehicle_id"], warning["incident"]) == ("rescue_coach_in_workshop", coach, None)
+    assert "workshop" in warning["text"] and "brake warning light" in warning["text"] and "送修" in warning["text_zh"]
+    listed = {view["number"]: view["warnings"] for view in desk_incidents(friday.client.app.state.desk)}
+    assert [w["code"] for w in listed[number]] == ["rescue_coach_in_workshop"]
+    friday.post(f"/incidents/{number}/release", {"reason": f"{coach} in the workshop"})
+    assert friday.get(f"/incidents/{number}").json()["warnings"] == []

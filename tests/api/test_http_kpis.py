@@ -70,23 +70,40 @@ def test_mean_and_p90_response_and_the_follow_up_rate(history):
 
 def test_incidents_per_10k_km_use_the_timetable_kilometres_of_the_period(history):
     desk, _, _ = history
-    body = desk.get("/kpis").json()
-    basis = body["km_basis"]
+    week = desk.get("/kpis", params={"from": "2026-12-07", "to": "2026-12-13"}).json()  # the template week
+    basis = week["km_basis"]
     trips = len(desk.client.app.state.corridor.dataset.trips)
     assert 100 * trips <= basis["km"] <= 160 * trips  # Siping–Changchun runs are ≈115–135 km
-    assert (basis["period_from"], basis["period_to"]) == ("2026-12-07", "2026-12-13")
-    assert basis["incidents"] == 3  # the January incident lies outside the timetable's days
-    assert body["incidents_per_10k_km"] == pytest.approx(3 / basis["km"] * 10_000, abs=0.01)
+    assert basis["incidents"] == 3  # the voided one never counts, the January one is later
+    assert week["incidents_per_10k_km"] == pytest.approx(3 / basis["km"] * 10_000, abs=0.01)
+    # without a period: from the first incident's day to the last's, every day running its trips
+    whole = desk.get("/kpis").json()["km_basis"]
+    assert (whole["period_from"], whole["period_to"], whole["incidents"]) == ("2026-12-07", "2027-01-05", 4)
+    assert basis["km"] * 4 < whole["km"] < basis["km"] * 30 / 7  # 30 days, less the staff runs of 1 January
+
+
+def test_every_week_of_the_calendar_has_the_template_week_s_kilometres(history):
+    desk, _, _ = history
+    week = desk.get("/kpis", params={"from": "2026-12-07", "to": "2026-12-13"}).json()["km_basis"]["km"]
+    for first, last, weeks in (("2026-11-02", "2026-11-29", 4), ("2026-12-14", "2026-12-27", 2)):
+        basis = desk.get("/kpis", params={"from": first, "to": last}).json()["km_basis"]
+        assert (basis["period_from"], basis["period_to"]) == (first, last)
+        assert basis["km"] == pytest.approx(weeks * week, abs=0.2)
+    holiday = desk.get("/kpis", params={"from": "2027-01-01", "to": "2027-01-01"}).json()["km_basis"]["km"]
+    friday = desk.get("/kpis", params={"from": "2027-01-08", "to": "2027-01-08"}).json()["km_basis"]["km"]
+    assert 0 < holiday < friday  # 元旦: no staff runs, the student runs still go
 
 
 def test_a_period_filters_incidents_and_kilometres(history):
     desk, _, _ = history
-    whole = desk.get("/kpis").json()["km_basis"]["km"]
+    whole = desk.get("/kpis", params={"from": "2026-12-07", "to": "2026-12-31"}).json()["km_basis"]["km"]
     later = desk.get("/kpis", params={"from": "2026-12-08", "to": "2026-12-31"}).json()
     assert later["by_tier_month"] == [] and later["response_min"]["count"] == 0
     assert later["incidents_per_10k_km"] == 0.0
     assert 0 < later["km_basis"]["km"] < whole
     assert desk.get("/kpis", params={"from": "8 Dec"}).status_code == 422
+    inverted = desk.get("/kpis", params={"from": "2026-12-31", "to": "2026-12-08"})
+    assert inverted.status_code == 400 and inverted.json()["detail"].startswith("from:")
 
 
 def test_per_day_and_per_tier_for_the_kpi_page(history):

@@ -309,6 +309,26 @@ def test_with_nobody_on_board_a_plan_that_only_re_covers_a_trip_can_be_accepted(
     assert desk.post(f"/incidents/{incident['number']}/accept", {"rank": 1}).status_code == 200
 
 
+def test_with_nobody_on_board_the_incident_is_resolved_from_its_options_or_its_accepted_plan(desk_after):
+    """No rescue is owed, so no on-scene time: without this it could only be voided (and left out of the
+    KPIs). With passengers aboard the same step is refused."""
+    kept_aside = desk_after.report(passengers=0).json()
+    assert desk_after.post(f"/incidents/{kept_aside['number']}/resolved", {}).status_code == 200
+    accepted = desk_after.report(vehicle_id="c02", location="G1 K60 toward Siping", passengers=0).json()
+    assert desk_after.post(f"/incidents/{accepted['number']}/accept", {"rank": 1}).status_code == 200
+    assert bookings(desk_after)
+    assert desk_after.post(f"/incidents/{accepted['number']}/resolved", {"note": "covered"}).status_code == 200
+    assert bookings(desk_after) == {}
+    for number in (kept_aside["number"], accepted["number"]):
+        assert desk_after.get(f"/incidents/{number}").json()["status"] == "resolved"
+        assert desk_after.post(f"/incidents/{number}/follow-up", {"note": "called back"}).status_code == 200
+    aboard = desk_after.report(vehicle_id="c03", location="G1 K50 toward Siping", passengers=20).json()
+    refused = desk_after.post(f"/incidents/{aboard['number']}/resolved", {})
+    assert refused.status_code == 409 and "wait for a rescue" in refused.json()["detail"]
+    with desk_after.records() as store:
+        assert store.integrity_problems() == []
+
+
 def test_kpis_never_count_an_incident_that_sent_nobody_as_compliant(desk_served):
     """Records accepted before the refusal hold such plans, some with an on-scene 'within the limit'."""
     incident = nobody_can_be_sent(desk_served)
@@ -382,6 +402,24 @@ def test_a_blank_reason_is_no_reason(desk):
     early = minute(first_arrival(incident) - 20 * MINUTE)
     response = desk.post(f"/incidents/{incident['number']}/on-scene", {"at": early, "override_reason": "   "})
     assert response.status_code == 400 and response.json()["detail"].startswith("at:")
+
+
+@pytest.mark.parametrize(
+    "step, field", [("void", "reason"), ("release", "reason"), ("follow-up", "note")], ids=["void", "release", "follow-up"]
+)
+def test_a_reason_or_note_of_blanks_is_refused_naming_it_and_nothing_is_recorded(desk, step, field):
+    incident = accepted(desk)
+    number = incident["number"]
+    entries = len(desk.get(f"/incidents/{number}").json()["entries"])
+    response = desk.post(f"/incidents/{number}/{step}", {field: " \t "})
+    assert 400 <= response.status_code < 500 and field in str(response.json()["detail"]), response.text
+    assert len(desk.get(f"/incidents/{number}").json()["entries"]) == entries
+
+
+def test_a_workshop_reason_of_blanks_is_refused(desk):
+    response = desk.client.patch("/fleet/c20", json={"status": "workshop", "reason": "   "}, headers=desk.headers())
+    assert response.status_code == 422 and "reason" in str(response.json()["detail"])
+    assert next(v for v in desk.get("/fleet").json() if v["id"] == "c20")["status"] != "workshop"
 
 
 def test_resolved_before_on_scene_is_a_400_naming_at(desk_served_after):
