@@ -312,15 +312,16 @@ class JointPlanner:
         if record.status == IncidentStatus.ACCEPTED:  # the partners' state is checked by the store
             partners = [n for n in partners if self.desk.store.incident(n).status != IncidentStatus.VOIDED]
         released = sorted({number, *partners})
+        together = [n for n in released if n != number]
         payload = {
             "release": {
                 "reason": reason,
                 "accepted_rank": accepted.payload.get("rank") if accepted else None,
-                "released_together": [n for n in released if n != number],
+                "released_together": together,
             }
         }
         # InvalidTransition once on scene, or when not accepted: naming ``number`` first if it is the one
-        self.desk.store.release([number, *payload["release"]["released_together"]], actor, payload)
+        self.desk.store.release([number, *together], actor, payload)
         near = self.unaccepted(near=record.reported_at, conditions=conditions_of(record.report))
         self.replan(sorted({*released, *near}), actor, Trigger.released(released))
         return self.desk.store.incident(number)

@@ -203,9 +203,9 @@ class SqlRecordStore:
                     known = replayed(connection, idempotency_key, fingerprint)
                     if known is not None:
                         return known, False
-                if same_breakdown_within is not None:
+                number = next_incident_number(connection)  # holds the counter: writers queue from here
+                if same_breakdown_within is not None:  # so this reads every report committed before ours
                     refuse_same_breakdown(connection, report.get("vehicle_id", ""), reported_at, same_breakdown_within)
-                number = next_incident_number(connection)
                 now = self._clock()
                 connection.execute(
                     insert(incidents).values(

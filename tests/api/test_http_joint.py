@@ -206,7 +206,9 @@ def test_release_frees_the_bookings_records_why_and_replans(friday):
     assert release[0]["payload"]["release"]["released_together"] == [two["number"]]
     assert friday.get(f"/incidents/{two['number']}").json()["status"] == "options"
     again = friday.post(f"/incidents/{two['number']}/release", {"reason": "twice"})  # the partner, not one
-    assert again.status_code == 409 and again.json()["detail"].startswith(f"status: incident {two['number']} is options")
+    assert again.status_code == 409 and again.json()["detail"].startswith(
+        f"status: incident {two['number']} is options"
+    )
     # the crews told to drive out are told not to: what had not gone out is withdrawn, the rest stood down
     for number in (one["number"], two["number"]):
         messages = friday.get(f"/incidents/{number}/messages").json()

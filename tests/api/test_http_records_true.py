@@ -405,7 +405,9 @@ def test_a_blank_reason_is_no_reason(desk):
 
 
 @pytest.mark.parametrize(
-    "step, field", [("void", "reason"), ("release", "reason"), ("follow-up", "note")], ids=["void", "release", "follow-up"]
+    "step, field",
+    [("void", "reason"), ("release", "reason"), ("follow-up", "note")],
+    ids=["void", "release", "follow-up"],
 )
 def test_a_reason_or_note_of_blanks_is_refused_naming_it_and_nothing_is_recorded(desk, step, field):
     incident = accepted(desk)

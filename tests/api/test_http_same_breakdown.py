@@ -7,8 +7,12 @@ after the first incident is voided, or another coach at the same place are all r
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
 
 import pytest
+
+from api.records.types import AlreadyReported
 
 from tests.api.http_support import DeskClient, running_desk, sqlite_url
 
@@ -61,3 +65,22 @@ def test_the_window_follows_the_joint_window_setting(tmp_path):
         reported(desk)
         assert desk.post("/incidents", {**C11_AT_K30, "time": "2026-12-10T14:20"}).status_code == 409
         reported(desk, time="2026-12-10T14:40")
+
+
+def test_reports_of_one_coach_at_the_same_moment_record_one_incident(store):
+    """Eight desks report the same breakdown at once, without keys: the check holds under the writers'
+    lock, so exactly one is recorded and the others are refused (SQLite and PostgreSQL)."""
+    report = {"vehicle_id": "c11", "location": "G1 K30 toward Changchun", "passengers": 30}
+    at, window = datetime(2026, 12, 10, 14, 0), timedelta(minutes=120)
+
+    def one_desk(k: int) -> str:
+        try:
+            store.report(report, at + timedelta(minutes=k), f"desk-{k}", None, None, window)
+        except AlreadyReported:
+            return "refused"
+        return "recorded"
+
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = sorted(pool.map(one_desk, range(8)))
+    assert outcomes == ["recorded"] + ["refused"] * 7
+    assert len(store.incidents()) == 1
