@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports it
 
 DEFAULT_ROUTE_TIME = "10:00"
 ADMIN_USER = "admin"
@@ -255,8 +256,15 @@ def run_users_add(args: argparse.Namespace, out: Printer) -> int:
     name = user_name(args.name)
     settings = settings_of(args)
     database = sqlite_file(settings.database_url)
-    if database is not None and not database.exists() and not args.create:
-        where = "its directory does not exist" if not database.parent.is_dir() else "the file does not exist"
+    missing = database is not None and (not database.exists() or (database.is_file() and not database.stat().st_size))
+    if database is not None and missing and not args.create:
+        where = (
+            "its directory does not exist"
+            if not database.parent.is_dir()
+            else "the file is empty"
+            if database.exists()
+            else "the file does not exist"
+        )
         raise UsageError(
             f"--db: no records database at {database} ({where}); run 'fleetplan serve' first, check the path, "
             "or give --create to create a new database"
@@ -400,6 +408,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader (head, less) closed early: not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except OSError as error:
+        if error.filename is None:
+            raise
+        # a file or directory named on the command line cannot be read or written (the commands check
+        # their --out before the work where they can; this is the last word, not a traceback)
+        return _fail(parser, f"{error.filename}: {error.strerror or error}")
+    except KeyboardInterrupt:
+        print(f"{parser.prog}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 def _fail(parser: argparse.ArgumentParser, message: str) -> int:

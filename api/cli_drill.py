@@ -10,7 +10,16 @@ import argparse
 import json
 from pathlib import Path
 
-from api.cli_options import Printer, add_common_options, choice, number_option, solve_params, whole_number
+from api.cli_options import (
+    Printer,
+    add_common_options,
+    choice,
+    number_option,
+    out_directory,
+    out_path,
+    solve_params,
+    whole_number,
+)
 
 DRILL_DEFAULT_OUT = Path("drill_reports")
 
@@ -42,7 +51,7 @@ def add_drill_command(subparsers: argparse._SubParsersAction) -> argparse.Argume
     )
     parser.add_argument(
         "--out",
-        type=Path,
+        type=out_path,
         default=DRILL_DEFAULT_OUT,
         metavar="DIR",
         help="directory for the report and its map (default %(default)s)",
@@ -73,6 +82,7 @@ def run_drill_command(args: argparse.Namespace, out: Printer) -> int:
     kind = choice(args.kind, "KIND", [k.value for k in DrillKind])
     seed = whole_number(args.seed, "--seed", minimum=0)
     time_limit_s = number_option(args.time_limit, "--time-limit", low=0.0, low_open=True)
+    out_directory(args.out, "--out")
     corridor = load_corridor(args.data)
     report = run_drill(kind, seed, corridor, solve_params(time_limit_s, DRILL_PARAMS.alternatives))
     path = write_report(report, args.out, corridor)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -86,6 +87,9 @@ def add_feed_command(subparsers: argparse._SubParsersAction) -> argparse.Argumen
     return parser
 
 
+REFUSED_TOKEN = ("HTTP 401", "HTTP 403")  # the service's answers to a token it does not take for fixes
+
+
 def run_feed_simulate(args: argparse.Namespace, out: Printer) -> int:
     protocol = FeedProtocol(args.protocol)
     speedup = number_option(args.speedup, "--speedup", low=0.1, high=10_000)
@@ -106,7 +110,7 @@ def run_feed_simulate(args: argparse.Namespace, out: Printer) -> int:
     sender = _sender(args, protocol, corridor)
     start = _start(args.start, corridor, out)  # last: a bad option is refused before anything is said
     began = time.monotonic()
-    tick = 0
+    tick = delivered = 0
     try:
         while ticks is None or tick < ticks:
             simulated = start + timedelta(seconds=(time.monotonic() - began) * speedup)
@@ -116,7 +120,13 @@ def run_feed_simulate(args: argparse.Namespace, out: Printer) -> int:
                 outcome = sender.send(fixes, taken)
             except OSError as error:  # the service is down or restarting: say so, try again next tick
                 outcome = f"not sent: {getattr(error, 'reason', None) or error}"
-            out(f"{simulated:%Y-%m-%d %H:%M:%S} (simulated): {len(fixes)} fixes sent; {outcome}")
+            if outcome.startswith(REFUSED_TOKEN):  # no later tick can do better: stop, naming the token
+                raise InvalidValueError("--token", f"the service refused it ({outcome.strip()})")
+            lost = outcome.startswith(("not sent", "HTTP "))
+            delivered += not lost
+            out(
+                f"{simulated:%Y-%m-%d %H:%M:%S} (simulated): {len(fixes)} fixes {'lost' if lost else 'sent'}; {outcome}"
+            )
             tick += 1
             if ticks is None or tick < ticks:
                 time.sleep(every)
@@ -124,6 +134,9 @@ def run_feed_simulate(args: argparse.Namespace, out: Printer) -> int:
         out("stopped")
     finally:
         sender.close()
+    if tick and not delivered:  # every tick failed: a script must not read that as success
+        print(f"fleetplan feed simulate: no fix was delivered in {tick} tick(s)", file=sys.stderr)
+        return 1
     return 0
 
 

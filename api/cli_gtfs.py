@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 from fleetplan.corridor import load_corridor
 from fleetplan.errors import InvalidValueError
 from fleetplan.gtfs import export_gtfs
 
-from api.cli_options import Printer, add_common_options
+from api.cli_options import Printer, add_common_options, out_directory, out_path
 
 
 def add_gtfs_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -23,7 +22,7 @@ def add_gtfs_command(subparsers: argparse._SubParsersAction) -> argparse.Argumen
         description="Write the corridor's timetable as a static GTFS feed (seven .txt files) into DIR, "
         "created if missing; files of the same names there are replaced.",
     )
-    export.add_argument("directory", metavar="DIR", type=Path)
+    export.add_argument("directory", metavar="DIR", type=out_path)
     export.add_argument("--agency", default="Charter operator", help="agency_name (default %(default)s)")
     add_common_options(export)
     export.set_defaults(handler=run_gtfs_export)
@@ -31,10 +30,9 @@ def add_gtfs_command(subparsers: argparse._SubParsersAction) -> argparse.Argumen
 
 
 def run_gtfs_export(args: argparse.Namespace, out: Printer) -> int:
-    if args.directory.exists() and not args.directory.is_dir():
-        raise InvalidValueError("DIR", f"{args.directory} exists and is not a directory")
     if not args.agency.strip():
         raise InvalidValueError("--agency", "give the agency a name")
+    out_directory(args.directory, "DIR")
     written = export_gtfs(load_corridor(args.data), args.directory, args.agency.strip())
     if args.json:
         out(json.dumps({"directory": str(args.directory), "files": [path.name for path in written]}))

@@ -7,6 +7,7 @@ line naming the option (exit status 2, see :func:`api.cli.main`), not argparse's
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -33,11 +34,26 @@ def clock_time(text: str):
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+# Days a command plans for: wide, but clear of the calendar's ends, where a week around the day (the
+# timetable a dispatch reads) or a rescue's hours would run past what dates can hold
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)
+
+
 def calendar_day(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"day {text!r} is not YYYY-MM-DD") from None
+    if (problem := day_out_of_range(day)) is not None:
+        raise argparse.ArgumentTypeError(problem)
+    return day
+
+
+def day_out_of_range(day: date) -> str | None:
+    """Why ``day`` is no day to plan for (None when it is one)."""
+    if FIRST_DAY <= day <= LAST_DAY:
+        return None
+    return f"day {day.isoformat()} is outside {FIRST_DAY.isoformat()} … {LAST_DAY.isoformat()}"
 
 
 def non_negative_int(text: str) -> int:
@@ -238,3 +254,25 @@ def settings_of(args: argparse.Namespace) -> Settings:
     if getattr(args, "jt808_port", None):
         overrides["jt808_port"] = args.jt808_port
     return settings_from(overrides)
+
+
+def out_path(text: str) -> Path:
+    """An output directory's argument: not empty (``Path("")`` would be the current directory)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("is empty; give a directory")
+    return Path(text)
+
+
+def out_directory(path: Path, flag: str) -> Path:
+    """``path`` made ready for a command's files before its work: created if missing; InvalidValueError
+    naming ``flag`` when it is empty, a file, cannot be created or is not writable (the files are written
+    after a simulation or a solve: a bad path must not cost that work, nor leave half of the files)."""
+    if path.exists() and not path.is_dir():
+        raise InvalidValueError(flag, f"{path} exists and is not a directory")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InvalidValueError(flag, f"cannot create {path}: {error.strerror or error}") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise InvalidValueError(flag, f"{path} is not writable")
+    return path

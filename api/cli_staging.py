@@ -8,11 +8,19 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 from fleetplan.errors import InvalidValueError
 
-from api.cli_options import Printer, add_common_options, choice, number_option, progress_bar, whole_number
+from api.cli_options import (
+    Printer,
+    add_common_options,
+    choice,
+    number_option,
+    out_directory,
+    out_path,
+    progress_bar,
+    whole_number,
+)
 
 STAGING_DEFAULT_TIME_LIMIT_S = 10.0
 STAGING_CHECK_REPS = 4
@@ -90,7 +98,7 @@ def add_staging_command(subparsers: argparse._SubParsersAction) -> argparse.Argu
     parser.add_argument("--seed", default="0", metavar="S", help="root seed of the simulation check (default 0)")
     parser.add_argument(
         "--out",
-        type=Path,
+        type=out_path,
         default=None,
         metavar="DIR",
         help="write staging.json, coverage_by_budget.csv/.png and staging_map.png there",
@@ -127,9 +135,10 @@ def run_staging_command(args: argparse.Namespace, out: Printer) -> int:
         days = whole_number(args.days, "--days", minimum=1)
         breakdown_factor = number_option(args.breakdown_factor, "--breakdown-factor", low=1.0)
         seed = whole_number(args.seed, "--seed", minimum=0)
+    if args.out is not None:
+        out_directory(args.out, "--out")
     corridor = load_corridor(args.data)
-    if args.simulate:
-        _check_budget_fits(corridor, budget)  # fail before solving, not after
+    _check_budget_fits(corridor, budget)  # fail before solving, not after
     problem = build_staging_problem(corridor, corridor.dataset.conditions_named(args.conditions))
     if band:
         problem = problem.for_band(band)
@@ -167,7 +176,8 @@ def run_staging_command(args: argparse.Namespace, out: Printer) -> int:
 
 
 def _check_budget_fits(corridor, budget: int) -> None:
-    """A simulated staging needs a standby coach for every backup."""
+    """A staging places standby coaches: it needs one for every backup (more would be coaches that
+    do not exist; a simulation of them could not run either)."""
     from solver.planning.whatif import usable_standby
 
     days = sorted({trip.departure.date() for trip in corridor.dataset.trips})

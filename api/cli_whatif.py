@@ -9,11 +9,20 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from pathlib import Path
 
 from fleetplan.errors import InvalidValueError
 
-from api.cli_options import Printer, add_common_options, backups_option, choice, day_option, progress_bar, whole_number
+from api.cli_options import (
+    Printer,
+    add_common_options,
+    backups_option,
+    choice,
+    day_option,
+    out_directory,
+    out_path,
+    progress_bar,
+    whole_number,
+)
 
 WHATIF_DEFAULT_REPS = 20
 WHATIF_DEFAULT_SEED = 20261207
@@ -100,7 +109,7 @@ def add_whatif_command(subparsers: argparse._SubParsersAction) -> argparse.Argum
     )
     parser.add_argument(
         "--out",
-        type=Path,
+        type=out_path,
         default=None,
         metavar="DIR",
         help="write kpis.csv, response_times.png and compliance.png there",
@@ -126,6 +135,8 @@ def run_whatif_command(args: argparse.Namespace, out: Printer) -> int:
     engine = choice(args.engine, "--engine", [e.value for e in Engine])
     if args.scheduler and engine != Engine.DASK.value:
         raise InvalidValueError("--scheduler", "needs --engine dask")
+    if args.out is not None:
+        out_directory(args.out, "--out")
     corridor = load_corridor(args.data)
     scenario = WhatIfScenario(start, end, backups, calendar=args.calendar)
     started = time.perf_counter()

@@ -24,6 +24,7 @@ from fleetplan.errors import FleetplanError
 from fleetplan.model import Incident, IncidentKind, Vehicle
 from fleetplan.units import CHINA, parse_hhmm
 
+from api.cli_options import day_out_of_range
 from api.views import find_vehicle
 
 REQUIRED = ("vehicle", "at", "time", "passengers")
@@ -247,6 +248,9 @@ def _moment(number: int, time_text: str, day_text: str, default_day: date, rows:
             moment = moment.astimezone(CHINA).replace(tzinfo=None)
         if day is None:  # a bad day, named
             return None
+        if (problem := day_out_of_range(moment.date())) is not None:
+            rows.bad(number, "time", problem)
+            return None
         if day_text and day != moment.date():
             rows.bad(number, "day", f"{day_text} is not the day of the time {time_text.strip()!r}")
             return None
@@ -288,10 +292,14 @@ def _day(number: int, text: str, default_day: date, rows: _Rows) -> date | None:
     if not text:
         return default_day
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         rows.bad(number, "day", f"{text!r} is not a day YYYY-MM-DD")
         return None
+    if (problem := day_out_of_range(day)) is not None:
+        rows.bad(number, "day", problem)
+        return None
+    return day
 
 
 def _kind(number: int, text: str, rows: _Rows) -> IncidentKind | None:

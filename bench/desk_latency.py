@@ -39,11 +39,14 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
 
 from fleetplan.corridor import load_corridor
+
+from api.settings import Settings
 
 from bench import header, load_average, markdown_table, percentile
 from bench.incidents import DEFAULT_SEED, generate_incidents
@@ -57,6 +60,7 @@ INCIDENT_POOL = 400
 ALTERNATIVES = 3
 SOLVER_STATUSES = ("optimal", "feasible", "greedy_fallback", "infeasible")
 FULL_OPTIONS_WAIT_S = 60.0  # a burst: how long to wait for every incident's full options
+JOINT_WINDOW = timedelta(minutes=Settings().joint_window_min)  # as the service reads it (same environment)
 
 
 @dataclass
@@ -217,18 +221,23 @@ def run_clients(base_urls: Sequence[str], token: str, bodies: Sequence[dict], cl
     load balancer's round robin); every report timed until its options."""
     lock = threading.Lock()
     next_index = [0]
-    reported: set[str] = set()  # coaches in an open incident: the desk refuses a second report of one (409)
+    # the desk refuses a coach in an open incident reported within its joint window (409: the same
+    # breakdown), so a client takes the next report whose coach no other client holds near that time
+    in_flight: list[dict] = []
     started = time.monotonic()
     end = started + duration_s
     run = Run(clients, 0.0)
 
     def next_body() -> dict:
-        with lock:
-            while (body := bodies[next_index[0] % len(bodies)])["vehicle_id"] in reported:
-                next_index[0] += 1
-            next_index[0] += 1
-            reported.add(body["vehicle_id"])
-            return body
+        while True:
+            with lock:
+                for _ in range(len(bodies)):
+                    body = bodies[next_index[0] % len(bodies)]
+                    next_index[0] += 1
+                    if not any(same_breakdown(body, other) for other in in_flight):
+                        in_flight.append(body)
+                        return body
+            time.sleep(0.01)  # every report's coach held near its time: wait for a client to finish
 
     def client(base_url: str) -> None:
         headers = {"Authorization": f"Bearer {token}"}
@@ -247,7 +256,7 @@ def run_clients(base_urls: Sequence[str], token: str, bodies: Sequence[dict], cl
                     continue
                 finally:
                     with lock:
-                        reported.discard(body["vehicle_id"])
+                        in_flight.remove(body)
                 with lock:
                     run.samples.append(sample)
 
@@ -258,6 +267,13 @@ def run_clients(base_urls: Sequence[str], token: str, bodies: Sequence[dict], cl
         thread.join()
     run.wall_s = time.monotonic() - started
     return run
+
+
+def same_breakdown(body: dict, other: dict) -> bool:
+    """Whether the desk would take ``body`` for a second report of ``other``'s breakdown (same coach,
+    within the default joint window)."""
+    apart = abs(datetime.fromisoformat(body["time"]) - datetime.fromisoformat(other["time"]))
+    return body["vehicle_id"] == other["vehicle_id"] and apart <= JOINT_WINDOW
 
 
 def timed_report(http: httpx.Client, body: dict) -> tuple[Sample, int | None]:
@@ -284,13 +300,20 @@ def timed_report(http: httpx.Client, body: dict) -> tuple[Sample, int | None]:
 def near_in_time(bodies: Sequence[dict], count: int) -> list[dict]:
     """``count`` reports of ``bodies`` a few hours apart at most: every ``len(bodies) // (4 * count)``-th in
     time from a quarter in (the 400 seeded incidents spread over the day; ten next to each other would
-    fall within minutes on the same trips, more than the corridor's backups can carry); a coach once
-    (the desk refuses a second report of a coach in an open incident)."""
-    first_of_coach = {body["vehicle_id"]: body for body in sorted(bodies, key=lambda body: body["time"], reverse=True)}
-    ordered = sorted(first_of_coach.values(), key=lambda body: body["time"])
+    fall within minutes on the same trips, more than the corridor's backups can carry), or the next one
+    where that would report a coach a second time within the joint window (the desk refuses it)."""
+    ordered = sorted(bodies, key=lambda body: body["time"])
     step = max(1, len(ordered) // (4 * count))
-    start = min(len(ordered) // 4, max(0, len(ordered) - count * step))
-    return ordered[start : start + count * step : step]
+    position = min(len(ordered) // 4, max(0, len(ordered) - count * step))
+    chosen: list[dict] = []
+    while len(chosen) < count and position < len(ordered):
+        body = ordered[position]
+        if any(same_breakdown(body, other) for other in chosen):
+            position += 1
+            continue
+        chosen.append(body)
+        position += step
+    return chosen
 
 
 def run_burst(base_url: str, token: str, bodies: Sequence[dict]) -> tuple[list[float], float | None, Counter]:
@@ -415,9 +438,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     load_at_start = load_average()
     bodies = report_bodies(INCIDENT_POOL, args.seed, args.alternatives)
-    coaches = len({body["vehicle_id"] for body in bodies})
-    if max(counts) >= coaches:  # each client reports a coach no other holds open (the desk refuses that)
-        parser.error(f"--clients must stay below the {coaches} coaches of the seeded incidents")
     if args.burst is not None:
         with tempfile.TemporaryDirectory(prefix="desk-burst-") as directory:
             with service(Path(directory), args.time_limit, None) as (urls, token, _pids):

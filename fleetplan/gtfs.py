@@ -26,7 +26,7 @@ from fleetplan.model import ServiceCalendar, Trip, TripKind
 
 AGENCY_ID = "fleetplan"
 ADDED, REMOVED = 1, 2  # calendar_dates.txt exception_type
-OPEN_END_DAYS = 364  # an open-ended calendar is written as running this many days past the template Monday
+OPEN_END_DAYS = 364  # an open-ended calendar is written as running this many days past its start
 TIMEZONE = "Asia/Shanghai"
 BUS = 3  # GTFS route_type
 KIND_NAMES = {
@@ -120,7 +120,9 @@ def calendar_rows(trips: Sequence[Trip], calendar: ServiceCalendar | None) -> li
     if calendar is None:
         return [[service_id(day), *[0] * 7, gtfs_date(day), gtfs_date(day)] for day in service_days(trips)]
     start = calendar.first_day or calendar.template_monday
-    end = calendar.last_day or calendar.template_monday + timedelta(days=OPEN_END_DAYS)
+    # open-ended: a year past the later of its start and the template week (a pattern that starts
+    # after the template week must not end before it starts)
+    end = calendar.last_day or max(start, calendar.template_monday) + timedelta(days=OPEN_END_DAYS)
     services = sorted({(trip.kind, service_day(trip).weekday()) for trip in trips}, key=lambda s: (s[1], s[0].value))
     return [
         [weekly_service_id(kind, weekday), *[int(day == weekday) for day in range(7)], gtfs_date(start), gtfs_date(end)]

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing
+import signal
 import time
 from multiprocessing.connection import Connection
 
@@ -130,6 +131,7 @@ def routes_in_time(receiver: Connection, deadline: float) -> Routes | None:
 
 
 def _run_pyvrp(problem: PdpProblem, deadline: float, reduce_share: float, sender: Connection) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent kills this child
     try:
         sender.send(solve_pyvrp_until(problem, deadline, seed=1, reduce_share=reduce_share))
     finally:

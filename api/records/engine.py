@@ -69,6 +69,9 @@ def create_store_engine(url: str | URL) -> Engine:
     raise RecordError(f"database URL: unsupported backend {backend!r}; use sqlite or postgresql+psycopg")
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite database file
+
+
 def private_sqlite_file(path: Path) -> None:
     """Create the SQLite file ``path`` (and its directory) with mode 0600 before SQLite opens it.
 
@@ -80,7 +83,7 @@ def private_sqlite_file(path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE))  # SQLite reads it as empty
     except FileExistsError:
-        pass
+        _refuse_if_not_sqlite(path)  # before its mode is touched: a mistyped --db names someone's file
     except OSError as error:
         raise RecordError(f"database URL: cannot create {path}: {error.strerror or error}") from None
     for file in (path, *(path.with_name(path.name + suffix) for suffix in SQLITE_SIDE_FILES)):
@@ -91,6 +94,18 @@ def private_sqlite_file(path: Path) -> None:
                 file.chmod(mode & PRIVATE_FILE_MODE)
         except (FileNotFoundError, PermissionError):  # gone, or another user's: SQLite tells if it is usable
             continue
+
+
+def _refuse_if_not_sqlite(path: Path) -> None:
+    """RecordError when ``path`` holds something that is not a SQLite database (an empty file is a
+    database SQLite has not written yet)."""
+    try:
+        with path.open("rb") as file:
+            head = file.read(len(SQLITE_HEADER))
+    except OSError:  # a directory, or unreadable: SQLite will say so
+        return
+    if head and head != SQLITE_HEADER:
+        raise RecordError(f"database URL: {path} is not a SQLite database (left as it was)")
 
 
 def _configure_sqlite(engine: Engine) -> None:

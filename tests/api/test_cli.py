@@ -256,6 +256,8 @@ def test_dispatch_infeasible_under_full_closure_lists_reasons_and_relaxations(ca
         (["--at", "somewhere over the rainbow"], ["somewhere"]),
         (["--time", "25:00"], ["25:00"]),
         (["--conditions", "hail"], ["hail"]),
+        (["--day", "9999-12-31"], ["--day", "9999-12-31", "outside"]),
+        (["--day", "0001-01-01"], ["--day", "outside"]),
     ],
 )
 def test_dispatch_bad_input_exits_2_with_one_line(capsys, argv, words):

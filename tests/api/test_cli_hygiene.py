@@ -62,6 +62,26 @@ def test_users_add_refuses_a_missing_file_without_create(capsys, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_users_add_leaves_a_file_that_is_no_database_as_it_was(capsys, tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("hi\n")
+    notes.chmod(0o755)
+    for create in ([], ["--create"]):
+        code, out, err = run(capsys, "users", "add", "wang", "--role", "viewer", "--db", url(notes), *create)
+        assert_refused(code, out, err, "not a SQLite database", str(notes))
+        assert (notes.read_text(), stat.S_IMODE(notes.stat().st_mode)) == ("hi\n", 0o755)
+
+
+def test_users_add_takes_an_empty_file_for_no_database_without_create(capsys, tmp_path):
+    empty = tmp_path / "fleetplan.db"
+    empty.touch()
+    code, out, err = run(capsys, "users", "add", "wang", "--role", "viewer", "--db", url(empty))
+    assert_refused(code, out, err, "--db", "empty", "--create")
+    assert empty.stat().st_size == 0
+    code, _, err = run(capsys, "users", "add", "wang", "--role", "viewer", "--db", url(empty), "--create")
+    assert code == 0, err
+
+
 def test_users_add_with_create_makes_a_private_database(capsys, tmp_path):
     database = tmp_path / "new" / "x.db"
     code, out, err = run(capsys, "users", "add", "wang", "--role", "viewer", "--db", url(database), "--create")
@@ -203,3 +223,39 @@ def test_a_new_token_never_starts_with_a_dash_so_a_command_line_reads_it_as_a_va
     tokens = [new_token() for _ in range(2000)]  # a leading dash would come once in 64
     assert not any(token.startswith("-") for token in tokens) and len(set(tokens)) == len(tokens)
     assert all(len(token) == 43 for token in tokens)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["gtfs", "export", "{file}"],
+        ["gtfs", "export", "{file}/sub"],
+        ["drill", "breakdown", "--out", "{file}"],
+        ["staging", "--budget", "2", "--time-limit", "1", "--out", "{file}"],
+        ["whatif", "--from", "2027-01-04", "--to", "2027-01-04", "--backups", "siping_depot=1", "--reps", "1",
+         "--out", "{file}"],
+    ],
+    ids=["gtfs-file", "gtfs-under-a-file", "drill", "staging", "whatif"],
+)  # fmt: skip
+def test_an_output_directory_that_cannot_be_one_is_refused_before_the_work(capsys, tmp_path, monkeypatch, argv):
+    """Exit 2 naming the argument, at once: not after a simulation or a solve, nor halfway through the files."""
+    import solver.planning.whatif as whatif
+
+    monkeypatch.setattr(whatif, "run_whatif", lambda *a, **k: pytest.fail("the what-if must not run"))
+    file = tmp_path / "t.sh"
+    file.write_text("#!/bin/sh\n")
+    code, out, err = run(capsys, *(part.format(file=file) for part in argv))
+    assert code == 2 and out == "" and "Traceback" not in err, err
+    assert str(file) in err and ("--out" in err or "DIR" in err), err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.sh"] and file.read_text() == "#!/bin/sh\n"
+
+
+@pytest.mark.parametrize("argv", [["gtfs", "export", ""], ["drill", "breakdown", "--out", ""]], ids=["gtfs", "drill"])
+def test_an_empty_output_directory_is_refused(capsys, argv):
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == "" and "empty" in err and "Traceback" not in err
+
+
+def test_staging_places_no_more_backups_than_the_standby_coaches(capsys):
+    code, out, err = run(capsys, "staging", "--budget", "1000", "--time-limit", "1")
+    assert code == 2 and out == "" and "--budget" in err and "standby" in err

@@ -275,12 +275,14 @@ def test_a_byte_order_mark_blank_lines_a_plate_and_the_optional_columns_are_acce
         (f"{HEADER},\n{C01},oops\n", "row 2, column 6", ["oops", "unnamed"]),
         (f"{HEADER}\nc01,G1 K78 toward Siping,2026-12-07T07:40,42,2026-12-08\n", "row 2, column day", ["2026-12-07"]),
         (f"{HEADER}\nc01,G1 K78 toward Siping,2026-12-07T31:40,42,\n", "row 2, column time", ["YYYY-MM-DDTHH:MM"]),
+        (f"{HEADER}\nc01,G1 K78 toward Siping,07:40,42,9999-12-31\n", "row 2, column day", ["9999-12-31", "outside"]),
+        (f"{HEADER}\nc01,G1 K78 toward Siping,0001-01-01T07:40,42,\n", "row 2, column time", ["outside"]),
     ],
     ids=[
         "missing-column", "bad-time", "bad-passengers", "unknown-vehicle", "duplicate-vehicle", "above-seats",
         "bad-location", "bad-day", "bad-kind", "empty-file", "header-only", "no-header", "unknown-column",
         "hours-apart", "days-apart", "underscore-number", "plus-number", "value-under-unnamed-column",
-        "day-not-the-moment-s", "bad-moment",
+        "day-not-the-moment-s", "bad-moment", "day-past-the-calendar", "moment-before-the-calendar",
     ],
 )  # fmt: skip
 def test_a_bad_file_exits_2_naming_row_and_column_and_solves_nothing(capsys, tmp_path, monkeypatch, text, where, words):

@@ -112,6 +112,7 @@ def test_text_output_is_a_table(main, capsys):
         ([*PERIOD, *BACKUPS, "--seed", "-4"], ["--seed", "-4"]),
         ([*PERIOD, *BACKUPS, "--engine", "spark"], ["--engine", "spark", "dask"]),
         ([*PERIOD, *BACKUPS, "--scheduler", "tcp://127.0.0.1:8786"], ["--scheduler", "dask"]),
+        ([*PERIOD, *BACKUPS, "--engine", "dask", "--scheduler", "garbage"], ["scheduler", "'garbage'"]),
         ([*PERIOD, *BACKUPS, "--conditions-calendar", "monsoon"], ["calendar", "monsoon"]),
     ],
 )

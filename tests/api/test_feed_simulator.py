@@ -84,7 +84,7 @@ def test_bad_options_are_exit_2_naming_them(capsys, service, options, field):
     assert (code, out) == (2, "") and f"{field}:" in err and "Traceback" not in err
 
 
-def test_a_service_that_is_down_is_said_each_tick_never_a_traceback(capsys):
+def test_a_service_that_is_down_is_said_each_tick_never_a_traceback_and_the_exit_says_so(capsys):
     port = free_port()  # nobody listens there
     code, out, err = run_cli(
         capsys,
@@ -101,9 +101,17 @@ def test_a_service_that_is_down_is_said_each_tick_never_a_traceback(capsys):
         "--every",
         "0.05",
     )
-    assert code == 0 and "Traceback" not in err
+    assert code == 1 and "Traceback" not in err and "no fix was delivered in 2 tick(s)" in err  # a script can tell
     lines = out.strip().splitlines()
-    assert len(lines) == 2 and all("not sent: " in line for line in lines)
+    assert len(lines) == 2 and all("fixes lost; not sent: " in line for line in lines)
+
+
+def test_a_token_the_service_refuses_stops_at_once_naming_it(capsys, service):
+    code, out, err = run_cli(
+        capsys, "feed", "simulate", "--to", service["http"], "--token", "wrong", "--from", AT_0740, "--ticks", "3"
+    )
+    assert (code, out) == (2, ""), (code, out, err)
+    assert "--token:" in err and "HTTP 401" in err and "Traceback" not in err
 
 
 def test_the_simulator_runs_without_the_test_extras():
@@ -114,5 +122,5 @@ def test_the_simulator_runs_without_the_test_extras():
         f"sys.exit(main(['feed', 'simulate', '--to', 'http://127.0.0.1:{free_port()}', '--token', 'x', '--ticks', '1']))"
     )
     completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, timeout=120)
-    assert completed.returncode == 0, completed.stderr
-    assert "not sent: " in completed.stdout
+    assert completed.returncode == 1, completed.stderr  # nobody listens: no fix delivered
+    assert "not sent: " in completed.stdout and "Traceback" not in completed.stderr

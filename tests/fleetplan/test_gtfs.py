@@ -92,6 +92,21 @@ def test_without_a_calendar_each_trip_runs_on_its_own_day_and_no_other(tmp_path)
         assert running == [trip.stops[0].planned.date()]
 
 
+def test_a_pattern_starting_after_the_template_week_runs_a_year_from_its_start(tmp_path):
+    """An open-ended calendar whose first day lies after the template week: every service starts on it
+    and ends a year later (it ended before it started, a feed no reader would run)."""
+    data = tmp_path / "data"
+    shutil.copytree(DEFAULT_DIR, data)
+    text = (data / "calendar.toml").read_text().replace("from = 2025-09-01", "from = 2028-09-01")
+    (data / "calendar.toml").write_text(text)
+    export_gtfs(load_corridor(data), tmp_path / "gtfs")
+    feed = ptg.load_feed(str(tmp_path / "gtfs"))
+    assert set(feed.calendar["start_date"]) == {date(2028, 9, 1)}
+    assert set(feed.calendar["end_date"]) == {date(2028, 9, 1) + timedelta(days=364)}
+    by_date = ptg.read_service_ids_by_date(str(tmp_path / "gtfs"))
+    assert min(by_date) >= date(2028, 9, 1) and len(by_date) > 300
+
+
 def test_stops_carry_the_network_s_names_and_places(corridor, feed_dir):
     feed = ptg.load_feed(str(feed_dir))
     graph = corridor.network.graph

@@ -10,9 +10,11 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from enum import StrEnum
+from typing import Any
 
 import numpy as np
 
@@ -137,6 +139,8 @@ _worker_corridor: Corridor | None = None  # set once in each pool worker by _set
 def _set_worker_corridor(corridor: Corridor, owner_pid: int) -> None:
     global _worker_corridor
     exit_with(owner_pid)  # a killed owner (kill -9 of the service) leaves no worker behind
+    # Ctrl-C reaches the whole process group: the owner stops the pool (each worker ends its replication)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker_corridor = corridor
 
 
@@ -173,6 +177,17 @@ def _replicate_on_dask(seed: int, scenario: WhatIfScenario, corridor: Corridor) 
     return simulate_replication(scenario, seed, corridor)
 
 
+def _connected(client_class: Callable[..., Any], scheduler: str | None, cluster: Any) -> Any:
+    """A Dask client of ``scheduler`` (or the local ``cluster``); a scheduler address that is no address,
+    or at which no scheduler answers (in Dask's connect timeout), is an InvalidValueError naming it."""
+    try:
+        return client_class(scheduler or cluster)
+    except (ValueError, OSError) as error:  # "missing port number in address", "Timed out trying to connect"
+        if scheduler is None:
+            raise
+        raise InvalidValueError("scheduler", f"no Dask scheduler at {scheduler!r}: {error}") from None
+
+
 def _run_dask(
     scenario: WhatIfScenario,
     seeds: Sequence[int],
@@ -190,7 +205,7 @@ def _run_dask(
             n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR
         )
     try:
-        with Client(scheduler or cluster) as client:
+        with _connected(Client, scheduler, cluster) as client:
             shared = client.scatter(corridor, broadcast=True)  # sent once per worker, not once per task
             futures = client.map(_replicate_on_dask, list(seeds), scenario=scenario, corridor=shared, pure=False)
             try:
