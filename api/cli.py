@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from fleetplan.corridor import Corridor, load_corridor, validate_corridor
 from fleetplan.errors import DataProblem, DataValidationError, FleetplanError, InvalidValueError
@@ -88,8 +88,16 @@ def vehicle_class(text: str) -> VehicleClass:
 
 
 # --------------------------------------------------------------------------- parser
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, with a usage error on one line (``fleetplan dispatch: error: …; see … --help``) rather
+    than the usage block first: one line on stderr, as every other bad input; exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="fleetplan",
         description="Backup-coach dispatch for the Siping–Changchun charter corridor.",
     )

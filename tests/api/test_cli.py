@@ -23,7 +23,7 @@ def assert_one_line_error(code: int, out: str, err: str, *words: str) -> None:
     assert code == 2
     assert out == ""
     lines = err.strip().splitlines()
-    assert len(lines) == 1 or lines[0].startswith("usage:"), err
+    assert len(lines) == 1, err
     message = lines[-1]
     assert "Traceback" not in err
     for word in words:

@@ -328,7 +328,7 @@ def assert_one_line_error(code: int, out: str, err: str, *words: str) -> None:
     assert code == 2, err
     assert out == ""
     lines = err.strip().splitlines()
-    assert len(lines) == 1 or lines[0].startswith("usage:"), err
+    assert len(lines) == 1, err
     assert "Traceback" not in err
     for word in words:
         assert word in lines[-1], lines[-1]
