@@ -7,6 +7,7 @@ from __future__ import annotations
 import signal
 import threading
 import time
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
@@ -23,13 +24,20 @@ VEHICLES = ["c01", "c02", "c03", "c05", "c06", "c07", "c08", "c15"]  # coaches w
 
 
 @pytest.mark.slow
+def minutes_after(time: str, minutes: int) -> str:
+    return (datetime.fromisoformat(time) + timedelta(minutes=minutes)).isoformat(timespec="minutes")
+
+
 def test_acknowledged_reports_survive_a_sigkill_mid_burst(store_url, tmp_path):
     acknowledged: list[int] = []
     interrupted: list[int] = []  # senders whose request was in flight when the server died
     lock = threading.Lock()
     stop = threading.Event()
 
-    with running_server(store_url, tmp_path, name="first") as server:
+    # each report a minute of its own, the joint window at 0: one coach's reports are separate breakdowns
+    # (within the window they would be the same one, refused)
+    settings = {"joint_window_min": 0}
+    with running_server(store_url, tmp_path, name="first", settings=settings) as server:
         headers = bearer(admin_token(store_url, tmp_path))
 
         def send(sender: int) -> None:
@@ -37,7 +45,12 @@ def test_acknowledged_reports_survive_a_sigkill_mid_burst(store_url, tmp_path):
                 for index in range(REPORTS_PER_SENDER):
                     if stop.is_set():
                         return
-                    report = {**REPORT, "vehicle_id": VEHICLES[(sender + index) % len(VEHICLES)], "alternatives": 1}
+                    report = {
+                        **REPORT,
+                        "vehicle_id": VEHICLES[(sender + index) % len(VEHICLES)],
+                        "time": minutes_after(REPORT["time"], sender * REPORTS_PER_SENDER + index),
+                        "alternatives": 1,
+                    }
                     try:
                         response = client.post("/incidents", json=report)
                     except httpx.TransportError:  # the server died under this request
@@ -63,14 +76,15 @@ def test_acknowledged_reports_survive_a_sigkill_mid_burst(store_url, tmp_path):
     assert len(acknowledged) >= KILL_AFTER_ACKNOWLEDGED
     assert interrupted, "the kill should land while reports are in flight"
 
-    with running_server(store_url, tmp_path, name="restarted") as server:
+    with running_server(store_url, tmp_path, name="restarted", settings=settings) as server:
         with httpx.Client(base_url=server.base_url, headers=headers, timeout=60) as client:
             listed = sorted(i["number"] for i in client.get("/incidents", params={"limit": 1000}).json())
             for number in acknowledged:
                 incident = client.get(f"/incidents/{number}")
                 assert incident.status_code == 200
                 assert incident.json()["report"]["passengers"] == REPORT["passengers"]
-            after_restart = client.post("/incidents", json={**REPORT, "alternatives": 1})
+            later = minutes_after(REPORT["time"], SENDERS * REPORTS_PER_SENDER)
+            after_restart = client.post("/incidents", json={**REPORT, "time": later, "alternatives": 1})
             assert after_restart.status_code == 201
     assert set(acknowledged) <= set(listed)
     assert listed == list(range(1, len(listed) + 1))  # no gaps
