@@ -265,8 +265,8 @@ def out_path(text: str) -> Path:
 
 def out_directory(path: Path, flag: str) -> Path:
     """``path`` made ready for a command's files before its work: created if missing; InvalidValueError
-    naming ``flag`` when it is empty, a file, cannot be created or is not writable (the files are written
-    after a simulation or a solve: a bad path must not cost that work, nor leave half of the files)."""
+    naming ``flag`` when it is a file, cannot be created or is not writable (the files are written after
+    a simulation or a solve: a bad path must not cost that work, nor leave half of the files)."""
     if path.exists() and not path.is_dir():
         raise InvalidValueError(flag, f"{path} exists and is not a directory")
     try:

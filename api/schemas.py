@@ -429,9 +429,9 @@ class ResponseStatsOut(BaseModel):
 
 
 class KmBasisOut(BaseModel):
-    period_from: str | None
-    period_to: str | None
-    km: float = Field(description="network route length of the timetable trips departing in the period")
+    period_from: str | None = Field(description="the query's from, else the first counted incident's day")
+    period_to: str | None = Field(description="the query's to, else the last counted incident's day")
+    km: float = Field(description="network route length of the trips the timetable's calendar runs in the period")
     incidents: int
 
 

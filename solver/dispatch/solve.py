@@ -240,7 +240,9 @@ def _routes_if_needed(
     settled = settle_rescue_terms(
         instance, params, allowance.share(allowance.left_s() * share), term_upper_bounds(instance)
     )
-    if settled.solution is None or not _everyone_on_time(settled):
+    if settled.solution is None:  # out of time or infeasible: the solve tries again in its own share
+        return instance, None
+    if not _everyone_on_time(settled):
         return instance, settled
     plain = without_rescue_options(instance, frozenset(route.id for route in instance.route_options))
     if not settled.solution.routes:  # a plan of direct rescues: optimal among them too
