@@ -123,7 +123,11 @@ def build_parser() -> argparse.ArgumentParser:
     users_add = users.add_parser("add", help="create a user and print its new bearer token (shown once)")
     users_add.add_argument("name", metavar="NAME", help="user name, as recorded on every entry they make")
     users_add.add_argument(
-        "--role", required=True, type=role_name, metavar="ROLE", help="viewer, dispatcher, planner or admin"
+        "--role",
+        required=True,
+        type=role_name,
+        metavar="ROLE",
+        help="viewer, dispatcher, planner, feed (a GPS feed's sender) or admin",
     )
     _add_db_option(users_add)
     users_add.add_argument(

@@ -7,6 +7,7 @@ line naming the option (exit status 2, see :func:`api.cli.main`), not argparse's
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -178,7 +179,9 @@ def number_option(
         raise InvalidValueError(option, f"{text!r} is not a number") from None
     too_low = low is not None and (value <= low if low_open else value < low)
     too_high = high is not None and (value >= high if high_open else value > high)
-    if too_low or too_high or value != value:
+    if not math.isfinite(value):  # nan, inf: no count, time or factor is
+        raise InvalidValueError(option, f"{text.strip()} is not a finite number")
+    if too_low or too_high:
         lower = "" if low is None else f"{'above' if low_open else 'at least'} {low:g}"
         upper = "" if high is None else f"{'below' if high_open else 'at most'} {high:g}"
         raise InvalidValueError(option, f"{text.strip()} must be {' and '.join(p for p in (lower, upper) if p)}")

@@ -259,3 +259,10 @@ def test_an_empty_output_directory_is_refused(capsys, argv):
 def test_staging_places_no_more_backups_than_the_standby_coaches(capsys):
     code, out, err = run(capsys, "staging", "--budget", "1000", "--time-limit", "1")
     assert code == 2 and out == "" and "--budget" in err and "standby" in err
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "-inf"])
+def test_a_number_that_is_not_finite_is_refused_naming_the_option(capsys, value):
+    code, out, err = run(capsys, "staging", "--budget", "2", "--simulate", "--breakdown-factor", value)
+    assert code == 2 and out == "" and "--breakdown-factor" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1, err
