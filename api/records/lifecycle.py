@@ -64,5 +64,12 @@ def check_transition(number: int, status: IncidentStatus, kind: EntryKind) -> No
     """Raise :class:`~api.records.types.InvalidTransition` unless ``kind`` may follow ``status``."""
     allowed = NEXT_ENTRIES[status]
     if kind not in allowed:
-        options = ", ".join(sorted(allowed)) or "nothing (the record is closed)"
-        raise InvalidTransition(f"incident {number} is {status}: cannot record {kind}; allowed: {options}")
+        options = ", ".join(sorted(_step(status, k) for k in allowed)) or "nothing (the record is closed)"
+        raise InvalidTransition(
+            f"incident {number} is {status}: cannot record {_step(status, kind)}; allowed: {options}"
+        )
+
+
+def _step(status: IncidentStatus, kind: EntryKind) -> str:
+    """The entry kind as the desk names the step: a report after an accept is a release."""
+    return "release" if status == IncidentStatus.ACCEPTED and kind == EntryKind.REPORT else str(kind)

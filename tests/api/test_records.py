@@ -228,7 +228,7 @@ def test_the_whole_lifecycle_derives_each_status(store):
 REFUSED = [
     ([], EntryKind.ON_SCENE),  # reported: no plan accepted yet
     ([], EntryKind.REPORT),
-    ([EntryKind.OPTIONS], EntryKind.RESOLVED),
+    ([], EntryKind.RESOLVED),  # options still to come (resolved from options: nobody aboard, the desk checks)
     ([EntryKind.OPTIONS], EntryKind.FOLLOW_UP),
     ([EntryKind.OPTIONS, EntryKind.VOID], EntryKind.OPTIONS),  # voided is final
     ([EntryKind.OPTIONS, EntryKind.VOID], EntryKind.VOID),
