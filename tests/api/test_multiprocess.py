@@ -34,6 +34,7 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -76,7 +77,14 @@ SERVICE_ENV = {
     # Records across processes, reports planned one by one: with joint planning a report re-plans the
     # other open ones and one accept takes them all, which tests/api/test_http_joint.py covers.
     "FLEETPLAN_JOINT_PLANNING": "false",
+    # One coach reported again within the joint window is the same breakdown (refused): at 0 the reports
+    # below, each a minute of its own, are incidents of their own.
+    "FLEETPLAN_JOINT_WINDOW_MIN": "0",
 }
+
+
+def minutes_after(time: str, minutes: int) -> str:
+    return (datetime.fromisoformat(time) + timedelta(minutes=minutes)).isoformat(timespec="minutes")
 
 
 def launch(database_url: str, state_dir: Path, name: str) -> Server:
@@ -113,7 +121,12 @@ class Burst:
     def send(self, sender: int) -> None:
         for index in range(REPORTS_PER_SENDER):
             target = (sender + index) % len(self.servers)
-            report = {**REPORT, "vehicle_id": VEHICLES[(sender + index) % len(VEHICLES)], "alternatives": 1}
+            report = {
+                **REPORT,
+                "vehicle_id": VEHICLES[(sender + index) % len(VEHICLES)],
+                "time": minutes_after(REPORT["time"], sender * REPORTS_PER_SENDER + index),
+                "alternatives": 1,
+            }
             created = self.call(target, "/incidents", report)
             if created is None or created.status_code != 201:
                 continue
@@ -195,7 +208,8 @@ def test_two_processes_on_one_postgresql_lose_nothing_when_one_is_killed_mid_bur
             return all(row.status == "done" for row in statuses)
 
         wait_until(all_done, "every what-if job is done")
-        after = httpx.post(f"{servers[1].base_url}/incidents", json={**REPORT, "alternatives": 1}, headers=headers)
+        later = {**REPORT, "time": minutes_after(REPORT["time"], SENDERS * REPORTS_PER_SENDER), "alternatives": 1}
+        after = httpx.post(f"{servers[1].base_url}/incidents", json=later, headers=headers)
         assert after.status_code == 201, after.text
     finally:
         for server in servers:
@@ -275,8 +289,8 @@ def test_parallel_accepts_of_one_coach_on_two_processes_book_it_once(postgres_ur
                     assert first.patch(f"/fleet/{vehicle['id']}", json=change).status_code == 200
         incidents = []
         with httpx.Client(base_url=servers[1].base_url, headers=headers, timeout=WAIT_S) as second:
-            for _ in range(DESKS):  # … and dispatched by the second, which sees the workshop at once
-                response = second.post("/incidents", json=REPORT)
+            for minute in range(DESKS):  # … and dispatched by the second, which sees the workshop at once
+                response = second.post("/incidents", json={**REPORT, "time": minutes_after(REPORT["time"], minute)})
                 assert response.status_code == 201, response.text
                 incidents.append(response.json())
         ranks = [next(p["rank"] for p in i["options"]["plans"] if COACH in rescue_coaches(p)) for i in incidents]
