@@ -80,11 +80,38 @@ class TimetableKm:
         )
 
     def between(self, first: date, last: date) -> float:
-        return sum(self.on(first + timedelta(days=n)) for n in range((last - first).days + 1))
+        """The kilometres of ``first`` … ``last``, counted by weekday (a period may span centuries: a
+        KPI query is any two days); the calendar's exceptions and the logged days one by one."""
+        if first > last:
+            return 0.0
+        if self.calendar is None:
+            return sum(trip.km for trip in self.trips.values() if first <= trip.departure_day <= last)
+        calendar = self.calendar
+        low, high = max(first, calendar.first_day or first), min(last, calendar.last_day or last)
+        by_weekday = [
+            sum(trip.km for trip in self.trips.values() if trip.departure_day == calendar.template_day(weekday))
+            for weekday in range(7)
+        ]
+        total = sum(count * km for count, km in zip(_weekdays_between(low, high), by_weekday, strict=True))
+        special = {e.day for e in calendar.exceptions} | self.logged
+        for day in (d for d in special if first <= d <= last):  # as it runs, in place of a plain weekday
+            total += self.on(day) - (by_weekday[day.weekday()] if low <= day <= high else 0.0)
+        return total
 
     def template_days(self) -> tuple[date, date] | None:
         days = [trip.departure_day for trip in self.trips.values()]
         return (min(days), max(days)) if days else None
+
+
+def _weekdays_between(first: date, last: date) -> list[int]:
+    """How many Mondays … Sundays ``first`` … ``last`` hold (none when first is after last)."""
+    days = (last - first).days + 1
+    if days <= 0:
+        return [0] * 7
+    counts = [days // 7] * 7
+    for offset in range(days % 7):
+        counts[(first.weekday() + offset) % 7] += 1
+    return counts
 
 
 def trip_km(corridor: Corridor) -> TimetableKm:

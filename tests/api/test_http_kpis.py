@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import random
+from datetime import date, timedelta
+
 import pytest
 
-from api.kpis import response_stats
+from fleetplan.corridor import load_corridor
+
+from api.kpis import response_stats, trip_km
 from api.records.types import EntryKind
 
 from tests.api.http_support import AFTER_THE_REPORTS, running_desk, sqlite_url
@@ -174,3 +179,17 @@ def test_on_scene_times_no_rescue_could_have_had_are_set_aside_with_their_reason
     assert measured == sum(row["measured"] for row in before["by_tier_month"]) + 1
     assert sum(row["incidents"] for row in kpis["by_tier_month"]) == 5  # set aside, still counted as incidents
     assert desk.get("/kpis").json()["set_aside"] == kpis["set_aside"]  # reading never changes the records
+
+
+def test_kilometres_of_a_period_counted_by_weekday_equal_the_day_by_day_sum():
+    """Any two days make a period (a year's KPIs, or 0001 … 9999 from a careless client): counted by
+    weekday with the exceptions and logged days one by one, they equal the sum day by day."""
+    timetable = trip_km(load_corridor())
+    rng = random.Random(20261207)
+    for _ in range(200):
+        first = date(2025, 6, 1) + timedelta(days=rng.randrange(900))
+        last = first + timedelta(days=rng.randrange(0, 400))
+        by_day = sum(timetable.on(first + timedelta(days=n)) for n in range((last - first).days + 1))
+        assert timetable.between(first, last) == pytest.approx(by_day, abs=1e-6), (first, last)
+    assert timetable.between(date(2026, 12, 8), date(2026, 12, 7)) == 0.0
+    assert timetable.between(date(1, 1, 1), date(9999, 12, 31)) > 0  # no day-by-day loop over eight millennia
