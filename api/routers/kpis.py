@@ -22,7 +22,7 @@ DAY = CALENDAR_DAY  # days that exist: the schema says exactly what calendar_day
 @router.get(
     "/kpis",
     response_model=KpisOut,
-    responses=error_responses(400),
+    responses=error_responses(400, checked=("from",)),  # from after to
     summary="Response-time compliance, response times, follow-up rate, incidents per 10,000 km; per day and tier",
 )
 def service_kpis(
