@@ -482,7 +482,8 @@ class Desk:
 
     # ------------------------------------------------------------------ fleet and closures (blocking)
     def set_status(self, vehicle_id: str, status: VehicleStatus, reason: str, actor: str) -> Vehicle:
-        vehicle = self.corridor.dataset.vehicle(vehicle_id)  # UnknownIdError → 404 in the router
+        # by id or plate, as a report names it; UnknownIdError → 404 in the router
+        vehicle = views.find_vehicle(self.corridor.dataset, vehicle_id.strip())
         self.log.record_status(vehicle.id, status, reason, self.clock(), actor)
         return self.live_corridor().dataset.vehicle(vehicle.id)
 

@@ -32,7 +32,7 @@ def fleet(desk: Desk = Depends(get_desk), _user: User = Depends(auth.viewer)) ->
 )
 async def change_status(
     change: VehicleStatusChange,
-    vehicle_id: str = Path(max_length=64, description="coach id"),
+    vehicle_id: str = Path(max_length=64, description="coach id (c07) or plate (吉A·X0887)"),
     desk: Desk = Depends(get_desk),
     user: User = Depends(auth.dispatcher),
 ) -> dict:

@@ -51,6 +51,16 @@ def test_a_status_change_is_recorded_and_shown(desk):
         assert connection.execute(select(func.count()).select_from(vehicle_status_changes)).scalar() == 2
 
 
+@pytest.mark.parametrize("plate", ["吉A·X0887", "吉AX0887", " 吉a x0887 "])
+def test_a_status_change_names_the_coach_by_plate_as_a_report_may(desk, plate):
+    response = desk.client.patch(
+        f"/fleet/{plate}", json={"status": "workshop", "reason": "brakes"}, headers=desk.headers()
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["id"] == "c01"  # recorded under the coach's id, whatever the desk typed
+    assert next(v for v in desk.get("/fleet").json() if v["id"] == "c01")["status"] == "workshop"
+
+
 def test_a_coach_sent_to_the_workshop_is_not_dispatched(desk):
     before = desk.report().json()["options"]
     used = {a["vehicle_id"] for plan in before["plans"] for a in plan["assignments"]}
