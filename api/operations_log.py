@@ -19,7 +19,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import create_engine, event, insert, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from fleetplan.model import VehicleStatus
@@ -60,9 +60,27 @@ class Closure:
         u, _, v = self.target.partition("->")
         return u.strip(), v.strip()
 
+    def closes_same(self, other: Closure) -> bool:
+        """The same entrance, or the same edge however it is spaced."""
+        if self.kind != other.kind:
+            return False
+        return self.edge == other.edge if self.kind == ClosureKind.EDGE else self.target == other.target
+
 
 class ClosureNotActive(LookupError):
     """No active closure has that id (unknown, or already lifted)."""
+
+
+class AlreadyClosed(ValueError):
+    """The target is closed already: a second closure would need a second lift to open the road."""
+
+    def __init__(self, closure: Closure) -> None:
+        super().__init__(f"target: {closure.target} is closed already (closure {closure.id}: {closure.reason})")
+        self.closure = closure
+
+
+# Any fixed number: the PostgreSQL advisory lock that puts closures of one database one after another.
+CLOSURE_LOCK_KEY = 0x666C_6563_6C6F  # "flecl"
 
 
 class OperationsLog:
@@ -98,7 +116,14 @@ class OperationsLog:
 
     # ------------------------------------------------------------------ closures
     def close(self, kind: ClosureKind, target: str, reason: str, at: datetime, actor: str) -> Closure:
+        """Record a closure; raises :class:`AlreadyClosed` (nothing recorded) if that target is closed.
+
+        The row is written first and the check follows in the same transaction: on SQLite the write
+        holds the database's write lock, on PostgreSQL an advisory lock is taken first, so of two
+        desks closing one road at once the second sees the first's closure."""
         with self.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({CLOSURE_LOCK_KEY})")
             new_id = inserted_id(
                 connection.execute(
                     insert(closures).values(
@@ -106,14 +131,15 @@ class OperationsLog:
                     )
                 )
             )
-        return Closure(new_id, kind, target, reason, at, actor)
+            closure = Closure(new_id, kind, target, reason, at, actor)
+            earlier = next((c for c in _active(connection) if c.id < new_id and c.closes_same(closure)), None)
+            if earlier is not None:
+                raise AlreadyClosed(earlier)  # rolls the new row back
+        return closure
 
     def active_closures(self) -> list[Closure]:
-        lifted = select(closure_lifts.c.closure_id)
-        query = select(closures).where(closures.c.id.not_in(lifted)).order_by(closures.c.id)
         with self.engine.connect() as connection:
-            rows = connection.execute(query).all()
-        return [Closure(r.id, ClosureKind(r.kind), r.target, r.reason, r.created_at, r.created_by) for r in rows]
+            return _active(connection)
 
     def lift(self, closure_id: int, at: datetime, actor: str) -> None:
         """Record that closure ``closure_id`` is lifted; raises :class:`ClosureNotActive`."""
@@ -127,6 +153,13 @@ class OperationsLog:
 
     def close_engine(self) -> None:
         self.engine.dispose()
+
+
+def _active(connection: Connection) -> list[Closure]:
+    lifted = select(closure_lifts.c.closure_id)
+    query = select(closures).where(closures.c.id.not_in(lifted)).order_by(closures.c.id)
+    rows = connection.execute(query).all()
+    return [Closure(r.id, ClosureKind(r.kind), r.target, r.reason, r.created_at, r.created_by) for r in rows]
 
 
 def log_engine(database_url: str) -> Engine:

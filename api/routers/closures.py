@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Response, status
 
 from api import auth, views
 from api.desk import Desk, run_blocking
-from api.operations_log import Closure, ClosureNotActive
+from api.operations_log import AlreadyClosed, Closure, ClosureNotActive
 from api.records.types import User
 from api.routers.deps import get_desk
 from api.schemas import ClosureIn, ClosureOut, error_responses
@@ -35,11 +35,15 @@ def active_closures(desk: Desk = Depends(get_desk), _user: User = Depends(auth.v
     response_model=ClosureOut,
     status_code=status.HTTP_201_CREATED,
     summary="Close an entrance or a road edge",
-    responses=error_responses(400),
+    responses=error_responses(400, 409),
 )
 async def close(closure: ClosureIn, desk: Desk = Depends(get_desk), user: User = Depends(auth.dispatcher)) -> dict:
-    """Later dispatches avoid it; 400 names an unknown target."""
-    recorded = await run_blocking(desk.close, closure.kind, closure.target, closure.reason, user.name)
+    """Later dispatches avoid it; 400 names an unknown target, 409 one closed already (nothing recorded:
+    a second closure of one road would keep it closed after the first is lifted)."""
+    try:
+        recorded = await run_blocking(desk.close, closure.kind, closure.target, closure.reason, user.name)
+    except AlreadyClosed as closed:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(closed)) from None
     return closure_view(recorded)
 
 

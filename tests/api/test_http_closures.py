@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+
 import pytest
 from sqlalchemy import func, select
 
-from api.operations_log import closure_lifts, closures
+from api.operations_log import AlreadyClosed, ClosureKind, OperationsLog, closure_lifts, closures, log_engine
+from api.records import open_store
 
 from tests.api.http_support import running_desk, sqlite_url
 
@@ -88,3 +92,53 @@ def test_closing_every_entrance_cuts_the_scene_off_in_later_dispatches(desk):
     assert closed["status"] == "infeasible"
     assert "closure_exemption" in {r["kind"] for r in closed["relaxations"]}
     assert any(r["code"] == "unreachable" for r in closed["rejected"])
+
+
+@pytest.mark.parametrize(
+    "kind, first, again",
+    [("entrance", "gongzhuling_ic", "gongzhuling_ic"), ("entrance", "*", " * "), ("edge", "EDGE", "EDGE_SPACED")],
+)
+def test_closing_a_road_closed_already_is_409_naming_it_and_nothing_is_recorded(desk, kind, first, again):
+    """A second closure of one road would keep it closed after the dispatcher lifts the first."""
+    edge = next(f for f in desk.get("/network").json()["features"] if f["geometry"]["type"] == "LineString")
+    u, v = edge["properties"]["from"], edge["properties"]["to"]
+    targets = {"EDGE": f"{u}->{v}", "EDGE_SPACED": f" {u} -> {v} "}
+    created = desk.post("/closures", {"kind": kind, "target": targets.get(first, first), "reason": "ice"})
+    assert created.status_code == 201, created.text
+    refused = desk.post("/closures", {"kind": kind, "target": targets.get(again, again), "reason": "snow"})
+    assert refused.status_code == 409, refused.text
+    detail = refused.json()["detail"]
+    assert detail.startswith("target:") and f"closure {created.json()['id']}" in detail and "ice" in detail
+    assert count(desk, closures) == 1 and desk.get("/closures").json() == [created.json()]
+
+
+def test_a_lifted_road_can_be_closed_again_and_another_target_beside_it(desk):
+    first = desk.post("/closures", {"kind": "entrance", "target": "gongzhuling_ic", "reason": "ice"}).json()
+    assert desk.post("/closures", {"kind": "entrance", "target": "*", "reason": "blizzard"}).status_code == 201
+    assert desk.client.delete(f"/closures/{first['id']}", headers=desk.headers()).status_code == 204
+    again = desk.post("/closures", {"kind": "entrance", "target": "gongzhuling_ic", "reason": "ice again"})
+    assert again.status_code == 201
+    assert {c["target"] for c in desk.get("/closures").json()} == {"*", "gongzhuling_ic"}
+
+
+def test_desks_closing_one_road_at_once_record_one_closure(store_url):
+    """Eight desks close the same entrance at once: one closure is recorded, the others are refused
+    (SQLite and PostgreSQL)."""
+    open_store(store_url).close()  # migrated
+    log = OperationsLog(log_engine(store_url))
+    at = datetime(2026, 12, 10, 14, 0)
+
+    def one_desk(k: int) -> str:
+        try:
+            log.close(ClosureKind.ENTRANCE, "gongzhuling_ic", "ice", at, f"desk-{k}")
+        except AlreadyClosed:
+            return "refused"
+        return "recorded"
+
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            outcomes = sorted(pool.map(one_desk, range(8)))
+        assert outcomes == ["recorded"] + ["refused"] * 7
+        assert [c.created_by.startswith("desk-") for c in log.active_closures()] == [True]
+    finally:
+        log.close_engine()
