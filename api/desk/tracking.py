@@ -15,10 +15,13 @@ from fleetplan.network.speed import SpeedRules
 from fleetplan.network.travel import TravelTimes
 from fleetplan.positions import Position, place
 
+from api.desk.reports import parse_local_minute
 from api.desk.service import Desk
 from api.desk.times import accepted_assignments
+from api.positions_log import PositionLog
 from api.records.types import EntryKind, IncidentRecord, IncidentStatus
 
+LOOK_BACK = timedelta(hours=6)  # a rescue's fixes since well before any report it answers
 GEOFENCE_M = 300.0  # a rescue coach this near the scene is there (a lay-by, the hard shoulder behind it)
 
 
@@ -66,10 +69,7 @@ def track(
         planned = record.reported_at + timedelta(minutes=assignment["scene_eta_min"])
         own = [f for f in fixes.get(vehicle.id, ()) if (now - f.at).total_seconds() <= fresh_s]
         latest = own[0] if own else None
-        arrived = next(
-            (f.at for f in reversed(fixes.get(vehicle.id, ())) if f.at >= record.reported_at and at_scene(f, scene)),
-            None,
-        )
+        arrived = first_at_scene(fixes.get(vehicle.id, ()), scene, record.reported_at)
         eta = None
         if latest is not None:
             travel = TravelTimes(
@@ -84,6 +84,46 @@ def track(
                 eta = arrived
         tracks.append(RescueTrack(vehicle.id, planned, latest, eta, arrived))
     return tracks
+
+
+def gps_on_scene_check(desk: Desk, positions: PositionLog, number: int, at_text: str | None) -> str | None:
+    """:func:`gps_on_scene_problem` of incident ``number`` at ``at_text`` (default now), from the stored
+    fixes; None also when the incident is not under way (the on-scene step says why)."""
+    record = desk.store.incident(number)
+    if not tracked(record):
+        return None
+    now = desk.clock()
+    at = parse_local_minute(at_text, "at") if at_text else now.replace(second=0)
+    rescuers = [assignment["vehicle_id"] for assignment in accepted_assignments(record)]
+    fixes = positions.recent(min(record.reported_at, now) - LOOK_BACK, rescuers)
+    return gps_on_scene_problem(desk, record, fixes, at)
+
+
+def gps_on_scene_problem(
+    desk: Desk, record: IncidentRecord, fixes: dict[str, tuple[Position, ...]], at: datetime
+) -> str | None:
+    """Why ``at`` cannot be recorded as ``record``'s on-scene time from GPS: no rescue coach of its
+    accepted plan has a fix within the scene's geofence since the report, or the first such fix is
+    after ``at`` (to the minute); None when one was there by then."""
+    scene = desk.live_corridor().network.locate(record.report["location"])
+    rescuers = [assignment["vehicle_id"] for assignment in accepted_assignments(record)]
+    arrivals = [when for v in rescuers if (when := first_at_scene(fixes.get(v, ()), scene, record.reported_at))]
+    limit = f"within {GEOFENCE_M:.0f} m of the scene"
+    if not arrivals:
+        return (
+            f"source: gps, but no rescue coach of the accepted plan ({', '.join(rescuers)}) has a fix {limit} "
+            "since the report; record the time the crew gives with source desk"
+        )
+    first = min(arrivals)
+    if at < first.replace(second=0, microsecond=0):
+        return f"source: gps, but the first fix {limit} is at {_minute(first)}, after {_minute(at)}"
+    return None
+
+
+def first_at_scene(fixes: tuple[Position, ...], scene, since: datetime) -> datetime | None:
+    """The time of the earliest of a coach's ``fixes`` (newest first) within the scene's geofence at or
+    after ``since``."""
+    return next((fix.at for fix in reversed(fixes) if fix.at >= since and at_scene(fix, scene)), None)
 
 
 def at_scene(fix: Position, scene) -> bool:

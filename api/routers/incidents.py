@@ -8,18 +8,20 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Response, status
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from fleetplan.model import IncidentKind
 
 from api import auth, views
 from api.desk import AcceptConflict, Desk, IncidentReport, parse_local_minute, run_blocking
+from api.desk.tracking import gps_on_scene_check
 from api.desk.warnings import plan_warnings
 from api.incident_history import HistoryFilters, csv_lines, every_incident, incident_query, period_name
 from api.messaging.outbox import Outbox
+from api.positions_log import PositionLog
 from api.records.types import User
-from api.routers.deps import get_desk, get_outbox
+from api.routers.deps import get_desk, get_outbox, get_positions
 from api.schemas import (
     CALENDAR_DAY,
     CHECKED_AGAINST_DATA,
@@ -294,11 +296,16 @@ async def on_scene(
     body: OnSceneIn | None = None,
     number: int = Number,
     desk: Desk = Depends(get_desk),
+    positions: PositionLog = Depends(get_positions),
     user: User = Depends(auth.dispatcher),
 ) -> dict:
     """Records the actual response time (on scene − reported) against the tier limit. The time may not
-    precede the accepted plan's first arrival (less a tolerance) unless ``override_reason`` says why."""
+    precede the accepted plan's first arrival (less a tolerance) unless ``override_reason`` says why.
+    With ``source`` ``gps`` a rescue coach of the plan must have a fix within the scene's geofence by
+    that time (409 naming ``source`` otherwise): the record says the position showed it."""
     body = body or OnSceneIn()
+    if body.source == "gps" and (problem := await run_blocking(gps_on_scene_check, desk, positions, number, body.at)):
+        raise HTTPException(status.HTTP_409_CONFLICT, problem)
     reason = (body.override_reason or "").strip() or None
     record = await run_blocking(desk.on_scene, number, body.at, user.name, reason, body.source)
     return views.incident_view(record)

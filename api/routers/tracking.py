@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from fastapi import APIRouter, Depends, HTTPException, Path, status
 from pydantic import BaseModel, Field
 
 from api import auth
 from api.desk import Desk, run_blocking
 from api.desk.times import accepted_assignments
-from api.desk.tracking import deadline_of, track, tracked
+from api.desk.tracking import LOOK_BACK, deadline_of, track, tracked
 from api.positions_log import PositionLog
 from api.records.types import NotFound, User
 from api.routers.deps import get_desk, get_positions, get_settings
@@ -18,7 +16,6 @@ from api.schemas import error_responses
 from api.settings import Settings
 
 router = APIRouter(tags=["positions"], responses=error_responses(401, 403))
-LOOK_BACK = timedelta(hours=6)  # a rescue's fixes since well before any report it answers
 
 
 class OnSceneSuggestionOut(BaseModel):

@@ -97,3 +97,32 @@ def test_a_fix_in_the_scene_s_geofence_suggests_the_on_scene_time_recorded_as_gp
 
 def test_tracking_an_unknown_incident_is_a_404(desk):
     assert desk.get("/incidents/99/tracking").status_code == 404
+
+
+def test_gps_as_the_source_needs_a_fix_at_the_scene_by_that_time(desk):
+    """``source: gps`` says the position showed the coach there: without such a fix it is 409 naming
+    ``source`` and nothing is recorded; with one, a time before the fix is refused too."""
+    incident, coach = accepted_now(desk)
+    number = incident["number"]
+    on_scene = {"source": "gps", "override_reason": "the crew called"}
+    refused = desk.post(f"/incidents/{number}/on-scene", on_scene)
+    assert refused.status_code == 409 and refused.json()["detail"].startswith("source: gps"), refused.text
+    assert coach in refused.json()["detail"]
+    fix(desk, coach, CHANGCHUN_DEPOT, seconds_ago=0)  # a fix, but 100 km from the scene
+    assert desk.post(f"/incidents/{number}/on-scene", on_scene).status_code == 409
+    assert desk.get(f"/incidents/{number}").json()["status"] == "accepted"  # nothing recorded
+    scene = load_corridor().network.locate(SCENE)
+    lat, lon = destination_point(scene.lat, scene.lon, 120, 40)
+    fix(desk, coach, {"lat": round(lat, 6), "lon": round(lon, 6)}, seconds_ago=0)
+    before = (desk.now() - timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%M")
+    early = desk.post(f"/incidents/{number}/on-scene", {**on_scene, "at": before})
+    assert early.status_code == 409 and "after" in early.json()["detail"], early.text
+    recorded = desk.post(f"/incidents/{number}/on-scene", on_scene)  # now: the fix is there
+    assert recorded.status_code == 200, recorded.text
+    assert desk.get(f"/incidents/{number}").json()["entries"][-1]["payload"]["source"] == "gps"
+
+
+def test_the_desk_as_the_source_needs_no_fix(desk):
+    incident, _ = accepted_now(desk)
+    response = desk.post(f"/incidents/{incident['number']}/on-scene", {"override_reason": "the crew called"})
+    assert response.status_code == 200, response.text
