@@ -64,6 +64,9 @@ MAX_OPEN = 10_000
 logger = logging.getLogger(__name__)
 
 
+RESCUE_STARTED = frozenset({IncidentStatus.ON_SCENE, IncidentStatus.RESOLVED, IncidentStatus.FOLLOWED_UP})
+
+
 class JointPlanner:
     """Joint re-planning, joint accept and release for one desk."""
 
@@ -304,13 +307,19 @@ class JointPlanner:
         return [self.desk.store.incident(n) for n in chosen if n in planned]
 
     def release(self, number: int, reason: str, actor: str) -> IncidentRecord:
-        """Un-accept ``number`` (and the incidents accepted together with it), then re-plan them jointly
-        with every open incident not yet accepted; ``number``'s record."""
+        """Un-accept ``number`` (and the incidents accepted together with it whose rescue has not started),
+        then re-plan them jointly with every open incident not yet accepted; ``number``'s record.
+
+        A partner already on scene keeps its plan and its bookings (its rescue is under way): the
+        released incidents are planned without the coaches it holds."""
         record = self.desk.store.incident(number)
         accepted = record.latest(EntryKind.ACCEPT)
         partners = list((accepted.payload.get("accepted_with") or []) if accepted else [])
-        if record.status == IncidentStatus.ACCEPTED:  # the partners' state is checked by the store
-            partners = [n for n in partners if self.desk.store.incident(n).status != IncidentStatus.VOIDED]
+        under_way: list[int] = []
+        if record.status == IncidentStatus.ACCEPTED:  # the store checks again under its lock
+            statuses = {n: self.desk.store.incident(n).status for n in partners}
+            under_way = [n for n in partners if statuses[n] in RESCUE_STARTED]
+            partners = [n for n in partners if statuses[n] == IncidentStatus.ACCEPTED]
         released = sorted({number, *partners})
         together = [n for n in released if n != number]
         payload = {
@@ -318,6 +327,7 @@ class JointPlanner:
                 "reason": reason,
                 "accepted_rank": accepted.payload.get("rank") if accepted else None,
                 "released_together": together,
+                **({"partners_under_way": under_way} if under_way else {}),
             }
         }
         # InvalidTransition once on scene, or when not accepted: naming ``number`` first if it is the one

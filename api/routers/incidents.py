@@ -282,7 +282,7 @@ async def release(
 ) -> dict:
     """Frees the plan's bookings (and those of incidents accepted together with it), records the release
     with its reason, and re-plans the released incidents jointly with the open ones. 409 once a rescuer
-    is on scene, or when the incident is not accepted."""
+    is on scene, or when the incident is not accepted; a partner on scene keeps its plan."""
     return views.incident_view(await run_blocking(desk.joint.release, number, body.reason, user.name))
 
 

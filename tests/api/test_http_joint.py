@@ -232,12 +232,35 @@ def test_release_is_refused_once_on_scene_and_for_a_plan_not_accepted(friday):
     assert friday.post(f"/incidents/{one['number']}/accept", {"rank": 1}).status_code == 200
     on_scene = friday.post(f"/incidents/{one['number']}/on-scene", {"at": "2026-12-11T14:30", "override_reason": "t"})
     assert on_scene.status_code == 200, on_scene.text
-    for number in (one["number"], two["number"]):  # the partner shares the coach already on scene
-        refused = friday.post(f"/incidents/{number}/release", {"reason": "too late"})
-        assert refused.status_code == 409
-        assert f"incident {one['number']} is on_scene" in refused.json()["detail"]
+    refused = friday.post(f"/incidents/{one['number']}/release", {"reason": "too late"})
+    assert refused.status_code == 409
+    assert f"incident {one['number']} is on_scene" in refused.json()["detail"]
     assert len(active_bookings(friday)) == 2
     assert friday.get(f"/incidents/{two['number']}").json()["status"] == "accepted"
+
+
+def test_a_partner_on_scene_keeps_its_plan_when_the_other_is_released(friday):
+    """The warning on a plan that no longer holds says to release it: a partner whose rescue has started
+    keeps its plan and bookings, and the one released is planned without the coach that partner holds."""
+    one, two = both_reported(friday)
+    assert friday.post(f"/incidents/{one['number']}/accept", {"rank": 1}).status_code == 200
+    on_scene = friday.post(f"/incidents/{one['number']}/on-scene", {"at": "2026-12-11T14:30", "override_reason": "t"})
+    assert on_scene.status_code == 200, on_scene.text
+    held = {(vehicle_id, driver_id) for n, vehicle_id, driver_id in active_bookings(friday) if n == one["number"]}
+    response = friday.post(f"/incidents/{two['number']}/release", {"reason": "its second stop is off"})
+    assert response.status_code == 200, response.text
+    released = response.json()
+    assert released["status"] == "options"
+    entries = friday.get(f"/incidents/{two['number']}").json()["entries"]
+    release = [e for e in entries if e["kind"] == "report" and "release" in e["payload"]]
+    assert release[-1]["payload"]["release"]["released_together"] == []
+    assert release[-1]["payload"]["release"]["partners_under_way"] == [one["number"]]
+    assert friday.get(f"/incidents/{one['number']}").json()["status"] == "on_scene"
+    assert {(v, d) for n, v, d in active_bookings(friday)} == held  # one's bookings stand, two's are freed
+    held_coaches = {vehicle_id for vehicle_id, _ in held if vehicle_id}
+    assert held_coaches
+    for plan in released["options"]["plans"]:
+        assert not held_coaches & {a["vehicle_id"] for a in plan["assignments"]}
 
 
 # --------------------------------------------------------------------------- (e) stability
