@@ -424,6 +424,13 @@ class JointPlanner:
         joint = entry.payload.get("joint") or {}
         if (joint.get("id") or "") == seen_joint_id:
             return None
+        given = {(e.payload.get("joint") or {}).get("id") or "" for e in record.entries if e.kind == EntryKind.OPTIONS}
+        if seen_joint_id not in given:  # a typo or another incident's id: not "planned again"
+            return (
+                f"joint_id: {seen_joint_id or 'empty (planned alone)'} was never a plan of incident {number}; "
+                "choose from its options now",
+                entry.payload,
+            )
         why = f" ({joint['trigger']})" if joint.get("trigger") else ""
         return f"rank: the options were planned again since you saw them{why}; choose from these", entry.payload
 

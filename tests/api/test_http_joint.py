@@ -134,6 +134,16 @@ def test_an_accept_of_options_planned_again_since_they_were_shown_is_refused_wit
     assert friday.post(f"/incidents/{first['number']}/accept", {"rank": 1, "joint_id": "XYZ"}).status_code == 422
 
 
+def test_an_accept_naming_a_joint_plan_the_incident_never_had_says_so(friday):
+    first = reported(friday, FR1)
+    reported(friday, FR2)
+    unknown = friday.post(f"/incidents/{first['number']}/accept", {"rank": 1, "joint_id": "deadbeef"})
+    assert unknown.status_code == 409
+    body = unknown.json()
+    assert body["detail"].startswith(f"joint_id: deadbeef was never a plan of incident {first['number']}")
+    assert body["options"]["joint"]["id"] and active_bookings(friday) == []
+
+
 def test_a_joint_accept_queues_each_incidents_messages_once(friday):
     one, two = both_reported(friday)
     assert friday.post(f"/incidents/{one['number']}/accept", {"rank": 1}).status_code == 200
