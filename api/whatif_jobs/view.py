@@ -26,7 +26,7 @@ class JobNotFound(LookupError):
     """No what-if job has this id."""
 
     def __init__(self, job_id: int) -> None:
-        super().__init__(f"id: no what-if job {job_id}")
+        super().__init__(f"job_id: no what-if job {job_id}")
 
 
 class JobStateError(Exception):

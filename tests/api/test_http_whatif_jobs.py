@@ -248,7 +248,7 @@ def test_bad_input_is_refused_naming_the_field_and_nothing_is_stored(desk, chang
 def test_an_unknown_job_is_a_404_naming_the_id(desk):
     for path in ("/whatif/jobs/999999", "/whatif/jobs/999999/result", "/whatif/jobs/999999/kpis.csv"):
         answer = desk.get(path)
-        assert answer.status_code == 404 and answer.json() == {"detail": "id: no what-if job 999999"}
+        assert answer.status_code == 404 and answer.json() == {"detail": "job_id: no what-if job 999999"}
     assert desk.post("/whatif/jobs/999999/cancel", role="planner").status_code == 404
     assert desk.get("/whatif/jobs/0").status_code == 422
 
