@@ -12,9 +12,10 @@ incident's time, which no desk changes: the desk checks that before (:func:`api.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, select
+from sqlalchemy import ColumnElement, Connection, Row, select
 
 from fleetplan.model import IncidentKind, VehicleStatus
 
@@ -57,30 +58,29 @@ def refuse_same_breakdown(connection: Connection, vehicle_id: str, reported_at: 
     """Raise AlreadyReported when ``vehicle_id`` is in an open incident (any kind) reported ``within`` of
     ``reported_at``: the same breakdown. Further apart it may be a new one after a repair the records
     have not caught up with, and the dispatcher is not kept from reporting it."""
-    open_kinds = [KIND_FOR_STATUS[status].value for status in OPEN_STATUSES]
-    rows = connection.execute(
-        select(incidents.c.number, incidents.c.reported_at, incidents.c.report)
-        .where(
-            with_latest_kind(open_kinds), incidents.c.reported_at.between(reported_at - within, reported_at + within)
-        )
-        .order_by(incidents.c.number)
-    ).all()
-    for row in rows:  # open incidents are few; the report is JSON, read here as below
+    window = incidents.c.reported_at.between(reported_at - within, reported_at + within)
+    for row in _open_reports(connection, window):
         if row.report.get("vehicle_id") == vehicle_id:
             raise AlreadyReported(vehicle_id, row.number, row.reported_at)
 
 
 def coaches_broken_elsewhere(connection: Connection, number: int, vehicle_ids: list[str]) -> dict[str, str]:
     """Those of ``vehicle_ids`` reported broken down (or crashed) in an open incident other than ``number``."""
-    open_kinds = [KIND_FOR_STATUS[status].value for status in OPEN_STATUSES]
-    rows = connection.execute(
-        select(incidents.c.number, incidents.c.report)
-        .where(incidents.c.number != number, with_latest_kind(open_kinds))
-        .order_by(incidents.c.number)
-    ).all()
     broken: dict[str, str] = {}
-    for row in rows:  # open incidents are few; the report is JSON, read here rather than in SQL of two dialects
+    for row in _open_reports(connection, incidents.c.number != number):
         vehicle_id, kind = row.report.get("vehicle_id"), row.report.get("kind")
         if vehicle_id in vehicle_ids and kind in BROKEN_COACH_KINDS:
             broken.setdefault(vehicle_id, f"{vehicle_id}: broke down in incident {row.number}")
     return broken
+
+
+def _open_reports(connection: Connection, condition: ColumnElement[bool]) -> Sequence[Row]:
+    """Number, time and report of the open incidents meeting ``condition``, by number. Open incidents are
+    few; their report is JSON, read by the callers rather than in SQL of two dialects."""
+    open_kinds = [KIND_FOR_STATUS[status].value for status in OPEN_STATUSES]
+    statement = (
+        select(incidents.c.number, incidents.c.reported_at, incidents.c.report)
+        .where(condition, with_latest_kind(open_kinds))
+        .order_by(incidents.c.number)
+    )
+    return connection.execute(statement).all()
