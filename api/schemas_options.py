@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from fleetplan.plan import Objective
+
 ZH = "the same in Chinese (zh)"  # the description of every ``…_zh`` sibling of an English text
 
 
@@ -132,7 +134,11 @@ class RouteOut(BaseModel):
 class PlanOut(BaseModel):
     rank: int
     source: str
-    objective: dict[str, int]
+    objective: dict[str, int] = Field(
+        description="the lexicographic terms, most important first: passengers_not_reached (everyone not "
+        "reached within the limit: the late and those not reached at all; outcome splits them), "
+        + ", ".join(Objective.term_names()[1:])
+    )
     outcome: PlanOutcomeOut | None = None
     explanation: str = Field(description="one phrase per decision, '; '-separated, places by their names (English)")
     explanation_zh: str | None = Field(None, description=ZH + ", '；'-separated")
