@@ -39,12 +39,19 @@ class LicenceFinding:
 
 @dataclass(frozen=True)
 class ProbationFinding:
-    """The licence issued on ``licence_issued`` is in its probation until the day before ``ends``."""
+    """The licence issued on ``licence_issued`` is in its probation until the day before ``ends``; on a
+    day ``on`` before ``licence_issued`` there is no licence yet at all."""
 
     driver_id: str
     licence_issued: date
     probation_months: int
     ends: date
+    on: date | None = None
+
+    @property
+    def before_issue(self) -> bool:
+        return self.on is not None and self.on < self.licence_issued
+
     code: ClassVar[RuleCode] = RuleCode.PROBATION
 
 
@@ -139,7 +146,7 @@ def driver_findings(driver: Driver, on: date, policy: DrivingPolicy) -> tuple[Fi
     found: list[Finding] = []
     probation_ends = _add_months(driver.licence_issued, policy.probation_months)
     if on < probation_ends:
-        found.append(ProbationFinding(driver.id, driver.licence_issued, policy.probation_months, probation_ends))
+        found.append(ProbationFinding(driver.id, driver.licence_issued, policy.probation_months, probation_ends, on))
     age = age_finding(driver, on, policy)
     if age is not None:
         found.append(age)

@@ -88,6 +88,12 @@ def _licence(finding: LicenceFinding) -> str:
 
 
 def _probation(finding: ProbationFinding) -> str:
+    if finding.before_issue:
+        return (
+            f"driver {finding.driver_id} has no licence yet on {finding.on}: it is issued on "
+            f"{finding.licence_issued}, then in its {finding.probation_months}-month probation until "
+            f"{finding.ends - timedelta(days=1)}"
+        )
     return (
         f"driver {finding.driver_id}'s licence was issued on {finding.licence_issued}: in its "
         f"{finding.probation_months}-month probation until {finding.ends - timedelta(days=1)}, "

@@ -122,6 +122,11 @@ def _licence_zh(finding: LicenceFinding) -> str:
 
 
 def _probation_zh(finding: ProbationFinding) -> str:
+    if finding.before_issue:
+        return (
+            f"司机 {finding.driver_id} 在 {finding.on} 尚未取得驾驶证：{finding.licence_issued} 领取，"
+            f"其后 {finding.probation_months} 个月实习期至 {finding.ends - timedelta(days=1)}"
+        )
     return (
         f"司机 {finding.driver_id} 的驾驶证于 {finding.licence_issued} 领取，"
         f"{finding.probation_months} 个月实习期至 {finding.ends - timedelta(days=1)}，实习期内不得驾驶营运客车"

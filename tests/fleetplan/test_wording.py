@@ -129,7 +129,10 @@ def trip_why(why: Any) -> Phrase:
 REJECTIONS: dict[RejectionCode, list[Phrase]] = {
     RejectionCode.SEATS: [phrase("no_free_seat", vehicle="c03", trip="T1207-AM3")],
     RejectionCode.LICENCE_CLASS: [phrase("driver_rule", driver="d15", rule=LICENCE)],
-    RejectionCode.PROBATION: [phrase("driver_rule", driver="d16", rule=PROBATION)],
+    RejectionCode.PROBATION: [
+        phrase("driver_rule", driver="d16", rule=PROBATION),
+        phrase("driver_rule", driver="d16", rule=replace(PROBATION, on=date(2026, 5, 30))),
+    ],
     RejectionCode.AGE: [phrase("driver_rule", driver="d18", rule=AGE)],
     RejectionCode.QUALIFICATION: [
         phrase("driver_rule", driver="d33", rule=UNQUALIFIED),
@@ -389,6 +392,14 @@ def test_each_explanation_relaxation_and_reason_reads_in_both_languages(said, la
     assert_clean(text, lang)
     for bit in shown_facts(said, lang):
         assert bit in text, (bit, text)
+
+
+def test_a_day_before_the_licence_was_issued_reads_as_no_licence_yet_not_as_probation():
+    before = phrase("driver_rule", driver="d16", rule=replace(PROBATION, on=date(2026, 5, 30)))
+    assert "has no licence yet on 2026-05-30: it is issued on 2026-06-02" in render(before, "en", NAMES)
+    assert "在 2026-05-30 尚未取得驾驶证" in render(before, "zh", NAMES)
+    during = phrase("driver_rule", driver="d16", rule=replace(PROBATION, on=date(2026, 12, 7)))
+    assert "licence was issued on 2026-06-02: in its 12-month probation" in render(during, "en", NAMES)
 
 
 def test_places_read_by_their_names():
