@@ -334,6 +334,12 @@ class ReportOut(BaseModel):
     conditions: str
     trip_id: str | None = None
     alternatives: int | None = None
+    scene: str | None = Field(
+        None,
+        description="where the road network placed the location: a node, a G1 kilometre post with its carriageway, "
+        "or coordinates on a road. A lat,lon on G1 without 'toward Changchun|Siping' takes the nearer carriageway: "
+        "check it here and report again with the direction if it is the other",
+    )
 
 
 class AcceptedOut(BaseModel):

@@ -362,7 +362,7 @@ def local_minute(moment: datetime | None) -> str | None:
     return moment.isoformat(timespec="minutes") if moment is not None else None
 
 
-REPORT_FIELDS = ("vehicle_id", "location", "passengers", "kind", "conditions", "trip_id", "alternatives")
+REPORT_FIELDS = ("vehicle_id", "location", "passengers", "kind", "conditions", "trip_id", "alternatives", "scene")
 
 
 def incident_view(record, with_entries: bool = False, messages: list[dict[str, Any]] | None = None) -> dict[str, Any]:

@@ -83,6 +83,21 @@ def test_a_coach_may_be_reported_by_its_plate(desk):
     assert incident["report"]["vehicle_id"] == "c01"
 
 
+@pytest.mark.parametrize(
+    "location, scene",
+    [
+        ("G1 K30 toward Changchun", "G1 K30 toward Changchun"),
+        ("43.336147,124.599452", "G1 K30 toward Changchun"),  # no direction given: the carriageway it took
+        ("43.336147,124.599452 toward Siping", "G1 K30.002 toward Siping"),
+    ],
+)
+def test_the_report_shows_where_the_network_placed_it(desk, location, scene):
+    incident = desk.report(location=location).json()
+    assert incident["report"]["location"] == location  # as given
+    assert incident["report"]["scene"] == scene
+    assert desk.get(f"/incidents/{incident['number']}").json()["report"]["scene"] == incident["report"]["scene"]
+
+
 def test_the_same_key_five_times_records_one_incident(desk_any):
     responses = [desk_any.report(key="desk-1/0740") for _ in range(5)]
     assert [r.status_code for r in responses] == [201, 200, 200, 200, 200]
