@@ -41,9 +41,9 @@ from fleetplan.errors import FleetplanError, InvalidValueError
 
 from api.desk.batches import IdleWork, ReportBatches, Waiting
 from api.desk.first_answers import FirstAnswer, FirstAnswers, keep_joint_id, mark_more_coming, still_first
-from api.desk.joint_dispatch import DeskState, joint_view, single_view
+from api.desk.joint_dispatch import DeskState, joint_instance, joint_view, single_view
 from api.desk.joint_views import Trigger, conditions_of, explain_change, first_crews, keep_previous, project
-from api.desk.live import plan_resources, sends_nobody
+from api.desk.live import crews_not_offered, plan_resources, sends_nobody
 from api.desk.reports import AcceptConflict
 from api.messaging.facts import ready_messages
 from api.records.types import (
@@ -56,6 +56,7 @@ from api.records.types import (
     JointAccept,
     NotFound,
     RecordError,
+    ResourceUnusable,
 )
 
 # Planned together: reported (options being computed, or released) or with options, not yet accepted
@@ -349,8 +350,10 @@ class JointPlanner:
         joint = options["joint"]
         store = self.desk.store
         chosen: list[tuple[IncidentRecord, Any, dict[str, Any]]] = []  # (record, options entry, plan)
+        planned: list[IncidentRecord] = []  # every incident of the joint plan, as they were planned
         for number in joint["incidents"]:
             other = record if number == record.number else store.incident(number)
+            planned.append(other)
             entry = other.latest(EntryKind.OPTIONS)
             if (
                 other.status != IncidentStatus.OPTIONS
@@ -401,8 +404,7 @@ class JointPlanner:
                 Trigger("the road closures changed", "道路封闭情况有变"),
             )
         try:
-            for other, _, plan in chosen:
-                self.desk.check_crews_usable(other, plan)  # ResourceUnusable is a BookingConflict
+            self._check_crews_usable(planned, chosen)  # ResourceUnusable is a BookingConflict
             store.accept_jointly(parts, actor)
         except BookingConflict as conflict:
             raise self._conflict(
@@ -412,6 +414,31 @@ class JointPlanner:
                 Trigger("another incident booked some of its crews", "部分车组已被其他事件占用"),
             ) from None
         return store.incident(record.number)
+
+    def _check_crews_usable(
+        self, planned: Sequence[IncidentRecord], chosen: Sequence[tuple[IncidentRecord, Any, dict[str, Any]]]
+    ) -> None:
+        """Raise ResourceUnusable for the crews of the ``chosen`` plans the joint instance, built again
+        from the live state, no longer offers. The incidents are checked as they were planned together,
+        at the latest report, not each alone at its own time: a crew whose shift starts between two
+        reports is a crew of their joint plan, and no crew of the earlier report alone."""
+        fresh = joint_instance(self.desk, planned)
+        numbers = {other.number for other in planned}
+        held = self.desk.bookings_by_resource()
+        reasons: dict[str, str] = {}
+        vehicle_ids: list[str] = []
+        driver_ids: list[str] = []
+        for other, _, plan in chosen:
+            # a booking elsewhere is the store's to refuse, under the unique constraint and in its own words
+            found = {
+                r: why for r, why in crews_not_offered(plan, fresh).items() if held.get(r, other.number) in numbers
+            }
+            reasons.update(found)
+            vehicles, drivers = plan_resources(plan)
+            vehicle_ids += [v for v in vehicles if v in found and v not in vehicle_ids]
+            driver_ids += [d for d in drivers if d in found and d not in driver_ids]
+        if reasons:
+            raise ResourceUnusable(reasons, vehicle_ids, driver_ids)
 
     def replanned_since(self, number: int, seen_joint_id: str) -> tuple[str, dict[str, Any]] | None:
         """Why ``number``'s options are no longer those the dispatcher saw (joint id ``seen_joint_id``,

@@ -7,16 +7,18 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 from fleetplan.corridor import Corridor
 from fleetplan.errors import FleetplanError, InvalidValueError
+from fleetplan.instance import Instance
 from fleetplan.live import LiveFixes
 from fleetplan.model import Conditions, Incident, IncidentKind
 from fleetplan.operations import OperationsPolicy
 
-from solver.dispatch import Budget, SolveParams
+from solver.dispatch import Budget, SolveParams, prepare
 
 from api.desk.dispatch_pool import DispatchJob, DispatchPool
 from api.desk.joint_views import conditions_of, first_crews
@@ -51,7 +53,7 @@ class DeskState(Protocol):
         self, exclude_number: int | None = None, bookings: Sequence[Booking] | None = None
     ) -> dict[str, str]: ...
 
-    def check_crews_usable(self, record: IncidentRecord, plan: dict[str, Any]) -> None: ...
+    def bookings_by_resource(self) -> dict[str, int]: ...
 
     def closures_changed_since(self, record: IncidentRecord, options: dict[str, Any]) -> str | None: ...
 
@@ -65,6 +67,52 @@ def joint_view(
     """The desk's dispatch view of all ``records`` in one instance, assignments tagged by incident;
     with ``plans``, at most that many plans (else as many as the reports ask for); with
     ``defer_alternatives``, the best plan alone when reports wait once it is found (marked so)."""
+    live = _joint_inputs(desk, records)
+    alternatives = min(plans or MAX_PLANS, max(int(r.report.get("alternatives") or 3) for r in records))
+    # each incident's proposal kept for that incident: a crew moved to another one is a change too
+    proposed = frozenset((v, d, str(r.number)) for r in records for v, d, _ in (first_crews(r) or ()))
+    params = SolveParams(budget=_budget(desk), alternatives=alternatives, keep=proposed)
+    job = DispatchJob(
+        live.statuses,
+        live.incidents,
+        live.conditions,
+        desk.ops,
+        live.unavailable,
+        desk.fixes(),
+        params,
+        defer_alternatives,
+    )
+    try:
+        return _options(desk, job, live.corridor, alternatives)
+    except FleetplanError as error:  # the data changed under a recorded report
+        raise InvalidValueError("numbers", f"they cannot be planned together now: {error}") from None
+
+
+def joint_instance(desk: DeskState, records: Sequence[IncidentRecord]) -> Instance:
+    """The instance :func:`joint_view` plans ``records`` on, built again from the live state (decided at
+    the latest report, as they were planned together): what an accept of their joint plan checks."""
+    live = _joint_inputs(desk, records)
+    return prepare(
+        live.corridor,
+        list(live.incidents),
+        live.conditions,
+        ops=desk.ops,
+        unavailable=live.unavailable,
+        fixes=desk.fixes(),
+    )
+
+
+@dataclass(frozen=True)
+class _JointInputs:
+    statuses: Mapping[str, StatusChange]
+    corridor: Corridor
+    conditions: Conditions
+    unavailable: dict[str, str]
+    incidents: tuple[Incident, ...]
+
+
+def _joint_inputs(desk: DeskState, records: Sequence[IncidentRecord]) -> _JointInputs:
+    """The live state ``records`` are planned together on, read once."""
     statuses = desk.log.latest_statuses()
     corridor = desk.dispatch_pool.corridors.of(statuses)
     # one instance has one weather: JointPlanner.replan plans together only reports that name the same
@@ -86,15 +134,7 @@ def joint_view(
         )
         for r in records
     )
-    alternatives = min(plans or MAX_PLANS, max(int(r.report.get("alternatives") or 3) for r in records))
-    # each incident's proposal kept for that incident: a crew moved to another one is a change too
-    proposed = frozenset((v, d, str(r.number)) for r in records for v, d, _ in (first_crews(r) or ()))
-    params = SolveParams(budget=_budget(desk), alternatives=alternatives, keep=proposed)
-    job = DispatchJob(statuses, incidents, conditions, desk.ops, unavailable, desk.fixes(), params, defer_alternatives)
-    try:
-        return _options(desk, job, corridor, alternatives)
-    except FleetplanError as error:  # the data changed under a recorded report
-        raise InvalidValueError("numbers", f"they cannot be planned together now: {error}") from None
+    return _JointInputs(statuses, corridor, conditions, unavailable, incidents)
 
 
 def single_view(

@@ -482,3 +482,36 @@ def test_a_coach_of_an_accepted_plan_sent_to_the_workshop_since_is_flagged_on_th
     assert [w["code"] for w in listed[number]] == ["rescue_coach_in_workshop"]
     friday.post(f"/incidents/{number}/release", {"reason": f"{coach} in the workshop"})
     assert friday.get(f"/incidents/{number}").json()["warnings"] == []
+
+
+def test_a_joint_plan_decided_at_the_later_report_can_be_accepted_from_either_incident(tmp_path):
+    """Two reports 35 minutes apart are planned together at the later one: a crew whose shift starts
+    between them is a crew of the joint plan. The accept checks the crews against the incidents planned
+    together again, not each alone at its own time (where that crew is off shift and every accept was
+    refused with the same crews offered again)."""
+    early = {"vehicle_id": "c01", "location": "G1 K40 toward Siping", "time": "2026-12-08T07:30", "passengers": 42}
+    later = {"vehicle_id": "c02", "location": "G1 K45 toward Siping", "time": "2026-12-08T08:05", "passengers": 40}
+    with running_desk(sqlite_url(tmp_path), dispatch_time_limit_s=1.0, clock_from="2026-12-08T08:10") as desk:
+        one = reported(desk, early)
+        two = reported(desk, later)
+        shown = desk.get(f"/incidents/{one['number']}").json()["options"]
+        assert shown["planned_with"] == [two["number"]]
+        accepted = desk.post(f"/incidents/{one['number']}/accept", {"rank": 1, "joint_id": shown["joint"]["id"]})
+        assert accepted.status_code == 200, accepted.text
+        assert accepted.json()["accepted"]["accepted_with"] == [two["number"]]
+        assert desk.get(f"/incidents/{two['number']}").json()["status"] == "accepted"
+        with desk.records() as store:
+            assert store.integrity_problems() == []
+
+
+def test_a_joint_plan_whose_coach_went_to_the_workshop_since_is_refused_naming_it(friday):
+    one, two = both_reported(friday)
+    options = one["options"]
+    (coach,) = {a["vehicle_id"] for a in options["plans"][0]["assignments"]}  # c19 collects both groups
+    change = {"status": "workshop", "reason": "brake warning light"}
+    assert friday.client.patch(f"/fleet/{coach}", json=change, headers=friday.headers()).status_code == 200
+    refused = friday.post(f"/incidents/{one['number']}/accept", {"rank": 1, "joint_id": options["joint"]["id"]})
+    assert refused.status_code == 409, refused.text
+    assert f"{coach} is in the workshop" in refused.json()["detail"]
+    assert active_bookings(friday) == []
+    assert friday.get(f"/incidents/{two['number']}").json()["status"] == "options"
