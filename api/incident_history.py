@@ -19,7 +19,7 @@ from fleetplan.errors import InvalidValueError
 from fleetplan.model import Dataset
 
 from api import kpis, views
-from api.records.types import EntryKind, IncidentQuery, IncidentRecord, IncidentStatus, RecordStore
+from api.records.types import IncidentQuery, IncidentRecord, IncidentStatus, RecordStore
 
 OPEN_STATUSES = frozenset(
     {
@@ -178,7 +178,7 @@ def csv_row(record: IncidentRecord, plates: dict[str, str]) -> list[Any]:
     """One incident's cells, in :data:`CSV_COLUMNS` order."""
     view = views.incident_view(record)
     report = record.report
-    accepted = record.latest(EntryKind.ACCEPT)
+    accepted = record.accept_in_force()
     coaches = (
         [a.get("vehicle_id") for a in ((accepted.payload.get("plan") or {}).get("assignments") or [])]
         if accepted

@@ -208,7 +208,7 @@ def within_limit(record: IncidentRecord) -> bool | None:
 
 def sent_a_coach(record: IncidentRecord) -> bool:
     """Whether the accepted plan sent a coach to the scene: without one nobody was reached, in time or not."""
-    accepted = record.latest(EntryKind.ACCEPT)
+    accepted = record.accept_in_force()
     return accepted is not None and bool((accepted.payload.get("plan") or {}).get("assignments"))
 
 

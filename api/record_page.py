@@ -81,7 +81,7 @@ def render_record(view: dict[str, Any], corridor: Corridor, printed_at: datetime
     # rejection) follows as an appendix on its own printed page.
     sections = [
         _report_section(view, names),
-        _accepted_section(view.get("accepted"), names),
+        _accepted_section(view.get("accepted"), names, view.get("released")),
         _response_section(view),
         _closing_section(view),
         _timeline_section(view.get("entries") or []),
@@ -321,9 +321,17 @@ def _rejected_table(rejected: list[dict[str, Any]]) -> str:
     )
 
 
-def _accepted_section(accepted: dict[str, Any] | None, names: _Names) -> str:
+def _accepted_section(accepted: dict[str, Any] | None, names: _Names, released: dict[str, Any] | None = None) -> str:
     if not accepted:
-        return "<section class=accepted-plan><h2>2 · 采用方案 Accepted plan</h2><p class=muted>尚未采用 Not accepted.</p></section>"
+        said = "尚未采用 Not accepted."
+        if released:  # the released plan stays in the timeline; none stands now
+            when = _text((released.get("at") or "").replace("T", " "))
+            said = (
+                f"方案 {_text(released.get('rank'))} 已于 {when} 由 {_text(released.get('by'))} 释放，尚未重新采用 — "
+                f"Option {_text(released.get('rank'))} was released at {when} by {_text(released.get('by'))} "
+                f"({_text(released.get('reason'))}); not accepted again."
+            )
+        return f"<section class=accepted-plan><h2>2 · 采用方案 Accepted plan</h2><p class=muted>{said}</p></section>"
     who = _rows(
         [
             ("采用人 Accepted by", _text(accepted.get("by"))),

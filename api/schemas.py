@@ -364,6 +364,13 @@ class VoidedOut(BaseModel):
     reason: str
 
 
+class ReleasedOut(BaseModel):
+    at: str
+    by: str
+    reason: str
+    rank: int | None = Field(description="the rank of the plan that was accepted and released")
+
+
 class EntryOut(BaseModel):
     id: int
     kind: str
@@ -392,7 +399,12 @@ class IncidentOut(BaseModel):
     tier_name_zh: str | None = Field(None, description="the tier in words, in Chinese ('备车附近')")
     limit_min: int | None
     options: OptionsOut | None
-    accepted: AcceptedOut | None
+    accepted: AcceptedOut | None = Field(
+        description="the accepted plan in force; null before an accept and after its release"
+    )
+    released: ReleasedOut | None = Field(
+        None, description="the release of the last accepted plan, while no plan is accepted again (entries keep it)"
+    )
     on_scene_at: str | None
     response_min: float | None = Field(description="on-scene time minus reported time, minutes")
     within_limit: bool | None

@@ -365,6 +365,16 @@ def local_minute(moment: datetime | None) -> str | None:
 REPORT_FIELDS = ("vehicle_id", "location", "passengers", "kind", "conditions", "trip_id", "alternatives", "scene")
 
 
+def _released_view(release) -> dict[str, Any]:
+    payload = release.payload["release"]
+    return {
+        "at": local_minute(release.at),
+        "by": release.actor,
+        "reason": payload.get("reason", ""),
+        "rank": payload.get("accepted_rank"),
+    }
+
+
 def incident_view(record, with_entries: bool = False, messages: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """An incident as the desk sees it, derived from its append-only entries (HTTP contract).
 
@@ -388,7 +398,8 @@ def incident_view(record, with_entries: bool = False, messages: list[dict[str, A
 
     report = record.report
     options = record.latest(EntryKind.OPTIONS)
-    accepted = record.latest(EntryKind.ACCEPT)
+    accepted = record.accept_in_force()  # a released plan no longer stands: ``released`` says so
+    release = record.release_in_force()
     on_scene = record.latest(EntryKind.ON_SCENE)
     resolved = record.latest(EntryKind.RESOLVED)
     follow_up = record.latest(EntryKind.FOLLOW_UP)
@@ -411,6 +422,7 @@ def incident_view(record, with_entries: bool = False, messages: list[dict[str, A
         }
         if accepted
         else None,
+        "released": _released_view(release) if release else None,
         "on_scene_at": on_scene.payload.get("at") if on_scene else None,
         "response_min": on_scene.payload.get("response_min") if on_scene else None,
         "within_limit": on_scene.payload.get("within_limit") if on_scene else None,

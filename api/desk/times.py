@@ -121,8 +121,8 @@ def earliest_on_scene(record: IncidentRecord) -> datetime | None:
 
 
 def accepted_assignments(record: IncidentRecord) -> list[dict[str, Any]]:
-    """The rescues of the accepted plan (none before an accept)."""
-    accepted = record.latest(EntryKind.ACCEPT)
+    """The rescues of the accepted plan (none before an accept, or after its release)."""
+    accepted = record.accept_in_force()
     return list((accepted.payload.get("plan") or {}).get("assignments") or []) if accepted else []
 
 

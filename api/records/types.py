@@ -102,6 +102,30 @@ class IncidentRecord:
     def latest(self, kind: EntryKind) -> Entry | None:
         return next((e for e in reversed(self.entries) if e.kind == kind), None)
 
+    def accept_in_force(self) -> Entry | None:
+        """The latest accept, unless a release followed it (its plan no longer stands: the incident
+        was planned again)."""
+        for entry in reversed(self.entries):
+            if entry.kind == EntryKind.ACCEPT:
+                return entry
+            if is_release(entry):
+                return None
+        return None
+
+    def release_in_force(self) -> Entry | None:
+        """The release of the latest accept, if one followed it and no accept since."""
+        for entry in reversed(self.entries):
+            if entry.kind == EntryKind.ACCEPT:
+                return None
+            if is_release(entry):
+                return entry
+        return None
+
+
+def is_release(entry: Entry) -> bool:
+    """A release is recorded as a report entry carrying ``release`` (the status goes back to reported)."""
+    return entry.kind == EntryKind.REPORT and "release" in entry.payload
+
 
 @dataclass(frozen=True)
 class IncidentHead:

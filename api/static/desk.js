@@ -721,7 +721,7 @@ function renderOptions() {
     if (dispatch.rejected && dispatch.rejected.length) parts.push(rejectedList(dispatch.rejected));
   }
   if (view.status === "accepted") parts.splice(1, 0, trackingPanel(view));
-  if (view.accepted) parts.push(messagesPanel(view));
+  if (view.accepted || view.released) parts.push(messagesPanel(view)); // a release stands its messages down
   root.replaceChildren(...parts);
   drawOnMap();
 }

@@ -10,6 +10,8 @@ collecting both groups on one route.
 
 from __future__ import annotations
 
+import csv
+import io
 import threading
 
 import pytest
@@ -207,7 +209,14 @@ def test_release_frees_the_bookings_records_why_and_replans(friday):
     released = response.json()
     # its partner shares the coach: both are released and planned together again
     assert active_bookings(friday) == []
-    assert released["status"] == "options" and released["accepted"] is not None  # the old accept stays on record
+    # the released plan no longer stands: no "accepted" shown anywhere, the release said instead
+    assert released["status"] == "options" and released["accepted"] is None
+    assert released["released"]["reason"] == "c19's driver is ill" and released["released"]["rank"] == 1
+    page = friday.client.get(f"/incidents/{one['number']}/record", headers=friday.headers("viewer")).text
+    assert "Option 1 was released at" in page and "Accepted by" not in page
+    exported = friday.client.get("/incidents/export.csv", headers=friday.headers("viewer")).text.lstrip("\ufeff")
+    rows = {row["number"]: row for row in csv.DictReader(io.StringIO(exported))}
+    assert rows[str(one["number"])]["accepted_rescue_coaches"] == ""
     assert released["options"]["planned_with"] == [two["number"]]
     assert released["options"]["joint"]["trigger"] == f"incidents {one['number']}, {two['number']} were released"
     entries = friday.get(f"/incidents/{one['number']}").json()["entries"]
