@@ -58,11 +58,23 @@ def _stops_ahead(trip: Trip, at: datetime, scene_node: str | None) -> tuple[tupl
     return tuple((stop.node_id, stop.planned) for stop in ahead or trip.stops[-1:])
 
 
+# A named trip may still be under way this long after its timetabled arrival (a blizzard, a closure)
+TRIP_RUNNING_LATE = timedelta(hours=2)
+
+
 def _incident_trip(ctx: BuildContext, incident: Incident) -> Trip | None:
+    # a failure before departure: the vehicle's next trip leaving within the pre-departure window
+    window = timedelta(seconds=ctx.dataset.tier_policy.pre_departure.limit_s + 3600)
     if incident.trip_id:
         trip = ctx.dataset.trip(incident.trip_id)
         if trip.vehicle_id != incident.vehicle_id:
             raise InvalidValueError("trip_id", f"trip {trip.id} is run by {trip.vehicle_id}, not {incident.vehicle_id}")
+        if not trip.departure - window <= incident.at <= trip.arrival + TRIP_RUNNING_LATE:
+            raise InvalidValueError(
+                "trip_id",
+                f"trip {trip.id} runs {trip.departure:%Y-%m-%d %H:%M}–{trip.arrival:%H:%M}, not around the report's "
+                f"{incident.at:%Y-%m-%d %H:%M}: name the trip the coach was on or about to run, or leave trip_id out",
+            )
         return trip
     # the trip it was on when it failed: a joint plan is built at its latest report, maybe hours after
     if incident.at == ctx.at:
@@ -71,8 +83,6 @@ def _incident_trip(ctx: BuildContext, incident: Incident) -> Trip | None:
         state = vehicle_state_at(ctx.dataset, incident.vehicle_id, incident.at)
     if state.current_trip_id:
         return ctx.dataset.trip(state.current_trip_id)
-    # a failure before departure: the vehicle's next trip leaving within the pre-departure window
-    window = timedelta(seconds=ctx.dataset.tier_policy.pre_departure.limit_s + 3600)
     for trip_id in state.later_trip_ids:
         trip = ctx.dataset.trip(trip_id)
         if trip.departure - incident.at <= window:

@@ -98,6 +98,12 @@ def test_the_report_shows_where_the_network_placed_it(desk, location, scene):
     assert desk.get(f"/incidents/{incident['number']}").json()["report"]["scene"] == incident["report"]["scene"]
 
 
+def test_a_report_may_name_the_trip_the_coach_was_on(desk):
+    response = desk.report(trip_id="T1207-AM1")
+    assert response.status_code == 201, response.text
+    assert response.json()["report"]["trip_id"] == "T1207-AM1"
+
+
 def test_the_same_key_five_times_records_one_incident(desk_any):
     responses = [desk_any.report(key="desk-1/0740") for _ in range(5)]
     assert [r.status_code for r in responses] == [201, 200, 200, 200, 200]
@@ -124,6 +130,8 @@ def test_a_blank_idempotency_key_is_refused(desk):
         ({"time": "2026-02-30T07:40"}, "time"),
         ({"conditions": "hail"}, "conditions"),
         ({"trip_id": "T-none"}, "trip_id"),
+        ({"trip_id": "T1208-AM1"}, "trip_id"),  # c01's, but the next day's
+        ({"trip_id": "T1207-PM1"}, "trip_id"),  # c01's that evening: nobody aboard it at 07:40
     ],
 )
 def test_a_bad_report_is_400_naming_the_field_and_nothing_is_recorded(desk, changes, field):
