@@ -58,7 +58,8 @@ LOCAL_MINUTE = f"^{calendar_day_pattern()}T{CLOCK_MINUTE}$"
 LOCAL_MINUTE_OR_NOW = f"^(?:{calendar_day_pattern()}T{CLOCK_MINUTE})?$"  # empty: now
 LOCAL_MINUTE_EXAMPLE = "2026-12-07T07:40"
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL; refuse it at the door rather than fail later
-WORDS = r"^[^\x00]*[^\s\x00][^\x00]*$"  # a required reason or note: no NUL, and more than blanks
+# a required reason or note: no NUL, and more than blanks and direction controls (removed: FreeText)
+WORDS = r"^[^\x00]*[^\s\x00" + "\u202a-\u202e\u2066-\u2069" + r"][^\x00]*$"
 
 
 # Free text a person types (notes, reasons, locations): bidi controls are removed after the field's

@@ -404,22 +404,28 @@ def test_a_blank_reason_is_no_reason(desk):
     assert response.status_code == 400 and response.json()["detail"].startswith("at:")
 
 
+# blanks, and direction controls alone (they are removed from what is recorded: an empty reason)
+NO_WORDS = [" \t ", "\u202e\u2066", " \u202a \u202c "]
+
+
+@pytest.mark.parametrize("text", NO_WORDS, ids=["blanks", "bidi", "bidi-and-blanks"])
 @pytest.mark.parametrize(
     "step, field",
     [("void", "reason"), ("release", "reason"), ("follow-up", "note")],
     ids=["void", "release", "follow-up"],
 )
-def test_a_reason_or_note_of_blanks_is_refused_naming_it_and_nothing_is_recorded(desk, step, field):
+def test_a_reason_or_note_of_blanks_is_refused_naming_it_and_nothing_is_recorded(desk, step, field, text):
     incident = accepted(desk)
     number = incident["number"]
     entries = len(desk.get(f"/incidents/{number}").json()["entries"])
-    response = desk.post(f"/incidents/{number}/{step}", {field: " \t "})
+    response = desk.post(f"/incidents/{number}/{step}", {field: text})
     assert 400 <= response.status_code < 500 and field in str(response.json()["detail"]), response.text
     assert len(desk.get(f"/incidents/{number}").json()["entries"]) == entries
 
 
-def test_a_workshop_reason_of_blanks_is_refused(desk):
-    response = desk.client.patch("/fleet/c20", json={"status": "workshop", "reason": "   "}, headers=desk.headers())
+@pytest.mark.parametrize("text", NO_WORDS, ids=["blanks", "bidi", "bidi-and-blanks"])
+def test_a_workshop_reason_of_blanks_is_refused(desk, text):
+    response = desk.client.patch("/fleet/c20", json={"status": "workshop", "reason": text}, headers=desk.headers())
     assert response.status_code == 422 and "reason" in str(response.json()["detail"])
     assert next(v for v in desk.get("/fleet").json() if v["id"] == "c20")["status"] != "workshop"
 
