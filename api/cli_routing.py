@@ -12,9 +12,11 @@ import argparse
 import json
 from pathlib import Path
 
+from fleetplan.errors import DataValidationError, InvalidValueError
+
 from solver.pdp_portfolio import solve_pdp_portfolio
 from solver.pdp_routes import result_to_json
-from solver.pdptw import read_lilim
+from solver.pdptw import PdpProblem, read_lilim
 from solver.routing import PdpParams, solve_pdp
 
 DEFAULT_TIME_LIMIT_S = 10.0
@@ -50,7 +52,7 @@ def add_pdptw_command(commands: argparse._SubParsersAction, *, positive_float) -
 
 
 def run_pdptw(args: argparse.Namespace, out) -> int:
-    problem = read_lilim(args.file)  # DataValidationError names every bad line
+    problem = read_instance(args.file)
     solve = solve_pdp_portfolio if args.engine == "portfolio" else solve_pdp
     result = solve(problem, PdpParams(time_limit_s=args.time_limit))
     view = result_to_json(result)
@@ -63,3 +65,20 @@ def run_pdptw(args: argparse.Namespace, out) -> int:
         for index, route in enumerate(view["routes"], start=1):
             out(f"  route {index}: {' '.join(map(str, route))}")
     return 0
+
+
+def read_instance(path: Path) -> PdpProblem:
+    """The Li & Lim instance at ``path``, or an :class:`InvalidValueError` naming ``FILE``: its first
+    problem and how many more. Not the generic data error, whose hint ('fleetplan data validate DIR')
+    checks a corridor directory and cannot read this file."""
+    try:
+        return read_lilim(path)
+    except DataValidationError as error:
+        first, *rest = [str(problem) for problem in error.problems] or [f"{path}: cannot read the instance"]
+        raise InvalidValueError("FILE", f"{first}{more_problems(len(rest))}") from None
+    except InvalidValueError as error:  # read, but not a consistent problem (e.g. a negative capacity)
+        raise InvalidValueError("FILE", f"{path}: {error}") from None
+
+
+def more_problems(count: int) -> str:
+    return f" (and {count} more problem{'s' if count > 1 else ''})" if count else ""
