@@ -40,18 +40,25 @@ def add_pdptw_command(commands: argparse._SubParsersAction, *, positive_float) -
         help="portfolio: two PyVRP searches on two cores, the better checked plan (default); "
         "or-tools: the OR-Tools adapter alone, one core",
     )
+    # its own flag, not a second writer of args.engine: with --engine or-tools the last one given won silently
     parser.add_argument(
         "--portfolio",
-        action="store_const",
-        dest="engine",
-        const="portfolio",
-        help="same as --engine portfolio (the default; kept for existing scripts)",
+        action="store_true",
+        help="same as --engine portfolio (the default; kept for existing scripts); not with --engine or-tools",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.set_defaults(handler=run_pdptw)
+    parser.set_defaults(handler=run_pdptw, usage_error=parser.error)
+
+
+def check_engine(args: argparse.Namespace) -> None:
+    """--portfolio with --engine or-tools asks for two engines: a usage error naming both (exit 2).
+    With --engine portfolio it only repeats the choice, which is fine."""
+    if args.portfolio and args.engine != "portfolio":
+        args.usage_error(f"argument --portfolio: not allowed with argument --engine {args.engine}")
 
 
 def run_pdptw(args: argparse.Namespace, out) -> int:
+    check_engine(args)
     problem = read_instance(args.file)
     solve = solve_pdp_portfolio if args.engine == "portfolio" else solve_pdp
     result = solve(problem, PdpParams(time_limit_s=args.time_limit))

@@ -1,6 +1,8 @@
-"""``fleetplan pdptw``'s bad input: one line naming the option or the file, exit 2, nothing solved."""
+"""``fleetplan pdptw`` refuses bad input before it solves: one line naming the option or the file, exit 2."""
 
 from __future__ import annotations
+
+import pytest
 
 from tests.api.http_support import run_cli as run
 from tests.api.test_cli import assert_one_line_error
@@ -25,3 +27,18 @@ def test_a_bad_instance_names_the_file_and_no_command_that_cannot_read_it(capsys
 def test_an_inconsistent_instance_names_the_file(capsys, tmp_path):
     path = lilim(tmp_path, "2 -5 1", "1 10 0 5 0 1000 10 0 2", "2 20 0 -5 0 1000 10 1 0")
     assert_one_line_error(*run(capsys, "pdptw", path), "FILE", "instance.txt", "negative")
+
+
+@pytest.mark.parametrize(
+    "flags", [("--portfolio", "--engine", "or-tools"), ("--engine", "or-tools", "--portfolio")], ids=["before", "after"]
+)
+def test_portfolio_flag_with_the_or_tools_engine_is_refused_naming_both(capsys, tmp_path, flags):
+    path = lilim(tmp_path, "2 10 1", "1 10 0 5 0 1000 10 0 2", "2 20 0 -5 0 1000 10 1 0")
+    assert_one_line_error(*run(capsys, "pdptw", path, *flags), "--portfolio", "--engine or-tools")
+
+
+def test_portfolio_flag_repeating_engine_portfolio_is_fine(capsys, tmp_path):
+    path = lilim(tmp_path, "2 10 1", "1 10 0 5 0 1000 10 0 2", "2 20 0 -5 0 1000 10 1 0")
+    code, out, err = run(capsys, "pdptw", path, "--engine", "portfolio", "--portfolio", "--time-limit", "0.2")
+    assert code == 0, err
+    assert "feasible" in out
