@@ -35,7 +35,6 @@ from api.cli_options import (
     check_listenable,
     clock_time,
     non_negative_int,
-    positive_float,
     settings_of,
 )
 from api.cli_routing import add_pdptw_command
@@ -178,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--json", action="store_true", help="print one JSON object")
     validate.set_defaults(handler=run_data_validate)
 
-    add_pdptw_command(commands, positive_float=positive_float)
+    add_pdptw_command(commands)
     add_whatif_command(commands)
     add_staging_command(commands)
     add_drill_command(commands)

@@ -42,3 +42,17 @@ def test_portfolio_flag_repeating_engine_portfolio_is_fine(capsys, tmp_path):
     code, out, err = run(capsys, "pdptw", path, "--engine", "portfolio", "--portfolio", "--time-limit", "0.2")
     assert code == 0, err
     assert "feasible" in out
+
+
+@pytest.mark.parametrize("limit", ["3601", "1e9", "inf", "nan", "0", "-1", "ten"])
+def test_time_limit_outside_0_to_an_hour_is_refused_naming_it(capsys, tmp_path, limit):
+    path = lilim(tmp_path, "2 10 1", "1 10 0 5 0 1000 10 0 2", "2 20 0 -5 0 1000 10 1 0")
+    assert_one_line_error(*run(capsys, "pdptw", path, f"--time-limit={limit}"), "--time-limit")
+
+
+def test_the_time_limit_bound_is_an_hour_and_in_the_help(capsys):
+    from api.cli_routing import MAX_TIME_LIMIT_S
+
+    assert MAX_TIME_LIMIT_S == 3600
+    code, out, _ = run(capsys, "pdptw", "--help")
+    assert code == 0 and "at most 3600" in out
