@@ -15,7 +15,7 @@ from pathlib import Path
 from fleetplan.errors import DataValidationError, InvalidValueError
 
 from solver.pdp_portfolio import solve_pdp_portfolio
-from solver.pdp_routes import result_to_json
+from solver.pdp_routes import result_to_json, unservable_requests
 from solver.pdptw import PdpProblem, read_lilim
 from solver.routing import PdpParams, solve_pdp
 
@@ -65,6 +65,7 @@ def run_pdptw(args: argparse.Namespace, out) -> int:
     check_engine(args)
     time_limit_s = number_option(args.time_limit, "--time-limit", low=0.0, low_open=True, high=MAX_TIME_LIMIT_S)
     problem = read_instance(args.file)
+    refuse_unservable(problem, args.file)
     solve = solve_pdp_portfolio if args.engine == "portfolio" else solve_pdp
     result = solve(problem, PdpParams(time_limit_s=time_limit_s))
     view = result_to_json(result)
@@ -90,6 +91,15 @@ def read_instance(path: Path) -> PdpProblem:
         raise InvalidValueError("FILE", f"{first}{more_problems(len(rest))}") from None
     except InvalidValueError as error:  # read, but not a consistent problem (e.g. a negative capacity)
         raise InvalidValueError("FILE", f"{path}: {error}") from None
+
+
+def refuse_unservable(problem: PdpProblem, path: Path) -> None:
+    """Bad input (exit 2, naming ``FILE``) when some request no vehicle can serve even alone: heavier
+    than every vehicle holds (all of capacity 0, say) or out of reach within its windows. The file
+    alone shows it, so it is refused before the solve, not answered with a plan without it and exit 0."""
+    reasons = list(unservable_requests(problem).values())
+    if reasons:
+        raise InvalidValueError("FILE", f"{path}: {reasons[0]}{more_problems(len(reasons) - 1)}")
 
 
 def more_problems(count: int) -> str:

@@ -56,3 +56,26 @@ def test_the_time_limit_bound_is_an_hour_and_in_the_help(capsys):
     assert MAX_TIME_LIMIT_S == 3600
     code, out, _ = run(capsys, "pdptw", "--help")
     assert code == 0 and "at most 3600" in out
+
+
+@pytest.mark.parametrize(
+    "header, nodes, words",
+    [
+        ("2 0 1", ["1 10 0 5 0 1000 10 0 2", "2 20 0 -5 0 1000 10 1 0"], ["needs 5 places", "has 0"]),
+        (
+            "2 10 1",
+            [
+                "1 10 0 15 0 1000 10 0 2",
+                "2 20 0 -15 0 1000 10 1 0",
+                "3 10 5 5 0 1000 10 0 4",
+                "4 20 5 -5 0 1000 10 3 0",
+            ],
+            ["needs 15 places", "has 10"],
+        ),
+        ("1 10 1", ["1 500 0 5 0 10 10 0 2", "2 20 0 -5 0 1000 10 1 0"], ["time windows"]),
+    ],
+    ids=["capacity-0", "demand-above-capacity", "out-of-reach"],
+)
+def test_an_unservable_instance_is_refused_as_bad_input_before_the_solve(capsys, tmp_path, header, nodes, words):
+    path = lilim(tmp_path, header, *nodes)
+    assert_one_line_error(*run(capsys, "pdptw", path, "--json"), "FILE", "instance.txt", "request 1→2", *words)
