@@ -208,6 +208,9 @@ def run_serve(args: argparse.Namespace, out: Printer) -> int:
         load_corridor(settings.data_dir)  # fail fast with a data error before binding the port
     except DataValidationError as error:  # every problem, as 'fleetplan data validate' lists them
         raise UsageError(_problem_lines(error.problems, settings.data_dir)) from None
+    # a taken port is refused here, before the database is touched or anything started: uvicorn found
+    # it only after the app's startup and exited 3 with its log lines
+    check_listenable(args.host, args.port, "--port")
     if settings.jt808_port is not None:
         check_listenable(settings.jt808_host, settings.jt808_port, "--jt808-port")
     token = bootstrap_admin(settings)
