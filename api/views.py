@@ -92,7 +92,7 @@ def route_view(
     network: RoadNetwork, route, depart_at: datetime, conditions: str, vehicle_class: VehicleClass
 ) -> dict[str, Any]:
     return {
-        "path": [{"id": node, "name": network.node_name(node)} for node in route.path],
+        "path": path_steps(network, route),
         "km": round(route.length_m / KM, 1),
         "minutes": round(minutes(route.travel_time_s), 1),
         "roads": list(route.roads),
@@ -100,6 +100,25 @@ def route_view(
         "conditions": conditions,
         "vehicle_class": vehicle_class.value,
     }
+
+
+def path_steps(network: RoadNetwork, route) -> list[dict[str, str]]:
+    """The nodes the route passes, between its two ends. ``route.path`` holds nodes only, so an end
+    between two nodes (a kilometre post, a ``lat,lon``) is not in it: added here, or the path would
+    start and stop at the nodes next to the places asked for."""
+    steps = [{"id": node, "name": network.node_name(node)} for node in route.path]
+    if route.origin.on_edge:
+        steps.insert(0, point_step(route.origin))
+    if route.destination.on_edge and route.destination.key != route.origin.key:
+        steps.append(point_step(route.destination))
+    return steps
+
+
+def point_step(location) -> dict[str, str]:
+    """A place between nodes: it has no node id, so its id is the place as written back
+    (``G1 K90 toward Siping``), as a dispatch's stops name a scene."""
+    text = location.describe()
+    return {"id": text, "name": text}
 
 
 def route_text(view: dict[str, Any]) -> str:
