@@ -285,6 +285,8 @@ def dispatch_text(view: dict[str, Any], lang: str = "en") -> str:
     """The dispatch view as text for a person, in ``lang`` (``en`` or ``zh``)."""
     words, zh = TEXT_WORDS[lang], "_zh" if lang == "zh" else ""
     lines = [words["status"].format(status=view["status"], ms=view["solve_ms"])]
+    if view.get("bound"):  # 'feasible': the deadline stopped the proof; say how far plan 1 may be from the best
+        lines.append(words["bound"] + objective_text(view["bound"]))
     for incident in view["incidents"]:
         pre = incident["tier"] == "pre_departure" and incident.get("deadline")
         limit = words["limit_pre" if pre else "limit"].format(
@@ -300,7 +302,7 @@ def dispatch_text(view: dict[str, Any], lang: str = "en") -> str:
         )  # fmt: skip
     for plan in view["plans"]:
         lines.append(words["plan"].format(rank=plan["rank"], source=plan["source"]))
-        lines[-1] += ", ".join(f"{k}={v}" for k, v in plan["objective"].items())
+        lines[-1] += objective_text(plan["objective"])
         if plan.get("why_below_first"):
             lines.append(words["below"].format(why=plan.get(f"why_below_first{zh}", plan["why_below_first"])))
         if plan.get("outcome"):
@@ -336,6 +338,12 @@ def dispatch_text(view: dict[str, Any], lang: str = "en") -> str:
 
 def _indented(text: str) -> str:
     return "\n".join(f"  {line}" for line in text.splitlines())
+
+
+def objective_text(objective: dict[str, int]) -> str:
+    """The objective's terms as ``name=value``, most important first: a plan's and the bound's alike,
+    so the two lines compare term by term."""
+    return ", ".join(f"{term}={value}" for term, value in objective.items())
 
 
 def _assignment_row(assignment: dict[str, Any], words: dict[str, str], zh: str) -> dict[str, Any]:
