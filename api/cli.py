@@ -35,7 +35,6 @@ from api.cli_options import (
     check_listenable,
     clock_time,
     non_negative_int,
-    positive_float,
     settings_of,
 )
 from api.cli_routing import add_pdptw_command
@@ -178,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--json", action="store_true", help="print one JSON object")
     validate.set_defaults(handler=run_data_validate)
 
-    add_pdptw_command(commands, positive_float=positive_float)
+    add_pdptw_command(commands)
     add_whatif_command(commands)
     add_staging_command(commands)
     add_drill_command(commands)
@@ -209,6 +208,9 @@ def run_serve(args: argparse.Namespace, out: Printer) -> int:
         load_corridor(settings.data_dir)  # fail fast with a data error before binding the port
     except DataValidationError as error:  # every problem, as 'fleetplan data validate' lists them
         raise UsageError(_problem_lines(error.problems, settings.data_dir)) from None
+    # a taken port is refused here, before the database is touched or anything started: uvicorn found
+    # it only after the app's startup and exited 3 with its log lines
+    check_listenable(args.host, args.port, "--port")
     if settings.jt808_port is not None:
         check_listenable(settings.jt808_host, settings.jt808_port, "--jt808-port")
     token = bootstrap_admin(settings)

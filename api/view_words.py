@@ -53,6 +53,7 @@ def position_phrase(instance, vehicle_id: str) -> Phrase:
 TEXT_WORDS = {
     "en": {
         "status": "status: {status}  ({ms} ms)",
+        "bound": "proven bound (no plan can do better): ",
         "incident": "incident {id}: {vehicle} at {location}, {n} passengers, tier {tier} ({limit})",
         "limit": "limit {m} min",
         "limit_pre": "reach by {deadline}, {m} min after the scheduled departure",
@@ -71,6 +72,7 @@ TEXT_WORDS = {
     },
     "zh": {
         "status": "状态：{status}（{ms} 毫秒）",
+        "bound": "已证明的下界（没有方案能优于它）：",
         "incident": "事件 {id}：{vehicle} 位于 {location}，{n} 名乘客，等级：{tier}（{limit}）",
         "limit": "时限 {m} 分钟",
         "limit_pre": "须于 {deadline} 前到达，即计划发车后 {m} 分钟",

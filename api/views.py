@@ -92,7 +92,7 @@ def route_view(
     network: RoadNetwork, route, depart_at: datetime, conditions: str, vehicle_class: VehicleClass
 ) -> dict[str, Any]:
     return {
-        "path": [{"id": node, "name": network.node_name(node)} for node in route.path],
+        "path": path_steps(network, route),
         "km": round(route.length_m / KM, 1),
         "minutes": round(minutes(route.travel_time_s), 1),
         "roads": list(route.roads),
@@ -100,6 +100,25 @@ def route_view(
         "conditions": conditions,
         "vehicle_class": vehicle_class.value,
     }
+
+
+def path_steps(network: RoadNetwork, route) -> list[dict[str, str]]:
+    """The nodes the route passes, between its two ends. ``route.path`` holds nodes only, so an end
+    between two nodes (a kilometre post, a ``lat,lon``) is not in it: added here, or the path would
+    start and stop at the nodes next to the places asked for."""
+    steps = [{"id": node, "name": network.node_name(node)} for node in route.path]
+    if route.origin.on_edge:
+        steps.insert(0, point_step(route.origin))
+    if route.destination.on_edge and route.destination.key != route.origin.key:
+        steps.append(point_step(route.destination))
+    return steps
+
+
+def point_step(location) -> dict[str, str]:
+    """A place between nodes: it has no node id, so its id is the place as written back
+    (``G1 K90 toward Siping``), as a dispatch's stops name a scene."""
+    text = location.describe()
+    return {"id": text, "name": text}
 
 
 def route_text(view: dict[str, Any]) -> str:
@@ -266,6 +285,8 @@ def dispatch_text(view: dict[str, Any], lang: str = "en") -> str:
     """The dispatch view as text for a person, in ``lang`` (``en`` or ``zh``)."""
     words, zh = TEXT_WORDS[lang], "_zh" if lang == "zh" else ""
     lines = [words["status"].format(status=view["status"], ms=view["solve_ms"])]
+    if view.get("bound"):  # 'feasible': the deadline stopped the proof; say how far plan 1 may be from the best
+        lines.append(words["bound"] + objective_text(view["bound"]))
     for incident in view["incidents"]:
         pre = incident["tier"] == "pre_departure" and incident.get("deadline")
         limit = words["limit_pre" if pre else "limit"].format(
@@ -281,7 +302,7 @@ def dispatch_text(view: dict[str, Any], lang: str = "en") -> str:
         )  # fmt: skip
     for plan in view["plans"]:
         lines.append(words["plan"].format(rank=plan["rank"], source=plan["source"]))
-        lines[-1] += ", ".join(f"{k}={v}" for k, v in plan["objective"].items())
+        lines[-1] += objective_text(plan["objective"])
         if plan.get("why_below_first"):
             lines.append(words["below"].format(why=plan.get(f"why_below_first{zh}", plan["why_below_first"])))
         if plan.get("outcome"):
@@ -317,6 +338,12 @@ def dispatch_text(view: dict[str, Any], lang: str = "en") -> str:
 
 def _indented(text: str) -> str:
     return "\n".join(f"  {line}" for line in text.splitlines())
+
+
+def objective_text(objective: dict[str, int]) -> str:
+    """The objective's terms as ``name=value``, most important first: a plan's and the bound's alike,
+    so the two lines compare term by term."""
+    return ", ".join(f"{term}={value}" for term, value in objective.items())
 
 
 def _assignment_row(assignment: dict[str, Any], words: dict[str, str], zh: str) -> dict[str, Any]:

@@ -66,6 +66,25 @@ def test_route_to_a_kilometre_post_and_text_output(capsys):
     assert " km, " in out and " min" in out
 
 
+def test_route_path_starts_and_ends_at_kilometre_posts_given_as_its_ends(capsys):
+    # the posts lie between nodes: the path of nodes alone began and ended at the interchanges beside them
+    view = run_json(capsys, "route", "G1 K90 toward Siping", "G1 K40 toward Siping")
+    ids = [step["id"] for step in view["path"]]
+    assert ids[0] == "G1 K90 toward Siping" and ids[-1] == "G1 K40 toward Siping"
+    assert all("." in node for node in ids[1:-1])  # carriageway nodes between them, toward Siping
+    code, out, err = run(capsys, "route", "changchun_depot", "G1 K78 toward Changchun")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert "changchun_depot" in lines[1] and "G1 K78 toward Changchun" in lines[-1]
+
+
+def test_route_between_two_posts_on_one_stretch_or_at_one_post(capsys):
+    ids = [step["id"] for step in run_json(capsys, "route", "G1 K90 toward Siping", "G1 K89.5 toward Siping")["path"]]
+    assert ids == ["G1 K90 toward Siping", "G1 K89.5 toward Siping"]
+    ids = [step["id"] for step in run_json(capsys, "route", "G1 K90 toward Siping", "G1 K90+000 toward Siping")["path"]]
+    assert ids == ["G1 K90 toward Siping"]
+
+
 @pytest.mark.parametrize(
     "argv, words",
     [

@@ -24,7 +24,7 @@ from api.records.engine import private_sqlite_file
 from api.records.schema import users
 from api.settings import sqlite_file
 
-from tests.api.http_support import bearer, running_server
+from tests.api.http_support import bearer, free_port, running_server
 from tests.api.http_support import run_cli as run
 
 REPO = Path(__file__).resolve().parents[2]
@@ -181,7 +181,7 @@ def test_serve_still_creates_its_own_private_database_and_users_add_then_works(c
     monkeypatch.delenv("FLEETPLAN_DATABASE_URL", raising=False)
     monkeypatch.delenv("FLEETPLAN_VAR_DIR", raising=False)
     monkeypatch.setattr("uvicorn.run", lambda app, host, port, log_level, **_: None)
-    code, out, err = run(capsys, "serve", "--port", "8765")
+    code, out, err = run(capsys, "serve", "--port", str(free_port()))  # serve checks that it can listen there
     assert code == 0, err
     database, token_file = tmp_path / "var" / "fleetplan.db", tmp_path / "var" / "admin-token"
     assert mode(database) == 0o600 and mode(token_file) == 0o600

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
 import stat
+import subprocess
+import sys
 
 import pytest
 
@@ -10,8 +15,10 @@ from api.cli import bootstrap_admin
 from api.records import Role, open_store
 from api.settings import Settings, admin_token_path
 
+from tests.api.http_support import REPO, free_port, sqlite_url
 from tests.api.http_support import run_cli as run
-from tests.api.http_support import sqlite_url
+
+SERVE_REFUSAL_TIMEOUT_S = 30  # the command line's imports, then the refusal; a started server would not end
 
 
 def test_users_add_prints_a_token_that_carries_the_role(capsys, tmp_path):
@@ -51,13 +58,13 @@ def test_first_start_creates_an_admin_token_in_a_private_file_once(tmp_path):
 def test_serve_prints_the_first_admin_token_and_starts_the_app(capsys, tmp_path, monkeypatch):
     started = {}
     monkeypatch.setattr("uvicorn.run", lambda app, host, port, log_level, **_: started.update(host=host, port=port))
-    url = sqlite_url(tmp_path)
-    code, out, err = run(capsys, "serve", "--port", "8765", "--db", url)
+    url, port = sqlite_url(tmp_path), free_port()  # serve checks that it can listen there
+    code, out, err = run(capsys, "serve", "--port", str(port), "--db", url)
     assert code == 0, err
     token = (tmp_path / "var" / "admin-token").read_text().strip()
     assert token in out and "admin-token" in out
-    assert started == {"host": "127.0.0.1", "port": 8765}
-    code, out, _ = run(capsys, "serve", "--port", "8765", "--db", url)
+    assert started == {"host": "127.0.0.1", "port": port}
+    code, out, _ = run(capsys, "serve", "--port", str(port), "--db", url)
     assert code == 0 and token not in out
 
 
@@ -67,6 +74,57 @@ def test_serve_refuses_a_bad_port(capsys, argv):
     assert code == 2 and out == "" and "port" in err
 
 
+def test_serve_on_a_taken_port_exits_2_naming_it_before_starting_anything(tmp_path):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        command = [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--db", sqlite_url(tmp_path)]
+        env = {**os.environ, "FLEETPLAN_VAR_DIR": str(tmp_path / "state")}
+        # a session of its own: whatever the command might leave running stays in its process group
+        process = subprocess.Popen(
+            command,
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        try:
+            out, err = process.communicate(timeout=SERVE_REFUSAL_TIMEOUT_S)
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+    assert process.returncode == 2, err
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "--port" in lines[0] and str(port) in lines[0] and "Traceback" not in err, err
+    assert not (tmp_path / "var").exists()  # refused before the database (and the admin's token) was made
+    with pytest.raises(ProcessLookupError):
+        os.killpg(process.pid, 0)  # no process of its group is left behind
+
+
 def test_a_postgres_database_keeps_the_token_in_the_state_directory(tmp_path):
     settings = Settings(database_url="postgresql+psycopg://u:p@127.0.0.1/db", var_dir=tmp_path / "state")
     assert admin_token_path(settings) == tmp_path / "state" / "admin-token"
+
+
+def test_the_port_check_reads_an_ipv6_host_as_uvicorn_binds_it():
+    from fleetplan.errors import InvalidValueError
+
+    from api.cli_options import check_listenable
+
+    taken = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    try:
+        taken.bind(("::1", 0))
+    except OSError:
+        taken.close()
+        pytest.skip("no IPv6 loopback here")
+    with taken:
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(InvalidValueError, match=f"--port: cannot listen on ::1:{port}"):
+            check_listenable("::1", port, "--port")
+    check_listenable("::1", port, "--port")  # free again: 'serve --host ::1' is not refused

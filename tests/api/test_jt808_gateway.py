@@ -164,13 +164,21 @@ def test_the_gateway_is_off_unless_serve_is_given_a_port():
 
 
 def test_a_gateway_port_already_taken_is_exit_2_naming_the_option(capsys, tmp_path):
-    from tests.api.http_support import run_cli
+    from tests.api.http_support import free_port, run_cli
 
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
+        # the service's own port is free: serve checks it first (port 1 is refused to a non-root user)
         code, out, err = run_cli(
-            capsys, "serve", "--jt808-port", str(port), "--db", f"sqlite:///{tmp_path / 'x.db'}", "--port", "1"
+            capsys,
+            "serve",
+            "--jt808-port",
+            str(port),
+            "--db",
+            f"sqlite:///{tmp_path / 'x.db'}",
+            "--port",
+            str(free_port()),
         )
     assert (code, out) == (2, "") and f"--jt808-port: cannot listen on 127.0.0.1:{port}" in err

@@ -4,6 +4,7 @@ The objective's ``passengers_not_reached`` counts the last two together; the wor
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 from fleetplan.corridor import load_corridor
@@ -82,6 +83,20 @@ def test_the_dispatch_text_says_late_and_by_how_much():
     assert "5 passengers not reached (no coach takes them)" in text
     assert "20 passengers not reached" not in text
     assert "passengers_not_reached=20" in text  # the objective's own term stays as it is
+
+
+def test_the_dispatch_text_of_a_feasible_plan_shows_its_proven_bound_as_the_json_does():
+    instance, plan = late_plan()
+    bound = dataclasses.replace(plan.objective, passengers_not_reached=15, rescue_coaches=1)
+    feasible = views.dispatch_view(Dispatch(instance, Result(Status.FEASIBLE, (plan,), (), 0, bound), ((),)))
+    assert feasible["bound"] == bound.as_dict()
+    lines = views.dispatch_text(feasible).splitlines()
+    assert lines[0].startswith("status: feasible")
+    terms = ", ".join(f"{term}={value}" for term, value in bound.as_dict().items())  # as plan 1's line has them
+    assert lines[1] == f"proven bound (no plan can do better): {terms}"
+    assert views.dispatch_text(feasible, "zh").splitlines()[1] == f"已证明的下界（没有方案能优于它）：{terms}"
+    optimal = views.dispatch_view(Dispatch(instance, Result(Status.OPTIMAL, (plan,), (), 0), ((),)))
+    assert optimal["bound"] is None and "proven bound" not in views.dispatch_text(optimal)
 
 
 def test_the_explanation_says_late_and_who_no_coach_takes():
