@@ -107,7 +107,8 @@ def replayed(connection: Connection, key: str, fingerprint: str | None) -> Incid
     if stored is not None and stored != fingerprint:
         raise IdempotencyMismatch(
             "Idempotency-Key: this key was used for a different report or by another user; "
-            "send a new report with a new key"
+            "send a new report with a new key",
+            number,
         )
     return load_incident(connection, number)
 

@@ -190,7 +190,12 @@ class Superseded(InvalidTransition):
 
 
 class IdempotencyMismatch(RecordError):
-    """The idempotency key is known, but it came with another request or from another user."""
+    """The idempotency key is known, but it came with another request or from another user; ``number``
+    is the incident recorded under it."""
+
+    def __init__(self, message: str, number: int | None = None) -> None:
+        super().__init__(message)
+        self.number = number
 
 
 class AlreadyReported(RecordError):

@@ -15,7 +15,7 @@ from api import auth, views
 from api.alerts import CONFIRMED, DISMISSED, Alert, AlertLog, AlertNotOpen
 from api.desk import Desk, run_blocking
 from api.feeds.detector import alert_report
-from api.records.types import User
+from api.records.types import IdempotencyMismatch, User
 from api.routers.deps import get_alerts, get_desk
 from api.schemas import WORDS, FreeText, IncidentOut, WholeNumber, error_responses
 
@@ -117,7 +117,14 @@ async def confirm(
         )
     report = alert_report(desk, alert, body.passengers if body else None)
     request = {"alert": alert_id, "passengers": report.passengers}
-    record, _ = await desk.report(report, user.name, f"alert:{alert_id}", request)
+    try:
+        record, _ = await desk.report(report, user.name, f"alert:{alert_id}", request)
+    except IdempotencyMismatch as error:  # the alert's own key: another dispatcher, or other passengers, first
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"alert_id: alert {alert_id} was confirmed already (incident {error.number}), by another dispatcher "
+            "or with other passengers; work on that incident",
+        ) from None
     try:
         close = partial(alerts.close, incident_number=record.number)
         closed = await run_blocking(close, alert_id, CONFIRMED, user.name, desk.clock())

@@ -89,6 +89,26 @@ def test_a_coach_standing_on_g1_is_an_alert_with_a_plan_and_confirming_it_report
     assert desk.get("/alerts").json() == []
 
 
+def test_an_alert_another_dispatcher_confirmed_first_is_a_409_naming_its_incident(desk):
+    """Two dispatchers confirm at once: the alert's report key is the first one's by the time the second
+    reports (here recorded outright by another user under that key), and the second is told where to
+    work, not that an Idempotency-Key it never sent was reused."""
+    stand(desk, "c03", 4)
+    alert = wait_for_alert(desk, "c03", "suspected_breakdown")
+    first = desk.post(
+        "/incidents",
+        {"vehicle_id": "c03", "location": alert["place"], "time": alert["since"][:16], "passengers": 20},
+        role="admin",
+        headers={"Idempotency-Key": f"alert:{alert['id']}"},
+    )
+    assert first.status_code == 201, first.text
+    second = desk.post(f"/alerts/{alert['id']}/confirm", {"passengers": 30})
+    assert second.status_code == 409, second.text
+    detail = second.json()["detail"]
+    assert detail.startswith(f"alert_id: alert {alert['id']} was confirmed already (incident {first.json()['number']})")
+    assert [i["number"] for i in desk.get("/incidents").json()] == [first.json()["number"]]
+
+
 def test_a_planned_alert_is_stored_with_its_plan_in_one_insert(tmp_path, monkeypatch):
     """No reader may see a suspected breakdown or an alarm without its plan: the detector plans first and
     stores the alert with the plan (it used to insert, then attach the plan)."""
