@@ -64,10 +64,18 @@ def check_transition(number: int, status: IncidentStatus, kind: EntryKind) -> No
     """Raise :class:`~api.records.types.InvalidTransition` unless ``kind`` may follow ``status``."""
     allowed = NEXT_ENTRIES[status]
     if kind not in allowed:
-        options = ", ".join(sorted(_step(status, k) for k in allowed)) or "nothing (the record is closed)"
+        options = ", ".join(sorted(_allowed_step(status, k) for k in allowed)) or "nothing (the record is closed)"
         raise InvalidTransition(
             f"incident {number} is {status}: cannot record {_step(status, kind)}; allowed: {options}"
         )
+
+
+def _allowed_step(status: IncidentStatus, kind: EntryKind) -> str:
+    """A step as an allowed one is listed: resolved before on scene only for a coach with nobody aboard
+    (the desk refuses it while passengers wait for their rescue)."""
+    if kind == EntryKind.RESOLVED and status in (IncidentStatus.OPTIONS, IncidentStatus.ACCEPTED):
+        return "resolved (nobody aboard)"
+    return _step(status, kind)
 
 
 def _step(status: IncidentStatus, kind: EntryKind) -> str:

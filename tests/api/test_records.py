@@ -246,6 +246,14 @@ def test_entries_not_allowed_by_the_lifecycle_are_refused_and_not_recorded(store
         assert store.incident(number) == before, (earlier, refused)
 
 
+def test_a_refusal_lists_resolved_before_on_scene_as_for_a_coach_with_nobody_aboard(store):
+    """The desk refuses resolved while passengers wait for their rescue: the allowed steps say so."""
+    number = _report(store)[0].number
+    store.append(number, EntryKind.OPTIONS, DESK, {})
+    with pytest.raises(InvalidTransition, match=r"allowed: .*resolved \(nobody aboard\)"):
+        store.append(number, EntryKind.FOLLOW_UP, DESK, {})
+
+
 def test_accept_needs_options_and_cannot_go_through_append(store):
     number = _report(store)[0].number
     with pytest.raises(InvalidTransition):
