@@ -418,7 +418,9 @@ class IncidentOut(BaseModel):
     entries: list[EntryOut] | None = None
     messages: list[MessageOut] | None = Field(None, description="the outbox (with the entries): ready messages")
     warnings: list[PlanWarningOut] | None = Field(
-        None, description="(one incident, and the desk's list) what no longer holds in its accepted plan"
+        None,
+        description="what no longer holds in its accepted plan: on GET /incidents/{number} and in the desk's list "
+        "(GET /events, incidents); not on GET /incidents",
     )
 
 
