@@ -16,7 +16,7 @@ from fleetplan.errors import FleetplanError
 from fleetplan.positions import Position, place
 from fleetplan.state import snapshot
 
-from api.alerts import Alert, AlertLog
+from api.alerts import DISMISSED, OPEN, Alert, AlertLog, AlertNotOpen
 from api.desk import Desk
 from api.desk.reports import IncidentReport
 from api.desk.service import OPEN_INCIDENTS_LIMIT
@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 LOOK_BACK = timedelta(hours=2)  # a terminal silent longer than this was alerted on while it was within it
 PLANNED_KINDS = frozenset({AlertKind.SUSPECTED_BREAKDOWN, AlertKind.EMERGENCY_ALARM})
+DETECTOR = "detector"  # who closes an alert the records have overtaken (no dispatcher did)
 
 
 def alert_report(desk: Desk, alert: Alert | Suspicion, passengers: int | None = None) -> IncidentReport:
@@ -97,7 +98,27 @@ class Detector:
                 "alert %s: %s %s at %s since %s", alert.id, alert.kind, alert.vehicle_id, alert.place, alert.since
             )
             raised.append(alert)
+        self._settle_late_rescues(now)
         return raised + self._late_rescues(recent, now, already, dealt_with)
+
+    def _settle_late_rescues(self, now: datetime) -> None:
+        """Dismiss the open late-rescue alerts whose incident is no longer under way (on scene, released,
+        resolved or voided): the rescue they warned of is over, and an open alert would ask for action."""
+        for alert in self.alerts.alerts(OPEN, limit=OPEN_INCIDENTS_LIMIT):
+            number = (alert.plan or {}).get("incident") if alert.kind == AlertKind.RESCUE_LATE else None
+            if not isinstance(number, int):
+                continue
+            try:
+                record = self.desk.store.incident(number)
+            except NotFound:
+                continue
+            if tracked(record):
+                continue
+            reason = f"incident {number} is {record.status.value} now: the rescue is no longer under way"
+            try:
+                self.alerts.close(alert.id, DISMISSED, DETECTOR, now, reason=reason)
+            except AlertNotOpen:  # a dispatcher dealt with it meanwhile
+                continue
 
     def _recent(self, now: datetime) -> dict[str, tuple[Position, ...]]:
         """Each coach's fixes that detection reads, brought up to date with the fixes stored since the

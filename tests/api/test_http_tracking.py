@@ -126,3 +126,23 @@ def test_the_desk_as_the_source_needs_no_fix(desk):
     incident, _ = accepted_now(desk)
     response = desk.post(f"/incidents/{incident['number']}/on-scene", {"override_reason": "the crew called"})
     assert response.status_code == 200, response.text
+
+
+def test_a_late_rescue_alert_is_settled_once_the_rescue_reaches_the_scene(desk):
+    incident, coach = accepted_now(desk)
+    number = incident["number"]
+    fix(desk, coach, CHANGCHUN_DEPOT)  # 100 km away: late
+    deadline = time.monotonic() + DEADLINE_S
+    alerts: list = []
+    while time.monotonic() < deadline and not alerts:  # bounded: the deadline above
+        alerts = [a for a in desk.get("/alerts").json() if a["kind"] == "rescue_late"]
+        time.sleep(0.2)
+    (alert,) = alerts
+    reached = desk.post(f"/incidents/{number}/on-scene", {"override_reason": "the crew called: there"})
+    assert reached.status_code == 200, reached.text
+    deadline = time.monotonic() + DEADLINE_S
+    while time.monotonic() < deadline and any(a["id"] == alert["id"] for a in desk.get("/alerts").json()):
+        time.sleep(0.2)  # bounded: the deadline above
+    closed = next(a for a in desk.get("/alerts", params={"status": "all"}).json() if a["id"] == alert["id"])
+    assert (closed["status"], closed["closed_by"]) == ("dismissed", "detector")
+    assert closed["reason"] == f"incident {number} is on_scene now: the rescue is no longer under way"
