@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, func, select, update
 
+from fleetplan.messages.model import RecipientRole
 from fleetplan.messages.stand_down import Withdrawal, stand_down_text
 
 from api.records.schema import ACKNOWLEDGED, FAILED, QUEUED, SENT, WITHDRAWN, entries, outbox
@@ -65,5 +66,12 @@ def _stand_down_message(row: RowMapping, number: int, withdrawal: Withdrawal, re
         "recipient_name": row["recipient_name"],
         "phone": row["phone"],
         "lang": row["lang"],
-        "text": stand_down_text(row["lang"], number, withdrawal, reason, sent_at),
+        "text": stand_down_text(
+            row["lang"],
+            number,
+            withdrawal,
+            reason,
+            sent_at,
+            passengers=row["recipient_role"] == RecipientRole.PASSENGERS,
+        ),
     }

@@ -21,6 +21,7 @@ from fleetplan.messages import (
     RestStop,
     compose,
 )
+from fleetplan.messages.stand_down import Withdrawal, stand_down_text
 from fleetplan.messages.words import Words
 from fleetplan.model import IncidentKind
 
@@ -312,3 +313,14 @@ def test_an_accepted_dispatch_sends_at_least_one_coach():
     with pytest.raises(InvalidValueError) as caught:
         replace(DISPATCH, rescues=())
     assert caught.value.field == "rescues"
+
+
+@pytest.mark.parametrize("withdrawal", list(Withdrawal))
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_passengers_stand_down_fits_an_sms_and_tells_them_to_wait_not_to_stand_down(lang, withdrawal):
+    reason = "the rescue coach's driver fell ill and another comes from Changchun through the K40 closure " * 2
+    text = stand_down_text(lang, 12, withdrawal, reason, datetime(2026, 12, 8, 8, 10), passengers=True)
+    assert len(text) <= SMS_MAX_CHARS[lang] and "12" in text and "08:10" in text
+    assert "Do not act" not in text and "请勿执行" not in text  # they were told of a coach, not given orders
+    crew = stand_down_text(lang, 12, withdrawal, "x", datetime(2026, 12, 8, 8, 10))
+    assert ("Do not act" in crew) if lang == "en" else ("请勿执行" in crew)
