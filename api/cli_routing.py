@@ -15,7 +15,7 @@ from pathlib import Path
 from fleetplan.errors import DataValidationError, InvalidValueError
 
 from solver.pdp_portfolio import solve_pdp_portfolio
-from solver.pdp_routes import result_to_json, unservable_requests
+from solver.pdp_routes import PdpStatus, result_to_json, unservable_requests
 from solver.pdptw import PdpProblem, read_lilim
 from solver.routing import PdpParams, solve_pdp
 
@@ -77,7 +77,8 @@ def run_pdptw(args: argparse.Namespace, out) -> int:
         )
         for index, route in enumerate(view["routes"], start=1):
             out(f"  route {index}: {' '.join(map(str, route))}")
-    return 0
+    # the work failed when some request is left unserved in the time given (the output says which status)
+    return 0 if result.status == PdpStatus.FEASIBLE else 1
 
 
 def read_instance(path: Path) -> PdpProblem:

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from solver.pdp_routes import PdpResult, PdpStatus
+
+from api import cli_routing
+
 from tests.api.http_support import run_cli as run
 from tests.api.test_cli import assert_one_line_error
 
@@ -79,3 +83,15 @@ def test_the_time_limit_bound_is_an_hour_and_in_the_help(capsys):
 def test_an_unservable_instance_is_refused_as_bad_input_before_the_solve(capsys, tmp_path, header, nodes, words):
     path = lilim(tmp_path, header, *nodes)
     assert_one_line_error(*run(capsys, "pdptw", path, "--json"), "FILE", "instance.txt", "request 1→2", *words)
+
+
+@pytest.mark.parametrize("status, code", [(PdpStatus.FEASIBLE, 0), (PdpStatus.PARTIAL, 1), (PdpStatus.NO_SOLUTION, 1)])
+def test_the_exit_status_says_whether_every_request_was_served(capsys, tmp_path, monkeypatch, status, code):
+    """The README's 1: the work failed (requests left unserved in the time given), the output still printed."""
+    path = lilim(tmp_path, "2 10 1", "1 10 0 5 0 1000 10 0 2", "2 20 0 -5 0 1000 10 1 0")
+    routes = ((1, 2),) if status == PdpStatus.FEASIBLE else ()
+    unserved = () if status == PdpStatus.FEASIBLE else ((1, 2),)
+    answer = PdpResult(status, routes, 40.0, len(routes), unserved=unserved)
+    monkeypatch.setattr(cli_routing, "solve_pdp_portfolio", lambda problem, params: answer)
+    returned, out, err = run(capsys, "pdptw", path)
+    assert (returned, err) == (code, "") and status.value in out
