@@ -165,6 +165,11 @@ def run_whatif_command(args: argparse.Namespace, out: Printer) -> int:
     return 0
 
 
+def per_kind_text(per_kind: dict[str, float]) -> str:
+    """``breakdown 1.2, accident 0.3`` (a Python dict was printed before), ``none`` for none."""
+    return ", ".join(f"{kind} {count:g}" for kind, count in per_kind.items()) or "none"
+
+
 def whatif_text(result, engine: str, elapsed_s: float, files: list[str]) -> str:
     """The KPI table and a summary, for people."""
     from solver.planning.whatif import kpi_rows
@@ -177,7 +182,7 @@ def whatif_text(result, engine: str, elapsed_s: float, files: list[str]) -> str:
         f"what-if {result.scenario.describe()}: {result.reps} replications, seed {result.seed}, "
         f"engine {engine}, {elapsed_s:.1f} s",
         views.table(rows, KPI_TEXT_COLUMNS),
-        f"incidents per replication by kind: {summary['incidents_by_kind_per_rep'] or 'none'}; "
+        f"incidents per replication by kind: {per_kind_text(summary['incidents_by_kind_per_rep'])}; "
         f"standby stand-ins per replication: {summary['substitutions_per_rep']}; "
         f"G1 closure hours per replication: {summary['closure_hours_per_rep']}",
     ]

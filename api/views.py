@@ -305,8 +305,9 @@ def dispatch_text(view: dict[str, Any], lang: str = "en") -> str:
         lines[-1] += objective_text(plan["objective"])
         if plan.get("why_below_first"):
             lines.append(words["below"].format(why=plan.get(f"why_below_first{zh}", plan["why_below_first"])))
-        if plan.get("outcome"):
-            lines.append(words["outcome"] + ("；" if zh else "; ").join(outcome_lines(plan["outcome"], lang)))
+        said = outcome_lines(plan["outcome"], lang) if plan.get("outcome") else []
+        if said:  # nobody aboard: nothing to say (an empty "outcome:" line before)
+            lines.append(words["outcome"] + ("；" if zh else "; ").join(said))
         rows = [_assignment_row(a, words, zh) for a in plan["assignments"]]
         if rows:
             lines.append(table(rows, list(_COLUMNS), words["columns"].split()))

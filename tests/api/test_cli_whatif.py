@@ -125,3 +125,10 @@ def test_bad_input_exits_2_with_one_line(main, capsys, argv, words):
     assert "Traceback" not in err
     for word in words:
         assert word in lines[0], lines[0]
+
+
+def test_the_summary_lists_incidents_by_kind_as_words_not_a_python_dict():
+    from api.cli_whatif import per_kind_text
+
+    assert per_kind_text({"accident": 0.3, "breakdown": 1.25}) == "accident 0.3, breakdown 1.25"
+    assert per_kind_text({}) == "none"

@@ -141,3 +141,14 @@ def test_the_desk_service_passes_the_outcome_through(tmp_path):
         assert late + outcome["not_reached"] == plan["objective"]["passengers_not_reached"]
         assert outcome["reached_in_time"] + late + outcome["not_reached"] == incident["report"]["passengers"]
         assert all(a["late_min"] >= 0 for a in plan["assignments"])
+
+
+def test_a_plan_with_nobody_to_reach_prints_no_empty_outcome_line():
+    builder = InstanceBuilder().group("g", 0, limit_min=60)  # a coach failed with nobody aboard
+    instance = builder.build()
+    plan = build_plan(instance, {}, [], "test")
+    text = views.dispatch_text(views.dispatch_view(Dispatch(instance, Result(Status.OPTIMAL, (plan,), (), 0), ((),))))
+    assert not any(line.strip() in ("outcome:", "结果：") for line in text.splitlines()), text
+    instance, plan = late_plan()
+    text = views.dispatch_text(views.dispatch_view(Dispatch(instance, Result(Status.OPTIMAL, (plan,), (), 0), ((),))))
+    assert "  outcome: 20 passengers reached within the limit" in text
