@@ -22,7 +22,7 @@ from fleetplan.model import VehicleClass
 from fleetplan.timetable import first_timetable_day
 from fleetplan.units import china_now, parse_hhmm
 
-from api import views
+from api import text_table, views
 from api.cli_dispatch import add_dispatch_command
 from api.cli_drill import add_drill_command
 from api.cli_feed import add_feed_command
@@ -354,7 +354,7 @@ def run_fleet_list(args: argparse.Namespace, out: Printer) -> int:
         out(json.dumps({"vehicles": rows}, ensure_ascii=False))
     else:
         out(
-            views.table(
+            text_table.table(
                 rows,
                 ["id", "plate", "class", "seats", "length_m", "age_years", "depot", "status", "permit_valid_until"],
             )
@@ -370,7 +370,7 @@ def run_drivers_list(args: argparse.Namespace, out: Printer) -> int:
         out(json.dumps({"drivers": rows}, ensure_ascii=False))
     else:
         out(
-            views.table(
+            text_table.table(
                 rows, ["id", "name", "licence_class", "licence_issued", "age", "qualified_until", "depot", "shift"]
             )
         )

@@ -174,14 +174,14 @@ def whatif_text(result, engine: str, elapsed_s: float, files: list[str]) -> str:
     """The KPI table and a summary, for people."""
     from solver.planning.whatif import kpi_rows
 
-    from api import views
+    from api import text_table
 
     summary = result.summary()
     rows = [{key: ("–" if value is None else value) for key, value in row.items()} for row in kpi_rows(result)]
     lines = [
         f"what-if {result.scenario.describe()}: {result.reps} replications, seed {result.seed}, "
         f"engine {engine}, {elapsed_s:.1f} s",
-        views.table(rows, KPI_TEXT_COLUMNS),
+        text_table.table(rows, KPI_TEXT_COLUMNS),
         f"incidents per replication by kind: {per_kind_text(summary['incidents_by_kind_per_rep'])}; "
         f"standby stand-ins per replication: {summary['substitutions_per_rep']}; "
         f"G1 closure hours per replication: {summary['closure_hours_per_rep']}",

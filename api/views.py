@@ -16,6 +16,7 @@ from fleetplan.wording import Names, explanation, lines_text, names_of, render, 
 
 from api.plan_outcome import incident_outcomes, outcome_lines, plan_outcome, rescue_late_min
 from api.route_views import INCIDENT_COLUMNS, incident_headers, route_lines, routes_view
+from api.text_table import table
 from api.view_words import TEXT_WORDS, named, on_trip, position_phrase, rejected_view, why_below_first_zh
 
 # 'today' for commands run on a dataset without trips; with trips it is the timetable's first day
@@ -132,16 +133,6 @@ def route_text(view: dict[str, Any]) -> str:
 
 def problem_view(problem: DataProblem) -> dict[str, Any]:
     return {"file": problem.file, "row": problem.row, "column": problem.column, "message": problem.message}
-
-
-def table(rows: list[dict[str, Any]], columns: list[str], headers: list[str] | None = None) -> str:
-    """A fixed-width text table of ``rows`` showing ``columns`` (headed by ``headers``, default the
-    column names)."""
-    headers = headers or columns
-    cells = [[str(row.get(column, "")) for column in columns] for row in rows]
-    widths = [max([len(header)] + [len(line[i]) for line in cells]) for i, header in enumerate(headers)]
-    line_of = lambda values: "  ".join(value.ljust(width) for value, width in zip(values, widths)).rstrip()  # noqa: E731
-    return "\n".join([line_of(headers), line_of(["-" * w for w in widths])] + [line_of(line) for line in cells])
 
 
 def dispatch_view(outcome) -> dict[str, Any]:
