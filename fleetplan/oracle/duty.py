@@ -273,7 +273,7 @@ def personal_findings(driver: DriverRow, coach: Coach, start: datetime, end: dat
     needed = required_licence(coach)
     if needed == "A1" and driver.licence_class != "A1":
         found.append(Finding("licence", f"{driver.id} holds {driver.licence_class}; {coach.id} needs A1"))
-    probation_ends = add_months(driver.licence_issued, policy.probation_months)
+    probation_ends = add_months(driver.licence_issued, policy.probation_months) + timedelta(days=1)  # 民法典 Art. 201
     seen = set()
     for day in days_of(start, end):
         if day < probation_ends and "probation" not in seen:

@@ -144,7 +144,10 @@ def driver_findings(driver: Driver, on: date, policy: DrivingPolicy) -> tuple[Fi
     """The personal rules of the driver alone (whatever the coach) on day ``on``: probation, age,
     qualification, in that order."""
     found: list[Finding] = []
-    probation_ends = _add_months(driver.licence_issued, policy.probation_months)
+    # counted as the law counts a period of months (民法典 Art. 201), as the ages are: the issue day is
+    # not counted and the last month ends on the corresponding day, so a licence of 2025-12-09 is in
+    # probation through 2026-12-09 and may drive a coach from 2026-12-10
+    probation_ends = _add_months(driver.licence_issued, policy.probation_months) + timedelta(days=1)
     if on < probation_ends:
         found.append(ProbationFinding(driver.id, driver.licence_issued, policy.probation_months, probation_ends, on))
     age = age_finding(driver, on, policy)

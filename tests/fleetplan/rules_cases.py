@@ -303,11 +303,18 @@ CASES: tuple[Case, ...] = (
         {C.PROBATION},
         driver=replace(DRIVER, licence_issued=date(2024, 4, 12)),
     ),
-    case(
-        "probation-exactly-12-months-legal",
+    case(  # the months counted as the law counts periods (民法典 Art. 201): the 12th month ends today
+        "probation-exactly-12-months-illegal",
         "驾驶证规定 Art. 77: 12-month probation",
         drive("08:00", 60),
+        {C.PROBATION},
         driver=replace(DRIVER, licence_issued=date(2024, 3, 12)),
+    ),
+    case(
+        "probation-12-months-and-a-day-legal",
+        "驾驶证规定 Art. 77: 12-month probation",
+        drive("08:00", 60),
+        driver=replace(DRIVER, licence_issued=date(2024, 3, 11)),
     ),
     case(
         "probation-13-months-legal",

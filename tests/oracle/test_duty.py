@@ -143,9 +143,11 @@ def test_licence_class_by_length_and_seats(length_m, seats, needs_a1):
 
 
 def test_probation_ends_twelve_months_after_the_licence():
+    """Counted as the law counts months (民法典 Art. 201): a licence of 2025-12-09 is in probation
+    through 2026-12-09 (drivers.csv: "probation year ends 2026-12-09")."""
     fresh = replace(DRIVER, licence_issued=date(2025, 12, 9))
-    assert person(fresh, day=date(2026, 12, 8)) == {"probation"}
-    assert person(fresh, day=date(2026, 12, 9)) == set()
+    assert person(fresh, day=date(2026, 12, 9)) == {"probation"}
+    assert person(fresh, day=date(2026, 12, 10)) == set()
 
 
 def test_age_by_the_legal_count_and_the_everyday_count():
