@@ -11,7 +11,7 @@ from fleetplan.network import RoadNetwork
 from fleetplan.phrase import PlaceRef, TierRef, phrase, where_of
 from fleetplan.problems import Problem
 from fleetplan.route_lines import rescue_lines
-from fleetplan.units import KM, format_hhmm, minutes
+from fleetplan.units import KM, ceil_minutes, format_hhmm, minutes
 from fleetplan.wording import Names, explanation, lines_text, names_of, render, said_text
 
 from api.plan_outcome import incident_outcomes, outcome_lines, plan_outcome, rescue_late_min
@@ -232,7 +232,7 @@ def plan_view(instance, plan, rank: int, problems: tuple[Problem, ...], first=No
             "trip_id": c.trip_id,
             "vehicle_id": c.vehicle_id,
             "driver_id": c.driver_id,
-            "departure_shift_min": c.departure_shift_s // 60,
+            "departure_shift_min": ceil_minutes(c.departure_shift_s),  # as trips_retimed_min counts it
         }
         for c in plan.trip_covers
         if not c.keeps_timetable  # its own crew runs it as timetabled: nothing to call or book

@@ -112,7 +112,7 @@ def _age(finding: AgeFinding) -> str:
 def _qualification(finding: QualificationFinding) -> str:
     if finding.qualified_until is None:
         return f"driver {finding.driver_id} holds no passenger-transport qualification certificate"
-    return f"driver {finding.driver_id}'s passenger-transport qualification expired on {finding.qualified_until}"
+    return f"driver {finding.driver_id}'s passenger-transport qualification was valid until {finding.qualified_until}"
 
 
 # --------------------------------------------------------------------------- time rules

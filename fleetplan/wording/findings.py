@@ -143,7 +143,7 @@ def _age_zh(finding: AgeFinding) -> str:
 def _qualification_zh(finding: QualificationFinding) -> str:
     if finding.qualified_until is None:
         return f"司机 {finding.driver_id} 没有道路旅客运输从业资格证"
-    return f"司机 {finding.driver_id} 的道路旅客运输从业资格证已于 {finding.qualified_until} 过期"
+    return f"司机 {finding.driver_id} 的道路旅客运输从业资格证有效期至 {finding.qualified_until}，已过期"
 
 
 # --------------------------------------------------------------------------- Chinese: time rules

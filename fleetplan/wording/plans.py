@@ -21,7 +21,7 @@ def explanation(instance: Instance, plan: Plan) -> tuple[Phrase, ...]:
     lines = [rescue_line(instance, rescue) for rescue in plan.rescues]
     lines += not_reached_lines(instance, plan)
     for cover in (c for c in plan.trip_covers if not c.keeps_timetable):  # a kept trip changes nothing
-        shift_min = cover.departure_shift_s // 60
+        shift_min = ceil_minutes(cover.departure_shift_s)  # as the objective counts it: a started minute
         shift = phrase("plan.retimed", min=shift_min) if cover.departure_shift_s else phrase("plan.on_time")
         lines.append(
             phrase("plan.cover", trip=cover.trip_id, vehicle=cover.vehicle_id, driver=cover.driver_id, shift=shift)

@@ -152,3 +152,19 @@ def test_a_plan_with_nobody_to_reach_prints_no_empty_outcome_line():
     instance, plan = late_plan()
     text = views.dispatch_text(views.dispatch_view(Dispatch(instance, Result(Status.OPTIMAL, (plan,), (), 0), ((),))))
     assert "  outcome: 20 passengers reached within the limit" in text
+
+
+def test_a_retimed_trip_reads_the_minutes_the_objective_counts():
+    """A departure 30 s late is a started minute: "+1 min" and departure_shift_min 1, as trips_retimed_min
+    counts it (it read "+0 min" beside trips_retimed_min 1)."""
+    builder = InstanceBuilder().group("g", 20, limit_min=60)
+    rescue = builder.rescue(builder.crew("c1", "d1", 40), "g", eta_min=30)
+    builder.crew("c2", "d2", 45)
+    builder.trip("T1", 200, "c9", "d9")
+    cover = builder.trip_option("c2+d2", "T1", shift_min=0.5)
+    instance = builder.build()
+    plan = build_plan(instance, {rescue: 20}, [cover], "test")
+    view = views.dispatch_view(Dispatch(instance, Result(Status.OPTIMAL, (plan,), (), 0), ((),)))
+    (recovered,) = view["plans"][0]["recovered_trips"]
+    assert recovered["departure_shift_min"] == view["plans"][0]["objective"]["trips_retimed_min"] == 1
+    assert "(+1 min)" in view["plans"][0]["explanation"]
