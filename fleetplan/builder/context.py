@@ -73,6 +73,7 @@ class BuildContext:
     _driving_states: dict[str, Callable[[datetime], DrivingState]] = field(default_factory=dict)
     _rescue_logs: dict[str, tuple[DutyInterval, ...]] = field(default_factory=dict)
     _trip_lengths: dict[tuple, float | None] = field(default_factory=dict)
+    _trip_runs: dict[tuple, int] = field(default_factory=dict)
     _driver_problems: dict[tuple[str, str], tuple[RejectionCode, Phrase] | None] = field(default_factory=dict)
     _shift_problems: dict[str, tuple[RejectionCode, Phrase] | None] = field(default_factory=dict)
     # builder.cover_timing: the empty runs to a later trip's first stop, where crews alike set out for it
@@ -112,13 +113,20 @@ class BuildContext:
         return self.travel_by_class[vehicle.vehicle_class]
 
     def drivers_at(self, node_id: str) -> list[Driver]:
-        """The drivers standing at ``node_id`` (not driving a trip), in dataset order."""
+        """The drivers standing at ``node_id`` (not driving a trip), in dataset order. A driver off shift
+        when a crew could leave rescues nobody now, and begins the next shift at the home depot (§7):
+        there, with a coach standing there, is where a later trip of theirs starts."""
         if not self._drivers_at:
             for driver in self.dataset.drivers:
                 state = self.state.drivers[driver.id]
                 if state.node_id is not None and not state.current_trip_id:
-                    self._drivers_at.setdefault(state.node_id, []).append(driver)
+                    node = state.node_id if self.on_shift_when_ready(driver) else self.home_node(driver)
+                    self._drivers_at.setdefault(node, []).append(driver)
         return self._drivers_at.get(node_id, [])
+
+    def home_node(self, driver: Driver) -> str:
+        """The node of the driver's home depot, where each of their shifts begins."""
+        return self.dataset.site(driver.home_depot).node_id
 
     def standing_at(self, node_id: str) -> list[str]:
         """Ids of the coaches standing at ``node_id``, sorted."""
@@ -187,6 +195,33 @@ class BuildContext:
 
             self._trip_lengths[key] = trip_length_m(self.dataset.trip(trip_id), leg_m)
         return self._trip_lengths[key]
+
+    def trip_run_s(self, vehicle: Vehicle, trip_id: str) -> int:
+        """Seconds from the trip's departure to its last stop for a coach like ``vehicle`` under the
+        build's conditions: the timetable's, plus what the conditions add to driving its stops in clear
+        weather (each leg from its stop at the timetable's time). In snow a trip runs longer than its
+        timetable, and the driver covering it must have that shift and driving time."""
+        key = (vehicle.vehicle_class, trip_id)
+        if key not in self._trip_runs:
+            trip = self.dataset.trip(trip_id)
+            timetable_s = int((trip.arrival - trip.departure).total_seconds())
+            added_s = 0.0
+            if self.conditions != self.dataset.clear_conditions:
+                clear = TravelTimes(
+                    self.network,
+                    self.dataset.clear_conditions,
+                    vehicle.vehicle_class,
+                    rules=SpeedRules.for_policy(self.dataset.driving_policy),
+                )
+                try:
+                    for here, there in zip(trip.stops, trip.stops[1:]):
+                        now = self.route(vehicle, here.node_id, there.node_id, here.planned).travel_time_s
+                        before = clear.route(self.place(here.node_id), self.place(there.node_id), here.planned)
+                        added_s += max(0.0, now - before.travel_time_s)
+                except NoRouteError:  # a leg cut off: the trip is no task anyone can run now anyway
+                    added_s = 0.0
+            self._trip_runs[key] = timetable_s + int(added_s)
+        return self._trip_runs[key]
 
     def rescue_log(self, driver_id: str) -> tuple[DutyInterval, ...]:
         """The log a rescue by ``driver_id`` is judged with: the history and every later trip of theirs

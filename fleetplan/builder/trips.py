@@ -5,6 +5,7 @@ retiming, from where the crew can set out, and inside the driver's shift."""
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,7 +24,7 @@ from fleetplan.instance import (
     TripOption,
     TripTask,
 )
-from fleetplan.model import Activity, DutyInterval
+from fleetplan.model import Activity, DutyInterval, Vehicle
 from fleetplan.phrase import phrase
 from fleetplan.rules import (
     ProposedDrive,
@@ -269,7 +270,7 @@ def _standalone_options(
     kept: list[tuple[Rank, Crew, None]] = []
     if planned is not None and planned.capacity >= task.passengers:  # it sets out as the timetable has it
         timed[planned.id] = None
-        kept.append(((0, 0, planned.id), planned, None))
+        kept.append(((0, -1, planned.id), planned, None))  # before any crew there at no cost, whose id may sort first
     for rank, crew, timing in in_rank_order(ctx, task, crews.starts_seating(task.passengers), time_crew, kept):
         if len(chosen) >= ctx.ops.max_trip_covers:
             break
@@ -341,7 +342,8 @@ def _own_trips_kept(
     covering ``task`` would break one (a trip of theirs no task re-covers is kept, §6: no coach or
     driver serves two tasks at once)."""
     own: dict[str, DutyInterval] = {}
-    finished = task.arrival + timedelta(seconds=shift_s)
+    run_s = ctx.trip_run_s(ctx.dataset.vehicle(vehicle_id), task.trip_id)  # in snow, past the timetable
+    finished = task.departure + timedelta(seconds=shift_s + run_s)
     # A cover may run past the horizon: every later trip of the coach and the driver that is no task
     # stays theirs, so each counts, whenever it leaves (the driver's 24 h and 7 d windows reach it).
     for trip_ids, drives in (
@@ -387,6 +389,18 @@ def _worked_out_rescue_duty(ctx: BuildContext, rescue: RescueOption) -> tuple[Du
     return task.log(rescue.driver_id)
 
 
+def _cover_on_the_road_s(ctx: BuildContext, vehicle: Vehicle, task: TripTask, deadhead_s: int) -> int:
+    """How long a cover keeps its driver on the road, empty run to last stop, under the build's
+    conditions: the trip's run with what snow or ice adds to it (:meth:`BuildContext.trip_run_s`) and
+    the rests a drive that long needs at the least. All of it must lie in the driver's shift; in a
+    blizzard a 17:15 trip no longer ends at its timetabled 19:25. (The driving rules themselves are
+    judged on the timetable's drive, as the evaluator and the oracle judge it: world model §8.)"""
+    driving_s = deadhead_s + ctx.trip_run_s(vehicle, task.trip_id)
+    policy = ctx.dataset.driving_policy
+    rests = max(0, math.ceil(driving_s / policy.day_continuous_max_s) - 1)
+    return driving_s + rests * policy.min_rest_s
+
+
 def _legal_option(
     ctx: BuildContext,
     crew: tuple[str, str, str],
@@ -402,7 +416,9 @@ def _legal_option(
     shift_s, deadhead_m, deadhead_s = timing
     start = task.departure + timedelta(seconds=shift_s - deadhead_s)  # the empty run right before the trip
     duration_s = deadhead_s + int((task.arrival - task.departure).total_seconds())
-    off_shift = shift_finding(driver, start, start + timedelta(seconds=duration_s))
+    off_shift = shift_finding(
+        driver, start, start + timedelta(seconds=_cover_on_the_road_s(ctx, vehicle, task, deadhead_s))
+    )
     if off_shift is not None:  # the whole cover, empty run to arrival, lies in one shift (§7–§8)
         ctx.reject(driver_id, RejectionCode.OFF_SHIFT, phrase("trip", trip=task.trip_id, why=off_shift))
         return None

@@ -25,7 +25,9 @@ EVERY_COACH = 100_000
 
 
 def _rank(option: TripOption) -> tuple[int, int, str]:
-    return option.departure_shift_s, option.deadhead_m, option.crew_id
+    # the planned crew first among those with nothing to drive, whatever its id (it was dropped when
+    # another crew of its coach at no cost had an id sorting before it)
+    return option.departure_shift_s, -1 if option.keeps_timetable else option.deadhead_m, option.crew_id
 
 
 def _chained_rank(option: TripOption) -> tuple[int, int, str]:
