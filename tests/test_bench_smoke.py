@@ -172,6 +172,14 @@ def test_large_fleet_benchmark_runs():
     assert all("stopped" not in row and "crashed" not in row for row in rows)
 
 
+def test_build_cpu_benchmark_runs():
+    from bench import build_cpu
+
+    text = build_cpu.main(["--coaches", "30", "--incidents", "3", "--seeds", "5,6", "--repeats", "1"])
+    rows = [line.split("|") for line in text.splitlines()[2:]]
+    assert [row[1].strip() for row in rows] == ["5", "6"] and all(float(row[2]) > 0 for row in rows)
+
+
 def test_generated_fleet_matches_its_spec(corridor):
     from bench.fleet_generator import FleetSpec, generate_dataset
 
