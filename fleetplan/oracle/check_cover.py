@@ -4,6 +4,7 @@ needed, the empty running, and the driver legal and on shift for the whole trip.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -13,7 +14,7 @@ from fleetplan.oracle.check_rescue import usability
 from fleetplan.oracle.duty import Interval, overnight_applies, shift_finding, shift_window, time_findings
 from fleetplan.oracle.facts import Facts
 from fleetplan.oracle.paths import Route
-from fleetplan.oracle.rescue_common import RescueFacts, seconds, tolerance_s
+from fleetplan.oracle.rescue_common import SLACK_S, RescueFacts, seconds, tolerance_s
 from fleetplan.oracle.sightings import ON_THE_ROAD
 from fleetplan.oracle.speed import to_s
 from fleetplan.oracle.world import Coach, DriverRow, TripRow
@@ -135,7 +136,8 @@ def own_trip(
     derived = CoverFacts(
         cover, trip, (departure, end), trip.stops[-1].node_id, (Interval(departure, end, "drive", True),), (0.0,)
     )
-    return found + cover_duty(facts, claim, driver, trip, derived, rescues, taken_away, 0.0), derived
+    kept = cover_duty(facts, claim, driver, trip, derived, rescues, taken_away, 0.0, as_timetabled=True)
+    return found + kept, derived
 
 
 def last_start(facts: Facts, node: str, origin: str, by: datetime, earliest: datetime) -> tuple[datetime, Route]:
@@ -183,9 +185,11 @@ def cover_duty(
     rescues: Mapping[str, RescueFacts],
     taken_away: frozenset[str],
     deadhead_m: float,
+    as_timetabled: bool = False,
 ) -> list[Disagreement]:
     """The driver's whole duty with the cover (and a rescue of the same driver in the plan), and the
-    shift over the whole task (§7, §8)."""
+    shift over the whole task (§7, §8), in snow as long as the trip really runs; a trip its own crew
+    keeps (``as_timetabled``) is the timetable's, not the plan's, and is judged as timetabled."""
     policy = facts.world.policy
     earlier = [i for r in rescues.values() if r.rescue.driver_id == driver.id for i in r.intervals]
     log = facts.base_log(driver.id, taken_away) + earlier + list(derived.intervals)
@@ -196,7 +200,33 @@ def cover_duty(
         for finding in time_findings(log, policy, overnight)
     ]
     assert derived.task is not None
-    shift = shift_finding(driver, *derived.task)
+    start, end = derived.task
+    if not as_timetabled:
+        end = max(end, snowbound_end(facts, trip, start, end))
+    shift = shift_finding(driver, start, end)
     if shift is not None:
         found.append(claim.disagree("driver_id", driver.id, "off shift", "shift", shift.reason))
     return found
+
+
+def snowbound_end(facts: Facts, trip: TripRow, start: datetime, end: datetime) -> datetime:
+    """When a cover ``[start, end]`` (empty run, then the trip as timetabled) really ends under the
+    case's conditions (§8): each leg driven from its stop at the timetable's time takes what the
+    conditions add over clear weather longer, and a drive that long needs one rest of ``min_rest`` per
+    started ``day_continuous_max`` after the first. Less a few seconds a leg, so that where the builder
+    and the oracle route a hair apart a cover at its shift's end is not called late."""
+    preset = facts.router.preset
+    if all(w == "clear" for _, w in preset.weather) and not (preset.closed_edges or preset.closed_entrances):
+        return end
+    added_s = 0
+    for here, there in zip(trip.stops, trip.stops[1:]):
+        origin, destination, at = facts.place(here.node_id), facts.place(there.node_id), to_s(here.planned)
+        now, before = facts.router.fastest(origin, destination, at), facts.clear_router.fastest(origin, destination, at)
+        if now is None or before is None:
+            return end  # a leg cut off: judged elsewhere (the trip has no route to run)
+        added_s += max(0, now.seconds - before.seconds)
+    slack_s = SLACK_S * len(trip.stops)
+    policy = facts.world.policy
+    driving_s = seconds(end - start) + added_s
+    rests = max(0, math.ceil((driving_s - slack_s) / policy.day_continuous_max_s) - 1)
+    return start + timedelta(seconds=driving_s + rests * policy.min_rest_s - slack_s)

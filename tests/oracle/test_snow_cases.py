@@ -70,3 +70,28 @@ def test_a_coach_under_way_keeps_to_its_course_in_the_snow(corridor, snow):
     )
     (found,) = oracle_problems(outcome.instance, [replace(plan, rescues=early)])
     assert any(dict(p.numbers).get("kind") == "too_early" for p in found)
+
+
+def test_a_cover_in_a_blizzard_must_end_in_its_driver_s_shift(corridor):
+    # c01 fails on its morning run; its 17:15 run T1209-PM1 (timetabled to 19:25) takes over 4 h in the
+    # blizzard (world-model §8). The engine gives it to d28 (16:00–02:00); d19 (08:00–20:00), on shift
+    # at the departure, would drive it past the end of the shift.
+    failure = Incident(
+        "s3", IncidentKind.BREAKDOWN, "c01", None, "G1 K60 toward Siping", datetime(2026, 12, 9, 7, 30), 45
+    )
+    blizzard = corridor.dataset.conditions_named("blizzard")
+    outcome = dispatch(corridor, [failure], blizzard, params=replace(PARAMS, alternatives=1))
+    plan = outcome.result.plans[0]
+    (cover,) = [c for c in plan.trip_covers if c.trip_id == "T1209-PM1"]
+    assert outcome.problems[0] == ()
+    assert corridor.dataset.driver(cover.driver_id).shift_window(cover_departure(corridor, cover))[1] >= datetime(
+        2026, 12, 9, 21, 25
+    )
+    day_shift = replace(cover, driver_id="d19")
+    claimed = replace(plan, trip_covers=tuple(day_shift if c is cover else c for c in plan.trip_covers))
+    (problems,) = oracle_problems(outcome.instance, [claimed])
+    assert any("d19" in str(problem) and "shift" in str(problem) for problem in problems), problems
+
+
+def cover_departure(corridor, cover):
+    return corridor.dataset.trip(cover.trip_id).departure + timedelta(seconds=cover.departure_shift_s)
