@@ -74,6 +74,7 @@ class BuildContext:
     _rescue_logs: dict[str, tuple[DutyInterval, ...]] = field(default_factory=dict)
     _trip_lengths: dict[tuple, float | None] = field(default_factory=dict)
     _trip_runs: dict[tuple, int] = field(default_factory=dict)
+    _clear_by_class: dict = field(default_factory=dict)  # clear-weather travel times, for what snow adds
     _driver_problems: dict[tuple[str, str], tuple[RejectionCode, Phrase] | None] = field(default_factory=dict)
     _shift_problems: dict[str, tuple[RejectionCode, Phrase] | None] = field(default_factory=dict)
     # builder.cover_timing: the empty runs to a later trip's first stop, where crews alike set out for it
@@ -200,19 +201,15 @@ class BuildContext:
         """Seconds from the trip's departure to its last stop for a coach like ``vehicle`` under the
         build's conditions: the timetable's, plus what the conditions add to driving its stops in clear
         weather (each leg from its stop at the timetable's time). In snow a trip runs longer than its
-        timetable, and the driver covering it must have that shift and driving time."""
+        timetable, and the driver covering it must have that shift (the driving limits are judged on
+        the timetable's drive: world model §8)."""
         key = (vehicle.vehicle_class, trip_id)
         if key not in self._trip_runs:
             trip = self.dataset.trip(trip_id)
             timetable_s = int((trip.arrival - trip.departure).total_seconds())
             added_s = 0.0
             if self.conditions != self.dataset.clear_conditions:
-                clear = TravelTimes(
-                    self.network,
-                    self.dataset.clear_conditions,
-                    vehicle.vehicle_class,
-                    rules=SpeedRules.for_policy(self.dataset.driving_policy),
-                )
+                clear = self._clear_travel(vehicle)
                 try:
                     for here, there in zip(trip.stops, trip.stops[1:]):
                         now = self.route(vehicle, here.node_id, there.node_id, here.planned).travel_time_s
@@ -222,6 +219,16 @@ class BuildContext:
                     added_s = 0.0
             self._trip_runs[key] = timetable_s + int(added_s)
         return self._trip_runs[key]
+
+    def _clear_travel(self, vehicle: Vehicle) -> TravelTimes:
+        if vehicle.vehicle_class not in self._clear_by_class:
+            self._clear_by_class[vehicle.vehicle_class] = TravelTimes(
+                self.network,
+                self.dataset.clear_conditions,
+                vehicle.vehicle_class,
+                rules=SpeedRules.for_policy(self.dataset.driving_policy),
+            )
+        return self._clear_by_class[vehicle.vehicle_class]
 
     def rescue_log(self, driver_id: str) -> tuple[DutyInterval, ...]:
         """The log a rescue by ``driver_id`` is judged with: the history and every later trip of theirs

@@ -176,7 +176,7 @@ def _standing_crews(
     own = by_next_vehicle.get(vehicle.id, [])
     crews, reasons = _pair(ctx, vehicle, node_id, kind, own)
     need_s = shortest.from_node(vehicle, node_id)
-    if not _can_rescue(ctx, crews, need_s):  # an own driver whose shift ends within the hour rescues nobody
+    if not _can_rescue(ctx, crews, need_s):  # own drivers who cannot finish the shortest rescue from here
         more, why = _pair(ctx, vehicle, node_id, kind, _offered_spares(ctx, vehicle, node_id, spares, need_s))
         crews, reasons = crews + more, reasons + why
     if not _can_rescue(ctx, crews, need_s):
