@@ -5,7 +5,6 @@ retiming, from where the crew can set out, and inside the driver's shift."""
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,10 +26,11 @@ from fleetplan.instance import (
 from fleetplan.model import Activity, DutyInterval, Vehicle
 from fleetplan.phrase import phrase
 from fleetplan.rules import (
-    ProposedDrive,
+    ProposedTask,
+    cover_task,
+    cover_violations,
     rescue_task,
     route_task,
-    violations_at,
 )
 from fleetplan.rules.shift import shift_finding
 
@@ -311,7 +311,7 @@ def _kept_option(crew: Crew, task: TripTask) -> TripOption:
 def _standalone_option(
     ctx: BuildContext, crew: Crew, task: TripTask, timing: Timing, task_ids: frozenset[str]
 ) -> TripOption | None:
-    own_trips = _own_trips_kept(ctx, crew.vehicle_id, crew.driver_id, task, timing[0], task_ids)
+    own_trips = _own_trips_kept(ctx, crew.vehicle_id, crew.driver_id, task, timing, task_ids)
     if own_trips is None:
         return None
     return _legal_option(ctx, (crew.id, crew.vehicle_id, crew.driver_id), task, timing, None, own_trips)
@@ -324,7 +324,7 @@ def _chained_option(
     timing: Timing,
     task_ids: frozenset[str],
 ) -> TripOption | None:
-    own_trips = _own_trips_kept(ctx, before.vehicle_id, before.driver_id, task, timing[0], task_ids)
+    own_trips = _own_trips_kept(ctx, before.vehicle_id, before.driver_id, task, timing, task_ids)
     if own_trips is None:
         return None
     crew = (before.crew_id, before.vehicle_id, before.driver_id)
@@ -335,15 +335,14 @@ def _chained_option(
 
 
 def _own_trips_kept(
-    ctx: BuildContext, vehicle_id: str, driver_id: str, task: TripTask, shift_s: int, task_ids: frozenset[str]
+    ctx: BuildContext, vehicle_id: str, driver_id: str, task: TripTask, timing: Timing, task_ids: frozenset[str]
 ) -> tuple[DutyInterval, ...] | None:
     """The driver's own later trips that are not tasks, as planned driving, if the coach
     and the driver can still reach the first of their own trips after running ``task``; None if
     covering ``task`` would break one (a trip of theirs no task re-covers is kept, §6: no coach or
     driver serves two tasks at once)."""
     own: dict[str, DutyInterval] = {}
-    run_s = ctx.trip_run_s(ctx.dataset.vehicle(vehicle_id), task.trip_id)  # in snow, past the timetable
-    finished = task.departure + timedelta(seconds=shift_s + run_s)
+    finished = _cover(ctx, ctx.dataset.vehicle(vehicle_id), task, timing).end  # in snow, past the timetable
     # A cover may run past the horizon: every later trip of the coach and the driver that is no task
     # stays theirs, so each counts, whenever it leaves (the driver's 24 h and 7 d windows reach it).
     for trip_ids, drives in (
@@ -389,16 +388,19 @@ def _worked_out_rescue_duty(ctx: BuildContext, rescue: RescueOption) -> tuple[Du
     return task.log(rescue.driver_id)
 
 
-def _cover_on_the_road_s(ctx: BuildContext, vehicle: Vehicle, task: TripTask, deadhead_s: int) -> int:
-    """How long a cover keeps its driver on the road, empty run to last stop, under the build's
-    conditions: the trip's run with what snow or ice adds to it (:meth:`BuildContext.trip_run_s`) and
-    the rests a drive that long needs at the least. All of it must lie in the driver's shift; in a
-    blizzard a 17:15 trip no longer ends at its timetabled 19:25. (The driving rules themselves are
-    judged on the timetable's drive, as the evaluator and the oracle judge it: world model §8.)"""
-    driving_s = deadhead_s + ctx.trip_run_s(vehicle, task.trip_id)
-    policy = ctx.dataset.driving_policy
-    rests = max(0, math.ceil(driving_s / policy.day_continuous_max_s) - 1)
-    return driving_s + rests * policy.min_rest_s
+def _cover(ctx: BuildContext, vehicle: Vehicle, task: TripTask, timing: Timing) -> ProposedTask:
+    """The cover's duty: its empty run right before the (retimed) departure, then the trip; in snow the
+    trip runs longer than its timetable, with the rests that needs (world model §8)."""
+    shift_s, deadhead_m, deadhead_s = timing
+    timetable_s = int((task.arrival - task.departure).total_seconds())
+    trip_m = ctx.trip_length_m(vehicle, task.trip_id)
+    return cover_task(
+        task.departure + timedelta(seconds=shift_s - deadhead_s),
+        deadhead_s + timetable_s,
+        ctx.trip_run_s(vehicle, task.trip_id) - timetable_s,
+        ctx.dataset.driving_policy,
+        distance_m=None if trip_m is None else trip_m + deadhead_m,
+    )
 
 
 def _legal_option(
@@ -413,20 +415,15 @@ def _legal_option(
     """The option of ``crew`` (crew, coach and driver ids) if its driver may drive it, else None."""
     crew_id, vehicle_id, driver_id = crew
     vehicle, driver = ctx.dataset.vehicle(vehicle_id), ctx.dataset.driver(driver_id)
-    shift_s, deadhead_m, deadhead_s = timing
-    start = task.departure + timedelta(seconds=shift_s - deadhead_s)  # the empty run right before the trip
-    duration_s = deadhead_s + int((task.arrival - task.departure).total_seconds())
-    off_shift = shift_finding(
-        driver, start, start + timedelta(seconds=_cover_on_the_road_s(ctx, vehicle, task, deadhead_s))
-    )
+    shift_s, deadhead_m, _ = timing
+    cover = _cover(ctx, vehicle, task, timing)
+    off_shift = shift_finding(driver, cover.start, cover.end)
     if off_shift is not None:  # the whole cover, empty run to arrival, lies in one shift (§7–§8)
         ctx.reject(driver_id, RejectionCode.OFF_SHIFT, phrase("trip", trip=task.trip_id, why=off_shift))
         return None
     log = tuple(sorted(ctx.state.drivers[driver.id].duty_log + extra_log, key=lambda d: d.start))
     # a yes/no is enough here: a trip leaves at its time or is re-covered by someone else
-    trip_m = ctx.trip_length_m(vehicle, task.trip_id)
-    drive = ProposedDrive(start, duration_s, None if trip_m is None else trip_m + deadhead_m)
-    if violations_at(driver, log, drive, vehicle, ctx.dataset.driving_policy):
+    if cover_violations(driver, log, cover, vehicle, ctx.dataset.driving_policy):
         return None
     after = after_rescue_id or after_route_id
     return TripOption(

@@ -14,13 +14,13 @@ from fleetplan.phrase import Phrase
 from fleetplan.plan import Plan, TripCover
 from fleetplan.problems import Problem, ProblemCode, problem
 from fleetplan.rules import (
-    ProposedDrive,
     cover_start,
+    cover_task,
+    cover_violations,
     needs_new_sign,
     off_shift_reason,
     personal_eligibility,
     sign_ready_at,
-    violations_at,
 )
 from fleetplan.timetable import trip_length_m
 
@@ -152,16 +152,19 @@ def check_trip_cover(facts: Facts, cover: TripCover, plan: Plan) -> list[Problem
             )
     log = sorted(facts.duty_log(driver.id) + extra, key=lambda d: d.start)
     trip_m = trip_length_m(trip, lambda a, b, at: facts.route_s(vehicle.id, a, b, at)[1])
-    drive = ProposedDrive(
+    # in snow the trip runs longer than its timetable, with the rests that needs (world model §8)
+    duty = cover_task(
         departure - timedelta(seconds=deadhead_s),
         deadhead_s + int((trip.arrival - trip.departure).total_seconds()),
-        None if trip_m is None else trip_m + deadhead_m,  # the length decides the 02:00–05:00 exemption
+        facts.trip_added_s(vehicle.id, trip),
+        facts.instance.driving_policy,
+        distance_m=None if trip_m is None else trip_m + deadhead_m,  # it decides the 02:00–05:00 exemption
     )
-    off_shift = off_shift_reason(driver, drive.start, drive.end)
+    off_shift = off_shift_reason(driver, duty.start, duty.end)
     if off_shift is not None:  # the whole cover, the empty run to the trip's arrival, in one shift
         problems.append(problem(ProblemCode.OFF_SHIFT, where, off_shift))
     problems += [
         problem(ProblemCode.DRIVING_RULES, where, f"driver {driver.id}: {v.message}", rule=v.code)
-        for v in violations_at(driver, log, drive, vehicle, facts.instance.driving_policy)
+        for v in cover_violations(driver, log, duty, vehicle, facts.instance.driving_policy)
     ]
     return problems

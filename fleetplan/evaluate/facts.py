@@ -7,6 +7,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from functools import cached_property
 
+from fleetplan.errors import NoRouteError
 from fleetplan.instance import Instance, StrandedGroup
 from fleetplan.model import Activity, Dataset, DutyInterval, SiteKind, Trip, VehicleClass, VehicleStatus
 from fleetplan.network import SpeedRules, TravelTimes
@@ -30,6 +31,7 @@ class Facts:
         self.at = instance.at
         self.failed = {g.failed_vehicle_id for g in instance.groups}
         self._travel: dict[VehicleClass, TravelTimes] = {}
+        self._clear: dict[VehicleClass, TravelTimes] = {}  # clear weather, for what snow adds to a trip
 
     def say(self, said: Phrase) -> str:
         """A phrase in English with the places named: a problem's message."""
@@ -42,6 +44,27 @@ class Facts:
             rules = SpeedRules.for_policy(self.instance.driving_policy)  # the night of the driving rules
             self._travel[vehicle_class] = TravelTimes(self.network, self.instance.conditions, vehicle_class, rules)
         return self._travel[vehicle_class]
+
+    def trip_added_s(self, vehicle_id: str, trip: Trip) -> int:
+        """Seconds the conditions add to driving ``trip``'s legs (each from its stop at the timetable's
+        time) over clear weather, for a coach like ``vehicle_id`` (world model §8); 0 where a leg has no
+        route (the trip cannot run: judged elsewhere)."""
+        if self.instance.conditions == self.dataset.clear_conditions:
+            return 0
+        vehicle_class = self.dataset.vehicle(vehicle_id).vehicle_class
+        if vehicle_class not in self._clear:
+            rules = SpeedRules.for_policy(self.instance.driving_policy)
+            self._clear[vehicle_class] = TravelTimes(self.network, self.dataset.clear_conditions, vehicle_class, rules)
+        added_s = 0.0
+        try:
+            for here, there in zip(trip.stops, trip.stops[1:]):
+                origin, destination = self.locate(here.node_id), self.locate(there.node_id)
+                now = self.travel(vehicle_id).route(origin, destination, here.planned).travel_time_s
+                before = self._clear[vehicle_class].route(origin, destination, here.planned).travel_time_s
+                added_s += max(0.0, now - before)
+        except NoRouteError:
+            return 0
+        return int(added_s)
 
     def route_s(self, vehicle_id: str, origin, destination, depart_at: datetime) -> tuple[int, int]:
         """(seconds, metres) from ``origin`` to ``destination``; texts are located on the network."""

@@ -4,7 +4,6 @@ needed, the empty running, and the driver legal and on shift for the whole trip.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -192,41 +191,58 @@ def cover_duty(
     keeps (``as_timetabled``) is the timetable's, not the plan's, and is judged as timetabled."""
     policy = facts.world.policy
     earlier = [i for r in rescues.values() if r.rescue.driver_id == driver.id for i in r.intervals]
-    log = facts.base_log(driver.id, taken_away) + earlier + list(derived.intervals)
+    assert derived.task is not None
+    start, end = derived.task
+    # in snow the trip runs longer than its timetable, with the rests that needs (§8)
+    pieces = list(derived.intervals) if as_timetabled else snowbound(facts, trip, start, end, derived.intervals)
+    log = facts.base_log(driver.id, taken_away) + earlier + pieces
     length = facts.trip_length_m(trip)
     overnight = overnight_applies(policy, None if length is None else length + deadhead_m, commuter=False)
     found = [
         claim.disagree("driver_id", driver.id, finding.rule, finding.rule, finding.reason)
         for finding in time_findings(log, policy, overnight)
     ]
-    assert derived.task is not None
-    start, end = derived.task
-    if not as_timetabled:
-        end = max(end, snowbound_end(facts, trip, start, end))
-    shift = shift_finding(driver, start, end)
+    shift = shift_finding(driver, start, max(end, pieces[-1].end))
     if shift is not None:
         found.append(claim.disagree("driver_id", driver.id, "off shift", "shift", shift.reason))
     return found
 
 
-def snowbound_end(facts: Facts, trip: TripRow, start: datetime, end: datetime) -> datetime:
-    """When a cover ``[start, end]`` (empty run, then the trip as timetabled) really ends under the
-    case's conditions (§8): each leg driven from its stop at the timetable's time takes what the
-    conditions add over clear weather longer, and a drive that long needs one rest of ``min_rest`` per
-    started ``day_continuous_max`` after the first. Less a few seconds a leg, so that where the builder
-    and the oracle route a hair apart a cover at its shift's end is not called late."""
+def snowbound(
+    facts: Facts, trip: TripRow, start: datetime, end: datetime, timetabled: tuple[Interval, ...]
+) -> list[Interval]:
+    """A cover ``[start, end]`` (empty run, then the trip as timetabled: ``timetabled``) as it really runs
+    under the case's conditions (§8): each leg driven from its stop at the timetable's time takes what
+    the conditions add over clear weather longer, and a drive that long is broken by a rest of
+    ``min_rest`` after each ``day_continuous_max`` of driving. The oracle's legs are a few seconds
+    shorter, so that where the builder and the oracle route a hair apart it does not call a cover
+    illegal that is not."""
+    added_s = snow_added_s(facts, trip) - SLACK_S * len(trip.stops)
+    if added_s <= 0:
+        return list(timetabled)
+    policy, pieces = facts.world.policy, []
+    moment, left_s = start, seconds(end - start) + added_s
+    while left_s > 0:
+        drive_s = min(left_s, policy.day_continuous_max_s)
+        pieces.append(Interval(moment, moment + timedelta(seconds=drive_s), "drive", True))
+        moment, left_s = pieces[-1].end, left_s - drive_s
+        if left_s > 0:
+            pieces.append(Interval(moment, moment + timedelta(seconds=policy.min_rest_s), "rest", True))
+            moment = pieces[-1].end
+    return pieces
+
+
+def snow_added_s(facts: Facts, trip: TripRow) -> int:
+    """Seconds the case's conditions add to ``trip``'s legs over clear weather, each leg from its stop
+    at the timetable's time; 0 in clear weather or where a leg is cut off (judged elsewhere)."""
     preset = facts.router.preset
     if all(w == "clear" for _, w in preset.weather) and not (preset.closed_edges or preset.closed_entrances):
-        return end
+        return 0
     added_s = 0
     for here, there in zip(trip.stops, trip.stops[1:]):
         origin, destination, at = facts.place(here.node_id), facts.place(there.node_id), to_s(here.planned)
         now, before = facts.router.fastest(origin, destination, at), facts.clear_router.fastest(origin, destination, at)
         if now is None or before is None:
-            return end  # a leg cut off: judged elsewhere (the trip has no route to run)
+            return 0
         added_s += max(0, now.seconds - before.seconds)
-    slack_s = SLACK_S * len(trip.stops)
-    policy = facts.world.policy
-    driving_s = seconds(end - start) + added_s
-    rests = max(0, math.ceil((driving_s - slack_s) / policy.day_continuous_max_s) - 1)
-    return start + timedelta(seconds=driving_s + rests * policy.min_rest_s - slack_s)
+    return added_s

@@ -58,9 +58,10 @@ from __future__ import annotations
 
 from fleetplan.rules.charter import earliest_boarding, needs_new_sign, sign_ready_at
 from fleetplan.rules.checks import overnight_exempt
-from fleetplan.rules.duty import DutyPiece, ProposedTask, rescue_task, route_task
+from fleetplan.rules.duty import DutyPiece, ProposedTask, cover_task, rescue_task, route_task
 from fleetplan.rules.legality import (
     check_drive,
+    cover_violations,
     licence_allows,
     personal_eligibility,
     task_violations,
@@ -113,6 +114,8 @@ __all__ = [
     "overnight_exempt",
     "personal_eligibility",
     "required_licence",
+    "cover_task",
+    "cover_violations",
     "rescue_task",
     "route_task",
     "shift_label",

@@ -137,6 +137,33 @@ def route_task(
     return ProposedTask(tuple(pieces), distance_m, commuter)
 
 
+def cover_task(
+    start: datetime,
+    driving_s: int,
+    added_s: int,
+    policy: DrivingPolicy,
+    *,
+    distance_m: float | None = None,
+) -> ProposedTask:
+    """A trip cover as its pieces (world model §8): the empty run and the trip, ``driving_s`` as
+    timetabled, one drive from ``start``. In snow or ice the trip runs ``added_s`` longer, and a drive
+    that long is broken by a rest of ``min_rest`` after each ``day_continuous_max`` of driving: the
+    rests it needs at the least, where a coach can take them on the expressway's service areas."""
+    total_s = driving_s + max(0, added_s)
+    if added_s <= 0:
+        return ProposedTask((DutyPiece(Activity.DRIVE, start, start + timedelta(seconds=total_s)),), distance_m)
+    pieces: list[DutyPiece] = []
+    moment, left_s = start, total_s
+    while left_s > 0:
+        drive_s = min(left_s, policy.day_continuous_max_s)
+        pieces.append(DutyPiece(Activity.DRIVE, moment, moment + timedelta(seconds=drive_s)))
+        moment, left_s = moment + timedelta(seconds=drive_s), left_s - drive_s
+        if left_s > 0:
+            pieces.append(DutyPiece(Activity.REST, moment, moment + timedelta(seconds=policy.min_rest_s)))
+            moment += timedelta(seconds=policy.min_rest_s)
+    return ProposedTask(tuple(pieces), distance_m)
+
+
 def task_findings(
     driver: Driver, duty_log: Iterable[DutyInterval], task: ProposedTask, vehicle: Vehicle, policy: DrivingPolicy
 ) -> list[Finding]:

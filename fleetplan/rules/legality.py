@@ -122,6 +122,23 @@ def task_violations(
     return violations(task_findings(driver, duty_log, task, vehicle, policy))
 
 
+def cover_violations(
+    driver: Driver,
+    duty_log: Iterable[DutyInterval],
+    cover: ProposedTask,
+    vehicle: Vehicle,
+    policy: DrivingPolicy = DEFAULT_POLICY,
+) -> tuple[Violation, ...]:
+    """Every rule a trip cover (:func:`~fleetplan.rules.duty.cover_task`) breaks: as one drive when it
+    is one (the cheaper check, as a timetabled cover always was), else piece by piece."""
+    if len(cover.pieces) == 1:
+        (drive,) = cover.pieces
+        return violations_at(
+            driver, duty_log, ProposedDrive(drive.start, drive.duration_s, cover.distance_m), vehicle, policy
+        )
+    return task_violations(driver, duty_log, cover, vehicle, policy)
+
+
 def check_drive(
     driver: Driver,
     duty_log: Iterable[DutyInterval],

@@ -23,6 +23,8 @@ from fleetplan.rules import (
     age_in_zhousui,
     check_drive,
     cover_start,
+    cover_task,
+    cover_violations,
     earliest_boarding,
     needs_new_sign,
     off_shift_reason,
@@ -239,3 +241,28 @@ def test_a_leap_day_birthday_ends_the_year_on_feb_28() -> None:
     assert age_in_zhousui(leap, date(2025, 3, 1), AgeReached.DAY_AFTER_BIRTHDAY) == 61
     assert age_in_zhousui(leap, date(2024, 3, 1), AgeReached.DAY_AFTER_BIRTHDAY) == 60
     assert age_in_zhousui(leap, date(2024, 2, 29), AgeReached.DAY_AFTER_BIRTHDAY) == 59
+
+
+# --------------------------------------------------------------------------- a cover in snow (§8)
+def test_a_timetabled_cover_is_one_drive() -> None:
+    cover = cover_task(at("15:00"), 130 * MIN, 0, POLICY)
+    assert [(p.activity, p.start, p.end) for p in cover.pieces] == [(Activity.DRIVE, at("15:00"), at("17:10"))]
+
+
+def test_a_cover_in_snow_runs_longer_with_a_rest_after_each_four_hours_of_driving() -> None:
+    # 130 min timetabled + 160 min the snow adds = 4 h 50 min of driving: 4 h, a 20-min rest, 50 min
+    cover = cover_task(at("15:00"), 130 * MIN, 160 * MIN, POLICY)
+    assert [(p.activity, p.start, p.end) for p in cover.pieces] == [
+        (Activity.DRIVE, at("15:00"), at("19:00")),
+        (Activity.REST, at("19:00"), at("19:20")),
+        (Activity.DRIVE, at("19:20"), at("20:10")),
+    ]
+    assert cover_violations(DRIVER, [], cover, COACH, POLICY) == ()
+
+
+def test_a_cover_in_snow_is_judged_on_its_real_drive() -> None:
+    # 4 h driven this morning: the timetabled 2 h 10 min keeps within 8 h in 24 h, the snowbound 4 h 50 min does not
+    log = [span("06:00", "10:00")]
+    assert cover_violations(DRIVER, log, cover_task(at("15:00"), 130 * MIN, 0, POLICY), COACH, POLICY) == ()
+    snowbound = cover_task(at("15:00"), 130 * MIN, 160 * MIN, POLICY)
+    assert {v.code for v in cover_violations(DRIVER, log, snowbound, COACH, POLICY)} == {RuleCode.DAILY_8H}

@@ -164,3 +164,29 @@ def test_a_trip_its_own_crew_keeps_runs_as_timetabled(world):
     )
     assert check_plan(world, early, plan) == ()
     assert "deadhead" in codes(world, early, replace(plan, trip_covers=(replace(kept, deadhead_m=11_500),)))
+
+
+def test_a_cover_in_snow_is_judged_as_it_really_runs(world):
+    # c19 with d28 (16:00–02:00) from Siping runs T1207-PM1 (17:15–19:25 timetabled); in snow it drives
+    # about 4.8 h: legal with a rest after 4 h (world-model §8), past a 24-hour limit of 4 h, which
+    # the timetabled 2 h 10 min keeps within.
+    cover_option = "T9"
+
+    def cover_codes(conditions: str, max_driving_24h_h: int) -> set[str]:
+        case = replace(CASE, conditions=conditions)
+        strict = replace(world, policy=replace(world.policy, max_driving_24h_s=max_driving_24h_h * 3600))
+        plan = with_oracle_terms(
+            strict,
+            case,
+            Plan(
+                (rescue_by(strict, case, "c10", "d11", 42),),
+                (cover_by(strict, case, "T1207-PM1", "c19", "d28", option=cover_option),),
+                (),
+                Objective(),
+            ),
+        )
+        return {d.code for d in check_plan(strict, case, plan) if cover_option in d.subject}
+
+    assert cover_codes("snow", 8) == set()  # the rest breaks the 4.8 h: no continuous-driving finding
+    assert cover_codes("snow", 4) == {"24h"}
+    assert cover_codes("clear", 4) == set()
