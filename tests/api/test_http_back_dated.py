@@ -2,7 +2,8 @@
 its own time: a coach whose breakdown was reported for a later time is no longer said to be broken
 down then. While a plan for the report may still need it (PLAN_REACH: a day) it is left out, saying
 it breaks down later and when; a breakdown further ahead leaves it free to be offered and booked. A
-coach in the workshop stays out whatever the times."""
+coach in the workshop stays out whatever the times. An accepted plan is warned of the breakdowns of its
+coaches that concern it, not of one a day or more after its incident."""
 
 from __future__ import annotations
 
@@ -68,9 +69,15 @@ def test_a_coach_breaking_down_a_day_later_is_offered_and_booked(desk):
     assert first["vehicle_id"] == "c10", first  # running at 08:00, and the best coach then
     accepted = desk.post(f"/incidents/{incident['number']}/accept", {"rank": 1})
     assert accepted.status_code == 200, accepted.text  # the store's own check agrees
+    number = incident["number"]
+    assert desk.get(f"/incidents/{number}").json()["warnings"] == []  # that breakdown is no concern of it
+    # a breakdown of c10 reported for that afternoon is: the accepted plan is warned of it
+    again = report(desk, **C10_BREAKS_DOWN, time="2026-12-07T12:00")["number"]
+    (warning,) = desk.get(f"/incidents/{number}").json()["warnings"]
+    assert (warning["code"], warning["vehicle_id"], warning["incident"]) == ("rescue_coach_broke_down", "c10", again)
     # for a report at its breakdown's time, it is broken down (and now booked too)
     later = report(desk, vehicle_id="c02", time="2026-12-08T10:30", location="G1 K40 toward Siping")
-    assert later["options"]["inputs"]["unavailable"]["c10"] == f"booked by incident {incident['number']}"
+    assert later["options"]["inputs"]["unavailable"]["c10"] == f"booked by incident {number}"
 
 
 def test_a_breakdown_before_the_report_still_leaves_the_coach_out(desk):
