@@ -28,3 +28,9 @@ class TierOut(BaseModel):
     passengers: int = Field(description="passengers on board at the report, all incidents")
     passengers_measured: int = Field(description="passengers of the measured incidents")
     passengers_reached_within_limit: int = Field(description="passengers of the incidents reached within the limit")
+
+
+class ExerciseOut(BaseModel):
+    number: int
+    reported_at: str = Field(description="the time it was reported for, China local: ahead of the clock")
+    recorded_at: str = Field(description="when the desk recorded it, on its clock")

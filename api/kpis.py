@@ -3,6 +3,13 @@ incidents per 10,000 km.
 
 Definitions (voided incidents never count — a void corrects the record):
 
+- **exercises** are not operations: an incident reported for a time ahead of the clock that recorded
+  it is an exercise on the timetable's days (the desk's clock rule, :func:`api.desk.times.reported_ahead_of_clock`;
+  its lifecycle times run on its own calendar). Exercises are left out of every KPI below, as a drill
+  voided after it was entered as real is, and listed apart under ``exercises``. An exercise reported at
+  the present time cannot be told from a real incident: run drills on a drill desk, with its own
+  database (docs/deploy.md), or void them;
+
 - **compliance** by tier and month (of the reported time): incidents reached within their limit over
   the incidents whose on-scene time is recorded (open incidents not yet reached are not counted
   until they are; ``measured`` says how many were). An incident whose accepted plan sent no coach
@@ -27,7 +34,7 @@ Definitions (voided incidents never count — a void corrects the record):
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -136,6 +143,7 @@ def kpis(
     period_to: date | None = None,
     on_scene_tolerance: timedelta = timedelta(0),
     tier_limits: Mapping[str, int] | None = None,
+    exercise: Callable[[IncidentRecord], bool] | None = None,
 ) -> dict[str, Any]:
     """The KPIs of the HTTP contract (definitions in the module docstring).
 
@@ -151,18 +159,24 @@ def kpis(
         How much earlier than the plan's first arrival an on-scene time may be without a reason (the desk's).
     tier_limits
         The data's tiers in order, name → limit in minutes: ``by_tier`` lists each of them.
+    exercise
+        Whether a record is an exercise (the desk's rule: reported ahead of the clock); ``None``: none is.
 
     Returns
     -------
     dict
         ``by_tier_month``, ``by_day``, ``by_tier``, ``response_min`` (mean, p90, count), ``follow_up_rate``,
-        ``incidents_per_10k_km`` and its ``km_basis``, and ``set_aside`` (number and reason).
+        ``incidents_per_10k_km`` and its ``km_basis``, ``set_aside`` (number and reason), and
+        ``exercises`` (the exercises of the period, left out of all the others).
     """
-    counted = [
+    in_period = [
         r
         for r in records
         if r.status != IncidentStatus.VOIDED and _within(r.reported_at.date(), period_from, period_to)
     ]
+    exercises = [r for r in in_period if exercise is not None and exercise(r)]
+    drilled = {r.number for r in exercises}
+    counted = [r for r in in_period if r.number not in drilled]
     doubts = {r.number: why for r in counted if (why := unbelievable_on_scene(r, on_scene_tolerance))}
     believed = [r for r in counted if r.number not in doubts]
     return {
@@ -173,6 +187,17 @@ def kpis(
         "follow_up_rate": follow_up_rate(counted),
         **incident_rate(counted, trips, period_from, period_to),
         "set_aside": [{"number": number, "reason": why} for number, why in sorted(doubts.items())],
+        "exercises": [exercise_row(r) for r in sorted(exercises, key=lambda r: r.number)],
+    }
+
+
+def exercise_row(record: IncidentRecord) -> dict[str, Any]:
+    """An exercise as the KPIs list it: its number, the time it was reported for and when it was recorded."""
+    recorded_at = record.entries[0].at if record.entries else record.reported_at
+    return {
+        "number": record.number,
+        "reported_at": record.reported_at.isoformat(timespec="minutes"),
+        "recorded_at": recorded_at.isoformat(timespec="minutes"),
     }
 
 

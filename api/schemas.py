@@ -24,7 +24,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from fleetplan.model import IncidentKind, VehicleStatus
 
 from api.hardening import strip_bidi_controls
-from api.kpi_schemas import DayOut, TierOut
+from api.kpi_schemas import DayOut, ExerciseOut, TierOut
 from api.messaging.schemas import MessageOut
 from api.operations_log import ClosureKind
 from api.schemas_options import OptionsOut, PlanOut
@@ -471,4 +471,7 @@ class KpisOut(BaseModel):
     km_basis: KmBasisOut
     set_aside: list[SetAsideOut] = Field(
         description="incidents whose on-scene time cannot have happened: kept out of compliance and response times"
+    )
+    exercises: list[ExerciseOut] = Field(
+        description="exercises of the period (reported ahead of the clock): left out of every KPI above"
     )

@@ -20,6 +20,7 @@ from fleetplan.operations import OperationsPolicy
 
 from solver.dispatch import Budget, SolveParams, prepare
 
+from api.desk.availability import Span
 from api.desk.dispatch_pool import DispatchJob, DispatchPool
 from api.desk.joint_views import conditions_of, first_crews
 from api.desk.reports import IncidentReport, changed_statuses, decision_inputs, fields_named
@@ -50,7 +51,7 @@ class DeskState(Protocol):
     def live_conditions(self, corridor: Corridor, preset: str) -> Conditions: ...
 
     def unavailable(
-        self, exclude_number: int | None = None, bookings: Sequence[Booking] | None = None
+        self, exclude_number: int | None = None, bookings: Sequence[Booking] | None = None, during: Span | None = None
     ) -> dict[str, str]: ...
 
     def bookings_by_resource(self) -> dict[str, int]: ...
@@ -121,7 +122,9 @@ def _joint_inputs(desk: DeskState, records: Sequence[IncidentRecord]) -> _JointI
     failed = {r.report["vehicle_id"] for r in records}  # each is its own incident's failed coach here
     bookings = desk.store.bookings()
     booked = {resource for booking in bookings for resource in booking.resources}
-    unavailable = {r: why for r, why in desk.unavailable(bookings=bookings).items() if r not in failed or r in booked}
+    during = (min(r.reported_at for r in records), max(r.reported_at for r in records))
+    held = desk.unavailable(bookings=bookings, during=during)
+    unavailable = {r: why for r, why in held.items() if r not in failed or r in booked}
     incidents = tuple(
         Incident(
             id=str(r.number),
@@ -150,7 +153,7 @@ def single_view(
     report = IncidentReport.from_record(record)
     statuses = desk.log.latest_statuses()
     corridor, incident, conditions = desk.live_incident(report, record.number, statuses)
-    unavailable = desk.unavailable(record.number)
+    unavailable = desk.unavailable(record.number, during=(record.reported_at, record.reported_at))
     params = SolveParams(budget=_budget(desk), alternatives=1 if best_only else report.alternatives, keep=keep)
     job = DispatchJob(
         statuses, (incident,), conditions, desk.ops, unavailable, desk.fixes(), params, defer_alternatives

@@ -5,8 +5,8 @@ One dispatch for the desk:
 1. **validate and build** the instance against the *live* corridor (the data with the recorded coach
    status changes), the *live* conditions (the named preset plus the active closures) and the
    *unavailable* coaches and drivers (active bookings, and coaches broken down in other open
-   incidents). A bad report raises a :class:`~fleetplan.errors.FleetplanError` naming the field and
-   nothing is recorded;
+   incidents, as of the report's time: :mod:`api.desk.availability`). A bad report raises a
+   :class:`~fleetplan.errors.FleetplanError` naming the field and nothing is recorded;
 2. **record** the report (the store numbers it; an idempotency key returns the existing incident);
 3. **solve** under ``FLEETPLAN_DISPATCH_TIME_LIMIT_S`` in a worker thread and append the options
    entry (the decision record: inputs, candidates, rejections with reasons, ranked plans). The
@@ -48,11 +48,11 @@ from fleetplan.units import china_now
 from solver.dispatch import Budget, SolveParams, check, dispatch_prepared, prepare
 
 from api import kpis, views
+from api.desk.availability import Span, unavailable_resources
 from api.desk.checks import check_closure_target, find_vehicle
 from api.desk.dispatch_pool import DispatchPool
 from api.desk.joint import JointPlanner
 from api.desk.joint_dispatch import single_view
-from api.desk.joint_views import shared_holds
 from api.desk.live import (
     closures_changed,
     conditions_view,
@@ -81,10 +81,8 @@ from api.desk.times import (
     earliest_on_scene,
     plannable_time,
 )
-from api.desk.warnings import broken_coaches
 from api.messaging.facts import ready_messages
 from api.operations_log import Closure, ClosureKind, OperationsLog, StatusChange
-from api.records.lifecycle import BOOKED_STATUSES
 from api.records.types import (
     NEXT_ENTRIES,
     Booking,
@@ -151,20 +149,11 @@ class Desk:
         return with_closures(conditions, self.log.active_closures())
 
     def unavailable(
-        self, exclude_number: int | None = None, bookings: Sequence[Booking] | None = None
+        self, exclude_number: int | None = None, bookings: Sequence[Booking] | None = None, during: Span | None = None
     ) -> dict[str, str]:
-        """Coach or driver id → why it cannot be sent now (``bookings``, default the store's; broken down elsewhere)."""
-        held: dict[str, str] = {}
-        for booking in self.store.bookings() if bookings is None else bookings:
-            if booking.incident_number == exclude_number:
-                continue
-            for resource in booking.resources:
-                held[resource] = f"booked by incident {booking.incident_number}"
-        for vehicle_id, number in broken_coaches(self.store, exclude_number).items():
-            held.setdefault(vehicle_id, f"broke down in incident {number}")
-        # a crew accepted jointly is booked under one incident: the accepted plans say which others it holds
-        booked = self.store.incidents(set(BOOKED_STATUSES), limit=OPEN_INCIDENTS_LIMIT)
-        return {**shared_holds(r for r in booked if r.number != exclude_number), **held}
+        """Coach or driver id → why it cannot be sent for the reports of ``during`` (earliest, latest time;
+        ``None``: now): booked (``bookings``, default the store's), broken down (:mod:`api.desk.availability`)."""
+        return unavailable_resources(self.store, exclude_number, bookings, during)
 
     def bookings_by_resource(self) -> dict[str, int]:
         """Coach or driver id → the incident number that books it."""
@@ -183,7 +172,7 @@ class Desk:
             passengers above the coach's seats.
         """
         corridor, incident, conditions = self._incident(report, number)
-        unavailable = self.unavailable(number)
+        unavailable = self.unavailable(number, during=(report.at, report.at))
         with fields_named(report):
             instance = prepare(
                 corridor, [incident], conditions, ops=self.ops, unavailable=unavailable, fixes=self.fixes()

@@ -15,7 +15,7 @@ from fleetplan.model import VehicleStatus
 
 from api.operations_log import StatusChange
 from api.records.types import RecordStore
-from api.records.usability import BROKEN_COACH_KINDS, OPEN_STATUSES
+from api.records.usability import BROKEN_COACH_KINDS, OPEN_STATUSES, breakdown_reason
 
 OPEN_LIMIT = 10_000
 RESCUE_COACH_BROKE_DOWN = "rescue_coach_broke_down"
@@ -36,17 +36,35 @@ def plan_warnings(
     store: RecordStore, statuses: Mapping[str, StatusChange] | None = None
 ) -> dict[int, list[dict[str, Any]]]:
     """Incident number → the warnings on its accepted plan (none for most); ``statuses``: each coach's
-    latest status change (the operations log's), for the coaches sent to the workshop."""
-    broken = broken_coaches(store)
+    latest status change (the operations log's), for the coaches sent to the workshop. A breakdown
+    counts for a plan as it does when one is made (:func:`api.records.usability.breakdown_reason`): one
+    reported for a day or more after the plan's incident (a back-dated one) does not concern it."""
+    heads = store.incident_heads(set(OPEN_STATUSES), limit=OPEN_LIMIT)
+    reported_at = {head.number: head.reported_at for head in heads}
+    breakdowns = sorted(
+        (head for head in heads if head.report.get("kind") in BROKEN_COACH_KINDS),
+        key=lambda head: (head.reported_at, head.number),
+    )
     found: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for booking in store.bookings():
-        vehicle_id = booking.vehicle_id or ""
-        failed_in = broken.get(vehicle_id)
+        vehicle_id, number = booking.vehicle_id or "", booking.incident_number
+        at = reported_at.get(number)
+        during = None if at is None else (at, at)
+        failed_in = next(
+            (
+                head.number
+                for head in breakdowns
+                if head.report.get("vehicle_id") == vehicle_id
+                and head.number != number
+                and breakdown_reason(head.number, head.reported_at, during) is not None
+            ),
+            None,
+        )
         change = (statuses or {}).get(vehicle_id)
-        if failed_in is not None and failed_in != booking.incident_number:
-            found[booking.incident_number].append(broken_coach_warning(vehicle_id, failed_in))
+        if failed_in is not None:
+            found[number].append(broken_coach_warning(vehicle_id, failed_in))
         elif change is not None and change.status == VehicleStatus.WORKSHOP:
-            found[booking.incident_number].append(workshop_warning(change))
+            found[number].append(workshop_warning(change))
     return dict(found)
 
 

@@ -105,21 +105,17 @@ class IncidentRecord:
     def accept_in_force(self) -> Entry | None:
         """The latest accept, unless a release followed it (its plan no longer stands: the incident
         was planned again)."""
-        for entry in reversed(self.entries):
-            if entry.kind == EntryKind.ACCEPT:
-                return entry
-            if is_release(entry):
-                return None
-        return None
+        last = self._last_accept_or_release()
+        return last if last is not None and last.kind == EntryKind.ACCEPT else None
 
     def release_in_force(self) -> Entry | None:
         """The release of the latest accept, if one followed it and no accept since."""
-        for entry in reversed(self.entries):
-            if entry.kind == EntryKind.ACCEPT:
-                return None
-            if is_release(entry):
-                return entry
-        return None
+        last = self._last_accept_or_release()
+        return last if last is not None and is_release(last) else None
+
+    def _last_accept_or_release(self) -> Entry | None:
+        """The latest entry that is an accept or a release (None: neither was recorded)."""
+        return next((e for e in reversed(self.entries) if e.kind == EntryKind.ACCEPT or is_release(e)), None)
 
 
 def is_release(entry: Entry) -> bool:

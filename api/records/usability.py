@@ -8,6 +8,10 @@ from ``BEGIN IMMEDIATE``; on PostgreSQL each statement reads what was committed 
 committed after the check was made after the booking too (neither side reads what the other writes).
 Everything else that makes a crew unusable (licence, hours, shift) follows from the data and the
 incident's time, which no desk changes: the desk checks that before (:func:`api.desk.live.crews_not_offered`).
+
+A breakdown counts from its own time, as the desk's dispatch counts it (:mod:`api.desk.availability`):
+one reported for a time :data:`PLAN_REACH` or more after the incident accepted (that incident was
+back-dated) does not concern its plan.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, Connection, Row, select
 
 from fleetplan.model import IncidentKind, VehicleStatus
+from fleetplan.operations import OperationsPolicy
 
 from api.records.lifecycle import KIND_FOR_STATUS
 from api.records.schema import incidents, vehicle_status_changes
@@ -29,6 +34,21 @@ BROKEN_COACH_KINDS = frozenset({IncidentKind.BREAKDOWN.value, IncidentKind.ACCID
 OPEN_STATUSES = frozenset(
     {IncidentStatus.REPORTED, IncidentStatus.OPTIONS, IncidentStatus.ACCEPTED, IncidentStatus.ON_SCENE}
 )
+# How long after the report a plan may still need the coaches it sends or leaves on their trips: its
+# tasks are the trips leaving within the dispatch's trip horizon, and the last of them runs on past it
+# (a Siping–Changchun run takes 2–3 h, longer in snow): twice the horizon, a day, bounds them all.
+PLAN_REACH = 2 * timedelta(seconds=OperationsPolicy().trip_horizon_s)
+
+
+def breakdown_reason(number: int, broke_at: datetime, during: tuple[datetime, datetime] | None) -> str | None:
+    """Why a coach reported broken down in open incident ``number`` for the time ``broke_at`` is left out
+    of a plan for the reports of ``during`` (earliest, latest; ``None``: now), or None when its breakdown
+    lies beyond the plan's reach and it may be sent."""
+    if during is None or broke_at <= during[0]:
+        return f"broke down in incident {number}"
+    if broke_at < during[1] + PLAN_REACH:
+        return f"breaks down later, at {broke_at:%Y-%m-%d %H:%M}, in incident {number}"
+    return None
 
 
 def unusable_coaches(connection: Connection, number: int, vehicle_ids: list[str]) -> dict[str, str]:
@@ -65,12 +85,17 @@ def refuse_same_breakdown(connection: Connection, vehicle_id: str, reported_at: 
 
 
 def coaches_broken_elsewhere(connection: Connection, number: int, vehicle_ids: list[str]) -> dict[str, str]:
-    """Those of ``vehicle_ids`` reported broken down (or crashed) in an open incident other than ``number``."""
+    """Those of ``vehicle_ids`` reported broken down (or crashed) in an open incident other than ``number``,
+    at a time that concerns ``number``'s plan (:func:`breakdown_reason`)."""
+    reported_at = connection.execute(select(incidents.c.reported_at).where(incidents.c.number == number)).scalar()
+    during = None if reported_at is None else (reported_at, reported_at)
     broken: dict[str, str] = {}
-    for row in _open_reports(connection, incidents.c.number != number):
+    rows = _open_reports(connection, incidents.c.number != number)
+    for row in sorted(rows, key=lambda row: (row.reported_at, row.number)):
         vehicle_id, kind = row.report.get("vehicle_id"), row.report.get("kind")
-        if vehicle_id in vehicle_ids and kind in BROKEN_COACH_KINDS:
-            broken.setdefault(vehicle_id, f"{vehicle_id}: broke down in incident {row.number}")
+        why = breakdown_reason(row.number, row.reported_at, during) if kind in BROKEN_COACH_KINDS else None
+        if vehicle_id in vehicle_ids and why is not None:
+            broken.setdefault(vehicle_id, f"{vehicle_id}: {why}")
     return broken
 
 

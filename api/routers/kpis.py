@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 from fastapi import APIRouter, Depends, Query
 
@@ -10,6 +11,7 @@ from fleetplan.errors import InvalidValueError
 
 from api import auth, kpis
 from api.desk import ALL_INCIDENTS_LIMIT, Desk
+from api.desk.times import reported_ahead_of_clock
 from api.records.types import IncidentQuery, User
 from api.routers.deps import get_desk
 from api.schemas import CALENDAR_DAY, KpisOut, error_responses
@@ -31,7 +33,8 @@ def service_kpis(
     desk: Desk = Depends(get_desk),
     _user: User = Depends(auth.viewer),
 ) -> dict:
-    """Voided incidents are left out; on-scene times no rescue could have had are set aside (listed with
+    """Voided incidents and exercises (reported ahead of the clock: listed under ``exercises``) are left
+    out; on-scene times no rescue could have had are set aside (listed with
     why). Kilometres: the road-network route length of the trips the timetable's calendar runs on the
     period's days; an open side of the period is the first or last incident's day. 400 naming ``from``
     when it is after ``to``."""
@@ -41,7 +44,8 @@ def service_kpis(
     period = IncidentQuery(reported_from=start, reported_to=end)  # the period is read in SQL
     records = desk.store.incidents(None, limit=ALL_INCIDENTS_LIMIT, query=period)
     limits = {tier.name: tier.limit_s // 60 for tier in desk.corridor.dataset.tier_policy.tiers}
-    return kpis.kpis(records, desk.trip_km, start, end, desk.times.on_scene_tolerance, limits)
+    exercise = partial(reported_ahead_of_clock, desk.times)  # the desk's clock rule: ahead of the clock
+    return kpis.kpis(records, desk.trip_km, start, end, desk.times.on_scene_tolerance, limits, exercise)
 
 
 def calendar_day(text: str | None, field: str) -> date | None:

@@ -9,18 +9,22 @@ import re
 from fleetplan.phrase import Phrase, phrase
 
 _KNOWN = (
-    (re.compile(r"booked by incident (\S+)"), "unavailable.booked", "incident"),
-    (re.compile(r"booked by incident (\S+) \(planned together\)"), "unavailable.booked_jointly", "incident"),
-    (re.compile(r"broke down in incident (\S+)"), "unavailable.broke_down", "incident"),
-    (re.compile(r"drives the failed coach (\S+)"), "unavailable.drives_failed", "vehicle"),
-    (re.compile(r"with the failed coach (\S+)"), "unavailable.with_failed", "vehicle"),
+    (re.compile(r"booked by incident (?P<incident>\S+)"), "unavailable.booked"),
+    (re.compile(r"booked by incident (?P<incident>\S+) \(planned together\)"), "unavailable.booked_jointly"),
+    (re.compile(r"broke down in incident (?P<incident>\S+)"), "unavailable.broke_down"),
+    (
+        re.compile(r"breaks down later, at (?P<time>\d{4}-\d\d-\d\d \d\d:\d\d), in incident (?P<incident>\S+)"),
+        "unavailable.breaks_down_later",
+    ),
+    (re.compile(r"drives the failed coach (?P<vehicle>\S+)"), "unavailable.drives_failed"),
+    (re.compile(r"with the failed coach (?P<vehicle>\S+)"), "unavailable.with_failed"),
 )
 
 
 def unavailable_phrase(text: str) -> Phrase:
     """``"booked by incident 12"`` → the phrase ``unavailable.booked``; other text as it is."""
-    for pattern, key, fact in _KNOWN:
+    for pattern, key in _KNOWN:
         found = pattern.fullmatch(text.strip())
         if found:
-            return phrase(key, **{fact: found.group(1)})
+            return phrase(key, **found.groupdict())
     return phrase("unavailable.text", text=text)

@@ -15,6 +15,8 @@ EN: dict[str, Template] = {
     "unavailable.booked": "booked by incident {incident}",
     "unavailable.booked_jointly": "booked by incident {incident} (planned together)",
     "unavailable.broke_down": "broke down in incident {incident}",
+    "unavailable.breaks_down_later": "breaks down later, at {time}, in incident {incident}: "
+    "a plan for this earlier time may still need it then",
     "unavailable.drives_failed": "drives the failed coach {vehicle}",
     "unavailable.with_failed": "with the failed coach {vehicle}",
     "unavailable.text": "{text}",
@@ -138,6 +140,7 @@ ZH: dict[str, Template] = {
     "unavailable.booked": "已被事件 {incident} 预订",
     "unavailable.booked_jointly": "已被事件 {incident} 预订（联合方案）",
     "unavailable.broke_down": "已在事件 {incident} 中故障",
+    "unavailable.breaks_down_later": "将于 {time} 在事件 {incident} 中故障（晚于本次上报时间），本方案届时可能仍需用车",
     "unavailable.drives_failed": "正驾驶故障车 {vehicle}",
     "unavailable.with_failed": "正随故障车 {vehicle}",
     "unavailable.text": "{text}",

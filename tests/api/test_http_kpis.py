@@ -12,7 +12,7 @@ from fleetplan.corridor import load_corridor
 from api.kpis import response_stats, trip_km
 from api.records.types import EntryKind
 
-from tests.api.http_support import AFTER_THE_REPORTS, running_desk, sqlite_url
+from tests.api.http_support import running_desk, sqlite_url
 
 
 def accept(desk, **changes) -> dict:
@@ -25,10 +25,17 @@ def clock(minutes_after_0740: int, day: str = "2026-12-07") -> str:
     return f"{day}T{total // 60:02d}:{total % 60:02d}"
 
 
+# The desk's clock for the history: after the January incident, so that it is a real one (reported for a
+# time ahead of the clock, it would be an exercise: left out of the KPIs)
+AFTER_JANUARY = "2027-01-06T12:00"
+EXERCISE_AT = "2027-01-07T07:40"  # ahead of that clock, within the window of the timetable's days
+
+
 @pytest.fixture(scope="module")
 def history(tmp_path_factory):
-    """Five incidents: on time and followed up; late; voided; still open; one in January (outside the timetable)."""
-    with running_desk(sqlite_url(tmp_path_factory.mktemp("kpis")), clock_from=AFTER_THE_REPORTS) as desk:
+    """Six incidents: on time and followed up; late; voided; still open; one in January (outside the
+    timetable); an exercise reported ahead of the clock, reached late and resolved."""
+    with running_desk(sqlite_url(tmp_path_factory.mktemp("kpis")), clock_from=AFTER_JANUARY) as desk:
         on_time = accept(desk)
         # 45 min: its plan's coach cannot be there sooner (an on-scene after 40 min was accepted before issue 15 §3)
         assert desk.post(f"/incidents/{on_time['number']}/on-scene", {"at": clock(45)}).status_code == 200
@@ -43,6 +50,11 @@ def history(tmp_path_factory):
         desk.post(f"/incidents/{voided['number']}/void", {"reason": "drill entered as real"})
         assert desk.report(vehicle_id="c04", passengers=30).status_code == 201
         assert desk.report(vehicle_id="c05", time="2027-01-05T07:40").status_code == 201
+        exercise = accept(desk, vehicle_id="c06", time=EXERCISE_AT)
+        very_late = exercise["limit_min"] + 300  # would move every response and compliance figure
+        at = clock(very_late, day=EXERCISE_AT[:10])
+        assert desk.post(f"/incidents/{exercise['number']}/on-scene", {"at": at}).status_code == 200
+        assert desk.post(f"/incidents/{exercise['number']}/resolved", {"at": at}).status_code == 200
         yield desk, on_time, late_min
 
 
@@ -130,6 +142,24 @@ def test_per_day_and_per_tier_for_the_kpi_page(history):
     assert sum(row["incidents"] for row in body["by_tier"]) == sum(row["incidents"] for row in body["by_tier_month"])
     later = desk.get("/kpis", params={"from": "2026-12-08"}).json()
     assert later["by_day"] == [{"day": "2027-01-05", "incidents": 1, "measured": 0, "reached_within_limit": 0}]
+
+
+def test_exercises_reported_ahead_of_the_clock_are_left_out_and_listed_apart(history):
+    """An exercise is no operation: its late response, its resolve and its day count in no KPI."""
+    desk, _, late_min = history
+    body = desk.get("/kpis").json()
+    (exercise,) = body["exercises"]
+    assert exercise["reported_at"] == EXERCISE_AT and exercise["recorded_at"] < EXERCISE_AT
+    assert desk.get(f"/incidents/{exercise['number']}").json()["status"] == "resolved"
+    assert body["response_min"]["count"] == 2 and body["response_min"]["mean"] < late_min  # as without it
+    assert body["follow_up_rate"] == 0.5  # resolved, not followed up: it would make this 1/3
+    assert EXERCISE_AT[:10] not in [row["day"] for row in body["by_day"]]
+    assert sum(row["incidents"] for row in body["by_tier"]) == 4
+    day = desk.get("/kpis", params={"from": EXERCISE_AT[:10], "to": EXERCISE_AT[:10]}).json()
+    assert day["by_tier_month"] == [] and day["by_day"] == [] and day["response_min"]["count"] == 0
+    assert day["km_basis"]["incidents"] == 0 and day["incidents_per_10k_km"] == 0.0
+    assert day["exercises"] == [exercise]  # listed for the period it falls in
+    assert desk.get("/kpis", params={"to": "2027-01-06"}).json()["exercises"] == []
 
 
 def test_kpis_need_a_token(history):

@@ -46,6 +46,17 @@ def fix(desk: DeskClient, vehicle_id: str, where: dict, seconds_ago: int = 5, he
     assert desk.post("/positions", [body], role="feed").json()["stored"] == 1
 
 
+def wait_for_late_alert(desk: DeskClient) -> dict:
+    """The one ``rescue_late`` alert open, once the detector has raised it (within ``DEADLINE_S``)."""
+    deadline = time.monotonic() + DEADLINE_S
+    alerts: list = []
+    while time.monotonic() < deadline and not alerts:  # bounded: the deadline above
+        alerts = [a for a in desk.get("/alerts").json() if a["kind"] == "rescue_late"]
+        time.sleep(0.2)
+    (alert,) = alerts
+    return alert
+
+
 def test_without_a_fresh_fix_the_plan_s_time_stands(desk):
     incident, coach = accepted_now(desk)
     view = desk.get(f"/incidents/{incident['number']}/tracking").json()
@@ -61,12 +72,7 @@ def test_a_rescue_that_cannot_make_the_limit_is_an_alert_at_once(desk):
     view = desk.get(f"/incidents/{incident['number']}/tracking").json()
     (rescue,) = [r for r in view["rescues"] if r["vehicle_id"] == coach]
     assert rescue["live_eta"] > view["deadline"] and rescue["late_by_min"] > 0, rescue
-    deadline = time.monotonic() + DEADLINE_S
-    alerts: list = []
-    while time.monotonic() < deadline and not alerts:  # bounded: the deadline above
-        alerts = [a for a in desk.get("/alerts").json() if a["kind"] == "rescue_late"]
-        time.sleep(0.2)
-    (alert,) = alerts
+    alert = wait_for_late_alert(desk)
     assert (alert["vehicle_id"], alert["plan"]["incident"]) == (coach, incident["number"])
     assert desk.post(f"/alerts/{alert['id']}/confirm", {}).status_code == 409  # re-plan, not a new incident
     assert desk.post(f"/alerts/{alert['id']}/dismiss", {"reason": "relief coach sent"}).status_code == 200
@@ -132,12 +138,7 @@ def test_a_late_rescue_alert_is_settled_once_the_rescue_reaches_the_scene(desk):
     incident, coach = accepted_now(desk)
     number = incident["number"]
     fix(desk, coach, CHANGCHUN_DEPOT)  # 100 km away: late
-    deadline = time.monotonic() + DEADLINE_S
-    alerts: list = []
-    while time.monotonic() < deadline and not alerts:  # bounded: the deadline above
-        alerts = [a for a in desk.get("/alerts").json() if a["kind"] == "rescue_late"]
-        time.sleep(0.2)
-    (alert,) = alerts
+    alert = wait_for_late_alert(desk)
     reached = desk.post(f"/incidents/{number}/on-scene", {"override_reason": "the crew called: there"})
     assert reached.status_code == 200, reached.text
     deadline = time.monotonic() + DEADLINE_S

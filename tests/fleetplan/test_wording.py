@@ -180,6 +180,7 @@ REJECTIONS: dict[RejectionCode, list[Phrase]] = {
             "booked by incident 12",
             "booked by incident 12 (planned together)",
             "broke down in incident 13",
+            "breaks down later, at 2026-12-07 10:00, in incident 13",
             "drives the failed coach c05",
             "with the failed coach c05",
         )
@@ -438,6 +439,18 @@ def test_a_text_the_caller_wrote_is_shown_as_given():
     assert unavailable_phrase("out on a charter") == phrase("unavailable.text", text="out on a charter")
     assert render(phrase("busy", who="c21", why=unavailable_phrase("booked by incident 12")), "zh") == (
         "c21：已被事件 12 预订"
+    )
+
+
+def test_a_later_breakdown_is_read_back_with_its_time():
+    said = unavailable_phrase("breaks down later, at 2026-12-07 10:00, in incident 13")
+    assert said == phrase("unavailable.breaks_down_later", time="2026-12-07 10:00", incident="13")
+    assert render(phrase("busy", who="c21", why=said), "en") == (
+        "c21: breaks down later, at 2026-12-07 10:00, in incident 13: a plan for this earlier time may still need "
+        "it then"
+    )
+    assert render(phrase("busy", who="c21", why=said), "zh") == (
+        "c21：将于 2026-12-07 10:00 在事件 13 中故障（晚于本次上报时间），本方案届时可能仍需用车"
     )
 
 
