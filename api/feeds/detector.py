@@ -18,6 +18,7 @@ from fleetplan.state import snapshot
 
 from api.alerts import DISMISSED, OPEN, Alert, AlertLog, AlertNotOpen
 from api.desk import Desk
+from api.desk.availability import broken_down
 from api.desk.reports import IncidentReport
 from api.desk.service import OPEN_INCIDENTS_LIMIT
 from api.desk.times import accepted_assignments
@@ -79,8 +80,7 @@ class Detector:
         recent = self._recent(now)
         already = self.alerts.open_keys()
         dealt_with = self.alerts.closed_runs(now - LOOK_BACK)
-        unavailable = self.desk.unavailable()
-        reported = {vehicle for vehicle, why in unavailable.items() if why.startswith("broke down in incident")}
+        reported = set(broken_down(self.desk.store, None, None))  # the coaches of open breakdowns and accidents
         scenes = SceneLookup(self.desk)
         raised = []
         for suspicion in detect(self.desk.corridor.network, recent, now, self.policy):

@@ -277,6 +277,14 @@ function renderSetAside(kpis) {
     h("li", {}, `#${item.number}: ${label("reason", item.reason)}`)));
 }
 
+function renderExercises(kpis) {
+  const section = $("#exercises");
+  const exercises = kpis.exercises || [];
+  section.hidden = exercises.length === 0;
+  section.querySelector("ul").replaceChildren(...exercises.map((item) =>
+    h("li", {}, `#${item.number}: ${t("exercise_for")} ${item.reported_at.slice(0, 16).replace("T", " ")}`)));
+}
+
 function render() {
   if (!view.kpis) return;
   renderTiles(view.kpis);
@@ -285,6 +293,7 @@ function render() {
   chartShare(view.kpis);
   chartPassengers(view.kpis);
   renderSetAside(view.kpis);
+  renderExercises(view.kpis);
 }
 
 // --------------------------------------------------------------------------- loading

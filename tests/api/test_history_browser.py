@@ -349,3 +349,15 @@ def overflowing(page) -> list[str]:
             }).map(e => `${e.tagName}#${e.id}.${e.className}`))"""
         )
     )
+
+
+# --------------------------------------------------------------------------- exercises (run last: it adds one)
+def test_the_kpi_page_lists_an_exercise_apart_and_counts_it_nowhere(open_page, service, seeded):
+    body = {"vehicle_id": "c06", "location": "G1 K60 toward Siping", "time": f"{TODAY}T18:00", "passengers": 20}
+    exercise = call(service, "POST", "/incidents", {**body, "alternatives": 1})  # ahead of the 15:00 clock
+    for lang, said in (("en", "reported for"), ("zh", "上报时间")):
+        page = kpi_page(open_page, lang=lang)
+        listed = page.locator("#exercises li")
+        assert listed.count() == 1
+        assert listed.inner_text() == f"#{exercise['number']}: {said} {TODAY} 18:00"
+        assert page.locator("#tile-incidents .value").inner_text() == "5"  # as before the exercise
