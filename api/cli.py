@@ -32,13 +32,13 @@ from api.cli_options import (
     add_common_options,
     add_data_option,
     calendar_day,
-    check_listenable,
     clock_time,
     non_negative_int,
     settings_of,
 )
 from api.cli_routing import add_pdptw_command
 from api.cli_scenarios import add_scenarios_command
+from api.cli_serve import check_listenable
 from api.cli_staging import add_staging_command
 from api.cli_whatif import add_whatif_command
 
@@ -212,7 +212,7 @@ def run_serve(args: argparse.Namespace, out: Printer) -> int:
     # it only after the app's startup and exited 3 with its log lines
     check_listenable(args.host, args.port, "--port")
     if settings.jt808_port is not None:
-        check_listenable(settings.jt808_host, settings.jt808_port, "--jt808-port")
+        check_listenable(settings.jt808_host, settings.jt808_port, "--jt808-port", "FLEETPLAN_JT808_HOST")
     token = bootstrap_admin(settings)
     if token is not None:
         out(

@@ -74,6 +74,32 @@ def test_serve_refuses_a_bad_port(capsys, argv):
     assert code == 2 and out == "" and "port" in err
 
 
+@pytest.mark.parametrize(
+    "host",
+    [
+        "no.such.host.invalid",  # the resolver knows no such name (.invalid never resolves)
+        "bad..host",  # an empty label: refused before any resolver is asked
+        "192.0.2.1",  # an address (TEST-NET-1), but none of this machine's
+    ],
+)
+def test_serve_names_a_host_it_cannot_listen_on_not_the_port(capsys, tmp_path, host):
+    code, out, err = run(capsys, "serve", "--host", host, "--port", str(free_port()), "--db", sqlite_url(tmp_path))
+    assert code == 2 and out == "", err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    assert "--host" in lines[0] and host in lines[0] and "--port" not in lines[0], lines[0]
+    assert not (tmp_path / "var").exists()  # refused before the database was made
+
+
+def test_serve_names_the_jt808_host_it_cannot_resolve(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("FLEETPLAN_JT808_HOST", "no.such.host.invalid")
+    argv = ["serve", "--port", str(free_port()), "--jt808-port", str(free_port()), "--db", sqlite_url(tmp_path)]
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == "", err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert "error: FLEETPLAN_JT808_HOST: cannot listen on no.such.host.invalid:" in err, err
+
+
 def test_serve_on_a_taken_port_exits_2_naming_it_before_starting_anything(tmp_path):
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
         taken.bind(("127.0.0.1", 0))
@@ -114,7 +140,7 @@ def test_a_postgres_database_keeps_the_token_in_the_state_directory(tmp_path):
 def test_the_port_check_reads_an_ipv6_host_as_uvicorn_binds_it():
     from fleetplan.errors import InvalidValueError
 
-    from api.cli_options import check_listenable
+    from api.cli_serve import check_listenable
 
     taken = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
     try:
