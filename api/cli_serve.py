@@ -7,11 +7,14 @@ a port taken or not allowed, naming the port's. One line, exit status 2 (see :fu
 from __future__ import annotations
 
 import errno
+import logging
 import socket
+from typing import Any
 
 from fleetplan.errors import InvalidValueError
 
 LISTEN_BACKLOG = 2048  # uvicorn's default backlog
+STARTUP_FAILURE = 3  # uvicorn's exit status when the app did not start
 
 
 def listening_sockets(host: str, port: int, port_option: str, host_option: str) -> list[socket.socket]:
@@ -49,6 +52,39 @@ def listening_sockets(host: str, port: int, port_option: str, host_option: str) 
             sock.close()
         raise
     return opened
+
+
+def serve_on(app: Any, sockets: list[socket.socket], **config: Any) -> int:
+    """Serve ``app`` on ``sockets`` (from :func:`listening_sockets`) until stopped, as ``uvicorn.run``
+    serves (``config`` as its keywords): 0 once stopped (Ctrl-C too), 3 when the app did not start.
+
+    The sockets were bound and listening from the address check on, so no other process can take the
+    port in between; a connection made while the app starts waits in the backlog until it is served.
+    """
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets=sockets)
+            if self.started:  # uvicorn says where it runs only for the address it bound itself
+                for sock in sockets or []:
+                    logging.getLogger("uvicorn.error").info("Uvicorn running on %s (Press CTRL+C to quit)", url(sock))
+
+    server = Server(uvicorn.Config(app, **config))
+    try:
+        server.run(sockets=sockets)
+    except KeyboardInterrupt:  # as uvicorn.run: Ctrl-C is how the service is stopped
+        pass
+    finally:
+        for sock in sockets:
+            sock.close()
+    return 0 if server.started else STARTUP_FAILURE
+
+
+def url(sock: socket.socket) -> str:
+    """``http://127.0.0.1:8000``, ``http://[::1]:8000``: where ``sock`` listens."""
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}" if sock.family == socket.AF_INET6 else f"http://{host}:{port}"
 
 
 def check_listenable(host: str, port: int, option: str, host_option: str = "--host") -> None:
