@@ -86,6 +86,32 @@ def test_route_between_two_posts_on_one_stretch_or_at_one_post(capsys):
 
 
 @pytest.mark.parametrize(
+    "origin, destination",
+    [
+        ("siping_depot", "siping_depot"),
+        ("siping_depot", "43.1457,124.3448"),  # its coordinates: the same node
+        ("G1 K78 toward Changchun", "G1 K78+000 toward Changchun"),  # one post, written two ways
+    ],
+)
+def test_route_between_one_place_says_so(capsys, origin, destination):
+    code, out, err = run(capsys, "route", origin, destination)
+    assert code == 0, err
+    head, *steps = out.splitlines()
+    assert head.startswith("FROM and TO are the same place: 0 km, 0 min  (depart "), head
+    assert "via" not in head and len(steps) == 1 and origin.split()[0] in steps[0]
+    view = run_json(capsys, "route", origin, destination)
+    assert (view["km"], view["minutes"], view["roads"], len(view["path"])) == (0, 0, [], 1)
+
+
+def test_route_on_interchange_ramps_alone_names_no_empty_via(capsys):
+    code, out, err = run(capsys, "route", "wulipo_ic", "wulipo_ic.to_changchun")
+    assert code == 0, err
+    head = out.splitlines()[0]
+    assert head.endswith(", clear, coach_12m)") and "via" not in head and "same place" not in head, head
+    assert float(head.split(" km")[0]) > 0
+
+
+@pytest.mark.parametrize(
     "argv, words",
     [
         (["route", "siping_depot", "nowhere"], ["nowhere"]),
