@@ -32,13 +32,13 @@ from api.cli_options import (
     add_common_options,
     add_data_option,
     calendar_day,
-    check_listenable,
     clock_time,
     non_negative_int,
     settings_of,
 )
 from api.cli_routing import add_pdptw_command
 from api.cli_scenarios import add_scenarios_command
+from api.cli_serve import check_listenable
 from api.cli_staging import add_staging_command
 from api.cli_whatif import add_whatif_command
 
@@ -198,9 +198,8 @@ def _add_db_option(parser: argparse.ArgumentParser) -> None:
 
 # --------------------------------------------------------------------------- handlers
 def run_serve(args: argparse.Namespace, out: Printer) -> int:
-    import uvicorn
-
     from api.app import create_app
+    from api.cli_serve import listening_sockets, serve_on
     from api.settings import admin_token_path
 
     settings = settings_of(args)
@@ -208,27 +207,34 @@ def run_serve(args: argparse.Namespace, out: Printer) -> int:
         load_corridor(settings.data_dir)  # fail fast with a data error before binding the port
     except DataValidationError as error:  # every problem, as 'fleetplan data validate' lists them
         raise UsageError(_problem_lines(error.problems, settings.data_dir)) from None
-    # a taken port is refused here, before the database is touched or anything started: uvicorn found
-    # it only after the app's startup and exited 3 with its log lines
-    check_listenable(args.host, args.port, "--port")
-    if settings.jt808_port is not None:
-        check_listenable(settings.jt808_host, settings.jt808_port, "--jt808-port")
-    token = bootstrap_admin(settings)
-    if token is not None:
-        out(
-            f"First start: created user 'admin' (role admin). Its token, shown once, is also in "
-            f"{admin_token_path(settings)}:\n{token}"
-        )
+    # the address is taken here, before the database is touched or anything started, and served on:
+    # uvicorn found a taken port only after the app's startup (exit 3 with its log lines), and a port
+    # merely checked here could be taken by another process before uvicorn bound it
+    sockets = listening_sockets(args.host, args.port, "--port", "--host")
+    try:
+        if settings.jt808_port is not None:
+            check_listenable(settings.jt808_host, settings.jt808_port, "--jt808-port", "FLEETPLAN_JT808_HOST")
+        token = bootstrap_admin(settings)
+        if token is not None:
+            out(
+                f"First start: created user 'admin' (role admin). Its token, shown once, is also in "
+                f"{admin_token_path(settings)}:\n{token}"
+            )
+        app = create_app(settings)
+    except BaseException:
+        for sock in sockets:
+            sock.close()
+        raise
     # open event streams never end by themselves: a stop waits this long for them, then closes them
-    uvicorn.run(
-        create_app(settings),
+    return serve_on(
+        app,
+        sockets,
         host=args.host,
         port=args.port,
         log_level="info",
         timeout_graceful_shutdown=5,
         h11_max_incomplete_event_size=MAX_REQUEST_HEAD_BYTES,
     )
-    return EXIT_OK
 
 
 def bootstrap_admin(settings: Settings) -> str | None:

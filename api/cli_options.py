@@ -207,20 +207,6 @@ def solve_params(time_limit_s: float, alternatives: int = 1) -> SolveParams:
         raise InvalidValueError(SOLVE_OPTIONS.get(error.field, error.field), error.problem) from None
 
 
-def check_listenable(host: str, port: int, option: str) -> None:
-    """Refuse at once, naming ``option``, a port the service could not listen on (taken, or not allowed),
-    rather than failing inside the running service."""
-    import socket
-
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET  # as uvicorn picks it: '::1' is a host too
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as error:
-            raise InvalidValueError(option, f"cannot listen on {host}:{port} ({error.strerror or error})") from None
-
-
 def settings_from(overrides: dict) -> Settings:
     """The service settings (``FLEETPLAN_*`` and ``overrides``); a bad value is an
     :class:`InvalidValueError` naming its variable (exit 2), one line per problem, not a traceback."""

@@ -123,10 +123,15 @@ def point_step(location) -> dict[str, str]:
 
 
 def route_text(view: dict[str, Any]) -> str:
-    lines = [
-        f"{view['km']} km, {view['minutes']} min  (depart {view['depart_at']}, "
-        f"{view['conditions']}, {view['vehicle_class']}; via {', '.join(view['roads'])})"
-    ]
+    """The route for a person: length and time, what it was priced for, the roads, then the path. FROM
+    and TO at one place (a path of that place alone) are said to be so; a route on interchange ramps
+    alone names no road (``roads`` leaves ramps out), so it says no 'via'."""
+    priced = f"depart {view['depart_at']}, {view['conditions']}, {view['vehicle_class']}"
+    if len(view["path"]) == 1:
+        lines = [f"FROM and TO are the same place: 0 km, 0 min  ({priced})"]
+    else:
+        via = f"; via {', '.join(view['roads'])}" if view["roads"] else ""
+        lines = [f"{view['km']} km, {view['minutes']} min  ({priced}{via})"]
     lines += [f"  {index:>2}. {step['id']:<34} {step['name']}" for index, step in enumerate(view["path"], 1)]
     return "\n".join(lines)
 

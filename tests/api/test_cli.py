@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -83,6 +85,52 @@ def test_route_between_two_posts_on_one_stretch_or_at_one_post(capsys):
     assert ids == ["G1 K90 toward Siping", "G1 K89.5 toward Siping"]
     ids = [step["id"] for step in run_json(capsys, "route", "G1 K90 toward Siping", "G1 K90+000 toward Siping")["path"]]
     assert ids == ["G1 K90 toward Siping"]
+
+
+def test_route_minutes_are_rounded_not_cut():
+    """A drive of 12 min 59 s reads 13.0 min (cut, it read 12 or 12.9)."""
+    from fleetplan.corridor import load_corridor
+    from fleetplan.model import VehicleClass
+    from fleetplan.network import SpeedRules, TravelTimes
+
+    from api import views
+
+    corridor = load_corridor(DATA)
+    conditions = corridor.dataset.conditions_named("clear")
+    times = TravelTimes(
+        corridor.network, conditions, VehicleClass.COACH_12M, SpeedRules.for_policy(corridor.dataset.driving_policy)
+    )
+    depart_at = datetime(2026, 12, 7, 10, 0)
+    route = dataclasses.replace(times.route("siping_depot", "changchun_depot", depart_at), travel_time_s=12 * 60 + 59)
+    view = views.route_view(corridor.network, route, depart_at, "clear", VehicleClass.COACH_12M)
+    assert view["minutes"] == 13.0
+    assert views.route_text(view).splitlines()[0].startswith("123.3 km, 13.0 min  (depart 2026-12-07T10:00, ")
+
+
+@pytest.mark.parametrize(
+    "origin, destination",
+    [
+        ("siping_depot", "siping_depot"),
+        ("siping_depot", "43.1457,124.3448"),  # its coordinates: the same node
+        ("G1 K78 toward Changchun", "G1 K78+000 toward Changchun"),  # one post, written two ways
+    ],
+)
+def test_route_between_one_place_says_so(capsys, origin, destination):
+    code, out, err = run(capsys, "route", origin, destination)
+    assert code == 0, err
+    head, *steps = out.splitlines()
+    assert head.startswith("FROM and TO are the same place: 0 km, 0 min  (depart "), head
+    assert "via" not in head and len(steps) == 1 and origin.split()[0] in steps[0]
+    view = run_json(capsys, "route", origin, destination)
+    assert (view["km"], view["minutes"], view["roads"], len(view["path"])) == (0, 0, [], 1)
+
+
+def test_route_on_interchange_ramps_alone_names_no_empty_via(capsys):
+    code, out, err = run(capsys, "route", "wulipo_ic", "wulipo_ic.to_changchun")
+    assert code == 0, err
+    head = out.splitlines()[0]
+    assert head.endswith(", clear, coach_12m)") and "via" not in head and "same place" not in head, head
+    assert float(head.split(" km")[0]) > 0
 
 
 @pytest.mark.parametrize(

@@ -180,7 +180,7 @@ def test_serve_still_creates_its_own_private_database_and_users_add_then_works(c
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("FLEETPLAN_DATABASE_URL", raising=False)
     monkeypatch.delenv("FLEETPLAN_VAR_DIR", raising=False)
-    monkeypatch.setattr("uvicorn.run", lambda app, host, port, log_level, **_: None)
+    monkeypatch.setattr("api.cli_serve.serve_on", lambda app, sockets, **_: [s.close() for s in sockets] and 0)
     code, out, err = run(capsys, "serve", "--port", str(free_port()))  # serve checks that it can listen there
     assert code == 0, err
     database, token_file = tmp_path / "var" / "fleetplan.db", tmp_path / "var" / "admin-token"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import socket
@@ -9,13 +10,14 @@ import stat
 import subprocess
 import sys
 
+import httpx
 import pytest
 
 from api.cli import bootstrap_admin
 from api.records import Role, open_store
 from api.settings import Settings, admin_token_path
 
-from tests.api.http_support import REPO, free_port, sqlite_url
+from tests.api.http_support import REPO, free_port, running_server, sqlite_url
 from tests.api.http_support import run_cli as run
 
 SERVE_REFUSAL_TIMEOUT_S = 30  # the command line's imports, then the refusal; a started server would not end
@@ -55,23 +57,103 @@ def test_first_start_creates_an_admin_token_in_a_private_file_once(tmp_path):
     assert path.read_text().strip() == token
 
 
+def served_sockets(monkeypatch) -> dict:
+    """Stand in for the serving: record where ``fleetplan serve`` was about to serve, and whether its
+    sockets listen there already (a connection is taken), then close them as the server would."""
+    served: dict = {}
+
+    def serve_on(app, sockets, host, port, **_):
+        addresses = [sock.getsockname()[:2] for sock in sockets]
+        for address in addresses:
+            with socket.create_connection(address, timeout=5):  # listening: taken into the backlog
+                pass
+        for sock in sockets:
+            sock.close()
+        served.update(host=host, port=port, addresses=addresses)
+        return 0
+
+    monkeypatch.setattr("api.cli_serve.serve_on", serve_on)
+    return served
+
+
 def test_serve_prints_the_first_admin_token_and_starts_the_app(capsys, tmp_path, monkeypatch):
-    started = {}
-    monkeypatch.setattr("uvicorn.run", lambda app, host, port, log_level, **_: started.update(host=host, port=port))
+    served = served_sockets(monkeypatch)
     url, port = sqlite_url(tmp_path), free_port()  # serve checks that it can listen there
     code, out, err = run(capsys, "serve", "--port", str(port), "--db", url)
     assert code == 0, err
     token = (tmp_path / "var" / "admin-token").read_text().strip()
     assert token in out and "admin-token" in out
-    assert started == {"host": "127.0.0.1", "port": port}
+    assert served == {"host": "127.0.0.1", "port": port, "addresses": [("127.0.0.1", port)]}
     code, out, _ = run(capsys, "serve", "--port", str(port), "--db", url)
     assert code == 0 and token not in out
+
+
+def test_no_other_process_can_take_the_port_between_the_check_and_the_serving(capsys, tmp_path, monkeypatch):
+    """The port is bound at the check and those sockets are served on: taking it in between fails.
+    (With a check that only probed the port, another process took it there and uvicorn exited 3.)"""
+    port, intruder_got = free_port(), []
+
+    def first_start_while_another_takes_the_port(settings):  # runs between the check and the serving
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as intruder:
+            intruder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                intruder.bind(("127.0.0.1", port))
+                intruder.listen()
+                intruder_got.append("the port")
+            except OSError as error:
+                intruder_got.append(errno.errorcode[error.errno])
+        return bootstrap_admin(settings)
+
+    monkeypatch.setattr("api.cli.bootstrap_admin", first_start_while_another_takes_the_port)
+    served = served_sockets(monkeypatch)
+    code, _, err = run(capsys, "serve", "--port", str(port), "--db", sqlite_url(tmp_path))
+    assert code == 0, err
+    assert intruder_got == ["EADDRINUSE"]
+    assert served["addresses"] == [("127.0.0.1", port)]
+
+
+def test_serve_answers_on_the_port_it_bound(tmp_path):
+    with running_server(sqlite_url(tmp_path), tmp_path) as server:  # up: /health answered on its port
+        port = int(server.base_url.rsplit(":", 1)[1])
+        assert httpx.get(f"{server.base_url}/health", timeout=10).status_code == 200
+        assert f"Uvicorn running on http://127.0.0.1:{port}" in server.log()
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as other:  # and holds it
+            other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            with pytest.raises(OSError) as refused:
+                other.bind(("127.0.0.1", port))
+            assert refused.value.errno == errno.EADDRINUSE
 
 
 @pytest.mark.parametrize("argv", [["serve", "--port", "70000"], ["serve", "--port", "http"]])
 def test_serve_refuses_a_bad_port(capsys, argv):
     code, out, err = run(capsys, *argv)
     assert code == 2 and out == "" and "port" in err
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "no.such.host.invalid",  # the resolver knows no such name (.invalid never resolves)
+        "bad..host",  # an empty label: refused before any resolver is asked
+        "192.0.2.1",  # an address (TEST-NET-1), but none of this machine's
+    ],
+)
+def test_serve_names_a_host_it_cannot_listen_on_not_the_port(capsys, tmp_path, host):
+    code, out, err = run(capsys, "serve", "--host", host, "--port", str(free_port()), "--db", sqlite_url(tmp_path))
+    assert code == 2 and out == "", err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    assert "--host" in lines[0] and host in lines[0] and "--port" not in lines[0], lines[0]
+    assert not (tmp_path / "var").exists()  # refused before the database was made
+
+
+def test_serve_names_the_jt808_host_it_cannot_resolve(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("FLEETPLAN_JT808_HOST", "no.such.host.invalid")
+    argv = ["serve", "--port", str(free_port()), "--jt808-port", str(free_port()), "--db", sqlite_url(tmp_path)]
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == "", err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert "error: FLEETPLAN_JT808_HOST: cannot listen on no.such.host.invalid:" in err, err
 
 
 def test_serve_on_a_taken_port_exits_2_naming_it_before_starting_anything(tmp_path):
@@ -114,7 +196,7 @@ def test_a_postgres_database_keeps_the_token_in_the_state_directory(tmp_path):
 def test_the_port_check_reads_an_ipv6_host_as_uvicorn_binds_it():
     from fleetplan.errors import InvalidValueError
 
-    from api.cli_options import check_listenable
+    from api.cli_serve import check_listenable
 
     taken = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
     try:

@@ -85,6 +85,23 @@ def test_the_dispatch_text_says_late_and_by_how_much():
     assert "passengers_not_reached=20" in text  # the objective's own term stays as it is
 
 
+def test_the_dispatch_text_rounds_the_eta_and_cuts_the_clock_times():
+    """12 min 59 s to the scene reads 13.0 min (cut, it read 12 or 12.9); the arrival at 08:12:59 reads
+    08:12 as a clock does, within a limit that ends at 08:13: a clock rounded up would show it at the
+    deadline's own minute, one cut never shows an arrival in time as late."""
+    builder = InstanceBuilder().group("g", 30, limit_min=13)
+    rescue = builder.rescue(builder.crew("c1", "d1", 30), "g", eta_min=12 + 59 / 60)
+    instance = builder.build()
+    plan = build_plan(instance, {rescue: 30}, [], "test")
+    view = views.dispatch_view(Dispatch(instance, Result(Status.OPTIMAL, (plan,), (), 0), ((),)))
+    assert view["plans"][0]["assignments"][0]["scene_eta_min"] == 13.0
+    lines = views.dispatch_text(view).splitlines()
+    row = next(line for line in lines if line.startswith("c1 "))
+    assert "13.0 min, by 08:13" in row and "late" not in row, row
+    assert any(line.strip().startswith("08:12  pick up") for line in lines), lines
+    assert "  outcome: 30 passengers reached within the limit" in lines, lines
+
+
 def test_the_dispatch_text_of_a_feasible_plan_shows_its_proven_bound_as_the_json_does():
     instance, plan = late_plan()
     bound = dataclasses.replace(plan.objective, passengers_not_reached=15, rescue_coaches=1)

@@ -517,7 +517,7 @@ def test_every_row_of_a_table_unreadable_is_not_a_crash(tmp_path):
 # --------------------------------------------------------------------------- the command line
 def test_serve_refuses_a_malformed_folder_with_one_line_per_problem(tmp_path, monkeypatch):
     started = []
-    monkeypatch.setattr("uvicorn.run", lambda *args, **kwargs: started.append(args))
+    monkeypatch.setattr("api.cli_serve.serve_on", lambda *args, **kwargs: started.append(args))
     folder = _folder(tmp_path)
     rows = _set_cells(folder / "vehicles.csv", "seats", ["abc", "-5", ""])
     database = tmp_path / "db" / "x.db"
