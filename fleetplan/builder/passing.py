@@ -53,7 +53,9 @@ def passing_option(ctx: BuildContext, crew: Crew, group: StrandedGroup) -> Rescu
         return None
     own_delay_s = caused_delay_s(trip.arrival, arrivals[-1], unstopped[-1])
     if own_delay_s > ctx.ops.max_passing_delay_s:
-        said = phrase("own_delay", vehicle=vehicle.id, min=own_delay_s // 60)
+        said = phrase(
+            "own_delay", vehicle=vehicle.id, min=-(-own_delay_s // 60)
+        )  # started minutes, as the limit it is over
         ctx.reject(crew.vehicle_id, RejectionCode.TOO_LATE, said, group.id)
         return None
     destination = shared[-1].node_id

@@ -305,7 +305,9 @@ def _driven_rescue(ctx: BuildContext, crew: Crew, group: StrandedGroup) -> Rescu
             ctx.overtime_options.append(option)  # not offered, but overtime would make it one (the relaxations)
         return None
     if late_s > ctx.ops.max_late_s:
-        said = phrase("too_late", vehicle=crew.vehicle_id, at=f"{scene_arrival:%H:%M}", late=late_s // 60)
+        said = phrase(
+            "too_late", vehicle=crew.vehicle_id, at=f"{scene_arrival:%H:%M}", late=-(-late_s // 60)
+        )  # started minutes: past a limit by 30 s reads 1
         ctx.reject(crew.vehicle_id, RejectionCode.TOO_LATE, said, group.id)
         ctx.late_options.append(option)  # not offered, but a later limit would make it one (the relaxations)
         return None
