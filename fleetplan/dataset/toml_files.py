@@ -259,7 +259,7 @@ def _tier(reader: TomlReader, data: dict[str, Any], name: str) -> Tier | None:
     prefix = f"{name}."
     before = len(reader.problems)
     reader.no_other_keys(table, TIER_KEYS, prefix)
-    limit_min = reader.number(table, "limit_min", prefix, maximum=DAY_MIN)
+    limit_min = reader.number(table, "limit_min", prefix, maximum=DAY_MIN, whole=True)  # shown and priced per minute
     if limit_min is not None and limit_min <= 0:
         reader.problem(prefix + "limit_min", f"must be positive, not {limit_min!r}")
     penalty = reader.number(table, "late_penalty_per_min", prefix, minimum=0, whole=True, maximum=MAX_PENALTY_PER_MIN)

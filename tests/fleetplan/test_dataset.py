@@ -415,6 +415,8 @@ CROSS_TABLE_CASES = {
     ),
     "bad tier value": (TIERS, "limit_min = 60", 'limit_min = "sixty"', None, "near_backup.limit_min", "number"),
     "negative tier limit": (TIERS, "limit_min = 90", "limit_min = -5", None, "corridor.limit_min", "positive"),
+    # a limit in part minutes would be shown cut ("7 min" for 7.5) and priced per started minute
+    "tier limit in part minutes": (TIERS, "limit_min = 90", "limit_min = 7.5", None, "corridor.limit_min", "whole"),
     "unknown policy key": (
         POLICY,
         "max_driver_age = 60",
