@@ -196,7 +196,8 @@ async def start_feeds(app: FastAPI, settings: Settings) -> None:
         return
     key = gateway_key(settings.jt808_key, settings.var_dir)
     gateway = Jt808Gateway(desk.live_corridor, desk.times, app.state.positions, key)
-    await gateway.start(settings.jt808_host, settings.jt808_port)
+    # the sockets `fleetplan serve` bound at its check, if it did (a test's app binds them here)
+    await gateway.start(settings.jt808_host, settings.jt808_port, getattr(app.state, "jt808_sockets", ()))
     app.state.jt808 = gateway
 
 

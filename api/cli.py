@@ -38,7 +38,6 @@ from api.cli_options import (
 )
 from api.cli_routing import add_pdptw_command
 from api.cli_scenarios import add_scenarios_command
-from api.cli_serve import check_listenable
 from api.cli_staging import add_staging_command
 from api.cli_whatif import add_whatif_command
 
@@ -211,9 +210,12 @@ def run_serve(args: argparse.Namespace, out: Printer) -> int:
     # uvicorn found a taken port only after the app's startup (exit 3 with its log lines), and a port
     # merely checked here could be taken by another process before uvicorn bound it
     sockets = listening_sockets(args.host, args.port, "--port", "--host")
+    gateway_sockets = []
     try:
-        if settings.jt808_port is not None:
-            check_listenable(settings.jt808_host, settings.jt808_port, "--jt808-port", "FLEETPLAN_JT808_HOST")
+        if settings.jt808_port is not None:  # the JT/T 808 gateway's too, served on from the app's start
+            gateway_sockets = listening_sockets(
+                settings.jt808_host, settings.jt808_port, "--jt808-port", "FLEETPLAN_JT808_HOST"
+            )
         token = bootstrap_admin(settings)
         if token is not None:
             out(
@@ -221,8 +223,9 @@ def run_serve(args: argparse.Namespace, out: Printer) -> int:
                 f"{admin_token_path(settings)}:\n{token}"
             )
         app = create_app(settings)
+        app.state.jt808_sockets = gateway_sockets
     except BaseException:
-        for sock in sockets:
+        for sock in sockets + gateway_sockets:
             sock.close()
         raise
     # open event streams never end by themselves: a stop waits this long for them, then closes them

@@ -18,8 +18,9 @@ import hmac
 import logging
 import os
 import secrets
+import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,25 +71,30 @@ class Jt808Gateway:
     rules: TimeRules
     log: PositionLog
     key: bytes
-    server: asyncio.Server | None = field(default=None, init=False)
+    servers: list[asyncio.Server] = field(default_factory=list, init=False)
     batches: FixBatches = field(init=False)
 
     def __post_init__(self) -> None:
         self.batches = FixBatches(self.corridor, self.rules, self.log, PositionSource.JT808)
 
-    async def start(self, host: str, port: int) -> None:
-        self.server = await asyncio.start_server(self.serve_terminal, host, port)
-        logger.info("JT/T 808 gateway listening on %s:%s", host, port)
+    async def start(self, host: str, port: int, sockets: Sequence[socket.socket] = ()) -> None:
+        """Listen on ``sockets`` when given (bound by ``fleetplan serve`` at its address check, so that no
+        other process takes the port in between), else bind ``host``:``port``."""
+        if sockets:
+            self.servers = [await asyncio.start_server(self.serve_terminal, sock=sock) for sock in sockets]
+        else:
+            self.servers = [await asyncio.start_server(self.serve_terminal, host, port)]
+        logger.info("JT/T 808 gateway listening on %s:%s", host, self.port)
 
     async def stop(self) -> None:
-        if self.server is not None:
-            self.server.close()
-            await self.server.wait_closed()
+        for server in self.servers:
+            server.close()
+            await server.wait_closed()
 
     @property
     def port(self) -> int:
-        assert self.server is not None and self.server.sockets
-        return int(self.server.sockets[0].getsockname()[1])
+        assert self.servers and self.servers[0].sockets
+        return int(self.servers[0].sockets[0].getsockname()[1])
 
     async def serve_terminal(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         session = Session(peer=str(writer.get_extra_info("peername")))

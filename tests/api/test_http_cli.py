@@ -93,23 +93,56 @@ def test_no_other_process_can_take_the_port_between_the_check_and_the_serving(ca
     (With a check that only probed the port, another process took it there and uvicorn exited 3.)"""
     port, intruder_got = free_port(), []
 
-    def first_start_while_another_takes_the_port(settings):  # runs between the check and the serving
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as intruder:
-            intruder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                intruder.bind(("127.0.0.1", port))
-                intruder.listen()
-                intruder_got.append("the port")
-            except OSError as error:
-                intruder_got.append(errno.errorcode[error.errno])
-        return bootstrap_admin(settings)
-
-    monkeypatch.setattr("api.cli.bootstrap_admin", first_start_while_another_takes_the_port)
+    monkeypatch.setattr("api.cli.bootstrap_admin", taking_in_between(port, intruder_got))
     served = served_sockets(monkeypatch)
     code, _, err = run(capsys, "serve", "--port", str(port), "--db", sqlite_url(tmp_path))
     assert code == 0, err
     assert intruder_got == ["EADDRINUSE"]
     assert served["addresses"] == [("127.0.0.1", port)]
+
+
+def test_no_other_process_can_take_the_gateway_s_port_between_the_check_and_the_serving(capsys, tmp_path, monkeypatch):
+    """The JT/T 808 gateway's port likewise: bound at the check, handed to the app's start."""
+    port, gateway_port, intruder_got = free_port(), free_port(), []
+    monkeypatch.setattr("api.cli.bootstrap_admin", taking_in_between(gateway_port, intruder_got))
+    handed: list = []
+    monkeypatch.setattr("api.app.create_app", lambda settings: handed_to(handed))
+    served_sockets(monkeypatch)
+    argv = ["serve", "--port", str(port), "--jt808-port", str(gateway_port), "--db", sqlite_url(tmp_path)]
+    code, _, err = run(capsys, *argv)
+    assert code == 0, err
+    assert intruder_got == ["EADDRINUSE"]
+    (app,) = handed
+    assert [sock.getsockname()[:2] for sock in app.state.jt808_sockets] == [("127.0.0.1", gateway_port)]
+    for sock in app.state.jt808_sockets:
+        sock.close()
+
+
+def handed_to(handed: list):
+    """An app with a state, as ``create_app`` returns one, noted in ``handed``."""
+    from types import SimpleNamespace
+
+    app = SimpleNamespace(state=SimpleNamespace())
+    handed.append(app)
+    return app
+
+
+def taking_in_between(port: int, got: list):
+    """A ``bootstrap_admin`` that first tries to take ``port`` as another process would (it runs between
+    the address check and the serving), noting what it got."""
+
+    def first_start_while_another_takes_the_port(settings):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as intruder:
+            intruder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                intruder.bind(("127.0.0.1", port))
+                intruder.listen()
+                got.append("the port")
+            except OSError as error:
+                got.append(errno.errorcode[error.errno])
+        return bootstrap_admin(settings)
+
+    return first_start_while_another_takes_the_port
 
 
 def test_serve_answers_on_the_port_it_bound(tmp_path):
