@@ -406,6 +406,25 @@ def trip_length_m(trip: Trip, leg_m: Callable[[str, str, datetime], float]) -> f
         return None
 
 
+def trip_added_s(
+    trip: Trip, leg_s: Callable[[str, str, datetime], float], clear_leg_s: Callable[[str, str, datetime], float]
+) -> int:
+    """Seconds the road conditions add to driving ``trip`` over clear weather (world model §8): for each
+    leg, ``leg_s(from node, to node, planned departure)`` under the conditions less ``clear_leg_s`` the
+    same in clear weather, none below 0; 0 when a leg has no route (the trip cannot run: judged
+    elsewhere)."""
+    try:
+        legs = zip(trip.stops, trip.stops[1:])
+        return int(
+            sum(
+                max(0.0, leg_s(a.node_id, b.node_id, a.planned) - clear_leg_s(a.node_id, b.node_id, a.planned))
+                for a, b in legs
+            )
+        )
+    except NoRouteError:
+        return 0
+
+
 def caused_delay_s(planned: datetime, stopping: datetime, driving_on: datetime) -> int:
     """Seconds of delay past the timetable that stopping adds for a passing coach's own passengers: a
     coach running early absorbs the stop, and a blizzard's delay is theirs whether it stops or not."""

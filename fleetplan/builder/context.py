@@ -25,7 +25,7 @@ from fleetplan.rules import (
     sign_ready_at,
 )
 from fleetplan.state import LiveState
-from fleetplan.timetable import TripCourse, trip_course, trip_length_m
+from fleetplan.timetable import TripCourse, trip_added_s, trip_course, trip_length_m
 from fleetplan.wording import Names, names_of
 from fleetplan.wording.given import unavailable_phrase
 
@@ -73,7 +73,7 @@ class BuildContext:
     _driving_states: dict[str, Callable[[datetime], DrivingState]] = field(default_factory=dict)
     _rescue_logs: dict[str, tuple[DutyInterval, ...]] = field(default_factory=dict)
     _trip_lengths: dict[tuple, float | None] = field(default_factory=dict)
-    _trip_runs: dict[tuple, int] = field(default_factory=dict)
+    _trip_added: dict[tuple, int] = field(default_factory=dict)
     _clear_by_class: dict = field(default_factory=dict)  # clear-weather travel times, for what snow adds
     _driver_problems: dict[tuple[str, str], tuple[RejectionCode, Phrase] | None] = field(default_factory=dict)
     _shift_problems: dict[str, tuple[RejectionCode, Phrase] | None] = field(default_factory=dict)
@@ -197,28 +197,22 @@ class BuildContext:
             self._trip_lengths[key] = trip_length_m(self.dataset.trip(trip_id), leg_m)
         return self._trip_lengths[key]
 
-    def trip_run_s(self, vehicle: Vehicle, trip_id: str) -> int:
-        """Seconds from the trip's departure to its last stop for a coach like ``vehicle`` under the
-        build's conditions: the timetable's, plus what the conditions add to driving its stops in clear
-        weather (each leg from its stop at the timetable's time). In snow a trip runs longer than its
-        timetable, and the driver covering it must have that shift (the driving limits are judged on
-        the timetable's drive: world model §8)."""
+    def trip_added_s(self, vehicle: Vehicle, trip_id: str) -> int:
+        """Seconds the build's conditions add to driving the trip for a coach like ``vehicle`` over the
+        clear weather of its timetable (:func:`fleetplan.timetable.trip_added_s`): in snow a trip runs
+        longer, and its cover is judged so, shift and driving limits (world model §8)."""
         key = (vehicle.vehicle_class, trip_id)
-        if key not in self._trip_runs:
-            trip = self.dataset.trip(trip_id)
-            timetable_s = int((trip.arrival - trip.departure).total_seconds())
-            added_s = 0.0
+        if key not in self._trip_added:
+            added_s = 0
             if self.conditions != self.dataset.clear_conditions:
                 clear = self._clear_travel(vehicle)
-                try:
-                    for here, there in zip(trip.stops, trip.stops[1:]):
-                        now = self.route(vehicle, here.node_id, there.node_id, here.planned).travel_time_s
-                        before = clear.route(self.place(here.node_id), self.place(there.node_id), here.planned)
-                        added_s += max(0.0, now - before.travel_time_s)
-                except NoRouteError:  # a leg cut off: the trip is no task anyone can run now anyway
-                    added_s = 0.0
-            self._trip_runs[key] = timetable_s + int(added_s)
-        return self._trip_runs[key]
+                added_s = trip_added_s(
+                    self.dataset.trip(trip_id),
+                    lambda a, b, at: self.route(vehicle, a, b, at).travel_time_s,
+                    lambda a, b, at: clear.route(self.place(a), self.place(b), at).travel_time_s,
+                )
+            self._trip_added[key] = added_s
+        return self._trip_added[key]
 
     def _clear_travel(self, vehicle: Vehicle) -> TravelTimes:
         if vehicle.vehicle_class not in self._clear_by_class:

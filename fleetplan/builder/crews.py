@@ -198,7 +198,7 @@ def _standing_crews(
 
 
 def _offered_spares(
-    ctx: BuildContext, vehicle: Vehicle, node_id: str, spares: Sequence[Driver], need_s: float = 0.0
+    ctx: BuildContext, vehicle: Vehicle, node_id: str, spares: Sequence[Driver], need_s: float
 ) -> list[Driver]:
     """``ops.spare_drivers_per_coach`` of the legal spare drivers on shift now, the most rested first
     and rotated by the coach's place among the coaches standing at ``node_id``, so that any few

@@ -397,7 +397,7 @@ def _cover(ctx: BuildContext, vehicle: Vehicle, task: TripTask, timing: Timing) 
     return cover_task(
         task.departure + timedelta(seconds=shift_s - deadhead_s),
         deadhead_s + timetable_s,
-        ctx.trip_run_s(vehicle, task.trip_id) - timetable_s,
+        ctx.trip_added_s(vehicle, task.trip_id),
         ctx.dataset.driving_policy,
         distance_m=None if trip_m is None else trip_m + deadhead_m,
     )

@@ -7,7 +7,6 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from functools import cached_property
 
-from fleetplan.errors import NoRouteError
 from fleetplan.instance import Instance, StrandedGroup
 from fleetplan.model import Activity, Dataset, DutyInterval, SiteKind, Trip, VehicleClass, VehicleStatus
 from fleetplan.network import SpeedRules, TravelTimes
@@ -17,6 +16,7 @@ from fleetplan.phrase import Phrase
 from fleetplan.plan import Rescue
 from fleetplan.rules import ProposedTask, rescue_task
 from fleetplan.tiers import Tier, classify
+from fleetplan.timetable import trip_added_s
 from fleetplan.wording import names_of, render
 
 
@@ -55,16 +55,12 @@ class Facts:
         if vehicle_class not in self._clear:
             rules = SpeedRules.for_policy(self.instance.driving_policy)
             self._clear[vehicle_class] = TravelTimes(self.network, self.dataset.clear_conditions, vehicle_class, rules)
-        added_s = 0.0
-        try:
-            for here, there in zip(trip.stops, trip.stops[1:]):
-                origin, destination = self.locate(here.node_id), self.locate(there.node_id)
-                now = self.travel(vehicle_id).route(origin, destination, here.planned).travel_time_s
-                before = self._clear[vehicle_class].route(origin, destination, here.planned).travel_time_s
-                added_s += max(0.0, now - before)
-        except NoRouteError:
-            return 0
-        return int(added_s)
+        clear, travel = self._clear[vehicle_class], self.travel(vehicle_id)
+        return trip_added_s(
+            trip,
+            lambda a, b, at: travel.route(self.locate(a), self.locate(b), at).travel_time_s,
+            lambda a, b, at: clear.route(self.locate(a), self.locate(b), at).travel_time_s,
+        )
 
     def route_s(self, vehicle_id: str, origin, destination, depart_at: datetime) -> tuple[int, int]:
         """(seconds, metres) from ``origin`` to ``destination``; texts are located on the network."""
