@@ -6,7 +6,7 @@ Fills a fresh SQLite store with ``--incidents`` closed incidents (each reported,
 options, voided) and ``--open`` open ones, then times each question ``--repeats`` times:
 
 - the open incidents without their entries (``incident_heads``, the desk's partners and list);
-- the coaches broken down in an open incident (:func:`api.desk.warnings.broken_coaches`);
+- the coaches broken down in an open incident (:func:`api.desk.availability.broken_down`);
 - the booked incidents with their entries (``incidents``, for the crews of accepted joint plans);
 - the active bookings.
 
@@ -22,7 +22,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from api.desk.warnings import OPEN_LIMIT, broken_coaches
+from api.desk.availability import broken_down
+from api.desk.warnings import OPEN_LIMIT
 from api.records import EntryKind, SqlRecordStore, open_store
 from api.records.lifecycle import BOOKED_STATUSES
 from api.records.usability import OPEN_STATUSES
@@ -46,7 +47,7 @@ def fill(store: SqlRecordStore, closed: int, still_open: int) -> None:
 def questions(store: SqlRecordStore) -> dict[str, Callable[[], Sequence]]:
     return {
         "open incidents (heads)": lambda: store.incident_heads(set(OPEN_STATUSES), limit=OPEN_LIMIT),
-        "broken down in an open incident": lambda: list(broken_coaches(store).items()),
+        "broken down in an open incident": lambda: list(broken_down(store, None, None).items()),
         "booked incidents (records)": lambda: store.incidents(set(BOOKED_STATUSES), limit=OPEN_LIMIT),
         "active bookings": store.bookings,
     }

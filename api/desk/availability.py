@@ -18,11 +18,10 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from api.desk.joint_views import shared_holds
+from api.desk.warnings import OPEN_LIMIT
 from api.records.lifecycle import BOOKED_STATUSES
 from api.records.types import Booking, IncidentHead, RecordStore
 from api.records.usability import BROKEN_COACH_KINDS, OPEN_STATUSES, breakdown_reason
-
-OPEN_LIMIT = 10_000
 
 # The earliest and the latest time of the reports planned together (one report: its time twice)
 Span = tuple[datetime, datetime]

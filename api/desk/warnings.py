@@ -22,16 +22,6 @@ RESCUE_COACH_BROKE_DOWN = "rescue_coach_broke_down"
 RESCUE_COACH_IN_WORKSHOP = "rescue_coach_in_workshop"
 
 
-def broken_coaches(store: RecordStore, exclude_number: int | None = None) -> dict[str, int]:
-    """Coach id → the open incident it broke down in (a breakdown or accident reported with it), the
-    incident ``exclude_number`` left out."""
-    broken: dict[str, int] = {}
-    for head in store.incident_heads(set(OPEN_STATUSES), limit=OPEN_LIMIT):
-        if head.number != exclude_number and head.report.get("kind") in BROKEN_COACH_KINDS:
-            broken.setdefault(head.report["vehicle_id"], head.number)
-    return broken
-
-
 def plan_warnings(
     store: RecordStore, statuses: Mapping[str, StatusChange] | None = None
 ) -> dict[int, list[dict[str, Any]]]:
