@@ -8,7 +8,7 @@ through several scenes; :mod:`~fleetplan.builder.passing_routes` a coach on its 
 several) and
 :mod:`~fleetplan.builder.trips` (later trips and who could run them; :mod:`~fleetplan.builder.cover_timing`
 when a crew can be at one), sharing a :class:`~fleetplan.builder.context.BuildContext`. The one caller is
-:func:`solver.dispatch.prepare`; the cyclic collector is paused meanwhile (:mod:`~fleetplan.builder.collector`).
+:func:`solver.dispatch.prepare`; the cyclic collector is paused meanwhile (:mod:`fleetplan.collector`).
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
-from fleetplan.builder.collector import collector_paused
 from fleetplan.builder.context import BuildContext
 from fleetplan.builder.crews import candidate_crews, standby_by_city
 from fleetplan.builder.groups import failed_crews, stranded_group
 from fleetplan.builder.rescues import group_rescues
 from fleetplan.builder.routes import rescue_routes
 from fleetplan.builder.trips import ChainRescues, CoverCrews, trip_options, trip_tasks
+from fleetplan.collector import collector_paused
 from fleetplan.corridor import Corridor
 from fleetplan.errors import InvalidValueError
 from fleetplan.instance import Instance, RescueOption, StrandedGroup

@@ -16,6 +16,7 @@ from dataclasses import replace
 from types import MappingProxyType
 
 from fleetplan.builder import build_instance, stranded_groups
+from fleetplan.collector import collector_paused
 from fleetplan.corridor import Corridor
 from fleetplan.evaluate import evaluate
 from fleetplan.instance import Instance, StrandedGroup
@@ -106,6 +107,7 @@ def check(
     return stranded_groups(corridor, incidents, conditions, ops, fixes)
 
 
+@collector_paused()  # the evaluator and the oracle allocate as the solve does
 def dispatch_prepared(
     instance: Instance, params: SolveParams = SolveParams(), more_wanted: MoreWanted = all_wanted
 ) -> Dispatch:

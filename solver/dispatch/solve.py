@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from itertools import takewhile
 
+from fleetplan.collector import collector_paused
 from fleetplan.instance import Instance
 from fleetplan.phrase import Phrase, phrase
 from fleetplan.plan import Objective, Plan
@@ -69,6 +70,7 @@ def all_wanted() -> bool:
     return True
 
 
+@collector_paused()
 def solve(instance: Instance, params: SolveParams = SolveParams(), more_wanted: MoreWanted = all_wanted) -> Result:
     """Ranked plans for ``instance`` within ``params.budget``.
 

@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from fleetplan.builder import BuildContext, build_instance
-from fleetplan.builder.collector import collector_paused
 from fleetplan.builder.cover_timing import cover_start_for
+from fleetplan.collector import collector_paused
 from fleetplan.corridor import Corridor, load_corridor
 from fleetplan.errors import LocationError
 from fleetplan.instance import RejectionCode, TripTask

@@ -1,10 +1,11 @@
-"""The cyclic garbage collector paused while a build runs.
+"""The cyclic garbage collector paused while a build or a solve runs.
 
 A build allocates tens of thousands of small, short-lived, acyclic objects (timings, options,
-rejections) and keeps most of them. Each allocation burst makes CPython's collector walk every young
-object again, to find cycles there are none of: on the 1,000-coach benchmark about a tenth of the
-build (docs/benchmarks.md, stop 36). Reference counting still frees everything the build drops; the
-collector runs again as soon as the last build that paused it ends.
+rejections) and keeps most of them; a solve makes as many again (model expressions, plans). Each
+allocation burst makes CPython's collector walk every young object again, to find cycles there are
+none of, and now and then every object of the process: on the 1,000-coach benchmark about a tenth of
+the build (docs/benchmarks.md, stop 36) and 0.1-0.3 s of the solve (stop 40). Reference counting
+still frees everything they drop; the collector runs again as soon as the last pause ends.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 _lock = threading.Lock()
-_pausing = 0  # builds running now that found the collector enabled or paused by another build
+_pausing = 0  # pauses running now (builds, solves), nested or in other threads
 _paused_by_us = False
 
 
