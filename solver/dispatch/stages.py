@@ -50,7 +50,7 @@ SUBSOLVERS = ("max_lp", "core", "default_lp", "quick_restart", "reduced_costs", 
 # Stages that gain from CP-SAT's presolve. The earlier ones (the rescue terms, then the trips) are
 # assignments whose LP bound is found at once: on the 1,000-coach benchmark presolve took 0.08-0.11 s of
 # their 0.13-0.45 s a call and removed little, while the empty-running stage closed slower without it
-# (docs/benchmarks.md, stop 40). A stage presolves when it holds any of these terms.
+# (docs/benchmarks.md, stop 40). A stage presolves when it holds any of these terms (:func:`presolved`).
 PRESOLVED_TERMS = frozenset({"deadhead_km", "coverage_lost", "rescue_coaches"})
 
 KEEP_PROPOSED_SHARE = 0.2  # of the time left, at most, for breaking a tie toward the crews proposed before
@@ -138,6 +138,11 @@ def lexicographic_stages(upper_bounds: dict[str, int], openers: frozenset[str] =
             weight *= upper_bounds[name] + 1
         weighted.append(list(reversed(weights)))
     return weighted
+
+
+def presolved(stage: Stage) -> bool:
+    """Whether CP-SAT presolves the model for ``stage`` (see :data:`PRESOLVED_TERMS`)."""
+    return any(name in PRESOLVED_TERMS for name, _ in stage)
 
 
 def decode(stage: Stage, value: int) -> dict[str, int]:
@@ -251,7 +256,7 @@ def minimise_stages(
         dm.model.minimize(objective)
         later = len(stages) - index - 1 + stages_after
         allowance.limit(solver, max(stage_time(remaining, later), MIN_STAGE_TIME_S))
-        solver.parameters.cp_model_presolve = any(name in PRESOLVED_TERMS for name, _ in stage)
+        solver.parameters.cp_model_presolve = presolved(stage)
         status = solver.solve(dm.model)
         allowance.charge(solver)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):

@@ -8,9 +8,11 @@ from dataclasses import replace
 
 import pytest
 
+from fleetplan.plan import Objective
+
 from solver.dispatch import Budget, SolveParams, Status, solve
 from solver.dispatch.greedy import on_time_rescues
-from solver.dispatch.stages import STAGE_OPENERS, lexicographic_stages, stage_time
+from solver.dispatch.stages import STAGE_OPENERS, lexicographic_stages, presolved, stage_time
 
 from tests.solver.desk_incidents import COUNT, ONE_PLAN, assert_same_best, desk_instance
 from tests.solver.factory import InstanceBuilder
@@ -179,3 +181,12 @@ def test_the_collector_is_paused_while_a_solve_and_its_checks_run(monkeypatch):
     solve(desk_instance(0), ONE_PLAN)  # alone too, as the benchmarks and the what-if call it
     assert seen == {"solve": False}
     assert gc.isenabled()
+
+
+def test_presolve_runs_from_the_empty_running_stage_on():
+    bounds = dict.fromkeys(Objective.term_names(), 10)
+    rescue_and_trips, empty_running = lexicographic_stages(bounds)
+    assert not presolved(rescue_and_trips) and presolved(empty_running)
+    (everything,) = lexicographic_stages(bounds, frozenset())  # a small model: one stage
+    assert presolved(everything)
+    assert not presolved([(name, 1) for name in ("passengers_not_reached", "late_penalty", "passenger_delay_min")])
