@@ -30,6 +30,9 @@ class Phrase:
     def __hash__(self) -> int:  # a read-only mapping has no hash of its own; its items do
         return hash((self.key, tuple(sorted(self.facts.items()))))
 
+    def __reduce__(self):  # a read-only mapping cannot be pickled; its items can (a build's child sends them)
+        return Phrase, (self.key, dict(self.facts))
+
 
 def phrase(key: str, **facts: Any) -> Phrase:
     """``phrase("in_workshop", vehicle="c05")``."""

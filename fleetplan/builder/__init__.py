@@ -22,6 +22,7 @@ from fleetplan.builder.groups import failed_crews, stranded_group
 from fleetplan.builder.rescues import group_rescues
 from fleetplan.builder.routes import rescue_routes
 from fleetplan.builder.trips import ChainRescues, CoverCrews, trip_options, trip_tasks
+from fleetplan.builder.two_cores import made_on_two_cores
 from fleetplan.collector import collector_paused
 from fleetplan.corridor import Corridor
 from fleetplan.errors import InvalidValueError
@@ -59,15 +60,18 @@ def build_instance(
     corridor, at, failed = ctx.corridor, ctx.at, set(ctx.failed)
     ctx.unavailable = {**failed_crews(ctx, groups), **ctx.unavailable}
     crews = candidate_crews(ctx, groups, failed)
-    rescues = tuple(option for group in groups for option in group_rescues(ctx, group, crews))
+    rescues = made_on_two_cores(ctx, groups, lambda group: group_rescues(ctx, group, crews), len(crews) * len(groups))
     routes = () if _everyone_on_time_alone(groups, rescues) else tuple(rescue_routes(ctx, groups, rescues))
     rescuing = {option.crew_id for option in rescues}
     tasks = trip_tasks(ctx, groups, [crew for crew in crews if crew.id in rescuing], failed)
     groups_by_id = {group.id: group for group in groups}
     task_ids = frozenset(task.trip_id for task in tasks)
     covers, chains = CoverCrews.of(crews), ChainRescues.of(rescues, routes)
-    trip_opts = tuple(
-        option for task in tasks for option in trip_options(ctx, task, covers, chains, groups_by_id, task_ids)
+    trip_opts = made_on_two_cores(
+        ctx,
+        tasks,
+        lambda task: trip_options(ctx, task, covers, chains, groups_by_id, task_ids),
+        len(crews) * len(tasks),
     )
     return Instance(
         at=at,

@@ -1,0 +1,155 @@
+"""A large build's independent work shared with a forked child, on the other core.
+
+Every stranded group's rescue options, and every trip task's covers, are worked out from the build's
+context alone. On a large fleet they are most of a build (on the 1,000-coach benchmark some 1.2 of
+1.5 s), and the other core is idle while they run: the solver has not started. So every other item
+runs in a child forked from this process, which sees the context as it is and sends back, item by
+item, what it made and what it recorded in the context (rejections, late and overtime options).
+Alternate items, not halves: items differ in cost, and neighbours alike (a depot's trips) balance
+the two sides best. The parent puts the items back in their order and records each rejection once,
+where its first item would have, as :meth:`BuildContext.reject` does: the instance is the same as a
+build in one process.
+
+A small build is not shared (the fork and the transfer cost more than they save), nor is one in a
+process with other threads running (a child of a threaded process could wait forever on a lock
+another thread held at the fork: the desk's web process dispatches in worker processes of one thread
+each), nor where ``os.fork`` is missing. A child that fails, sends nothing readable or takes far
+longer than the parent's own items costs only time: the parent works its items out itself.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import select
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from fleetplan.builder.context import BuildContext
+from fleetplan.instance import RescueOption
+
+Item = TypeVar("Item")
+Made = TypeVar("Made")
+
+# Below this much work the other core is not worth a fork: the child, the pickling of its items and
+# the merge cost some 20-40 ms on the 1,000-coach benchmark, more than a desk build (tens of
+# candidates) takes altogether. Measured as candidate crews × items (groups or trip tasks).
+MIN_WORK = 20_000
+# How long the parent waits for the child once its own items are done, beyond as long again as they
+# took: the two sides' items cost about the same, so a child this late is stuck, not slow.
+CHILD_GRACE_S = 2.0
+_CAN_FORK = hasattr(os, "fork")
+
+
+@dataclass(frozen=True)
+class _Done(Generic[Made]):
+    """One item's work: what it made and what it recorded in the context meanwhile."""
+
+    made: tuple[Made, ...]
+    rejections: tuple[tuple[Any, ...], ...]  # (candidate, code, said, group_id): Rejection without names
+    late: tuple[RescueOption, ...]
+    overtime: tuple[RescueOption, ...]
+
+
+def made_on_two_cores(
+    ctx: BuildContext, items: Sequence[Item], make: Callable[[Item], Iterable[Made]], work: int
+) -> tuple[Made, ...]:
+    """``make(item)`` for every item, concatenated in order; every other item in a forked child when
+    ``work`` (the caller's measure of it) is :data:`MIN_WORK` or more."""
+    if work < MIN_WORK or len(items) < 2 or not _CAN_FORK or not _single_threaded():
+        return tuple(made for item in items for made in make(item))
+    recorded = _Marks.of(ctx)
+    reading, writing = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child: the odd items, down the pipe; never returns
+        os.close(reading)
+        _child(ctx, items[1::2], make, writing)
+    os.close(writing)
+    odds: list | None = None
+    try:
+        started = time.monotonic()
+        evens = [_done(ctx, item, make) for item in items[0::2]]
+        odds = _received(reading, deadline=time.monotonic() + (time.monotonic() - started) + CHILD_GRACE_S)
+    finally:
+        os.close(reading)
+        if odds is None:
+            os.kill(child, signal.SIGKILL)
+        os.waitpid(child, 0)
+    if odds is None or len(odds) != len(items[1::2]):  # the child failed: its items here, as it would have
+        recorded.restore(ctx)  # (from the context as it was at the fork)
+        odds = [_done(ctx, item, make) for item in items[1::2]]
+    in_order = [done for pair in zip(evens, odds) for done in pair] + evens[len(odds) :]
+    recorded.restore(ctx)
+    for done in in_order:
+        for candidate, code, said, group_id in done.rejections:
+            ctx.reject(candidate, code, said, group_id)
+        ctx.late_options.extend(done.late)
+        ctx.overtime_options.extend(done.overtime)
+    return tuple(made for done in in_order for made in done.made)
+
+
+@dataclass(frozen=True)
+class _Marks:
+    """What the context had recorded before the items: the parent's own items' records are taken
+    off again and put back in the items' order."""
+
+    rejections: int
+    reported: frozenset
+    late: int
+    overtime: int
+
+    @classmethod
+    def of(cls, ctx: BuildContext) -> _Marks:
+        return cls(len(ctx.rejections), frozenset(ctx._reported), len(ctx.late_options), len(ctx.overtime_options))
+
+    def restore(self, ctx: BuildContext) -> None:
+        del ctx.rejections[self.rejections :], ctx.late_options[self.late :], ctx.overtime_options[self.overtime :]
+        ctx._reported.intersection_update(self.reported)
+
+
+def _single_threaded() -> bool:
+    """Whether this process runs no other Python thread (a fork copies only the calling one)."""
+    return threading.active_count() == 1
+
+
+def _done(ctx: BuildContext, item: Item, make: Callable[[Item], Iterable[Made]]) -> _Done[Made]:
+    marks = (len(ctx.rejections), len(ctx.late_options), len(ctx.overtime_options))
+    made = tuple(make(item))
+    return _Done(
+        made,
+        tuple((r.candidate, r.code, r.said, r.group_id) for r in ctx.rejections[marks[0] :]),
+        tuple(ctx.late_options[marks[1] :]),
+        tuple(ctx.overtime_options[marks[2] :]),
+    )
+
+
+def _child(ctx: BuildContext, items: Sequence[Item], make: Callable[[Item], Iterable[Made]], writing: int) -> None:
+    status = 1
+    try:
+        done = [_done(ctx, item, make) for item in items]
+        with os.fdopen(writing, "wb") as pipe:
+            pickle.dump(done, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+        status = 0
+    finally:
+        os._exit(status)  # no exit handlers, no flushing of buffers: they are the parent's
+
+
+def _received(reading: int, deadline: float) -> list | None:
+    """The child's items, or None when it sent nothing whole by ``deadline`` (``time.monotonic``)."""
+    chunks = []
+    while True:
+        ready, _, _ = select.select([reading], [], [], max(deadline - time.monotonic(), 0.0))
+        if not ready:
+            return None
+        chunk = os.read(reading, 1 << 20)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    try:
+        return pickle.loads(b"".join(chunks))
+    except Exception:  # a child that died mid-way: a truncated pickle
+        return None
