@@ -24,7 +24,6 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 from datetime import time as clock
-from queue import Empty
 
 from fleetplan.corridor import Corridor, load_corridor
 from fleetplan.evaluate import evaluate
@@ -140,37 +139,44 @@ def _profile_text(profiler: cProfile.Profile, lines: int = 25) -> str:
     return stream.getvalue()
 
 
-def _child(queue, spec: FleetSpec, incidents: int, moment: datetime, params: SolveParams) -> None:
+def _child(sending, spec: FleetSpec, incidents: int, moment: datetime, params: SolveParams) -> None:
     try:
-        measure(spec, incidents, moment, params, report_to=queue.put)
+        measure(spec, incidents, moment, params, report_to=sending.send)
     except Exception as error:  # reported in the table rather than lost on stderr
-        queue.put({"phase": "error", "error": f"{type(error).__name__}: {error}"})
+        sending.send({"phase": "error", "error": f"{type(error).__name__}: {error}"})
 
 
 def measure_within(spec: FleetSpec, incidents: int, moment: datetime, params: SolveParams, budget_s: float) -> dict:
     """:func:`measure` in a child process stopped after ``budget_s`` seconds; the summary says how far
-    it got (``phase`` is ``build``, ``solve`` or ``done``) and ``stopped_after_s`` if it was stopped."""
+    it got (``phase`` is ``build``, ``solve`` or ``done``) and ``stopped_after_s`` if it was stopped.
+
+    The child reports down a pipe, not a queue: a queue's feeder thread would make the build think
+    its process threaded and keep it on one core (:mod:`fleetplan.builder.two_cores`)."""
     context = multiprocessing.get_context("fork")
-    queue = context.Queue()
-    child = context.Process(target=_child, args=(queue, spec, incidents, moment, params), daemon=True)
+    receiving, sending = context.Pipe(duplex=False)
+    child = context.Process(target=_child, args=(sending, spec, incidents, moment, params), daemon=True)
     started = time.perf_counter()
     child.start()
+    sending.close()  # the child's end: end of file here once the child is gone
     summary: dict = {"phase": "generate"}
     while True:
         left = budget_s - (time.perf_counter() - started)
-        try:
-            message = queue.get(timeout=min(max(left, 0.01), 1.0))
-            summary = {**summary, **message} if message.get("phase") == "error" else message
-        except Empty:
-            if not child.is_alive():  # it failed: its traceback is on stderr
+        message = None
+        if receiving.poll(min(max(left, 0.01), 1.0)):
+            try:
+                message = receiving.recv()
+            except EOFError:  # it failed: its traceback is on stderr
+                child.join()
                 summary["crashed"] = f"exit code {child.exitcode}"
                 return summary
+        if message is None:
             if left <= 0:
                 child.kill()
                 child.join()
                 summary["stopped_after_s"] = budget_s
                 return summary
             continue
+        summary = {**summary, **message} if message.get("phase") == "error" else message
         if summary.get("phase") in ("done", "error"):
             child.join()
             return summary
