@@ -136,3 +136,14 @@ def test_a_process_with_other_threads_never_forks(monkeypatch):
         stop.set()
         other.join()
     assert made == tuple(x for item in range(15) for x in (item, item * 10))
+
+
+def test_the_desks_builds_on_the_default_corridor_stay_on_one_core(monkeypatch):
+    # under load the desk's other core answers another report: a fork would only cost it
+    from tests.solver.desk_incidents import desk_instance
+
+    def no_fork():
+        raise AssertionError("a desk build forked")
+
+    monkeypatch.setattr(two_cores.os, "fork", no_fork)
+    assert all(desk_instance(index).rescue_options for index in range(0, 40, 5))
