@@ -2,13 +2,13 @@
 
 Every stranded group's rescue options, and every trip task's covers, are worked out from the build's
 context alone. On a large fleet they are most of a build (on the 1,000-coach benchmark some 1.2 of
-1.5 s), and the other core is idle while they run: the solver has not started. So every other item
-runs in a child forked from this process, which sees the context as it is and sends back, item by
-item, what it made and what it recorded in the context (rejections, late and overtime options).
-Alternate items, not halves: items differ in cost, and neighbours alike (a depot's trips) balance
-the two sides best. The parent puts the items back in their order and records each rejection once,
-where its first item would have, as :meth:`BuildContext.reject` does: the instance is the same as a
-build in one process.
+1.5 s), and the other core is idle while they run: the solver has not started. So a child forked
+from this process, which sees the context as it is, shares the items with it: each takes the next
+item number from a pipe of tickets when it is free (items differ in cost: fixed halves were
+lopsided), and the child sends back, item by item, what it made and what it recorded in the context
+(rejections, late and overtime options). The parent puts the items back in their order and records
+each rejection once, where its first item would have, as :meth:`BuildContext.reject` does: the
+instance is the same as a build in one process.
 
 A small build is not shared (the fork and the transfer cost more than they save), nor is one in a
 process with other threads running (a child of a threaded process could wait forever on a lock
@@ -25,7 +25,7 @@ import select
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -45,6 +45,8 @@ MIN_WORK = 5_000
 # How long the parent waits for the child once its own items are done, beyond as long again as they
 # took: the two sides' items cost about the same, so a child this late is stuck, not slow.
 CHILD_GRACE_S = 2.0
+TICKET_BYTES = 4
+MAX_TICKETS = 4_096  # their numbers fit in a pipe's buffer (16 KiB at the least) before anyone reads
 _CAN_FORK = hasattr(os, "fork")
 
 
@@ -61,38 +63,56 @@ class _Done(Generic[Made]):
 def made_on_two_cores(
     ctx: BuildContext, items: Sequence[Item], make: Callable[[Item], Iterable[Made]], work: int
 ) -> tuple[Made, ...]:
-    """``make(item)`` for every item, concatenated in order; every other item in a forked child when
-    ``work`` (the caller's measure of it) is :data:`MIN_WORK` or more."""
-    if work < MIN_WORK or len(items) < 2 or not _CAN_FORK or not _single_threaded():
+    """``make(item)`` for every item, concatenated in order; shared with a forked child when ``work``
+    (the caller's measure of it) is :data:`MIN_WORK` or more."""
+    if work < MIN_WORK or len(items) < 2 or len(items) > MAX_TICKETS or not _CAN_FORK or not _single_threaded():
         return tuple(made for item in items for made in make(item))
     recorded = _Marks.of(ctx)
+    tickets = _tickets(len(items))
     reading, writing = os.pipe()
     child = os.fork()
-    if child == 0:  # the child: the odd items, down the pipe; never returns
+    if child == 0:  # the child: the items it draws, down the pipe; never returns
         os.close(reading)
-        _child(ctx, items[1::2], make, writing)
+        _child(ctx, items, make, tickets, writing)
     os.close(writing)
-    odds: list | None = None
+    sent: dict[int, _Done[Made]] | None = None
     try:
         started = time.monotonic()
-        evens = [_done(ctx, item, make) for item in items[0::2]]
-        odds = _received(reading, deadline=time.monotonic() + (time.monotonic() - started) + CHILD_GRACE_S)
+        done = {index: _done(ctx, items[index], make) for index in _drawn(tickets)}
+        sent = _received(reading, deadline=time.monotonic() + (time.monotonic() - started) + CHILD_GRACE_S)
     finally:
         os.close(reading)
-        if odds is None:
+        os.close(tickets)
+        if sent is None:
             os.kill(child, signal.SIGKILL)
         os.waitpid(child, 0)
-    if odds is None or len(odds) != len(items[1::2]):  # the child failed: its items here, as it would have
+    missing = [index for index in range(len(items)) if index not in done and index not in (sent or {})]
+    if sent is None or missing:  # the child failed: its items here, as it would have made them
         recorded.restore(ctx)  # (from the context as it was at the fork)
-        odds = [_done(ctx, item, make) for item in items[1::2]]
-    in_order = [done for pair in zip(evens, odds) for done in pair] + evens[len(odds) :]
+        sent = {index: _done(ctx, items[index], make) for index in range(len(items)) if index not in done}
+    in_order = [done[index] if index in done else sent[index] for index in range(len(items))]
     recorded.restore(ctx)
-    for done in in_order:
-        for candidate, code, said, group_id in done.rejections:
+    for each in in_order:
+        for candidate, code, said, group_id in each.rejections:
             ctx.reject(candidate, code, said, group_id)
-        ctx.late_options.extend(done.late)
-        ctx.overtime_options.extend(done.overtime)
-    return tuple(made for done in in_order for made in done.made)
+        ctx.late_options.extend(each.late)
+        ctx.overtime_options.extend(each.overtime)
+    return tuple(made for each in in_order for made in each.made)
+
+
+def _tickets(count: int) -> int:
+    """A pipe holding the item numbers 0 … count-1, closed for writing: the reading end, which both
+    processes draw from (a read of a few bytes from a pipe is atomic: each number goes to one)."""
+    reading, writing = os.pipe()
+    os.write(writing, b"".join(index.to_bytes(TICKET_BYTES, "little") for index in range(count)))
+    os.close(writing)
+    return reading
+
+
+def _drawn(tickets: int) -> Iterator[int]:
+    """The item numbers this process draws, one at a time, until none is left."""
+    while ticket := os.read(tickets, TICKET_BYTES):
+        yield int.from_bytes(ticket, "little")
 
 
 @dataclass(frozen=True)
@@ -130,10 +150,12 @@ def _done(ctx: BuildContext, item: Item, make: Callable[[Item], Iterable[Made]])
     )
 
 
-def _child(ctx: BuildContext, items: Sequence[Item], make: Callable[[Item], Iterable[Made]], writing: int) -> None:
+def _child(
+    ctx: BuildContext, items: Sequence[Item], make: Callable[[Item], Iterable[Made]], tickets: int, writing: int
+) -> None:
     status = 1
     try:
-        done = [_done(ctx, item, make) for item in items]
+        done = {index: _done(ctx, items[index], make) for index in _drawn(tickets)}
         with os.fdopen(writing, "wb") as pipe:
             pickle.dump(done, pipe, protocol=pickle.HIGHEST_PROTOCOL)
         status = 0
@@ -141,7 +163,7 @@ def _child(ctx: BuildContext, items: Sequence[Item], make: Callable[[Item], Iter
         os._exit(status)  # no exit handlers, no flushing of buffers: they are the parent's
 
 
-def _received(reading: int, deadline: float) -> list | None:
+def _received(reading: int, deadline: float) -> dict | None:
     """The child's items, or None when it sent nothing whole by ``deadline`` (``time.monotonic``)."""
     chunks = []
     while True:

@@ -83,41 +83,59 @@ def _context() -> BuildContext:
 
 
 def _rejecting(ctx: BuildContext, in_child=None):
-    """Makes item → (item, item * 10) and rejects a candidate per item (every third one twice over)."""
+    """Makes item → (item, the process that made it) in 30 ms (long enough for both processes to draw
+    items) and rejects a candidate per item (one of seven, so most twice over)."""
     parent = os.getpid()
 
     def make(item: int):
+        time.sleep(0.03)
         if in_child is not None and os.getpid() != parent:
             in_child()
         ctx.reject(f"c{item % 7}", RejectionCode.BUSY, phrase("busy", who=f"c{item % 7}", why=str(item)))
-        return (item, item * 10)
+        return [(item, os.getpid())]
 
     return make
 
 
-def _made_and_recorded(in_child=None, monkeypatch=None) -> tuple:
+def _made_and_recorded(in_child=None) -> tuple[list[int], set[int], list]:
+    """The items made in order, the processes that made them, and the rejections recorded."""
     ctx = _context()
     ctx.reject("c3", RejectionCode.BUSY, phrase("busy", who="c3", why="before"))  # recorded before: kept once
     made = two_cores.made_on_two_cores(ctx, list(range(15)), _rejecting(ctx, in_child), work=10**9)
-    return made, [(r.candidate, r.said) for r in ctx.rejections]
+    return [item for item, _ in made], {pid for _, pid in made}, [(r.candidate, r.said) for r in ctx.rejections]
 
 
 def test_items_and_rejections_come_back_in_order_and_once():
-    made, rejections = _made_and_recorded()
-    assert made == tuple(x for item in range(15) for x in (item, item * 10))
+    items, makers, rejections = _made_and_recorded()
+    assert items == list(range(15))
+    assert len(makers) == 2 and os.getpid() in makers  # this process and the child both made some
     assert [candidate for candidate, _ in rejections] == ["c3", "c0", "c1", "c2", "c4", "c5", "c6"]
-    assert rejections[2][1] == phrase("busy", who="c1", why="1")  # the child's item 1, not the parent's 8
+    assert rejections[2][1] == phrase("busy", who="c1", why="1")  # item 1's, whichever side made it, not item 8's
 
 
-def test_a_child_that_dies_costs_time_only():
-    assert _made_and_recorded(in_child=lambda: os._exit(3)) == _made_and_recorded()
+def _child_ran(path):
+    def mark() -> None:
+        path.touch()
+
+    return mark
 
 
-def test_a_child_that_hangs_is_stopped_and_its_items_made_here(monkeypatch):
+def test_a_child_that_dies_costs_time_only(tmp_path):
+    ran = tmp_path / "child ran"
+    items, makers, rejections = _made_and_recorded(in_child=lambda: (_child_ran(ran)(), os._exit(3)))
+    assert ran.exists()
+    assert makers == {os.getpid()}  # every item made here in the end
+    assert (items, rejections) == _made_and_recorded()[::2]
+
+
+def test_a_child_that_hangs_is_stopped_and_its_items_made_here(monkeypatch, tmp_path):
     monkeypatch.setattr(two_cores, "CHILD_GRACE_S", 0.2)
+    ran = tmp_path / "child ran"
     started = time.monotonic()
-    assert _made_and_recorded(in_child=lambda: time.sleep(60)) == _made_and_recorded()
+    items, makers, rejections = _made_and_recorded(in_child=lambda: (_child_ran(ran)(), time.sleep(60)))
     assert time.monotonic() - started < 30
+    assert ran.exists() and makers == {os.getpid()}
+    assert (items, rejections) == _made_and_recorded()[::2]
 
 
 def test_a_process_with_other_threads_never_forks(monkeypatch):
@@ -131,11 +149,11 @@ def test_a_process_with_other_threads_never_forks(monkeypatch):
     other = threading.Thread(target=stop.wait)
     other.start()
     try:
-        made, _ = _made_and_recorded()
+        items, makers, _ = _made_and_recorded()
     finally:
         stop.set()
         other.join()
-    assert made == tuple(x for item in range(15) for x in (item, item * 10))
+    assert items == list(range(15)) and makers == {os.getpid()}
 
 
 def test_the_desks_builds_on_the_default_corridor_stay_on_one_core(monkeypatch):
