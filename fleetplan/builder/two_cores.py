@@ -70,7 +70,12 @@ def made_on_two_cores(
     recorded = _Marks.of(ctx)
     tickets = _tickets(len(items))
     reading, writing = os.pipe()
-    child = os.fork()
+    try:
+        child = os.fork()
+    except OSError:  # no process to be had (a limit, memory): the build on one core
+        for pipe_end in (tickets, reading, writing):
+            os.close(pipe_end)
+        return tuple(made for item in items for made in make(item))
     if child == 0:  # the child: the items it draws, down the pipe; never returns
         os.close(reading)
         _child(ctx, items, make, tickets, writing)

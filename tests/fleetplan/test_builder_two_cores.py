@@ -38,10 +38,10 @@ def fleet() -> tuple[Corridor, list]:
     return corridor, [placed.incident for placed in simultaneous_incidents(corridor, moment, 6, spec.seed)]
 
 
-def _build(fleet, min_work: int, monkeypatch) -> Instance:
+def _build(fleet, min_work: int, monkeypatch, weather: str) -> Instance:
     corridor, incidents = fleet
     monkeypatch.setattr(two_cores, "MIN_WORK", min_work)
-    return build_instance(corridor, incidents, corridor.dataset.clear_conditions)
+    return build_instance(corridor, incidents, corridor.dataset.conditions_named(weather))
 
 
 def _everything(instance: Instance) -> tuple:
@@ -57,7 +57,8 @@ def _everything(instance: Instance) -> tuple:
     )
 
 
-def test_a_build_on_two_cores_is_the_build_on_one(fleet, monkeypatch):
+@pytest.mark.parametrize("weather", ["clear", "blizzard"])
+def test_a_build_on_two_cores_is_the_build_on_one(fleet, monkeypatch, weather):
     forks = []
     real_fork = os.fork
 
@@ -66,9 +67,9 @@ def test_a_build_on_two_cores_is_the_build_on_one(fleet, monkeypatch):
         return real_fork()
 
     monkeypatch.setattr(two_cores.os, "fork", counted_fork)
-    alone = _build(fleet, 10**12, monkeypatch)
+    alone = _build(fleet, 10**12, monkeypatch, weather)
     assert forks == []
-    shared = _build(fleet, 0, monkeypatch)
+    shared = _build(fleet, 0, monkeypatch, weather)
     assert len(forks) == 2  # the groups' rescues, then the trips' covers
     assert len(alone.trip_options) > 50 and len(alone.rejections) > 100  # enough to tell an order apart
     assert _everything(shared) == _everything(alone)
@@ -92,25 +93,32 @@ def _rejecting(ctx: BuildContext, in_child=None):
         if in_child is not None and os.getpid() != parent:
             in_child()
         ctx.reject(f"c{item % 7}", RejectionCode.BUSY, phrase("busy", who=f"c{item % 7}", why=str(item)))
+        if item % 5 == 0:
+            ctx.late_options.append(f"late {item}")  # type: ignore[arg-type]  # its order is what is checked
+        if item % 4 == 1:
+            ctx.overtime_options.append(f"overtime {item}")  # type: ignore[arg-type]
         return [(item, os.getpid())]
 
     return make
 
 
 def _made_and_recorded(in_child=None) -> tuple[list[int], set[int], list]:
-    """The items made in order, the processes that made them, and the rejections recorded."""
+    """The items made in order, the processes that made them, and what was recorded: the rejections,
+    then the late and the overtime options."""
     ctx = _context()
     ctx.reject("c3", RejectionCode.BUSY, phrase("busy", who="c3", why="before"))  # recorded before: kept once
     made = two_cores.made_on_two_cores(ctx, list(range(15)), _rejecting(ctx, in_child), work=10**9)
-    return [item for item, _ in made], {pid for _, pid in made}, [(r.candidate, r.said) for r in ctx.rejections]
+    recorded = [(r.candidate, r.said) for r in ctx.rejections] + ctx.late_options + ctx.overtime_options
+    return [item for item, _ in made], {pid for _, pid in made}, recorded
 
 
 def test_items_and_rejections_come_back_in_order_and_once():
-    items, makers, rejections = _made_and_recorded()
+    items, makers, recorded = _made_and_recorded()
     assert items == list(range(15))
     assert len(makers) == 2 and os.getpid() in makers  # this process and the child both made some
-    assert [candidate for candidate, _ in rejections] == ["c3", "c0", "c1", "c2", "c4", "c5", "c6"]
-    assert rejections[2][1] == phrase("busy", who="c1", why="1")  # item 1's, whichever side made it, not item 8's
+    assert [candidate for candidate, _ in recorded[:7]] == ["c3", "c0", "c1", "c2", "c4", "c5", "c6"]
+    assert recorded[2][1] == phrase("busy", who="c1", why="1")  # item 1's, whichever side made it, not item 8's
+    assert recorded[7:] == ["late 0", "late 5", "late 10", "overtime 1", "overtime 5", "overtime 9", "overtime 13"]
 
 
 def _child_ran(path):
@@ -122,20 +130,20 @@ def _child_ran(path):
 
 def test_a_child_that_dies_costs_time_only(tmp_path):
     ran = tmp_path / "child ran"
-    items, makers, rejections = _made_and_recorded(in_child=lambda: (_child_ran(ran)(), os._exit(3)))
+    items, makers, recorded = _made_and_recorded(in_child=lambda: (_child_ran(ran)(), os._exit(3)))
     assert ran.exists()
     assert makers == {os.getpid()}  # every item made here in the end
-    assert (items, rejections) == _made_and_recorded()[::2]
+    assert (items, recorded) == _made_and_recorded()[::2]
 
 
 def test_a_child_that_hangs_is_stopped_and_its_items_made_here(monkeypatch, tmp_path):
     monkeypatch.setattr(two_cores, "CHILD_GRACE_S", 0.2)
     ran = tmp_path / "child ran"
     started = time.monotonic()
-    items, makers, rejections = _made_and_recorded(in_child=lambda: (_child_ran(ran)(), time.sleep(60)))
+    items, makers, recorded = _made_and_recorded(in_child=lambda: (_child_ran(ran)(), time.sleep(60)))
     assert time.monotonic() - started < 30
     assert ran.exists() and makers == {os.getpid()}
-    assert (items, rejections) == _made_and_recorded()[::2]
+    assert (items, recorded) == _made_and_recorded()[::2]
 
 
 def test_a_process_with_other_threads_never_forks(monkeypatch):
@@ -165,3 +173,14 @@ def test_the_desks_builds_on_the_default_corridor_stay_on_one_core(monkeypatch):
 
     monkeypatch.setattr(two_cores.os, "fork", no_fork)
     assert all(desk_instance(index).rescue_options for index in range(0, 40, 5))
+
+
+def test_no_process_to_fork_leaves_the_build_on_one_core(monkeypatch):
+    def no_process():
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(two_cores.os, "fork", no_process)
+    open_before = len(os.listdir("/proc/self/fd"))
+    items, makers, recorded = _made_and_recorded()
+    assert items == list(range(15)) and makers == {os.getpid()}
+    assert len(os.listdir("/proc/self/fd")) == open_before  # its pipes closed again
