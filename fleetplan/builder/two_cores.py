@@ -66,7 +66,7 @@ def made_on_two_cores(
     """``make(item)`` for every item, concatenated in order; shared with a forked child when ``work``
     (the caller's measure of it) is :data:`MIN_WORK` or more."""
     if work < MIN_WORK or len(items) < 2 or len(items) > MAX_TICKETS or not _CAN_FORK or not _single_threaded():
-        return tuple(made for item in items for made in make(item))
+        return _made_here(items, make)
     recorded = _Marks.of(ctx)
     tickets = _tickets(len(items))
     reading, writing = os.pipe()
@@ -75,7 +75,7 @@ def made_on_two_cores(
     except OSError:  # no process to be had (a limit, memory): the build on one core
         for pipe_end in (tickets, reading, writing):
             os.close(pipe_end)
-        return tuple(made for item in items for made in make(item))
+        return _made_here(items, make)
     if child == 0:  # the child: the items it draws, down the pipe; never returns
         os.close(reading)
         _child(ctx, items, make, tickets, writing)
@@ -91,9 +91,8 @@ def made_on_two_cores(
         if sent is None:
             os.kill(child, signal.SIGKILL)
         os.waitpid(child, 0)
-    missing = [index for index in range(len(items)) if index not in done and index not in (sent or {})]
-    if sent is None or missing:  # the child failed: its items here, as it would have made them
-        recorded.restore(ctx)  # (from the context as it was at the fork)
+    if sent is None or len(done) + len(sent) < len(items):  # the child failed: its items made here,
+        recorded.restore(ctx)  # from the context as it was at the fork, as the child would have
         sent = {index: _done(ctx, items[index], make) for index in range(len(items)) if index not in done}
     in_order = [done[index] if index in done else sent[index] for index in range(len(items))]
     recorded.restore(ctx)
@@ -103,6 +102,10 @@ def made_on_two_cores(
         ctx.late_options.extend(each.late)
         ctx.overtime_options.extend(each.overtime)
     return tuple(made for each in in_order for made in each.made)
+
+
+def _made_here(items: Sequence[Item], make: Callable[[Item], Iterable[Made]]) -> tuple[Made, ...]:
+    return tuple(made for item in items for made in make(item))
 
 
 def _tickets(count: int) -> int:

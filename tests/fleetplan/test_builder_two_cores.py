@@ -121,16 +121,14 @@ def test_items_and_rejections_come_back_in_order_and_once():
     assert recorded[7:] == ["late 0", "late 5", "late 10", "overtime 1", "overtime 5", "overtime 9", "overtime 13"]
 
 
-def _child_ran(path):
-    def mark() -> None:
-        path.touch()
-
-    return mark
-
-
 def test_a_child_that_dies_costs_time_only(tmp_path):
     ran = tmp_path / "child ran"
-    items, makers, recorded = _made_and_recorded(in_child=lambda: (_child_ran(ran)(), os._exit(3)))
+
+    def die() -> None:
+        ran.touch()
+        os._exit(3)
+
+    items, makers, recorded = _made_and_recorded(in_child=die)
     assert ran.exists()
     assert makers == {os.getpid()}  # every item made here in the end
     assert (items, recorded) == _made_and_recorded()[::2]
@@ -139,8 +137,13 @@ def test_a_child_that_dies_costs_time_only(tmp_path):
 def test_a_child_that_hangs_is_stopped_and_its_items_made_here(monkeypatch, tmp_path):
     monkeypatch.setattr(two_cores, "CHILD_GRACE_S", 0.2)
     ran = tmp_path / "child ran"
+
+    def hang() -> None:
+        ran.touch()
+        time.sleep(60)
+
     started = time.monotonic()
-    items, makers, recorded = _made_and_recorded(in_child=lambda: (_child_ran(ran)(), time.sleep(60)))
+    items, makers, recorded = _made_and_recorded(in_child=hang)
     assert time.monotonic() - started < 30
     assert ran.exists() and makers == {os.getpid()}
     assert (items, recorded) == _made_and_recorded()[::2]
