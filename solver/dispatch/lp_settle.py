@@ -9,9 +9,10 @@ delay within half a minute of that bound, the plan is optimal for the three resc
 call, and its model, are not needed. The fixing then uses the same LP (also when CP-SAT settles).
 
 On the 1,000-coach benchmark's 8 fleets the LP's optimum equals the settled delay on every fleet, and
-its solution rounds to such a plan on fleets 2, 4, 6 and 7 (docs/benchmarks.md, stop 36). Anything short
-of a plan (routes, a choice that rounds badly, someone not reached) leaves the CP-SAT settle to do its
-work.
+its solution rounds to such a plan on all but the first (docs/benchmarks.md, stops 36 and 41). Anything
+short of a plan (routes, a choice that rounds badly, someone not reached) leaves it to CP-SAT: first
+among the options a plan at the LP's floor may use, then, if none is there, among all of them
+(:func:`solver.dispatch.solve.solve_lexicographic`).
 """
 
 from __future__ import annotations
@@ -52,11 +53,13 @@ def settled_by_relaxation(instance: Instance, params: SolveParams) -> tuple[Stag
 
 
 def rounded_rescues(relaxation: Relaxation) -> dict[str, int]:
-    """Rescue option → passengers of the LP's solution, each choice rounded (a coach used at least half,
-    its passengers to the nearest whole). Whatever comes out is checked as a plan before it is trusted."""
-    return {
-        option_id: round(relaxation.carried[option_id]) for option_id, used in relaxation.used.items() if used >= 0.5
-    }
+    """Rescue option → passengers of the LP's solution rounded to whole passengers: every option that
+    carries one or more is sent. Whatever comes out is checked as a plan before it is trusted.
+
+    Rounded by the passengers, not by the use: the LP uses a coach only as far as its passengers fill
+    its seats (23 aboard a 38-seat coach: used 0.61), so a coach less than half full would have been
+    dropped with its passengers (fleets 3, 5 and 8 of the 1,000-coach benchmark)."""
+    return {option_id: round(carried) for option_id, carried in relaxation.carried.items() if round(carried) >= 1}
 
 
 def is_rescue_plan(instance: Instance, rescues: dict[str, int], allow_split: bool) -> bool:

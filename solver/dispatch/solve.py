@@ -2,7 +2,8 @@
 
 Solving order for each plan: the rescue terms on a model of the rescues alone (exact for them, and
 much smaller), or by the fixing's LP when its solution is a plan that meets its bound
-(:mod:`solver.dispatch.lp_settle`); the rescue options their values rule out dropped (:mod:`solver.dispatch.fixing`);
+(:mod:`solver.dispatch.lp_settle`), or else first among the options a plan at that bound may use; the
+rescue options their values rule out dropped (:mod:`solver.dispatch.fixing`);
 then the trip and cost terms on the full model, each stage starting from the previous stage's plan.
 Each alternative leaves out a rescue crew of every plan above it and serves the groups the first
 plan serves (:mod:`solver.dispatch.alternatives`). Whatever the budget, the answer comes: the best
@@ -12,8 +13,9 @@ plan with its bound when a stage was cut, the greedy plan when CP-SAT found none
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from itertools import takewhile
 
@@ -62,6 +64,10 @@ ONE_WORKER_OPTIONS = 400
 # solved 3-10 % faster without it; on generated 50- to 200-coach fleets (600 to 3,600 options) it
 # saved up to a fifth in five of six (docs/benchmarks.md, stop 35).
 FIXING_MIN_OPTIONS = 400
+# A plan at the LP's floor is searched first with at most this share of the time left; when none is
+# there, the settle over every option has the rest.
+LP_FLOOR_SHARE = 0.5
+FLOOR_TOLERANCE = 1e-6  # the LP's floor, a whole number of minutes, may come back a hair above it
 MoreWanted = Callable[[], bool]
 
 
@@ -198,10 +204,14 @@ def solve_lexicographic(
         settled, relaxation = settled_first, None
         if settled is None and _options(instance) >= FIXING_MIN_OPTIONS:  # the LP the fixing solves anyway
             settled, relaxation = settled_by_relaxation(instance, params)
-        settled = settled or settle_rescue_terms(instance, params, allowance, upper_bounds)
-        if settled.solution is None:
-            return NoPlan(settled.infeasible)
-        modelled = _without_ruled_out_rescues(instance, settled, relaxation)
+        at_floor = _settled_at_lp_floor(instance, relaxation, params, allowance, upper_bounds) if not settled else None
+        if at_floor is not None:
+            settled, modelled = at_floor
+        else:
+            settled = settled or settle_rescue_terms(instance, params, allowance, upper_bounds)
+            if settled.solution is None:
+                return NoPlan(settled.infeasible)
+            modelled = _without_ruled_out_rescues(instance, settled, relaxation)
     dm = build_model(modelled, params)
     for crews_above in excluded:
         add_alternative_cut(dm, crews_above)
@@ -261,13 +271,49 @@ def _everyone_on_time(settled: StagesReached) -> bool:
     return all(settled.values.get(name) == 0 for name in RESCUE_TERMS[:2])
 
 
+def _settled_at_lp_floor(
+    instance: Instance,
+    relaxation: Relaxation | None,
+    params: SolveParams,
+    allowance: Allowance,
+    upper_bounds: dict[str, int],
+) -> tuple[StagesReached, Instance] | None:
+    """The rescue terms settled at the LP's floor, on the options a plan there may use, when such a plan
+    exists; with the instance the full model then needs (those options). None when there is no LP with
+    everyone reached on time, or no plan meets its floor: the settle on every option decides then.
+
+    The LP's optimum bounds every plan's delay from below, and a plan within half a minute of it uses
+    none of the options the fixing rules out at that value (their reduced costs or group bounds put
+    them above it). So a plan found among the others is optimal over all of them. When the LP's own
+    solution does not round to a plan (it uses a coach for two groups in part, say), this search
+    is small: on the 1,000-coach benchmark a third of the rescue options or fewer, with its answer
+    bounded above and below."""
+    if relaxation is None:
+        return None
+    floor = {**EVERYONE_ON_TIME, "passenger_delay_min": math.ceil(relaxation.floor - FLOOR_TOLERANCE)}
+    face = without_rescue_options(instance, rescue_options_ruled_out(instance, floor, relaxation))
+    share = allowance.share(allowance.left_s() * LP_FLOOR_SHARE)
+    settled = settle_rescue_terms(face, params, share, upper_bounds, at_most=floor)
+    if settled.solution is None or settled.values != floor:
+        return None
+    settled.bounds, settled.proven = dict(floor), True  # bounded below by the LP, whatever CP-SAT proved
+    return settled, face
+
+
 def settle_rescue_terms(
-    instance: Instance, params: SolveParams, allowance: Allowance, upper_bounds: dict[str, int]
+    instance: Instance,
+    params: SolveParams,
+    allowance: Allowance,
+    upper_bounds: dict[str, int],
+    at_most: Mapping[str, int] | None = None,
 ) -> StagesReached:
     """The optimum of :data:`RESCUE_TERMS` on the instance without its trips (a relaxation whose
-    optimum is exact for these terms), with the rescues that reach it and the greedy trip covers."""
+    optimum is exact for these terms), with the rescues that reach it and the greedy trip covers.
+    ``at_most``: term → the most a plan may take on it (none found when no plan keeps to it)."""
     rescues_only = replace(instance, trip_tasks=(), trip_options=())
     dm = build_model(rescues_only, params)
+    for name, value in (at_most or {}).items():
+        dm.model.add(dm.terms[name] <= value)
     stages = lexicographic_stages({name: upper_bounds[name] for name in RESCUE_TERMS})
     at_zero, skipped = _leading_stages_at_zero(dm, stages, params)
     settled = minimise_stages(dm, stages[skipped:], params, allowance, stages_after=1, first=at_zero)
