@@ -45,6 +45,17 @@ VIOLATION_CODES = {
 }
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """How much a :class:`BuildContext` had recorded at some point: rejections (and the keys that keep
+    each once), late and overtime options."""
+
+    rejections: int
+    reported: frozenset
+    late: int
+    overtime: int
+
+
 @dataclass
 class BuildContext:
     """The corridor, conditions, assumptions and live state of one build, with its caches.
@@ -278,6 +289,18 @@ class BuildContext:
         if key not in self._reported:
             self._reported.add(key)
             self.rejections.append(Rejection(candidate, code, said, group_id, self.names))
+
+    def recorded_so_far(self) -> Recorded:
+        """How far the rejections and the late and overtime options go now (for :meth:`forget_since`)."""
+        return Recorded(
+            len(self.rejections), frozenset(self._reported), len(self.late_options), len(self.overtime_options)
+        )
+
+    def forget_since(self, recorded: Recorded) -> None:
+        """Take off what was recorded after ``recorded`` (a build on two cores makes those items again)."""
+        del self.rejections[recorded.rejections :]
+        del self.late_options[recorded.late :], self.overtime_options[recorded.overtime :]
+        self._reported.intersection_update(recorded.reported)
 
     def shift_window(self, driver: Driver, moment: datetime) -> tuple[datetime, datetime] | None:
         """:meth:`Driver.shift_window`, remembered: each crew's is asked for once per later trip."""

@@ -67,7 +67,7 @@ def made_on_two_cores(
     (the caller's measure of it) is :data:`MIN_WORK` or more."""
     if work < MIN_WORK or len(items) < 2 or len(items) > MAX_TICKETS or not _CAN_FORK or not _single_threaded():
         return _made_here(items, make)
-    recorded = _Marks.of(ctx)
+    recorded = ctx.recorded_so_far()
     tickets = _tickets(len(items))
     reading, writing = os.pipe()
     try:
@@ -92,10 +92,10 @@ def made_on_two_cores(
             os.kill(child, signal.SIGKILL)
         os.waitpid(child, 0)
     if sent is None or len(done) + len(sent) < len(items):  # the child failed: its items made here,
-        recorded.restore(ctx)  # from the context as it was at the fork, as the child would have
+        ctx.forget_since(recorded)  # from the context as it was at the fork, as the child would have
         sent = {index: _done(ctx, items[index], make) for index in range(len(items)) if index not in done}
     in_order = [done[index] if index in done else sent[index] for index in range(len(items))]
-    recorded.restore(ctx)
+    ctx.forget_since(recorded)  # the parent's own records, put back below in the items' order
     for each in in_order:
         for candidate, code, said, group_id in each.rejections:
             ctx.reject(candidate, code, said, group_id)
@@ -121,25 +121,6 @@ def _drawn(tickets: int) -> Iterator[int]:
     """The item numbers this process draws, one at a time, until none is left."""
     while ticket := os.read(tickets, TICKET_BYTES):
         yield int.from_bytes(ticket, "little")
-
-
-@dataclass(frozen=True)
-class _Marks:
-    """What the context had recorded before the items: the parent's own items' records are taken
-    off again and put back in the items' order."""
-
-    rejections: int
-    reported: frozenset
-    late: int
-    overtime: int
-
-    @classmethod
-    def of(cls, ctx: BuildContext) -> _Marks:
-        return cls(len(ctx.rejections), frozenset(ctx._reported), len(ctx.late_options), len(ctx.overtime_options))
-
-    def restore(self, ctx: BuildContext) -> None:
-        del ctx.rejections[self.rejections :], ctx.late_options[self.late :], ctx.overtime_options[self.overtime :]
-        ctx._reported.intersection_update(self.reported)
 
 
 def _single_threaded() -> bool:
