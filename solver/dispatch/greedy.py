@@ -8,6 +8,7 @@ free coach that can run it with the least delay.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 
 from fleetplan.instance import CrewKind, Instance, RescueOption, RouteOption, TripOption
@@ -54,8 +55,8 @@ def solve(instance: Instance) -> Plan:
 
 def cover_trips(instance: Instance, rescue_option_ids: Iterable[str], routes: Iterable[RouteOption] = ()) -> list[str]:
     """The trip options a dispatcher would add by hand to these rescues and routes (each trip to its
-    own crew if still free, else to the free coach that runs it with the least delay; a rescuing or
-    route crew only right after its rescue or route)."""
+    own crew if still free, else to the free coach that runs it with the least delay, one that no later
+    trip waits for first; a rescuing or route crew only right after its rescue or route)."""
     wanted = set(rescue_option_ids)
     chosen = [o for o in instance.rescue_options if o.id in wanted]
     routes = list(routes)
@@ -87,7 +88,10 @@ def _cover_trips(
     options_by_trip = group_by(instance.trip_options, lambda o: o.trip_id)
     chosen: list[str] = []
     crews_with_trip: set[str] = set()  # a crew runs at most one trip
-    for task in sorted(instance.trip_tasks, key=lambda t: (t.departure, t.trip_id)):
+    tasks = sorted(instance.trip_tasks, key=lambda t: (t.departure, t.trip_id))
+    planned_later = Counter(r for t in tasks for r in (t.planned_vehicle_id, t.planned_driver_id))
+    for task in tasks:
+        planned_later.subtract((task.planned_vehicle_id, task.planned_driver_id))
         usable = [
             o
             for o in options_by_trip.get(task.trip_id, [])
@@ -96,7 +100,13 @@ def _cover_trips(
         if not usable:
             continue
         own = [o for o in usable if o.vehicle_id == task.planned_vehicle_id and o.driver_id == task.planned_driver_id]
-        option = min(own or usable, key=lambda o: (o.departure_shift_s, o.deadhead_m, o.id))
+
+        def rank(o: TripOption) -> tuple:
+            # no later than needed, then a crew no later trip waits for (else that trip needs another)
+            takes_planned = planned_later[o.vehicle_id] > 0 or planned_later[o.driver_id] > 0
+            return (o.departure_shift_s, takes_planned, o.deadhead_m, o.id)
+
+        option = min(own or usable, key=rank)
         chosen.append(option.id)
         crews_with_trip.add(option.crew_id)
         if option.crew_id not in crews_rescuing:  # a rescuing crew is already counted busy
