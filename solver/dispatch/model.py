@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
+from ortools.sat.python.cp_model import LinearExpr
 
 from fleetplan.instance import Instance, RouteOption
 from fleetplan.units import ceil_minutes
@@ -133,8 +134,8 @@ def add_crew_sequences(dm: DispatchModel) -> None:
             dm.use_trip[o.id] for o in trips if not o.chained
         ]
         starts += [dm.use_route[r.id] for r in routes_by_crew.get(crew.id, [])]  # a route is the crew's task
-        dm.model.add_at_most_one(starts)
-        dm.model.add_at_most_one(dm.use_trip[o.id] for o in trips)
+        _at_most_one(dm, starts)
+        _at_most_one(dm, [dm.use_trip[o.id] for o in trips])
         for option in trips:
             if option.after_rescue_id is not None:
                 dm.model.add_implication(dm.use_trip[option.id], dm.use_rescue[option.after_rescue_id])
@@ -150,10 +151,17 @@ def add_vehicle_and_driver_exclusivity(dm: DispatchModel) -> None:
     by_vehicle = group_by(dm.instance.crews, lambda c: c.vehicle_id)
     by_driver = group_by(dm.instance.crews, lambda c: c.driver_id)
     for vehicle_id, crews in by_vehicle.items():
-        dm.model.add_at_most_one(start for c in crews for start in dm.crew_starts[c.id])
+        _at_most_one(dm, [start for c in crews for start in dm.crew_starts[c.id]])
         dm.vehicle_used[vehicle_id] = sum(dm.crew_used[c.id] for c in crews)
     for crews in by_driver.values():
-        dm.model.add_at_most_one(start for c in crews for start in dm.crew_starts[c.id])
+        _at_most_one(dm, [start for c in crews for start in dm.crew_starts[c.id]])
+
+
+def _at_most_one(dm: DispatchModel, literals: list[cp_model.IntVar]) -> None:
+    """At most one of ``literals``; none added for one or none (a large fleet has thousands of crews
+    with a single option, and without presolve CP-SAT would load each such row)."""
+    if len(literals) > 1:
+        dm.model.add_at_most_one(literals)
 
 
 def add_trip_coverage(dm: DispatchModel) -> None:
@@ -243,35 +251,41 @@ def route_signature(route: RouteOption) -> tuple:
 
 
 def add_objective_terms(dm: DispatchModel, params: SolveParams) -> None:
-    """The lexicographic terms of :class:`~fleetplan.plan.Objective`, as linear expressions."""
+    """The lexicographic terms of :class:`~fleetplan.plan.Objective`, as linear expressions (each one
+    weighted sum: on a large model, thousands of products summed one by one took a quarter of the build)."""
     instance, pax, use_r, use_t = dm.instance, dm.passengers, dm.use_rescue, dm.use_trip
     use_routes, route_pax = dm.use_route, dm.route_passengers
-    visits = [(r, v) for r in instance.route_options for v in r.visits]
-    dm.terms["passengers_not_reached"] = sum(dm.not_on_time.values())
-    dm.terms["late_penalty"] = (
-        sum(pax[o.id] * late_penalty(instance, o) for o in instance.rescue_options)
-        + sum(route_pax[r.id, v.group_id] * visit_late_penalty(instance, v.group_id, v.late_s) for r, v in visits)
-        + sum(unreached_penalty(instance, g.id) * dm.left_behind[g.id] for g in instance.groups)
+    rescues, routes, trips = instance.rescue_options, instance.route_options, instance.trip_options
+    visits = [(r, v) for r in routes for v in r.visits]
+    dm.terms["passengers_not_reached"] = LinearExpr.sum(list(dm.not_on_time.values()))
+    dm.terms["late_penalty"] = _weighted(
+        [(pax[o.id], late_penalty(instance, o)) for o in rescues]
+        + [(route_pax[r.id, v.group_id], visit_late_penalty(instance, v.group_id, v.late_s)) for r, v in visits]
+        + [(dm.left_behind[g.id], unreached_penalty(instance, g.id)) for g in instance.groups]
     )
-    dm.terms["passenger_delay_min"] = (
-        sum(
-            pax[o.id] * delay_min_per_passenger(o) + use_r[o.id] * own_passengers_delay_min(o)
-            for o in instance.rescue_options
-        )
-        + sum(route_pax[r.id, v.group_id] * ceil_minutes(v.delay_at_destination_s) for r, v in visits)
-        + sum(use_routes[r.id] * own_passengers_delay_min(r) for r in instance.route_options)
+    dm.terms["passenger_delay_min"] = _weighted(
+        [(pax[o.id], delay_min_per_passenger(o)) for o in rescues]
+        + [(use_r[o.id], own_passengers_delay_min(o)) for o in rescues]
+        + [(route_pax[r.id, v.group_id], ceil_minutes(v.delay_at_destination_s)) for r, v in visits]
+        + [(use_routes[r.id], own_passengers_delay_min(r)) for r in routes]
     )
-    dm.terms["trips_uncovered"] = sum(dm.uncovered.values())
-    dm.terms["trips_retimed_min"] = sum(use_t[o.id] * ceil_minutes(o.departure_shift_s) for o in instance.trip_options)
-    dm.terms["trips_recrewed"] = sum(use_t[option_id] for option_id in recrewing_options(instance))
-    dm.terms["deadhead_km"] = (
-        sum(use_r[o.id] * km(o.deadhead_m) for o in instance.rescue_options)
-        + sum(use_routes[r.id] * km(r.deadhead_m) for r in instance.route_options)
-        + sum(use_t[o.id] * km(o.deadhead_m) for o in instance.trip_options)
+    dm.terms["trips_uncovered"] = LinearExpr.sum(list(dm.uncovered.values()))
+    dm.terms["trips_retimed_min"] = _weighted([(use_t[o.id], ceil_minutes(o.departure_shift_s)) for o in trips])
+    dm.terms["trips_recrewed"] = LinearExpr.sum([use_t[option_id] for option_id in recrewing_options(instance)])
+    dm.terms["deadhead_km"] = _weighted(
+        [(use_r[o.id], km(o.deadhead_m)) for o in rescues]
+        + [(use_routes[r.id], km(r.deadhead_m)) for r in routes]
+        + [(use_t[o.id], km(o.deadhead_m)) for o in trips]
     )
     dm.terms["coverage_lost"] = _coverage_lost(dm)
     # one coach per used rescue or route (coach exclusivity)
-    dm.terms["rescue_coaches"] = sum(use_r.values()) + sum(use_routes.values())
+    dm.terms["rescue_coaches"] = LinearExpr.sum([*use_r.values(), *use_routes.values()])
+
+
+def _weighted(terms: list[tuple[cp_model.IntVar, int]]) -> cp_model.LinearExprT:
+    """Σ coefficient · variable, built at once (zero coefficients left out)."""
+    kept = [(variable, coefficient) for variable, coefficient in terms if coefficient]
+    return LinearExpr.weighted_sum([v for v, _ in kept], [c for _, c in kept])
 
 
 def _coverage_lost(dm: DispatchModel) -> cp_model.LinearExprT:
