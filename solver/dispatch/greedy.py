@@ -90,6 +90,12 @@ def _cover_trips(
     crews_with_trip: set[str] = set()  # a crew runs at most one trip
     tasks = sorted(instance.trip_tasks, key=lambda t: (t.departure, t.trip_id))
     planned_later = Counter(r for t in tasks for r in (t.planned_vehicle_id, t.planned_driver_id))
+
+    def rank(o: TripOption) -> tuple:
+        # no later than needed, then a crew no later trip waits for (else that trip needs another)
+        takes_planned = planned_later[o.vehicle_id] > 0 or planned_later[o.driver_id] > 0
+        return (o.departure_shift_s, takes_planned, o.deadhead_m, o.id)
+
     for task in tasks:
         planned_later.subtract((task.planned_vehicle_id, task.planned_driver_id))
         usable = [
@@ -100,12 +106,6 @@ def _cover_trips(
         if not usable:
             continue
         own = [o for o in usable if o.vehicle_id == task.planned_vehicle_id and o.driver_id == task.planned_driver_id]
-
-        def rank(o: TripOption) -> tuple:
-            # no later than needed, then a crew no later trip waits for (else that trip needs another)
-            takes_planned = planned_later[o.vehicle_id] > 0 or planned_later[o.driver_id] > 0
-            return (o.departure_shift_s, takes_planned, o.deadhead_m, o.id)
-
         option = min(own or usable, key=rank)
         chosen.append(option.id)
         crews_with_trip.add(option.crew_id)

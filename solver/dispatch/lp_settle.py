@@ -56,9 +56,10 @@ def rounded_rescues(relaxation: Relaxation) -> dict[str, int]:
     """Rescue option → passengers of the LP's solution rounded to whole passengers: every option that
     carries one or more is sent. Whatever comes out is checked as a plan before it is trusted.
 
-    Rounded by the passengers, not by the use: the LP uses a coach only as far as its passengers fill
-    its seats (23 aboard a 38-seat coach: used 0.61), so a coach less than half full would have been
-    dropped with its passengers (fleets 3, 5 and 8 of the 1,000-coach benchmark)."""
+    Rounded by the passengers, not by the use: where a group is split, the LP uses each coach only as
+    far as its share fills the seats the group could take (13 of a group of 30: used 0.43), so a coach
+    used less than half would have been dropped with its passengers (fleets 3, 5 and 8 of the
+    1,000-coach benchmark)."""
     return {option_id: round(carried) for option_id, carried in relaxation.carried.items() if round(carried) >= 1}
 
 

@@ -204,7 +204,9 @@ def solve_lexicographic(
         settled, relaxation = settled_first, None
         if settled is None and _options(instance) >= FIXING_MIN_OPTIONS:  # the LP the fixing solves anyway
             settled, relaxation = settled_by_relaxation(instance, params)
-        at_floor = _settled_at_lp_floor(instance, relaxation, params, allowance, upper_bounds) if not settled else None
+        at_floor = None
+        if settled is None:
+            at_floor = _settled_at_lp_floor(instance, relaxation, params, allowance, upper_bounds)
         if at_floor is not None:
             settled, modelled = at_floor
         else:
@@ -285,9 +287,9 @@ def _settled_at_lp_floor(
     The LP's optimum bounds every plan's delay from below, and a plan within half a minute of it uses
     none of the options the fixing rules out at that value (their reduced costs or group bounds put
     them above it). So a plan found among the others is optimal over all of them. When the LP's own
-    solution does not round to a plan (it uses a coach for two groups in part, say), this search
-    is small: on the 1,000-coach benchmark a third of the rescue options or fewer, with its answer
-    bounded above and below."""
+    solution does not round to a plan (it uses a coach for two groups in part, say), this search is
+    smaller than the settle over every option (fleet 20261208 of the 1,000-coach benchmark: 769 of its
+    1,636 rescue options) and its answer is bounded above and below."""
     if relaxation is None:
         return None
     floor = {**EVERYONE_ON_TIME, "passenger_delay_min": math.ceil(relaxation.floor - FLOOR_TOLERANCE)}
