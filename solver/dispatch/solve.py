@@ -201,19 +201,9 @@ def solve_lexicographic(
     # Without trips the rescues-only model is the model itself. With excluded plans the full model
     # may not reach the rescues-only optimum (the exclusion can forbid its only extension).
     if instance.trip_tasks and not excluded:
-        settled, relaxation = settled_first, None
-        if settled is None and _options(instance) >= FIXING_MIN_OPTIONS:  # the LP the fixing solves anyway
-            settled, relaxation = settled_by_relaxation(instance, params)
-        at_floor = None
-        if settled is None:
-            at_floor = _settled_at_lp_floor(instance, relaxation, params, allowance, upper_bounds)
-        if at_floor is not None:
-            settled, modelled = at_floor
-        else:
-            settled = settled or settle_rescue_terms(instance, params, allowance, upper_bounds)
-            if settled.solution is None:
-                return NoPlan(settled.infeasible)
-            modelled = _without_ruled_out_rescues(instance, settled, relaxation)
+        settled, modelled = _rescues_settled(instance, params, allowance, upper_bounds, settled_first)
+        if settled.solution is None:
+            return NoPlan(settled.infeasible)
     dm = build_model(modelled, params)
     for crews_above in excluded:
         add_alternative_cut(dm, crews_above)
@@ -271,6 +261,29 @@ def _everyone_on_time(settled: StagesReached) -> bool:
     """Whether the leading terms (not reached, late) are settled at 0: optimal, proven or not, as
     the terms are never negative."""
     return all(settled.values.get(name) == 0 for name in RESCUE_TERMS[:2])
+
+
+def _rescues_settled(
+    instance: Instance,
+    params: SolveParams,
+    allowance: Allowance,
+    upper_bounds: dict[str, int],
+    settled_first: StagesReached | None,
+) -> tuple[StagesReached, Instance]:
+    """The rescue terms settled by the cheapest step that proves them, with the instance the full model
+    then needs: as settled already (``settled_first``), by the LP's rounded plan, by a plan at the LP's
+    floor, else by CP-SAT over every option (no solution: none found, or proven none)."""
+    relaxation = None
+    if settled_first is None and _options(instance) >= FIXING_MIN_OPTIONS:  # the LP the fixing solves anyway
+        settled_first, relaxation = settled_by_relaxation(instance, params)
+    if settled_first is None:
+        at_floor = _settled_at_lp_floor(instance, relaxation, params, allowance, upper_bounds)
+        if at_floor is not None:
+            return at_floor
+    settled = settled_first or settle_rescue_terms(instance, params, allowance, upper_bounds)
+    if settled.solution is None:
+        return settled, instance
+    return settled, _without_ruled_out_rescues(instance, settled, relaxation)
 
 
 def _settled_at_lp_floor(

@@ -30,8 +30,9 @@ ONE_PLAN = SolveParams(budget=Budget.deterministic(20.0), workers=1, alternative
 @functools.cache
 def generated_fleet(seed: int) -> Instance:
     """Eight simultaneous incidents on a generated 200-coach fleet (thousands of options: the large-model
-    path). On seed 4 the LP's rounded solution is a plan; on seed 1 it is not, and a plan at the LP's
-    floor is found among the options the fixing keeps; on seed 21 no plan meets the floor."""
+    path). On seed 4 the LP's rounded solution is a plan, on seed 2 too though it uses a coach in part
+    (rounded by that use, it left passengers behind); on seed 1 it is not, and a plan at the LP's floor
+    is found among the options the fixing keeps; on seed 21 no plan meets the floor."""
     spec = FleetSpec(coaches=200, seed=seed)
     base = load_corridor()
     generated = generate_corridor(spec, base)
